@@ -1,0 +1,29 @@
+package io.meshfed.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class AgentStatus {
+  @JsonPropertyDescription("Version of the agent.")
+  private String version;
+
+  @JsonPropertyDescription("When the agent last reported, RFC 3339.")
+  private String lastHeartbeatTime;
+
+  public String getVersion() {
+    return version;
+  }
+
+  public void setVersion(String version) {
+    this.version = version;
+  }
+
+  public String getLastHeartbeatTime() {
+    return lastHeartbeatTime;
+  }
+
+  public void setLastHeartbeatTime(String lastHeartbeatTime) {
+    this.lastHeartbeatTime = lastHeartbeatTime;
+  }
+}

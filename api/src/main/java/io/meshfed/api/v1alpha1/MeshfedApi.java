@@ -1,0 +1,18 @@
+package io.meshfed.api.v1alpha1;
+
+/** Names shared by every kind of the API. */
+public final class MeshfedApi {
+  public static final String GROUP = "meshfed.io";
+  public static final String VERSION = "v1alpha1";
+  public static final String API_VERSION = GROUP + "/" + VERSION;
+
+  /** Label put on objects the operator creates for a cluster (Secrets, ConfigMaps). */
+  public static final String CLUSTER_LABEL = GROUP + "/cluster";
+  /** Label put on objects the operator creates for a peer. */
+  public static final String PEER_LABEL = GROUP + "/peer";
+  /** Label naming the operator as the manager of an object. */
+  public static final String MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
+  public static final String MANAGER = "meshfed-operator";
+
+  private MeshfedApi() {}
+}

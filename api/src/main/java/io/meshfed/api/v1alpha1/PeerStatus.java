@@ -1,0 +1,163 @@
+package io.meshfed.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.kubernetes.api.model.Condition;
+import java.util.ArrayList;
+import java.util.List;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class PeerStatus {
+  @JsonPropertyDescription("The generation of the spec this status describes.")
+  private Long observedGeneration;
+
+  @JsonPropertyDescription(
+      "Pending, Provisioning, Joining, Ready, NotReady, Terminating or Failed.")
+  private PeerPhase phase;
+
+  @JsonPropertyDescription(
+      "The machine at its provider, e.g. aws:///eu-west-1a/i-0abc, gce://project/zone/name.")
+  private String providerID;
+
+  @JsonPropertyDescription("The machine's underlay addresses.")
+  private PeerAddresses addresses;
+
+  @JsonPropertyDescription("host:port WireGuard listens on, as other peers reach it.")
+  private String endpoint;
+
+  @JsonPropertyDescription("The peer's address on the mesh: the first host of its subnet.")
+  private String meshAddress;
+
+  @JsonPropertyDescription("The subnet of the cluster CIDR this peer owns.")
+  private String subnet;
+
+  @JsonPropertyDescription("The peer's WireGuard public key (the private key never leaves the peer).")
+  private String publicKey;
+
+  @JsonPropertyDescription("The agent on the peer.")
+  private AgentStatus agent;
+
+  @JsonPropertyDescription("Healthy, Unhealthy or Unknown: whether the data plane works.")
+  private String health;
+
+  private ResourceAmounts capacity;
+  private ResourceAmounts allocatable;
+
+  @JsonPropertyDescription("WireGuard handshakes with the other peers.")
+  private HandshakeSummary handshakes;
+
+  @JsonPropertyDescription("Provisioned, Joined, MeshReady, Healthy, Ready.")
+  private List<Condition> conditions = new ArrayList<>();
+
+  public Long getObservedGeneration() {
+    return observedGeneration;
+  }
+
+  public void setObservedGeneration(Long observedGeneration) {
+    this.observedGeneration = observedGeneration;
+  }
+
+  public PeerPhase getPhase() {
+    return phase;
+  }
+
+  public void setPhase(PeerPhase phase) {
+    this.phase = phase;
+  }
+
+  public String getProviderID() {
+    return providerID;
+  }
+
+  public void setProviderID(String providerID) {
+    this.providerID = providerID;
+  }
+
+  public PeerAddresses getAddresses() {
+    return addresses;
+  }
+
+  public void setAddresses(PeerAddresses addresses) {
+    this.addresses = addresses;
+  }
+
+  public String getEndpoint() {
+    return endpoint;
+  }
+
+  public void setEndpoint(String endpoint) {
+    this.endpoint = endpoint;
+  }
+
+  public String getMeshAddress() {
+    return meshAddress;
+  }
+
+  public void setMeshAddress(String meshAddress) {
+    this.meshAddress = meshAddress;
+  }
+
+  public String getSubnet() {
+    return subnet;
+  }
+
+  public void setSubnet(String subnet) {
+    this.subnet = subnet;
+  }
+
+  public String getPublicKey() {
+    return publicKey;
+  }
+
+  public void setPublicKey(String publicKey) {
+    this.publicKey = publicKey;
+  }
+
+  public AgentStatus getAgent() {
+    return agent;
+  }
+
+  public void setAgent(AgentStatus agent) {
+    this.agent = agent;
+  }
+
+  public String getHealth() {
+    return health;
+  }
+
+  public void setHealth(String health) {
+    this.health = health;
+  }
+
+  public ResourceAmounts getCapacity() {
+    return capacity;
+  }
+
+  public void setCapacity(ResourceAmounts capacity) {
+    this.capacity = capacity;
+  }
+
+  public ResourceAmounts getAllocatable() {
+    return allocatable;
+  }
+
+  public void setAllocatable(ResourceAmounts allocatable) {
+    this.allocatable = allocatable;
+  }
+
+  public HandshakeSummary getHandshakes() {
+    return handshakes;
+  }
+
+  public void setHandshakes(HandshakeSummary handshakes) {
+    this.handshakes = handshakes;
+  }
+
+  public List<Condition> getConditions() {
+    return conditions;
+  }
+
+  public void setConditions(List<Condition> conditions) {
+    this.conditions = conditions;
+  }
+}

@@ -1,0 +1,118 @@
+package io.meshfed.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.ValidationRule;
+import java.util.List;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(
+    value = "has(self.image) || (has(self.command) && size(self.command) > 0)",
+    message = "set image (a container) or command (a process)")
+public class WorkloadSpec {
+  @Required
+  @ValidationRule(value = "self == oldSelf", message = "clusterRef is immutable")
+  @JsonPropertyDescription("The MeshCluster whose peers run this workload. Immutable.")
+  private ClusterReference clusterRef;
+
+  @Default("1")
+  @Min(0)
+  @JsonPropertyDescription("Number of replicas.")
+  private Integer replicas;
+
+  @JsonPropertyDescription("Container image; when absent, command runs as a process.")
+  private String image;
+
+  @JsonPropertyDescription("Entrypoint: the container's command, or the process to run.")
+  private List<String> command;
+
+  @JsonPropertyDescription("Arguments to the command.")
+  private List<String> args;
+
+  @JsonPropertyDescription("Environment variables.")
+  private List<WorkloadEnvVar> env;
+
+  @JsonPropertyDescription("Ports the workload listens on, reachable over the mesh.")
+  private List<WorkloadPort> ports;
+
+  @JsonPropertyDescription("Resources each replica needs.")
+  private WorkloadResources resources;
+
+  @JsonPropertyDescription("Constraints on which peers run the replicas.")
+  private Placement placement;
+
+  public ClusterReference getClusterRef() {
+    return clusterRef;
+  }
+
+  public void setClusterRef(ClusterReference clusterRef) {
+    this.clusterRef = clusterRef;
+  }
+
+  public Integer getReplicas() {
+    return replicas;
+  }
+
+  public void setReplicas(Integer replicas) {
+    this.replicas = replicas;
+  }
+
+  public String getImage() {
+    return image;
+  }
+
+  public void setImage(String image) {
+    this.image = image;
+  }
+
+  public List<String> getCommand() {
+    return command;
+  }
+
+  public void setCommand(List<String> command) {
+    this.command = command;
+  }
+
+  public List<String> getArgs() {
+    return args;
+  }
+
+  public void setArgs(List<String> args) {
+    this.args = args;
+  }
+
+  public List<WorkloadEnvVar> getEnv() {
+    return env;
+  }
+
+  public void setEnv(List<WorkloadEnvVar> env) {
+    this.env = env;
+  }
+
+  public List<WorkloadPort> getPorts() {
+    return ports;
+  }
+
+  public void setPorts(List<WorkloadPort> ports) {
+    this.ports = ports;
+  }
+
+  public WorkloadResources getResources() {
+    return resources;
+  }
+
+  public void setResources(WorkloadResources resources) {
+    this.resources = resources;
+  }
+
+  public Placement getPlacement() {
+    return placement;
+  }
+
+  public void setPlacement(Placement placement) {
+    this.placement = placement;
+  }
+}

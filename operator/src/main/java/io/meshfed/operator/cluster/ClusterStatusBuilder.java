@@ -1,0 +1,160 @@
+package io.meshfed.operator.cluster;
+
+import static io.meshfed.operator.cluster.ClusterConditions.*;
+
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.meshfed.api.v1alpha1.MeshCluster;
+import io.meshfed.api.v1alpha1.MeshClusterStatus;
+import io.meshfed.api.v1alpha1.Peer;
+import io.meshfed.api.v1alpha1.PeerCounts;
+import io.meshfed.api.v1alpha1.PeerPhase;
+import io.meshfed.api.v1alpha1.ProviderType;
+import io.meshfed.api.v1alpha1.ResourceAmounts;
+import io.meshfed.operator.support.Conditions;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/** Builds a MeshCluster's status from what it observed. Pure: facts in, status out. */
+public final class ClusterStatusBuilder {
+  private ClusterStatusBuilder() {}
+
+  /**
+   * @param missingCredentialSecrets provider → name of its credentials Secret that does not exist
+   */
+  public record Facts(
+      Collection<Peer> peers,
+      String joinTokenSecret,
+      Optional<Instant> joinTokenExpiry,
+      Map<ProviderType, String> missingCredentialSecrets,
+      Optional<String> endpoint,
+      Instant now) {}
+
+  public static MeshClusterStatus build(MeshCluster cluster, Facts facts) {
+    MeshClusterStatus previous = cluster.getStatus();
+    MeshClusterStatus status = new MeshClusterStatus();
+    status.setObservedGeneration(cluster.getMetadata().getGeneration());
+    status.setJoinTokenSecret(facts.joinTokenSecret());
+    status.setJoinTokenExpiresAt(facts.joinTokenExpiry().map(Conditions::timestamp).orElse(null));
+    status.setEndpoint(facts.endpoint().orElse(null));
+
+    PeerCounts counts = new PeerCounts();
+    facts.peers().forEach(p -> counts.add(phaseOf(p)));
+    status.setPeers(counts);
+    status.setCapacity(sum(facts.peers(), p -> p.getStatus() == null ? null : p.getStatus().getCapacity()));
+    status.setAllocatable(
+        sum(facts.peers().stream().filter(p -> phaseOf(p) == PeerPhase.READY).toList(),
+            p -> p.getStatus().getAllocatable()));
+    status.setAllocated(new ResourceAmounts(new Quantity("0"), new Quantity("0")));
+
+    Conditions conditions =
+        new Conditions(previous == null ? null : previous.getConditions(),
+            cluster.getMetadata().getGeneration(), facts.now());
+    boolean terminating = cluster.isMarkedForDeletion();
+    if (terminating) {
+      conditions.set(READY, false, TERMINATING, "the cluster is being deleted with its peers, pools and workloads");
+      status.setPhase(PHASE_TERMINATING);
+    } else if (counts.getTotal() == 0) {
+      conditions.set(READY, true, NO_PEERS, "join token issued; no peers yet");
+      status.setPhase(PHASE_READY);
+    } else if (counts.getReady() == counts.getTotal()) {
+      conditions.set(READY, true, CLUSTER_READY, "all " + counts.getTotal() + " peers are ready");
+      status.setPhase(PHASE_READY);
+    } else {
+      conditions.set(READY, false, PEERS_NOT_READY, notReadyMessage(counts, facts.peers()));
+      status.setPhase(counts.getNotReady() + counts.getFailed() > 0 ? PHASE_DEGRADED : PHASE_PENDING);
+    }
+
+    conditions.set(MESH_CONNECTED, Conditions.UNKNOWN, NO_AGENT_DATA,
+        "no agent has reported WireGuard handshakes yet");
+
+    var configured = cluster.getSpec().getProviders() == null
+        ? Map.<ProviderType, Object>of()
+        : cluster.getSpec().getProviders().configured();
+    if (configured.isEmpty()) {
+      conditions.set(CREDENTIALS_VALID, Conditions.UNKNOWN, NO_PROVIDERS,
+          "no cloud provider is configured in spec.providers");
+    } else if (!facts.missingCredentialSecrets().isEmpty()) {
+      conditions.set(CREDENTIALS_VALID, false, SECRET_NOT_FOUND,
+          facts.missingCredentialSecrets().entrySet().stream()
+              .map(e -> e.getKey() + ": Secret " + e.getValue() + " does not exist")
+              .collect(Collectors.joining("; ")));
+    } else {
+      conditions.set(CREDENTIALS_VALID, Conditions.UNKNOWN, NOT_VERIFIED,
+          "credentials Secrets found for " + configured.keySet()
+              + "; this operator build cannot verify them with the cloud yet");
+    }
+    status.setConditions(conditions.build());
+    return status;
+  }
+
+  static PeerPhase phaseOf(Peer peer) {
+    return peer.getStatus() == null || peer.getStatus().getPhase() == null
+        ? PeerPhase.PENDING
+        : peer.getStatus().getPhase();
+  }
+
+  private static String notReadyMessage(PeerCounts counts, Collection<Peer> peers) {
+    Map<PeerPhase, List<String>> byPhase = new TreeMap<>();
+    peers.stream()
+        .filter(p -> phaseOf(p) != PeerPhase.READY)
+        .sorted((a, b) -> a.getMetadata().getName().compareTo(b.getMetadata().getName()))
+        .forEach(p -> byPhase.computeIfAbsent(phaseOf(p), k -> new java.util.ArrayList<>())
+            .add(p.getMetadata().getName()));
+    String detail = byPhase.entrySet().stream()
+        .map(e -> e.getKey() + ": " + abbreviate(e.getValue()))
+        .collect(Collectors.joining("; "));
+    return counts.getReady() + "/" + counts.getTotal() + " peers ready (" + detail + ")";
+  }
+
+  private static String abbreviate(List<String> names) {
+    return names.size() <= 5
+        ? String.join(", ", names)
+        : String.join(", ", names.subList(0, 5)) + " and " + (names.size() - 5) + " more";
+  }
+
+  private static ResourceAmounts sum(Collection<Peer> peers, Function<Peer, ResourceAmounts> of) {
+    BigDecimal cpu = BigDecimal.ZERO;
+    BigDecimal memory = BigDecimal.ZERO;
+    for (Peer peer : peers) {
+      ResourceAmounts amounts = of.apply(peer);
+      if (amounts == null) {
+        continue;
+      }
+      if (amounts.getCpu() != null) {
+        cpu = cpu.add(amounts.getCpu().getNumericalAmount());
+      }
+      if (amounts.getMemory() != null) {
+        memory = memory.add(amounts.getMemory().getNumericalAmount());
+      }
+    }
+    return new ResourceAmounts(cpuQuantity(cpu), memoryQuantity(memory));
+  }
+
+  /** Whole cores when they are, millicores otherwise ("3", "1500m"). */
+  static Quantity cpuQuantity(BigDecimal cores) {
+    BigDecimal milli = cores.movePointRight(3).setScale(0, java.math.RoundingMode.CEILING);
+    return milli.remainder(BigDecimal.valueOf(1000)).signum() == 0
+        ? new Quantity(milli.divide(BigDecimal.valueOf(1000)).toPlainString())
+        : new Quantity(milli.toPlainString(), "m");
+  }
+
+  /** The largest binary unit that divides the amount ("6Gi", "1536Mi"), bytes otherwise. */
+  static Quantity memoryQuantity(BigDecimal bytes) {
+    long value = bytes.setScale(0, java.math.RoundingMode.CEILING).longValueExact();
+    String[] units = {"Ei", "Pi", "Ti", "Gi", "Mi", "Ki"};
+    for (int i = 0; i < units.length; i++) {
+      long unit = 1L << (10 * (6 - i));
+      if (value != 0 && value % unit == 0) {
+        return new Quantity(Long.toString(value / unit), units[i]);
+      }
+    }
+    return new Quantity(Long.toString(value));
+  }
+}

@@ -1,0 +1,80 @@
+package io.meshfed.operator.cluster;
+
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.meshfed.api.v1alpha1.Durations;
+import io.meshfed.api.v1alpha1.MeshCluster;
+import io.meshfed.api.v1alpha1.MeshfedApi;
+import io.meshfed.operator.support.Conditions;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The cluster join token: 32 random bytes in a Secret owned by the MeshCluster, with its expiry in
+ * an annotation. A token past its expiry is replaced with a new one.
+ */
+public final class JoinTokens {
+  public static final String SECRET_TYPE = MeshfedApi.GROUP + "/join-token";
+  public static final String TOKEN_KEY = "token";
+  public static final String EXPIRES_ANNOTATION = MeshfedApi.GROUP + "/expires-at";
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private JoinTokens() {}
+
+  public static String secretName(String cluster) {
+    return cluster + "-meshfed-join-token";
+  }
+
+  /** When the token in this Secret expires; empty when it never does. */
+  public static Optional<Instant> expiry(Secret secret) {
+    String value =
+        secret.getMetadata().getAnnotations() == null
+            ? null
+            : secret.getMetadata().getAnnotations().get(EXPIRES_ANNOTATION);
+    return value == null || value.isEmpty() ? Optional.empty() : Optional.of(Instant.parse(value));
+  }
+
+  public static boolean needsNewToken(Optional<Secret> secret, Instant now) {
+    return secret.isEmpty()
+        || secret.get().getData() == null
+        || !secret.get().getData().containsKey(TOKEN_KEY)
+        || expiry(secret.get()).map(e -> !e.isAfter(now)).orElse(false);
+  }
+
+  /** A Secret with a fresh random token valid for the cluster's spec.joinToken.ttl. */
+  public static Secret fresh(MeshCluster cluster, Instant now) {
+    byte[] bytes = new byte[32];
+    RANDOM.nextBytes(bytes);
+    Duration ttl = ttl(cluster);
+    String expires = ttl.isZero() ? "" : Conditions.timestamp(now.plus(ttl));
+    return new SecretBuilder()
+        .withNewMetadata()
+        .withName(secretName(cluster.getMetadata().getName()))
+        .withNamespace(cluster.getMetadata().getNamespace())
+        .withLabels(Map.of(
+            MeshfedApi.CLUSTER_LABEL, cluster.getMetadata().getName(),
+            MeshfedApi.MANAGED_BY_LABEL, MeshfedApi.MANAGER))
+        .withAnnotations(Map.of(EXPIRES_ANNOTATION, expires))
+        .withOwnerReferences(new OwnerReferenceBuilder()
+            .withApiVersion(MeshfedApi.API_VERSION)
+            .withKind("MeshCluster")
+            .withName(cluster.getMetadata().getName())
+            .withUid(cluster.getMetadata().getUid())
+            .withController(true)
+            .build())
+        .endMetadata()
+        .withType(SECRET_TYPE)
+        .withStringData(Map.of(TOKEN_KEY, HexFormat.of().formatHex(bytes)))
+        .build();
+  }
+
+  static Duration ttl(MeshCluster cluster) {
+    var spec = cluster.getSpec().getJoinToken();
+    return spec == null || spec.getTtl() == null ? Duration.ofHours(24) : Durations.parse(spec.getTtl());
+  }
+}

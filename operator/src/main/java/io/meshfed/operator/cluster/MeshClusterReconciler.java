@@ -1,0 +1,172 @@
+package io.meshfed.operator.cluster;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
+import io.meshfed.api.v1alpha1.CloudProviderSpec;
+import io.meshfed.api.v1alpha1.MeshCluster;
+import io.meshfed.api.v1alpha1.MeshClusterStatus;
+import io.meshfed.api.v1alpha1.MeshfedApi;
+import io.meshfed.api.v1alpha1.Peer;
+import io.meshfed.api.v1alpha1.PeerPool;
+import io.meshfed.api.v1alpha1.ProviderType;
+import io.meshfed.api.v1alpha1.Workload;
+import io.meshfed.operator.config.MeshfedConfig;
+import io.meshfed.operator.ipam.SubnetAllocator;
+import io.meshfed.operator.support.StatusPatch;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.jboss.logging.Logger;
+
+/**
+ * Keeps a MeshCluster's join token, aggregates its peers into status, and on deletion tears the
+ * cluster down: its Workloads, PeerPools and Peers first (each through its own finalizer), then
+ * what the operator made for the cluster itself.
+ */
+@ControllerConfiguration(name = "meshcluster")
+public class MeshClusterReconciler implements Reconciler<MeshCluster>, Cleaner<MeshCluster> {
+  private static final Logger LOG = Logger.getLogger(MeshClusterReconciler.class);
+  private static final String CLUSTER_REF_FIELD = "spec.clusterRef.name";
+
+  private final MeshfedConfig config;
+  private final Clock clock = Clock.systemUTC();
+
+  public MeshClusterReconciler(MeshfedConfig config) {
+    this.config = config;
+  }
+
+  @Override
+  public List<EventSource<?, MeshCluster>> prepareEventSources(EventSourceContext<MeshCluster> context) {
+    var peers =
+        InformerEventSourceConfiguration.from(Peer.class, MeshCluster.class)
+            .withSecondaryToPrimaryMapper(
+                (Peer peer) ->
+                    peer.getSpec() == null || peer.getSpec().getClusterRef() == null
+                        ? Set.of()
+                        : Set.of(new ResourceID(peer.getSpec().getClusterRef().getName(),
+                            peer.getMetadata().getNamespace())))
+            .withPrimaryToSecondaryMapper(
+                (MeshCluster cluster) ->
+                    context.getPrimaryCache() == null ? Set.of() : Set.<ResourceID>of())
+            .build();
+    var tokens =
+        InformerEventSourceConfiguration.from(Secret.class, MeshCluster.class)
+            .withLabelSelector(MeshfedApi.MANAGED_BY_LABEL + "=" + MeshfedApi.MANAGER)
+            .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(MeshCluster.class, false))
+            .build();
+    return List.of(new InformerEventSource<>(peers, context), new InformerEventSource<>(tokens, context));
+  }
+
+  @Override
+  public UpdateControl<MeshCluster> reconcile(MeshCluster cluster, Context<MeshCluster> context) {
+    Instant now = clock.instant();
+    String namespace = cluster.getMetadata().getNamespace();
+    String tokenName = JoinTokens.secretName(cluster.getMetadata().getName());
+
+    Optional<Secret> token = secretInformer(context).get(new ResourceID(tokenName, namespace));
+    if (JoinTokens.needsNewToken(token, now)) {
+      Secret fresh = JoinTokens.fresh(cluster, now);
+      context.getClient().resource(fresh).serverSideApply();
+      token = Optional.of(fresh);
+      LOG.infof("issued a join token for cluster %s/%s", namespace, cluster.getMetadata().getName());
+    }
+    Optional<Instant> expiry = JoinTokens.expiry(token.get());
+
+    List<Peer> peers = peersOf(cluster, context);
+    MeshClusterStatus status =
+        ClusterStatusBuilder.build(
+            cluster,
+            new ClusterStatusBuilder.Facts(
+                peers, tokenName, expiry, missingCredentialSecrets(cluster, context.getClient()),
+                config.agentApi().endpoint(), now));
+    UpdateControl<MeshCluster> control = StatusPatch.ifChanged(cluster, status, MeshCluster::new);
+    // wake up to replace the token when it expires
+    expiry.ifPresent(e -> control.rescheduleAfter(Duration.between(now, e).plusSeconds(1)));
+    return control;
+  }
+
+  @Override
+  public DeleteControl cleanup(MeshCluster cluster, Context<MeshCluster> context) {
+    KubernetesClient client = context.getClient();
+    String namespace = cluster.getMetadata().getNamespace();
+    String name = cluster.getMetadata().getName();
+    if (cluster.getStatus() == null || !ClusterConditions.PHASE_TERMINATING.equals(cluster.getStatus().getPhase())) {
+      MeshClusterStatus status =
+          ClusterStatusBuilder.build(cluster, new ClusterStatusBuilder.Facts(
+              peersOf(cluster, context), JoinTokens.secretName(name), Optional.empty(), Map.of(),
+              config.agentApi().endpoint(), clock.instant()));
+      client.resource(StatusPatch.minimal(cluster, status, MeshCluster::new)).patchStatus();
+    }
+
+    // Workloads first (they drain from peers), then pools (they own peers), then peers.
+    int remaining = 0;
+    for (Class<? extends HasMetadata> kind : List.of(Workload.class, PeerPool.class, Peer.class)) {
+      var ofCluster = client.resources(kind).inNamespace(namespace).withField(CLUSTER_REF_FIELD, name);
+      List<? extends HasMetadata> items = ofCluster.list().getItems();
+      items.stream()
+          .filter(item -> item.getMetadata().getDeletionTimestamp() == null)
+          .forEach(item -> client.resource(item).delete());
+      remaining += items.size();
+    }
+    if (remaining > 0) {
+      LOG.debugf("cluster %s/%s: waiting for %d objects to go", namespace, name, remaining);
+      return DeleteControl.noFinalizerRemoval()
+          .rescheduleAfter(config.cluster().deletionPollInterval().toMillis());
+    }
+    client.configMaps().inNamespace(namespace).withName(SubnetAllocator.configMapName(name)).delete();
+    client.secrets().inNamespace(namespace).withName(JoinTokens.secretName(name)).delete();
+    LOG.infof("cluster %s/%s destroyed", namespace, name);
+    return DeleteControl.defaultDelete();
+  }
+
+  @SuppressWarnings("unchecked")
+  private static InformerEventSource<Secret, MeshCluster> secretInformer(Context<MeshCluster> context) {
+    return (InformerEventSource<Secret, MeshCluster>)
+        context.eventSourceRetriever().getEventSourceFor(Secret.class);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<Peer> peersOf(MeshCluster cluster, Context<MeshCluster> context) {
+    var informer = (InformerEventSource<Peer, MeshCluster>)
+        context.eventSourceRetriever().getEventSourceFor(Peer.class);
+    String name = cluster.getMetadata().getName();
+    return informer
+        .list(cluster.getMetadata().getNamespace(),
+            p -> p.getSpec() != null && p.getSpec().getClusterRef() != null
+                && name.equals(p.getSpec().getClusterRef().getName()))
+        .toList();
+  }
+
+  private static Map<ProviderType, String> missingCredentialSecrets(MeshCluster cluster, KubernetesClient client) {
+    Map<ProviderType, String> missing = new LinkedHashMap<>();
+    if (cluster.getSpec().getProviders() == null) {
+      return missing;
+    }
+    for (Map.Entry<ProviderType, CloudProviderSpec> e : cluster.getSpec().getProviders().configured().entrySet()) {
+      String secret = e.getValue().getCredentialsSecretRef().getName();
+      if (client.secrets().inNamespace(cluster.getMetadata().getNamespace()).withName(secret).get() == null) {
+        missing.put(e.getKey(), secret);
+      }
+    }
+    return missing;
+  }
+}

@@ -1,0 +1,171 @@
+package io.meshfed.operator.ipam;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.meshfed.api.v1alpha1.MeshCluster;
+import io.meshfed.api.v1alpha1.MeshfedApi;
+import io.meshfed.api.v1alpha1.Peer;
+import io.meshfed.operator.config.MeshfedConfig;
+import jakarta.inject.Singleton;
+import java.net.HttpURLConnection;
+import java.util.Map;
+import org.jboss.logging.Logger;
+
+/**
+ * Hands out peer subnets. The allocation table lives in one ConfigMap per cluster and every change
+ * is a compare-and-swap on its resourceVersion, so concurrent reconciles and several operator
+ * replicas can never hand out one subnet twice, and nothing is lost in a restart. The table is
+ * always read from the API server, never from a cache, so the write is made against the newest
+ * version.
+ */
+@Singleton
+public class SubnetAllocator {
+  private static final Logger LOG = Logger.getLogger(SubnetAllocator.class);
+
+  private final KubernetesClient client;
+  private final int conflictRetries;
+
+  public SubnetAllocator(KubernetesClient client, MeshfedConfig config) {
+    this.client = client;
+    this.conflictRetries = config.ipam().conflictRetries();
+  }
+
+  /** What {@link #allocate} decided. */
+  public sealed interface Result {}
+
+  public record Allocated(String subnet, String meshAddress) implements Result {}
+
+  public record Exhausted(long poolSize) implements Result {}
+
+  /** Too many writers at once; try again shortly. */
+  public record Contended(int attempts) implements Result {}
+
+  public static String configMapName(String cluster) {
+    return cluster + "-meshfed-ipam";
+  }
+
+  /** Gives the peer its subnet, or returns the one it already holds. */
+  public Result allocate(MeshCluster cluster, Peer peer) {
+    SubnetPlan plan = planOf(cluster);
+    String peerUid = peer.getMetadata().getUid();
+    for (int attempt = 1; attempt <= conflictRetries; attempt++) {
+      ConfigMap current = readOrCreate(cluster);
+      AllocationTable table = AllocationTable.read(plan, current.getData());
+      var held = table.indexOf(peerUid);
+      if (held.isPresent()) {
+        return allocated(plan, held.get());
+      }
+      var free = table.firstFree();
+      if (free.isEmpty()) {
+        return new Exhausted(plan.size());
+      }
+      table.put(free.get(), new AllocationTable.Owner(peerUid, peer.getMetadata().getName()));
+      if (compareAndSwap(current, table)) {
+        LOG.debugf("allocated %s to peer %s/%s", plan.subnet(free.get()),
+            peer.getMetadata().getNamespace(), peer.getMetadata().getName());
+        return allocated(plan, free.get());
+      }
+    }
+    return new Contended(conflictRetries);
+  }
+
+  /**
+   * Frees the peer's subnet. Called only once the peer's machine is gone, so an address is never
+   * reused while an old machine may still use it. Returns false when another writer kept winning.
+   */
+  public boolean release(String namespace, String cluster, String peerUid) {
+    for (int attempt = 1; attempt <= conflictRetries; attempt++) {
+      ConfigMap current =
+          client.configMaps().inNamespace(namespace).withName(configMapName(cluster)).get();
+      if (current == null || current.getData() == null) {
+        return true;
+      }
+      String owned = current.getData().entrySet().stream()
+          .filter(e -> e.getValue().startsWith(peerUid + "/"))
+          .map(Map.Entry::getKey)
+          .findFirst()
+          .orElse(null);
+      if (owned == null) {
+        return true;
+      }
+      current.getData().remove(owned);
+      try {
+        client.configMaps().resource(current).update();
+        return true;
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
+          throw e;
+        }
+      }
+    }
+    return false;
+  }
+
+  public static SubnetPlan planOf(MeshCluster cluster) {
+    var network = cluster.getSpec().getNetwork();
+    String cidr = network == null || network.getCidr() == null ? "100.64.0.0/16" : network.getCidr();
+    int prefix = network == null || network.getPeerSubnetPrefix() == null ? 24 : network.getPeerSubnetPrefix();
+    return SubnetPlan.of(cidr, prefix);
+  }
+
+  private static Allocated allocated(SubnetPlan plan, long index) {
+    return new Allocated(plan.subnet(index), plan.meshAddress(index));
+  }
+
+  private boolean compareAndSwap(ConfigMap current, AllocationTable table) {
+    ConfigMap next =
+        new ConfigMapBuilder(current).withData(table.toData()).build();
+    try {
+      // update() sends the resourceVersion we read: the server refuses it if anyone wrote since
+      client.configMaps().resource(next).update();
+      return true;
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == HttpURLConnection.HTTP_CONFLICT) {
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  private ConfigMap readOrCreate(MeshCluster cluster) {
+    String namespace = cluster.getMetadata().getNamespace();
+    String name = configMapName(cluster.getMetadata().getName());
+    ConfigMap existing = client.configMaps().inNamespace(namespace).withName(name).get();
+    if (existing != null) {
+      return existing;
+    }
+    ConfigMap fresh =
+        new ConfigMapBuilder()
+            .withNewMetadata()
+            .withName(name)
+            .withNamespace(namespace)
+            .addToLabels(MeshfedApi.CLUSTER_LABEL, cluster.getMetadata().getName())
+            .addToLabels(MeshfedApi.MANAGED_BY_LABEL, MeshfedApi.MANAGER)
+            .addToAnnotations(
+                MeshfedApi.GROUP + "/description",
+                "Peer subnet allocations of MeshCluster " + cluster.getMetadata().getName()
+                    + ". Written by the operator only.")
+            .withOwnerReferences(
+                new OwnerReferenceBuilder()
+                    .withApiVersion(MeshfedApi.API_VERSION)
+                    .withKind("MeshCluster")
+                    .withName(cluster.getMetadata().getName())
+                    .withUid(cluster.getMetadata().getUid())
+                    .build())
+            .endMetadata()
+            .withData(Map.of())
+            .build();
+    try {
+      return client.configMaps().resource(fresh).create();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
+        throw e;
+      }
+      // another writer created it first: use theirs
+      return client.configMaps().inNamespace(namespace).withName(name).get();
+    }
+  }
+}

@@ -1,0 +1,32 @@
+package io.meshfed.operator.provider;
+
+import io.meshfed.provider.spi.MachineProvider;
+import io.meshfed.provider.spi.StaticMachineProvider;
+import io.quarkus.arc.All;
+import jakarta.inject.Singleton;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * The providers this operator build carries, by name. The static provider is always there; each
+ * cloud module adds its own bean.
+ */
+@Singleton
+public class ProviderRegistry {
+  private final Map<String, MachineProvider> byName = new TreeMap<>();
+
+  public ProviderRegistry(@All List<MachineProvider> providers) {
+    byName.put(StaticMachineProvider.NAME, new StaticMachineProvider());
+    providers.forEach(p -> byName.put(p.name(), p));
+  }
+
+  public Optional<MachineProvider> get(String name) {
+    return Optional.ofNullable(byName.get(name));
+  }
+
+  public List<String> names() {
+    return List.copyOf(byName.keySet());
+  }
+}

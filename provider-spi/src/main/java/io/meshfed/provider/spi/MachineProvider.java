@@ -1,0 +1,31 @@
+package io.meshfed.provider.spi;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * One cloud (or other source of machines) behind the operator. Every call may be repeated after
+ * a crash at any point, so each must be idempotent: {@link #ensure} finds the machine it made
+ * before (by deterministic name, client token or tag) instead of making a second one, and {@link
+ * #delete} treats "already gone" as success.
+ */
+public interface MachineProvider {
+
+  /** The provider's name as Peers spell it: aws, gcp, azure, digitalocean, static, local. */
+  String name();
+
+  /** Makes the machine of this request, or returns the one made before. */
+  Machine ensure(ProviderContext context, MachineRequest request) throws ProviderException;
+
+  /** The machine of this peer, if the provider still has it. */
+  Optional<Machine> find(ProviderContext context, MachineRef ref) throws ProviderException;
+
+  /**
+   * Starts deleting the machine and everything made for it. Returns at once; call {@link #find}
+   * until it is empty to know the machine is gone.
+   */
+  void delete(ProviderContext context, MachineRef ref) throws ProviderException;
+
+  /** Every machine tagged for the cluster, for orphan collection. */
+  List<Machine> list(ProviderContext context, String clusterId) throws ProviderException;
+}
