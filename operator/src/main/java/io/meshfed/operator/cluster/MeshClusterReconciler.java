@@ -92,15 +92,22 @@ public class MeshClusterReconciler implements Reconciler<MeshCluster>, Cleaner<M
     Optional<Instant> expiry = JoinTokens.expiry(token.get());
 
     List<Peer> peers = peersOf(cluster, context);
+    Map<ProviderType, String> missingSecrets = missingCredentialSecrets(cluster, context.getClient());
     MeshClusterStatus status =
         ClusterStatusBuilder.build(
             cluster,
             new ClusterStatusBuilder.Facts(
-                peers, tokenName, expiry, missingCredentialSecrets(cluster, context.getClient()),
-                config.agentApi().endpoint(), now));
+                peers, tokenName, expiry, missingSecrets, config.agentApi().endpoint(), now));
     UpdateControl<MeshCluster> control = StatusPatch.ifChanged(cluster, status, MeshCluster::new);
-    // wake up to replace the token when it expires
-    expiry.ifPresent(e -> control.rescheduleAfter(Duration.between(now, e).plusSeconds(1)));
+    // wake up to replace the token when it expires, and to look for missing Secrets (which are
+    // not ours, so no informer watches them)
+    Optional<Duration> tokenRenewal = expiry.map(e -> Duration.between(now, e).plusSeconds(1));
+    Optional<Duration> credentialsRecheck =
+        missingSecrets.isEmpty() ? Optional.empty() : Optional.of(config.cluster().credentialsRecheckInterval());
+    java.util.stream.Stream.of(tokenRenewal, credentialsRecheck)
+        .flatMap(Optional::stream)
+        .min(Duration::compareTo)
+        .ifPresent(d -> control.rescheduleAfter(d));
     return control;
   }
 

@@ -38,6 +38,10 @@ public interface MeshfedConfig {
     /** How soon to look again while a cluster's peers are being deleted. */
     @WithDefault("2s")
     Duration deletionPollInterval();
+
+    /** While a credentials Secret a cluster names is missing, look for it this often. */
+    @WithDefault("30s")
+    Duration credentialsRecheckInterval();
   }
 
   interface Ipam {

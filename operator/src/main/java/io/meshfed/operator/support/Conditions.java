@@ -27,6 +27,8 @@ public final class Conditions {
 
   public Conditions(List<Condition> previous, Long generation, Instant now) {
     this.previous = previous == null ? List.of() : previous;
+    // conditions not set again this round keep their last value
+    this.next.addAll(this.previous);
     this.generation = generation == null ? 0 : generation;
     this.now = now;
   }
@@ -41,8 +43,9 @@ public final class Conditions {
             .filter(c -> Objects.equals(c.getStatus(), status))
             .map(Condition::getLastTransitionTime)
             .orElseGet(() -> timestamp(now));
-    next.removeIf(c -> c.getType().equals(type));
-    next.add(
+    int at = indexOf(type);
+    Condition condition =
+
         new ConditionBuilder()
             .withType(type)
             .withStatus(status)
@@ -50,8 +53,22 @@ public final class Conditions {
             .withMessage(message)
             .withObservedGeneration(generation)
             .withLastTransitionTime(since)
-            .build());
+            .build();
+    if (at < 0) {
+      next.add(condition);
+    } else {
+      next.set(at, condition);
+    }
     return this;
+  }
+
+  private int indexOf(String type) {
+    for (int i = 0; i < next.size(); i++) {
+      if (type.equals(next.get(i).getType())) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   /** The reason set for this type in this round, if any. */

@@ -1,0 +1,101 @@
+package io.meshfed.operator.testing;
+
+import io.fabric8.kubeapitest.KubeAPIServer;
+import io.fabric8.kubeapitest.KubeAPIServerConfigBuilder;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A real kube-apiserver and etcd for the operator's tests (built by e2e/build-control-plane.sh),
+ * with the committed CRDs installed. The operator under test talks to it like to any cluster.
+ */
+public class KubeApiServerResource implements QuarkusTestResourceLifecycleManager {
+  private static final Path CRDS = Path.of("../crds");
+  private static KubeAPIServer server;
+  private static Config config;
+
+  @Override
+  public Map<String, String> start() {
+    server =
+        new KubeAPIServer(
+            KubeAPIServerConfigBuilder.anAPIServerConfig()
+                // the binaries are built from source once per machine; never download
+                .withOfflineMode(true)
+                .withUpdateKubeConfig(false)
+                .build());
+    server.start();
+    config = Config.fromKubeconfig(server.getKubeConfigYaml());
+    try (KubernetesClient client = client()) {
+      installCrds(client);
+    }
+    Map<String, String> properties = new java.util.HashMap<>();
+    properties.put("quarkus.kubernetes-client.api-server-url", config.getMasterUrl());
+    putIfSet(properties, "quarkus.kubernetes-client.ca-cert-data", config.getCaCertData());
+    putIfSet(properties, "quarkus.kubernetes-client.ca-cert-file", config.getCaCertFile());
+    putIfSet(properties, "quarkus.kubernetes-client.client-cert-data", config.getClientCertData());
+    putIfSet(properties, "quarkus.kubernetes-client.client-cert-file", config.getClientCertFile());
+    putIfSet(properties, "quarkus.kubernetes-client.client-key-data", config.getClientKeyData());
+    putIfSet(properties, "quarkus.kubernetes-client.client-key-file", config.getClientKeyFile());
+    putIfSet(properties, "quarkus.kubernetes-client.client-key-algo", config.getClientKeyAlgo());
+    return properties;
+  }
+
+  private static void putIfSet(Map<String, String> properties, String key, String value) {
+    if (value != null) {
+      properties.put(key, value);
+    }
+  }
+
+  @Override
+  public void stop() {
+    if (server != null) {
+      server.stop();
+      server = null;
+    }
+  }
+
+  /** A fresh client of the test API server, as a user (or GitOps) would use. */
+  public static KubernetesClient client() {
+    return new KubernetesClientBuilder().withConfig(config).build();
+  }
+
+  public static String kubeConfigYaml() {
+    return server.getKubeConfigYaml();
+  }
+
+  static void installCrds(KubernetesClient client) {
+    for (Path file : crdFiles()) {
+      try {
+        CustomResourceDefinition crd =
+            client.getKubernetesSerialization().unmarshal(Files.readString(file), CustomResourceDefinition.class);
+        client.resource(crd).serverSideApply();
+        client.apiextensions().v1().customResourceDefinitions().withName(crd.getMetadata().getName())
+            .waitUntilCondition(
+                c -> c.getStatus() != null && c.getStatus().getConditions().stream()
+                    .anyMatch(cond -> cond.getType().equals("Established") && cond.getStatus().equals("True")),
+                30, TimeUnit.SECONDS);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  }
+
+  public static List<Path> crdFiles() {
+    try (Stream<Path> files = Files.list(CRDS)) {
+      return files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
