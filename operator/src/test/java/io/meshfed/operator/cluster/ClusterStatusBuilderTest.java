@@ -1,0 +1,113 @@
+package io.meshfed.operator.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.meshfed.api.v1alpha1.CloudProviderSpec;
+import io.meshfed.api.v1alpha1.MeshCluster;
+import io.meshfed.api.v1alpha1.MeshClusterStatus;
+import io.meshfed.api.v1alpha1.Peer;
+import io.meshfed.api.v1alpha1.PeerPhase;
+import io.meshfed.api.v1alpha1.PeerStatus;
+import io.meshfed.api.v1alpha1.ProviderType;
+import io.meshfed.api.v1alpha1.ProvidersSpec;
+import io.meshfed.api.v1alpha1.ResourceAmounts;
+import io.meshfed.api.v1alpha1.SecretReference;
+import io.meshfed.operator.support.Conditions;
+import io.meshfed.operator.testing.TestObjects;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class ClusterStatusBuilderTest {
+  private static final Instant NOW = Instant.parse("2026-05-01T08:00:00Z");
+
+  @Test
+  void countsPeersByPhaseAndSumsReadyResources() {
+    List<Peer> peers = List.of(
+        peer("a", PeerPhase.READY, "2", "4Gi"),
+        peer("b", PeerPhase.READY, "500m", "512Mi"),
+        peer("c", PeerPhase.NOT_READY, "8", "16Gi"),
+        peer("d", PeerPhase.JOINING, null, null));
+    MeshClusterStatus status = ClusterStatusBuilder.build(cluster(), facts(peers, Map.of()));
+
+    assertThat(status.getPeers().getTotal()).isEqualTo(4);
+    assertThat(status.getPeers().getReady()).isEqualTo(2);
+    assertThat(status.getPeers().getNotReady()).isEqualTo(1);
+    assertThat(status.getPeers().getJoining()).isEqualTo(1);
+    assertThat(status.getCapacity().getCpu()).isEqualTo(new Quantity("10500m"));
+    assertThat(status.getAllocatable().getCpu()).isEqualTo(new Quantity("2500m"));
+    assertThat(status.getAllocatable().getMemory()).isEqualTo(new Quantity("4608Mi"));
+    assertThat(status.getPhase()).isEqualTo("Degraded");
+    var ready = Conditions.find(status.getConditions(), "Ready").orElseThrow();
+    assertThat(ready.getStatus()).isEqualTo("False");
+    assertThat(ready.getMessage()).isEqualTo("2/4 peers ready (Joining: d; NotReady: c)");
+  }
+
+  @Test
+  void aClusterWhoseEveryPeerIsReadyIsReady() {
+    MeshClusterStatus status = ClusterStatusBuilder.build(cluster(),
+        facts(List.of(peer("a", PeerPhase.READY, "1", "1Gi")), Map.of()));
+    assertThat(status.getPhase()).isEqualTo("Ready");
+    assertThat(Conditions.isTrue(status.getConditions(), "Ready")).isTrue();
+    assertThat(status.getCapacity().getMemory()).isEqualTo(new Quantity("1Gi"));
+  }
+
+  @Test
+  void longListsOfPeersAreAbbreviated() {
+    List<Peer> peers = java.util.stream.IntStream.range(0, 8)
+        .mapToObj(i -> peer("p" + i, PeerPhase.JOINING, null, null)).toList();
+    var ready = Conditions.find(ClusterStatusBuilder.build(cluster(), facts(peers, Map.of())).getConditions(), "Ready").orElseThrow();
+    assertThat(ready.getMessage()).isEqualTo("0/8 peers ready (Joining: p0, p1, p2, p3, p4 and 3 more)");
+  }
+
+  @Test
+  void credentialsValidNamesEachMissingSecret() {
+    MeshCluster cluster = cluster();
+    ProvidersSpec providers = new ProvidersSpec();
+    CloudProviderSpec gcp = new CloudProviderSpec();
+    gcp.setCredentialsSecretRef(new SecretReference("gcp-sa"));
+    providers.setGcp(gcp);
+    cluster.getSpec().setProviders(providers);
+    var missing = ClusterStatusBuilder.build(cluster, facts(List.of(), Map.of(ProviderType.GCP, "gcp-sa")));
+    var c = Conditions.find(missing.getConditions(), "CredentialsValid").orElseThrow();
+    assertThat(c.getStatus()).isEqualTo("False");
+    assertThat(c.getMessage()).isEqualTo("gcp: Secret gcp-sa does not exist");
+  }
+
+  @Test
+  void quantitiesAreWrittenTheWayPeopleWriteThem() {
+    assertThat(ClusterStatusBuilder.cpuQuantity(new BigDecimal("3")).toString()).isEqualTo("3");
+    assertThat(ClusterStatusBuilder.cpuQuantity(new BigDecimal("1.5")).toString()).isEqualTo("1500m");
+    assertThat(ClusterStatusBuilder.memoryQuantity(new BigDecimal(6L << 30)).toString()).isEqualTo("6Gi");
+    assertThat(ClusterStatusBuilder.memoryQuantity(new BigDecimal(1536L << 20)).toString()).isEqualTo("1536Mi");
+    assertThat(ClusterStatusBuilder.memoryQuantity(new BigDecimal(1000)).toString()).isEqualTo("1000");
+    assertThat(ClusterStatusBuilder.memoryQuantity(BigDecimal.ZERO).toString()).isEqualTo("0");
+  }
+
+  private static ClusterStatusBuilder.Facts facts(List<Peer> peers, Map<ProviderType, String> missing) {
+    return new ClusterStatusBuilder.Facts(peers, "c-meshfed-join-token", Optional.of(NOW.plusSeconds(3600)),
+        missing, Optional.empty(), NOW);
+  }
+
+  private static MeshCluster cluster() {
+    MeshCluster cluster = TestObjects.cluster("ns", "c", "100.64.0.0/16", 24);
+    cluster.getMetadata().setGeneration(3L);
+    return cluster;
+  }
+
+  private static Peer peer(String name, PeerPhase phase, String cpu, String memory) {
+    Peer peer = TestObjects.peer("ns", name, "c", ProviderType.STATIC);
+    PeerStatus status = new PeerStatus();
+    status.setPhase(phase);
+    if (cpu != null) {
+      status.setCapacity(new ResourceAmounts(new Quantity(cpu), new Quantity(memory)));
+      status.setAllocatable(new ResourceAmounts(new Quantity(cpu), new Quantity(memory)));
+    }
+    peer.setStatus(status);
+    return peer;
+  }
+}

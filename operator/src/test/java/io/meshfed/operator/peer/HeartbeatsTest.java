@@ -1,0 +1,54 @@
+package io.meshfed.operator.peer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.meshfed.api.v1alpha1.AgentStatus;
+import io.meshfed.api.v1alpha1.PeerPhase;
+import io.meshfed.api.v1alpha1.PeerStatus;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class HeartbeatsTest {
+  private static final Duration GRACE = Duration.ofSeconds(40);
+  private static final Instant NOW = Instant.parse("2026-03-01T12:00:00Z");
+
+  @Test
+  void aPeerWithoutHeartbeatIsJoining() {
+    assertThat(Heartbeats.phase(Optional.empty(), NOW, GRACE)).isEqualTo(PeerPhase.JOINING);
+    assertThat(Heartbeats.last(new PeerStatus())).isEmpty();
+    assertThat(Heartbeats.untilStale(Optional.empty(), NOW, GRACE)).isEmpty();
+  }
+
+  @Test
+  void readyWithinTheGraceNotReadyAfter() {
+    assertThat(Heartbeats.phase(Optional.of(NOW.minusSeconds(39)), NOW, GRACE)).isEqualTo(PeerPhase.READY);
+    assertThat(Heartbeats.phase(Optional.of(NOW.minusSeconds(40)), NOW, GRACE)).isEqualTo(PeerPhase.NOT_READY);
+    assertThat(Heartbeats.untilStale(Optional.of(NOW.minusSeconds(30)), NOW, GRACE)).contains(Duration.ofSeconds(10));
+    assertThat(Heartbeats.untilStale(Optional.of(NOW.minusSeconds(50)), NOW, GRACE)).isEmpty();
+  }
+
+  @Test
+  void readsTheHeartbeatFromStatus() {
+    PeerStatus status = new PeerStatus();
+    AgentStatus agent = new AgentStatus();
+    agent.setLastHeartbeatTime("2026-03-01T11:59:50Z");
+    status.setAgent(agent);
+    assertThat(Heartbeats.last(status)).contains(Instant.parse("2026-03-01T11:59:50Z"));
+  }
+
+  @Test
+  void backoffGrowsWithTheFailureAndStaysWithinBounds() {
+    Duration initial = Duration.ofSeconds(5);
+    Duration max = Duration.ofMinutes(5);
+    for (int i = 0; i < 100; i++) {
+      Duration first = Backoff.next(NOW, NOW, initial, max);
+      assertThat(first).isBetween(initial, initial.multipliedBy(12).dividedBy(10));
+      Duration later = Backoff.next(NOW.minusSeconds(60), NOW, initial, max);
+      assertThat(later).isBetween(Duration.ofSeconds(60), Duration.ofSeconds(72));
+      Duration capped = Backoff.next(NOW.minusSeconds(3600), NOW, initial, max);
+      assertThat(capped).isBetween(max, max.multipliedBy(12).dividedBy(10));
+    }
+  }
+}
