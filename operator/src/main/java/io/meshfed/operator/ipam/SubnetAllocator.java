@@ -9,6 +9,7 @@ import io.meshfed.api.v1alpha1.MeshCluster;
 import io.meshfed.api.v1alpha1.MeshfedApi;
 import io.meshfed.api.v1alpha1.Peer;
 import io.meshfed.operator.config.MeshfedConfig;
+import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.net.HttpURLConnection;
 import java.util.Map;
@@ -28,9 +29,14 @@ public class SubnetAllocator {
   private final KubernetesClient client;
   private final int conflictRetries;
 
+  @Inject
   public SubnetAllocator(KubernetesClient client, MeshfedConfig config) {
+    this(client, config.ipam().conflictRetries());
+  }
+
+  public SubnetAllocator(KubernetesClient client, int conflictRetries) {
     this.client = client;
-    this.conflictRetries = config.ipam().conflictRetries();
+    this.conflictRetries = conflictRetries;
   }
 
   /** What {@link #allocate} decided. */

@@ -328,9 +328,11 @@ public class PeerReconciler implements Reconciler<Peer>, Cleaner<Peer> {
   }
 
   private static String joinHint(Peer peer) {
-    return peer.getSpec().getProvider().isCloud()
-        ? "waiting for the agent that cloud-init starts on the machine to join"
-        : "waiting for the agent to join: run the cluster's join command on the host";
+    return switch (peer.getSpec().getProvider()) {
+      case STATIC -> "waiting for the agent to join: run the cluster's join command on the host";
+      case LOCAL -> "waiting for the agent the local provider starts in the peer's network namespace";
+      default -> "waiting for the agent that cloud-init starts on the machine to join";
+    };
   }
 
   static String clusterName(Peer peer) {

@@ -1,0 +1,109 @@
+package io.meshfed.operator.ipam;
+
+import static io.meshfed.operator.testing.TestObjects.*;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.meshfed.api.v1alpha1.MeshCluster;
+import io.meshfed.api.v1alpha1.Peer;
+import io.meshfed.api.v1alpha1.ProviderType;
+import io.meshfed.operator.testing.KubeApiServerResource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+
+/** IPAM under contention, with the API server as the only arbiter. */
+@QuarkusTest
+@QuarkusTestResource(KubeApiServerResource.class)
+class ConcurrentAllocationTest {
+
+  @Test
+  void twoHundredPeersCreatedAtOnceGetTwoHundredSubnets() throws Exception {
+    try (KubernetesClient client = KubeApiServerResource.client()) {
+      String ns = freshNamespace(client, "ipam-burst");
+      client.resource(cluster(ns, "burst", "100.64.0.0/16", 24)).create();
+      ExecutorService pool = Executors.newFixedThreadPool(16);
+      try {
+        List<Future<?>> creations = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+          Peer peer = peer(ns, "peer-" + i, "burst", ProviderType.STATIC);
+          creations.add(pool.submit(() -> client.resource(peer).create()));
+        }
+        for (Future<?> f : creations) {
+          f.get();
+        }
+      } finally {
+        pool.shutdown();
+      }
+
+      await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+        List<Peer> peers = client.resources(Peer.class).inNamespace(ns).list().getItems();
+        assertThat(peers).hasSize(200).allSatisfy(p -> assertThat(p.getStatus()).isNotNull()
+            .satisfies(s -> assertThat(s.getSubnet()).isNotNull()));
+      });
+      List<Peer> peers = client.resources(Peer.class).inNamespace(ns).list().getItems();
+      Map<String, List<String>> bySubnet = peers.stream().collect(Collectors.groupingBy(
+          p -> p.getStatus().getSubnet(), Collectors.mapping(p -> p.getMetadata().getName(), Collectors.toList())));
+      assertThat(bySubnet).as("subnets held by more than one peer")
+          .allSatisfy((subnet, holders) -> assertThat(holders).hasSize(1));
+      // the table in the API agrees with every peer's status
+      Map<String, String> table = client.configMaps().inNamespace(ns).withName(SubnetAllocator.configMapName("burst")).get().getData();
+      assertThat(table).hasSize(200);
+      peers.forEach(p -> assertThat(table.get(p.getStatus().getSubnet().replace('/', '_')))
+          .isEqualTo(p.getMetadata().getUid() + "/" + p.getMetadata().getName()));
+    }
+  }
+
+  @Test
+  void twoAllocatorsWithTheirOwnClientsNeverHandOutOneSubnetTwice() throws Exception {
+    try (KubernetesClient setup = KubeApiServerResource.client();
+        KubernetesClient replicaA = KubeApiServerResource.client();
+        KubernetesClient replicaB = KubeApiServerResource.client()) {
+      String ns = freshNamespace(setup, "ipam-race");
+      // the cluster exists only as the allocator's input: no operator acts on this namespace's peers
+      MeshCluster cluster = setup.resource(cluster(ns, "race", "100.80.0.0/20", 28)).create();
+      // few retries, so that losers really lose and come back, as a reconcile would
+      List<SubnetAllocator> allocators = List.of(new SubnetAllocator(replicaA, 3), new SubnetAllocator(replicaB, 3));
+      Map<String, String> subnetOfPeer = new ConcurrentHashMap<>();
+      ExecutorService pool = Executors.newFixedThreadPool(12);
+      try {
+        List<Future<?>> work = IntStream.range(0, 150).mapToObj(i -> pool.submit(() -> {
+          Peer peer = new Peer();
+          peer.setMetadata(new ObjectMetaBuilder().withNamespace(ns).withName("p" + i).withUid("uid-" + i).build());
+          SubnetAllocator allocator = allocators.get(i % 2);
+          while (true) {
+            SubnetAllocator.Result result = allocator.allocate(cluster, peer);
+            if (result instanceof SubnetAllocator.Allocated a) {
+              // asking again returns the same subnet: allocation is idempotent per peer
+              assertThat(allocators.get((i + 1) % 2).allocate(cluster, peer)).isEqualTo(a);
+              subnetOfPeer.put("p" + i, a.subnet());
+              return null;
+            }
+            assertThat(result).isInstanceOf(SubnetAllocator.Contended.class);
+          }
+        })).collect(Collectors.toList());
+        for (Future<?> f : work) {
+          f.get();
+        }
+      } finally {
+        pool.shutdown();
+      }
+      assertThat(subnetOfPeer).hasSize(150);
+      assertThat(subnetOfPeer.values().stream().distinct().count()).isEqualTo(150);
+      // 256 subnets in a /20 of /28s; the lowest ones are used first
+      assertThat(subnetOfPeer.values()).allSatisfy(s -> assertThat(SubnetPlan.of("100.80.0.0/20", 28).indexOf(s)).isBetween(0L, 149L));
+    }
+  }
+}

@@ -1,0 +1,131 @@
+package io.meshfed.operator.peer;
+
+import static io.meshfed.operator.testing.TestObjects.*;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.meshfed.api.v1alpha1.Peer;
+import io.meshfed.api.v1alpha1.PeerPhase;
+import io.meshfed.api.v1alpha1.ProviderType;
+import io.meshfed.operator.ipam.SubnetAllocator;
+import io.meshfed.operator.support.Conditions;
+import io.meshfed.operator.testing.FakeMachineProvider;
+import io.meshfed.operator.testing.KubeApiServerResource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The provisioning half of the Peer state machine, against an in-memory cloud. */
+@QuarkusTest
+@QuarkusTestResource(KubeApiServerResource.class)
+class PeerProvisioningTest {
+  private static final Duration WAIT = Duration.ofSeconds(30);
+
+  @Inject FakeMachineProvider cloud;
+  KubernetesClient client;
+  String ns;
+
+  @BeforeEach
+  void setUp() {
+    client = KubeApiServerResource.client();
+    ns = freshNamespace(client, "provisioning");
+    client.resource(cluster(ns, "cloudy", "100.90.0.0/16", 24)).create();
+  }
+
+  @AfterEach
+  void tearDown() {
+    client.close();
+  }
+
+  @Test
+  void aMachineIsMadeOnceRecordedAndWaitedForUntilItRuns() {
+    int createsBefore = cloud.creates();
+    List<PeerPhase> seen = new ArrayList<>();
+    client.resource(peer(ns, "vm-1", "cloudy", ProviderType.LOCAL)).create();
+
+    await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
+      Peer peer = get("vm-1");
+      if (peer.getStatus() != null && peer.getStatus().getPhase() != null
+          && (seen.isEmpty() || seen.get(seen.size() - 1) != peer.getStatus().getPhase())) {
+        seen.add(peer.getStatus().getPhase());
+      }
+      assertThat(peer.getStatus().getPhase()).isEqualTo(PeerPhase.JOINING);
+      assertThat(peer.getStatus().getProviderID()).isEqualTo("fake:///vm-1");
+      assertThat(peer.getStatus().getAddresses().getPublicAddress()).startsWith("198.18.0.");
+      assertThat(condition(peer, "Provisioned").getReason()).isEqualTo("MachineRunning");
+      assertThat(condition(peer, "Ready").getReason()).isEqualTo("WaitingForAgent");
+      assertThat(condition(peer, "Ready").getMessage()).contains("network namespace");
+    });
+    assertThat(seen).contains(PeerPhase.PROVISIONING).endsWith(PeerPhase.JOINING);
+    // ensure ran several times; the cloud made one machine
+    assertThat(cloud.creates() - createsBefore).isEqualTo(1);
+  }
+
+  @Test
+  void deletionWaitsUntilTheCloudSaysTheMachineIsGone() {
+    client.resource(peer(ns, "vm-2", "cloudy", ProviderType.LOCAL)).create();
+    await().atMost(WAIT).until(() -> get("vm-2").getStatus() != null && get("vm-2").getStatus().getPhase() == PeerPhase.JOINING);
+
+    client.resources(Peer.class).inNamespace(ns).withName("vm-2").delete();
+    await().atMost(WAIT).pollInterval(Duration.ofMillis(50)).untilAsserted(() -> {
+      Peer peer = get("vm-2");
+      assertThat(peer).isNotNull();
+      assertThat(peer.getStatus().getPhase()).isEqualTo(PeerPhase.TERMINATING);
+    });
+    assertThat(cloud.has("vm-2")).as("machine still deleting while the Peer is Terminating").isTrue();
+
+    await().atMost(WAIT).until(() -> get("vm-2") == null);
+    assertThat(cloud.has("vm-2")).isFalse();
+    var table = client.configMaps().inNamespace(ns).withName(SubnetAllocator.configMapName("cloudy")).get().getData();
+    assertThat(table == null ? List.of() : table.values()).noneMatch(v -> v.endsWith("/vm-2"));
+  }
+
+  @Test
+  void aPermanentErrorFailsThePeerWithTheProvidersReason() {
+    client.resource(peer(ns, "quota-1", "cloudy", ProviderType.LOCAL)).create();
+    await().atMost(WAIT).untilAsserted(() -> {
+      Peer peer = get("quota-1");
+      assertThat(peer.getStatus().getPhase()).isEqualTo(PeerPhase.FAILED);
+      Condition provisioned = condition(peer, "Provisioned");
+      assertThat(provisioned.getStatus()).isEqualTo("False");
+      assertThat(provisioned.getReason()).isEqualTo("QuotaExceeded");
+      assertThat(provisioned.getMessage()).contains("ask for more");
+      assertThat(condition(peer, "Ready").getReason()).isEqualTo("QuotaExceeded");
+    });
+  }
+
+  @Test
+  void aRetryableErrorIsRetriedUntilItClears() {
+    client.resource(peer(ns, "flaky-1", "cloudy", ProviderType.LOCAL)).create();
+    await().atMost(WAIT).untilAsserted(() -> assertThat(get("flaky-1").getStatus().getPhase()).isEqualTo(PeerPhase.JOINING));
+    Condition provisioned = condition(get("flaky-1"), "Provisioned");
+    assertThat(provisioned.getReason()).isEqualTo("MachineRunning");
+  }
+
+  @Test
+  void aProviderThisBuildLacksIsNamed() {
+    client.resource(peer(ns, "ec2", "cloudy", ProviderType.AWS)).create();
+    await().atMost(WAIT).untilAsserted(() -> {
+      Condition provisioned = condition(get("ec2"), "Provisioned");
+      assertThat(provisioned.getReason()).isEqualTo("ProviderNotInstalled");
+      assertThat(provisioned.getMessage()).contains("no aws provider").contains("[local, static]");
+      assertThat(get("ec2").getStatus().getPhase()).isEqualTo(PeerPhase.PENDING);
+    });
+  }
+
+  private Peer get(String name) {
+    return client.resources(Peer.class).inNamespace(ns).withName(name).get();
+  }
+
+  private static Condition condition(Peer peer, String type) {
+    return Conditions.find(peer.getStatus().getConditions(), type).orElseThrow(() -> new AssertionError("no " + type));
+  }
+}
