@@ -17,7 +17,10 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import java.time.Duration;
-import java.util.ArrayList;
+import io.fabric8.kubernetes.client.Watch;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -48,15 +51,24 @@ class PeerProvisioningTest {
   @Test
   void aMachineIsMadeOnceRecordedAndWaitedForUntilItRuns() {
     int createsBefore = cloud.creates();
-    List<PeerPhase> seen = new ArrayList<>();
+    List<PeerPhase> seen = new CopyOnWriteArrayList<>();
+    // every version of the Peer the server stores, in order
+    Watch watch = client.resources(Peer.class).inNamespace(ns).withName("vm-1").watch(new Watcher<>() {
+      @Override
+      public void eventReceived(Action action, Peer peer) {
+        PeerPhase phase = peer.getStatus() == null ? null : peer.getStatus().getPhase();
+        if (phase != null && (seen.isEmpty() || seen.get(seen.size() - 1) != phase)) {
+          seen.add(phase);
+        }
+      }
+
+      @Override
+      public void onClose(WatcherException cause) {}
+    });
     client.resource(peer(ns, "vm-1", "cloudy", ProviderType.LOCAL)).create();
 
-    await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
+    await().atMost(WAIT).untilAsserted(() -> {
       Peer peer = get("vm-1");
-      if (peer.getStatus() != null && peer.getStatus().getPhase() != null
-          && (seen.isEmpty() || seen.get(seen.size() - 1) != peer.getStatus().getPhase())) {
-        seen.add(peer.getStatus().getPhase());
-      }
       assertThat(peer.getStatus().getPhase()).isEqualTo(PeerPhase.JOINING);
       assertThat(peer.getStatus().getProviderID()).isEqualTo("fake:///vm-1");
       assertThat(peer.getStatus().getAddresses().getPublicAddress()).startsWith("198.18.0.");
@@ -64,7 +76,9 @@ class PeerProvisioningTest {
       assertThat(condition(peer, "Ready").getReason()).isEqualTo("WaitingForAgent");
       assertThat(condition(peer, "Ready").getMessage()).contains("network namespace");
     });
-    assertThat(seen).contains(PeerPhase.PROVISIONING).endsWith(PeerPhase.JOINING);
+    await().atMost(WAIT).until(() -> !seen.isEmpty() && seen.get(seen.size() - 1) == PeerPhase.JOINING);
+    watch.close();
+    assertThat(seen).containsExactly(PeerPhase.PROVISIONING, PeerPhase.JOINING);
     // ensure ran several times; the cloud made one machine
     assertThat(cloud.creates() - createsBefore).isEqualTo(1);
   }
@@ -126,6 +140,9 @@ class PeerProvisioningTest {
   }
 
   private static Condition condition(Peer peer, String type) {
+    if (peer.getStatus() == null) {
+      throw new AssertionError("no status yet");
+    }
     return Conditions.find(peer.getStatus().getConditions(), type).orElseThrow(() -> new AssertionError("no " + type));
   }
 }
