@@ -1,17 +1,52 @@
 package io.meshfed.operator.config;
 
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import io.quarkus.arc.Unremovable;
+import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.UUID;
 
 /**
- * One active operator replica at a time, through a Lease in the operator's namespace. Active in
- * the profiles named by {@code quarkus.operator-sdk.activate-leader-election-for-profiles} (prod).
+ * One active operator replica at a time, through a Lease. Active in the profiles named by {@code
+ * quarkus.operator-sdk.activate-leader-election-for-profiles} (prod). Each replica's identity is
+ * its host name plus a random suffix, as controller-manager does it, so two replicas on one host
+ * never both believe they lead.
  */
 @Singleton
+@Unremovable // looked up by the operator SDK at start, never injected
 public class LeaderElection extends LeaderElectionConfiguration {
   public static final String LEASE_NAME = "meshfed-operator-leader";
 
-  public LeaderElection() {
-    super(LEASE_NAME);
+  @Inject
+  public LeaderElection(MeshfedConfig config) {
+    this(config.leaderElection());
+  }
+
+  private LeaderElection(MeshfedConfig.LeaderElection config) {
+    super(
+        LEASE_NAME,
+        config.namespace().orElse(null),
+        config.leaseDuration(),
+        // renew well within the lease, retry often: the kube-controller-manager ratios
+        config.leaseDuration().multipliedBy(2).dividedBy(3),
+        config.leaseDuration().dividedBy(7),
+        config.identity().orElseGet(LeaderElection::defaultIdentity),
+        null,
+        // a replica that loses the lease exits and restarts clean rather than reconcile alongside the new leader
+        true);
+  }
+
+  static String defaultIdentity() {
+    String host = System.getenv("HOSTNAME");
+    if (host == null) {
+      try {
+        host = InetAddress.getLocalHost().getHostName();
+      } catch (UnknownHostException e) {
+        host = "meshfed-operator";
+      }
+    }
+    return host + "_" + UUID.randomUUID();
   }
 }

@@ -17,6 +17,20 @@ public interface MeshfedConfig {
 
   AgentApi agentApi();
 
+  LeaderElection leaderElection();
+
+  /** Used in the profiles where leader election is on (prod). */
+  interface LeaderElection {
+    /** Namespace of the Lease; defaults to the operator's own namespace. */
+    Optional<String> namespace();
+
+    /** This replica's name in the Lease; defaults to host name plus a random suffix. */
+    Optional<String> identity();
+
+    @WithDefault("15s")
+    Duration leaseDuration();
+  }
+
   interface Peer {
     /** A peer whose agent has not reported for this long becomes NotReady. */
     @WithDefault("40s")

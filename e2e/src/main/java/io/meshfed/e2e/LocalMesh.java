@@ -1,0 +1,112 @@
+package io.meshfed.e2e;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.meshfed.api.v1alpha1.MeshCluster;
+import io.meshfed.api.v1alpha1.Peer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The quick start: a local control plane, the operator against it, and an example mesh cluster.
+ * Prints {@code kubectl get mc,peers} when the operator has acted on every object, then runs until
+ * interrupted ({@code --once}: stops right away).
+ */
+public final class LocalMesh {
+  private LocalMesh() {}
+
+  public static void main(String[] args) throws Exception {
+    boolean once = List.of(args).contains("--once");
+    Path repo = Path.of(System.getProperty("meshfed.repo", ".")).toAbsolutePath().normalize();
+    Path workDir = Path.of(System.getProperty("meshfed.workdir",
+        Path.of(System.getProperty("user.home"), ".cache", "meshfed", "local").toString()));
+    int exit = run(repo, workDir, repo.resolve("examples/local-cluster.yaml"), once);
+    System.exit(exit);
+  }
+
+  public static int run(Path repo, Path workDir, Path example, boolean once) throws Exception {
+    Instant started = Instant.now();
+    // Ctrl-C runs this hook; it holds the JVM until the operator and the control plane are
+    // stopped, since the JVM halts as soon as its hooks return
+    CountDownLatch interrupted = new CountDownLatch(1);
+    CountDownLatch cleanedUp = new CountDownLatch(1);
+    Thread hook = new Thread(() -> {
+      interrupted.countDown();
+      try {
+        cleanedUp.await(30, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    Runtime.getRuntime().addShutdownHook(hook);
+    say("starting kube-apiserver and etcd on loopback");
+    try (ControlPlane plane = ControlPlane.start(workDir, repo.resolve("crds"));
+        OperatorProcess operator = OperatorProcess.start(
+            repo.resolve("operator/target/quarkus-app/quarkus-run.jar"), plane.kubeconfig(),
+            workDir.resolve("operator.log"), Map.of("meshfed.leader-election.namespace", "default"))) {
+      say("started the operator (pid " + operator.pid() + ", log " + operator.log() + ")");
+      KubernetesClient client = plane.client();
+      try (InputStream in = Files.newInputStream(example)) {
+        List<HasMetadata> objects = client.load(in).items();
+        objects.forEach(o -> client.resource(o).inNamespace("default").serverSideApply());
+        say("applied " + objects.size() + " objects from " + example.getFileName());
+      }
+      if (!awaitReconciled(client, Duration.ofSeconds(90))) {
+        say("the operator did not act on every object within 90 s; see " + operator.log());
+        return 1;
+      }
+      say("ready in " + Duration.between(started, Instant.now()).toMillis() + " ms\n");
+      kubectl(plane, "get", "mc,peers", "-n", "default");
+      if (!once) {
+        System.out.printf("%nThe local control plane runs until Ctrl-C. In another shell:%n"
+            + "  export KUBECONFIG=%s%n  %s get mc,peers -o wide%n", plane.kubeconfig(), ControlPlane.kubectl());
+        interrupted.await();
+        say("stopping");
+      }
+      return 0;
+    } finally {
+      cleanedUp.countDown();
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException alreadyShuttingDown) {
+        // the hook is running: it has what it waited for
+      }
+    }
+  }
+
+  static boolean awaitReconciled(KubernetesClient client, Duration timeout) throws InterruptedException {
+    Instant deadline = Instant.now().plus(timeout);
+    while (Instant.now().isBefore(deadline)) {
+      List<Peer> peers = client.resources(Peer.class).inNamespace("default").list().getItems();
+      List<MeshCluster> clusters = client.resources(MeshCluster.class).inNamespace("default").list().getItems();
+      boolean done = !clusters.isEmpty()
+          && clusters.stream().allMatch(c -> c.getStatus() != null && c.getStatus().getPeers() != null
+              && c.getStatus().getPeers().getTotal() == peers.size())
+          && peers.stream().allMatch(p -> p.getStatus() != null && p.getStatus().getSubnet() != null);
+      if (done) {
+        return true;
+      }
+      Thread.sleep(250);
+    }
+    return false;
+  }
+
+  private static void kubectl(ControlPlane plane, String... args) throws IOException, InterruptedException {
+    List<String> command = new java.util.ArrayList<>(List.of(ControlPlane.kubectl().toString(),
+        "--kubeconfig", plane.kubeconfig().toString()));
+    command.addAll(List.of(args));
+    new ProcessBuilder(command).inheritIO().start().waitFor();
+  }
+
+  private static void say(String line) {
+    System.out.println("meshfed: " + line);
+  }
+}
