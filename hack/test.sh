@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Runs every test: unit tests, the operator against a real kube-apiserver + etcd, and the
+# end-to-end tests that run the built operator as processes. Builds the control plane first if
+# this machine has none.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$(repo_root)"
+
+require_java
+ensure_control_plane
+exec mvn -B -ntp verify "$@"
