@@ -89,7 +89,7 @@ public final class ControlPlane implements AutoCloseable {
       client.resource(crd).serverSideApply();
       client.apiextensions().v1().customResourceDefinitions().withName(crd.getMetadata().getName())
           .waitUntilCondition(
-              c -> c.getStatus() != null && c.getStatus().getConditions().stream()
+              c -> c.getStatus() != null && c.getStatus().getConditions() != null && c.getStatus().getConditions().stream()
                   .anyMatch(cond -> "Established".equals(cond.getType()) && "True".equals(cond.getStatus())),
               30, TimeUnit.SECONDS);
     }

@@ -82,7 +82,7 @@ public class KubeApiServerResource implements QuarkusTestResourceLifecycleManage
         client.resource(crd).serverSideApply();
         client.apiextensions().v1().customResourceDefinitions().withName(crd.getMetadata().getName())
             .waitUntilCondition(
-                c -> c.getStatus() != null && c.getStatus().getConditions().stream()
+                c -> c.getStatus() != null && c.getStatus().getConditions() != null && c.getStatus().getConditions().stream()
                     .anyMatch(cond -> cond.getType().equals("Established") && cond.getStatus().equals("True")),
                 30, TimeUnit.SECONDS);
       } catch (IOException e) {
