@@ -1,12 +1,14 @@
 package io.meshfed.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -27,9 +29,11 @@ class KubectlExplainTest {
 
   @Test
   void explainDocumentsTheFields() throws Exception {
-    String peerSpec = kubectl("explain", "peer.spec");
+    // the API server publishes a new CRD's OpenAPI a moment after the CRD is established
+    String peerSpec = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1))
+        .ignoreExceptions().until(() -> kubectl("explain", "peer.spec"), out -> out.contains("provider"));
     assertThat(peerSpec).contains("provider").contains("Where the machine comes from")
-        .contains("clusterRef").contains("The MeshCluster this peer belongs to");
+        .contains("clusterRef").contains("this peer or pool belongs to");
     String network = kubectl("explain", "meshcluster.spec.network.cidr");
     assertThat(network).contains("IPv4 address range of the mesh");
   }

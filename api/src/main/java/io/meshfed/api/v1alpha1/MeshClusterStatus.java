@@ -2,15 +2,9 @@ package io.meshfed.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-import io.fabric8.kubernetes.api.model.Condition;
-import java.util.ArrayList;
-import java.util.List;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public class MeshClusterStatus {
-  @JsonPropertyDescription("The generation of the spec this status describes.")
-  private Long observedGeneration;
-
+public class MeshClusterStatus extends ObservedStatus {
   @JsonPropertyDescription("Pending, Ready, Degraded or Terminating.")
   private String phase;
 
@@ -34,17 +28,6 @@ public class MeshClusterStatus {
 
   @JsonPropertyDescription("When the current cluster join token expires (absent: never).")
   private String joinTokenExpiresAt;
-
-  @JsonPropertyDescription("Ready, MeshConnected, CredentialsValid.")
-  private List<Condition> conditions = new ArrayList<>();
-
-  public Long getObservedGeneration() {
-    return observedGeneration;
-  }
-
-  public void setObservedGeneration(Long observedGeneration) {
-    this.observedGeneration = observedGeneration;
-  }
 
   public String getPhase() {
     return phase;
@@ -110,11 +93,4 @@ public class MeshClusterStatus {
     this.joinTokenExpiresAt = joinTokenExpiresAt;
   }
 
-  public List<Condition> getConditions() {
-    return conditions;
-  }
-
-  public void setConditions(List<Condition> conditions) {
-    this.conditions = conditions;
-  }
 }

@@ -2,14 +2,9 @@ package io.meshfed.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-import io.fabric8.kubernetes.api.model.Condition;
-import java.util.ArrayList;
-import java.util.List;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public class PeerPoolStatus {
-  private Long observedGeneration;
-
+public class PeerPoolStatus extends ObservedStatus {
   @JsonPropertyDescription("Peers the pool wants: spec.replicas, or the autoscaler's decision.")
   private Integer desiredReplicas;
 
@@ -18,16 +13,6 @@ public class PeerPoolStatus {
 
   @JsonPropertyDescription("Peers of the pool that are Ready.")
   private Integer readyReplicas;
-
-  private List<Condition> conditions = new ArrayList<>();
-
-  public Long getObservedGeneration() {
-    return observedGeneration;
-  }
-
-  public void setObservedGeneration(Long observedGeneration) {
-    this.observedGeneration = observedGeneration;
-  }
 
   public Integer getDesiredReplicas() {
     return desiredReplicas;
@@ -53,11 +38,4 @@ public class PeerPoolStatus {
     this.readyReplicas = readyReplicas;
   }
 
-  public List<Condition> getConditions() {
-    return conditions;
-  }
-
-  public void setConditions(List<Condition> conditions) {
-    this.conditions = conditions;
-  }
 }

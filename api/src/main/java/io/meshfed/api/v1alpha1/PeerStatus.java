@@ -2,15 +2,9 @@ package io.meshfed.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-import io.fabric8.kubernetes.api.model.Condition;
-import java.util.ArrayList;
-import java.util.List;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public class PeerStatus {
-  @JsonPropertyDescription("The generation of the spec this status describes.")
-  private Long observedGeneration;
-
+public class PeerStatus extends ObservedStatus {
   @JsonPropertyDescription(
       "Pending, Provisioning, Joining, Ready, NotReady, Terminating or Failed.")
   private PeerPhase phase;
@@ -45,17 +39,6 @@ public class PeerStatus {
 
   @JsonPropertyDescription("WireGuard handshakes with the other peers.")
   private HandshakeSummary handshakes;
-
-  @JsonPropertyDescription("Provisioned, Joined, MeshReady, Healthy, Ready.")
-  private List<Condition> conditions = new ArrayList<>();
-
-  public Long getObservedGeneration() {
-    return observedGeneration;
-  }
-
-  public void setObservedGeneration(Long observedGeneration) {
-    this.observedGeneration = observedGeneration;
-  }
 
   public PeerPhase getPhase() {
     return phase;
@@ -153,11 +136,4 @@ public class PeerStatus {
     this.handshakes = handshakes;
   }
 
-  public List<Condition> getConditions() {
-    return conditions;
-  }
-
-  public void setConditions(List<Condition> conditions) {
-    this.conditions = conditions;
-  }
 }

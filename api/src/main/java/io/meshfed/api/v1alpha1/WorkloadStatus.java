@@ -2,14 +2,11 @@ package io.meshfed.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-import io.fabric8.kubernetes.api.model.Condition;
 import java.util.ArrayList;
 import java.util.List;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public class WorkloadStatus {
-  private Long observedGeneration;
-
+public class WorkloadStatus extends ObservedStatus {
   @JsonPropertyDescription("Replicas placed on peers.")
   private Integer replicas;
 
@@ -18,17 +15,6 @@ public class WorkloadStatus {
 
   @JsonPropertyDescription("Where each replica runs.")
   private List<ReplicaPlacement> placements = new ArrayList<>();
-
-  @JsonPropertyDescription("Scheduled (reasons NoResourcesAvailable, NoMatchingPeer), Available.")
-  private List<Condition> conditions = new ArrayList<>();
-
-  public Long getObservedGeneration() {
-    return observedGeneration;
-  }
-
-  public void setObservedGeneration(Long observedGeneration) {
-    this.observedGeneration = observedGeneration;
-  }
 
   public Integer getReplicas() {
     return replicas;
@@ -54,11 +40,4 @@ public class WorkloadStatus {
     this.placements = placements;
   }
 
-  public List<Condition> getConditions() {
-    return conditions;
-  }
-
-  public void setConditions(List<Condition> conditions) {
-    this.conditions = conditions;
-  }
 }

@@ -64,10 +64,7 @@ public class MeshClusterReconciler implements Reconciler<MeshCluster>, Cleaner<M
                         ? Set.of()
                         : Set.of(new ResourceID(peer.getSpec().getClusterRef().getName(),
                             peer.getMetadata().getNamespace())))
-            .withPrimaryToSecondaryMapper(
-                (MeshCluster cluster) ->
-                    context.getPrimaryCache() == null ? Set.of() : Set.<ResourceID>of())
-            .build();
+            .build(); // the reconciler lists a cluster's peers from this informer's cache itself
     var tokens =
         InformerEventSourceConfiguration.from(Secret.class, MeshCluster.class)
             .withLabelSelector(MeshfedApi.MANAGED_BY_LABEL + "=" + MeshfedApi.MANAGER)

@@ -7,8 +7,10 @@ import java.util.TreeMap;
 
 /**
  * Which peer owns which subnet of one cluster, as kept in the cluster's IPAM ConfigMap: one key per
- * allocated subnet ("100.64.3.0_24"), the value "peer-uid/peer-name". Pure: reads and returns
- * data maps, never talks to the API.
+ * allocated subnet ("100.64.3.0_24"), the value "peer-uid/peer-name", or "released/peer-uid/
+ * peer-name" once the peer's machine is gone but the Peer object may still exist. A released
+ * subnet is handed out again only after its Peer is confirmed gone. Pure: reads and returns data
+ * maps, never talks to the API.
  */
 public final class AllocationTable {
   private final SubnetPlan plan;
@@ -16,14 +18,28 @@ public final class AllocationTable {
   private final TreeMap<Long, Owner> byIndex = new TreeMap<>();
   private final Map<String, Long> byPeerUid = new HashMap<>();
 
-  public record Owner(String peerUid, String peerName) {
+  public record Owner(String peerUid, String peerName, boolean released) {
+    private static final String RELEASED = "released/";
+
+    public Owner(String peerUid, String peerName) {
+      this(peerUid, peerName, false);
+    }
+
+    Owner release() {
+      return new Owner(peerUid, peerName, true);
+    }
+
     String encode() {
-      return peerUid + "/" + peerName;
+      return (released ? RELEASED : "") + peerUid + "/" + peerName;
     }
 
     static Owner decode(String value) {
-      int slash = value.indexOf('/');
-      return slash < 0 ? new Owner(value, "") : new Owner(value.substring(0, slash), value.substring(slash + 1));
+      boolean released = value.startsWith(RELEASED);
+      String rest = released ? value.substring(RELEASED.length()) : value;
+      int slash = rest.indexOf('/');
+      return slash < 0
+          ? new Owner(rest, "", released)
+          : new Owner(rest.substring(0, slash), rest.substring(slash + 1), released);
     }
   }
 
@@ -52,12 +68,23 @@ public final class AllocationTable {
     return data;
   }
 
-  /** The subnet index this peer already holds. */
+  /** The subnet index this peer holds (not released). */
   public Optional<Long> indexOf(String peerUid) {
-    return Optional.ofNullable(byPeerUid.get(peerUid));
+    return Optional.ofNullable(byPeerUid.get(peerUid)).filter(i -> !byIndex.get(i).released());
   }
 
-  /** Lowest free subnet index, if any is left. */
+  /** Released subnets, lowest first, with the peer that held each. */
+  public Map<Long, Owner> released() {
+    Map<Long, Owner> released = new TreeMap<>();
+    byIndex.forEach((index, owner) -> {
+      if (owner.released()) {
+        released.put(index, owner);
+      }
+    });
+    return released;
+  }
+
+  /** Lowest subnet index never handed out or freed for good, if any is left. */
   public Optional<Long> firstFree() {
     long expected = 0;
     for (long used : byIndex.keySet()) {
@@ -74,10 +101,27 @@ public final class AllocationTable {
     byPeerUid.put(owner.peerUid(), index);
   }
 
-  /** Frees the peer's subnet; true when it held one. */
+  /**
+   * Marks the peer's subnet released: its machine is gone, its Peer may still exist for a moment.
+   * True when this changed the table.
+   */
   public boolean release(String peerUid) {
-    Long index = byPeerUid.remove(peerUid);
-    return index != null && byIndex.remove(index) != null;
+    Long index = byPeerUid.get(peerUid);
+    if (index == null || byIndex.get(index).released()) {
+      return false;
+    }
+    byIndex.put(index, byIndex.get(index).release());
+    return true;
+  }
+
+  /** Takes a released subnet back from the peer that held it, for another. */
+  public void reassign(long index, Owner owner) {
+    Owner previous = byIndex.get(index);
+    if (previous == null || !previous.released()) {
+      throw new IllegalStateException("subnet " + index + " is not released");
+    }
+    byPeerUid.remove(previous.peerUid());
+    put(index, owner);
   }
 
   public int allocated() {

@@ -13,6 +13,7 @@ import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.net.HttpURLConnection;
 import java.util.Map;
+import java.util.Optional;
 import org.jboss.logging.Logger;
 
 /**
@@ -64,11 +65,17 @@ public class SubnetAllocator {
       if (held.isPresent()) {
         return allocated(plan, held.get());
       }
-      var free = table.firstFree();
-      if (free.isEmpty()) {
-        return new Exhausted(plan.size());
+      AllocationTable.Owner owner = new AllocationTable.Owner(peerUid, peer.getMetadata().getName());
+      Optional<Long> free = table.firstFree();
+      if (free.isPresent()) {
+        table.put(free.get(), owner);
+      } else {
+        free = reclaimable(table, cluster.getMetadata().getNamespace());
+        if (free.isEmpty()) {
+          return new Exhausted(plan.size());
+        }
+        table.reassign(free.get(), owner);
       }
-      table.put(free.get(), new AllocationTable.Owner(peerUid, peer.getMetadata().getName()));
       if (compareAndSwap(current, table)) {
         LOG.debugf("allocated %s to peer %s/%s", plan.subnet(free.get()),
             peer.getMetadata().getNamespace(), peer.getMetadata().getName());
@@ -79,35 +86,39 @@ public class SubnetAllocator {
   }
 
   /**
-   * Frees the peer's subnet. Called only once the peer's machine is gone, so an address is never
-   * reused while an old machine may still use it. Returns false when another writer kept winning.
+   * Releases the peer's subnet. Called once the peer's machine is gone; the subnet goes to another
+   * peer only after this Peer object is gone too ({@link #reclaimable}). Returns false when another
+   * writer kept winning.
    */
-  public boolean release(String namespace, String cluster, String peerUid) {
+  public boolean release(MeshCluster cluster, Peer peer) {
+    SubnetPlan plan = planOf(cluster);
     for (int attempt = 1; attempt <= conflictRetries; attempt++) {
-      ConfigMap current =
-          client.configMaps().inNamespace(namespace).withName(configMapName(cluster)).get();
-      if (current == null || current.getData() == null) {
+      ConfigMap current = client.configMaps().inNamespace(cluster.getMetadata().getNamespace())
+          .withName(configMapName(cluster.getMetadata().getName())).get();
+      if (current == null) {
         return true;
       }
-      String owned = current.getData().entrySet().stream()
-          .filter(e -> e.getValue().startsWith(peerUid + "/"))
-          .map(Map.Entry::getKey)
-          .findFirst()
-          .orElse(null);
-      if (owned == null) {
+      AllocationTable table = AllocationTable.read(plan, current.getData());
+      if (!table.release(peer.getMetadata().getUid())) {
         return true;
       }
-      current.getData().remove(owned);
-      try {
-        client.configMaps().resource(current).update();
+      if (compareAndSwap(current, table)) {
         return true;
-      } catch (KubernetesClientException e) {
-        if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
-          throw e;
-        }
       }
     }
     return false;
+  }
+
+  /** The lowest released subnet whose Peer the API server no longer has. */
+  private Optional<Long> reclaimable(AllocationTable table, String namespace) {
+    for (Map.Entry<Long, AllocationTable.Owner> released : table.released().entrySet()) {
+      Peer holder = client.resources(Peer.class).inNamespace(namespace)
+          .withName(released.getValue().peerName()).get();
+      if (holder == null || !released.getValue().peerUid().equals(holder.getMetadata().getUid())) {
+        return Optional.of(released.getKey());
+      }
+    }
+    return Optional.empty();
   }
 
   public static SubnetPlan planOf(MeshCluster cluster) {

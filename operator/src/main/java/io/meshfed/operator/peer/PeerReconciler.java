@@ -281,8 +281,8 @@ public class PeerReconciler implements Reconciler<Peer>, Cleaner<Peer> {
         return DeleteControl.noFinalizerRemoval().rescheduleAfter(config.providerRetryInitial().toMillis());
       }
     }
-    // the machine is gone: only now may its subnet go to another peer
-    if (!allocator.release(peer.getMetadata().getNamespace(), clusterName(peer), peer.getMetadata().getUid())) {
+    // the machine is gone: release the subnet; it goes to another peer once this Peer is gone too
+    if (cluster.isPresent() && !allocator.release(cluster.get(), peer)) {
       return DeleteControl.noFinalizerRemoval().rescheduleAfter(200);
     }
     return DeleteControl.defaultDelete();

@@ -32,7 +32,7 @@ class AllocationTableTest {
   }
 
   @Test
-  void firstFreeIsEmptyWhenFullAndReleaseFreesExactlyThePeersSubnet() {
+  void aReleasedSubnetIsHeldUntilItIsReassigned() {
     AllocationTable table = AllocationTable.read(plan, null);
     for (int i = 0; i < 4; i++) {
       table.put(table.firstFree().orElseThrow(), new AllocationTable.Owner("uid-" + i, "p" + i));
@@ -40,30 +40,51 @@ class AllocationTableTest {
     assertThat(table.firstFree()).isEmpty();
     assertThat(table.release("uid-2")).isTrue();
     assertThat(table.release("uid-2")).isFalse();
-    assertThat(table.firstFree()).contains(2L);
-    assertThat(table.indexOf("uid-3")).contains(3L);
+    // released, but not free: the Peer may still exist
+    assertThat(table.firstFree()).isEmpty();
+    assertThat(table.indexOf("uid-2")).isEmpty();
+    assertThat(table.released()).containsOnlyKeys(2L);
+    assertThat(table.toData()).containsEntry("100.64.2.0_24", "released/uid-2/p2");
+
+    AllocationTable reread = AllocationTable.read(plan, table.toData());
+    reread.reassign(2, new AllocationTable.Owner("uid-9", "p9"));
+    assertThat(reread.indexOf("uid-9")).contains(2L);
+    assertThat(reread.released()).isEmpty();
+    assertThat(reread.indexOf("uid-3")).contains(3L);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> reread.reassign(3, new AllocationTable.Owner("x", "x")))
+        .isInstanceOf(IllegalStateException.class);
   }
 
   @Test
   void randomAllocationsAndReleasesNeverShareASubnet() {
-    SubnetPlan big = SubnetPlan.of("100.64.0.0/14", 26); // 4096 subnets, more than ever live at once
+    SubnetPlan big = SubnetPlan.of("100.64.0.0/18", 26); // 256 subnets: the run fills them and reuses released ones
     Random random = new Random(42);
     Map<String, String> data = new HashMap<>();
     Map<String, Long> live = new HashMap<>();
     for (int step = 0; step < 5_000; step++) {
       AllocationTable table = AllocationTable.read(big, data);
-      if (!live.isEmpty() && random.nextInt(3) == 0) {
+      boolean full = table.firstFree().isEmpty() && table.released().isEmpty();
+      if (!live.isEmpty() && (full || random.nextInt(3) == 0)) {
         String victim = live.keySet().stream().skip(random.nextInt(live.size())).findFirst().orElseThrow();
         assertThat(table.release(victim)).isTrue();
         live.remove(victim);
       } else {
-        long index = table.firstFree().orElseThrow();
         String uid = "uid-" + step;
-        table.put(index, new AllocationTable.Owner(uid, "p" + step));
+        var owner = new AllocationTable.Owner(uid, "p" + step);
+        var free = table.firstFree();
+        long index;
+        if (free.isPresent()) {
+          index = free.get();
+          table.put(index, owner);
+        } else {
+          // the released peers are gone in this model: take the lowest released subnet
+          index = table.released().keySet().iterator().next();
+          table.reassign(index, owner);
+        }
         live.put(uid, index);
       }
       data = table.toData();
-      assertThat(data).hasSize(live.size());
+      assertThat(data.size() - AllocationTable.read(big, data).released().size()).isEqualTo(live.size());
       assertThat(live.values().stream().distinct().count()).isEqualTo(live.size());
     }
   }
