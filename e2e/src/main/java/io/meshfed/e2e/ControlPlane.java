@@ -22,11 +22,15 @@ public final class ControlPlane implements AutoCloseable {
   private final KubeAPIServer server;
   private final Path kubeconfig;
   private final KubernetesClient client;
+  /** Stops etcd and the API server if this JVM ends first: they must not outlive it. */
+  private final Thread reaper;
 
   private ControlPlane(KubeAPIServer server, Path kubeconfig, KubernetesClient client) {
     this.server = server;
     this.kubeconfig = kubeconfig;
     this.client = client;
+    this.reaper = new Thread(server::stop, "control-plane-reaper");
+    Runtime.getRuntime().addShutdownHook(reaper);
   }
 
   public static ControlPlane start(Path workDir, Path crds) throws IOException {
@@ -73,6 +77,11 @@ public final class ControlPlane implements AutoCloseable {
   public void close() {
     client.close();
     server.stop();
+    try {
+      Runtime.getRuntime().removeShutdownHook(reaper);
+    } catch (IllegalStateException shuttingDown) {
+      // the hook runs anyway
+    }
   }
 
   static void installCrds(KubernetesClient client, Path crds) throws IOException {

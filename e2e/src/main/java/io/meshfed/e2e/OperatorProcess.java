@@ -12,10 +12,14 @@ import java.util.concurrent.TimeUnit;
 public final class OperatorProcess implements AutoCloseable {
   private final Process process;
   private final Path log;
+  /** Kills the operator if this JVM ends first, so that no operator outlives its test. */
+  private final Thread reaper;
 
   private OperatorProcess(Process process, Path log) {
     this.process = process;
     this.log = log;
+    this.reaper = new Thread(process::destroyForcibly, "operator-reaper-" + process.pid());
+    Runtime.getRuntime().addShutdownHook(reaper);
   }
 
   /**
@@ -62,12 +66,16 @@ public final class OperatorProcess implements AutoCloseable {
   /** A graceful stop (SIGTERM), then SIGKILL if it does not end in time. */
   @Override
   public void close() throws InterruptedException {
-    if (!process.isAlive()) {
-      return;
+    if (process.isAlive()) {
+      process.destroy();
+      if (!process.waitFor(15, TimeUnit.SECONDS)) {
+        kill();
+      }
     }
-    process.destroy();
-    if (!process.waitFor(15, TimeUnit.SECONDS)) {
-      kill();
+    try {
+      Runtime.getRuntime().removeShutdownHook(reaper);
+    } catch (IllegalStateException shuttingDown) {
+      // the hook runs anyway
     }
   }
 }

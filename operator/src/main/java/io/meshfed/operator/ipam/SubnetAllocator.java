@@ -14,6 +14,8 @@ import jakarta.inject.Singleton;
 import java.net.HttpURLConnection;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
 import org.jboss.logging.Logger;
 
 /**
@@ -29,6 +31,11 @@ public class SubnetAllocator {
 
   private final KubernetesClient client;
   private final int conflictRetries;
+  /**
+   * Writers of one cluster's table in this process take turns: the compare-and-swap keeps replicas
+   * apart, and without this the reconcile threads of one replica would mostly fail it on each other.
+   */
+  private final ConcurrentHashMap<String, ReentrantLock> tableLocks = new ConcurrentHashMap<>();
 
   @Inject
   public SubnetAllocator(KubernetesClient client, MeshfedConfig config) {
@@ -56,6 +63,20 @@ public class SubnetAllocator {
 
   /** Gives the peer its subnet, or returns the one it already holds. */
   public Result allocate(MeshCluster cluster, Peer peer) {
+    ReentrantLock lock = lockOf(cluster.getMetadata().getNamespace(), cluster.getMetadata().getName());
+    lock.lock();
+    try {
+      return allocateLocked(cluster, peer);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private ReentrantLock lockOf(String namespace, String cluster) {
+    return tableLocks.computeIfAbsent(namespace + "/" + cluster, k -> new ReentrantLock());
+  }
+
+  private Result allocateLocked(MeshCluster cluster, Peer peer) {
     SubnetPlan plan = planOf(cluster);
     String peerUid = peer.getMetadata().getUid();
     for (int attempt = 1; attempt <= conflictRetries; attempt++) {
@@ -91,6 +112,16 @@ public class SubnetAllocator {
    * writer kept winning.
    */
   public boolean release(MeshCluster cluster, Peer peer) {
+    ReentrantLock lock = lockOf(cluster.getMetadata().getNamespace(), cluster.getMetadata().getName());
+    lock.lock();
+    try {
+      return releaseLocked(cluster, peer);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private boolean releaseLocked(MeshCluster cluster, Peer peer) {
     SubnetPlan plan = planOf(cluster);
     for (int attempt = 1; attempt <= conflictRetries; attempt++) {
       ConfigMap current = client.configMaps().inNamespace(cluster.getMetadata().getNamespace())

@@ -90,6 +90,11 @@ public class PeerReconciler implements Reconciler<Peer>, Cleaner<Peer> {
             .withPrimaryToSecondaryMapper(
                 (Peer peer) ->
                     Set.of(new ResourceID(clusterName(peer), peer.getMetadata().getNamespace())))
+            // a cluster's status changes with every peer; only its spec and its deletion concern them
+            .withOnUpdateFilter(
+                (MeshCluster next, MeshCluster previous) ->
+                    !java.util.Objects.equals(next.getMetadata().getGeneration(), previous.getMetadata().getGeneration())
+                        || next.isMarkedForDeletion() != previous.isMarkedForDeletion())
             .build();
     return List.of(new InformerEventSource<>(clusters, context));
   }
