@@ -2,16 +2,14 @@ package io.meshfed.e2e;
 
 import io.fabric8.kubeapitest.KubeAPIServer;
 import io.fabric8.kubeapitest.KubeAPIServerConfigBuilder;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.meshfed.api.crd.CrdInstaller;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -48,7 +46,7 @@ public final class ControlPlane implements AutoCloseable {
       Files.setPosixFilePermissions(kubeconfig, PosixFilePermissions.fromString("rw-------"));
       KubernetesClient client =
           new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(server.getKubeConfigYaml())).build();
-      installCrds(client, crds);
+      CrdInstaller.install(client, crds);
       return new ControlPlane(server, kubeconfig, client);
     } catch (IOException | RuntimeException e) {
       server.stop();
@@ -81,26 +79,6 @@ public final class ControlPlane implements AutoCloseable {
       Runtime.getRuntime().removeShutdownHook(reaper);
     } catch (IllegalStateException shuttingDown) {
       // the hook runs anyway
-    }
-  }
-
-  static void installCrds(KubernetesClient client, Path crds) throws IOException {
-    List<Path> files;
-    try (Stream<Path> list = Files.list(crds)) {
-      files = list.filter(f -> f.toString().endsWith(".yaml")).sorted().toList();
-    }
-    if (files.isEmpty()) {
-      throw new IOException("no CRDs in " + crds);
-    }
-    for (Path file : files) {
-      CustomResourceDefinition crd =
-          client.getKubernetesSerialization().unmarshal(Files.readString(file), CustomResourceDefinition.class);
-      client.resource(crd).serverSideApply();
-      client.apiextensions().v1().customResourceDefinitions().withName(crd.getMetadata().getName())
-          .waitUntilCondition(
-              c -> c.getStatus() != null && c.getStatus().getConditions() != null && c.getStatus().getConditions().stream()
-                  .anyMatch(cond -> "Established".equals(cond.getType()) && "True".equals(cond.getStatus())),
-              30, TimeUnit.SECONDS);
     }
   }
 }

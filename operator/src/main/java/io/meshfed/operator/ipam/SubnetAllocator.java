@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
 /**
@@ -63,17 +64,18 @@ public class SubnetAllocator {
 
   /** Gives the peer its subnet, or returns the one it already holds. */
   public Result allocate(MeshCluster cluster, Peer peer) {
-    ReentrantLock lock = lockOf(cluster.getMetadata().getNamespace(), cluster.getMetadata().getName());
+    return withTableLock(cluster, () -> allocateLocked(cluster, peer));
+  }
+
+  private <T> T withTableLock(MeshCluster cluster, Supplier<T> work) {
+    ReentrantLock lock = tableLocks.computeIfAbsent(
+        cluster.getMetadata().getNamespace() + "/" + cluster.getMetadata().getName(), k -> new ReentrantLock());
     lock.lock();
     try {
-      return allocateLocked(cluster, peer);
+      return work.get();
     } finally {
       lock.unlock();
     }
-  }
-
-  private ReentrantLock lockOf(String namespace, String cluster) {
-    return tableLocks.computeIfAbsent(namespace + "/" + cluster, k -> new ReentrantLock());
   }
 
   private Result allocateLocked(MeshCluster cluster, Peer peer) {
@@ -112,13 +114,7 @@ public class SubnetAllocator {
    * writer kept winning.
    */
   public boolean release(MeshCluster cluster, Peer peer) {
-    ReentrantLock lock = lockOf(cluster.getMetadata().getNamespace(), cluster.getMetadata().getName());
-    lock.lock();
-    try {
-      return releaseLocked(cluster, peer);
-    } finally {
-      lock.unlock();
-    }
+    return withTableLock(cluster, () -> releaseLocked(cluster, peer));
   }
 
   private boolean releaseLocked(MeshCluster cluster, Peer peer) {

@@ -2,19 +2,15 @@ package io.meshfed.operator.testing;
 
 import io.fabric8.kubeapitest.KubeAPIServer;
 import io.fabric8.kubeapitest.KubeAPIServerConfigBuilder;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.meshfed.api.crd.CrdInstaller;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * A real kube-apiserver and etcd for the operator's tests (built by e2e/build-control-plane.sh),
@@ -37,7 +33,9 @@ public class KubeApiServerResource implements QuarkusTestResourceLifecycleManage
     server.start();
     config = Config.fromKubeconfig(server.getKubeConfigYaml());
     try (KubernetesClient client = client()) {
-      installCrds(client);
+      CrdInstaller.install(client, CRDS);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
     Map<String, String> properties = new java.util.HashMap<>();
     properties.put("quarkus.kubernetes-client.api-server-url", config.getMasterUrl());
@@ -72,30 +70,5 @@ public class KubeApiServerResource implements QuarkusTestResourceLifecycleManage
 
   public static String kubeConfigYaml() {
     return server.getKubeConfigYaml();
-  }
-
-  static void installCrds(KubernetesClient client) {
-    for (Path file : crdFiles()) {
-      try {
-        CustomResourceDefinition crd =
-            client.getKubernetesSerialization().unmarshal(Files.readString(file), CustomResourceDefinition.class);
-        client.resource(crd).serverSideApply();
-        client.apiextensions().v1().customResourceDefinitions().withName(crd.getMetadata().getName())
-            .waitUntilCondition(
-                c -> c.getStatus() != null && c.getStatus().getConditions() != null && c.getStatus().getConditions().stream()
-                    .anyMatch(cond -> cond.getType().equals("Established") && cond.getStatus().equals("True")),
-                30, TimeUnit.SECONDS);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
-  }
-
-  public static List<Path> crdFiles() {
-    try (Stream<Path> files = Files.list(CRDS)) {
-      return files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 }
