@@ -8,6 +8,7 @@ require_java
 ensure_control_plane
 classpath="$(mktemp)"
 trap 'rm -f "$classpath"' EXIT
-mvn -B -q -ntp -pl e2e dependency:build-classpath -Dmdep.includeScope=runtime -Dmdep.outputFile="$classpath"
+mvn -B -q -ntp -Dstyle.color=never -pl e2e dependency:build-classpath -Dmdep.includeScope=runtime -Dmdep.outputFile="$classpath" >/dev/null \
+  || die "could not resolve the launcher's classpath (mvn -pl e2e dependency:build-classpath)"
 java -cp "e2e/target/classes:$(cat "$classpath")" io.meshfed.e2e.bench.IpamBurst \
   "$PWD" bench/results/ipam-burst.json "${@:-50 200 500}"

@@ -9,12 +9,15 @@ cd "$(repo_root)"
 require_java
 ensure_control_plane
 
-echo "meshfed: building (mvn install -DskipTests)"
-mvn -B -q -ntp install -DskipTests
+echo "meshfed: building (mvn install -DskipTests; log in target/local-up-build.log)"
+mkdir -p target
+mvn -B -ntp -Dstyle.color=never install -DskipTests > target/local-up-build.log 2>&1 \
+  || { tail -40 target/local-up-build.log; die "the build failed; the whole log is target/local-up-build.log"; }
 
 classpath="$(mktemp)"
 trap 'rm -f "$classpath"' EXIT
-mvn -B -q -ntp -pl e2e dependency:build-classpath -Dmdep.includeScope=runtime -Dmdep.outputFile="$classpath"
+mvn -B -q -ntp -Dstyle.color=never -pl e2e dependency:build-classpath -Dmdep.includeScope=runtime -Dmdep.outputFile="$classpath" >/dev/null \
+  || die "could not resolve the launcher's classpath (mvn -pl e2e dependency:build-classpath)"
 
 exec java -cp "e2e/target/classes:$(cat "$classpath")" \
   -Dmeshfed.repo="$PWD" \

@@ -8,4 +8,4 @@ cd "$(repo_root)"
 
 require_java
 ensure_control_plane
-exec mvn -B -ntp verify "$@"
+exec mvn -B -ntp -Dstyle.color=never verify "$@"

@@ -20,15 +20,13 @@ public final class ControlPlane implements AutoCloseable {
   private final KubeAPIServer server;
   private final Path kubeconfig;
   private final KubernetesClient client;
-  /** Stops etcd and the API server if this JVM ends first: they must not outlive it. */
-  private final Thread reaper;
 
   private ControlPlane(KubeAPIServer server, Path kubeconfig, KubernetesClient client) {
     this.server = server;
     this.kubeconfig = kubeconfig;
     this.client = client;
-    this.reaper = new Thread(server::stop, "control-plane-reaper");
-    Runtime.getRuntime().addShutdownHook(reaper);
+    // etcd and the API server must not outlive this JVM
+    Reaper.register(this);
   }
 
   public static ControlPlane start(Path workDir, Path crds) throws IOException {
@@ -39,6 +37,9 @@ public final class ControlPlane implements AutoCloseable {
                 .withOfflineMode(true) // built from source, never downloaded
                 .withUpdateKubeConfig(false)
                 .build());
+    // from the first process on, nothing may outlive this JVM, even if it ends during start()
+    AutoCloseable stopServer = server::stop;
+    Reaper.register(stopServer);
     server.start();
     try {
       Path kubeconfig = workDir.resolve("kubeconfig");
@@ -51,6 +52,8 @@ public final class ControlPlane implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       server.stop();
       throw e;
+    } finally {
+      Reaper.unregister(stopServer);
     }
   }
 
@@ -71,14 +74,19 @@ public final class ControlPlane implements AutoCloseable {
     }
   }
 
+  private final java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
+
+  /** close() and the reaper may race when the JVM is told to stop: one of them stops the server. */
+  private void stopOnce() {
+    if (stopped.compareAndSet(false, true)) {
+      client.close();
+      server.stop();
+    }
+  }
+
   @Override
   public void close() {
-    client.close();
-    server.stop();
-    try {
-      Runtime.getRuntime().removeShutdownHook(reaper);
-    } catch (IllegalStateException shuttingDown) {
-      // the hook runs anyway
-    }
+    stopOnce();
+    Reaper.unregister(this);
   }
 }

@@ -23,7 +23,13 @@ import java.util.concurrent.TimeUnit;
 public final class LocalMesh {
   private LocalMesh() {}
 
+  /** Held so that the setting outlives garbage collection of the logger. */
+  private static final java.util.logging.Logger VERSION_NAG =
+      java.util.logging.Logger.getLogger("io.fabric8.kubernetes.client.dsl.internal.VersionUsageUtils");
+
   public static void main(String[] args) throws Exception {
+    // v1alpha1 is our own API's version, not news to the person who runs this
+    VERSION_NAG.setLevel(java.util.logging.Level.SEVERE);
     boolean once = List.of(args).contains("--once");
     Path repo = Path.of(System.getProperty("meshfed.repo", ".")).toAbsolutePath().normalize();
     Path workDir = Path.of(System.getProperty("meshfed.workdir",

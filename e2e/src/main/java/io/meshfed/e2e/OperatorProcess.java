@@ -12,14 +12,12 @@ import java.util.concurrent.TimeUnit;
 public final class OperatorProcess implements AutoCloseable {
   private final Process process;
   private final Path log;
-  /** Kills the operator if this JVM ends first, so that no operator outlives its test. */
-  private final Thread reaper;
 
   private OperatorProcess(Process process, Path log) {
     this.process = process;
     this.log = log;
-    this.reaper = new Thread(process::destroyForcibly, "operator-reaper-" + process.pid());
-    Runtime.getRuntime().addShutdownHook(reaper);
+    // no operator outlives the JVM that started it
+    Reaper.register(this);
   }
 
   /**
@@ -57,6 +55,12 @@ public final class OperatorProcess implements AutoCloseable {
     return log;
   }
 
+  /** SIGTERM, as Kubernetes stops a pod; true when the operator exits within the time. */
+  public boolean terminate(java.time.Duration within) throws InterruptedException {
+    process.destroy();
+    return process.waitFor(within.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
   /** A crash: SIGKILL, no shutdown hooks, no chance to finish what it was doing. */
   public void kill() throws InterruptedException {
     process.destroyForcibly();
@@ -64,18 +68,29 @@ public final class OperatorProcess implements AutoCloseable {
   }
 
   /** A graceful stop (SIGTERM), then SIGKILL if it does not end in time. */
-  @Override
-  public void close() throws InterruptedException {
-    if (process.isAlive()) {
-      process.destroy();
+  private void stopGracefully() {
+    if (!process.isAlive()) {
+      return;
+    }
+    process.destroy();
+    try {
       if (!process.waitFor(15, TimeUnit.SECONDS)) {
         kill();
       }
+    } catch (InterruptedException e) {
+      process.destroyForcibly();
+      Thread.currentThread().interrupt();
     }
-    try {
-      Runtime.getRuntime().removeShutdownHook(reaper);
-    } catch (IllegalStateException shuttingDown) {
-      // the hook runs anyway
-    }
+  }
+
+  @Override
+  public void close() {
+    stopGracefully();
+    Reaper.unregister(this);
+  }
+
+  @Override
+  public String toString() {
+    return "operator pid " + process.pid();
   }
 }

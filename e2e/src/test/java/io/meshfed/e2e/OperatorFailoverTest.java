@@ -106,6 +106,9 @@ class OperatorFailoverTest {
     Map<String, String> table = client.configMaps().inNamespace(NS).withName("mesh-meshfed-ipam").get().getData();
     assertThat(table).hasSize(200);
     assertThat(Files.readString(replicas.get(standby).log())).doesNotContain("Exception in thread");
+
+    // a leader told to stop (a pod's SIGTERM) gives the lease up and exits promptly
+    assertThat(replicas.get(standby).terminate(Duration.ofSeconds(10))).as("exited within 10 s of SIGTERM").isTrue();
   }
 
   static int allocated(KubernetesClient client) {

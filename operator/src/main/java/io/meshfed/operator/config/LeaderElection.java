@@ -1,5 +1,6 @@
 package io.meshfed.operator.config;
 
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.quarkus.arc.Unremovable;
 import jakarta.inject.Inject;
@@ -33,9 +34,22 @@ public class LeaderElection extends LeaderElectionConfiguration {
         config.leaseDuration().multipliedBy(2).dividedBy(3),
         config.leaseDuration().dividedBy(7),
         config.identity().orElseGet(LeaderElection::defaultIdentity),
-        null,
-        // a replica that loses the lease exits and restarts clean rather than reconcile alongside the new leader
-        true);
+        new LeaderCallbacks(() -> {}, LeaderElection::exitAfterLosingTheLease, leader -> {}),
+        // not the SDK's own exit: it calls System.exit inside the shutdown that stopped the
+        // leading, which blocks a SIGTERM-ed operator until it is killed
+        false);
+  }
+
+  /**
+   * A replica that loses the lease exits and restarts clean rather than reconcile beside the new
+   * leader. The exit runs on a daemon thread: when the lease was lost because the operator is
+   * shutting down anyway, that thread blocks (System.exit does during shutdown) without holding
+   * the JVM up.
+   */
+  private static void exitAfterLosingTheLease() {
+    Thread exit = new Thread(() -> System.exit(1), "lost-leader-lease");
+    exit.setDaemon(true);
+    exit.start();
   }
 
   static String defaultIdentity() {
