@@ -174,7 +174,9 @@ public class PeerReconciler implements Reconciler<Peer>, Cleaner<Peer> {
         || (phase == PeerPhase.FAILED && !failedAt(status, peer))) {
       Optional<Duration> wait = provision(peer, cluster, provider.get(), status, conditions, now);
       if (wait.isPresent() || status.getPhase() == PeerPhase.FAILED) {
-        notReady(conditions, conditions.reason(PROVISIONED).orElse(MACHINE_PENDING), "the machine is not provisioned yet");
+        // Ready repeats why: the provider's reason and words
+        var provisioned = conditions.current(PROVISIONED).orElseThrow();
+        notReady(conditions, provisioned.getReason(), provisioned.getMessage());
         return new Step(wait);
       }
     }

@@ -71,9 +71,9 @@ public final class Conditions {
     return -1;
   }
 
-  /** The reason set for this type in this round, if any. */
-  public Optional<String> reason(String type) {
-    return find(next, type).map(Condition::getReason);
+  /** The condition of this type as it stands now (set this round or carried over). */
+  public Optional<Condition> current(String type) {
+    return find(next, type);
   }
 
   public List<Condition> build() {

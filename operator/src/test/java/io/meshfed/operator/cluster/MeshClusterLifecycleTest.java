@@ -188,8 +188,11 @@ class MeshClusterLifecycleTest {
   void theOperatorNeverChangesWhatUsersWrote() {
     MeshCluster created = client.resource(cluster(ns, "gitops", null, null)).create();
     Peer peer = client.resource(peer(ns, "gitops-peer", "gitops", ProviderType.STATIC)).create();
-    await().atMost(WAIT).until(() -> subnetOf("gitops-peer") != null
-        && client.resources(MeshCluster.class).inNamespace(ns).withName("gitops").get().getStatus() != null);
+    await().atMost(WAIT).until(() -> {
+      MeshCluster c = client.resources(MeshCluster.class).inNamespace(ns).withName("gitops").get();
+      return subnetOf("gitops-peer") != null && c.getStatus() != null && c.getStatus().getPeers() != null
+          && c.getStatus().getPeers().getJoining() == 1;
+    });
 
     MeshCluster cluster = client.resources(MeshCluster.class).inNamespace(ns).withName("gitops").get();
     Peer after = client.resources(Peer.class).inNamespace(ns).withName("gitops-peer").get();
@@ -199,6 +202,16 @@ class MeshClusterLifecycleTest {
         .isEqualTo(client.getKubernetesSerialization().asJson(peer.getSpec()));
     assertThat(cluster.getMetadata().getLabels()).isNullOrEmpty();
     assertThat(after.getMetadata().getAnnotations()).isNullOrEmpty();
+
+    // settled: the operator writes nothing more while nothing changes (status only when it changed)
+    String clusterVersion = cluster.getMetadata().getResourceVersion();
+    String peerVersion = after.getMetadata().getResourceVersion();
+    await().pollDelay(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+      assertThat(client.resources(MeshCluster.class).inNamespace(ns).withName("gitops").get()
+          .getMetadata().getResourceVersion()).isEqualTo(clusterVersion);
+      assertThat(client.resources(Peer.class).inNamespace(ns).withName("gitops-peer").get()
+          .getMetadata().getResourceVersion()).isEqualTo(peerVersion);
+    });
   }
 
   private List<Condition> clusterStatusConditions(String name) {

@@ -115,6 +115,7 @@ class PeerProvisioningTest {
       assertThat(provisioned.getReason()).isEqualTo("QuotaExceeded");
       assertThat(provisioned.getMessage()).contains("ask for more");
       assertThat(condition(peer, "Ready").getReason()).isEqualTo("QuotaExceeded");
+      assertThat(condition(peer, "Ready").getMessage()).contains("ask for more");
     });
   }
 
