@@ -3,6 +3,7 @@
 # it, applies examples/local-cluster.yaml and prints `kubectl get mc,peers`. Runs until Ctrl-C;
 # with --once it stops right after printing.
 set -euo pipefail
+# shellcheck source=hack/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$(repo_root)"
 

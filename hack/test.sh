@@ -3,6 +3,7 @@
 # end-to-end tests that run the built operator as processes. Builds the control plane first if
 # this machine has none.
 set -euo pipefail
+# shellcheck source=hack/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$(repo_root)"
 
