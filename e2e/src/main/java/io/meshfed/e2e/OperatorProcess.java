@@ -47,10 +47,6 @@ public final class OperatorProcess implements AutoCloseable {
     return process.pid();
   }
 
-  public boolean isAlive() {
-    return process.isAlive();
-  }
-
   public Path log() {
     return log;
   }

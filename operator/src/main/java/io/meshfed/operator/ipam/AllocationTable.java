@@ -128,10 +128,6 @@ public final class AllocationTable {
     return byIndex.size();
   }
 
-  public SubnetPlan plan() {
-    return plan;
-  }
-
   private String key(long index) {
     return plan.subnet(index).replace('/', '_');
   }

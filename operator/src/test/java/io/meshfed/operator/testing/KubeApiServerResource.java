@@ -67,8 +67,4 @@ public class KubeApiServerResource implements QuarkusTestResourceLifecycleManage
   public static KubernetesClient client() {
     return new KubernetesClientBuilder().withConfig(config).build();
   }
-
-  public static String kubeConfigYaml() {
-    return server.getKubeConfigYaml();
-  }
 }
