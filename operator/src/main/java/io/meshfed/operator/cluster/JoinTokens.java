@@ -3,6 +3,7 @@ package io.meshfed.operator.cluster;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.meshfed.api.agent.Tokens;
 import io.meshfed.api.v1alpha1.Durations;
 import io.meshfed.api.v1alpha1.MeshCluster;
 import io.meshfed.api.v1alpha1.MeshfedApi;
@@ -21,6 +22,10 @@ import java.util.Optional;
 public final class JoinTokens {
   public static final String SECRET_TYPE = MeshfedApi.GROUP + "/join-token";
   public static final String TOKEN_KEY = "token";
+  /** The token before the last rotation, kept so a join with it is told "expired", not "wrong". */
+  public static final String PREVIOUS_TOKEN_KEY = "previous-token";
+  /** The whole string {@code meshfed-agent join --token} takes. */
+  public static final String JOIN_TOKEN_KEY = "join-token";
   public static final String EXPIRES_ANNOTATION = MeshfedApi.GROUP + "/expires-at";
   private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -48,6 +53,11 @@ public final class JoinTokens {
 
   /** A Secret with a fresh random token valid for the cluster's spec.joinToken.ttl. */
   public static Secret fresh(MeshCluster cluster, Instant now) {
+    return fresh(cluster, now, Optional.empty());
+  }
+
+  /** The same, remembering the token it replaces. */
+  public static Secret fresh(MeshCluster cluster, Instant now, Optional<Secret> replaced) {
     byte[] bytes = new byte[32];
     RANDOM.nextBytes(bytes);
     Duration ttl = ttl(cluster);
@@ -69,8 +79,37 @@ public final class JoinTokens {
             .build())
         .endMetadata()
         .withType(SECRET_TYPE)
-        .withStringData(Map.of(TOKEN_KEY, HexFormat.of().formatHex(bytes)))
+        .withStringData(data(cluster, HexFormat.of().formatHex(bytes), replaced.map(JoinTokens::token)))
         .build();
+  }
+
+  private static Map<String, String> data(MeshCluster cluster, String token, Optional<String> previous) {
+    Map<String, String> data = new java.util.LinkedHashMap<>();
+    data.put(TOKEN_KEY, token);
+    data.put(JOIN_TOKEN_KEY, Tokens.format(Tokens.Kind.CLUSTER, cluster.getMetadata().getNamespace(),
+        cluster.getMetadata().getName(), token));
+    previous.ifPresent(p -> data.put(PREVIOUS_TOKEN_KEY, p));
+    return data;
+  }
+
+  /** The secret part of the token in this Secret, or null. */
+  public static String token(Secret secret) {
+    return read(secret, TOKEN_KEY);
+  }
+
+  public static String previousToken(Secret secret) {
+    return read(secret, PREVIOUS_TOKEN_KEY);
+  }
+
+  private static String read(Secret secret, String key) {
+    if (secret.getStringData() != null && secret.getStringData().containsKey(key)) {
+      return secret.getStringData().get(key);
+    }
+    if (secret.getData() == null || secret.getData().get(key) == null) {
+      return null;
+    }
+    return new String(java.util.Base64.getDecoder().decode(secret.getData().get(key)),
+        java.nio.charset.StandardCharsets.UTF_8);
   }
 
   static Duration ttl(MeshCluster cluster) {

@@ -81,7 +81,7 @@ public class MeshClusterReconciler implements Reconciler<MeshCluster>, Cleaner<M
 
     Optional<Secret> token = secretInformer(context).get(new ResourceID(tokenName, namespace));
     if (JoinTokens.needsNewToken(token, now)) {
-      Secret fresh = JoinTokens.fresh(cluster, now);
+      Secret fresh = JoinTokens.fresh(cluster, now, token.filter(t -> JoinTokens.token(t) != null));
       context.getClient().resource(fresh).serverSideApply();
       token = Optional.of(fresh);
       LOG.infof("issued a join token for cluster %s/%s", namespace, cluster.getMetadata().getName());

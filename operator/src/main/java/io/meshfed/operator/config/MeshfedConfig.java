@@ -68,8 +68,80 @@ public interface MeshfedConfig {
     Duration exhaustedRecheckInterval();
   }
 
+  Local local();
+
   interface AgentApi {
-    /** URL agents reach the agent API at, shown in MeshCluster status. */
+    /**
+     * URL agents reach the agent API at: in MeshCluster status, join commands and bootstrap
+     * tokens. Defaults to {@code https://localhost:<https port>} (the local provider turns
+     * loopback into its bridge address).
+     */
     Optional<String> endpoint();
+
+    Tls tls();
+
+    /** Changes to the map within this window go out as one version. */
+    @WithDefault("200ms")
+    Duration coalesceWindow();
+
+    /** How long a netmap request waits for a change before answering "nothing new". */
+    @WithDefault("30s")
+    Duration longPollTimeout();
+
+    /** A peer's heartbeat Lease is written at most this often. */
+    @WithDefault("10s")
+    Duration leaseRenewInterval();
+
+    /** A WireGuard handshake older than this no longer counts as a working tunnel. */
+    @WithDefault("3m")
+    Duration handshakeFreshness();
+
+    /** How long a machine's one-time bootstrap token stays valid. */
+    @WithDefault("24h")
+    Duration bootstrapTokenTtl();
+
+    /** The Peer's status.agent.lastHeartbeatTime is refreshed this often while nothing else changes. */
+    @WithDefault("60s")
+    Duration heartbeatStatusInterval();
+  }
+
+  interface Tls {
+    /**
+     * A kubernetes.io/tls Secret (with ca.crt) to serve the agent API with. Without it the
+     * operator makes its own CA and serving certificate and keeps them in Secrets.
+     */
+    Optional<String> secret();
+
+    /** Namespace of the TLS Secrets; defaults to the operator's own namespace. */
+    Optional<String> namespace();
+
+    /** More DNS names or IP addresses for the self-made serving certificate. */
+    Optional<java.util.List<String>> subjectAltNames();
+  }
+
+  /** The local provider: machines as network namespaces on this host. */
+  interface Local {
+    @WithDefault("true")
+    boolean enabled();
+
+    @WithDefault("/run/meshfed-local")
+    String stateRoot();
+
+    @WithDefault("mfbr0")
+    String bridge();
+
+    @WithDefault("198.18.0.1/16")
+    String bridgeAddress();
+
+    /** The agent jar the local provider starts; defaults to agent/target/meshfed-agent.jar nearby. */
+    Optional<String> agentJar();
+
+    /** JVM options of local agents: small, quick to start. */
+    @WithDefault("-Xmx64m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto")
+    java.util.List<String> agentJvmOptions();
+
+    /** Status interval of local agents. */
+    @WithDefault("5s")
+    String agentStatusInterval();
   }
 }

@@ -21,6 +21,12 @@ public final class PeerConditions {
   public static final String HEARTBEAT_MISSED = "HeartbeatMissed";
   public static final String PEER_READY = "PeerReady";
   public static final String NO_AGENT_DATA = "NoAgentData";
+  public static final String WAITING_FOR_HEARTBEAT = "WaitingForHeartbeat";
+  public static final String PEERS_CONFIGURED = "PeersConfigured";
+  public static final String PEERS_MISSING = "PeersMissing";
+  public static final String HANDSHAKES_RECENT = "HandshakesRecent";
+  public static final String HANDSHAKES_MISSING = "HandshakesMissing";
+  public static final String NO_PEERS_TO_REACH = "NoPeersToReach";
 
   private PeerConditions() {}
 }

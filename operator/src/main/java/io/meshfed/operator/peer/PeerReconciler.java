@@ -14,6 +14,20 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
+import io.meshfed.api.agent.AgentFacts;
+import io.meshfed.api.v1alpha1.AgentStatus;
+import io.meshfed.api.v1alpha1.HandshakeSummary;
+import io.meshfed.api.v1alpha1.ResourceAmounts;
+import io.meshfed.operator.agentapi.AgentBootstraps;
+import io.meshfed.operator.agentapi.AgentReports;
+import io.meshfed.operator.agentapi.AgentSecrets;
+import io.meshfed.operator.agentapi.Health;
+import io.meshfed.provider.spi.AgentBootstrap;
+import io.meshfed.provider.spi.StaticMachineProvider;
 import io.meshfed.api.v1alpha1.MeshCluster;
 import io.meshfed.api.v1alpha1.MeshfedApi;
 import io.meshfed.api.v1alpha1.Peer;
@@ -57,19 +71,29 @@ public class PeerReconciler implements Reconciler<Peer>, Cleaner<Peer> {
   private final SubnetAllocator allocator;
   private final ProviderRegistry providers;
   private final ProviderContexts providerContexts;
+  private final AgentReports reports;
+  private final AgentBootstraps bootstraps;
   private final MeshfedConfig.Peer config;
+  private final MeshfedConfig.AgentApi agentApi;
   private final Duration exhaustedRecheck;
   private final Clock clock = Clock.systemUTC();
+  /** Heartbeats missed while no operator ran are not the agents' fault: grace counts from here too. */
+  private final Instant started = clock.instant();
 
   public PeerReconciler(
       SubnetAllocator allocator,
       ProviderRegistry providers,
       ProviderContexts providerContexts,
+      AgentReports reports,
+      AgentBootstraps bootstraps,
       MeshfedConfig config) {
     this.allocator = allocator;
     this.providers = providers;
     this.providerContexts = providerContexts;
+    this.reports = reports;
+    this.bootstraps = bootstraps;
     this.config = config.peer();
+    this.agentApi = config.agentApi();
     this.exhaustedRecheck = config.ipam().exhaustedRecheckInterval();
   }
 
@@ -96,7 +120,26 @@ public class PeerReconciler implements Reconciler<Peer>, Cleaner<Peer> {
                     !java.util.Objects.equals(next.getMetadata().getGeneration(), previous.getMetadata().getGeneration())
                         || next.isMarkedForDeletion() != previous.isMarkedForDeletion())
             .build();
-    return List.of(new InformerEventSource<>(clusters, context));
+    // the agent's Secrets (membership at join, the machine's bootstrap token)
+    var secrets =
+        InformerEventSourceConfiguration.from(Secret.class, Peer.class)
+            .withLabelSelector(AgentSecrets.ROLE_LABEL)
+            .withSecondaryToPrimaryMapper(PeerReconciler::peerOfLabel)
+            .build();
+    // heartbeat Leases: read from the cache; their renewals wake nobody (the agent API does that)
+    var leases =
+        InformerEventSourceConfiguration.from(Lease.class, Peer.class)
+            .withLabelSelector(MeshfedApi.PEER_LABEL)
+            .withSecondaryToPrimaryMapper(PeerReconciler::peerOfLabel)
+            .withOnUpdateFilter((Lease next, Lease previous) -> false)
+            .build();
+    SimpleInboundEventSource<Peer> agentReports = new SimpleInboundEventSource<>("agent-reports");
+    reports.onChange((namespace, name) -> agentReports.propagateEvent(new ResourceID(name, namespace)));
+    return List.of(
+        new InformerEventSource<>(clusters, context),
+        new InformerEventSource<>(secrets, context),
+        new InformerEventSource<>(leases, context),
+        agentReports);
   }
 
   @Override
@@ -107,7 +150,7 @@ public class PeerReconciler implements Reconciler<Peer>, Cleaner<Peer> {
     status.setObservedGeneration(peer.getMetadata().getGeneration());
     Conditions conditions =
         new Conditions(status.getConditions(), peer.getMetadata().getGeneration(), now);
-    Step step = nextStep(peer, context.getSecondaryResource(MeshCluster.class), status, conditions, now);
+    Step step = nextStep(peer, context, status, conditions, now);
     status.setConditions(conditions.build());
     UpdateControl<Peer> control = StatusPatch.ifChanged(peer, status, Peer::new);
     step.recheckAfter().ifPresent(d -> control.rescheduleAfter(d));
@@ -125,8 +168,8 @@ public class PeerReconciler implements Reconciler<Peer>, Cleaner<Peer> {
     }
   }
 
-  private Step nextStep(
-      Peer peer, Optional<MeshCluster> maybeCluster, PeerStatus status, Conditions conditions, Instant now) {
+  private Step nextStep(Peer peer, Context<Peer> context, PeerStatus status, Conditions conditions, Instant now) {
+    Optional<MeshCluster> maybeCluster = context.getSecondaryResource(MeshCluster.class);
     PeerSpec spec = peer.getSpec();
     if (maybeCluster.isEmpty()) {
       status.setPhase(PeerPhase.PENDING);
@@ -172,7 +215,7 @@ public class PeerReconciler implements Reconciler<Peer>, Cleaner<Peer> {
     PeerPhase phase = status.getPhase();
     if (phase == null || phase == PeerPhase.PENDING || phase == PeerPhase.PROVISIONING
         || (phase == PeerPhase.FAILED && !failedAt(status, peer))) {
-      Optional<Duration> wait = provision(peer, cluster, provider.get(), status, conditions, now);
+      Optional<Duration> wait = provision(peer, cluster, provider.get(), context, status, conditions, now);
       if (wait.isPresent() || status.getPhase() == PeerPhase.FAILED) {
         // Ready repeats why: the provider's reason and words
         var provisioned = conditions.current(PROVISIONED).orElseThrow();
@@ -184,37 +227,122 @@ public class PeerReconciler implements Reconciler<Peer>, Cleaner<Peer> {
       return Step.done(); // waits for a spec change
     }
 
-    // 3. the agent
-    Optional<Instant> heartbeat = Heartbeats.last(status);
-    PeerPhase agentPhase = Heartbeats.phase(heartbeat, now, config.heartbeatGrace());
-    status.setPhase(agentPhase);
-    switch (agentPhase) {
-      case JOINING -> {
-        conditions.set(JOINED, false, WAITING_FOR_AGENT, joinHint(peer));
-        conditions.set(MESH_READY, Conditions.UNKNOWN, NO_AGENT_DATA, "no agent has joined yet");
-        conditions.set(HEALTHY, Conditions.UNKNOWN, NO_AGENT_DATA, "no agent has joined yet");
-        status.setHealth("Unknown");
-        notReady(conditions, WAITING_FOR_AGENT, joinHint(peer));
-        return Step.done(); // the agent's join wakes us
-      }
-      case NOT_READY -> {
-        conditions.set(JOINED, true, AGENT_JOINED, "the agent joined");
-        notReady(conditions, HEARTBEAT_MISSED,
-            "no heartbeat from the agent since " + status.getAgent().getLastHeartbeatTime()
-                + " (grace " + config.heartbeatGrace().toSeconds() + "s)");
-        return Step.done();
-      }
-      default -> {
-        conditions.set(JOINED, true, AGENT_JOINED, "the agent joined");
-        conditions.set(READY, true, PEER_READY, "the agent reports within the heartbeat grace");
-        return new Step(Heartbeats.untilStale(heartbeat, now, config.heartbeatGrace()).map(d -> d.plusSeconds(1)));
-      }
+    // 3. the agent: its membership (written at join), its heartbeat, its view of the data plane
+    return agentStep(peer, context, status, conditions, now);
+  }
+
+  private Step agentStep(Peer peer, Context<Peer> context, PeerStatus status, Conditions conditions, Instant now) {
+    String namespace = peer.getMetadata().getNamespace();
+    String name = peer.getMetadata().getName();
+    Optional<AgentSecrets.Membership> membership =
+        secret(context, AgentSecrets.agentSecretName(name)).flatMap(AgentSecrets::membership);
+    if (membership.isEmpty()) {
+      status.setPhase(PeerPhase.JOINING);
+      conditions.set(JOINED, false, WAITING_FOR_AGENT, joinHint(peer));
+      conditions.set(MESH_READY, Conditions.UNKNOWN, NO_AGENT_DATA, "no agent has joined yet");
+      conditions.set(HEALTHY, Conditions.UNKNOWN, NO_AGENT_DATA, "no agent has joined yet");
+      status.setHealth("Unknown");
+      notReady(conditions, WAITING_FOR_AGENT, joinHint(peer));
+      return Step.done(); // the join writes the membership Secret, whose watch wakes us
     }
+    AgentSecrets.Membership joined = membership.get();
+    status.setPublicKey(joined.publicKey());
+    status.setEndpoint(joined.endpoints().isEmpty() ? null : joined.endpoints().get(0));
+    AgentFacts facts = joined.facts();
+    if (facts != null) {
+      ResourceAmounts capacity = new ResourceAmounts(
+          facts.cpuCores() == null ? null : new Quantity(facts.cpuCores().toString()),
+          facts.memoryBytes() == null ? null : new Quantity(facts.memoryBytes().toString()));
+      status.setCapacity(capacity);
+      status.setAllocatable(capacity);
+    }
+    conditions.set(JOINED, true, AGENT_JOINED, "the agent joined with WireGuard key " + joined.publicKey());
+
+    Optional<Lease> lease = context.getSecondaryResources(Lease.class).stream()
+        .filter(l -> AgentSecrets.leaseName(name).equals(l.getMetadata().getName()))
+        .findFirst();
+    Optional<Instant> heartbeat = reports.lastHeartbeat(namespace, name, lease);
+    Duration grace = config.heartbeatGrace();
+    // after an operator (re)start, agents get a full grace to reach it before anyone is NotReady
+    Optional<Instant> counted = heartbeat.map(h -> h.isBefore(started) ? started : h);
+    PeerPhase phase = heartbeat.isEmpty() ? PeerPhase.JOINING : Heartbeats.phase(counted, now, grace);
+    PeerPhase before = status.getPhase();
+    status.setPhase(phase);
+    String version = facts == null ? null : facts.agentVersion();
+    AgentStatus agent = status.getAgent() == null ? new AgentStatus() : status.getAgent();
+    agent.setVersion(version);
+    if (heartbeat.isPresent() && (before != phase || staleInStatus(agent, now))) {
+      agent.setLastHeartbeatTime(Conditions.timestamp(heartbeat.get()));
+    }
+    status.setAgent(agent);
+
+    if (phase == PeerPhase.JOINING) {
+      notReady(conditions, WAITING_FOR_HEARTBEAT, "the agent joined; waiting for its first heartbeat");
+      return Step.recheck(grace);
+    }
+    if (phase == PeerPhase.NOT_READY) {
+      notReady(conditions, HEARTBEAT_MISSED, "no heartbeat from the agent since " + heartbeat.get()
+          + " (grace " + grace.toSeconds() + "s)");
+      conditions.set(HEALTHY, Conditions.UNKNOWN, HEARTBEAT_MISSED, "the agent does not report");
+      status.setHealth("Unknown");
+      return Step.done(); // its next report wakes us
+    }
+    conditions.set(READY, true, PEER_READY, "the agent reports within the heartbeat grace");
+    dataPlane(peer, status, conditions, now);
+    Duration untilStale = Heartbeats.untilStale(counted, now, grace).orElse(Duration.ZERO).plusSeconds(1);
+    Duration refresh = agentApi.heartbeatStatusInterval();
+    return Step.recheck(untilStale.compareTo(refresh) < 0 ? untilStale : refresh);
+  }
+
+  /** MeshReady: the interface has every peer of the map; Healthy: each had a recent handshake. */
+  private void dataPlane(Peer peer, PeerStatus status, Conditions conditions, Instant now) {
+    Optional<AgentReports.Received> latest =
+        reports.latest(peer.getMetadata().getNamespace(), peer.getMetadata().getName());
+    if (latest.isEmpty()) {
+      conditions.set(MESH_READY, Conditions.UNKNOWN, NO_AGENT_DATA, "no report from the agent since the operator started");
+      conditions.set(HEALTHY, Conditions.UNKNOWN, NO_AGENT_DATA, "no report from the agent since the operator started");
+      status.setHealth("Unknown");
+      return;
+    }
+    Health health = reports.healthOf(peer, latest.get().report(), now);
+    HandshakeSummary summary = new HandshakeSummary();
+    summary.setExpected(health.expected());
+    summary.setRecent(health.recent());
+    summary.setOldestAgeSeconds(null); // changes every second: not a status field worth a write
+    status.setHandshakes(summary);
+    if (health.meshConfigured()) {
+      conditions.set(MESH_READY, true, PEERS_CONFIGURED,
+          "WireGuard has all " + health.expected() + " peers of the map");
+    } else {
+      conditions.set(MESH_READY, false, PEERS_MISSING,
+          "WireGuard does not have yet: " + String.join(", ", health.unconfigured()));
+    }
+    if (health.expected() == 0) {
+      conditions.set(HEALTHY, true, NO_PEERS_TO_REACH, "no other Ready peer to reach");
+    } else if (health.healthy()) {
+      conditions.set(HEALTHY, true, HANDSHAKES_RECENT, "recent WireGuard handshakes with "
+          + health.recent() + "/" + health.expected() + " peers");
+    } else {
+      conditions.set(HEALTHY, false, HANDSHAKES_MISSING, "no WireGuard handshake within "
+          + agentApi.handshakeFreshness().toSeconds() + "s with: " + String.join(", ", health.missing()));
+    }
+    status.setHealth(health.healthy() ? "Healthy" : "Unhealthy");
+  }
+
+  private boolean staleInStatus(AgentStatus agent, Instant now) {
+    return agent.getLastHeartbeatTime() == null
+        || Instant.parse(agent.getLastHeartbeatTime()).plus(agentApi.heartbeatStatusInterval()).isBefore(now);
+  }
+
+  private static Optional<Secret> secret(Context<Peer> context, String name) {
+    return context.getSecondaryResources(Secret.class).stream()
+        .filter(s -> name.equals(s.getMetadata().getName()))
+        .findFirst();
   }
 
   /** Makes sure the machine exists; returns when to look again if it is not running yet. */
   private Optional<Duration> provision(
-      Peer peer, MeshCluster cluster, MachineProvider provider, PeerStatus status,
+      Peer peer, MeshCluster cluster, MachineProvider provider, Context<Peer> context, PeerStatus status,
       Conditions conditions, Instant now) {
     ProviderContext providerContext;
     try {
@@ -225,7 +353,10 @@ public class PeerReconciler implements Reconciler<Peer>, Cleaner<Peer> {
       return Optional.of(config.providerRetryMax());
     }
     try {
-      Machine machine = provider.ensure(providerContext, machineRequest(peer, cluster));
+      AgentBootstrap bootstrap = provider.name().equals(StaticMachineProvider.NAME)
+          ? null
+          : bootstraps.forMachine(peer, secret(context, AgentSecrets.bootstrapSecretName(peer.getMetadata().getName())));
+      Machine machine = provider.ensure(providerContext, machineRequest(peer, cluster, bootstrap));
       status.setProviderID(machine.providerID());
       if (machine.publicAddress() != null || machine.privateAddress() != null) {
         status.setAddresses(new PeerAddresses(machine.publicAddress(), machine.privateAddress()));
@@ -292,10 +423,13 @@ public class PeerReconciler implements Reconciler<Peer>, Cleaner<Peer> {
     if (cluster.isPresent() && !allocator.release(cluster.get(), peer)) {
       return DeleteControl.noFinalizerRemoval().rescheduleAfter(200);
     }
+    // owned by the Peer, but a cluster may run without a garbage collector: revoke explicitly
+    bootstraps.revoke(context.getClient(), peer);
+    reports.forget(peer.getMetadata().getNamespace(), peer.getMetadata().getName());
     return DeleteControl.defaultDelete();
   }
 
-  private static MachineRequest machineRequest(Peer peer, MeshCluster cluster) {
+  private static MachineRequest machineRequest(Peer peer, MeshCluster cluster, AgentBootstrap bootstrap) {
     PeerSpec spec = peer.getSpec();
     return new MachineRequest(
         cluster.getMetadata().getUid(),
@@ -307,6 +441,7 @@ public class PeerReconciler implements Reconciler<Peer>, Cleaner<Peer> {
         spec.getImage(),
         cluster.getSpec().getNetwork().getListenPort(),
         null,
+        bootstrap,
         Map.of(
             MeshfedApi.CLUSTER_LABEL, cluster.getMetadata().getUid(),
             MeshfedApi.PEER_LABEL, peer.getMetadata().getUid()));
@@ -340,6 +475,13 @@ public class PeerReconciler implements Reconciler<Peer>, Cleaner<Peer> {
       case LOCAL -> "waiting for the agent the local provider starts in the peer's network namespace";
       default -> "waiting for the agent that cloud-init starts on the machine to join";
     };
+  }
+
+  /** Objects made for a peer carry its name in a label. */
+  private static Set<ResourceID> peerOfLabel(io.fabric8.kubernetes.api.model.HasMetadata object) {
+    var labels = object.getMetadata().getLabels();
+    String peer = labels == null ? null : labels.get(MeshfedApi.PEER_LABEL);
+    return peer == null ? Set.of() : Set.of(new ResourceID(peer, object.getMetadata().getNamespace()));
   }
 
   static String clusterName(Peer peer) {

@@ -1,5 +1,7 @@
 package io.meshfed.operator.provider;
 
+import io.meshfed.operator.config.MeshfedConfig;
+import io.meshfed.provider.local.LocalMachineProvider;
 import io.meshfed.provider.spi.MachineProvider;
 import io.meshfed.provider.spi.StaticMachineProvider;
 import io.quarkus.arc.All;
@@ -17,8 +19,12 @@ import java.util.TreeMap;
 public class ProviderRegistry {
   private final Map<String, MachineProvider> byName = new TreeMap<>();
 
-  public ProviderRegistry(@All List<MachineProvider> providers) {
+  public ProviderRegistry(@All List<MachineProvider> providers, MeshfedConfig config) {
     byName.put(StaticMachineProvider.NAME, new StaticMachineProvider());
+    if (config.local().enabled()) {
+      byName.put(LocalMachineProvider.NAME, LocalProviderSettings.provider(config.local()));
+    }
+    // a bean of the same name (a test's in-memory cloud) takes the place of a built-in one
     providers.forEach(p -> byName.put(p.name(), p));
   }
 

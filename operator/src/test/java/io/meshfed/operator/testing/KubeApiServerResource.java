@@ -46,6 +46,12 @@ public class KubeApiServerResource implements QuarkusTestResourceLifecycleManage
     putIfSet(properties, "quarkus.kubernetes-client.client-key-data", config.getClientKeyData());
     putIfSet(properties, "quarkus.kubernetes-client.client-key-file", config.getClientKeyFile());
     putIfSet(properties, "quarkus.kubernetes-client.client-key-algo", config.getClientKeyAlgo());
+    // the agent API's HTTPS port: a free one, known before start so the operator can advertise it
+    try (var socket = new java.net.ServerSocket(0)) {
+      properties.put("quarkus.http.test-ssl-port", Integer.toString(socket.getLocalPort()));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
     return properties;
   }
 

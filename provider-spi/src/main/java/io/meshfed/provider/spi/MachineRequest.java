@@ -14,6 +14,7 @@ import java.util.Map;
  * @param image image of the machine, or null for the provider's default
  * @param listenPort the WireGuard UDP port to open
  * @param userData cloud-init user data that boots the agent
+ * @param bootstrap how the machine's agent joins, or null when nothing is to be started
  * @param tags tags or labels to put on every resource made for it
  */
 public record MachineRequest(
@@ -26,6 +27,7 @@ public record MachineRequest(
     String image,
     int listenPort,
     String userData,
+    AgentBootstrap bootstrap,
     Map<String, String> tags) {
 
   public MachineRequest {

@@ -1,0 +1,185 @@
+package io.meshfed.agent;
+
+import io.meshfed.api.agent.JoinRequest;
+import io.meshfed.api.agent.JoinResponse;
+import io.meshfed.api.agent.NetMap;
+import io.meshfed.api.agent.StatusReport;
+import io.meshfed.api.agent.StatusReport.PeerHandshake;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The agent's life: join once, then keep the interface in line with the map the operator sends
+ * and report a heartbeat. When the operator cannot be reached it keeps the last map, so the mesh
+ * goes on working, and comes back with backoff and jitter.
+ */
+public final class Agent {
+  private static final Logger LOG = Logger.getLogger(Agent.class.getName());
+
+  /** How to join, when there is no membership yet. */
+  public record JoinSettings(String server, String caHash, String token, String name) {}
+
+  private final AgentState state;
+  private final WireGuard wireGuard;
+  private final Duration statusInterval;
+  private final List<String> advertisedEndpoints;
+  private volatile AgentState.Membership membership;
+  private volatile MeshView view;
+  private volatile boolean running = true;
+
+  public Agent(AgentState state, WireGuard wireGuard, Duration statusInterval, List<String> advertisedEndpoints) {
+    this.state = state;
+    this.wireGuard = wireGuard;
+    this.statusInterval = statusInterval;
+    this.advertisedEndpoints = List.copyOf(advertisedEndpoints);
+  }
+
+  /** Joins unless this state directory already holds a membership: a restart never re-joins. */
+  public void joinIfNeeded(JoinSettings join) throws InterruptedException {
+    Optional<AgentState.Membership> known = state.membership();
+    if (known.isPresent()) {
+      membership = known.get();
+      LOG.info(() -> "already joined as " + membership.namespace() + "/" + membership.peer()
+          + " (" + membership.self().meshAddress() + "); not joining again");
+      return;
+    }
+    state.ensurePrivateKey();
+    String publicKey = WireGuard.publicKeyOf(state.privateKey());
+    CoordinationClient client = new CoordinationClient(join.server(), join.caHash());
+    Backoff backoff = new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(60));
+    while (true) {
+      try {
+        JoinRequest request = new JoinRequest(join.token(), join.name(), publicKey,
+            endpoints(51820), Facts.gather());
+        JoinResponse response = client.join(request);
+        membership = new AgentState.Membership(join.server(), join.caHash(), response.namespace(),
+            response.peer(), response.credential(), response.self());
+        state.saveMembership(membership);
+        LOG.info(() -> "joined as " + response.namespace() + "/" + response.peer()
+            + " with mesh address " + response.self().meshAddress());
+        return;
+      } catch (CoordinationClient.Refused e) {
+        // a bad token stays bad; try again slowly in case an operator fixes it on the server side
+        LOG.severe("join refused: " + e.getMessage());
+        Thread.sleep(backoff.next().toMillis());
+      } catch (IOException e) {
+        LOG.warning("join: cannot reach " + join.server() + ": " + e);
+        Thread.sleep(backoff.next().toMillis());
+      }
+    }
+  }
+
+  /** Brings up the interface from what is on disk, then follows the operator until stopped. */
+  public void run() throws InterruptedException {
+    if (membership == null) {
+      membership = state.membership().orElseThrow(() -> new IllegalStateException(
+          "not joined: run `meshfed-agent join` first (state directory " + state.dir() + ")"));
+    }
+    state.ensurePrivateKey();
+    wireGuard.ensureInterface();
+    wireGuard.configure(state.privateKey(), membership.self());
+    view = state.lastMap().map(MeshView::of).orElseGet(MeshView::new);
+    int changed = wireGuard.syncPeers(view.peers());
+    LOG.info("interface " + wireGuard.name() + " up with " + view.peers().size() + " peers from the last map ("
+        + changed + " changed)");
+
+    CoordinationClient client = new CoordinationClient(membership.server(), membership.caHash());
+    Thread reporter = new Thread(() -> reportLoop(client), "status");
+    reporter.setDaemon(true);
+    reporter.start();
+    try {
+      followMap(client);
+    } finally {
+      running = false;
+      reporter.interrupt();
+    }
+  }
+
+  public void stop() {
+    running = false;
+  }
+
+  private void followMap(CoordinationClient client) throws InterruptedException {
+    Backoff backoff = new Backoff(Duration.ofMillis(500), Duration.ofSeconds(30));
+    while (running) {
+      try {
+        Optional<NetMap> map = client.netmap(membership.credential(), membership.peer(), view.version());
+        backoff.reset();
+        if (map.isPresent()) {
+          apply(map.get());
+        }
+      } catch (CoordinationClient.Refused e) {
+        LOG.warning("netmap refused: " + e.getMessage() + "; keeping the last map");
+        Thread.sleep(backoff.next().toMillis());
+      } catch (IOException e) {
+        LOG.log(Level.FINE, "netmap", e);
+        LOG.warning("operator unreachable (" + e + "); keeping the last map");
+        Thread.sleep(backoff.next().toMillis());
+      } catch (RuntimeException e) {
+        LOG.log(Level.WARNING, "applying the map failed; trying again", e);
+        Thread.sleep(backoff.next().toMillis());
+      }
+    }
+  }
+
+  private void apply(NetMap map) {
+    MeshView next = view.version() == null && !map.full() ? new MeshView() : copyOf(view);
+    boolean peersChanged = next.apply(map);
+    if (map.self() != null && !map.self().equals(membership.self())) {
+      membership = new AgentState.Membership(membership.server(), membership.caHash(), membership.namespace(),
+          membership.peer(), membership.credential(), map.self());
+      state.saveMembership(membership);
+      wireGuard.configure(state.privateKey(), map.self());
+    }
+    int changed = peersChanged || map.full() ? wireGuard.syncPeers(next.peers()) : 0;
+    state.saveMap(next.snapshot());
+    view = next;
+    LOG.info("map " + map.version() + (map.full() ? " (full)" : " (delta)") + ": " + next.peers().size()
+        + " peers, " + changed + " changed on " + wireGuard.name());
+  }
+
+  private static MeshView copyOf(MeshView view) {
+    return view.version() == null ? new MeshView() : MeshView.of(view.snapshot());
+  }
+
+  private void reportLoop(CoordinationClient client) {
+    Backoff backoff = new Backoff(Duration.ofSeconds(1), statusInterval.multipliedBy(3));
+    while (running) {
+      Duration wait = statusInterval;
+      try {
+        client.status(membership.credential(), report());
+        backoff.reset();
+      } catch (CoordinationClient.Refused e) {
+        LOG.warning("status refused: " + e.getMessage());
+        wait = backoff.next();
+      } catch (IOException | RuntimeException e) {
+        LOG.fine("status: " + e);
+        wait = backoff.next();
+      } catch (InterruptedException e) {
+        return;
+      }
+      try {
+        Thread.sleep(wait.toMillis());
+      } catch (InterruptedException e) {
+        return;
+      }
+    }
+  }
+
+  StatusReport report() {
+    WgDump dump = wireGuard.dump();
+    List<PeerHandshake> handshakes = dump.peerList().stream()
+        .map(p -> new PeerHandshake(p.publicKey(), p.latestHandshake(), p.rxBytes(), p.txBytes()))
+        .toList();
+    return new StatusReport(membership.peer(), view == null ? null : view.version(), endpoints(dump.listenPort()), Facts.gather(),
+        handshakes);
+  }
+
+  private List<String> endpoints(int listenPort) {
+    return advertisedEndpoints.isEmpty() ? Facts.endpoints(wireGuard.name(), listenPort) : advertisedEndpoints;
+  }
+}

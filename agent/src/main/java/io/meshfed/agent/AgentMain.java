@@ -1,0 +1,106 @@
+package io.meshfed.agent;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code meshfed-agent join …} and {@code meshfed-agent run}. */
+@Command(
+    name = "meshfed-agent",
+    mixinStandardHelpOptions = true,
+    versionProvider = AgentMain.Version.class,
+    description = "The meshfed peer agent: joins a mesh cluster and keeps this machine's WireGuard in line with it.",
+    subcommands = {AgentMain.Join.class, AgentMain.Run.class})
+public final class AgentMain {
+
+  static class Common {
+    @Option(names = "--state-dir", defaultValue = "/var/lib/meshfed",
+        description = "Where the key, the credential and the last map live (default: ${DEFAULT-VALUE}).")
+    Path stateDir;
+
+    @Option(names = "--interface", defaultValue = "meshfed0",
+        description = "WireGuard interface name (default: ${DEFAULT-VALUE}).")
+    String interfaceName;
+
+    @Option(names = "--status-interval", defaultValue = "10s",
+        description = "How often to report status, e.g. 10s, 2s (default: ${DEFAULT-VALUE}).")
+    String statusInterval;
+
+    @Option(names = "--endpoint",
+        description = "ip:port other peers reach this one at; repeat for several. Default: every IPv4 address"
+            + " of this machine with the cluster's WireGuard port.")
+    List<String> endpoints = new ArrayList<>();
+
+    Agent agent() {
+      return new Agent(new AgentState(stateDir), new WireGuard(interfaceName), parse(statusInterval), endpoints);
+    }
+  }
+
+  @Command(name = "join", description = "Join a mesh cluster (once; later starts reuse the membership), then run.")
+  static final class Join extends Common implements Callable<Integer> {
+    @Option(names = "--server", required = true, description = "The agent API, e.g. https://meshfed.example:8443")
+    String server;
+
+    @Option(names = "--ca-hash", required = true, description = "sha256:<hex> of the agent API's CA public key.")
+    String caHash;
+
+    @Option(names = "--token", required = true, description = "A cluster join token or a one-time bootstrap token.")
+    String token;
+
+    @Option(names = "--name", description = "The Peer to become (default: this host's name).")
+    String name;
+
+    @Override
+    public Integer call() throws Exception {
+      Agent agent = agent();
+      agent.joinIfNeeded(new Agent.JoinSettings(server, caHash, token, name == null ? Facts.hostname() : name));
+      return runUntilStopped(agent);
+    }
+  }
+
+  @Command(name = "run", description = "Run with the membership already in the state directory.")
+  static final class Run extends Common implements Callable<Integer> {
+    @Override
+    public Integer call() throws Exception {
+      return runUntilStopped(agent());
+    }
+  }
+
+  static int runUntilStopped(Agent agent) throws InterruptedException {
+    Runtime.getRuntime().addShutdownHook(new Thread(agent::stop, "shutdown"));
+    agent.run();
+    return 0;
+  }
+
+  static Duration parse(String value) {
+    String v = value.trim();
+    if (v.endsWith("ms")) {
+      return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
+    }
+    if (v.endsWith("s")) {
+      return Duration.ofSeconds(Long.parseLong(v.substring(0, v.length() - 1)));
+    }
+    if (v.endsWith("m")) {
+      return Duration.ofMinutes(Long.parseLong(v.substring(0, v.length() - 1)));
+    }
+    throw new CommandLine.ParameterException(new CommandLine(new AgentMain()),
+        "not a duration: " + value + " (use e.g. 500ms, 10s, 1m)");
+  }
+
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"meshfed-agent " + Facts.VERSION};
+    }
+  }
+
+  public static void main(String[] args) {
+    System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tT.%1$tL %4$-7s %5$s%6$s%n");
+    System.exit(new CommandLine(new AgentMain()).execute(args));
+  }
+}

@@ -1,0 +1,96 @@
+package io.meshfed.agent;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.meshfed.api.agent.NetMap;
+import io.meshfed.api.agent.SelfConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Optional;
+
+/**
+ * Everything the agent must keep across restarts, in one directory, each file 0600: the WireGuard
+ * private key (made here, never sent), the server it joined and its credential, and the last map.
+ */
+public final class AgentState {
+  static final ObjectMapper JSON =
+      new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+  /** Who this agent is, once joined. */
+  public record Membership(String server, String caHash, String namespace, String peer, String credential, SelfConfig self) {}
+
+  private final Path dir;
+
+  public AgentState(Path dir) {
+    this.dir = dir;
+  }
+
+  public Path dir() {
+    return dir;
+  }
+
+  public Path privateKey() {
+    return dir.resolve("private.key");
+  }
+
+  /** Generates the key on first start; later starts find it. */
+  public Path ensurePrivateKey() {
+    if (!Files.exists(privateKey())) {
+      writeSecret("private.key", WireGuard.generatePrivateKey() + "\n");
+    }
+    return privateKey();
+  }
+
+  public Optional<Membership> membership() {
+    return read("membership.json", Membership.class);
+  }
+
+  public void saveMembership(Membership membership) {
+    write("membership.json", membership);
+  }
+
+  public Optional<NetMap> lastMap() {
+    return read("netmap.json", NetMap.class);
+  }
+
+  public void saveMap(NetMap map) {
+    write("netmap.json", map);
+  }
+
+  private <T> Optional<T> read(String file, Class<T> type) {
+    Path path = dir.resolve(file);
+    if (!Files.exists(path)) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(JSON.readValue(path.toFile(), type));
+    } catch (IOException e) {
+      throw new UncheckedIOException("reading " + path, e);
+    }
+  }
+
+  private void write(String file, Object value) {
+    try {
+      writeSecret(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(value));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Written 0600 from the start and renamed into place, so a crash never leaves half a file. */
+  private void writeSecret(String file, String content) {
+    try {
+      Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      Path tmp = Files.createTempFile(dir, file, ".tmp",
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      Files.writeString(tmp, content);
+      Files.move(tmp, dir.resolve(file), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      throw new UncheckedIOException("writing " + dir.resolve(file), e);
+    }
+  }
+}

@@ -1,0 +1,102 @@
+package io.meshfed.agent;
+
+import io.meshfed.api.agent.ApiError;
+import io.meshfed.api.agent.JoinRequest;
+import io.meshfed.api.agent.JoinResponse;
+import io.meshfed.api.agent.NetMap;
+import io.meshfed.api.agent.StatusReport;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Optional;
+
+/** The agent's side of the agent API (DESIGN §4), over HTTPS with the CA pinned by hash. */
+public final class CoordinationClient {
+  /** The server said no (4xx/5xx); {@link #error} is its JSON body. */
+  public static final class Refused extends Exception {
+    private final int status;
+    private final ApiError error;
+
+    Refused(int status, ApiError error) {
+      super("HTTP " + status + " " + error.reason() + ": " + error.message());
+      this.status = status;
+      this.error = error;
+    }
+
+    public int status() {
+      return status;
+    }
+
+    public ApiError error() {
+      return error;
+    }
+  }
+
+  private final URI server;
+  private final HttpClient http;
+
+  public CoordinationClient(String server, String caHash) {
+    this.server = URI.create(server.endsWith("/") ? server : server + "/");
+    this.http = HttpClient.newBuilder()
+        .version(HttpClient.Version.HTTP_1_1)
+        .sslContext(PinnedTrust.context(caHash))
+        .connectTimeout(Duration.ofSeconds(5))
+        .build();
+  }
+
+  public JoinResponse join(JoinRequest request) throws IOException, InterruptedException, Refused {
+    return send(post("api/v1/join", null, request).timeout(Duration.ofSeconds(30)).build(), JoinResponse.class)
+        .orElseThrow();
+  }
+
+  /** Long-polls; empty when the server had nothing new before its timeout. */
+  public Optional<NetMap> netmap(String credential, String peer, String since)
+      throws IOException, InterruptedException, Refused {
+    String query = "?peer=" + URLEncoder.encode(peer, StandardCharsets.UTF_8)
+        + (since == null ? "" : "&since=" + URLEncoder.encode(since, StandardCharsets.UTF_8));
+    HttpRequest request = HttpRequest.newBuilder(server.resolve("api/v1/netmap" + query))
+        .header("Authorization", "Bearer " + credential)
+        .timeout(Duration.ofSeconds(45))
+        .GET()
+        .build();
+    return send(request, NetMap.class);
+  }
+
+  public void status(String credential, StatusReport report) throws IOException, InterruptedException, Refused {
+    send(post("api/v1/status", credential, report).timeout(Duration.ofSeconds(15)).build(), Void.class);
+  }
+
+  private HttpRequest.Builder post(String path, String credential, Object body) throws IOException {
+    HttpRequest.Builder builder = HttpRequest.newBuilder(server.resolve(path))
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofByteArray(AgentState.JSON.writeValueAsBytes(body)));
+    if (credential != null) {
+      builder.header("Authorization", "Bearer " + credential);
+    }
+    return builder;
+  }
+
+  private <T> Optional<T> send(HttpRequest request, Class<T> type)
+      throws IOException, InterruptedException, Refused {
+    HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+    int status = response.statusCode();
+    if (status == 204 || type == Void.class && status < 300) {
+      return Optional.empty();
+    }
+    if (status >= 200 && status < 300) {
+      return Optional.of(AgentState.JSON.readValue(response.body(), type));
+    }
+    ApiError error;
+    try {
+      error = AgentState.JSON.readValue(response.body(), ApiError.class);
+    } catch (IOException e) {
+      error = new ApiError("HTTP" + status, new String(response.body(), StandardCharsets.UTF_8));
+    }
+    throw new Refused(status, error);
+  }
+}

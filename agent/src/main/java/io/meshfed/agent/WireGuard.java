@@ -1,0 +1,99 @@
+package io.meshfed.agent;
+
+import io.meshfed.api.agent.MapPeer;
+import io.meshfed.api.agent.SelfConfig;
+import io.meshfed.provider.spi.Command;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.logging.Logger;
+
+/**
+ * The WireGuard interface, driven with the real tools: {@code ip link add … type wireguard} where
+ * the kernel has WireGuard, {@code wireguard-go} where it does not; {@code wg set} for keys and
+ * peers; {@code ip} for the address and the route of the cluster network.
+ */
+public final class WireGuard {
+  private static final Logger LOG = Logger.getLogger(WireGuard.class.getName());
+  private static final Duration TIMEOUT = Duration.ofSeconds(10);
+
+  private final String name;
+
+  public WireGuard(String name) {
+    this.name = name;
+  }
+
+  public String name() {
+    return name;
+  }
+
+  /** Makes the interface if it is missing; an interface that survived an agent restart is kept. */
+  public void ensureInterface() {
+    if (exists()) {
+      return;
+    }
+    var kernel = Command.run(TIMEOUT, null, List.of("ip", "link", "add", name, "type", "wireguard"));
+    if (kernel.ok()) {
+      LOG.info(() -> "created kernel WireGuard interface " + name);
+      return;
+    }
+    // no WireGuard in this kernel: the userspace implementation makes a TUN device and daemonizes
+    Command.check(Duration.ofSeconds(20), List.of("wireguard-go", name));
+    if (!exists()) {
+      throw new IllegalStateException("wireguard-go did not create " + name);
+    }
+    LOG.info(() -> "created userspace WireGuard interface " + name + " (wireguard-go; the kernel said: "
+        + kernel.stderr().strip() + ")");
+  }
+
+  public boolean exists() {
+    return Command.run(TIMEOUT, null, List.of("ip", "link", "show", name)).ok();
+  }
+
+  /** Key, port, address, MTU, and the route of the whole cluster network over the interface. */
+  public void configure(Path privateKey, SelfConfig self) {
+    WgDump current = dump();
+    if (current.listenPort() != self.listenPort() || !current.publicKey().equals(publicKeyOf(privateKey))) {
+      Command.check(TIMEOUT, List.of("wg", "set", name, "private-key", privateKey.toString(),
+          "listen-port", Integer.toString(self.listenPort())));
+    }
+    Command.check(TIMEOUT, List.of("ip", "address", "replace", self.meshAddress() + "/32", "dev", name));
+    List<String> up = new ArrayList<>(List.of("ip", "link", "set", name));
+    if (self.mtu() != null) {
+      up.addAll(List.of("mtu", Integer.toString(self.mtu())));
+    }
+    up.add("up");
+    Command.check(TIMEOUT, up);
+    Command.check(TIMEOUT, List.of("ip", "route", "replace", self.clusterCidr(), "dev", name));
+  }
+
+  /** Brings the peers in line with the map; returns how many peer clauses it changed. */
+  public int syncPeers(Collection<MapPeer> wanted) {
+    List<PeerDiff.Change> changes = PeerDiff.between(dump(), wanted);
+    if (changes.isEmpty()) {
+      return 0;
+    }
+    List<String> argv = new ArrayList<>(List.of("wg", "set", name));
+    changes.forEach(c -> argv.addAll(c.args()));
+    Command.check(TIMEOUT, argv);
+    return changes.size();
+  }
+
+  public WgDump dump() {
+    return WgDump.parse(Command.check(TIMEOUT, List.of("wg", "show", name, "dump")));
+  }
+
+  public static String generatePrivateKey() {
+    return Command.check(TIMEOUT, List.of("wg", "genkey")).strip();
+  }
+
+  public static String publicKeyOf(Path privateKey) {
+    try {
+      return Command.check(TIMEOUT, java.nio.file.Files.readString(privateKey), List.of("wg", "pubkey")).strip();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,27 @@
+package io.meshfed.api.agent;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.List;
+
+/**
+ * {@code POST /api/v1/status}: the agent's heartbeat.
+ *
+ * @param peer the reporting peer's name; a credential acts only for its own peer
+ * @param mapVersion the netmap version the agent has applied
+ * @param endpoints its candidate endpoints now
+ * @param facts its machine facts now
+ * @param handshakes per WireGuard peer: handshake age and bytes
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record StatusReport(
+    String peer,
+    String mapVersion, List<String> endpoints, AgentFacts facts, List<PeerHandshake> handshakes) {
+
+  /**
+   * @param publicKey the WireGuard peer
+   * @param lastHandshakeEpochSeconds time of the latest handshake, 0 for never
+   * @param rxBytes bytes received from it
+   * @param txBytes bytes sent to it
+   */
+  public record PeerHandshake(String publicKey, long lastHandshakeEpochSeconds, long rxBytes, long txBytes) {}
+}

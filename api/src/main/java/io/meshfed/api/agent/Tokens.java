@@ -1,0 +1,56 @@
+package io.meshfed.api.agent;
+
+import java.util.Optional;
+
+/**
+ * The three bearer strings of the protocol, {@code <kind>:<namespace>:<name>:<secret>}: the part
+ * before the secret says where to look it up (like kubeadm's token id), the secret is 64 hex
+ * digits of which only a hash is kept where the server can.
+ */
+public record Tokens(Kind kind, String namespace, String name, String secret) {
+  public enum Kind {
+    /** a cluster's join token: any host may join with it until it expires */
+    CLUSTER("mfj"),
+    /** a one-time token bound to one Peer, handed to its machine at boot */
+    BOOTSTRAP("mfb"),
+    /** a peer's own credential for netmap and status */
+    PEER("mfp");
+
+    final String prefix;
+
+    Kind(String prefix) {
+      this.prefix = prefix;
+    }
+  }
+
+  public static Optional<Tokens> parse(String value) {
+    if (value == null) {
+      return Optional.empty();
+    }
+    String[] parts = value.trim().split(":", 4);
+    if (parts.length != 4 || parts[1].isEmpty() || parts[2].isEmpty() || !parts[3].matches("[0-9a-f]{64}")) {
+      return Optional.empty();
+    }
+    for (Kind kind : Kind.values()) {
+      if (kind.prefix.equals(parts[0])) {
+        return Optional.of(new Tokens(kind, parts[1], parts[2], parts[3]));
+      }
+    }
+    return Optional.empty();
+  }
+
+  public static String format(Kind kind, String namespace, String name, String secret) {
+    return kind.prefix + ":" + namespace + ":" + name + ":" + secret;
+  }
+
+  /** The full bearer string. */
+  public String value() {
+    return format(kind, namespace, name, secret);
+  }
+
+  /** Never the secret: tokens end up in log lines. */
+  @Override
+  public String toString() {
+    return kind.prefix + ":" + namespace + ":" + name + ":…";
+  }
+}

@@ -1,0 +1,43 @@
+package io.meshfed.operator.agentapi;
+
+import io.meshfed.api.agent.ApiError;
+
+/** A refusal of the agent API: an HTTP status and the JSON body that explains it. */
+public final class AgentApiException extends RuntimeException {
+  private final int status;
+  private final ApiError error;
+
+  private AgentApiException(int status, ApiError error) {
+    super(error.reason() + ": " + error.message());
+    this.status = status;
+    this.error = error;
+  }
+
+  public static AgentApiException badField(String field, String message) {
+    return new AgentApiException(400, new ApiError("InvalidField", message, field));
+  }
+
+  public static AgentApiException unauthorized(String reason, String message) {
+    return new AgentApiException(401, new ApiError(reason, message));
+  }
+
+  public static AgentApiException forbidden(String reason, String message) {
+    return new AgentApiException(403, new ApiError(reason, message));
+  }
+
+  public static AgentApiException conflict(String reason, String message) {
+    return new AgentApiException(409, new ApiError(reason, message));
+  }
+
+  public static AgentApiException unavailable(String reason, String message) {
+    return new AgentApiException(503, new ApiError(reason, message));
+  }
+
+  public int status() {
+    return status;
+  }
+
+  public ApiError error() {
+    return error;
+  }
+}

@@ -1,0 +1,117 @@
+package io.meshfed.operator.agentapi;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import io.meshfed.api.agent.ApiError;
+import io.meshfed.api.agent.JoinRequest;
+import io.meshfed.api.agent.JoinResponse;
+import io.meshfed.api.agent.NetMap;
+import io.meshfed.api.agent.StatusReport;
+import io.meshfed.api.v1alpha1.Peer;
+import io.meshfed.operator.config.MeshfedConfig;
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.http.HttpServerRequest;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.util.stream.Collectors;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+import org.jboss.resteasy.reactive.server.ServerRequestFilter;
+
+/** The agent API (DESIGN §4): what agents call, over HTTPS only. */
+@Path("/api/v1")
+@Produces(MediaType.APPLICATION_JSON)
+@Consumes(MediaType.APPLICATION_JSON)
+@Tag(name = "agent", description = "The protocol between peer agents and the operator")
+public class AgentApiResource {
+  private final JoinService joins;
+  private final Credentials credentials;
+  private final NetMapHub hub;
+  private final AgentReports reports;
+  private final StatusService statuses;
+  private final MeshfedConfig config;
+
+  public AgentApiResource(
+      JoinService joins, Credentials credentials, NetMapHub hub, AgentReports reports, StatusService statuses,
+      MeshfedConfig config) {
+    this.joins = joins;
+    this.credentials = credentials;
+    this.hub = hub;
+    this.reports = reports;
+    this.statuses = statuses;
+    this.config = config;
+  }
+
+  @POST
+  @Path("/join")
+  @Operation(summary = "Join a mesh cluster with a cluster join token or a machine's bootstrap token")
+  public JoinResponse join(JoinRequest request) {
+    return joins.join(request);
+  }
+
+  @GET
+  @Path("/netmap")
+  @Blocking
+  @Operation(summary = "The peer's network map: long-polls until it changes after version `since`;"
+      + " 204 when nothing changed before the timeout")
+  public Uni<Response> netmap(
+      @HeaderParam("Authorization") String authorization,
+      @QueryParam("peer") String peerName,
+      @QueryParam("since") String since) {
+    Peer peer = credentials.authenticate(authorization, peerName);
+    return Uni.createFrom()
+        .completionStage(hub.poll(peer.getMetadata().getNamespace(), peer.getSpec().getClusterRef().getName(),
+            peer.getMetadata().getName(), since, config.agentApi().longPollTimeout()))
+        .map(map -> map.map(m -> Response.ok(m, MediaType.APPLICATION_JSON).build())
+            .orElseGet(() -> Response.noContent().build()));
+  }
+
+  @POST
+  @Path("/status")
+  @Operation(summary = "The agent's heartbeat: resources, endpoints, WireGuard handshakes")
+  public Response status(@HeaderParam("Authorization") String authorization, StatusReport report) {
+    Peer peer = credentials.authenticate(authorization, report == null ? null : report.peer());
+    Validation.status(report);
+    statuses.accept(peer, report);
+    return Response.noContent().build();
+  }
+
+  /** The agent API is HTTPS only: credentials never cross the wire in the clear. */
+  @ServerRequestFilter(preMatching = true)
+  public Response httpsOnly(HttpServerRequest request) {
+    if (request.path().startsWith("/api/") && !request.isSSL()) {
+      return Response.status(403).type(MediaType.APPLICATION_JSON)
+          .entity(new ApiError("HttpsRequired", "the agent API is served over HTTPS only")).build();
+    }
+    return null;
+  }
+
+  @ServerExceptionMapper
+  public Response refused(AgentApiException e) {
+    return Response.status(e.status()).type(MediaType.APPLICATION_JSON).entity(e.error()).build();
+  }
+
+  /** A body that is not the JSON we expect: 400 naming the field, as far as the parser knows it. */
+  @ServerExceptionMapper
+  public Response malformed(JsonProcessingException e) {
+    String field = e instanceof JsonMappingException mapping
+        ? mapping.getPath().stream()
+            .map(ref -> ref.getFieldName() != null ? ref.getFieldName() : "[" + ref.getIndex() + "]")
+            .collect(Collectors.joining(".")).replace(".[", "[")
+        : null;
+    String message = e.getOriginalMessage();
+    return Response.status(400).type(MediaType.APPLICATION_JSON)
+        .entity(new ApiError(field == null || field.isEmpty() ? "MalformedBody" : "InvalidField",
+            "the body is not valid JSON for this request: " + message, field == null || field.isEmpty() ? null : field))
+        .build();
+  }
+}

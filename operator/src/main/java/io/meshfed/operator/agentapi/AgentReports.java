@@ -1,0 +1,144 @@
+package io.meshfed.operator.agentapi;
+
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.meshfed.api.agent.StatusReport;
+import io.meshfed.api.v1alpha1.MeshfedApi;
+import io.meshfed.api.v1alpha1.Peer;
+import io.meshfed.operator.config.MeshfedConfig;
+import jakarta.inject.Singleton;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
+import org.jboss.logging.Logger;
+
+/**
+ * The agents' heartbeats. The latest report of each peer is kept in memory (handshake counters
+ * change every time; writing them to the API would be a write per heartbeat); the heartbeat
+ * itself renews a Lease per peer, as kubelets do, so it survives an operator restart. The Peer
+ * reconciler is woken only when something it shows changes: the first report, a report after a
+ * silence, a change of endpoints, facts or data-plane health.
+ */
+@Singleton
+public class AgentReports {
+  private static final Logger LOG = Logger.getLogger(AgentReports.class);
+
+  /** A report as received. */
+  public record Received(Instant at, StatusReport report, Health health) {}
+
+  private final KubernetesClient client;
+  private final NetMapHub hub;
+  private final MeshfedConfig config;
+  private final Clock clock = Clock.systemUTC();
+  private final Map<String, Received> latest = new ConcurrentHashMap<>();
+  private final Map<String, Instant> leaseRenewed = new ConcurrentHashMap<>();
+  private volatile BiConsumer<String, String> wake = (namespace, peer) -> {};
+
+  public AgentReports(KubernetesClient client, NetMapHub hub, MeshfedConfig config) {
+    this.client = client;
+    this.hub = hub;
+    this.config = config;
+  }
+
+  /** The Peer reconciler's event source registers here. */
+  public void onChange(BiConsumer<String, String> wake) {
+    this.wake = wake;
+  }
+
+  public Optional<Received> latest(String namespace, String peer) {
+    return Optional.ofNullable(latest.get(namespace + "/" + peer));
+  }
+
+  public void forget(String namespace, String peer) {
+    latest.remove(namespace + "/" + peer);
+    leaseRenewed.remove(namespace + "/" + peer);
+  }
+
+  public Health healthOf(Peer peer, StatusReport report, Instant now) {
+    var expected = hub.expectedPeers(peer.getMetadata().getNamespace(), peer.getSpec().getClusterRef().getName(),
+        peer.getMetadata().getName());
+    Duration freshness = config.agentApi().handshakeFreshness();
+    return Health.of(expected, report.handshakes(), now, freshness, settleTime());
+  }
+
+  /** How long a new tunnel gets before its missing handshake counts: two keepalives' worth. */
+  Duration settleTime() {
+    return Duration.ofSeconds(60);
+  }
+
+  public void accept(Peer peer, StatusReport report) {
+    Instant now = clock.instant();
+    String namespace = peer.getMetadata().getNamespace();
+    String name = peer.getMetadata().getName();
+    String key = namespace + "/" + name;
+    Health health = healthOf(peer, report, now);
+    Received previous = latest.put(key, new Received(now, report, health));
+    renewLease(peer, now);
+    Duration silence = config.peer().heartbeatGrace().dividedBy(2);
+    boolean changed = previous == null
+        || previous.at().plus(silence).isBefore(now)
+        || !Objects.equals(previous.report().endpoints(), report.endpoints())
+        || !Objects.equals(previous.report().facts(), report.facts())
+        || !sameShape(previous.health(), health);
+    if (changed) {
+      wake.accept(namespace, name);
+    }
+  }
+
+  private static boolean sameShape(Health a, Health b) {
+    return a.expected() == b.expected() && a.recent() == b.recent() && a.configured() == b.configured()
+        && a.missing().equals(b.missing());
+  }
+
+  private void renewLease(Peer peer, Instant now) {
+    String key = peer.getMetadata().getNamespace() + "/" + peer.getMetadata().getName();
+    Instant last = leaseRenewed.get(key);
+    if (last != null && last.plus(config.agentApi().leaseRenewInterval()).isAfter(now)) {
+      return;
+    }
+    Lease lease = new LeaseBuilder()
+        .withNewMetadata()
+        .withName(AgentSecrets.leaseName(peer.getMetadata().getName()))
+        .withNamespace(peer.getMetadata().getNamespace())
+        .withLabels(Map.of(
+            MeshfedApi.PEER_LABEL, peer.getMetadata().getName(),
+            MeshfedApi.MANAGED_BY_LABEL, MeshfedApi.MANAGER))
+        .withOwnerReferences(AgentSecrets.ownerReference(peer))
+        .endMetadata()
+        .withNewSpec()
+        .withHolderIdentity(peer.getMetadata().getName())
+        .withLeaseDurationSeconds((int) config.peer().heartbeatGrace().toSeconds())
+        .withRenewTime(ZonedDateTime.ofInstant(now, ZoneOffset.UTC))
+        .endSpec()
+        .build();
+    try {
+      client.resource(lease).fieldManager("meshfed-agent-api").forceConflicts().serverSideApply();
+      leaseRenewed.put(key, now);
+    } catch (KubernetesClientException e) {
+      // the in-memory heartbeat still counts; the Lease is tried again with the next report
+      LOG.debugf("renewing the heartbeat Lease of %s: %s", key, e.getMessage());
+    }
+  }
+
+  /** When the peer's agent last reported: from memory, or from its Lease after a restart. */
+  public Optional<Instant> lastHeartbeat(String namespace, String peer, Optional<Lease> lease) {
+    Optional<Instant> inMemory = latest(namespace, peer).map(Received::at);
+    Optional<Instant> fromLease = lease
+        .map(Lease::getSpec)
+        .map(s -> s.getRenewTime())
+        .map(ZonedDateTime::toInstant);
+    if (inMemory.isPresent() && fromLease.isPresent()) {
+      return Optional.of(inMemory.get().isAfter(fromLease.get()) ? inMemory.get() : fromLease.get());
+    }
+    return inMemory.isPresent() ? inMemory : fromLease;
+  }
+}

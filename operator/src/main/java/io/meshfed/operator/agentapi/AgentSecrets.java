@@ -1,0 +1,164 @@
+package io.meshfed.operator.agentapi;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.meshfed.api.agent.AgentFacts;
+import io.meshfed.api.v1alpha1.MeshfedApi;
+import io.meshfed.api.v1alpha1.Peer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The Secrets a peer's agent has, both owned by the Peer: its bootstrap token (one-time, for a
+ * machine the operator makes) and its membership — the hash of its credential, its public key,
+ * endpoints and facts, written at join. The credential itself is never stored.
+ */
+public final class AgentSecrets {
+  public static final String ROLE_LABEL = MeshfedApi.GROUP + "/secret-role";
+  public static final String ROLE_AGENT = "agent";
+  public static final String ROLE_BOOTSTRAP = "bootstrap";
+  static final String CREDENTIAL_HASH = "credential-sha256";
+  static final String PUBLIC_KEY = "public-key";
+  static final String ENDPOINTS = "endpoints";
+  static final String FACTS = "facts";
+  static final String BOOTSTRAP_TOKEN = "token";
+  public static final String EXPIRES_ANNOTATION = MeshfedApi.GROUP + "/expires-at";
+  public static final String USED_BY_ANNOTATION = MeshfedApi.GROUP + "/used-by-key";
+  private static final SecureRandom RANDOM = new SecureRandom();
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private AgentSecrets() {}
+
+  public static String agentSecretName(String peer) {
+    return peer + "-meshfed-agent";
+  }
+
+  public static String bootstrapSecretName(String peer) {
+    return peer + "-meshfed-bootstrap";
+  }
+
+  /** The heartbeat Lease of a peer has the agent Secret's name. */
+  public static String leaseName(String peer) {
+    return agentSecretName(peer);
+  }
+
+  /** 32 random bytes, hex: the secret part of every token. */
+  public static String randomSecret() {
+    byte[] bytes = new byte[32];
+    RANDOM.nextBytes(bytes);
+    return HexFormat.of().formatHex(bytes);
+  }
+
+  public static String sha256(String value) {
+    try {
+      return HexFormat.of().formatHex(
+          MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Compares in time independent of where the strings differ. */
+  public static boolean sameSecret(String a, String b) {
+    return a != null && b != null
+        && MessageDigest.isEqual(a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** What the agent told us at join (and since), as kept in its Secret. */
+  public record Membership(String credentialHash, String publicKey, List<String> endpoints, AgentFacts facts) {}
+
+  public static Secret agentSecret(Peer peer, Membership membership) {
+    Map<String, String> data = new LinkedHashMap<>();
+    data.put(CREDENTIAL_HASH, membership.credentialHash());
+    data.put(PUBLIC_KEY, membership.publicKey());
+    data.put(ENDPOINTS, String.join(",", membership.endpoints()));
+    try {
+      data.put(FACTS, JSON.writeValueAsString(membership.facts()));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+    return owned(peer, agentSecretName(peer.getMetadata().getName()), ROLE_AGENT, MeshfedApi.GROUP + "/agent", data,
+        Map.of());
+  }
+
+  public static Optional<Membership> membership(Secret secret) {
+    if (secret == null || secret.getData() == null || !secret.getData().containsKey(CREDENTIAL_HASH)) {
+      return Optional.empty();
+    }
+    String endpoints = read(secret, ENDPOINTS);
+    AgentFacts facts = null;
+    String factsJson = read(secret, FACTS);
+    if (factsJson != null && !factsJson.isEmpty()) {
+      try {
+        facts = JSON.readValue(factsJson, AgentFacts.class);
+      } catch (JsonProcessingException e) {
+        facts = null; // facts are advisory; a bad copy is dropped, not fatal
+      }
+    }
+    return Optional.of(new Membership(read(secret, CREDENTIAL_HASH), read(secret, PUBLIC_KEY),
+        endpoints == null || endpoints.isEmpty() ? List.of() : Arrays.asList(endpoints.split(",")), facts));
+  }
+
+  public static Secret bootstrapSecret(Peer peer, String token, Instant expires) {
+    return owned(peer, bootstrapSecretName(peer.getMetadata().getName()), ROLE_BOOTSTRAP,
+        MeshfedApi.GROUP + "/bootstrap-token", Map.of(BOOTSTRAP_TOKEN, token),
+        Map.of(EXPIRES_ANNOTATION, expires.toString()));
+  }
+
+  public static String read(Secret secret, String key) {
+    if (secret.getStringData() != null && secret.getStringData().containsKey(key)) {
+      return secret.getStringData().get(key);
+    }
+    if (secret.getData() == null || secret.getData().get(key) == null) {
+      return null;
+    }
+    return new String(Base64.getDecoder().decode(secret.getData().get(key)), StandardCharsets.UTF_8);
+  }
+
+  private static Secret owned(
+      Peer peer, String name, String role, String type, Map<String, String> data, Map<String, String> annotations) {
+    Map<String, String> labels = new LinkedHashMap<>();
+    labels.put(MeshfedApi.PEER_LABEL, peer.getMetadata().getName());
+    labels.put(MeshfedApi.CLUSTER_LABEL, peer.getSpec().getClusterRef().getName());
+    labels.put(ROLE_LABEL, role);
+    labels.put(MeshfedApi.MANAGED_BY_LABEL, MeshfedApi.MANAGER);
+    Map<String, String> encoded = new LinkedHashMap<>();
+    data.forEach((k, v) -> encoded.put(k, Base64.getEncoder().encodeToString(v.getBytes(StandardCharsets.UTF_8))));
+    return new SecretBuilder()
+        .withNewMetadata()
+        .withName(name)
+        .withNamespace(peer.getMetadata().getNamespace())
+        .withLabels(labels)
+        .withAnnotations(annotations.isEmpty() ? null : annotations)
+        .withOwnerReferences(ownerReference(peer))
+        .endMetadata()
+        .withType(type)
+        .withData(encoded)
+        .build();
+  }
+
+  public static OwnerReference ownerReference(Peer peer) {
+    return new OwnerReferenceBuilder()
+        .withApiVersion(MeshfedApi.API_VERSION)
+        .withKind("Peer")
+        .withName(peer.getMetadata().getName())
+        .withUid(peer.getMetadata().getUid())
+        .withController(true)
+        .withBlockOwnerDeletion(false)
+        .build();
+  }
+}

@@ -1,0 +1,242 @@
+package io.meshfed.operator.agentapi;
+
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.meshfed.api.agent.JoinRequest;
+import io.meshfed.api.agent.JoinResponse;
+import io.meshfed.api.agent.Tokens;
+import io.meshfed.api.v1alpha1.ClusterReference;
+import io.meshfed.api.v1alpha1.MeshCluster;
+import io.meshfed.api.v1alpha1.MeshfedApi;
+import io.meshfed.api.v1alpha1.Peer;
+import io.meshfed.api.v1alpha1.PeerSpec;
+import io.meshfed.api.v1alpha1.ProviderType;
+import io.meshfed.operator.cluster.JoinTokens;
+import io.meshfed.operator.ipam.SubnetAllocator;
+import jakarta.inject.Singleton;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.jboss.logging.Logger;
+
+/**
+ * {@code POST /api/v1/join}. Everything that can refuse a join is checked before anything is
+ * written, so a refused join leaves no trace; what is written is idempotent per peer (the
+ * subnet per Peer UID, the membership Secret by name), so an agent that retries after a lost
+ * answer gets the same address.
+ */
+@Singleton
+public class JoinService {
+  private static final Logger LOG = Logger.getLogger(JoinService.class);
+  static final String JOINED_WITH_LABEL = MeshfedApi.GROUP + "/joined-with";
+
+  private final KubernetesClient client;
+  private final SubnetAllocator allocator;
+  private final Clock clock = Clock.systemUTC();
+
+  public JoinService(KubernetesClient client, SubnetAllocator allocator) {
+    this.client = client;
+    this.allocator = allocator;
+  }
+
+  public JoinResponse join(JoinRequest request) {
+    Validation.join(request);
+    Tokens token = Tokens.parse(request.token()).orElseThrow(() -> AgentApiException.unauthorized("InvalidToken",
+        "not a meshfed join token: expected mfj:<namespace>:<cluster>:<secret> (the cluster's join token) or"
+            + " mfb:<namespace>:<peer>:<secret> (a machine's bootstrap token)"));
+    Instant now = clock.instant();
+    Peer peer;
+    MeshCluster cluster;
+    Optional<Secret> bootstrap = Optional.empty();
+    switch (token.kind()) {
+      case CLUSTER -> {
+        cluster = checkClusterToken(token, now);
+        peer = bindOrPlanHost(request, cluster);
+      }
+      case BOOTSTRAP -> {
+        bootstrap = Optional.of(checkBootstrapToken(token, request, now));
+        peer = boundPeer(token, bootstrap.get());
+        if (request.name() != null && !request.name().equals(peer.getMetadata().getName())) {
+          throw AgentApiException.badField("name", "this bootstrap token belongs to peer "
+              + peer.getMetadata().getName() + ", not " + request.name());
+        }
+        cluster = liveCluster(token.namespace(), peer.getSpec().getClusterRef().getName());
+      }
+      default -> throw AgentApiException.unauthorized("InvalidToken",
+          "a peer credential cannot join; use the cluster's join token or the machine's bootstrap token");
+    }
+
+    // every check passed: from here on, writes
+    if (peer.getMetadata().getUid() == null) {
+      peer = createHostPeer(peer);
+    }
+    SubnetAllocator.Allocated address = allocate(cluster, peer);
+    String secret = AgentSecrets.randomSecret();
+    Secret membership = AgentSecrets.agentSecret(peer, new AgentSecrets.Membership(
+        AgentSecrets.sha256(secret), request.publicKey(), request.endpoints() == null ? List.of() : request.endpoints(),
+        request.facts()));
+    client.resource(membership).fieldManager("meshfed-agent-api").forceConflicts().serverSideApply();
+    bootstrap.ifPresent(b -> markUsed(b, request.publicKey()));
+    LOG.infof("peer %s/%s joined (%s token) with mesh address %s", peer.getMetadata().getNamespace(),
+        peer.getMetadata().getName(), token.kind().name().toLowerCase(), address.meshAddress());
+    return new JoinResponse(peer.getMetadata().getNamespace(), peer.getMetadata().getName(),
+        Tokens.format(Tokens.Kind.PEER, peer.getMetadata().getNamespace(), peer.getMetadata().getName(), secret),
+        NetMapHub.selfConfig(peer.getMetadata().getName(), cluster, address.meshAddress(), address.subnet()));
+  }
+
+  private MeshCluster checkClusterToken(Tokens token, Instant now) {
+    Secret secret = client.secrets().inNamespace(token.namespace()).withName(JoinTokens.secretName(token.name())).get();
+    if (secret == null || JoinTokens.token(secret) == null) {
+      throw AgentApiException.unauthorized("InvalidToken",
+          "cluster " + token.namespace() + "/" + token.name() + " has no join token");
+    }
+    if (AgentSecrets.sameSecret(JoinTokens.token(secret), token.secret())) {
+      Optional<Instant> expiry = JoinTokens.expiry(secret);
+      if (expiry.isPresent() && !expiry.get().isAfter(now)) {
+        throw AgentApiException.unauthorized("TokenExpired", "the join token of cluster " + token.namespace() + "/"
+            + token.name() + " expired at " + expiry.get() + "; get the new one from Secret "
+            + JoinTokens.secretName(token.name()));
+      }
+      return liveCluster(token.namespace(), token.name());
+    }
+    if (AgentSecrets.sameSecret(JoinTokens.previousToken(secret), token.secret())) {
+      throw AgentApiException.unauthorized("TokenExpired", "this join token of cluster " + token.namespace() + "/"
+          + token.name() + " expired and was replaced; get the new one from Secret "
+          + JoinTokens.secretName(token.name()));
+    }
+    throw AgentApiException.unauthorized("InvalidToken",
+        "the token does not match the join token of cluster " + token.namespace() + "/" + token.name());
+  }
+
+  private Secret checkBootstrapToken(Tokens token, JoinRequest request, Instant now) {
+    Secret secret = client.secrets().inNamespace(token.namespace())
+        .withName(AgentSecrets.bootstrapSecretName(token.name())).get();
+    if (secret == null || !AgentSecrets.sameSecret(AgentSecrets.read(secret, AgentSecrets.BOOTSTRAP_TOKEN), token.secret())) {
+      throw AgentApiException.unauthorized("InvalidToken",
+          "no such bootstrap token for peer " + token.namespace() + "/" + token.name());
+    }
+    Map<String, String> annotations = secret.getMetadata().getAnnotations() == null
+        ? Map.of() : secret.getMetadata().getAnnotations();
+    String expires = annotations.get(AgentSecrets.EXPIRES_ANNOTATION);
+    if (expires != null && !Instant.parse(expires).isAfter(now)) {
+      throw AgentApiException.unauthorized("TokenExpired",
+          "the bootstrap token of peer " + token.namespace() + "/" + token.name() + " expired at " + expires
+              + "; delete the Peer to get a new machine");
+    }
+    String usedBy = annotations.get(AgentSecrets.USED_BY_ANNOTATION);
+    if (usedBy != null && !usedBy.equals(AgentSecrets.sha256(request.publicKey()))) {
+      // one machine, one key: the same agent retrying after a lost answer is let through
+      throw AgentApiException.unauthorized("TokenAlreadyUsed",
+          "the bootstrap token of peer " + token.namespace() + "/" + token.name()
+              + " was used by another machine; it works once");
+    }
+    return secret;
+  }
+
+  private Peer boundPeer(Tokens token, Secret bootstrap) {
+    Peer peer = client.resources(Peer.class).inNamespace(token.namespace()).withName(token.name()).get();
+    String owner = bootstrap.getMetadata().getOwnerReferences().isEmpty()
+        ? null : bootstrap.getMetadata().getOwnerReferences().get(0).getUid();
+    if (peer == null || peer.isMarkedForDeletion() || !peer.getMetadata().getUid().equals(owner)) {
+      throw AgentApiException.unauthorized("InvalidToken",
+          "the peer this bootstrap token was made for (" + token.namespace() + "/" + token.name() + ") is gone");
+    }
+    return peer;
+  }
+
+  private MeshCluster liveCluster(String namespace, String name) {
+    MeshCluster cluster = client.resources(MeshCluster.class).inNamespace(namespace).withName(name).get();
+    if (cluster == null) {
+      throw AgentApiException.conflict("ClusterNotFound", "MeshCluster " + namespace + "/" + name + " does not exist");
+    }
+    if (cluster.isMarkedForDeletion()) {
+      throw AgentApiException.conflict("ClusterTerminating", "MeshCluster " + namespace + "/" + name
+          + " is being deleted");
+    }
+    return cluster;
+  }
+
+  /** The host's Peer: an existing one it may bind to, or one to create (not yet written). */
+  private Peer bindOrPlanHost(JoinRequest request, MeshCluster cluster) {
+    String namespace = cluster.getMetadata().getNamespace();
+    String name = request.name() != null ? request.name() : Validation.peerNameFromHost(request);
+    Peer existing = client.resources(Peer.class).inNamespace(namespace).withName(name).get();
+    if (existing == null) {
+      Peer peer = new Peer();
+      peer.getMetadata().setName(name);
+      peer.getMetadata().setNamespace(namespace);
+      peer.getMetadata().setLabels(Map.of(
+          MeshfedApi.CLUSTER_LABEL, cluster.getMetadata().getName(), JOINED_WITH_LABEL, "cluster-token"));
+      PeerSpec spec = new PeerSpec();
+      spec.setClusterRef(new ClusterReference(cluster.getMetadata().getName()));
+      spec.setProvider(ProviderType.STATIC);
+      peer.setSpec(spec);
+      return peer;
+    }
+    if (!cluster.getMetadata().getName().equals(existing.getSpec().getClusterRef().getName())) {
+      throw AgentApiException.conflict("PeerNameTaken", "peer " + namespace + "/" + name
+          + " belongs to cluster " + existing.getSpec().getClusterRef().getName() + "; join with another --name");
+    }
+    if (existing.isMarkedForDeletion()) {
+      throw AgentApiException.conflict("PeerTerminating", "peer " + namespace + "/" + name + " is being deleted");
+    }
+    if (existing.getSpec().getProvider() != ProviderType.STATIC) {
+      throw AgentApiException.conflict("PeerNotStatic", "peer " + namespace + "/" + name + " is a "
+          + existing.getSpec().getProvider() + " machine; it joins with its own bootstrap token");
+    }
+    Optional<AgentSecrets.Membership> joined = Optional.ofNullable(client.secrets().inNamespace(namespace)
+            .withName(AgentSecrets.agentSecretName(name)).get())
+        .flatMap(AgentSecrets::membership);
+    if (joined.isPresent() && !joined.get().publicKey().equals(request.publicKey())) {
+      throw AgentApiException.conflict("PeerAlreadyJoined", "peer " + namespace + "/" + name
+          + " already joined with another WireGuard key; delete the Peer first to join it again from a new host");
+    }
+    return existing;
+  }
+
+  private Peer createHostPeer(Peer peer) {
+    try {
+      return client.resource(peer).create();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == 409) {
+        throw AgentApiException.conflict("PeerNameTaken", "peer " + peer.getMetadata().getNamespace() + "/"
+            + peer.getMetadata().getName() + " was created meanwhile; join again");
+      }
+      if (e.getCode() == 422) {
+        throw AgentApiException.badField("name", "the API server refused the Peer: " + e.getStatus().getMessage());
+      }
+      throw e;
+    }
+  }
+
+  private SubnetAllocator.Allocated allocate(MeshCluster cluster, Peer peer) {
+    for (int attempt = 0; attempt < 5; attempt++) {
+      SubnetAllocator.Result result = allocator.allocate(cluster, peer);
+      if (result instanceof SubnetAllocator.Allocated allocated) {
+        return allocated;
+      }
+      if (result instanceof SubnetAllocator.Exhausted exhausted) {
+        throw AgentApiException.unavailable("AddressPoolExhausted", "all " + exhausted.poolSize()
+            + " subnets of cluster " + cluster.getMetadata().getName() + " are in use");
+      }
+    }
+    throw AgentApiException.unavailable("AllocationContended", "the address table is busy; try again");
+  }
+
+  private void markUsed(Secret bootstrap, String publicKey) {
+    client.secrets().inNamespace(bootstrap.getMetadata().getNamespace())
+        .withName(bootstrap.getMetadata().getName())
+        .edit(s -> {
+          s.getMetadata().getAnnotations().put(AgentSecrets.USED_BY_ANNOTATION, AgentSecrets.sha256(publicKey));
+          return s;
+        });
+  }
+
+  static byte[] decodeKey(String key) {
+    return Base64.getDecoder().decode(key);
+  }
+}

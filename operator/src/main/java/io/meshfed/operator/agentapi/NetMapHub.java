@@ -1,0 +1,305 @@
+package io.meshfed.operator.agentapi;
+
+import io.meshfed.api.agent.MapPeer;
+import io.meshfed.api.agent.NetMap;
+import io.meshfed.api.agent.SelfConfig;
+import io.meshfed.api.v1alpha1.MeshCluster;
+import io.meshfed.api.v1alpha1.NetworkSpec;
+import io.meshfed.api.v1alpha1.Peer;
+import io.meshfed.api.v1alpha1.PeerPhase;
+import io.meshfed.operator.config.MeshfedConfig;
+import jakarta.annotation.PreDestroy;
+import jakarta.inject.Singleton;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The network maps of every cluster, versioned. Peer changes seen by the watch are collected for
+ * a short window and published as one version; each version keeps its delta, so an agent one (or
+ * a few) versions behind gets only what changed — one join costs O(N) bytes over the whole mesh.
+ * Agents whose version is unknown (too old, or from before an operator restart: versions carry a
+ * per-process epoch) get the full map.
+ */
+@Singleton
+public class NetMapHub {
+  private static final int HISTORY = 256;
+
+  private final String epoch;
+  private final Duration window;
+  private final Clock clock = Clock.systemUTC();
+  private final Map<String, ClusterMap> clusters = new ConcurrentHashMap<>();
+  private final ScheduledExecutorService flusher = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread thread = new Thread(r, "netmap-flush");
+    thread.setDaemon(true);
+    return thread;
+  });
+  private volatile AgentDirectory directory;
+
+  public NetMapHub(MeshfedConfig config) {
+    this(config.agentApi().coalesceWindow());
+  }
+
+  NetMapHub(Duration window) {
+    byte[] bytes = new byte[4];
+    new SecureRandom().nextBytes(bytes);
+    this.epoch = HexFormat.of().formatHex(bytes);
+    this.window = window;
+  }
+
+  void attach(AgentDirectory directory) {
+    this.directory = directory;
+  }
+
+  @PreDestroy
+  void close() {
+    flusher.shutdownNow();
+  }
+
+  /** A peer of the map, and since when it has been in it (handshakes take a moment). */
+  public record Member(MapPeer peer, Instant since) {}
+
+  /** One published version: what changed from the one before. */
+  private record Version(long number, Map<String, MapPeer> upserts, Set<String> removed) {}
+
+  private final class ClusterMap {
+    long version;
+    final Map<String, Member> published = new LinkedHashMap<>();
+    final Map<String, SelfConfig> selves = new HashMap<>();
+    final Map<String, Optional<MapPeer>> pending = new LinkedHashMap<>();
+    final Deque<Version> history = new ArrayDeque<>();
+    CompletableFuture<Void> nextChange = new CompletableFuture<>();
+    boolean flushScheduled;
+
+    synchronized void offer(String name, Optional<MapPeer> entry) {
+      Optional<MapPeer> current = pending.containsKey(name)
+          ? pending.get(name)
+          : Optional.ofNullable(published.get(name)).map(Member::peer);
+      if (current.equals(entry)) {
+        return;
+      }
+      pending.put(name, entry);
+      if (!flushScheduled) {
+        flushScheduled = true;
+        flusher.schedule(this::flush, window.toMillis(), TimeUnit.MILLISECONDS);
+      }
+    }
+
+    void flush() {
+      CompletableFuture<Void> done;
+      synchronized (this) {
+        flushScheduled = false;
+        Map<String, MapPeer> upserts = new LinkedHashMap<>();
+        Set<String> removed = new LinkedHashSet<>();
+        Instant now = clock.instant();
+        pending.forEach((name, entry) -> {
+          Member before = published.get(name);
+          if (entry.isPresent()) {
+            upserts.put(name, entry.get());
+            published.put(name, new Member(entry.get(), before == null ? now : before.since()));
+          } else if (before != null) {
+            removed.add(name);
+            published.remove(name);
+          }
+        });
+        pending.clear();
+        if (upserts.isEmpty() && removed.isEmpty()) {
+          return;
+        }
+        version++;
+        history.addLast(new Version(version, upserts, removed));
+        while (history.size() > HISTORY) {
+          history.removeFirst();
+        }
+        done = nextChange;
+        nextChange = new CompletableFuture<>();
+      }
+      done.complete(null); // outside the lock: waiting polls answer on their own threads
+    }
+
+    /** The map for one peer since its version; empty when it already has the latest. */
+    synchronized Optional<NetMap> since(String peer, Optional<Long> since) {
+      if (since.isPresent() && since.get() == version) {
+        return Optional.empty();
+      }
+      SelfConfig self = selves.get(peer);
+      String token = epoch + "." + version;
+      long from = since.orElse(-1L);
+      boolean deltaPossible = from >= 0 && from < version && !history.isEmpty()
+          && history.peekFirst().number() <= from + 1;
+      if (!deltaPossible) {
+        List<MapPeer> everyone = new ArrayList<>();
+        published.forEach((name, member) -> {
+          if (!name.equals(peer)) {
+            everyone.add(member.peer());
+          }
+        });
+        return Optional.of(new NetMap(token, true, self, everyone, null));
+      }
+      Map<String, MapPeer> upserts = new LinkedHashMap<>();
+      Set<String> removed = new LinkedHashSet<>();
+      for (Version v : history) {
+        if (v.number() <= from) {
+          continue;
+        }
+        v.upserts().forEach((name, entry) -> {
+          upserts.put(name, entry);
+          removed.remove(name);
+        });
+        v.removed().forEach(name -> {
+          upserts.remove(name);
+          removed.add(name);
+        });
+      }
+      upserts.remove(peer);
+      removed.remove(peer);
+      return Optional.of(new NetMap(token, false, self, List.copyOf(upserts.values()),
+          removed.isEmpty() ? null : List.copyOf(removed)));
+    }
+  }
+
+  private ClusterMap map(String namespace, String cluster) {
+    return clusters.computeIfAbsent(namespace + "/" + cluster, k -> new ClusterMap());
+  }
+
+  // --- what the watch tells us ---
+
+  void peerChanged(Peer peer) {
+    if (peer.getSpec() == null || peer.getSpec().getClusterRef() == null) {
+      return;
+    }
+    String namespace = peer.getMetadata().getNamespace();
+    String clusterName = peer.getSpec().getClusterRef().getName();
+    Optional<MeshCluster> cluster = directory == null ? Optional.empty() : directory.cluster(namespace, clusterName);
+    ClusterMap map = map(namespace, clusterName);
+    String name = peer.getMetadata().getName();
+    Optional<SelfConfig> self = cluster.flatMap(c -> selfOf(peer, c));
+    synchronized (map) {
+      self.ifPresentOrElse(s -> map.selves.put(name, s), () -> map.selves.remove(name));
+    }
+    map.offer(name, cluster.flatMap(c -> entryOf(peer, c)));
+  }
+
+  void peerGone(Peer peer) {
+    if (peer.getSpec() == null || peer.getSpec().getClusterRef() == null) {
+      return;
+    }
+    ClusterMap map = map(peer.getMetadata().getNamespace(), peer.getSpec().getClusterRef().getName());
+    synchronized (map) {
+      map.selves.remove(peer.getMetadata().getName());
+    }
+    map.offer(peer.getMetadata().getName(), Optional.empty());
+  }
+
+  void clusterChanged(MeshCluster cluster) {
+    if (directory == null) {
+      return;
+    }
+    // keepalive, port or MTU may have changed: every peer's entry is computed again
+    directory.peersOf(cluster.getMetadata().getNamespace(), cluster.getMetadata().getName())
+        .forEach(this::peerChanged);
+  }
+
+  /** Ready peers with a key, a subnet and an endpoint are on the map; nobody else is. */
+  static Optional<MapPeer> entryOf(Peer peer, MeshCluster cluster) {
+    var status = peer.getStatus();
+    if (peer.isMarkedForDeletion() || status == null || status.getPhase() != PeerPhase.READY
+        || status.getPublicKey() == null || status.getSubnet() == null || status.getEndpoint() == null) {
+      return Optional.empty();
+    }
+    NetworkSpec network = cluster.getSpec().getNetwork();
+    Integer keepalive = network == null ? null : network.getPersistentKeepalive();
+    return Optional.of(new MapPeer(peer.getMetadata().getName(), status.getPublicKey(),
+        List.of(status.getEndpoint()), List.of(status.getSubnet()),
+        keepalive == null || keepalive == 0 ? null : keepalive));
+  }
+
+  static Optional<SelfConfig> selfOf(Peer peer, MeshCluster cluster) {
+    var status = peer.getStatus();
+    if (status == null || status.getMeshAddress() == null || status.getSubnet() == null) {
+      return Optional.empty();
+    }
+    return Optional.of(selfConfig(peer.getMetadata().getName(), cluster, status.getMeshAddress(), status.getSubnet()));
+  }
+
+  public static SelfConfig selfConfig(String peer, MeshCluster cluster, String meshAddress, String subnet) {
+    NetworkSpec network = cluster.getSpec().getNetwork();
+    return new SelfConfig(peer, cluster.getMetadata().getName(), meshAddress, subnet, network.getCidr(),
+        Objects.requireNonNullElse(network.getListenPort(), 51820), network.getMtu(), cluster.getSpec().getDomain());
+  }
+
+  // --- what agents ask ---
+
+  /**
+   * The peer's map since {@code since}: at once when there is something new for it, otherwise
+   * when the next version is published, or empty after {@code timeout}.
+   */
+  public CompletionStage<Optional<NetMap>> poll(
+      String namespace, String cluster, String peer, String since, Duration timeout) {
+    ClusterMap map = map(namespace, cluster);
+    Optional<Long> version = parse(since);
+    CompletableFuture<Void> next;
+    synchronized (map) {
+      Optional<NetMap> now = map.since(peer, version);
+      if (now.isPresent()) {
+        return CompletableFuture.completedFuture(now);
+      }
+      next = map.nextChange;
+    }
+    return next
+        .thenApply(ignored -> map.since(peer, version))
+        .completeOnTimeout(Optional.empty(), timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** The other peers a peer should have tunnels to now, by public key. */
+  public Map<String, Member> expectedPeers(String namespace, String cluster, String peer) {
+    ClusterMap map = map(namespace, cluster);
+    Map<String, Member> expected = new HashMap<>();
+    synchronized (map) {
+      map.published.forEach((name, member) -> {
+        if (!name.equals(peer)) {
+          expected.put(member.peer().publicKey(), member);
+        }
+      });
+    }
+    return expected;
+  }
+
+  /** The version a cluster's map is at, in the form agents see it. */
+  public String version(String namespace, String cluster) {
+    ClusterMap map = map(namespace, cluster);
+    synchronized (map) {
+      return epoch + "." + map.version;
+    }
+  }
+
+  private Optional<Long> parse(String since) {
+    if (since == null || !since.startsWith(epoch + ".")) {
+      return Optional.empty(); // another operator process's version, or none: a full map
+    }
+    try {
+      return Optional.of(Long.parseLong(since.substring(epoch.length() + 1)));
+    } catch (NumberFormatException e) {
+      return Optional.empty();
+    }
+  }
+}

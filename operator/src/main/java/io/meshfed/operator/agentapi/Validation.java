@@ -1,0 +1,102 @@
+package io.meshfed.operator.agentapi;
+
+import io.meshfed.api.agent.JoinRequest;
+import io.meshfed.api.agent.StatusReport;
+import java.util.Base64;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/** Bodies are checked field by field; a 400 names the first field at fault and what it should be. */
+final class Validation {
+  private static final Pattern ENDPOINT = Pattern.compile("(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3}):(\\d{1,5})");
+  private static final Pattern DNS_SUBDOMAIN =
+      Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
+
+  private Validation() {}
+
+  static void join(JoinRequest request) {
+    if (request == null) {
+      throw AgentApiException.badField("", "the body must be a JSON object with token and publicKey");
+    }
+    if (request.token() == null || request.token().isBlank()) {
+      throw AgentApiException.badField("token", "token is required");
+    }
+    publicKey(request.publicKey());
+    endpoints(request.endpoints());
+    if (request.name() != null) {
+      peerName("name", request.name());
+    }
+  }
+
+  static void status(StatusReport report) {
+    if (report == null) {
+      throw AgentApiException.badField("", "the body must be a JSON object");
+    }
+    endpoints(report.endpoints());
+    if (report.handshakes() != null) {
+      for (int i = 0; i < report.handshakes().size(); i++) {
+        var handshake = report.handshakes().get(i);
+        if (handshake == null || !isKey(handshake.publicKey())) {
+          throw AgentApiException.badField("handshakes[" + i + "].publicKey", "must be a WireGuard public key");
+        }
+      }
+    }
+  }
+
+  static String peerNameFromHost(JoinRequest request) {
+    String host = request.facts() == null ? null : request.facts().hostname();
+    if (host == null || host.isBlank()) {
+      throw AgentApiException.badField("name", "name is required when facts.hostname is not given");
+    }
+    String name = host.toLowerCase().split("\\.")[0];
+    peerName("facts.hostname", name);
+    return name;
+  }
+
+  private static void peerName(String field, String name) {
+    if (name.length() > 63 || !DNS_SUBDOMAIN.matcher(name).matches()) {
+      throw AgentApiException.badField(field, "'" + name + "' is not a valid Peer name: lower case letters,"
+          + " digits, '-' and '.', at most 63 characters, starting and ending alphanumeric");
+    }
+  }
+
+  private static void publicKey(String key) {
+    if (key == null || key.isBlank()) {
+      throw AgentApiException.badField("publicKey", "publicKey is required: the agent's WireGuard public key");
+    }
+    if (!isKey(key)) {
+      throw AgentApiException.badField("publicKey",
+          "publicKey must be a WireGuard public key: 32 bytes, base64 (as `wg pubkey` prints it)");
+    }
+  }
+
+  private static boolean isKey(String key) {
+    try {
+      return key != null && Base64.getDecoder().decode(key).length == 32;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+
+  private static void endpoints(List<String> endpoints) {
+    if (endpoints == null) {
+      return;
+    }
+    for (int i = 0; i < endpoints.size(); i++) {
+      String endpoint = endpoints.get(i);
+      var match = endpoint == null ? null : ENDPOINT.matcher(endpoint);
+      boolean ok = match != null && match.matches();
+      for (int g = 1; ok && g <= 4; g++) {
+        ok = Integer.parseInt(match.group(g)) <= 255;
+      }
+      if (ok) {
+        int port = Integer.parseInt(match.group(5));
+        ok = port > 0 && port <= 65535;
+      }
+      if (!ok) {
+        throw AgentApiException.badField("endpoints[" + i + "]",
+            "'" + endpoint + "' is not an endpoint: expected IPv4 address and UDP port, e.g. 203.0.113.7:51820");
+      }
+    }
+  }
+}

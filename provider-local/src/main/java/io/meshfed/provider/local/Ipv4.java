@@ -1,0 +1,26 @@
+package io.meshfed.provider.local;
+
+/** Dotted quads as ints, for handing out underlay addresses. */
+final class Ipv4 {
+  private Ipv4() {}
+
+  static int parse(String dotted) {
+    String[] parts = dotted.split("\\.");
+    if (parts.length != 4) {
+      throw new IllegalArgumentException("not an IPv4 address: " + dotted);
+    }
+    int value = 0;
+    for (String part : parts) {
+      int octet = Integer.parseInt(part);
+      if (octet < 0 || octet > 255) {
+        throw new IllegalArgumentException("not an IPv4 address: " + dotted);
+      }
+      value = (value << 8) | octet;
+    }
+    return value;
+  }
+
+  static String format(int value) {
+    return ((value >>> 24) & 0xff) + "." + ((value >>> 16) & 0xff) + "." + ((value >>> 8) & 0xff) + "." + (value & 0xff);
+  }
+}
