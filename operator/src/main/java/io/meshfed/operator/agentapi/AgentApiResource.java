@@ -36,17 +36,15 @@ public class AgentApiResource {
   private final JoinService joins;
   private final Credentials credentials;
   private final NetMapHub hub;
-  private final AgentReports reports;
   private final StatusService statuses;
   private final MeshfedConfig config;
 
   public AgentApiResource(
-      JoinService joins, Credentials credentials, NetMapHub hub, AgentReports reports, StatusService statuses,
+      JoinService joins, Credentials credentials, NetMapHub hub, StatusService statuses,
       MeshfedConfig config) {
     this.joins = joins;
     this.credentials = credentials;
     this.hub = hub;
-    this.reports = reports;
     this.statuses = statuses;
     this.config = config;
   }
@@ -98,6 +96,17 @@ public class AgentApiResource {
   @ServerExceptionMapper
   public Response refused(AgentApiException e) {
     return Response.status(e.status()).type(MediaType.APPLICATION_JSON).entity(e.error()).build();
+  }
+
+  /** The JSON reader reports unreadable bodies as a bare 400; say what was wrong with it. */
+  @ServerExceptionMapper
+  public Response unreadable(jakarta.ws.rs.WebApplicationException e) {
+    if (e.getCause() instanceof JsonProcessingException json) {
+      return malformed(json);
+    }
+    int status = e.getResponse().getStatus();
+    return Response.status(status).type(MediaType.APPLICATION_JSON)
+        .entity(new ApiError(status == 404 ? "NotFound" : "HTTP" + status, e.getMessage())).build();
   }
 
   /** A body that is not the JSON we expect: 400 naming the field, as far as the parser knows it. */

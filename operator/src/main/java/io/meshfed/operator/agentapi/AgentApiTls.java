@@ -72,7 +72,8 @@ public class AgentApiTls implements KeyStoreProvider {
 
   @Override
   public synchronized KeyStoreAndKeyCertOptions getKeyStore(Vertx vertx) {
-    String namespace = config.tls().namespace().orElseGet(client::getNamespace);
+    String namespace = config.tls().namespace()
+        .orElseGet(() -> java.util.Objects.requireNonNullElse(client.getNamespace(), "default"));
     Served served = config.tls().secret()
         .map(name -> fromUserSecret(namespace, name))
         .orElseGet(() -> selfManaged(namespace));

@@ -20,7 +20,8 @@ public class AgentBootstraps {
   private final AgentApiEndpoint endpoint;
   private final MeshfedConfig config;
 
-  public AgentBootstraps(KubernetesClient client, AgentApiTls tls, AgentApiEndpoint endpoint, MeshfedConfig config) {
+  public AgentBootstraps(
+      KubernetesClient client, @io.smallrye.common.annotation.Identifier("agent-api") AgentApiTls tls, AgentApiEndpoint endpoint, MeshfedConfig config) {
     this.client = client;
     this.tls = tls;
     this.endpoint = endpoint;

@@ -55,6 +55,7 @@ public class NetMapHub {
   });
   private volatile AgentDirectory directory;
 
+  @jakarta.inject.Inject
   public NetMapHub(MeshfedConfig config) {
     this(config.agentApi().coalesceWindow());
   }

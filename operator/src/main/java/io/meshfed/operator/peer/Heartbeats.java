@@ -1,7 +1,6 @@
 package io.meshfed.operator.peer;
 
 import io.meshfed.api.v1alpha1.PeerPhase;
-import io.meshfed.api.v1alpha1.PeerStatus;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -9,13 +8,6 @@ import java.util.Optional;
 /** Ready ⇄ NotReady from the agent's last heartbeat, as the node lifecycle controller does it. */
 public final class Heartbeats {
   private Heartbeats() {}
-
-  public static Optional<Instant> last(PeerStatus status) {
-    if (status == null || status.getAgent() == null || status.getAgent().getLastHeartbeatTime() == null) {
-      return Optional.empty();
-    }
-    return Optional.of(Instant.parse(status.getAgent().getLastHeartbeatTime()));
-  }
 
   /** Ready while the last heartbeat is within the grace, NotReady after; Joining before any. */
   public static PeerPhase phase(Optional<Instant> lastHeartbeat, Instant now, Duration grace) {

@@ -2,9 +2,7 @@ package io.meshfed.operator.peer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.meshfed.api.v1alpha1.AgentStatus;
 import io.meshfed.api.v1alpha1.PeerPhase;
-import io.meshfed.api.v1alpha1.PeerStatus;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -17,7 +15,6 @@ class HeartbeatsTest {
   @Test
   void aPeerWithoutHeartbeatIsJoining() {
     assertThat(Heartbeats.phase(Optional.empty(), NOW, GRACE)).isEqualTo(PeerPhase.JOINING);
-    assertThat(Heartbeats.last(new PeerStatus())).isEmpty();
     assertThat(Heartbeats.untilStale(Optional.empty(), NOW, GRACE)).isEmpty();
   }
 
@@ -27,15 +24,6 @@ class HeartbeatsTest {
     assertThat(Heartbeats.phase(Optional.of(NOW.minusSeconds(40)), NOW, GRACE)).isEqualTo(PeerPhase.NOT_READY);
     assertThat(Heartbeats.untilStale(Optional.of(NOW.minusSeconds(30)), NOW, GRACE)).contains(Duration.ofSeconds(10));
     assertThat(Heartbeats.untilStale(Optional.of(NOW.minusSeconds(50)), NOW, GRACE)).isEmpty();
-  }
-
-  @Test
-  void readsTheHeartbeatFromStatus() {
-    PeerStatus status = new PeerStatus();
-    AgentStatus agent = new AgentStatus();
-    agent.setLastHeartbeatTime("2026-03-01T11:59:50Z");
-    status.setAgent(agent);
-    assertThat(Heartbeats.last(status)).contains(Instant.parse("2026-03-01T11:59:50Z"));
   }
 
   @Test

@@ -1,0 +1,237 @@
+package io.meshfed.operator.agentapi;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.meshfed.agent.CoordinationClient;
+import io.meshfed.agent.PinnedTrust;
+import io.meshfed.api.agent.AgentFacts;
+import io.meshfed.api.agent.JoinRequest;
+import io.meshfed.api.agent.JoinResponse;
+import io.meshfed.api.agent.NetMap;
+import io.meshfed.api.agent.StatusReport;
+import io.meshfed.api.v1alpha1.Peer;
+import io.meshfed.api.v1alpha1.PeerPhase;
+import io.meshfed.api.v1alpha1.ProviderType;
+import io.meshfed.operator.cluster.JoinTokens;
+import io.meshfed.operator.testing.KubeApiServerResource;
+import io.meshfed.operator.testing.TestObjects;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The agent API against the real API server, spoken with the agent's own client: joins, maps,
+ * heartbeats, and every refusal with its status, reason and field — and nothing created by a
+ * refused join.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = KubeApiServerResource.class, restrictToAnnotatedClass = false)
+class AgentApiTest {
+  private static final String KEY_A = key(1);
+  private static final String KEY_B = key(2);
+
+  @ConfigProperty(name = "quarkus.http.test-ssl-port")
+  int httpsPort;
+
+  @ConfigProperty(name = "quarkus.http.test-port")
+  int httpPort;
+
+  private final KubernetesClient client = KubeApiServerResource.client();
+  private String namespace;
+  private String server;
+  private String caHash;
+  private CoordinationClient api;
+
+  @BeforeEach
+  void cluster() {
+    namespace = TestObjects.freshNamespace(client, "agentapi");
+    client.resource(TestObjects.cluster(namespace, "mesh", "100.80.0.0/16", 24)).create();
+    server = "https://localhost:" + httpsPort;
+    Secret ca = client.secrets().inNamespace("default").withName(AgentApiTls.CA_SECRET).get();
+    caHash = PinnedTrust.hashOf(Certificates.parseCertificate(AgentSecrets.read(ca, "tls.crt")));
+    api = new CoordinationClient(server, caHash);
+  }
+
+  @Test
+  void hostsJoinWithTheClusterTokenGetAnAddressAndReachEachOthersMaps() throws Exception {
+    JoinResponse a = api.join(new JoinRequest(clusterToken(), "host-a", KEY_A, List.of("198.18.0.2:51820"), facts()));
+    assertThat(a.peer()).isEqualTo("host-a");
+    assertThat(a.self().meshAddress()).startsWith("100.80.").endsWith(".1");
+    assertThat(a.self().clusterCidr()).isEqualTo("100.80.0.0/16");
+    assertThat(a.credential()).startsWith("mfp:" + namespace + ":host-a:");
+
+    Peer peer = client.resources(Peer.class).inNamespace(namespace).withName("host-a").get();
+    assertThat(peer.getSpec().getProvider()).isEqualTo(ProviderType.STATIC);
+    Secret membership = client.secrets().inNamespace(namespace).withName("host-a-meshfed-agent").get();
+    String secretPart = a.credential().substring(a.credential().lastIndexOf(':') + 1);
+    assertThat(membership.getData().values())
+        .noneMatch(v -> new String(Base64.getDecoder().decode(v)).contains(secretPart));
+    assertThat(AgentSecrets.read(membership, "credential-sha256")).isEqualTo(AgentSecrets.sha256(secretPart));
+
+    // joined, but Ready only with a heartbeat: then its Lease exists and status shows the agent
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+        assertThat(phase("host-a")).isEqualTo(PeerPhase.JOINING));
+    api.status(a.credential(), new StatusReport("host-a", null, List.of("198.18.0.2:51820"), facts(), List.of()));
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+      Peer ready = client.resources(Peer.class).inNamespace(namespace).withName("host-a").get();
+      assertThat(ready.getStatus().getPhase()).isEqualTo(PeerPhase.READY);
+      assertThat(ready.getStatus().getPublicKey()).isEqualTo(KEY_A);
+      assertThat(ready.getStatus().getEndpoint()).isEqualTo("198.18.0.2:51820");
+      assertThat(ready.getStatus().getAgent().getVersion()).isEqualTo("test");
+      assertThat(ready.getStatus().getCapacity().getCpu().toString()).isEqualTo("2");
+    });
+    assertThat(client.resources(Lease.class).inNamespace(namespace).withName("host-a-meshfed-agent").get()
+        .getSpec().getRenewTime()).isNotNull();
+
+    NetMap first = api.netmap(a.credential(), "host-a", null).orElseThrow();
+    assertThat(first.full()).isTrue();
+    assertThat(first.peers()).isEmpty();
+
+    // A waits on its version; B joins and reports: A's long poll answers with a delta holding only B
+    CompletableFuture<Optional<NetMap>> waiting = CompletableFuture.supplyAsync(() -> {
+      try {
+        return api.netmap(a.credential(), "host-a", first.version());
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    JoinResponse b = api.join(new JoinRequest(clusterToken(), "host-b", KEY_B, List.of("198.18.0.3:51820"), facts()));
+    assertThat(b.self().subnet()).isNotEqualTo(a.self().subnet());
+    api.status(b.credential(), new StatusReport("host-b", null, List.of("198.18.0.3:51820"), facts(), List.of()));
+    NetMap delta = waiting.get(10, TimeUnit.SECONDS).orElseThrow();
+    assertThat(delta.full()).isFalse();
+    assertThat(delta.peers()).singleElement().satisfies(p -> {
+      assertThat(p.name()).isEqualTo("host-b");
+      assertThat(p.publicKey()).isEqualTo(KEY_B);
+      assertThat(p.endpoints()).containsExactly("198.18.0.3:51820");
+      assertThat(p.allowedIPs()).containsExactly(b.self().subnet());
+    });
+    // an unknown version (another operator process's) gets the full map
+    NetMap full = api.netmap(b.credential(), "host-b", "0000.7").orElseThrow();
+    assertThat(full.full()).isTrue();
+    assertThat(full.peers()).extracting(p -> p.name()).containsExactly("host-a");
+
+    // deleting B revokes its credential and takes it off A's map
+    client.resources(Peer.class).inNamespace(namespace).withName("host-b").delete();
+    NetMap removal = api.netmap(a.credential(), "host-a", delta.version()).orElseThrow();
+    assertThat(removal.removed()).containsExactly("host-b");
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+        assertThatThrownBy(() -> api.netmap(b.credential(), "host-b", null))
+            .isInstanceOfSatisfying(CoordinationClient.Refused.class, e -> {
+              assertThat(e.status()).isEqualTo(401);
+              assertThat(e.error().reason()).isEqualTo("CredentialRevoked");
+            }));
+  }
+
+  @Test
+  void refusedJoinsSayWhyAndCreateNothing() throws Exception {
+    String token = clusterToken();
+    String wrong = token.substring(0, token.lastIndexOf(':') + 1) + "0".repeat(64);
+    assertRefused(() -> api.join(new JoinRequest(wrong, "x", KEY_A, List.of(), facts())), 401, "InvalidToken");
+    assertRefused(() -> api.join(new JoinRequest("hello", "x", KEY_A, List.of(), facts())), 401, "InvalidToken");
+    assertRefused(() -> api.join(new JoinRequest(token, "x", "not-a-key", List.of(), facts())), 400, "InvalidField");
+    assertRefused(() -> api.join(new JoinRequest(token, "Bad_Name", KEY_A, List.of(), facts())), 400, "InvalidField");
+    assertRefused(() -> api.join(new JoinRequest(token, "x", KEY_A, List.of("1.2.3.4"), facts())), 400, "InvalidField");
+
+    // raw bodies: wrong JSON types and no JSON at all
+    HttpResponse<String> typed = post("/api/v1/join", "{\"token\":\"t\",\"publicKey\":\"k\",\"endpoints\":{\"a\":1}}");
+    assertThat(typed.statusCode()).isEqualTo(400);
+    assertThat(typed.body()).contains("\"field\":\"endpoints\"");
+    HttpResponse<String> garbage = post("/api/v1/join", "{not json");
+    assertThat(garbage.statusCode()).isEqualTo(400);
+    assertThat(garbage.body()).contains("MalformedBody");
+    HttpResponse<String> missingKey = post("/api/v1/join", "{\"token\":\"" + token + "\"}");
+    assertThat(missingKey.statusCode()).isEqualTo(400);
+    assertThat(missingKey.body()).contains("\"field\":\"publicKey\"");
+
+    // an expired token: the operator rotates it and still knows the old one
+    client.secrets().inNamespace(namespace).withName(JoinTokens.secretName("mesh")).edit(s -> {
+      s.getMetadata().getAnnotations().put(JoinTokens.EXPIRES_ANNOTATION, "2020-01-01T00:00:00Z");
+      return s;
+    });
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+        assertRefused(() -> api.join(new JoinRequest(token, "x", KEY_A, List.of(), facts())), 401, "TokenExpired"));
+
+    assertThat(client.resources(Peer.class).inNamespace(namespace).list().getItems()).isEmpty();
+    assertThat(client.secrets().inNamespace(namespace).withLabel(AgentSecrets.ROLE_LABEL).list().getItems()).isEmpty();
+
+    // plain HTTP is refused on the agent API
+    HttpResponse<String> plain = HttpClient.newHttpClient().send(
+        HttpRequest.newBuilder(URI.create("http://localhost:" + httpPort + "/api/v1/netmap")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(plain.statusCode()).isEqualTo(403);
+    assertThat(plain.body()).contains("HttpsRequired");
+  }
+
+  @Test
+  void aCredentialActsOnlyForItsOwnPeer() throws Exception {
+    JoinResponse a = api.join(new JoinRequest(clusterToken(), "one", KEY_A, List.of(), facts()));
+    api.join(new JoinRequest(clusterToken(), "two", KEY_B, List.of(), facts()));
+    assertRefused(() -> api.status(a.credential(), new StatusReport("two", null, List.of(), facts(), List.of())),
+        403, "CredentialScope");
+    assertRefused(() -> api.netmap(a.credential(), "two", null), 403, "CredentialScope");
+    String forged = "mfp:" + namespace + ":two:" + a.credential().substring(a.credential().lastIndexOf(':') + 1);
+    assertRefused(() -> api.netmap(forged, "two", null), 401, "InvalidCredential");
+    // the same name joining again with another key is refused: its Peer is taken
+    assertRefused(() -> api.join(new JoinRequest(clusterToken(), "one", KEY_B, List.of(), facts())),
+        409, "PeerAlreadyJoined");
+  }
+
+  private interface Call {
+    void run() throws Exception;
+  }
+
+  private static void assertRefused(Call call, int status, String reason) {
+    assertThatThrownBy(call::run).isInstanceOfSatisfying(CoordinationClient.Refused.class, e -> {
+      assertThat(e.status()).isEqualTo(status);
+      assertThat(e.error().reason()).isEqualTo(reason);
+      assertThat(e.error().message()).isNotBlank();
+    });
+  }
+
+  private HttpResponse<String> post(String path, String body) throws Exception {
+    HttpClient http = HttpClient.newBuilder().sslContext(PinnedTrust.context(caHash)).build();
+    return http.send(HttpRequest.newBuilder(URI.create(server + path))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private String clusterToken() {
+    var secrets = client.secrets().inNamespace(namespace).withName(JoinTokens.secretName("mesh"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> secrets.get() != null);
+    return AgentSecrets.read(secrets.get(), JoinTokens.JOIN_TOKEN_KEY);
+  }
+
+  private PeerPhase phase(String peer) {
+    Peer p = client.resources(Peer.class).inNamespace(namespace).withName(peer).get();
+    return p == null || p.getStatus() == null ? null : p.getStatus().getPhase();
+  }
+
+  private static AgentFacts facts() {
+    return new AgentFacts(2, 4L << 30, "linux", "amd64", "test", "testhost");
+  }
+
+  private static String key(int seed) {
+    byte[] bytes = new byte[32];
+    java.util.Arrays.fill(bytes, (byte) seed);
+    return Base64.getEncoder().encodeToString(bytes);
+  }
+}
