@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.meshfed.api.v1alpha1.MeshCluster;
 import io.meshfed.api.v1alpha1.Peer;
+import io.meshfed.api.v1alpha1.PeerPhase;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -54,10 +55,15 @@ public final class LocalMesh {
     });
     Runtime.getRuntime().addShutdownHook(hook);
     say("starting kube-apiserver and etcd on loopback");
+    Path stateRoot = Path.of(STATE_ROOT);
+    Map<String, String> properties = new java.util.HashMap<>(
+        LocalMachines.operatorProperties(repo, stateRoot, BRIDGE, BRIDGE_ADDRESS));
+    properties.put("meshfed.leader-election.namespace", "default");
+    LocalMachines.sweep(stateRoot, BRIDGE, BRIDGE_ADDRESS); // what an earlier run may have left
     try (ControlPlane plane = ControlPlane.start(workDir, repo.resolve("crds"));
         OperatorProcess operator = OperatorProcess.start(
             repo.resolve("operator/target/quarkus-app/quarkus-run.jar"), plane.kubeconfig(),
-            workDir.resolve("operator.log"), Map.of("meshfed.leader-election.namespace", "default"))) {
+            workDir.resolve("operator.log"), properties)) {
       say("started the operator (pid " + operator.pid() + ", log " + operator.log() + ")");
       KubernetesClient client = plane.client();
       try (InputStream in = Files.newInputStream(example)) {
@@ -65,20 +71,28 @@ public final class LocalMesh {
         objects.forEach(o -> client.resource(o).inNamespace("default").serverSideApply());
         say("applied " + objects.size() + " objects from " + example.getFileName());
       }
-      if (!awaitReconciled(client, Duration.ofSeconds(90))) {
-        say("the operator did not act on every object within 90 s; see " + operator.log());
-        return 1;
+      try {
+        if (!awaitReady(client, Duration.ofSeconds(120))) {
+          say("the peers did not all become Ready within 120 s; see " + operator.log()
+              + " and the agents' logs under " + stateRoot);
+          kubectl(plane, "get", "mc,peers", "-n", "default", "-o", "wide");
+          return 1;
+        }
+        say("ready in " + Duration.between(started, Instant.now()).toMillis() + " ms\n");
+        kubectl(plane, "get", "mc,peers", "-n", "default", "-o", "wide");
+        printHowToLookInside(client);
+        if (!once) {
+          System.out.printf("%nThe local control plane runs until Ctrl-C. In another shell:%n"
+              + "  export KUBECONFIG=%s%n  %s get mc,peers -o wide%n", plane.kubeconfig(), ControlPlane.kubectl());
+          interrupted.await();
+          say("stopping");
+        }
+        return 0;
+      } finally {
+        tearDown(client);
       }
-      say("ready in " + Duration.between(started, Instant.now()).toMillis() + " ms\n");
-      kubectl(plane, "get", "mc,peers", "-n", "default");
-      if (!once) {
-        System.out.printf("%nThe local control plane runs until Ctrl-C. In another shell:%n"
-            + "  export KUBECONFIG=%s%n  %s get mc,peers -o wide%n", plane.kubeconfig(), ControlPlane.kubectl());
-        interrupted.await();
-        say("stopping");
-      }
-      return 0;
     } finally {
+      LocalMachines.sweep(stateRoot, BRIDGE, BRIDGE_ADDRESS);
       cleanedUp.countDown();
       try {
         Runtime.getRuntime().removeShutdownHook(hook);
@@ -88,21 +102,52 @@ public final class LocalMesh {
     }
   }
 
-  static boolean awaitReconciled(KubernetesClient client, Duration timeout) throws InterruptedException {
+  static final String STATE_ROOT = "/run/meshfed-local";
+  static final String BRIDGE = "mfbr0";
+  static final String BRIDGE_ADDRESS = "198.18.0.1/16";
+
+  /** Every peer Ready (its agent joined and reports) and the cluster counting them all. */
+  static boolean awaitReady(KubernetesClient client, Duration timeout) throws InterruptedException {
     Instant deadline = Instant.now().plus(timeout);
     while (Instant.now().isBefore(deadline)) {
       List<Peer> peers = client.resources(Peer.class).inNamespace("default").list().getItems();
       List<MeshCluster> clusters = client.resources(MeshCluster.class).inNamespace("default").list().getItems();
-      boolean done = !clusters.isEmpty()
+      boolean done = !clusters.isEmpty() && !peers.isEmpty()
           && clusters.stream().allMatch(c -> c.getStatus() != null && c.getStatus().getPeers() != null
-              && c.getStatus().getPeers().getTotal() == peers.size())
-          && peers.stream().allMatch(p -> p.getStatus() != null && p.getStatus().getSubnet() != null);
+              && c.getStatus().getPeers().getReady() == peers.size())
+          && peers.stream().allMatch(p -> p.getStatus() != null && p.getStatus().getPhase() == PeerPhase.READY
+              && p.getStatus().getAgent() != null && p.getStatus().getAgent().getLastHeartbeatTime() != null);
       if (done) {
         return true;
       }
       Thread.sleep(250);
     }
     return false;
+  }
+
+  private static void printHowToLookInside(KubernetesClient client) {
+    List<Peer> peers = client.resources(Peer.class).inNamespace("default").list().getItems();
+    if (peers.size() < 2) {
+      return;
+    }
+    Peer first = peers.get(0);
+    Peer second = peers.get(1);
+    String ns = first.getStatus().getProviderID().replace("local:///", "");
+    System.out.printf("%nEach local peer is a network namespace. Open a shell in %s and ping %s over the mesh:%n"
+            + "  sudo ip netns exec %s bash%n  ping %s        # %s's mesh address, through WireGuard%n"
+            + "  wg show                  # handshakes and bytes per peer%n",
+        first.getMetadata().getName(), second.getMetadata().getName(), ns,
+        second.getStatus().getMeshAddress(), second.getMetadata().getName());
+  }
+
+  /** Deletes the example's clusters and waits for their peers' machines to go, as a user would. */
+  private static void tearDown(KubernetesClient client) throws InterruptedException {
+    client.resources(MeshCluster.class).inNamespace("default").delete();
+    Instant deadline = Instant.now().plusSeconds(30);
+    while (Instant.now().isBefore(deadline)
+        && !client.resources(Peer.class).inNamespace("default").list().getItems().isEmpty()) {
+      Thread.sleep(250);
+    }
   }
 
   private static void kubectl(ControlPlane plane, String... args) throws IOException, InterruptedException {

@@ -12,10 +12,12 @@ import java.util.concurrent.TimeUnit;
 public final class OperatorProcess implements AutoCloseable {
   private final Process process;
   private final Path log;
+  private final int httpsPort;
 
-  private OperatorProcess(Process process, Path log) {
+  private OperatorProcess(Process process, Path log, int httpsPort) {
     this.process = process;
     this.log = log;
+    this.httpsPort = httpsPort;
     // no operator outlives the JVM that started it
     Reaper.register(this);
   }
@@ -31,16 +33,36 @@ public final class OperatorProcess implements AutoCloseable {
     }
     String java = ProcessHandle.current().info().command().orElse("java");
     List<String> command = new ArrayList<>(List.of(java, "-Xmx512m"));
-    // a random HTTP port, so that replicas on one host do not collide
+    // random ports, so that replicas on one host do not collide; the agent API's is chosen here,
+    // since the operator tells agents where it is
     command.add("-Dquarkus.http.port=0");
-    properties.forEach((k, v) -> command.add("-D" + k + "=" + v));
+    int httpsPort = properties.containsKey("quarkus.http.ssl-port")
+        ? Integer.parseInt(properties.get("quarkus.http.ssl-port"))
+        : freePort();
+    command.add("-Dquarkus.http.ssl-port=" + httpsPort);
+    properties.forEach((k, v) -> {
+      if (!k.equals("quarkus.http.ssl-port")) {
+        command.add("-D" + k + "=" + v);
+      }
+    });
     command.addAll(List.of("-jar", jar.toString()));
     Files.createDirectories(log.getParent());
     ProcessBuilder builder = new ProcessBuilder(command)
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     builder.environment().put("KUBECONFIG", kubeconfig.toString());
-    return new OperatorProcess(builder.start(), log);
+    return new OperatorProcess(builder.start(), log, httpsPort);
+  }
+
+  static int freePort() throws IOException {
+    try (var socket = new java.net.ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
+  /** The agent API's port. */
+  public int httpsPort() {
+    return httpsPort;
   }
 
   public long pid() {

@@ -45,12 +45,14 @@ public class AgentApiTls implements KeyStoreProvider {
 
   private final KubernetesClient client;
   private final MeshfedConfig.AgentApi config;
+  private final MeshfedConfig.Local local;
   private volatile String caHash;
   private volatile String caPem;
 
   public AgentApiTls(KubernetesClient client, MeshfedConfig config) {
     this.client = client;
     this.config = config.agentApi();
+    this.local = config.local();
   }
 
   /** {@code sha256:…} of the CA: what {@code meshfed-agent join --ca-hash} pins. */
@@ -160,6 +162,10 @@ public class AgentApiTls implements KeyStoreProvider {
     }
     config.endpoint().map(URI::create).map(URI::getHost).ifPresent(names::add);
     config.tls().subjectAltNames().ifPresent(names::addAll);
+    if (local.enabled()) {
+      // local machines reach this host at their bridge's address
+      names.add(local.bridgeAddress().substring(0, local.bridgeAddress().indexOf('/')));
+    }
     Optional.ofNullable(System.getenv("POD_IP")).ifPresent(names::add);
     return names;
   }

@@ -137,7 +137,7 @@ public interface MeshfedConfig {
     Optional<String> agentJar();
 
     /** JVM options of local agents: small, quick to start. */
-    @WithDefault("-Xmx64m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto")
+    @WithDefault("-Xmx64m,-XX:+UseSerialGC,-XX:TieredStopAtLevel=1")
     java.util.List<String> agentJvmOptions();
 
     /** Status interval of local agents. */

@@ -111,6 +111,11 @@ public final class LocalMachineProvider implements MachineProvider {
     return machines;
   }
 
+  /** The WireGuard interface of a peer's agent on this host. */
+  public static String wireguardInterfaceOf(String peerId) {
+    return "mfw" + peerId.replace("-", "").substring(0, 8);
+  }
+
   /** The namespace a peer's machine runs in, for people and tests that want to look inside. */
   public Optional<String> namespaceOf(String peerId) {
     return LocalMachine.read(machineDir(peerId)).map(LocalMachine::namespace);
@@ -316,7 +321,7 @@ public final class LocalMachineProvider implements MachineProvider {
 
     /** The agent's WireGuard interface: userspace WireGuard's sockets share one directory. */
     String wireguardInterface() {
-      return "mfw" + suffix();
+      return wireguardInterfaceOf(peerId);
     }
 
     Machine toMachine() {
