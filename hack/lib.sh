@@ -14,6 +14,22 @@ require_java() {
   [[ "${major%%.*}" -ge 17 ]] || die "Java ${major} found; meshfed needs 17 or newer"
 }
 
+# Local peers are network namespaces with WireGuard: root, ip, wg, wireguard-go and ping.
+# Installs what is missing from Debian's packages when it can.
+require_mesh_tools() {
+  [[ "$(id -u)" -eq 0 ]] || die "local peers are network namespaces on a bridge, which needs root: run with sudo"
+  local missing=()
+  command -v ip >/dev/null || missing+=(iproute2)
+  command -v wg >/dev/null || missing+=(wireguard-tools)
+  command -v wireguard-go >/dev/null || missing+=(wireguard-go)
+  command -v ping >/dev/null || missing+=(iputils-ping)
+  if ((${#missing[@]})); then
+    command -v apt-get >/dev/null || die "please install: ${missing[*]}"
+    echo "meshfed: installing ${missing[*]}"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+}
+
 # kube-apiserver, kubectl and etcd built from their Go modules, once per machine.
 ensure_control_plane() {
   command -v go >/dev/null || die "Go 1.24 or newer is needed to build the test control plane once (https://go.dev/dl, or your distribution's golang package)"

@@ -8,6 +8,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$(repo_root)"
 
 require_java
+require_mesh_tools
 ensure_control_plane
 
 echo "meshfed: building (mvn install -DskipTests; log in target/local-up-build.log)"

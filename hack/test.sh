@@ -8,5 +8,6 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$(repo_root)"
 
 require_java
+require_mesh_tools
 ensure_control_plane
 exec mvn -B -ntp -Dstyle.color=never verify "$@"

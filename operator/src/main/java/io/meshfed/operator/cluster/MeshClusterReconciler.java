@@ -24,6 +24,7 @@ import io.meshfed.api.v1alpha1.Peer;
 import io.meshfed.api.v1alpha1.PeerPool;
 import io.meshfed.api.v1alpha1.ProviderType;
 import io.meshfed.api.v1alpha1.Workload;
+import io.meshfed.operator.agentapi.AgentApiEndpoint;
 import io.meshfed.operator.config.MeshfedConfig;
 import io.meshfed.operator.ipam.SubnetAllocator;
 import io.meshfed.operator.support.StatusPatch;
@@ -50,8 +51,11 @@ public class MeshClusterReconciler implements Reconciler<MeshCluster>, Cleaner<M
   private final MeshfedConfig config;
   private final Clock clock = Clock.systemUTC();
 
-  public MeshClusterReconciler(MeshfedConfig config) {
+  private final AgentApiEndpoint agentApi;
+
+  public MeshClusterReconciler(MeshfedConfig config, AgentApiEndpoint agentApi) {
     this.config = config;
+    this.agentApi = agentApi;
   }
 
   @Override
@@ -94,7 +98,7 @@ public class MeshClusterReconciler implements Reconciler<MeshCluster>, Cleaner<M
         ClusterStatusBuilder.build(
             cluster,
             new ClusterStatusBuilder.Facts(
-                peers, tokenName, expiry, missingSecrets, config.agentApi().endpoint(), now));
+                peers, tokenName, expiry, missingSecrets, Optional.of(agentApi.url()), now));
     UpdateControl<MeshCluster> control = StatusPatch.ifChanged(cluster, status, MeshCluster::new);
     // wake up to replace the token when it expires, and to look for missing Secrets (which are
     // not ours, so no informer watches them)
@@ -117,7 +121,7 @@ public class MeshClusterReconciler implements Reconciler<MeshCluster>, Cleaner<M
       MeshClusterStatus status =
           ClusterStatusBuilder.build(cluster, new ClusterStatusBuilder.Facts(
               peersOf(cluster, context), JoinTokens.secretName(name), Optional.empty(), Map.of(),
-              config.agentApi().endpoint(), clock.instant()));
+              Optional.of(agentApi.url()), clock.instant()));
       client.resource(StatusPatch.minimal(cluster, status, MeshCluster::new)).patchStatus();
     }
 

@@ -325,7 +325,8 @@ public final class LocalMachineProvider implements MachineProvider {
     }
 
     Machine toMachine() {
-      return new Machine(PROVIDER_ID_PREFIX + namespace, Machine.MachineState.RUNNING, null, address, tags);
+      // the underlay address is what other local peers reach it at: public and private alike
+      return new Machine(PROVIDER_ID_PREFIX + namespace, Machine.MachineState.RUNNING, address, address, tags);
     }
 
     void write(Path dir) {

@@ -1,0 +1,300 @@
+package io.meshfed.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.meshfed.agent.WgDump;
+import io.meshfed.api.v1alpha1.MeshCluster;
+import io.meshfed.api.v1alpha1.Peer;
+import io.meshfed.api.v1alpha1.PeerPhase;
+import io.meshfed.api.v1alpha1.ProviderType;
+import io.meshfed.provider.local.LocalMachineProvider;
+import io.meshfed.provider.spi.Command;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * A live mesh: the real API server, the operator's jar, three local peers (network namespaces with
+ * agents and wireguard-go) — every point proven through the data plane. Its own bridge and
+ * underlay (198.19.0.0/16) keep it apart from a quick start running on the same host.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class LiveMeshTest {
+  static final String NS = "default";
+  static final Path work = Path.of("target/e2e/mesh").toAbsolutePath();
+  static final Path stateRoot = Path.of("/run/meshfed-e2e");
+  static final String BRIDGE = "mfbre2e";
+  static final String BRIDGE_ADDRESS = "198.19.0.1/16";
+  static final Path repo = Path.of(System.getProperty("meshfed.crds")).getParent();
+  static ControlPlane plane;
+  static OperatorProcess operator;
+  static KubernetesClient client;
+  static Process hostAgent;
+
+  @BeforeAll
+  static void start() throws Exception {
+    LocalMachines.sweep(stateRoot, BRIDGE, BRIDGE_ADDRESS);
+    plane = ControlPlane.start(work, Path.of(System.getProperty("meshfed.crds")));
+    client = plane.client();
+    startOperator();
+    client.resource(cluster()).inNamespace(NS).create();
+    for (String name : List.of("p1", "p2", "p3")) {
+      client.resource(peer(name)).inNamespace(NS).create();
+    }
+    await().atMost(Duration.ofSeconds(120)).untilAsserted(() -> assertThat(List.of("p1", "p2", "p3"))
+        .allSatisfy(name -> assertThat(phase(name)).isEqualTo(PeerPhase.READY)));
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    try {
+      if (client != null && operator != null) {
+        client.resources(MeshCluster.class).inNamespace(NS).delete();
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+            .until(() -> client.resources(Peer.class).inNamespace(NS).list().getItems().isEmpty());
+      }
+    } finally {
+      if (hostAgent != null) {
+        hostAgent.destroyForcibly().waitFor();
+      }
+      Command.run(Duration.ofSeconds(10), null, List.of("bash", "-c",
+          "for p in $(ip netns pids mf-e2e-host 2>/dev/null); do kill -9 $p; done; ip netns delete mf-e2e-host"));
+      if (operator != null) {
+        operator.close();
+      }
+      if (plane != null) {
+        plane.close();
+      }
+      LocalMachines.sweep(stateRoot, BRIDGE, BRIDGE_ADDRESS);
+    }
+  }
+
+  @Test
+  @Order(1)
+  void threePeersReachEachOtherThroughWireGuard() {
+    // the map reaches every agent a moment after the last peer turns Ready
+    await().atMost(Duration.ofSeconds(20)).until(() -> ping("p1", meshAddress("p3")) && ping("p3", meshAddress("p1")));
+    for (String from : List.of("p1", "p2", "p3")) {
+      Map<String, Long> before = transferred(from);
+      for (String to : List.of("p1", "p2", "p3")) {
+        if (!from.equals(to)) {
+          assertThat(ping(from, meshAddress(to))).as(from + " → " + to).isTrue();
+        }
+      }
+      WgDump after = wg(from);
+      assertThat(after.peers()).hasSize(2);
+      after.peers().values().forEach(p -> {
+        assertThat(p.latestHandshake()).as("handshake on " + from).isPositive();
+        assertThat(p.rxBytes() + p.txBytes()).as("bytes on " + from)
+            .isGreaterThan(before.getOrDefault(p.publicKey(), 0L));
+      });
+    }
+  }
+
+  @Test
+  @Order(2)
+  void anAgentRestartKeepsItsKeyAndAddress() throws Exception {
+    Peer before = peer("p2", true);
+    Path state = stateRoot.resolve(before.getMetadata().getUid()).resolve("agent");
+    String key = Files.readString(state.resolve("private.key"));
+    long agentPid = agentPid("p2");
+    ProcessHandle.of(agentPid).orElseThrow().destroy(); // SIGTERM; its restart loop starts it again
+    await().atMost(Duration.ofSeconds(30)).until(() -> agentPid("p2") != agentPid && agentPid("p2") > 0);
+    await().atMost(Duration.ofSeconds(30)).until(() ->
+        Files.readString(stateRoot.resolve(before.getMetadata().getUid()).resolve("agent.log"))
+            .contains("already joined as " + NS + "/p2"));
+    assertThat(Files.readString(state.resolve("private.key"))).isEqualTo(key);
+    Peer after = peer("p2", true);
+    assertThat(after.getStatus().getPublicKey()).isEqualTo(before.getStatus().getPublicKey());
+    assertThat(after.getStatus().getMeshAddress()).isEqualTo(before.getStatus().getMeshAddress());
+    assertThat(ping("p1", meshAddress("p2"))).isTrue();
+  }
+
+  @Test
+  @Order(3)
+  void withTheOperatorStoppedTheMeshWorksAndAgentsResyncWithoutJoiningAgain() throws Exception {
+    Map<String, String> membership = new HashMap<>();
+    for (String name : List.of("p1", "p2", "p3")) {
+      membership.put(name, client.secrets().inNamespace(NS).withName(name + "-meshfed-agent").get()
+          .getMetadata().getResourceVersion());
+    }
+    operator.kill();
+    long logBefore = Files.size(operator.log());
+    for (String from : List.of("p1", "p3")) {
+      assertThat(ping(from, meshAddress("p2"))).as("with the operator down, " + from + " → p2").isTrue();
+    }
+    startOperator();
+    // the agents come back to the new operator process with their credentials: Ready, no new join
+    await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+        assertThat(logSince(logBefore)).contains("Started event processing for controller: peer"));
+    Thread.sleep(8000); // a few status intervals against the new process
+    for (String name : List.of("p1", "p2", "p3")) {
+      assertThat(phase(name)).isEqualTo(PeerPhase.READY);
+      assertThat(client.secrets().inNamespace(NS).withName(name + "-meshfed-agent").get()
+          .getMetadata().getResourceVersion()).as("membership of " + name).isEqualTo(membership.get(name));
+    }
+    assertThat(logSince(logBefore)).doesNotContain(" joined (");
+    assertThat(ping("p3", meshAddress("p1"))).isTrue();
+  }
+
+  @Test
+  @Order(4)
+  void aHostJoiningWithTheClusterTokenBecomesAStaticPeerOnTheMesh() throws Exception {
+    String ns = "mf-e2e-host";
+    Command.check("ip", "netns", "add", ns);
+    Command.check("ip", "link", "add", "mfvhost", "type", "veth", "peer", "name", "eth0", "netns", ns);
+    Command.check("ip", "link", "set", "mfvhost", "master", BRIDGE, "up");
+    Command.check("ip", "netns", "exec", ns, "ip", "addr", "add", "198.19.200.1/16", "dev", "eth0");
+    Command.check("ip", "netns", "exec", ns, "ip", "link", "set", "eth0", "up");
+    Secret join = client.secrets().inNamespace(NS).withName("e2e-meshfed-join-token").get();
+    String token = new String(Base64.getDecoder().decode(join.getData().get("join-token")), StandardCharsets.UTF_8);
+    Secret ca = client.secrets().inNamespace("default").withName("meshfed-agent-api-ca").get();
+    var certificate = (java.security.cert.X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
+        .generateCertificate(new java.io.ByteArrayInputStream(Base64.getDecoder().decode(ca.getData().get("tls.crt"))));
+    String caHash = io.meshfed.agent.PinnedTrust.hashOf(certificate);
+    List<String> argv = new ArrayList<>(List.of("ip", "netns", "exec", ns,
+        ProcessHandle.current().info().command().orElse("java"), "-jar",
+        repo.resolve("agent/target/meshfed-agent.jar").toString(), "join",
+        "--server", "https://198.19.0.1:" + operator.httpsPort(), "--ca-hash", caHash, "--token", token,
+        "--name", "e2e-host", "--interface", "mfwhost0", "--status-interval", "2s",
+        "--state-dir", work.resolve("host-agent").toString()));
+    hostAgent = new ProcessBuilder(argv).redirectErrorStream(true)
+        .redirectOutput(work.resolve("host-agent.log").toFile()).start();
+    await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(phase("e2e-host")).isEqualTo(PeerPhase.READY));
+    assertThat(peer("e2e-host", true).getSpec().getProvider()).isEqualTo(ProviderType.STATIC);
+    await().atMost(Duration.ofSeconds(20)).until(() -> ping("p1", meshAddress("e2e-host")));
+    assertThat(Command.run(Duration.ofSeconds(10), null, List.of("ip", "netns", "exec", ns,
+        "ping", "-c", "1", "-W", "2", meshAddress("p3"))).ok()).isTrue();
+  }
+
+  @Test
+  @Order(5)
+  void deletingAPeerTakesItOffEveryInterfaceAndRemovesItsMachine() throws Exception {
+    Peer gone = peer("p3", true);
+    String key = gone.getStatus().getPublicKey();
+    String namespace = gone.getStatus().getProviderID().replace("local:///", "");
+    long agent = agentPid("p3");
+    client.resource(gone).delete();
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+      assertThat(wg("p1").peers()).doesNotContainKey(key);
+      assertThat(wg("p2").peers()).doesNotContainKey(key);
+    });
+    await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+      assertThat(Path.of("/run/netns", namespace)).doesNotExist();
+      assertThat(ProcessHandle.of(agent).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+      assertThat(client.resources(Peer.class).inNamespace(NS).withName("p3").get()).isNull();
+    });
+  }
+
+  // --- helpers ---
+
+  static String logSince(long offset) throws java.io.IOException {
+    byte[] all = Files.readAllBytes(operator.log());
+    return new String(all, (int) Math.min(offset, all.length), (int) Math.max(0, all.length - offset),
+        StandardCharsets.UTF_8);
+  }
+
+  static void startOperator() throws Exception {
+    Map<String, String> properties = new HashMap<>(LocalMachines.operatorProperties(repo, stateRoot, BRIDGE, BRIDGE_ADDRESS));
+    properties.put("meshfed.leader-election.namespace", "default");
+    properties.put("meshfed.peer.heartbeat-grace", "15s");
+    if (operator != null) {
+      properties.put("quarkus.http.ssl-port", Integer.toString(operator.httpsPort())); // agents know this address
+    }
+    operator = OperatorProcess.start(Path.of(System.getProperty("meshfed.operator.jar")), plane.kubeconfig(),
+        work.resolve("operator.log"), properties);
+  }
+
+  static MeshCluster cluster() {
+    MeshCluster cluster = new MeshCluster();
+    cluster.getMetadata().setName("e2e");
+    var spec = new io.meshfed.api.v1alpha1.MeshClusterSpec();
+    var network = new io.meshfed.api.v1alpha1.NetworkSpec();
+    network.setCidr("100.72.0.0/16");
+    network.setPersistentKeepalive(5);
+    spec.setNetwork(network);
+    cluster.setSpec(spec);
+    return cluster;
+  }
+
+  static Peer peer(String name) {
+    Peer peer = new Peer();
+    peer.getMetadata().setName(name);
+    var spec = new io.meshfed.api.v1alpha1.PeerSpec();
+    spec.setClusterRef(new io.meshfed.api.v1alpha1.ClusterReference("e2e"));
+    spec.setProvider(ProviderType.LOCAL);
+    peer.setSpec(spec);
+    return peer;
+  }
+
+  static Peer peer(String name, boolean required) {
+    Peer peer = client.resources(Peer.class).inNamespace(NS).withName(name).get();
+    assertThat(peer).as("peer " + name).isNotNull();
+    return peer;
+  }
+
+  static PeerPhase phase(String name) {
+    Peer peer = client.resources(Peer.class).inNamespace(NS).withName(name).get();
+    return peer == null || peer.getStatus() == null ? null : peer.getStatus().getPhase();
+  }
+
+  static String meshAddress(String name) {
+    return peer(name, true).getStatus().getMeshAddress();
+  }
+
+  static String netns(String name) {
+    return peer(name, true).getStatus().getProviderID().replace("local:///", "");
+  }
+
+  static boolean ping(String from, String address) {
+    var result = Command.run(Duration.ofSeconds(15), null,
+        List.of("ip", "netns", "exec", netns(from), "ping", "-c", "2", "-i", "0.2", "-W", "2", address));
+    if (!result.ok()) {
+      System.out.println("ping " + from + " → " + address + ": " + result.stdout() + result.stderr());
+    }
+    return result.ok();
+  }
+
+  static WgDump wg(String name) {
+    String iface = LocalMachineProvider.wireguardInterfaceOf(peer(name, true).getMetadata().getUid());
+    return WgDump.parse(Command.check(Duration.ofSeconds(10),
+        List.of("ip", "netns", "exec", netns(name), "wg", "show", iface, "dump")));
+  }
+
+  static Map<String, Long> transferred(String name) {
+    Map<String, Long> bytes = new HashMap<>();
+    wg(name).peers().values().forEach(p -> bytes.put(p.publicKey(), p.rxBytes() + p.txBytes()));
+    return bytes;
+  }
+
+  /** The agent's JVM in the peer's namespace (not its restart loop). */
+  static long agentPid(String name) {
+    String pids = Command.run(Duration.ofSeconds(10), null, List.of("ip", "netns", "pids", netns(name))).stdout();
+    for (String pid : pids.split("\\s+")) {
+      if (pid.isBlank()) {
+        continue;
+      }
+      var handle = ProcessHandle.of(Long.parseLong(pid.trim()));
+      if (handle.isPresent() && handle.get().info().commandLine().map(c -> c.contains("meshfed-agent.jar")
+          && !c.contains("while")).orElse(false)) {
+        return handle.get().pid();
+      }
+    }
+    return -1;
+  }
+}
