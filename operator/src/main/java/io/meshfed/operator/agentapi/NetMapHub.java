@@ -257,18 +257,27 @@ public class NetMapHub {
   public CompletionStage<Optional<NetMap>> poll(
       String namespace, String cluster, String peer, String since, Duration timeout) {
     ClusterMap map = map(namespace, cluster);
-    Optional<Long> version = parse(since);
+    return awaitNews(map, peer, parse(since), System.nanoTime() + timeout.toNanos());
+  }
+
+  /** Versions that change only this peer's own entry are no news to it: it keeps waiting. */
+  private CompletableFuture<Optional<NetMap>> awaitNews(
+      ClusterMap map, String peer, Optional<Long> version, long deadline) {
     CompletableFuture<Void> next;
     synchronized (map) {
       Optional<NetMap> now = map.since(peer, version);
-      if (now.isPresent()) {
+      if (now.isPresent() && (now.get().full() || !now.get().peers().isEmpty() || now.get().removed() != null)) {
         return CompletableFuture.completedFuture(now);
       }
       next = map.nextChange;
     }
+    long remaining = deadline - System.nanoTime();
+    if (remaining <= 0) {
+      return CompletableFuture.completedFuture(Optional.empty());
+    }
     return next
-        .thenApply(ignored -> map.since(peer, version))
-        .completeOnTimeout(Optional.empty(), timeout.toMillis(), TimeUnit.MILLISECONDS);
+        .thenCompose(ignored -> awaitNews(map, peer, version, deadline))
+        .completeOnTimeout(Optional.empty(), remaining, TimeUnit.NANOSECONDS);
   }
 
   /** The other peers a peer should have tunnels to now, by public key. */
