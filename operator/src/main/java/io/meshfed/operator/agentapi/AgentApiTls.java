@@ -110,8 +110,8 @@ public class AgentApiTls implements KeyStoreProvider {
             + "; the agent API needs tls.crt, tls.key and the ca.crt agents pin");
       }
     }
-    return new Served(Certificates.parseCertificate(decode(secret, "ca.crt")), decode(secret, "tls.crt"),
-        decode(secret, "tls.key"));
+    return new Served(Certificates.parseCertificate(AgentSecrets.read(secret, "ca.crt")), AgentSecrets.read(secret, "tls.crt"),
+        AgentSecrets.read(secret, "tls.key"));
   }
 
   private Served selfManaged(String namespace) {
@@ -120,7 +120,7 @@ public class AgentApiTls implements KeyStoreProvider {
       Certificates.Issued ca = Certificates.newCa("meshfed-agent-api-ca", now, CA_VALIDITY);
       return Map.of("tls.crt", ca.certificatePem(), "tls.key", ca.keyPem());
     });
-    Certificates.Issued ca = Certificates.parse(decode(caSecret, "tls.crt"), decode(caSecret, "tls.key"));
+    Certificates.Issued ca = Certificates.parse(AgentSecrets.read(caSecret, "tls.crt"), AgentSecrets.read(caSecret, "tls.key"));
     Set<String> names = wantedNames();
     Secret serving = client.secrets().inNamespace(namespace).withName(SERVING_SECRET).get();
     if (serving == null || !stillGood(serving, ca, names, now)) {
@@ -135,13 +135,13 @@ public class AgentApiTls implements KeyStoreProvider {
       }
       LOG.infof("agent API serving certificate for %s", names);
     }
-    return new Served(ca.certificate(), decode(serving, "tls.crt"), decode(serving, "tls.key"));
+    return new Served(ca.certificate(), AgentSecrets.read(serving, "tls.crt"), AgentSecrets.read(serving, "tls.key"));
   }
 
   /** Signed by this CA, not near its end, and valid for every name we answer to. */
   private static boolean stillGood(Secret secret, Certificates.Issued ca, Set<String> names, Instant now) {
     try {
-      X509Certificate certificate = Certificates.parseCertificate(decode(secret, "tls.crt"));
+      X509Certificate certificate = Certificates.parseCertificate(AgentSecrets.read(secret, "tls.crt"));
       certificate.verify(ca.certificate().getPublicKey());
       return certificate.getNotAfter().toInstant().isAfter(now.plus(RENEW_BEFORE))
           && Certificates.subjectAltNames(certificate).containsAll(names);
@@ -198,10 +198,4 @@ public class AgentApiTls implements KeyStoreProvider {
         .build();
   }
 
-  private static String decode(Secret secret, String key) {
-    if (secret.getStringData() != null && secret.getStringData().containsKey(key)) {
-      return secret.getStringData().get(key);
-    }
-    return new String(Base64.getDecoder().decode(secret.getData().get(key)), java.nio.charset.StandardCharsets.US_ASCII);
-  }
 }

@@ -17,7 +17,6 @@ import io.meshfed.operator.ipam.SubnetAllocator;
 import jakarta.inject.Singleton;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -234,9 +233,5 @@ public class JoinService {
           s.getMetadata().getAnnotations().put(AgentSecrets.USED_BY_ANNOTATION, AgentSecrets.sha256(publicKey));
           return s;
         });
-  }
-
-  static byte[] decodeKey(String key) {
-    return Base64.getDecoder().decode(key);
   }
 }

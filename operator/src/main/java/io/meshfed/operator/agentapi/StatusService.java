@@ -6,7 +6,6 @@ import io.meshfed.api.v1alpha1.Peer;
 import jakarta.inject.Singleton;
 import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
 
 /**
  * {@code POST /api/v1/status}: the heartbeat goes to {@link AgentReports}; a change of the
@@ -38,9 +37,5 @@ public class StatusService {
       }
     });
     reports.accept(peer, report);
-  }
-
-  Optional<AgentReports.Received> latest(Peer peer) {
-    return reports.latest(peer.getMetadata().getNamespace(), peer.getMetadata().getName());
   }
 }

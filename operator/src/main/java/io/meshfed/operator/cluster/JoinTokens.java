@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.meshfed.api.agent.Tokens;
 import io.meshfed.api.v1alpha1.Durations;
+import io.meshfed.operator.agentapi.AgentSecrets;
 import io.meshfed.api.v1alpha1.MeshCluster;
 import io.meshfed.api.v1alpha1.MeshfedApi;
 import io.meshfed.operator.support.Conditions;
@@ -94,23 +95,13 @@ public final class JoinTokens {
 
   /** The secret part of the token in this Secret, or null. */
   public static String token(Secret secret) {
-    return read(secret, TOKEN_KEY);
+    return AgentSecrets.read(secret, TOKEN_KEY);
   }
 
   public static String previousToken(Secret secret) {
-    return read(secret, PREVIOUS_TOKEN_KEY);
+    return AgentSecrets.read(secret, PREVIOUS_TOKEN_KEY);
   }
 
-  private static String read(Secret secret, String key) {
-    if (secret.getStringData() != null && secret.getStringData().containsKey(key)) {
-      return secret.getStringData().get(key);
-    }
-    if (secret.getData() == null || secret.getData().get(key) == null) {
-      return null;
-    }
-    return new String(java.util.Base64.getDecoder().decode(secret.getData().get(key)),
-        java.nio.charset.StandardCharsets.UTF_8);
-  }
 
   static Duration ttl(MeshCluster cluster) {
     var spec = cluster.getSpec().getJoinToken();
