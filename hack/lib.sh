@@ -35,3 +35,18 @@ ensure_control_plane() {
   command -v go >/dev/null || die "Go 1.24 or newer is needed to build the test control plane once (https://go.dev/dl, or your distribution's golang package)"
   bash "$(repo_root)/e2e/build-control-plane.sh"
 }
+
+# Runs a benchmark's main class from the e2e module against the built operator (bench/*.sh).
+run_bench() {
+  local main="$1"; shift
+  require_java
+  ensure_control_plane
+  [[ -f operator/target/quarkus-app/quarkus-run.jar ]] || die "build first: mvn -B -ntp install -DskipTests"
+  local classpath
+  classpath="$(mktemp)"
+  # shellcheck disable=SC2064
+  trap "rm -f '$classpath'" EXIT
+  mvn -B -q -ntp -Dstyle.color=never -pl e2e dependency:build-classpath -Dmdep.includeScope=runtime -Dmdep.outputFile="$classpath" >/dev/null \
+    || die "could not resolve the benchmark's classpath (mvn -pl e2e dependency:build-classpath)"
+  java -cp "e2e/target/classes:$(cat "$classpath")" "$main" "$@"
+}

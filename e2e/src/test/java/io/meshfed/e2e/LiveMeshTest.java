@@ -3,7 +3,6 @@ package io.meshfed.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.meshfed.agent.WgDump;
 import io.meshfed.api.v1alpha1.MeshCluster;
@@ -17,7 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -161,18 +159,15 @@ class LiveMeshTest {
     Command.check("ip", "link", "set", "mfvhost", "master", BRIDGE, "up");
     Command.check("ip", "netns", "exec", ns, "ip", "addr", "add", "198.19.200.1/16", "dev", "eth0");
     Command.check("ip", "netns", "exec", ns, "ip", "link", "set", "eth0", "up");
-    Secret join = client.secrets().inNamespace(NS).withName("e2e-meshfed-join-token").get();
-    String token = new String(Base64.getDecoder().decode(join.getData().get("join-token")), StandardCharsets.UTF_8);
-    Secret ca = client.secrets().inNamespace("default").withName("meshfed-agent-api-ca").get();
-    var certificate = (java.security.cert.X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
-        .generateCertificate(new java.io.ByteArrayInputStream(Base64.getDecoder().decode(ca.getData().get("tls.crt"))));
-    String caHash = io.meshfed.agent.PinnedTrust.hashOf(certificate);
+    String token = AgentApiAccess.joinToken(client, NS, "e2e").orElseThrow();
+    String caHash = AgentApiAccess.caHash(client, "default").orElseThrow();
     List<String> argv = new ArrayList<>(List.of("ip", "netns", "exec", ns,
         ProcessHandle.current().info().command().orElse("java"), "-jar",
         repo.resolve("agent/target/meshfed-agent.jar").toString(), "join",
         "--server", "https://198.19.0.1:" + operator.httpsPort(), "--ca-hash", caHash, "--token", token,
         "--name", "e2e-host", "--interface", "mfwhost0", "--status-interval", "2s",
-        "--state-dir", work.resolve("host-agent").toString()));
+        // a fresh state directory: an earlier run's membership would make the agent skip joining
+        "--state-dir", Files.createTempDirectory(work, "host-agent").toString()));
     hostAgent = new ProcessBuilder(argv).redirectErrorStream(true)
         .redirectOutput(work.resolve("host-agent.log").toFile()).start();
     await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(phase("e2e-host")).isEqualTo(PeerPhase.READY));
