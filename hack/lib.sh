@@ -14,7 +14,7 @@ require_java() {
   [[ "${major%%.*}" -ge 17 ]] || die "Java ${major} found; meshfed needs 17 or newer"
 }
 
-# Local peers are network namespaces with WireGuard: root, ip, wg, wireguard-go and ping.
+# Local peers are network namespaces with WireGuard: root, ip, wg, wireguard-go, ping and python3.
 # Installs what is missing from Debian's packages when it can.
 require_mesh_tools() {
   [[ "$(id -u)" -eq 0 ]] || die "local peers are network namespaces on a bridge, which needs root: run with sudo"
@@ -23,6 +23,7 @@ require_mesh_tools() {
   command -v wg >/dev/null || missing+=(wireguard-tools)
   command -v wireguard-go >/dev/null || missing+=(wireguard-go)
   command -v ping >/dev/null || missing+=(iputils-ping)
+  command -v python3 >/dev/null || missing+=(python3)  # the e2e workloads are python3 servers and clients
   if ((${#missing[@]})); then
     command -v apt-get >/dev/null || die "please install: ${missing[*]}"
     echo "meshfed: installing ${missing[*]}"

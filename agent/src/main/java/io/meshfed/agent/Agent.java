@@ -3,6 +3,7 @@ package io.meshfed.agent;
 import io.meshfed.api.agent.JoinRequest;
 import io.meshfed.api.agent.JoinResponse;
 import io.meshfed.api.agent.NetMap;
+import io.meshfed.api.agent.SelfConfig;
 import io.meshfed.api.agent.StatusReport;
 import io.meshfed.api.agent.StatusReport.PeerHandshake;
 import java.io.IOException;
@@ -20,6 +21,14 @@ import java.util.logging.Logger;
 public final class Agent {
   private static final Logger LOG = Logger.getLogger(Agent.class.getName());
 
+  /**
+   * Where the cluster's DNS is answered: the mesh address and the extra addresses, on one port.
+   *
+   * @param port 53 unless testing
+   * @param extraAddresses e.g. 127.0.0.1 in a local peer's namespace, where its resolv.conf points
+   */
+  public record DnsSettings(int port, List<String> extraAddresses) {}
+
   /** How to join, when there is no membership yet. */
   public record JoinSettings(String server, String caHash, String token, String name) {}
 
@@ -27,15 +36,24 @@ public final class Agent {
   private final WireGuard wireGuard;
   private final Duration statusInterval;
   private final List<String> advertisedEndpoints;
+  private final Replicas replicas;
+  private final MeshDns dns = new MeshDns("mesh.internal");
+  private final DnsSettings dnsSettings;
+  private final Object reportNow = new Object();
   private volatile AgentState.Membership membership;
   private volatile MeshView view;
   private volatile boolean running = true;
 
-  public Agent(AgentState state, WireGuard wireGuard, Duration statusInterval, List<String> advertisedEndpoints) {
+  public Agent(AgentState state, WireGuard wireGuard, Duration statusInterval, List<String> advertisedEndpoints,
+      DnsSettings dnsSettings) {
     this.state = state;
     this.wireGuard = wireGuard;
     this.statusInterval = statusInterval;
     this.advertisedEndpoints = List.copyOf(advertisedEndpoints);
+    this.dnsSettings = dnsSettings;
+    ReplicaRuntime runtime = new ProcessRuntime(() -> membership == null ? null : membership.self().meshAddress(),
+        java.util.Map.of());
+    this.replicas = new Replicas(runtime, state.dir().resolve("replicas"), java.time.Clock.systemUTC());
   }
 
   /** Joins unless this state directory already holds a membership: a restart never re-joins. */
@@ -86,6 +104,11 @@ public final class Agent {
     int changed = wireGuard.syncPeers(view.peers());
     LOG.info("interface " + wireGuard.name() + " up with " + view.peers().size() + " peers from the last map ("
         + changed + " changed)");
+    startDns();
+    replicas.assign(view.replicas()); // what ran before the restart runs on, found again, not doubled
+    Thread supervisor = new Thread(this::superviseReplicas, "replicas");
+    supervisor.setDaemon(true);
+    supervisor.start();
 
     CoordinationClient client = new CoordinationClient(membership.server(), membership.caHash());
     Thread reporter = new Thread(() -> reportLoop(client), "status");
@@ -96,6 +119,48 @@ public final class Agent {
     } finally {
       running = false;
       reporter.interrupt();
+      supervisor.interrupt();
+      dns.close();
+    }
+  }
+
+  private void startDns() {
+    SelfConfig self = membership.self();
+    dns.update(domainOf(self), view.dns());
+    List<String> addresses = new java.util.ArrayList<>();
+    addresses.add(self.meshAddress());
+    addresses.addAll(dnsSettings.extraAddresses());
+    for (String address : addresses) {
+      try {
+        dns.listen(new java.net.InetSocketAddress(java.net.InetAddress.getByName(address), dnsSettings.port()));
+      } catch (IOException e) {
+        LOG.warning("cannot answer DNS on " + address + ":" + dnsSettings.port() + ": " + e.getMessage()
+            + "; names under " + domainOf(self) + " will not resolve there");
+      }
+    }
+  }
+
+  private static String domainOf(SelfConfig self) {
+    return self.domain() == null ? "mesh.internal" : self.domain();
+  }
+
+  /** Every second, and at once when told: replicas that exited start again, status goes out when it changed. */
+  private void superviseReplicas() {
+    while (running) {
+      try {
+        if (replicas.tick()) {
+          synchronized (reportNow) {
+            reportNow.notifyAll();
+          }
+        }
+      } catch (RuntimeException e) {
+        LOG.log(Level.WARNING, "supervising replicas", e);
+      }
+      try {
+        Thread.sleep(1000);
+      } catch (InterruptedException e) {
+        return;
+      }
     }
   }
 
@@ -138,6 +203,17 @@ public final class Agent {
     int changed = peersChanged || map.full() ? wireGuard.syncPeers(next.peers()) : 0;
     state.saveMap(next.snapshot());
     view = next;
+    if (map.dns() != null || map.self() != null) {
+      dns.update(domainOf(membership.self()), next.dns());
+    }
+    if (map.replicas() != null) {
+      replicas.assign(next.replicas());
+      if (replicas.tick()) {
+        synchronized (reportNow) {
+          reportNow.notifyAll();
+        }
+      }
+    }
     LOG.info("map " + map.version() + (map.full() ? " (full)" : " (delta)") + ": " + next.peers().size()
         + " peers, " + changed + " changed on " + wireGuard.name());
   }
@@ -163,7 +239,9 @@ public final class Agent {
         return;
       }
       try {
-        Thread.sleep(wait.toMillis());
+        synchronized (reportNow) {
+          reportNow.wait(wait.toMillis()); // a replica's change cuts the wait short
+        }
       } catch (InterruptedException e) {
         return;
       }
@@ -175,8 +253,8 @@ public final class Agent {
     List<PeerHandshake> handshakes = dump.peerList().stream()
         .map(p -> new PeerHandshake(p.publicKey(), p.latestHandshake(), p.rxBytes(), p.txBytes()))
         .toList();
-    return new StatusReport(membership.peer(), view == null ? null : view.version(), endpoints(dump.listenPort()), Facts.gather(),
-        handshakes);
+    return new StatusReport(membership.peer(), view == null ? null : view.version(), endpoints(dump.listenPort()),
+        Facts.gather(), handshakes, replicas.statuses());
   }
 
   private List<String> endpoints(int listenPort) {

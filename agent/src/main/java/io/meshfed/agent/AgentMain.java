@@ -36,8 +36,17 @@ public final class AgentMain {
             + " of this machine with the cluster's WireGuard port.")
     List<String> endpoints = new ArrayList<>();
 
+    @Option(names = "--dns-port", defaultValue = "53",
+        description = "Port the cluster's DNS is answered on, at the mesh address (default: ${DEFAULT-VALUE}).")
+    int dnsPort;
+
+    @Option(names = "--dns-listen",
+        description = "A further address to answer the cluster's DNS on, e.g. 127.0.0.1; repeat for several.")
+    List<String> dnsListen = new ArrayList<>();
+
     Agent agent() {
-      return new Agent(new AgentState(stateDir), new WireGuard(interfaceName), parse(statusInterval), endpoints);
+      return new Agent(new AgentState(stateDir), new WireGuard(interfaceName), parse(statusInterval), endpoints,
+          new Agent.DnsSettings(dnsPort, dnsListen));
     }
   }
 

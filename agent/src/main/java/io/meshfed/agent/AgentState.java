@@ -81,16 +81,21 @@ public final class AgentState {
     }
   }
 
-  /** Written 0600 from the start and renamed into place, so a crash never leaves half a file. */
   private void writeSecret(String file, String content) {
+    writeSecret(dir.resolve(file), content);
+  }
+
+  /** Written 0600 from the start and renamed into place, so a crash never leaves half a file. */
+  static void writeSecret(Path file, String content) {
+    Path parent = file.getParent();
     try {
-      Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-      Path tmp = Files.createTempFile(dir, file, ".tmp",
+      Files.createDirectories(parent, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      Path tmp = Files.createTempFile(parent, file.getFileName().toString(), ".tmp",
           PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
       Files.writeString(tmp, content);
-      Files.move(tmp, dir.resolve(file), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } catch (IOException e) {
-      throw new UncheckedIOException("writing " + dir.resolve(file), e);
+      throw new UncheckedIOException("writing " + file, e);
     }
   }
 }

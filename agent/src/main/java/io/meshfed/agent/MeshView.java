@@ -1,5 +1,7 @@
 package io.meshfed.agent;
 
+import io.meshfed.api.agent.AssignedReplica;
+import io.meshfed.api.agent.DnsRecord;
 import io.meshfed.api.agent.MapPeer;
 import io.meshfed.api.agent.NetMap;
 import io.meshfed.api.agent.SelfConfig;
@@ -12,6 +14,8 @@ public final class MeshView {
   private String version;
   private SelfConfig self;
   private final Map<String, MapPeer> peers = new TreeMap<>();
+  private java.util.List<AssignedReplica> replicas = java.util.List.of();
+  private java.util.List<DnsRecord> dns = java.util.List.of();
 
   public MeshView() {}
 
@@ -38,13 +42,19 @@ public final class MeshView {
     if (map.self() != null) {
       self = map.self();
     }
+    if (map.replicas() != null) {
+      replicas = java.util.List.copyOf(map.replicas());
+    }
+    if (map.dns() != null) {
+      dns = java.util.List.copyOf(map.dns());
+    }
     version = map.version();
     return !before.equals(peers);
   }
 
   /** The whole view as a full map, for the state directory. */
   public NetMap snapshot() {
-    return new NetMap(version, true, self, java.util.List.copyOf(peers.values()), null);
+    return new NetMap(version, true, self, java.util.List.copyOf(peers.values()), null, replicas, dns);
   }
 
   public String version() {
@@ -53,6 +63,16 @@ public final class MeshView {
 
   public SelfConfig self() {
     return self;
+  }
+
+  /** The replicas this peer runs. */
+  public java.util.List<AssignedReplica> replicas() {
+    return replicas;
+  }
+
+  /** The cluster's names. */
+  public java.util.List<DnsRecord> dns() {
+    return dns;
   }
 
   public Collection<MapPeer> peers() {

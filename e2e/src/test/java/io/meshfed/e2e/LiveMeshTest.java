@@ -33,52 +33,36 @@ import org.junit.jupiter.api.TestMethodOrder;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LiveMeshTest {
-  static final String NS = "default";
-  static final Path work = Path.of("target/e2e/mesh").toAbsolutePath();
-  static final Path stateRoot = Path.of("/run/meshfed-e2e");
-  static final String BRIDGE = "mfbre2e";
-  static final String BRIDGE_ADDRESS = "198.19.0.1/16";
-  static final Path repo = Path.of(System.getProperty("meshfed.crds")).getParent();
-  static ControlPlane plane;
-  static OperatorProcess operator;
+  static final String NS = LocalMeshFixture.NS;
+  static final Path stateRoot = LocalMeshFixture.STATE_ROOT;
+  static final String BRIDGE = LocalMeshFixture.BRIDGE;
+  static LocalMeshFixture mesh;
   static KubernetesClient client;
+  static Path work;
+  static Path repo;
   static Process hostAgent;
 
   @BeforeAll
   static void start() throws Exception {
-    LocalMachines.sweep(stateRoot, BRIDGE, BRIDGE_ADDRESS);
-    plane = ControlPlane.start(work, Path.of(System.getProperty("meshfed.crds")));
-    client = plane.client();
-    startOperator();
-    client.resource(cluster()).inNamespace(NS).create();
-    for (String name : List.of("p1", "p2", "p3")) {
-      client.resource(peer(name)).inNamespace(NS).create();
-    }
-    await().atMost(Duration.ofSeconds(120)).untilAsserted(() -> assertThat(List.of("p1", "p2", "p3"))
-        .allSatisfy(name -> assertThat(phase(name)).isEqualTo(PeerPhase.READY)));
+    mesh = LocalMeshFixture.start(Path.of("target/e2e/mesh"));
+    client = mesh.client;
+    work = mesh.work;
+    repo = mesh.repo;
+    mesh.createCluster("e2e", "100.72.0.0/16", Map.of("p1", Map.of(), "p2", Map.of(), "p3", Map.of()));
   }
 
   @AfterAll
   static void stop() throws Exception {
     try {
-      if (client != null && operator != null) {
-        client.resources(MeshCluster.class).inNamespace(NS).delete();
-        await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
-            .until(() -> client.resources(Peer.class).inNamespace(NS).list().getItems().isEmpty());
-      }
-    } finally {
       if (hostAgent != null) {
         hostAgent.destroyForcibly().waitFor();
       }
       Command.run(Duration.ofSeconds(10), null, List.of("bash", "-c",
           "for p in $(ip netns pids mf-e2e-host 2>/dev/null); do kill -9 $p; done; ip netns delete mf-e2e-host"));
-      if (operator != null) {
-        operator.close();
+    } finally {
+      if (mesh != null) {
+        mesh.close();
       }
-      if (plane != null) {
-        plane.close();
-      }
-      LocalMachines.sweep(stateRoot, BRIDGE, BRIDGE_ADDRESS);
     }
   }
 
@@ -131,12 +115,12 @@ class LiveMeshTest {
       membership.put(name, client.secrets().inNamespace(NS).withName(name + "-meshfed-agent").get()
           .getMetadata().getResourceVersion());
     }
-    operator.kill();
-    long logBefore = Files.size(operator.log());
+    mesh.operator().kill();
+    long logBefore = Files.size(mesh.operator().log());
     for (String from : List.of("p1", "p3")) {
       assertThat(ping(from, meshAddress("p2"))).as("with the operator down, " + from + " → p2").isTrue();
     }
-    startOperator();
+    mesh.startOperator();
     // the agents come back to the new operator process with their credentials: Ready, no new join
     await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
         assertThat(logSince(logBefore)).contains("Started event processing for controller: peer"));
@@ -164,7 +148,7 @@ class LiveMeshTest {
     List<String> argv = new ArrayList<>(List.of("ip", "netns", "exec", ns,
         ProcessHandle.current().info().command().orElse("java"), "-jar",
         repo.resolve("agent/target/meshfed-agent.jar").toString(), "join",
-        "--server", "https://198.19.0.1:" + operator.httpsPort(), "--ca-hash", caHash, "--token", token,
+        "--server", "https://198.19.0.1:" + mesh.operator().httpsPort(), "--ca-hash", caHash, "--token", token,
         "--name", "e2e-host", "--interface", "mfwhost0", "--status-interval", "2s",
         // a fresh state directory: an earlier run's membership would make the agent skip joining
         "--state-dir", Files.createTempDirectory(work, "host-agent").toString()));
@@ -199,70 +183,29 @@ class LiveMeshTest {
   // --- helpers ---
 
   static String logSince(long offset) throws java.io.IOException {
-    byte[] all = Files.readAllBytes(operator.log());
+    byte[] all = Files.readAllBytes(mesh.operator().log());
     return new String(all, (int) Math.min(offset, all.length), (int) Math.max(0, all.length - offset),
         StandardCharsets.UTF_8);
   }
 
-  static void startOperator() throws Exception {
-    Map<String, String> properties = new HashMap<>(LocalMachines.operatorProperties(repo, stateRoot, BRIDGE, BRIDGE_ADDRESS));
-    properties.put("meshfed.leader-election.namespace", "default");
-    properties.put("meshfed.peer.heartbeat-grace", "15s");
-    if (operator != null) {
-      properties.put("quarkus.http.ssl-port", Integer.toString(operator.httpsPort())); // agents know this address
-    }
-    operator = OperatorProcess.start(Path.of(System.getProperty("meshfed.operator.jar")), plane.kubeconfig(),
-        work.resolve("operator.log"), properties);
-  }
-
-  static MeshCluster cluster() {
-    MeshCluster cluster = new MeshCluster();
-    cluster.getMetadata().setName("e2e");
-    var spec = new io.meshfed.api.v1alpha1.MeshClusterSpec();
-    var network = new io.meshfed.api.v1alpha1.NetworkSpec();
-    network.setCidr("100.72.0.0/16");
-    network.setPersistentKeepalive(5);
-    spec.setNetwork(network);
-    cluster.setSpec(spec);
-    return cluster;
-  }
-
-  static Peer peer(String name) {
-    Peer peer = new Peer();
-    peer.getMetadata().setName(name);
-    var spec = new io.meshfed.api.v1alpha1.PeerSpec();
-    spec.setClusterRef(new io.meshfed.api.v1alpha1.ClusterReference("e2e"));
-    spec.setProvider(ProviderType.LOCAL);
-    peer.setSpec(spec);
-    return peer;
-  }
-
   static Peer peer(String name, boolean required) {
-    Peer peer = client.resources(Peer.class).inNamespace(NS).withName(name).get();
-    assertThat(peer).as("peer " + name).isNotNull();
-    return peer;
+    return mesh.peer(name);
   }
 
   static PeerPhase phase(String name) {
-    Peer peer = client.resources(Peer.class).inNamespace(NS).withName(name).get();
-    return peer == null || peer.getStatus() == null ? null : peer.getStatus().getPhase();
+    return mesh.phase(name);
   }
 
   static String meshAddress(String name) {
-    return peer(name, true).getStatus().getMeshAddress();
+    return mesh.meshAddress(name);
   }
 
   static String netns(String name) {
-    return peer(name, true).getStatus().getProviderID().replace("local:///", "");
+    return mesh.netns(name);
   }
 
   static boolean ping(String from, String address) {
-    var result = Command.run(Duration.ofSeconds(15), null,
-        List.of("ip", "netns", "exec", netns(from), "ping", "-c", "2", "-i", "0.2", "-W", "2", address));
-    if (!result.ok()) {
-      System.out.println("ping " + from + " → " + address + ": " + result.stdout() + result.stderr());
-    }
-    return result.ok();
+    return mesh.ping(from, address);
   }
 
   static WgDump wg(String name) {

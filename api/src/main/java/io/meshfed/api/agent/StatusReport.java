@@ -11,11 +11,19 @@ import java.util.List;
  * @param endpoints its candidate endpoints now
  * @param facts its machine facts now
  * @param handshakes per WireGuard peer: handshake age and bytes
+ * @param replicas the replicas it runs, one entry per assigned replica
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record StatusReport(
     String peer,
-    String mapVersion, List<String> endpoints, AgentFacts facts, List<PeerHandshake> handshakes) {
+    String mapVersion, List<String> endpoints, AgentFacts facts, List<PeerHandshake> handshakes,
+    List<ReplicaStatus> replicas) {
+
+  /** A report without replicas. */
+  public StatusReport(
+      String peer, String mapVersion, List<String> endpoints, AgentFacts facts, List<PeerHandshake> handshakes) {
+    this(peer, mapVersion, endpoints, facts, handshakes, null);
+  }
 
   /**
    * @param publicKey the WireGuard peer

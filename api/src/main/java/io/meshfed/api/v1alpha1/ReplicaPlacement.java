@@ -17,6 +17,37 @@ public class ReplicaPlacement {
   @JsonPropertyDescription("Pending, Starting, Running or Failed.")
   private String state;
 
+  @JsonPropertyDescription("How often the agent has started it again after it exited.")
+  private Integer restarts;
+
+  @JsonPropertyDescription("Why it is not running: exit code and the last lines of its output.")
+  private String message;
+
+  public ReplicaPlacement() {}
+
+  public ReplicaPlacement(String replica, String peer, String address, String state) {
+    this.replica = replica;
+    this.peer = peer;
+    this.address = address;
+    this.state = state;
+  }
+
+  public Integer getRestarts() {
+    return restarts;
+  }
+
+  public void setRestarts(Integer restarts) {
+    this.restarts = restarts;
+  }
+
+  public String getMessage() {
+    return message;
+  }
+
+  public void setMessage(String message) {
+    this.message = message;
+  }
+
   public String getReplica() {
     return replica;
   }

@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.meshfed.api.agent.ReplicaStatus;
 import io.meshfed.api.agent.StatusReport;
 import io.meshfed.api.v1alpha1.MeshfedApi;
 import io.meshfed.api.v1alpha1.Peer;
@@ -14,7 +15,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -42,6 +47,7 @@ public class AgentReports {
   private final Map<String, Received> latest = new ConcurrentHashMap<>();
   private final Map<String, Instant> leaseRenewed = new ConcurrentHashMap<>();
   private volatile BiConsumer<String, String> wake = (namespace, peer) -> {};
+  private volatile BiConsumer<String, String> wakeWorkload = (namespace, workload) -> {};
 
   public AgentReports(KubernetesClient client, NetMapHub hub, MeshfedConfig config) {
     this.client = client;
@@ -52,6 +58,11 @@ public class AgentReports {
   /** The Peer reconciler's event source registers here. */
   public void onChange(BiConsumer<String, String> wake) {
     this.wake = wake;
+  }
+
+  /** The Workload reconciler's event source registers here: (namespace, workload) whose replicas changed. */
+  public void onReplicasChange(BiConsumer<String, String> wake) {
+    this.wakeWorkload = wake;
   }
 
   public Optional<Received> latest(String namespace, String peer) {
@@ -92,6 +103,37 @@ public class AgentReports {
     if (changed) {
       wake.accept(namespace, name);
     }
+    changedWorkloads(previous == null ? null : previous.report().replicas(), report.replicas())
+        .forEach(workload -> wakeWorkload.accept(namespace, workload));
+  }
+
+  /** Workloads with a replica that appeared, went, or changed state, address, restarts or message. */
+  static Set<String> changedWorkloads(List<ReplicaStatus> before, List<ReplicaStatus> after) {
+    Map<String, ReplicaStatus> was = byName(before);
+    Map<String, ReplicaStatus> is = byName(after);
+    Set<String> names = new HashSet<>(was.keySet());
+    names.addAll(is.keySet());
+    Set<String> workloads = new HashSet<>();
+    for (String name : names) {
+      if (!Objects.equals(was.get(name), is.get(name))) {
+        workloads.add(workloadOf(name));
+      }
+    }
+    return workloads;
+  }
+
+  private static Map<String, ReplicaStatus> byName(List<ReplicaStatus> replicas) {
+    Map<String, ReplicaStatus> byName = new HashMap<>();
+    if (replicas != null) {
+      replicas.forEach(r -> byName.put(r.name(), r));
+    }
+    return byName;
+  }
+
+  /** {@code <workload>-<index>} to its workload. */
+  static String workloadOf(String replica) {
+    int dash = replica.lastIndexOf('-');
+    return dash > 0 ? replica.substring(0, dash) : replica;
   }
 
   private static boolean sameShape(Health a, Health b) {

@@ -1,5 +1,7 @@
 package io.meshfed.operator.agentapi;
 
+import io.meshfed.api.agent.AssignedReplica;
+import io.meshfed.api.agent.DnsRecord;
 import io.meshfed.api.agent.MapPeer;
 import io.meshfed.api.agent.NetMap;
 import io.meshfed.api.agent.SelfConfig;
@@ -79,14 +81,26 @@ public class NetMapHub {
   /** A peer of the map, and since when it has been in it (handshakes take a moment). */
   public record Member(MapPeer peer, Instant since) {}
 
+  /**
+   * One workload's part of the maps: its replicas by the peer that runs them, and its names.
+   *
+   * @param byPeer peer name to the replicas placed there
+   * @param dns the workload's names
+   */
+  public record WorkloadMap(Map<String, List<AssignedReplica>> byPeer, List<DnsRecord> dns) {}
+
   /** One published version: what changed from the one before. */
-  private record Version(long number, Map<String, MapPeer> upserts, Set<String> removed) {}
+  private record Version(
+      long number, Map<String, MapPeer> upserts, Set<String> removed, Set<String> replicasChanged,
+      boolean dnsChanged) {}
 
   private final class ClusterMap {
     long version;
     final Map<String, Member> published = new LinkedHashMap<>();
     final Map<String, SelfConfig> selves = new HashMap<>();
     final Map<String, Optional<MapPeer>> pending = new LinkedHashMap<>();
+    final Map<String, WorkloadMap> workloads = new java.util.TreeMap<>();
+    final Map<String, Optional<WorkloadMap>> pendingWorkloads = new LinkedHashMap<>();
     final Deque<Version> history = new ArrayDeque<>();
     CompletableFuture<Void> nextChange = new CompletableFuture<>();
     boolean flushScheduled;
@@ -99,6 +113,21 @@ public class NetMapHub {
         return;
       }
       pending.put(name, entry);
+      scheduleFlush();
+    }
+
+    synchronized void offerWorkload(String workload, Optional<WorkloadMap> entry) {
+      Optional<WorkloadMap> current = pendingWorkloads.containsKey(workload)
+          ? pendingWorkloads.get(workload)
+          : Optional.ofNullable(workloads.get(workload));
+      if (current.equals(entry)) {
+        return;
+      }
+      pendingWorkloads.put(workload, entry);
+      scheduleFlush();
+    }
+
+    private void scheduleFlush() {
       if (!flushScheduled) {
         flushScheduled = true;
         flusher.schedule(this::flush, window.toMillis(), TimeUnit.MILLISECONDS);
@@ -123,11 +152,29 @@ public class NetMapHub {
           }
         });
         pending.clear();
-        if (upserts.isEmpty() && removed.isEmpty()) {
+        Set<String> replicasChanged = new LinkedHashSet<>();
+        boolean dnsChanged = false;
+        for (var change : pendingWorkloads.entrySet()) {
+          WorkloadMap before = workloads.get(change.getKey());
+          WorkloadMap after = change.getValue().orElse(null);
+          Map<String, List<AssignedReplica>> was = before == null ? Map.of() : before.byPeer();
+          Map<String, List<AssignedReplica>> is = after == null ? Map.of() : after.byPeer();
+          Set<String> peers = new LinkedHashSet<>(was.keySet());
+          peers.addAll(is.keySet());
+          peers.stream().filter(p -> !Objects.equals(was.get(p), is.get(p))).forEach(replicasChanged::add);
+          dnsChanged |= !Objects.equals(before == null ? null : before.dns(), after == null ? null : after.dns());
+          if (after == null) {
+            workloads.remove(change.getKey());
+          } else {
+            workloads.put(change.getKey(), after);
+          }
+        }
+        pendingWorkloads.clear();
+        if (upserts.isEmpty() && removed.isEmpty() && replicasChanged.isEmpty() && !dnsChanged) {
           return;
         }
         version++;
-        history.addLast(new Version(version, upserts, removed));
+        history.addLast(new Version(version, upserts, removed, replicasChanged, dnsChanged));
         while (history.size() > HISTORY) {
           history.removeFirst();
         }
@@ -154,14 +201,18 @@ public class NetMapHub {
             everyone.add(member.peer());
           }
         });
-        return Optional.of(new NetMap(token, true, self, everyone, null));
+        return Optional.of(new NetMap(token, true, self, everyone, null, replicasOf(peer), dns()));
       }
       Map<String, MapPeer> upserts = new LinkedHashMap<>();
       Set<String> removed = new LinkedHashSet<>();
+      boolean replicasChanged = false;
+      boolean dnsChanged = false;
       for (Version v : history) {
         if (v.number() <= from) {
           continue;
         }
+        replicasChanged |= v.replicasChanged().contains(peer);
+        dnsChanged |= v.dnsChanged();
         v.upserts().forEach((name, entry) -> {
           upserts.put(name, entry);
           removed.remove(name);
@@ -174,7 +225,23 @@ public class NetMapHub {
       upserts.remove(peer);
       removed.remove(peer);
       return Optional.of(new NetMap(token, false, self, List.copyOf(upserts.values()),
-          removed.isEmpty() ? null : List.copyOf(removed)));
+          removed.isEmpty() ? null : List.copyOf(removed), replicasChanged ? replicasOf(peer) : null,
+          dnsChanged ? dns() : null));
+    }
+
+    /** What the peer runs, by replica name. */
+    private List<AssignedReplica> replicasOf(String peer) {
+      List<AssignedReplica> replicas = new ArrayList<>();
+      workloads.values().forEach(w -> replicas.addAll(w.byPeer().getOrDefault(peer, List.of())));
+      replicas.sort(java.util.Comparator.comparing(AssignedReplica::name));
+      return replicas;
+    }
+
+    private List<DnsRecord> dns() {
+      List<DnsRecord> records = new ArrayList<>();
+      workloads.values().forEach(w -> records.addAll(w.dns()));
+      records.sort(java.util.Comparator.comparing(DnsRecord::name));
+      return records;
     }
   }
 
@@ -209,6 +276,11 @@ public class NetMapHub {
       map.selves.remove(peer.getMetadata().getName());
     }
     map.offer(peer.getMetadata().getName(), Optional.empty());
+  }
+
+  /** A workload's replicas and names, as its reconciler decided them; empty when it is gone. */
+  public void workloadChanged(String namespace, String cluster, String workload, Optional<WorkloadMap> entry) {
+    map(namespace, cluster).offerWorkload(workload, entry);
   }
 
   void clusterChanged(MeshCluster cluster) {
@@ -266,7 +338,7 @@ public class NetMapHub {
     CompletableFuture<Void> next;
     synchronized (map) {
       Optional<NetMap> now = map.since(peer, version);
-      if (now.isPresent() && (now.get().full() || !now.get().peers().isEmpty() || now.get().removed() != null)) {
+      if (now.isPresent() && isNews(now.get())) {
         return CompletableFuture.completedFuture(now);
       }
       next = map.nextChange;
@@ -278,6 +350,11 @@ public class NetMapHub {
     return next
         .thenCompose(ignored -> awaitNews(map, peer, version, deadline))
         .completeOnTimeout(Optional.empty(), remaining, TimeUnit.NANOSECONDS);
+  }
+
+  private static boolean isNews(NetMap map) {
+    return map.full() || !map.peers().isEmpty() || map.removed() != null || map.replicas() != null
+        || map.dns() != null;
   }
 
   /** The other peers a peer should have tunnels to now, by public key. */

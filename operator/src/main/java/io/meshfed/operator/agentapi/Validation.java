@@ -1,6 +1,7 @@
 package io.meshfed.operator.agentapi;
 
 import io.meshfed.api.agent.JoinRequest;
+import io.meshfed.api.agent.ReplicaStatus;
 import io.meshfed.api.agent.StatusReport;
 import java.util.Base64;
 import java.util.List;
@@ -41,7 +42,22 @@ final class Validation {
         }
       }
     }
+    if (report.replicas() != null) {
+      for (int i = 0; i < report.replicas().size(); i++) {
+        var replica = report.replicas().get(i);
+        if (replica == null || replica.name() == null || replica.name().isBlank()) {
+          throw AgentApiException.badField("replicas[" + i + "].name", "name is required");
+        }
+        if (!REPLICA_STATES.contains(replica.state())) {
+          throw AgentApiException.badField("replicas[" + i + "].state",
+              "state must be one of " + REPLICA_STATES + ", got " + replica.state());
+        }
+      }
+    }
   }
+
+  private static final List<String> REPLICA_STATES = List.of(
+      ReplicaStatus.PENDING, ReplicaStatus.STARTING, ReplicaStatus.RUNNING, ReplicaStatus.FAILED);
 
   static String peerNameFromHost(JoinRequest request) {
     String host = request.facts() == null ? null : request.facts().hostname();

@@ -1,5 +1,8 @@
 package io.meshfed.operator.cluster;
 
+import io.meshfed.api.v1alpha1.Workload;
+import io.meshfed.operator.scheduler.Amounts;
+import io.meshfed.operator.workload.ClusterView;
 import static io.meshfed.operator.cluster.ClusterConditions.*;
 
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -26,10 +29,12 @@ public final class ClusterStatusBuilder {
   private ClusterStatusBuilder() {}
 
   /**
+   * @param workloads the cluster's workloads: what their placed replicas reserve is {@code allocated}
    * @param missingCredentialSecrets provider → name of its credentials Secret that does not exist
    */
   public record Facts(
       Collection<Peer> peers,
+      Collection<Workload> workloads,
       String joinTokenSecret,
       Optional<Instant> joinTokenExpiry,
       Map<ProviderType, String> missingCredentialSecrets,
@@ -51,7 +56,7 @@ public final class ClusterStatusBuilder {
     status.setAllocatable(
         sum(facts.peers().stream().filter(p -> phaseOf(p) == PeerPhase.READY).toList(),
             p -> p.getStatus().getAllocatable()));
-    status.setAllocated(new ResourceAmounts(new Quantity("0"), new Quantity("0")));
+    status.setAllocated(allocated(facts.workloads()));
 
     Conditions conditions =
         new Conditions(previous == null ? null : previous.getConditions(),
@@ -119,6 +124,20 @@ public final class ClusterStatusBuilder {
         : String.join(", ", names.subList(0, 5)) + " and " + (names.size() - 5) + " more";
   }
 
+  /** Each workload's placed replicas times what one reserves. */
+  private static ResourceAmounts allocated(Collection<Workload> workloads) {
+    long cpuMillis = 0;
+    long memoryBytes = 0;
+    for (Workload workload : workloads) {
+      int placed = workload.getStatus() == null || workload.getStatus().getReplicas() == null
+          ? 0 : workload.getStatus().getReplicas();
+      cpuMillis += placed * ClusterView.cpuMillis(workload);
+      memoryBytes += placed * ClusterView.memoryBytes(workload);
+    }
+    return new ResourceAmounts(Amounts.cpuQuantity(BigDecimal.valueOf(cpuMillis).movePointLeft(3)),
+        Amounts.memoryQuantity(BigDecimal.valueOf(memoryBytes)));
+  }
+
   private static ResourceAmounts sum(Collection<Peer> peers, Function<Peer, ResourceAmounts> of) {
     BigDecimal cpu = BigDecimal.ZERO;
     BigDecimal memory = BigDecimal.ZERO;
@@ -134,27 +153,6 @@ public final class ClusterStatusBuilder {
         memory = memory.add(amounts.getMemory().getNumericalAmount());
       }
     }
-    return new ResourceAmounts(cpuQuantity(cpu), memoryQuantity(memory));
-  }
-
-  /** Whole cores when they are, millicores otherwise ("3", "1500m"). */
-  static Quantity cpuQuantity(BigDecimal cores) {
-    BigDecimal milli = cores.movePointRight(3).setScale(0, java.math.RoundingMode.CEILING);
-    return milli.remainder(BigDecimal.valueOf(1000)).signum() == 0
-        ? new Quantity(milli.divide(BigDecimal.valueOf(1000)).toPlainString())
-        : new Quantity(milli.toPlainString(), "m");
-  }
-
-  /** The largest binary unit that divides the amount ("6Gi", "1536Mi"), bytes otherwise. */
-  static Quantity memoryQuantity(BigDecimal bytes) {
-    long value = bytes.setScale(0, java.math.RoundingMode.CEILING).longValueExact();
-    String[] units = {"Ei", "Pi", "Ti", "Gi", "Mi", "Ki"};
-    for (int i = 0; i < units.length; i++) {
-      long unit = 1L << (10 * (6 - i));
-      if (value != 0 && value % unit == 0) {
-        return new Quantity(Long.toString(value / unit), units[i]);
-      }
-    }
-    return new Quantity(Long.toString(value));
+    return new ResourceAmounts(Amounts.cpuQuantity(cpu), Amounts.memoryQuantity(memory));
   }
 }

@@ -74,7 +74,18 @@ public class MeshClusterReconciler implements Reconciler<MeshCluster>, Cleaner<M
             .withLabelSelector(MeshfedApi.MANAGED_BY_LABEL + "=" + MeshfedApi.MANAGER)
             .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(MeshCluster.class, false))
             .build();
-    return List.of(new InformerEventSource<>(peers, context), new InformerEventSource<>(tokens, context));
+    // placed replicas make the cluster's allocated resources
+    var workloads =
+        InformerEventSourceConfiguration.from(Workload.class, MeshCluster.class)
+            .withSecondaryToPrimaryMapper(
+                (Workload workload) ->
+                    workload.getSpec() == null || workload.getSpec().getClusterRef() == null
+                        ? Set.of()
+                        : Set.of(new ResourceID(workload.getSpec().getClusterRef().getName(),
+                            workload.getMetadata().getNamespace())))
+            .build();
+    return List.of(new InformerEventSource<>(peers, context), new InformerEventSource<>(tokens, context),
+        new InformerEventSource<>(workloads, context));
   }
 
   @Override
@@ -98,7 +109,7 @@ public class MeshClusterReconciler implements Reconciler<MeshCluster>, Cleaner<M
         ClusterStatusBuilder.build(
             cluster,
             new ClusterStatusBuilder.Facts(
-                peers, tokenName, expiry, missingSecrets, Optional.of(agentApi.url()), now));
+                peers, workloadsOf(cluster, context), tokenName, expiry, missingSecrets, Optional.of(agentApi.url()), now));
     UpdateControl<MeshCluster> control = StatusPatch.ifChanged(cluster, status, MeshCluster::new);
     // wake up to replace the token when it expires, and to look for missing Secrets (which are
     // not ours, so no informer watches them)
@@ -120,7 +131,7 @@ public class MeshClusterReconciler implements Reconciler<MeshCluster>, Cleaner<M
     if (cluster.getStatus() == null || !ClusterConditions.PHASE_TERMINATING.equals(cluster.getStatus().getPhase())) {
       MeshClusterStatus status =
           ClusterStatusBuilder.build(cluster, new ClusterStatusBuilder.Facts(
-              peersOf(cluster, context), JoinTokens.secretName(name), Optional.empty(), Map.of(),
+              peersOf(cluster, context), workloadsOf(cluster, context), JoinTokens.secretName(name), Optional.empty(), Map.of(),
               Optional.of(agentApi.url()), clock.instant()));
       client.resource(StatusPatch.minimal(cluster, status, MeshCluster::new)).patchStatus();
     }
@@ -161,6 +172,18 @@ public class MeshClusterReconciler implements Reconciler<MeshCluster>, Cleaner<M
         .list(cluster.getMetadata().getNamespace(),
             p -> p.getSpec() != null && p.getSpec().getClusterRef() != null
                 && name.equals(p.getSpec().getClusterRef().getName()))
+        .toList();
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<Workload> workloadsOf(MeshCluster cluster, Context<MeshCluster> context) {
+    var informer = (InformerEventSource<Workload, MeshCluster>)
+        context.eventSourceRetriever().getEventSourceFor(Workload.class);
+    String name = cluster.getMetadata().getName();
+    return informer
+        .list(cluster.getMetadata().getNamespace(),
+            w -> w.getSpec() != null && w.getSpec().getClusterRef() != null
+                && name.equals(w.getSpec().getClusterRef().getName()))
         .toList();
   }
 

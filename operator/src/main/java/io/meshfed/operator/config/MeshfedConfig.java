@@ -58,6 +58,18 @@ public interface MeshfedConfig {
     Duration credentialsRecheckInterval();
   }
 
+  Scheduler scheduler();
+
+  interface Scheduler {
+    /** Replicas on a peer that has been NotReady (no heartbeat) this long move to other peers. */
+    @WithDefault("60s")
+    Duration notReadyGrace();
+
+    /** A workload with replicas that found no peer is looked at again this often, besides peer events. */
+    @WithDefault("30s")
+    Duration unplacedRecheck();
+  }
+
   interface Ipam {
     /** Conflicting writes to a cluster's allocation table tried again within one reconcile. */
     @WithDefault("10")

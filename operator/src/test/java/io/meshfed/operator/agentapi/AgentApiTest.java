@@ -19,6 +19,7 @@ import io.meshfed.api.v1alpha1.PeerPhase;
 import io.meshfed.api.v1alpha1.ProviderType;
 import io.meshfed.operator.cluster.JoinTokens;
 import io.meshfed.operator.testing.KubeApiServerResource;
+import io.meshfed.operator.testing.TestAgents;
 import io.meshfed.operator.testing.TestObjects;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -215,9 +216,7 @@ class AgentApiTest {
   }
 
   private String clusterToken() {
-    var secrets = client.secrets().inNamespace(namespace).withName(JoinTokens.secretName("mesh"));
-    await().atMost(Duration.ofSeconds(10)).until(() -> secrets.get() != null);
-    return AgentSecrets.read(secrets.get(), JoinTokens.JOIN_TOKEN_KEY);
+    return TestAgents.clusterToken(client, namespace, "mesh");
   }
 
   private PeerPhase phase(String peer) {
@@ -226,12 +225,10 @@ class AgentApiTest {
   }
 
   private static AgentFacts facts() {
-    return new AgentFacts(2, 4L << 30, "linux", "amd64", "test", "testhost");
+    return TestAgents.facts(2, 4L << 30);
   }
 
   private static String key(int seed) {
-    byte[] bytes = new byte[32];
-    java.util.Arrays.fill(bytes, (byte) seed);
-    return Base64.getEncoder().encodeToString(bytes);
+    return TestAgents.key(seed);
   }
 }

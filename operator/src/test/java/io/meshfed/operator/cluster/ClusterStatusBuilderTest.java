@@ -80,16 +80,16 @@ class ClusterStatusBuilderTest {
 
   @Test
   void quantitiesAreWrittenTheWayPeopleWriteThem() {
-    assertThat(ClusterStatusBuilder.cpuQuantity(new BigDecimal("3")).toString()).isEqualTo("3");
-    assertThat(ClusterStatusBuilder.cpuQuantity(new BigDecimal("1.5")).toString()).isEqualTo("1500m");
-    assertThat(ClusterStatusBuilder.memoryQuantity(new BigDecimal(6L << 30)).toString()).isEqualTo("6Gi");
-    assertThat(ClusterStatusBuilder.memoryQuantity(new BigDecimal(1536L << 20)).toString()).isEqualTo("1536Mi");
-    assertThat(ClusterStatusBuilder.memoryQuantity(new BigDecimal(1000)).toString()).isEqualTo("1000");
-    assertThat(ClusterStatusBuilder.memoryQuantity(BigDecimal.ZERO).toString()).isEqualTo("0");
+    assertThat(io.meshfed.operator.scheduler.Amounts.cpuQuantity(new BigDecimal("3")).toString()).isEqualTo("3");
+    assertThat(io.meshfed.operator.scheduler.Amounts.cpuQuantity(new BigDecimal("1.5")).toString()).isEqualTo("1500m");
+    assertThat(io.meshfed.operator.scheduler.Amounts.memoryQuantity(new BigDecimal(6L << 30)).toString()).isEqualTo("6Gi");
+    assertThat(io.meshfed.operator.scheduler.Amounts.memoryQuantity(new BigDecimal(1536L << 20)).toString()).isEqualTo("1536Mi");
+    assertThat(io.meshfed.operator.scheduler.Amounts.memoryQuantity(new BigDecimal(1000)).toString()).isEqualTo("1000");
+    assertThat(io.meshfed.operator.scheduler.Amounts.memoryQuantity(BigDecimal.ZERO).toString()).isEqualTo("0");
   }
 
   private static ClusterStatusBuilder.Facts facts(List<Peer> peers, Map<ProviderType, String> missing) {
-    return new ClusterStatusBuilder.Facts(peers, "c-meshfed-join-token", Optional.of(NOW.plusSeconds(3600)),
+    return new ClusterStatusBuilder.Facts(peers, java.util.List.of(), "c-meshfed-join-token", Optional.of(NOW.plusSeconds(3600)),
         missing, Optional.empty(), NOW);
   }
 

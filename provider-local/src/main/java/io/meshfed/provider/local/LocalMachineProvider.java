@@ -94,6 +94,7 @@ public final class LocalMachineProvider implements MachineProvider {
         }
         Command.check("ip", "netns", "delete", ns);
       }
+      deleteTree(resolverDir(ns));
       Command.run(TIMEOUT, null, List.of("ip", "link", "delete", machine.get().hostVeth()));
       deleteTree(dir);
       return null;
@@ -149,7 +150,30 @@ public final class LocalMachineProvider implements MachineProvider {
       inNamespace(ns, "ip", "addr", "add", address, "dev", "eth0");
     }
     inNamespace(ns, "ip", "link", "set", "eth0", "up");
+    writeResolver(ns);
   }
+
+  /**
+   * `ip netns exec` mounts /etc/netns/NS/resolv.conf over /etc/resolv.conf: in the peer's
+   * namespace, names go to the agent's DNS on the namespace's own loopback (see AGENT_DNS_OPTIONS).
+   */
+  private static void writeResolver(String ns) {
+    try {
+      Files.createDirectories(resolverDir(ns));
+      Files.writeString(resolverDir(ns).resolve("resolv.conf"),
+          "# written by meshfed's local provider: the peer agent answers the cluster's names\n"
+              + "nameserver 127.0.0.1\n");
+    } catch (IOException e) {
+      throw new UncheckedIOException("writing the resolver of namespace " + ns, e);
+    }
+  }
+
+  private static Path resolverDir(String ns) {
+    return Path.of("/etc/netns", ns);
+  }
+
+  /** The agent answers DNS on the namespace's loopback too, where its resolv.conf points. */
+  static final List<String> AGENT_DNS_OPTIONS = List.of("--dns-listen", "127.0.0.1");
 
   /**
    * Starts the agent in its own session under a restart loop, unless its loop still runs. The
@@ -171,6 +195,7 @@ public final class LocalMachineProvider implements MachineProvider {
         "--name", machine.peerName(),
         "--interface", machine.wireguardInterface(),
         "--state-dir", dir.resolve("agent").toString()));
+    argv.addAll(AGENT_DNS_OPTIONS);
     argv.addAll(settings.agentOptions());
     try {
       Process loop = new ProcessBuilder(argv)
@@ -291,6 +316,9 @@ public final class LocalMachineProvider implements MachineProvider {
   }
 
   private static void deleteTree(Path dir) {
+    if (!Files.exists(dir)) {
+      return;
+    }
     try (Stream<Path> paths = Files.walk(dir)) {
       paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     } catch (IOException e) {

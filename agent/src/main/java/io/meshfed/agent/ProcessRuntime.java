@@ -1,0 +1,172 @@
+package io.meshfed.agent;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.meshfed.api.agent.AssignedReplica;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * Replicas as processes on the peer (in its network namespace: the replica's address is the
+ * peer's mesh address). What it started is written down (pid, start time, spec) so that a
+ * restarted agent finds its replicas again instead of starting them twice.
+ */
+public final class ProcessRuntime implements ReplicaRuntime {
+  private static final ObjectMapper JSON = AgentState.JSON;
+  private static final String OUTPUT = "output.log";
+
+  /** What was started, as written next to its output. */
+  record Started(long pid, String startInstant, AssignedReplica spec) {}
+
+  private final Supplier<String> meshAddress;
+  private final Map<String, String> baseEnv;
+
+  /**
+   * @param meshAddress this peer's mesh address, once it has one
+   * @param baseEnv variables every replica gets (the cluster's DNS domain, …)
+   */
+  public ProcessRuntime(Supplier<String> meshAddress, Map<String, String> baseEnv) {
+    this.meshAddress = meshAddress;
+    this.baseEnv = Map.copyOf(baseEnv);
+  }
+
+  @Override
+  public Handle start(AssignedReplica replica, Path dir) throws IOException {
+    if (replica.image() != null) {
+      throw new IOException("replica " + replica.name() + " has an image (" + replica.image()
+          + "); the process runtime runs commands only: start the agent with --runtime podman or docker");
+    }
+    if (replica.command() == null || replica.command().isEmpty()) {
+      throw new IOException("replica " + replica.name() + " has no command");
+    }
+    Files.createDirectories(dir);
+    List<String> argv = new ArrayList<>(replica.command());
+    if (replica.args() != null) {
+      argv.addAll(replica.args());
+    }
+    ProcessBuilder builder = new ProcessBuilder(argv)
+        .directory(dir.toFile())
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(OUTPUT).toFile()));
+    builder.environment().putAll(baseEnv);
+    builder.environment().put("MESHFED_REPLICA", replica.name());
+    builder.environment().put("MESHFED_WORKLOAD", replica.workload());
+    if (replica.env() != null) {
+      builder.environment().putAll(replica.env());
+    }
+    Process process = builder.start();
+    Started started = new Started(process.pid(),
+        process.info().startInstant().map(Instant::toString).orElse(""), replica);
+    AgentState.writeSecret(dir.resolve("started.json"), JSON.writeValueAsString(started));
+    return new ChildHandle(process);
+  }
+
+  @Override
+  public Optional<Handle> adopt(AssignedReplica replica, Path dir) {
+    Path file = dir.resolve("started.json");
+    if (!Files.isRegularFile(file)) {
+      return Optional.empty();
+    }
+    try {
+      Started started = JSON.readValue(file.toFile(), Started.class);
+      Optional<ProcessHandle> process = ProcessHandle.of(started.pid())
+          .filter(ProcessHandle::isAlive)
+          // a pid is reused in time; the start instant tells the same process from a newcomer
+          .filter(p -> p.info().startInstant().map(Instant::toString).orElse("").equals(started.startInstant()));
+      if (process.isEmpty()) {
+        return Optional.empty();
+      }
+      if (!replica.equals(started.spec())) {
+        new AdoptedHandle(process.get()).stop(Duration.ofSeconds(5)); // an old spec: not ours to keep
+        return Optional.empty();
+      }
+      return Optional.of(new AdoptedHandle(process.get()));
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+
+  @Override
+  public String lastOutput(Path dir, int lines) {
+    try {
+      List<String> all = Files.readAllLines(dir.resolve(OUTPUT), StandardCharsets.UTF_8);
+      return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  private abstract class ProcessTreeHandle implements Handle {
+    abstract ProcessHandle handle();
+
+    @Override
+    public boolean alive() {
+      return handle().isAlive();
+    }
+
+    @Override
+    public String address() {
+      return meshAddress.get();
+    }
+
+    @Override
+    public void stop(Duration grace) {
+      // children first: a shell's command would outlive the shell otherwise
+      handle().descendants().forEach(ProcessHandle::destroy);
+      handle().destroy();
+      try {
+        handle().onExit().get(grace.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (Exception e) {
+        handle().descendants().forEach(ProcessHandle::destroyForcibly);
+        handle().destroyForcibly();
+      }
+    }
+  }
+
+  private final class ChildHandle extends ProcessTreeHandle {
+    private final Process process;
+
+    ChildHandle(Process process) {
+      this.process = process;
+    }
+
+    @Override
+    ProcessHandle handle() {
+      return process.toHandle();
+    }
+
+    @Override
+    public OptionalInt exitCode() {
+      return process.isAlive() ? OptionalInt.empty() : OptionalInt.of(process.exitValue());
+    }
+  }
+
+  /** A process an earlier agent started: not our child, so its exit code is unknown. */
+  private final class AdoptedHandle extends ProcessTreeHandle {
+    private final ProcessHandle process;
+
+    AdoptedHandle(ProcessHandle process) {
+      this.process = process;
+    }
+
+    @Override
+    ProcessHandle handle() {
+      return process;
+    }
+
+    @Override
+    public OptionalInt exitCode() {
+      return OptionalInt.empty();
+    }
+  }
+}

@@ -1,0 +1,38 @@
+package io.meshfed.agent;
+
+import io.meshfed.api.agent.AssignedReplica;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+/** How replicas run on this peer: processes, or podman/docker containers. */
+public interface ReplicaRuntime {
+
+  /** A started replica. */
+  interface Handle {
+    boolean alive();
+
+    /** The exit code once it has exited, when the runtime can know it. */
+    OptionalInt exitCode();
+
+    /** The address it is reachable at over the mesh. */
+    String address();
+
+    /** Stops it: politely, then, after {@code grace}, by force. */
+    void stop(Duration grace);
+  }
+
+  /** Starts the replica; {@code dir} is its own directory for output and bookkeeping. */
+  Handle start(AssignedReplica replica, Path dir) throws IOException;
+
+  /**
+   * The replica as an earlier agent process left it running, if it still runs with the same spec:
+   * an agent restart must not start a second copy.
+   */
+  Optional<Handle> adopt(AssignedReplica replica, Path dir);
+
+  /** Its output's last lines, for a Failed status. */
+  String lastOutput(Path dir, int lines);
+}

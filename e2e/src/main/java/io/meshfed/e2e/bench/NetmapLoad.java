@@ -1,0 +1,200 @@
+package io.meshfed.e2e.bench;
+
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.meshfed.api.v1alpha1.MeshCluster;
+import io.meshfed.api.v1alpha1.MeshClusterSpec;
+import io.meshfed.api.v1alpha1.NetworkSpec;
+import io.meshfed.e2e.AgentApiAccess;
+import io.meshfed.e2e.ControlPlane;
+import io.meshfed.e2e.OperatorProcess;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The network map under load: N simulated agents (join, one status, then long-polls; no
+ * WireGuard) against the built operator on a real API server. Once all N have the full map, probe
+ * peers join one at a time; measured per probe is the time from the start of its join until every
+ * one of the N agents has it in its map, and the bytes the operator sent the mesh for it. The
+ * operator's live heap (after a full GC), peak RSS and CPU are read from its process.
+ *
+ * <p>Args: repo dir, output JSON file, agent counts (e.g. 100 1000 5000).
+ */
+public final class NetmapLoad {
+  static final String NAMESPACE = "load";
+  static final String CLUSTER = "mesh";
+  static final int PROBES = 30;
+
+  private NetmapLoad() {}
+
+  /** One run's figures. Latencies in milliseconds; the p50/p99 of "every agent has it" over the probes. */
+  record Result(int n, long joinMs, long fullMapsMs, long p50Ms, long p99Ms, long firstP50Ms,
+      long agentP50Ms, long agentP99Ms, long bytesPerJoin, double heapMib, double rssPeakMib, double cpuCores) {
+
+    String json() {
+      return String.format(Locale.ROOT, "{\"n\": %d, \"p50_ms\": %d, \"p99_ms\": %d, \"first_agent_p50_ms\": %d,"
+              + " \"agent_p50_ms\": %d, \"agent_p99_ms\": %d, \"bytes_per_join\": %d, \"heap_mib\": %.1f,"
+              + " \"rss_peak_mib\": %.1f, \"cpu_cores\": %.2f, \"join_all_ms\": %d, \"full_maps_ms\": %d}",
+          n, p50Ms, p99Ms, firstP50Ms, agentP50Ms, agentP99Ms, bytesPerJoin, heapMib, rssPeakMib, cpuCores,
+          joinMs, fullMapsMs);
+    }
+  }
+
+  public static void main(String[] args) throws Exception {
+    Path repo = Path.of(args[0]).toAbsolutePath();
+    Path out = Path.of(args[1]);
+    List<String> rows = new ArrayList<>();
+    for (int i = 2; i < args.length; i++) {
+      Result result = run(repo, Integer.parseInt(args[i]));
+      System.out.println(result.json());
+      rows.add(result.json());
+    }
+    String json = "{\n  \"benchmark\": \"netmap\",\n  \"cores\": " + Runtime.getRuntime().availableProcessors()
+        + ",\n  \"probes_per_run\": " + PROBES + ",\n  \"runs\": [\n    " + String.join(",\n    ", rows) + "\n  ]\n}\n";
+    Files.writeString(out, json);
+    System.out.print(json);
+  }
+
+  static Result run(Path repo, int n) throws Exception {
+    Path work = Files.createTempDirectory("meshfed-netmap");
+    System.out.printf("%d agents: control plane and operator in %s%n", n, work);
+    try (ControlPlane plane = ControlPlane.start(work, repo.resolve("crds"));
+        OperatorProcess operator = OperatorProcess.start(
+            repo.resolve("operator/target/quarkus-app/quarkus-run.jar"), plane.kubeconfig(),
+            work.resolve("operator.log"), Map.of(
+                "meshfed.leader-election.namespace", "default",
+                // the simulated agents report once: this measures the map, not the heartbeat load
+                "meshfed.peer.heartbeat-grace", "2h"))) {
+      KubernetesClient client = plane.client();
+      client.resource(new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata().build()).create();
+      client.resource(cluster()).create();
+      String token = await(() -> AgentApiAccess.joinToken(client, NAMESPACE, CLUSTER), "the join token");
+      String caHash = await(() -> AgentApiAccess.caHash(client, "default"), "the agent API CA");
+      try (Swarm swarm = new Swarm("https://localhost:" + operator.httpsPort(), caHash, token, n)) {
+        long start = System.nanoTime();
+        swarm.joinAll();
+        long joinMs = (System.nanoTime() - start) / 1_000_000;
+        System.out.printf("%d agents joined in %d ms%n", n, joinMs);
+        start = System.nanoTime();
+        swarm.startPolling();
+        swarm.awaitConverged(Duration.ofMinutes(30));
+        long fullMapsMs = (System.nanoTime() - start) / 1_000_000;
+        System.out.printf("%d agents have the whole map after %d ms%n", n, fullMapsMs);
+        Thread.sleep(5_000); // the joins' own status writes settle before measuring
+
+        ProcessStats stats = new ProcessStats(operator.pid());
+        long[] untilAll = new long[PROBES];
+        long[] first = new long[PROBES];
+        long[] perAgent = new long[PROBES * n];
+        long bytes = 0;
+        long cpuBefore = stats.cpuTicks();
+        long wallBefore = System.nanoTime();
+        for (int k = 0; k < PROBES; k++) {
+          Swarm.Probe probe = swarm.probe("probe-" + k, Duration.ofMinutes(2));
+          untilAll[k] = probe.untilAllMs();
+          first[k] = probe.firstMs();
+          System.arraycopy(probe.perAgentMs(), 0, perAgent, k * n, n);
+          bytes += probe.bytes();
+          Thread.sleep(300); // probes apart, so that no two share a coalescing window
+        }
+        double cpuCores = (stats.cpuTicks() - cpuBefore) / (double) ProcessStats.TICKS_PER_SECOND
+            / ((System.nanoTime() - wallBefore) / 1e9);
+        Arrays.sort(untilAll);
+        Arrays.sort(first);
+        Arrays.sort(perAgent);
+        return new Result(n, joinMs, fullMapsMs, percentile(untilAll, 50), percentile(untilAll, 99),
+            percentile(first, 50), percentile(perAgent, 50), percentile(perAgent, 99), bytes / PROBES,
+            stats.liveHeapMib(), stats.peakRssMib(), cpuCores);
+      }
+    }
+  }
+
+  static MeshCluster cluster() {
+    MeshCluster cluster = new MeshCluster();
+    cluster.setMetadata(new ObjectMetaBuilder().withNamespace(NAMESPACE).withName(CLUSTER).build());
+    MeshClusterSpec spec = new MeshClusterSpec();
+    NetworkSpec network = new NetworkSpec();
+    network.setCidr("100.64.0.0/10"); // 16384 peer subnets of /24
+    network.setPersistentKeepalive(25);
+    spec.setNetwork(network);
+    cluster.setSpec(spec);
+    return cluster;
+  }
+
+  static long percentile(long[] sorted, int p) {
+    int index = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
+    return sorted[Math.max(0, Math.min(sorted.length - 1, index))];
+  }
+
+  static <T> T await(Supplier<Optional<T>> what, String name) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+    while (System.nanoTime() < deadline) {
+      Optional<T> value = what.get();
+      if (value.isPresent()) {
+        return value.get();
+      }
+      Thread.sleep(200);
+    }
+    throw new IllegalStateException("the operator did not make " + name + " within 2 minutes");
+  }
+
+  /** The operator's JVM as the kernel and jcmd see it. */
+  static final class ProcessStats {
+    static final int TICKS_PER_SECOND = 100; // USER_HZ on Linux
+    private static final Pattern HEAP_USED = Pattern.compile("used (\\d+)K");
+    private final long pid;
+
+    ProcessStats(long pid) {
+      this.pid = pid;
+    }
+
+    /** utime + stime, in clock ticks. */
+    long cpuTicks() throws IOException {
+      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return Long.parseLong(fields[11]) + Long.parseLong(fields[12]); // fields 14 and 15 of proc(5)
+    }
+
+    double peakRssMib() throws IOException {
+      for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+        if (line.startsWith("VmHWM:")) {
+          return Long.parseLong(line.replaceAll("\\D", "")) / 1024.0;
+        }
+      }
+      throw new IOException("no VmHWM in /proc/" + pid + "/status");
+    }
+
+    /** Heap in use right after a full GC: what the operator keeps, not what it has not yet collected. */
+    double liveHeapMib() throws IOException, InterruptedException {
+      jcmd("GC.run");
+      Matcher used = HEAP_USED.matcher(jcmd("GC.heap_info"));
+      if (!used.find()) {
+        throw new IOException("jcmd GC.heap_info printed no heap usage");
+      }
+      return Long.parseLong(used.group(1)) / 1024.0;
+    }
+
+    private String jcmd(String command) throws IOException, InterruptedException {
+      Path java = Path.of(ProcessHandle.current().info().command().orElseThrow());
+      Process process = new ProcessBuilder(java.resolveSibling("jcmd").toString(), Long.toString(pid), command)
+          .redirectErrorStream(true).start();
+      String output = new String(process.getInputStream().readAllBytes());
+      if (process.waitFor() != 0) {
+        throw new IOException("jcmd " + command + ": " + output);
+      }
+      return output;
+    }
+  }
+}

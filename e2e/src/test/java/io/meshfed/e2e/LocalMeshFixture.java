@@ -1,0 +1,147 @@
+package io.meshfed.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.meshfed.api.v1alpha1.ClusterReference;
+import io.meshfed.api.v1alpha1.MeshCluster;
+import io.meshfed.api.v1alpha1.MeshClusterSpec;
+import io.meshfed.api.v1alpha1.NetworkSpec;
+import io.meshfed.api.v1alpha1.Peer;
+import io.meshfed.api.v1alpha1.PeerPhase;
+import io.meshfed.api.v1alpha1.PeerSpec;
+import io.meshfed.api.v1alpha1.ProviderType;
+import io.meshfed.provider.spi.Command;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A live mesh for the e2e tests: the real API server, the operator's jar as a process, and local
+ * peers (network namespaces with agents and wireguard-go) on a bridge and underlay of the tests'
+ * own (198.19.0.0/16), apart from a quick start on the same host. The tests using it run one
+ * after another and each sweeps what an earlier run may have left.
+ */
+final class LocalMeshFixture implements AutoCloseable {
+  static final String NS = "default";
+  static final Path STATE_ROOT = Path.of("/run/meshfed-e2e");
+  static final String BRIDGE = "mfbre2e";
+  static final String BRIDGE_ADDRESS = "198.19.0.1/16";
+
+  final Path repo = Path.of(System.getProperty("meshfed.crds")).getParent();
+  final Path work;
+  final ControlPlane plane;
+  final KubernetesClient client;
+  private OperatorProcess operator;
+
+  private LocalMeshFixture(Path work) throws Exception {
+    this.work = work;
+    LocalMachines.sweep(STATE_ROOT, BRIDGE, BRIDGE_ADDRESS);
+    this.plane = ControlPlane.start(work, Path.of(System.getProperty("meshfed.crds")));
+    this.client = plane.client();
+    startOperator();
+  }
+
+  /** @param work where the control plane's and operator's files go, e.g. target/e2e/mesh */
+  static LocalMeshFixture start(Path work) throws Exception {
+    return new LocalMeshFixture(work.toAbsolutePath());
+  }
+
+  OperatorProcess operator() {
+    return operator;
+  }
+
+  /** Starts the operator (again, after a kill): on the same agent API port, which agents know. */
+  void startOperator() throws Exception {
+    Map<String, String> properties = new HashMap<>(LocalMachines.operatorProperties(repo, STATE_ROOT, BRIDGE, BRIDGE_ADDRESS));
+    properties.put("meshfed.leader-election.namespace", "default");
+    properties.put("meshfed.peer.heartbeat-grace", "15s");
+    properties.put("meshfed.scheduler.not-ready-grace", "20s");
+    if (operator != null) {
+      properties.put("quarkus.http.ssl-port", Integer.toString(operator.httpsPort()));
+    }
+    operator = OperatorProcess.start(Path.of(System.getProperty("meshfed.operator.jar")), plane.kubeconfig(),
+        work.resolve("operator.log"), properties);
+  }
+
+  /** A cluster of local peers, all Ready before this returns. */
+  void createCluster(String name, String cidr, Map<String, Map<String, String>> peersWithLabels) {
+    MeshCluster cluster = new MeshCluster();
+    cluster.getMetadata().setName(name);
+    MeshClusterSpec spec = new MeshClusterSpec();
+    NetworkSpec network = new NetworkSpec();
+    network.setCidr(cidr);
+    network.setPersistentKeepalive(5);
+    spec.setNetwork(network);
+    cluster.setSpec(spec);
+    client.resource(cluster).inNamespace(NS).create();
+    peersWithLabels.forEach((peer, labels) -> client.resource(localPeer(name, peer, labels)).inNamespace(NS).create());
+    await().atMost(Duration.ofSeconds(120)).untilAsserted(() -> assertThat(peersWithLabels.keySet())
+        .allSatisfy(peer -> assertThat(phase(peer)).isEqualTo(PeerPhase.READY)));
+  }
+
+  static Peer localPeer(String cluster, String name, Map<String, String> labels) {
+    Peer peer = new Peer();
+    peer.getMetadata().setName(name);
+    PeerSpec spec = new PeerSpec();
+    spec.setClusterRef(new ClusterReference(cluster));
+    spec.setProvider(ProviderType.LOCAL);
+    spec.setLabels(labels.isEmpty() ? null : labels);
+    peer.setSpec(spec);
+    return peer;
+  }
+
+  Peer peer(String name) {
+    Peer peer = client.resources(Peer.class).inNamespace(NS).withName(name).get();
+    assertThat(peer).as("peer " + name).isNotNull();
+    return peer;
+  }
+
+  PeerPhase phase(String name) {
+    Peer peer = client.resources(Peer.class).inNamespace(NS).withName(name).get();
+    return peer == null || peer.getStatus() == null ? null : peer.getStatus().getPhase();
+  }
+
+  String meshAddress(String name) {
+    return peer(name).getStatus().getMeshAddress();
+  }
+
+  String netns(String name) {
+    return peer(name).getStatus().getProviderID().replace("local:///", "");
+  }
+
+  /** The peer's agent's state directory on this host. */
+  Path agentState(String name) {
+    return STATE_ROOT.resolve(peer(name).getMetadata().getUid()).resolve("agent");
+  }
+
+  boolean ping(String from, String address) {
+    var result = Command.run(Duration.ofSeconds(15), null,
+        List.of("ip", "netns", "exec", netns(from), "ping", "-c", "2", "-i", "0.2", "-W", "2", address));
+    if (!result.ok()) {
+      System.out.println("ping " + from + " → " + address + ": " + result.stdout() + result.stderr());
+    }
+    return result.ok();
+  }
+
+  /** Deletes every cluster (the operator tears down their peers), then stops everything it started. */
+  @Override
+  public void close() {
+    try {
+      if (operator != null) {
+        client.resources(MeshCluster.class).inNamespace(NS).delete();
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+            .until(() -> client.resources(Peer.class).inNamespace(NS).list().getItems().isEmpty());
+      }
+    } finally {
+      if (operator != null) {
+        operator.close();
+      }
+      plane.close();
+      LocalMachines.sweep(STATE_ROOT, BRIDGE, BRIDGE_ADDRESS);
+    }
+  }
+}

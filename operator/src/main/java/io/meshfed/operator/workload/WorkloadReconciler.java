@@ -1,0 +1,230 @@
+package io.meshfed.operator.workload;
+
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.meshfed.api.agent.ReplicaStatus;
+import io.meshfed.api.v1alpha1.MeshCluster;
+import io.meshfed.api.v1alpha1.Peer;
+import io.meshfed.api.v1alpha1.Workload;
+import io.meshfed.api.v1alpha1.WorkloadEnvVar;
+import io.meshfed.api.v1alpha1.WorkloadStatus;
+import io.meshfed.operator.agentapi.AgentReports;
+import io.meshfed.operator.agentapi.NetMapHub;
+import io.meshfed.operator.config.MeshfedConfig;
+import io.meshfed.operator.scheduler.Node;
+import io.meshfed.operator.scheduler.Scheduler;
+import io.meshfed.operator.support.StatusPatch;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+
+/**
+ * Places a Workload's replicas (DESIGN §3) and follows them: the decision is the pure
+ * {@link Scheduler}'s; this class gathers its inputs from the caches, hands the replicas to the
+ * agents through the network maps, and writes what the agents report back into status.
+ *
+ * <p>Workloads of one cluster are placed one at a time, against what the others hold: their
+ * latest decisions are kept here (the cache may not show a status just written yet), so two
+ * workloads can never both take the last room on a peer.
+ */
+@ControllerConfiguration(name = "workload")
+public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workload> {
+  private final NetMapHub hub;
+  private final AgentReports reports;
+  private final KubernetesClient client;
+  private final MeshfedConfig.Scheduler config;
+  private final Clock clock = Clock.systemUTC();
+  /** The latest placement of each workload (namespace/name), written under its cluster's lock. */
+  private final Map<String, Map<Integer, String>> decided = new ConcurrentHashMap<>();
+  private final Map<String, Object> clusterLocks = new ConcurrentHashMap<>();
+  private volatile InformerEventSource<Peer, Workload> peers;
+
+  public WorkloadReconciler(NetMapHub hub, AgentReports reports, KubernetesClient client, MeshfedConfig config) {
+    this.hub = hub;
+    this.reports = reports;
+    this.client = client;
+    this.config = config.scheduler();
+  }
+
+  @Override
+  public List<EventSource<?, Workload>> prepareEventSources(EventSourceContext<Workload> context) {
+    var workloads = context.getPrimaryCache();
+    var clusters = InformerEventSourceConfiguration.from(MeshCluster.class, Workload.class)
+        .withSecondaryToPrimaryMapper((MeshCluster cluster) -> workloadsOf(workloads,
+            cluster.getMetadata().getNamespace(), cluster.getMetadata().getName()))
+        .withPrimaryToSecondaryMapper((Workload w) ->
+            Set.of(new ResourceID(clusterName(w), w.getMetadata().getNamespace())))
+        // the domain, or the cluster's coming and going; its status changes concern no workload
+        .withOnUpdateFilter((MeshCluster next, MeshCluster previous) ->
+            !Objects.equals(next.getMetadata().getGeneration(), previous.getMetadata().getGeneration()))
+        .build();
+    // a peer's change may free room, take it, or strand replicas: every workload of its cluster looks
+    var peerSource = InformerEventSourceConfiguration.from(Peer.class, Workload.class)
+        .withSecondaryToPrimaryMapper((Peer peer) -> workloadsOf(workloads, peer.getMetadata().getNamespace(),
+            peer.getSpec() == null || peer.getSpec().getClusterRef() == null ? "" : peer.getSpec().getClusterRef().getName()))
+        .withOnUpdateFilter(WorkloadReconciler::mattersToPlacement)
+        .build();
+    peers = new InformerEventSource<>(peerSource, context);
+    SimpleInboundEventSource<Workload> replicaReports = new SimpleInboundEventSource<>("replica-reports");
+    reports.onReplicasChange((namespace, workload) -> replicaReports.propagateEvent(new ResourceID(workload, namespace)));
+    return List.of(new InformerEventSource<>(clusters, context), peers, replicaReports);
+  }
+
+  @Override
+  public UpdateControl<Workload> reconcile(Workload workload, Context<Workload> context) {
+    Instant now = clock.instant();
+    String namespace = workload.getMetadata().getNamespace();
+    String clusterName = clusterName(workload);
+    Optional<MeshCluster> cluster = context.getSecondaryResource(MeshCluster.class)
+        .filter(c -> !c.isMarkedForDeletion());
+    if (cluster.isEmpty()) {
+      forget(workload);
+      return StatusPatch.ifChanged(workload, WorkloadStatusBuilder.clusterNotFound(workload, now), Workload::new);
+    }
+    List<Peer> clusterPeers = peers.list(namespace, p -> p.getSpec() != null && p.getSpec().getClusterRef() != null
+        && clusterName.equals(p.getSpec().getClusterRef().getName())).toList();
+    Map<String, Peer> byName = clusterPeers.stream()
+        .collect(Collectors.toMap(p -> p.getMetadata().getName(), p -> p, (a, b) -> a, LinkedHashMap::new));
+    List<Node> nodes = clusterPeers.stream().map(p -> ClusterView.node(p, now, config.notReadyGrace())).toList();
+
+    Scheduler.Decision decision;
+    synchronized (clusterLocks.computeIfAbsent(namespace + "/" + clusterName, k -> new Object())) {
+      Scheduler.Ledger ledger = new Scheduler.Ledger();
+      context.getPrimaryCache()
+          .list(namespace, w -> clusterName.equals(clusterName(w)) && !w.getMetadata().getName().equals(
+              workload.getMetadata().getName()))
+          .forEach(other -> placementsOf(other).values().forEach(peer ->
+              ledger.reserve(peer, ClusterView.cpuMillis(other), ClusterView.memoryBytes(other))));
+      decision = Scheduler.place(nodes, ClusterView.demand(workload, placementsOf(workload)), ledger);
+      decided.put(ClusterView.key(workload), decision.placements());
+    }
+
+    Map<String, String> env = new LinkedHashMap<>();
+    Optional<String> envProblem = resolveEnv(workload, env);
+    WorkloadStatus status = WorkloadStatusBuilder.status(workload, decision, byName,
+        (peer, replica) -> replicaReport(namespace, peer, replica), envProblem, now);
+    hub.workloadChanged(namespace, clusterName, workload.getMetadata().getName(), Optional.of(
+        WorkloadStatusBuilder.map(workload, status, env, envProblem.isEmpty(), cluster.get().getSpec().getDomain())));
+
+    UpdateControl<Workload> control = StatusPatch.ifChanged(workload, status, Workload::new);
+    nextLook(decision, byName, now).ifPresent(control::rescheduleAfter);
+    return control;
+  }
+
+  @Override
+  public DeleteControl cleanup(Workload workload, Context<Workload> context) {
+    forget(workload);
+    return DeleteControl.defaultDelete();
+  }
+
+  private void forget(Workload workload) {
+    decided.remove(ClusterView.key(workload));
+    hub.workloadChanged(workload.getMetadata().getNamespace(), clusterName(workload),
+        workload.getMetadata().getName(), Optional.empty());
+  }
+
+  /** This process's latest decision, else what status says (after a restart or a failover). */
+  private Map<Integer, String> placementsOf(Workload workload) {
+    Map<Integer, String> known = decided.get(ClusterView.key(workload));
+    return known != null ? known : ClusterView.currentPlacements(workload);
+  }
+
+  private Optional<ReplicaStatus> replicaReport(String namespace, String peer, String replica) {
+    return reports.latest(namespace, peer)
+        .map(r -> r.report().replicas())
+        .flatMap(list -> list.stream().filter(r -> replica.equals(r.name())).findFirst());
+  }
+
+  /** Literal values as they are; Secret references read now. Empty when all resolved, else why not. */
+  private Optional<String> resolveEnv(Workload workload, Map<String, String> env) {
+    if (workload.getSpec().getEnv() == null) {
+      return Optional.empty();
+    }
+    for (WorkloadEnvVar variable : workload.getSpec().getEnv()) {
+      if (variable.getSecretKeyRef() == null) {
+        env.put(variable.getName(), Objects.requireNonNullElse(variable.getValue(), ""));
+        continue;
+      }
+      var ref = variable.getSecretKeyRef();
+      Secret secret = client.secrets().inNamespace(workload.getMetadata().getNamespace()).withName(ref.getName()).get();
+      String encoded = secret == null || secret.getData() == null ? null : secret.getData().get(ref.getKey());
+      if (encoded == null) {
+        return Optional.of("env " + variable.getName() + ": "
+            + (secret == null ? "Secret " + ref.getName() + " does not exist" : "Secret " + ref.getName()
+                + " has no key " + ref.getKey()) + "; replicas start once it does");
+      }
+      env.put(variable.getName(), new String(Base64.getDecoder().decode(encoded), StandardCharsets.UTF_8));
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * When to look again without an event: when a NotReady peer's grace ends (its replicas move),
+   * and now and then while replicas are unplaced (room elsewhere may come from other workloads).
+   */
+  private Optional<Duration> nextLook(Scheduler.Decision decision, Map<String, Peer> byName, Instant now) {
+    Optional<Duration> graceEnds = decision.placements().values().stream().distinct()
+        .map(byName::get).filter(Objects::nonNull)
+        .map(p -> ClusterView.movesAt(p, config.notReadyGrace()))
+        .flatMap(Optional::stream)
+        .filter(t -> t.isAfter(now))
+        .min(Instant::compareTo)
+        .map(t -> Duration.between(now, t).plusSeconds(1));
+    if (!decision.scheduled()) {
+      Duration recheck = config.unplacedRecheck();
+      return Optional.of(graceEnds.filter(d -> d.compareTo(recheck) < 0).orElse(recheck));
+    }
+    return graceEnds;
+  }
+
+  /** Peer updates that change where replicas may go; heartbeat refreshes and health do not. */
+  static boolean mattersToPlacement(Peer next, Peer previous) {
+    if (!Objects.equals(next.getMetadata().getGeneration(), previous.getMetadata().getGeneration())
+        || next.isMarkedForDeletion() != previous.isMarkedForDeletion()) {
+      return true;
+    }
+    var a = next.getStatus();
+    var b = previous.getStatus();
+    if (a == null || b == null) {
+      return a != b;
+    }
+    return a.getPhase() != b.getPhase()
+        || !Objects.equals(a.getMeshAddress(), b.getMeshAddress())
+        || StatusPatch.changed(a.getAllocatable(), b.getAllocatable());
+  }
+
+  private static Set<ResourceID> workloadsOf(
+      io.javaoperatorsdk.operator.api.reconciler.IndexedResourceCache<Workload> workloads, String namespace, String cluster) {
+    return workloads.list(namespace, w -> cluster.equals(clusterName(w)))
+        .map(ResourceID::fromResource)
+        .collect(Collectors.toSet());
+  }
+
+  static String clusterName(Workload workload) {
+    return workload.getSpec() == null || workload.getSpec().getClusterRef() == null
+        ? ""
+        : workload.getSpec().getClusterRef().getName();
+  }
+}

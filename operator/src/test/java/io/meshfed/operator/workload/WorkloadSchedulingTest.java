@@ -1,0 +1,234 @@
+package io.meshfed.operator.workload;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.meshfed.agent.CoordinationClient;
+import io.meshfed.api.agent.AgentFacts;
+import io.meshfed.api.agent.DnsRecord;
+import io.meshfed.api.agent.JoinRequest;
+import io.meshfed.api.agent.JoinResponse;
+import io.meshfed.api.agent.NetMap;
+import io.meshfed.api.agent.ReplicaStatus;
+import io.meshfed.api.agent.StatusReport;
+import io.meshfed.api.v1alpha1.ClusterReference;
+import io.meshfed.api.v1alpha1.MeshCluster;
+import io.meshfed.api.v1alpha1.Peer;
+import io.meshfed.api.v1alpha1.PeerPhase;
+import io.meshfed.api.v1alpha1.Placement;
+import io.meshfed.api.v1alpha1.ProviderType;
+import io.meshfed.api.v1alpha1.ReplicaPlacement;
+import io.meshfed.api.v1alpha1.ResourceAmounts;
+import io.meshfed.api.v1alpha1.Workload;
+import io.meshfed.api.v1alpha1.WorkloadPort;
+import io.meshfed.api.v1alpha1.WorkloadResources;
+import io.meshfed.api.v1alpha1.WorkloadSpec;
+import io.meshfed.operator.testing.KubeApiServerResource;
+import io.meshfed.operator.testing.TestAgents;
+import io.meshfed.operator.testing.TestObjects;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Workloads against the real API server, with agents spoken to over the agent API: placement and
+ * its conditions, replicas in the agents' maps, replica states and names back from the agents,
+ * the cluster's allocated resources, and replicas moving off a deleted peer.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = KubeApiServerResource.class, restrictToAnnotatedClass = false)
+class WorkloadSchedulingTest {
+  private static final long GI = 1L << 30;
+
+  @ConfigProperty(name = "quarkus.http.test-ssl-port")
+  int httpsPort;
+
+  private final KubernetesClient client = KubeApiServerResource.client();
+  private final Map<String, JoinResponse> agents = new HashMap<>();
+  private final Map<String, Integer> seeds = new HashMap<>();
+  private String namespace;
+  private CoordinationClient api;
+
+  @BeforeEach
+  void cluster() {
+    namespace = TestObjects.freshNamespace(client, "workload");
+    client.resource(TestObjects.cluster(namespace, "mesh", "100.81.0.0/16", 24)).create();
+    api = new CoordinationClient("https://localhost:" + httpsPort, TestAgents.caHash(client));
+  }
+
+  @Test
+  void replicasArePlacedRunOnTheirAgentsAndAreFoundByName() throws Exception {
+    join("p1", 1, 2, 4 * GI);
+    join("p2", 2, 2, 4 * GI);
+    client.resource(workload("web", 2, "500m", "512Mi", true, null)).create();
+
+    // one replica per peer (it has ports), both Pending until their agents say otherwise
+    await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+      Workload web = workload("web");
+      assertThat(condition(web, "Scheduled").getStatus()).isEqualTo("True");
+      assertThat(web.getStatus().getPlacements()).extracting(ReplicaPlacement::getPeer)
+          .containsExactlyInAnyOrder("p1", "p2");
+      assertThat(web.getStatus().getPlacements()).extracting(ReplicaPlacement::getState).containsOnly("Pending");
+      assertThat(condition(web, "Available").getReason()).isEqualTo("ReplicasNotRunning");
+    });
+    String onP1 = replicaOn("web", "p1");
+
+    // the replica reaches p1's agent in its map (within the coalescing window), with what it needs to run
+    await().atMost(Duration.ofSeconds(5)).until(() ->
+        !api.netmap(agents.get("p1").credential(), "p1", null).orElseThrow().replicas().isEmpty());
+    NetMap map = api.netmap(agents.get("p1").credential(), "p1", null).orElseThrow();
+    assertThat(map.replicas()).singleElement().satisfies(r -> {
+      assertThat(r.name()).isEqualTo(onP1);
+      assertThat(r.workload()).isEqualTo("web");
+      assertThat(r.command()).containsExactly("python3", "-m", "http.server", "8080");
+      assertThat(r.env()).containsEntry("GREETING", "hello");
+      assertThat(r.ports()).containsExactly(8080);
+    });
+    assertThat(map.dns()).isEmpty();
+
+    // p1 reports it running: status follows, and its name resolves to p1's mesh address
+    String p1Address = agents.get("p1").self().meshAddress();
+    report("p1", 2, 4 * GI, List.of(new ReplicaStatus(onP1, ReplicaStatus.RUNNING, p1Address, 0, null, null)));
+    await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+      Workload web = workload("web");
+      assertThat(web.getStatus().getReadyReplicas()).isEqualTo(1);
+      assertThat(web.getStatus().getPlacements()).filteredOn(p -> p.getPeer().equals("p1"))
+          .singleElement().satisfies(p -> {
+            assertThat(p.getState()).isEqualTo("Running");
+            assertThat(p.getAddress()).isEqualTo(p1Address);
+          });
+    });
+    await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+        assertThat(api.netmap(agents.get("p2").credential(), "p2", null).orElseThrow().dns()).contains(
+        new DnsRecord("web.mesh.internal", List.of(p1Address)),
+        new DnsRecord(onP1 + ".web.mesh.internal", List.of(p1Address))));
+
+    // p2's replica fails: Available says which and why
+    String onP2 = replicaOn("web", "p2");
+    report("p2", 2, 4 * GI, List.of(new ReplicaStatus(onP2, ReplicaStatus.FAILED, null, 3, 1, "exit code 1: boom")));
+    await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+      Condition available = condition(workload("web"), "Available");
+      assertThat(available.getStatus()).isEqualTo("False");
+      assertThat(available.getMessage()).isEqualTo(
+          "1 of 2 replicas running; " + onP2 + " on p2 is Failed (exit code 1: boom)");
+    });
+
+    // the cluster's root view: what is placed is allocated
+    await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+      MeshCluster cluster = client.resources(MeshCluster.class).inNamespace(namespace).withName("mesh").get();
+      assertThat(cluster.getStatus().getAllocated().getCpu().toString()).isEqualTo("1");
+      assertThat(cluster.getStatus().getAllocated().getMemory().toString()).isEqualTo("1Gi");
+    });
+
+    // p2 goes: its replica moves to the peer that joins, and leaves p2's map
+    join("p3", 3, 2, 4 * GI);
+    client.resources(Peer.class).inNamespace(namespace).withName("p2").delete();
+    await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+        assertThat(workload("web").getStatus().getPlacements()).extracting(ReplicaPlacement::getPeer)
+            .containsExactlyInAnyOrder("p1", "p3"));
+    assertThat(replicaOn("web", "p1")).as("the running replica stayed").isEqualTo(onP1);
+  }
+
+  @Test
+  void whatCannotBePlacedSaysWhyAndIsPlacedWhenRoomAppears() throws Exception {
+    join("small", 1, 2, 4 * GI);
+    client.resource(workload("huge", 1, "8", "1Gi", false, null)).create();
+    client.resource(workload("on-aws", 1, "100m", "64Mi", false, ProviderType.AWS)).create();
+
+    await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+      Condition huge = condition(workload("huge"), "Scheduled");
+      assertThat(huge.getStatus()).isEqualTo("False");
+      assertThat(huge.getReason()).isEqualTo("NoResourcesAvailable");
+      assertThat(huge.getMessage()).isEqualTo("1 of 1 replicas cannot be placed: each needs cpu 8 and memory 1Gi;"
+          + " the most free of the 1 matching peers is small with cpu 2 and memory 4Gi");
+      Condition onAws = condition(workload("on-aws"), "Scheduled");
+      assertThat(onAws.getReason()).isEqualTo("NoMatchingPeer");
+      assertThat(onAws.getMessage()).contains("provider in [aws]");
+    });
+
+    join("big", 2, 16, 32 * GI);
+    await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+      Workload huge = workload("huge");
+      assertThat(condition(huge, "Scheduled").getStatus()).isEqualTo("True");
+      assertThat(huge.getStatus().getPlacements()).singleElement()
+          .satisfies(p -> assertThat(p.getPeer()).isEqualTo("big"));
+    });
+    assertThat(condition(workload("on-aws"), "Scheduled").getReason()).isEqualTo("NoMatchingPeer");
+  }
+
+  private void join(String name, int seed, int cpus, long memory) throws Exception {
+    JoinResponse joined = api.join(new JoinRequest(TestAgents.clusterToken(client, namespace, "mesh"), name,
+        TestAgents.key(seed), List.of("198.18.0." + seed + ":51820"), TestAgents.facts(cpus, memory)));
+    agents.put(name, joined);
+    seeds.put(name, seed);
+    report(name, cpus, memory, List.of());
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+      Peer peer = client.resources(Peer.class).inNamespace(namespace).withName(name).get();
+      assertThat(peer.getStatus().getPhase()).isEqualTo(PeerPhase.READY);
+      assertThat(peer.getStatus().getAllocatable()).isNotNull();
+    });
+  }
+
+  private void report(String peer, int cpus, long memory, List<ReplicaStatus> replicas) throws Exception {
+    AgentFacts facts = TestAgents.facts(cpus, memory);
+    JoinResponse joined = agents.get(peer);
+    String endpoint = "198.18.0." + seeds.get(peer) + ":51820";
+    api.status(joined.credential(), new StatusReport(peer, null, List.of(endpoint), facts, List.of(), replicas));
+  }
+
+  private Workload workload(String name, int replicas, String cpu, String memory, boolean withPort,
+      ProviderType onlyOn) {
+    Workload workload = new Workload();
+    workload.setMetadata(new ObjectMetaBuilder().withNamespace(namespace).withName(name).build());
+    WorkloadSpec spec = new WorkloadSpec();
+    spec.setClusterRef(new ClusterReference("mesh"));
+    spec.setReplicas(replicas);
+    spec.setCommand(List.of("python3", "-m", "http.server", "8080"));
+    var env = new io.meshfed.api.v1alpha1.WorkloadEnvVar();
+    env.setName("GREETING");
+    env.setValue("hello");
+    spec.setEnv(List.of(env));
+    if (withPort) {
+      WorkloadPort port = new WorkloadPort();
+      port.setPort(8080);
+      spec.setPorts(List.of(port));
+    }
+    WorkloadResources resources = new WorkloadResources();
+    resources.setRequests(new ResourceAmounts(new Quantity(cpu), new Quantity(memory)));
+    spec.setResources(resources);
+    if (onlyOn != null) {
+      Placement placement = new Placement();
+      placement.setProviders(List.of(onlyOn));
+      spec.setPlacement(placement);
+    }
+    workload.setSpec(spec);
+    return workload;
+  }
+
+  private Workload workload(String name) {
+    return client.resources(Workload.class).inNamespace(namespace).withName(name).get();
+  }
+
+  private String replicaOn(String workload, String peer) {
+    return workload(workload).getStatus().getPlacements().stream()
+        .filter(p -> p.getPeer().equals(peer)).map(ReplicaPlacement::getReplica).findFirst().orElseThrow();
+  }
+
+  private static Condition condition(Workload workload, String type) {
+    Optional<Condition> found = workload.getStatus() == null ? Optional.empty()
+        : workload.getStatus().getConditions().stream().filter(c -> c.getType().equals(type)).findFirst();
+    assertThat(found).as("condition %s of %s", type, workload.getMetadata().getName()).isPresent();
+    return found.get();
+  }
+}
