@@ -1,5 +1,6 @@
 package io.meshfed.operator.agentapi;
 
+import io.meshfed.operator.support.LeanItemStore;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
@@ -31,13 +32,23 @@ public class AgentDirectory {
   }
 
   void start(@Observes StartupEvent event) {
-    clusters = client.resources(MeshCluster.class).inAnyNamespace().inform(handler(
-        hub::clusterChanged, cluster -> hub.clusterChanged(cluster)));
-    peers = client.resources(Peer.class).inAnyNamespace().inform(handler(hub::peerChanged, hub::peerGone));
-    agentSecrets = client.secrets().inAnyNamespace()
-        .withLabel(AgentSecrets.ROLE_LABEL, AgentSecrets.ROLE_AGENT)
-        .inform();
+    clusters = lean(client.resources(MeshCluster.class).inAnyNamespace().runnableInformer(0),
+        handler(hub::clusterChanged, cluster -> hub.clusterChanged(cluster)));
+    peers = lean(client.resources(Peer.class).inAnyNamespace().runnableInformer(0),
+        handler(hub::peerChanged, hub::peerGone));
+    agentSecrets = lean(client.secrets().inAnyNamespace()
+        .withLabel(AgentSecrets.ROLE_LABEL, AgentSecrets.ROLE_AGENT).runnableInformer(0), null);
     hub.attach(this);
+  }
+
+  private static <T extends io.fabric8.kubernetes.api.model.HasMetadata> SharedIndexInformer<T> lean(
+      SharedIndexInformer<T> informer, io.fabric8.kubernetes.client.informers.ResourceEventHandler<T> handler) {
+    informer.itemStore(new LeanItemStore<>());
+    if (handler != null) {
+      informer.addEventHandler(handler);
+    }
+    informer.start();
+    return informer;
   }
 
   void stop(@Observes ShutdownEvent event) {

@@ -7,7 +7,10 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.meshfed.operator.support.LeanItemStore;
+import io.meshfed.operator.agentapi.AgentSecrets;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
@@ -43,7 +46,7 @@ import org.jboss.logging.Logger;
  * cluster down: its Workloads, PeerPools and Peers first (each through its own finalizer), then
  * what the operator made for the cluster itself.
  */
-@ControllerConfiguration(name = "meshcluster")
+@ControllerConfiguration(name = "meshcluster", informer = @Informer(itemStore = LeanItemStore.class))
 public class MeshClusterReconciler implements Reconciler<MeshCluster>, Cleaner<MeshCluster> {
   private static final Logger LOG = Logger.getLogger(MeshClusterReconciler.class);
   private static final String CLUSTER_REF_FIELD = "spec.clusterRef.name";
@@ -62,6 +65,7 @@ public class MeshClusterReconciler implements Reconciler<MeshCluster>, Cleaner<M
   public List<EventSource<?, MeshCluster>> prepareEventSources(EventSourceContext<MeshCluster> context) {
     var peers =
         InformerEventSourceConfiguration.from(Peer.class, MeshCluster.class)
+            .withItemStore(new LeanItemStore<Peer>())
             .withSecondaryToPrimaryMapper(
                 (Peer peer) ->
                     peer.getSpec() == null || peer.getSpec().getClusterRef() == null
@@ -71,12 +75,15 @@ public class MeshClusterReconciler implements Reconciler<MeshCluster>, Cleaner<M
             .build(); // the reconciler lists a cluster's peers from this informer's cache itself
     var tokens =
         InformerEventSourceConfiguration.from(Secret.class, MeshCluster.class)
-            .withLabelSelector(MeshfedApi.MANAGED_BY_LABEL + "=" + MeshfedApi.MANAGER)
+            .withItemStore(new LeanItemStore<Secret>())
+            // ours, but not the agents' Secrets (two per peer): only the join tokens concern a cluster
+            .withLabelSelector(MeshfedApi.MANAGED_BY_LABEL + "=" + MeshfedApi.MANAGER + ",!" + AgentSecrets.ROLE_LABEL)
             .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(MeshCluster.class, false))
             .build();
     // placed replicas make the cluster's allocated resources
     var workloads =
         InformerEventSourceConfiguration.from(Workload.class, MeshCluster.class)
+            .withItemStore(new LeanItemStore<Workload>())
             .withSecondaryToPrimaryMapper(
                 (Workload workload) ->
                     workload.getSpec() == null || workload.getSpec().getClusterRef() == null

@@ -6,7 +6,9 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.meshfed.operator.support.LeanItemStore;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
@@ -63,7 +65,7 @@ import org.jboss.logging.Logger;
  * (Failed on a permanent provider error). Each reconcile looks at the world and takes the next
  * step; every step is idempotent, so a crash at any line is repaired by the next reconcile.
  */
-@ControllerConfiguration(name = "peer")
+@ControllerConfiguration(name = "peer", informer = @Informer(itemStore = LeanItemStore.class))
 public class PeerReconciler implements Reconciler<Peer>, Cleaner<Peer> {
   private static final Logger LOG = Logger.getLogger(PeerReconciler.class);
   private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
@@ -102,6 +104,7 @@ public class PeerReconciler implements Reconciler<Peer>, Cleaner<Peer> {
     var peers = context.getPrimaryCache();
     var clusters =
         InformerEventSourceConfiguration.from(MeshCluster.class, Peer.class)
+            .withItemStore(new LeanItemStore<MeshCluster>())
             // a cluster's change (or its creation) concerns every peer that names it
             .withSecondaryToPrimaryMapper(
                 (MeshCluster cluster) ->
@@ -123,12 +126,14 @@ public class PeerReconciler implements Reconciler<Peer>, Cleaner<Peer> {
     // the agent's Secrets (membership at join, the machine's bootstrap token)
     var secrets =
         InformerEventSourceConfiguration.from(Secret.class, Peer.class)
+            .withItemStore(new LeanItemStore<Secret>())
             .withLabelSelector(AgentSecrets.ROLE_LABEL)
             .withSecondaryToPrimaryMapper(PeerReconciler::peerOfLabel)
             .build();
     // heartbeat Leases: read from the cache; their renewals wake nobody (the agent API does that)
     var leases =
         InformerEventSourceConfiguration.from(Lease.class, Peer.class)
+            .withItemStore(new LeanItemStore<Lease>())
             .withLabelSelector(MeshfedApi.PEER_LABEL)
             .withSecondaryToPrimaryMapper(PeerReconciler::peerOfLabel)
             .withOnUpdateFilter((Lease next, Lease previous) -> false)

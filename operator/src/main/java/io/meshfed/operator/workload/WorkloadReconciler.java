@@ -5,7 +5,9 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.meshfed.operator.support.LeanItemStore;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
@@ -49,7 +51,7 @@ import java.util.stream.Collectors;
  * latest decisions are kept here (the cache may not show a status just written yet), so two
  * workloads can never both take the last room on a peer.
  */
-@ControllerConfiguration(name = "workload")
+@ControllerConfiguration(name = "workload", informer = @Informer(itemStore = LeanItemStore.class))
 public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workload> {
   private final NetMapHub hub;
   private final AgentReports reports;
@@ -72,6 +74,7 @@ public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workloa
   public List<EventSource<?, Workload>> prepareEventSources(EventSourceContext<Workload> context) {
     var workloads = context.getPrimaryCache();
     var clusters = InformerEventSourceConfiguration.from(MeshCluster.class, Workload.class)
+            .withItemStore(new LeanItemStore<MeshCluster>())
         .withSecondaryToPrimaryMapper((MeshCluster cluster) -> workloadsOf(workloads,
             cluster.getMetadata().getNamespace(), cluster.getMetadata().getName()))
         .withPrimaryToSecondaryMapper((Workload w) ->
@@ -82,6 +85,7 @@ public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workloa
         .build();
     // a peer's change may free room, take it, or strand replicas: every workload of its cluster looks
     var peerSource = InformerEventSourceConfiguration.from(Peer.class, Workload.class)
+            .withItemStore(new LeanItemStore<Peer>())
         .withSecondaryToPrimaryMapper((Peer peer) -> workloadsOf(workloads, peer.getMetadata().getNamespace(),
             peer.getSpec() == null || peer.getSpec().getClusterRef() == null ? "" : peer.getSpec().getClusterRef().getName()))
         .withOnUpdateFilter(WorkloadReconciler::mattersToPlacement)

@@ -1,0 +1,25 @@
+package io.meshfed.operator.support;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.informers.cache.BasicItemStore;
+import io.fabric8.kubernetes.client.informers.cache.Cache;
+
+/**
+ * An informer cache that does not keep managedFields. Nothing in the operator reads them, and
+ * parsed into nested maps they are the largest part of a cached Peer: at thousands of peers,
+ * with a Peer cache per controller, they decided whether the operator fit its heap
+ * (bench/RESULTS.md, the netmap benchmark).
+ */
+public class LeanItemStore<T extends HasMetadata> extends BasicItemStore<T> {
+  public LeanItemStore() {
+    super(Cache::metaNamespaceKeyFunc);
+  }
+
+  @Override
+  public T put(String key, T object) {
+    if (object.getMetadata() != null) {
+      object.getMetadata().setManagedFields(null);
+    }
+    return super.put(key, object);
+  }
+}
