@@ -45,14 +45,24 @@ public final class Agent {
   private volatile boolean running = true;
 
   public Agent(AgentState state, WireGuard wireGuard, Duration statusInterval, List<String> advertisedEndpoints,
-      DnsSettings dnsSettings) {
+      DnsSettings dnsSettings, String runtimeName) {
     this.state = state;
     this.wireGuard = wireGuard;
     this.statusInterval = statusInterval;
     this.advertisedEndpoints = List.copyOf(advertisedEndpoints);
     this.dnsSettings = dnsSettings;
-    ReplicaRuntime runtime = new ProcessRuntime(() -> membership == null ? null : membership.self().meshAddress(),
-        java.util.Map.of());
+    ReplicaRuntime runtime;
+    switch (runtimeName) {
+      case "podman":
+      case "docker":
+        runtime = new ContainerRuntime(runtimeName, () -> membership.self());
+        break;
+      case "process":
+        runtime = new ProcessRuntime(() -> membership == null ? null : membership.self().meshAddress(), java.util.Map.of());
+        break;
+      default:
+        throw new IllegalArgumentException("--runtime must be process, podman or docker, not " + runtimeName);
+    }
     this.replicas = new Replicas(runtime, state.dir().resolve("replicas"), java.time.Clock.systemUTC());
   }
 

@@ -44,9 +44,13 @@ public final class AgentMain {
         description = "A further address to answer the cluster's DNS on, e.g. 127.0.0.1; repeat for several.")
     List<String> dnsListen = new ArrayList<>();
 
+    @Option(names = "--runtime", defaultValue = "process",
+        description = "How replicas run: process (a command on this machine), podman or docker (default: ${DEFAULT-VALUE}).")
+    String runtime;
+
     Agent agent() {
       return new Agent(new AgentState(stateDir), new WireGuard(interfaceName), parse(statusInterval), endpoints,
-          new Agent.DnsSettings(dnsPort, dnsListen));
+          new Agent.DnsSettings(dnsPort, dnsListen), runtime);
     }
   }
 

@@ -1,0 +1,248 @@
+package io.meshfed.agent;
+
+import io.meshfed.api.agent.AssignedReplica;
+import io.meshfed.api.agent.SelfConfig;
+import io.meshfed.provider.spi.Command;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.TreeMap;
+import java.util.function.Supplier;
+
+/**
+ * Replicas as podman or docker containers, each with its own address: a bridge network holds the
+ * peer's subnet (other peers route that subnet here over WireGuard), and every replica gets the
+ * next free address of it, kept in its directory so that a restart keeps it. Containers carry
+ * their spec's hash in a label: a restarted agent adopts a running container only when the spec
+ * is the one it is asked to run.
+ */
+public final class ContainerRuntime implements ReplicaRuntime {
+  static final String SPEC_LABEL = "meshfed.io/spec";
+  private static final Duration TIMEOUT = Duration.ofSeconds(60);
+
+  /** Runs a command line: the real one, or a test's recorder. */
+  @FunctionalInterface
+  public interface Runner {
+    Command.Result run(List<String> argv);
+  }
+
+  private final String binary;
+  private final Runner runner;
+  private final Supplier<SelfConfig> self;
+
+  /** @param binary "podman" or "docker" */
+  public ContainerRuntime(String binary, Supplier<SelfConfig> self) {
+    this(binary, argv -> Command.run(TIMEOUT, null, argv), self);
+  }
+
+  ContainerRuntime(String binary, Runner runner, Supplier<SelfConfig> self) {
+    this.binary = binary;
+    this.runner = runner;
+    this.self = self;
+  }
+
+  static String containerName(AssignedReplica replica) {
+    return "mf-" + replica.name();
+  }
+
+  /** The bridge network of this peer's subnet (named for the peer: engines keep networks host-wide). */
+  String networkName() {
+    return "mf-" + self.get().cluster() + "-" + self.get().peer();
+  }
+
+  @Override
+  public Handle start(AssignedReplica replica, Path dir) throws IOException {
+    if (replica.image() == null) {
+      throw new IOException("replica " + replica.name() + " has no image; the " + binary
+          + " runtime runs containers: start the agent with --runtime process for commands");
+    }
+    Files.createDirectories(dir);
+    ensureNetwork();
+    String address = addressOf(replica, dir);
+    String name = containerName(replica);
+    runner.run(List.of(binary, "rm", "-f", name)); // a stopped leftover of an earlier run
+    List<String> argv = new ArrayList<>(List.of(binary, "run", "-d", "--name", name,
+        "--label", "meshfed.io/replica=" + replica.name(), "--label", SPEC_LABEL + "=" + specHash(replica),
+        "--network", networkName(), "--ip", address, "--dns", self.get().meshAddress()));
+    if (self.get().domain() != null) {
+      argv.addAll(List.of("--dns-search", self.get().domain()));
+    }
+    argv.addAll(List.of("-e", "MESHFED_REPLICA=" + replica.name(), "-e", "MESHFED_WORKLOAD=" + replica.workload()));
+    if (replica.env() != null) {
+      new TreeMap<>(replica.env()).forEach((k, v) -> argv.addAll(List.of("-e", k + "=" + v)));
+    }
+    if (replica.command() != null && !replica.command().isEmpty()) {
+      argv.addAll(List.of("--entrypoint", replica.command().get(0))); // as Kubernetes: command replaces the entrypoint
+    }
+    argv.add(replica.image());
+    if (replica.command() != null && replica.command().size() > 1) {
+      argv.addAll(replica.command().subList(1, replica.command().size()));
+    }
+    if (replica.args() != null) {
+      argv.addAll(replica.args());
+    }
+    Command.Result result = runner.run(argv);
+    if (!result.ok()) {
+      throw new IOException(binary + " run " + name + " failed: " + result.stderr().strip());
+    }
+    return new ContainerHandle(name, address);
+  }
+
+  @Override
+  public Optional<Handle> adopt(AssignedReplica replica, Path dir) {
+    String name = containerName(replica);
+    Command.Result inspect = runner.run(List.of(binary, "inspect", "-f",
+        "{{index .Config.Labels \"" + SPEC_LABEL + "\"}} {{.State.Running}}", name));
+    if (!inspect.ok()) {
+      return Optional.empty();
+    }
+    String[] fields = inspect.stdout().strip().split(" ");
+    Optional<String> address = readAddress(dir);
+    if (fields.length == 2 && fields[0].equals(specHash(replica)) && fields[1].equals("true") && address.isPresent()) {
+      return Optional.of(new ContainerHandle(name, address.get()));
+    }
+    runner.run(List.of(binary, "rm", "-f", name)); // another spec, or stopped: not ours to keep
+    return Optional.empty();
+  }
+
+  @Override
+  public String lastOutput(Path dir, int lines) {
+    String name = "mf-" + dir.getFileName();
+    Command.Result logs = runner.run(List.of(binary, "logs", "--tail", Integer.toString(lines), name));
+    return (logs.stdout() + logs.stderr()).strip();
+  }
+
+  private void ensureNetwork() throws IOException {
+    String network = networkName();
+    if (runner.run(List.of(binary, "network", "inspect", network)).ok()) {
+      return;
+    }
+    SelfConfig me = self.get();
+    Command.Result created = runner.run(List.of(binary, "network", "create", "--driver", "bridge",
+        "--subnet", me.subnet(), "--gateway", Subnets.lastHost(me.subnet()), network));
+    if (!created.ok()) {
+      throw new IOException(binary + " network create " + network + " failed: " + created.stderr().strip());
+    }
+    // packets for the subnet arrive over WireGuard and go on to the bridge
+    Command.Result forwarding = runner.run(List.of("sysctl", "-w", "net.ipv4.ip_forward=1"));
+    if (!forwarding.ok()) {
+      throw new IOException("cannot enable IPv4 forwarding: " + forwarding.stderr().strip());
+    }
+  }
+
+  /** The replica's address: kept from before, else the lowest free one (not the mesh address, not the gateway). */
+  private String addressOf(AssignedReplica replica, Path dir) throws IOException {
+    Optional<String> kept = readAddress(dir);
+    if (kept.isPresent()) {
+      return kept.get();
+    }
+    SelfConfig me = self.get();
+    List<String> taken = new ArrayList<>(List.of(me.meshAddress(), Subnets.lastHost(me.subnet())));
+    try (var siblings = Files.list(dir.getParent())) {
+      for (Path sibling : siblings.toList()) {
+        readAddress(sibling).ifPresent(taken::add);
+      }
+    }
+    String address = Subnets.hosts(me.subnet()).filter(a -> !taken.contains(a)).findFirst()
+        .orElseThrow(() -> new IOException("no free address left in " + me.subnet() + " for " + replica.name()));
+    Files.writeString(dir.resolve("address"), address + "\n");
+    return address;
+  }
+
+  private static Optional<String> readAddress(Path dir) {
+    try {
+      Path file = dir.resolve("address");
+      return Files.isRegularFile(file) ? Optional.of(Files.readString(file).strip()) : Optional.empty();
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+
+  static String specHash(AssignedReplica replica) {
+    try {
+      byte[] json = AgentState.JSON.writeValueAsBytes(replica);
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(json)).substring(0, 16);
+    } catch (IOException | NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private final class ContainerHandle implements Handle {
+    private final String name;
+    private final String address;
+    private Integer exitCode;
+
+    ContainerHandle(String name, String address) {
+      this.name = name;
+      this.address = address;
+    }
+
+    @Override
+    public boolean alive() {
+      Command.Result state = runner.run(List.of(binary, "inspect", "-f", "{{.State.Running}} {{.State.ExitCode}}", name));
+      if (!state.ok()) {
+        return false; // removed behind our back
+      }
+      String[] fields = state.stdout().strip().split(" ");
+      if (fields[0].equals("true")) {
+        return true;
+      }
+      exitCode = fields.length > 1 ? Integer.valueOf(fields[1]) : null;
+      return false;
+    }
+
+    @Override
+    public OptionalInt exitCode() {
+      return exitCode == null ? OptionalInt.empty() : OptionalInt.of(exitCode);
+    }
+
+    @Override
+    public String address() {
+      return address;
+    }
+
+    @Override
+    public void stop(Duration grace) {
+      runner.run(List.of(binary, "stop", "-t", Long.toString(grace.toSeconds()), name));
+      runner.run(List.of(binary, "rm", "-f", name));
+    }
+  }
+
+  /** Dotted-quad arithmetic on the peer's subnet. */
+  static final class Subnets {
+    private Subnets() {}
+
+    static java.util.stream.Stream<String> hosts(String cidr) {
+      long[] range = range(cidr);
+      return java.util.stream.LongStream.range(range[0] + 1, range[1]).mapToObj(Subnets::format);
+    }
+
+    static String lastHost(String cidr) {
+      return format(range(cidr)[1] - 1);
+    }
+
+    /** [network, broadcast] */
+    private static long[] range(String cidr) {
+      String[] parts = cidr.split("/");
+      long base = 0;
+      for (String octet : parts[0].split("\\.")) {
+        base = base << 8 | Integer.parseInt(octet);
+      }
+      int prefix = Integer.parseInt(parts[1]);
+      long size = 1L << (32 - prefix);
+      return new long[] {base, base + size - 1};
+    }
+
+    private static String format(long address) {
+      return (address >> 24 & 255) + "." + (address >> 16 & 255) + "." + (address >> 8 & 255) + "." + (address & 255);
+    }
+  }
+}
