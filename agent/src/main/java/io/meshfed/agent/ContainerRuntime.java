@@ -55,7 +55,7 @@ public final class ContainerRuntime implements ReplicaRuntime {
 
   /** The bridge network of this peer's subnet (named for the peer: engines keep networks host-wide). */
   String networkName() {
-    return "mf-" + self.get().cluster() + "-" + self.get().peer();
+    return "mf-" + self.get().cluster() + "-" + self.get().name();
   }
 
   @Override
