@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.meshfed.api.v1alpha1.MeshCluster;
 import io.meshfed.api.v1alpha1.Peer;
+import io.meshfed.api.v1alpha1.Workload;
 import io.meshfed.api.v1alpha1.PeerPhase;
 import java.io.IOException;
 import java.io.InputStream;
@@ -75,15 +76,15 @@ public final class LocalMesh {
         if (!awaitReady(client, Duration.ofSeconds(120))) {
           say("the peers did not all become Ready within 120 s; see " + operator.log()
               + " and the agents' logs under " + stateRoot);
-          kubectl(plane, "get", "mc,peers", "-n", "default", "-o", "wide");
+          kubectl(plane, "get", "mc,peers,workloads", "-n", "default", "-o", "wide");
           return 1;
         }
         say("ready in " + Duration.between(started, Instant.now()).toMillis() + " ms\n");
-        kubectl(plane, "get", "mc,peers", "-n", "default", "-o", "wide");
+        kubectl(plane, "get", "mc,peers,workloads", "-n", "default", "-o", "wide");
         printHowToLookInside(client);
         if (!once) {
           System.out.printf("%nThe local control plane runs until Ctrl-C. In another shell:%n"
-              + "  export KUBECONFIG=%s%n  %s get mc,peers -o wide%n", plane.kubeconfig(), ControlPlane.kubectl());
+              + "  export KUBECONFIG=%s%n  %s get mc,peers,workloads -o wide%n", plane.kubeconfig(), ControlPlane.kubectl());
           interrupted.await();
           say("stopping");
         }
@@ -106,7 +107,10 @@ public final class LocalMesh {
   static final String BRIDGE = "mfbr0";
   static final String BRIDGE_ADDRESS = "198.18.0.1/16";
 
-  /** Every peer Ready (its agent joined and reports) and the cluster counting them all. */
+  /**
+   * Every peer Ready (its agent joined and reports), the cluster counting them all, and every
+   * workload's replicas running.
+   */
   static boolean awaitReady(KubernetesClient client, Duration timeout) throws InterruptedException {
     Instant deadline = Instant.now().plus(timeout);
     while (Instant.now().isBefore(deadline)) {
@@ -116,7 +120,10 @@ public final class LocalMesh {
           && clusters.stream().allMatch(c -> c.getStatus() != null && c.getStatus().getPeers() != null
               && c.getStatus().getPeers().getReady() == peers.size())
           && peers.stream().allMatch(p -> p.getStatus() != null && p.getStatus().getPhase() == PeerPhase.READY
-              && p.getStatus().getAgent() != null && p.getStatus().getAgent().getLastHeartbeatTime() != null);
+              && p.getStatus().getAgent() != null && p.getStatus().getAgent().getLastHeartbeatTime() != null)
+          && client.resources(Workload.class).inNamespace("default").list().getItems().stream()
+              .allMatch(w -> w.getStatus() != null && w.getStatus().getReadyReplicas() != null
+                  && w.getStatus().getReadyReplicas().equals(w.getSpec().getReplicas()));
       if (done) {
         return true;
       }
@@ -135,7 +142,9 @@ public final class LocalMesh {
     String ns = first.getStatus().getProviderID().replace("local:///", "");
     System.out.printf("%nEach local peer is a network namespace. Open a shell in %s and ping %s over the mesh:%n"
             + "  sudo ip netns exec %s bash%n  ping %s        # %s's mesh address, through WireGuard%n"
-            + "  wg show                  # handshakes and bytes per peer%n",
+            + "  wg show                  # handshakes and bytes per peer%n"
+            + "  getent hosts hello.demo.mesh                    # the workload's replicas, from the agent's DNS%n"
+            + "  python3 -c \"import urllib.request as u; print(u.urlopen('http://hello.demo.mesh:8080/').status)\"%n",
         first.getMetadata().getName(), second.getMetadata().getName(), ns,
         second.getStatus().getMeshAddress(), second.getMetadata().getName());
   }

@@ -34,7 +34,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Simulated agents: each joins with the cluster token, reports once, then long-polls its map for
  * ever, as the real agent does, keeping only which peers it has (a bit per peer), so that thousands
- * fit in one JVM. All share one HTTP client: one TLS connection per agent, as in a real mesh.
+ * fit in one JVM. One TLS connection per agent, as in a real mesh, over a few HTTP clients.
  */
 final class Swarm implements AutoCloseable {
   private static final ObjectMapper JSON =
@@ -48,8 +48,9 @@ final class Swarm implements AutoCloseable {
   private final URI server;
   private final String token;
   private final CoordinationClient joins;
-  private final HttpClient polls;
-  private final ExecutorService responses = Executors.newFixedThreadPool(2, daemon("swarm-response"));
+  /** Several clients, each with its own selector thread: one thread reading thousands of sockets would time itself. */
+  private final HttpClient[] polls = new HttpClient[4];
+  private final ExecutorService responses = Executors.newFixedThreadPool(4, daemon("swarm-response"));
   private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(daemon("swarm-retry"));
   private final SimAgent[] agents;
   private final AtomicLong bytesReceived = new AtomicLong();
@@ -61,12 +62,14 @@ final class Swarm implements AutoCloseable {
     this.server = URI.create(server + "/");
     this.token = token;
     this.joins = new CoordinationClient(server, caHash);
-    this.polls = HttpClient.newBuilder()
-        .version(HttpClient.Version.HTTP_1_1)
-        .sslContext(PinnedTrust.context(caHash))
-        .connectTimeout(Duration.ofSeconds(10))
-        .executor(responses)
-        .build();
+    for (int i = 0; i < polls.length; i++) {
+      polls[i] = HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .sslContext(PinnedTrust.context(caHash))
+          .connectTimeout(Duration.ofSeconds(10))
+          .executor(responses)
+          .build();
+    }
     this.agents = new SimAgent[size];
     for (int i = 0; i < size; i++) {
       agents[i] = new SimAgent(i);
@@ -233,7 +236,7 @@ final class Swarm implements AutoCloseable {
           .timeout(Duration.ofSeconds(45))
           .GET()
           .build();
-      polls.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).whenComplete((response, error) -> {
+      polls[index % polls.length].sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).whenComplete((response, error) -> {
         long at = System.nanoTime();
         if (error != null || response.statusCode() >= 300) {
           if (!closed) {

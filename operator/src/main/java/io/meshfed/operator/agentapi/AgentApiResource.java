@@ -69,8 +69,14 @@ public class AgentApiResource {
     return Uni.createFrom()
         .completionStage(hub.poll(peer.getMetadata().getNamespace(), peer.getSpec().getClusterRef().getName(),
             peer.getMetadata().getName(), since, config.agentApi().longPollTimeout()))
-        .map(map -> map.map(m -> Response.ok(m, MediaType.APPLICATION_JSON).build())
-            .orElseGet(() -> Response.noContent().build()));
+        .map(reply -> reply.map(AgentApiResource::response).orElseGet(() -> Response.noContent().build()));
+  }
+
+  private static Response response(NetMapHub.Reply reply) {
+    if (reply instanceof NetMapHub.Full full) {
+      return Response.ok((jakarta.ws.rs.core.StreamingOutput) full::writeTo, MediaType.APPLICATION_JSON).build();
+    }
+    return Response.ok(((NetMapHub.Delta) reply).map(), MediaType.APPLICATION_JSON).build();
   }
 
   @POST

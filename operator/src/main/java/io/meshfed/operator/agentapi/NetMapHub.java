@@ -78,6 +78,37 @@ public class NetMapHub {
     flusher.shutdownNow();
   }
 
+  /** What a poll answers: a delta as it is, or a full map whose peers are shared bytes. */
+  public sealed interface Reply permits Delta, Full {
+    String version();
+  }
+
+  public record Delta(NetMap map) implements Reply {
+    @Override
+    public String version() {
+      return map.version();
+    }
+  }
+
+  /** A full map: the same JSON a {@link NetMap} would be, with the peers written from {@link SharedPeers}. */
+  public record Full(
+      String version, SelfConfig self, SharedPeers peers, String peer, List<AssignedReplica> replicas,
+      List<DnsRecord> dns) implements Reply {
+
+    public void writeTo(java.io.OutputStream out) throws java.io.IOException {
+      var json = SharedPeers.JSON;
+      StringBuilder head = new StringBuilder("{\"version\":").append(json.writeValueAsString(version))
+          .append(",\"full\":true");
+      if (self != null) {
+        head.append(",\"self\":").append(json.writeValueAsString(self));
+      }
+      out.write(head.append(",\"peers\":").toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      peers.writeExcluding(peer, out);
+      out.write((",\"replicas\":" + json.writeValueAsString(replicas) + ",\"dns\":" + json.writeValueAsString(dns)
+          + "}").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+  }
+
   /** A peer of the map, and since when it has been in it (handshakes take a moment). */
   public record Member(MapPeer peer, Instant since) {}
 
@@ -104,6 +135,9 @@ public class NetMapHub {
     final Deque<Version> history = new ArrayDeque<>();
     CompletableFuture<Void> nextChange = new CompletableFuture<>();
     boolean flushScheduled;
+    /** Every published peer, serialized once for the version {@link #everyoneVersion}. */
+    SharedPeers everyone;
+    long everyoneVersion = -1;
 
     synchronized void offer(String name, Optional<MapPeer> entry) {
       Optional<MapPeer> current = pending.containsKey(name)
@@ -185,7 +219,7 @@ public class NetMapHub {
     }
 
     /** The map for one peer since its version; empty when it already has the latest. */
-    synchronized Optional<NetMap> since(String peer, Optional<Long> since) {
+    synchronized Optional<Reply> since(String peer, Optional<Long> since) {
       if (since.isPresent() && since.get() == version) {
         return Optional.empty();
       }
@@ -195,13 +229,11 @@ public class NetMapHub {
       boolean deltaPossible = from >= 0 && from < version && !history.isEmpty()
           && history.peekFirst().number() <= from + 1;
       if (!deltaPossible) {
-        List<MapPeer> everyone = new ArrayList<>();
-        published.forEach((name, member) -> {
-          if (!name.equals(peer)) {
-            everyone.add(member.peer());
-          }
-        });
-        return Optional.of(new NetMap(token, true, self, everyone, null, replicasOf(peer), dns()));
+        if (everyoneVersion != version || everyone == null) {
+          everyone = SharedPeers.of(published.values().stream().map(Member::peer).toList());
+          everyoneVersion = version;
+        }
+        return Optional.of(new Full(token, self, everyone, peer, replicasOf(peer), dns()));
       }
       Map<String, MapPeer> upserts = new LinkedHashMap<>();
       Set<String> removed = new LinkedHashSet<>();
@@ -224,9 +256,9 @@ public class NetMapHub {
       }
       upserts.remove(peer);
       removed.remove(peer);
-      return Optional.of(new NetMap(token, false, self, List.copyOf(upserts.values()),
+      return Optional.of(new Delta(new NetMap(token, false, self, List.copyOf(upserts.values()),
           removed.isEmpty() ? null : List.copyOf(removed), replicasChanged ? replicasOf(peer) : null,
-          dnsChanged ? dns() : null));
+          dnsChanged ? dns() : null)));
     }
 
     /** What the peer runs, by replica name. */
@@ -326,18 +358,18 @@ public class NetMapHub {
    * The peer's map since {@code since}: at once when there is something new for it, otherwise
    * when the next version is published, or empty after {@code timeout}.
    */
-  public CompletionStage<Optional<NetMap>> poll(
+  public CompletionStage<Optional<Reply>> poll(
       String namespace, String cluster, String peer, String since, Duration timeout) {
     ClusterMap map = map(namespace, cluster);
     return awaitNews(map, peer, parse(since), System.nanoTime() + timeout.toNanos());
   }
 
   /** Versions that change only this peer's own entry are no news to it: it keeps waiting. */
-  private CompletableFuture<Optional<NetMap>> awaitNews(
+  private CompletableFuture<Optional<Reply>> awaitNews(
       ClusterMap map, String peer, Optional<Long> version, long deadline) {
     CompletableFuture<Void> next;
     synchronized (map) {
-      Optional<NetMap> now = map.since(peer, version);
+      Optional<Reply> now = map.since(peer, version);
       if (now.isPresent() && isNews(now.get())) {
         return CompletableFuture.completedFuture(now);
       }
@@ -352,9 +384,12 @@ public class NetMapHub {
         .completeOnTimeout(Optional.empty(), remaining, TimeUnit.NANOSECONDS);
   }
 
-  private static boolean isNews(NetMap map) {
-    return map.full() || !map.peers().isEmpty() || map.removed() != null || map.replicas() != null
-        || map.dns() != null;
+  private static boolean isNews(Reply reply) {
+    if (reply instanceof Full) {
+      return true;
+    }
+    NetMap map = ((Delta) reply).map();
+    return !map.peers().isEmpty() || map.removed() != null || map.replicas() != null || map.dns() != null;
   }
 
   /** The other peers a peer should have tunnels to now, by public key. */
