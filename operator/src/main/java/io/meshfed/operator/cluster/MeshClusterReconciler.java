@@ -170,27 +170,25 @@ public class MeshClusterReconciler implements Reconciler<MeshCluster>, Cleaner<M
         context.eventSourceRetriever().getEventSourceFor(Secret.class);
   }
 
-  @SuppressWarnings("unchecked")
   private static List<Peer> peersOf(MeshCluster cluster, Context<MeshCluster> context) {
-    var informer = (InformerEventSource<Peer, MeshCluster>)
-        context.eventSourceRetriever().getEventSourceFor(Peer.class);
-    String name = cluster.getMetadata().getName();
-    return informer
-        .list(cluster.getMetadata().getNamespace(),
-            p -> p.getSpec() != null && p.getSpec().getClusterRef() != null
-                && name.equals(p.getSpec().getClusterRef().getName()))
-        .toList();
+    return ofCluster(cluster, context, Peer.class, p -> p.getSpec() == null ? null : p.getSpec().getClusterRef());
   }
 
-  @SuppressWarnings("unchecked")
   private static List<Workload> workloadsOf(MeshCluster cluster, Context<MeshCluster> context) {
-    var informer = (InformerEventSource<Workload, MeshCluster>)
-        context.eventSourceRetriever().getEventSourceFor(Workload.class);
+    return ofCluster(cluster, context, Workload.class, w -> w.getSpec() == null ? null : w.getSpec().getClusterRef());
+  }
+
+  /** The objects of a kind that name this cluster, from that kind's informer. */
+  @SuppressWarnings("unchecked")
+  private static <R extends HasMetadata> List<R> ofCluster(MeshCluster cluster, Context<MeshCluster> context,
+      Class<R> kind, java.util.function.Function<R, io.meshfed.api.v1alpha1.ClusterReference> clusterRef) {
+    var informer = (InformerEventSource<R, MeshCluster>) context.eventSourceRetriever().getEventSourceFor(kind);
     String name = cluster.getMetadata().getName();
     return informer
-        .list(cluster.getMetadata().getNamespace(),
-            w -> w.getSpec() != null && w.getSpec().getClusterRef() != null
-                && name.equals(w.getSpec().getClusterRef().getName()))
+        .list(cluster.getMetadata().getNamespace(), r -> {
+          var ref = clusterRef.apply(r);
+          return ref != null && name.equals(ref.getName());
+        })
         .toList();
   }
 

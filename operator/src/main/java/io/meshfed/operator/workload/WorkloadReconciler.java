@@ -133,7 +133,12 @@ public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workloa
         WorkloadStatusBuilder.map(workload, status, env, envProblem.isEmpty(), cluster.get().getSpec().getDomain())));
 
     UpdateControl<Workload> control = StatusPatch.ifChanged(workload, status, Workload::new);
-    nextLook(decision, byName, now).ifPresent(control::rescheduleAfter);
+    // no informer watches users' Secrets: a missing one is looked for again like missing room
+    Optional<Duration> envRecheck = envProblem.map(p -> config.unplacedRecheck());
+    java.util.stream.Stream.of(nextLook(decision, byName, now), envRecheck)
+        .flatMap(Optional::stream)
+        .min(Duration::compareTo)
+        .ifPresent(control::rescheduleAfter);
     return control;
   }
 
@@ -186,7 +191,7 @@ public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workloa
 
   /**
    * When to look again without an event: when a NotReady peer's grace ends (its replicas move),
-   * and now and then while replicas are unplaced (room elsewhere may come from other workloads).
+   * and now and then while replicas are unplaced (room may come from other workloads shrinking).
    */
   private Optional<Duration> nextLook(Scheduler.Decision decision, Map<String, Peer> byName, Instant now) {
     Optional<Duration> graceEnds = decision.placements().values().stream().distinct()

@@ -138,6 +138,42 @@ class WorkloadSchedulingTest {
         assertThat(workload("web").getStatus().getPlacements()).extracting(ReplicaPlacement::getPeer)
             .containsExactlyInAnyOrder("p1", "p3"));
     assertThat(replicaOn("web", "p1")).as("the running replica stayed").isEqualTo(onP1);
+
+    // the workload goes: its replicas leave the agents' maps (the agents stop them), and its names
+    client.resources(Workload.class).inNamespace(namespace).withName("web").delete();
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+      NetMap after = api.netmap(agents.get("p1").credential(), "p1", null).orElseThrow();
+      assertThat(after.replicas()).isEmpty();
+      assertThat(after.dns()).isEmpty();
+    });
+  }
+
+  @Test
+  void anEnvironmentFromAMissingSecretHoldsTheReplicasBackUntilTheSecretExists() throws Exception {
+    join("s1", 1, 2, 4 * GI);
+    Workload app = workload("app", 1, "100m", "64Mi", false, null);
+    var fromSecret = new io.meshfed.api.v1alpha1.WorkloadEnvVar();
+    fromSecret.setName("PASSWORD");
+    var ref = new io.meshfed.api.v1alpha1.SecretKeyReference();
+    ref.setName("app-secrets");
+    ref.setKey("password");
+    fromSecret.setSecretKeyRef(ref);
+    app.getSpec().setEnv(List.of(fromSecret));
+    client.resource(app).create();
+    await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+      Condition available = condition(workload("app"), "Available");
+      assertThat(available.getReason()).isEqualTo("EnvNotResolved");
+      assertThat(available.getMessage()).isEqualTo(
+          "env PASSWORD: Secret app-secrets does not exist; replicas start once it does");
+      assertThat(condition(workload("app"), "Scheduled").getStatus()).isEqualTo("True");
+    });
+    assertThat(api.netmap(agents.get("s1").credential(), "s1", null).orElseThrow().replicas()).isEmpty();
+
+    client.resource(new io.fabric8.kubernetes.api.model.SecretBuilder().withNewMetadata().withName("app-secrets")
+        .withNamespace(namespace).endMetadata().addToStringData("password", "s3cret").build()).create();
+    await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
+        assertThat(api.netmap(agents.get("s1").credential(), "s1", null).orElseThrow().replicas())
+            .singleElement().satisfies(r -> assertThat(r.env()).containsEntry("PASSWORD", "s3cret")));
   }
 
   @Test
