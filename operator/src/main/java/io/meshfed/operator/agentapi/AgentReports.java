@@ -37,7 +37,7 @@ import org.jboss.logging.Logger;
 public class AgentReports {
   private static final Logger LOG = Logger.getLogger(AgentReports.class);
 
-  /** A report as received. */
+  /** A report as received (without its per-peer handshakes), and the data-plane health it showed. */
   public record Received(Instant at, StatusReport report, Health health) {}
 
   private final KubernetesClient client;
@@ -74,7 +74,7 @@ public class AgentReports {
     leaseRenewed.remove(namespace + "/" + peer);
   }
 
-  public Health healthOf(Peer peer, StatusReport report, Instant now) {
+  Health healthOf(Peer peer, StatusReport report, Instant now) {
     var expected = hub.expectedPeers(peer.getMetadata().getNamespace(), peer.getSpec().getClusterRef().getName(),
         peer.getMetadata().getName());
     Duration freshness = config.agentApi().handshakeFreshness();
@@ -92,7 +92,10 @@ public class AgentReports {
     String name = peer.getMetadata().getName();
     String key = namespace + "/" + name;
     Health health = healthOf(peer, report, now);
-    Received previous = latest.put(key, new Received(now, report, health));
+    // kept without its handshakes: they are in the health now, and N of them per peer is O(N²)
+    StatusReport kept = new StatusReport(report.peer(), report.mapVersion(), report.endpoints(), report.facts(), null,
+        report.replicas());
+    Received previous = latest.put(key, new Received(now, kept, health));
     renewLease(peer, now);
     Duration silence = config.peer().heartbeatGrace().dividedBy(2);
     boolean changed = previous == null
@@ -138,7 +141,8 @@ public class AgentReports {
 
   private static boolean sameShape(Health a, Health b) {
     return a.expected() == b.expected() && a.recent() == b.recent() && a.configured() == b.configured()
-        && a.missing().equals(b.missing());
+        && a.missingCount() == b.missingCount() && a.missing().equals(b.missing())
+        && a.unconfiguredCount() == b.unconfiguredCount();
   }
 
   private void renewLease(Peer peer, Instant now) {

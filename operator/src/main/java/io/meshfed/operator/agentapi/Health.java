@@ -19,18 +19,38 @@ import java.util.stream.Collectors;
  * @param configured of those, how many the interface has
  * @param recent of those, how many had a handshake within the freshness
  * @param oldestAgeSeconds age of the oldest handshake among the expected, null if none yet
- * @param missing names of expected peers (past their settle time) without a recent handshake
- * @param unconfigured names of expected peers the interface does not have
+ * @param missingCount expected peers (past their settle time) without a recent handshake
+ * @param missing the first {@value #SAMPLE} of those by name
+ * @param unconfiguredCount expected peers the interface does not have
+ * @param unconfigured the first {@value #SAMPLE} of those by name
+ *
+ * <p>Names are a sample, not the list: a report is kept per peer, and lists of every other peer
+ * would make that O(N²) in a large mesh (and the conditions' messages unreadable).
  */
 public record Health(
-    int expected, int configured, int recent, Long oldestAgeSeconds, List<String> missing, List<String> unconfigured) {
+    int expected, int configured, int recent, Long oldestAgeSeconds,
+    int missingCount, List<String> missing, int unconfiguredCount, List<String> unconfigured) {
+  static final int SAMPLE = 5;
 
   public boolean healthy() {
-    return missing.isEmpty();
+    return missingCount == 0;
   }
 
   public boolean meshConfigured() {
-    return unconfigured.isEmpty();
+    return unconfiguredCount == 0;
+  }
+
+  /** "a, b, c" or "a, b, c, d, e and 12 more". */
+  public String describeMissing() {
+    return describe(missing, missingCount);
+  }
+
+  public String describeUnconfigured() {
+    return describe(unconfigured, unconfiguredCount);
+  }
+
+  private static String describe(List<String> sample, int count) {
+    return String.join(", ", sample) + (count > sample.size() ? " and " + (count - sample.size()) + " more" : "");
   }
 
   public static Health of(
@@ -64,6 +84,11 @@ public record Health(
         missing.add(name);
       }
     }
-    return new Health(expected.size(), configured, recent, oldest, List.copyOf(missing), List.copyOf(unconfigured));
+    return new Health(expected.size(), configured, recent, oldest, missing.size(), first(missing),
+        unconfigured.size(), first(unconfigured));
+  }
+
+  private static List<String> first(TreeSet<String> names) {
+    return names.stream().limit(SAMPLE).toList();
   }
 }

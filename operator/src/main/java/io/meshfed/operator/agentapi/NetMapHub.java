@@ -55,6 +55,22 @@ public class NetMapHub {
     thread.setDaemon(true);
     return thread;
   });
+  /**
+   * Answers the polls a new version wakes. Completing them on the flush thread would write every
+   * agent's answer from that one thread, one after another (the request resumes on the thread that
+   * completes it); spread over these, the answers go out in parallel.
+   */
+  private final java.util.concurrent.ExecutorService answers = Executors.newFixedThreadPool(
+      Math.max(2, Runtime.getRuntime().availableProcessors()), new java.util.concurrent.ThreadFactory() {
+        private final java.util.concurrent.atomic.AtomicInteger count = new java.util.concurrent.atomic.AtomicInteger();
+
+        @Override
+        public Thread newThread(Runnable r) {
+          Thread thread = new Thread(r, "netmap-answer-" + count.incrementAndGet());
+          thread.setDaemon(true);
+          return thread;
+        }
+      });
   private volatile AgentDirectory directory;
 
   @jakarta.inject.Inject
@@ -76,6 +92,7 @@ public class NetMapHub {
   @PreDestroy
   void close() {
     flusher.shutdownNow();
+    answers.shutdownNow();
   }
 
   /** What a poll answers: a delta as it is, or a full map whose peers are shared bytes. */
@@ -380,7 +397,7 @@ public class NetMapHub {
       return CompletableFuture.completedFuture(Optional.empty());
     }
     return next
-        .thenCompose(ignored -> awaitNews(map, peer, version, deadline))
+        .thenComposeAsync(ignored -> awaitNews(map, peer, version, deadline), answers)
         .completeOnTimeout(Optional.empty(), remaining, TimeUnit.NANOSECONDS);
   }
 

@@ -309,7 +309,7 @@ public class PeerReconciler implements Reconciler<Peer>, Cleaner<Peer> {
       status.setHealth("Unknown");
       return;
     }
-    Health health = reports.healthOf(peer, latest.get().report(), now);
+    Health health = latest.get().health();
     HandshakeSummary summary = new HandshakeSummary();
     summary.setExpected(health.expected());
     summary.setRecent(health.recent());
@@ -320,7 +320,7 @@ public class PeerReconciler implements Reconciler<Peer>, Cleaner<Peer> {
           "WireGuard has all " + health.expected() + " peers of the map");
     } else {
       conditions.set(MESH_READY, false, PEERS_MISSING,
-          "WireGuard does not have yet: " + String.join(", ", health.unconfigured()));
+          "WireGuard does not have yet: " + health.describeUnconfigured());
     }
     if (health.expected() == 0) {
       conditions.set(HEALTHY, true, NO_PEERS_TO_REACH, "no other Ready peer to reach");
@@ -329,7 +329,7 @@ public class PeerReconciler implements Reconciler<Peer>, Cleaner<Peer> {
           + health.recent() + "/" + health.expected() + " peers");
     } else {
       conditions.set(HEALTHY, false, HANDSHAKES_MISSING, "no WireGuard handshake within "
-          + agentApi.handshakeFreshness().toSeconds() + "s with: " + String.join(", ", health.missing()));
+          + agentApi.handshakeFreshness().toSeconds() + "s with: " + health.describeMissing());
     }
     status.setHealth(health.healthy() ? "Healthy" : "Unhealthy");
   }

@@ -50,7 +50,7 @@ class PeerProvisioningTest {
 
   @Test
   void aMachineIsMadeOnceRecordedAndWaitedForUntilItRuns() {
-    int createsBefore = cloud.creates();
+    int createsBefore = cloud.createsOf("vm-1");
     List<PeerPhase> seen = new CopyOnWriteArrayList<>();
     // every version of the Peer the server stores, in order
     Watch watch = client.resources(Peer.class).inNamespace(ns).withName("vm-1").watch(new Watcher<>() {
@@ -80,7 +80,7 @@ class PeerProvisioningTest {
     watch.close();
     assertThat(seen).containsExactly(PeerPhase.PROVISIONING, PeerPhase.JOINING);
     // ensure ran several times; the cloud made one machine
-    assertThat(cloud.creates() - createsBefore).isEqualTo(1);
+    assertThat(cloud.createsOf("vm-1") - createsBefore).isEqualTo(1);
   }
 
   @Test
@@ -122,7 +122,8 @@ class PeerProvisioningTest {
   @Test
   void aRetryableErrorIsRetriedUntilItClears() {
     client.resource(peer(ns, "flaky-1", "cloudy", ProviderType.LOCAL)).create();
-    await().atMost(WAIT).untilAsserted(() -> assertThat(get("flaky-1").getStatus().getPhase()).isEqualTo(PeerPhase.JOINING));
+    await().atMost(WAIT).untilAsserted(() -> assertThat(get("flaky-1").getStatus())
+        .isNotNull().extracting(s -> s.getPhase()).isEqualTo(PeerPhase.JOINING));
     Condition provisioned = condition(get("flaky-1"), "Provisioned");
     assertThat(provisioned.getReason()).isEqualTo("MachineRunning");
   }

@@ -28,6 +28,7 @@ public class FakeMachineProvider implements MachineProvider {
   private final Map<String, FakeMachine> machines = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> throttled = new ConcurrentHashMap<>();
   private final AtomicInteger creates = new AtomicInteger();
+  private final Map<String, AtomicInteger> createsByPeer = new ConcurrentHashMap<>();
 
   private static final class FakeMachine {
     final String providerID;
@@ -62,6 +63,7 @@ public class FakeMachineProvider implements MachineProvider {
     }
     FakeMachine machine = machines.computeIfAbsent(request.peerId(), id -> {
       creates.incrementAndGet();
+      createsByPeer.computeIfAbsent(request.peerName(), k -> new AtomicInteger()).incrementAndGet();
       return new FakeMachine("fake:///" + request.peerName(), request.peerName());
     });
     if (machine.state == MachineState.PENDING && machine.callsLeft-- <= 0) {
@@ -99,6 +101,12 @@ public class FakeMachineProvider implements MachineProvider {
 
   public int creates() {
     return creates.get();
+  }
+
+  /** Machines made for Peers of this name (tests run side by side: count only your own). */
+  public int createsOf(String peerName) {
+    AtomicInteger count = createsByPeer.get(peerName);
+    return count == null ? 0 : count.get();
   }
 
   public boolean has(String peerName) {

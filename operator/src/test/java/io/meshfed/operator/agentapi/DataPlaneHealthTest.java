@@ -1,0 +1,53 @@
+package io.meshfed.operator.agentapi;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.meshfed.api.agent.MapPeer;
+import io.meshfed.api.agent.StatusReport.PeerHandshake;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class DataPlaneHealthTest {
+  static final Instant NOW = Instant.parse("2026-11-22T04:00:00Z");
+
+  static Map<String, NetMapHub.Member> expected(int count, Instant since) {
+    Map<String, NetMapHub.Member> expected = new LinkedHashMap<>();
+    for (int i = 0; i < count; i++) {
+      String name = "p" + i;
+      expected.put("key" + i, new NetMapHub.Member(new MapPeer(name, "key" + i, List.of(), List.of(), null), since));
+    }
+    return expected;
+  }
+
+  @Test
+  void countsEveryMissingPeerButNamesOnlyASample() {
+    List<PeerHandshake> handshakes = List.of(
+        new PeerHandshake("key0", NOW.minusSeconds(10).getEpochSecond(), 1, 1),
+        new PeerHandshake("key1", NOW.minusSeconds(600).getEpochSecond(), 1, 1));
+    Health health = Health.of(expected(8, NOW.minusSeconds(3600)), handshakes, NOW, Duration.ofMinutes(3),
+        Duration.ofSeconds(60));
+    assertThat(health.expected()).isEqualTo(8);
+    assertThat(health.configured()).isEqualTo(2);
+    assertThat(health.recent()).isEqualTo(1);
+    assertThat(health.missingCount()).isEqualTo(7);
+    assertThat(health.missing()).containsExactly("p1", "p2", "p3", "p4", "p5");
+    assertThat(health.describeMissing()).isEqualTo("p1, p2, p3, p4, p5 and 2 more");
+    assertThat(health.unconfiguredCount()).isEqualTo(6);
+    assertThat(health.describeUnconfigured()).isEqualTo("p2, p3, p4, p5, p6 and 1 more");
+    assertThat(health.healthy()).isFalse();
+  }
+
+  @Test
+  void peersNewToTheMapAreNotMissingBeforeTheirSettleTime() {
+    Health health = Health.of(expected(2, NOW.minusSeconds(5)), List.of(), NOW, Duration.ofMinutes(3),
+        Duration.ofSeconds(60));
+    assertThat(health.missingCount()).isZero();
+    assertThat(health.healthy()).isTrue();
+    assertThat(health.meshConfigured()).isFalse();
+    assertThat(health.describeUnconfigured()).isEqualTo("p0, p1");
+  }
+}
