@@ -8,7 +8,8 @@ import java.util.List;
  *
  * <p>A full map ({@code full = true}) lists every other Ready peer in {@code peers}. A delta lists
  * only the peers added or changed since the agent's version in {@code peers}, and the names of
- * the peers gone in {@code removed}. {@code replicas} (what this peer runs) and {@code dns} (the
+ * the peers gone in {@code removed}, and {@code self} only when the peer's own configuration
+ * changed (null otherwise). {@code replicas} (what this peer runs) and {@code dns} (the
  * cluster's names) are whole lists, sent in a full map and in a delta when they changed; null in a
  * delta means unchanged. Versions are opaque: an agent sends back the last one it applied.
  */

@@ -1,7 +1,8 @@
 package io.meshfed.e2e.bench;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meshfed.agent.CoordinationClient;
 import io.meshfed.agent.PinnedTrust;
@@ -252,26 +253,57 @@ final class Swarm implements AutoCloseable {
       });
     }
 
+    /**
+     * Reads the map as a stream of tokens: version, full, the peers' names and the removed names
+     * are all a simulated agent keeps (a tree per full map of thousands of peers would make the
+     * load generator, not the operator, the slow part).
+     */
     private void apply(byte[] body, long at) {
-      JsonNode map;
-      try {
-        map = JSON.readTree(body);
+      try (JsonParser json = JSON.getFactory().createParser(body)) {
+        if (json.nextToken() != JsonToken.START_OBJECT) {
+          throw new IllegalStateException(name + " got a map that is not a JSON object");
+        }
+        while (json.nextToken() == JsonToken.FIELD_NAME) {
+          String field = json.getCurrentName();
+          JsonToken value = json.nextToken();
+          switch (field) {
+            case "version":
+              version = json.getText();
+              break;
+            case "full":
+              if (value == JsonToken.VALUE_TRUE) {
+                synchronized (this) {
+                  known.clear();
+                }
+              }
+              break;
+            case "peers":
+              while (json.nextToken() == JsonToken.START_OBJECT) {
+                while (json.nextToken() == JsonToken.FIELD_NAME) {
+                  String peerField = json.getCurrentName();
+                  json.nextToken();
+                  if (peerField.equals("name")) {
+                    seen(this, json.getText(), at);
+                  } else {
+                    json.skipChildren();
+                  }
+                }
+              }
+              break;
+            case "removed":
+              while (json.nextToken() == JsonToken.VALUE_STRING) {
+                String gone = json.getText();
+                if (gone.startsWith(AGENT_PREFIX)) {
+                  known(Integer.parseInt(gone.substring(AGENT_PREFIX.length())), false);
+                }
+              }
+              break;
+            default:
+              json.skipChildren();
+          }
+        }
       } catch (java.io.IOException e) {
         throw new IllegalStateException(name + " got a map that is not JSON", e);
-      }
-      version = map.path("version").asText(null);
-      if (map.path("full").asBoolean()) {
-        synchronized (this) {
-          known.clear();
-        }
-      }
-      for (JsonNode peer : map.path("peers")) {
-        seen(this, peer.path("name").asText(), at);
-      }
-      for (JsonNode gone : map.path("removed")) {
-        if (gone.asText().startsWith(AGENT_PREFIX)) {
-          known(Integer.parseInt(gone.asText().substring(AGENT_PREFIX.length())), false);
-        }
       }
     }
   }

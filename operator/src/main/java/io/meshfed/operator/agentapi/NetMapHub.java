@@ -139,13 +139,15 @@ public class NetMapHub {
 
   /** One published version: what changed from the one before. */
   private record Version(
-      long number, Map<String, MapPeer> upserts, Set<String> removed, Set<String> replicasChanged,
-      boolean dnsChanged) {}
+      long number, Map<String, MapPeer> upserts, Set<String> removed, Set<String> selvesChanged,
+      Set<String> replicasChanged, boolean dnsChanged) {}
 
   private final class ClusterMap {
     long version;
     final Map<String, Member> published = new LinkedHashMap<>();
     final Map<String, SelfConfig> selves = new HashMap<>();
+    /** Peers whose own configuration changed since the last version: theirs goes in their next delta. */
+    final Set<String> pendingSelves = new LinkedHashSet<>();
     final Map<String, Optional<MapPeer>> pending = new LinkedHashMap<>();
     final Map<String, WorkloadMap> workloads = new java.util.TreeMap<>();
     final Map<String, Optional<WorkloadMap>> pendingWorkloads = new LinkedHashMap<>();
@@ -164,6 +166,15 @@ public class NetMapHub {
         return;
       }
       pending.put(name, entry);
+      scheduleFlush();
+    }
+
+    synchronized void offerSelf(String name, Optional<SelfConfig> self) {
+      if (Objects.equals(selves.get(name), self.orElse(null))) {
+        return;
+      }
+      self.ifPresentOrElse(s -> selves.put(name, s), () -> selves.remove(name));
+      pendingSelves.add(name);
       scheduleFlush();
     }
 
@@ -221,11 +232,14 @@ public class NetMapHub {
           }
         }
         pendingWorkloads.clear();
-        if (upserts.isEmpty() && removed.isEmpty() && replicasChanged.isEmpty() && !dnsChanged) {
+        Set<String> selvesChanged = new LinkedHashSet<>(pendingSelves);
+        pendingSelves.clear();
+        if (upserts.isEmpty() && removed.isEmpty() && selvesChanged.isEmpty() && replicasChanged.isEmpty()
+            && !dnsChanged) {
           return;
         }
         version++;
-        history.addLast(new Version(version, upserts, removed, replicasChanged, dnsChanged));
+        history.addLast(new Version(version, upserts, removed, selvesChanged, replicasChanged, dnsChanged));
         while (history.size() > HISTORY) {
           history.removeFirst();
         }
@@ -254,12 +268,14 @@ public class NetMapHub {
       }
       Map<String, MapPeer> upserts = new LinkedHashMap<>();
       Set<String> removed = new LinkedHashSet<>();
+      boolean selfChanged = false;
       boolean replicasChanged = false;
       boolean dnsChanged = false;
       for (Version v : history) {
         if (v.number() <= from) {
           continue;
         }
+        selfChanged |= v.selvesChanged().contains(peer);
         replicasChanged |= v.replicasChanged().contains(peer);
         dnsChanged |= v.dnsChanged();
         v.upserts().forEach((name, entry) -> {
@@ -273,7 +289,8 @@ public class NetMapHub {
       }
       upserts.remove(peer);
       removed.remove(peer);
-      return Optional.of(new Delta(new NetMap(token, false, self, List.copyOf(upserts.values()),
+      // its own configuration only when it changed: it is most of a one-peer delta's bytes
+      return Optional.of(new Delta(new NetMap(token, false, selfChanged ? self : null, List.copyOf(upserts.values()),
           removed.isEmpty() ? null : List.copyOf(removed), replicasChanged ? replicasOf(peer) : null,
           dnsChanged ? dns() : null)));
     }
@@ -309,10 +326,7 @@ public class NetMapHub {
     Optional<MeshCluster> cluster = directory == null ? Optional.empty() : directory.cluster(namespace, clusterName);
     ClusterMap map = map(namespace, clusterName);
     String name = peer.getMetadata().getName();
-    Optional<SelfConfig> self = cluster.flatMap(c -> selfOf(peer, c));
-    synchronized (map) {
-      self.ifPresentOrElse(s -> map.selves.put(name, s), () -> map.selves.remove(name));
-    }
+    map.offerSelf(name, cluster.flatMap(c -> selfOf(peer, c)));
     map.offer(name, cluster.flatMap(c -> entryOf(peer, c)));
   }
 
@@ -321,9 +335,7 @@ public class NetMapHub {
       return;
     }
     ClusterMap map = map(peer.getMetadata().getNamespace(), peer.getSpec().getClusterRef().getName());
-    synchronized (map) {
-      map.selves.remove(peer.getMetadata().getName());
-    }
+    map.offerSelf(peer.getMetadata().getName(), Optional.empty());
     map.offer(peer.getMetadata().getName(), Optional.empty());
   }
 
@@ -381,7 +393,7 @@ public class NetMapHub {
     return awaitNews(map, peer, parse(since), System.nanoTime() + timeout.toNanos());
   }
 
-  /** Versions that change only this peer's own entry are no news to it: it keeps waiting. */
+  /** Versions that change only this peer's own entry (not its configuration) are no news to it: it keeps waiting. */
   private CompletableFuture<Optional<Reply>> awaitNews(
       ClusterMap map, String peer, Optional<Long> version, long deadline) {
     CompletableFuture<Void> next;
@@ -406,7 +418,8 @@ public class NetMapHub {
       return true;
     }
     NetMap map = ((Delta) reply).map();
-    return !map.peers().isEmpty() || map.removed() != null || map.replicas() != null || map.dns() != null;
+    return map.self() != null || !map.peers().isEmpty() || map.removed() != null || map.replicas() != null
+        || map.dns() != null;
   }
 
   /** The other peers a peer should have tunnels to now, by public key. */

@@ -37,6 +37,13 @@ public class SubnetAllocator {
    * apart, and without this the reconcile threads of one replica would mostly fail it on each other.
    */
   private final ConcurrentHashMap<String, ReentrantLock> tableLocks = new ConcurrentHashMap<>();
+  /**
+   * Each cluster's table as this process last read or wrote it. A peer that holds a subnet there
+   * keeps it until it is released, which happens only here, when its machine is gone: so "already
+   * holds one" is answered from memory, and only a peer without one reads the table from the API
+   * server. (Reading it on every reconcile cost O(peers) bytes per reconcile.)
+   */
+  private final ConcurrentHashMap<String, AllocationTable> lastKnown = new ConcurrentHashMap<>();
 
   @Inject
   public SubnetAllocator(KubernetesClient client, MeshfedConfig config) {
@@ -64,7 +71,21 @@ public class SubnetAllocator {
 
   /** Gives the peer its subnet, or returns the one it already holds. */
   public Result allocate(MeshCluster cluster, Peer peer) {
-    return withTableLock(cluster, () -> allocateLocked(cluster, peer));
+    return withTableLock(cluster, () -> {
+      AllocationTable known = lastKnown.get(key(cluster));
+      if (known != null) {
+        var held = known.indexOf(peer.getMetadata().getUid());
+        if (held.isPresent()) {
+          return allocated(planOf(cluster), held.get());
+        }
+      }
+      return allocateLocked(cluster, peer);
+    });
+  }
+
+  private static String key(MeshCluster cluster) {
+    return cluster.getMetadata().getNamespace() + "/" + cluster.getMetadata().getName()
+        + "@" + cluster.getMetadata().getUid(); // a cluster made again under the same name has a new table
   }
 
   private <T> T withTableLock(MeshCluster cluster, Supplier<T> work) {
@@ -86,6 +107,7 @@ public class SubnetAllocator {
       AllocationTable table = AllocationTable.read(plan, current.getData());
       var held = table.indexOf(peerUid);
       if (held.isPresent()) {
+        lastKnown.put(key(cluster), table); // committed as read; not changed after this
         return allocated(plan, held.get());
       }
       AllocationTable.Owner owner = new AllocationTable.Owner(peerUid, peer.getMetadata().getName());
@@ -100,6 +122,7 @@ public class SubnetAllocator {
         table.reassign(free.get(), owner);
       }
       if (compareAndSwap(current, table)) {
+        lastKnown.put(key(cluster), table); // committed by this write; not changed after this
         LOG.debugf("allocated %s to peer %s/%s", plan.subnet(free.get()),
             peer.getMetadata().getNamespace(), peer.getMetadata().getName());
         return allocated(plan, free.get());
@@ -118,6 +141,7 @@ public class SubnetAllocator {
   }
 
   private boolean releaseLocked(MeshCluster cluster, Peer peer) {
+    lastKnown.remove(key(cluster)); // the next allocation reads the table again
     SubnetPlan plan = planOf(cluster);
     for (int attempt = 1; attempt <= conflictRetries; attempt++) {
       ConfigMap current = client.configMaps().inNamespace(cluster.getMetadata().getNamespace())

@@ -142,6 +142,32 @@ class AgentApiTest {
   }
 
   @Test
+  void aPeersOwnConfigurationTravelsOnlyWhenItChanges() throws Exception {
+    JoinResponse a = api.join(new JoinRequest(clusterToken(), "self-a", KEY_A, List.of("198.18.0.2:51820"), facts()));
+    api.status(a.credential(), new StatusReport("self-a", null, List.of("198.18.0.2:51820"), facts(), List.of()));
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(phase("self-a")).isEqualTo(PeerPhase.READY));
+    NetMap full = api.netmap(a.credential(), "self-a", null).orElseThrow();
+    assertThat(full.self().domain()).isEqualTo("mesh.internal");
+
+    // another peer joins: A's delta carries it, not A's own unchanged configuration
+    JoinResponse b = api.join(new JoinRequest(clusterToken(), "self-b", KEY_B, List.of("198.18.0.3:51820"), facts()));
+    api.status(b.credential(), new StatusReport("self-b", null, List.of("198.18.0.3:51820"), facts(), List.of()));
+    NetMap delta = api.netmap(a.credential(), "self-a", full.version()).orElseThrow();
+    assertThat(delta.peers()).extracting(p -> p.name()).containsExactly("self-b");
+    assertThat(delta.self()).isNull();
+
+    // the cluster's domain changes: every agent hears of it, though no peer entry changed
+    client.resources(io.meshfed.api.v1alpha1.MeshCluster.class).inNamespace(namespace).withName("mesh")
+        .edit(c -> {
+          c.getSpec().setDomain("renamed.mesh");
+          return c;
+        });
+    NetMap renamed = api.netmap(a.credential(), "self-a", delta.version()).orElseThrow();
+    assertThat(renamed.self().domain()).isEqualTo("renamed.mesh");
+    assertThat(renamed.peers()).isEmpty();
+  }
+
+  @Test
   void refusedJoinsSayWhyAndCreateNothing() throws Exception {
     String token = clusterToken();
     String wrong = token.substring(0, token.lastIndexOf(':') + 1) + "0".repeat(64);
