@@ -66,12 +66,7 @@ public class MeshClusterReconciler implements Reconciler<MeshCluster>, Cleaner<M
     var peers =
         InformerEventSourceConfiguration.from(Peer.class, MeshCluster.class)
             .withItemStore(new LeanItemStore<Peer>())
-            .withSecondaryToPrimaryMapper(
-                (Peer peer) ->
-                    peer.getSpec() == null || peer.getSpec().getClusterRef() == null
-                        ? Set.of()
-                        : Set.of(new ResourceID(peer.getSpec().getClusterRef().getName(),
-                            peer.getMetadata().getNamespace())))
+            .withSecondaryToPrimaryMapper(toCluster((Peer p) -> p.getSpec() == null ? null : p.getSpec().getClusterRef()))
             .build(); // the reconciler lists a cluster's peers from this informer's cache itself
     var tokens =
         InformerEventSourceConfiguration.from(Secret.class, MeshCluster.class)
@@ -85,11 +80,7 @@ public class MeshClusterReconciler implements Reconciler<MeshCluster>, Cleaner<M
         InformerEventSourceConfiguration.from(Workload.class, MeshCluster.class)
             .withItemStore(new LeanItemStore<Workload>())
             .withSecondaryToPrimaryMapper(
-                (Workload workload) ->
-                    workload.getSpec() == null || workload.getSpec().getClusterRef() == null
-                        ? Set.of()
-                        : Set.of(new ResourceID(workload.getSpec().getClusterRef().getName(),
-                            workload.getMetadata().getNamespace())))
+                toCluster((Workload w) -> w.getSpec() == null ? null : w.getSpec().getClusterRef()))
             .build();
     return List.of(new InformerEventSource<>(peers, context), new InformerEventSource<>(tokens, context),
         new InformerEventSource<>(workloads, context));
@@ -168,6 +159,15 @@ public class MeshClusterReconciler implements Reconciler<MeshCluster>, Cleaner<M
   private static InformerEventSource<Secret, MeshCluster> secretInformer(Context<MeshCluster> context) {
     return (InformerEventSource<Secret, MeshCluster>)
         context.eventSourceRetriever().getEventSourceFor(Secret.class);
+  }
+
+  /** An object that names a cluster concerns that cluster. */
+  private static <R extends HasMetadata> io.javaoperatorsdk.operator.processing.event.source.SecondaryToPrimaryMapper<R>
+      toCluster(java.util.function.Function<R, io.meshfed.api.v1alpha1.ClusterReference> clusterRef) {
+    return object -> {
+      var ref = clusterRef.apply(object);
+      return ref == null ? Set.of() : Set.of(new ResourceID(ref.getName(), object.getMetadata().getNamespace()));
+    };
   }
 
   private static List<Peer> peersOf(MeshCluster cluster, Context<MeshCluster> context) {
