@@ -81,7 +81,7 @@ public class AgentReports {
     return Health.of(expected, report.handshakes(), now, freshness, settleTime());
   }
 
-  /** How long a new tunnel gets before its missing handshake counts: two keepalives' worth. */
+  /** How long a new tunnel without a persistent keepalive gets before its missing handshake counts. */
   Duration settleTime() {
     return Duration.ofSeconds(60);
   }

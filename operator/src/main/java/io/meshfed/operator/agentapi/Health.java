@@ -80,12 +80,21 @@ public record Health(
       }
       if (fresh) {
         recent++;
-      } else if (!entry.getValue().since().plus(settle).isAfter(now)) {
+      } else if (!entry.getValue().since().plus(settleOf(entry.getValue().peer(), settle)).isAfter(now)) {
         missing.add(name);
       }
     }
     return new Health(expected.size(), configured, recent, oldest, missing.size(), first(missing),
         unconfigured.size(), first(unconfigured));
+  }
+
+  /**
+   * How long a new tunnel gets before its missing handshake counts: with a persistent keepalive,
+   * two keepalives and a few seconds; without one (handshakes come only with traffic), the default.
+   */
+  static Duration settleOf(io.meshfed.api.agent.MapPeer peer, Duration withoutKeepalive) {
+    Integer keepalive = peer.persistentKeepalive();
+    return keepalive == null || keepalive <= 0 ? withoutKeepalive : Duration.ofSeconds(2L * keepalive + 5);
   }
 
   private static List<String> first(TreeSet<String> names) {

@@ -42,6 +42,16 @@ class DataPlaneHealthTest {
   }
 
   @Test
+  void withAPersistentKeepaliveATunnelSettlesInTwoKeepalives() {
+    Map<String, NetMapHub.Member> expected = Map.of(
+        "k", new NetMapHub.Member(new MapPeer("fast", "k", List.of(), List.of(), 5), NOW.minusSeconds(16)),
+        "s", new NetMapHub.Member(new MapPeer("slow", "s", List.of(), List.of(), null), NOW.minusSeconds(16)));
+    Health health = Health.of(expected, List.of(), NOW, Duration.ofMinutes(3), Duration.ofSeconds(60));
+    // 16 s in the map: past 2 × 5 s + 5 s for the one with a keepalive, within 60 s for the other
+    assertThat(health.missing()).containsExactly("fast");
+  }
+
+  @Test
   void peersNewToTheMapAreNotMissingBeforeTheirSettleTime() {
     Health health = Health.of(expected(2, NOW.minusSeconds(5)), List.of(), NOW, Duration.ofMinutes(3),
         Duration.ofSeconds(60));
