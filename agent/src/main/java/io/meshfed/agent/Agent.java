@@ -159,9 +159,7 @@ public final class Agent {
     while (running) {
       try {
         if (replicas.tick()) {
-          synchronized (reportNow) {
-            reportNow.notifyAll();
-          }
+          reportSoon();
         }
       } catch (RuntimeException e) {
         LOG.log(Level.WARNING, "supervising replicas", e);
@@ -219,9 +217,7 @@ public final class Agent {
     if (map.replicas() != null) {
       replicas.assign(next.replicas());
       if (replicas.tick()) {
-        synchronized (reportNow) {
-          reportNow.notifyAll();
-        }
+        reportSoon();
       }
     }
     LOG.info("map " + map.version() + (map.full() ? " (full)" : " (delta)") + ": " + next.peers().size()
@@ -230,6 +226,13 @@ public final class Agent {
 
   private static MeshView copyOf(MeshView view) {
     return view.version() == null ? new MeshView() : MeshView.of(view.snapshot());
+  }
+
+  /** A replica's state changed: the status goes out now, not at the next interval. */
+  private void reportSoon() {
+    synchronized (reportNow) {
+      reportNow.notifyAll();
+    }
   }
 
   private void reportLoop(CoordinationClient client) {

@@ -3,6 +3,7 @@ package io.meshfed.agent;
 import io.meshfed.api.agent.AssignedReplica;
 import io.meshfed.api.agent.SelfConfig;
 import io.meshfed.provider.spi.Command;
+import io.meshfed.provider.spi.Ipv4;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,7 +51,12 @@ public final class ContainerRuntime implements ReplicaRuntime {
   }
 
   static String containerName(AssignedReplica replica) {
-    return "mf-" + replica.name();
+    return containerName(replica.name());
+  }
+
+  /** A replica's directory is named for the replica. */
+  private static String containerName(String replica) {
+    return "mf-" + replica;
   }
 
   /** The bridge network of this peer's subnet (named for the peer: engines keep networks host-wide). */
@@ -115,7 +121,7 @@ public final class ContainerRuntime implements ReplicaRuntime {
 
   @Override
   public String lastOutput(Path dir, int lines) {
-    String name = "mf-" + dir.getFileName();
+    String name = containerName(dir.getFileName().toString());
     Command.Result logs = runner.run(List.of(binary, "logs", "--tail", Integer.toString(lines), name));
     return (logs.stdout() + logs.stderr()).strip();
   }
@@ -216,33 +222,24 @@ public final class ContainerRuntime implements ReplicaRuntime {
     }
   }
 
-  /** Dotted-quad arithmetic on the peer's subnet. */
+  /** Host addresses of the peer's subnet. */
   static final class Subnets {
     private Subnets() {}
 
     static java.util.stream.Stream<String> hosts(String cidr) {
       long[] range = range(cidr);
-      return java.util.stream.LongStream.range(range[0] + 1, range[1]).mapToObj(Subnets::format);
+      return java.util.stream.LongStream.range(range[0] + 1, range[1]).mapToObj(a -> Ipv4.format((int) a));
     }
 
     static String lastHost(String cidr) {
-      return format(range(cidr)[1] - 1);
+      return Ipv4.format((int) (range(cidr)[1] - 1));
     }
 
-    /** [network, broadcast] */
+    /** [network, broadcast], unsigned. */
     private static long[] range(String cidr) {
       String[] parts = cidr.split("/");
-      long base = 0;
-      for (String octet : parts[0].split("\\.")) {
-        base = base << 8 | Integer.parseInt(octet);
-      }
-      int prefix = Integer.parseInt(parts[1]);
-      long size = 1L << (32 - prefix);
-      return new long[] {base, base + size - 1};
-    }
-
-    private static String format(long address) {
-      return (address >> 24 & 255) + "." + (address >> 16 & 255) + "." + (address >> 8 & 255) + "." + (address & 255);
+      long base = Integer.toUnsignedLong(Ipv4.parse(parts[0]));
+      return new long[] {base, base + (1L << (32 - Integer.parseInt(parts[1]))) - 1};
     }
   }
 }

@@ -436,14 +436,6 @@ public class NetMapHub {
     return expected;
   }
 
-  /** The version a cluster's map is at, in the form agents see it. */
-  public String version(String namespace, String cluster) {
-    ClusterMap map = map(namespace, cluster);
-    synchronized (map) {
-      return epoch + "." + map.version;
-    }
-  }
-
   private Optional<Long> parse(String since) {
     if (since == null || !since.startsWith(epoch + ".")) {
       return Optional.empty(); // another operator process's version, or none: a full map

@@ -66,8 +66,4 @@ final class SharedPeers {
       out.write(']');
     }
   }
-
-  int size() {
-    return json.length;
-  }
 }

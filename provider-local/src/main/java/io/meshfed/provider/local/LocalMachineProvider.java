@@ -1,5 +1,6 @@
 package io.meshfed.provider.local;
 
+import io.meshfed.provider.spi.Ipv4;
 import io.meshfed.provider.spi.AgentBootstrap;
 import io.meshfed.provider.spi.Command;
 import io.meshfed.provider.spi.Machine;

@@ -1,10 +1,10 @@
-package io.meshfed.provider.local;
+package io.meshfed.provider.spi;
 
-/** Dotted quads as ints, for handing out underlay addresses. */
-final class Ipv4 {
+/** Dotted quads as ints: for providers handing out underlay addresses and agents their subnet's. */
+public final class Ipv4 {
   private Ipv4() {}
 
-  static int parse(String dotted) {
+  public static int parse(String dotted) {
     String[] parts = dotted.split("\\.");
     if (parts.length != 4) {
       throw new IllegalArgumentException("not an IPv4 address: " + dotted);
@@ -20,7 +20,7 @@ final class Ipv4 {
     return value;
   }
 
-  static String format(int value) {
+  public static String format(int value) {
     return ((value >>> 24) & 0xff) + "." + ((value >>> 16) & 0xff) + "." + ((value >>> 8) & 0xff) + "." + (value & 0xff);
   }
 }
