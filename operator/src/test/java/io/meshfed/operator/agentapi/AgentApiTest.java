@@ -7,6 +7,8 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.meshfed.agent.CoordinationClient;
 import io.meshfed.agent.PinnedTrust;
 import io.meshfed.api.agent.AgentFacts;
@@ -157,11 +159,9 @@ class AgentApiTest {
     assertThat(delta.self()).isNull();
 
     // the cluster's domain changes: every agent hears of it, though no peer entry changed
+    // a merge patch, like kubectl patch: no resourceVersion, so the operator's own status writes cannot conflict
     client.resources(io.meshfed.api.v1alpha1.MeshCluster.class).inNamespace(namespace).withName("mesh")
-        .edit(c -> {
-          c.getSpec().setDomain("renamed.mesh");
-          return c;
-        });
+        .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"domain\":\"renamed.mesh\"}}");
     NetMap renamed = api.netmap(a.credential(), "self-a", delta.version()).orElseThrow();
     assertThat(renamed.self().domain()).isEqualTo("renamed.mesh");
     assertThat(renamed.peers()).isEmpty();
@@ -189,10 +189,8 @@ class AgentApiTest {
     assertThat(missingKey.body()).contains("\"field\":\"publicKey\"");
 
     // an expired token: the operator rotates it and still knows the old one
-    client.secrets().inNamespace(namespace).withName(JoinTokens.secretName("mesh")).edit(s -> {
-      s.getMetadata().getAnnotations().put(JoinTokens.EXPIRES_ANNOTATION, "2020-01-01T00:00:00Z");
-      return s;
-    });
+    client.secrets().inNamespace(namespace).withName(JoinTokens.secretName("mesh")).patch(PatchContext.of(PatchType.JSON_MERGE),
+        "{\"metadata\":{\"annotations\":{\"" + JoinTokens.EXPIRES_ANNOTATION + "\":\"2020-01-01T00:00:00Z\"}}}");
     await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
         assertRefused(() -> api.join(new JoinRequest(token, "x", KEY_A, List.of(), facts())), 401, "TokenExpired"));
 
