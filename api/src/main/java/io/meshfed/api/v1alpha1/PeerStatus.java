@@ -13,6 +13,15 @@ public class PeerStatus extends ObservedStatus {
       "The machine at its provider, e.g. aws:///eu-west-1a/i-0abc, gce://project/zone/name.")
   private String providerID;
 
+  @JsonPropertyDescription(
+      "Which machine of this peer: 1, then one more for each replacement of a machine that never"
+          + " started or never joined. Recorded before the provider is called: the provider's"
+          + " idempotency key (EC2 client token, GCE request ID, deterministic names) derives from it.")
+  private Integer machineAttempt;
+
+  @JsonPropertyDescription("When the current machine was asked for (launch and join timeouts count from here).")
+  private String machineRequestedTime;
+
   @JsonPropertyDescription("The machine's underlay addresses.")
   private PeerAddresses addresses;
 
@@ -136,4 +145,20 @@ public class PeerStatus extends ObservedStatus {
     this.handshakes = handshakes;
   }
 
+
+  public Integer getMachineAttempt() {
+    return machineAttempt;
+  }
+
+  public void setMachineAttempt(Integer machineAttempt) {
+    this.machineAttempt = machineAttempt;
+  }
+
+  public String getMachineRequestedTime() {
+    return machineRequestedTime;
+  }
+
+  public void setMachineRequestedTime(String machineRequestedTime) {
+    this.machineRequestedTime = machineRequestedTime;
+  }
 }

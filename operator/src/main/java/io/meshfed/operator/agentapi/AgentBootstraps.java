@@ -36,6 +36,11 @@ public class AgentBootstraps {
         Tokens.format(Tokens.Kind.BOOTSTRAP, peer.getMetadata().getNamespace(), peer.getMetadata().getName(), token));
   }
 
+  /** The cloud-init user data that installs and starts the agent with this bootstrap. */
+  public String userData(Peer peer, AgentBootstrap bootstrap) {
+    return io.meshfed.operator.bootstrap.CloudInit.userData(bootstrap, tls.caPem(), peer.getMetadata().getName());
+  }
+
   private Secret ensureSecret(Peer peer) {
     var secrets = client.secrets().inNamespace(peer.getMetadata().getNamespace());
     Secret existing = secrets.withName(AgentSecrets.bootstrapSecretName(peer.getMetadata().getName())).get();

@@ -155,7 +155,7 @@ public final class Certificates {
     }
   }
 
-  static String pem(Object object) {
+  public static String pem(Object object) {
     StringWriter out = new StringWriter();
     try (JcaPEMWriter writer = new JcaPEMWriter(out)) {
       if (object instanceof PrivateKey key) {

@@ -46,6 +46,14 @@ public interface MeshfedConfig {
 
     @WithDefault("5m")
     Duration providerRetryMax();
+
+    /** A machine not running this long after it was asked for is replaced. */
+    @WithDefault("10m")
+    Duration launchTimeout();
+
+    /** A running machine whose agent has not joined this long after it was asked for is replaced. */
+    @WithDefault("15m")
+    Duration joinTimeout();
   }
 
   interface Cluster {
@@ -56,6 +64,18 @@ public interface MeshfedConfig {
     /** While a credentials Secret a cluster names is missing, look for it this often. */
     @WithDefault("30s")
     Duration credentialsRecheckInterval();
+
+    /** Cloud credentials that worked are checked again this often (one cheap call per provider). */
+    @WithDefault("10m")
+    Duration credentialsVerifyInterval();
+
+    /** How often each cloud is asked for the cluster's machines to find ones no Peer owns. */
+    @WithDefault("5m")
+    Duration orphanScanInterval();
+
+    /** A machine no Peer owns is deleted once it is this old (a Peer may be on its way). */
+    @WithDefault("10m")
+    Duration orphanGrace();
   }
 
   Scheduler scheduler();
@@ -145,7 +165,10 @@ public interface MeshfedConfig {
     @WithDefault("198.18.0.1/16")
     String bridgeAddress();
 
-    /** The agent jar the local provider starts; defaults to agent/target/meshfed-agent.jar nearby. */
+    /**
+     * The agent jar the local provider starts and the agent API serves to machines that install
+     * it; defaults to agent/target/meshfed-agent.jar nearby, or /opt/meshfed/meshfed-agent.jar.
+     */
     Optional<String> agentJar();
 
     /** JVM options of local agents: small, quick to start. */

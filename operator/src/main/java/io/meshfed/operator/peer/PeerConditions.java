@@ -16,6 +16,9 @@ public final class PeerConditions {
   public static final String NOTHING_TO_PROVISION = "NothingToProvision";
   public static final String MACHINE_PENDING = "MachinePending";
   public static final String MACHINE_RUNNING = "MachineRunning";
+  public static final String MACHINE_REQUESTED = "MachineRequested";
+  public static final String LAUNCH_TIMEOUT = "LaunchTimeout";
+  public static final String JOIN_TIMEOUT = "JoinTimeout";
   public static final String WAITING_FOR_AGENT = "WaitingForAgent";
   public static final String AGENT_JOINED = "AgentJoined";
   public static final String HEARTBEAT_MISSED = "HeartbeatMissed";

@@ -232,6 +232,24 @@ public class PeerReconciler implements Reconciler<Peer>, Cleaner<Peer> {
       return Step.done(); // waits for a spec change
     }
 
+    // a machine whose agent never came is replaced (hosts people bring wait for them instead)
+    if (!provider.get().name().equals(StaticMachineProvider.NAME)
+        && secret(context, AgentSecrets.agentSecretName(peer.getMetadata().getName())).isEmpty()
+        && timedOut(status, config.joinTimeout(), now)) {
+      try {
+        ProviderContext providerContext = providerContexts.of(cluster, spec.getProvider());
+        Optional<Duration> wait = replaceMachine(peer, cluster, provider.get(), providerContext, status, conditions,
+            now, JOIN_TIMEOUT, "the agent of machine " + status.getProviderID() + " did not join within "
+                + config.joinTimeout().toMinutes() + " min");
+        var provisioned = conditions.current(PROVISIONED).orElseThrow();
+        notReady(conditions, provisioned.getReason(), provisioned.getMessage());
+        return new Step(wait);
+      } catch (MissingCredentialsException e) {
+        conditions.set(PROVISIONED, false, CREDENTIALS_NOT_FOUND, e.getMessage());
+        return Step.recheck(config.providerRetryMax());
+      }
+    }
+
     // 3. the agent: its membership (written at join), its heartbeat, its view of the data plane
     return agentStep(peer, context, status, conditions, now);
   }
@@ -357,43 +375,104 @@ public class PeerReconciler implements Reconciler<Peer>, Cleaner<Peer> {
       conditions.set(PROVISIONED, false, CREDENTIALS_NOT_FOUND, e.getMessage());
       return Optional.of(config.providerRetryMax());
     }
+    boolean makesMachines = !provider.name().equals(StaticMachineProvider.NAME);
+    if (makesMachines && status.getMachineAttempt() == null) {
+      // intent before the call: the attempt is the idempotency key, so it must be in the API
+      // before the cloud hears of it; a crash after the create then finds the same machine again
+      return requestMachine(status, conditions, 1, now, "asking " + provider.name() + " for a machine");
+    }
     try {
-      AgentBootstrap bootstrap = provider.name().equals(StaticMachineProvider.NAME)
-          ? null
-          : bootstraps.forMachine(peer, secret(context, AgentSecrets.bootstrapSecretName(peer.getMetadata().getName())));
-      Machine machine = provider.ensure(providerContext, machineRequest(peer, cluster, bootstrap));
+      AgentBootstrap bootstrap = makesMachines
+          ? bootstraps.forMachine(peer, secret(context, AgentSecrets.bootstrapSecretName(peer.getMetadata().getName())))
+          : null;
+      MachineRequest request = machineRequest(peer, cluster, bootstrap,
+          bootstrap == null ? null : bootstraps.userData(peer, bootstrap), attempt(status));
+      Machine machine = provider.ensure(providerContext, request);
       status.setProviderID(machine.providerID());
       if (machine.publicAddress() != null || machine.privateAddress() != null) {
         status.setAddresses(new PeerAddresses(machine.publicAddress(), machine.privateAddress()));
       }
       if (machine.state() == Machine.MachineState.RUNNING) {
         conditions.set(PROVISIONED, true,
-            provider.name().equals("static") ? NOTHING_TO_PROVISION : MACHINE_RUNNING,
-            provider.name().equals("static")
-                ? "a static peer is a host you bring; nothing to provision"
-                : "machine " + machine.providerID() + " is running");
+            makesMachines ? MACHINE_RUNNING : NOTHING_TO_PROVISION,
+            makesMachines
+                ? "machine " + machine.providerID() + " is running"
+                : "a static peer is a host you bring; nothing to provision");
         status.setPhase(PeerPhase.JOINING);
         return Optional.empty();
+      }
+      if (timedOut(status, config.launchTimeout(), now)) {
+        return replaceMachine(peer, cluster, provider, providerContext, status, conditions, now, LAUNCH_TIMEOUT,
+            "machine " + machine.providerID() + " did not start within " + config.launchTimeout().toMinutes() + " min");
       }
       status.setPhase(PeerPhase.PROVISIONING);
       conditions.set(PROVISIONED, false, MACHINE_PENDING,
           "machine " + machine.providerID() + " is " + machine.state().name().toLowerCase());
       return Optional.of(config.providerPollInterval());
     } catch (ProviderException e) {
-      conditions.set(PROVISIONED, false, e.reason(), e.getMessage());
-      if (!e.isRetryable()) {
-        status.setPhase(PeerPhase.FAILED);
-        LOG.warnf("peer %s/%s failed: %s: %s", peer.getMetadata().getNamespace(),
-            peer.getMetadata().getName(), e.reason(), e.getMessage());
-        return Optional.empty();
-      }
-      status.setPhase(status.getProviderID() == null ? PeerPhase.PENDING : PeerPhase.PROVISIONING);
-      Instant since = Conditions.find(status.getConditions(), PROVISIONED)
-          .filter(c -> e.reason().equals(c.getReason()))
-          .map(c -> Instant.parse(c.getLastTransitionTime()))
-          .orElse(now);
-      return Optional.of(Backoff.next(since, now, config.providerRetryInitial(), config.providerRetryMax()));
+      return providerFailed(peer, status, conditions, e, now);
     }
+  }
+
+  private Optional<Duration> providerFailed(
+      Peer peer, PeerStatus status, Conditions conditions, ProviderException e, Instant now) {
+    conditions.set(PROVISIONED, false, e.reason(), e.getMessage());
+    if (!e.isRetryable()) {
+      status.setPhase(PeerPhase.FAILED);
+      LOG.warnf("peer %s/%s failed: %s: %s", peer.getMetadata().getNamespace(),
+          peer.getMetadata().getName(), e.reason(), e.getMessage());
+      return Optional.empty();
+    }
+    status.setPhase(status.getProviderID() == null ? PeerPhase.PENDING : PeerPhase.PROVISIONING);
+    Instant since = Conditions.find(status.getConditions(), PROVISIONED)
+        .filter(c -> e.reason().equals(c.getReason()))
+        .map(c -> Instant.parse(c.getLastTransitionTime()))
+        .orElse(now);
+    return Optional.of(Backoff.next(since, now, config.providerRetryInitial(), config.providerRetryMax()));
+  }
+
+  /** Records the intent to make machine number {@code attempt}; the next reconcile makes it. */
+  private static Optional<Duration> requestMachine(
+      PeerStatus status, Conditions conditions, int attempt, Instant now, String message) {
+    status.setMachineAttempt(attempt);
+    status.setMachineRequestedTime(Conditions.timestamp(now));
+    status.setProviderID(null);
+    status.setAddresses(null);
+    status.setPhase(PeerPhase.PROVISIONING);
+    conditions.set(PROVISIONED, false, MACHINE_REQUESTED, message + " (machine " + attempt + ")");
+    return Optional.of(Duration.ofMillis(1));
+  }
+
+  /**
+   * A machine that never started or never joined: delete it, and once the cloud says it is gone,
+   * ask for the next one (a new attempt, so a new idempotency key).
+   */
+  private Optional<Duration> replaceMachine(
+      Peer peer, MeshCluster cluster, MachineProvider provider, ProviderContext providerContext, PeerStatus status,
+      Conditions conditions, Instant now, String reason, String why) {
+    MachineRef ref = machineRef(peer, Optional.of(cluster), status);
+    try {
+      provider.delete(providerContext, ref);
+      Optional<Machine> still = provider.find(providerContext, ref);
+      if (still.isPresent() && !still.get().state().isGone()) {
+        status.setPhase(PeerPhase.PROVISIONING);
+        conditions.set(PROVISIONED, false, reason, why + "; deleting it to make another");
+        return Optional.of(config.providerPollInterval());
+      }
+    } catch (ProviderException e) {
+      return providerFailed(peer, status, conditions, e, now);
+    }
+    LOG.infof("peer %s/%s: %s; replaced", peer.getMetadata().getNamespace(), peer.getMetadata().getName(), why);
+    return requestMachine(status, conditions, attempt(status) + 1, now, why + "; replacing it");
+  }
+
+  private static boolean timedOut(PeerStatus status, Duration timeout, Instant now) {
+    return status.getMachineRequestedTime() != null
+        && Instant.parse(status.getMachineRequestedTime()).plus(timeout).isBefore(now);
+  }
+
+  private static int attempt(PeerStatus status) {
+    return status.getMachineAttempt() == null ? 1 : status.getMachineAttempt();
   }
 
   @Override
@@ -412,7 +491,7 @@ public class PeerReconciler implements Reconciler<Peer>, Cleaner<Peer> {
             cluster.isPresent()
                 ? providerContexts.of(cluster.get(), peer.getSpec().getProvider())
                 : new ProviderContext(null, clusterName(peer), Map.of(), Map.of());
-        MachineRef ref = machineRef(peer, cluster);
+        MachineRef ref = machineRef(peer, cluster, peer.getStatus());
         provider.get().delete(providerContext, ref);
         Optional<Machine> still = provider.get().find(providerContext, ref);
         if (still.isPresent() && !still.get().state().isGone()) {
@@ -434,7 +513,8 @@ public class PeerReconciler implements Reconciler<Peer>, Cleaner<Peer> {
     return DeleteControl.defaultDelete();
   }
 
-  private static MachineRequest machineRequest(Peer peer, MeshCluster cluster, AgentBootstrap bootstrap) {
+  private static MachineRequest machineRequest(
+      Peer peer, MeshCluster cluster, AgentBootstrap bootstrap, String userData, int attempt) {
     PeerSpec spec = peer.getSpec();
     return new MachineRequest(
         cluster.getMetadata().getUid(),
@@ -445,21 +525,23 @@ public class PeerReconciler implements Reconciler<Peer>, Cleaner<Peer> {
         spec.getInstanceType(),
         spec.getImage(),
         cluster.getSpec().getNetwork().getListenPort(),
-        null,
+        userData,
         bootstrap,
         Map.of(
             MeshfedApi.CLUSTER_LABEL, cluster.getMetadata().getUid(),
-            MeshfedApi.PEER_LABEL, peer.getMetadata().getUid()));
+            MeshfedApi.PEER_LABEL, peer.getMetadata().getUid()),
+        attempt);
   }
 
-  private static MachineRef machineRef(Peer peer, Optional<MeshCluster> cluster) {
+  private static MachineRef machineRef(Peer peer, Optional<MeshCluster> cluster, PeerStatus status) {
     return new MachineRef(
         cluster.map(c -> c.getMetadata().getUid()).orElse(null),
         peer.getMetadata().getUid(),
         peer.getMetadata().getName(),
-        peer.getStatus() == null ? null : peer.getStatus().getProviderID(),
+        status == null ? null : status.getProviderID(),
         peer.getSpec().getRegion(),
-        peer.getSpec().getZone());
+        peer.getSpec().getZone(),
+        status == null ? 1 : attempt(status));
   }
 
   /** A Failed peer stays Failed until its spec changes (a new generation). */

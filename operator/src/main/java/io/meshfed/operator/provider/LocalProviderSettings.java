@@ -9,7 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** The local provider, configured from {@code meshfed.local.*}. */
-final class LocalProviderSettings {
+public final class LocalProviderSettings {
   private LocalProviderSettings() {}
 
   static LocalMachineProvider provider(MeshfedConfig.Local config) {
@@ -24,7 +24,7 @@ final class LocalProviderSettings {
   }
 
   /** The configured jar, or the one the build made next to this operator, or the packaged one. */
-  static Path agentJar(MeshfedConfig.Local config) {
+  public static Path agentJar(MeshfedConfig.Local config) {
     if (config.agentJar().isPresent()) {
       return Path.of(config.agentJar().get()).toAbsolutePath();
     }

@@ -1,5 +1,6 @@
 package io.meshfed.provider.spi;
 
+import java.time.Instant;
 import java.util.Map;
 
 /**
@@ -9,17 +10,30 @@ import java.util.Map;
  * @param state where it is in its life
  * @param publicAddress address reachable from outside, or null
  * @param privateAddress address inside its network, or null
- * @param tags the tags/labels on it (carry the cluster and peer IDs)
+ * @param tags the tags/labels on it, under the SPI's keys ({@link Tags}) whatever the cloud's syntax
+ * @param createdAt when the cloud made it, or null when the cloud does not say (orphan grace counts
+ *     from here)
  */
 public record Machine(
     String providerID,
     MachineState state,
     String publicAddress,
     String privateAddress,
-    Map<String, String> tags) {
+    Map<String, String> tags,
+    Instant createdAt) {
 
   public Machine {
     tags = tags == null ? Map.of() : Map.copyOf(tags);
+  }
+
+  public Machine(String providerID, MachineState state, String publicAddress, String privateAddress,
+      Map<String, String> tags) {
+    this(providerID, state, publicAddress, privateAddress, tags, null);
+  }
+
+  /** The UID of the Peer it was made for, or null. */
+  public String peerId() {
+    return tags.get(Tags.PEER);
   }
 
   public enum MachineState {

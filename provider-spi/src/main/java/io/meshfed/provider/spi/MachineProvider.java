@@ -28,4 +28,16 @@ public interface MachineProvider {
 
   /** Every machine tagged for the cluster, for orphan collection. */
   List<Machine> list(ProviderContext context, String clusterId) throws ProviderException;
+
+  /**
+   * One cheap authenticated call that shows whether the credentials work (the cluster's
+   * CredentialsValid condition). Throws with reason InvalidCredentials, PermissionDenied, … when not.
+   */
+  default void verifyCredentials(ProviderContext context) throws ProviderException {}
+
+  /**
+   * Removes what the cluster's machines shared (the firewall that opens the WireGuard port), once
+   * none of them remains. Idempotent; "already gone" is success.
+   */
+  default void releaseCluster(ProviderContext context) throws ProviderException {}
 }

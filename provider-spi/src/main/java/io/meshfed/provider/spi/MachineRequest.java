@@ -16,6 +16,7 @@ import java.util.Map;
  * @param userData cloud-init user data that boots the agent
  * @param bootstrap how the machine's agent joins, or null when nothing is to be started
  * @param tags tags or labels to put on every resource made for it
+ * @param attempt 1 for the peer's first machine, one more for each replacement
  */
 public record MachineRequest(
     String clusterId,
@@ -28,13 +29,19 @@ public record MachineRequest(
     int listenPort,
     String userData,
     AgentBootstrap bootstrap,
-    Map<String, String> tags) {
+    Map<String, String> tags,
+    int attempt) {
 
   public MachineRequest {
     tags = Map.copyOf(tags);
   }
 
   public MachineRef ref(String providerID) {
-    return new MachineRef(clusterId, peerId, peerName, providerID, region, zone);
+    return new MachineRef(clusterId, peerId, peerName, providerID, region, zone, attempt);
+  }
+
+  /** See {@link MachineRef#idempotencyKey()}. */
+  public String idempotencyKey() {
+    return ref(null).idempotencyKey();
   }
 }

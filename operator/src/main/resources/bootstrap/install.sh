@@ -1,0 +1,129 @@
+#!/bin/sh
+# Installs the meshfed agent on a Linux host and starts it under systemd.
+#
+# Cloud machines run it from their cloud-init user data; on a host you bring, run it as root:
+#   curl -fsSk https://OPERATOR:8443/api/v1/install.sh | sh -s -- \
+#     --server https://OPERATOR:8443 --ca-hash sha256:... --token TOKEN [--name NAME]
+# The script trusts the agent API only after the CA it serves matches --ca-hash, so fetching the
+# script without verification (-k) exposes nothing: a wrong CA stops it before anything is sent.
+set -eu
+
+CONFIG_DIR=/etc/meshfed
+INSTALL_DIR=/opt/meshfed
+STATE_DIR=/var/lib/meshfed
+UNIT=/etc/systemd/system/meshfed-agent.service
+
+server=""
+ca_hash=""
+token=""
+name=""
+
+usage() {
+  cat <<USAGE
+usage: install.sh --server URL --ca-hash sha256:HEX --token TOKEN [--name NAME]
+
+  --server   the operator's agent API, e.g. https://meshfed.example.com:8443
+  --ca-hash  sha256 of the agent API's CA public key (kubectl meshfed join-command prints it)
+  --token    a cluster join token, or the one-time bootstrap token of a machine
+  --name     the Peer this host becomes (default: the host name)
+USAGE
+}
+
+fail() {
+  echo "meshfed install: $*" >&2
+  exit 1
+}
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --server) server="${2:-}"; shift 2 ;;
+    --ca-hash) ca_hash="${2:-}"; shift 2 ;;
+    --token) token="${2:-}"; shift 2 ;;
+    --name) name="${2:-}"; shift 2 ;;
+    -h|--help) usage; exit 0 ;;
+    *) usage >&2; fail "unknown argument: $1" ;;
+  esac
+done
+
+[ -n "$server" ] || fail "--server is required"
+[ -n "$token" ] || fail "--token is required"
+case "$ca_hash" in
+  sha256:????????????????????????????????????????????????????????????????) ;;
+  *) fail "--ca-hash must be sha256: followed by 64 hex digits" ;;
+esac
+case "$server" in
+  https://*) ;;
+  *) fail "--server must be an https:// URL" ;;
+esac
+[ "$(id -u)" -eq 0 ] || fail "run as root (it installs packages and a systemd unit)"
+[ -n "$name" ] || name="$(hostname)"
+
+install_packages() {
+  if command -v apt-get >/dev/null 2>&1; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q
+    apt-get install -y -q --no-install-recommends \
+      wireguard-tools iproute2 curl openssl ca-certificates openjdk-17-jre-headless
+    # kernels without the WireGuard module get the userspace implementation
+    modprobe wireguard 2>/dev/null || apt-get install -y -q --no-install-recommends wireguard-go || true
+  elif command -v dnf >/dev/null 2>&1; then
+    dnf install -y wireguard-tools iproute curl openssl ca-certificates java-17-openjdk-headless
+  elif command -v yum >/dev/null 2>&1; then
+    yum install -y wireguard-tools iproute curl openssl ca-certificates java-17-openjdk-headless
+  else
+    fail "no apt-get, dnf or yum: install wireguard-tools, iproute2, curl, openssl and a Java 17 runtime, then run again"
+  fi
+}
+
+# sha256 of the certificate's public key, as the agent pins it
+public_key_hash() {
+  openssl x509 -in "$1" -pubkey -noout | openssl pkey -pubin -outform der | sha256sum | cut -d' ' -f1
+}
+
+install_packages
+mkdir -p "$CONFIG_DIR" "$INSTALL_DIR" "$STATE_DIR"
+chmod 0700 "$CONFIG_DIR" "$STATE_DIR"
+
+# the CA: written by cloud-init, or fetched here and accepted only if it matches the pin
+if [ ! -s "$CONFIG_DIR/ca.crt" ]; then
+  curl -fsSk --retry 5 "$server/api/v1/ca.crt" -o "$CONFIG_DIR/ca.crt.new"
+  mv "$CONFIG_DIR/ca.crt.new" "$CONFIG_DIR/ca.crt"
+fi
+actual="sha256:$(public_key_hash "$CONFIG_DIR/ca.crt")"
+if [ "$actual" != "$ca_hash" ]; then
+  rm -f "$CONFIG_DIR/ca.crt"
+  fail "the agent API's CA is $actual, not the pinned $ca_hash: refusing to trust $server"
+fi
+
+curl -fsS --retry 5 --cacert "$CONFIG_DIR/ca.crt" "$server/api/v1/agent.jar" -o "$INSTALL_DIR/meshfed-agent.jar.new"
+mv "$INSTALL_DIR/meshfed-agent.jar.new" "$INSTALL_DIR/meshfed-agent.jar"
+
+# the token is a secret: only root reads the file that holds it
+umask 077
+cat >"$CONFIG_DIR/agent.env" <<ENV
+MESHFED_SERVER=$server
+MESHFED_CA_HASH=$ca_hash
+MESHFED_TOKEN=$token
+MESHFED_NAME=$name
+ENV
+
+cat >"$UNIT" <<'UNITFILE'
+[Unit]
+Description=meshfed agent: joins this host to its WireGuard mesh
+Wants=network-online.target
+After=network-online.target
+
+[Service]
+EnvironmentFile=/etc/meshfed/agent.env
+ExecStart=/usr/bin/java -jar /opt/meshfed/meshfed-agent.jar join --server ${MESHFED_SERVER} --ca-hash ${MESHFED_CA_HASH} --token ${MESHFED_TOKEN} --name ${MESHFED_NAME} --state-dir /var/lib/meshfed
+Restart=always
+RestartSec=5
+
+[Install]
+WantedBy=multi-user.target
+UNITFILE
+chmod 0644 "$UNIT"
+
+systemctl daemon-reload
+systemctl enable --now meshfed-agent.service
+echo "meshfed agent installed; it joins as peer $name (journalctl -u meshfed-agent to follow)"
