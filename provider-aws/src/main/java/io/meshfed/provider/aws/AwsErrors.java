@@ -1,0 +1,50 @@
+package io.meshfed.provider.aws;
+
+import io.meshfed.provider.spi.ProviderException;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.exception.SdkException;
+
+/** EC2's error codes as reasons a person can act on. */
+final class AwsErrors {
+  private AwsErrors() {}
+
+  static ProviderException translate(String doing, SdkException e) {
+    if (e instanceof AwsServiceException service) {
+      String code = service.awsErrorDetails() == null ? "" : service.awsErrorDetails().errorCode();
+      String message = doing + ": " + code + ": "
+          + (service.awsErrorDetails() == null ? service.getMessage() : service.awsErrorDetails().errorMessage());
+      return switch (code == null ? "" : code) {
+        case "AuthFailure", "InvalidClientTokenId", "SignatureDoesNotMatch", "UnrecognizedClientException" ->
+            ProviderException.permanent("InvalidCredentials",
+                message + " (check accessKeyId and secretAccessKey in the cluster's aws credentials Secret)", e);
+        case "UnauthorizedOperation", "AccessDenied", "AccessDeniedException" ->
+            ProviderException.permanent("PermissionDenied", message + " (the IAM policy of these credentials lacks it)", e);
+        case "InstanceLimitExceeded", "VcpuLimitExceeded", "MaxSpotInstanceCountExceeded",
+            "SecurityGroupLimitExceeded", "RulesPerSecurityGroupLimitExceeded" ->
+            ProviderException.retryable("QuotaExceeded", message + " (ask AWS for a higher quota or free some)", e);
+        case "InsufficientInstanceCapacity", "InsufficientCapacity", "Unsupported" ->
+            ProviderException.retryable("InsufficientCapacity",
+                message + " (try another zone or instance type; retried meanwhile)", e);
+        case "InvalidAMIID.Malformed", "InvalidAMIID.NotFound", "InvalidAMIID.Unavailable" ->
+            ProviderException.permanent("InvalidImage", message, e);
+        case "InvalidInstanceType", "InvalidInstanceType.NotFound" ->
+            ProviderException.permanent("InvalidInstanceType", message, e);
+        case "InvalidParameterValue", "InvalidParameterCombination" ->
+            message.toLowerCase().contains("instancetype") || message.toLowerCase().contains("instance type")
+                ? ProviderException.permanent("InvalidInstanceType", message, e)
+                : ProviderException.permanent("InvalidParameter", message, e);
+        case "RequestLimitExceeded", "Throttling", "ThrottlingException" ->
+            ProviderException.retryable("Throttled", message, e);
+        case "DependencyViolation" -> ProviderException.retryable("DependencyViolation", message, e);
+        default -> service.statusCode() >= 500 || service.isThrottlingException()
+            ? ProviderException.retryable(service.isThrottlingException() ? "Throttled" : "ProviderUnavailable", message, e)
+            : ProviderException.permanent("ProviderError", message, e);
+      };
+    }
+    if (e instanceof SdkClientException) {
+      return ProviderException.retryable("ProviderUnreachable", doing + ": " + e.getMessage(), e);
+    }
+    return ProviderException.retryable("ProviderError", doing + ": " + e.getMessage(), e);
+  }
+}
