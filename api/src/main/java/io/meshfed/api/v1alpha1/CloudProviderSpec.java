@@ -2,6 +2,7 @@ package io.meshfed.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 
 /** One cloud account: where peers go by default, and the Secret holding the credentials. */
@@ -18,6 +19,12 @@ public class CloudProviderSpec {
 
   @JsonPropertyDescription("Azure resource group that holds the peers' resources.")
   private String resourceGroup;
+
+  @Pattern("^https?://[^\\s]+$")
+  @JsonPropertyDescription(
+      "API endpoint instead of the cloud's own: an API-compatible cloud, a proxy, or an emulator"
+          + " (moto for EC2). Leave unset for the public cloud.")
+  private String endpoint;
 
   @Required
   @JsonPropertyDescription(
@@ -62,5 +69,13 @@ public class CloudProviderSpec {
 
   public void setCredentialsSecretRef(SecretReference credentialsSecretRef) {
     this.credentialsSecretRef = credentialsSecretRef;
+  }
+
+  public String getEndpoint() {
+    return endpoint;
+  }
+
+  public void setEndpoint(String endpoint) {
+    this.endpoint = endpoint;
   }
 }

@@ -13,6 +13,7 @@ public final class ClusterConditions {
   public static final String NO_PROVIDERS = "NoProvidersConfigured";
   public static final String SECRET_NOT_FOUND = "SecretNotFound";
   public static final String NOT_VERIFIED = "NotVerified";
+  public static final String VERIFIED = "Verified";
   public static final String NO_AGENT_DATA = "NoAgentData";
 
   public static final String PHASE_PENDING = "Pending";

@@ -23,6 +23,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import io.meshfed.operator.provider.CloudAccounts;
 
 /** Builds a MeshCluster's status from what it observed. Pure: facts in, status out. */
 public final class ClusterStatusBuilder {
@@ -30,14 +31,14 @@ public final class ClusterStatusBuilder {
 
   /**
    * @param workloads the cluster's workloads: what their placed replicas reserve is {@code allocated}
-   * @param missingCredentialSecrets provider → name of its credentials Secret that does not exist
+   * @param credentials each configured provider's verdict on its credentials
    */
   public record Facts(
       Collection<Peer> peers,
       Collection<Workload> workloads,
       String joinTokenSecret,
       Optional<Instant> joinTokenExpiry,
-      Map<ProviderType, String> missingCredentialSecrets,
+      Map<ProviderType, CloudAccounts.Verdict> credentials,
       Optional<String> endpoint,
       Instant now) {}
 
@@ -85,18 +86,29 @@ public final class ClusterStatusBuilder {
     if (configured.isEmpty()) {
       conditions.set(CREDENTIALS_VALID, Conditions.UNKNOWN, NO_PROVIDERS,
           "no cloud provider is configured in spec.providers");
-    } else if (!facts.missingCredentialSecrets().isEmpty()) {
-      conditions.set(CREDENTIALS_VALID, false, SECRET_NOT_FOUND,
-          facts.missingCredentialSecrets().entrySet().stream()
-              .map(e -> e.getKey() + ": Secret " + e.getValue() + " does not exist")
-              .collect(Collectors.joining("; ")));
     } else {
-      conditions.set(CREDENTIALS_VALID, Conditions.UNKNOWN, NOT_VERIFIED,
-          "credentials Secrets found for " + configured.keySet()
-              + "; this operator build cannot verify them with the cloud yet");
+      credentialsCondition(conditions, facts.credentials());
     }
     status.setConditions(conditions.build());
     return status;
+  }
+
+  /** False names every provider that fails and why; Unknown when a cloud could not be asked. */
+  private static void credentialsCondition(Conditions conditions, Map<ProviderType, CloudAccounts.Verdict> verdicts) {
+    var failing = verdicts.entrySet().stream().filter(e -> Boolean.FALSE.equals(e.getValue().valid())).toList();
+    var unknown = verdicts.entrySet().stream().filter(e -> e.getValue().valid() == null).toList();
+    java.util.function.Function<List<Map.Entry<ProviderType, CloudAccounts.Verdict>>, String> describe =
+        entries -> entries.stream()
+            .map(e -> e.getKey() + ": " + e.getValue().reason() + ": " + e.getValue().message())
+            .collect(Collectors.joining("; "));
+    if (!failing.isEmpty()) {
+      conditions.set(CREDENTIALS_VALID, false, failing.get(0).getValue().reason(), describe.apply(failing));
+    } else if (!unknown.isEmpty()) {
+      conditions.set(CREDENTIALS_VALID, Conditions.UNKNOWN, NOT_VERIFIED,
+          "could not ask the cloud: " + describe.apply(unknown));
+    } else {
+      conditions.set(CREDENTIALS_VALID, true, VERIFIED, "credentials of " + verdicts.keySet() + " work");
+    }
   }
 
   static PeerPhase phaseOf(Peer peer) {

@@ -31,6 +31,9 @@ import io.meshfed.operator.agentapi.AgentApiEndpoint;
 import io.meshfed.operator.config.MeshfedConfig;
 import io.meshfed.operator.ipam.SubnetAllocator;
 import io.meshfed.operator.support.StatusPatch;
+import io.meshfed.operator.provider.CloudAccounts;
+import io.meshfed.operator.provider.ProviderContexts;
+import io.meshfed.provider.spi.ProviderException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -55,10 +58,12 @@ public class MeshClusterReconciler implements Reconciler<MeshCluster>, Cleaner<M
   private final Clock clock = Clock.systemUTC();
 
   private final AgentApiEndpoint agentApi;
+  private final CloudAccounts clouds;
 
-  public MeshClusterReconciler(MeshfedConfig config, AgentApiEndpoint agentApi) {
+  public MeshClusterReconciler(MeshfedConfig config, AgentApiEndpoint agentApi, CloudAccounts clouds) {
     this.config = config;
     this.agentApi = agentApi;
+    this.clouds = clouds;
   }
 
   @Override
@@ -102,19 +107,23 @@ public class MeshClusterReconciler implements Reconciler<MeshCluster>, Cleaner<M
     Optional<Instant> expiry = JoinTokens.expiry(token.get());
 
     List<Peer> peers = peersOf(cluster, context);
-    Map<ProviderType, String> missingSecrets = missingCredentialSecrets(cluster, context.getClient());
+    Map<ProviderType, CloudAccounts.Verdict> credentials = clouds.verify(cluster);
     MeshClusterStatus status =
         ClusterStatusBuilder.build(
             cluster,
             new ClusterStatusBuilder.Facts(
-                peers, workloadsOf(cluster, context), tokenName, expiry, missingSecrets, Optional.of(agentApi.url()), now));
+                peers, workloadsOf(cluster, context), tokenName, expiry, credentials, Optional.of(agentApi.url()), now));
+    if (!credentials.isEmpty()) {
+      clouds.collectOrphans(cluster, peerUidsOf(cluster, context));
+    }
     UpdateControl<MeshCluster> control = StatusPatch.ifChanged(cluster, status, MeshCluster::new);
-    // wake up to replace the token when it expires, and to look for missing Secrets (which are
-    // not ours, so no informer watches them)
+    // wake up to replace the token when it expires, to check the credentials again (their
+    // Secrets are the user's, unwatched) and to look for orphan machines
     Optional<Duration> tokenRenewal = expiry.map(e -> Duration.between(now, e).plusSeconds(1));
-    Optional<Duration> credentialsRecheck =
-        missingSecrets.isEmpty() ? Optional.empty() : Optional.of(config.cluster().credentialsRecheckInterval());
-    java.util.stream.Stream.of(tokenRenewal, credentialsRecheck)
+    Optional<Duration> cloudRecheck = credentials.isEmpty()
+        ? Optional.empty()
+        : Optional.of(min(clouds.nextVerification(credentials), config.cluster().orphanScanInterval()));
+    java.util.stream.Stream.of(tokenRenewal, cloudRecheck)
         .flatMap(Optional::stream)
         .min(Duration::compareTo)
         .ifPresent(d -> control.rescheduleAfter(d));
@@ -129,7 +138,8 @@ public class MeshClusterReconciler implements Reconciler<MeshCluster>, Cleaner<M
     if (cluster.getStatus() == null || !ClusterConditions.PHASE_TERMINATING.equals(cluster.getStatus().getPhase())) {
       MeshClusterStatus status =
           ClusterStatusBuilder.build(cluster, new ClusterStatusBuilder.Facts(
-              peersOf(cluster, context), workloadsOf(cluster, context), JoinTokens.secretName(name), Optional.empty(), Map.of(),
+              peersOf(cluster, context), workloadsOf(cluster, context), JoinTokens.secretName(name), Optional.empty(),
+              clouds.verify(cluster),
               Optional.of(agentApi.url()), clock.instant()));
       client.resource(StatusPatch.minimal(cluster, status, MeshCluster::new)).patchStatus();
     }
@@ -148,6 +158,17 @@ public class MeshClusterReconciler implements Reconciler<MeshCluster>, Cleaner<M
       LOG.debugf("cluster %s/%s: waiting for %d objects to go", namespace, name, remaining);
       return DeleteControl.noFinalizerRemoval()
           .rescheduleAfter(config.cluster().deletionPollInterval().toMillis());
+    }
+    // no Peer left: whatever is still tagged for the cluster at a cloud is a leak, and then the
+    // firewall its machines shared
+    try {
+      if (!clouds.release(cluster)) {
+        return DeleteControl.noFinalizerRemoval()
+            .rescheduleAfter(config.cluster().deletionPollInterval().toMillis());
+      }
+    } catch (ProviderException | ProviderContexts.MissingCredentialsException e) {
+      LOG.warnf("cluster %s/%s: releasing its cloud resources: %s", namespace, name, e.getMessage());
+      return DeleteControl.noFinalizerRemoval().rescheduleAfter(config.cluster().credentialsRecheckInterval().toMillis());
     }
     client.configMaps().inNamespace(namespace).withName(SubnetAllocator.configMapName(name)).delete();
     client.secrets().inNamespace(namespace).withName(JoinTokens.secretName(name)).delete();
@@ -192,17 +213,12 @@ public class MeshClusterReconciler implements Reconciler<MeshCluster>, Cleaner<M
         .toList();
   }
 
-  private static Map<ProviderType, String> missingCredentialSecrets(MeshCluster cluster, KubernetesClient client) {
-    Map<ProviderType, String> missing = new LinkedHashMap<>();
-    if (cluster.getSpec().getProviders() == null) {
-      return missing;
-    }
-    for (Map.Entry<ProviderType, CloudProviderSpec> e : cluster.getSpec().getProviders().configured().entrySet()) {
-      String secret = e.getValue().getCredentialsSecretRef().getName();
-      if (client.secrets().inNamespace(cluster.getMetadata().getNamespace()).withName(secret).get() == null) {
-        missing.put(e.getKey(), secret);
-      }
-    }
-    return missing;
+  private static Set<String> peerUidsOf(MeshCluster cluster, Context<MeshCluster> context) {
+    return peersOf(cluster, context).stream().map(p -> p.getMetadata().getUid()).collect(java.util.stream.Collectors.toSet());
   }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
+  }
+
 }

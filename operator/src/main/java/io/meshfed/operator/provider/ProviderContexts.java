@@ -43,6 +43,7 @@ public class ProviderContexts {
     putIfSet(settings, "project", spec.getProject());
     putIfSet(settings, "subscriptionId", spec.getSubscriptionId());
     putIfSet(settings, "resourceGroup", spec.getResourceGroup());
+    putIfSet(settings, "endpoint", spec.getEndpoint());
     String secretName = spec.getCredentialsSecretRef().getName();
     Secret secret =
         client.secrets().inNamespace(cluster.getMetadata().getNamespace()).withName(secretName).get();

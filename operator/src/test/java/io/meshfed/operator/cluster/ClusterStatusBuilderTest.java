@@ -20,6 +20,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import io.meshfed.operator.provider.CloudAccounts;
 import org.junit.jupiter.api.Test;
 
 class ClusterStatusBuilderTest {
@@ -65,17 +66,37 @@ class ClusterStatusBuilderTest {
   }
 
   @Test
-  void credentialsValidNamesEachMissingSecret() {
+  void credentialsValidNamesEachFailingProviderAndWhy() {
     MeshCluster cluster = cluster();
     ProvidersSpec providers = new ProvidersSpec();
     CloudProviderSpec gcp = new CloudProviderSpec();
     gcp.setCredentialsSecretRef(new SecretReference("gcp-sa"));
     providers.setGcp(gcp);
+    CloudProviderSpec aws = new CloudProviderSpec();
+    aws.setCredentialsSecretRef(new SecretReference("aws"));
+    providers.setAws(aws);
     cluster.getSpec().setProviders(providers);
-    var missing = ClusterStatusBuilder.build(cluster, facts(List.of(), Map.of(ProviderType.GCP, "gcp-sa")));
-    var c = Conditions.find(missing.getConditions(), "CredentialsValid").orElseThrow();
+    var ok = new CloudAccounts.Verdict(true, "Verified", "the credentials work");
+
+    var failing = ClusterStatusBuilder.build(cluster, facts(List.of(), java.util.Map.of(
+        ProviderType.GCP, new CloudAccounts.Verdict(false, "SecretNotFound", "Secret gcp-sa does not exist"),
+        ProviderType.AWS, ok)));
+    var c = Conditions.find(failing.getConditions(), "CredentialsValid").orElseThrow();
     assertThat(c.getStatus()).isEqualTo("False");
-    assertThat(c.getMessage()).isEqualTo("gcp: Secret gcp-sa does not exist");
+    assertThat(c.getReason()).isEqualTo("SecretNotFound");
+    assertThat(c.getMessage()).isEqualTo("gcp: SecretNotFound: Secret gcp-sa does not exist");
+
+    var unreachable = ClusterStatusBuilder.build(cluster, facts(List.of(), java.util.Map.of(
+        ProviderType.GCP, new CloudAccounts.Verdict(null, "ProviderUnreachable", "connect timed out"),
+        ProviderType.AWS, ok)));
+    c = Conditions.find(unreachable.getConditions(), "CredentialsValid").orElseThrow();
+    assertThat(c.getStatus()).isEqualTo("Unknown");
+    assertThat(c.getMessage()).contains("gcp: ProviderUnreachable: connect timed out");
+
+    var good = ClusterStatusBuilder.build(cluster, facts(List.of(), java.util.Map.of(ProviderType.GCP, ok, ProviderType.AWS, ok)));
+    c = Conditions.find(good.getConditions(), "CredentialsValid").orElseThrow();
+    assertThat(c.getStatus()).isEqualTo("True");
+    assertThat(c.getReason()).isEqualTo("Verified");
   }
 
   @Test
@@ -88,7 +109,8 @@ class ClusterStatusBuilderTest {
     assertThat(io.meshfed.operator.scheduler.Amounts.memoryQuantity(BigDecimal.ZERO).toString()).isEqualTo("0");
   }
 
-  private static ClusterStatusBuilder.Facts facts(List<Peer> peers, Map<ProviderType, String> missing) {
+  private static ClusterStatusBuilder.Facts facts(
+      List<Peer> peers, Map<ProviderType, io.meshfed.operator.provider.CloudAccounts.Verdict> missing) {
     return new ClusterStatusBuilder.Facts(peers, java.util.List.of(), "c-meshfed-join-token", Optional.of(NOW.plusSeconds(3600)),
         missing, Optional.empty(), NOW);
   }

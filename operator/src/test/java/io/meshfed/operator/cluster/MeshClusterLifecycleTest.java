@@ -23,6 +23,9 @@ import io.quarkus.test.junit.QuarkusTest;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import com.sun.net.httpserver.HttpServer;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -160,28 +163,48 @@ class MeshClusterLifecycleTest {
   }
 
   @Test
-  void credentialsValidNamesTheMissingSecretAndClearsWhenItAppears() {
-    MeshCluster cluster = cluster(ns, "clouded", null, null);
-    ProvidersSpec providers = new ProvidersSpec();
-    CloudProviderSpec aws = new CloudProviderSpec();
-    aws.setRegion("eu-west-1");
-    aws.setCredentialsSecretRef(new SecretReference("aws-creds"));
-    providers.setAws(aws);
-    cluster.getSpec().setProviders(providers);
-    client.resource(cluster).create();
-
-    await().atMost(WAIT).untilAsserted(() -> {
-      Condition c = condition(clusterStatusConditions("clouded"), "CredentialsValid");
-      assertThat(c.getStatus()).isEqualTo("False");
-      assertThat(c.getReason()).isEqualTo("SecretNotFound");
-      assertThat(c.getMessage()).contains("aws: Secret aws-creds does not exist");
+  void credentialsValidNamesTheMissingSecretThenWhatTheCloudSaid() throws Exception {
+    // an EC2 endpoint on loopback that refuses every key, as EC2 does for unknown ones
+    HttpServer ec2 = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    ec2.createContext("/", exchange -> {
+      byte[] body = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Errors><Error><Code>AuthFailure</Code>"
+          + "<Message>AWS was not able to validate the provided access credentials</Message></Error></Errors>"
+          + "<RequestID>1</RequestID></Response>").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      exchange.sendResponseHeaders(401, body.length);
+      exchange.getResponseBody().write(body);
+      exchange.close();
     });
+    ec2.start();
+    try {
+      MeshCluster cluster = cluster(ns, "clouded", null, null);
+      ProvidersSpec providers = new ProvidersSpec();
+      CloudProviderSpec aws = new CloudProviderSpec();
+      aws.setRegion("eu-west-1");
+      aws.setEndpoint("http://127.0.0.1:" + ec2.getAddress().getPort());
+      aws.setCredentialsSecretRef(new SecretReference("aws-creds"));
+      providers.setAws(aws);
+      cluster.getSpec().setProviders(providers);
+      client.resource(cluster).create();
 
-    client.resource(new SecretBuilder().withNewMetadata().withName("aws-creds").withNamespace(ns).endMetadata()
-        .withStringData(Map.of("accessKeyId", "AKIA", "secretAccessKey", "s")).build()).create();
-    // nothing watches Secrets the operator does not own: the cluster looks again while one is missing
-    await().atMost(WAIT).untilAsserted(() ->
-        assertThat(condition(clusterStatusConditions("clouded"), "CredentialsValid").getReason()).isEqualTo("NotVerified"));
+      await().atMost(WAIT).untilAsserted(() -> {
+        Condition c = condition(clusterStatusConditions("clouded"), "CredentialsValid");
+        assertThat(c.getStatus()).isEqualTo("False");
+        assertThat(c.getReason()).isEqualTo("SecretNotFound");
+        assertThat(c.getMessage()).contains("aws: SecretNotFound: Secret aws-creds named in spec.providers.aws");
+      });
+
+      client.resource(new SecretBuilder().withNewMetadata().withName("aws-creds").withNamespace(ns).endMetadata()
+          .withStringData(Map.of("accessKeyId", "AKIAEXAMPLE", "secretAccessKey", "wrong")).build()).create();
+      // nothing watches Secrets the operator does not own: the cluster looks again while one is missing
+      await().atMost(WAIT).untilAsserted(() -> {
+        Condition c = condition(clusterStatusConditions("clouded"), "CredentialsValid");
+        assertThat(c.getStatus()).isEqualTo("False");
+        assertThat(c.getReason()).isEqualTo("InvalidCredentials");
+        assertThat(c.getMessage()).contains("aws: InvalidCredentials:").contains("AuthFailure");
+      });
+    } finally {
+      ec2.stop(0);
+    }
   }
 
   @Test

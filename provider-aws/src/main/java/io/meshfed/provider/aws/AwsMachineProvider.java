@@ -47,7 +47,7 @@ import software.amazon.awssdk.services.ec2.model.TagSpecification;
  * <p>Credentials Secret keys: {@code accessKeyId}, {@code secretAccessKey}, optional {@code
  * sessionToken}. Settings: {@code region}, optional {@code endpoint} (an EC2-compatible API).
  */
-public final class AwsMachineProvider implements MachineProvider {
+public class AwsMachineProvider implements MachineProvider {
   public static final String NAME = "aws";
   static final String DEFAULT_INSTANCE_TYPE = "t3.small";
   /** States of an instance that still exists (or will): the ones a Peer can own. */
