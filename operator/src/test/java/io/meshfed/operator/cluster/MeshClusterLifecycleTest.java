@@ -170,6 +170,7 @@ class MeshClusterLifecycleTest {
       byte[] body = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Errors><Error><Code>AuthFailure</Code>"
           + "<Message>AWS was not able to validate the provided access credentials</Message></Error></Errors>"
           + "<RequestID>1</RequestID></Response>").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      exchange.getResponseHeaders().add("Content-Type", "text/xml");
       exchange.sendResponseHeaders(401, body.length);
       exchange.getResponseBody().write(body);
       exchange.close();

@@ -130,12 +130,12 @@ class PeerProvisioningTest {
 
   @Test
   void aProviderThisBuildLacksIsNamed() {
-    client.resource(peer(ns, "ec2", "cloudy", ProviderType.AWS)).create();
+    client.resource(peer(ns, "gce", "cloudy", ProviderType.GCP)).create();
     await().atMost(WAIT).untilAsserted(() -> {
-      Condition provisioned = condition(get("ec2"), "Provisioned");
+      Condition provisioned = condition(get("gce"), "Provisioned");
       assertThat(provisioned.getReason()).isEqualTo("ProviderNotInstalled");
-      assertThat(provisioned.getMessage()).contains("no aws provider").contains("[local, static]");
-      assertThat(get("ec2").getStatus().getPhase()).isEqualTo(PeerPhase.PENDING);
+      assertThat(provisioned.getMessage()).contains("no gcp provider").contains("aws").contains("static");
+      assertThat(get("gce").getStatus().getPhase()).isEqualTo(PeerPhase.PENDING);
     });
   }
 

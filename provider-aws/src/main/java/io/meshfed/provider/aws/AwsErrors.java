@@ -11,10 +11,21 @@ final class AwsErrors {
 
   static ProviderException translate(String doing, SdkException e) {
     if (e instanceof AwsServiceException service) {
-      String code = service.awsErrorDetails() == null ? "" : service.awsErrorDetails().errorCode();
-      String message = doing + ": " + code + ": "
-          + (service.awsErrorDetails() == null ? service.getMessage() : service.awsErrorDetails().errorMessage());
-      return switch (code == null ? "" : code) {
+      String code = service.awsErrorDetails() == null ? null : service.awsErrorDetails().errorCode();
+      if (code == null) {
+        // EC2 answers bad keys with 401 AuthFailure, and the JDK's URL connection drops the body
+        // of a 401: the status is all there is
+        code = switch (service.statusCode()) {
+          case 401 -> "AuthFailure";
+          case 403 -> "UnauthorizedOperation";
+          default -> "";
+        };
+      }
+      String detail = service.awsErrorDetails() == null || service.awsErrorDetails().errorMessage() == null
+          ? "HTTP " + service.statusCode()
+          : service.awsErrorDetails().errorMessage();
+      String message = doing + ": " + code + ": " + detail;
+      return switch (code) {
         case "AuthFailure", "InvalidClientTokenId", "SignatureDoesNotMatch", "UnrecognizedClientException" ->
             ProviderException.permanent("InvalidCredentials",
                 message + " (check accessKeyId and secretAccessKey in the cluster's aws credentials Secret)", e);

@@ -1,0 +1,162 @@
+package io.meshfed.fakes;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+
+/**
+ * The shell of an HTTP cloud fake on loopback: one handler, a log of requests, and failures the
+ * test queues up to be answered instead of the next matching requests (429 with Retry-After, 5xx,
+ * 409 …). Subclasses answer the documented JSON of their cloud.
+ */
+public abstract class FakeCloud implements AutoCloseable {
+  protected static final ObjectMapper JSON = new ObjectMapper();
+
+  /** An HTTP response the fake gives. */
+  public record Reply(int status, String body, Map<String, String> headers) {
+    public static Reply json(int status, Object body) {
+      try {
+        return new Reply(status, body == null ? "" : JSON.writeValueAsString(body), Map.of("Content-Type", "application/json"));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+
+    public static Reply empty(int status) {
+      return new Reply(status, "", Map.of());
+    }
+  }
+
+  /** A request as the fake received it. */
+  public record Call(String method, String path, String query, Map<String, List<String>> headers, String body) {
+    public String header(String name) {
+      return headers.entrySet().stream()
+          .filter(e -> e.getKey().equalsIgnoreCase(name))
+          .flatMap(e -> e.getValue().stream())
+          .findFirst().orElse(null);
+    }
+
+    public JsonNode json() {
+      try {
+        return JSON.readTree(body);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  }
+
+  private record Failure(String method, String pathPrefix, Reply reply) {}
+
+  private final HttpServer server;
+  private final Deque<Failure> failures = new ConcurrentLinkedDeque<>();
+  private final List<Call> calls = new CopyOnWriteArrayList<>();
+
+  protected FakeCloud() {
+    try {
+      server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    server.setExecutor(Executors.newFixedThreadPool(4, r -> {
+      Thread t = new Thread(r, getClass().getSimpleName());
+      t.setDaemon(true);
+      return t;
+    }));
+    server.createContext("/", this::serve);
+    server.start();
+  }
+
+  public URI endpoint() {
+    return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+  }
+
+  /** The next request of this method whose path starts so is answered with this reply instead. */
+  public void failNext(String method, String pathPrefix, Reply reply) {
+    failures.add(new Failure(method, pathPrefix, reply));
+  }
+
+  public List<Call> calls() {
+    return Collections.unmodifiableList(new ArrayList<>(calls));
+  }
+
+  public long count(String method, String pathPrefix) {
+    return calls.stream().filter(c -> c.method().equals(method) && c.path().startsWith(pathPrefix)).count();
+  }
+
+  /** Answers one request with the cloud's state; called one at a time. */
+  protected abstract Reply handle(Call call);
+
+  private void serve(HttpExchange exchange) throws IOException {
+    try (exchange) {
+      Call call = new Call(exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
+          exchange.getRequestURI().getRawQuery(), Map.copyOf(exchange.getRequestHeaders()),
+          new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+      calls.add(call);
+      Reply reply = injectedFailure(call);
+      if (reply == null) {
+        synchronized (this) {
+          reply = handle(call);
+        }
+      }
+      reply.headers().forEach((k, v) -> exchange.getResponseHeaders().add(k, v));
+      byte[] body = reply.body().getBytes(StandardCharsets.UTF_8);
+      exchange.sendResponseHeaders(reply.status(), body.length == 0 ? -1 : body.length);
+      if (body.length > 0) {
+        exchange.getResponseBody().write(body);
+      }
+    } catch (RuntimeException e) {
+      e.printStackTrace();
+      throw e;
+    }
+  }
+
+  private Reply injectedFailure(Call call) {
+    for (Failure failure : failures) {
+      if (failure.method().equals(call.method()) && call.path().startsWith(failure.pathPrefix())
+          && failures.remove(failure)) {
+        return failure.reply();
+      }
+    }
+    return null;
+  }
+
+  protected static ObjectNode object() {
+    return JSON.createObjectNode();
+  }
+
+  /** Query parameters, decoded. */
+  protected static Map<String, String> query(Call call) {
+    Map<String, String> params = new java.util.LinkedHashMap<>();
+    if (call.query() != null) {
+      for (String pair : call.query().split("&")) {
+        int eq = pair.indexOf('=');
+        String key = java.net.URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+        String value = eq < 0 ? "" : java.net.URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+        params.put(key, value);
+      }
+    }
+    return params;
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+    ((java.util.concurrent.ExecutorService) server.getExecutor()).shutdownNow();
+  }
+}
