@@ -1,6 +1,7 @@
 package io.meshfed.operator.provider;
 
 import io.meshfed.provider.aws.AwsMachineProvider;
+import io.meshfed.provider.digitalocean.DigitalOceanMachineProvider;
 import io.meshfed.provider.spi.MachineProvider;
 import io.quarkus.arc.DefaultBean;
 import jakarta.enterprise.inject.Produces;
@@ -17,5 +18,12 @@ public class CloudProviders {
   @DefaultBean
   AwsMachineProvider aws() {
     return new AwsMachineProvider();
+  }
+
+  @Produces
+  @Singleton
+  @DefaultBean
+  DigitalOceanMachineProvider digitalOcean() {
+    return new DigitalOceanMachineProvider();
   }
 }

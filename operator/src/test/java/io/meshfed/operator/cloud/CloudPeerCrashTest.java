@@ -13,6 +13,7 @@ import io.meshfed.api.v1alpha1.PeerPhase;
 import io.meshfed.api.v1alpha1.ProviderType;
 import io.meshfed.api.v1alpha1.ProvidersSpec;
 import io.meshfed.api.v1alpha1.SecretReference;
+import io.meshfed.fakes.FakeDigitalOcean;
 import io.meshfed.fakes.MotoServer;
 import io.meshfed.operator.support.Conditions;
 import io.meshfed.operator.testing.CrashSwitch;
@@ -22,6 +23,10 @@ import io.quarkus.test.junit.QuarkusTest;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.IntSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -30,12 +35,12 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.ec2.Ec2Client;
-import software.amazon.awssdk.services.ec2.model.Instance;
 
 /**
- * Crash safety at the wire: the reconcile dies right after the cloud's create returned and before
- * the Peer's status says so; the next one must find that machine, not make a second. Then deleting
- * the Peer must leave nothing behind, and deleting the cluster removes its firewall.
+ * Crash safety at the wire, for every cloud: the reconcile dies right after the cloud's create
+ * returned and before the Peer's status says so; the next one must find that machine, not make a
+ * second. Deleting the Peer must then leave nothing behind, and deleting the cluster removes its
+ * firewall.
  */
 @QuarkusTest
 @QuarkusTestResource(KubeApiServerResource.class)
@@ -43,6 +48,20 @@ class CloudPeerCrashTest {
   private static final Duration WAIT = Duration.ofSeconds(60);
   static MotoServer moto;
   static Ec2Client ec2;
+
+  /**
+   * One cloud under test.
+   *
+   * @param liveMachinesOfPeer the machines the cloud holds for a Peer UID, by its own API
+   * @param firewallsOfCluster the cluster's firewalls the cloud holds, for a cluster UID
+   */
+  record Cloud(
+      ProviderType type,
+      Map<String, String> credentials,
+      Consumer<CloudProviderSpec> account,
+      Consumer<Peer> machine,
+      Function<String, List<?>> liveMachinesOfPeer,
+      Function<String, Integer> firewallsOfCluster) {}
 
   @BeforeAll
   static void startMoto() throws Exception {
@@ -66,68 +85,97 @@ class CloudPeerCrashTest {
   }
 
   @Test
-  void awsACrashBetweenLaunchAndStatusLeavesExactlyOneInstanceAndDeleteLeavesNone() {
+  void aws() {
+    String ami = ec2.describeImages().images().get(0).imageId();
+    crashBetweenCreateAndStatusThenDelete(new Cloud(
+        ProviderType.AWS,
+        Map.of("accessKeyId", "testing", "secretAccessKey", "testing"),
+        account -> {
+          account.setRegion("eu-west-1");
+          account.setEndpoint(moto.endpoint().toString());
+        },
+        peer -> {
+          peer.getSpec().setInstanceType("t3.micro");
+          peer.getSpec().setImage(ami);
+        },
+        peerUid -> ec2.describeInstances(r -> r.filters(
+                f -> f.name("tag:meshfed.io/peer").values(peerUid),
+                f -> f.name("instance-state-name").values("pending", "running", "stopping", "stopped")))
+            .reservations().stream().flatMap(r -> r.instances().stream()).toList(),
+        clusterUid -> ec2.describeSecurityGroups(r -> r.filters(f -> f.name("group-name").values("meshfed-" + clusterUid)))
+            .securityGroups().size()));
+  }
+
+  @Test
+  void digitalOcean() {
+    try (FakeDigitalOcean digitalOcean = new FakeDigitalOcean("dop_v1_crash")) {
+      crashBetweenCreateAndStatusThenDelete(new Cloud(
+          ProviderType.DIGITALOCEAN,
+          Map.of("token", "dop_v1_crash"),
+          account -> {
+            account.setRegion("fra1");
+            account.setEndpoint(digitalOcean.endpoint().toString());
+          },
+          peer -> peer.getSpec().setInstanceType("s-1vcpu-2gb"),
+          peerUid -> digitalOcean.dropletsTagged("meshfed-peer:" + peerUid),
+          clusterUid -> (int) digitalOcean.firewalls().stream()
+              .filter(f -> f.path("name").asText().equals("meshfed-" + clusterUid)).count()));
+    }
+  }
+
+  private void crashBetweenCreateAndStatusThenDelete(Cloud cloud) {
     KubernetesClient client = KubeApiServerResource.client();
-    String ns = freshNamespace(client, "crash-aws");
-    client.resource(new SecretBuilder().withNewMetadata().withName("aws").withNamespace(ns).endMetadata()
-        .withStringData(Map.of("accessKeyId", "testing", "secretAccessKey", "testing")).build()).create();
+    String ns = freshNamespace(client, "crash-" + cloud.type().value());
+    client.resource(new SecretBuilder().withNewMetadata().withName("cloud").withNamespace(ns).endMetadata()
+        .withStringData(cloud.credentials()).build()).create();
     MeshCluster cluster = cluster(ns, "mesh", "100.91.0.0/16", 24);
-    CloudProviderSpec aws = new CloudProviderSpec();
-    aws.setRegion("eu-west-1");
-    aws.setEndpoint(moto.endpoint().toString());
-    aws.setCredentialsSecretRef(new SecretReference("aws"));
+    CloudProviderSpec account = new CloudProviderSpec();
+    account.setCredentialsSecretRef(new SecretReference("cloud"));
+    cloud.account().accept(account);
     ProvidersSpec providers = new ProvidersSpec();
-    providers.setAws(aws);
+    switch (cloud.type()) {
+      case AWS -> providers.setAws(account);
+      case GCP -> providers.setGcp(account);
+      case AZURE -> providers.setAzure(account);
+      default -> providers.setDigitalocean(account);
+    }
     cluster.getSpec().setProviders(providers);
     String clusterUid = client.resource(cluster).create().getMetadata().getUid();
 
-    Peer peer = peer(ns, "edge-0", "mesh", ProviderType.AWS);
-    peer.getSpec().setInstanceType("t3.micro");
-    peer.getSpec().setImage(ec2.describeImages().images().get(0).imageId());
+    Peer peer = peer(ns, "edge-0", "mesh", cloud.type());
+    cloud.machine().accept(peer);
     int crashesBefore = CrashSwitch.INSTANCE.crashes();
     CrashSwitch.INSTANCE.armFor("edge-0");
-    Peer created = client.resource(peer).create();
+    String peerUid = client.resource(peer).create().getMetadata().getUid();
 
     await().atMost(WAIT).untilAsserted(() -> {
       Peer p = client.resources(Peer.class).inNamespace(ns).withName("edge-0").get();
       assertThat(p.getStatus()).isNotNull();
-      assertThat(p.getStatus().getProviderID()).startsWith("aws:///");
-      assertThat(p.getStatus().getPhase()).isEqualTo(PeerPhase.JOINING);
+      assertThat(p.getStatus().getPhase()).as(String.valueOf(p.getStatus().getConditions())).isEqualTo(PeerPhase.JOINING);
       assertThat(p.getStatus().getMachineAttempt()).isEqualTo(1);
     });
-    assertThat(CrashSwitch.INSTANCE.crashes()).as("the reconcile did crash after the launch").isEqualTo(crashesBefore + 1);
-    List<Instance> instances = liveInstancesOf(created.getMetadata().getUid());
-    assertThat(instances).as("one instance, not one per reconcile").hasSize(1);
-    Peer recorded = client.resources(Peer.class).inNamespace(ns).withName("edge-0").get();
-    assertThat(recorded.getStatus().getProviderID()).endsWith("/" + instances.get(0).instanceId());
-    assertThat(instances.get(0).tags()).anySatisfy(t -> {
-      assertThat(t.key()).isEqualTo("meshfed.io/cluster");
-      assertThat(t.value()).isEqualTo(clusterUid);
-    });
-    // the cluster's credentials were checked with EC2 itself
+    assertThat(CrashSwitch.INSTANCE.crashes()).as("the reconcile did crash after the create").isEqualTo(crashesBefore + 1);
+    assertThat(cloud.liveMachinesOfPeer().apply(peerUid)).as("one machine, not one per reconcile").hasSize(1);
+    assertThat(client.resources(Peer.class).inNamespace(ns).withName("edge-0").get().getStatus().getProviderID())
+        .startsWith(switch (cloud.type()) {
+          case AWS -> "aws:///";
+          case GCP -> "gce://";
+          case AZURE -> "azure:///subscriptions/";
+          default -> "digitalocean://";
+        });
+    // the cluster's credentials were checked with the cloud itself
     await().atMost(WAIT).ignoreExceptions().untilAsserted(() -> assertThat(Conditions.find(
             client.resources(MeshCluster.class).inNamespace(ns).withName("mesh").get().getStatus().getConditions(),
             "CredentialsValid").orElseThrow().getStatus()).isEqualTo("True"));
 
-    client.resource(recorded).delete();
+    client.resources(Peer.class).inNamespace(ns).withName("edge-0").delete();
     await().atMost(WAIT).until(() -> client.resources(Peer.class).inNamespace(ns).withName("edge-0").get() == null);
-    assertThat(liveInstancesOf(created.getMetadata().getUid())).as("deleting the Peer terminates its instance").isEmpty();
+    assertThat(cloud.liveMachinesOfPeer().apply(peerUid)).as("deleting the Peer deletes its machine").isEmpty();
 
-    assertThat(securityGroupsOf(clusterUid)).as("the cluster's security group, while it lives").hasSize(1);
+    assertThat(cloud.firewallsOfCluster().apply(clusterUid)).as("the cluster's firewall, while it lives").isEqualTo(1);
     client.resources(MeshCluster.class).inNamespace(ns).withName("mesh").delete();
     await().atMost(WAIT).until(() -> client.resources(MeshCluster.class).inNamespace(ns).withName("mesh").get() == null);
-    assertThat(securityGroupsOf(clusterUid)).as("the cluster's security group goes with it").isEmpty();
-  }
-
-  private static List<software.amazon.awssdk.services.ec2.model.SecurityGroup> securityGroupsOf(String clusterUid) {
-    return ec2.describeSecurityGroups(r -> r.filters(f -> f.name("group-name").values("meshfed-" + clusterUid)))
-        .securityGroups();
-  }
-
-  private static List<Instance> liveInstancesOf(String peerUid) {
-    return ec2.describeInstances(r -> r.filters(
-            f -> f.name("tag:meshfed.io/peer").values(peerUid),
-            f -> f.name("instance-state-name").values("pending", "running", "stopping", "stopped")))
-        .reservations().stream().flatMap(r -> r.instances().stream()).toList();
+    assertThat(cloud.firewallsOfCluster().apply(clusterUid)).as("the cluster's firewall goes with it").isZero();
+    client.close();
   }
 }
