@@ -2,6 +2,7 @@ package io.meshfed.operator.provider;
 
 import io.meshfed.provider.aws.AwsMachineProvider;
 import io.meshfed.provider.digitalocean.DigitalOceanMachineProvider;
+import io.meshfed.provider.gcp.GcpMachineProvider;
 import io.meshfed.provider.spi.MachineProvider;
 import io.quarkus.arc.DefaultBean;
 import jakarta.enterprise.inject.Produces;
@@ -25,5 +26,12 @@ public class CloudProviders {
   @DefaultBean
   DigitalOceanMachineProvider digitalOcean() {
     return new DigitalOceanMachineProvider();
+  }
+
+  @Produces
+  @Singleton
+  @DefaultBean
+  GcpMachineProvider gcp() {
+    return new GcpMachineProvider();
   }
 }

@@ -14,6 +14,7 @@ import io.meshfed.api.v1alpha1.ProviderType;
 import io.meshfed.api.v1alpha1.ProvidersSpec;
 import io.meshfed.api.v1alpha1.SecretReference;
 import io.meshfed.fakes.FakeDigitalOcean;
+import io.meshfed.fakes.FakeGce;
 import io.meshfed.fakes.MotoServer;
 import io.meshfed.operator.support.Conditions;
 import io.meshfed.operator.testing.CrashSwitch;
@@ -123,6 +124,23 @@ class CloudPeerCrashTest {
     }
   }
 
+  @Test
+  void gcp() {
+    try (FakeGce gce = new FakeGce()) {
+      crashBetweenCreateAndStatusThenDelete(new Cloud(
+          ProviderType.GCP,
+          Map.of("credentials.json", gce.serviceAccountJson()),
+          account -> {
+            account.setRegion("europe-west1");
+            account.setEndpoint(gce.endpoint().toString());
+          },
+          peer -> peer.getSpec().setInstanceType("e2-small"),
+          peerUid -> gce.instancesLabelled("meshfed-peer", peerUid),
+          clusterUid -> (int) gce.firewalls().stream()
+              .filter(f -> f.path("name").asText().equals("meshfed-" + clusterUid)).count()));
+    }
+  }
+
   private void crashBetweenCreateAndStatusThenDelete(Cloud cloud) {
     KubernetesClient client = KubeApiServerResource.client();
     String ns = freshNamespace(client, "crash-" + cloud.type().value());
@@ -169,12 +187,18 @@ class CloudPeerCrashTest {
             "CredentialsValid").orElseThrow().getStatus()).isEqualTo("True"));
 
     client.resources(Peer.class).inNamespace(ns).withName("edge-0").delete();
-    await().atMost(WAIT).until(() -> client.resources(Peer.class).inNamespace(ns).withName("edge-0").get() == null);
+    await().atMost(WAIT).untilAsserted(() -> {
+      Peer still = client.resources(Peer.class).inNamespace(ns).withName("edge-0").get();
+      assertThat(still).as(() -> "the Peer, still there: " + (still == null ? "" : still.getStatus())).isNull();
+    });
     assertThat(cloud.liveMachinesOfPeer().apply(peerUid)).as("deleting the Peer deletes its machine").isEmpty();
 
     assertThat(cloud.firewallsOfCluster().apply(clusterUid)).as("the cluster's firewall, while it lives").isEqualTo(1);
     client.resources(MeshCluster.class).inNamespace(ns).withName("mesh").delete();
-    await().atMost(WAIT).until(() -> client.resources(MeshCluster.class).inNamespace(ns).withName("mesh").get() == null);
+    await().atMost(WAIT).untilAsserted(() -> {
+      MeshCluster still = client.resources(MeshCluster.class).inNamespace(ns).withName("mesh").get();
+      assertThat(still).as(() -> "the cluster, still there: " + (still == null ? "" : still.getStatus())).isNull();
+    });
     assertThat(cloud.firewallsOfCluster().apply(clusterUid)).as("the cluster's firewall goes with it").isZero();
     client.close();
   }

@@ -130,11 +130,11 @@ class PeerProvisioningTest {
 
   @Test
   void aProviderThisBuildLacksIsNamed() {
-    client.resource(peer(ns, "gce", "cloudy", ProviderType.GCP)).create();
+    client.resource(peer(ns, "gce", "cloudy", ProviderType.AZURE)).create();
     await().atMost(WAIT).untilAsserted(() -> {
       Condition provisioned = condition(get("gce"), "Provisioned");
       assertThat(provisioned.getReason()).isEqualTo("ProviderNotInstalled");
-      assertThat(provisioned.getMessage()).contains("no gcp provider").contains("aws").contains("static");
+      assertThat(provisioned.getMessage()).contains("no azure provider").contains("aws").contains("static");
       assertThat(get("gce").getStatus().getPhase()).isEqualTo(PeerPhase.PENDING);
     });
   }
