@@ -64,14 +64,28 @@ public abstract class FakeCloud implements AutoCloseable {
   private record Failure(String method, String pathPrefix, Reply reply) {}
 
   private final HttpServer server;
+  private final boolean tls;
   private final Deque<Failure> failures = new ConcurrentLinkedDeque<>();
   private final List<Call> calls = new CopyOnWriteArrayList<>();
 
   protected FakeCloud() {
+    this(false);
+  }
+
+  /** @param tls serve HTTPS with {@link FakeTls}'s certificate */
+  protected FakeCloud(boolean tls) {
+    this.tls = tls;
     try {
-      server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+      if (tls) {
+        com.sun.net.httpserver.HttpsServer https = com.sun.net.httpserver.HttpsServer.create(address, 0);
+        https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(FakeTls.shared().serverContext()));
+        server = https;
+      } else {
+        server = HttpServer.create(address, 0);
+      }
+    } catch (Exception e) {
+      throw new IllegalStateException("starting " + getClass().getSimpleName(), e);
     }
     server.setExecutor(Executors.newFixedThreadPool(4, r -> {
       Thread t = new Thread(r, getClass().getSimpleName());
@@ -83,7 +97,7 @@ public abstract class FakeCloud implements AutoCloseable {
   }
 
   public URI endpoint() {
-    return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+    return URI.create((tls ? "https" : "http") + "://127.0.0.1:" + server.getAddress().getPort());
   }
 
   /** The next request of this method whose path starts so is answered with this reply instead. */
