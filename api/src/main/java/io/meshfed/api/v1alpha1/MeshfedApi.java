@@ -10,6 +10,8 @@ public final class MeshfedApi {
   public static final String CLUSTER_LABEL = GROUP + "/cluster";
   /** Label put on objects the operator creates for a peer. */
   public static final String PEER_LABEL = GROUP + "/peer";
+  /** On the Peers a PeerPool made: the pool's name. */
+  public static final String POOL_LABEL = GROUP + "/pool";
   /** Label naming the operator as the manager of an object. */
   public static final String MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
   public static final String MANAGER = "meshfed-operator";

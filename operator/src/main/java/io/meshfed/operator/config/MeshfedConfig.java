@@ -102,6 +102,17 @@ public interface MeshfedConfig {
 
   Local local();
 
+  Providers providers();
+
+  interface Providers {
+    /**
+     * The machine providers this operator may use (aws, gcp, azure, digitalocean, local); unset:
+     * every one it carries. Peers of any other get ProviderNotInstalled. {@code static} is always
+     * allowed: it makes nothing.
+     */
+    Optional<java.util.Set<String>> enabled();
+  }
+
   interface AgentApi {
     /**
      * URL agents reach the agent API at: in MeshCluster status, join commands and bootstrap

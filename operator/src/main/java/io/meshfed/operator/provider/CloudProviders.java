@@ -1,6 +1,7 @@
 package io.meshfed.operator.provider;
 
 import io.meshfed.provider.aws.AwsMachineProvider;
+import io.meshfed.provider.azure.AzureMachineProvider;
 import io.meshfed.provider.digitalocean.DigitalOceanMachineProvider;
 import io.meshfed.provider.gcp.GcpMachineProvider;
 import io.meshfed.provider.spi.MachineProvider;
@@ -33,5 +34,12 @@ public class CloudProviders {
   @DefaultBean
   GcpMachineProvider gcp() {
     return new GcpMachineProvider();
+  }
+
+  @Produces
+  @Singleton
+  @DefaultBean
+  AzureMachineProvider azure() {
+    return new AzureMachineProvider();
   }
 }

@@ -26,6 +26,8 @@ public class ProviderRegistry {
     }
     // a bean of the same name (a test's in-memory cloud) takes the place of a built-in one
     providers.forEach(p -> byName.put(p.name(), p));
+    config.providers().enabled().ifPresent(enabled ->
+        byName.keySet().removeIf(name -> !name.equals(StaticMachineProvider.NAME) && !enabled.contains(name)));
   }
 
   public Optional<MachineProvider> get(String name) {

@@ -13,6 +13,7 @@ import io.meshfed.api.v1alpha1.PeerPhase;
 import io.meshfed.api.v1alpha1.ProviderType;
 import io.meshfed.api.v1alpha1.ProvidersSpec;
 import io.meshfed.api.v1alpha1.SecretReference;
+import io.meshfed.fakes.FakeAzure;
 import io.meshfed.fakes.FakeDigitalOcean;
 import io.meshfed.fakes.FakeGce;
 import io.meshfed.fakes.MotoServer;
@@ -62,7 +63,8 @@ class CloudPeerCrashTest {
       Consumer<CloudProviderSpec> account,
       Consumer<Peer> machine,
       Function<String, List<?>> liveMachinesOfPeer,
-      Function<String, Integer> firewallsOfCluster) {}
+      Function<String, Integer> firewallsOfCluster,
+      java.util.function.Supplier<List<String>> fakeBugs) {}
 
   @BeforeAll
   static void startMoto() throws Exception {
@@ -104,7 +106,8 @@ class CloudPeerCrashTest {
                 f -> f.name("instance-state-name").values("pending", "running", "stopping", "stopped")))
             .reservations().stream().flatMap(r -> r.instances().stream()).toList(),
         clusterUid -> ec2.describeSecurityGroups(r -> r.filters(f -> f.name("group-name").values("meshfed-" + clusterUid)))
-            .securityGroups().size()));
+            .securityGroups().size(),
+        List::of));
   }
 
   @Test
@@ -120,7 +123,8 @@ class CloudPeerCrashTest {
           peer -> peer.getSpec().setInstanceType("s-1vcpu-2gb"),
           peerUid -> digitalOcean.dropletsTagged("meshfed-peer:" + peerUid),
           clusterUid -> (int) digitalOcean.firewalls().stream()
-              .filter(f -> f.path("name").asText().equals("meshfed-" + clusterUid)).count()));
+              .filter(f -> f.path("name").asText().equals("meshfed-" + clusterUid)).count(),
+          digitalOcean::bugs));
     }
   }
 
@@ -137,7 +141,31 @@ class CloudPeerCrashTest {
           peer -> peer.getSpec().setInstanceType("e2-small"),
           peerUid -> gce.instancesLabelled("meshfed-peer", peerUid),
           clusterUid -> (int) gce.firewalls().stream()
-              .filter(f -> f.path("name").asText().equals("meshfed-" + clusterUid)).count()));
+              .filter(f -> f.path("name").asText().equals("meshfed-" + clusterUid)).count(),
+          gce::bugs));
+    }
+  }
+
+  @Test
+  void azure() {
+    try (FakeAzure azure = new FakeAzure("meshfed-sp", "s3cr3t")) {
+      crashBetweenCreateAndStatusThenDelete(new Cloud(
+          ProviderType.AZURE,
+          Map.of("tenantId", FakeAzure.TENANT, "clientId", "meshfed-sp", "clientSecret", "s3cr3t"),
+          account -> {
+            account.setRegion("westeurope");
+            account.setSubscriptionId(FakeAzure.SUBSCRIPTION);
+            account.setResourceGroup(FakeAzure.RESOURCE_GROUP);
+            account.setEndpoint(azure.endpoint().toString());
+          },
+          peer -> peer.getSpec().setInstanceType("Standard_B2s"),
+          peerUid -> azure.resourcesTagged("Microsoft.Compute/virtualMachines", "meshfed-peer", peerUid),
+          clusterUid -> azure.resourcesTagged("Microsoft.Network/networkSecurityGroups", "meshfed-cluster", clusterUid).size(),
+          azure::bugs));
+      assertThat(azure.resources("Microsoft.Network/networkInterfaces")).as("the NIC went with the peer").isEmpty();
+      assertThat(azure.resources("Microsoft.Network/publicIPAddresses")).as("the IP went with the peer").isEmpty();
+      assertThat(azure.resources("Microsoft.Compute/disks")).as("the disk went with the peer").isEmpty();
+      assertThat(azure.resources("Microsoft.Network/virtualNetworks")).as("the network went with the cluster").isEmpty();
     }
   }
 
@@ -189,17 +217,21 @@ class CloudPeerCrashTest {
     client.resources(Peer.class).inNamespace(ns).withName("edge-0").delete();
     await().atMost(WAIT).untilAsserted(() -> {
       Peer still = client.resources(Peer.class).inNamespace(ns).withName("edge-0").get();
-      assertThat(still).as(() -> "the Peer, still there: " + (still == null ? "" : still.getStatus())).isNull();
+      assertThat(still).as(() -> "the Peer, still there: " + (still == null || still.getStatus() == null ? ""
+          : still.getStatus().getPhase() + " " + still.getStatus().getConditions())).isNull();
     });
     assertThat(cloud.liveMachinesOfPeer().apply(peerUid)).as("deleting the Peer deletes its machine").isEmpty();
 
     assertThat(cloud.firewallsOfCluster().apply(clusterUid)).as("the cluster's firewall, while it lives").isEqualTo(1);
     client.resources(MeshCluster.class).inNamespace(ns).withName("mesh").delete();
     await().atMost(WAIT).untilAsserted(() -> {
+      assertThat(cloud.fakeBugs().get()).as("the fake answered everything it was asked").isEmpty();
       MeshCluster still = client.resources(MeshCluster.class).inNamespace(ns).withName("mesh").get();
-      assertThat(still).as(() -> "the cluster, still there: " + (still == null ? "" : still.getStatus())).isNull();
+      assertThat(still).as(() -> "the cluster, still there: " + (still == null || still.getStatus() == null ? ""
+          : still.getStatus().getPhase() + " " + still.getStatus().getConditions())).isNull();
     });
     assertThat(cloud.firewallsOfCluster().apply(clusterUid)).as("the cluster's firewall goes with it").isZero();
+    assertThat(cloud.fakeBugs().get()).as("the fake answered everything it was asked").isEmpty();
     client.close();
   }
 }

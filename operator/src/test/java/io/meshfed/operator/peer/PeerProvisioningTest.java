@@ -128,17 +128,6 @@ class PeerProvisioningTest {
     assertThat(provisioned.getReason()).isEqualTo("MachineRunning");
   }
 
-  @Test
-  void aProviderThisBuildLacksIsNamed() {
-    client.resource(peer(ns, "gce", "cloudy", ProviderType.AZURE)).create();
-    await().atMost(WAIT).untilAsserted(() -> {
-      Condition provisioned = condition(get("gce"), "Provisioned");
-      assertThat(provisioned.getReason()).isEqualTo("ProviderNotInstalled");
-      assertThat(provisioned.getMessage()).contains("no azure provider").contains("aws").contains("static");
-      assertThat(get("gce").getStatus().getPhase()).isEqualTo(PeerPhase.PENDING);
-    });
-  }
-
   private Peer get(String name) {
     return client.resources(Peer.class).inNamespace(ns).withName(name).get();
   }
