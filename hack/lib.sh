@@ -31,6 +31,21 @@ require_mesh_tools() {
   fi
 }
 
+# What the tests use besides the mesh: cloud-init's schema validator and shellcheck (the cloud
+# bootstrap), and moto's EC2 server in a virtualenv under ~/.cache (the AWS provider).
+require_test_tools() {
+  local missing=()
+  command -v cloud-init >/dev/null || missing+=(cloud-init)
+  command -v shellcheck >/dev/null || missing+=(shellcheck)
+  python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
+  if ((${#missing[@]})); then
+    command -v apt-get >/dev/null || die "please install: ${missing[*]}"
+    echo "meshfed: installing ${missing[*]}"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+  bash "$(repo_root)/hack/install-moto.sh"
+}
+
 # kube-apiserver, kubectl and etcd built from their Go modules, once per machine.
 ensure_control_plane() {
   command -v go >/dev/null || die "Go 1.24 or newer is needed to build the test control plane once (https://go.dev/dl, or your distribution's golang package)"

@@ -9,5 +9,6 @@ cd "$(repo_root)"
 
 require_java
 require_mesh_tools
+require_test_tools
 ensure_control_plane
 exec mvn -B -ntp -Dstyle.color=never verify "$@"

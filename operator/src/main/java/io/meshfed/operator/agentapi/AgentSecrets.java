@@ -35,7 +35,7 @@ public final class AgentSecrets {
   static final String PUBLIC_KEY = "public-key";
   static final String ENDPOINTS = "endpoints";
   static final String FACTS = "facts";
-  static final String BOOTSTRAP_TOKEN = "token";
+  public static final String BOOTSTRAP_TOKEN = "token";
   public static final String EXPIRES_ANNOTATION = MeshfedApi.GROUP + "/expires-at";
   public static final String USED_BY_ANNOTATION = MeshfedApi.GROUP + "/used-by-key";
   private static final SecureRandom RANDOM = new SecureRandom();

@@ -100,7 +100,8 @@ public class MeshClusterReconciler implements Reconciler<MeshCluster>, Cleaner<M
     Optional<Secret> token = secretInformer(context).get(new ResourceID(tokenName, namespace));
     if (JoinTokens.needsNewToken(token, now)) {
       Secret fresh = JoinTokens.fresh(cluster, now, token.filter(t -> JoinTokens.token(t) != null));
-      context.getClient().resource(fresh).serverSideApply();
+      // the Secret is the operator's: an annotation someone else changed (kubectl annotate) must not block its renewal
+      context.getClient().resource(fresh).fieldManager("meshfed-operator").forceConflicts().serverSideApply();
       token = Optional.of(fresh);
       LOG.infof("issued a join token for cluster %s/%s", namespace, cluster.getMetadata().getName());
     }
@@ -123,7 +124,7 @@ public class MeshClusterReconciler implements Reconciler<MeshCluster>, Cleaner<M
     Optional<Duration> cloudRecheck = credentials.isEmpty()
         ? Optional.empty()
         : Optional.of(min(clouds.nextVerification(credentials), config.cluster().orphanScanInterval()));
-    java.util.stream.Stream.of(tokenRenewal, cloudRecheck)
+    java.util.stream.Stream.of(tokenRenewal, cloudRecheck, Optional.of(config.cluster().resyncInterval()))
         .flatMap(Optional::stream)
         .min(Duration::compareTo)
         .ifPresent(d -> control.rescheduleAfter(d));
@@ -155,13 +156,14 @@ public class MeshClusterReconciler implements Reconciler<MeshCluster>, Cleaner<M
       remaining += items.size();
     }
     if (remaining > 0) {
-      LOG.debugf("cluster %s/%s: waiting for %d objects to go", namespace, name, remaining);
+      LOG.infof("cluster %s/%s is being deleted: waiting for %d workloads, pools and peers to go", namespace, name, remaining);
       return DeleteControl.noFinalizerRemoval()
           .rescheduleAfter(config.cluster().deletionPollInterval().toMillis());
     }
     // no Peer left: whatever is still tagged for the cluster at a cloud is a leak, and then the
     // firewall its machines shared
     try {
+      LOG.infof("cluster %s/%s is being deleted: releasing what its clouds hold", namespace, name);
       if (!clouds.release(cluster)) {
         return DeleteControl.noFinalizerRemoval()
             .rescheduleAfter(config.cluster().deletionPollInterval().toMillis());

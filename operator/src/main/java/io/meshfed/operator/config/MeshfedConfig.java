@@ -65,6 +65,13 @@ public interface MeshfedConfig {
     @WithDefault("30s")
     Duration credentialsRecheckInterval();
 
+    /**
+     * A cluster is looked at at least this often, events or not: a safety net under event
+     * delivery (an update that raced the operator's own status write was seen to go missing).
+     */
+    @WithDefault("30s")
+    Duration resyncInterval();
+
     /** Cloud credentials that worked are checked again this often (one cheap call per provider). */
     @WithDefault("10m")
     Duration credentialsVerifyInterval();

@@ -233,9 +233,9 @@ public class PeerReconciler implements Reconciler<Peer>, Cleaner<Peer> {
     }
 
     // a machine whose agent never came is replaced (hosts people bring wait for them instead)
-    if (!provider.get().name().equals(StaticMachineProvider.NAME)
-        && secret(context, AgentSecrets.agentSecretName(peer.getMetadata().getName())).isEmpty()
-        && timedOut(status, config.joinTimeout(), now)) {
+    boolean waitsForMachineAgent = !provider.get().name().equals(StaticMachineProvider.NAME)
+        && secret(context, AgentSecrets.agentSecretName(peer.getMetadata().getName())).isEmpty();
+    if (waitsForMachineAgent && timedOut(status, config.joinTimeout(), now)) {
       try {
         ProviderContext providerContext = providerContexts.of(cluster, spec.getProvider());
         Optional<Duration> wait = replaceMachine(peer, cluster, provider.get(), providerContext, status, conditions,
@@ -251,7 +251,14 @@ public class PeerReconciler implements Reconciler<Peer>, Cleaner<Peer> {
     }
 
     // 3. the agent: its membership (written at join), its heartbeat, its view of the data plane
-    return agentStep(peer, context, status, conditions, now);
+    Step step = agentStep(peer, context, status, conditions, now);
+    if (waitsForMachineAgent && status.getMachineRequestedTime() != null && step.recheckAfter().isEmpty()) {
+      // nothing else wakes a Peer whose agent never comes: look again at its join deadline
+      Duration untilDeadline = Duration.between(now,
+          Instant.parse(status.getMachineRequestedTime()).plus(config.joinTimeout())).plusSeconds(1);
+      return Step.recheck(untilDeadline.isNegative() ? Duration.ofSeconds(1) : untilDeadline);
+    }
+    return step;
   }
 
   private Step agentStep(Peer peer, Context<Peer> context, PeerStatus status, Conditions conditions, Instant now) {

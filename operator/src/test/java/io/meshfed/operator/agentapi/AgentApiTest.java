@@ -231,6 +231,24 @@ class AgentApiTest {
     });
   }
 
+  @Test
+  void machinesFetchTheInstallerTheCaAndTheAgentWithoutCredentials() throws Exception {
+    HttpClient http = HttpClient.newBuilder().sslContext(PinnedTrust.context(caHash)).build();
+    HttpResponse<String> script = http.send(HttpRequest.newBuilder(URI.create(server + "/api/v1/install.sh")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(script.statusCode()).isEqualTo(200);
+    assertThat(script.body()).startsWith("#!/bin/sh").contains("--ca-hash");
+    HttpResponse<String> ca = http.send(HttpRequest.newBuilder(URI.create(server + "/api/v1/ca.crt")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(ca.statusCode()).isEqualTo(200);
+    assertThat(PinnedTrust.hashOf(Certificates.parseCertificate(ca.body()))).as("the CA the join pins").isEqualTo(caHash);
+    HttpResponse<byte[]> jar = http.send(HttpRequest.newBuilder(URI.create(server + "/api/v1/agent.jar")).build(),
+        HttpResponse.BodyHandlers.ofByteArray());
+    // the build makes the agent before the operator's tests
+    assertThat(jar.statusCode()).isEqualTo(200);
+    assertThat(jar.body()).startsWith(0x50, 0x4b); // a zip
+  }
+
   private HttpResponse<String> post(String path, String body) throws Exception {
     HttpClient http = HttpClient.newBuilder().sslContext(PinnedTrust.context(caHash)).build();
     return http.send(HttpRequest.newBuilder(URI.create(server + path))

@@ -128,6 +128,73 @@ class PeerProvisioningTest {
     assertThat(provisioned.getReason()).isEqualTo("MachineRunning");
   }
 
+  @Test
+  void theMachineBootsWithUserDataThatInstallsTheAgentWithItsOwnOneTimeToken() throws Exception {
+    client.resource(peer(ns, "vm-boot", "cloudy", ProviderType.LOCAL)).create();
+    await().atMost(WAIT).until(() -> cloud.userDataOf("vm-boot") != null);
+    String userData = cloud.userDataOf("vm-boot");
+    var doc = new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
+        .readTree(userData);
+    var runcmd = doc.get("runcmd").get(0);
+    String token = io.meshfed.operator.agentapi.AgentSecrets.read(client.secrets().inNamespace(ns)
+        .withName(io.meshfed.operator.agentapi.AgentSecrets.bootstrapSecretName("vm-boot")).get(),
+        io.meshfed.operator.agentapi.AgentSecrets.BOOTSTRAP_TOKEN);
+    assertThat(userData).startsWith("#cloud-config\n");
+    assertThat(runcmd.get(3).asText()).startsWith("https://");
+    assertThat(runcmd.get(4).asText()).startsWith("sha256:");
+    assertThat(runcmd.get(5).asText()).as("the peer's own bootstrap token").endsWith(token);
+    assertThat(runcmd.get(6).asText()).isEqualTo("vm-boot");
+    assertThat(doc.get("write_files").get(0).get("content").asText()).startsWith("-----BEGIN CERTIFICATE-----");
+  }
+
+  @Test
+  void aMachineThatNeverStartsIsReplacedAfterTheLaunchTimeout() {
+    client.resource(peer(ns, "stuck-1", "cloudy", ProviderType.LOCAL)).create();
+    await().atMost(WAIT).untilAsserted(() -> {
+      assertThat(get("stuck-1").getStatus()).isNotNull();
+      assertThat(get("stuck-1").getStatus().getMachineAttempt()).isEqualTo(1);
+      assertThat(condition(get("stuck-1"), "Provisioned").getReason()).isEqualTo("MachinePending");
+    });
+    pretendRequestedLongAgo("stuck-1");
+    await().atMost(WAIT).untilAsserted(() -> {
+      Peer peer = get("stuck-1");
+      assertThat(peer.getStatus().getMachineAttempt()).isEqualTo(2);
+      assertThat(cloud.createsOf("stuck-1")).as("the first machine deleted, a second made").isEqualTo(2);
+      assertThat(peer.getStatus().getPhase()).isEqualTo(PeerPhase.PROVISIONING);
+    });
+  }
+
+  @Test
+  void aMachineWhoseAgentNeverJoinsIsReplacedAfterTheJoinTimeout() {
+    client.resource(peer(ns, "late-1", "cloudy", ProviderType.LOCAL)).create();
+    await().atMost(WAIT).untilAsserted(() -> assertThat(get("late-1").getStatus())
+        .isNotNull().extracting(s -> s.getPhase()).isEqualTo(PeerPhase.JOINING));
+    pretendRequestedLongAgo("late-1");
+    await().atMost(WAIT).untilAsserted(() -> {
+      Peer peer = get("late-1");
+      assertThat(peer.getStatus().getMachineAttempt()).isEqualTo(2);
+      assertThat(cloud.createsOf("late-1")).isEqualTo(2);
+    });
+    // the replacement runs, and is waited for again
+    await().atMost(WAIT).untilAsserted(() -> assertThat(get("late-1").getStatus().getPhase()).isEqualTo(PeerPhase.JOINING));
+    assertThat(cloud.createsOf("late-1")).isEqualTo(2);
+  }
+
+  /**
+   * Moves the machine's request an hour back, then touches the Peer's spec so it is looked at:
+   * the timeouts are ten minutes and more, too long to wait for in a test.
+   */
+  private void pretendRequestedLongAgo(String name) {
+    client.resources(Peer.class).inNamespace(ns).withName(name).subresource("status")
+        .patch(io.fabric8.kubernetes.client.dsl.base.PatchContext.of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+            "{\"status\":{\"machineRequestedTime\":\"" + java.time.Instant.now().minusSeconds(3600) + "\"}}");
+    await().atMost(WAIT).until(() -> get(name).getStatus().getMachineRequestedTime().startsWith(
+        String.valueOf(java.time.Instant.now().minusSeconds(3600)).substring(0, 13)));
+    client.resources(Peer.class).inNamespace(ns).withName(name)
+        .patch(io.fabric8.kubernetes.client.dsl.base.PatchContext.of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+            "{\"spec\":{\"labels\":{\"touched\":\"yes\"}}}");
+  }
+
   private Peer get(String name) {
     return client.resources(Peer.class).inNamespace(ns).withName(name).get();
   }

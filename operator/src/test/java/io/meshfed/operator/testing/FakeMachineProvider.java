@@ -18,7 +18,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A cloud in memory, Karpenter style, serving the {@code local} provider name in the operator's
  * tests until the real provider-local exists. Machines take a few calls to start and to go away,
  * like real ones; peers named {@code quota-*} hit a permanent error, {@code flaky-*} are throttled
- * twice before they get a machine.
+ * twice before they get a machine, {@code stuck-*} get machines that never start.
  */
 @Singleton
 public class FakeMachineProvider implements MachineProvider {
@@ -28,6 +28,7 @@ public class FakeMachineProvider implements MachineProvider {
   private final Map<String, FakeMachine> machines = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> throttled = new ConcurrentHashMap<>();
   private final AtomicInteger creates = new AtomicInteger();
+  private final Map<String, String> userData = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> createsByPeer = new ConcurrentHashMap<>();
 
   private static final class FakeMachine {
@@ -61,12 +62,14 @@ public class FakeMachineProvider implements MachineProvider {
         && throttled.computeIfAbsent(request.peerId(), k -> new AtomicInteger()).incrementAndGet() <= 2) {
       throw ProviderException.retryable("Throttled", "request rate exceeded", null);
     }
+    userData.put(request.peerName(), String.valueOf(request.userData()));
     FakeMachine machine = machines.computeIfAbsent(request.peerId(), id -> {
       creates.incrementAndGet();
       createsByPeer.computeIfAbsent(request.peerName(), k -> new AtomicInteger()).incrementAndGet();
       return new FakeMachine("fake:///" + request.peerName(), request.peerName());
     });
-    if (machine.state == MachineState.PENDING && machine.callsLeft-- <= 0) {
+    // stuck-* machines never start
+    if (!request.peerName().startsWith("stuck-") && machine.state == MachineState.PENDING && machine.callsLeft-- <= 0) {
       machine.state = MachineState.RUNNING;
     }
     return machine.view();
@@ -101,6 +104,11 @@ public class FakeMachineProvider implements MachineProvider {
 
   public int creates() {
     return creates.get();
+  }
+
+  /** The cloud-init user data the operator rendered for a peer's machine. */
+  public String userDataOf(String peerName) {
+    return userData.get(peerName);
   }
 
   /** Machines made for Peers of this name (tests run side by side: count only your own). */

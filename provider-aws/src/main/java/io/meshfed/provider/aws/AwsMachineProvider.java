@@ -314,7 +314,10 @@ public class AwsMachineProvider implements MachineProvider {
           .region(Region.of(region))
           .credentialsProvider(StaticCredentialsProvider.create(credentials))
           .httpClientBuilder(UrlConnectionHttpClient.builder())
-          .overrideConfiguration(o -> o.executionInterceptors(interceptors));
+          // a reconcile thread never waits on EC2 for long: retries included, a call ends in 30 s
+          .overrideConfiguration(o -> o.executionInterceptors(interceptors)
+              .apiCallTimeout(java.time.Duration.ofSeconds(30))
+              .apiCallAttemptTimeout(java.time.Duration.ofSeconds(10)));
       if (endpoint != null) {
         builder.endpointOverride(URI.create(endpoint));
       }

@@ -91,6 +91,16 @@ public class AzureMachineProvider implements MachineProvider {
 
   private final Supplier<HttpClient> httpClients;
   private final Map<String, Arm> arms = new ConcurrentHashMap<>();
+  /**
+   * MSAL runs token requests on the common fork-join pool unless told otherwise; on a two-core
+   * machine that pool has one thread, which anything else may hold. Token requests get their own.
+   */
+  private final java.util.concurrent.ExecutorService tokenRequests =
+      java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        Thread thread = new Thread(r, "azure-token");
+        thread.setDaemon(true);
+        return thread;
+      });
 
   public AzureMachineProvider() {
     this(() -> new OkHttpAsyncHttpClientBuilder().build());
@@ -485,7 +495,19 @@ public class AzureMachineProvider implements MachineProvider {
     String endpoint = context.settings().get("endpoint");
     String key = sha256Hex(String.join("|", tenant, client, secret, subscription, group, String.valueOf(endpoint),
         String.valueOf(credentials.get("authorityHost"))));
-    return arms.computeIfAbsent(key, k -> {
+    Arm known = arms.get(key);
+    if (known != null) {
+      return known;
+    }
+    // made outside the map's lock: a Resource Manager client takes seconds to build
+    Arm made = makeArm(credentials, tenant, client, secret, subscription, group, endpoint);
+    Arm raced = arms.putIfAbsent(key, made);
+    return raced == null ? made : raced;
+  }
+
+  private Arm makeArm(Map<String, String> credentials, String tenant, String client, String secret,
+      String subscription, String group, String endpoint) {
+    {
       HttpClient http = httpClients.get();
       AzureEnvironment environment = AzureEnvironment.AZURE;
       String authority = credentials.get("authorityHost");
@@ -496,7 +518,8 @@ public class AzureMachineProvider implements MachineProvider {
         authority = authority != null ? authority : endpoint;
       }
       ClientSecretCredentialBuilder credential = new ClientSecretCredentialBuilder()
-          .tenantId(tenant).clientId(client).clientSecret(secret).httpClient(http);
+          .tenantId(tenant).clientId(client).clientSecret(secret).httpClient(http)
+          .executorService(tokenRequests);
       if (authority != null) {
         // a private authority is not in Microsoft's list of known ones
         credential.authorityHost(authority).disableInstanceDiscovery();
@@ -505,7 +528,7 @@ public class AzureMachineProvider implements MachineProvider {
       ComputeManager compute = ComputeManager.configure().withHttpClient(http)
           .authenticate(token, new AzureProfile(tenant, subscription, environment));
       return new Arm(compute, subscription, group);
-    });
+    }
   }
 
   /** An OpenSSH RSA public key whose private key is dropped at once. */
