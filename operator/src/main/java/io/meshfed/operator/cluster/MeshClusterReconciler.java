@@ -59,11 +59,14 @@ public class MeshClusterReconciler implements Reconciler<MeshCluster>, Cleaner<M
 
   private final AgentApiEndpoint agentApi;
   private final CloudAccounts clouds;
+  private final ClusterMetrics metrics;
 
-  public MeshClusterReconciler(MeshfedConfig config, AgentApiEndpoint agentApi, CloudAccounts clouds) {
+  public MeshClusterReconciler(MeshfedConfig config, AgentApiEndpoint agentApi, CloudAccounts clouds,
+      ClusterMetrics metrics) {
     this.config = config;
     this.agentApi = agentApi;
     this.clouds = clouds;
+    this.metrics = metrics;
   }
 
   @Override
@@ -114,6 +117,7 @@ public class MeshClusterReconciler implements Reconciler<MeshCluster>, Cleaner<M
             cluster,
             new ClusterStatusBuilder.Facts(
                 peers, workloadsOf(cluster, context), tokenName, expiry, credentials, Optional.of(agentApi.url()), now));
+    metrics.record(namespace, cluster.getMetadata().getName(), status.getPeers());
     if (!credentials.isEmpty()) {
       clouds.collectOrphans(cluster, peerUidsOf(cluster, context));
     }
@@ -172,6 +176,7 @@ public class MeshClusterReconciler implements Reconciler<MeshCluster>, Cleaner<M
       LOG.warnf("cluster %s/%s: releasing its cloud resources: %s", namespace, name, e.getMessage());
       return DeleteControl.noFinalizerRemoval().rescheduleAfter(config.cluster().credentialsRecheckInterval().toMillis());
     }
+    metrics.forget(namespace, name);
     client.configMaps().inNamespace(namespace).withName(SubnetAllocator.configMapName(name)).delete();
     client.secrets().inNamespace(namespace).withName(JoinTokens.secretName(name)).delete();
     LOG.infof("cluster %s/%s destroyed", namespace, name);

@@ -19,7 +19,8 @@ import java.util.TreeMap;
 public class ProviderRegistry {
   private final Map<String, MachineProvider> byName = new TreeMap<>();
 
-  public ProviderRegistry(@All List<MachineProvider> providers, MeshfedConfig config) {
+  public ProviderRegistry(@All List<MachineProvider> providers, MeshfedConfig config,
+      io.micrometer.core.instrument.MeterRegistry metrics) {
     byName.put(StaticMachineProvider.NAME, new StaticMachineProvider());
     if (config.local().enabled()) {
       byName.put(LocalMachineProvider.NAME, LocalProviderSettings.provider(config.local()));
@@ -28,6 +29,7 @@ public class ProviderRegistry {
     providers.forEach(p -> byName.put(p.name(), p));
     config.providers().enabled().ifPresent(enabled ->
         byName.keySet().removeIf(name -> !name.equals(StaticMachineProvider.NAME) && !enabled.contains(name)));
+    byName.replaceAll((name, provider) -> new MeteredMachineProvider(provider, metrics));
   }
 
   public Optional<MachineProvider> get(String name) {

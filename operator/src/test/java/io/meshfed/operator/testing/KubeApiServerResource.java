@@ -23,6 +23,10 @@ public class KubeApiServerResource implements QuarkusTestResourceLifecycleManage
 
   @Override
   public Map<String, String> start() {
+    // awaits poll objects the operator has not written yet: a status still null is "not yet", not
+    // a failure (awaitility otherwise stops at the first exception; at the timeout it still
+    // reports the last one)
+    org.awaitility.Awaitility.ignoreExceptionsByDefault();
     server =
         new KubeAPIServer(
             KubeAPIServerConfigBuilder.anAPIServerConfig()

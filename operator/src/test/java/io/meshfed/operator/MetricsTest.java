@@ -1,0 +1,60 @@
+package io.meshfed.operator;
+
+import static io.meshfed.operator.testing.TestObjects.*;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.meshfed.agent.PinnedTrust;
+import io.meshfed.api.v1alpha1.ProviderType;
+import io.meshfed.operator.testing.KubeApiServerResource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.Test;
+
+/** What Prometheus scrapes from /q/metrics after the operator has done some work. */
+@QuarkusTest
+@QuarkusTestResource(KubeApiServerResource.class)
+class MetricsTest {
+  @ConfigProperty(name = "quarkus.http.test-port")
+  int httpPort;
+
+  @ConfigProperty(name = "quarkus.http.test-ssl-port")
+  int httpsPort;
+
+  @Test
+  void reconcilesProviderCallsPeersByPhaseAndAgentApiRequestsAreExported() throws Exception {
+    KubernetesClient client = KubeApiServerResource.client();
+    String ns = freshNamespace(client, "metrics");
+    client.resource(cluster(ns, "mesh", "100.95.0.0/16", 24)).create();
+    client.resource(peer(ns, "vm-0", "mesh", ProviderType.LOCAL)).create();
+
+    // an agent API request (a refused one counts too)
+    String caHash = io.meshfed.operator.testing.TestAgents.caHash(client);
+    HttpClient https = HttpClient.newBuilder().sslContext(PinnedTrust.context(caHash)).build();
+    HttpResponse<String> refused = https.send(HttpRequest.newBuilder(URI.create("https://localhost:" + httpsPort + "/api/v1/join"))
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(refused.statusCode()).isEqualTo(400);
+
+    HttpClient http = HttpClient.newHttpClient();
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      String metrics = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + httpPort + "/q/metrics")).build(),
+          HttpResponse.BodyHandlers.ofString()).body();
+      assertThat(metrics.lines().filter(l -> l.startsWith("meshfed_peers{") && l.contains("namespace=\"" + ns + "\"")
+          && l.contains("phase=\"Joining\"")).toList()).singleElement().satisfies(l -> assertThat(l).endsWith(" 1.0"));
+      assertThat(metrics.lines().filter(l -> l.startsWith("meshfed_provider_calls_seconds_count{")
+          && l.contains("provider=\"local\"") && l.contains("operation=\"ensure\"") && l.contains("outcome=\"ok\""))).isNotEmpty();
+      assertThat(metrics.lines().filter(l -> l.startsWith("http_server_requests_seconds_count{")
+          && l.contains("uri=\"/api/v1/join\"") && l.contains("status=\"400\""))).isNotEmpty();
+      assertThat(metrics).containsPattern("(?m)^operator_sdk_\\w+.*peer");
+    });
+    client.close();
+  }
+}
