@@ -1,0 +1,151 @@
+package io.meshfed.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.marcnuri.helm.Helm;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import io.fabric8.kubernetes.client.Config;
+import io.meshfed.api.v1alpha1.ClusterReference;
+import io.meshfed.api.v1alpha1.MeshCluster;
+import io.meshfed.api.v1alpha1.MeshClusterSpec;
+import io.meshfed.api.v1alpha1.Peer;
+import io.meshfed.api.v1alpha1.PeerSpec;
+import io.meshfed.api.v1alpha1.ProviderType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The chart's RBAC is what the operator needs: the operator, running as the chart's
+ * ServiceAccount (a token from the real API server), reconciles; with one rule taken from its
+ * ClusterRole, the work that rule allows stops.
+ */
+class ChartRbacTest {
+  static final Path WORK = Path.of("target/e2e/rbac");
+  static final String SYSTEM = "meshfed-system";
+  static ControlPlane plane;
+  static OperatorProcess operator;
+
+  @BeforeAll
+  static void installAndStart() throws Exception {
+    plane = ControlPlane.start(WORK, Path.of(System.getProperty("meshfed.crds")));
+    new Helm(Path.of(System.getProperty("meshfed.chart"))).install().withName("meshfed").withNamespace(SYSTEM)
+        .createNamespace().withKubeConfig(plane.kubeconfig()).call();
+    String token = plane.client().serviceAccounts().inNamespace(SYSTEM).withName("meshfed")
+        .tokenRequest(new TokenRequestBuilder().withNewSpec().withExpirationSeconds(3600L).endSpec().build())
+        .getStatus().getToken();
+    Path kubeconfig = WORK.resolve("operator-kubeconfig");
+    Files.writeString(kubeconfig, asServiceAccount(plane.client().getConfiguration(), token));
+    operator = OperatorProcess.start(Path.of(System.getProperty("meshfed.operator.jar")), kubeconfig,
+        WORK.resolve("operator.log"), Map.of(
+            "meshfed.local.enabled", "false",
+            "meshfed.leader-election.namespace", SYSTEM,
+            "meshfed.leader-election.identity", "rbac-test",
+            "meshfed.agent-api.tls.namespace", SYSTEM));
+  }
+
+  @AfterAll
+  static void stop() {
+    if (operator != null) {
+      operator.close();
+    }
+    if (plane != null) {
+      plane.close();
+    }
+  }
+
+  @Test
+  void theChartsServiceAccountCanDoTheWorkAndLosesExactlyWhatARuleAllowed() throws Exception {
+    var client = plane.client();
+    client.resource(new NamespaceBuilder().withNewMetadata().withName("team").endMetadata().build()).create();
+    client.resource(cluster("mesh")).create();
+    client.resource(staticPeer("office", "mesh")).create();
+    // the join token (Secrets), the address (the IPAM ConfigMap), status on both kinds
+    await().atMost(Duration.ofSeconds(90)).ignoreExceptions().untilAsserted(() -> {
+      assertThat(client.secrets().inNamespace("team").withName("mesh-meshfed-join-token").get()).isNotNull();
+      Peer peer = client.resources(Peer.class).inNamespace("team").withName("office").get();
+      assertThat(peer.getStatus()).isNotNull();
+      assertThat(peer.getStatus().getSubnet()).isNotNull();
+      assertThat(client.resources(MeshCluster.class).inNamespace("team").withName("mesh").get().getStatus()
+          .getPeers().getTotal()).isEqualTo(1);
+    });
+
+    // without ConfigMaps, no peer gets an address any more
+    ClusterRole role = client.rbac().clusterRoles().withName("meshfed").get();
+    List<PolicyRule> rules = new ArrayList<>();
+    for (PolicyRule rule : role.getRules()) {
+      if (rule.getResources().contains("configmaps")) {
+        rule.setResources(rule.getResources().stream().filter(r -> !r.equals("configmaps")).toList());
+      }
+      rules.add(rule);
+    }
+    role.setRules(rules);
+    client.rbac().clusterRoles().resource(role).update();
+    client.resource(staticPeer("warehouse", "mesh")).create();
+    await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+        assertThat(Files.readString(operator.log())).containsIgnoringCase("forbidden").contains("configmaps"));
+    assertThat(client.resources(Peer.class).inNamespace("team").withName("warehouse").get().getStatus() == null
+        || client.resources(Peer.class).inNamespace("team").withName("warehouse").get().getStatus().getSubnet() == null)
+        .as("no address without the IPAM table").isTrue();
+  }
+
+  private static MeshCluster cluster(String name) {
+    MeshCluster cluster = new MeshCluster();
+    cluster.setMetadata(new ObjectMetaBuilder().withNamespace("team").withName(name).build());
+    cluster.setSpec(new MeshClusterSpec());
+    return cluster;
+  }
+
+  private static Peer staticPeer(String name, String cluster) {
+    Peer peer = new Peer();
+    peer.setMetadata(new ObjectMetaBuilder().withNamespace("team").withName(name).build());
+    PeerSpec spec = new PeerSpec();
+    spec.setClusterRef(new ClusterReference(cluster));
+    spec.setProvider(ProviderType.STATIC);
+    peer.setSpec(spec);
+    return peer;
+  }
+
+  /** The admin kubeconfig's server and CA, with the ServiceAccount's token instead of the admin's certificate. */
+  private static String asServiceAccount(Config admin, String token) {
+    String ca = admin.getCaCertData() != null
+        ? admin.getCaCertData()
+        : java.util.Base64.getEncoder().encodeToString(readFile(admin.getCaCertFile()));
+    return """
+        apiVersion: v1
+        kind: Config
+        clusters:
+        - name: test
+          cluster:
+            server: %s
+            certificate-authority-data: %s
+        users:
+        - name: meshfed
+          user:
+            token: %s
+        contexts:
+        - name: meshfed
+          context: {cluster: test, user: meshfed}
+        current-context: meshfed
+        """.formatted(admin.getMasterUrl(), ca, token);
+  }
+
+  private static byte[] readFile(String path) {
+    try {
+      return Files.readAllBytes(Path.of(path));
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+}
