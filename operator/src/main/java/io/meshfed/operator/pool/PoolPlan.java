@@ -3,7 +3,6 @@ package io.meshfed.operator.pool;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -46,11 +45,6 @@ public final class PoolPlan {
       return new Plan(List.of(), delete);
     }
     return new Plan(List.of(), List.of());
-  }
-
-  /** Replicas per peer, from workloads' placements: peer name → count. */
-  public static int replicasOn(Map<String, Integer> byPeer, String peer) {
-    return byPeer.getOrDefault(peer, 0);
   }
 
   static java.util.Optional<Integer> index(String pool, String name) {

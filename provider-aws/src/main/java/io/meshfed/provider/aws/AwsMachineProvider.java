@@ -1,6 +1,7 @@
 package io.meshfed.provider.aws;
 
 import io.meshfed.provider.spi.Machine;
+import io.meshfed.provider.spi.MachineNames;
 import io.meshfed.provider.spi.MachineProvider;
 import io.meshfed.provider.spi.MachineRef;
 import io.meshfed.provider.spi.MachineRequest;
@@ -287,12 +288,7 @@ public class AwsMachineProvider implements MachineProvider {
   }
 
   private static String region(ProviderContext context, String requested) throws ProviderException {
-    String region = requested != null ? requested : context.settings().get("region");
-    if (region == null) {
-      throw ProviderException.permanent("RegionRequired",
-          "set spec.region on the peer or spec.providers.aws.region on the cluster", null);
-    }
-    return region;
+    return context.region(requested, NAME);
   }
 
   private Ec2Client client(ProviderContext context, String region) throws ProviderException {
@@ -304,8 +300,8 @@ public class AwsMachineProvider implements MachineProvider {
     }
     String sessionToken = context.credentials().get("sessionToken");
     String endpoint = context.settings().get("endpoint");
-    String key = String.join("|", region, String.valueOf(endpoint), accessKey,
-        Integer.toHexString((secretKey + sessionToken).hashCode()));
+    String key = MachineNames.sha256Hex(String.join("|", region, String.valueOf(endpoint), accessKey, secretKey,
+        String.valueOf(sessionToken)));
     return clients.computeIfAbsent(key, k -> {
       AwsCredentials credentials = sessionToken == null
           ? AwsBasicCredentials.create(accessKey, secretKey)

@@ -39,6 +39,7 @@ import com.azure.resourcemanager.network.models.SecurityRuleAccess;
 import com.azure.resourcemanager.network.models.SecurityRuleDirection;
 import com.azure.resourcemanager.network.models.SecurityRuleProtocol;
 import io.meshfed.provider.spi.Machine;
+import io.meshfed.provider.spi.MachineNames;
 import io.meshfed.provider.spi.MachineProvider;
 import io.meshfed.provider.spi.MachineRef;
 import io.meshfed.provider.spi.MachineRequest;
@@ -47,7 +48,6 @@ import io.meshfed.provider.spi.ProviderException;
 import io.meshfed.provider.spi.Tags;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPairGenerator;
-import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.interfaces.RSAPublicKey;
 import java.io.ByteArrayOutputStream;
@@ -57,7 +57,6 @@ import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -119,11 +118,8 @@ public class AzureMachineProvider implements MachineProvider {
   /** The names of one machine's resources. */
   record Names(String vm, String nic, String publicIp, String disk) {
     static Names of(String peerName, String idempotencyKey) {
-      String base = peerName.toLowerCase().replaceAll("[^a-z0-9-]", "-");
-      if (base.length() > 40) {
-        base = base.substring(0, 40);
-      }
-      return ofVm("mf-" + base.replaceAll("-+$", "") + "-" + sha256Hex(idempotencyKey).substring(0, 8));
+      // 40 leaves room for the longest suffix (-osdisk) within Azure's 64
+      return ofVm(MachineNames.of(peerName, idempotencyKey, 40));
     }
 
     static Names ofVm(String vm) {
@@ -441,12 +437,7 @@ public class AzureMachineProvider implements MachineProvider {
   }
 
   private static String location(ProviderContext context, String requested) throws ProviderException {
-    String location = requested != null ? requested : context.settings().get("region");
-    if (location == null) {
-      throw ProviderException.permanent("RegionRequired",
-          "set spec.region on the peer or spec.providers.azure.region on the cluster", null);
-    }
-    return location;
+    return context.region(requested, NAME);
   }
 
   /** A GET that answers empty for 404. */
@@ -493,7 +484,7 @@ public class AzureMachineProvider implements MachineProvider {
           "set spec.providers.azure.subscriptionId and spec.providers.azure.resourceGroup", null);
     }
     String endpoint = context.settings().get("endpoint");
-    String key = sha256Hex(String.join("|", tenant, client, secret, subscription, group, String.valueOf(endpoint),
+    String key = MachineNames.sha256Hex(String.join("|", tenant, client, secret, subscription, group, String.valueOf(endpoint),
         String.valueOf(credentials.get("authorityHost"))));
     Arm known = arms.get(key);
     if (known != null) {
@@ -550,14 +541,6 @@ public class AzureMachineProvider implements MachineProvider {
       out.write(n);
       return "ssh-rsa " + Base64.getEncoder().encodeToString(bytes.toByteArray()) + " meshfed-no-login";
     } catch (NoSuchAlgorithmException | IOException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static String sha256Hex(String text) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
   }

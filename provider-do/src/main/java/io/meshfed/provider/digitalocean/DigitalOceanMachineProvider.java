@@ -55,11 +55,7 @@ public class DigitalOceanMachineProvider implements MachineProvider {
       return existing.get();
     }
     ensureFirewall(api, context, request.listenPort());
-    String region = request.region() != null ? request.region() : context.settings().get("region");
-    if (region == null) {
-      throw ProviderException.permanent("RegionRequired",
-          "set spec.region on the peer or spec.providers.digitalocean.region on the cluster", null);
-    }
+    String region = context.region(request.region(), NAME);
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("name", request.peerName());
     body.put("region", region);

@@ -32,6 +32,7 @@ import com.google.cloud.compute.v1.ProjectsSettings;
 import com.google.cloud.compute.v1.ZoneOperationsClient;
 import com.google.cloud.compute.v1.ZoneOperationsSettings;
 import io.meshfed.provider.spi.Machine;
+import io.meshfed.provider.spi.MachineNames;
 import io.meshfed.provider.spi.MachineProvider;
 import io.meshfed.provider.spi.MachineRef;
 import io.meshfed.provider.spi.MachineRequest;
@@ -41,12 +42,9 @@ import io.meshfed.provider.spi.Tags;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -327,12 +325,7 @@ public class GcpMachineProvider implements MachineProvider {
    * machine, different for its replacement, within GCE's 63 characters.
    */
   static String instanceName(String peerName, String idempotencyKey) {
-    String base = peerName.toLowerCase().replaceAll("[^a-z0-9-]", "-");
-    if (base.length() > 50) {
-      base = base.substring(0, 50);
-    }
-    base = base.replaceAll("-+$", "");
-    return "mf-" + base + "-" + sha256Hex(idempotencyKey).substring(0, 8);
+    return MachineNames.of(peerName, idempotencyKey, 50);
   }
 
   static String firewallName(ProviderContext context) {
@@ -347,11 +340,7 @@ public class GcpMachineProvider implements MachineProvider {
     if (zone != null) {
       return zone;
     }
-    String r = region != null ? region : context.settings().get("region");
-    if (r == null) {
-      throw ProviderException.permanent("RegionRequired",
-          "set spec.zone or spec.region on the peer, or spec.providers.gcp.region on the cluster", null);
-    }
+    String r = context.region(region, NAME);
     // zone b exists in every GCE region; a peer that cares names its zone
     return r + "-b";
   }
@@ -386,7 +375,7 @@ public class GcpMachineProvider implements MachineProvider {
           "the gcp credentials Secret needs the key credentials.json (a service account key)", null);
     }
     String endpoint = context.settings().get("endpoint");
-    String key = sha256Hex(json + "|" + endpoint + "|" + context.settings().get("project"));
+    String key = MachineNames.sha256Hex(json + "|" + endpoint + "|" + context.settings().get("project"));
     Clients existing = clients.get(key);
     if (existing != null) {
       return existing;
@@ -445,13 +434,5 @@ public class GcpMachineProvider implements MachineProvider {
         .setMaxAttempts(4)
         .build());
     return null;
-  }
-
-  private static String sha256Hex(String text) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }
