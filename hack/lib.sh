@@ -46,6 +46,12 @@ require_test_tools() {
   bash "$(repo_root)/hack/install-moto.sh"
 }
 
+# The images' base (Debian bookworm with Java and WireGuard tools, made by mmdebstrap), once per
+# machine: with it, `mvn package` also builds the operator and agent images (docs/images.md).
+ensure_base_image() {
+  bash "$(repo_root)/hack/base-image.sh" >/dev/null
+}
+
 # kube-apiserver, kubectl and etcd built from their Go modules, once per machine.
 ensure_control_plane() {
   command -v go >/dev/null || die "Go 1.24 or newer is needed to build the test control plane once (https://go.dev/dl, or your distribution's golang package)"

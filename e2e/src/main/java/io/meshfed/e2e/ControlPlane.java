@@ -2,6 +2,7 @@ package io.meshfed.e2e;
 
 import io.fabric8.kubeapitest.KubeAPIServer;
 import io.fabric8.kubeapitest.KubeAPIServerConfigBuilder;
+import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -10,6 +11,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Base64;
 import java.util.stream.Stream;
 
 /**
@@ -63,6 +65,38 @@ public final class ControlPlane implements AutoCloseable {
 
   public Path kubeconfig() {
     return kubeconfig;
+  }
+
+  /**
+   * A kubeconfig that acts as a ServiceAccount: the admin kubeconfig's server and CA with a token
+   * the API server issues for it (an hour), as a pod of that ServiceAccount would have.
+   */
+  public String kubeconfigOf(String namespace, String serviceAccount) throws IOException {
+    String token = client.serviceAccounts().inNamespace(namespace).withName(serviceAccount)
+        .tokenRequest(new TokenRequestBuilder().withNewSpec().withExpirationSeconds(3600L).endSpec().build())
+        .getStatus().getToken();
+    Config admin = client.getConfiguration();
+    String ca = admin.getCaCertData() != null
+        ? admin.getCaCertData()
+        : Base64.getEncoder().encodeToString(Files.readAllBytes(Path.of(admin.getCaCertFile())));
+    return """
+        apiVersion: v1
+        kind: Config
+        clusters:
+        - name: test
+          cluster:
+            server: %s
+            certificate-authority-data: %s
+        users:
+        - name: %s
+          user:
+            token: %s
+        contexts:
+        - name: %s
+          context: {cluster: test, user: %s}
+        current-context: %s
+        """.formatted(admin.getMasterUrl(), ca, serviceAccount, token, serviceAccount, serviceAccount,
+        serviceAccount);
   }
 
   /** The kubectl built beside the API server. */

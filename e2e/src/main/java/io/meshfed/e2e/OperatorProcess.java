@@ -46,15 +46,24 @@ public final class OperatorProcess implements AutoCloseable {
       }
     });
     command.addAll(List.of("-jar", jar.toString()));
+    return start(command, Map.of("KUBECONFIG", kubeconfig.toString()), log, httpsPort);
+  }
+
+  /**
+   * Any command that runs the operator (its image in a chroot, say), with its output appended to
+   * {@code log}; {@code httpsPort} is the agent API's port the command makes it listen on.
+   */
+  public static OperatorProcess start(List<String> command, Map<String, String> environment, Path log,
+      int httpsPort) throws IOException {
     Files.createDirectories(log.getParent());
     ProcessBuilder builder = new ProcessBuilder(command)
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-    builder.environment().put("KUBECONFIG", kubeconfig.toString());
+    builder.environment().putAll(environment);
     return new OperatorProcess(builder.start(), log, httpsPort);
   }
 
-  static int freePort() throws IOException {
+  public static int freePort() throws IOException {
     try (var socket = new java.net.ServerSocket(0)) {
       return socket.getLocalPort();
     }

@@ -6,10 +6,8 @@ import static org.awaitility.Awaitility.await;
 import com.marcnuri.helm.Helm;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
-import io.fabric8.kubernetes.client.Config;
 import io.meshfed.api.v1alpha1.ClusterReference;
 import io.meshfed.api.v1alpha1.MeshCluster;
 import io.meshfed.api.v1alpha1.MeshClusterSpec;
@@ -42,11 +40,8 @@ class ChartRbacTest {
     plane = ControlPlane.start(WORK, Path.of(System.getProperty("meshfed.crds")));
     new Helm(Path.of(System.getProperty("meshfed.chart"))).install().withName("meshfed").withNamespace(SYSTEM)
         .createNamespace().withKubeConfig(plane.kubeconfig()).call();
-    String token = plane.client().serviceAccounts().inNamespace(SYSTEM).withName("meshfed")
-        .tokenRequest(new TokenRequestBuilder().withNewSpec().withExpirationSeconds(3600L).endSpec().build())
-        .getStatus().getToken();
     Path kubeconfig = WORK.resolve("operator-kubeconfig");
-    Files.writeString(kubeconfig, asServiceAccount(plane.client().getConfiguration(), token));
+    Files.writeString(kubeconfig, plane.kubeconfigOf(SYSTEM, "meshfed"));
     operator = OperatorProcess.start(Path.of(System.getProperty("meshfed.operator.jar")), kubeconfig,
         WORK.resolve("operator.log"), Map.of(
             "meshfed.local.enabled", "false",
@@ -115,37 +110,5 @@ class ChartRbacTest {
     spec.setProvider(ProviderType.STATIC);
     peer.setSpec(spec);
     return peer;
-  }
-
-  /** The admin kubeconfig's server and CA, with the ServiceAccount's token instead of the admin's certificate. */
-  private static String asServiceAccount(Config admin, String token) {
-    String ca = admin.getCaCertData() != null
-        ? admin.getCaCertData()
-        : java.util.Base64.getEncoder().encodeToString(readFile(admin.getCaCertFile()));
-    return """
-        apiVersion: v1
-        kind: Config
-        clusters:
-        - name: test
-          cluster:
-            server: %s
-            certificate-authority-data: %s
-        users:
-        - name: meshfed
-          user:
-            token: %s
-        contexts:
-        - name: meshfed
-          context: {cluster: test, user: meshfed}
-        current-context: meshfed
-        """.formatted(admin.getMasterUrl(), ca, token);
-  }
-
-  private static byte[] readFile(String path) {
-    try {
-      return Files.readAllBytes(Path.of(path));
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
   }
 }
