@@ -40,6 +40,9 @@ public final class OperatorProcess implements AutoCloseable {
         ? Integer.parseInt(properties.get("quarkus.http.ssl-port"))
         : freePort();
     command.add("-Dquarkus.http.ssl-port=" + httpsPort);
+    if (!properties.containsKey("quarkus.log.console.json.enabled")) {
+      command.add("-Dquarkus.log.console.json.enabled=false"); // test logs are read by people
+    }
     properties.forEach((k, v) -> {
       if (!k.equals("quarkus.http.ssl-port")) {
         command.add("-D" + k + "=" + v);

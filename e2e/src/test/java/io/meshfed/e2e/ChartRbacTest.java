@@ -75,6 +75,14 @@ class ChartRbacTest {
       assertThat(client.resources(MeshCluster.class).inNamespace("team").withName("mesh").get().getStatus()
           .getPeers().getTotal()).isEqualTo(1);
     });
+    // and Events on the peer's transitions (the rule for events)
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(client.v1().events().inNamespace("team")
+        .list().getItems()).anySatisfy(event -> {
+          assertThat(event.getInvolvedObject().getName()).isEqualTo("office");
+          assertThat(event.getInvolvedObject().getKind()).isEqualTo("Peer");
+          assertThat(event.getSource().getComponent()).isEqualTo("meshfed-operator");
+        }));
+    assertThat(Files.readString(operator.log())).doesNotContain("could not record event");
 
     // without ConfigMaps, no peer gets an address any more
     ClusterRole role = client.rbac().clusterRoles().withName("meshfed").get();

@@ -118,8 +118,30 @@ class ImageTest {
           assertThat(peer.getStatus().getSubnet()).as("an address from the operator in the image").isNotNull();
         });
         assertThat(Files.readString(operator.log())).doesNotContain("Exception");
+        assertLogIsJsonNamingTheResource(operator.log());
       }
     }
+  }
+
+  /**
+   * The chart's default log format: every line one JSON object; what a reconcile logs names its
+   * resource (JOSDK's MDC), so a log pipeline can select one cluster's lines.
+   */
+  private static void assertLogIsJsonNamingTheResource(Path log) throws Exception {
+    ObjectMapper json = new ObjectMapper();
+    List<JsonNode> lines = new ArrayList<>();
+    for (String line : Files.readAllLines(log)) {
+      if (!line.isBlank()) {
+        lines.add(json.readTree(line)); // throws on a line that is not JSON
+      }
+    }
+    assertThat(lines).isNotEmpty().allSatisfy(line -> assertThat(line.path("level").asText()).isNotEmpty());
+    assertThat(lines).filteredOn(line -> line.path("message").asText().startsWith("issued a join token"))
+        .singleElement().satisfies(line -> {
+          assertThat(line.at("/mdc/resource.kind").asText()).isEqualTo("MeshCluster");
+          assertThat(line.at("/mdc/resource.namespace").asText()).isEqualTo("team");
+          assertThat(line.at("/mdc/resource.name").asText()).isEqualTo("mesh");
+        });
   }
 
   /** The container's environment as the kubelet would give it: fieldRefs resolved, $(VAR) expanded. */

@@ -43,6 +43,7 @@ import io.meshfed.operator.provider.ProviderContexts;
 import io.meshfed.operator.provider.ProviderContexts.MissingCredentialsException;
 import io.meshfed.operator.provider.ProviderRegistry;
 import io.meshfed.operator.support.Conditions;
+import io.meshfed.operator.support.EventRecorder;
 import io.meshfed.operator.support.StatusPatch;
 import io.meshfed.provider.spi.Machine;
 import io.meshfed.provider.spi.MachineProvider;
@@ -76,6 +77,7 @@ public class PeerReconciler implements Reconciler<Peer>, Cleaner<Peer> {
   private final AgentReports reports;
   private final AgentBootstraps bootstraps;
   private final MeshfedConfig.Peer config;
+  private final EventRecorder events;
   private final MeshfedConfig.AgentApi agentApi;
   private final Duration exhaustedRecheck;
   private final Clock clock = Clock.systemUTC();
@@ -88,8 +90,10 @@ public class PeerReconciler implements Reconciler<Peer>, Cleaner<Peer> {
       ProviderContexts providerContexts,
       AgentReports reports,
       AgentBootstraps bootstraps,
+      EventRecorder events,
       MeshfedConfig config) {
     this.allocator = allocator;
+    this.events = events;
     this.providers = providers;
     this.providerContexts = providerContexts;
     this.reports = reports;
@@ -158,6 +162,10 @@ public class PeerReconciler implements Reconciler<Peer>, Cleaner<Peer> {
     Step step = nextStep(peer, context, status, conditions, now);
     status.setConditions(conditions.build());
     UpdateControl<Peer> control = StatusPatch.ifChanged(peer, status, Peer::new);
+    if (control.isPatchStatus()) {
+      events.conditionsChanged(peer, peer.getStatus() == null ? null : peer.getStatus().getConditions(),
+          status.getConditions());
+    }
     step.recheckAfter().ifPresent(d -> control.rescheduleAfter(d));
     return control;
   }
@@ -489,6 +497,8 @@ public class PeerReconciler implements Reconciler<Peer>, Cleaner<Peer> {
           peer.getStatus() == null ? new PeerStatus() : SERIALIZATION.clone(peer.getStatus());
       status.setPhase(PeerPhase.TERMINATING);
       context.getClient().resource(StatusPatch.minimal(peer, status, Peer::new)).patchStatus();
+      events.record(peer, new EventRecorder.Transition(EventRecorder.NORMAL, "Terminating",
+          "deleting: the machine is released, then the address; other peers drop this one from their maps"));
     }
     Optional<MeshCluster> cluster = context.getSecondaryResource(MeshCluster.class);
     Optional<MachineProvider> provider = providers.get(peer.getSpec().getProvider().value());

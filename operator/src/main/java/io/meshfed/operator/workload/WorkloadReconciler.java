@@ -27,6 +27,7 @@ import io.meshfed.operator.agentapi.NetMapHub;
 import io.meshfed.operator.config.MeshfedConfig;
 import io.meshfed.operator.scheduler.Node;
 import io.meshfed.operator.scheduler.Scheduler;
+import io.meshfed.operator.support.EventRecorder;
 import io.meshfed.operator.support.StatusPatch;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -56,6 +57,7 @@ public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workloa
   private final NetMapHub hub;
   private final AgentReports reports;
   private final KubernetesClient client;
+  private final EventRecorder events;
   private final MeshfedConfig.Scheduler config;
   private final Clock clock = Clock.systemUTC();
   /** The latest placement of each workload (namespace/name), written under its cluster's lock. */
@@ -63,8 +65,10 @@ public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workloa
   private final Map<String, Object> clusterLocks = new ConcurrentHashMap<>();
   private volatile InformerEventSource<Peer, Workload> peers;
 
-  public WorkloadReconciler(NetMapHub hub, AgentReports reports, KubernetesClient client, MeshfedConfig config) {
+  public WorkloadReconciler(NetMapHub hub, AgentReports reports, KubernetesClient client, EventRecorder events,
+      MeshfedConfig config) {
     this.hub = hub;
+    this.events = events;
     this.reports = reports;
     this.client = client;
     this.config = config.scheduler();
@@ -96,6 +100,16 @@ public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workloa
     return List.of(new InformerEventSource<>(clusters, context), peers, replicaReports);
   }
 
+  /** The status patch when it changed, with an event for each condition that moved. */
+  private UpdateControl<Workload> patchStatusTelling(Workload workload, WorkloadStatus status) {
+    UpdateControl<Workload> control = StatusPatch.ifChanged(workload, status, Workload::new);
+    if (control.isPatchStatus()) {
+      events.conditionsChanged(workload,
+          workload.getStatus() == null ? null : workload.getStatus().getConditions(), status.getConditions());
+    }
+    return control;
+  }
+
   @Override
   public UpdateControl<Workload> reconcile(Workload workload, Context<Workload> context) {
     Instant now = clock.instant();
@@ -105,7 +119,7 @@ public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workloa
         .filter(c -> !c.isMarkedForDeletion());
     if (cluster.isEmpty()) {
       forget(workload);
-      return StatusPatch.ifChanged(workload, WorkloadStatusBuilder.clusterNotFound(workload, now), Workload::new);
+      return patchStatusTelling(workload, WorkloadStatusBuilder.clusterNotFound(workload, now));
     }
     List<Peer> clusterPeers = peers.list(namespace, p -> p.getSpec() != null && p.getSpec().getClusterRef() != null
         && clusterName.equals(p.getSpec().getClusterRef().getName())).toList();
@@ -132,7 +146,7 @@ public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workloa
     hub.workloadChanged(namespace, clusterName, workload.getMetadata().getName(), Optional.of(
         WorkloadStatusBuilder.map(workload, status, env, envProblem.isEmpty(), cluster.get().getSpec().getDomain())));
 
-    UpdateControl<Workload> control = StatusPatch.ifChanged(workload, status, Workload::new);
+    UpdateControl<Workload> control = patchStatusTelling(workload, status);
     // no informer watches users' Secrets: a missing one is looked for again like missing room
     Optional<Duration> envRecheck = envProblem.map(p -> config.unplacedRecheck());
     java.util.stream.Stream.of(nextLook(decision, byName, now), envRecheck)

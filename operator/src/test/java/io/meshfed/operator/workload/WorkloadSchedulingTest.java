@@ -193,6 +193,17 @@ class WorkloadSchedulingTest {
       assertThat(onAws.getMessage()).contains("provider in [aws]");
     });
 
+    // kubectl describe tells the same story: a Warning with the reason, then a Normal once placed
+    await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(eventsOf("huge"))
+        .anySatisfy(e -> {
+          assertThat(e.getType()).isEqualTo("Warning");
+          assertThat(e.getReason()).isEqualTo("NoResourcesAvailable");
+          assertThat(e.getMessage()).startsWith("Scheduled is False: 1 of 1 replicas cannot be placed");
+          assertThat(e.getInvolvedObject().getKind()).isEqualTo("Workload");
+          assertThat(e.getInvolvedObject().getUid()).isEqualTo(workload("huge").getMetadata().getUid());
+          assertThat(e.getSource().getComponent()).isEqualTo("meshfed-operator");
+        }));
+
     join("big", 2, 16, 32 * GI);
     await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
       Workload huge = workload("huge");
@@ -200,7 +211,22 @@ class WorkloadSchedulingTest {
       assertThat(huge.getStatus().getPlacements()).singleElement()
           .satisfies(p -> assertThat(p.getPeer()).isEqualTo("big"));
     });
+    await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(eventsOf("huge"))
+        .anySatisfy(e -> {
+          assertThat(e.getType()).isEqualTo("Normal");
+          assertThat(e.getMessage()).startsWith("Scheduled is True");
+        }));
+    // a condition that did not move makes no new event
+    long noMatchingPeer = eventsOf("on-aws").stream().filter(e -> "NoMatchingPeer".equals(e.getReason())).count();
+    assertThat(noMatchingPeer).isEqualTo(1);
     assertThat(condition(workload("on-aws"), "Scheduled").getReason()).isEqualTo("NoMatchingPeer");
+  }
+
+  private List<io.fabric8.kubernetes.api.model.Event> eventsOf(String workload) {
+    return client.v1().events().inNamespace(namespace).list().getItems().stream()
+        .filter(e -> workload.equals(e.getInvolvedObject().getName())
+            && "Workload".equals(e.getInvolvedObject().getKind()))
+        .toList();
   }
 
   private void join(String name, int seed, int cpus, long memory) throws Exception {
