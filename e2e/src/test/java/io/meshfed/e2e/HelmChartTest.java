@@ -59,7 +59,7 @@ class HelmChartTest {
   void defaultsWatchEveryNamespaceWithAHardenedOperator() {
     List<HasMetadata> objects = render(t -> t);
     assertThat(kinds(objects)).containsExactlyInAnyOrder(
-        "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Deployment", "Service", "Service");
+        "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "Deployment", "Service", "Service");
     Deployment deployment = one(objects, Deployment.class);
     var pod = deployment.getSpec().getTemplate().getSpec();
     var container = pod.getContainers().get(0);
@@ -73,7 +73,21 @@ class HelmChartTest {
     assertThat(env(deployment)).containsEntry("MESHFED_LOCAL_ENABLED", "false")
         .containsEntry("MESHFED_AGENT_API_ENDPOINT", "https://meshfed-agent-api.meshfed-system.svc:8443")
         .doesNotContainKey("MESHFED_AGENT_API_TLS_SECRET")
-        .doesNotContainKey("QUARKUS_OPERATOR_SDK_NAMESPACES");
+        .doesNotContainKey("QUARKUS_OPERATOR_SDK_NAMESPACES")
+        .containsEntry("MESHFED_LEADER_ELECTION_POD", "$(POD_NAME)")
+        .containsEntry("QUARKUS_LOG_CONSOLE_JSON_ENABLED", "true");
+    // agents reach the leader only: the Service selects the pod the leader labels
+    assertThat(objects).filteredOn(o -> o.getKind().equals("Service") && o.getMetadata().getName().endsWith("agent-api"))
+        .singleElement().satisfies(s -> assertThat(((io.fabric8.kubernetes.api.model.Service) s).getSpec().getSelector())
+            .containsEntry("meshfed.io/agent-api", "serving"));
+    // pods are labelled in the release's namespace only, never cluster-wide
+    assertThat(objects).filteredOn(o -> o.getKind().equals("Role")).singleElement().satisfies(r -> {
+      assertThat(r.getMetadata().getNamespace()).isEqualTo("meshfed-system");
+      assertThat(((io.fabric8.kubernetes.api.model.rbac.Role) r).getRules()).singleElement()
+          .satisfies(rule -> assertThat(rule.getResources()).containsExactly("pods"));
+    });
+    assertThat(one(objects, io.fabric8.kubernetes.api.model.rbac.ClusterRole.class).getRules())
+        .noneMatch(rule -> rule.getResources().contains("pods"));
   }
 
   @Test

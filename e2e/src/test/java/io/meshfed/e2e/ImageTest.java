@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.meshfed.api.v1alpha1.ClusterReference;
 import io.meshfed.api.v1alpha1.MeshCluster;
@@ -44,6 +45,7 @@ class ImageTest {
   static final Path WORK = Path.of("target/e2e/images");
   static final Path CHART = Path.of(System.getProperty("meshfed.chart"));
   static final String SYSTEM = "meshfed-system";
+  static final String POD = "meshfed-7d4b9c-image";
   static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
   @Test
@@ -93,9 +95,14 @@ class ImageTest {
       Files.setPosixFilePermissions(kubeconfig, PosixFilePermissions.fromString("r--------"));
       Files.setAttribute(kubeconfig, "unix:uid", podSecurity.getRunAsUser().intValue());
 
+      // the pod it runs as (no kubelet here): the leader labels it for the agent API Service
+      plane.client().resource(new PodBuilder().withNewMetadata().withNamespace(SYSTEM).withName(POD)
+          .withLabels(deployment.getSpec().getTemplate().getMetadata().getLabels()).endMetadata()
+          .withSpec(deployment.getSpec().getTemplate().getSpec()).build()).create();
+
       int httpPort = OperatorProcess.freePort();
       int httpsPort = OperatorProcess.freePort();
-      Map<String, String> env = environment(container, "meshfed-image-test");
+      Map<String, String> env = environment(container, POD);
       env.put("KUBECONFIG", "/etc/meshfed/kubeconfig");
       env.put("QUARKUS_HTTP_PORT", Integer.toString(httpPort));
       env.put("QUARKUS_HTTP_SSL_PORT", Integer.toString(httpsPort));
@@ -117,7 +124,12 @@ class ImageTest {
           Peer peer = client.resources(Peer.class).inNamespace("team").withName("office").get();
           assertThat(peer.getStatus().getSubnet()).as("an address from the operator in the image").isNotNull();
         });
-        assertThat(Files.readString(operator.log())).doesNotContain("Exception");
+        var agentApi = plane.client().services().inNamespace(SYSTEM).withName("meshfed-agent-api").get();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(plane.client().pods().inNamespace(SYSTEM)
+            .withLabels(agentApi.getSpec().getSelector()).list().getItems())
+            .as("the agent API Service selects the leader's pod").singleElement()
+            .satisfies(p -> assertThat(p.getMetadata().getName()).isEqualTo(POD)));
+        assertThat(Files.readString(operator.log())).doesNotContain("Exception").doesNotContain("could not");
         assertLogIsJsonNamingTheResource(operator.log());
       }
     }

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.meshfed.api.v1alpha1.ClusterReference;
@@ -44,9 +45,15 @@ class OperatorFailoverTest {
     plane = ControlPlane.start(work, Path.of(System.getProperty("meshfed.crds")));
     plane.client().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build()).create();
     for (String identity : List.of("replica-a", "replica-b")) {
+      // each replica's pod, as the chart's Deployment makes them (no kubelet runs them here)
+      plane.client().resource(new PodBuilder().withNewMetadata().withNamespace(NS).withName(identity)
+          .addToLabels("app.kubernetes.io/name", "meshfed").endMetadata()
+          .withNewSpec().addNewContainer().withName("operator").withImage("ghcr.io/meshfed/meshfed-operator:0.1.0")
+          .endContainer().endSpec().build()).create();
       replicas.put(identity, OperatorProcess.start(
           Path.of(System.getProperty("meshfed.operator.jar")), plane.kubeconfig(), work.resolve(identity + ".log"),
           Map.of("meshfed.leader-election.identity", identity,
+              "meshfed.leader-election.pod", identity,
               "meshfed.leader-election.namespace", NS,
               // short lease, so that the test does not wait long for the failover
               "meshfed.leader-election.lease-duration", "6s")));
@@ -71,6 +78,9 @@ class OperatorFailoverTest {
             .map(l -> l.getMetadata().getNamespace() + "/" + l.getMetadata().getName()).toList())
         .until(() -> holder(client), h -> h != null);
     assertThat(replicas).containsKey(leader);
+    String standby = replicas.keySet().stream().filter(k -> !k.equals(leader)).findFirst().orElseThrow();
+    // the agent API Service selects the leader's pod only
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(servingPods(client)).containsExactly(leader));
 
     client.resource(cluster()).create();
     ExecutorService pool = Executors.newFixedThreadPool(16);
@@ -93,10 +103,13 @@ class OperatorFailoverTest {
     replicas.get(leader).kill();
     assertThat(before).as("killed in the middle").isLessThan(200);
 
-    String standby = replicas.keySet().stream().filter(k -> !k.equals(leader)).findFirst().orElseThrow();
     await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1))
         .untilAsserted(() -> assertThat(allocated(client)).isEqualTo(200));
     assertThat(holder(client)).isEqualTo(standby);
+    // the new leader serves the agents, and the crashed one's pod no longer says it does
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(servingPods(client)).containsExactly(standby));
+    assertThat(client.pods().inNamespace(NS).withName(leader).get().getMetadata().getLabels())
+        .containsEntry("meshfed.io/agent-api", "standby");
 
     List<Peer> peers = client.resources(Peer.class).inNamespace(NS).list().getItems();
     Map<String, Long> holdersPerSubnet = peers.stream()
@@ -109,6 +122,13 @@ class OperatorFailoverTest {
 
     // a leader told to stop (a pod's SIGTERM) gives the lease up and exits promptly
     assertThat(replicas.get(standby).terminate(Duration.ofSeconds(10))).as("exited within 10 s of SIGTERM").isTrue();
+  }
+
+  /** The pods the chart's agent API Service selects. */
+  static List<String> servingPods(KubernetesClient client) {
+    return client.pods().inNamespace(NS).withLabel("app.kubernetes.io/name", "meshfed")
+        .withLabel("meshfed.io/agent-api", "serving").list().getItems().stream()
+        .map(p -> p.getMetadata().getName()).toList();
   }
 
   static int allocated(KubernetesClient client) {

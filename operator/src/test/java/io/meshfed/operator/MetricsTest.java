@@ -5,9 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.meshfed.agent.CoordinationClient;
 import io.meshfed.agent.PinnedTrust;
+import io.meshfed.api.agent.JoinRequest;
+import io.meshfed.api.agent.JoinResponse;
+import io.meshfed.api.agent.NetMap;
 import io.meshfed.api.v1alpha1.ProviderType;
 import io.meshfed.operator.testing.KubeApiServerResource;
+import io.meshfed.operator.testing.TestAgents;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import java.net.URI;
@@ -15,6 +20,11 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
@@ -55,6 +65,29 @@ class MetricsTest {
           && l.contains("uri=\"/api/v1/join\"") && l.contains("status=\"400\""))).isNotEmpty();
       assertThat(metrics).containsPattern("(?m)^operator_sdk_\\w+.*peer");
     });
+
+    // a netmap push: an agent waits on its long poll, another joins, the first is answered
+    CoordinationClient api = new CoordinationClient("https://localhost:" + httpsPort, caHash);
+    String token = TestAgents.clusterToken(client, ns, "mesh");
+    JoinResponse first = api.join(new JoinRequest(token, "first", TestAgents.key(1), List.of("198.18.0.1:51820"),
+        TestAgents.facts(2, 1L << 30)));
+    String version = api.netmap(first.credential(), "first", null).orElseThrow().version();
+    CompletableFuture<Optional<NetMap>> waiting = CompletableFuture.supplyAsync(() -> {
+      try {
+        return api.netmap(first.credential(), "first", version);
+      } catch (Exception e) {
+        throw new CompletionException(e);
+      }
+    });
+    api.join(new JoinRequest(token, "second", TestAgents.key(2), List.of("198.18.0.2:51820"),
+        TestAgents.facts(2, 1L << 30)));
+    assertThat(waiting.get(20, TimeUnit.SECONDS)).isPresent();
+    String metrics = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + httpPort + "/q/metrics")).build(),
+        HttpResponse.BodyHandlers.ofString()).body();
+    assertThat(metrics.lines().filter(l -> l.startsWith("meshfed_netmap_push_seconds_count")).toList())
+        .singleElement().satisfies(l -> assertThat(Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+            .isGreaterThanOrEqualTo(1.0));
+    assertThat(metrics).contains("meshfed_netmap_push_seconds_bucket{le=\"");
     client.close();
   }
 }

@@ -10,6 +10,8 @@ import io.meshfed.api.v1alpha1.NetworkSpec;
 import io.meshfed.api.v1alpha1.Peer;
 import io.meshfed.api.v1alpha1.PeerPhase;
 import io.meshfed.operator.config.MeshfedConfig;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
 import java.security.SecureRandom;
@@ -72,17 +74,28 @@ public class NetMapHub {
         }
       });
   private volatile AgentDirectory directory;
+  /**
+   * From a change reaching the hub (a Peer's or Workload's status, a cluster's spec) to a waiting
+   * agent's answer carrying it: the coalescing window plus the fan-out.
+   */
+  private final Timer pushLatency;
 
   @jakarta.inject.Inject
-  public NetMapHub(MeshfedConfig config) {
-    this(config.agentApi().coalesceWindow());
+  public NetMapHub(MeshfedConfig config, MeterRegistry metrics) {
+    this(config.agentApi().coalesceWindow(), metrics);
   }
 
-  NetMapHub(Duration window) {
+  NetMapHub(Duration window, MeterRegistry metrics) {
     byte[] bytes = new byte[4];
     new SecureRandom().nextBytes(bytes);
     this.epoch = HexFormat.of().formatHex(bytes);
     this.window = window;
+    this.pushLatency = Timer.builder("meshfed.netmap.push")
+        .description("From a change to the waiting agents' answers that carry it")
+        .publishPercentileHistogram()
+        .minimumExpectedValue(Duration.ofMillis(10))
+        .maximumExpectedValue(Duration.ofSeconds(30))
+        .register(metrics);
   }
 
   void attach(AgentDirectory directory) {
@@ -140,7 +153,7 @@ public class NetMapHub {
   /** One published version: what changed from the one before. */
   private record Version(
       long number, Map<String, MapPeer> upserts, Set<String> removed, Set<String> selvesChanged,
-      Set<String> replicasChanged, boolean dnsChanged) {}
+      Set<String> replicasChanged, boolean dnsChanged, long changedAtNanos) {}
 
   private final class ClusterMap {
     long version;
@@ -154,6 +167,8 @@ public class NetMapHub {
     final Deque<Version> history = new ArrayDeque<>();
     CompletableFuture<Void> nextChange = new CompletableFuture<>();
     boolean flushScheduled;
+    /** When the first change of the coming version arrived (System.nanoTime). */
+    long pendingSinceNanos;
     /** Every published peer, serialized once for the version {@link #everyoneVersion}. */
     SharedPeers everyone;
     long everyoneVersion = -1;
@@ -192,6 +207,7 @@ public class NetMapHub {
     private void scheduleFlush() {
       if (!flushScheduled) {
         flushScheduled = true;
+        pendingSinceNanos = System.nanoTime();
         flusher.schedule(this::flush, window.toMillis(), TimeUnit.MILLISECONDS);
       }
     }
@@ -239,7 +255,8 @@ public class NetMapHub {
           return;
         }
         version++;
-        history.addLast(new Version(version, upserts, removed, selvesChanged, replicasChanged, dnsChanged));
+        history.addLast(new Version(version, upserts, removed, selvesChanged, replicasChanged, dnsChanged,
+            pendingSinceNanos));
         while (history.size() > HISTORY) {
           history.removeFirst();
         }
@@ -390,16 +407,20 @@ public class NetMapHub {
   public CompletionStage<Optional<Reply>> poll(
       String namespace, String cluster, String peer, String since, Duration timeout) {
     ClusterMap map = map(namespace, cluster);
-    return awaitNews(map, peer, parse(since), System.nanoTime() + timeout.toNanos());
+    return awaitNews(map, peer, parse(since), System.nanoTime() + timeout.toNanos(), false);
   }
 
   /** Versions that change only this peer's own entry (not its configuration) are no news to it: it keeps waiting. */
   private CompletableFuture<Optional<Reply>> awaitNews(
-      ClusterMap map, String peer, Optional<Long> version, long deadline) {
+      ClusterMap map, String peer, Optional<Long> version, long deadline, boolean woken) {
     CompletableFuture<Void> next;
     synchronized (map) {
       Optional<Reply> now = map.since(peer, version);
       if (now.isPresent() && isNews(now.get())) {
+        if (woken && !map.history.isEmpty()) {
+          // a push: the agent was waiting when the change came (an agent behind is no push)
+          pushLatency.record(System.nanoTime() - map.history.getLast().changedAtNanos(), TimeUnit.NANOSECONDS);
+        }
         return CompletableFuture.completedFuture(now);
       }
       next = map.nextChange;
@@ -409,7 +430,7 @@ public class NetMapHub {
       return CompletableFuture.completedFuture(Optional.empty());
     }
     return next
-        .thenComposeAsync(ignored -> awaitNews(map, peer, version, deadline), answers)
+        .thenComposeAsync(ignored -> awaitNews(map, peer, version, deadline, true), answers)
         .completeOnTimeout(Optional.empty(), remaining, TimeUnit.NANOSECONDS);
   }
 

@@ -21,11 +21,11 @@ public class LeaderElection extends LeaderElectionConfiguration {
   public static final String LEASE_NAME = "meshfed-operator-leader";
 
   @Inject
-  public LeaderElection(MeshfedConfig config) {
-    this(config.leaderElection());
+  public LeaderElection(MeshfedConfig config, AgentApiRouting routing) {
+    this(config.leaderElection(), routing);
   }
 
-  private LeaderElection(MeshfedConfig.LeaderElection config) {
+  private LeaderElection(MeshfedConfig.LeaderElection config, AgentApiRouting routing) {
     super(
         LEASE_NAME,
         config.namespace().orElse(null),
@@ -34,7 +34,7 @@ public class LeaderElection extends LeaderElectionConfiguration {
         config.leaseDuration().multipliedBy(2).dividedBy(3),
         config.leaseDuration().dividedBy(7),
         config.identity().orElseGet(LeaderElection::defaultIdentity),
-        new LeaderCallbacks(() -> {}, LeaderElection::exitAfterLosingTheLease, leader -> {}),
+        new LeaderCallbacks(routing::startedLeading, LeaderElection::exitAfterLosingTheLease, leader -> {}),
         // not the SDK's own exit: it calls System.exit inside the shutdown that stopped the
         // leading, which blocks a SIGTERM-ed operator until it is killed
         false);

@@ -27,6 +27,13 @@ public interface MeshfedConfig {
     /** This replica's name in the Lease; defaults to host name plus a random suffix. */
     Optional<String> identity();
 
+    /**
+     * This replica's pod (in the Lease's namespace). When set, the leader labels it {@code
+     * meshfed.io/agent-api=serving} and every other replica's {@code standby}: the agent API
+     * Service selects the label, so agents reach the one replica that holds their reports.
+     */
+    Optional<String> pod();
+
     @WithDefault("15s")
     Duration leaseDuration();
   }
