@@ -20,6 +20,18 @@ public class PeerPoolSpec extends PeerTemplate {
   @JsonPropertyDescription("Grow and shrink the pool by demand instead of holding replicas.")
   private AutoscalingSpec autoscaling;
 
+  @JsonPropertyDescription("What one peer of the pool holds, for the autoscaler's planning. Local pools declare"
+      + " it; cloud pools take their instance type's from the provider's catalogue unless it is set here.")
+  private ResourceAmounts capacity;
+
+  public ResourceAmounts getCapacity() {
+    return capacity;
+  }
+
+  public void setCapacity(ResourceAmounts capacity) {
+    this.capacity = capacity;
+  }
+
   public Integer getReplicas() {
     return replicas;
   }

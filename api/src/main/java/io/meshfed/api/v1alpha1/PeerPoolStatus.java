@@ -14,6 +14,39 @@ public class PeerPoolStatus extends ObservedStatus {
   @JsonPropertyDescription("Peers of the pool that are Ready.")
   private Integer readyReplicas;
 
+  @JsonPropertyDescription("The autoscaler's last growth: when, which peers, and why.")
+  private ScaleRecord lastScaleUp;
+
+  @JsonPropertyDescription("The autoscaler's last shrink: when, which peers, and why.")
+  private ScaleRecord lastScaleDown;
+
+  @JsonPropertyDescription("Peers the autoscaler counts as idle, and since when (RFC 3339).")
+  private java.util.Map<String, String> idleSince;
+
+  public ScaleRecord getLastScaleUp() {
+    return lastScaleUp;
+  }
+
+  public void setLastScaleUp(ScaleRecord lastScaleUp) {
+    this.lastScaleUp = lastScaleUp;
+  }
+
+  public ScaleRecord getLastScaleDown() {
+    return lastScaleDown;
+  }
+
+  public void setLastScaleDown(ScaleRecord lastScaleDown) {
+    this.lastScaleDown = lastScaleDown;
+  }
+
+  public java.util.Map<String, String> getIdleSince() {
+    return idleSince;
+  }
+
+  public void setIdleSince(java.util.Map<String, String> idleSince) {
+    this.idleSince = idleSince;
+  }
+
   public Integer getDesiredReplicas() {
     return desiredReplicas;
   }

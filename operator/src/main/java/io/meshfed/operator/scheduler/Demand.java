@@ -34,7 +34,7 @@ public record Demand(
   }
 
   /** The placement constraints, apart from resources. */
-  boolean matches(Node node) {
+  public boolean matches(Node node) {
     return (providers.isEmpty() || providers.contains(node.provider()))
         && (regions.isEmpty() || regions.contains(node.region()))
         && peerSelector.test(node.labels());

@@ -177,6 +177,20 @@ public class AwsMachineProvider implements MachineProvider {
   }
 
   @Override
+  public Optional<InstanceCapacity> capacity(ProviderContext context, String region, String instanceType)
+      throws ProviderException {
+    String type = instanceType == null ? DEFAULT_INSTANCE_TYPE : instanceType;
+    try {
+      return client(context, region(context, region)).describeInstanceTypes(r -> r.instanceTypesWithStrings(type))
+          .instanceTypes().stream().findFirst()
+          .map(info -> new InstanceCapacity(info.vCpuInfo().defaultVCpus() * 1000L,
+              info.memoryInfo().sizeInMiB() * 1024L * 1024L));
+    } catch (SdkException e) {
+      throw AwsErrors.translate("looking up instance type " + type + " (DescribeInstanceTypes)", e);
+    }
+  }
+
+  @Override
   public void releaseCluster(ProviderContext context) throws ProviderException {
     Ec2Client ec2 = client(context, region(context, null));
     for (SecurityGroup group : securityGroups(ec2, context)) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.meshfed.fakes.MotoServer;
 import io.meshfed.provider.spi.Machine;
+import io.meshfed.provider.spi.MachineProvider;
 import io.meshfed.provider.spi.MachineRequest;
 import io.meshfed.provider.spi.ProviderContext;
 import io.meshfed.provider.spi.ProviderException;
@@ -186,6 +187,18 @@ class AwsMachineProviderTest {
     assertThat(ec2.describeSecurityGroups(r -> r.filters(f -> f.name("group-name").values("meshfed-" + clusterId)))
         .securityGroups()).isEmpty();
     provider.releaseCluster(context); // idempotent
+  }
+
+  @Test
+  void capacityComesFromEc2sInstanceTypeCatalogue() throws Exception {
+    assertThat(provider.capacity(context, null, "t3.large"))
+        .contains(new MachineProvider.InstanceCapacity(2000, 8L << 30));
+    assertThat(provider.capacity(context, "eu-west-1", "m5.xlarge"))
+        .contains(new MachineProvider.InstanceCapacity(4000, 16L << 30));
+    assertThat(provider.capacity(context, null, null)).as("the default type, t3.small")
+        .contains(new MachineProvider.InstanceCapacity(2000, 2L << 30));
+    assertThatThrownBy(() -> provider.capacity(context, null, "t9.enormous"))
+        .isInstanceOfSatisfying(ProviderException.class, e -> assertThat(e.getMessage()).contains("t9.enormous"));
   }
 
   @Test

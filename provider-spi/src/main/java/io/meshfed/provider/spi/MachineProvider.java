@@ -40,4 +40,20 @@ public interface MachineProvider {
    * none of them remains. Idempotent; "already gone" is success.
    */
   default void releaseCluster(ProviderContext context) throws ProviderException {}
+
+  /**
+   * What a machine of this type holds, from the provider's own catalogue (EC2 instance types, GCE
+   * machine types, Azure VM sizes, DigitalOcean sizes), for the autoscaler's planning. Empty when
+   * the provider has no catalogue (local, static) or does not know the type. Callers cache it.
+   *
+   * @param region the pool's region, or null for the cluster's default
+   * @param instanceType the pool's type, or null for the provider's default
+   */
+  default Optional<InstanceCapacity> capacity(ProviderContext context, String region, String instanceType)
+      throws ProviderException {
+    return Optional.empty();
+  }
+
+  /** A machine type's cpu (millicores) and memory (bytes). */
+  record InstanceCapacity(long cpuMillis, long memoryBytes) {}
 }
