@@ -22,8 +22,8 @@ import java.util.stream.Collectors;
  * The autoscaler's decisions for one cluster: a pure function of its pools, their peers, the
  * replicas that wait for room and the cluster's limits. No API, no clock (now is an input).
  *
- * <p>Scale up: replicas that wait are first counted against the room of peers pools are already
- * making; the rest are packed (largest first) onto new peers of each pool that may grow, and the
+ * <p>Scale up: replicas that wait are first counted against the free room of peers that take
+ * replicas now and of peers pools are already making; the rest are packed (largest first) onto new peers of each pool that may grow, and the
  * pool with the highest weight, then the most replicas placed, then the least waste wins; its
  * peers are added and the rest goes round again. Replicas that no pool's peer could hold, even
  * alone, are reported as unfit and never make a pool grow.
@@ -191,7 +191,10 @@ public final class Autoscaler {
     List<Unfit> unfit = new ArrayList<>();
     List<Unit> waiting = units(in.pending(), pools, unfit);
 
-    // the room of peers pools are already making: what waits may be on its way there
+    // room on peers that take replicas now (one just Ready, say, before the scheduler used it),
+    // then on peers pools are already making: what waits may be on its way there
+    waiting = pack(waiting, new ArrayList<>(rooms(in.hosts()).values().stream()
+        .filter(b -> b.node.acceptsNew()).toList()));
     for (Pool pool : pools) {
       long ready = pool.members().stream().filter(m -> m.ready() && !m.terminating()).count();
       List<Bin> upcoming = new ArrayList<>();
@@ -266,7 +269,7 @@ public final class Autoscaler {
   }
 
   /** Empty when some pool's new peer could hold one replica; otherwise why none can. */
-  static Optional<String> whyNoPoolFits(Demand d, List<Pool> pools) {
+  public static Optional<String> whyNoPoolFits(Demand d, List<Pool> pools) {
     if (pools.isEmpty()) {
       return Optional.of("no autoscaled pool in the cluster could add a peer for it");
     }
@@ -424,7 +427,7 @@ public final class Autoscaler {
         parts.add("draining " + drain);
       }
       reason = String.join("; ", parts) + ": idle (below " + pool.utilizationThreshold() + "% use, replicas fit"
-          + " elsewhere) for " + pool.scaleDownAfter().toMinutes() + "m or more";
+          + " elsewhere) for " + text(pool.scaleDownAfter()) + " or more";
     }
     delete.forEach(idle::remove);
     // peers on their way stay wanted; a user's new bounds win over the last decision
@@ -480,6 +483,22 @@ public final class Autoscaler {
       });
     }
     return true;
+  }
+
+  /** 90s as 1m30s, 2h as 2h: how people write durations in a spec. */
+  static String text(Duration d) {
+    StringBuilder s = new StringBuilder();
+    long seconds = d.toSeconds();
+    if (seconds >= 3600) {
+      s.append(seconds / 3600).append('h');
+    }
+    if (seconds % 3600 >= 60) {
+      s.append(seconds % 3600 / 60).append('m');
+    }
+    if (seconds % 60 > 0 || s.isEmpty()) {
+      s.append(seconds % 60).append('s');
+    }
+    return s.toString();
   }
 
   private static String describe(Map<String, Integer> placed) {

@@ -19,6 +19,8 @@ public interface MeshfedConfig {
 
   LeaderElection leaderElection();
 
+  Autoscaler autoscaler();
+
   /** Used in the profiles where leader election is on (prod). */
   interface LeaderElection {
     /** Namespace of the Lease; defaults to the operator's own namespace. */
@@ -93,6 +95,12 @@ public interface MeshfedConfig {
   }
 
   Scheduler scheduler();
+
+  interface Autoscaler {
+    /** An autoscaled pool is looked at again this often, besides Peer and Workload events (idle clocks). */
+    @WithDefault("10s")
+    Duration recheckInterval();
+  }
 
   interface Scheduler {
     /** Replicas on a peer that has been NotReady (no heartbeat) this long move to other peers. */

@@ -25,11 +25,25 @@ import io.meshfed.api.v1alpha1.PeerPoolStatus;
 import io.meshfed.api.v1alpha1.PeerSpec;
 import io.meshfed.api.v1alpha1.ReplicaPlacement;
 import io.meshfed.api.v1alpha1.Workload;
+import io.meshfed.api.v1alpha1.ScaleRecord;
+import io.meshfed.operator.autoscaler.Autoscaler;
+import io.meshfed.operator.autoscaler.AutoscalerView;
+import io.meshfed.operator.autoscaler.PoolCapacities;
 import io.meshfed.operator.config.MeshfedConfig;
 import io.meshfed.operator.support.Conditions;
+import io.meshfed.operator.support.EventRecorder;
 import io.meshfed.operator.support.LeanItemStore;
 import io.meshfed.operator.support.StatusPatch;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.javaoperatorsdk.operator.api.reconciler.IndexedResourceCache;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.time.Clock;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -48,21 +62,62 @@ public class PeerPoolReconciler implements Reconciler<PeerPool>, Cleaner<PeerPoo
   private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
   static final String READY = "Ready";
 
-  private final MeshfedConfig config;
-  private final Clock clock = Clock.systemUTC();
+  static final String CAPACITY_KNOWN = "CapacityKnown";
 
-  public PeerPoolReconciler(MeshfedConfig config) {
+  private final MeshfedConfig config;
+  private final PoolCapacities capacities;
+  private final EventRecorder events;
+  private final Clock clock = Clock.systemUTC();
+  private InformerEventSource<Peer, PeerPool> peers;
+  private InformerEventSource<Workload, PeerPool> workloads;
+  /** The sizes this process last decided, newer than what the cache may show yet (namespace/pool). */
+  private final Map<String, Integer> decided = new ConcurrentHashMap<>();
+  private final Map<String, Object> clusterLocks = new ConcurrentHashMap<>();
+
+  public PeerPoolReconciler(MeshfedConfig config, PoolCapacities capacities, EventRecorder events) {
     this.config = config;
+    this.capacities = capacities;
+    this.events = events;
   }
 
   @Override
   public List<EventSource<?, PeerPool>> prepareEventSources(EventSourceContext<PeerPool> context) {
+    var pools = context.getPrimaryCache();
+    var owners = Mappers.<Peer>fromOwnerReferences(PeerPool.class, false);
+    // every Peer: a pool's own wake their pool; any peer of a cluster wakes its autoscaled pools
+    // (room appeared or went, a drained peer emptied)
     var peers = InformerEventSourceConfiguration.from(Peer.class, PeerPool.class)
         .withItemStore(new LeanItemStore<Peer>())
-        .withLabelSelector(MeshfedApi.POOL_LABEL)
-        .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(PeerPool.class, false))
+        .withSecondaryToPrimaryMapper((Peer peer) -> {
+          Set<ResourceID> ids = new HashSet<>(owners.toPrimaryResourceIDs(peer));
+          ids.addAll(autoscaledPools(pools, peer.getMetadata().getNamespace(), clusterOf(peer)));
+          return ids;
+        })
         .build();
-    return List.of(new InformerEventSource<>(peers, context));
+    // a workload's replicas that cannot be placed (or that went away) wake its cluster's autoscaled pools
+    var workloads = InformerEventSourceConfiguration.from(Workload.class, PeerPool.class)
+        .withItemStore(new LeanItemStore<Workload>())
+        .withSecondaryToPrimaryMapper((Workload w) -> autoscaledPools(pools, w.getMetadata().getNamespace(),
+            w.getSpec() == null || w.getSpec().getClusterRef() == null ? null : w.getSpec().getClusterRef().getName()))
+        .build();
+    this.peers = new InformerEventSource<>(peers, context);
+    this.workloads = new InformerEventSource<>(workloads, context);
+    return List.of(this.peers, this.workloads);
+  }
+
+  private static Set<ResourceID> autoscaledPools(IndexedResourceCache<PeerPool> pools, String namespace, String cluster) {
+    if (cluster == null) {
+      return Set.of();
+    }
+    return pools.list(namespace, p -> p.getSpec().getAutoscaling() != null
+            && cluster.equals(p.getSpec().getClusterRef().getName()))
+        .map(ResourceID::fromResource)
+        .collect(Collectors.toSet());
+  }
+
+  private static String clusterOf(Peer peer) {
+    return peer.getSpec() == null || peer.getSpec().getClusterRef() == null ? null
+        : peer.getSpec().getClusterRef().getName();
   }
 
   @Override
@@ -73,25 +128,29 @@ public class PeerPoolReconciler implements Reconciler<PeerPool>, Cleaner<PeerPoo
     String namespace = pool.getMetadata().getNamespace();
     String clusterName = pool.getSpec().getClusterRef().getName();
 
-    List<Peer> peers = context.getSecondaryResources(Peer.class).stream()
-        .filter(p -> ownedBy(p, pool))
-        .toList();
+    List<Peer> peers = this.peers.list(namespace, p -> ownedBy(p, pool)).toList();
     List<PoolPlan.Member> members = peers.stream()
         .map(p -> new PoolPlan.Member(p.getMetadata().getName(), p.isMarkedForDeletion(), ready(p), 0))
         .toList();
     int live = (int) members.stream().filter(m -> !m.terminating()).count();
-    int desired = desired(pool.getSpec(), live);
-    status.setDesiredReplicas(desired);
     status.setReplicas(live);
     status.setReadyReplicas((int) members.stream().filter(m -> !m.terminating() && m.ready()).count());
 
-    if (context.getClient().resources(MeshCluster.class).inNamespace(namespace).withName(clusterName).get() == null) {
+    MeshCluster cluster = context.getClient().resources(MeshCluster.class).inNamespace(namespace).withName(clusterName).get();
+    if (cluster == null) {
+      status.setDesiredReplicas(pool.getSpec().getAutoscaling() == null ? desired(pool.getSpec(), live)
+          : status.getDesiredReplicas());
       conditions.set(READY, false, "ClusterNotFound", "MeshCluster " + clusterName + " does not exist in namespace "
           + namespace + "; the pool makes no peers until it does");
       status.setConditions(conditions.build());
       return StatusPatch.ifChanged(pool, status, PeerPool::new)
           .rescheduleAfter(config.cluster().credentialsRecheckInterval());
     }
+    if (pool.getSpec().getAutoscaling() != null) {
+      return autoscale(pool, context, cluster, peers, status, conditions);
+    }
+    int desired = desired(pool.getSpec(), live);
+    status.setDesiredReplicas(desired);
 
     if (live > desired) {
       // who leaves: the fewest replicas first, so the least work moves
@@ -123,8 +182,132 @@ public class PeerPoolReconciler implements Reconciler<PeerPool>, Cleaner<PeerPoo
     return StatusPatch.ifChanged(pool, status, PeerPool::new);
   }
 
+  /**
+   * An autoscaled pool: the cluster's decision (all its autoscaled pools at once, so every pool's
+   * reconcile agrees), then this pool's part of it. The wanted size lives in status, never spec.
+   */
+  private UpdateControl<PeerPool> autoscale(PeerPool pool, Context<PeerPool> context, MeshCluster cluster,
+      List<Peer> members, PeerPoolStatus status, Conditions conditions) {
+    String namespace = pool.getMetadata().getNamespace();
+    String clusterName = cluster.getMetadata().getName();
+    Instant now = clock.instant();
+    Autoscaler.PoolDecision mine;
+    PoolCapacities.Lookup capacity = capacities.of(cluster, pool);
+    synchronized (clusterLocks.computeIfAbsent(namespace + "/" + clusterName, k -> new Object())) {
+      List<Peer> clusterPeers = peers.list(namespace, p -> clusterName.equals(clusterOf(p))).toList();
+      List<Workload> clusterWorkloads = workloads.list(namespace, w -> w.getSpec() != null
+          && w.getSpec().getClusterRef() != null && clusterName.equals(w.getSpec().getClusterRef().getName())).toList();
+      List<Autoscaler.Pool> pools = context.getPrimaryCache()
+          .list(namespace, p -> p.getSpec().getAutoscaling() != null && !p.isMarkedForDeletion()
+              && clusterName.equals(p.getSpec().getClusterRef().getName()))
+          .map(p -> AutoscalerView.pool(p, clusterPeers.stream().filter(peer -> ownedBy(peer, p)).toList(),
+              p.getMetadata().getName().equals(pool.getMetadata().getName()) ? capacity.capacity()
+                  : capacities.of(cluster, p).capacity(),
+              lastWanted(p)))
+          .toList();
+      Autoscaler.Decision decision = Autoscaler.decide(new Autoscaler.Input(pools,
+          AutoscalerView.hosts(clusterPeers, clusterWorkloads, now, config.scheduler().notReadyGrace()),
+          AutoscalerView.pending(clusterWorkloads), AutoscalerView.limits(cluster, clusterPeers, pools), now));
+      mine = decision.pools().get(pool.getMetadata().getName());
+      decided.put(key(pool), mine.desired());
+    }
+
+    status.setDesiredReplicas(mine.desired());
+    Map<String, String> idle = new java.util.TreeMap<>();
+    mine.idleSince().forEach((peer, since) -> idle.put(peer, since.toString()));
+    status.setIdleSince(idle.isEmpty() ? null : idle);
+    List<PoolPlan.Member> planMembers = members.stream()
+        .map(p -> new PoolPlan.Member(p.getMetadata().getName(), p.isMarkedForDeletion(), ready(p), 0)).toList();
+    PoolPlan.Plan plan = PoolPlan.plan(pool.getMetadata().getName(), mine.desired(), planMembers);
+    for (String name : plan.create()) {
+      create(context, pool, name);
+    }
+    String time = now.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+    if (mine.added() > 0) {
+      status.setLastScaleUp(new ScaleRecord(time, plan.create(), mine.scaleUpReason()));
+      events.record(pool, new EventRecorder.Transition(EventRecorder.NORMAL, "ScaledUp", mine.scaleUpReason()));
+      LOG.infof("pool %s/%s: %s", namespace, pool.getMetadata().getName(), mine.scaleUpReason());
+    }
+    // removals: the autoscaler's choice, or (bounds lowered under it) the plan's
+    List<String> delete = mine.delete().isEmpty() ? plan.delete() : mine.delete();
+    for (String name : mine.drain()) {
+      annotateDraining(context, namespace, name, "idle: its replicas move to other peers, then it is removed");
+    }
+    for (String name : mine.undrain()) {
+      annotateDraining(context, namespace, name, null);
+    }
+    for (String name : delete) {
+      context.getClient().resources(Peer.class).inNamespace(namespace).withName(name).delete();
+    }
+    if (!delete.isEmpty() || !mine.drain().isEmpty()) {
+      String reason = mine.scaleDownReason() != null ? mine.scaleDownReason()
+          : "-" + delete.size() + " peers " + delete + ": minReplicas or maxReplicas changed";
+      List<String> affected = new java.util.ArrayList<>(delete);
+      affected.addAll(mine.drain());
+      status.setLastScaleDown(new ScaleRecord(time, affected, reason));
+      events.record(pool, new EventRecorder.Transition(EventRecorder.NORMAL,
+          delete.isEmpty() ? "Draining" : "ScaledDown", reason));
+      LOG.infof("pool %s/%s: %s", namespace, pool.getMetadata().getName(), reason);
+    }
+
+    if (capacity.capacity().isPresent()) {
+      conditions.set(CAPACITY_KNOWN, true, "CapacityKnown", "each peer holds " + capacity.capacity().get());
+    } else {
+      conditions.set(CAPACITY_KNOWN, false, "CapacityUnknown", "the pool cannot grow: " + capacity.problem());
+    }
+    int live = status.getReplicas();
+    int ready = status.getReadyReplicas();
+    if (live != mine.desired() || !mine.drain().isEmpty()) {
+      conditions.set(READY, false, "Scaling", "scaling from " + live + " to " + mine.desired() + " peers"
+          + (plan.create().isEmpty() ? "" : "; adding " + plan.create())
+          + (delete.isEmpty() ? "" : "; removing " + delete)
+          + (mine.drain().isEmpty() ? "" : "; draining " + mine.drain()));
+    } else if (ready < mine.desired()) {
+      conditions.set(READY, false, "PeersNotReady", ready + "/" + mine.desired() + " peers are Ready");
+    } else {
+      conditions.set(READY, true, "PoolReady", "all " + mine.desired() + " peers are Ready");
+    }
+    status.setConditions(conditions.build());
+    UpdateControl<PeerPool> control = StatusPatch.ifChanged(pool, status, PeerPool::new);
+    if (control.isPatchStatus()) {
+      events.conditionsChanged(pool, pool.getStatus() == null ? null : pool.getStatus().getConditions(),
+          status.getConditions());
+    }
+    // idle clocks and cooldowns run out without an event
+    return control.rescheduleAfter(config.autoscaler().recheckInterval());
+  }
+
+  /** The size this pool was last told: this process's newer decision, or its status. */
+  private int lastWanted(PeerPool pool) {
+    Integer mine = decided.get(key(pool));
+    if (mine != null) {
+      return mine;
+    }
+    return pool.getStatus() == null || pool.getStatus().getDesiredReplicas() == null ? 0
+        : pool.getStatus().getDesiredReplicas();
+  }
+
+  private static String key(PeerPool pool) {
+    return pool.getMetadata().getNamespace() + "/" + pool.getMetadata().getName() + "/" + pool.getMetadata().getUid();
+  }
+
+  /** Marks (or, with a null reason, unmarks) a pool's peer as draining. */
+  private static void annotateDraining(Context<PeerPool> context, String namespace, String peer, String reason) {
+    String value = reason == null ? "null" : "\"" + reason.replace("\"", "'") + "\"";
+    try {
+      context.getClient().resources(Peer.class).inNamespace(namespace).withName(peer)
+          .patch(PatchContext.of(PatchType.JSON_MERGE),
+              "{\"metadata\":{\"annotations\":{\"" + MeshfedApi.DRAINING_ANNOTATION + "\":" + value + "}}}");
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 404) {
+        throw e;
+      }
+    }
+  }
+
   @Override
   public DeleteControl cleanup(PeerPool pool, Context<PeerPool> context) {
+    decided.remove(key(pool));
     var peers = context.getClient().resources(Peer.class).inNamespace(pool.getMetadata().getNamespace())
         .withLabel(MeshfedApi.POOL_LABEL, pool.getMetadata().getName()).list().getItems().stream()
         .filter(p -> ownedBy(p, pool))

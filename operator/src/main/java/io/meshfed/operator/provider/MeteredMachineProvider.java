@@ -80,6 +80,12 @@ final class MeteredMachineProvider implements MachineProvider {
   }
 
   @Override
+  public Optional<InstanceCapacity> capacity(ProviderContext context, String region, String instanceType)
+      throws ProviderException {
+    return timed("capacity", () -> delegate.capacity(context, region, instanceType));
+  }
+
+  @Override
   public void verifyCredentials(ProviderContext context) throws ProviderException {
     timed("verifyCredentials", () -> {
       delegate.verifyCredentials(context);

@@ -40,13 +40,19 @@ public final class ClusterView {
     boolean deleting = peer.isMarkedForDeletion();
     List<PeerRole> roles = spec.getRoles() == null ? List.of(PeerRole.WORKER) : spec.getRoles();
     boolean acceptsNew = !deleting && phase == PeerPhase.READY && !Boolean.TRUE.equals(spec.getUnschedulable())
-        && roles.contains(PeerRole.WORKER);
+        && !draining(peer) && roles.contains(PeerRole.WORKER);
     boolean keeps = !deleting && (phase == PeerPhase.READY
         || phase == PeerPhase.NOT_READY && lastHeartbeat(peer).map(t -> t.plus(notReadyGrace).isAfter(now)).orElse(false));
     ResourceAmounts allocatable = status == null ? null : status.getAllocatable();
     return new Node(peer.getMetadata().getName(), spec.getProvider(), spec.getRegion(), spec.getLabels(), acceptsNew,
         keeps, allocatable == null ? 0 : Amounts.cpuMillis(allocatable.getCpu()),
         allocatable == null ? 0 : Amounts.memoryBytes(allocatable.getMemory()));
+  }
+
+  /** The autoscaler empties this peer: nothing new goes there, and its replicas move (one at a time). */
+  public static boolean draining(Peer peer) {
+    var annotations = peer.getMetadata().getAnnotations();
+    return annotations != null && annotations.containsKey(io.meshfed.api.v1alpha1.MeshfedApi.DRAINING_ANNOTATION);
   }
 
   /** When a NotReady peer's replicas move elsewhere; empty when they stay or have moved already. */

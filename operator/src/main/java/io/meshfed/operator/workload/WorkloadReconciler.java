@@ -27,6 +27,10 @@ import io.meshfed.operator.agentapi.NetMapHub;
 import io.meshfed.operator.config.MeshfedConfig;
 import io.meshfed.operator.scheduler.Node;
 import io.meshfed.operator.scheduler.Scheduler;
+import io.meshfed.api.v1alpha1.PeerPool;
+import io.meshfed.operator.autoscaler.Autoscaler;
+import io.meshfed.operator.autoscaler.AutoscalerView;
+import io.meshfed.operator.autoscaler.PoolCapacities;
 import io.meshfed.operator.support.EventRecorder;
 import io.meshfed.operator.support.StatusPatch;
 import java.nio.charset.StandardCharsets;
@@ -54,10 +58,12 @@ import java.util.stream.Collectors;
  */
 @ControllerConfiguration(name = "workload", informer = @Informer(itemStore = LeanItemStore.class))
 public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workload> {
+  private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(WorkloadReconciler.class);
   private final NetMapHub hub;
   private final AgentReports reports;
   private final KubernetesClient client;
   private final EventRecorder events;
+  private final PoolCapacities capacities;
   private final MeshfedConfig.Scheduler config;
   private final Clock clock = Clock.systemUTC();
   /** The latest placement of each workload (namespace/name), written under its cluster's lock. */
@@ -66,8 +72,9 @@ public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workloa
   private volatile InformerEventSource<Peer, Workload> peers;
 
   public WorkloadReconciler(NetMapHub hub, AgentReports reports, KubernetesClient client, EventRecorder events,
-      MeshfedConfig config) {
+      PoolCapacities capacities, MeshfedConfig config) {
     this.hub = hub;
+    this.capacities = capacities;
     this.events = events;
     this.reports = reports;
     this.client = client;
@@ -100,6 +107,71 @@ public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workloa
     return List.of(new InformerEventSource<>(clusters, context), peers, replicaReports);
   }
 
+  /** What the cluster's other workloads reserve, by peer. */
+  private Scheduler.Ledger ledger(Context<Workload> context, Workload workload, String clusterName) {
+    Scheduler.Ledger ledger = new Scheduler.Ledger();
+    context.getPrimaryCache()
+        .list(workload.getMetadata().getNamespace(), w -> clusterName.equals(clusterName(w))
+            && !w.getMetadata().getName().equals(workload.getMetadata().getName()))
+        .forEach(other -> placementsOf(other).values().forEach(peer ->
+            ledger.reserve(peer, ClusterView.cpuMillis(other), ClusterView.memoryBytes(other))));
+    return ledger;
+  }
+
+  /**
+   * A draining peer (the autoscaler empties it) gives up one replica of this workload at a time,
+   * and only while every replica of the workload runs and the one moving has a place elsewhere:
+   * the workload never has fewer than all-but-one replicas available.
+   */
+  private Scheduler.Decision moveOneOffADrainingPeer(Context<Workload> context, Workload workload,
+      String clusterName, List<Node> nodes, Map<String, Peer> peers, Map<Integer, String> current,
+      Scheduler.Decision decision) {
+    int wanted = workload.getSpec().getReplicas() == null ? 1 : workload.getSpec().getReplicas();
+    boolean allRunning = workload.getStatus() != null && workload.getStatus().getReadyReplicas() != null
+        && workload.getStatus().getReadyReplicas() >= wanted;
+    Optional<Integer> leaving = decision.placements().entrySet().stream()
+        .filter(e -> peers.containsKey(e.getValue()) && ClusterView.draining(peers.get(e.getValue())))
+        .map(Map.Entry::getKey).sorted().findFirst();
+    if (!allRunning || leaving.isEmpty()) {
+      return decision;
+    }
+    Map<Integer, String> without = new java.util.TreeMap<>(current);
+    without.remove(leaving.get());
+    Scheduler.Decision moved = Scheduler.place(nodes, ClusterView.demand(workload, without),
+        ledger(context, workload, clusterName));
+    if (!moved.scheduled()) {
+      return decision;
+    }
+    LOG.infof("workload %s: replica %d moves off draining peer %s to %s", ClusterView.key(workload), leaving.get(),
+        current.get(leaving.get()), moved.placements().get(leaving.get()));
+    return moved;
+  }
+
+  /**
+   * With autoscaled pools in the cluster, what cannot be placed says whether a pool can grow for
+   * it; replicas no pool's peers could hold are NoMatchingPeer with the reason.
+   */
+  private Scheduler.Decision withWhatPoolsCanDo(Workload workload, MeshCluster cluster, Scheduler.Decision decision) {
+    List<PeerPool> autoscaled = client.resources(PeerPool.class).inNamespace(workload.getMetadata().getNamespace())
+        .list().getItems().stream()
+        .filter(p -> p.getSpec().getAutoscaling() != null && !p.isMarkedForDeletion()
+            && cluster.getMetadata().getName().equals(p.getSpec().getClusterRef().getName()))
+        .toList();
+    if (autoscaled.isEmpty()) {
+      return decision;
+    }
+    List<Autoscaler.Pool> pools = autoscaled.stream()
+        .map(p -> AutoscalerView.pool(p, List.of(), capacities.of(cluster, p).capacity(), 0))
+        .toList();
+    Optional<String> why = Autoscaler.whyNoPoolFits(ClusterView.demand(workload, placementsOf(workload)), pools);
+    if (why.isPresent()) {
+      return new Scheduler.Decision(decision.placements(), decision.unplaced(), Scheduler.NO_MATCHING_PEER,
+          decision.message() + "; " + why.get());
+    }
+    return new Scheduler.Decision(decision.placements(), decision.unplaced(), decision.reason(),
+        decision.message() + "; the autoscaler adds peers for them");
+  }
+
   /** The status patch when it changed, with an event for each condition that moved. */
   private UpdateControl<Workload> patchStatusTelling(Workload workload, WorkloadStatus status) {
     UpdateControl<Workload> control = StatusPatch.ifChanged(workload, status, Workload::new);
@@ -129,14 +201,15 @@ public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workloa
 
     Scheduler.Decision decision;
     synchronized (clusterLocks.computeIfAbsent(namespace + "/" + clusterName, k -> new Object())) {
-      Scheduler.Ledger ledger = new Scheduler.Ledger();
-      context.getPrimaryCache()
-          .list(namespace, w -> clusterName.equals(clusterName(w)) && !w.getMetadata().getName().equals(
-              workload.getMetadata().getName()))
-          .forEach(other -> placementsOf(other).values().forEach(peer ->
-              ledger.reserve(peer, ClusterView.cpuMillis(other), ClusterView.memoryBytes(other))));
-      decision = Scheduler.place(nodes, ClusterView.demand(workload, placementsOf(workload)), ledger);
+      Map<Integer, String> current = placementsOf(workload);
+      decision = Scheduler.place(nodes, ClusterView.demand(workload, current), ledger(context, workload, clusterName));
+      if (decision.scheduled()) {
+        decision = moveOneOffADrainingPeer(context, workload, clusterName, nodes, byName, current, decision);
+      }
       decided.put(ClusterView.key(workload), decision.placements());
+    }
+    if (!decision.scheduled()) {
+      decision = withWhatPoolsCanDo(workload, cluster.get(), decision);
     }
 
     Map<String, String> env = new LinkedHashMap<>();

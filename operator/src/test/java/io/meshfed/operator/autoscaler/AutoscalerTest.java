@@ -113,7 +113,10 @@ class AutoscalerTest {
     assertThat(web.delete()).containsExactly("web-0");
     assertThat(web.desired()).isEqualTo(1);
     assertThat(web.idleSince()).containsExactly(Map.entry("web-1", NOW));
-    assertThat(web.scaleDownReason()).startsWith("-1 peer [web-0]: idle");
+    assertThat(web.scaleDownReason())
+        .isEqualTo("-1 peer [web-0]: idle (below 50% use, replicas fit elsewhere) for 10m or more");
+    assertThat(Autoscaler.text(Duration.ofSeconds(5400))).isEqualTo("1h30m");
+    assertThat(Autoscaler.text(Duration.ofSeconds(2))).isEqualTo("2s");
   }
 
   @Test
