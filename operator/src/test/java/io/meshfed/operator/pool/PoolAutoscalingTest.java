@@ -12,11 +12,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
-import io.meshfed.agent.CoordinationClient;
-import io.meshfed.api.agent.JoinRequest;
-import io.meshfed.api.agent.JoinResponse;
-import io.meshfed.api.agent.ReplicaStatus;
-import io.meshfed.api.agent.StatusReport;
 import io.meshfed.api.v1alpha1.AutoscalingSpec;
 import io.meshfed.api.v1alpha1.ClusterReference;
 import io.meshfed.api.v1alpha1.MeshfedApi;
@@ -31,9 +26,8 @@ import io.meshfed.api.v1alpha1.Workload;
 import io.meshfed.api.v1alpha1.WorkloadPort;
 import io.meshfed.api.v1alpha1.WorkloadResources;
 import io.meshfed.api.v1alpha1.WorkloadSpec;
-import io.meshfed.operator.agentapi.AgentSecrets;
 import io.meshfed.operator.testing.KubeApiServerResource;
-import io.meshfed.operator.testing.TestAgents;
+import io.meshfed.operator.testing.SimulatedAgents;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import java.time.Duration;
@@ -65,36 +59,19 @@ class PoolAutoscalingTest {
 
   KubernetesClient client;
   String ns;
-  CoordinationClient api;
-  final Map<String, JoinResponse> agents = new ConcurrentHashMap<>();
+  SimulatedAgents agents;
 
   @BeforeEach
   void setUp() {
     client = KubeApiServerResource.client();
     ns = freshNamespace(client, "autoscale");
     client.resource(cluster(ns, "mesh", "100.94.0.0/16", 24)).create();
-    api = new CoordinationClient("https://localhost:" + httpsPort, TestAgents.caHash(client));
-  }
-
-  /** The agents' heartbeats, with the replicas each runs: without them peers turn NotReady. */
-  final Map<String, List<ReplicaStatus>> running = new ConcurrentHashMap<>();
-  final java.util.concurrent.ScheduledExecutorService heartbeats =
-      java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
-
-  @BeforeEach
-  void startHeartbeats() {
-    heartbeats.scheduleWithFixedDelay(() -> agents.keySet().forEach(peer -> {
-      try {
-        report(peer, running.getOrDefault(peer, List.of()));
-      } catch (Exception e) {
-        // a peer deleted meanwhile: its credential is revoked
-      }
-    }), 1, 1, java.util.concurrent.TimeUnit.SECONDS);
+    agents = new SimulatedAgents(client, ns, httpsPort);
   }
 
   @AfterEach
   void tearDown() {
-    heartbeats.shutdownNow();
+    agents.close();
     client.close();
   }
 
@@ -215,21 +192,10 @@ class PoolAutoscalingTest {
     return workload;
   }
 
-  /** Each pool peer not yet joined: its agent joins with the peer's own bootstrap token and reports. */
+  /** Each pool peer not yet joined joins, and all become Ready. */
   private void joinAll(String pool) throws Exception {
     for (String name : live(pool)) {
-      if (agents.containsKey(name)) {
-        continue;
-      }
-      await().atMost(WAIT).until(() -> client.secrets().inNamespace(ns)
-          .withName(AgentSecrets.bootstrapSecretName(name)).get() != null);
-      String token = io.meshfed.api.agent.Tokens.format(io.meshfed.api.agent.Tokens.Kind.BOOTSTRAP, ns, name,
-          AgentSecrets.read(client.secrets().inNamespace(ns).withName(AgentSecrets.bootstrapSecretName(name)).get(),
-              AgentSecrets.BOOTSTRAP_TOKEN));
-      int seed = 10 + Integer.parseInt(name.substring(name.lastIndexOf('-') + 1));
-      agents.put(name, api.join(new JoinRequest(token, name, TestAgents.key(seed),
-          List.of("198.18.1." + seed + ":51820"), TestAgents.facts(2, 4 * GI))));
-      report(name, List.of());
+      agents.join(name);
     }
     await().atMost(WAIT).untilAsserted(() -> assertThat(client.resources(Peer.class).inNamespace(ns)
         .withLabel(MeshfedApi.POOL_LABEL, pool).list().getItems())
@@ -238,21 +204,13 @@ class PoolAutoscalingTest {
 
   /** Every agent reports its assigned replicas of the workload as running. */
   private void runAll(String workload) throws Exception {
-    Map<String, List<ReplicaStatus>> byPeer = new HashMap<>();
+    Map<String, List<String>> byPeer = new HashMap<>();
     for (ReplicaPlacement p : placements(workload)) {
-      byPeer.computeIfAbsent(p.getPeer(), k -> new java.util.ArrayList<>())
-          .add(new ReplicaStatus(p.getReplica(), ReplicaStatus.RUNNING, null, 0, null, null));
+      byPeer.computeIfAbsent(p.getPeer(), k -> new java.util.ArrayList<>()).add(p.getReplica());
     }
     for (var entry : byPeer.entrySet()) {
-      running.put(entry.getKey(), entry.getValue());
-      report(entry.getKey(), entry.getValue());
+      agents.run(entry.getKey(), entry.getValue());
     }
-  }
-
-  private void report(String peer, List<ReplicaStatus> replicas) throws Exception {
-    int seed = 10 + Integer.parseInt(peer.substring(peer.lastIndexOf('-') + 1));
-    api.status(agents.get(peer).credential(), new StatusReport(peer, null, List.of("198.18.1." + seed + ":51820"),
-        TestAgents.facts(2, 4 * GI), List.of(), replicas));
   }
 
   private List<ReplicaPlacement> placements(String workload) {

@@ -9,6 +9,12 @@ import software.amazon.awssdk.core.exception.SdkException;
 final class AwsErrors {
   private AwsErrors() {}
 
+  /** EC2's error code, or empty when the error did not come from EC2 or carried none. */
+  static String code(SdkException e) {
+    return e instanceof AwsServiceException service && service.awsErrorDetails() != null
+        && service.awsErrorDetails().errorCode() != null ? service.awsErrorDetails().errorCode() : "";
+  }
+
   static ProviderException translate(String doing, SdkException e) {
     if (e instanceof AwsServiceException service) {
       String code = service.awsErrorDetails() == null ? null : service.awsErrorDetails().errorCode();
@@ -48,6 +54,8 @@ final class AwsErrors {
         case "RequestLimitExceeded", "Throttling", "ThrottlingException" ->
             ProviderException.retryable("Throttled", message, e);
         case "DependencyViolation" -> ProviderException.retryable("DependencyViolation", message, e);
+        // made by a concurrent call a moment ago: the next attempt finds it
+        case "InvalidGroup.Duplicate" -> ProviderException.retryable("ConcurrentCreate", message, e);
         default -> service.statusCode() >= 500 || service.isThrottlingException()
             ? ProviderException.retryable(service.isThrottlingException() ? "Throttled" : "ProviderUnavailable", message, e)
             : ProviderException.permanent("ProviderError", message, e);

@@ -226,10 +226,11 @@ public class AwsMachineProvider implements MachineProvider {
           .build()));
       return id;
     } catch (SdkException e) {
-      if (e.getMessage() != null && e.getMessage().contains("InvalidGroup.Duplicate")) {
-        // another reconcile made it first
+      if (AwsErrors.code(e).equals("InvalidGroup.Duplicate")) {
+        // another reconcile made it first; EC2 may not list it yet (eventual consistency): next time
         return securityGroups(ec2, context).stream().findFirst().map(SecurityGroup::groupId)
-            .orElseThrow(() -> AwsErrors.translate("creating security group " + name, e));
+            .orElseThrow(() -> ProviderException.retryable("SecurityGroupNotVisibleYet", "security group " + name
+                + " was just made by another peer's reconcile and is not listed yet; trying again", e));
       }
       throw AwsErrors.translate("creating security group " + name, e);
     }
