@@ -95,6 +95,18 @@ public final class FakeAzure extends FakeCloud {
       operations.put(s[8], Math.max(0, left - 1));
       return Reply.json(200, object().put("name", s[8]).put("status", left > 0 ? "InProgress" : "Succeeded"));
     }
+    // /subscriptions/{sub}/providers/Microsoft.Compute/locations/{loc}/vmSizes: the catalogue
+    if (s.length == 8 && s[3].equalsIgnoreCase("providers") && s[7].equalsIgnoreCase("vmSizes")
+        && call.method().equals("GET")) {
+      ObjectNode body = object();
+      var value = body.putArray("value");
+      Map.of("Standard_B1s", new int[] {1, 1024}, "Standard_B2s", new int[] {2, 4096},
+              "Standard_D2s_v5", new int[] {2, 8192}).entrySet().stream().sorted(Map.Entry.comparingByKey())
+          .forEach(e -> value.addObject().put("name", e.getKey()).put("numberOfCores", e.getValue()[0])
+              .put("memoryInMB", e.getValue()[1]).put("osDiskSizeInMB", 1047552).put("resourceDiskSizeInMB", 4096)
+              .put("maxDataDiskCount", 4));
+      return Reply.json(200, body);
+    }
     if (s.length < 5 || !s[1].equalsIgnoreCase("subscriptions") || !s[2].equals(SUBSCRIPTION)) {
       return error(404, "SubscriptionNotFound", "The subscription '" + (s.length > 2 ? s[2] : "") + "' could not be found.");
     }

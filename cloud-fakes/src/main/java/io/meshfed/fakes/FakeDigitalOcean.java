@@ -69,6 +69,22 @@ public final class FakeDigitalOcean extends FakeCloud {
     if (path.equals("/v2/droplets") && method.equals("POST")) {
       return createDroplet(call.json());
     }
+    if (path.equals("/v2/sizes") && method.equals("GET")) {
+      // the catalogue as DigitalOcean documents it: memory in MB, vcpus, where it is sold
+      List<JsonNode> sizes = SIZES.stream().sorted().map(slug -> {
+        String[] parts = slug.split("-"); // s-2vcpu-4gb
+        ObjectNode size = object();
+        size.put("slug", slug);
+        size.put("vcpus", Integer.parseInt(parts[1].replace("vcpu", "")));
+        size.put("memory", Integer.parseInt(parts[2].replace("gb", "")) * 1024);
+        size.put("disk", 25);
+        size.put("available", true);
+        ArrayNode regions = size.putArray("regions");
+        REGIONS.stream().sorted().forEach(regions::add);
+        return (JsonNode) size;
+      }).toList();
+      return page(call, "sizes", sizes);
+    }
     if (path.equals("/v2/droplets") && method.equals("GET")) {
       String tag = query(call).get("tag_name");
       List<JsonNode> matching = droplets.values().stream()

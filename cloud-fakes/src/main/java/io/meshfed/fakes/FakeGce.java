@@ -36,6 +36,12 @@ public final class FakeGce extends FakeCloud {
   public static final Set<String> MACHINE_TYPES = Set.of("e2-micro", "e2-small", "e2-medium", "n2-standard-2");
   private static final Pattern INSTANCES = Pattern.compile("/compute/v1/projects/([^/]+)/zones/([^/]+)/instances(?:/([^/]+))?");
   private static final Pattern OPERATION = Pattern.compile("/compute/v1/projects/([^/]+)/(zones/[^/]+|global)/operations/([^/]+)");
+  private static final Pattern MACHINE_TYPE =
+      Pattern.compile("/compute/v1/projects/([^/]+)/zones/([^/]+)/machineTypes/([^/]+)");
+  /** The catalogue as GCE publishes it: guest cpus and memory in MB. */
+  private static final Map<String, int[]> MACHINE_TYPE_SIZES = Map.of(
+      "e2-micro", new int[] {2, 1024}, "e2-small", new int[] {2, 2048}, "e2-medium", new int[] {2, 4096},
+      "n2-standard-2", new int[] {2, 8192});
   private static final Pattern FIREWALLS = Pattern.compile("/compute/v1/projects/([^/]+)/global/firewalls(?:/([^/]+))?");
   private static final Pattern FILTER = Pattern.compile("labels\\.([a-z0-9_-]+)\\s*=\\s*\"?([^\"]*)\"?");
 
@@ -117,6 +123,14 @@ public final class FakeGce extends FakeCloud {
       }
       advance(operation);
       return Reply.json(200, operation);
+    }
+    if ((m = MACHINE_TYPE.matcher(call.path())).matches() && call.method().equals("GET")) {
+      int[] size = MACHINE_TYPE_SIZES.get(m.group(3));
+      if (size == null) {
+        return notFound(call.path());
+      }
+      return Reply.json(200, object().put("kind", "compute#machineType").put("name", m.group(3))
+          .put("guestCpus", size[0]).put("memoryMb", size[1]).put("zone", m.group(2)));
     }
     if ((m = INSTANCES.matcher(call.path())).matches()) {
       return instances(call, m.group(2), m.group(3));

@@ -274,6 +274,20 @@ public class AzureMachineProvider implements MachineProvider {
   }
 
   @Override
+  public Optional<InstanceCapacity> capacity(ProviderContext context, String region, String instanceType)
+      throws ProviderException {
+    Arm arm = arm(context);
+    String location = location(context, region);
+    String size = instanceType == null ? DEFAULT_SIZE : instanceType;
+    return get(() -> arm.compute().serviceClient().getVirtualMachineSizes().list(location).stream()
+            .filter(s -> size.equalsIgnoreCase(s.name()))
+            .findFirst()
+            .map(s -> new InstanceCapacity(s.numberOfCores() * 1000L, s.memoryInMB() * 1024L * 1024L))
+            .orElse(null),
+        "listing the VM sizes of " + location);
+  }
+
+  @Override
   public void releaseCluster(ProviderContext context) throws ProviderException {
     Arm arm = arm(context);
     var network = arm.compute().networkManager().serviceClient();

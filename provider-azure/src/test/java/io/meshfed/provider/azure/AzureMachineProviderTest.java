@@ -9,6 +9,7 @@ import io.meshfed.fakes.FakeAzure;
 import io.meshfed.fakes.FakeCloud.Reply;
 import io.meshfed.fakes.FakeTls;
 import io.meshfed.provider.spi.Machine;
+import io.meshfed.provider.spi.MachineProvider;
 import io.meshfed.provider.spi.MachineRequest;
 import io.meshfed.provider.spi.ProviderContext;
 import io.meshfed.provider.spi.ProviderException;
@@ -67,6 +68,15 @@ class AzureMachineProviderTest {
       }
     }
     throw new AssertionError("not running after 20 reconciles: " + machine);
+  }
+
+  @Test
+  void capacityComesFromTheRegionsVmSizes() throws Exception {
+    assertThat(provider.capacity(context, null, "Standard_D2s_v5"))
+        .contains(new MachineProvider.InstanceCapacity(2000, 8L << 30));
+    assertThat(provider.capacity(context, "westeurope", null)).as("the default size, Standard_B2s")
+        .contains(new MachineProvider.InstanceCapacity(2000, 4L << 30));
+    assertThat(provider.capacity(context, null, "Standard_Z99")).isEmpty();
   }
 
   @Test

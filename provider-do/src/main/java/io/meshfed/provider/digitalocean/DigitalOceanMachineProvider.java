@@ -163,6 +163,21 @@ public class DigitalOceanMachineProvider implements MachineProvider {
     return machines;
   }
 
+  @Override
+  public Optional<InstanceCapacity> capacity(ProviderContext context, String region, String instanceType)
+      throws ProviderException {
+    String slug = instanceType == null ? DEFAULT_SIZE : instanceType;
+    for (JsonNode page : pages(api(context), "/v2/sizes?per_page=200", "listing droplet sizes")) {
+      for (JsonNode size : page.path("sizes")) {
+        if (slug.equals(size.path("slug").asText())) {
+          return Optional.of(new InstanceCapacity(size.path("vcpus").asLong() * 1000,
+              size.path("memory").asLong() * 1024 * 1024));
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
   /** Follows {@code links.pages.next} to the end. */
   private static List<JsonNode> pages(DoApi api, String firstPath, String doing) throws ProviderException {
     List<JsonNode> pages = new ArrayList<>();

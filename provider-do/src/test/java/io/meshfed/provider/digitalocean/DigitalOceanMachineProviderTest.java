@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.meshfed.fakes.FakeCloud.Reply;
 import io.meshfed.fakes.FakeDigitalOcean;
 import io.meshfed.provider.spi.Machine;
+import io.meshfed.provider.spi.MachineProvider;
 import io.meshfed.provider.spi.MachineRequest;
 import io.meshfed.provider.spi.ProviderContext;
 import io.meshfed.provider.spi.ProviderException;
@@ -113,6 +114,16 @@ class DigitalOceanMachineProviderTest {
     provider.releaseCluster(context);
     assertThat(cloud.firewalls()).isEmpty();
     provider.releaseCluster(context);
+  }
+
+  @Test
+  void capacityComesFromTheSizesCatalogueAcrossPages() throws Exception {
+    assertThat(provider.capacity(context, null, "s-4vcpu-8gb"))
+        .contains(new MachineProvider.InstanceCapacity(4000, 8L << 30));
+    assertThat(provider.capacity(context, "fra1", null)).as("the default size, s-1vcpu-2gb")
+        .contains(new MachineProvider.InstanceCapacity(1000, 2L << 30));
+    assertThat(provider.capacity(context, null, "m-64vcpu-512gb")).isEmpty();
+    assertThat(cloud.count("GET", "/v2/sizes")).as("pages of 2").isGreaterThanOrEqualTo(2);
   }
 
   @Test

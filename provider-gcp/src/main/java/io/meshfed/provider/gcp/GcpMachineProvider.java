@@ -23,6 +23,9 @@ import com.google.cloud.compute.v1.Instance;
 import com.google.cloud.compute.v1.InstancesClient;
 import com.google.cloud.compute.v1.InstancesScopedList;
 import com.google.cloud.compute.v1.InstancesSettings;
+import com.google.cloud.compute.v1.MachineType;
+import com.google.cloud.compute.v1.MachineTypesClient;
+import com.google.cloud.compute.v1.MachineTypesSettings;
 import com.google.cloud.compute.v1.Items;
 import com.google.cloud.compute.v1.Metadata;
 import com.google.cloud.compute.v1.NetworkInterface;
@@ -72,7 +75,7 @@ public class GcpMachineProvider implements MachineProvider {
   private static final String SCOPE = "https://www.googleapis.com/auth/compute";
 
   private record Clients(String project, InstancesClient instances, ZoneOperationsClient operations,
-      FirewallsClient firewalls, ProjectsClient projects) {}
+      FirewallsClient firewalls, ProjectsClient projects, MachineTypesClient machineTypes) {}
 
   private final Map<String, Clients> clients = new ConcurrentHashMap<>();
   /** Insert operations not yet seen finished, by instance: looked at instead of inserting again. */
@@ -200,6 +203,24 @@ public class GcpMachineProvider implements MachineProvider {
   public void verifyCredentials(ProviderContext context) throws ProviderException {
     Clients gce = clients(context);
     call("checking the credentials with projects.get", () -> gce.projects().get(gce.project()));
+  }
+
+  @Override
+  public Optional<InstanceCapacity> capacity(ProviderContext context, String region, String instanceType)
+      throws ProviderException {
+    Clients gce = clients(context);
+    String zone = zone(context, region, null);
+    String type = instanceType == null ? DEFAULT_MACHINE_TYPE : instanceType;
+    try {
+      MachineType found = call("looking up machine type " + type + " in " + zone,
+          () -> gce.machineTypes().get(gce.project(), zone, type));
+      return Optional.of(new InstanceCapacity(found.getGuestCpus() * 1000L, found.getMemoryMb() * 1024L * 1024L));
+    } catch (ProviderException e) {
+      if (e.getCause() instanceof NotFoundException) {
+        return Optional.empty();
+      }
+      throw e;
+    }
   }
 
   @Override
@@ -399,7 +420,9 @@ public class GcpMachineProvider implements MachineProvider {
       ZoneOperationsSettings.Builder operations = ZoneOperationsSettings.newBuilder().setCredentialsProvider(provider);
       FirewallsSettings.Builder firewalls = FirewallsSettings.newBuilder().setCredentialsProvider(provider);
       ProjectsSettings.Builder projects = ProjectsSettings.newBuilder().setCredentialsProvider(provider);
+      MachineTypesSettings.Builder machineTypes = MachineTypesSettings.newBuilder().setCredentialsProvider(provider);
       if (endpoint != null) {
+        machineTypes.setEndpoint(endpoint);
         instances.setEndpoint(endpoint);
         operations.setEndpoint(endpoint);
         firewalls.setEndpoint(endpoint);
@@ -411,9 +434,10 @@ public class GcpMachineProvider implements MachineProvider {
       operations.getStubSettingsBuilder().applyToAllUnaryMethods(GcpMachineProvider::retry);
       firewalls.getStubSettingsBuilder().applyToAllUnaryMethods(GcpMachineProvider::retry);
       projects.getStubSettingsBuilder().applyToAllUnaryMethods(GcpMachineProvider::retry);
+      machineTypes.getStubSettingsBuilder().applyToAllUnaryMethods(GcpMachineProvider::retry);
       Clients made = new Clients(project, InstancesClient.create(instances.build()),
           ZoneOperationsClient.create(operations.build()), FirewallsClient.create(firewalls.build()),
-          ProjectsClient.create(projects.build()));
+          ProjectsClient.create(projects.build()), MachineTypesClient.create(machineTypes.build()));
       Clients raced = clients.putIfAbsent(key, made);
       return raced == null ? made : raced;
     } catch (IOException e) {

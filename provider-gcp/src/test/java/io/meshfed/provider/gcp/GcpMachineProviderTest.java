@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.meshfed.fakes.FakeGce;
 import io.meshfed.provider.spi.Machine;
+import io.meshfed.provider.spi.MachineProvider;
 import io.meshfed.provider.spi.MachineRequest;
 import io.meshfed.provider.spi.ProviderContext;
 import io.meshfed.provider.spi.ProviderException;
@@ -32,6 +33,15 @@ class GcpMachineProviderTest {
   private MachineRequest request(String name, String peerId, int attempt) {
     return new MachineRequest(clusterId, peerId, name, null, null, "e2-small", null, 51820,
         "#cloud-config\n", null, Map.of(), attempt);
+  }
+
+  @Test
+  void capacityComesFromTheZonesMachineTypes() throws Exception {
+    assertThat(provider.capacity(context, null, "e2-medium"))
+        .contains(new MachineProvider.InstanceCapacity(2000, 4L << 30));
+    assertThat(provider.capacity(context, "europe-west1", null)).as("the default type, e2-small")
+        .contains(new MachineProvider.InstanceCapacity(2000, 2L << 30));
+    assertThat(provider.capacity(context, null, "z9-gigantic")).isEmpty();
   }
 
   @Test
