@@ -54,6 +54,9 @@ class ArgoHealthChecksTest {
     assertHealth("PeerPool", status(3, null, cond("Ready", "False", "Scaling", "scaling from 1 to 3")), "Progressing", "scaling");
     assertHealth("PeerPool", status(3, null, cond("Ready", "False", "ClusterNotFound", "MeshCluster x does not exist")),
         "Degraded", "does not exist");
+    assertHealth("PeerPool", status(3, null, cond("Ready", "True", "PoolReady", "all 1 peers are Ready"),
+        cond("CapacityKnown", "False", "CapacityUnknown", "the pool cannot grow: set spec.capacity")),
+        "Degraded", "cannot grow");
   }
 
   @Test
