@@ -298,7 +298,8 @@ public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workloa
   /** Peer updates that change where replicas may go; heartbeat refreshes and health do not. */
   static boolean mattersToPlacement(Peer next, Peer previous) {
     if (!Objects.equals(next.getMetadata().getGeneration(), previous.getMetadata().getGeneration())
-        || next.isMarkedForDeletion() != previous.isMarkedForDeletion()) {
+        || next.isMarkedForDeletion() != previous.isMarkedForDeletion()
+        || ClusterView.draining(next) != ClusterView.draining(previous)) {
       return true;
     }
     var a = next.getStatus();

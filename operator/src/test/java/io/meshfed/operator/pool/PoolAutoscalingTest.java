@@ -139,6 +139,51 @@ class PoolAutoscalingTest {
   }
 
   @Test
+  void aLightlyUsedPeerIsDrainedItsReplicaMovesWhileTheWorkloadIsFullyAvailableThenItGoes() throws Exception {
+    PeerPool pool = pool("pair", 1, 2);
+    pool.getSpec().setReplicas(2); // ignored under autoscaling: it starts at min and grows by need
+    client.resource(pool).create();
+    await().atMost(WAIT).untilAsserted(() -> assertThat(live("pair")).containsExactly("pair-0"));
+    joinAll("pair");
+    // two replicas with a port need two peers; then one port-less workload keeps both a little busy
+    client.resource(workload("web", 2, "100m")).create();
+    await().atMost(WAIT).untilAsserted(() -> assertThat(live("pair")).containsExactly("pair-0", "pair-1"));
+    joinAll("pair");
+    await().atMost(WAIT).untilAsserted(() -> assertThat(placements("web")).hasSize(2));
+    runAll("web");
+    await().atMost(WAIT).untilAsserted(() -> assertThat(client.resources(Workload.class).inNamespace(ns)
+        .withName("web").get().getStatus().getReadyReplicas()).isEqualTo(2));
+    Workload batch = workload("batch", 2, "100m");
+    batch.getSpec().setPorts(null);
+    client.resource(batch).create();
+    await().atMost(WAIT).untilAsserted(() -> assertThat(placements("batch")).hasSize(2));
+    runAll("batch");
+
+    // web shrinks to one: both peers are lightly used, and what runs on either fits on the other
+    client.resources(Workload.class).inNamespace(ns).withName("web")
+        .edit(w -> { w.getSpec().setReplicas(1); return w; });
+    await().atMost(WAIT).untilAsserted(() -> assertThat(eventsOf("pair"))
+        .anySatisfy(e -> assertThat(e.getReason()).isEqualTo("Draining")));
+    String draining = client.resources(Peer.class).inNamespace(ns).withLabel(MeshfedApi.POOL_LABEL, "pair").list()
+        .getItems().stream().filter(p -> p.getMetadata().getAnnotations() != null
+            && p.getMetadata().getAnnotations().containsKey(MeshfedApi.DRAINING_ANNOTATION))
+        .map(p -> p.getMetadata().getName()).findFirst().orElseThrow();
+    String staying = draining.equals("pair-0") ? "pair-1" : "pair-0";
+    // its replicas move to the other peer, one at a time: report each as it lands
+    await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+      runAll("web");
+      runAll("batch");
+      assertThat(placements("web")).extracting(ReplicaPlacement::getPeer).doesNotContain(draining);
+      assertThat(placements("batch")).extracting(ReplicaPlacement::getPeer).doesNotContain(draining);
+    });
+    await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(live("pair")).containsExactly(staying));
+    assertThat(eventsOf("pair")).anySatisfy(e -> {
+      assertThat(e.getReason()).isEqualTo("ScaledDown");
+      assertThat(e.getMessage()).startsWith("-1 peer [" + draining + "]");
+    });
+  }
+
+  @Test
   void replicasNoPoolPeerCouldHoldGrowNothingAndTheWorkloadSaysWhy() throws Exception {
     client.resource(pool("small", 0, 5)).create();
     client.resource(workload("huge", 1, "8")).create();
@@ -202,15 +247,23 @@ class PoolAutoscalingTest {
         .allSatisfy(p -> assertThat(p.getStatus().getPhase()).isEqualTo(PeerPhase.READY)));
   }
 
-  /** Every agent reports its assigned replicas of the workload as running. */
+  /** Every agent reports every replica assigned to it (of any workload) as running; {@code workload} is for the reader. */
   private void runAll(String workload) throws Exception {
     Map<String, List<String>> byPeer = new HashMap<>();
-    for (ReplicaPlacement p : placements(workload)) {
-      byPeer.computeIfAbsent(p.getPeer(), k -> new java.util.ArrayList<>()).add(p.getReplica());
+    for (Workload w : client.resources(Workload.class).inNamespace(ns).list().getItems()) {
+      for (ReplicaPlacement p : placements(w.getMetadata().getName())) {
+        byPeer.computeIfAbsent(p.getPeer(), k -> new java.util.ArrayList<>()).add(p.getReplica());
+      }
     }
-    for (var entry : byPeer.entrySet()) {
-      agents.run(entry.getKey(), entry.getValue());
+    for (String peer : joinedPeers()) {
+      agents.run(peer, byPeer.getOrDefault(peer, List.of()));
     }
+  }
+
+  /** Peers that still exist and whose agent joined. */
+  private List<String> joinedPeers() {
+    return client.resources(Peer.class).inNamespace(ns).list().getItems().stream()
+        .filter(p -> !p.isMarkedForDeletion()).map(p -> p.getMetadata().getName()).filter(agents::has).toList();
   }
 
   private List<ReplicaPlacement> placements(String workload) {
