@@ -1,0 +1,39 @@
+package io.meshfed.cli;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.meshfed.api.v1alpha1.MeshCluster;
+import io.meshfed.api.v1alpha1.Peer;
+import io.meshfed.api.v1alpha1.PeerPool;
+import io.meshfed.api.v1alpha1.Workload;
+import java.util.Comparator;
+import java.util.List;
+
+/** One cluster and its peers, pools and workloads, read once. */
+record ClusterSnapshot(MeshCluster cluster, List<Peer> peers, List<PeerPool> pools, List<Workload> workloads) {
+
+  static ClusterSnapshot read(KubernetesClient client, String namespace, String name) {
+    MeshCluster cluster = client.resources(MeshCluster.class).inNamespace(namespace).withName(name).get();
+    if (cluster == null) {
+      List<String> known = client.resources(MeshCluster.class).inNamespace(namespace).list().getItems().stream()
+          .map(c -> c.getMetadata().getName()).sorted().toList();
+      throw new KubectlMeshfed.NotFound("no MeshCluster " + name + " in namespace " + namespace
+          + (known.isEmpty() ? " (there is none; kubectl get meshclusters -A lists them everywhere)"
+              : " (here: " + String.join(", ", known) + ")"));
+    }
+    List<Peer> peers = client.resources(Peer.class).inNamespace(namespace).list().getItems().stream()
+        .filter(p -> p.getSpec() != null && p.getSpec().getClusterRef() != null
+            && name.equals(p.getSpec().getClusterRef().getName()))
+        .sorted(Comparator.comparing(p -> p.getMetadata().getName()))
+        .toList();
+    List<PeerPool> pools = client.resources(PeerPool.class).inNamespace(namespace).list().getItems().stream()
+        .filter(p -> name.equals(p.getSpec().getClusterRef().getName()))
+        .sorted(Comparator.comparing(p -> p.getMetadata().getName()))
+        .toList();
+    List<Workload> workloads = client.resources(Workload.class).inNamespace(namespace).list().getItems().stream()
+        .filter(w -> w.getSpec() != null && w.getSpec().getClusterRef() != null
+            && name.equals(w.getSpec().getClusterRef().getName()))
+        .sorted(Comparator.comparing(w -> w.getMetadata().getName()))
+        .toList();
+    return new ClusterSnapshot(cluster, peers, pools, workloads);
+  }
+}

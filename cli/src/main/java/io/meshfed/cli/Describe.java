@@ -1,0 +1,48 @@
+package io.meshfed.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Instant;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "describe", mixinStandardHelpOptions = true,
+    description = {"The cluster at a glance: its peers, pools and workloads, capacity and what is allocated.",
+        "Workloads that cannot be placed say why."})
+final class Describe implements Callable<Integer> {
+  enum Output { table, wide, json, yaml }
+
+  @ParentCommand
+  KubectlMeshfed root;
+
+  @picocli.CommandLine.Spec
+  picocli.CommandLine.Model.CommandSpec spec;
+
+  @Parameters(paramLabel = "CLUSTER", description = "The MeshCluster's name.")
+  String cluster;
+
+  @Option(names = {"-o", "--output"}, defaultValue = "table",
+      description = "table, wide, json or yaml (default: ${DEFAULT-VALUE}).")
+  Output output;
+
+  @Override
+  public Integer call() throws Exception {
+    try (KubernetesClient client = root.client()) {
+      ClusterSnapshot snapshot = ClusterSnapshot.read(client, root.namespace(client), cluster);
+      var out = spec.commandLine().getOut();
+      switch (output) {
+        case json -> out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+            .writeValueAsString(DescribeView.document(snapshot)));
+        case yaml -> out.print(new ObjectMapper(new YAMLFactory()).writeValueAsString(DescribeView.document(snapshot)));
+        default -> out.print(DescribeView.text(snapshot, Instant.now(), output == Output.wide));
+      }
+      out.flush();
+      return 0;
+    }
+  }
+}

@@ -1,0 +1,85 @@
+package io.meshfed.cli;
+
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code kubectl meshfed …}: the operator's command line, as a kubectl plugin. It reads the
+ * user's kubeconfig and context as kubectl does ({@code KUBECONFIG}, {@code --kubeconfig},
+ * {@code --context}, {@code -n}).
+ */
+@Command(
+    name = "kubectl-meshfed",
+    mixinStandardHelpOptions = true,
+    versionProvider = KubectlMeshfed.Version.class,
+    description = {
+        "Mesh clusters of peers on clouds and your own hosts, from kubectl.",
+        "",
+        "  kubectl meshfed describe prod            the cluster at a glance",
+        "  kubectl meshfed grow prod --provider aws --count 2 --type t3.large",
+        "  kubectl meshfed shrink prod --idle        remove peers that run nothing"},
+    subcommands = {Describe.class, Grow.class, Shrink.class, CommandLine.HelpCommand.class})
+public final class KubectlMeshfed {
+  @Option(names = "--kubeconfig", description = "Path to the kubeconfig file (default: $KUBECONFIG or ~/.kube/config).")
+  Path kubeconfig;
+
+  @Option(names = "--context", description = "The kubeconfig context to use (default: its current context).")
+  String context;
+
+  @Option(names = {"-n", "--namespace"}, description = "The namespace (default: the context's).")
+  String namespace;
+
+  /** A client for the chosen kubeconfig and context. */
+  KubernetesClient client() {
+    Config config;
+    try {
+      config = kubeconfig == null
+          ? Config.autoConfigure(context)
+          : Config.fromKubeconfig(context, Files.readString(kubeconfig), kubeconfig.toString());
+    } catch (java.io.IOException e) {
+      throw new CommandLine.ParameterException(new CommandLine(this), "cannot read " + kubeconfig + ": " + e.getMessage());
+    }
+    return new KubernetesClientBuilder().withConfig(config).build();
+  }
+
+  String namespace(KubernetesClient client) {
+    if (namespace != null) {
+      return namespace;
+    }
+    return client.getNamespace() == null ? "default" : client.getNamespace();
+  }
+
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String version = KubectlMeshfed.class.getPackage().getImplementationVersion();
+      return new String[] {"kubectl-meshfed " + (version == null ? "dev" : version)};
+    }
+  }
+
+  public static CommandLine commandLine() {
+    CommandLine cli = new CommandLine(new KubectlMeshfed());
+    cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+      commandLine.getErr().println("error: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+      return e instanceof NotFound ? 2 : 1;
+    });
+    return cli;
+  }
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  /** Something the user named does not exist: exit 2, with what to do. */
+  static final class NotFound extends RuntimeException {
+    NotFound(String message) {
+      super(message);
+    }
+  }
+}

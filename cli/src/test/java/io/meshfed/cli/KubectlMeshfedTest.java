@@ -1,0 +1,288 @@
+package io.meshfed.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.fabric8.kubeapitest.KubeAPIServer;
+import io.fabric8.kubeapitest.KubeAPIServerConfigBuilder;
+import io.fabric8.kubernetes.api.model.ConditionBuilder;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.meshfed.api.crd.CrdInstaller;
+import io.meshfed.api.v1alpha1.AgentStatus;
+import io.meshfed.api.v1alpha1.AutoscalingSpec;
+import io.meshfed.api.v1alpha1.ClusterReference;
+import io.meshfed.api.v1alpha1.MeshCluster;
+import io.meshfed.api.v1alpha1.MeshClusterSpec;
+import io.meshfed.api.v1alpha1.MeshClusterStatus;
+import io.meshfed.api.v1alpha1.MeshfedApi;
+import io.meshfed.api.v1alpha1.NetworkSpec;
+import io.meshfed.api.v1alpha1.Peer;
+import io.meshfed.api.v1alpha1.PeerAddresses;
+import io.meshfed.api.v1alpha1.PeerPhase;
+import io.meshfed.api.v1alpha1.PeerPool;
+import io.meshfed.api.v1alpha1.PeerPoolSpec;
+import io.meshfed.api.v1alpha1.PeerPoolStatus;
+import io.meshfed.api.v1alpha1.PeerSpec;
+import io.meshfed.api.v1alpha1.PeerStatus;
+import io.meshfed.api.v1alpha1.ProviderType;
+import io.meshfed.api.v1alpha1.ReplicaPlacement;
+import io.meshfed.api.v1alpha1.ResourceAmounts;
+import io.meshfed.api.v1alpha1.Workload;
+import io.meshfed.api.v1alpha1.WorkloadSpec;
+import io.meshfed.api.v1alpha1.WorkloadStatus;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The plugin against a real kube-apiserver + etcd, on a cluster prepared with the statuses an
+ * operator would have written (no operator runs here: what these commands read and write is the
+ * API's objects).
+ */
+class KubectlMeshfedTest {
+  static final Instant NOW = Instant.parse("2026-11-22T10:00:00Z");
+  static KubeAPIServer server;
+  static KubernetesClient client;
+  static Path kubeconfig;
+  String ns;
+  static int namespaces;
+
+  @BeforeAll
+  static void start() throws Exception {
+    server = new KubeAPIServer(KubeAPIServerConfigBuilder.anAPIServerConfig().withOfflineMode(true)
+        .withUpdateKubeConfig(false).build());
+    server.start();
+    client = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(server.getKubeConfigYaml())).build();
+    CrdInstaller.install(client, Path.of(System.getProperty("meshfed.crds", "../crds")));
+    kubeconfig = Files.createTempFile("kubeconfig", ".yaml");
+    Files.writeString(kubeconfig, server.getKubeConfigYaml());
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (client != null) {
+      client.close();
+    }
+    if (server != null) {
+      server.stop();
+    }
+    if (kubeconfig != null) {
+      Files.deleteIfExists(kubeconfig);
+    }
+  }
+
+  @BeforeEach
+  void prepare() {
+    ns = "team-" + (++namespaces);
+    client.resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
+    MeshCluster cluster = new MeshCluster();
+    cluster.getMetadata().setName("prod");
+    MeshClusterSpec spec = new MeshClusterSpec();
+    NetworkSpec network = new NetworkSpec();
+    network.setCidr("100.64.0.0/16");
+    spec.setNetwork(network);
+    cluster.setSpec(spec);
+    cluster = client.resource(cluster).inNamespace(ns).create();
+    MeshClusterStatus status = new MeshClusterStatus();
+    status.setPhase("Ready");
+    status.setEndpoint("https://mesh.example.com:8443");
+    status.setCapacity(new ResourceAmounts(new Quantity("6"), new Quantity("12Gi")));
+    status.setAllocated(new ResourceAmounts(new Quantity("1500m"), new Quantity("1Gi")));
+    cluster.setStatus(status);
+    client.resource(cluster).updateStatus();
+
+    PeerPool pool = new PeerPool();
+    pool.getMetadata().setName("prod-aws");
+    PeerPoolSpec poolSpec = new PeerPoolSpec();
+    poolSpec.setClusterRef(new ClusterReference("prod"));
+    poolSpec.setProvider(ProviderType.AWS);
+    poolSpec.setInstanceType("t3.large");
+    poolSpec.setReplicas(2);
+    pool.setSpec(poolSpec);
+    pool = client.resource(pool).inNamespace(ns).create();
+    PeerPoolStatus poolStatus = new PeerPoolStatus();
+    poolStatus.setReplicas(2);
+    poolStatus.setDesiredReplicas(2);
+    poolStatus.setReadyReplicas(1);
+    pool.setStatus(poolStatus);
+    client.resource(pool).updateStatus();
+
+    peer("office", ProviderType.STATIC, null, PeerPhase.READY, "198.18.0.10", "100.64.0.1", "Healthy", "10s");
+    peer("prod-aws-0", ProviderType.AWS, pool, PeerPhase.READY, "54.1.2.3", "100.64.1.1", "Healthy", "3s");
+    peer("prod-aws-1", ProviderType.AWS, pool, PeerPhase.JOINING, null, null, null, null);
+
+    workload("web", 2, List.of("office", "prod-aws-0"), null);
+    workload("huge", 1, List.of(), new ConditionBuilder().withType("Scheduled").withStatus("False")
+        .withReason("NoResourcesAvailable").withMessage("1 of 1 replicas cannot be placed: each needs cpu 64").build());
+  }
+
+  @Test
+  void describeShowsTheClusterAtAGlance() throws Exception {
+    ClusterSnapshot snapshot = ClusterSnapshot.read(client, ns, "prod");
+    String text = DescribeView.text(snapshot, NOW, false).replace(ns + "/", "<ns>/");
+    assertThat(text).isEqualTo(Files.readString(Path.of("src/test/resources/golden/describe.txt")));
+
+    Result json = run("describe", "prod", "-o", "json");
+    assertThat(json.exit()).as(json.err()).isZero();
+    JsonNode doc = new ObjectMapper().readTree(json.out());
+    assertThat(doc.at("/cluster/metadata/name").asText()).isEqualTo("prod");
+    assertThat(doc.get("peers")).hasSize(3);
+    assertThat(doc.at("/workloads/0/metadata/name").asText()).isEqualTo("huge");
+    Result yaml = run("describe", "prod", "-o", "yaml");
+    assertThat(new ObjectMapper(new YAMLFactory()).readTree(yaml.out()).at("/pools/0/spec/instanceType").asText())
+        .isEqualTo("t3.large");
+    Result wide = run("describe", "prod", "-o", "wide");
+    assertThat(wide.out()).contains("REGION", "ENDPOINT", "SUBNET");
+  }
+
+  @Test
+  void anUnknownClusterIsExitTwoWithWhatExists() {
+    Result missing = run("describe", "staging");
+    assertThat(missing.exit()).isEqualTo(2);
+    assertThat(missing.err()).contains("no MeshCluster staging in namespace " + ns + " (here: prod)");
+    Result badOutput = run("describe", "prod", "-o", "xml");
+    assertThat(badOutput.exit()).isEqualTo(2);
+    assertThat(badOutput.err()).contains("Invalid value for option '--output'");
+  }
+
+  @Test
+  void growResizesTheProvidersPoolOrMakesOne() {
+    Result grown = run("grow", "prod", "--provider", "aws", "--type", "t3.large", "--count", "2");
+    assertThat(grown.exit()).as(grown.err()).isZero();
+    assertThat(grown.out()).contains("peerpool/prod-aws-t3-large created with 2 peers");
+    PeerPool made = client.resources(PeerPool.class).inNamespace(ns).withName("prod-aws-t3-large").get();
+    assertThat(made.getSpec().getReplicas()).isEqualTo(2);
+    assertThat(made.getSpec().getInstanceType()).isEqualTo("t3.large");
+    assertThat(made.getSpec().getClusterRef().getName()).isEqualTo("prod");
+
+    assertThat(run("grow", "prod", "--provider", "aws", "--count", "3").out()).contains("peerpool/prod-aws resized to 5 peers");
+    assertThat(client.resources(PeerPool.class).inNamespace(ns).withName("prod-aws").get().getSpec().getReplicas())
+        .isEqualTo(5);
+
+    PeerPool auto = client.resources(PeerPool.class).inNamespace(ns).withName("prod-aws").get();
+    AutoscalingSpec autoscaling = new AutoscalingSpec();
+    autoscaling.setMinReplicas(1);
+    autoscaling.setMaxReplicas(3);
+    client.resources(PeerPool.class).inNamespace(ns).withName("prod-aws").edit(p -> {
+      p.getSpec().setAutoscaling(autoscaling);
+      return p;
+    });
+    assertThat(run("grow", "prod", "--provider", "aws", "--count", "2").out())
+        .contains("peerpool/prod-aws is autoscaled: minReplicas 4 (maxReplicas 4)");
+
+    Result refused = run("grow", "prod", "--provider", "static", "--count", "1");
+    assertThat(refused.exit()).isEqualTo(2);
+    assertThat(refused.err()).contains("static hosts join on their own");
+  }
+
+  @Test
+  void shrinkRemovesIdlePeersAndTakesTheirPoolsSizeDown() {
+    Result idle = run("shrink", "prod", "--idle");
+    assertThat(idle.exit()).as(idle.err()).isZero();
+    // prod-aws-1 runs nothing; office (static) and prod-aws-0 run web
+    assertThat(idle.out()).contains("peer/prod-aws-1 deleted", "peerpool/prod-aws resized to 1 peers");
+    assertThat(client.resources(Peer.class).inNamespace(ns).withName("prod-aws-1").get()).isNull();
+    assertThat(client.resources(Peer.class).inNamespace(ns).withName("office").get()).isNotNull();
+    assertThat(client.resources(PeerPool.class).inNamespace(ns).withName("prod-aws").get().getSpec().getReplicas())
+        .isEqualTo(1);
+
+    // a busy peer is drained first; with no operator here its replica never moves: it stays, marked
+    Result busy = run("shrink", "prod", "--peer", "prod-aws-0", "--timeout", "2s");
+    assertThat(busy.exit()).isEqualTo(1);
+    assertThat(busy.out()).contains("peer/prod-aws-0 draining");
+    assertThat(busy.err()).contains("still runs 1 replicas after 2s");
+    Peer still = client.resources(Peer.class).inNamespace(ns).withName("prod-aws-0").get();
+    assertThat(still.getMetadata().getDeletionTimestamp()).isNull();
+    assertThat(still.getMetadata().getAnnotations()).containsKey(MeshfedApi.DRAINING_ANNOTATION);
+
+    assertThat(run("shrink", "prod", "--peer", "nope").err()).contains("no peer nope in cluster prod");
+    assertThat(run("shrink", "prod").err()).contains("Missing required argument");
+  }
+
+  private void peer(String name, ProviderType provider, PeerPool pool, PeerPhase phase, String address,
+      String meshAddress, String health, String heartbeatAgo) {
+    Peer peer = new Peer();
+    peer.getMetadata().setName(name);
+    if (pool != null) {
+      peer.getMetadata().setOwnerReferences(List.of(new OwnerReferenceBuilder().withApiVersion(MeshfedApi.API_VERSION)
+          .withKind("PeerPool").withName(pool.getMetadata().getName()).withUid(pool.getMetadata().getUid())
+          .withController(true).build()));
+    }
+    PeerSpec spec = new PeerSpec();
+    spec.setClusterRef(new ClusterReference("prod"));
+    spec.setProvider(provider);
+    peer.setSpec(spec);
+    peer = client.resource(peer).inNamespace(ns).create();
+    PeerStatus status = new PeerStatus();
+    status.setPhase(phase);
+    if (address != null) {
+      status.setAddresses(new PeerAddresses(address, null));
+    }
+    status.setMeshAddress(meshAddress);
+    status.setHealth(health);
+    if (heartbeatAgo != null) {
+      AgentStatus agent = new AgentStatus();
+      agent.setVersion("0.1.0");
+      agent.setLastHeartbeatTime(NOW.minusSeconds(Long.parseLong(heartbeatAgo.replace("s", ""))).toString());
+      status.setAgent(agent);
+    }
+    peer.setStatus(status);
+    client.resource(peer).updateStatus();
+  }
+
+  private void workload(String name, int replicas, List<String> on, io.fabric8.kubernetes.api.model.Condition scheduled) {
+    Workload workload = new Workload();
+    workload.getMetadata().setName(name);
+    WorkloadSpec spec = new WorkloadSpec();
+    spec.setClusterRef(new ClusterReference("prod"));
+    spec.setReplicas(replicas);
+    spec.setCommand(List.of("sleep", "infinity"));
+    workload.setSpec(spec);
+    workload = client.resource(workload).inNamespace(ns).create();
+    WorkloadStatus status = new WorkloadStatus();
+    List<ReplicaPlacement> placements = new ArrayList<>();
+    for (int i = 0; i < on.size(); i++) {
+      ReplicaPlacement p = new ReplicaPlacement();
+      p.setReplica(name + "-" + i);
+      p.setPeer(on.get(i));
+      placements.add(p);
+    }
+    status.setPlacements(placements);
+    status.setReplicas(replicas);
+    status.setReadyReplicas(on.size());
+    if (scheduled != null) {
+      status.setConditions(List.of(scheduled));
+    }
+    workload.setStatus(status);
+    client.resource(workload).updateStatus();
+  }
+
+  record Result(int exit, String out, String err) {}
+
+  private Result run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    var cli = KubectlMeshfed.commandLine();
+    cli.setOut(new PrintWriter(out));
+    cli.setErr(new PrintWriter(err));
+    List<String> all = new ArrayList<>(List.of("--kubeconfig", kubeconfig.toString(), "-n", ns));
+    all.addAll(List.of(args));
+    int exit = cli.execute(all.toArray(String[]::new));
+    return new Result(exit, out.toString(), err.toString());
+  }
+}
