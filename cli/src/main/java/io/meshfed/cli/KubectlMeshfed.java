@@ -23,8 +23,10 @@ import picocli.CommandLine.Option;
         "",
         "  kubectl meshfed describe prod            the cluster at a glance",
         "  kubectl meshfed grow prod --provider aws --count 2 --type t3.large",
-        "  kubectl meshfed shrink prod --idle        remove peers that run nothing"},
-    subcommands = {Describe.class, Grow.class, Shrink.class, CommandLine.HelpCommand.class})
+        "  kubectl meshfed shrink prod --idle        remove peers that run nothing",
+        "  source <(kubectl-meshfed generate-completion)   bash/zsh completion"},
+    subcommands = {Describe.class, Grow.class, Shrink.class, picocli.AutoComplete.GenerateCompletion.class,
+        CommandLine.HelpCommand.class})
 public final class KubectlMeshfed {
   @Option(names = "--kubeconfig", description = "Path to the kubeconfig file (default: $KUBECONFIG or ~/.kube/config).")
   Path kubeconfig;
@@ -45,6 +47,10 @@ public final class KubectlMeshfed {
     } catch (java.io.IOException e) {
       throw new CommandLine.ParameterException(new CommandLine(this), "cannot read " + kubeconfig + ": " + e.getMessage());
     }
+    // a command, not a controller: fail within seconds, say why
+    config.setRequestRetryBackoffLimit(0);
+    config.setConnectionTimeout(5_000);
+    config.setRequestTimeout(15_000);
     return new KubernetesClientBuilder().withConfig(config).build();
   }
 
@@ -66,10 +72,29 @@ public final class KubectlMeshfed {
   public static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new KubectlMeshfed());
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-      commandLine.getErr().println("error: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+      commandLine.getErr().println("error: " + explain(e));
       return e instanceof NotFound ? 2 : 1;
     });
     return cli;
+  }
+
+  /** What went wrong, in one line a person can act on. */
+  static String explain(Exception e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.net.ConnectException || t instanceof java.net.http.HttpConnectTimeoutException
+          || t instanceof java.nio.channels.UnresolvedAddressException) {
+        return "cannot reach the Kubernetes API server (" + t.getClass().getSimpleName()
+            + "): check your kubeconfig and context (kubectl config current-context)";
+      }
+    }
+    if (e instanceof io.fabric8.kubernetes.client.KubernetesClientException k && k.getCode() == 403) {
+      return "forbidden: your user may not do this (" + k.getStatus().getMessage() + ")";
+    }
+    if (e instanceof io.fabric8.kubernetes.client.KubernetesClientException k && k.getCode() == 404
+        && k.getMessage() != null && k.getMessage().contains("meshfed.io")) {
+      return "the meshfed CRDs are not installed in this cluster (helm install meshfed helm/meshfed)";
+    }
+    return e.getMessage() == null ? e.toString() : e.getMessage();
   }
 
   public static void main(String[] args) {

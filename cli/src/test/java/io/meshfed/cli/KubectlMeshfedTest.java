@@ -161,6 +161,21 @@ class KubectlMeshfedTest {
   }
 
   @Test
+  void anUnreachableApiServerFailsFastSayingSo() throws Exception {
+    Path nowhere = Files.createTempFile("kubeconfig", ".yaml");
+    Files.writeString(nowhere, server.getKubeConfigYaml().replaceAll("server: https://[^\\s]+", "server: https://127.0.0.1:1"));
+    StringWriter err = new StringWriter();
+    var cli = KubectlMeshfed.commandLine();
+    cli.setErr(new PrintWriter(err));
+    long start = System.nanoTime();
+    int exit = cli.execute("--kubeconfig", nowhere.toString(), "describe", "prod");
+    assertThat(exit).isEqualTo(1);
+    assertThat(err.toString()).contains("cannot reach the Kubernetes API server");
+    assertThat((System.nanoTime() - start) / 1_000_000_000).as("no long retries").isLessThan(5);
+    Files.delete(nowhere);
+  }
+
+  @Test
   void growResizesTheProvidersPoolOrMakesOne() {
     Result grown = run("grow", "prod", "--provider", "aws", "--type", "t3.large", "--count", "2");
     assertThat(grown.exit()).as(grown.err()).isZero();
