@@ -161,6 +161,56 @@ class KubectlMeshfedTest {
   }
 
   @Test
+  void troubleshootTurnsRedOnAnUnreachableAgentApiAnExpiredTokenAndAnUnhealthyPeer() throws Exception {
+    MeshCluster cluster = client.resources(MeshCluster.class).inNamespace(ns).withName("prod").get();
+    cluster.getStatus().setEndpoint("https://127.0.0.1:1");
+    cluster.getStatus().setJoinTokenExpiresAt(Instant.now().minusSeconds(60).toString());
+    cluster.getStatus().setJoinTokenSecret("prod-meshfed-join-token");
+    client.resource(cluster).updateStatus();
+    Peer peer = client.resources(Peer.class).inNamespace(ns).withName("prod-aws-0").get();
+    var handshakes = new io.meshfed.api.v1alpha1.HandshakeSummary();
+    handshakes.setExpected(2);
+    handshakes.setRecent(1);
+    peer.getStatus().setHandshakes(handshakes);
+    peer.getStatus().setConditions(List.of(new ConditionBuilder().withType("Healthy").withStatus("False")
+        .withReason("HandshakesMissing").withMessage("no recent handshake with office").build()));
+    client.resource(peer).updateStatus();
+
+    Result red = run("troubleshoot", "prod");
+    assertThat(red.exit()).as(red.out() + red.err()).isEqualTo(1);
+    assertThat(red.out()).contains(
+        "✗ the operator has not reconciled MeshCluster " + ns + "/prod",
+        "✗ the agent API at https://127.0.0.1:1: unreachable",
+        "✗ the cluster's join token expired at",
+        "✗ peer prod-aws-0 has recent handshakes with 1 of 2 peers (HandshakesMissing: no recent handshake with office)",
+        "! peer prod-aws-1 is Joining",
+        "! workload huge cannot place every replica: NoResourcesAvailable",
+        "    hint: ");
+    assertThat(red.out().strip()).endsWith("checks failed");
+  }
+
+  @Test
+  void checksPassWhenAllIsWell() {
+    ClusterSnapshot snapshot = ClusterSnapshot.read(client, ns, "prod");
+    snapshot.cluster().getStatus().setObservedGeneration(snapshot.cluster().getMetadata().getGeneration());
+    snapshot.cluster().getStatus().setConditions(List.of(new ConditionBuilder().withType("CredentialsValid")
+        .withStatus("True").withReason("Verified").withMessage("aws: verified").build()));
+    snapshot.cluster().getStatus().setJoinTokenExpiresAt(NOW.plusSeconds(3600).toString());
+    var ready = new ClusterSnapshot(snapshot.cluster(), snapshot.peers().stream()
+        .filter(p -> p.getStatus().getPhase() == PeerPhase.READY).toList(), snapshot.pools(),
+        snapshot.workloads().stream().filter(w -> w.getMetadata().getName().equals("web")).toList());
+    List<Checks.Check> checks = Checks.run(ready, NOW, endpoint -> java.util.Optional.empty());
+    assertThat(checks).extracting(Checks.Check::result).doesNotContain(Checks.Result.FAIL);
+    assertThat(checks).extracting(Checks.Check::line).containsExactly(
+        "✓ the operator reconciles MeshCluster " + ns + "/prod (phase Ready)",
+        "✓ the agent API answers at https://mesh.example.com:8443 with a valid certificate",
+        "✓ cloud credentials: aws: verified",
+        "! the cluster's join token expires at " + NOW.plusSeconds(3600)
+            + "\n    hint: it is rotated on its own; hosts given the old one must join before then",
+        "✓ all 2 peers are Ready and reach each other");
+  }
+
+  @Test
   void anUnreachableApiServerFailsFastSayingSo() throws Exception {
     Path nowhere = Files.createTempFile("kubeconfig", ".yaml");
     Files.writeString(nowhere, server.getKubeConfigYaml().replaceAll("server: https://[^\\s]+", "server: https://127.0.0.1:1"));

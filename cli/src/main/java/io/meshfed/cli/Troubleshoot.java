@@ -1,0 +1,95 @@
+package io.meshfed.cli;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.net.URI;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "troubleshoot", mixinStandardHelpOptions = true,
+    description = {"Checks the cluster like `linkerd check`: the operator at work, the agent API and its",
+        "certificate, cloud credentials, peers and their handshakes, workloads that cannot be placed, the join",
+        "token's expiry. Each check ✓, ! (warning) or ✗ with a hint; exit code 1 when one fails."})
+final class Troubleshoot implements Callable<Integer> {
+  @ParentCommand
+  KubectlMeshfed root;
+
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  @Parameters(paramLabel = "CLUSTER", description = "The MeshCluster's name.")
+  String cluster;
+
+  @Override
+  public Integer call() {
+    try (KubernetesClient client = root.client()) {
+      ClusterSnapshot snapshot = ClusterSnapshot.read(client, root.namespace(client), cluster);
+      List<Checks.Check> checks = Checks.run(snapshot, Instant.now(), Troubleshoot::probe);
+      var out = spec.commandLine().getOut();
+      checks.forEach(c -> out.println(c.line()));
+      long failed = checks.stream().filter(c -> c.result() == Checks.Result.FAIL).count();
+      out.println();
+      out.println(failed == 0 ? "everything checked is fine" : failed + " of " + checks.size() + " checks failed");
+      out.flush();
+      return failed == 0 ? 0 : 1;
+    }
+  }
+
+  /**
+   * Connects to the agent API and reads its certificate. The agents pin the CA by hash; here the
+   * question is only whether it answers and whether its certificate is in date.
+   */
+  static Optional<String> probe(String endpoint) {
+    try {
+      URI uri = URI.create(endpoint);
+      X509Certificate[] seen = new X509Certificate[1];
+      TrustManager record = new X509TrustManager() {
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) {}
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) {
+          seen[0] = chain[0];
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+          return new X509Certificate[0];
+        }
+      };
+      SSLContext tls = SSLContext.getInstance("TLS");
+      tls.init(null, new TrustManager[] {record}, null);
+      try (SSLSocket socket = (SSLSocket) tls.getSocketFactory().createSocket()) {
+        socket.connect(new java.net.InetSocketAddress(uri.getHost(), uri.getPort() == -1 ? 443 : uri.getPort()),
+            (int) Duration.ofSeconds(5).toMillis());
+        socket.setSoTimeout(5000);
+        socket.startHandshake();
+      }
+      if (seen[0] == null) {
+        return Optional.of("no certificate");
+      }
+      Instant notAfter = seen[0].getNotAfter().toInstant();
+      if (notAfter.isBefore(Instant.now())) {
+        return Optional.of("its certificate expired at " + notAfter);
+      }
+      if (notAfter.isBefore(Instant.now().plus(Duration.ofDays(7)))) {
+        return Optional.of("its certificate expires at " + notAfter + " (within a week)");
+      }
+      return Optional.empty();
+    } catch (java.io.IOException | java.security.GeneralSecurityException | IllegalArgumentException e) {
+      return Optional.of("unreachable (" + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": "
+          + e.getMessage()) + ")");
+    }
+  }
+}
