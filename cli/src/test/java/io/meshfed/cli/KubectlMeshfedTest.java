@@ -211,6 +211,39 @@ class KubectlMeshfedTest {
   }
 
   @Test
+  void joinCommandPrintsTheHostsLineWithAFreshOneTimeTokenForItsPeer() throws Exception {
+    Result missing = run("join-command", "prod");
+    assertThat(missing.exit()).isEqualTo(1);
+    assertThat(missing.err()).contains("has no agent API endpoint and CA hash in its status yet");
+
+    MeshCluster cluster = client.resources(MeshCluster.class).inNamespace(ns).withName("prod").get();
+    cluster.getStatus().setCaHash("sha256:" + "ab".repeat(32));
+    client.resource(cluster).updateStatus();
+    Instant before = Instant.now();
+    Result join = run("join-command", "prod", "--ttl", "2h", "--name", "nas");
+    assertThat(join.exit()).as(join.err()).isZero();
+    assertThat(join.out().strip()).matches("curl -fsSk https://mesh\\.example\\.com:8443/api/v1/install\\.sh \\| sudo sh -s --"
+        + " --server https://mesh\\.example\\.com:8443 --ca-hash sha256:(ab){32} --token mfb:" + ns
+        + ":nas:[0-9a-f]{64} --name nas");
+    assertThat(join.err()).contains("# joins as peer/nas; the token works once, until");
+
+    Peer nas = client.resources(Peer.class).inNamespace(ns).withName("nas").get();
+    assertThat(nas.getSpec().getProvider()).isEqualTo(ProviderType.STATIC);
+    assertThat(nas.getSpec().getClusterRef().getName()).isEqualTo("prod");
+    var secret = client.secrets().inNamespace(ns).withName("nas-meshfed-bootstrap").get();
+    String token = join.out().strip().replaceAll(".*--token mfb:[^:]+:nas:([0-9a-f]{64}).*", "$1");
+    assertThat(new String(java.util.Base64.getDecoder().decode(secret.getData().get("token")))).isEqualTo(token);
+    Instant expires = Instant.parse(secret.getMetadata().getAnnotations().get("meshfed.io/expires-at"));
+    assertThat(expires).isBetween(before.plusSeconds(7200 - 5), Instant.now().plusSeconds(7200));
+    assertThat(secret.getMetadata().getOwnerReferences()).singleElement()
+        .satisfies(o -> assertThat(o.getUid()).isEqualTo(nas.getMetadata().getUid()));
+
+    assertThat(run("join-command", "prod", "--name", "nas").err()).contains("a peer nas exists already");
+    assertThat(run("join-command", "prod", "--ttl", "forever").exit()).isEqualTo(2);
+    assertThat(run("join-command", "prod", "--ttl", "200h").err()).contains("at most 7 days");
+  }
+
+  @Test
   void anUnreachableApiServerFailsFastSayingSo() throws Exception {
     Path nowhere = Files.createTempFile("kubeconfig", ".yaml");
     Files.writeString(nowhere, server.getKubeConfigYaml().replaceAll("server: https://[^\\s]+", "server: https://127.0.0.1:1"));

@@ -29,6 +29,17 @@ public class MeshClusterStatus extends ObservedStatus {
   @JsonPropertyDescription("When the current cluster join token expires (absent: never).")
   private String joinTokenExpiresAt;
 
+  @JsonPropertyDescription("sha256 of the agent API's CA public key: what a joining host pins (install.sh --ca-hash).")
+  private String caHash;
+
+  public String getCaHash() {
+    return caHash;
+  }
+
+  public void setCaHash(String caHash) {
+    this.caHash = caHash;
+  }
+
   public String getPhase() {
     return phase;
   }

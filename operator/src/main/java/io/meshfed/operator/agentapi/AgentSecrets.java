@@ -7,12 +7,12 @@ import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.meshfed.api.agent.AgentFacts;
+import io.meshfed.api.agent.BootstrapSecrets;
 import io.meshfed.api.v1alpha1.MeshfedApi;
 import io.meshfed.api.v1alpha1.Peer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Base64;
@@ -28,17 +28,16 @@ import java.util.Optional;
  * endpoints and facts, written at join. The credential itself is never stored.
  */
 public final class AgentSecrets {
-  public static final String ROLE_LABEL = MeshfedApi.GROUP + "/secret-role";
+  public static final String ROLE_LABEL = BootstrapSecrets.ROLE_LABEL;
   public static final String ROLE_AGENT = "agent";
-  public static final String ROLE_BOOTSTRAP = "bootstrap";
+  public static final String ROLE_BOOTSTRAP = BootstrapSecrets.ROLE;
   static final String CREDENTIAL_HASH = "credential-sha256";
   static final String PUBLIC_KEY = "public-key";
   static final String ENDPOINTS = "endpoints";
   static final String FACTS = "facts";
-  public static final String BOOTSTRAP_TOKEN = "token";
-  public static final String EXPIRES_ANNOTATION = MeshfedApi.GROUP + "/expires-at";
+  public static final String BOOTSTRAP_TOKEN = BootstrapSecrets.TOKEN;
+  public static final String EXPIRES_ANNOTATION = BootstrapSecrets.EXPIRES_ANNOTATION;
   public static final String USED_BY_ANNOTATION = MeshfedApi.GROUP + "/used-by-key";
-  private static final SecureRandom RANDOM = new SecureRandom();
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private AgentSecrets() {}
@@ -48,7 +47,7 @@ public final class AgentSecrets {
   }
 
   public static String bootstrapSecretName(String peer) {
-    return peer + "-meshfed-bootstrap";
+    return BootstrapSecrets.name(peer);
   }
 
   /** The heartbeat Lease of a peer has the agent Secret's name. */
@@ -58,9 +57,7 @@ public final class AgentSecrets {
 
   /** 32 random bytes, hex: the secret part of every token. */
   public static String randomSecret() {
-    byte[] bytes = new byte[32];
-    RANDOM.nextBytes(bytes);
-    return HexFormat.of().formatHex(bytes);
+    return BootstrapSecrets.randomToken();
   }
 
   public static String sha256(String value) {
@@ -114,9 +111,7 @@ public final class AgentSecrets {
   }
 
   public static Secret bootstrapSecret(Peer peer, String token, Instant expires) {
-    return owned(peer, bootstrapSecretName(peer.getMetadata().getName()), ROLE_BOOTSTRAP,
-        MeshfedApi.GROUP + "/bootstrap-token", Map.of(BOOTSTRAP_TOKEN, token),
-        Map.of(EXPIRES_ANNOTATION, expires.toString()));
+    return BootstrapSecrets.secret(peer, token, expires);
   }
 
   public static String read(Secret secret, String key) {

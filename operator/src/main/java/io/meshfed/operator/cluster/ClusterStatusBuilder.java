@@ -40,6 +40,7 @@ public final class ClusterStatusBuilder {
       Optional<Instant> joinTokenExpiry,
       Map<ProviderType, CloudAccounts.Verdict> credentials,
       Optional<String> endpoint,
+      Optional<String> caHash,
       Instant now) {}
 
   public static MeshClusterStatus build(MeshCluster cluster, Facts facts) {
@@ -49,6 +50,7 @@ public final class ClusterStatusBuilder {
     status.setJoinTokenSecret(facts.joinTokenSecret());
     status.setJoinTokenExpiresAt(facts.joinTokenExpiry().map(Conditions::timestamp).orElse(null));
     status.setEndpoint(facts.endpoint().orElse(null));
+    status.setCaHash(facts.caHash().orElse(null));
 
     PeerCounts counts = new PeerCounts();
     facts.peers().forEach(p -> counts.add(phaseOf(p)));

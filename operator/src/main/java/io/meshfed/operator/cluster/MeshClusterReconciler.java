@@ -28,6 +28,7 @@ import io.meshfed.api.v1alpha1.PeerPool;
 import io.meshfed.api.v1alpha1.ProviderType;
 import io.meshfed.api.v1alpha1.Workload;
 import io.meshfed.operator.agentapi.AgentApiEndpoint;
+import io.meshfed.operator.agentapi.AgentApiTls;
 import io.meshfed.operator.config.MeshfedConfig;
 import io.meshfed.operator.ipam.SubnetAllocator;
 import io.meshfed.operator.support.StatusPatch;
@@ -59,11 +60,13 @@ public class MeshClusterReconciler implements Reconciler<MeshCluster>, Cleaner<M
 
   private final AgentApiEndpoint agentApi;
   private final CloudAccounts clouds;
+  private final AgentApiTls tls;
   private final ClusterMetrics metrics;
 
   public MeshClusterReconciler(MeshfedConfig config, AgentApiEndpoint agentApi, CloudAccounts clouds,
-      ClusterMetrics metrics) {
+      ClusterMetrics metrics, @io.smallrye.common.annotation.Identifier("agent-api") AgentApiTls tls) {
     this.config = config;
+    this.tls = tls;
     this.agentApi = agentApi;
     this.clouds = clouds;
     this.metrics = metrics;
@@ -116,7 +119,8 @@ public class MeshClusterReconciler implements Reconciler<MeshCluster>, Cleaner<M
         ClusterStatusBuilder.build(
             cluster,
             new ClusterStatusBuilder.Facts(
-                peers, workloadsOf(cluster, context), tokenName, expiry, credentials, Optional.of(agentApi.url()), now));
+                peers, workloadsOf(cluster, context), tokenName, expiry, credentials, Optional.of(agentApi.url()),
+                Optional.of(tls.caHash()), now));
     metrics.record(namespace, cluster.getMetadata().getName(), status.getPeers());
     if (!credentials.isEmpty()) {
       clouds.collectOrphans(cluster, peerUidsOf(cluster, context));
@@ -145,7 +149,7 @@ public class MeshClusterReconciler implements Reconciler<MeshCluster>, Cleaner<M
           ClusterStatusBuilder.build(cluster, new ClusterStatusBuilder.Facts(
               peersOf(cluster, context), workloadsOf(cluster, context), JoinTokens.secretName(name), Optional.empty(),
               clouds.verify(cluster),
-              Optional.of(agentApi.url()), clock.instant()));
+              Optional.of(agentApi.url()), Optional.of(tls.caHash()), clock.instant()));
       client.resource(StatusPatch.minimal(cluster, status, MeshCluster::new)).patchStatus();
     }
 

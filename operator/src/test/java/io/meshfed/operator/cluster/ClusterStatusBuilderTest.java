@@ -112,7 +112,7 @@ class ClusterStatusBuilderTest {
   private static ClusterStatusBuilder.Facts facts(
       List<Peer> peers, Map<ProviderType, io.meshfed.operator.provider.CloudAccounts.Verdict> missing) {
     return new ClusterStatusBuilder.Facts(peers, java.util.List.of(), "c-meshfed-join-token", Optional.of(NOW.plusSeconds(3600)),
-        missing, Optional.empty(), NOW);
+        missing, Optional.empty(), Optional.empty(), NOW);
   }
 
   private static MeshCluster cluster() {

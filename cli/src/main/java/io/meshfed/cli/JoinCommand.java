@@ -1,0 +1,99 @@
+package io.meshfed.cli;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.meshfed.api.agent.BootstrapSecrets;
+import io.meshfed.api.agent.Tokens;
+import io.meshfed.api.v1alpha1.ClusterReference;
+import io.meshfed.api.v1alpha1.Durations;
+import io.meshfed.api.v1alpha1.Peer;
+import io.meshfed.api.v1alpha1.PeerSpec;
+import io.meshfed.api.v1alpha1.ProviderType;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "join-command", mixinStandardHelpOptions = true,
+    description = {"Prints the one line that joins a host of yours to the cluster: run it as root on the host.",
+        "It names a new Peer (provider static) with a one-time token valid for --ttl; the install script trusts",
+        "the agent API only after its CA matches the pinned hash."})
+final class JoinCommand implements Callable<Integer> {
+  @ParentCommand
+  KubectlMeshfed root;
+
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  @Parameters(paramLabel = "CLUSTER", description = "The MeshCluster's name.")
+  String cluster;
+
+  @Option(names = "--ttl", defaultValue = "1h", description = "How long the token is valid (default: ${DEFAULT-VALUE}).")
+  String ttl;
+
+  @Option(names = "--name", description = "The Peer the host becomes (default: host-<random>).")
+  String name;
+
+  @Override
+  public Integer call() {
+    Duration validFor;
+    try {
+      validFor = Durations.parse(ttl);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--ttl: " + e.getMessage());
+    }
+    if (validFor.isZero() || validFor.compareTo(Duration.ofDays(7)) > 0) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--ttl must be more than 0 and at most 7 days");
+    }
+    try (KubernetesClient client = root.client()) {
+      String namespace = root.namespace(client);
+      ClusterSnapshot snapshot = ClusterSnapshot.read(client, namespace, cluster);
+      var status = snapshot.cluster().getStatus();
+      if (status == null || status.getEndpoint() == null || status.getCaHash() == null) {
+        throw new IllegalStateException("MeshCluster " + cluster + " has no agent API endpoint and CA hash in its status"
+            + " yet: is the operator running? (kubectl meshfed troubleshoot " + cluster + ")");
+      }
+      String peerName = name != null ? name : "host-" + BootstrapSecrets.randomToken().substring(0, 6);
+      Peer peer = new Peer();
+      peer.getMetadata().setName(peerName);
+      peer.getMetadata().setNamespace(namespace);
+      PeerSpec peerSpec = new PeerSpec();
+      peerSpec.setClusterRef(new ClusterReference(cluster));
+      peerSpec.setProvider(ProviderType.STATIC);
+      peer.setSpec(peerSpec);
+      Peer created;
+      try {
+        created = client.resource(peer).create();
+      } catch (KubernetesClientException e) {
+        if (e.getCode() == 409) {
+          throw new CommandLine.ParameterException(spec.commandLine(), "a peer " + peerName
+              + " exists already: pick another --name");
+        }
+        throw e;
+      }
+      String token = BootstrapSecrets.randomToken();
+      Instant expires = Instant.now().plus(validFor).truncatedTo(ChronoUnit.SECONDS);
+      client.resource(BootstrapSecrets.secret(created, token, expires)).create();
+      String endpoint = status.getEndpoint();
+      var out = spec.commandLine().getOut();
+      out.println(line(endpoint, status.getCaHash(), Tokens.format(Tokens.Kind.BOOTSTRAP, namespace, peerName, token),
+          peerName));
+      out.flush();
+      var err = spec.commandLine().getErr();
+      err.println("# joins as peer/" + peerName + "; the token works once, until " + expires);
+      err.flush();
+      return 0;
+    }
+  }
+
+  /** The one line for the host. */
+  static String line(String endpoint, String caHash, String token, String peer) {
+    return "curl -fsSk " + endpoint + "/api/v1/install.sh | sudo sh -s -- --server " + endpoint + " --ca-hash "
+        + caHash + " --token " + token + " --name " + peer;
+  }
+}
