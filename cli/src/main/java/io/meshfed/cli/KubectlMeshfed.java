@@ -25,7 +25,8 @@ import picocli.CommandLine.Option;
         "  kubectl meshfed grow prod --provider aws --count 2 --type t3.large",
         "  kubectl meshfed shrink prod --idle        remove peers that run nothing",
         "  source <(kubectl-meshfed generate-completion)   bash/zsh completion"},
-    subcommands = {Describe.class, JoinCommand.class, Troubleshoot.class, Grow.class, Shrink.class, picocli.AutoComplete.GenerateCompletion.class,
+    subcommands = {Describe.class, JoinCommand.class, Troubleshoot.class, Grow.class, Shrink.class, Switch.class,
+        Disconnect.class, picocli.AutoComplete.GenerateCompletion.class,
         CommandLine.HelpCommand.class})
 public final class KubectlMeshfed {
   @Option(names = "--kubeconfig", description = "Path to the kubeconfig file (default: $KUBECONFIG or ~/.kube/config).")

@@ -1,0 +1,131 @@
+package io.meshfed.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.meshfed.api.v1alpha1.ClusterReference;
+import io.meshfed.api.v1alpha1.Peer;
+import io.meshfed.api.v1alpha1.PeerRole;
+import io.meshfed.api.v1alpha1.ResourceAmounts;
+import io.meshfed.api.v1alpha1.Workload;
+import io.meshfed.api.v1alpha1.WorkloadPort;
+import io.meshfed.api.v1alpha1.WorkloadResources;
+import io.meshfed.api.v1alpha1.WorkloadSpec;
+import io.meshfed.provider.spi.Command;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * kubectl meshfed switch from this host into a live local mesh: the host becomes a client peer
+ * with its own WireGuard interface and reaches a workload by name (through its agent's DNS, with a
+ * resolv.conf of its own for the fetch), then disconnect takes the interface and the Peer away.
+ */
+class ClientSwitchTest {
+  static final String NS = LocalMeshFixture.NS;
+  static final Path STATE = Path.of("target/e2e/switch/client-state").toAbsolutePath();
+  static LocalMeshFixture mesh;
+
+  @BeforeAll
+  static void start() throws Exception {
+    mesh = LocalMeshFixture.start(Path.of("target/e2e/switch"));
+    mesh.createCluster("reach", "100.77.0.0/16", Map.of("alpha", Map.of()));
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    try {
+      if (Files.exists(STATE.resolve("state.json"))) {
+        cli("disconnect", "--state-dir", STATE.toString());
+      }
+    } finally {
+      Command.run(Duration.ofSeconds(10), null, List.of("ip", "link", "del", "mfc0"));
+      if (mesh != null) {
+        mesh.close();
+      }
+    }
+  }
+
+  @Test
+  void theHostSwitchesInReachesAWorkloadByNameAndDisconnects() throws Exception {
+    mesh.client.resource(workload()).inNamespace(NS).create();
+    await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(mesh.client.resources(Workload.class)
+        .inNamespace(NS).withName("hello").get().getStatus().getReadyReplicas()).isEqualTo(1));
+
+    Cli joined = cli("switch", "reach", "--name", "laptop", "--state-dir", STATE.toString(),
+        "--endpoint", "198.19.0.1:51820");
+    assertThat(joined.exit()).as(joined.output()).isZero();
+    assertThat(joined.output()).contains("connected: laptop is 100.77.");
+    Peer laptop = mesh.peer("laptop");
+    assertThat(laptop.getSpec().getRoles()).containsExactly(PeerRole.CLIENT);
+    assertThat(Command.run(Duration.ofSeconds(10), null, List.of("ip", "link", "show", "mfc0")).ok()).isTrue();
+
+    // this host's own resolver for the fetch: the agent's DNS at the host's mesh address
+    Path resolv = STATE.getParent().resolve("resolv.conf");
+    Files.writeString(resolv, "nameserver " + laptop.getStatus().getMeshAddress() + "\n");
+    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() -> {
+      var fetch = Command.run(Duration.ofSeconds(20), null, List.of("unshare", "--mount", "sh", "-c",
+          "mount --bind \"$0\" /etc/resolv.conf && exec python3 -c \"import urllib.request as u;"
+              + " print(u.urlopen('http://hello.mesh.internal:8080/', timeout=5).status)\"", resolv.toString()));
+      assertThat(fetch.stdout().strip()).as(fetch.stderr()).isEqualTo("200");
+    });
+    assertThat(mesh.client.resources(Workload.class).inNamespace(NS).withName("hello").get().getStatus()
+        .getPlacements()).noneMatch(p -> p.getPeer().equals("laptop"));
+
+    long agentPid = Long.parseLong(Files.readString(STATE.resolve("state.json"))
+        .replaceAll(".*\"pid\":(\\d+).*", "$1").strip());
+    Cli left = cli("disconnect", "--state-dir", STATE.toString());
+    assertThat(left.exit()).as(left.output()).isZero();
+    assertThat(left.output()).contains("disconnected from default/reach: peer/laptop deleted, mfc0 removed");
+    assertThat(Command.run(Duration.ofSeconds(10), null, List.of("ip", "link", "show", "mfc0")).ok()).isFalse();
+    assertThat(ProcessHandle.of(agentPid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+        assertThat(mesh.client.resources(Peer.class).inNamespace(NS).withName("laptop").get()).isNull());
+  }
+
+  record Cli(int exit, String output) {}
+
+  /** The plugin's jar as a user runs it, with the test cluster's kubeconfig. */
+  static Cli cli(String... args) throws Exception {
+    List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-jar",
+        Path.of(System.getProperty("meshfed.cli.jar")).toString(), "--kubeconfig", mesh.plane.kubeconfig().toString(),
+        "-n", NS));
+    command.addAll(List.of(args));
+    Path output = Files.createTempFile("cli", ".out");
+    try {
+      Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+      if (!process.waitFor(150, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+        throw new AssertionError("kubectl-meshfed still running after 150 s: " + command);
+      }
+      return new Cli(process.exitValue(), Files.readString(output));
+    } finally {
+      Files.deleteIfExists(output);
+    }
+  }
+
+  static Workload workload() {
+    Workload workload = new Workload();
+    workload.getMetadata().setName("hello");
+    WorkloadSpec spec = new WorkloadSpec();
+    spec.setClusterRef(new ClusterReference("reach"));
+    spec.setReplicas(1);
+    spec.setCommand(List.of("python3", "-m", "http.server", "8080"));
+    WorkloadPort port = new WorkloadPort();
+    port.setPort(8080);
+    spec.setPorts(List.of(port));
+    WorkloadResources resources = new WorkloadResources();
+    resources.setRequests(new ResourceAmounts(new Quantity("100m"), new Quantity("64Mi")));
+    spec.setResources(resources);
+    workload.setSpec(spec);
+    return workload;
+  }
+}
