@@ -24,6 +24,7 @@ require_mesh_tools() {
   command -v wireguard-go >/dev/null || missing+=(wireguard-go)
   command -v ping >/dev/null || missing+=(iputils-ping)
   command -v python3 >/dev/null || missing+=(python3)  # the e2e workloads are python3 servers and clients
+  command -v curl >/dev/null || missing+=(curl)  # and the host fetches one by name through kubectl meshfed switch
   if ((${#missing[@]})); then
     command -v apt-get >/dev/null || die "please install: ${missing[*]}"
     echo "meshfed: installing ${missing[*]}"

@@ -13,7 +13,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 @Command(name = "grow", mixinStandardHelpOptions = true,
-    description = {"Adds peers: resizes the cluster's pool of that provider (and type, region), or makes one.",
+    description = {"Adds peers: resizes the cluster's pool of that provider, or makes one.",
         "The pool is named <cluster>-<provider>[-<region>][-<type>]; an autoscaled pool's minReplicas is raised."})
 final class Grow implements Callable<Integer> {
   @ParentCommand

@@ -20,7 +20,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 @Command(name = "join-command", mixinStandardHelpOptions = true,
-    description = {"Prints the one line that joins a host of yours to the cluster: run it as root on the host.",
+    description = {"Prints the one line that joins a host of yours to the cluster (run it on the host).",
         "It names a new Peer (provider static) with a one-time token valid for --ttl; the install script trusts",
         "the agent API only after its CA matches the pinned hash."})
 final class JoinCommand implements Callable<Integer> {

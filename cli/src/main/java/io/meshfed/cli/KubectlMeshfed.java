@@ -21,9 +21,12 @@ import picocli.CommandLine.Option;
     description = {
         "Mesh clusters of peers on clouds and your own hosts, from kubectl.",
         "",
-        "  kubectl meshfed describe prod            the cluster at a glance",
+        "  kubectl meshfed describe prod             the cluster at a glance (-o wide|json|yaml)",
+        "  kubectl meshfed troubleshoot prod         what is wrong, with hints",
+        "  kubectl meshfed join-command prod --ttl 1h   the line that joins a host of yours",
         "  kubectl meshfed grow prod --provider aws --count 2 --type t3.large",
         "  kubectl meshfed shrink prod --idle        remove peers that run nothing",
+        "  sudo -E kubectl meshfed switch prod       this machine on the mesh; disconnect to leave",
         "  source <(kubectl-meshfed generate-completion)   bash/zsh completion"},
     subcommands = {Describe.class, JoinCommand.class, Troubleshoot.class, Grow.class, Shrink.class, Switch.class,
         Disconnect.class, picocli.AutoComplete.GenerateCompletion.class,

@@ -22,9 +22,10 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 @Command(name = "shrink", mixinStandardHelpOptions = true,
-    description = {"Removes peers: one by name (drained first: its replicas move to other peers), or every idle",
-        "one (running no replicas). A pool's peer takes the pool's size down with it; hosts you brought",
-        "(provider static) are never removed by --idle. Peers of autoscaled pools are the autoscaler's."})
+    description = {"Removes peers: one by name (drained first), or every idle one.",
+        "A named peer's replicas move to other peers before it goes; --idle removes peers that run no replicas.",
+        "A pool's peer takes the pool's size down with it; hosts you brought (provider static) are never removed",
+        "by --idle. Peers of autoscaled pools are the autoscaler's."})
 final class Shrink implements Callable<Integer> {
   @ParentCommand
   KubectlMeshfed root;

@@ -27,8 +27,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 @Command(name = "switch", mixinStandardHelpOptions = true,
-    description = {"Joins this machine to the cluster's mesh as a peer with role client (nothing is scheduled on it),",
-        "so workloads answer by name from here; switching to another cluster leaves the first.",
+    description = {"Joins this machine to the cluster's mesh as a client peer: workloads answer by name from here.",
+        "Nothing is scheduled on it (role client); switching to another cluster leaves the first.",
         "Needs root, ip and wg, and WireGuard (the kernel module or wireguard-go)."})
 final class Switch implements Callable<Integer> {
   static final String DEFAULT_STATE = "/var/lib/meshfed-client";

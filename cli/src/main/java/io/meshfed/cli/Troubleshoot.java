@@ -18,9 +18,9 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 @Command(name = "troubleshoot", mixinStandardHelpOptions = true,
-    description = {"Checks the cluster like `linkerd check`: the operator at work, the agent API and its",
-        "certificate, cloud credentials, peers and their handshakes, workloads that cannot be placed, the join",
-        "token's expiry. Each check ✓, ! (warning) or ✗ with a hint; exit code 1 when one fails."})
+    description = {"Checks the cluster, like `linkerd check`; exit code 1 when a check fails.",
+        "The operator at work, the agent API and its certificate, cloud credentials, peers and their handshakes,",
+        "workloads that cannot be placed, the join token's expiry. Each check ✓, ! (warning) or ✗ with a hint."})
 final class Troubleshoot implements Callable<Integer> {
   @ParentCommand
   KubectlMeshfed root;
