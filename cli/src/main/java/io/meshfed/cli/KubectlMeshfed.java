@@ -51,8 +51,10 @@ public final class KubectlMeshfed {
     } catch (java.io.IOException e) {
       throw new CommandLine.ParameterException(new CommandLine(this), "cannot read " + kubeconfig + ": " + e.getMessage());
     }
-    // a command, not a controller: fail within seconds, say why
-    config.setRequestRetryBackoffLimit(0);
+    // a command, not a controller: two quick retries (an API server answering 429 "storage is
+    // initializing" for a kind nobody listed yet), then fail within seconds and say why
+    config.setRequestRetryBackoffLimit(2);
+    config.setRequestRetryBackoffInterval(200);
     config.setConnectionTimeout(5_000);
     config.setRequestTimeout(15_000);
     return new KubernetesClientBuilder().withConfig(config).build();
