@@ -12,24 +12,42 @@ import java.util.List;
 record ClusterSnapshot(MeshCluster cluster, List<Peer> peers, List<PeerPool> pools, List<Workload> workloads) {
 
   static ClusterSnapshot read(KubernetesClient client, String namespace, String name) {
-    MeshCluster cluster = client.resources(MeshCluster.class).inNamespace(namespace).withName(name).get();
+    return of(namespace, name, client.resources(MeshCluster.class).inNamespace(namespace).withName(name).get(),
+        client.resources(MeshCluster.class).inNamespace(namespace).list().getItems(),
+        client.resources(Peer.class).inNamespace(namespace).list().getItems(),
+        client.resources(PeerPool.class).inNamespace(namespace).list().getItems(),
+        client.resources(Workload.class).inNamespace(namespace).list().getItems());
+  }
+
+  /** The same through the light read path. */
+  static ClusterSnapshot read(KubeReads reads, String namespace, String name) {
+    String base = "/apis/meshfed.io/v1alpha1/namespaces/" + namespace + "/";
+    MeshCluster cluster = reads.get(base + "meshclusters/" + name, MeshCluster.class).orElse(null);
+    return of(namespace, name, cluster,
+        cluster != null ? List.of() : reads.list(base + "meshclusters", MeshCluster.class),
+        cluster == null ? List.of() : reads.list(base + "peers", Peer.class),
+        cluster == null ? List.of() : reads.list(base + "peerpools", PeerPool.class),
+        cluster == null ? List.of() : reads.list(base + "workloads", Workload.class));
+  }
+
+  private static ClusterSnapshot of(String namespace, String name, MeshCluster cluster, List<MeshCluster> clusters,
+      List<Peer> allPeers, List<PeerPool> allPools, List<Workload> allWorkloads) {
     if (cluster == null) {
-      List<String> known = client.resources(MeshCluster.class).inNamespace(namespace).list().getItems().stream()
-          .map(c -> c.getMetadata().getName()).sorted().toList();
+      List<String> known = clusters.stream().map(c -> c.getMetadata().getName()).sorted().toList();
       throw new KubectlMeshfed.NotFound("no MeshCluster " + name + " in namespace " + namespace
           + (known.isEmpty() ? " (there is none; kubectl get meshclusters -A lists them everywhere)"
               : " (here: " + String.join(", ", known) + ")"));
     }
-    List<Peer> peers = client.resources(Peer.class).inNamespace(namespace).list().getItems().stream()
+    List<Peer> peers = allPeers.stream()
         .filter(p -> p.getSpec() != null && p.getSpec().getClusterRef() != null
             && name.equals(p.getSpec().getClusterRef().getName()))
         .sorted(Comparator.comparing(p -> p.getMetadata().getName()))
         .toList();
-    List<PeerPool> pools = client.resources(PeerPool.class).inNamespace(namespace).list().getItems().stream()
+    List<PeerPool> pools = allPools.stream()
         .filter(p -> name.equals(p.getSpec().getClusterRef().getName()))
         .sorted(Comparator.comparing(p -> p.getMetadata().getName()))
         .toList();
-    List<Workload> workloads = client.resources(Workload.class).inNamespace(namespace).list().getItems().stream()
+    List<Workload> workloads = allWorkloads.stream()
         .filter(w -> w.getSpec() != null && w.getSpec().getClusterRef() != null
             && name.equals(w.getSpec().getClusterRef().getName()))
         .sorted(Comparator.comparing(w -> w.getMetadata().getName()))

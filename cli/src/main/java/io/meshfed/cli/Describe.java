@@ -3,7 +3,6 @@ package io.meshfed.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Instant;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -32,7 +31,7 @@ final class Describe implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    try (KubernetesClient client = root.client()) {
+    try (KubeReads client = root.reads()) {
       ClusterSnapshot snapshot = ClusterSnapshot.read(client, root.namespace(client), cluster);
       var out = spec.commandLine().getOut();
       switch (output) {

@@ -41,8 +41,24 @@ public final class KubectlMeshfed {
   @Option(names = {"-n", "--namespace"}, description = "The namespace (default: the context's).")
   String namespace;
 
-  /** A client for the chosen kubeconfig and context. */
+  /** A client for the chosen kubeconfig and context (for the commands that write). */
   KubernetesClient client() {
+    return new KubernetesClientBuilder().withConfig(config()).build();
+  }
+
+  /** The light read path (describe, troubleshoot): Fabric8's config and HTTP client, not its client. */
+  KubeReads reads() {
+    return new KubeReads(config());
+  }
+
+  String namespace(KubeReads reads) {
+    if (namespace != null) {
+      return namespace;
+    }
+    return reads.namespace() == null ? "default" : reads.namespace();
+  }
+
+  private Config config() {
     Config config;
     try {
       config = kubeconfig == null
@@ -57,7 +73,7 @@ public final class KubectlMeshfed {
     config.setRequestRetryBackoffInterval(200);
     config.setConnectionTimeout(5_000);
     config.setRequestTimeout(15_000);
-    return new KubernetesClientBuilder().withConfig(config).build();
+    return config;
   }
 
   String namespace(KubernetesClient client) {

@@ -1,6 +1,5 @@
 package io.meshfed.cli;
 
-import io.fabric8.kubernetes.client.KubernetesClient;
 import java.net.URI;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -33,7 +32,7 @@ final class Troubleshoot implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    try (KubernetesClient client = root.client()) {
+    try (KubeReads client = root.reads()) {
       ClusterSnapshot snapshot = ClusterSnapshot.read(client, root.namespace(client), cluster);
       List<Checks.Check> checks = Checks.run(snapshot, Instant.now(), Troubleshoot::probe);
       var out = spec.commandLine().getOut();
