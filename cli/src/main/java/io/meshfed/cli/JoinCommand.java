@@ -1,17 +1,9 @@
 package io.meshfed.cli;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.meshfed.api.agent.BootstrapSecrets;
-import io.meshfed.api.agent.Tokens;
-import io.meshfed.api.v1alpha1.ClusterReference;
 import io.meshfed.api.v1alpha1.Durations;
-import io.meshfed.api.v1alpha1.Peer;
-import io.meshfed.api.v1alpha1.PeerSpec;
-import io.meshfed.api.v1alpha1.ProviderType;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -53,39 +45,14 @@ final class JoinCommand implements Callable<Integer> {
     try (KubernetesClient client = root.client()) {
       String namespace = root.namespace(client);
       ClusterSnapshot snapshot = ClusterSnapshot.read(client, namespace, cluster);
-      var status = snapshot.cluster().getStatus();
-      if (status == null || status.getEndpoint() == null || status.getCaHash() == null) {
-        throw new IllegalStateException("MeshCluster " + cluster + " has no agent API endpoint and CA hash in its status"
-            + " yet: is the operator running? (kubectl meshfed troubleshoot " + cluster + ")");
-      }
-      String peerName = name != null ? name : "host-" + BootstrapSecrets.randomToken().substring(0, 6);
-      Peer peer = new Peer();
-      peer.getMetadata().setName(peerName);
-      peer.getMetadata().setNamespace(namespace);
-      PeerSpec peerSpec = new PeerSpec();
-      peerSpec.setClusterRef(new ClusterReference(cluster));
-      peerSpec.setProvider(ProviderType.STATIC);
-      peer.setSpec(peerSpec);
-      Peer created;
-      try {
-        created = client.resource(peer).create();
-      } catch (KubernetesClientException e) {
-        if (e.getCode() == 409) {
-          throw new CommandLine.ParameterException(spec.commandLine(), "a peer " + peerName
-              + " exists already: pick another --name");
-        }
-        throw e;
-      }
-      String token = BootstrapSecrets.randomToken();
-      Instant expires = Instant.now().plus(validFor).truncatedTo(ChronoUnit.SECONDS);
-      client.resource(BootstrapSecrets.secret(created, token, expires)).create();
-      String endpoint = status.getEndpoint();
+      HostInvitation invitation = HostInvitation.create(client, spec.commandLine(), snapshot,
+          name != null ? name : "host-" + BootstrapSecrets.randomToken().substring(0, 6), null, validFor,
+          "pick another --name");
       var out = spec.commandLine().getOut();
-      out.println(line(endpoint, status.getCaHash(), Tokens.format(Tokens.Kind.BOOTSTRAP, namespace, peerName, token),
-          peerName));
+      out.println(line(invitation.server(), invitation.caHash(), invitation.token(), invitation.peer()));
       out.flush();
       var err = spec.commandLine().getErr();
-      err.println("# joins as peer/" + peerName + "; the token works once, until " + expires);
+      err.println("# joins as peer/" + invitation.peer() + "; the token works once, until " + invitation.expires());
       err.flush();
       return 0;
     }

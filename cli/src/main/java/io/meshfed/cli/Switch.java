@@ -1,21 +1,14 @@
 package io.meshfed.cli;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.meshfed.api.agent.BootstrapSecrets;
-import io.meshfed.api.agent.Tokens;
-import io.meshfed.api.v1alpha1.ClusterReference;
 import io.meshfed.api.v1alpha1.Peer;
 import io.meshfed.api.v1alpha1.PeerPhase;
 import io.meshfed.api.v1alpha1.PeerRole;
-import io.meshfed.api.v1alpha1.PeerSpec;
-import io.meshfed.api.v1alpha1.ProviderType;
 import java.io.File;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -64,11 +57,7 @@ final class Switch implements Callable<Integer> {
     try (KubernetesClient client = root.client()) {
       String namespace = root.namespace(client);
       ClusterSnapshot snapshot = ClusterSnapshot.read(client, namespace, cluster);
-      var status = snapshot.cluster().getStatus();
-      if (status == null || status.getEndpoint() == null || status.getCaHash() == null) {
-        throw new IllegalStateException("MeshCluster " + cluster + " has no agent API endpoint and CA hash in its status"
-            + " yet: is the operator running? (kubectl meshfed troubleshoot " + cluster + ")");
-      }
+      HostInvitation.agentApi(snapshot); // before leaving the mesh this machine is on
       var current = ClientState.read(stateDir);
       if (current.isPresent()) {
         out.printf("leaving %s/%s%n", current.get().namespace(), current.get().cluster());
@@ -77,34 +66,16 @@ final class Switch implements Callable<Integer> {
       }
       String peerName = name != null ? name : "client-" + Preflight.hostname().toLowerCase(Locale.ROOT)
           .replaceAll("[^a-z0-9-]", "-");
-      Peer peer = new Peer();
-      peer.getMetadata().setName(peerName);
-      peer.getMetadata().setNamespace(namespace);
-      PeerSpec peerSpec = new PeerSpec();
-      peerSpec.setClusterRef(new ClusterReference(cluster));
-      peerSpec.setProvider(ProviderType.STATIC);
-      peerSpec.setRoles(List.of(PeerRole.CLIENT));
-      peer.setSpec(peerSpec);
-      Peer created;
-      try {
-        created = client.resource(peer).create();
-      } catch (KubernetesClientException e) {
-        if (e.getCode() == 409) {
-          throw new CommandLine.ParameterException(spec.commandLine(), "a peer " + peerName
-              + " exists already: pick another --name, or disconnect the machine that uses it");
-        }
-        throw e;
-      }
-      String secret = BootstrapSecrets.randomToken();
-      client.resource(BootstrapSecrets.secret(created, secret, Instant.now().plus(Duration.ofMinutes(10)))).create();
+      HostInvitation invitation = HostInvitation.create(client, spec.commandLine(), snapshot, peerName,
+          List.of(PeerRole.CLIENT), Duration.ofMinutes(10), "pick another --name, or disconnect the machine that uses it");
 
       Path agentState = stateDir.resolve("agent");
       Files.createDirectories(agentState);
       List<String> command = new ArrayList<>(List.of("setsid",
           ProcessHandle.current().info().command().orElse("java"), "-XX:+UseSerialGC", "-Xmx128m",
           "-cp", System.getProperty("java.class.path"), "io.meshfed.agent.AgentMain", "join",
-          "--server", status.getEndpoint(), "--ca-hash", status.getCaHash(),
-          "--token", Tokens.format(Tokens.Kind.BOOTSTRAP, namespace, peerName, secret), "--name", peerName,
+          "--server", invitation.server(), "--ca-hash", invitation.caHash(),
+          "--token", invitation.token(), "--name", peerName,
           "--state-dir", agentState.toString(), "--interface", iface));
       endpoints.forEach(e -> command.addAll(List.of("--endpoint", e)));
       File log = stateDir.resolve("agent.log").toFile();
