@@ -57,7 +57,7 @@ class ClientSwitchTest {
   @Test
   void theHostSwitchesInReachesAWorkloadByNameAndDisconnects() throws Exception {
     mesh.client.resource(workload()).inNamespace(NS).create();
-    await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(mesh.client.resources(Workload.class)
+    await().ignoreExceptions().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(mesh.client.resources(Workload.class)
         .inNamespace(NS).withName("hello").get().getStatus().getReadyReplicas()).isEqualTo(1));
 
     Cli joined = cli("switch", "reach", "--name", "laptop", "--state-dir", STATE.toString(),

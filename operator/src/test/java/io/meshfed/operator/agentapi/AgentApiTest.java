@@ -92,7 +92,7 @@ class AgentApiTest {
     await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
         assertThat(phase("host-a")).isEqualTo(PeerPhase.JOINING));
     api.status(a.credential(), new StatusReport("host-a", null, List.of("198.18.0.2:51820"), facts(), List.of()));
-    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+    await().ignoreExceptions().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
       Peer ready = client.resources(Peer.class).inNamespace(namespace).withName("host-a").get();
       assertThat(ready.getStatus().getPhase()).isEqualTo(PeerPhase.READY);
       assertThat(ready.getStatus().getPublicKey()).isEqualTo(KEY_A);

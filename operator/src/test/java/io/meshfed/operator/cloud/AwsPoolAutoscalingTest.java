@@ -104,7 +104,7 @@ class AwsPoolAutoscalingTest {
 
       await().atMost(WAIT).untilAsserted(() -> assertThat(instances(clusterUid)).hasSize(4));
       PeerPool grown = client.resources(PeerPool.class).inNamespace(ns).withName("web").get();
-      await().atMost(WAIT).untilAsserted(() -> assertThat(client.resources(PeerPool.class).inNamespace(ns)
+      await().ignoreExceptions().atMost(WAIT).untilAsserted(() -> assertThat(client.resources(PeerPool.class).inNamespace(ns)
           .withName("web").get().getStatus().getLastScaleUp()).isNotNull());
       grown = client.resources(PeerPool.class).inNamespace(ns).withName("web").get();
       assertThat(grown.getStatus().getLastScaleUp().getReason())
@@ -122,7 +122,7 @@ class AwsPoolAutoscalingTest {
       for (String peer : peerNames) {
         agents.join(peer);
       }
-      await().atMost(WAIT).untilAsserted(() -> assertThat(client.resources(Workload.class).inNamespace(ns)
+      await().ignoreExceptions().atMost(WAIT).untilAsserted(() -> assertThat(client.resources(Workload.class).inNamespace(ns)
           .withName("web").get().getStatus().getPlacements()).hasSize(4));
       Thread.sleep(2000);
       assertThat(instances(clusterUid)).as("no more than decided").hasSize(4);

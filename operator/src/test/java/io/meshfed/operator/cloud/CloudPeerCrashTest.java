@@ -194,7 +194,7 @@ class CloudPeerCrashTest {
     CrashSwitch.INSTANCE.armFor("edge-0");
     String peerUid = client.resource(peer).create().getMetadata().getUid();
 
-    await().atMost(WAIT).untilAsserted(() -> {
+    await().ignoreExceptions().atMost(WAIT).untilAsserted(() -> {
       Peer p = client.resources(Peer.class).inNamespace(ns).withName("edge-0").get();
       assertThat(p.getStatus()).isNotNull();
       assertThat(p.getStatus().getPhase()).as(String.valueOf(p.getStatus().getConditions())).isEqualTo(PeerPhase.JOINING);
@@ -215,7 +215,7 @@ class CloudPeerCrashTest {
             "CredentialsValid").orElseThrow().getStatus()).isEqualTo("True"));
 
     client.resources(Peer.class).inNamespace(ns).withName("edge-0").delete();
-    await().atMost(WAIT).untilAsserted(() -> {
+    await().ignoreExceptions().atMost(WAIT).untilAsserted(() -> {
       Peer still = client.resources(Peer.class).inNamespace(ns).withName("edge-0").get();
       assertThat(still).as(() -> "the Peer, still there: " + (still == null || still.getStatus() == null ? ""
           : still.getStatus().getPhase() + " " + still.getStatus().getConditions())).isNull();
@@ -224,7 +224,7 @@ class CloudPeerCrashTest {
 
     assertThat(cloud.firewallsOfCluster().apply(clusterUid)).as("the cluster's firewall, while it lives").isEqualTo(1);
     client.resources(MeshCluster.class).inNamespace(ns).withName("mesh").delete();
-    await().atMost(WAIT).untilAsserted(() -> {
+    await().ignoreExceptions().atMost(WAIT).untilAsserted(() -> {
       assertThat(cloud.fakeBugs().get()).as("the fake answered everything it was asked").isEmpty();
       MeshCluster still = client.resources(MeshCluster.class).inNamespace(ns).withName("mesh").get();
       assertThat(still).as(() -> "the cluster, still there: " + (still == null || still.getStatus() == null ? ""

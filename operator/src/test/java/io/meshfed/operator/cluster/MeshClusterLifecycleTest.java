@@ -56,7 +56,7 @@ class MeshClusterLifecycleTest {
       client.resource(peer(ns, name, "alpha", ProviderType.STATIC)).create();
     }
 
-    await().atMost(WAIT).untilAsserted(() -> {
+    await().ignoreExceptions().atMost(WAIT).untilAsserted(() -> {
       List<Peer> peers = client.resources(Peer.class).inNamespace(ns).list().getItems();
       assertThat(peers).hasSize(3).allSatisfy(p -> {
         assertThat(p.getStatus()).isNotNull();
@@ -102,7 +102,7 @@ class MeshClusterLifecycleTest {
     client.resource(peer(ns, "p1", "doomed", ProviderType.STATIC)).create();
     client.resource(peer(ns, "p2", "doomed", ProviderType.STATIC)).create();
     client.resource(peer(ns, "bystander", "other", ProviderType.STATIC)).create();
-    await().atMost(WAIT).until(() -> client.configMaps().inNamespace(ns)
+    await().ignoreExceptions().atMost(WAIT).until(() -> client.configMaps().inNamespace(ns)
         .withName(SubnetAllocator.configMapName("doomed")).get() != null
         && client.resources(Peer.class).inNamespace(ns).withName("p2").get().getStatus() != null
         && client.resources(Peer.class).inNamespace(ns).withName("p2").get().getStatus().getSubnet() != null);
@@ -121,7 +121,7 @@ class MeshClusterLifecycleTest {
   @Test
   void aPeerOfAMissingClusterSaysSoAndRecoversWhenTheClusterAppears() {
     client.resource(peer(ns, "early", "late-cluster", ProviderType.STATIC)).create();
-    await().atMost(WAIT).untilAsserted(() -> {
+    await().ignoreExceptions().atMost(WAIT).untilAsserted(() -> {
       Peer peer = client.resources(Peer.class).inNamespace(ns).withName("early").get();
       Condition ready = condition(peer.getStatus().getConditions(), "Ready");
       assertThat(ready.getStatus()).isEqualTo("False");
@@ -131,7 +131,7 @@ class MeshClusterLifecycleTest {
     });
 
     client.resource(cluster(ns, "late-cluster", "100.100.0.0/16", 24)).create();
-    await().atMost(WAIT).untilAsserted(() -> {
+    await().ignoreExceptions().atMost(WAIT).untilAsserted(() -> {
       Peer peer = client.resources(Peer.class).inNamespace(ns).withName("early").get();
       assertThat(peer.getStatus().getPhase()).isEqualTo(PeerPhase.JOINING);
       assertThat(peer.getStatus().getSubnet()).isEqualTo("100.100.0.0/24");
@@ -148,7 +148,7 @@ class MeshClusterLifecycleTest {
     await().atMost(WAIT).until(() -> subnetOf("first") != null && subnetOf("second") != null);
     client.resource(peer(ns, "third", "small", ProviderType.STATIC)).create();
 
-    await().atMost(WAIT).untilAsserted(() -> {
+    await().ignoreExceptions().atMost(WAIT).untilAsserted(() -> {
       Peer third = client.resources(Peer.class).inNamespace(ns).withName("third").get();
       Condition ready = condition(third.getStatus().getConditions(), "Ready");
       assertThat(ready.getReason()).isEqualTo("AddressPoolExhausted");
@@ -212,7 +212,7 @@ class MeshClusterLifecycleTest {
   void theOperatorNeverChangesWhatUsersWrote() {
     MeshCluster created = client.resource(cluster(ns, "gitops", null, null)).create();
     Peer peer = client.resource(peer(ns, "gitops-peer", "gitops", ProviderType.STATIC)).create();
-    await().atMost(WAIT).until(() -> {
+    await().ignoreExceptions().atMost(WAIT).until(() -> {
       MeshCluster c = client.resources(MeshCluster.class).inNamespace(ns).withName("gitops").get();
       return subnetOf("gitops-peer") != null && c.getStatus() != null && c.getStatus().getPeers() != null
           && c.getStatus().getPeers().getJoining() == 1;

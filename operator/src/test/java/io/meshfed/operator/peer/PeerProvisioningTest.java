@@ -67,7 +67,7 @@ class PeerProvisioningTest {
     });
     client.resource(peer(ns, "vm-1", "cloudy", ProviderType.LOCAL)).create();
 
-    await().atMost(WAIT).untilAsserted(() -> {
+    await().ignoreExceptions().atMost(WAIT).untilAsserted(() -> {
       Peer peer = get("vm-1");
       assertThat(peer.getStatus().getPhase()).isEqualTo(PeerPhase.JOINING);
       assertThat(peer.getStatus().getProviderID()).isEqualTo("fake:///vm-1");
@@ -86,10 +86,10 @@ class PeerProvisioningTest {
   @Test
   void deletionWaitsUntilTheCloudSaysTheMachineIsGone() {
     client.resource(peer(ns, "vm-2", "cloudy", ProviderType.LOCAL)).create();
-    await().atMost(WAIT).until(() -> get("vm-2").getStatus() != null && get("vm-2").getStatus().getPhase() == PeerPhase.JOINING);
+    await().ignoreExceptions().atMost(WAIT).until(() -> get("vm-2").getStatus() != null && get("vm-2").getStatus().getPhase() == PeerPhase.JOINING);
 
     client.resources(Peer.class).inNamespace(ns).withName("vm-2").delete();
-    await().atMost(WAIT).pollInterval(Duration.ofMillis(50)).untilAsserted(() -> {
+    await().ignoreExceptions().atMost(WAIT).pollInterval(Duration.ofMillis(50)).untilAsserted(() -> {
       Peer peer = get("vm-2");
       assertThat(peer).isNotNull();
       assertThat(peer.getStatus().getPhase()).isEqualTo(PeerPhase.TERMINATING);
@@ -107,7 +107,7 @@ class PeerProvisioningTest {
   @Test
   void aPermanentErrorFailsThePeerWithTheProvidersReason() {
     client.resource(peer(ns, "quota-1", "cloudy", ProviderType.LOCAL)).create();
-    await().atMost(WAIT).untilAsserted(() -> {
+    await().ignoreExceptions().atMost(WAIT).untilAsserted(() -> {
       Peer peer = get("quota-1");
       assertThat(peer.getStatus().getPhase()).isEqualTo(PeerPhase.FAILED);
       Condition provisioned = condition(peer, "Provisioned");
@@ -150,13 +150,13 @@ class PeerProvisioningTest {
   @Test
   void aMachineThatNeverStartsIsReplacedAfterTheLaunchTimeout() {
     client.resource(peer(ns, "stuck-1", "cloudy", ProviderType.LOCAL)).create();
-    await().atMost(WAIT).untilAsserted(() -> {
+    await().ignoreExceptions().atMost(WAIT).untilAsserted(() -> {
       assertThat(get("stuck-1").getStatus()).isNotNull();
       assertThat(get("stuck-1").getStatus().getMachineAttempt()).isEqualTo(1);
       assertThat(condition(get("stuck-1"), "Provisioned").getReason()).isEqualTo("MachinePending");
     });
     pretendRequestedLongAgo("stuck-1");
-    await().atMost(WAIT).untilAsserted(() -> {
+    await().ignoreExceptions().atMost(WAIT).untilAsserted(() -> {
       Peer peer = get("stuck-1");
       assertThat(peer.getStatus().getMachineAttempt()).isEqualTo(2);
       assertThat(cloud.createsOf("stuck-1")).as("the first machine deleted, a second made").isEqualTo(2);
@@ -170,13 +170,13 @@ class PeerProvisioningTest {
     await().atMost(WAIT).untilAsserted(() -> assertThat(get("late-1").getStatus())
         .isNotNull().extracting(s -> s.getPhase()).isEqualTo(PeerPhase.JOINING));
     pretendRequestedLongAgo("late-1");
-    await().atMost(WAIT).untilAsserted(() -> {
+    await().ignoreExceptions().atMost(WAIT).untilAsserted(() -> {
       Peer peer = get("late-1");
       assertThat(peer.getStatus().getMachineAttempt()).isEqualTo(2);
       assertThat(cloud.createsOf("late-1")).isEqualTo(2);
     });
     // the replacement runs, and is waited for again
-    await().atMost(WAIT).untilAsserted(() -> assertThat(get("late-1").getStatus().getPhase()).isEqualTo(PeerPhase.JOINING));
+    await().ignoreExceptions().atMost(WAIT).untilAsserted(() -> assertThat(get("late-1").getStatus().getPhase()).isEqualTo(PeerPhase.JOINING));
     assertThat(cloud.createsOf("late-1")).isEqualTo(2);
   }
 
@@ -188,7 +188,7 @@ class PeerProvisioningTest {
     client.resources(Peer.class).inNamespace(ns).withName(name).subresource("status")
         .patch(io.fabric8.kubernetes.client.dsl.base.PatchContext.of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
             "{\"status\":{\"machineRequestedTime\":\"" + java.time.Instant.now().minusSeconds(3600) + "\"}}");
-    await().atMost(WAIT).until(() -> get(name).getStatus().getMachineRequestedTime().startsWith(
+    await().ignoreExceptions().atMost(WAIT).until(() -> get(name).getStatus().getMachineRequestedTime().startsWith(
         String.valueOf(java.time.Instant.now().minusSeconds(3600)).substring(0, 13)));
     client.resources(Peer.class).inNamespace(ns).withName(name)
         .patch(io.fabric8.kubernetes.client.dsl.base.PatchContext.of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),

@@ -84,7 +84,7 @@ class PoolAutoscalingTest {
     // three replicas, one per peer (they have a port): two more peers, exactly
     client.resource(workload("web", 3, "500m")).create();
     await().atMost(WAIT).untilAsserted(() -> assertThat(live("burst")).containsExactly("burst-0", "burst-1", "burst-2"));
-    await().atMost(WAIT).untilAsserted(() -> assertThat(client.resources(PeerPool.class).inNamespace(ns)
+    await().ignoreExceptions().atMost(WAIT).untilAsserted(() -> assertThat(client.resources(PeerPool.class).inNamespace(ns)
         .withName("burst").get().getStatus().getDesiredReplicas()).isEqualTo(3));
     PeerPool grown = client.resources(PeerPool.class).inNamespace(ns).withName("burst").get();
     assertThat(grown.getSpec().getReplicas()).as("the spec is never written").isEqualTo(1);
@@ -100,7 +100,7 @@ class PoolAutoscalingTest {
     joinAll("burst");
     await().atMost(WAIT).untilAsserted(() -> assertThat(placements("web")).hasSize(3));
     runAll("web");
-    await().atMost(WAIT).untilAsserted(() -> assertThat(
+    await().ignoreExceptions().atMost(WAIT).untilAsserted(() -> assertThat(
         client.resources(Workload.class).inNamespace(ns).withName("web").get().getStatus().getReadyReplicas())
         .isEqualTo(3));
     Thread.sleep(3000); // longer than scaleDownAfter: busy peers stay
@@ -130,7 +130,7 @@ class PoolAutoscalingTest {
       assertThat(live("burst")).hasSize(1);
     }
     assertThat(mostLeavingAtOnce.get()).isEqualTo(1);
-    await().atMost(WAIT).untilAsserted(() -> assertThat(client.resources(PeerPool.class).inNamespace(ns)
+    await().ignoreExceptions().atMost(WAIT).untilAsserted(() -> assertThat(client.resources(PeerPool.class).inNamespace(ns)
         .withName("burst").get().getStatus().getDesiredReplicas()).isEqualTo(1));
     PeerPool shrunk = client.resources(PeerPool.class).inNamespace(ns).withName("burst").get();
     assertThat(shrunk.getStatus().getLastScaleDown().getReason()).startsWith("-1 peer [").contains("idle");
@@ -151,7 +151,7 @@ class PoolAutoscalingTest {
     joinAll("pair");
     await().atMost(WAIT).untilAsserted(() -> assertThat(placements("web")).hasSize(2));
     runAll("web");
-    await().atMost(WAIT).untilAsserted(() -> assertThat(client.resources(Workload.class).inNamespace(ns)
+    await().ignoreExceptions().atMost(WAIT).untilAsserted(() -> assertThat(client.resources(Workload.class).inNamespace(ns)
         .withName("web").get().getStatus().getReadyReplicas()).isEqualTo(2));
     Workload batch = workload("batch", 2, "100m");
     batch.getSpec().setPorts(null);
@@ -242,7 +242,7 @@ class PoolAutoscalingTest {
     for (String name : live(pool)) {
       agents.join(name);
     }
-    await().atMost(WAIT).untilAsserted(() -> assertThat(client.resources(Peer.class).inNamespace(ns)
+    await().ignoreExceptions().atMost(WAIT).untilAsserted(() -> assertThat(client.resources(Peer.class).inNamespace(ns)
         .withLabel(MeshfedApi.POOL_LABEL, pool).list().getItems())
         .allSatisfy(p -> assertThat(p.getStatus().getPhase()).isEqualTo(PeerPhase.READY)));
   }

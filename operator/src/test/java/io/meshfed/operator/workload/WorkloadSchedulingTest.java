@@ -74,7 +74,7 @@ class WorkloadSchedulingTest {
     client.resource(workload("web", 2, "500m", "512Mi", true, null)).create();
 
     // one replica per peer (it has ports), both Pending until their agents say otherwise
-    await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+    await().ignoreExceptions().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
       Workload web = workload("web");
       assertThat(condition(web, "Scheduled").getStatus()).isEqualTo("True");
       assertThat(web.getStatus().getPlacements()).extracting(ReplicaPlacement::getPeer)
@@ -100,7 +100,7 @@ class WorkloadSchedulingTest {
     // p1 reports it running: status follows, and its name resolves to p1's mesh address
     String p1Address = agents.get("p1").self().meshAddress();
     report("p1", 2, 4 * GI, List.of(new ReplicaStatus(onP1, ReplicaStatus.RUNNING, p1Address, 0, null, null)));
-    await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+    await().ignoreExceptions().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
       Workload web = workload("web");
       assertThat(web.getStatus().getReadyReplicas()).isEqualTo(1);
       assertThat(web.getStatus().getPlacements()).filteredOn(p -> p.getPeer().equals("p1"))
@@ -125,7 +125,7 @@ class WorkloadSchedulingTest {
     });
 
     // the cluster's root view: what is placed is allocated
-    await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+    await().ignoreExceptions().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
       MeshCluster cluster = client.resources(MeshCluster.class).inNamespace(namespace).withName("mesh").get();
       assertThat(cluster.getStatus().getAllocated().getCpu().toString()).isEqualTo("1");
       assertThat(cluster.getStatus().getAllocated().getMemory().toString()).isEqualTo("1Gi");
@@ -134,7 +134,7 @@ class WorkloadSchedulingTest {
     // p2 goes: its replica moves to the peer that joins, and leaves p2's map
     join("p3", 3, 2, 4 * GI);
     client.resources(Peer.class).inNamespace(namespace).withName("p2").delete();
-    await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+    await().ignoreExceptions().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
         assertThat(workload("web").getStatus().getPlacements()).extracting(ReplicaPlacement::getPeer)
             .containsExactlyInAnyOrder("p1", "p3"));
     assertThat(replicaOn("web", "p1")).as("the running replica stayed").isEqualTo(onP1);
@@ -205,7 +205,7 @@ class WorkloadSchedulingTest {
         }));
 
     join("big", 2, 16, 32 * GI);
-    await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+    await().ignoreExceptions().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
       Workload huge = workload("huge");
       assertThat(condition(huge, "Scheduled").getStatus()).isEqualTo("True");
       assertThat(huge.getStatus().getPlacements()).singleElement()
@@ -235,7 +235,7 @@ class WorkloadSchedulingTest {
     agents.put(name, joined);
     seeds.put(name, seed);
     report(name, cpus, memory, List.of());
-    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+    await().ignoreExceptions().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
       Peer peer = client.resources(Peer.class).inNamespace(namespace).withName(name).get();
       assertThat(peer.getStatus().getPhase()).isEqualTo(PeerPhase.READY);
       assertThat(peer.getStatus().getAllocatable()).isNotNull();
