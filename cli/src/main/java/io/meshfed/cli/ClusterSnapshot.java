@@ -19,15 +19,22 @@ record ClusterSnapshot(MeshCluster cluster, List<Peer> peers, List<PeerPool> poo
         client.resources(Workload.class).inNamespace(namespace).list().getItems());
   }
 
-  /** The same through the light read path. */
+  /** The kinds a snapshot reads. */
+  static final List<Class<?>> KINDS = List.of(MeshCluster.class, Peer.class, PeerPool.class, Workload.class);
+
+  /** The same through the light read path: the cluster, then its peers, pools and workloads at once. */
   static ClusterSnapshot read(KubeReads reads, String namespace, String name) {
     String base = "/apis/meshfed.io/v1alpha1/namespaces/" + namespace + "/";
     MeshCluster cluster = reads.get(base + "meshclusters/" + name, MeshCluster.class).orElse(null);
-    return of(namespace, name, cluster,
-        cluster != null ? List.of() : reads.list(base + "meshclusters", MeshCluster.class),
-        cluster == null ? List.of() : reads.list(base + "peers", Peer.class),
-        cluster == null ? List.of() : reads.list(base + "peerpools", PeerPool.class),
-        cluster == null ? List.of() : reads.list(base + "workloads", Workload.class));
+    if (cluster == null) {
+      return of(namespace, name, null, KubeReads.await(reads.list(base + "meshclusters", MeshCluster.class)),
+          List.of(), List.of(), List.of());
+    }
+    var peers = reads.list(base + "peers", Peer.class);
+    var pools = reads.list(base + "peerpools", PeerPool.class);
+    var workloads = reads.list(base + "workloads", Workload.class);
+    return of(namespace, name, cluster, List.of(), KubeReads.await(peers), KubeReads.await(pools),
+        KubeReads.await(workloads));
   }
 
   private static ClusterSnapshot of(String namespace, String name, MeshCluster cluster, List<MeshCluster> clusters,

@@ -2,17 +2,17 @@ package io.meshfed.cli;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JavaType;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.http.HttpClient;
 import io.fabric8.kubernetes.client.http.HttpResponse;
 import io.fabric8.kubernetes.client.utils.HttpClientUtils;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -52,34 +52,66 @@ final class KubeReads implements AutoCloseable {
     }
   }
 
-  /** GET a list's items. */
-  <T> List<T> list(String path, Class<T> type) {
-    HttpResponse<String> response = send(path);
-    check(path, response);
+  /** GET a list's items; the answer is parsed on the HTTP client's threads. */
+  <T> CompletableFuture<List<T>> list(String path, Class<T> type) {
+    ObjectReader reader = JSON.readerFor(itemsOf(type));
+    return sendAsync(path).thenApply(response -> {
+      check(path, response);
+      try {
+        Items<T> items = reader.readValue(response.body());
+        return items.items() == null ? List.of() : items.items();
+      } catch (java.io.IOException e) {
+        throw new KubernetesClientException("reading " + path + ": " + e.getMessage(), e);
+      }
+    });
+  }
+
+  /** Waits for a list, with its own exception rather than a CompletionException. */
+  static <T> T await(CompletableFuture<T> future) {
     try {
-      JsonNode items = JSON.readTree(response.body()).path("items");
-      JavaType listType = JSON.getTypeFactory().constructCollectionType(List.class, type);
-      return items.isMissingNode() ? new ArrayList<>() : JSON.convertValue(items, listType);
-    } catch (java.io.IOException | IllegalArgumentException e) {
-      throw new KubernetesClientException("reading " + path + ": " + e.getMessage(), e);
+      return future.join();
+    } catch (CompletionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : e;
     }
   }
 
+  /**
+   * Builds the readers for these kinds' lists on another core, while the command line is parsed
+   * and TLS starts: Jackson's first look at a model type costs as much as the request.
+   */
+  static void prepare(List<Class<?>> types) {
+    Thread warmUp = new Thread(() -> types.forEach(type -> JSON.readerFor(itemsOf(type))), "prepare-readers");
+    warmUp.setDaemon(true);
+    warmUp.start();
+  }
+
+  private static JavaType itemsOf(Class<?> type) {
+    return JSON.getTypeFactory().constructParametricType(Items.class, type);
+  }
+
+  /** A list's body: only its items matter here. */
+  record Items<T>(List<T> items) {}
+
   private HttpResponse<String> send(String path) {
+    return await(sendAsync(path));
+  }
+
+  private CompletableFuture<HttpResponse<String>> sendAsync(String path) {
     String base = config.getMasterUrl().endsWith("/") ? config.getMasterUrl() : config.getMasterUrl() + "/";
-    try {
-      return http.sendAsync(http.newHttpRequestBuilder().uri(base + path.substring(1))
-              .header("Accept", "application/json").build(), String.class)
-          .get(config.getRequestTimeout(), TimeUnit.MILLISECONDS);
-    } catch (ExecutionException e) {
-      throw KubernetesClientException.launderThrowable(e.getCause());
-    } catch (TimeoutException e) {
-      throw new KubernetesClientException("no answer from " + config.getMasterUrl() + " in "
-          + config.getRequestTimeout() + " ms", e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw KubernetesClientException.launderThrowable(e);
-    }
+    return http.sendAsync(http.newHttpRequestBuilder().uri(base + path.substring(1))
+            .header("Accept", "application/json").build(), String.class)
+        .orTimeout(config.getRequestTimeout(), TimeUnit.MILLISECONDS)
+        .handle((response, failure) -> {
+          if (failure == null) {
+            return response;
+          }
+          Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
+          if (cause instanceof TimeoutException) {
+            throw new KubernetesClientException("no answer from " + config.getMasterUrl() + " in "
+                + config.getRequestTimeout() + " ms", cause);
+          }
+          throw KubernetesClientException.launderThrowable(cause);
+        });
   }
 
   private static void check(String path, HttpResponse<String> response) {

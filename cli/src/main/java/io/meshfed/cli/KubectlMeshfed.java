@@ -3,8 +3,10 @@ package io.meshfed.cli;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -27,10 +29,7 @@ import picocli.CommandLine.Option;
         "  kubectl meshfed grow prod --provider aws --count 2 --type t3.large",
         "  kubectl meshfed shrink prod --idle        remove peers that run nothing",
         "  sudo -E kubectl meshfed switch prod       this machine on the mesh; disconnect to leave",
-        "  source <(kubectl-meshfed generate-completion)   bash/zsh completion"},
-    subcommands = {Describe.class, JoinCommand.class, Troubleshoot.class, Grow.class, Shrink.class, Switch.class,
-        Disconnect.class, picocli.AutoComplete.GenerateCompletion.class,
-        CommandLine.HelpCommand.class})
+        "  source <(kubectl-meshfed generate-completion)   bash/zsh completion"})
 public final class KubectlMeshfed {
   @Option(names = "--kubeconfig", description = "Path to the kubeconfig file (default: $KUBECONFIG or ~/.kube/config).")
   Path kubeconfig;
@@ -48,7 +47,8 @@ public final class KubectlMeshfed {
 
   /** The light read path (describe, troubleshoot): Fabric8's config and HTTP client, not its client. */
   KubeReads reads() {
-    return new KubeReads(config());
+    KubeReads started = early == null ? null : early.take(kubeconfig, context);
+    return started != null ? started : new KubeReads(config());
   }
 
   String namespace(KubeReads reads) {
@@ -59,14 +59,16 @@ public final class KubectlMeshfed {
   }
 
   private Config config() {
-    Config config;
     try {
-      config = kubeconfig == null
-          ? Config.autoConfigure(context)
-          : Config.fromKubeconfig(context, Files.readString(kubeconfig), kubeconfig.toString());
+      return config(kubeconfig, context);
     } catch (java.io.IOException e) {
-      throw new CommandLine.ParameterException(new CommandLine(this), "cannot read " + kubeconfig + ": " + e.getMessage());
+      throw new CommandLine.ParameterException(new CommandLine(this), "cannot read the kubeconfig: " + e.getMessage());
     }
+  }
+
+  /** The client config for a kubeconfig and context, tuned for a command. */
+  static Config config(Path kubeconfig, String context) throws java.io.IOException {
+    Config config = Kubeconfig.load(kubeconfig, context);
     // a command, not a controller: two quick retries (an API server answering 429 "storage is
     // initializing" for a kind nobody listed yet), then fail within seconds and say why
     config.setRequestRetryBackoffLimit(2);
@@ -91,13 +93,78 @@ public final class KubectlMeshfed {
     }
   }
 
+  /** The commands that run on their own; help and completion need all of them. */
+  private static final List<Map.Entry<String, Class<?>>> COMMANDS = List.of(
+      Map.entry("describe", Describe.class), Map.entry("join-command", JoinCommand.class),
+      Map.entry("troubleshoot", Troubleshoot.class), Map.entry("grow", Grow.class), Map.entry("shrink", Shrink.class),
+      Map.entry("switch", Switch.class), Map.entry("disconnect", Disconnect.class));
+  /** Set by main for describe and troubleshoot; null in tests, which build the command line themselves. */
+  private static EarlyReads early;
+  private static final Set<String> READS_A_SNAPSHOT = Set.of("describe", "troubleshoot");
+  private static final Set<String> OPTIONS_WITH_VALUES = Set.of("--kubeconfig", "--context",
+      "-n", "--namespace");
+
+  /** The whole command line, every subcommand. */
   public static CommandLine commandLine() {
+    return commandLine(null);
+  }
+
+  /**
+   * The command line for these arguments: when they name one subcommand, only that one is built.
+   * picocli reflects over every registered command up front, the larger part of its start-up.
+   */
+  static CommandLine commandLine(String[] args) {
     CommandLine cli = new CommandLine(new KubectlMeshfed());
+    String word = args == null ? null : commandWord(args);
+    List<Class<?>> only = COMMANDS.stream().filter(c -> c.getKey().equals(word)).<Class<?>>map(Map.Entry::getValue)
+        .toList();
+    if (!only.isEmpty()) {
+      cli.addSubcommand(only.get(0));
+    } else {
+      COMMANDS.forEach(c -> cli.addSubcommand(c.getValue()));
+      cli.addSubcommand(new picocli.AutoComplete.GenerateCompletion());
+      cli.addSubcommand(new CommandLine.HelpCommand());
+    }
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       commandLine.getErr().println("error: " + explain(e));
       return e instanceof NotFound ? 2 : 1;
     });
     return cli;
+  }
+
+  /** The first argument that is neither a global option nor its value: the subcommand's name, if any. */
+  static String commandWord(String[] args) {
+    int at = commandIndex(args);
+    return at < args.length ? args[at] : null;
+  }
+
+  /** A global option's value from the raw arguments (before the subcommand), as picocli will read it. */
+  static String globalOption(String[] args, String name) {
+    String value = null;
+    for (int i = 0; i < commandIndex(args); i++) {
+      if (args[i].equals(name) && i + 1 < args.length) {
+        value = args[i + 1];
+      } else if (args[i].startsWith(name + "=")) {
+        value = args[i].substring(name.length() + 1);
+      }
+      if (OPTIONS_WITH_VALUES.contains(args[i])) {
+        i++;
+      }
+    }
+    return value;
+  }
+
+  private static int commandIndex(String[] args) {
+    for (int i = 0; i < args.length; i++) {
+      if (OPTIONS_WITH_VALUES.contains(args[i])) {
+        i++;
+      } else if (args[i].equals("--")) {
+        return args.length;
+      } else if (!args[i].startsWith("-")) {
+        return i;
+      }
+    }
+    return args.length;
   }
 
   /** What went wrong, in one line a person can act on. */
@@ -120,7 +187,16 @@ public final class KubectlMeshfed {
   }
 
   public static void main(String[] args) {
-    System.exit(commandLine().execute(args));
+    // Fabric8 puts the kubeconfig's client key into an in-memory PKCS12 key store and reads it
+    // back; JDK 17 wraps each entry in 10 000 PBKDF2 rounds, ~0.3 s of a cold JVM, protecting a
+    // store that never leaves this process, under Fabric8's fixed password. One round.
+    if (System.getProperty("keystore.pkcs12.keyPbeIterationCount") == null) {
+      System.setProperty("keystore.pkcs12.keyPbeIterationCount", "1");
+    }
+    if (READS_A_SNAPSHOT.contains(commandWord(args))) {
+      early = EarlyReads.start(args);
+    }
+    System.exit(commandLine(args).execute(args));
   }
 
   /** Something the user named does not exist: exit 2, with what to do. */

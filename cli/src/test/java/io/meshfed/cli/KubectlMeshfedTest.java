@@ -151,6 +151,19 @@ class KubectlMeshfedTest {
   }
 
   @Test
+  void theReadPathStartedBeforeParsingIsTakenOnlyForTheSameKubeconfigAndContext() {
+    String[] args = {"--kubeconfig", kubeconfig.toString(), "describe", "prod"};
+
+    try (KubeReads early = EarlyReads.start(args).take(kubeconfig, null)) {
+      assertThat(early).isNotNull();
+      assertThat(ClusterSnapshot.read(early, ns, "prod").peers()).isNotEmpty();
+    }
+    assertThat(EarlyReads.start(args).take(kubeconfig, "another-context")).isNull();
+    assertThat(EarlyReads.start(new String[] {"--kubeconfig", "/nowhere", "describe", "prod"})
+        .take(Path.of("/nowhere"), null)).as("a failed early start leaves the error to the command").isNull();
+  }
+
+  @Test
   void anUnknownClusterIsExitTwoWithWhatExists() {
     Result missing = run("describe", "staging");
     assertThat(missing.exit()).isEqualTo(2);
@@ -375,11 +388,11 @@ class KubectlMeshfedTest {
   private Result run(String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    var cli = KubectlMeshfed.commandLine();
-    cli.setOut(new PrintWriter(out));
-    cli.setErr(new PrintWriter(err));
     List<String> all = new ArrayList<>(List.of("--kubeconfig", kubeconfig.toString(), "-n", ns));
     all.addAll(List.of(args));
+    var cli = KubectlMeshfed.commandLine(all.toArray(String[]::new));
+    cli.setOut(new PrintWriter(out));
+    cli.setErr(new PrintWriter(err));
     int exit = cli.execute(all.toArray(String[]::new));
     return new Result(exit, out.toString(), err.toString());
   }
