@@ -29,10 +29,15 @@ public final class PinnedTrust extends X509ExtendedTrustManager {
     this.pin = caHash.substring(7).toLowerCase();
   }
 
+  /** A trust manager for this pin ({@code sha256:<64 hex digits>}). */
+  public static X509ExtendedTrustManager of(String caHash) {
+    return new PinnedTrust(caHash);
+  }
+
   public static SSLContext context(String caHash) {
     try {
       SSLContext context = SSLContext.getInstance("TLS");
-      context.init(null, new TrustManager[] {new PinnedTrust(caHash)}, null);
+      context.init(null, new TrustManager[] {of(caHash)}, null);
       return context;
     } catch (java.security.GeneralSecurityException e) {
       throw new IllegalStateException(e);

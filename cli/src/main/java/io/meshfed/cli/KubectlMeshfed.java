@@ -187,16 +187,22 @@ public final class KubectlMeshfed {
   }
 
   public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** What main does, but returns the exit code. */
+  static int run(String[] args) {
     // Fabric8 puts the kubeconfig's client key into an in-memory PKCS12 key store and reads it
     // back; JDK 17 wraps each entry in 10 000 PBKDF2 rounds, ~0.3 s of a cold JVM, protecting a
     // store that never leaves this process, under Fabric8's fixed password. One round.
     if (System.getProperty("keystore.pkcs12.keyPbeIterationCount") == null) {
       System.setProperty("keystore.pkcs12.keyPbeIterationCount", "1");
     }
-    if (READS_A_SNAPSHOT.contains(commandWord(args))) {
+    String word = commandWord(args);
+    if (word != null && READS_A_SNAPSHOT.contains(word)) {
       early = EarlyReads.start(args);
     }
-    System.exit(commandLine(args).execute(args));
+    return commandLine(args).execute(args);
   }
 
   /** Something the user named does not exist: exit 2, with what to do. */

@@ -1,6 +1,9 @@
 package io.meshfed.cli;
 
+import io.meshfed.agent.PinnedTrust;
+import java.net.Socket;
 import java.net.URI;
+import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
@@ -8,9 +11,11 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
+import javax.net.ssl.X509ExtendedTrustManager;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -34,7 +39,8 @@ final class Troubleshoot implements Callable<Integer> {
   public Integer call() {
     try (KubeReads client = root.reads()) {
       ClusterSnapshot snapshot = ClusterSnapshot.read(client, root.namespace(client), cluster);
-      List<Checks.Check> checks = Checks.run(snapshot, Instant.now(), Troubleshoot::probe);
+      List<Checks.Check> checks = Checks.run(snapshot, Instant.now(),
+          endpoint -> probe(endpoint, snapshot.cluster().getStatus().getCaHash()));
       var out = spec.commandLine().getOut();
       checks.forEach(c -> out.println(c.line()));
       long failed = checks.stream().filter(c -> c.result() == Checks.Result.FAIL).count();
@@ -46,21 +52,52 @@ final class Troubleshoot implements Callable<Integer> {
   }
 
   /**
-   * Connects to the agent API and reads its certificate. The agents pin the CA by hash; here the
-   * question is only whether it answers and whether its certificate is in date.
+   * Connects to the agent API and looks at its certificate as an agent would: it must chain to the
+   * CA the cluster pins ({@code status.caHash}) and name the host, and be in date. The handshake
+   * goes through either way (a probe sends nothing), so each problem gets its own message.
    */
-  static Optional<String> probe(String endpoint) {
+  static Optional<String> probe(String endpoint, String caHash) {
+    X509ExtendedTrustManager pinned;
+    try {
+      pinned = caHash == null ? null : PinnedTrust.of(caHash);
+    } catch (IllegalArgumentException e) {
+      return Optional.of("the cluster's status.caHash " + caHash + " is not a sha256:<64 hex digits> pin");
+    }
     try {
       URI uri = URI.create(endpoint);
       X509Certificate[] seen = new X509Certificate[1];
-      TrustManager record = new X509TrustManager() {
+      String[] untrusted = new String[1];
+      TrustManager judge = new X509ExtendedTrustManager() {
         @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType) {}
+        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) {
+          seen[0] = chain[0];
+          if (pinned != null) {
+            try {
+              pinned.checkServerTrusted(chain, authType, socket);
+            } catch (CertificateException e) {
+              untrusted[0] = e.getMessage();
+            }
+          }
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {
+          throw new UnsupportedOperationException("sockets only");
+        }
 
         @Override
         public void checkServerTrusted(X509Certificate[] chain, String authType) {
-          seen[0] = chain[0];
+          throw new UnsupportedOperationException("sockets only");
         }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) {}
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {}
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) {}
 
         @Override
         public X509Certificate[] getAcceptedIssuers() {
@@ -68,8 +105,11 @@ final class Troubleshoot implements Callable<Integer> {
         }
       };
       SSLContext tls = SSLContext.getInstance("TLS");
-      tls.init(null, new TrustManager[] {record}, null);
+      tls.init(null, new TrustManager[] {judge}, null);
       try (SSLSocket socket = (SSLSocket) tls.getSocketFactory().createSocket()) {
+        SSLParameters parameters = socket.getSSLParameters();
+        parameters.setEndpointIdentificationAlgorithm("HTTPS");
+        socket.setSSLParameters(parameters);
         socket.connect(new java.net.InetSocketAddress(uri.getHost(), uri.getPort() == -1 ? 443 : uri.getPort()),
             (int) Duration.ofSeconds(5).toMillis());
         socket.setSoTimeout(5000);
@@ -81,6 +121,12 @@ final class Troubleshoot implements Callable<Integer> {
       Instant notAfter = seen[0].getNotAfter().toInstant();
       if (notAfter.isBefore(Instant.now())) {
         return Optional.of("its certificate expired at " + notAfter);
+      }
+      if (caHash == null) {
+        return Optional.of("the cluster has no status.caHash yet, so agents cannot trust any certificate");
+      }
+      if (untrusted[0] != null) {
+        return Optional.of("agents would refuse its certificate: " + untrusted[0]);
       }
       if (notAfter.isBefore(Instant.now().plus(Duration.ofDays(7)))) {
         return Optional.of("its certificate expires at " + notAfter + " (within a week)");

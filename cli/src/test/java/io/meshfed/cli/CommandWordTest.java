@@ -20,6 +20,14 @@ class CommandWordTest {
   }
 
   @Test
+  void mainRunsWithoutASubcommand() {
+    assertThat(KubectlMeshfed.run(new String[] {"--version"})).isZero();
+    assertThat(KubectlMeshfed.run(new String[] {})).as("usage, and a missing subcommand is an error").isEqualTo(2);
+    assertThat(KubectlMeshfed.run(new String[] {"--kubeconfig", "/nowhere", "describe", "prod"}))
+        .as("the early read path fails quietly; the command calls the unreadable --kubeconfig a usage error").isEqualTo(2);
+  }
+
+  @Test
   void globalOptionsAreReadOnlyBeforeTheSubcommand() {
     String[] args = {"--kubeconfig", "/a", "--context=staging", "describe", "prod", "--context", "other"};
     assertThat(KubectlMeshfed.globalOption(args, "--kubeconfig")).isEqualTo("/a");

@@ -38,6 +38,7 @@ import io.meshfed.api.v1alpha1.Workload;
 import io.meshfed.api.v1alpha1.WorkloadSpec;
 import io.meshfed.api.v1alpha1.WorkloadStatus;
 import java.io.PrintWriter;
+import java.security.cert.X509Certificate;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -200,6 +201,49 @@ class KubectlMeshfedTest {
         "! workload huge cannot place every replica: NoResourcesAvailable",
         "    hint: ");
     assertThat(red.out().strip()).endsWith("checks failed");
+  }
+
+  @Test
+  void theAgentApiProbeTrustsOnlyTheClustersPinnedCa() throws Exception {
+    String endpoint = client.getConfiguration().getMasterUrl(); // a TLS server this test owns
+    X509Certificate[] chain = serverChain(endpoint);
+    String pin = io.meshfed.agent.PinnedTrust.hashOf(chain[chain.length - 1]);
+
+    assertThat(Troubleshoot.probe(endpoint, pin)).isEmpty();
+    assertThat(Troubleshoot.probe(endpoint, "sha256:" + "0".repeat(64)))
+        .hasValueSatisfying(problem -> assertThat(problem).startsWith("agents would refuse its certificate:")
+            .contains("no CA with the pinned hash"));
+    assertThat(Troubleshoot.probe(endpoint.replace("127.0.0.1", "localhost"), pin)).as("the name is checked too")
+        .hasValueSatisfying(problem -> assertThat(problem).startsWith("agents would refuse its certificate:"));
+    assertThat(Troubleshoot.probe(endpoint, null)).hasValue(
+        "the cluster has no status.caHash yet, so agents cannot trust any certificate");
+    assertThat(Troubleshoot.probe(endpoint, "md5:abc")).hasValueSatisfying(problem ->
+        assertThat(problem).contains("is not a sha256:<64 hex digits> pin"));
+  }
+
+  private static X509Certificate[] serverChain(String endpoint) throws Exception {
+    var uri = java.net.URI.create(endpoint);
+    X509Certificate[][] seen = new X509Certificate[1][];
+    var record = new javax.net.ssl.X509TrustManager() {
+      @Override
+      public void checkClientTrusted(X509Certificate[] chain, String authType) {}
+
+      @Override
+      public void checkServerTrusted(X509Certificate[] chain, String authType) {
+        seen[0] = chain;
+      }
+
+      @Override
+      public X509Certificate[] getAcceptedIssuers() {
+        return new X509Certificate[0];
+      }
+    };
+    var tls = javax.net.ssl.SSLContext.getInstance("TLS");
+    tls.init(null, new javax.net.ssl.TrustManager[] {record}, null);
+    try (var socket = (javax.net.ssl.SSLSocket) tls.getSocketFactory().createSocket(uri.getHost(), uri.getPort())) {
+      socket.startHandshake();
+    }
+    return seen[0];
   }
 
   @Test

@@ -12,14 +12,16 @@ import io.meshfed.e2e.ControlPlane;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
  * How long {@code kubectl meshfed describe} takes from the shell, beside {@code kubectl get} of the
- * same objects: a real API server, a cluster of 50 peers, each command run N times after one
- * warm-up (which also makes the plugin's class-data-sharing archive).
+ * same objects, and the plugin's {@code --version} (the JVM and picocli alone): a real API server, a
+ * cluster of 50 peers, each command run N times in turn after one warm-up (which also makes the
+ * plugin's class-data-sharing archive).
  *
  * <p>Args: repo dir, output JSON file, runs.
  */
@@ -48,32 +50,43 @@ public final class CliLatency {
       }
       Map<String, String> env = Map.of("KUBECONFIG", plane.kubeconfig().toString(),
           "XDG_CACHE_HOME", work.resolve("cache").toString());
-      List<String> plugin = List.of(repo.resolve("cli/bin/kubectl-meshfed").toString(), "describe", "bench");
-      List<String> kubectl = List.of(ControlPlane.kubectl().toString(), "get", "meshclusters,peers", "-n", "default");
-      long pluginMs = median(plugin, env, runs);
-      long kubectlMs = median(kubectl, env, runs);
+      String wrapper = repo.resolve("cli/bin/kubectl-meshfed").toString();
+      Map<String, List<String>> commands = new LinkedHashMap<>();
+      commands.put("describe", List.of(wrapper, "describe", "bench"));
+      commands.put("version", List.of(wrapper, "--version"));
+      commands.put("kubectl_get", List.of(ControlPlane.kubectl().toString(), "get", "meshclusters,peers", "-n", "default"));
+      Map<String, Long> medians = medians(commands, env, runs);
       ObjectMapper json = new ObjectMapper();
       ObjectNode result = json.createObjectNode();
       result.put("benchmark", "cli");
       result.put("cores", Runtime.getRuntime().availableProcessors());
       result.put("peers", 50);
       result.put("runs", runs);
-      result.put("describe_ms", pluginMs);
-      result.put("kubectl_get_ms", kubectlMs);
+      result.put("describe_ms", medians.get("describe"));
+      result.put("version_ms", medians.get("version"));
+      result.put("kubectl_get_ms", medians.get("kubectl_get"));
       Files.writeString(out, json.writerWithDefaultPrettyPrinter().writeValueAsString(result) + "\n");
       System.out.println(json.writerWithDefaultPrettyPrinter().writeValueAsString(result));
     }
   }
 
-  private static long median(List<String> command, Map<String, String> env, int runs) throws Exception {
-    run(command, env); // warm-up: page cache, and the plugin's CDS archive
-    List<Long> ms = new ArrayList<>();
-    for (int i = 0; i < runs; i++) {
-      long start = System.nanoTime();
-      run(command, env);
-      ms.add((System.nanoTime() - start) / 1_000_000);
+  /** Median wall time of each command; the commands take turns, so a busy moment costs each alike. */
+  private static Map<String, Long> medians(Map<String, List<String>> commands, Map<String, String> env, int runs)
+      throws Exception {
+    for (List<String> command : commands.values()) {
+      run(command, env); // warm-up: page cache, and the plugin's CDS archive
     }
-    return ms.stream().sorted().toList().get(runs / 2);
+    Map<String, List<Long>> times = new LinkedHashMap<>();
+    for (int i = 0; i < runs; i++) {
+      for (var command : commands.entrySet()) {
+        long start = System.nanoTime();
+        run(command.getValue(), env);
+        times.computeIfAbsent(command.getKey(), k -> new ArrayList<>()).add((System.nanoTime() - start) / 1_000_000);
+      }
+    }
+    Map<String, Long> medians = new LinkedHashMap<>();
+    times.forEach((name, ms) -> medians.put(name, ms.stream().sorted().toList().get(runs / 2)));
+    return medians;
   }
 
   private static void run(List<String> command, Map<String, String> env) throws Exception {
