@@ -120,6 +120,67 @@ final class Checks {
     return checks;
   }
 
+  /**
+   * Who reached whom, when some Ready peer misses a handshake: a row per Ready peer, a column per
+   * peer it should reach; ✓ a recent handshake, ✗ none (the row's agent named it), ? not known
+   * (no report yet, or more missing than the agent names). Empty when every pair is fine. Beyond
+   * {@value #MATRIX_MAX} peers, the pairs as a list.
+   */
+  static List<String> connectivity(ClusterSnapshot s) {
+    List<Peer> ready = s.peers().stream()
+        .filter(p -> p.getStatus() != null && p.getStatus().getPhase() == PeerPhase.READY).toList();
+    if (ready.stream().noneMatch(p -> missing(p) > 0)) {
+      return List.of();
+    }
+    List<String> lines = new ArrayList<>();
+    if (ready.size() > MATRIX_MAX) {
+      lines.add("peers without a recent handshake (the peer's agent → whom it misses):");
+      for (Peer p : ready) {
+        var h = p.getStatus().getHandshakes();
+        if (missing(p) > 0) {
+          List<String> named = h.getMissing() == null ? List.of() : h.getMissing();
+          lines.add("  " + p.getMetadata().getName() + " → " + String.join(", ", named)
+              + (missing(p) > named.size() ? " and " + (missing(p) - named.size()) + " more" : ""));
+        }
+      }
+      return lines;
+    }
+    List<String> names = ready.stream().map(p -> p.getMetadata().getName()).toList();
+    int width = names.stream().mapToInt(String::length).max().orElse(0) + 4;
+    lines.add("connectivity (row: the peer's agent; ✓ recent handshake, ✗ none, ? unknown):");
+    lines.add(("  " + pad("", width) + names.stream().map(n -> pad(n, width)).reduce("", String::concat)).stripTrailing());
+    for (Peer row : ready) {
+      var h = row.getStatus().getHandshakes();
+      StringBuilder line = new StringBuilder("  " + pad(row.getMetadata().getName(), width));
+      for (String column : names) {
+        String cell;
+        if (column.equals(row.getMetadata().getName())) {
+          cell = "·";
+        } else if (h == null || h.getMissingCount() == null) {
+          cell = "?";
+        } else if (h.getMissing() != null && h.getMissing().contains(column)) {
+          cell = "✗";
+        } else {
+          cell = missing(row) > (h.getMissing() == null ? 0 : h.getMissing().size()) ? "?" : "✓";
+        }
+        line.append(pad(cell, width));
+      }
+      lines.add(line.toString().stripTrailing());
+    }
+    return lines;
+  }
+
+  static final int MATRIX_MAX = 12;
+
+  private static int missing(Peer p) {
+    var h = p.getStatus().getHandshakes();
+    return h == null || h.getMissingCount() == null ? 0 : h.getMissingCount();
+  }
+
+  private static String pad(String text, int width) {
+    return text + " ".repeat(Math.max(1, width - text.length()));
+  }
+
   private static String conditionText(Peer p, String type) {
     if (p.getStatus() == null) {
       return "";

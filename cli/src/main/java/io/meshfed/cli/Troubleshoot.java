@@ -43,6 +43,11 @@ final class Troubleshoot implements Callable<Integer> {
           endpoint -> probe(endpoint, snapshot.cluster().getStatus().getCaHash()));
       var out = spec.commandLine().getOut();
       checks.forEach(c -> out.println(c.line()));
+      List<String> connectivity = Checks.connectivity(snapshot);
+      if (!connectivity.isEmpty()) {
+        out.println();
+        connectivity.forEach(out::println);
+      }
       long failed = checks.stream().filter(c -> c.result() == Checks.Result.FAIL).count();
       out.println();
       out.println(failed == 0 ? "everything checked is fine" : failed + " of " + checks.size() + " checks failed");

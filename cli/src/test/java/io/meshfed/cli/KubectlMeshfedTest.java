@@ -185,6 +185,8 @@ class KubectlMeshfedTest {
     var handshakes = new io.meshfed.api.v1alpha1.HandshakeSummary();
     handshakes.setExpected(2);
     handshakes.setRecent(1);
+    handshakes.setMissingCount(1);
+    handshakes.setMissing(List.of("office"));
     peer.getStatus().setHandshakes(handshakes);
     peer.getStatus().setConditions(List.of(new ConditionBuilder().withType("Healthy").withStatus("False")
         .withReason("HandshakesMissing").withMessage("no recent handshake with office").build()));
@@ -200,6 +202,12 @@ class KubectlMeshfedTest {
         "! peer prod-aws-1 is Joining",
         "! workload huge cannot place every replica: NoResourcesAvailable",
         "    hint: ");
+    assertThat(red.out()).as("office has no report yet: unknown; prod-aws-0 misses office").contains("""
+        connectivity (row: the peer's agent; ✓ recent handshake, ✗ none, ? unknown):
+                        office        prod-aws-0
+          office        ·             ?
+          prod-aws-0    ✗             ·
+        """);
     assertThat(red.out().strip()).endsWith("checks failed");
   }
 

@@ -86,6 +86,16 @@ class LiveMeshTest {
             .isGreaterThan(before.getOrDefault(p.publicKey(), 0L));
       });
     }
+    // what the agents report about those handshakes reaches each Peer's status (troubleshoot's matrix)
+    await().ignoreExceptions().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      for (String name : List.of("p1", "p2", "p3")) {
+        var handshakes = client.resources(Peer.class).inNamespace(NS).withName(name).get().getStatus().getHandshakes();
+        assertThat(handshakes.getExpected()).as(name).isEqualTo(2);
+        assertThat(handshakes.getRecent()).as(name).isEqualTo(2);
+        assertThat(handshakes.getMissingCount()).as(name).isZero();
+        assertThat(handshakes.getMissing()).as(name).isNull();
+      }
+    });
   }
 
   @Test

@@ -2,6 +2,7 @@ package io.meshfed.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import java.util.List;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class HandshakeSummary {
@@ -13,6 +14,12 @@ public class HandshakeSummary {
 
   @JsonPropertyDescription("Age in seconds of the oldest handshake among the expected peers.")
   private Long oldestAgeSeconds;
+
+  @JsonPropertyDescription("Expected peers past their settling time without a recent handshake.")
+  private Integer missingCount;
+
+  @JsonPropertyDescription("The first five of those by name (all of them when missingCount is at most five).")
+  private List<String> missing;
 
   public Integer getExpected() {
     return expected;
@@ -36,5 +43,21 @@ public class HandshakeSummary {
 
   public void setOldestAgeSeconds(Long oldestAgeSeconds) {
     this.oldestAgeSeconds = oldestAgeSeconds;
+  }
+
+  public Integer getMissingCount() {
+    return missingCount;
+  }
+
+  public void setMissingCount(Integer missingCount) {
+    this.missingCount = missingCount;
+  }
+
+  public List<String> getMissing() {
+    return missing;
+  }
+
+  public void setMissing(List<String> missing) {
+    this.missing = missing;
   }
 }

@@ -347,6 +347,8 @@ public class PeerReconciler implements Reconciler<Peer>, Cleaner<Peer> {
     summary.setExpected(health.expected());
     summary.setRecent(health.recent());
     summary.setOldestAgeSeconds(null); // changes every second: not a status field worth a write
+    summary.setMissingCount(health.missingCount());
+    summary.setMissing(health.missing().isEmpty() ? null : health.missing());
     status.setHandshakes(summary);
     if (health.meshConfigured()) {
       conditions.set(MESH_READY, true, PEERS_CONFIGURED,
