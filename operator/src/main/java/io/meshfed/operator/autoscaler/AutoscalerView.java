@@ -19,6 +19,7 @@ import io.meshfed.operator.autoscaler.Autoscaler.Pool;
 import io.meshfed.operator.autoscaler.Autoscaler.Replica;
 import io.meshfed.operator.scheduler.Amounts;
 import io.meshfed.operator.scheduler.Demand;
+import io.meshfed.operator.support.StatusPatch;
 import io.meshfed.operator.workload.ClusterView;
 import java.time.Duration;
 import java.time.Instant;
@@ -149,4 +150,16 @@ public final class AutoscalerView {
       return null;
     }
   }
+
+  /**
+   * Peer updates that change the cluster's autoscaling decision: what placement reads, and the
+   * peer's capacity (the cluster's limits). A heartbeat refresh of a thousand peers would otherwise
+   * make every autoscaled pool decide again for each.
+   */
+  public static boolean mattersToAutoscaling(Peer next, Peer previous) {
+    return ClusterView.mattersToPlacement(next, previous)
+        || StatusPatch.changed(next.getStatus() == null ? null : next.getStatus().getCapacity(),
+            previous.getStatus() == null ? null : previous.getStatus().getCapacity());
+  }
+
 }

@@ -23,7 +23,6 @@ import io.meshfed.api.v1alpha1.PeerPool;
 import io.meshfed.api.v1alpha1.PeerPoolSpec;
 import io.meshfed.api.v1alpha1.PeerPoolStatus;
 import io.meshfed.api.v1alpha1.PeerSpec;
-import io.meshfed.api.v1alpha1.ReplicaPlacement;
 import io.meshfed.api.v1alpha1.Workload;
 import io.meshfed.api.v1alpha1.ScaleRecord;
 import io.meshfed.operator.autoscaler.Autoscaler;
@@ -93,6 +92,7 @@ public class PeerPoolReconciler implements Reconciler<PeerPool>, Cleaner<PeerPoo
           ids.addAll(autoscaledPools(pools, peer.getMetadata().getNamespace(), clusterOf(peer)));
           return ids;
         })
+        .withOnUpdateFilter(AutoscalerView::mattersToAutoscaling)
         .build();
     // a workload's replicas that cannot be placed (or that went away) wake its cluster's autoscaled pools
     var workloads = InformerEventSourceConfiguration.from(Workload.class, PeerPool.class)
@@ -154,7 +154,7 @@ public class PeerPoolReconciler implements Reconciler<PeerPool>, Cleaner<PeerPoo
 
     if (live > desired) {
       // who leaves: the fewest replicas first, so the least work moves
-      Map<String, Integer> replicas = replicasByPeer(context, namespace, clusterName);
+      Map<String, Integer> replicas = replicasByPeer(namespace, clusterName);
       members = members.stream()
           .map(m -> new PoolPlan.Member(m.name(), m.terminating(), m.ready(), replicas.getOrDefault(m.name(), 0)))
           .toList();
@@ -362,17 +362,12 @@ public class PeerPoolReconciler implements Reconciler<PeerPool>, Cleaner<PeerPoo
     }
   }
 
-  private static Map<String, Integer> replicasByPeer(Context<PeerPool> context, String namespace, String cluster) {
+  /** Replicas per peer of the cluster, from the Workload informer this reconciler already keeps. */
+  private Map<String, Integer> replicasByPeer(String namespace, String cluster) {
     Map<String, Integer> replicas = new HashMap<>();
-    for (Workload workload : context.getClient().resources(Workload.class).inNamespace(namespace).list().getItems()) {
-      if (workload.getSpec() == null || workload.getSpec().getClusterRef() == null
-          || !cluster.equals(workload.getSpec().getClusterRef().getName()) || workload.getStatus() == null) {
-        continue;
-      }
-      for (ReplicaPlacement placement : workload.getStatus().getPlacements()) {
-        replicas.merge(placement.getPeer(), 1, Integer::sum);
-      }
-    }
+    workloads.list(namespace, w -> w.getSpec() != null && w.getSpec().getClusterRef() != null
+            && cluster.equals(w.getSpec().getClusterRef().getName()) && w.getStatus() != null)
+        .forEach(w -> w.getStatus().getPlacements().forEach(p -> replicas.merge(p.getPeer(), 1, Integer::sum)));
     return replicas;
   }
 

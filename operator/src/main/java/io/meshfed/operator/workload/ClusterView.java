@@ -14,12 +14,14 @@ import io.meshfed.operator.scheduler.Amounts;
 import io.meshfed.operator.scheduler.Demand;
 import io.meshfed.operator.scheduler.Node;
 import io.meshfed.operator.scheduler.Spread;
+import io.meshfed.operator.support.StatusPatch;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Predicate;
@@ -167,4 +169,22 @@ public final class ClusterView {
     }
     return String.join(", ", parts);
   }
+
+  /** Peer updates that change where replicas may go; heartbeat refreshes and health do not. */
+  public static boolean mattersToPlacement(Peer next, Peer previous) {
+    if (!Objects.equals(next.getMetadata().getGeneration(), previous.getMetadata().getGeneration())
+        || next.isMarkedForDeletion() != previous.isMarkedForDeletion()
+        || draining(next) != draining(previous)) {
+      return true;
+    }
+    var a = next.getStatus();
+    var b = previous.getStatus();
+    if (a == null || b == null) {
+      return a != b;
+    }
+    return a.getPhase() != b.getPhase()
+        || !Objects.equals(a.getMeshAddress(), b.getMeshAddress())
+        || StatusPatch.changed(a.getAllocatable(), b.getAllocatable());
+  }
+
 }

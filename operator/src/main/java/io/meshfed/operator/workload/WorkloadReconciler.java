@@ -99,7 +99,7 @@ public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workloa
             .withItemStore(new LeanItemStore<Peer>())
         .withSecondaryToPrimaryMapper((Peer peer) -> workloadsOf(workloads, peer.getMetadata().getNamespace(),
             peer.getSpec() == null || peer.getSpec().getClusterRef() == null ? "" : peer.getSpec().getClusterRef().getName()))
-        .withOnUpdateFilter(WorkloadReconciler::mattersToPlacement)
+        .withOnUpdateFilter(ClusterView::mattersToPlacement)
         .build();
     peers = new InformerEventSource<>(peerSource, context);
     SimpleInboundEventSource<Workload> replicaReports = new SimpleInboundEventSource<>("replica-reports");
@@ -295,22 +295,6 @@ public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workloa
     return graceEnds;
   }
 
-  /** Peer updates that change where replicas may go; heartbeat refreshes and health do not. */
-  static boolean mattersToPlacement(Peer next, Peer previous) {
-    if (!Objects.equals(next.getMetadata().getGeneration(), previous.getMetadata().getGeneration())
-        || next.isMarkedForDeletion() != previous.isMarkedForDeletion()
-        || ClusterView.draining(next) != ClusterView.draining(previous)) {
-      return true;
-    }
-    var a = next.getStatus();
-    var b = previous.getStatus();
-    if (a == null || b == null) {
-      return a != b;
-    }
-    return a.getPhase() != b.getPhase()
-        || !Objects.equals(a.getMeshAddress(), b.getMeshAddress())
-        || StatusPatch.changed(a.getAllocatable(), b.getAllocatable());
-  }
 
   private static Set<ResourceID> workloadsOf(
       io.javaoperatorsdk.operator.api.reconciler.IndexedResourceCache<Workload> workloads, String namespace, String cluster) {
