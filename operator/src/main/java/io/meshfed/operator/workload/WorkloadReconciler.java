@@ -70,6 +70,7 @@ public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workloa
   private final Map<String, Map<Integer, String>> decided = new ConcurrentHashMap<>();
   private final Map<String, Object> clusterLocks = new ConcurrentHashMap<>();
   private volatile InformerEventSource<Peer, Workload> peers;
+  private volatile InformerEventSource<PeerPool, Workload> pools;
 
   public WorkloadReconciler(NetMapHub hub, AgentReports reports, KubernetesClient client, EventRecorder events,
       PoolCapacities capacities, MeshfedConfig config) {
@@ -102,9 +103,19 @@ public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workloa
         .withOnUpdateFilter(ClusterView::mattersToPlacement)
         .build();
     peers = new InformerEventSource<>(peerSource, context);
+    // an autoscaled pool appearing, going or changing its spec changes what unplaced replicas can hope for
+    var poolSource = InformerEventSourceConfiguration.from(PeerPool.class, Workload.class)
+            .withItemStore(new LeanItemStore<PeerPool>())
+        .withSecondaryToPrimaryMapper((PeerPool pool) -> workloadsOf(workloads, pool.getMetadata().getNamespace(),
+            pool.getSpec() == null || pool.getSpec().getClusterRef() == null ? "" : pool.getSpec().getClusterRef().getName()))
+        .withOnUpdateFilter((PeerPool next, PeerPool previous) ->
+            !Objects.equals(next.getMetadata().getGeneration(), previous.getMetadata().getGeneration())
+                || next.isMarkedForDeletion() != previous.isMarkedForDeletion())
+        .build();
+    pools = new InformerEventSource<>(poolSource, context);
     SimpleInboundEventSource<Workload> replicaReports = new SimpleInboundEventSource<>("replica-reports");
     reports.onReplicasChange((namespace, workload) -> replicaReports.propagateEvent(new ResourceID(workload, namespace)));
-    return List.of(new InformerEventSource<>(clusters, context), peers, replicaReports);
+    return List.of(new InformerEventSource<>(clusters, context), peers, pools, replicaReports);
   }
 
   /** What the cluster's other workloads reserve, by peer. */
@@ -152,10 +163,9 @@ public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workloa
    * it; replicas no pool's peers could hold are NoMatchingPeer with the reason.
    */
   private Scheduler.Decision withWhatPoolsCanDo(Workload workload, MeshCluster cluster, Scheduler.Decision decision) {
-    List<PeerPool> autoscaled = client.resources(PeerPool.class).inNamespace(workload.getMetadata().getNamespace())
-        .list().getItems().stream()
-        .filter(p -> p.getSpec().getAutoscaling() != null && !p.isMarkedForDeletion()
-            && cluster.getMetadata().getName().equals(p.getSpec().getClusterRef().getName()))
+    List<PeerPool> autoscaled = pools.list(workload.getMetadata().getNamespace(),
+            p -> p.getSpec().getAutoscaling() != null && !p.isMarkedForDeletion()
+                && cluster.getMetadata().getName().equals(p.getSpec().getClusterRef().getName()))
         .toList();
     if (autoscaled.isEmpty()) {
       return decision;
@@ -168,7 +178,8 @@ public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workloa
       return new Scheduler.Decision(decision.placements(), decision.unplaced(), Scheduler.NO_MATCHING_PEER,
           decision.message() + "; " + why.get());
     }
-    return new Scheduler.Decision(decision.placements(), decision.unplaced(), decision.reason(),
+    // no peer of today may match, but a pool's new one will: waiting for room, not a mismatch
+    return new Scheduler.Decision(decision.placements(), decision.unplaced(), Scheduler.NO_RESOURCES_AVAILABLE,
         decision.message() + "; the autoscaler adds peers for them");
   }
 

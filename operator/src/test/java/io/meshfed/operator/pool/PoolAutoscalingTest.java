@@ -198,6 +198,20 @@ class PoolAutoscalingTest {
     assertThat(live("small")).isEmpty();
     assertThat(client.resources(PeerPool.class).inNamespace(ns).withName("small").get().getStatus()
         .getDesiredReplicas()).isZero();
+
+    // a pool whose peers can hold it: the workload now waits for the autoscaler, which grows that pool only
+    PeerPool big = pool("big", 0, 2);
+    big.getSpec().setCapacity(new ResourceAmounts(new Quantity("16"), new Quantity("32Gi")));
+    client.resource(big).create();
+    await().ignoreExceptions().atMost(WAIT).untilAsserted(() -> {
+      Condition scheduled = client.resources(Workload.class).inNamespace(ns).withName("huge").get().getStatus()
+          .getConditions().stream().filter(c -> c.getType().equals("Scheduled")).findFirst().orElseThrow();
+      assertThat(scheduled.getReason()).isEqualTo("NoResourcesAvailable");
+      assertThat(scheduled.getMessage()).endsWith("the autoscaler adds peers for them");
+      assertThat(client.resources(PeerPool.class).inNamespace(ns).withName("big").get().getStatus()
+          .getDesiredReplicas()).isEqualTo(1);
+    });
+    assertThat(live("small")).isEmpty();
   }
 
   private PeerPool pool(String name, int min, int max) {
