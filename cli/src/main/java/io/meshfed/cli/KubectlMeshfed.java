@@ -47,8 +47,10 @@ public final class KubectlMeshfed {
 
   /** The light read path (describe, troubleshoot): Fabric8's config and HTTP client, not its client. */
   KubeReads reads() {
-    KubeReads started = early == null ? null : early.take(kubeconfig, context);
-    return started != null ? started : new KubeReads(config());
+    EarlyReads started = early;
+    early = null; // one command, one take
+    KubeReads reads = started == null ? null : started.take(kubeconfig, context);
+    return reads != null ? reads : new KubeReads(config());
   }
 
   String namespace(KubeReads reads) {
@@ -111,7 +113,7 @@ public final class KubectlMeshfed {
 
   /**
    * The command line for these arguments: when they name one subcommand, only that one is built.
-   * picocli reflects over every registered command up front, the larger part of its start-up.
+   * picocli reflects over every registered command up front (about half its start-up here).
    */
   static CommandLine commandLine(String[] args) {
     CommandLine cli = new CommandLine(new KubectlMeshfed());
