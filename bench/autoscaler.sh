@@ -8,12 +8,6 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../hack/lib.sh"
 cd "$(repo_root)"
 pending="${1:-1000}" pools="${2:-20}" trials="${3:-10}"
-require_java
-classpath="$(mktemp)"
-trap 'rm -f "$classpath"' EXIT
-mvn -B -q -ntp -Dstyle.color=never -pl operator test-compile dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$classpath" >/dev/null \
-  || die "could not build the operator's test classes (mvn -pl operator test-compile)"
-java -cp "operator/target/test-classes:operator/target/classes:$(cat "$classpath")" \
-  io.meshfed.operator.autoscaler.AutoscalerBench bench/results/autoscaler.json "$pending" "$pools"
+run_operator_bench io.meshfed.operator.autoscaler.AutoscalerBench bench/results/autoscaler.json "$pending" "$pools"
 require_mesh_tools
 run_bench io.meshfed.e2e.bench.AutoscalerReact "$PWD" bench/results/autoscaler.json "$trials"

@@ -59,6 +59,19 @@ ensure_control_plane() {
   bash "$(repo_root)/e2e/build-control-plane.sh"
 }
 
+# Runs a pure benchmark's main class from the operator's test classes: no API server (bench/*.sh).
+run_operator_bench() {
+  local main="$1"; shift
+  require_java
+  local classpath status=0
+  classpath="$(mktemp)"
+  mvn -B -q -ntp -Dstyle.color=never -pl operator test-compile dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$classpath" >/dev/null \
+    || { rm -f "$classpath"; die "could not build the operator's test classes (mvn -pl operator test-compile)"; }
+  java -cp "operator/target/test-classes:operator/target/classes:$(cat "$classpath")" "$main" "$@" || status=$?
+  rm -f "$classpath"
+  return "$status"
+}
+
 # Runs a benchmark's main class from the e2e module against the built operator (bench/*.sh).
 run_bench() {
   local main="$1"; shift

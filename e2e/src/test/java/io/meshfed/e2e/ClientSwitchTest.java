@@ -3,15 +3,9 @@ package io.meshfed.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.fabric8.kubernetes.api.model.Quantity;
-import io.meshfed.api.v1alpha1.ClusterReference;
 import io.meshfed.api.v1alpha1.Peer;
 import io.meshfed.api.v1alpha1.PeerRole;
-import io.meshfed.api.v1alpha1.ResourceAmounts;
 import io.meshfed.api.v1alpha1.Workload;
-import io.meshfed.api.v1alpha1.WorkloadPort;
-import io.meshfed.api.v1alpha1.WorkloadResources;
-import io.meshfed.api.v1alpha1.WorkloadSpec;
 import io.meshfed.provider.spi.Command;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,7 +50,7 @@ class ClientSwitchTest {
 
   @Test
   void theHostSwitchesInReachesAWorkloadByNameAndDisconnects() throws Exception {
-    mesh.client.resource(workload()).inNamespace(NS).create();
+    mesh.client.resource(TestWorkloads.httpServer("hello", "reach", 1)).inNamespace(NS).create();
     await().ignoreExceptions().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(mesh.client.resources(Workload.class)
         .inNamespace(NS).withName("hello").get().getStatus().getReadyReplicas()).isEqualTo(1));
 
@@ -112,20 +106,4 @@ class ClientSwitchTest {
     }
   }
 
-  static Workload workload() {
-    Workload workload = new Workload();
-    workload.getMetadata().setName("hello");
-    WorkloadSpec spec = new WorkloadSpec();
-    spec.setClusterRef(new ClusterReference("reach"));
-    spec.setReplicas(1);
-    spec.setCommand(List.of("python3", "-m", "http.server", "8080"));
-    WorkloadPort port = new WorkloadPort();
-    port.setPort(8080);
-    spec.setPorts(List.of(port));
-    WorkloadResources resources = new WorkloadResources();
-    resources.setRequests(new ResourceAmounts(new Quantity("100m"), new Quantity("64Mi")));
-    spec.setResources(resources);
-    workload.setSpec(spec);
-    return workload;
-  }
 }

@@ -18,9 +18,6 @@ import io.meshfed.api.v1alpha1.PeerPoolSpec;
 import io.meshfed.api.v1alpha1.ProviderType;
 import io.meshfed.api.v1alpha1.ResourceAmounts;
 import io.meshfed.api.v1alpha1.Workload;
-import io.meshfed.api.v1alpha1.WorkloadPort;
-import io.meshfed.api.v1alpha1.WorkloadResources;
-import io.meshfed.api.v1alpha1.WorkloadSpec;
 import io.meshfed.provider.spi.Command;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -63,7 +60,7 @@ class PoolAutoscalingMeshTest {
     await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> assertThat(readyPeers()).hasSize(1));
 
     // three replicas with a port: one per peer, and the pool has one
-    client.resource(workload()).inNamespace(NS).create();
+    client.resource(TestWorkloads.httpServer("web", "elastic", 3)).inNamespace(NS).create();
     await().ignoreExceptions().atMost(Duration.ofSeconds(120)).untilAsserted(() -> {
       assertThat(readyPeers()).hasSize(3);
       Workload web = client.resources(Workload.class).inNamespace(NS).withName("web").get();
@@ -132,20 +129,4 @@ class PoolAutoscalingMeshTest {
     return pool;
   }
 
-  private static Workload workload() {
-    Workload workload = new Workload();
-    workload.getMetadata().setName("web");
-    WorkloadSpec spec = new WorkloadSpec();
-    spec.setClusterRef(new ClusterReference("elastic"));
-    spec.setReplicas(3);
-    spec.setCommand(List.of("python3", "-m", "http.server", "8080"));
-    WorkloadPort port = new WorkloadPort();
-    port.setPort(8080);
-    spec.setPorts(List.of(port));
-    WorkloadResources resources = new WorkloadResources();
-    resources.setRequests(new ResourceAmounts(new Quantity("100m"), new Quantity("64Mi")));
-    spec.setResources(resources);
-    workload.setSpec(spec);
-    return workload;
-  }
 }
