@@ -134,12 +134,14 @@ class LiveMeshTest {
     // the agents come back to the new operator process with their credentials: Ready, no new join
     await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
         assertThat(logSince(logBefore)).contains("Started event processing for controller: peer"));
-    Thread.sleep(8000); // a few status intervals against the new process
-    for (String name : List.of("p1", "p2", "p3")) {
-      assertThat(phase(name)).isEqualTo(PeerPhase.READY);
-      assertThat(client.secrets().inNamespace(NS).withName(name + "-meshfed-agent").get()
-          .getMetadata().getResourceVersion()).as("membership of " + name).isEqualTo(membership.get(name));
-    }
+    // for a few status intervals against the new process
+    await().during(Duration.ofSeconds(8)).atMost(Duration.ofSeconds(12)).untilAsserted(() -> {
+      for (String name : List.of("p1", "p2", "p3")) {
+        assertThat(phase(name)).isEqualTo(PeerPhase.READY);
+        assertThat(client.secrets().inNamespace(NS).withName(name + "-meshfed-agent").get()
+            .getMetadata().getResourceVersion()).as("membership of " + name).isEqualTo(membership.get(name));
+      }
+    });
     assertThat(logSince(logBefore)).doesNotContain(" joined (");
     assertThat(ping("p3", meshAddress("p1"))).isTrue();
   }

@@ -1,5 +1,11 @@
 package io.meshfed.operator.agentapi;
 
+import io.meshfed.operator.join.Credentials;
+import io.meshfed.operator.join.JoinService;
+import io.meshfed.operator.join.Validation;
+import io.meshfed.operator.netmap.NetMapPublisher;
+import io.meshfed.operator.server.AgentApiException;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import io.meshfed.api.agent.ApiError;
@@ -35,12 +41,12 @@ import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 public class AgentApiResource {
   private final JoinService joins;
   private final Credentials credentials;
-  private final NetMapHub hub;
+  private final NetMapPublisher hub;
   private final StatusService statuses;
   private final MeshfedConfig config;
 
   public AgentApiResource(
-      JoinService joins, Credentials credentials, NetMapHub hub, StatusService statuses,
+      JoinService joins, Credentials credentials, NetMapPublisher hub, StatusService statuses,
       MeshfedConfig config) {
     this.joins = joins;
     this.credentials = credentials;
@@ -72,11 +78,11 @@ public class AgentApiResource {
         .map(reply -> reply.map(AgentApiResource::response).orElseGet(() -> Response.noContent().build()));
   }
 
-  private static Response response(NetMapHub.Reply reply) {
-    if (reply instanceof NetMapHub.Full full) {
+  private static Response response(NetMapPublisher.Reply reply) {
+    if (reply instanceof NetMapPublisher.Full full) {
       return Response.ok((jakarta.ws.rs.core.StreamingOutput) full::writeTo, MediaType.APPLICATION_JSON).build();
     }
-    return Response.ok(((NetMapHub.Delta) reply).map(), MediaType.APPLICATION_JSON).build();
+    return Response.ok(((NetMapPublisher.Delta) reply).map(), MediaType.APPLICATION_JSON).build();
   }
 
   @POST

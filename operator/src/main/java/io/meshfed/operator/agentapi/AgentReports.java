@@ -1,5 +1,8 @@
 package io.meshfed.operator.agentapi;
 
+import io.meshfed.operator.join.AgentSecrets;
+import io.meshfed.operator.netmap.NetMapPublisher;
+
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -41,15 +44,16 @@ public class AgentReports {
   public record Received(Instant at, StatusReport report, Health health) {}
 
   private final KubernetesClient client;
-  private final NetMapHub hub;
+  private final NetMapPublisher hub;
   private final MeshfedConfig config;
-  private final Clock clock = Clock.systemUTC();
+  private final Clock clock;
   private final Map<String, Received> latest = new ConcurrentHashMap<>();
   private final Map<String, Instant> leaseRenewed = new ConcurrentHashMap<>();
   private volatile BiConsumer<String, String> wake = (namespace, peer) -> {};
   private volatile BiConsumer<String, String> wakeWorkload = (namespace, workload) -> {};
 
-  public AgentReports(KubernetesClient client, NetMapHub hub, MeshfedConfig config) {
+  public AgentReports(KubernetesClient client, NetMapPublisher hub, MeshfedConfig config, Clock clock) {
+    this.clock = clock;
     this.client = client;
     this.hub = hub;
     this.config = config;

@@ -1,5 +1,7 @@
 package io.meshfed.operator.agentapi;
 
+import io.meshfed.operator.netmap.MapLog;
+
 import io.meshfed.api.agent.StatusReport.PeerHandshake;
 import java.time.Duration;
 import java.time.Instant;
@@ -54,7 +56,7 @@ public record Health(
   }
 
   public static Health of(
-      Map<String, NetMapHub.Member> expected, List<PeerHandshake> handshakes, Instant now,
+      Map<String, MapLog.Member> expected, List<PeerHandshake> handshakes, Instant now,
       Duration freshness, Duration settle) {
     Map<String, PeerHandshake> byKey = handshakes == null
         ? Map.of()

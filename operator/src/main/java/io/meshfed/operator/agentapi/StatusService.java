@@ -1,5 +1,8 @@
 package io.meshfed.operator.agentapi;
 
+import io.meshfed.operator.join.Memberships;
+import io.meshfed.operator.join.AgentSecrets;
+
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.meshfed.api.agent.StatusReport;
 import io.meshfed.api.v1alpha1.Peer;
@@ -15,19 +18,19 @@ import java.util.Objects;
 @Singleton
 public class StatusService {
   private final AgentReports reports;
-  private final AgentDirectory directory;
+  private final Memberships memberships;
   private final KubernetesClient client;
 
-  public StatusService(AgentReports reports, AgentDirectory directory, KubernetesClient client) {
+  public StatusService(AgentReports reports, Memberships memberships, KubernetesClient client) {
     this.reports = reports;
-    this.directory = directory;
+    this.memberships = memberships;
     this.client = client;
   }
 
   public void accept(Peer peer, StatusReport report) {
     String namespace = peer.getMetadata().getNamespace();
     String name = peer.getMetadata().getName();
-    directory.agentSecret(namespace, name).flatMap(AgentSecrets::membership).ifPresent(known -> {
+    memberships.membership(namespace, name).ifPresent(known -> {
       List<String> endpoints = report.endpoints() == null ? known.endpoints() : report.endpoints();
       var facts = report.facts() == null ? known.facts() : report.facts();
       if (!endpoints.equals(known.endpoints()) || !Objects.equals(facts, known.facts())) {

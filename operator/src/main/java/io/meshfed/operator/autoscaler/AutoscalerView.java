@@ -20,7 +20,7 @@ import io.meshfed.operator.autoscaler.Autoscaler.Replica;
 import io.meshfed.operator.scheduler.Amounts;
 import io.meshfed.operator.scheduler.Demand;
 import io.meshfed.operator.support.StatusPatch;
-import io.meshfed.operator.workload.ClusterView;
+import io.meshfed.operator.placement.ClusterView;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;

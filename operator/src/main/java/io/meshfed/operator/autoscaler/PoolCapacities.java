@@ -30,10 +30,11 @@ public class PoolCapacities {
 
   private final ProviderRegistry providers;
   private final ProviderContexts contexts;
-  private final Clock clock = Clock.systemUTC();
+  private final Clock clock;
   private final Map<String, Lookup> cache = new ConcurrentHashMap<>();
 
-  public PoolCapacities(ProviderRegistry providers, ProviderContexts contexts) {
+  public PoolCapacities(ProviderRegistry providers, ProviderContexts contexts, Clock clock) {
+    this.clock = clock;
     this.providers = providers;
     this.contexts = contexts;
   }

@@ -2,7 +2,7 @@ package io.meshfed.operator.cluster;
 
 import io.meshfed.api.v1alpha1.Workload;
 import io.meshfed.operator.scheduler.Amounts;
-import io.meshfed.operator.workload.ClusterView;
+import io.meshfed.operator.placement.ClusterView;
 import static io.meshfed.operator.cluster.ClusterConditions.*;
 
 import io.fabric8.kubernetes.api.model.Quantity;

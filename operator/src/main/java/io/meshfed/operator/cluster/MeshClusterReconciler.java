@@ -1,5 +1,7 @@
 package io.meshfed.operator.cluster;
 
+import io.meshfed.operator.join.JoinTokens;
+
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -10,7 +12,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.meshfed.operator.support.LeanItemStore;
-import io.meshfed.operator.agentapi.AgentSecrets;
+import io.meshfed.operator.join.AgentSecrets;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
@@ -27,8 +29,8 @@ import io.meshfed.api.v1alpha1.Peer;
 import io.meshfed.api.v1alpha1.PeerPool;
 import io.meshfed.api.v1alpha1.ProviderType;
 import io.meshfed.api.v1alpha1.Workload;
-import io.meshfed.operator.agentapi.AgentApiEndpoint;
-import io.meshfed.operator.agentapi.AgentApiTls;
+import io.meshfed.operator.server.AgentApiEndpoint;
+import io.meshfed.operator.server.AgentApiTls;
 import io.meshfed.operator.config.MeshfedConfig;
 import io.meshfed.operator.ipam.SubnetAllocator;
 import io.meshfed.operator.support.StatusPatch;
@@ -56,7 +58,7 @@ public class MeshClusterReconciler implements Reconciler<MeshCluster>, Cleaner<M
   private static final String CLUSTER_REF_FIELD = "spec.clusterRef.name";
 
   private final MeshfedConfig config;
-  private final Clock clock = Clock.systemUTC();
+  private final Clock clock;
 
   private final AgentApiEndpoint agentApi;
   private final CloudAccounts clouds;
@@ -64,7 +66,8 @@ public class MeshClusterReconciler implements Reconciler<MeshCluster>, Cleaner<M
   private final ClusterMetrics metrics;
 
   public MeshClusterReconciler(MeshfedConfig config, AgentApiEndpoint agentApi, CloudAccounts clouds,
-      ClusterMetrics metrics, @io.smallrye.common.annotation.Identifier("agent-api") AgentApiTls tls) {
+      ClusterMetrics metrics, @io.smallrye.common.annotation.Identifier("agent-api") AgentApiTls tls, Clock clock) {
+    this.clock = clock;
     this.config = config;
     this.tls = tls;
     this.agentApi = agentApi;

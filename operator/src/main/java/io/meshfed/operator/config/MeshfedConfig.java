@@ -1,5 +1,6 @@
 package io.meshfed.operator.config;
 
+
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;

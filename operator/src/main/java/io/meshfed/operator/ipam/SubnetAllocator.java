@@ -1,5 +1,9 @@
 package io.meshfed.operator.ipam;
 
+import io.meshfed.operator.coordinator.ClusterCoordinators;
+import java.util.Objects;
+import java.util.function.Function;
+
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
@@ -32,27 +36,36 @@ public class SubnetAllocator {
 
   private final KubernetesClient client;
   private final int conflictRetries;
-  /**
-   * Writers of one cluster's table in this process take turns: the compare-and-swap keeps replicas
-   * apart, and without this the reconcile threads of one replica would mostly fail it on each other.
-   */
-  private final ConcurrentHashMap<String, ReentrantLock> tableLocks = new ConcurrentHashMap<>();
-  /**
-   * Each cluster's table as this process last read or wrote it. A peer that holds a subnet there
-   * keeps it until it is released, which happens only here, when its machine is gone: so "already
-   * holds one" is answered from memory, and only a peer without one reads the table from the API
-   * server. (Reading it on every reconcile cost O(peers) bytes per reconcile.)
-   */
-  private final ConcurrentHashMap<String, AllocationTable> lastKnown = new ConcurrentHashMap<>();
+  private final ClusterCoordinators coordinators;
 
-  @Inject
-  public SubnetAllocator(KubernetesClient client, MeshfedConfig config) {
-    this(client, config.ipam().conflictRetries());
+  /** A cluster's table in this process: its writers' turns and the table as last read or written. */
+  static final class Table {
+    /**
+     * Writers of one cluster's table in this process take turns: the compare-and-swap keeps
+     * replicas apart, and without this the reconcile threads of one replica would mostly fail it
+     * on each other.
+     */
+    final ReentrantLock writers = new ReentrantLock();
+    /**
+     * The table as this process last read or wrote it, and the cluster (UID) it belongs to. A peer
+     * that holds a subnet there keeps it until it is released, which happens only here, when its
+     * machine is gone: so "already holds one" is answered from memory, and only a peer without one
+     * reads the table from the API server. (Reading it on every reconcile cost O(peers) bytes per
+     * reconcile.)
+     */
+    AllocationTable lastKnown;
+    String clusterUid;
   }
 
-  public SubnetAllocator(KubernetesClient client, int conflictRetries) {
+  @Inject
+  public SubnetAllocator(KubernetesClient client, MeshfedConfig config, ClusterCoordinators coordinators) {
+    this(client, config.ipam().conflictRetries(), coordinators);
+  }
+
+  public SubnetAllocator(KubernetesClient client, int conflictRetries, ClusterCoordinators coordinators) {
     this.client = client;
     this.conflictRetries = conflictRetries;
+    this.coordinators = coordinators;
   }
 
   /** What {@link #allocate} decided. */
@@ -71,35 +84,34 @@ public class SubnetAllocator {
 
   /** Gives the peer its subnet, or returns the one it already holds. */
   public Result allocate(MeshCluster cluster, Peer peer) {
-    return withTableLock(cluster, () -> {
-      AllocationTable known = lastKnown.get(key(cluster));
+    return withTableLock(cluster, table -> {
+      AllocationTable known = table.lastKnown;
       if (known != null) {
         var held = known.indexOf(peer.getMetadata().getUid());
         if (held.isPresent()) {
           return allocated(planOf(cluster), held.get());
         }
       }
-      return allocateLocked(cluster, peer);
+      return allocateLocked(cluster, peer, table);
     });
   }
 
-  private static String key(MeshCluster cluster) {
-    return cluster.getMetadata().getNamespace() + "/" + cluster.getMetadata().getName()
-        + "@" + cluster.getMetadata().getUid(); // a cluster made again under the same name has a new table
-  }
-
-  private <T> T withTableLock(MeshCluster cluster, Supplier<T> work) {
-    ReentrantLock lock = tableLocks.computeIfAbsent(
-        cluster.getMetadata().getNamespace() + "/" + cluster.getMetadata().getName(), k -> new ReentrantLock());
-    lock.lock();
+  private <T> T withTableLock(MeshCluster cluster, Function<Table, T> work) {
+    Table table = coordinators.of(cluster.getMetadata().getNamespace(), cluster.getMetadata().getName())
+        .state(Table.class, Table::new);
+    table.writers.lock();
     try {
-      return work.get();
+      if (!Objects.equals(table.clusterUid, cluster.getMetadata().getUid())) {
+        table.lastKnown = null; // a cluster made again under the same name has a new table
+        table.clusterUid = cluster.getMetadata().getUid();
+      }
+      return work.apply(table);
     } finally {
-      lock.unlock();
+      table.writers.unlock();
     }
   }
 
-  private Result allocateLocked(MeshCluster cluster, Peer peer) {
+  private Result allocateLocked(MeshCluster cluster, Peer peer, Table known) {
     SubnetPlan plan = planOf(cluster);
     String peerUid = peer.getMetadata().getUid();
     for (int attempt = 1; attempt <= conflictRetries; attempt++) {
@@ -107,7 +119,7 @@ public class SubnetAllocator {
       AllocationTable table = AllocationTable.read(plan, current.getData());
       var held = table.indexOf(peerUid);
       if (held.isPresent()) {
-        lastKnown.put(key(cluster), table); // committed as read; not changed after this
+        known.lastKnown = table; // committed as read; not changed after this
         return allocated(plan, held.get());
       }
       AllocationTable.Owner owner = new AllocationTable.Owner(peerUid, peer.getMetadata().getName());
@@ -122,7 +134,7 @@ public class SubnetAllocator {
         table.reassign(free.get(), owner);
       }
       if (compareAndSwap(current, table)) {
-        lastKnown.put(key(cluster), table); // committed by this write; not changed after this
+        known.lastKnown = table; // committed by this write; not changed after this
         LOG.debugf("allocated %s to peer %s/%s", plan.subnet(free.get()),
             peer.getMetadata().getNamespace(), peer.getMetadata().getName());
         return allocated(plan, free.get());
@@ -137,11 +149,11 @@ public class SubnetAllocator {
    * writer kept winning.
    */
   public boolean release(MeshCluster cluster, Peer peer) {
-    return withTableLock(cluster, () -> releaseLocked(cluster, peer));
+    return withTableLock(cluster, table -> releaseLocked(cluster, peer, table));
   }
 
-  private boolean releaseLocked(MeshCluster cluster, Peer peer) {
-    lastKnown.remove(key(cluster)); // the next allocation reads the table again
+  private boolean releaseLocked(MeshCluster cluster, Peer peer, Table known) {
+    known.lastKnown = null; // the next allocation reads the table again
     SubnetPlan plan = planOf(cluster);
     for (int attempt = 1; attempt <= conflictRetries; attempt++) {
       ConfigMap current = client.configMaps().inNamespace(cluster.getMetadata().getNamespace())

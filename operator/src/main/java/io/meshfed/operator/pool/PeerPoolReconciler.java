@@ -1,5 +1,7 @@
 package io.meshfed.operator.pool;
 
+import io.meshfed.operator.coordinator.ClusterCoordinators;
+
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
@@ -38,6 +40,7 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.javaoperatorsdk.operator.api.reconciler.IndexedResourceCache;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.Set;
@@ -66,14 +69,30 @@ public class PeerPoolReconciler implements Reconciler<PeerPool>, Cleaner<PeerPoo
   private final MeshfedConfig config;
   private final PoolCapacities capacities;
   private final EventRecorder events;
-  private final Clock clock = Clock.systemUTC();
+  private final Clock clock;
   private InformerEventSource<Peer, PeerPool> peers;
   private InformerEventSource<Workload, PeerPool> workloads;
-  /** The sizes this process last decided, newer than what the cache may show yet (namespace/pool). */
-  private final Map<String, Integer> decided = new ConcurrentHashMap<>();
-  private final Map<String, Object> clusterLocks = new ConcurrentHashMap<>();
+  private final ClusterCoordinators coordinators;
+  /** How long one cluster decision serves the other pools' reconciles when nothing changed. */
+  static final Duration DECISION_REUSE = Duration.ofSeconds(1);
 
-  public PeerPoolReconciler(MeshfedConfig config, PoolCapacities capacities, EventRecorder events) {
+  /**
+   * A cluster's autoscaling as this process last decided it: the sizes it told each pool (newer
+   * than what the cache may show yet) and the last decision with the inputs it was made from, so
+   * the cluster's other pools, woken by the same change, take their part of it instead of
+   * deciding the whole cluster again.
+   */
+  static final class Scaling {
+    final Map<String, Integer> decided = new ConcurrentHashMap<>();
+    List<String> lastInputs;
+    Autoscaler.Decision lastDecision;
+    Instant lastAt;
+  }
+
+  public PeerPoolReconciler(MeshfedConfig config, PoolCapacities capacities, EventRecorder events,
+      ClusterCoordinators coordinators, Clock clock) {
+    this.coordinators = coordinators;
+    this.clock = clock;
     this.config = config;
     this.capacities = capacities;
     this.events = events;
@@ -193,7 +212,8 @@ public class PeerPoolReconciler implements Reconciler<PeerPool>, Cleaner<PeerPoo
     Instant now = clock.instant();
     Autoscaler.PoolDecision mine;
     PoolCapacities.Lookup capacity = capacities.of(cluster, pool);
-    synchronized (clusterLocks.computeIfAbsent(namespace + "/" + clusterName, k -> new Object())) {
+    Scaling scaling = scaling(namespace, clusterName);
+    synchronized (scaling) {
       List<Peer> clusterPeers = peers.list(namespace, p -> clusterName.equals(clusterOf(p))).toList();
       List<Workload> clusterWorkloads = workloads.list(namespace, w -> w.getSpec() != null
           && w.getSpec().getClusterRef() != null && clusterName.equals(w.getSpec().getClusterRef().getName())).toList();
@@ -203,13 +223,22 @@ public class PeerPoolReconciler implements Reconciler<PeerPool>, Cleaner<PeerPoo
           .map(p -> AutoscalerView.pool(p, clusterPeers.stream().filter(peer -> ownedBy(peer, p)).toList(),
               p.getMetadata().getName().equals(pool.getMetadata().getName()) ? capacity.capacity()
                   : capacities.of(cluster, p).capacity(),
-              lastWanted(p)))
+              lastWanted(scaling, p)))
           .toList();
-      Autoscaler.Decision decision = Autoscaler.decide(new Autoscaler.Input(pools,
-          AutoscalerView.hosts(clusterPeers, clusterWorkloads, now, config.scheduler().notReadyGrace()),
-          AutoscalerView.pending(clusterWorkloads), AutoscalerView.limits(cluster, clusterPeers, pools), now));
+      List<String> inputs = inputsOf(cluster, pools, clusterPeers, clusterWorkloads);
+      Autoscaler.Decision decision;
+      if (inputs.equals(scaling.lastInputs) && scaling.lastAt.plus(DECISION_REUSE).isAfter(now)) {
+        decision = scaling.lastDecision;
+      } else {
+        decision = Autoscaler.decide(new Autoscaler.Input(pools,
+            AutoscalerView.hosts(clusterPeers, clusterWorkloads, now, config.scheduler().notReadyGrace()),
+            AutoscalerView.pending(clusterWorkloads), AutoscalerView.limits(cluster, clusterPeers, pools), now));
+        scaling.lastInputs = inputs;
+        scaling.lastDecision = decision;
+        scaling.lastAt = now;
+      }
       mine = decision.pools().get(pool.getMetadata().getName());
-      decided.put(key(pool), mine.desired());
+      scaling.decided.put(key(pool), mine.desired());
     }
 
     status.setDesiredReplicas(mine.desired());
@@ -277,9 +306,24 @@ public class PeerPoolReconciler implements Reconciler<PeerPool>, Cleaner<PeerPoo
     return control.rescheduleAfter(config.autoscaler().recheckInterval());
   }
 
+  private Scaling scaling(String namespace, String cluster) {
+    return coordinators.of(namespace, cluster).state(Scaling.class, Scaling::new);
+  }
+
+  /** What a decision is made from, by version: equal inputs make the same decision. */
+  private static List<String> inputsOf(MeshCluster cluster, List<Autoscaler.Pool> pools, List<Peer> peers,
+      List<Workload> workloads) {
+    List<String> inputs = new java.util.ArrayList<>(pools.size() + peers.size() + workloads.size() + 1);
+    inputs.add(cluster.getMetadata().getResourceVersion());
+    pools.forEach(p -> inputs.add(p.toString()));
+    peers.forEach(p -> inputs.add(p.getMetadata().getName() + "@" + p.getMetadata().getResourceVersion()));
+    workloads.forEach(w -> inputs.add(w.getMetadata().getName() + "@" + w.getMetadata().getResourceVersion()));
+    return inputs;
+  }
+
   /** The size this pool was last told: this process's newer decision, or its status. */
-  private int lastWanted(PeerPool pool) {
-    Integer mine = decided.get(key(pool));
+  private int lastWanted(Scaling scaling, PeerPool pool) {
+    Integer mine = scaling.decided.get(key(pool));
     if (mine != null) {
       return mine;
     }
@@ -307,7 +351,7 @@ public class PeerPoolReconciler implements Reconciler<PeerPool>, Cleaner<PeerPoo
 
   @Override
   public DeleteControl cleanup(PeerPool pool, Context<PeerPool> context) {
-    decided.remove(key(pool));
+    scaling(pool.getMetadata().getNamespace(), pool.getSpec().getClusterRef().getName()).decided.remove(key(pool));
     var peers = context.getClient().resources(Peer.class).inNamespace(pool.getMetadata().getNamespace())
         .withLabel(MeshfedApi.POOL_LABEL, pool.getMetadata().getName()).list().getItems().stream()
         .filter(p -> ownedBy(p, pool))

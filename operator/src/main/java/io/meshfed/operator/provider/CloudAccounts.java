@@ -45,8 +45,8 @@ public class CloudAccounts {
   private final Map<String, Instant> firstSeenUnowned = new ConcurrentHashMap<>();
 
   @jakarta.inject.Inject
-  public CloudAccounts(ProviderRegistry providers, ProviderContexts contexts, MeshfedConfig config) {
-    this(providers, contexts, config.cluster(), Clock.systemUTC());
+  public CloudAccounts(ProviderRegistry providers, ProviderContexts contexts, MeshfedConfig config, Clock clock) {
+    this(providers, contexts, config.cluster(), clock);
   }
 
   CloudAccounts(ProviderRegistry providers, ProviderContexts contexts, MeshfedConfig.Cluster config, Clock clock) {

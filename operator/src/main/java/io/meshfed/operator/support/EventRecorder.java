@@ -35,11 +35,12 @@ public class EventRecorder {
   private static final Logger LOG = Logger.getLogger(EventRecorder.class);
 
   private final KubernetesClient client;
-  private final Clock clock = Clock.systemUTC();
+  private final Clock clock;
   private final String instance;
 
   @Inject
-  public EventRecorder(KubernetesClient client, MeshfedConfig config) {
+  public EventRecorder(KubernetesClient client, MeshfedConfig config, Clock clock) {
+    this.clock = clock;
     this.client = client;
     this.instance = config.leaderElection().identity()
         .orElseGet(() -> Objects.requireNonNullElse(System.getenv("HOSTNAME"), COMPONENT));

@@ -1,5 +1,6 @@
 package io.meshfed.operator.support;
 
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.informers.cache.BasicItemStore;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
@@ -21,5 +22,12 @@ public class LeanItemStore<T extends HasMetadata> extends BasicItemStore<T> {
       object.getMetadata().setManagedFields(null);
     }
     return super.put(key, object);
+  }
+
+  /** Gives the informer a lean store and starts it. */
+  public static <T extends HasMetadata> SharedIndexInformer<T> start(SharedIndexInformer<T> informer) {
+    informer.itemStore(new LeanItemStore<>());
+    informer.start();
+    return informer;
   }
 }

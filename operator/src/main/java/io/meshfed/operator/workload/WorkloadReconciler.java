@@ -1,5 +1,9 @@
 package io.meshfed.operator.workload;
 
+import io.meshfed.operator.coordinator.ClusterCoordinators;
+
+import io.meshfed.operator.placement.ClusterView;
+
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
@@ -23,7 +27,7 @@ import io.meshfed.api.v1alpha1.Workload;
 import io.meshfed.api.v1alpha1.WorkloadEnvVar;
 import io.meshfed.api.v1alpha1.WorkloadStatus;
 import io.meshfed.operator.agentapi.AgentReports;
-import io.meshfed.operator.agentapi.NetMapHub;
+import io.meshfed.operator.netmap.NetMapPublisher;
 import io.meshfed.operator.config.MeshfedConfig;
 import io.meshfed.operator.scheduler.Node;
 import io.meshfed.operator.scheduler.Scheduler;
@@ -59,21 +63,27 @@ import java.util.stream.Collectors;
 @ControllerConfiguration(name = "workload", informer = @Informer(itemStore = LeanItemStore.class))
 public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workload> {
   private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(WorkloadReconciler.class);
-  private final NetMapHub hub;
+  private final NetMapPublisher hub;
   private final AgentReports reports;
   private final KubernetesClient client;
   private final EventRecorder events;
   private final PoolCapacities capacities;
   private final MeshfedConfig.Scheduler config;
-  private final Clock clock = Clock.systemUTC();
+  private final Clock clock;
   /** The latest placement of each workload (namespace/name), written under its cluster's lock. */
-  private final Map<String, Map<Integer, String>> decided = new ConcurrentHashMap<>();
-  private final Map<String, Object> clusterLocks = new ConcurrentHashMap<>();
+  private final ClusterCoordinators coordinators;
+
+  /** The placements this process last decided per workload of a cluster, newer than the cache. */
+  static final class Placements {
+    final Map<String, Map<Integer, String>> decided = new ConcurrentHashMap<>();
+  }
   private volatile InformerEventSource<Peer, Workload> peers;
   private volatile InformerEventSource<PeerPool, Workload> pools;
 
-  public WorkloadReconciler(NetMapHub hub, AgentReports reports, KubernetesClient client, EventRecorder events,
-      PoolCapacities capacities, MeshfedConfig config) {
+  public WorkloadReconciler(NetMapPublisher hub, AgentReports reports, KubernetesClient client, EventRecorder events,
+      PoolCapacities capacities, MeshfedConfig config, ClusterCoordinators coordinators, Clock clock) {
+    this.coordinators = coordinators;
+    this.clock = clock;
     this.hub = hub;
     this.capacities = capacities;
     this.events = events;
@@ -211,13 +221,14 @@ public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workloa
     List<Node> nodes = clusterPeers.stream().map(p -> ClusterView.node(p, now, config.notReadyGrace())).toList();
 
     Scheduler.Decision decision;
-    synchronized (clusterLocks.computeIfAbsent(namespace + "/" + clusterName, k -> new Object())) {
+    Placements placements = placements(namespace, clusterName);
+    synchronized (placements) { // one workload of a cluster is placed at a time: they share its room
       Map<Integer, String> current = placementsOf(workload);
       decision = Scheduler.place(nodes, ClusterView.demand(workload, current), ledger(context, workload, clusterName));
       if (decision.scheduled()) {
         decision = moveOneOffADrainingPeer(context, workload, clusterName, nodes, byName, current, decision);
       }
-      decided.put(ClusterView.key(workload), decision.placements());
+      placements.decided.put(ClusterView.key(workload), decision.placements());
     }
     if (!decision.scheduled()) {
       decision = withWhatPoolsCanDo(workload, cluster.get(), decision);
@@ -247,14 +258,20 @@ public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workloa
   }
 
   private void forget(Workload workload) {
-    decided.remove(ClusterView.key(workload));
+    placements(workload.getMetadata().getNamespace(), clusterName(workload)).decided
+        .remove(ClusterView.key(workload));
     hub.workloadChanged(workload.getMetadata().getNamespace(), clusterName(workload),
         workload.getMetadata().getName(), Optional.empty());
   }
 
+  private Placements placements(String namespace, String cluster) {
+    return coordinators.of(namespace, cluster).state(Placements.class, Placements::new);
+  }
+
   /** This process's latest decision, else what status says (after a restart or a failover). */
   private Map<Integer, String> placementsOf(Workload workload) {
-    Map<Integer, String> known = decided.get(ClusterView.key(workload));
+    Map<Integer, String> known = placements(workload.getMetadata().getNamespace(), clusterName(workload))
+        .decided.get(ClusterView.key(workload));
     return known != null ? known : ClusterView.currentPlacements(workload);
   }
 

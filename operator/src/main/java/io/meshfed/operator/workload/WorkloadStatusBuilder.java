@@ -8,7 +8,7 @@ import io.meshfed.api.v1alpha1.ReplicaPlacement;
 import io.meshfed.api.v1alpha1.Workload;
 import io.meshfed.api.v1alpha1.WorkloadPort;
 import io.meshfed.api.v1alpha1.WorkloadStatus;
-import io.meshfed.operator.agentapi.NetMapHub.WorkloadMap;
+import io.meshfed.operator.netmap.MapLog.WorkloadMap;
 import io.meshfed.operator.scheduler.Scheduler.Decision;
 import io.meshfed.operator.support.Conditions;
 import java.time.Instant;

@@ -1,5 +1,9 @@
 package io.meshfed.operator.agentapi;
 
+import io.meshfed.operator.join.AgentSecrets;
+import io.meshfed.operator.server.AgentApiTls;
+import io.meshfed.operator.server.Certificates;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -19,7 +23,7 @@ import io.meshfed.api.agent.StatusReport;
 import io.meshfed.api.v1alpha1.Peer;
 import io.meshfed.api.v1alpha1.PeerPhase;
 import io.meshfed.api.v1alpha1.ProviderType;
-import io.meshfed.operator.cluster.JoinTokens;
+import io.meshfed.operator.join.JoinTokens;
 import io.meshfed.operator.testing.KubeApiServerResource;
 import io.meshfed.operator.testing.TestAgents;
 import io.meshfed.operator.testing.TestObjects;

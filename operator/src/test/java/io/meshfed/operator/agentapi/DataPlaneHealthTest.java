@@ -1,5 +1,7 @@
 package io.meshfed.operator.agentapi;
 
+import io.meshfed.operator.netmap.MapLog;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meshfed.api.agent.MapPeer;
@@ -14,11 +16,11 @@ import org.junit.jupiter.api.Test;
 class DataPlaneHealthTest {
   static final Instant NOW = Instant.parse("2026-11-22T04:00:00Z");
 
-  static Map<String, NetMapHub.Member> expected(int count, Instant since) {
-    Map<String, NetMapHub.Member> expected = new LinkedHashMap<>();
+  static Map<String, MapLog.Member> expected(int count, Instant since) {
+    Map<String, MapLog.Member> expected = new LinkedHashMap<>();
     for (int i = 0; i < count; i++) {
       String name = "p" + i;
-      expected.put("key" + i, new NetMapHub.Member(new MapPeer(name, "key" + i, List.of(), List.of(), null), since));
+      expected.put("key" + i, new MapLog.Member(new MapPeer(name, "key" + i, List.of(), List.of(), null), since));
     }
     return expected;
   }
@@ -43,9 +45,9 @@ class DataPlaneHealthTest {
 
   @Test
   void withAPersistentKeepaliveATunnelSettlesInTwoKeepalives() {
-    Map<String, NetMapHub.Member> expected = Map.of(
-        "k", new NetMapHub.Member(new MapPeer("fast", "k", List.of(), List.of(), 5), NOW.minusSeconds(16)),
-        "s", new NetMapHub.Member(new MapPeer("slow", "s", List.of(), List.of(), null), NOW.minusSeconds(16)));
+    Map<String, MapLog.Member> expected = Map.of(
+        "k", new MapLog.Member(new MapPeer("fast", "k", List.of(), List.of(), 5), NOW.minusSeconds(16)),
+        "s", new MapLog.Member(new MapPeer("slow", "s", List.of(), List.of(), null), NOW.minusSeconds(16)));
     Health health = Health.of(expected, List.of(), NOW, Duration.ofMinutes(3), Duration.ofSeconds(60));
     // 16 s in the map: past 2 × 5 s + 5 s for the one with a keepalive, within 60 s for the other
     assertThat(health.missing()).containsExactly("fast");

@@ -124,8 +124,8 @@ class AwsPoolAutoscalingTest {
       }
       await().ignoreExceptions().atMost(WAIT).untilAsserted(() -> assertThat(client.resources(Workload.class).inNamespace(ns)
           .withName("web").get().getStatus().getPlacements()).hasSize(4));
-      Thread.sleep(2000);
-      assertThat(instances(clusterUid)).as("no more than decided").hasSize(4);
+      await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(4))
+          .untilAsserted(() -> assertThat(instances(clusterUid)).as("no more than decided").hasSize(4));
 
       client.resources(Workload.class).inNamespace(ns).withName("web").delete();
       await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {

@@ -1,5 +1,7 @@
 package io.meshfed.operator.ipam;
 
+import io.meshfed.operator.coordinator.ClusterCoordinators;
+
 import static io.meshfed.operator.testing.TestObjects.*;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -75,7 +77,8 @@ class ConcurrentAllocationTest {
       // the cluster exists only as the allocator's input: no operator acts on this namespace's peers
       MeshCluster cluster = setup.resource(cluster(ns, "race", "100.80.0.0/20", 28)).create();
       // few retries, so that losers really lose and come back, as a reconcile would
-      List<SubnetAllocator> allocators = List.of(new SubnetAllocator(replicaA, 3), new SubnetAllocator(replicaB, 3));
+      List<SubnetAllocator> allocators = List.of(new SubnetAllocator(replicaA, 3, new ClusterCoordinators()),
+          new SubnetAllocator(replicaB, 3, new ClusterCoordinators()));
       Map<String, String> subnetOfPeer = new ConcurrentHashMap<>();
       ExecutorService pool = Executors.newFixedThreadPool(12);
       try {

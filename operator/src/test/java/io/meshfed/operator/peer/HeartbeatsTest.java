@@ -31,12 +31,26 @@ class HeartbeatsTest {
     Duration initial = Duration.ofSeconds(5);
     Duration max = Duration.ofMinutes(5);
     for (int i = 0; i < 100; i++) {
-      Duration first = Backoff.next(NOW, NOW, initial, max);
+      String peer = "peer-" + i;
+      Duration first = Backoff.next(NOW, NOW, initial, max, peer);
       assertThat(first).isBetween(initial, initial.multipliedBy(12).dividedBy(10));
-      Duration later = Backoff.next(NOW.minusSeconds(60), NOW, initial, max);
+      Duration later = Backoff.next(NOW.minusSeconds(60), NOW, initial, max, peer);
       assertThat(later).isBetween(Duration.ofSeconds(60), Duration.ofSeconds(72));
-      Duration capped = Backoff.next(NOW.minusSeconds(3600), NOW, initial, max);
+      Duration capped = Backoff.next(NOW.minusSeconds(3600), NOW, initial, max, peer);
       assertThat(capped).isBetween(max, max.multipliedBy(12).dividedBy(10));
     }
+  }
+
+  @Test
+  void backoffJitterIsAFunctionOfTheFactsAndSpreadsPeers() {
+    Duration initial = Duration.ofSeconds(5);
+    Duration max = Duration.ofMinutes(5);
+    assertThat(Backoff.next(NOW.minusSeconds(60), NOW, initial, max, "a"))
+        .isEqualTo(Backoff.next(NOW.minusSeconds(60), NOW, initial, max, "a"));
+    java.util.Set<Duration> waits = new java.util.HashSet<>();
+    for (int i = 0; i < 50; i++) {
+      waits.add(Backoff.next(NOW.minusSeconds(60), NOW, initial, max, "peer-" + i));
+    }
+    assertThat(waits).as("peers failing together retry apart").hasSizeGreaterThan(40);
   }
 }

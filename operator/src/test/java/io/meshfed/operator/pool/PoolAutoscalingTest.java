@@ -103,8 +103,9 @@ class PoolAutoscalingTest {
     await().ignoreExceptions().atMost(WAIT).untilAsserted(() -> assertThat(
         client.resources(Workload.class).inNamespace(ns).withName("web").get().getStatus().getReadyReplicas())
         .isEqualTo(3));
-    Thread.sleep(3000); // longer than scaleDownAfter: busy peers stay
-    assertThat(live("burst")).hasSize(3);
+    // for longer than scaleDownAfter: busy peers stay
+    await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5))
+        .untilAsserted(() -> assertThat(live("burst")).hasSize(3));
 
     // watch the peers leave: never two going at once (maxUnavailable 1), never below min (1)
     AtomicInteger mostLeavingAtOnce = new AtomicInteger();
@@ -126,8 +127,8 @@ class PoolAutoscalingTest {
         })) {
       client.resources(Workload.class).inNamespace(ns).withName("web").delete();
       await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(live("burst")).hasSize(1));
-      Thread.sleep(3000); // min holds
-      assertThat(live("burst")).hasSize(1);
+      await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)) // min holds
+          .untilAsserted(() -> assertThat(live("burst")).hasSize(1));
     }
     assertThat(mostLeavingAtOnce.get()).isEqualTo(1);
     await().ignoreExceptions().atMost(WAIT).untilAsserted(() -> assertThat(client.resources(PeerPool.class).inNamespace(ns)
@@ -194,8 +195,8 @@ class PoolAutoscalingTest {
       assertThat(scheduled.getMessage()).endsWith("no pool can grow for it: pool small's peers"
           + " (small: cpu 2, memory 4Gi) are too small");
     });
-    Thread.sleep(2000);
-    assertThat(live("small")).isEmpty();
+    await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(4))
+        .untilAsserted(() -> assertThat(live("small")).isEmpty());
     assertThat(client.resources(PeerPool.class).inNamespace(ns).withName("small").get().getStatus()
         .getDesiredReplicas()).isZero();
 

@@ -9,7 +9,7 @@ import io.meshfed.api.agent.JoinResponse;
 import io.meshfed.api.agent.ReplicaStatus;
 import io.meshfed.api.agent.StatusReport;
 import io.meshfed.api.agent.Tokens;
-import io.meshfed.operator.agentapi.AgentSecrets;
+import io.meshfed.operator.join.AgentSecrets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

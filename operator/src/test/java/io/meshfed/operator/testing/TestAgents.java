@@ -4,8 +4,8 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.meshfed.api.agent.AgentFacts;
-import io.meshfed.operator.agentapi.AgentSecrets;
-import io.meshfed.operator.cluster.JoinTokens;
+import io.meshfed.operator.join.AgentSecrets;
+import io.meshfed.operator.join.JoinTokens;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Base64;
@@ -25,7 +25,7 @@ public final class TestAgents {
   public static String caHash(KubernetesClient client) {
     var ca = client.secrets().inNamespace("default").withName("meshfed-agent-api-ca").get();
     return io.meshfed.agent.PinnedTrust.hashOf(
-        io.meshfed.operator.agentapi.Certificates.parseCertificate(AgentSecrets.read(ca, "tls.crt")));
+        io.meshfed.operator.server.Certificates.parseCertificate(AgentSecrets.read(ca, "tls.crt")));
   }
 
   public static AgentFacts facts(int cpuCores, long memoryBytes) {

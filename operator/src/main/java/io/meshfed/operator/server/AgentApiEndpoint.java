@@ -1,4 +1,4 @@
-package io.meshfed.operator.agentapi;
+package io.meshfed.operator.server;
 
 import io.meshfed.operator.config.MeshfedConfig;
 import io.quarkus.runtime.LaunchMode;

@@ -1,4 +1,6 @@
-package io.meshfed.operator.agentapi;
+package io.meshfed.operator.server;
+
+import io.meshfed.operator.support.SecretData;
 
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
@@ -13,6 +15,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.PemKeyCertOptions;
 import jakarta.inject.Singleton;
+import java.time.Clock;
 import java.net.InetAddress;
 import java.net.URI;
 import java.security.KeyStore;
@@ -37,7 +40,7 @@ import org.jboss.logging.Logger;
 @Identifier("agent-api")
 public class AgentApiTls implements KeyStoreProvider {
   private static final Logger LOG = Logger.getLogger(AgentApiTls.class);
-  static final String CA_SECRET = "meshfed-agent-api-ca";
+  public static final String CA_SECRET = "meshfed-agent-api-ca";
   static final String SERVING_SECRET = "meshfed-agent-api-tls";
   private static final Duration CA_VALIDITY = Duration.ofDays(3650);
   private static final Duration SERVING_VALIDITY = Duration.ofDays(365);
@@ -49,7 +52,10 @@ public class AgentApiTls implements KeyStoreProvider {
   private volatile String caHash;
   private volatile String caPem;
 
-  public AgentApiTls(KubernetesClient client, MeshfedConfig config) {
+  private final Clock clock;
+
+  public AgentApiTls(KubernetesClient client, MeshfedConfig config, Clock clock) {
+    this.clock = clock;
     this.client = client;
     this.config = config.agentApi();
     this.local = config.local();
@@ -110,17 +116,17 @@ public class AgentApiTls implements KeyStoreProvider {
             + "; the agent API needs tls.crt, tls.key and the ca.crt agents pin");
       }
     }
-    return new Served(Certificates.parseCertificate(AgentSecrets.read(secret, "ca.crt")), AgentSecrets.read(secret, "tls.crt"),
-        AgentSecrets.read(secret, "tls.key"));
+    return new Served(Certificates.parseCertificate(SecretData.read(secret, "ca.crt")), SecretData.read(secret, "tls.crt"),
+        SecretData.read(secret, "tls.key"));
   }
 
   private Served selfManaged(String namespace) {
-    Instant now = Instant.now();
+    Instant now = clock.instant();
     Secret caSecret = createOrGet(namespace, CA_SECRET, () -> {
       Certificates.Issued ca = Certificates.newCa("meshfed-agent-api-ca", now, CA_VALIDITY);
       return Map.of("tls.crt", ca.certificatePem(), "tls.key", ca.keyPem());
     });
-    Certificates.Issued ca = Certificates.parse(AgentSecrets.read(caSecret, "tls.crt"), AgentSecrets.read(caSecret, "tls.key"));
+    Certificates.Issued ca = Certificates.parse(SecretData.read(caSecret, "tls.crt"), SecretData.read(caSecret, "tls.key"));
     Set<String> names = wantedNames();
     Secret serving = client.secrets().inNamespace(namespace).withName(SERVING_SECRET).get();
     if (serving == null || !stillGood(serving, ca, names, now)) {
@@ -135,13 +141,13 @@ public class AgentApiTls implements KeyStoreProvider {
       }
       LOG.infof("agent API serving certificate for %s", names);
     }
-    return new Served(ca.certificate(), AgentSecrets.read(serving, "tls.crt"), AgentSecrets.read(serving, "tls.key"));
+    return new Served(ca.certificate(), SecretData.read(serving, "tls.crt"), SecretData.read(serving, "tls.key"));
   }
 
   /** Signed by this CA, not near its end, and valid for every name we answer to. */
   private static boolean stillGood(Secret secret, Certificates.Issued ca, Set<String> names, Instant now) {
     try {
-      X509Certificate certificate = Certificates.parseCertificate(AgentSecrets.read(secret, "tls.crt"));
+      X509Certificate certificate = Certificates.parseCertificate(SecretData.read(secret, "tls.crt"));
       certificate.verify(ca.certificate().getPublicKey());
       return certificate.getNotAfter().toInstant().isAfter(now.plus(RENEW_BEFORE))
           && Certificates.subjectAltNames(certificate).containsAll(names);

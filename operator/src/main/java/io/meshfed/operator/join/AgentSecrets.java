@@ -1,4 +1,4 @@
-package io.meshfed.operator.agentapi;
+package io.meshfed.operator.join;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -10,6 +10,7 @@ import io.meshfed.api.agent.AgentFacts;
 import io.meshfed.api.agent.BootstrapSecrets;
 import io.meshfed.api.v1alpha1.MeshfedApi;
 import io.meshfed.api.v1alpha1.Peer;
+import io.meshfed.operator.support.SecretData;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -115,13 +116,7 @@ public final class AgentSecrets {
   }
 
   public static String read(Secret secret, String key) {
-    if (secret.getStringData() != null && secret.getStringData().containsKey(key)) {
-      return secret.getStringData().get(key);
-    }
-    if (secret.getData() == null || secret.getData().get(key) == null) {
-      return null;
-    }
-    return new String(Base64.getDecoder().decode(secret.getData().get(key)), StandardCharsets.UTF_8);
+    return SecretData.read(secret, key);
   }
 
   private static Secret owned(

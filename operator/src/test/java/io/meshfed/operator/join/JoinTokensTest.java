@@ -1,4 +1,4 @@
-package io.meshfed.operator.cluster;
+package io.meshfed.operator.join;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.meshfed.operator.agentapi;
+package io.meshfed.operator.netmap;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meshfed.api.agent.MapPeer;
@@ -16,7 +16,7 @@ import java.util.Map;
  * Serializing the whole mesh once per agent made a full-map storm (every agent after an operator
  * restart) cost N² bytes of heap and CPU; this costs N once.
  */
-final class SharedPeers {
+public final class SharedPeers {
   static final ObjectMapper JSON = new ObjectMapper();
 
   private final byte[] json;

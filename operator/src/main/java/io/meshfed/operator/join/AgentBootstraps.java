@@ -1,4 +1,7 @@
-package io.meshfed.operator.agentapi;
+package io.meshfed.operator.join;
+
+import io.meshfed.operator.server.AgentApiEndpoint;
+import io.meshfed.operator.server.AgentApiTls;
 
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
@@ -9,6 +12,7 @@ import io.meshfed.api.v1alpha1.Peer;
 import io.meshfed.operator.config.MeshfedConfig;
 import io.meshfed.provider.spi.AgentBootstrap;
 import jakarta.inject.Singleton;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.Optional;
 
@@ -20,8 +24,12 @@ public class AgentBootstraps {
   private final AgentApiEndpoint endpoint;
   private final MeshfedConfig config;
 
+  private final Clock clock;
+
   public AgentBootstraps(
-      KubernetesClient client, @io.smallrye.common.annotation.Identifier("agent-api") AgentApiTls tls, AgentApiEndpoint endpoint, MeshfedConfig config) {
+      KubernetesClient client, @io.smallrye.common.annotation.Identifier("agent-api") AgentApiTls tls, AgentApiEndpoint endpoint, MeshfedConfig config,
+      Clock clock) {
+    this.clock = clock;
     this.client = client;
     this.tls = tls;
     this.endpoint = endpoint;
@@ -38,7 +46,7 @@ public class AgentBootstraps {
 
   /** The cloud-init user data that installs and starts the agent with this bootstrap. */
   public String userData(Peer peer, AgentBootstrap bootstrap) {
-    return io.meshfed.operator.bootstrap.CloudInit.userData(bootstrap, tls.caPem(), peer.getMetadata().getName());
+    return io.meshfed.operator.join.CloudInit.userData(bootstrap, tls.caPem(), peer.getMetadata().getName());
   }
 
   private Secret ensureSecret(Peer peer) {
@@ -48,7 +56,7 @@ public class AgentBootstraps {
       return existing;
     }
     Secret fresh = AgentSecrets.bootstrapSecret(peer, AgentSecrets.randomSecret(),
-        Instant.now().plus(config.agentApi().bootstrapTokenTtl()));
+        clock.instant().plus(config.agentApi().bootstrapTokenTtl()));
     try {
       return secrets.resource(fresh).create();
     } catch (KubernetesClientException e) {

@@ -1,4 +1,6 @@
-package io.meshfed.operator.agentapi;
+package io.meshfed.operator.join;
+
+import io.meshfed.operator.server.AgentApiException;
 
 import io.meshfed.api.agent.JoinRequest;
 import io.meshfed.api.agent.ReplicaStatus;
@@ -8,14 +10,14 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 /** Bodies are checked field by field; a 400 names the first field at fault and what it should be. */
-final class Validation {
+public final class Validation {
   private static final Pattern ENDPOINT = Pattern.compile("(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3}):(\\d{1,5})");
   private static final Pattern DNS_SUBDOMAIN =
       Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
 
   private Validation() {}
 
-  static void join(JoinRequest request) {
+  public static void join(JoinRequest request) {
     if (request == null) {
       throw AgentApiException.badField("", "the body must be a JSON object with token and publicKey");
     }
@@ -29,7 +31,7 @@ final class Validation {
     }
   }
 
-  static void status(StatusReport report) {
+  public static void status(StatusReport report) {
     if (report == null) {
       throw AgentApiException.badField("", "the body must be a JSON object");
     }

@@ -1,4 +1,4 @@
-package io.meshfed.operator.agentapi;
+package io.meshfed.operator.netmap;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,7 +1,7 @@
-package io.meshfed.operator.agentapi;
+package io.meshfed.operator.directory;
 
 import io.meshfed.operator.support.LeanItemStore;
-import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
@@ -11,48 +11,48 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
+import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
- * What the agent API reads on its hot paths, from watch caches rather than the API server: Peers,
- * MeshClusters and the agents' Secrets. Every replica keeps its own, leader or not, so any replica
- * can answer agents.
+ * What the agent API reads on its hot paths, from watch caches rather than the API server: Peers
+ * and MeshClusters. Every replica keeps its own, leader or not, so any replica can answer agents. Others hear of changes through {@link #onPeers} and {@link #onClusters}.
  */
 @Singleton
 public class AgentDirectory {
   private final KubernetesClient client;
-  private final NetMapHub hub;
   private SharedIndexInformer<Peer> peers;
   private SharedIndexInformer<MeshCluster> clusters;
-  private SharedIndexInformer<Secret> agentSecrets;
 
-  public AgentDirectory(KubernetesClient client, NetMapHub hub) {
+  public AgentDirectory(KubernetesClient client) {
     this.client = client;
-    this.hub = hub;
   }
 
   void start(@Observes StartupEvent event) {
-    clusters = lean(client.resources(MeshCluster.class).inAnyNamespace().runnableInformer(0),
-        handler(hub::clusterChanged, cluster -> hub.clusterChanged(cluster)));
-    peers = lean(client.resources(Peer.class).inAnyNamespace().runnableInformer(0),
-        handler(hub::peerChanged, hub::peerGone));
-    agentSecrets = lean(client.secrets().inAnyNamespace()
-        .withLabel(AgentSecrets.ROLE_LABEL, AgentSecrets.ROLE_AGENT).runnableInformer(0), null);
-    hub.attach(this);
+    clusters = lean(client.resources(MeshCluster.class).inAnyNamespace().runnableInformer(0));
+    peers = lean(client.resources(Peer.class).inAnyNamespace().runnableInformer(0));
   }
 
-  private static <T extends io.fabric8.kubernetes.api.model.HasMetadata> SharedIndexInformer<T> lean(
-      SharedIndexInformer<T> informer, io.fabric8.kubernetes.client.informers.ResourceEventHandler<T> handler) {
-    informer.itemStore(new LeanItemStore<>());
-    if (handler != null) {
-      informer.addEventHandler(handler);
-    }
-    informer.start();
-    return informer;
+  /**
+   * Tells {@code changed} of every Peer added or updated and {@code gone} of every one deleted;
+   * Peers already in the cache are told as added (Fabric8 replays the store to a new handler).
+   */
+  public void onPeers(Consumer<Peer> changed, Consumer<Peer> gone) {
+    peers.addEventHandler(handler(changed, gone));
+  }
+
+  /** The same for MeshClusters. */
+  public void onClusters(Consumer<MeshCluster> changed, Consumer<MeshCluster> gone) {
+    clusters.addEventHandler(handler(changed, gone));
+  }
+
+  private static <T extends HasMetadata> SharedIndexInformer<T> lean(SharedIndexInformer<T> informer) {
+    return LeanItemStore.start(informer);
   }
 
   void stop(@Observes ShutdownEvent event) {
-    for (SharedIndexInformer<?> informer : new SharedIndexInformer<?>[] {peers, clusters, agentSecrets}) {
+    for (SharedIndexInformer<?> informer : new SharedIndexInformer<?>[] {peers, clusters}) {
       if (informer != null) {
         informer.close();
       }
@@ -67,11 +67,7 @@ public class AgentDirectory {
     return Optional.ofNullable(clusters.getStore().getByKey(namespace + "/" + name));
   }
 
-  public Optional<Secret> agentSecret(String namespace, String peer) {
-    return Optional.ofNullable(agentSecrets.getStore().getByKey(namespace + "/" + AgentSecrets.agentSecretName(peer)));
-  }
-
-  public java.util.List<Peer> peersOf(String namespace, String cluster) {
+  public List<Peer> peersOf(String namespace, String cluster) {
     return peers.getStore().list().stream()
         .filter(p -> namespace.equals(p.getMetadata().getNamespace()))
         .filter(p -> p.getSpec() != null && p.getSpec().getClusterRef() != null
@@ -80,7 +76,7 @@ public class AgentDirectory {
   }
 
   private static <T> ResourceEventHandler<T> handler(
-      java.util.function.Consumer<T> changed, java.util.function.Consumer<T> gone) {
+      Consumer<T> changed, Consumer<T> gone) {
     return new ResourceEventHandler<>() {
       @Override
       public void onAdd(T obj) {

@@ -1,4 +1,4 @@
-package io.meshfed.operator.workload;
+package io.meshfed.operator.placement;
 
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.LabelSelectorRequirement;

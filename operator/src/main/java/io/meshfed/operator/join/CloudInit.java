@@ -1,4 +1,4 @@
-package io.meshfed.operator.bootstrap;
+package io.meshfed.operator.join;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,4 +1,7 @@
-package io.meshfed.operator.agentapi;
+package io.meshfed.operator.join;
+
+import io.meshfed.operator.directory.AgentDirectory;
+import io.meshfed.operator.server.AgentApiException;
 
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -11,10 +14,12 @@ import java.util.Optional;
 @Singleton
 public class Credentials {
   private final AgentDirectory directory;
+  private final Memberships memberships;
   private final KubernetesClient client;
 
-  public Credentials(AgentDirectory directory, KubernetesClient client) {
+  public Credentials(AgentDirectory directory, Memberships memberships, KubernetesClient client) {
     this.directory = directory;
+    this.memberships = memberships;
     this.client = client;
   }
 
@@ -33,7 +38,7 @@ public class Credentials {
           "the credential of peer " + token.name() + " cannot act for peer " + claimedPeer);
     }
     // the watch cache first; right after a join it may lag, so ask the API server before refusing
-    Secret secret = directory.agentSecret(token.namespace(), token.name())
+    Secret secret = memberships.secret(token.namespace(), token.name())
         .filter(s -> matches(s, token))
         .orElseGet(() -> client.secrets().inNamespace(token.namespace())
             .withName(AgentSecrets.agentSecretName(token.name())).get());

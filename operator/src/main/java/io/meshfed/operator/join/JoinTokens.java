@@ -1,11 +1,11 @@
-package io.meshfed.operator.cluster;
+package io.meshfed.operator.join;
 
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.meshfed.api.agent.Tokens;
 import io.meshfed.api.v1alpha1.Durations;
-import io.meshfed.operator.agentapi.AgentSecrets;
+import io.meshfed.operator.join.AgentSecrets;
 import io.meshfed.api.v1alpha1.MeshCluster;
 import io.meshfed.api.v1alpha1.MeshfedApi;
 import io.meshfed.operator.support.Conditions;

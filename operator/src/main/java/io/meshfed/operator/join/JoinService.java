@@ -1,4 +1,7 @@
-package io.meshfed.operator.agentapi;
+package io.meshfed.operator.join;
+
+import io.meshfed.operator.netmap.MapEntries;
+import io.meshfed.operator.server.AgentApiException;
 
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -12,7 +15,7 @@ import io.meshfed.api.v1alpha1.MeshfedApi;
 import io.meshfed.api.v1alpha1.Peer;
 import io.meshfed.api.v1alpha1.PeerSpec;
 import io.meshfed.api.v1alpha1.ProviderType;
-import io.meshfed.operator.cluster.JoinTokens;
+import io.meshfed.operator.join.JoinTokens;
 import io.meshfed.operator.ipam.SubnetAllocator;
 import jakarta.inject.Singleton;
 import java.time.Clock;
@@ -35,9 +38,10 @@ public class JoinService {
 
   private final KubernetesClient client;
   private final SubnetAllocator allocator;
-  private final Clock clock = Clock.systemUTC();
+  private final Clock clock;
 
-  public JoinService(KubernetesClient client, SubnetAllocator allocator) {
+  public JoinService(KubernetesClient client, SubnetAllocator allocator, Clock clock) {
+    this.clock = clock;
     this.client = client;
     this.allocator = allocator;
   }
@@ -84,7 +88,7 @@ public class JoinService {
         peer.getMetadata().getName(), token.kind().name().toLowerCase(), address.meshAddress());
     return new JoinResponse(peer.getMetadata().getNamespace(), peer.getMetadata().getName(),
         Tokens.format(Tokens.Kind.PEER, peer.getMetadata().getNamespace(), peer.getMetadata().getName(), secret),
-        NetMapHub.selfConfig(peer.getMetadata().getName(), cluster, address.meshAddress(), address.subnet()));
+        MapEntries.selfConfig(peer.getMetadata().getName(), cluster, address.meshAddress(), address.subnet()));
   }
 
   private MeshCluster checkClusterToken(Tokens token, Instant now) {

@@ -1,11 +1,11 @@
-package io.meshfed.operator.bootstrap;
+package io.meshfed.operator.join;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import io.meshfed.operator.agentapi.Certificates;
+import io.meshfed.operator.server.Certificates;
 import io.meshfed.provider.spi.AgentBootstrap;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

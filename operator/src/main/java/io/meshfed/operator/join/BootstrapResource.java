@@ -1,7 +1,7 @@
-package io.meshfed.operator.bootstrap;
+package io.meshfed.operator.join;
 
 import io.meshfed.api.agent.ApiError;
-import io.meshfed.operator.agentapi.AgentApiTls;
+import io.meshfed.operator.server.AgentApiTls;
 import io.meshfed.operator.config.MeshfedConfig;
 import io.meshfed.operator.provider.LocalProviderSettings;
 import io.smallrye.common.annotation.Identifier;

@@ -1,4 +1,4 @@
-package io.meshfed.operator.agentapi;
+package io.meshfed.operator.server;
 
 import java.io.IOException;
 import java.io.StringReader;

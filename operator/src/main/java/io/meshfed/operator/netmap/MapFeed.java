@@ -1,0 +1,67 @@
+package io.meshfed.operator.netmap;
+
+import io.meshfed.api.v1alpha1.MeshCluster;
+import io.meshfed.api.v1alpha1.Peer;
+import io.meshfed.operator.directory.AgentDirectory;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
+import jakarta.interceptor.Interceptor;
+import java.util.Optional;
+
+/**
+ * Feeds the maps from the watch: a Peer's change becomes its entry and its own configuration, a
+ * cluster's change recomputes its peers' entries (keepalive, port or MTU may have changed), a
+ * cluster's deletion drops its map. The publisher never sees a Kubernetes object.
+ */
+@Singleton
+public class MapFeed {
+  private final AgentDirectory directory;
+  private final NetMapPublisher publisher;
+
+  public MapFeed(AgentDirectory directory, NetMapPublisher publisher) {
+    this.directory = directory;
+    this.publisher = publisher;
+  }
+
+  /** After the directory's informers exist: a listener added later still hears every object. */
+  void start(@Observes @Priority(Interceptor.Priority.APPLICATION + 1000) StartupEvent event) {
+    directory.onClusters(this::clusterChanged, this::clusterGone);
+    directory.onPeers(this::peerChanged, this::peerGone);
+  }
+
+  void peerChanged(Peer peer) {
+    String clusterName = clusterOf(peer);
+    if (clusterName == null) {
+      return;
+    }
+    String namespace = peer.getMetadata().getNamespace();
+    Optional<MeshCluster> cluster = directory.cluster(namespace, clusterName);
+    publisher.peerChanged(namespace, clusterName, peer.getMetadata().getName(),
+        cluster.flatMap(c -> MapEntries.entryOf(peer, c)),
+        cluster.flatMap(c -> MapEntries.selfOf(peer, c)));
+  }
+
+  void peerGone(Peer peer) {
+    String clusterName = clusterOf(peer);
+    if (clusterName != null) {
+      publisher.peerGone(peer.getMetadata().getNamespace(), clusterName, peer.getMetadata().getName());
+    }
+  }
+
+  void clusterChanged(MeshCluster cluster) {
+    directory.peersOf(cluster.getMetadata().getNamespace(), cluster.getMetadata().getName())
+        .forEach(this::peerChanged);
+  }
+
+  void clusterGone(MeshCluster cluster) {
+    publisher.clusterGone(cluster.getMetadata().getNamespace(), cluster.getMetadata().getName());
+  }
+
+  private static String clusterOf(Peer peer) {
+    return peer.getSpec() == null || peer.getSpec().getClusterRef() == null
+        ? null
+        : peer.getSpec().getClusterRef().getName();
+  }
+}

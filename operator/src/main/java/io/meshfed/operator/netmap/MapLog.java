@@ -1,0 +1,310 @@
+package io.meshfed.operator.netmap;
+
+import io.meshfed.api.agent.AssignedReplica;
+import io.meshfed.api.agent.DnsRecord;
+import io.meshfed.api.agent.MapPeer;
+import io.meshfed.api.agent.NetMap;
+import io.meshfed.api.agent.SelfConfig;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * One cluster's network map as a log of versions. Changes are offered (peers, each peer's own
+ * configuration, workloads' replicas and names), then {@link #flush flushed} into one version that
+ * keeps what it changed; {@link #since} answers a peer at version V with the union of the changes
+ * after V, or the full map when V is unknown or too old. One join costs O(N) bytes over the whole
+ * mesh, not O(N²).
+ *
+ * <p>Pure and single-threaded: no clock (the caller passes times), no locks, no I/O. The invariant
+ * the property tests check: applying {@code since(v)} to the full map at v gives the full map now.
+ */
+public final class MapLog {
+  /** Versions kept for deltas; an agent further behind gets the full map. */
+  static final int DEFAULT_HISTORY = 256;
+
+  /** A peer of the map, and since when it has been in it (handshakes take a moment). */
+  public record Member(MapPeer peer, Instant since) {}
+
+  /**
+   * One workload's part of the maps: its replicas by the peer that runs them, and its names.
+   *
+   * @param byPeer peer name to the replicas placed there
+   * @param dns the workload's names
+   */
+  public record WorkloadMap(Map<String, List<AssignedReplica>> byPeer, List<DnsRecord> dns) {}
+
+  /** What a poll answers: only what changed, or everything. */
+  public sealed interface View permits Delta, Full {
+    long version();
+  }
+
+  /**
+   * What changed after the peer's version. Null fields did not change; the peer's own entry is
+   * never in {@code map.peers()}.
+   */
+  public record Delta(long version, NetMap map) implements View {}
+
+  /**
+   * Everything, for a peer whose version is unknown. The peers are {@link #members()} without the
+   * peer itself (the caller serializes them once per version for every full answer).
+   */
+  public record Full(
+      long version, SelfConfig self, List<AssignedReplica> replicas, List<DnsRecord> dns)
+      implements View {}
+
+  /** One published version: what changed from the one before. */
+  private record Version(
+      long number,
+      Map<String, MapPeer> upserts,
+      Set<String> removed,
+      Set<String> selvesChanged,
+      Set<String> replicasChanged,
+      boolean dnsChanged,
+      long changedAtNanos) {}
+
+  private final int history;
+  private long version;
+  private final Map<String, Member> published = new LinkedHashMap<>();
+  private final Map<String, SelfConfig> selves = new HashMap<>();
+  private final Map<String, WorkloadMap> workloads = new TreeMap<>();
+  private final Map<String, Optional<MapPeer>> pendingPeers = new LinkedHashMap<>();
+  private final Set<String> pendingSelves = new LinkedHashSet<>();
+  private final Map<String, SelfConfig> pendingSelfValues = new HashMap<>();
+  private final Map<String, Optional<WorkloadMap>> pendingWorkloads = new LinkedHashMap<>();
+  private final Deque<Version> versions = new ArrayDeque<>();
+
+  public MapLog() {
+    this(DEFAULT_HISTORY);
+  }
+
+  MapLog(int history) {
+    this.history = history;
+  }
+
+  /** The newest published version (0 before the first). */
+  public long version() {
+    return version;
+  }
+
+  /** Offers a peer's entry (empty: it leaves the map); true when that is a change to publish. */
+  public boolean offerPeer(String name, Optional<MapPeer> entry) {
+    Optional<MapPeer> current =
+        pendingPeers.containsKey(name)
+            ? pendingPeers.get(name)
+            : Optional.ofNullable(published.get(name)).map(Member::peer);
+    if (current.equals(entry)) {
+      return false;
+    }
+    pendingPeers.put(name, entry);
+    return true;
+  }
+
+  /** Offers a peer's own configuration (address, subnet, port, domain); true when it changed. */
+  public boolean offerSelf(String name, Optional<SelfConfig> self) {
+    SelfConfig current =
+        pendingSelves.contains(name) ? pendingSelfValues.get(name) : selves.get(name);
+    if (Objects.equals(current, self.orElse(null))) {
+      return false;
+    }
+    pendingSelves.add(name);
+    self.ifPresentOrElse(s -> pendingSelfValues.put(name, s), () -> pendingSelfValues.remove(name));
+    return true;
+  }
+
+  /** Offers a workload's replicas and names (empty: it is gone); true when they changed. */
+  public boolean offerWorkload(String workload, Optional<WorkloadMap> entry) {
+    Optional<WorkloadMap> current =
+        pendingWorkloads.containsKey(workload)
+            ? pendingWorkloads.get(workload)
+            : Optional.ofNullable(workloads.get(workload));
+    if (current.equals(entry)) {
+      return false;
+    }
+    pendingWorkloads.put(workload, entry);
+    return true;
+  }
+
+  /**
+   * Publishes what was offered as one version. Returns the new version, or empty when the offers
+   * cancelled out (a peer that came and went before the flush).
+   *
+   * @param now when the version is published: a new member's {@code since}
+   * @param changedAtNanos when the first change of this version arrived, for push latency
+   */
+  public Optional<Long> flush(Instant now, long changedAtNanos) {
+    Map<String, MapPeer> upserts = new LinkedHashMap<>();
+    Set<String> removed = new LinkedHashSet<>();
+    pendingPeers.forEach(
+        (name, entry) -> {
+          Member before = published.get(name);
+          if (entry.isPresent()) {
+            if (before == null || !before.peer().equals(entry.get())) {
+              upserts.put(name, entry.get());
+            }
+            published.put(name, new Member(entry.get(), before == null ? now : before.since()));
+          } else if (before != null) {
+            removed.add(name);
+            published.remove(name);
+          }
+        });
+    pendingPeers.clear();
+
+    Set<String> replicasChanged = new LinkedHashSet<>();
+    boolean dnsChanged = false;
+    for (var change : pendingWorkloads.entrySet()) {
+      WorkloadMap before = workloads.get(change.getKey());
+      WorkloadMap after = change.getValue().orElse(null);
+      Map<String, List<AssignedReplica>> was = before == null ? Map.of() : before.byPeer();
+      Map<String, List<AssignedReplica>> is = after == null ? Map.of() : after.byPeer();
+      Set<String> peers = new LinkedHashSet<>(was.keySet());
+      peers.addAll(is.keySet());
+      peers.stream()
+          .filter(p -> !Objects.equals(was.get(p), is.get(p)))
+          .forEach(replicasChanged::add);
+      dnsChanged |=
+          !Objects.equals(before == null ? null : before.dns(), after == null ? null : after.dns());
+      if (after == null) {
+        workloads.remove(change.getKey());
+      } else {
+        workloads.put(change.getKey(), after);
+      }
+    }
+    pendingWorkloads.clear();
+
+    Set<String> selvesChanged = new LinkedHashSet<>();
+    for (String name : pendingSelves) {
+      SelfConfig next = pendingSelfValues.get(name);
+      if (!Objects.equals(selves.get(name), next)) {
+        selvesChanged.add(name);
+      }
+      if (next == null) {
+        selves.remove(name);
+      } else {
+        selves.put(name, next);
+      }
+    }
+    pendingSelves.clear();
+    pendingSelfValues.clear();
+
+    if (upserts.isEmpty() && removed.isEmpty() && selvesChanged.isEmpty()
+        && replicasChanged.isEmpty() && !dnsChanged) {
+      return Optional.empty();
+    }
+    version++;
+    versions.addLast(new Version(
+        version, upserts, removed, selvesChanged, replicasChanged, dnsChanged, changedAtNanos));
+    while (versions.size() > history) {
+      versions.removeFirst();
+    }
+    return Optional.of(version);
+  }
+
+  /** When the first change of the newest version arrived (for push latency); empty before any. */
+  public Optional<Long> newestChangedAtNanos() {
+    return versions.isEmpty() ? Optional.empty() : Optional.of(versions.getLast().changedAtNanos());
+  }
+
+  /**
+   * The map for {@code peer} at version {@code from}: empty when it has the newest; a delta when
+   * the log still holds every version after {@code from}; the full map otherwise (or when {@code
+   * from} is empty).
+   */
+  public Optional<View> since(String peer, Optional<Long> from) {
+    if (from.isPresent() && from.get() == version) {
+      return Optional.empty();
+    }
+    long after = from.orElse(-1L);
+    boolean deltaPossible =
+        after >= 0 && after < version && !versions.isEmpty()
+            && versions.peekFirst().number() <= after + 1;
+    if (!deltaPossible) {
+      return Optional.of(new Full(version, selves.get(peer), replicasOf(peer), dns()));
+    }
+    Map<String, MapPeer> upserts = new LinkedHashMap<>();
+    Set<String> removed = new LinkedHashSet<>();
+    boolean selfChanged = false;
+    boolean replicasChanged = false;
+    boolean dnsChanged = false;
+    for (Version v : versions) {
+      if (v.number() <= after) {
+        continue;
+      }
+      selfChanged |= v.selvesChanged().contains(peer);
+      replicasChanged |= v.replicasChanged().contains(peer);
+      dnsChanged |= v.dnsChanged();
+      v.upserts().forEach((name, entry) -> {
+        upserts.put(name, entry);
+        removed.remove(name);
+      });
+      v.removed().forEach(name -> {
+        upserts.remove(name);
+        removed.add(name);
+      });
+    }
+    upserts.remove(peer);
+    removed.remove(peer);
+    // its own configuration only when it changed: it is most of a one-peer delta's bytes
+    NetMap map = new NetMap(
+        null,
+        false,
+        selfChanged ? selves.get(peer) : null,
+        List.copyOf(upserts.values()),
+        removed.isEmpty() ? null : List.copyOf(removed),
+        replicasChanged ? replicasOf(peer) : null,
+        dnsChanged ? dns() : null);
+    return Optional.of(new Delta(version, map));
+  }
+
+  /** Whether a delta tells its peer anything (a version may change only the peer's own entry). */
+  public static boolean isNews(View view) {
+    if (view instanceof Full) {
+      return true;
+    }
+    NetMap map = ((Delta) view).map();
+    return map.self() != null || !map.peers().isEmpty() || map.removed() != null
+        || map.replicas() != null || map.dns() != null;
+  }
+
+  /** Every published peer, in the order they joined. */
+  public List<MapPeer> members() {
+    return published.values().stream().map(Member::peer).toList();
+  }
+
+  /** The other peers {@code peer} should have tunnels to now, by public key. */
+  public Map<String, Member> expected(String peer) {
+    Map<String, Member> expected = new HashMap<>();
+    published.forEach((name, member) -> {
+      if (!name.equals(peer)) {
+        expected.put(member.peer().publicKey(), member);
+      }
+    });
+    return expected;
+  }
+
+  /** What the peer runs, by replica name. */
+  private List<AssignedReplica> replicasOf(String peer) {
+    List<AssignedReplica> replicas = new ArrayList<>();
+    workloads.values().forEach(w -> replicas.addAll(w.byPeer().getOrDefault(peer, List.of())));
+    replicas.sort(Comparator.comparing(AssignedReplica::name));
+    return replicas;
+  }
+
+  private List<DnsRecord> dns() {
+    List<DnsRecord> records = new ArrayList<>();
+    workloads.values().forEach(w -> records.addAll(w.dns()));
+    records.sort(Comparator.comparing(DnsRecord::name));
+    return records;
+  }
+}

@@ -1,0 +1,317 @@
+package io.meshfed.operator.netmap;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.meshfed.api.agent.AssignedReplica;
+import io.meshfed.api.agent.DnsRecord;
+import io.meshfed.api.agent.MapPeer;
+import io.meshfed.api.agent.NetMap;
+import io.meshfed.api.agent.SelfConfig;
+import io.meshfed.operator.config.MeshfedConfig;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import jakarta.annotation.PreDestroy;
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Publishes every cluster's {@link MapLog} to the agents: changes are collected for a short window
+ * and flushed as one version; long polls park until a version is news to them; the JSON of a full
+ * map's peers is written once per version and shared. Owns the threads, the parked polls and the
+ * push-latency metric; the versions and deltas are the log's.
+ *
+ * <p>Versions carry a per-process epoch, so an agent that polls after an operator restart (or
+ * another replica's version) gets the full map.
+ */
+@Singleton
+public class NetMapPublisher {
+  static final ObjectMapper JSON = SharedPeers.JSON;
+
+  private final String epoch;
+  private final Duration window;
+  private final Clock clock;
+  private final Map<String, ClusterMap> clusters = new ConcurrentHashMap<>();
+  private final ScheduledExecutorService flusher =
+      Executors.newSingleThreadScheduledExecutor(daemon("netmap-flush"));
+  /**
+   * Answers the polls a new version wakes. Completing them on the flush thread would write every
+   * agent's answer from that one thread, one after another (the request resumes on the thread that
+   * completes it); spread over these, the answers go out in parallel.
+   */
+  private final ExecutorService answers =
+      Executors.newFixedThreadPool(
+          Math.max(2, Runtime.getRuntime().availableProcessors()), daemon("netmap-answer"));
+  /**
+   * From a change reaching the publisher (a Peer's or Workload's status, a cluster's spec) to a
+   * waiting agent's answer carrying it: the coalescing window plus the fan-out.
+   */
+  private final Timer pushLatency;
+
+  @Inject
+  public NetMapPublisher(MeshfedConfig config, MeterRegistry metrics, Clock clock) {
+    this(config.agentApi().coalesceWindow(), metrics, clock);
+  }
+
+  NetMapPublisher(Duration window, MeterRegistry metrics, Clock clock) {
+    byte[] bytes = new byte[4];
+    new SecureRandom().nextBytes(bytes);
+    this.epoch = HexFormat.of().formatHex(bytes);
+    this.window = window;
+    this.clock = clock;
+    this.pushLatency =
+        Timer.builder("meshfed.netmap.push")
+            .description("From a change to the waiting agents' answers that carry it")
+            .publishPercentileHistogram()
+            .minimumExpectedValue(Duration.ofMillis(10))
+            .maximumExpectedValue(Duration.ofSeconds(30))
+            .register(metrics);
+  }
+
+  @PreDestroy
+  void close() {
+    flusher.shutdownNow();
+    answers.shutdownNow();
+  }
+
+  /** What a poll answers: a delta as it is, or a full map whose peers are shared bytes. */
+  public sealed interface Reply permits Delta, Full {
+    String version();
+  }
+
+  public record Delta(NetMap map) implements Reply {
+    @Override
+    public String version() {
+      return map.version();
+    }
+  }
+
+  /** A full map: the JSON a {@link NetMap} would be, its peers copied from {@link SharedPeers}. */
+  public record Full(
+      String version,
+      SelfConfig self,
+      SharedPeers peers,
+      String peer,
+      List<AssignedReplica> replicas,
+      List<DnsRecord> dns)
+      implements Reply {
+
+    public void writeTo(OutputStream out) throws IOException {
+      try (JsonGenerator json = JSON.getFactory().createGenerator(out)
+          .disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET)) {
+        json.writeStartObject();
+        json.writeStringField("version", version);
+        json.writeBooleanField("full", true);
+        if (self != null) {
+          json.writeFieldName("self");
+          JSON.writeValue(json, self);
+        }
+        json.writeFieldName("peers");
+        // the shared bytes go straight to the stream: an empty raw value makes the generator
+        // write the separator and count the field as written
+        json.writeRawValue("");
+        json.flush();
+        peers.writeExcluding(peer, out);
+        json.writeFieldName("replicas");
+        JSON.writeValue(json, replicas);
+        json.writeFieldName("dns");
+        JSON.writeValue(json, dns);
+        json.writeEndObject();
+      }
+    }
+  }
+
+  /** One cluster's log and the polls waiting on it. */
+  private final class ClusterMap {
+    final MapLog log = new MapLog();
+    CompletableFuture<Void> nextChange = new CompletableFuture<>();
+    boolean flushScheduled;
+    /** When the first change of the coming version arrived (System.nanoTime). */
+    long pendingSinceNanos;
+    /** Every published peer, serialized once for the version {@link #everyoneVersion}. */
+    SharedPeers everyone;
+    long everyoneVersion = -1;
+    volatile boolean closed;
+
+    synchronized void changed(boolean changed) {
+      if (changed && !flushScheduled) {
+        flushScheduled = true;
+        pendingSinceNanos = System.nanoTime();
+        flusher.schedule(this::flush, window.toMillis(), TimeUnit.MILLISECONDS);
+      }
+    }
+
+    void flush() {
+      CompletableFuture<Void> done;
+      synchronized (this) {
+        flushScheduled = false;
+        if (log.flush(clock.instant(), pendingSinceNanos).isEmpty()) {
+          return;
+        }
+        done = nextChange;
+        nextChange = new CompletableFuture<>();
+      }
+      done.complete(null); // outside the lock: waiting polls answer on their own threads
+    }
+
+    synchronized Optional<Reply> since(String peer, Optional<Long> version) {
+      return log.since(peer, version).filter(MapLog::isNews).map(view -> reply(peer, view));
+    }
+
+    private Reply reply(String peer, MapLog.View view) {
+      String token = epoch + "." + view.version();
+      if (view instanceof MapLog.Delta delta) {
+        NetMap map = delta.map();
+        return new Delta(new NetMap(token, false, map.self(), map.peers(), map.removed(),
+            map.replicas(), map.dns()));
+      }
+      MapLog.Full full = (MapLog.Full) view;
+      if (everyoneVersion != full.version() || everyone == null) {
+        everyone = SharedPeers.of(log.members());
+        everyoneVersion = full.version();
+      }
+      return new Full(token, full.self(), everyone, peer, full.replicas(), full.dns());
+    }
+
+    /** Parked polls end empty: their agents ask again and find out the cluster is gone. */
+    void close() {
+      CompletableFuture<Void> done;
+      synchronized (this) {
+        closed = true;
+        done = nextChange;
+      }
+      done.complete(null);
+    }
+  }
+
+  private ClusterMap map(String namespace, String cluster) {
+    return clusters.computeIfAbsent(key(namespace, cluster), k -> new ClusterMap());
+  }
+
+  private static String key(String namespace, String cluster) {
+    return namespace + "/" + cluster;
+  }
+
+  // --- what the feed and the workload reconciler tell us ---
+
+  /** A peer's entry (empty while it is not on the map) and its own configuration. */
+  public void peerChanged(
+      String namespace, String cluster, String peer, Optional<MapPeer> entry,
+      Optional<SelfConfig> self) {
+    ClusterMap map = map(namespace, cluster);
+    synchronized (map) {
+      boolean selfChanged = map.log.offerSelf(peer, self);
+      map.changed(map.log.offerPeer(peer, entry) | selfChanged);
+    }
+  }
+
+  public void peerGone(String namespace, String cluster, String peer) {
+    ClusterMap map = clusters.get(key(namespace, cluster));
+    if (map != null) {
+      peerChanged(namespace, cluster, peer, Optional.empty(), Optional.empty());
+    }
+  }
+
+  /** A workload's replicas and names, as its reconciler decided them; empty when it is gone. */
+  public void workloadChanged(
+      String namespace, String cluster, String workload, Optional<MapLog.WorkloadMap> entry) {
+    ClusterMap map = map(namespace, cluster);
+    synchronized (map) {
+      map.changed(map.log.offerWorkload(workload, entry));
+    }
+  }
+
+  /** The cluster is gone: its map and versions go with it. */
+  public void clusterGone(String namespace, String cluster) {
+    ClusterMap map = clusters.remove(key(namespace, cluster));
+    if (map != null) {
+      map.close();
+    }
+  }
+
+  /** How many clusters have a map in this process. */
+  int clusterCount() {
+    return clusters.size();
+  }
+
+  // --- what agents ask ---
+
+  /**
+   * The peer's map since {@code since}: at once when there is something new for it, otherwise
+   * when the next version is published, or empty after {@code timeout}.
+   */
+  public CompletionStage<Optional<Reply>> poll(
+      String namespace, String cluster, String peer, String since, Duration timeout) {
+    ClusterMap map = map(namespace, cluster);
+    return awaitNews(map, peer, parse(since), System.nanoTime() + timeout.toNanos(), false);
+  }
+
+  /** Versions that change only this peer's own entry are no news to it: it keeps waiting. */
+  private CompletableFuture<Optional<Reply>> awaitNews(
+      ClusterMap map, String peer, Optional<Long> version, long deadline, boolean woken) {
+    CompletableFuture<Void> next;
+    synchronized (map) {
+      Optional<Reply> now = map.since(peer, version);
+      if (now.isPresent()) {
+        if (woken) {
+          // a push: the agent was waiting when the change came (an agent behind is no push)
+          map.log.newestChangedAtNanos().ifPresent(changedAt ->
+              pushLatency.record(System.nanoTime() - changedAt, TimeUnit.NANOSECONDS));
+        }
+        return CompletableFuture.completedFuture(now);
+      }
+      next = map.nextChange;
+    }
+    long remaining = deadline - System.nanoTime();
+    if (remaining <= 0 || map.closed) {
+      return CompletableFuture.completedFuture(Optional.empty());
+    }
+    return next.thenComposeAsync(ignored -> awaitNews(map, peer, version, deadline, true), answers)
+        .completeOnTimeout(Optional.empty(), remaining, TimeUnit.NANOSECONDS);
+  }
+
+  /** The other peers a peer should have tunnels to now, by public key. */
+  public Map<String, MapLog.Member> expectedPeers(String namespace, String cluster, String peer) {
+    ClusterMap map = map(namespace, cluster);
+    synchronized (map) {
+      return map.log.expected(peer);
+    }
+  }
+
+  private Optional<Long> parse(String since) {
+    if (since == null || !since.startsWith(epoch + ".")) {
+      return Optional.empty(); // another operator process's version, or none: a full map
+    }
+    try {
+      return Optional.of(Long.parseLong(since.substring(epoch.length() + 1)));
+    } catch (NumberFormatException e) {
+      return Optional.empty();
+    }
+  }
+
+  private static ThreadFactory daemon(String name) {
+    AtomicInteger count = new AtomicInteger();
+    return runnable -> {
+      Thread thread = new Thread(runnable, name + "-" + count.incrementAndGet());
+      thread.setDaemon(true);
+      return thread;
+    };
+  }
+}

@@ -1,0 +1,577 @@
+package io.meshfed.operator.peer;
+
+import static io.meshfed.operator.peer.PeerConditions.ADDRESS_POOL_EXHAUSTED;
+import static io.meshfed.operator.peer.PeerConditions.AGENT_JOINED;
+import static io.meshfed.operator.peer.PeerConditions.CLUSTER_NOT_FOUND;
+import static io.meshfed.operator.peer.PeerConditions.CLUSTER_TERMINATING;
+import static io.meshfed.operator.peer.PeerConditions.CREDENTIALS_NOT_FOUND;
+import static io.meshfed.operator.peer.PeerConditions.HANDSHAKES_MISSING;
+import static io.meshfed.operator.peer.PeerConditions.HANDSHAKES_RECENT;
+import static io.meshfed.operator.peer.PeerConditions.HEALTHY;
+import static io.meshfed.operator.peer.PeerConditions.HEARTBEAT_MISSED;
+import static io.meshfed.operator.peer.PeerConditions.JOINED;
+import static io.meshfed.operator.peer.PeerConditions.JOIN_TIMEOUT;
+import static io.meshfed.operator.peer.PeerConditions.LAUNCH_TIMEOUT;
+import static io.meshfed.operator.peer.PeerConditions.MACHINE_PENDING;
+import static io.meshfed.operator.peer.PeerConditions.MACHINE_REQUESTED;
+import static io.meshfed.operator.peer.PeerConditions.MACHINE_RUNNING;
+import static io.meshfed.operator.peer.PeerConditions.MESH_READY;
+import static io.meshfed.operator.peer.PeerConditions.NOTHING_TO_PROVISION;
+import static io.meshfed.operator.peer.PeerConditions.NO_AGENT_DATA;
+import static io.meshfed.operator.peer.PeerConditions.NO_PEERS_TO_REACH;
+import static io.meshfed.operator.peer.PeerConditions.PEERS_CONFIGURED;
+import static io.meshfed.operator.peer.PeerConditions.PEERS_MISSING;
+import static io.meshfed.operator.peer.PeerConditions.PEER_READY;
+import static io.meshfed.operator.peer.PeerConditions.PROVIDER_NOT_INSTALLED;
+import static io.meshfed.operator.peer.PeerConditions.PROVISIONED;
+import static io.meshfed.operator.peer.PeerConditions.READY;
+import static io.meshfed.operator.peer.PeerConditions.WAITING_FOR_AGENT;
+import static io.meshfed.operator.peer.PeerConditions.WAITING_FOR_HEARTBEAT;
+
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.meshfed.api.agent.AgentFacts;
+import io.meshfed.api.v1alpha1.AgentStatus;
+import io.meshfed.api.v1alpha1.HandshakeSummary;
+import io.meshfed.api.v1alpha1.MeshCluster;
+import io.meshfed.api.v1alpha1.Peer;
+import io.meshfed.api.v1alpha1.PeerAddresses;
+import io.meshfed.api.v1alpha1.PeerPhase;
+import io.meshfed.api.v1alpha1.PeerStatus;
+import io.meshfed.api.v1alpha1.ResourceAmounts;
+import io.meshfed.operator.agentapi.Health;
+import io.meshfed.operator.config.MeshfedConfig;
+import io.meshfed.operator.ipam.SubnetAllocator;
+import io.meshfed.operator.ipam.SubnetPlan;
+import io.meshfed.operator.join.AgentSecrets;
+import io.meshfed.operator.peer.PeerFacts.Ensured;
+import io.meshfed.operator.peer.PeerFacts.NoCredentials;
+import io.meshfed.operator.peer.PeerFacts.ProviderFailed;
+import io.meshfed.operator.peer.PeerFacts.StillThere;
+import io.meshfed.operator.peer.PeerPlan.Action;
+import io.meshfed.operator.support.Conditions;
+import io.meshfed.provider.spi.Machine;
+import io.meshfed.provider.spi.StaticMachineProvider;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * The Peer's lifecycle as one pure decision: Pending → Provisioning → Joining → Ready ⇄ NotReady
+ * → Terminating (Failed on a permanent provider error). {@link #decide} takes the facts and the
+ * time and returns the status to show and the next action; it reads no clock and does no I/O, so
+ * every transition is tested as a table and time moves in tests by passing another {@code now}.
+ *
+ * <p>Rules that keep a crash at any line harmless: a machine's attempt number is recorded in the
+ * stored status before the cloud hears of it (the attempt is its idempotency key), and the next
+ * attempt is asked for only once the cloud says the previous machine is gone.
+ */
+public final class PeerLifecycle {
+  private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
+  /** How soon to try again when another writer held the address table. */
+  static final Duration CONTENDED_RECHECK = Duration.ofMillis(200);
+  /** How soon to make the machine whose intent was just recorded. */
+  static final Duration REQUESTED_RECHECK = Duration.ofMillis(1);
+
+  /** The timings the lifecycle works with. */
+  public record Settings(
+      Duration heartbeatGrace,
+      Duration providerPollInterval,
+      Duration providerRetryInitial,
+      Duration providerRetryMax,
+      Duration launchTimeout,
+      Duration joinTimeout,
+      Duration exhaustedRecheck,
+      Duration heartbeatStatusInterval,
+      Duration handshakeFreshness) {
+
+    public static Settings of(MeshfedConfig config) {
+      MeshfedConfig.Peer peer = config.peer();
+      return new Settings(
+          peer.heartbeatGrace(),
+          peer.providerPollInterval(),
+          peer.providerRetryInitial(),
+          peer.providerRetryMax(),
+          peer.launchTimeout(),
+          peer.joinTimeout(),
+          config.ipam().exhaustedRecheckInterval(),
+          config.agentApi().heartbeatStatusInterval(),
+          config.agentApi().handshakeFreshness());
+    }
+  }
+
+  private final Settings settings;
+
+  public PeerLifecycle(Settings settings) {
+    this.settings = settings;
+  }
+
+  public Settings settings() {
+    return settings;
+  }
+
+  /** The status to show and the next action, from the facts alone. */
+  public PeerPlan decide(PeerFacts facts, Instant now) {
+    Peer peer = facts.peer();
+    PeerStatus status =
+        peer.getStatus() == null ? new PeerStatus() : SERIALIZATION.clone(peer.getStatus());
+    if (peer.isMarkedForDeletion()) {
+      return new Teardown(facts, status).decide();
+    }
+    status.setObservedGeneration(peer.getMetadata().getGeneration());
+    Conditions conditions =
+        new Conditions(status.getConditions(), peer.getMetadata().getGeneration(), now);
+    Step step = new Decision(facts, status, conditions, now).decide();
+    status.setConditions(conditions.build());
+    return new PeerPlan(status, step.action(), step.recheckAfter());
+  }
+
+  /** One step: an action, and when to look again. */
+  private record Step(Action action, Optional<Duration> recheckAfter) {
+    static Step done() {
+      return new Step(new PeerPlan.Wait(), Optional.empty());
+    }
+
+    static Step recheck(Duration after) {
+      return new Step(new PeerPlan.Wait(), Optional.of(after));
+    }
+
+    static Step act(Action action) {
+      return new Step(action, Optional.empty());
+    }
+
+    boolean acts() {
+      return !(action instanceof PeerPlan.Wait);
+    }
+  }
+
+  /** A deleted Peer: machine deleted and gone, then the subnet released, then done. */
+  private final class Teardown {
+    private final PeerFacts facts;
+    private final PeerStatus status;
+
+    Teardown(PeerFacts facts, PeerStatus status) {
+      this.facts = facts;
+      this.status = status;
+    }
+
+    PeerPlan decide() {
+      status.setPhase(PeerPhase.TERMINATING); // final: nothing below turns it back
+      if (facts.provider().isPresent()) {
+        if (facts.deleted() == null) {
+          return plan(Step.act(new PeerPlan.DeleteMachine(attempt(status))));
+        }
+        if (facts.deleted() instanceof StillThere) {
+          return plan(Step.recheck(settings.providerPollInterval()));
+        }
+        if (!(facts.deleted() instanceof PeerFacts.Gone)) {
+          return plan(Step.recheck(settings.providerRetryInitial()));
+        }
+      }
+      if (facts.cluster().isPresent()) {
+        if (facts.released() == null) {
+          return plan(Step.act(new PeerPlan.ReleaseSubnet()));
+        }
+        if (!facts.released()) {
+          return plan(Step.recheck(CONTENDED_RECHECK));
+        }
+      }
+      return plan(Step.act(new PeerPlan.Finish()));
+    }
+
+    private PeerPlan plan(Step step) {
+      return new PeerPlan(status, step.action(), step.recheckAfter());
+    }
+  }
+
+  /** One decision for a live Peer; lives for one {@link #decide} call. */
+  private final class Decision {
+    private final PeerFacts facts;
+    private final Peer peer;
+    private final PeerStatus status;
+    private final Conditions conditions;
+    private final Instant now;
+
+    Decision(PeerFacts facts, PeerStatus status, Conditions conditions, Instant now) {
+      this.facts = facts;
+      this.peer = facts.peer();
+      this.status = status;
+      this.conditions = conditions;
+      this.now = now;
+    }
+
+    Step decide() {
+      if (facts.cluster().isEmpty()) {
+        status.setPhase(PeerPhase.PENDING);
+        notReady(
+            CLUSTER_NOT_FOUND,
+            "MeshCluster " + clusterName(peer) + " does not exist in namespace "
+                + peer.getMetadata().getNamespace() + "; create it, or fix spec.clusterRef");
+        return Step.done(); // the cluster informer wakes the reconciler when it appears
+      }
+      MeshCluster cluster = facts.cluster().get();
+      if (cluster.isMarkedForDeletion()) {
+        notReady(CLUSTER_TERMINATING, "MeshCluster " + clusterName(peer) + " is being deleted");
+        return Step.done();
+      }
+
+      // 1. an address: the allocation is recorded in the API before status shows it
+      if (facts.address() == null) {
+        return Step.act(new PeerPlan.TakeSubnet());
+      }
+      if (facts.address() instanceof SubnetAllocator.Exhausted exhausted) {
+        if (status.getPhase() == null) {
+          status.setPhase(PeerPhase.PENDING);
+        }
+        SubnetPlan plan = SubnetAllocator.planOf(cluster);
+        notReady(
+            ADDRESS_POOL_EXHAUSTED,
+            "all " + exhausted.poolSize() + " /" + plan.peerPrefix() + " subnets of "
+                + cluster.getSpec().getNetwork().getCidr()
+                + " are in use; delete peers or create a cluster with a larger network.cidr");
+        return Step.recheck(settings.exhaustedRecheck());
+      }
+      if (facts.address() instanceof SubnetAllocator.Contended) {
+        return Step.recheck(CONTENDED_RECHECK);
+      }
+      SubnetAllocator.Allocated allocated = (SubnetAllocator.Allocated) facts.address();
+      status.setSubnet(allocated.subnet());
+      status.setMeshAddress(allocated.meshAddress());
+
+      // 2. a machine
+      if (facts.provider().isEmpty()) {
+        status.setPhase(PeerPhase.PENDING);
+        conditions.set(
+            PROVISIONED, false, PROVIDER_NOT_INSTALLED,
+            "this operator has no " + peer.getSpec().getProvider() + " provider; it has "
+                + facts.installedProviders());
+        notReady(
+            PROVIDER_NOT_INSTALLED,
+            "no machine: provider " + peer.getSpec().getProvider() + " is not installed");
+        return Step.done();
+      }
+      PeerPhase phase = status.getPhase();
+      if (phase == null || phase == PeerPhase.PENDING || phase == PeerPhase.PROVISIONING
+          || (phase == PeerPhase.FAILED && !failedAtThisGeneration())) {
+        Step provisioning = provision();
+        if (provisioning.acts()) {
+          return provisioning;
+        }
+        if (provisioning.recheckAfter().isPresent() || status.getPhase() == PeerPhase.FAILED) {
+          repeatProvisionedInReady();
+          return provisioning;
+        }
+      }
+      if (status.getPhase() == PeerPhase.FAILED) {
+        return Step.done(); // waits for a spec change
+      }
+
+      // a machine whose agent never came is replaced (hosts people bring wait for them instead)
+      boolean waitsForMachineAgent = makesMachines() && facts.membership().isEmpty();
+      if (waitsForMachineAgent && timedOut(settings.joinTimeout())) {
+        if (facts.access() == null) {
+          return Step.act(new PeerPlan.CheckAccess());
+        }
+        if (facts.access().missingCredentials().isPresent()) {
+          conditions.set(
+              PROVISIONED, false, CREDENTIALS_NOT_FOUND,
+              facts.access().missingCredentials().get());
+          return Step.recheck(settings.providerRetryMax());
+        }
+        Step replacing = replace(
+            JOIN_TIMEOUT,
+            "the agent of machine " + status.getProviderID() + " did not join within "
+                + settings.joinTimeout().toMinutes() + " min");
+        if (!replacing.acts()) {
+          repeatProvisionedInReady();
+        }
+        return replacing;
+      }
+
+      // 3. the agent: its membership (written at join), its heartbeat, its view of the data plane
+      Step agent = agent();
+      if (waitsForMachineAgent && status.getMachineRequestedTime() != null
+          && agent.recheckAfter().isEmpty()) {
+        // nothing else wakes a Peer whose agent never comes: look again at its join deadline
+        Duration untilDeadline =
+            Duration.between(now, requestedAt().plus(settings.joinTimeout())).plusSeconds(1);
+        return Step.recheck(untilDeadline.isNegative() ? Duration.ofSeconds(1) : untilDeadline);
+      }
+      return agent;
+    }
+
+    /** Makes sure the machine exists; waits while it is not running yet. */
+    private Step provision() {
+      if (facts.access() == null) {
+        return Step.act(new PeerPlan.CheckAccess());
+      }
+      if (facts.access().missingCredentials().isPresent()) {
+        return credentialsMissing(facts.access().missingCredentials().get());
+      }
+      if (makesMachines() && status.getMachineAttempt() == null) {
+        // intent before the call: the attempt is the idempotency key, so it must be in the API
+        // before the cloud hears of it; a crash after the create then finds the same machine again
+        return requestMachine(1, "asking " + facts.provider().get() + " for a machine");
+      }
+      if (facts.ensured() == null) {
+        return Step.act(new PeerPlan.EnsureMachine(attempt(status)));
+      }
+      if (facts.ensured() instanceof ProviderFailed failed) {
+        return providerFailed(failed);
+      }
+      if (facts.ensured() instanceof NoCredentials missing) {
+        return credentialsMissing(missing.message());
+      }
+      return machineSeen(((Ensured) facts.ensured()).machine());
+    }
+
+    private Step machineSeen(Machine machine) {
+      status.setProviderID(machine.providerID());
+      if (machine.publicAddress() != null || machine.privateAddress() != null) {
+        status.setAddresses(new PeerAddresses(machine.publicAddress(), machine.privateAddress()));
+      }
+      if (machine.state() == Machine.MachineState.RUNNING) {
+        conditions.set(
+            PROVISIONED, true,
+            makesMachines() ? MACHINE_RUNNING : NOTHING_TO_PROVISION,
+            makesMachines()
+                ? "machine " + machine.providerID() + " is running"
+                : "a static peer is a host you bring; nothing to provision");
+        status.setPhase(PeerPhase.JOINING);
+        return Step.done();
+      }
+      if (timedOut(settings.launchTimeout())) {
+        return replace(
+            LAUNCH_TIMEOUT,
+            "machine " + machine.providerID() + " did not start within "
+                + settings.launchTimeout().toMinutes() + " min");
+      }
+      status.setPhase(PeerPhase.PROVISIONING);
+      conditions.set(
+          PROVISIONED, false, MACHINE_PENDING,
+          "machine " + machine.providerID() + " is "
+              + machine.state().name().toLowerCase(Locale.ROOT));
+      return Step.recheck(settings.providerPollInterval());
+    }
+
+    private Step credentialsMissing(String message) {
+      status.setPhase(PeerPhase.PENDING);
+      conditions.set(PROVISIONED, false, CREDENTIALS_NOT_FOUND, message);
+      return Step.recheck(settings.providerRetryMax());
+    }
+
+    /**
+     * A machine that never started or never joined: delete it, and once the cloud says it is
+     * gone, ask for the next one (a new attempt, so a new idempotency key).
+     */
+    private Step replace(String reason, String why) {
+      if (facts.deleted() == null) {
+        return Step.act(new PeerPlan.DeleteMachine(attempt(status)));
+      }
+      if (facts.deleted() instanceof StillThere) {
+        status.setPhase(PeerPhase.PROVISIONING);
+        conditions.set(PROVISIONED, false, reason, why + "; deleting it to make another");
+        return Step.recheck(settings.providerPollInterval());
+      }
+      if (facts.deleted() instanceof ProviderFailed failed) {
+        return providerFailed(failed);
+      }
+      if (facts.deleted() instanceof NoCredentials missing) {
+        return credentialsMissing(missing.message());
+      }
+      return requestMachine(attempt(status) + 1, why + "; replacing it");
+    }
+
+    private Step providerFailed(ProviderFailed failed) {
+      conditions.set(PROVISIONED, false, failed.reason(), failed.message());
+      if (!failed.retryable()) {
+        status.setPhase(PeerPhase.FAILED);
+        return Step.done();
+      }
+      status.setPhase(status.getProviderID() == null ? PeerPhase.PENDING : PeerPhase.PROVISIONING);
+      // failing since the stored condition first said so: the wait grows with the failure
+      Instant since =
+          Conditions.find(peer.getStatus() == null ? null : peer.getStatus().getConditions(), PROVISIONED)
+              .filter(c -> failed.reason().equals(c.getReason()))
+              .map(c -> Instant.parse(c.getLastTransitionTime()))
+              .orElse(now);
+      return Step.recheck(Backoff.next(
+          since, now, settings.providerRetryInitial(), settings.providerRetryMax(),
+          peer.getMetadata().getName()));
+    }
+
+    /** Records the intent to make machine number {@code attempt}; the next reconcile makes it. */
+    private Step requestMachine(int attempt, String message) {
+      status.setMachineAttempt(attempt);
+      status.setMachineRequestedTime(Conditions.timestamp(now));
+      status.setProviderID(null);
+      status.setAddresses(null);
+      status.setPhase(PeerPhase.PROVISIONING);
+      conditions.set(PROVISIONED, false, MACHINE_REQUESTED, message + " (machine " + attempt + ")");
+      return Step.recheck(REQUESTED_RECHECK);
+    }
+
+    private Step agent() {
+      if (facts.membership().isEmpty()) {
+        status.setPhase(PeerPhase.JOINING);
+        conditions.set(JOINED, false, WAITING_FOR_AGENT, joinHint());
+        conditions.set(MESH_READY, Conditions.UNKNOWN, NO_AGENT_DATA, "no agent has joined yet");
+        conditions.set(HEALTHY, Conditions.UNKNOWN, NO_AGENT_DATA, "no agent has joined yet");
+        status.setHealth("Unknown");
+        notReady(WAITING_FOR_AGENT, joinHint());
+        return Step.done(); // the join writes the membership Secret, whose watch wakes us
+      }
+      AgentSecrets.Membership joined = facts.membership().get();
+      status.setPublicKey(joined.publicKey());
+      status.setEndpoint(joined.endpoints().isEmpty() ? null : joined.endpoints().get(0));
+      AgentFacts agentFacts = joined.facts();
+      if (agentFacts != null) {
+        ResourceAmounts capacity = new ResourceAmounts(
+            agentFacts.cpuCores() == null ? null : new Quantity(agentFacts.cpuCores().toString()),
+            agentFacts.memoryBytes() == null
+                ? null
+                : new Quantity(agentFacts.memoryBytes().toString()));
+        status.setCapacity(capacity);
+        status.setAllocatable(capacity);
+      }
+      conditions.set(
+          JOINED, true, AGENT_JOINED, "the agent joined with WireGuard key " + joined.publicKey());
+
+      Optional<Instant> heartbeat = facts.lastHeartbeat();
+      Duration grace = settings.heartbeatGrace();
+      // after an operator (re)start, agents get a full grace to reach it before anyone is NotReady
+      Optional<Instant> counted =
+          heartbeat.map(h -> h.isBefore(facts.operatorStarted()) ? facts.operatorStarted() : h);
+      PeerPhase phase =
+          heartbeat.isEmpty() ? PeerPhase.JOINING : Heartbeats.phase(counted, now, grace);
+      PeerPhase before = status.getPhase();
+      status.setPhase(phase);
+      AgentStatus agent = status.getAgent() == null ? new AgentStatus() : status.getAgent();
+      agent.setVersion(agentFacts == null ? null : agentFacts.agentVersion());
+      if (heartbeat.isPresent() && (before != phase || staleInStatus(agent))) {
+        agent.setLastHeartbeatTime(Conditions.timestamp(heartbeat.get()));
+      }
+      status.setAgent(agent);
+
+      if (phase == PeerPhase.JOINING) {
+        notReady(WAITING_FOR_HEARTBEAT, "the agent joined; waiting for its first heartbeat");
+        return Step.recheck(grace);
+      }
+      if (phase == PeerPhase.NOT_READY) {
+        notReady(
+            HEARTBEAT_MISSED,
+            "no heartbeat from the agent since " + heartbeat.get() + " (grace "
+                + grace.toSeconds() + "s)");
+        conditions.set(HEALTHY, Conditions.UNKNOWN, HEARTBEAT_MISSED, "the agent does not report");
+        status.setHealth("Unknown");
+        return Step.done(); // its next report wakes us
+      }
+      conditions.set(READY, true, PEER_READY, "the agent reports within the heartbeat grace");
+      dataPlane();
+      Duration untilStale =
+          Heartbeats.untilStale(counted, now, grace).orElse(Duration.ZERO).plusSeconds(1);
+      Duration refresh = settings.heartbeatStatusInterval();
+      return Step.recheck(untilStale.compareTo(refresh) < 0 ? untilStale : refresh);
+    }
+
+    /** MeshReady: the interface has every peer of the map; Healthy: each had a recent handshake. */
+    private void dataPlane() {
+      if (facts.dataPlane().isEmpty()) {
+        String why = "no report from the agent since the operator started";
+        conditions.set(MESH_READY, Conditions.UNKNOWN, NO_AGENT_DATA, why);
+        conditions.set(HEALTHY, Conditions.UNKNOWN, NO_AGENT_DATA, why);
+        status.setHealth("Unknown");
+        return;
+      }
+      Health health = facts.dataPlane().get();
+      HandshakeSummary summary = new HandshakeSummary();
+      summary.setExpected(health.expected());
+      summary.setRecent(health.recent());
+      summary.setOldestAgeSeconds(null); // changes every second: not a status field worth a write
+      summary.setMissingCount(health.missingCount());
+      summary.setMissing(health.missing().isEmpty() ? null : health.missing());
+      status.setHandshakes(summary);
+      if (health.meshConfigured()) {
+        conditions.set(
+            MESH_READY, true, PEERS_CONFIGURED,
+            "WireGuard has all " + health.expected() + " peers of the map");
+      } else {
+        conditions.set(
+            MESH_READY, false, PEERS_MISSING,
+            "WireGuard does not have yet: " + health.describeUnconfigured());
+      }
+      if (health.expected() == 0) {
+        conditions.set(HEALTHY, true, NO_PEERS_TO_REACH, "no other Ready peer to reach");
+      } else if (health.healthy()) {
+        conditions.set(
+            HEALTHY, true, HANDSHAKES_RECENT,
+            "recent WireGuard handshakes with " + health.recent() + "/" + health.expected()
+                + " peers");
+      } else {
+        conditions.set(
+            HEALTHY, false, HANDSHAKES_MISSING,
+            "no WireGuard handshake within " + settings.handshakeFreshness().toSeconds()
+                + "s with: " + health.describeMissing());
+      }
+      status.setHealth(health.healthy() ? "Healthy" : "Unhealthy");
+    }
+
+    private boolean staleInStatus(AgentStatus agent) {
+      return agent.getLastHeartbeatTime() == null
+          || Instant.parse(agent.getLastHeartbeatTime())
+              .plus(settings.heartbeatStatusInterval())
+              .isBefore(now);
+    }
+
+    /** Ready repeats why provisioning waits: the provider's reason and words. */
+    private void repeatProvisionedInReady() {
+      Condition provisioned = conditions.current(PROVISIONED).orElseThrow();
+      notReady(provisioned.getReason(), provisioned.getMessage());
+    }
+
+    private boolean makesMachines() {
+      return !facts.provider().orElseThrow().equals(StaticMachineProvider.NAME);
+    }
+
+    /** A Failed peer stays Failed until its spec changes (a new generation). */
+    private boolean failedAtThisGeneration() {
+      return Conditions.find(status.getConditions(), PROVISIONED)
+          .map(c -> c.getObservedGeneration() != null
+              && c.getObservedGeneration().equals(peer.getMetadata().getGeneration()))
+          .orElse(false);
+    }
+
+    private boolean timedOut(Duration timeout) {
+      return status.getMachineRequestedTime() != null
+          && requestedAt().plus(timeout).isBefore(now);
+    }
+
+    private Instant requestedAt() {
+      return Instant.parse(status.getMachineRequestedTime());
+    }
+
+    private void notReady(String reason, String message) {
+      conditions.set(READY, false, reason, message);
+    }
+
+    private String joinHint() {
+      return switch (peer.getSpec().getProvider()) {
+        case STATIC -> "waiting for the agent to join: run the cluster's join command on the host";
+        case LOCAL -> "waiting for the agent the local provider starts in the peer's network namespace";
+        default -> "waiting for the agent that cloud-init starts on the machine to join";
+      };
+    }
+  }
+
+  static int attempt(PeerStatus status) {
+    return status == null || status.getMachineAttempt() == null ? 1 : status.getMachineAttempt();
+  }
+
+  static String clusterName(Peer peer) {
+    return peer.getSpec() == null || peer.getSpec().getClusterRef() == null
+        ? ""
+        : peer.getSpec().getClusterRef().getName();
+  }
+}

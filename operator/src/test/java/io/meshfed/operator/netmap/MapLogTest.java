@@ -1,0 +1,221 @@
+package io.meshfed.operator.netmap;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.meshfed.api.agent.AssignedReplica;
+import io.meshfed.api.agent.DnsRecord;
+import io.meshfed.api.agent.MapPeer;
+import io.meshfed.api.agent.NetMap;
+import io.meshfed.api.agent.SelfConfig;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+
+/** The map log: versions, deltas, full maps, and the property that a delta brings a map up to date. */
+class MapLogTest {
+  static final Instant T0 = Instant.parse("2026-12-04T12:00:00Z");
+
+  @Test
+  void anUnknownVersionGetsTheFullMapWithoutItsOwnEntry() {
+    MapLog log = new MapLog();
+    log.offerPeer("a", Optional.of(peer("a", 1)));
+    log.offerPeer("b", Optional.of(peer("b", 1)));
+    log.offerSelf("a", Optional.of(self("a")));
+    assertThat(log.flush(T0, 0)).contains(1L);
+
+    MapLog.Full full = (MapLog.Full) log.since("a", Optional.empty()).orElseThrow();
+    assertThat(full.version()).isEqualTo(1);
+    assertThat(full.self()).isEqualTo(self("a"));
+    assertThat(log.members()).extracting(MapPeer::name).containsExactly("a", "b");
+    assertThat(log.since("a", Optional.of(1L))).as("up to date").isEmpty();
+  }
+
+  @Test
+  void aDeltaCarriesOnlyWhatChangedAndNeverThePeersOwnEntry() {
+    MapLog log = new MapLog();
+    log.offerPeer("a", Optional.of(peer("a", 1)));
+    log.offerPeer("b", Optional.of(peer("b", 1)));
+    log.flush(T0, 0);
+    log.offerPeer("c", Optional.of(peer("c", 1)));
+    log.offerPeer("a", Optional.of(peer("a", 2)));
+    log.flush(T0.plusSeconds(1), 0);
+    log.offerPeer("b", Optional.empty());
+    log.flush(T0.plusSeconds(2), 0);
+
+    NetMap forA = ((MapLog.Delta) log.since("a", Optional.of(1L)).orElseThrow()).map();
+    assertThat(forA.peers()).extracting(MapPeer::name).containsExactly("c");
+    assertThat(forA.removed()).containsExactly("b");
+    assertThat(forA.self()).isNull();
+    assertThat(forA.replicas()).isNull();
+    assertThat(forA.dns()).isNull();
+
+    NetMap forC = ((MapLog.Delta) log.since("c", Optional.of(2L)).orElseThrow()).map();
+    assertThat(forC.peers()).isEmpty();
+    assertThat(forC.removed()).containsExactly("b");
+  }
+
+  @Test
+  void offersThatChangeNothingPublishNothing() {
+    MapLog log = new MapLog();
+    assertThat(log.offerPeer("a", Optional.of(peer("a", 1)))).isTrue();
+    log.flush(T0, 0);
+    assertThat(log.offerPeer("a", Optional.of(peer("a", 1)))).isFalse();
+    assertThat(log.offerPeer("b", Optional.empty())).isFalse();
+    assertThat(log.offerPeer("b", Optional.of(peer("b", 1)))).isTrue();
+    assertThat(log.offerPeer("b", Optional.empty())).as("came and went before the flush").isTrue();
+    assertThat(log.flush(T0, 0)).isEmpty();
+    assertThat(log.version()).isEqualTo(1);
+  }
+
+  @Test
+  void aVersionThatChangesOnlyThePeersOwnEntryIsNoNewsToIt() {
+    MapLog log = new MapLog();
+    log.offerPeer("a", Optional.of(peer("a", 1)));
+    log.offerPeer("b", Optional.of(peer("b", 1)));
+    log.flush(T0, 0);
+    log.offerPeer("a", Optional.of(peer("a", 2)));
+    log.flush(T0, 0);
+    assertThat(MapLog.isNews(log.since("a", Optional.of(1L)).orElseThrow())).isFalse();
+    assertThat(MapLog.isNews(log.since("b", Optional.of(1L)).orElseThrow())).isTrue();
+  }
+
+  @Test
+  void replicasGoOnlyToTheirPeerAndNamesToEveryone() {
+    MapLog log = new MapLog();
+    log.offerPeer("a", Optional.of(peer("a", 1)));
+    log.offerPeer("b", Optional.of(peer("b", 1)));
+    log.flush(T0, 0);
+    log.offerWorkload("web", Optional.of(workload("web", "a")));
+    log.flush(T0, 0);
+    NetMap forA = ((MapLog.Delta) log.since("a", Optional.of(1L)).orElseThrow()).map();
+    NetMap forB = ((MapLog.Delta) log.since("b", Optional.of(1L)).orElseThrow()).map();
+    assertThat(forA.replicas()).extracting(AssignedReplica::name).containsExactly("web-0");
+    assertThat(forB.replicas()).as("nothing of b's changed").isNull();
+    assertThat(forA.dns()).isEqualTo(forB.dns()).extracting(DnsRecord::name).containsExactly("web");
+  }
+
+  @Test
+  void membersKeepTheTimeTheyJoined() {
+    MapLog log = new MapLog();
+    log.offerPeer("a", Optional.of(peer("a", 1)));
+    log.offerPeer("b", Optional.of(peer("b", 1)));
+    log.flush(T0, 0);
+    log.offerPeer("b", Optional.of(peer("b", 2)));
+    log.flush(T0.plusSeconds(30), 0);
+    assertThat(log.expected("a")).containsOnlyKeys("key-b");
+    assertThat(log.expected("a").get("key-b").since()).isEqualTo(T0);
+  }
+
+  @Test
+  void anAgentFurtherBehindThanTheHistoryGetsTheFullMap() {
+    MapLog log = new MapLog(4);
+    for (int i = 0; i < 10; i++) {
+      log.offerPeer("p" + i, Optional.of(peer("p" + i, 1)));
+      log.flush(T0, 0);
+    }
+    assertThat(log.since("p0", Optional.of(2L)).orElseThrow()).isInstanceOf(MapLog.Full.class);
+    assertThat(log.since("p0", Optional.of(6L)).orElseThrow()).isInstanceOf(MapLog.Delta.class);
+    assertThat(log.since("p0", Optional.of(99L)).orElseThrow()).as("a version from the future")
+        .isInstanceOf(MapLog.Full.class);
+  }
+
+  /** For any sequence of changes: the map at v with since(v) applied is the map now. */
+  @Test
+  void applyingTheDeltaToTheOldMapGivesTheNewFullMap() {
+    Random random = new Random(4);
+    for (int trial = 0; trial < 300; trial++) {
+      MapLog log = new MapLog(1 + random.nextInt(12));
+      Map<Long, Map<String, View>> snapshots = new HashMap<>();
+      List<String> names = List.of("p0", "p1", "p2", "p3", "p4", "p5");
+      snapshots.put(0L, views(log, names));
+      for (int step = 0; step < 40; step++) {
+        String name = names.get(random.nextInt(names.size()));
+        switch (random.nextInt(6)) {
+          case 0 -> {
+            log.offerPeer(name, Optional.empty()); // a peer leaves with its configuration
+            log.offerSelf(name, Optional.empty());
+          }
+          case 1, 2 -> log.offerPeer(name, Optional.of(peer(name, random.nextInt(3))));
+          case 3 -> log.offerSelf(name, Optional.of(new SelfConfig(name, "mesh", "100.64.0." + random.nextInt(3),
+              "100.64.0.0/24", "100.64.0.0/16", 51820, null, "mesh.local")));
+          case 4 -> log.offerWorkload("w" + random.nextInt(3), random.nextInt(4) == 0
+              ? Optional.empty()
+              : Optional.of(workload("w" + random.nextInt(3), names.get(random.nextInt(names.size())))));
+          default -> {
+            Optional<Long> version = log.flush(T0.plusSeconds(step), step);
+            version.ifPresent(v -> snapshots.put(v, views(log, names)));
+          }
+        }
+      }
+      log.flush(T0.plusSeconds(99), 99).ifPresent(v -> snapshots.put(v, views(log, names)));
+      Map<String, View> now = snapshots.get(log.version());
+      for (var snapshot : snapshots.entrySet()) {
+        for (String observer : names) {
+          View then = snapshot.getValue().get(observer);
+          View expected = now.get(observer);
+          if (expected.self() == null && then.self() != null) {
+            // its configuration goes only when its Peer is deleted: a deleted peer polls no more,
+            // and a delta (null = unchanged) cannot say "gone"
+            continue;
+          }
+          Optional<MapLog.View> answer = log.since(observer, Optional.of(snapshot.getKey()));
+          View applied = answer.map(a -> then.apply(a, log, observer)).orElse(then);
+          assertThat(applied).as("trial %d: %s from version %d to %d", trial, observer, snapshot.getKey(),
+              log.version()).isEqualTo(expected);
+        }
+      }
+    }
+  }
+
+  /** What an agent holds: the others' entries, its own configuration, its replicas, the names. */
+  record View(Map<String, MapPeer> peers, SelfConfig self, List<AssignedReplica> replicas, List<DnsRecord> dns) {
+    View apply(MapLog.View answer, MapLog log, String observer) {
+      if (answer instanceof MapLog.Full) {
+        return full(log, observer);
+      }
+      NetMap delta = ((MapLog.Delta) answer).map();
+      Map<String, MapPeer> next = new TreeMap<>(peers);
+      delta.peers().forEach(p -> next.put(p.name(), p));
+      if (delta.removed() != null) {
+        delta.removed().forEach(next::remove);
+      }
+      return new View(next, delta.self() != null ? delta.self() : self,
+          delta.replicas() != null ? delta.replicas() : replicas, delta.dns() != null ? delta.dns() : dns);
+    }
+
+    static View full(MapLog log, String observer) {
+      MapLog.Full full = (MapLog.Full) log.since(observer, Optional.empty()).orElseThrow();
+      Map<String, MapPeer> peers = new TreeMap<>();
+      log.members().stream().filter(p -> !p.name().equals(observer)).forEach(p -> peers.put(p.name(), p));
+      return new View(peers, full.self(), full.replicas(), full.dns());
+    }
+  }
+
+  private static Map<String, View> views(MapLog log, List<String> names) {
+    Map<String, View> views = new LinkedHashMap<>();
+    names.forEach(n -> views.put(n, View.full(log, n)));
+    return views;
+  }
+
+  static MapPeer peer(String name, int variant) {
+    return new MapPeer(name, "key-" + name, List.of("198.18.0." + (10 + variant) + ":51820"),
+        List.of("100.64." + name.hashCode() % 200 + ".0/24"), null);
+  }
+
+  static SelfConfig self(String name) {
+    return new SelfConfig(name, "mesh", "100.64.1.1", "100.64.1.0/24", "100.64.0.0/16", 51820, null, "mesh.local");
+  }
+
+  static MapLog.WorkloadMap workload(String name, String peer) {
+    List<AssignedReplica> replicas = new ArrayList<>();
+    replicas.add(new AssignedReplica(name + "-0", name, null, List.of("sleep", "1"), List.of(), Map.of(), List.of()));
+    return new MapLog.WorkloadMap(Map.of(peer, replicas), List.of(new DnsRecord(name, List.of("100.64.1.1"))));
+  }
+}
