@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.meshfed.operator.support.LeanItemStore;
@@ -98,6 +99,11 @@ public class MeshClusterReconciler implements Reconciler<MeshCluster>, Cleaner<M
             .build();
     return List.of(new InformerEventSource<>(peers, context), new InformerEventSource<>(tokens, context),
         new InformerEventSource<>(workloads, context));
+  }
+
+  @Override
+  public ErrorStatusUpdateControl<MeshCluster> updateErrorStatus(MeshCluster resource, Context<MeshCluster> context, Exception e) {
+    return StatusPatch.failed(resource, MeshClusterStatus::new, MeshCluster::new, e, clock.instant());
   }
 
   @Override

@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.meshfed.operator.support.LeanItemStore;
@@ -148,6 +149,11 @@ public class PeerReconciler implements Reconciler<Peer>, Cleaner<Peer> {
         new InformerEventSource<>(secrets, context),
         new InformerEventSource<>(leases, context),
         agentReports);
+  }
+
+  @Override
+  public ErrorStatusUpdateControl<Peer> updateErrorStatus(Peer resource, Context<Peer> context, Exception e) {
+    return StatusPatch.failed(resource, PeerStatus::new, Peer::new, e, clock.instant());
   }
 
   @Override

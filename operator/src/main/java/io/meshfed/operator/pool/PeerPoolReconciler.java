@@ -9,6 +9,7 @@ import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
@@ -50,6 +51,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import org.jboss.logging.Logger;
 
 /**
@@ -119,9 +121,23 @@ public class PeerPoolReconciler implements Reconciler<PeerPool>, Cleaner<PeerPoo
         .withSecondaryToPrimaryMapper((Workload w) -> autoscaledPools(pools, w.getMetadata().getNamespace(),
             w.getSpec() == null || w.getSpec().getClusterRef() == null ? null : w.getSpec().getClusterRef().getName()))
         .build();
+    // the pool's cluster: its creation, its spec (limits, credentials) and its deletion
+    var clusters = InformerEventSourceConfiguration.from(MeshCluster.class, PeerPool.class)
+        .withItemStore(new LeanItemStore<MeshCluster>())
+        .withSecondaryToPrimaryMapper((MeshCluster cluster) -> pools
+            .list(cluster.getMetadata().getNamespace(),
+                p -> cluster.getMetadata().getName().equals(p.getSpec().getClusterRef().getName()))
+            .map(ResourceID::fromResource)
+            .collect(Collectors.toSet()))
+        .withPrimaryToSecondaryMapper((PeerPool pool) -> Set.of(
+            new ResourceID(pool.getSpec().getClusterRef().getName(), pool.getMetadata().getNamespace())))
+        .withOnUpdateFilter((MeshCluster next, MeshCluster previous) ->
+            !Objects.equals(next.getMetadata().getGeneration(), previous.getMetadata().getGeneration())
+                || next.isMarkedForDeletion() != previous.isMarkedForDeletion())
+        .build();
     this.peers = new InformerEventSource<>(peers, context);
     this.workloads = new InformerEventSource<>(workloads, context);
-    return List.of(this.peers, this.workloads);
+    return List.of(this.peers, this.workloads, new InformerEventSource<>(clusters, context));
   }
 
   private static Set<ResourceID> autoscaledPools(IndexedResourceCache<PeerPool> pools, String namespace, String cluster) {
@@ -140,6 +156,11 @@ public class PeerPoolReconciler implements Reconciler<PeerPool>, Cleaner<PeerPoo
   }
 
   @Override
+  public ErrorStatusUpdateControl<PeerPool> updateErrorStatus(PeerPool resource, Context<PeerPool> context, Exception e) {
+    return StatusPatch.failed(resource, PeerPoolStatus::new, PeerPool::new, e, clock.instant());
+  }
+
+  @Override
   public UpdateControl<PeerPool> reconcile(PeerPool pool, Context<PeerPool> context) {
     PeerPoolStatus status = pool.getStatus() == null ? new PeerPoolStatus() : SERIALIZATION.clone(pool.getStatus());
     status.setObservedGeneration(pool.getMetadata().getGeneration());
@@ -155,7 +176,7 @@ public class PeerPoolReconciler implements Reconciler<PeerPool>, Cleaner<PeerPoo
     status.setReplicas(live);
     status.setReadyReplicas((int) members.stream().filter(m -> !m.terminating() && m.ready()).count());
 
-    MeshCluster cluster = context.getClient().resources(MeshCluster.class).inNamespace(namespace).withName(clusterName).get();
+    MeshCluster cluster = context.getSecondaryResource(MeshCluster.class).orElse(null);
     if (cluster == null) {
       status.setDesiredReplicas(pool.getSpec().getAutoscaling() == null ? desired(pool.getSpec(), live)
           : status.getDesiredReplicas());

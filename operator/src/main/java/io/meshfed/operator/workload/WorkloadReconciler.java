@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.meshfed.operator.support.LeanItemStore;
@@ -201,6 +202,11 @@ public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workloa
           workload.getStatus() == null ? null : workload.getStatus().getConditions(), status.getConditions());
     }
     return control;
+  }
+
+  @Override
+  public ErrorStatusUpdateControl<Workload> updateErrorStatus(Workload resource, Context<Workload> context, Exception e) {
+    return StatusPatch.failed(resource, WorkloadStatus::new, Workload::new, e, clock.instant());
   }
 
   @Override

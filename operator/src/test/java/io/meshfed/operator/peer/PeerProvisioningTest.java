@@ -109,6 +109,7 @@ class PeerProvisioningTest {
 
   @Test
   void aPermanentErrorFailsThePeerWithTheProvidersReason() {
+    cloud.script("quota-1", FakeMachineProvider.Script.QUOTA_EXCEEDED);
     client.resource(peer(ns, "quota-1", "cloudy", ProviderType.LOCAL)).create();
     await().ignoreExceptions().atMost(WAIT).untilAsserted(() -> {
       Peer peer = get("quota-1");
@@ -124,6 +125,7 @@ class PeerProvisioningTest {
 
   @Test
   void aRetryableErrorIsRetriedUntilItClears() {
+    cloud.script("flaky-1", FakeMachineProvider.Script.THROTTLED_TWICE);
     client.resource(peer(ns, "flaky-1", "cloudy", ProviderType.LOCAL)).create();
     await().atMost(WAIT).untilAsserted(() -> assertThat(get("flaky-1").getStatus())
         .isNotNull().extracting(s -> s.getPhase()).isEqualTo(PeerPhase.JOINING));
@@ -152,6 +154,7 @@ class PeerProvisioningTest {
 
   @Test
   void aMachineThatNeverStartsIsReplacedAfterTheLaunchTimeout() {
+    cloud.script("stuck-1", FakeMachineProvider.Script.NEVER_STARTS);
     client.resource(peer(ns, "stuck-1", "cloudy", ProviderType.LOCAL)).create();
     await().ignoreExceptions().atMost(WAIT).untilAsserted(() -> {
       assertThat(get("stuck-1").getStatus()).isNotNull();
@@ -182,6 +185,25 @@ class PeerProvisioningTest {
     // the replacement runs, and is waited for again
     await().ignoreExceptions().atMost(WAIT).untilAsserted(() -> assertThat(get("late-1").getStatus().getPhase()).isEqualTo(PeerPhase.JOINING));
     assertThat(cloud.createsOf("late-1")).isEqualTo(2);
+  }
+
+  @Test
+  void anUnexpectedFailureBecomesAConditionAndGoesWithTheNextGoodReconcile() {
+    cloud.script("buggy-1", FakeMachineProvider.Script.UNEXPECTED_FAILURE);
+    client.resource(peer(ns, "buggy-1", "cloudy", ProviderType.LOCAL)).create();
+    await().ignoreExceptions().atMost(WAIT).untilAsserted(() -> {
+      Condition reconciled = condition(get("buggy-1"), "Reconciled");
+      assertThat(reconciled.getStatus()).isEqualTo("False");
+      assertThat(reconciled.getReason()).isEqualTo("ReconcileError");
+      assertThat(reconciled.getMessage())
+          .isEqualTo("IllegalStateException: the fake cloud's bug: no machine table for buggy-1");
+    });
+    cloud.script("buggy-1", null);
+    await().ignoreExceptions().atMost(WAIT).untilAsserted(() -> {
+      Peer peer = get("buggy-1");
+      assertThat(peer.getStatus().getPhase()).isEqualTo(PeerPhase.JOINING);
+      assertThat(Conditions.find(peer.getStatus().getConditions(), "Reconciled")).isEmpty();
+    });
   }
 
   /** A change that wakes the Peer's reconcile without touching its status. */

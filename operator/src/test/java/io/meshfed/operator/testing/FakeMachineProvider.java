@@ -16,9 +16,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A cloud in memory, Karpenter style, serving the {@code local} provider name in the operator's
- * tests until the real provider-local exists. Machines take a few calls to start and to go away,
- * like real ones; peers named {@code quota-*} hit a permanent error, {@code flaky-*} are throttled
- * twice before they get a machine, {@code stuck-*} get machines that never start.
+ * tests. Machines take a few calls to start and to go away, like real ones. What a peer's machine
+ * does otherwise is scripted by the test through {@link #script}: a permanent error, throttling,
+ * a machine that never starts, or a failure nobody expected.
  */
 @Singleton
 public class FakeMachineProvider implements MachineProvider {
@@ -29,6 +29,28 @@ public class FakeMachineProvider implements MachineProvider {
   private final Map<String, AtomicInteger> throttled = new ConcurrentHashMap<>();
   private final AtomicInteger creates = new AtomicInteger();
   private final Map<String, String> userData = new ConcurrentHashMap<>();
+  private final Map<String, Script> scripts = new ConcurrentHashMap<>();
+
+  /** What the cloud does for one peer's machines. */
+  public enum Script {
+    /** Every ensure fails for good: the account's quota is used up. */
+    QUOTA_EXCEEDED,
+    /** The first two ensures are throttled, then the machine comes. */
+    THROTTLED_TWICE,
+    /** The machine is made and never starts. */
+    NEVER_STARTS,
+    /** Ensure throws what no provider should: a bug. */
+    UNEXPECTED_FAILURE
+  }
+
+  /** Scripts the machines of the peer with this name (before the Peer is created); null: as usual. */
+  public void script(String peerName, Script script) {
+    if (script == null) {
+      scripts.remove(peerName);
+    } else {
+      scripts.put(peerName, script);
+    }
+  }
   private final Map<String, AtomicInteger> createsByPeer = new ConcurrentHashMap<>();
 
   private static final class FakeMachine {
@@ -55,12 +77,16 @@ public class FakeMachineProvider implements MachineProvider {
 
   @Override
   public synchronized Machine ensure(ProviderContext context, MachineRequest request) throws ProviderException {
-    if (request.peerName().startsWith("quota-")) {
+    Script script = scripts.get(request.peerName());
+    if (script == Script.QUOTA_EXCEEDED) {
       throw ProviderException.permanent("QuotaExceeded", "instance quota of the account is used up; ask for more", null);
     }
-    if (request.peerName().startsWith("flaky-")
+    if (script == Script.THROTTLED_TWICE
         && throttled.computeIfAbsent(request.peerId(), k -> new AtomicInteger()).incrementAndGet() <= 2) {
       throw ProviderException.retryable("Throttled", "request rate exceeded", null);
+    }
+    if (script == Script.UNEXPECTED_FAILURE) {
+      throw new IllegalStateException("the fake cloud's bug: no machine table for " + request.peerName());
     }
     userData.put(request.peerName(), String.valueOf(request.userData()));
     FakeMachine machine = machines.computeIfAbsent(request.peerId(), id -> {
@@ -68,8 +94,7 @@ public class FakeMachineProvider implements MachineProvider {
       createsByPeer.computeIfAbsent(request.peerName(), k -> new AtomicInteger()).incrementAndGet();
       return new FakeMachine("fake:///" + request.peerName(), request.peerName());
     });
-    // stuck-* machines never start
-    if (!request.peerName().startsWith("stuck-") && machine.state == MachineState.PENDING && machine.callsLeft-- <= 0) {
+    if (script != Script.NEVER_STARTS && machine.state == MachineState.PENDING && machine.callsLeft-- <= 0) {
       machine.state = MachineState.RUNNING;
     }
     return machine.view();
