@@ -1,5 +1,10 @@
 package io.meshfed.agent;
 
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Map;
 import io.meshfed.api.agent.JoinRequest;
 import io.meshfed.api.agent.JoinResponse;
 import io.meshfed.api.agent.NetMap;
@@ -58,12 +63,12 @@ public final class Agent {
         runtime = new ContainerRuntime(runtimeName, () -> membership.self());
         break;
       case "process":
-        runtime = new ProcessRuntime(() -> membership == null ? null : membership.self().meshAddress(), java.util.Map.of());
+        runtime = new ProcessRuntime(() -> membership == null ? null : membership.self().meshAddress(), Map.of());
         break;
       default:
         throw new IllegalArgumentException("--runtime must be process, podman or docker, not " + runtimeName);
     }
-    this.replicas = new Replicas(runtime, state.dir().resolve("replicas"), java.time.Clock.systemUTC());
+    this.replicas = new Replicas(runtime, state.dir().resolve("replicas"), Clock.systemUTC());
   }
 
   /** Joins unless this state directory already holds a membership: a restart never re-joins. */
@@ -137,12 +142,12 @@ public final class Agent {
   private void startDns() {
     SelfConfig self = membership.self();
     dns.update(domainOf(self), view.dns());
-    List<String> addresses = new java.util.ArrayList<>();
+    List<String> addresses = new ArrayList<>();
     addresses.add(self.meshAddress());
     addresses.addAll(dnsSettings.extraAddresses());
     for (String address : addresses) {
       try {
-        dns.listen(new java.net.InetSocketAddress(java.net.InetAddress.getByName(address), dnsSettings.port()));
+        dns.listen(new InetSocketAddress(InetAddress.getByName(address), dnsSettings.port()));
       } catch (IOException e) {
         LOG.warning("cannot answer DNS on " + address + ":" + dnsSettings.port() + ": " + e.getMessage()
             + "; names under " + domainOf(self) + " will not resolve there");

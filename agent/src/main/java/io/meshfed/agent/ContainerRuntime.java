@@ -1,5 +1,7 @@
 package io.meshfed.agent;
 
+import java.util.stream.LongStream;
+import java.util.stream.Stream;
 import io.meshfed.api.agent.AssignedReplica;
 import io.meshfed.api.agent.SelfConfig;
 import io.meshfed.provider.spi.Command;
@@ -226,9 +228,9 @@ public final class ContainerRuntime implements ReplicaRuntime {
   static final class Subnets {
     private Subnets() {}
 
-    static java.util.stream.Stream<String> hosts(String cidr) {
+    static Stream<String> hosts(String cidr) {
       long[] range = range(cidr);
-      return java.util.stream.LongStream.range(range[0] + 1, range[1]).mapToObj(a -> Ipv4.format((int) a));
+      return LongStream.range(range[0] + 1, range[1]).mapToObj(a -> Ipv4.format((int) a));
     }
 
     static String lastHost(String cidr) {

@@ -1,5 +1,6 @@
 package io.meshfed.agent;
 
+import java.util.Objects;
 import io.meshfed.api.agent.AgentFacts;
 import java.io.IOException;
 import java.net.Inet4Address;
@@ -15,7 +16,7 @@ import java.util.List;
 /** What the agent tells the operator about its machine. */
 public final class Facts {
   public static final String VERSION =
-      java.util.Objects.requireNonNullElse(Facts.class.getPackage().getImplementationVersion(), "dev");
+      Objects.requireNonNullElse(Facts.class.getPackage().getImplementationVersion(), "dev");
 
   private Facts() {}
 

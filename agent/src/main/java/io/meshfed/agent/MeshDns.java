@@ -1,5 +1,8 @@
 package io.meshfed.agent;
 
+import java.net.UnknownHostException;
+import java.util.Arrays;
+import java.util.regex.Pattern;
 import io.meshfed.api.agent.DnsRecord;
 import java.io.IOException;
 import java.net.DatagramPacket;
@@ -35,8 +38,8 @@ public final class MeshDns implements AutoCloseable {
   /** Short: replicas come and go, and the map is the truth. */
   static final long TTL_SECONDS = 5;
 
-  private static final java.util.regex.Pattern IPV4 =
-      java.util.regex.Pattern.compile("(25[0-5]|2[0-4]\\d|1?\\d?\\d)(\\.(25[0-5]|2[0-4]\\d|1?\\d?\\d)){3}");
+  private static final Pattern IPV4 =
+      Pattern.compile("(25[0-5]|2[0-4]\\d|1?\\d?\\d)(\\.(25[0-5]|2[0-4]\\d|1?\\d?\\d)){3}");
 
   private volatile String domain;
   private volatile Map<String, List<InetAddress>> records = Map.of();
@@ -64,10 +67,10 @@ public final class MeshDns implements AutoCloseable {
       for (String address : record.addresses()) {
         try {
           if (!IPV4.matcher(address).matches()) {
-            throw new java.net.UnknownHostException(address);
+            throw new UnknownHostException(address);
           }
           addresses.add(InetAddress.getByName(address)); // a literal: no lookup
-        } catch (java.net.UnknownHostException e) {
+        } catch (UnknownHostException e) {
           LOG.warning("DNS record " + record.name() + ": not an IPv4 address: " + address);
         }
       }
@@ -115,7 +118,7 @@ public final class MeshDns implements AutoCloseable {
       DatagramPacket packet = new DatagramPacket(buffer, buffer.length);
       try {
         socket.receive(packet);
-        byte[] query = java.util.Arrays.copyOf(packet.getData(), packet.getLength());
+        byte[] query = Arrays.copyOf(packet.getData(), packet.getLength());
         byte[] reply = answer(query);
         socket.send(new DatagramPacket(reply, reply.length, packet.getSocketAddress()));
       } catch (IOException e) {

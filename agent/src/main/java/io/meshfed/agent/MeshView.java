@@ -1,5 +1,6 @@
 package io.meshfed.agent;
 
+import java.util.List;
 import io.meshfed.api.agent.AssignedReplica;
 import io.meshfed.api.agent.DnsRecord;
 import io.meshfed.api.agent.MapPeer;
@@ -14,8 +15,8 @@ public final class MeshView {
   private String version;
   private SelfConfig self;
   private final Map<String, MapPeer> peers = new TreeMap<>();
-  private java.util.List<AssignedReplica> replicas = java.util.List.of();
-  private java.util.List<DnsRecord> dns = java.util.List.of();
+  private List<AssignedReplica> replicas = List.of();
+  private List<DnsRecord> dns = List.of();
 
   public MeshView() {}
 
@@ -43,10 +44,10 @@ public final class MeshView {
       self = map.self();
     }
     if (map.replicas() != null) {
-      replicas = java.util.List.copyOf(map.replicas());
+      replicas = List.copyOf(map.replicas());
     }
     if (map.dns() != null) {
-      dns = java.util.List.copyOf(map.dns());
+      dns = List.copyOf(map.dns());
     }
     version = map.version();
     return !before.equals(peers);
@@ -54,7 +55,7 @@ public final class MeshView {
 
   /** The whole view as a full map, for the state directory. */
   public NetMap snapshot() {
-    return new NetMap(version, true, self, java.util.List.copyOf(peers.values()), null, replicas, dns);
+    return new NetMap(version, true, self, List.copyOf(peers.values()), null, replicas, dns);
   }
 
   public String version() {
@@ -66,12 +67,12 @@ public final class MeshView {
   }
 
   /** The replicas this peer runs. */
-  public java.util.List<AssignedReplica> replicas() {
+  public List<AssignedReplica> replicas() {
     return replicas;
   }
 
   /** The cluster's names. */
-  public java.util.List<DnsRecord> dns() {
+  public List<DnsRecord> dns() {
     return dns;
   }
 

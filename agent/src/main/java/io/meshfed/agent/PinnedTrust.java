@@ -1,5 +1,6 @@
 package io.meshfed.agent;
 
+import java.security.GeneralSecurityException;
 import java.net.Socket;
 import java.security.KeyStore;
 import java.security.MessageDigest;
@@ -39,7 +40,7 @@ public final class PinnedTrust extends X509ExtendedTrustManager {
       SSLContext context = SSLContext.getInstance("TLS");
       context.init(null, new TrustManager[] {of(caHash)}, null);
       return context;
-    } catch (java.security.GeneralSecurityException e) {
+    } catch (GeneralSecurityException e) {
       throw new IllegalStateException(e);
     }
   }

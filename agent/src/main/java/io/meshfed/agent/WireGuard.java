@@ -1,5 +1,8 @@
 package io.meshfed.agent;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import io.meshfed.api.agent.MapPeer;
 import io.meshfed.api.agent.SelfConfig;
 import io.meshfed.provider.spi.Command;
@@ -91,9 +94,9 @@ public final class WireGuard {
 
   public static String publicKeyOf(Path privateKey) {
     try {
-      return Command.check(TIMEOUT, java.nio.file.Files.readString(privateKey), List.of("wg", "pubkey")).strip();
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
+      return Command.check(TIMEOUT, Files.readString(privateKey), List.of("wg", "pubkey")).strip();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 }

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.Message;
+import org.xbill.DNS.Opcode;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
@@ -60,7 +61,7 @@ class MeshDnsTest {
   void aMalformedQueryGetsFormErrNotSilence() throws Exception {
     MeshDns dns = new MeshDns("mesh.test");
     Message notAQuery = new Message();
-    notAQuery.getHeader().setOpcode(org.xbill.DNS.Opcode.STATUS);
+    notAQuery.getHeader().setOpcode(Opcode.STATUS);
     Message answer = new Message(dns.answer(notAQuery.toWire()));
     assertThat(answer.getRcode()).isEqualTo(Rcode.FORMERR);
   }

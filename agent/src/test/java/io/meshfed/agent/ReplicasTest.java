@@ -1,5 +1,6 @@
 package io.meshfed.agent;
 
+import java.time.ZoneId;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meshfed.api.agent.AssignedReplica;
@@ -145,7 +146,7 @@ class ReplicasTest {
     }
 
     @Override
-    public Clock withZone(java.time.ZoneId zone) {
+    public Clock withZone(ZoneId zone) {
       return this;
     }
   }

@@ -3,6 +3,7 @@ package io.meshfed.cli;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.meshfed.api.v1alpha1.Peer;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -54,7 +55,7 @@ final class Disconnect implements Callable<Integer> {
     Preflight.run(List.of("ip", "link", "del", state.iface()));
     client.resources(Peer.class).inNamespace(state.namespace()).withName(state.peer()).delete();
     Preflight.forgetMeshDns(state.iface());
-    java.nio.file.Files.deleteIfExists(stateDir.resolve("state.json"));
+    Files.deleteIfExists(stateDir.resolve("state.json"));
     Preflight.run(List.of("rm", "-rf", "--one-file-system", stateDir.resolve("agent").toString()));
     out.printf("disconnected from %s/%s: peer/%s deleted, %s removed%n", state.namespace(), state.cluster(),
         state.peer(), state.iface());

@@ -8,9 +8,12 @@ import io.meshfed.api.v1alpha1.ProviderType;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
 
 @Command(name = "grow", mixinStandardHelpOptions = true,
     description = {"Adds peers: resizes the cluster's pool of that provider, or makes one.",
@@ -19,8 +22,8 @@ final class Grow implements Callable<Integer> {
   @ParentCommand
   KubectlMeshfed root;
 
-  @picocli.CommandLine.Spec
-  picocli.CommandLine.Model.CommandSpec spec;
+  @Spec
+  CommandSpec spec;
 
   @Parameters(paramLabel = "CLUSTER", description = "The MeshCluster's name.")
   String cluster;
@@ -40,7 +43,7 @@ final class Grow implements Callable<Integer> {
   @Override
   public Integer call() {
     if (count < 1) {
-      throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--count must be 1 or more");
+      throw new ParameterException(spec.commandLine(), "--count must be 1 or more");
     }
     ProviderType providerType;
     try {
@@ -49,7 +52,7 @@ final class Grow implements Callable<Integer> {
       providerType = ProviderType.STATIC;
     }
     if (providerType == ProviderType.STATIC) {
-      throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+      throw new ParameterException(spec.commandLine(),
           "--provider must be one of aws, gcp, azure, digitalocean, local (static hosts join on their own:"
               + " kubectl meshfed join-command)");
     }

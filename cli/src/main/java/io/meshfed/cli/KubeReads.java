@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.http.HttpClient;
 import io.fabric8.kubernetes.client.http.HttpResponse;
 import io.fabric8.kubernetes.client.utils.HttpClientUtils;
+import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -47,7 +48,7 @@ final class KubeReads implements AutoCloseable {
     check(path, response);
     try {
       return Optional.of(JSON.readValue(response.body(), type));
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       throw new KubernetesClientException("reading " + path + ": " + e.getMessage(), e);
     }
   }
@@ -60,7 +61,7 @@ final class KubeReads implements AutoCloseable {
       try {
         Items<T> items = reader.readValue(response.body());
         return items.items() == null ? List.of() : items.items();
-      } catch (java.io.IOException e) {
+      } catch (IOException e) {
         throw new KubernetesClientException("reading " + path + ": " + e.getMessage(), e);
       }
     });
@@ -119,7 +120,7 @@ final class KubeReads implements AutoCloseable {
       String message = response.body();
       try {
         message = JSON.readTree(response.body()).path("message").asText(message);
-      } catch (java.io.IOException | RuntimeException e) {
+      } catch (IOException | RuntimeException e) {
         // not a Status: keep the body
       }
       throw new KubernetesClientException("GET " + path + ": " + message, response.code(), null);

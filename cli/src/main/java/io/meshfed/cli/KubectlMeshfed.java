@@ -3,10 +3,16 @@ package io.meshfed.cli;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.http.HttpConnectTimeoutException;
+import java.nio.channels.UnresolvedAddressException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import picocli.AutoComplete.GenerateCompletion;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -63,13 +69,13 @@ public final class KubectlMeshfed {
   private Config config() {
     try {
       return config(kubeconfig, context);
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       throw new CommandLine.ParameterException(new CommandLine(this), "cannot read the kubeconfig: " + e.getMessage());
     }
   }
 
   /** The client config for a kubeconfig and context, tuned for a command. */
-  static Config config(Path kubeconfig, String context) throws java.io.IOException {
+  static Config config(Path kubeconfig, String context) throws IOException {
     Config config = Kubeconfig.load(kubeconfig, context);
     // a command, not a controller: two quick retries (an API server answering 429 "storage is
     // initializing" for a kind nobody listed yet), then fail within seconds and say why
@@ -124,7 +130,7 @@ public final class KubectlMeshfed {
       cli.addSubcommand(only.get(0));
     } else {
       COMMANDS.forEach(c -> cli.addSubcommand(c.getValue()));
-      cli.addSubcommand(new picocli.AutoComplete.GenerateCompletion());
+      cli.addSubcommand(new GenerateCompletion());
       cli.addSubcommand(new CommandLine.HelpCommand());
     }
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
@@ -172,16 +178,16 @@ public final class KubectlMeshfed {
   /** What went wrong, in one line a person can act on. */
   static String explain(Exception e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof java.net.ConnectException || t instanceof java.net.http.HttpConnectTimeoutException
-          || t instanceof java.nio.channels.UnresolvedAddressException) {
+      if (t instanceof ConnectException || t instanceof HttpConnectTimeoutException
+          || t instanceof UnresolvedAddressException) {
         return "cannot reach the Kubernetes API server (" + t.getClass().getSimpleName()
             + "): check your kubeconfig and context (kubectl config current-context)";
       }
     }
-    if (e instanceof io.fabric8.kubernetes.client.KubernetesClientException k && k.getCode() == 403) {
+    if (e instanceof KubernetesClientException k && k.getCode() == 403) {
       return "forbidden: your user may not do this (" + k.getStatus().getMessage() + ")";
     }
-    if (e instanceof io.fabric8.kubernetes.client.KubernetesClientException k && k.getCode() == 404
+    if (e instanceof KubernetesClientException k && k.getCode() == 404
         && k.getMessage() != null && k.getMessage().contains("meshfed.io")) {
       return "the meshfed CRDs are not installed in this cluster (helm install meshfed helm/meshfed)";
     }

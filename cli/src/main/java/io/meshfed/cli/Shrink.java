@@ -4,11 +4,13 @@ import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.meshfed.api.v1alpha1.Durations;
 import io.meshfed.api.v1alpha1.MeshfedApi;
 import io.meshfed.api.v1alpha1.Peer;
 import io.meshfed.api.v1alpha1.PeerPool;
 import io.meshfed.api.v1alpha1.ProviderType;
 import io.meshfed.api.v1alpha1.Workload;
+import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,9 +19,11 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
 
 @Command(name = "shrink", mixinStandardHelpOptions = true,
     description = {"Removes peers: one by name (drained first), or every idle one.",
@@ -30,8 +34,8 @@ final class Shrink implements Callable<Integer> {
   @ParentCommand
   KubectlMeshfed root;
 
-  @picocli.CommandLine.Spec
-  picocli.CommandLine.Model.CommandSpec spec;
+  @Spec
+  CommandSpec spec;
 
   @Parameters(paramLabel = "CLUSTER", description = "The MeshCluster's name.")
   String cluster;
@@ -104,13 +108,13 @@ final class Shrink implements Callable<Integer> {
   }
 
   /** Marks the peer draining and waits until the scheduler has moved every replica off it. */
-  private void drain(KubernetesClient client, String namespace, String peer, java.io.PrintWriter out)
+  private void drain(KubernetesClient client, String namespace, String peer, PrintWriter out)
       throws InterruptedException {
     client.resources(Peer.class).inNamespace(namespace).withName(peer).patch(PatchContext.of(PatchType.JSON_MERGE),
         "{\"metadata\":{\"annotations\":{\"" + MeshfedApi.DRAINING_ANNOTATION + "\":\"kubectl meshfed shrink\"}}}");
     out.printf("peer/%s draining%n", peer);
     out.flush();
-    long deadline = System.nanoTime() + io.meshfed.api.v1alpha1.Durations.parse(timeout).toNanos();
+    long deadline = System.nanoTime() + Durations.parse(timeout).toNanos();
     while (true) {
       Peer current = client.resources(Peer.class).inNamespace(namespace).withName(peer).get();
       List<Workload> workloads = client.resources(Workload.class).inNamespace(namespace).list().getItems();

@@ -1,6 +1,7 @@
 package io.meshfed.cli;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.meshfed.api.v1alpha1.Durations;
 import io.meshfed.api.v1alpha1.Peer;
 import io.meshfed.api.v1alpha1.PeerPhase;
 import io.meshfed.api.v1alpha1.PeerRole;
@@ -86,7 +87,7 @@ final class Switch implements Callable<Integer> {
       out.printf("peer/%s joining %s/%s (agent pid %d, log %s)%n", peerName, namespace, cluster, agent.pid(), log);
       out.flush();
 
-      long deadline = System.nanoTime() + io.meshfed.api.v1alpha1.Durations.parse(timeout).toNanos();
+      long deadline = System.nanoTime() + Durations.parse(timeout).toNanos();
       Peer ready;
       while (true) {
         ready = client.resources(Peer.class).inNamespace(namespace).withName(peerName).get();

@@ -1,8 +1,11 @@
 package io.meshfed.cli;
 
 import io.meshfed.agent.PinnedTrust;
+import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
+import java.security.GeneralSecurityException;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -115,7 +118,7 @@ final class Troubleshoot implements Callable<Integer> {
         SSLParameters parameters = socket.getSSLParameters();
         parameters.setEndpointIdentificationAlgorithm("HTTPS");
         socket.setSSLParameters(parameters);
-        socket.connect(new java.net.InetSocketAddress(uri.getHost(), uri.getPort() == -1 ? 443 : uri.getPort()),
+        socket.connect(new InetSocketAddress(uri.getHost(), uri.getPort() == -1 ? 443 : uri.getPort()),
             (int) Duration.ofSeconds(5).toMillis());
         socket.setSoTimeout(5000);
         socket.startHandshake();
@@ -137,7 +140,7 @@ final class Troubleshoot implements Callable<Integer> {
         return Optional.of("its certificate expires at " + notAfter + " (within a week)");
       }
       return Optional.empty();
-    } catch (java.io.IOException | java.security.GeneralSecurityException | IllegalArgumentException e) {
+    } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
       return Optional.of("unreachable (" + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": "
           + e.getMessage()) + ")");
     }

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -178,7 +179,7 @@ class KubeconfigTest {
   }
 
   private static void assertSameChoices(Config ours, Config fabric8) {
-    List<java.util.function.Function<Config, Object>> choices = List.of(Config::getMasterUrl, Config::getNamespace,
+    List<Function<Config, Object>> choices = List.of(Config::getMasterUrl, Config::getNamespace,
         c -> c.getCurrentContext().getName(), Config::getCaCertFile, Config::getCaCertData, Config::getClientCertFile,
         Config::getClientCertData, Config::getClientKeyFile, Config::getClientKeyData, Config::getClientKeyAlgo,
         Config::getAutoOAuthToken, Config::getOauthToken, Config::getUsername, Config::getPassword,

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.fabric8.kubeapitest.KubeAPIServer;
 import io.fabric8.kubeapitest.KubeAPIServerConfigBuilder;
+import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
@@ -14,10 +15,12 @@ import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.meshfed.agent.PinnedTrust;
 import io.meshfed.api.crd.CrdInstaller;
 import io.meshfed.api.v1alpha1.AgentStatus;
 import io.meshfed.api.v1alpha1.AutoscalingSpec;
 import io.meshfed.api.v1alpha1.ClusterReference;
+import io.meshfed.api.v1alpha1.HandshakeSummary;
 import io.meshfed.api.v1alpha1.MeshCluster;
 import io.meshfed.api.v1alpha1.MeshClusterSpec;
 import io.meshfed.api.v1alpha1.MeshClusterStatus;
@@ -38,13 +41,20 @@ import io.meshfed.api.v1alpha1.Workload;
 import io.meshfed.api.v1alpha1.WorkloadSpec;
 import io.meshfed.api.v1alpha1.WorkloadStatus;
 import java.io.PrintWriter;
-import java.security.cert.X509Certificate;
 import java.io.StringWriter;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
+import java.util.Optional;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -182,7 +192,7 @@ class KubectlMeshfedTest {
     cluster.getStatus().setJoinTokenSecret("prod-meshfed-join-token");
     client.resource(cluster).updateStatus();
     Peer peer = client.resources(Peer.class).inNamespace(ns).withName("prod-aws-0").get();
-    var handshakes = new io.meshfed.api.v1alpha1.HandshakeSummary();
+    var handshakes = new HandshakeSummary();
     handshakes.setExpected(2);
     handshakes.setRecent(1);
     handshakes.setMissingCount(1);
@@ -215,7 +225,7 @@ class KubectlMeshfedTest {
   void theAgentApiProbeTrustsOnlyTheClustersPinnedCa() throws Exception {
     String endpoint = client.getConfiguration().getMasterUrl(); // a TLS server this test owns
     X509Certificate[] chain = serverChain(endpoint);
-    String pin = io.meshfed.agent.PinnedTrust.hashOf(chain[chain.length - 1]);
+    String pin = PinnedTrust.hashOf(chain[chain.length - 1]);
 
     assertThat(Troubleshoot.probe(endpoint, pin)).isEmpty();
     assertThat(Troubleshoot.probe(endpoint, "sha256:" + "0".repeat(64)))
@@ -230,9 +240,9 @@ class KubectlMeshfedTest {
   }
 
   private static X509Certificate[] serverChain(String endpoint) throws Exception {
-    var uri = java.net.URI.create(endpoint);
+    var uri = URI.create(endpoint);
     X509Certificate[][] seen = new X509Certificate[1][];
-    var record = new javax.net.ssl.X509TrustManager() {
+    var record = new X509TrustManager() {
       @Override
       public void checkClientTrusted(X509Certificate[] chain, String authType) {}
 
@@ -246,9 +256,9 @@ class KubectlMeshfedTest {
         return new X509Certificate[0];
       }
     };
-    var tls = javax.net.ssl.SSLContext.getInstance("TLS");
-    tls.init(null, new javax.net.ssl.TrustManager[] {record}, null);
-    try (var socket = (javax.net.ssl.SSLSocket) tls.getSocketFactory().createSocket(uri.getHost(), uri.getPort())) {
+    var tls = SSLContext.getInstance("TLS");
+    tls.init(null, new TrustManager[] {record}, null);
+    try (var socket = (SSLSocket) tls.getSocketFactory().createSocket(uri.getHost(), uri.getPort())) {
       socket.startHandshake();
     }
     return seen[0];
@@ -264,7 +274,7 @@ class KubectlMeshfedTest {
     var ready = new ClusterSnapshot(snapshot.cluster(), snapshot.peers().stream()
         .filter(p -> p.getStatus().getPhase() == PeerPhase.READY).toList(), snapshot.pools(),
         snapshot.workloads().stream().filter(w -> w.getMetadata().getName().equals("web")).toList());
-    List<Checks.Check> checks = Checks.run(ready, NOW, endpoint -> java.util.Optional.empty());
+    List<Checks.Check> checks = Checks.run(ready, NOW, endpoint -> Optional.empty());
     assertThat(checks).extracting(Checks.Check::result).doesNotContain(Checks.Result.FAIL);
     assertThat(checks).extracting(Checks.Check::line).containsExactly(
         "✓ the operator reconciles MeshCluster " + ns + "/prod (phase Ready)",
@@ -297,7 +307,7 @@ class KubectlMeshfedTest {
     assertThat(nas.getSpec().getClusterRef().getName()).isEqualTo("prod");
     var secret = client.secrets().inNamespace(ns).withName("nas-meshfed-bootstrap").get();
     String token = join.out().strip().replaceAll(".*--token mfb:[^:]+:nas:([0-9a-f]{64}).*", "$1");
-    assertThat(new String(java.util.Base64.getDecoder().decode(secret.getData().get("token")))).isEqualTo(token);
+    assertThat(new String(Base64.getDecoder().decode(secret.getData().get("token")))).isEqualTo(token);
     Instant expires = Instant.parse(secret.getMetadata().getAnnotations().get("meshfed.io/expires-at"));
     assertThat(expires).isBetween(before.plusSeconds(7200 - 5), Instant.now().plusSeconds(7200));
     assertThat(secret.getMetadata().getOwnerReferences()).singleElement()
@@ -408,7 +418,7 @@ class KubectlMeshfedTest {
     client.resource(peer).updateStatus();
   }
 
-  private void workload(String name, int replicas, List<String> on, io.fabric8.kubernetes.api.model.Condition scheduled) {
+  private void workload(String name, int replicas, List<String> on, Condition scheduled) {
     Workload workload = new Workload();
     workload.getMetadata().setName(name);
     WorkloadSpec spec = new WorkloadSpec();

@@ -1,5 +1,6 @@
 package io.meshfed.fakes;
 
+import java.net.URLDecoder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -141,7 +142,7 @@ public final class FakeAzure extends FakeCloud {
     for (String pair : call.body().split("&")) {
       int eq = pair.indexOf('=');
       if (eq > 0) {
-        form.put(pair.substring(0, eq), java.net.URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+        form.put(pair.substring(0, eq), URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
       }
     }
     if (!clientId.equals(form.get("client_id")) || !clientSecret.equals(form.get("client_secret"))) {

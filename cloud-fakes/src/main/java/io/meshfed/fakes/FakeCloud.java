@@ -1,5 +1,10 @@
 package io.meshfed.fakes;
 
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
+import java.net.URLDecoder;
+import java.util.LinkedHashMap;
+import java.util.concurrent.ExecutorService;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -79,8 +84,8 @@ public abstract class FakeCloud implements AutoCloseable {
     try {
       InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
       if (tls) {
-        com.sun.net.httpserver.HttpsServer https = com.sun.net.httpserver.HttpsServer.create(address, 0);
-        https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(FakeTls.shared().serverContext()));
+        HttpsServer https = HttpsServer.create(address, 0);
+        https.setHttpsConfigurator(new HttpsConfigurator(FakeTls.shared().serverContext()));
         server = https;
       } else {
         server = HttpServer.create(address, 0);
@@ -132,7 +137,7 @@ public abstract class FakeCloud implements AutoCloseable {
         } catch (RuntimeException bug) {
           // a bug of the fake: answer at once (a client must not wait on it) and keep it for the test
           bugs.add(call.method() + " " + call.path() + ": " + bug);
-          reply = Reply.json(500, java.util.Map.of("error", java.util.Map.of("code", 500, "message", "fake failed: " + bug)));
+          reply = Reply.json(500, Map.of("error", Map.of("code", 500, "message", "fake failed: " + bug)));
         }
       }
       reply.headers().forEach((k, v) -> exchange.getResponseHeaders().add(k, v));
@@ -165,12 +170,12 @@ public abstract class FakeCloud implements AutoCloseable {
 
   /** Query parameters, decoded. */
   protected static Map<String, String> query(Call call) {
-    Map<String, String> params = new java.util.LinkedHashMap<>();
+    Map<String, String> params = new LinkedHashMap<>();
     if (call.query() != null) {
       for (String pair : call.query().split("&")) {
         int eq = pair.indexOf('=');
-        String key = java.net.URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-        String value = eq < 0 ? "" : java.net.URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+        String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+        String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
         params.put(key, value);
       }
     }
@@ -180,6 +185,6 @@ public abstract class FakeCloud implements AutoCloseable {
   @Override
   public void close() {
     server.stop(0);
-    ((java.util.concurrent.ExecutorService) server.getExecutor()).shutdownNow();
+    ((ExecutorService) server.getExecutor()).shutdownNow();
   }
 }

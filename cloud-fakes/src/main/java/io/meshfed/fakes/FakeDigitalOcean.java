@@ -1,5 +1,7 @@
 package io.meshfed.fakes;
 
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -213,7 +215,7 @@ public final class FakeDigitalOcean extends FakeCloud {
       next.put("page", String.valueOf(page + 1));
       next.put("per_page", String.valueOf(perPage));
       StringBuilder url = new StringBuilder(endpoint() + call.path() + "?");
-      next.forEach((k, v) -> url.append(k).append('=').append(java.net.URLEncoder.encode(v, java.nio.charset.StandardCharsets.UTF_8)).append('&'));
+      next.forEach((k, v) -> url.append(k).append('=').append(URLEncoder.encode(v, StandardCharsets.UTF_8)).append('&'));
       pages.put("next", url.substring(0, url.length() - 1));
     }
     body.putObject("meta").put("total", items.size());

@@ -1,5 +1,8 @@
 package io.meshfed.fakes;
 
+import java.io.IOException;
+import java.net.URLDecoder;
+import java.util.HashSet;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -47,7 +50,7 @@ public final class FakeGce extends FakeCloud {
 
   private final KeyPair key;
   private final String clientEmail = "meshfed@" + PROJECT + ".iam.gserviceaccount.com";
-  private final Set<String> tokens = new java.util.HashSet<>();
+  private final Set<String> tokens = new HashSet<>();
   private final Map<String, ObjectNode> instances = new LinkedHashMap<>(); // zone/name
   private final Map<String, Integer> readsToRunning = new LinkedHashMap<>();
   private final Map<String, ObjectNode> operations = new LinkedHashMap<>();
@@ -151,7 +154,7 @@ public final class FakeGce extends FakeCloud {
     String assertion = null;
     for (String pair : call.body().split("&")) {
       if (pair.startsWith("assertion=")) {
-        assertion = java.net.URLDecoder.decode(pair.substring(10), StandardCharsets.UTF_8);
+        assertion = URLDecoder.decode(pair.substring(10), StandardCharsets.UTF_8);
       }
     }
     if (assertion == null || assertion.split("\\.").length != 3) {
@@ -166,7 +169,7 @@ public final class FakeGce extends FakeCloud {
       if (!rsa.verify(Base64.getUrlDecoder().decode(parts[2])) || !clientEmail.equals(claims.path("iss").asText())) {
         return Reply.json(400, object().put("error", "invalid_grant").put("error_description", "Invalid JWT Signature."));
       }
-    } catch (GeneralSecurityException | java.io.IOException | IllegalArgumentException e) {
+    } catch (GeneralSecurityException | IOException | IllegalArgumentException e) {
       return Reply.json(400, object().put("error", "invalid_grant").put("error_description", "Invalid JWT: " + e.getMessage()));
     }
     String token = "ya29.fake-" + UUID.randomUUID();

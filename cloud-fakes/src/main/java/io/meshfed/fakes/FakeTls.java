@@ -1,5 +1,6 @@
 package io.meshfed.fakes;
 
+import javax.net.ssl.TrustManager;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,7 +35,7 @@ public final class FakeTls {
     tmf.init(trust);
     this.trustManager = (X509TrustManager) tmf.getTrustManagers()[0];
     this.clientContext = SSLContext.getInstance("TLS");
-    clientContext.init(null, new javax.net.ssl.TrustManager[] {trustManager}, null);
+    clientContext.init(null, new TrustManager[] {trustManager}, null);
   }
 
   public static FakeTls shared() {

@@ -1,5 +1,6 @@
 package io.meshfed.fakes;
 
+import java.net.InetAddress;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -44,7 +45,7 @@ public final class MotoServer implements AutoCloseable {
       throw new IllegalStateException(executable + " is missing: run hack/install-moto.sh (.ci/run does)");
     }
     int port;
-    try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       port = socket.getLocalPort();
     }
     Path log = Files.createTempFile("moto-", ".log");

@@ -2,12 +2,14 @@ package io.meshfed.e2e;
 
 import io.meshfed.provider.local.LocalMachineProvider;
 import io.meshfed.provider.local.LocalSettings;
+import io.meshfed.provider.spi.Command;
 import io.meshfed.provider.spi.MachineRef;
 import io.meshfed.provider.spi.ProviderContext;
 import io.meshfed.provider.spi.ProviderException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -48,6 +50,6 @@ public final class LocalMachines {
         System.err.println("meshfed: could not list " + stateRoot + ": " + e.getMessage());
       }
     }
-    io.meshfed.provider.spi.Command.run(java.time.Duration.ofSeconds(10), null, List.of("ip", "link", "delete", bridge));
+    Command.run(Duration.ofSeconds(10), null, List.of("ip", "link", "delete", bridge));
   }
 }

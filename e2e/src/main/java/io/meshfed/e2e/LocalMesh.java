@@ -4,18 +4,22 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.meshfed.api.v1alpha1.MeshCluster;
 import io.meshfed.api.v1alpha1.Peer;
-import io.meshfed.api.v1alpha1.Workload;
 import io.meshfed.api.v1alpha1.PeerPhase;
+import io.meshfed.api.v1alpha1.Workload;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * The quick start: a local control plane, the operator against it, and an example mesh cluster.
@@ -26,12 +30,12 @@ public final class LocalMesh {
   private LocalMesh() {}
 
   /** Held so that the setting outlives garbage collection of the logger. */
-  private static final java.util.logging.Logger VERSION_NAG =
-      java.util.logging.Logger.getLogger("io.fabric8.kubernetes.client.dsl.internal.VersionUsageUtils");
+  private static final Logger VERSION_NAG =
+      Logger.getLogger("io.fabric8.kubernetes.client.dsl.internal.VersionUsageUtils");
 
   public static void main(String[] args) throws Exception {
     // v1alpha1 is our own API's version, not news to the person who runs this
-    VERSION_NAG.setLevel(java.util.logging.Level.SEVERE);
+    VERSION_NAG.setLevel(Level.SEVERE);
     boolean once = List.of(args).contains("--once");
     Path repo = Path.of(System.getProperty("meshfed.repo", ".")).toAbsolutePath().normalize();
     Path workDir = Path.of(System.getProperty("meshfed.workdir",
@@ -57,7 +61,7 @@ public final class LocalMesh {
     Runtime.getRuntime().addShutdownHook(hook);
     say("starting kube-apiserver and etcd on loopback");
     Path stateRoot = Path.of(STATE_ROOT);
-    Map<String, String> properties = new java.util.HashMap<>(
+    Map<String, String> properties = new HashMap<>(
         LocalMachines.operatorProperties(repo, stateRoot, BRIDGE, BRIDGE_ADDRESS));
     properties.put("meshfed.leader-election.namespace", "default");
     LocalMachines.sweep(stateRoot, BRIDGE, BRIDGE_ADDRESS); // what an earlier run may have left
@@ -160,7 +164,7 @@ public final class LocalMesh {
   }
 
   private static void kubectl(ControlPlane plane, String... args) throws IOException, InterruptedException {
-    List<String> command = new java.util.ArrayList<>(List.of(ControlPlane.kubectl().toString(),
+    List<String> command = new ArrayList<>(List.of(ControlPlane.kubectl().toString(),
         "--kubeconfig", plane.kubeconfig().toString()));
     command.addAll(List.of(args));
     new ProcessBuilder(command).inheritIO().start().waitFor();

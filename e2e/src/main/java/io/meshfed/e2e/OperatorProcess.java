@@ -1,8 +1,10 @@
 package io.meshfed.e2e;
 
 import java.io.IOException;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -67,7 +69,7 @@ public final class OperatorProcess implements AutoCloseable {
   }
 
   public static int freePort() throws IOException {
-    try (var socket = new java.net.ServerSocket(0)) {
+    try (var socket = new ServerSocket(0)) {
       return socket.getLocalPort();
     }
   }
@@ -86,7 +88,7 @@ public final class OperatorProcess implements AutoCloseable {
   }
 
   /** SIGTERM, as Kubernetes stops a pod; true when the operator exits within the time. */
-  public boolean terminate(java.time.Duration within) throws InterruptedException {
+  public boolean terminate(Duration within) throws InterruptedException {
     process.destroy();
     return process.waitFor(within.toMillis(), TimeUnit.MILLISECONDS);
   }

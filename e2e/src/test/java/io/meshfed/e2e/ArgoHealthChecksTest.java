@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.luaj.vm2.Globals;
 import org.luaj.vm2.LuaTable;
@@ -73,9 +75,9 @@ class ArgoHealthChecksTest {
 
   @Test
   void theArgoCdConfigMapCarriesExactlyTheseScripts() throws Exception {
-    JsonNode configMap = new ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
+    JsonNode configMap = new ObjectMapper(new YAMLFactory())
         .readTree(HEALTH.getParent().resolve("argocd-cm.yaml").toFile());
-    for (String kind : java.util.List.of("MeshCluster", "Peer", "PeerPool", "Workload")) {
+    for (String kind : List.of("MeshCluster", "Peer", "PeerPool", "Workload")) {
       String inConfigMap = configMap.path("data").path("resource.customizations.health.meshfed.io_" + kind).asText();
       assertThat(inConfigMap.strip()).as(kind + ": regenerate gitops/argocd-cm.yaml from gitops/health")
           .isEqualTo(script(kind).strip());
@@ -133,8 +135,8 @@ class ArgoHealthChecksTest {
   }
 
   private static String withReplicas(String object, int replicas, int ready) throws IOException {
-    var node = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(object);
-    ((com.fasterxml.jackson.databind.node.ObjectNode) node.get("status")).put("replicas", replicas).put("readyReplicas", ready);
+    var node = (ObjectNode) JSON.readTree(object);
+    ((ObjectNode) node.get("status")).put("replicas", replicas).put("readyReplicas", ready);
     return node.toString();
   }
 

@@ -8,9 +8,14 @@ import com.marcnuri.helm.LintResult;
 import com.marcnuri.helm.TemplateCommand;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -78,15 +83,15 @@ class HelmChartTest {
         .containsEntry("QUARKUS_LOG_CONSOLE_JSON_ENABLED", "true");
     // agents reach the leader only: the Service selects the pod the leader labels
     assertThat(objects).filteredOn(o -> o.getKind().equals("Service") && o.getMetadata().getName().endsWith("agent-api"))
-        .singleElement().satisfies(s -> assertThat(((io.fabric8.kubernetes.api.model.Service) s).getSpec().getSelector())
+        .singleElement().satisfies(s -> assertThat(((Service) s).getSpec().getSelector())
             .containsEntry("meshfed.io/agent-api", "serving"));
     // pods are labelled in the release's namespace only, never cluster-wide
     assertThat(objects).filteredOn(o -> o.getKind().equals("Role")).singleElement().satisfies(r -> {
       assertThat(r.getMetadata().getNamespace()).isEqualTo("meshfed-system");
-      assertThat(((io.fabric8.kubernetes.api.model.rbac.Role) r).getRules()).singleElement()
+      assertThat(((Role) r).getRules()).singleElement()
           .satisfies(rule -> assertThat(rule.getResources()).containsExactly("pods"));
     });
-    assertThat(one(objects, io.fabric8.kubernetes.api.model.rbac.ClusterRole.class).getRules())
+    assertThat(one(objects, ClusterRole.class).getRules())
         .noneMatch(rule -> rule.getResources().contains("pods"));
   }
 
@@ -129,7 +134,7 @@ class HelmChartTest {
     assertThat(env(one(loadBalanced, Deployment.class))).containsEntry("MESHFED_AGENT_API_TLS_SECRET", "my-tls")
         .containsEntry("MESHFED_AGENT_API_ENDPOINT", "https://203.0.113.10:8443");
     assertThat(loadBalanced).filteredOn(o -> o.getKind().equals("Service") && o.getMetadata().getName().endsWith("agent-api"))
-        .singleElement().satisfies(s -> assertThat(((io.fabric8.kubernetes.api.model.Service) s).getSpec().getType())
+        .singleElement().satisfies(s -> assertThat(((Service) s).getSpec().getType())
             .isEqualTo("LoadBalancer"));
   }
 
@@ -153,7 +158,7 @@ class HelmChartTest {
       String release = "mf" + Math.abs(values.hashCode() % 10_000);
       String namespace = release + "-system";
       if (values.containsKey("watchNamespace")) {
-        plane.client().namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder()
+        plane.client().namespaces().resource(new NamespaceBuilder()
             .withNewMetadata().withName(values.get("watchNamespace").toString()).endMetadata().build()).createOr(n -> n.update());
       }
       var install = new Helm(CHART).install().withName(release).withNamespace(namespace).createNamespace()
@@ -187,7 +192,7 @@ class HelmChartTest {
       file.toFile().deleteOnExit();
       return Files.writeString(file, yaml);
     } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
+      throw new UncheckedIOException(e);
     }
   }
 

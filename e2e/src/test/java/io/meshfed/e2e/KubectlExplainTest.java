@@ -6,9 +6,10 @@ import static org.awaitility.Awaitility.await;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -44,7 +45,7 @@ class KubectlExplainTest {
   }
 
   private static String kubectl(String... args) throws IOException, InterruptedException {
-    List<String> command = new java.util.ArrayList<>(
+    List<String> command = new ArrayList<>(
         List.of(ControlPlane.kubectl().toString(), "--kubeconfig", plane.kubeconfig().toString()));
     command.addAll(List.of(args));
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();

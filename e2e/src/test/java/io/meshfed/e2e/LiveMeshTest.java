@@ -11,6 +11,7 @@ import io.meshfed.api.v1alpha1.PeerPhase;
 import io.meshfed.api.v1alpha1.ProviderType;
 import io.meshfed.provider.local.LocalMachineProvider;
 import io.meshfed.provider.spi.Command;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -194,7 +195,7 @@ class LiveMeshTest {
 
   // --- helpers ---
 
-  static String logSince(long offset) throws java.io.IOException {
+  static String logSince(long offset) throws IOException {
     byte[] all = Files.readAllBytes(mesh.operator().log());
     return new String(all, (int) Math.min(offset, all.length), (int) Math.max(0, all.length - offset),
         StandardCharsets.UTF_8);

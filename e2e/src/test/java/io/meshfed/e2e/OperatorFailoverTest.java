@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -38,7 +39,7 @@ class OperatorFailoverTest {
   /** Kept after the run: the replicas' logs are what to read when this fails. */
   static final Path work = Path.of("target/e2e/failover");
   static ControlPlane plane;
-  static final Map<String, OperatorProcess> replicas = new java.util.LinkedHashMap<>();
+  static final Map<String, OperatorProcess> replicas = new LinkedHashMap<>();
 
   @BeforeAll
   static void start() throws Exception {

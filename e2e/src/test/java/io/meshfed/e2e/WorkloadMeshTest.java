@@ -3,6 +3,7 @@ package io.meshfed.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.meshfed.agent.CoordinationClient;
@@ -135,7 +136,7 @@ class WorkloadMeshTest {
     return w == null || w.getStatus() == null ? List.of() : w.getStatus().getPlacements();
   }
 
-  static io.fabric8.kubernetes.api.model.Condition condition(String workload, String type) {
+  static Condition condition(String workload, String type) {
     Workload w = mesh.client.resources(Workload.class).inNamespace(NS).withName(workload).get();
     assertThat(w.getStatus()).isNotNull();
     return w.getStatus().getConditions().stream().filter(c -> c.getType().equals(type)).findFirst().orElseThrow();

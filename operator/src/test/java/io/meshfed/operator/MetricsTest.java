@@ -1,5 +1,9 @@
 package io.meshfed.operator;
 
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.meshfed.api.v1alpha1.MeshCluster;
+import java.util.concurrent.atomic.AtomicInteger;
 import static io.meshfed.operator.testing.TestObjects.*;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -46,7 +50,7 @@ class MetricsTest {
     client.resource(peer(ns, "vm-0", "mesh", ProviderType.LOCAL)).create();
 
     // an agent API request (a refused one counts too)
-    String caHash = io.meshfed.operator.testing.TestAgents.caHash(client);
+    String caHash = TestAgents.caHash(client);
     HttpClient https = HttpClient.newBuilder().sslContext(PinnedTrust.context(caHash)).build();
     HttpResponse<String> refused = https.send(HttpRequest.newBuilder(URI.create("https://localhost:" + httpsPort + "/api/v1/join"))
         .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
@@ -72,7 +76,7 @@ class MetricsTest {
     String token = TestAgents.clusterToken(client, ns, "mesh");
     JoinResponse first = api.join(new JoinRequest(token, "first", TestAgents.key(1), List.of("198.18.0.1:51820"),
         TestAgents.facts(2, 1L << 30)));
-    java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger(2);
+    AtomicInteger next = new AtomicInteger(2);
     await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
       String version = api.netmap(first.credential(), "first", null).orElseThrow().version();
       CompletableFuture<Optional<NetMap>> waiting = CompletableFuture.supplyAsync(() -> {
@@ -84,9 +88,9 @@ class MetricsTest {
       });
       Thread.sleep(500);
       // news for every agent of the cluster: its domain changes
-      client.resources(io.meshfed.api.v1alpha1.MeshCluster.class).inNamespace(ns).withName("mesh")
-          .patch(io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
-              io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+      client.resources(MeshCluster.class).inNamespace(ns).withName("mesh")
+          .patch(PatchContext.of(
+              PatchType.JSON_MERGE),
               "{\"spec\":{\"domain\":\"m" + next.getAndIncrement() + ".internal\"}}");
       assertThat(waiting.get(20, TimeUnit.SECONDS)).isPresent();
       String now = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + httpPort + "/q/metrics")).build(),

@@ -1,5 +1,6 @@
 package io.meshfed.operator;
 
+import java.util.jar.JarEntry;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meshfed.operator.peer.PeerReconciler;
@@ -161,7 +162,7 @@ class PackageDependenciesTest {
       return;
     }
     try (JarFile jar = new JarFile(location.toFile())) {
-      for (var entry : (Iterable<java.util.jar.JarEntry>) jar.stream()::iterator) {
+      for (var entry : (Iterable<JarEntry>) jar.stream()::iterator) {
         if (entry.getName().endsWith(".class")) {
           try (InputStream in = jar.getInputStream(entry)) {
             visitor.visit(entry.getName(), utf8Constants(in));

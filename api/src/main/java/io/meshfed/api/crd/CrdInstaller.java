@@ -1,5 +1,6 @@
 package io.meshfed.api.crd;
 
+import java.util.ArrayList;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
@@ -22,7 +23,7 @@ public final class CrdInstaller {
     if (files.isEmpty()) {
       throw new IOException("no CRDs in " + directory);
     }
-    List<String> names = new java.util.ArrayList<>();
+    List<String> names = new ArrayList<>();
     for (Path file : files) {
       CustomResourceDefinition crd =
           client.getKubernetesSerialization().unmarshal(Files.readString(file), CustomResourceDefinition.class);

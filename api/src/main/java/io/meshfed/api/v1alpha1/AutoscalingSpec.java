@@ -1,5 +1,6 @@
 package io.meshfed.api.v1alpha1;
 
+import io.fabric8.generator.annotation.Max;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
@@ -31,7 +32,7 @@ public class AutoscalingSpec {
 
   @Default("50")
   @Min(0)
-  @io.fabric8.generator.annotation.Max(100)
+  @Max(100)
   @JsonPropertyDescription(
       "Percent of a peer's allocatable resources below which it counts as idle, if its replicas fit elsewhere.")
   private Integer scaleDownUtilizationThreshold;

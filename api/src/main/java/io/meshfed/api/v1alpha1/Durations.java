@@ -1,5 +1,6 @@
 package io.meshfed.api.v1alpha1;
 
+import java.util.regex.Pattern;
 import java.time.Duration;
 import java.util.regex.Matcher;
 
@@ -8,8 +9,8 @@ public final class Durations {
   /** One or more number+unit groups; units ms, s, m, h. */
   public static final String PATTERN = "^([0-9]+(ms|s|m|h))+$";
 
-  private static final java.util.regex.Pattern GROUP =
-      java.util.regex.Pattern.compile("([0-9]+)(ms|s|m|h)");
+  private static final Pattern GROUP =
+      Pattern.compile("([0-9]+)(ms|s|m|h)");
 
   private Durations() {}
 

@@ -1,5 +1,6 @@
 package io.meshfed.api.v1alpha1;
 
+import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn.Type;
 import io.fabric8.crd.generator.annotation.AdditionalSelectableField;
@@ -12,7 +13,7 @@ import io.fabric8.kubernetes.model.annotation.Version;
 /** One machine of a mesh cluster: a cloud VM, a host the user brings, or a local dev machine. */
 @Group(MeshfedApi.GROUP)
 @Version(MeshfedApi.VERSION)
-@io.fabric8.generator.annotation.ValidationRule(value = "has(self.spec)", message = "spec is required")
+@ValidationRule(value = "has(self.spec)", message = "spec is required")
 @ShortNames("pr")
 @AdditionalSelectableField(jsonPath = ".spec.clusterRef.name")
 @AdditionalSelectableField(jsonPath = ".spec.provider")

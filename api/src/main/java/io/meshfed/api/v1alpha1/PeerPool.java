@@ -1,5 +1,6 @@
 package io.meshfed.api.v1alpha1;
 
+import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn.Type;
 import io.fabric8.crd.generator.annotation.AdditionalSelectableField;
@@ -12,7 +13,7 @@ import io.fabric8.kubernetes.model.annotation.Version;
 /** A group of identical cloud peers with a fixed size or an autoscaling policy. */
 @Group(MeshfedApi.GROUP)
 @Version(MeshfedApi.VERSION)
-@io.fabric8.generator.annotation.ValidationRule(value = "has(self.spec)", message = "spec is required")
+@ValidationRule(value = "has(self.spec)", message = "spec is required")
 @ShortNames("pp")
 @AdditionalSelectableField(jsonPath = ".spec.clusterRef.name")
 @AdditionalPrinterColumn(name = "Cluster", jsonPath = ".spec.clusterRef.name", type = Type.STRING)

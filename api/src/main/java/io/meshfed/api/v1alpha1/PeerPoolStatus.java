@@ -1,5 +1,6 @@
 package io.meshfed.api.v1alpha1;
 
+import java.util.Map;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 
@@ -21,7 +22,7 @@ public class PeerPoolStatus extends ObservedStatus {
   private ScaleRecord lastScaleDown;
 
   @JsonPropertyDescription("Peers the autoscaler counts as idle, and since when (RFC 3339).")
-  private java.util.Map<String, String> idleSince;
+  private Map<String, String> idleSince;
 
   public ScaleRecord getLastScaleUp() {
     return lastScaleUp;
@@ -39,11 +40,11 @@ public class PeerPoolStatus extends ObservedStatus {
     this.lastScaleDown = lastScaleDown;
   }
 
-  public java.util.Map<String, String> getIdleSince() {
+  public Map<String, String> getIdleSince() {
     return idleSince;
   }
 
-  public void setIdleSince(java.util.Map<String, String> idleSince) {
+  public void setIdleSince(Map<String, String> idleSince) {
     this.idleSince = idleSince;
   }
 

@@ -1,5 +1,6 @@
 package io.meshfed.api.v1alpha1;
 
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
@@ -35,7 +36,7 @@ class CrdManifestsTest {
   @ValueSource(classes = {MeshCluster.class, Peer.class, PeerPool.class, Workload.class})
   void committedCrdMatchesTheGeneratedOne(Class<? extends CustomResource<?, ?>> kind)
       throws IOException {
-    String plural = io.fabric8.kubernetes.api.model.HasMetadata.getPlural(kind);
+    String plural = HasMetadata.getPlural(kind);
     String crdName = plural + "." + MeshfedApi.GROUP;
     CustomResourceDefinition crd =
         Serialization.unmarshal(

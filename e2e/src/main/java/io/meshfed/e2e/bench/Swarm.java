@@ -1,8 +1,8 @@
 package io.meshfed.e2e.bench;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meshfed.agent.CoordinationClient;
 import io.meshfed.agent.PinnedTrust;
@@ -10,6 +10,7 @@ import io.meshfed.api.agent.AgentFacts;
 import io.meshfed.api.agent.JoinRequest;
 import io.meshfed.api.agent.JoinResponse;
 import io.meshfed.api.agent.StatusReport;
+import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -28,6 +29,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -302,7 +304,7 @@ final class Swarm implements AutoCloseable {
               json.skipChildren();
           }
         }
-      } catch (java.io.IOException e) {
+      } catch (IOException e) {
         throw new IllegalStateException(name + " got a map that is not JSON", e);
       }
     }
@@ -319,7 +321,7 @@ final class Swarm implements AutoCloseable {
     return size;
   }
 
-  private static java.util.concurrent.ThreadFactory daemon(String name) {
+  private static ThreadFactory daemon(String name) {
     AtomicInteger count = new AtomicInteger();
     return runnable -> {
       Thread thread = new Thread(runnable, name + "-" + count.incrementAndGet());

@@ -1,11 +1,5 @@
 package io.meshfed.operator.agentapi;
 
-import io.meshfed.operator.join.Credentials;
-import io.meshfed.operator.join.JoinService;
-import io.meshfed.operator.join.Validation;
-import io.meshfed.operator.netmap.NetMapPublisher;
-import io.meshfed.operator.server.AgentApiException;
-
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import io.meshfed.api.agent.ApiError;
@@ -15,6 +9,11 @@ import io.meshfed.api.agent.NetMap;
 import io.meshfed.api.agent.StatusReport;
 import io.meshfed.api.v1alpha1.Peer;
 import io.meshfed.operator.config.MeshfedConfig;
+import io.meshfed.operator.join.Credentials;
+import io.meshfed.operator.join.JoinService;
+import io.meshfed.operator.join.Validation;
+import io.meshfed.operator.netmap.NetMapPublisher;
+import io.meshfed.operator.server.AgentApiException;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpServerRequest;
@@ -25,8 +24,10 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.StreamingOutput;
 import java.util.stream.Collectors;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
@@ -80,7 +81,7 @@ public class AgentApiResource {
 
   private static Response response(NetMapPublisher.Reply reply) {
     if (reply instanceof NetMapPublisher.Full full) {
-      return Response.ok((jakarta.ws.rs.core.StreamingOutput) full::writeTo, MediaType.APPLICATION_JSON).build();
+      return Response.ok((StreamingOutput) full::writeTo, MediaType.APPLICATION_JSON).build();
     }
     return Response.ok(((NetMapPublisher.Delta) reply).map(), MediaType.APPLICATION_JSON).build();
   }
@@ -112,7 +113,7 @@ public class AgentApiResource {
 
   /** The JSON reader reports unreadable bodies as a bare 400; say what was wrong with it. */
   @ServerExceptionMapper
-  public Response unreadable(jakarta.ws.rs.WebApplicationException e) {
+  public Response unreadable(WebApplicationException e) {
     if (e.getCause() instanceof JsonProcessingException json) {
       return malformed(json);
     }

@@ -1,8 +1,8 @@
 package io.meshfed.operator.agentapi;
 
-import io.meshfed.operator.netmap.MapLog;
-
+import io.meshfed.api.agent.MapPeer;
 import io.meshfed.api.agent.StatusReport.PeerHandshake;
+import io.meshfed.operator.netmap.MapLog;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -94,7 +94,7 @@ public record Health(
    * How long a new tunnel gets before its missing handshake counts: with a persistent keepalive,
    * two keepalives and a few seconds; without one (handshakes come only with traffic), the default.
    */
-  static Duration settleOf(io.meshfed.api.agent.MapPeer peer, Duration withoutKeepalive) {
+  static Duration settleOf(MapPeer peer, Duration withoutKeepalive) {
     Integer keepalive = peer.persistentKeepalive();
     return keepalive == null || keepalive <= 0 ? withoutKeepalive : Duration.ofSeconds(2L * keepalive + 5);
   }

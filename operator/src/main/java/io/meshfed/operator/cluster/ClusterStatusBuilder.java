@@ -1,8 +1,5 @@
 package io.meshfed.operator.cluster;
 
-import io.meshfed.api.v1alpha1.Workload;
-import io.meshfed.operator.scheduler.Amounts;
-import io.meshfed.operator.placement.ClusterView;
 import static io.meshfed.operator.cluster.ClusterConditions.*;
 
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -13,9 +10,14 @@ import io.meshfed.api.v1alpha1.PeerCounts;
 import io.meshfed.api.v1alpha1.PeerPhase;
 import io.meshfed.api.v1alpha1.ProviderType;
 import io.meshfed.api.v1alpha1.ResourceAmounts;
+import io.meshfed.api.v1alpha1.Workload;
+import io.meshfed.operator.placement.ClusterView;
+import io.meshfed.operator.provider.CloudAccounts;
+import io.meshfed.operator.scheduler.Amounts;
 import io.meshfed.operator.support.Conditions;
 import java.math.BigDecimal;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -23,7 +25,6 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Function;
 import java.util.stream.Collectors;
-import io.meshfed.operator.provider.CloudAccounts;
 
 /** Builds a MeshCluster's status from what it observed. Pure: facts in, status out. */
 public final class ClusterStatusBuilder {
@@ -99,7 +100,7 @@ public final class ClusterStatusBuilder {
   private static void credentialsCondition(Conditions conditions, Map<ProviderType, CloudAccounts.Verdict> verdicts) {
     var failing = verdicts.entrySet().stream().filter(e -> Boolean.FALSE.equals(e.getValue().valid())).toList();
     var unknown = verdicts.entrySet().stream().filter(e -> e.getValue().valid() == null).toList();
-    java.util.function.Function<List<Map.Entry<ProviderType, CloudAccounts.Verdict>>, String> describe =
+    Function<List<Map.Entry<ProviderType, CloudAccounts.Verdict>>, String> describe =
         entries -> entries.stream()
             .map(e -> e.getKey() + ": " + e.getValue().reason() + ": " + e.getValue().message())
             .collect(Collectors.joining("; "));
@@ -124,7 +125,7 @@ public final class ClusterStatusBuilder {
     peers.stream()
         .filter(p -> phaseOf(p) != PeerPhase.READY)
         .sorted((a, b) -> a.getMetadata().getName().compareTo(b.getMetadata().getName()))
-        .forEach(p -> byPhase.computeIfAbsent(phaseOf(p), k -> new java.util.ArrayList<>())
+        .forEach(p -> byPhase.computeIfAbsent(phaseOf(p), k -> new ArrayList<>())
             .add(p.getMetadata().getName()));
     String detail = byPhase.entrySet().stream()
         .map(e -> e.getKey() + ": " + abbreviate(e.getValue()))

@@ -1,28 +1,26 @@
 package io.meshfed.operator.cluster;
 
-import io.meshfed.operator.join.JoinTokens;
-
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
-import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
-import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
-import io.meshfed.operator.support.LeanItemStore;
-import io.meshfed.operator.join.AgentSecrets;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.SecondaryToPrimaryMapper;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
 import io.meshfed.api.v1alpha1.CloudProviderSpec;
+import io.meshfed.api.v1alpha1.ClusterReference;
 import io.meshfed.api.v1alpha1.MeshCluster;
 import io.meshfed.api.v1alpha1.MeshClusterStatus;
 import io.meshfed.api.v1alpha1.MeshfedApi;
@@ -30,14 +28,18 @@ import io.meshfed.api.v1alpha1.Peer;
 import io.meshfed.api.v1alpha1.PeerPool;
 import io.meshfed.api.v1alpha1.ProviderType;
 import io.meshfed.api.v1alpha1.Workload;
-import io.meshfed.operator.server.AgentApiEndpoint;
-import io.meshfed.operator.server.AgentApiTls;
 import io.meshfed.operator.config.MeshfedConfig;
 import io.meshfed.operator.ipam.SubnetAllocator;
-import io.meshfed.operator.support.StatusPatch;
+import io.meshfed.operator.join.AgentSecrets;
+import io.meshfed.operator.join.JoinTokens;
 import io.meshfed.operator.provider.CloudAccounts;
 import io.meshfed.operator.provider.ProviderContexts;
+import io.meshfed.operator.server.AgentApiEndpoint;
+import io.meshfed.operator.server.AgentApiTls;
+import io.meshfed.operator.support.LeanItemStore;
+import io.meshfed.operator.support.StatusPatch;
 import io.meshfed.provider.spi.ProviderException;
+import io.smallrye.common.annotation.Identifier;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -46,6 +48,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.jboss.logging.Logger;
 
 /**
@@ -67,7 +72,7 @@ public class MeshClusterReconciler implements Reconciler<MeshCluster>, Cleaner<M
   private final ClusterMetrics metrics;
 
   public MeshClusterReconciler(MeshfedConfig config, AgentApiEndpoint agentApi, CloudAccounts clouds,
-      ClusterMetrics metrics, @io.smallrye.common.annotation.Identifier("agent-api") AgentApiTls tls, Clock clock) {
+      ClusterMetrics metrics, @Identifier("agent-api") AgentApiTls tls, Clock clock) {
     this.clock = clock;
     this.config = config;
     this.tls = tls;
@@ -141,7 +146,7 @@ public class MeshClusterReconciler implements Reconciler<MeshCluster>, Cleaner<M
     Optional<Duration> cloudRecheck = credentials.isEmpty()
         ? Optional.empty()
         : Optional.of(min(clouds.nextVerification(credentials), config.cluster().orphanScanInterval()));
-    java.util.stream.Stream.of(tokenRenewal, cloudRecheck, Optional.of(config.cluster().resyncInterval()))
+    Stream.of(tokenRenewal, cloudRecheck, Optional.of(config.cluster().resyncInterval()))
         .flatMap(Optional::stream)
         .min(Duration::compareTo)
         .ifPresent(d -> control.rescheduleAfter(d));
@@ -203,8 +208,8 @@ public class MeshClusterReconciler implements Reconciler<MeshCluster>, Cleaner<M
   }
 
   /** An object that names a cluster concerns that cluster. */
-  private static <R extends HasMetadata> io.javaoperatorsdk.operator.processing.event.source.SecondaryToPrimaryMapper<R>
-      toCluster(java.util.function.Function<R, io.meshfed.api.v1alpha1.ClusterReference> clusterRef) {
+  private static <R extends HasMetadata> SecondaryToPrimaryMapper<R>
+      toCluster(Function<R, ClusterReference> clusterRef) {
     return object -> {
       var ref = clusterRef.apply(object);
       return ref == null ? Set.of() : Set.of(new ResourceID(ref.getName(), object.getMetadata().getNamespace()));
@@ -222,7 +227,7 @@ public class MeshClusterReconciler implements Reconciler<MeshCluster>, Cleaner<M
   /** The objects of a kind that name this cluster, from that kind's informer. */
   @SuppressWarnings("unchecked")
   private static <R extends HasMetadata> List<R> ofCluster(MeshCluster cluster, Context<MeshCluster> context,
-      Class<R> kind, java.util.function.Function<R, io.meshfed.api.v1alpha1.ClusterReference> clusterRef) {
+      Class<R> kind, Function<R, ClusterReference> clusterRef) {
     var informer = (InformerEventSource<R, MeshCluster>) context.eventSourceRetriever().getEventSourceFor(kind);
     String name = cluster.getMetadata().getName();
     return informer
@@ -234,7 +239,7 @@ public class MeshClusterReconciler implements Reconciler<MeshCluster>, Cleaner<M
   }
 
   private static Set<String> peerUidsOf(MeshCluster cluster, Context<MeshCluster> context) {
-    return peersOf(cluster, context).stream().map(p -> p.getMetadata().getUid()).collect(java.util.stream.Collectors.toSet());
+    return peersOf(cluster, context).stream().map(p -> p.getMetadata().getUid()).collect(Collectors.toSet());
   }
 
   private static Duration min(Duration a, Duration b) {

@@ -4,7 +4,9 @@ package io.meshfed.operator.config;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /** The operator's settings, under {@code meshfed.*} (environment: {@code MESHFED_*}). */
 @ConfigMapping(prefix = "meshfed")
@@ -133,7 +135,7 @@ public interface MeshfedConfig {
      * every one it carries. Peers of any other get ProviderNotInstalled. {@code static} is always
      * allowed: it makes nothing.
      */
-    Optional<java.util.Set<String>> enabled();
+    Optional<Set<String>> enabled();
   }
 
   interface AgentApi {
@@ -182,7 +184,7 @@ public interface MeshfedConfig {
     Optional<String> namespace();
 
     /** More DNS names or IP addresses for the self-made serving certificate. */
-    Optional<java.util.List<String>> subjectAltNames();
+    Optional<List<String>> subjectAltNames();
   }
 
   /** The local provider: machines as network namespaces on this host. */
@@ -207,7 +209,7 @@ public interface MeshfedConfig {
 
     /** JVM options of local agents: small, quick to start. */
     @WithDefault("-Xmx64m,-XX:+UseSerialGC,-XX:TieredStopAtLevel=1")
-    java.util.List<String> agentJvmOptions();
+    List<String> agentJvmOptions();
 
     /** Status interval of local agents. */
     @WithDefault("5s")

@@ -1,8 +1,5 @@
 package io.meshfed.operator.join;
 
-import io.meshfed.operator.server.AgentApiEndpoint;
-import io.meshfed.operator.server.AgentApiTls;
-
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -10,7 +7,10 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.meshfed.api.agent.Tokens;
 import io.meshfed.api.v1alpha1.Peer;
 import io.meshfed.operator.config.MeshfedConfig;
+import io.meshfed.operator.server.AgentApiEndpoint;
+import io.meshfed.operator.server.AgentApiTls;
 import io.meshfed.provider.spi.AgentBootstrap;
+import io.smallrye.common.annotation.Identifier;
 import jakarta.inject.Singleton;
 import java.time.Clock;
 import java.time.Instant;
@@ -27,7 +27,7 @@ public class AgentBootstraps {
   private final Clock clock;
 
   public AgentBootstraps(
-      KubernetesClient client, @io.smallrye.common.annotation.Identifier("agent-api") AgentApiTls tls, AgentApiEndpoint endpoint, MeshfedConfig config,
+      KubernetesClient client, @Identifier("agent-api") AgentApiTls tls, AgentApiEndpoint endpoint, MeshfedConfig config,
       Clock clock) {
     this.clock = clock;
     this.client = client;
@@ -46,7 +46,7 @@ public class AgentBootstraps {
 
   /** The cloud-init user data that installs and starts the agent with this bootstrap. */
   public String userData(Peer peer, AgentBootstrap bootstrap) {
-    return io.meshfed.operator.join.CloudInit.userData(bootstrap, tls.caPem(), peer.getMetadata().getName());
+    return CloudInit.userData(bootstrap, tls.caPem(), peer.getMetadata().getName());
   }
 
   private Secret ensureSecret(Peer peer) {

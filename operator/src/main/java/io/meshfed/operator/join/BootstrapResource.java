@@ -1,9 +1,9 @@
 package io.meshfed.operator.join;
 
 import io.meshfed.api.agent.ApiError;
-import io.meshfed.operator.server.AgentApiTls;
 import io.meshfed.operator.config.MeshfedConfig;
 import io.meshfed.operator.provider.LocalProviderSettings;
+import io.meshfed.operator.server.AgentApiTls;
 import io.smallrye.common.annotation.Identifier;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -12,8 +12,8 @@ import jakarta.ws.rs.core.Response;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
@@ -21,7 +21,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
  * What a machine needs before it has any credential: the installer, the agent and the CA. All
  * public — the installer accepts the CA only if it matches the hash the user or cloud-init pinned.
  */
-@jakarta.ws.rs.Path("/api/v1")
+@Path("/api/v1")
 @Tag(name = "bootstrap", description = "Installing the agent on a machine")
 public class BootstrapResource {
   static final String INSTALL_SCRIPT = "bootstrap/install.sh";
@@ -35,21 +35,21 @@ public class BootstrapResource {
   }
 
   @GET
-  @jakarta.ws.rs.Path("/install.sh")
+  @Path("/install.sh")
   @Operation(summary = "The agent installer: sh -s -- --server URL --ca-hash sha256:… --token T")
   public Response installScript() {
     return Response.ok(installScriptText(), "text/x-shellscript").build();
   }
 
   @GET
-  @jakarta.ws.rs.Path("/ca.crt")
+  @Path("/ca.crt")
   @Operation(summary = "The agent API's CA certificate (PEM); trust it only if its hash is the pinned one")
   public Response caCertificate() {
     return Response.ok(tls.caPem(), "application/x-pem-file").build();
   }
 
   @GET
-  @jakarta.ws.rs.Path("/agent.jar")
+  @Path("/agent.jar")
   @Operation(summary = "The agent, as the operator's build made it")
   public Response agentJar() {
     java.nio.file.Path jar = LocalProviderSettings.agentJar(config.local());
@@ -70,7 +70,7 @@ public class BootstrapResource {
       if (in == null) {
         throw new IllegalStateException(INSTALL_SCRIPT + " is missing from the operator's resources");
       }
-      return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -5,14 +5,15 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.meshfed.api.agent.Tokens;
 import io.meshfed.api.v1alpha1.Durations;
-import io.meshfed.operator.join.AgentSecrets;
 import io.meshfed.api.v1alpha1.MeshCluster;
 import io.meshfed.api.v1alpha1.MeshfedApi;
+import io.meshfed.operator.join.AgentSecrets;
 import io.meshfed.operator.support.Conditions;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 
@@ -85,7 +86,7 @@ public final class JoinTokens {
   }
 
   private static Map<String, String> data(MeshCluster cluster, String token, Optional<String> previous) {
-    Map<String, String> data = new java.util.LinkedHashMap<>();
+    Map<String, String> data = new LinkedHashMap<>();
     data.put(TOKEN_KEY, token);
     data.put(JOIN_TOKEN_KEY, Tokens.format(Tokens.Kind.CLUSTER, cluster.getMetadata().getNamespace(),
         cluster.getMetadata().getName(), token));

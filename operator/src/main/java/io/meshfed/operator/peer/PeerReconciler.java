@@ -2,35 +2,28 @@ package io.meshfed.operator.peer;
 
 import static io.meshfed.operator.peer.PeerConditions.*;
 
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
-import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
-import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
-import io.meshfed.operator.support.LeanItemStore;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
-import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
-import io.fabric8.kubernetes.api.model.Quantity;
-import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.meshfed.api.agent.AgentFacts;
 import io.meshfed.api.v1alpha1.AgentStatus;
 import io.meshfed.api.v1alpha1.HandshakeSummary;
-import io.meshfed.api.v1alpha1.ResourceAmounts;
-import io.meshfed.operator.join.AgentBootstraps;
-import io.meshfed.operator.agentapi.AgentReports;
-import io.meshfed.operator.join.AgentSecrets;
-import io.meshfed.operator.agentapi.Health;
-import io.meshfed.provider.spi.AgentBootstrap;
-import io.meshfed.provider.spi.StaticMachineProvider;
 import io.meshfed.api.v1alpha1.MeshCluster;
 import io.meshfed.api.v1alpha1.MeshfedApi;
 import io.meshfed.api.v1alpha1.Peer;
@@ -38,25 +31,34 @@ import io.meshfed.api.v1alpha1.PeerAddresses;
 import io.meshfed.api.v1alpha1.PeerPhase;
 import io.meshfed.api.v1alpha1.PeerSpec;
 import io.meshfed.api.v1alpha1.PeerStatus;
+import io.meshfed.api.v1alpha1.ResourceAmounts;
+import io.meshfed.operator.agentapi.AgentReports;
+import io.meshfed.operator.agentapi.Health;
 import io.meshfed.operator.config.MeshfedConfig;
 import io.meshfed.operator.ipam.SubnetAllocator;
+import io.meshfed.operator.join.AgentBootstraps;
+import io.meshfed.operator.join.AgentSecrets;
 import io.meshfed.operator.provider.ProviderContexts;
 import io.meshfed.operator.provider.ProviderContexts.MissingCredentialsException;
 import io.meshfed.operator.provider.ProviderRegistry;
 import io.meshfed.operator.support.Conditions;
 import io.meshfed.operator.support.EventRecorder;
+import io.meshfed.operator.support.LeanItemStore;
 import io.meshfed.operator.support.StatusPatch;
+import io.meshfed.provider.spi.AgentBootstrap;
 import io.meshfed.provider.spi.Machine;
 import io.meshfed.provider.spi.MachineProvider;
 import io.meshfed.provider.spi.MachineRef;
 import io.meshfed.provider.spi.MachineRequest;
 import io.meshfed.provider.spi.ProviderContext;
 import io.meshfed.provider.spi.ProviderException;
+import io.meshfed.provider.spi.StaticMachineProvider;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -124,7 +126,7 @@ public class PeerReconciler implements Reconciler<Peer>, Cleaner<Peer> {
             // a cluster's status changes with every peer; only its spec and its deletion concern them
             .withOnUpdateFilter(
                 (MeshCluster next, MeshCluster previous) ->
-                    !java.util.Objects.equals(next.getMetadata().getGeneration(), previous.getMetadata().getGeneration())
+                    !Objects.equals(next.getMetadata().getGeneration(), previous.getMetadata().getGeneration())
                         || next.isMarkedForDeletion() != previous.isMarkedForDeletion())
             .build();
     // the agent's Secrets (membership at join, the machine's bootstrap token)
@@ -268,7 +270,7 @@ public class PeerReconciler implements Reconciler<Peer>, Cleaner<Peer> {
   }
 
   /** Objects made for a peer carry its name in a label. */
-  private static Set<ResourceID> peerOfLabel(io.fabric8.kubernetes.api.model.HasMetadata object) {
+  private static Set<ResourceID> peerOfLabel(HasMetadata object) {
     var labels = object.getMetadata().getLabels();
     String peer = labels == null ? null : labels.get(MeshfedApi.PEER_LABEL);
     return peer == null ? Set.of() : Set.of(new ResourceID(peer, object.getMetadata().getNamespace()));

@@ -2,6 +2,7 @@ package io.meshfed.operator.placement;
 
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.LabelSelectorRequirement;
+import io.meshfed.api.v1alpha1.MeshfedApi;
 import io.meshfed.api.v1alpha1.Peer;
 import io.meshfed.api.v1alpha1.PeerPhase;
 import io.meshfed.api.v1alpha1.PeerRole;
@@ -18,6 +19,7 @@ import io.meshfed.operator.support.StatusPatch;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -54,7 +56,7 @@ public final class ClusterView {
   /** The autoscaler empties this peer: nothing new goes there, and its replicas move (one at a time). */
   public static boolean draining(Peer peer) {
     var annotations = peer.getMetadata().getAnnotations();
-    return annotations != null && annotations.containsKey(io.meshfed.api.v1alpha1.MeshfedApi.DRAINING_ANNOTATION);
+    return annotations != null && annotations.containsKey(MeshfedApi.DRAINING_ANNOTATION);
   }
 
   /** When a NotReady peer's replicas move elsewhere; empty when they stay or have moved already. */
@@ -157,7 +159,7 @@ public final class ClusterView {
   }
 
   static String describe(LabelSelector selector) {
-    List<String> parts = new java.util.ArrayList<>();
+    List<String> parts = new ArrayList<>();
     if (selector.getMatchLabels() != null) {
       new TreeMap<>(selector.getMatchLabels()).forEach((k, v) -> parts.add(k + "=" + v));
     }

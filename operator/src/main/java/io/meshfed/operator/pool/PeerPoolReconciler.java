@@ -1,20 +1,22 @@
 package io.meshfed.operator.pool;
 
-import io.meshfed.operator.coordinator.ClusterCoordinators;
-
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
-import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.IndexedResourceCache;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
@@ -26,32 +28,32 @@ import io.meshfed.api.v1alpha1.PeerPool;
 import io.meshfed.api.v1alpha1.PeerPoolSpec;
 import io.meshfed.api.v1alpha1.PeerPoolStatus;
 import io.meshfed.api.v1alpha1.PeerSpec;
-import io.meshfed.api.v1alpha1.Workload;
 import io.meshfed.api.v1alpha1.ScaleRecord;
+import io.meshfed.api.v1alpha1.Workload;
 import io.meshfed.operator.autoscaler.Autoscaler;
 import io.meshfed.operator.autoscaler.AutoscalerView;
 import io.meshfed.operator.autoscaler.PoolCapacities;
 import io.meshfed.operator.config.MeshfedConfig;
+import io.meshfed.operator.coordinator.ClusterCoordinators;
 import io.meshfed.operator.support.Conditions;
 import io.meshfed.operator.support.EventRecorder;
 import io.meshfed.operator.support.LeanItemStore;
 import io.meshfed.operator.support.StatusPatch;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import io.javaoperatorsdk.operator.api.reconciler.IndexedResourceCache;
-import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashSet;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.Collectors;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 
 /**
@@ -263,7 +265,7 @@ public class PeerPoolReconciler implements Reconciler<PeerPool>, Cleaner<PeerPoo
     }
 
     status.setDesiredReplicas(mine.desired());
-    Map<String, String> idle = new java.util.TreeMap<>();
+    Map<String, String> idle = new TreeMap<>();
     mine.idleSince().forEach((peer, since) -> idle.put(peer, since.toString()));
     status.setIdleSince(idle.isEmpty() ? null : idle);
     List<PoolPlan.Member> planMembers = members.stream()
@@ -272,7 +274,7 @@ public class PeerPoolReconciler implements Reconciler<PeerPool>, Cleaner<PeerPoo
     for (String name : plan.create()) {
       create(context, pool, name);
     }
-    String time = now.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+    String time = now.truncatedTo(ChronoUnit.SECONDS).toString();
     if (mine.added() > 0) {
       status.setLastScaleUp(new ScaleRecord(time, plan.create(), mine.scaleUpReason()));
       events.record(pool, new EventRecorder.Transition(EventRecorder.NORMAL, "ScaledUp", mine.scaleUpReason()));
@@ -292,7 +294,7 @@ public class PeerPoolReconciler implements Reconciler<PeerPool>, Cleaner<PeerPoo
     if (!delete.isEmpty() || !mine.drain().isEmpty()) {
       String reason = mine.scaleDownReason() != null ? mine.scaleDownReason()
           : "-" + delete.size() + " peers " + delete + ": minReplicas or maxReplicas changed";
-      List<String> affected = new java.util.ArrayList<>(delete);
+      List<String> affected = new ArrayList<>(delete);
       affected.addAll(mine.drain());
       status.setLastScaleDown(new ScaleRecord(time, affected, reason));
       events.record(pool, new EventRecorder.Transition(EventRecorder.NORMAL,
@@ -334,7 +336,7 @@ public class PeerPoolReconciler implements Reconciler<PeerPool>, Cleaner<PeerPoo
   /** What a decision is made from, by version: equal inputs make the same decision. */
   private static List<String> inputsOf(MeshCluster cluster, List<Autoscaler.Pool> pools, List<Peer> peers,
       List<Workload> workloads) {
-    List<String> inputs = new java.util.ArrayList<>(pools.size() + peers.size() + workloads.size() + 1);
+    List<String> inputs = new ArrayList<>(pools.size() + peers.size() + workloads.size() + 1);
     inputs.add(cluster.getMetadata().getResourceVersion());
     pools.forEach(p -> inputs.add(p.toString()));
     peers.forEach(p -> inputs.add(p.getMetadata().getName() + "@" + p.getMetadata().getResourceVersion()));

@@ -3,6 +3,7 @@ package io.meshfed.operator.pool;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -47,15 +48,15 @@ public final class PoolPlan {
     return new Plan(List.of(), List.of());
   }
 
-  static java.util.Optional<Integer> index(String pool, String name) {
+  static Optional<Integer> index(String pool, String name) {
     String prefix = pool + "-";
     if (!name.startsWith(prefix)) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
     try {
-      return java.util.Optional.of(Integer.parseInt(name.substring(prefix.length())));
+      return Optional.of(Integer.parseInt(name.substring(prefix.length())));
     } catch (NumberFormatException e) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
   }
 }

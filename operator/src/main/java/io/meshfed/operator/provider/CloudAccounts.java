@@ -9,6 +9,7 @@ import io.meshfed.provider.spi.MachineProvider;
 import io.meshfed.provider.spi.MachineRef;
 import io.meshfed.provider.spi.ProviderContext;
 import io.meshfed.provider.spi.ProviderException;
+import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.time.Clock;
 import java.time.Duration;
@@ -44,7 +45,7 @@ public class CloudAccounts {
   /** Machines seen without an owner, for clouds that do not say when a machine was made. */
   private final Map<String, Instant> firstSeenUnowned = new ConcurrentHashMap<>();
 
-  @jakarta.inject.Inject
+  @Inject
   public CloudAccounts(ProviderRegistry providers, ProviderContexts contexts, MeshfedConfig config, Clock clock) {
     this(providers, contexts, config.cluster(), clock);
   }

@@ -4,6 +4,7 @@ import io.meshfed.operator.config.MeshfedConfig;
 import io.meshfed.provider.local.LocalMachineProvider;
 import io.meshfed.provider.spi.MachineProvider;
 import io.meshfed.provider.spi.StaticMachineProvider;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.arc.All;
 import jakarta.inject.Singleton;
 import java.util.List;
@@ -20,7 +21,7 @@ public class ProviderRegistry {
   private final Map<String, MachineProvider> byName = new TreeMap<>();
 
   public ProviderRegistry(@All List<MachineProvider> providers, MeshfedConfig config,
-      io.micrometer.core.instrument.MeterRegistry metrics) {
+      MeterRegistry metrics) {
     byName.put(StaticMachineProvider.NAME, new StaticMachineProvider());
     if (config.local().enabled()) {
       byName.put(LocalMachineProvider.NAME, LocalProviderSettings.provider(config.local()));

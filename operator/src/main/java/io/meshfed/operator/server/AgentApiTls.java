@@ -1,13 +1,12 @@
 package io.meshfed.operator.server;
 
-import io.meshfed.operator.support.SecretData;
-
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.meshfed.api.v1alpha1.MeshfedApi;
 import io.meshfed.operator.config.MeshfedConfig;
+import io.meshfed.operator.support.SecretData;
 import io.quarkus.tls.runtime.KeyStoreAndKeyCertOptions;
 import io.quarkus.tls.runtime.KeyStoreProvider;
 import io.smallrye.common.annotation.Identifier;
@@ -15,19 +14,21 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.PemKeyCertOptions;
 import jakarta.inject.Singleton;
-import java.time.Clock;
 import java.net.InetAddress;
 import java.net.URI;
 import java.security.KeyStore;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
 /**
@@ -81,7 +82,7 @@ public class AgentApiTls implements KeyStoreProvider {
   @Override
   public synchronized KeyStoreAndKeyCertOptions getKeyStore(Vertx vertx) {
     String namespace = config.tls().namespace()
-        .orElseGet(() -> java.util.Objects.requireNonNullElse(client.getNamespace(), "default"));
+        .orElseGet(() -> Objects.requireNonNullElse(client.getNamespace(), "default"));
     Served served = config.tls().secret()
         .map(name -> fromUserSecret(namespace, name))
         .orElseGet(() -> selfManaged(namespace));
@@ -176,7 +177,7 @@ public class AgentApiTls implements KeyStoreProvider {
     return names;
   }
 
-  private Secret createOrGet(String namespace, String name, java.util.function.Supplier<Map<String, String>> data) {
+  private Secret createOrGet(String namespace, String name, Supplier<Map<String, String>> data) {
     Secret existing = client.secrets().inNamespace(namespace).withName(name).get();
     if (existing != null) {
       return existing;

@@ -1,20 +1,16 @@
 package io.meshfed.operator.workload;
 
-import io.meshfed.operator.coordinator.ClusterCoordinators;
-
-import io.meshfed.operator.placement.ClusterView;
-
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
-import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
-import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
-import io.meshfed.operator.support.LeanItemStore;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.IndexedResourceCache;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
@@ -24,19 +20,22 @@ import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEven
 import io.meshfed.api.agent.ReplicaStatus;
 import io.meshfed.api.v1alpha1.MeshCluster;
 import io.meshfed.api.v1alpha1.Peer;
+import io.meshfed.api.v1alpha1.PeerPool;
 import io.meshfed.api.v1alpha1.Workload;
 import io.meshfed.api.v1alpha1.WorkloadEnvVar;
 import io.meshfed.api.v1alpha1.WorkloadStatus;
 import io.meshfed.operator.agentapi.AgentReports;
-import io.meshfed.operator.netmap.NetMapPublisher;
-import io.meshfed.operator.config.MeshfedConfig;
-import io.meshfed.operator.scheduler.Node;
-import io.meshfed.operator.scheduler.Scheduler;
-import io.meshfed.api.v1alpha1.PeerPool;
 import io.meshfed.operator.autoscaler.Autoscaler;
 import io.meshfed.operator.autoscaler.AutoscalerView;
 import io.meshfed.operator.autoscaler.PoolCapacities;
+import io.meshfed.operator.config.MeshfedConfig;
+import io.meshfed.operator.coordinator.ClusterCoordinators;
+import io.meshfed.operator.netmap.NetMapPublisher;
+import io.meshfed.operator.placement.ClusterView;
+import io.meshfed.operator.scheduler.Node;
+import io.meshfed.operator.scheduler.Scheduler;
 import io.meshfed.operator.support.EventRecorder;
+import io.meshfed.operator.support.LeanItemStore;
 import io.meshfed.operator.support.StatusPatch;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -49,8 +48,11 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.jboss.logging.Logger;
 
 /**
  * Places a Workload's replicas (DESIGN §3) and follows them: the decision is the pure
@@ -63,7 +65,7 @@ import java.util.stream.Collectors;
  */
 @ControllerConfiguration(name = "workload", informer = @Informer(itemStore = LeanItemStore.class))
 public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workload> {
-  private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(WorkloadReconciler.class);
+  private static final Logger LOG = Logger.getLogger(WorkloadReconciler.class);
   private final NetMapPublisher hub;
   private final AgentReports reports;
   private final KubernetesClient client;
@@ -157,7 +159,7 @@ public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workloa
     if (!allRunning || leaving.isEmpty()) {
       return decision;
     }
-    Map<Integer, String> without = new java.util.TreeMap<>(current);
+    Map<Integer, String> without = new TreeMap<>(current);
     without.remove(leaving.get());
     Scheduler.Decision moved = Scheduler.place(nodes, ClusterView.demand(workload, without),
         ledger(context, workload, clusterName));
@@ -250,7 +252,7 @@ public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workloa
     UpdateControl<Workload> control = patchStatusTelling(workload, status);
     // no informer watches users' Secrets: a missing one is looked for again like missing room
     Optional<Duration> envRecheck = envProblem.map(p -> config.unplacedRecheck());
-    java.util.stream.Stream.of(nextLook(decision, byName, now), envRecheck)
+    Stream.of(nextLook(decision, byName, now), envRecheck)
         .flatMap(Optional::stream)
         .min(Duration::compareTo)
         .ifPresent(control::rescheduleAfter);
@@ -331,7 +333,7 @@ public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workloa
 
 
   private static Set<ResourceID> workloadsOf(
-      io.javaoperatorsdk.operator.api.reconciler.IndexedResourceCache<Workload> workloads, String namespace, String cluster) {
+      IndexedResourceCache<Workload> workloads, String namespace, String cluster) {
     return workloads.list(namespace, w -> cluster.equals(clusterName(w)))
         .map(ResourceID::fromResource)
         .collect(Collectors.toSet());

@@ -1,5 +1,6 @@
 package io.meshfed.operator.agentapi;
 
+import io.meshfed.api.v1alpha1.MeshCluster;
 import io.meshfed.operator.join.AgentSecrets;
 import io.meshfed.operator.server.AgentApiTls;
 import io.meshfed.operator.server.Certificates;
@@ -164,7 +165,7 @@ class AgentApiTest {
 
     // the cluster's domain changes: every agent hears of it, though no peer entry changed
     // a merge patch, like kubectl patch: no resourceVersion, so the operator's own status writes cannot conflict
-    client.resources(io.meshfed.api.v1alpha1.MeshCluster.class).inNamespace(namespace).withName("mesh")
+    client.resources(MeshCluster.class).inNamespace(namespace).withName("mesh")
         .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"domain\":\"renamed.mesh\"}}");
     NetMap renamed = api.netmap(a.credential(), "self-a", delta.version()).orElseThrow();
     assertThat(renamed.self().domain()).isEqualTo("renamed.mesh");

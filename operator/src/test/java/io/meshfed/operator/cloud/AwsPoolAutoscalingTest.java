@@ -1,5 +1,6 @@
 package io.meshfed.operator.cloud;
 
+import java.util.Map;
 import static io.meshfed.operator.testing.TestObjects.*;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -86,7 +87,7 @@ class AwsPoolAutoscalingTest {
     KubernetesClient client = KubeApiServerResource.client();
     String ns = freshNamespace(client, "aws-autoscale");
     client.resource(new SecretBuilder().withNewMetadata().withName("aws").withNamespace(ns).endMetadata()
-        .withStringData(java.util.Map.of("accessKeyId", "testing", "secretAccessKey", "testing")).build()).create();
+        .withStringData(Map.of("accessKeyId", "testing", "secretAccessKey", "testing")).build()).create();
     MeshCluster cluster = cluster(ns, "mesh", "100.96.0.0/16", 24);
     CloudProviderSpec account = new CloudProviderSpec();
     account.setCredentialsSecretRef(new SecretReference("aws"));

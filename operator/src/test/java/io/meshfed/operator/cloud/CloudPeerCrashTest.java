@@ -1,5 +1,6 @@
 package io.meshfed.operator.cloud;
 
+import java.util.function.Supplier;
 import static io.meshfed.operator.testing.TestObjects.*;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -64,7 +65,7 @@ class CloudPeerCrashTest {
       Consumer<Peer> machine,
       Function<String, List<?>> liveMachinesOfPeer,
       Function<String, Integer> firewallsOfCluster,
-      java.util.function.Supplier<List<String>> fakeBugs) {}
+      Supplier<List<String>> fakeBugs) {}
 
   @BeforeAll
   static void startMoto() throws Exception {

@@ -1,5 +1,7 @@
 package io.meshfed.operator.cluster;
 
+import io.meshfed.operator.scheduler.Amounts;
+import java.util.stream.IntStream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -59,7 +61,7 @@ class ClusterStatusBuilderTest {
 
   @Test
   void longListsOfPeersAreAbbreviated() {
-    List<Peer> peers = java.util.stream.IntStream.range(0, 8)
+    List<Peer> peers = IntStream.range(0, 8)
         .mapToObj(i -> peer("p" + i, PeerPhase.JOINING, null, null)).toList();
     var ready = Conditions.find(ClusterStatusBuilder.build(cluster(), facts(peers, Map.of())).getConditions(), "Ready").orElseThrow();
     assertThat(ready.getMessage()).isEqualTo("0/8 peers ready (Joining: p0, p1, p2, p3, p4 and 3 more)");
@@ -78,7 +80,7 @@ class ClusterStatusBuilderTest {
     cluster.getSpec().setProviders(providers);
     var ok = new CloudAccounts.Verdict(true, "Verified", "the credentials work");
 
-    var failing = ClusterStatusBuilder.build(cluster, facts(List.of(), java.util.Map.of(
+    var failing = ClusterStatusBuilder.build(cluster, facts(List.of(), Map.of(
         ProviderType.GCP, new CloudAccounts.Verdict(false, "SecretNotFound", "Secret gcp-sa does not exist"),
         ProviderType.AWS, ok)));
     var c = Conditions.find(failing.getConditions(), "CredentialsValid").orElseThrow();
@@ -86,14 +88,14 @@ class ClusterStatusBuilderTest {
     assertThat(c.getReason()).isEqualTo("SecretNotFound");
     assertThat(c.getMessage()).isEqualTo("gcp: SecretNotFound: Secret gcp-sa does not exist");
 
-    var unreachable = ClusterStatusBuilder.build(cluster, facts(List.of(), java.util.Map.of(
+    var unreachable = ClusterStatusBuilder.build(cluster, facts(List.of(), Map.of(
         ProviderType.GCP, new CloudAccounts.Verdict(null, "ProviderUnreachable", "connect timed out"),
         ProviderType.AWS, ok)));
     c = Conditions.find(unreachable.getConditions(), "CredentialsValid").orElseThrow();
     assertThat(c.getStatus()).isEqualTo("Unknown");
     assertThat(c.getMessage()).contains("gcp: ProviderUnreachable: connect timed out");
 
-    var good = ClusterStatusBuilder.build(cluster, facts(List.of(), java.util.Map.of(ProviderType.GCP, ok, ProviderType.AWS, ok)));
+    var good = ClusterStatusBuilder.build(cluster, facts(List.of(), Map.of(ProviderType.GCP, ok, ProviderType.AWS, ok)));
     c = Conditions.find(good.getConditions(), "CredentialsValid").orElseThrow();
     assertThat(c.getStatus()).isEqualTo("True");
     assertThat(c.getReason()).isEqualTo("Verified");
@@ -101,17 +103,17 @@ class ClusterStatusBuilderTest {
 
   @Test
   void quantitiesAreWrittenTheWayPeopleWriteThem() {
-    assertThat(io.meshfed.operator.scheduler.Amounts.cpuQuantity(new BigDecimal("3")).toString()).isEqualTo("3");
-    assertThat(io.meshfed.operator.scheduler.Amounts.cpuQuantity(new BigDecimal("1.5")).toString()).isEqualTo("1500m");
-    assertThat(io.meshfed.operator.scheduler.Amounts.memoryQuantity(new BigDecimal(6L << 30)).toString()).isEqualTo("6Gi");
-    assertThat(io.meshfed.operator.scheduler.Amounts.memoryQuantity(new BigDecimal(1536L << 20)).toString()).isEqualTo("1536Mi");
-    assertThat(io.meshfed.operator.scheduler.Amounts.memoryQuantity(new BigDecimal(1000)).toString()).isEqualTo("1000");
-    assertThat(io.meshfed.operator.scheduler.Amounts.memoryQuantity(BigDecimal.ZERO).toString()).isEqualTo("0");
+    assertThat(Amounts.cpuQuantity(new BigDecimal("3")).toString()).isEqualTo("3");
+    assertThat(Amounts.cpuQuantity(new BigDecimal("1.5")).toString()).isEqualTo("1500m");
+    assertThat(Amounts.memoryQuantity(new BigDecimal(6L << 30)).toString()).isEqualTo("6Gi");
+    assertThat(Amounts.memoryQuantity(new BigDecimal(1536L << 20)).toString()).isEqualTo("1536Mi");
+    assertThat(Amounts.memoryQuantity(new BigDecimal(1000)).toString()).isEqualTo("1000");
+    assertThat(Amounts.memoryQuantity(BigDecimal.ZERO).toString()).isEqualTo("0");
   }
 
   private static ClusterStatusBuilder.Facts facts(
-      List<Peer> peers, Map<ProviderType, io.meshfed.operator.provider.CloudAccounts.Verdict> missing) {
-    return new ClusterStatusBuilder.Facts(peers, java.util.List.of(), "c-meshfed-join-token", Optional.of(NOW.plusSeconds(3600)),
+      List<Peer> peers, Map<ProviderType, CloudAccounts.Verdict> missing) {
+    return new ClusterStatusBuilder.Facts(peers, List.of(), "c-meshfed-join-token", Optional.of(NOW.plusSeconds(3600)),
         missing, Optional.empty(), Optional.empty(), NOW);
   }
 

@@ -1,5 +1,7 @@
 package io.meshfed.operator.cluster;
 
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import static io.meshfed.operator.testing.TestObjects.*;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -91,7 +93,7 @@ class MeshClusterLifecycleTest {
 
     Secret token = client.secrets().inNamespace(ns).withName("alpha-meshfed-join-token").get();
     assertThat(token.getType()).isEqualTo("meshfed.io/join-token");
-    assertThat(new String(java.util.Base64.getDecoder().decode(token.getData().get("token")))).matches("[0-9a-f]{64}");
+    assertThat(new String(Base64.getDecoder().decode(token.getData().get("token")))).matches("[0-9a-f]{64}");
     assertThat(token.getMetadata().getOwnerReferences()).singleElement()
         .satisfies(o -> assertThat(o.getKind()).isEqualTo("MeshCluster"));
   }
@@ -169,7 +171,7 @@ class MeshClusterLifecycleTest {
     ec2.createContext("/", exchange -> {
       byte[] body = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Errors><Error><Code>AuthFailure</Code>"
           + "<Message>AWS was not able to validate the provided access credentials</Message></Error></Errors>"
-          + "<RequestID>1</RequestID></Response>").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+          + "<RequestID>1</RequestID></Response>").getBytes(StandardCharsets.UTF_8);
       exchange.getResponseHeaders().add("Content-Type", "text/xml");
       exchange.sendResponseHeaders(401, body.length);
       exchange.getResponseBody().write(body);

@@ -1,5 +1,6 @@
 package io.meshfed.operator.ipam;
 
+import org.assertj.core.api.Assertions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.HashMap;
@@ -51,7 +52,7 @@ class AllocationTableTest {
     assertThat(reread.indexOf("uid-9")).contains(2L);
     assertThat(reread.released()).isEmpty();
     assertThat(reread.indexOf("uid-3")).contains(3L);
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> reread.reassign(3, new AllocationTable.Owner("x", "x")))
+    Assertions.assertThatThrownBy(() -> reread.reassign(3, new AllocationTable.Owner("x", "x")))
         .isInstanceOf(IllegalStateException.class);
   }
 

@@ -1,5 +1,7 @@
 package io.meshfed.operator.peer;
 
+import java.util.HashSet;
+import java.util.Set;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meshfed.api.v1alpha1.PeerPhase;
@@ -47,7 +49,7 @@ class HeartbeatsTest {
     Duration max = Duration.ofMinutes(5);
     assertThat(Backoff.next(NOW.minusSeconds(60), NOW, initial, max, "a"))
         .isEqualTo(Backoff.next(NOW.minusSeconds(60), NOW, initial, max, "a"));
-    java.util.Set<Duration> waits = new java.util.HashSet<>();
+    Set<Duration> waits = new HashSet<>();
     for (int i = 0; i < 50; i++) {
       waits.add(Backoff.next(NOW.minusSeconds(60), NOW, initial, max, "peer-" + i));
     }

@@ -1,5 +1,6 @@
 package io.meshfed.operator.peer;
 
+import java.util.function.UnaryOperator;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.Condition;
@@ -497,9 +498,9 @@ class PeerLifecycleTest {
     Optional<AgentSecrets.Membership> membership = Optional.empty();
     Optional<Instant> heartbeat = Optional.empty();
     Optional<Health> dataPlane = Optional.empty();
-    List<java.util.function.UnaryOperator<PeerFacts>> outcomes = new ArrayList<>();
+    List<UnaryOperator<PeerFacts>> outcomes = new ArrayList<>();
 
-    Facts with(java.util.function.UnaryOperator<PeerFacts> outcome) {
+    Facts with(UnaryOperator<PeerFacts> outcome) {
       Facts copy = new Facts();
       copy.peer = peer;
       copy.cluster = cluster;

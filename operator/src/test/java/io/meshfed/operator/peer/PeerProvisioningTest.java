@@ -1,5 +1,10 @@
 package io.meshfed.operator.peer;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.meshfed.operator.join.AgentSecrets;
 import static io.meshfed.operator.testing.TestObjects.*;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -138,12 +143,12 @@ class PeerProvisioningTest {
     client.resource(peer(ns, "vm-boot", "cloudy", ProviderType.LOCAL)).create();
     await().atMost(WAIT).until(() -> cloud.userDataOf("vm-boot") != null);
     String userData = cloud.userDataOf("vm-boot");
-    var doc = new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
+    var doc = new ObjectMapper(new YAMLFactory())
         .readTree(userData);
     var runcmd = doc.get("runcmd").get(0);
-    String token = io.meshfed.operator.join.AgentSecrets.read(client.secrets().inNamespace(ns)
-        .withName(io.meshfed.operator.join.AgentSecrets.bootstrapSecretName("vm-boot")).get(),
-        io.meshfed.operator.join.AgentSecrets.BOOTSTRAP_TOKEN);
+    String token = AgentSecrets.read(client.secrets().inNamespace(ns)
+        .withName(AgentSecrets.bootstrapSecretName("vm-boot")).get(),
+        AgentSecrets.BOOTSTRAP_TOKEN);
     assertThat(userData).startsWith("#cloud-config\n");
     assertThat(runcmd.get(3).asText()).startsWith("https://");
     assertThat(runcmd.get(4).asText()).startsWith("sha256:");
@@ -209,7 +214,7 @@ class PeerProvisioningTest {
   /** A change that wakes the Peer's reconcile without touching its status. */
   private void touch(String name) {
     client.resources(Peer.class).inNamespace(ns).withName(name)
-        .patch(io.fabric8.kubernetes.client.dsl.base.PatchContext.of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+        .patch(PatchContext.of(PatchType.JSON_MERGE),
             "{\"spec\":{\"labels\":{\"touched\":\"yes\"}}}");
   }
 

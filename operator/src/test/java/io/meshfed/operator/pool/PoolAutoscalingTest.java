@@ -1,5 +1,7 @@
 package io.meshfed.operator.pool;
 
+import io.fabric8.kubernetes.api.model.Event;
+import java.util.ArrayList;
 import static io.meshfed.operator.testing.TestObjects.*;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -267,7 +269,7 @@ class PoolAutoscalingTest {
     Map<String, List<String>> byPeer = new HashMap<>();
     for (Workload w : client.resources(Workload.class).inNamespace(ns).list().getItems()) {
       for (ReplicaPlacement p : placements(w.getMetadata().getName())) {
-        byPeer.computeIfAbsent(p.getPeer(), k -> new java.util.ArrayList<>()).add(p.getReplica());
+        byPeer.computeIfAbsent(p.getPeer(), k -> new ArrayList<>()).add(p.getReplica());
       }
     }
     for (String peer : joinedPeers()) {
@@ -291,7 +293,7 @@ class PoolAutoscalingTest {
         .stream().filter(p -> !p.isMarkedForDeletion()).map(p -> p.getMetadata().getName()).sorted().toList();
   }
 
-  private List<io.fabric8.kubernetes.api.model.Event> eventsOf(String pool) {
+  private List<Event> eventsOf(String pool) {
     return client.v1().events().inNamespace(ns).list().getItems().stream()
         .filter(e -> pool.equals(e.getInvolvedObject().getName()) && "PeerPool".equals(e.getInvolvedObject().getKind()))
         .toList();

@@ -1,5 +1,7 @@
 package io.meshfed.operator.provider;
 
+import io.meshfed.api.v1alpha1.ProviderType;
+import java.time.ZoneId;
 import static io.meshfed.operator.testing.TestObjects.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -45,12 +47,12 @@ class CloudAccountsTest {
     }
 
     @Override
-    public java.time.ZoneId getZone() {
+    public ZoneId getZone() {
       return ZoneOffset.UTC;
     }
 
     @Override
-    public Clock withZone(java.time.ZoneId zone) {
+    public Clock withZone(ZoneId zone) {
       return this;
     }
 
@@ -79,7 +81,7 @@ class CloudAccountsTest {
 
       // two machines made for the cluster: one whose Peer exists, one whose Peer is gone
       MachineProvider provider = providers.get("digitalocean").orElseThrow();
-      var context = contexts.of(created, io.meshfed.api.v1alpha1.ProviderType.DIGITALOCEAN);
+      var context = contexts.of(created, ProviderType.DIGITALOCEAN);
       String owned = UUID.randomUUID().toString();
       String orphan = UUID.randomUUID().toString();
       provider.ensure(context, request(clusterUid, owned, "owned"));

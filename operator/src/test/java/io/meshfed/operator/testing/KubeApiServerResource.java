@@ -1,5 +1,8 @@
 package io.meshfed.operator.testing;
 
+import java.net.ServerSocket;
+import java.util.HashMap;
+import org.awaitility.Awaitility;
 import io.fabric8.kubeapitest.KubeAPIServer;
 import io.fabric8.kubeapitest.KubeAPIServerConfigBuilder;
 import io.fabric8.kubernetes.client.Config;
@@ -26,7 +29,7 @@ public class KubeApiServerResource implements QuarkusTestResourceLifecycleManage
     // awaits poll objects the operator has not written yet: a status still null is "not yet", not
     // a failure (awaitility otherwise stops at the first exception; at the timeout it still
     // reports the last one)
-    org.awaitility.Awaitility.ignoreExceptionsByDefault();
+    Awaitility.ignoreExceptionsByDefault();
     server =
         new KubeAPIServer(
             KubeAPIServerConfigBuilder.anAPIServerConfig()
@@ -41,7 +44,7 @@ public class KubeApiServerResource implements QuarkusTestResourceLifecycleManage
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    Map<String, String> properties = new java.util.HashMap<>();
+    Map<String, String> properties = new HashMap<>();
     properties.put("quarkus.kubernetes-client.api-server-url", config.getMasterUrl());
     putIfSet(properties, "quarkus.kubernetes-client.ca-cert-data", config.getCaCertData());
     putIfSet(properties, "quarkus.kubernetes-client.ca-cert-file", config.getCaCertFile());
@@ -51,7 +54,7 @@ public class KubeApiServerResource implements QuarkusTestResourceLifecycleManage
     putIfSet(properties, "quarkus.kubernetes-client.client-key-file", config.getClientKeyFile());
     putIfSet(properties, "quarkus.kubernetes-client.client-key-algo", config.getClientKeyAlgo());
     // the agent API's HTTPS port: a free one, known before start so the operator can advertise it
-    try (var socket = new java.net.ServerSocket(0)) {
+    try (var socket = new ServerSocket(0)) {
       properties.put("quarkus.http.test-ssl-port", Integer.toString(socket.getLocalPort()));
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -1,5 +1,7 @@
 package io.meshfed.operator.testing;
 
+import io.meshfed.agent.PinnedTrust;
+import io.meshfed.operator.server.Certificates;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -24,8 +26,8 @@ public final class TestAgents {
   /** sha256:… of the agent API's CA, as `meshfed-agent join --ca-hash` takes it. */
   public static String caHash(KubernetesClient client) {
     var ca = client.secrets().inNamespace("default").withName("meshfed-agent-api-ca").get();
-    return io.meshfed.agent.PinnedTrust.hashOf(
-        io.meshfed.operator.server.Certificates.parseCertificate(AgentSecrets.read(ca, "tls.crt")));
+    return PinnedTrust.hashOf(
+        Certificates.parseCertificate(AgentSecrets.read(ca, "tls.crt")));
   }
 
   public static AgentFacts facts(int cpuCores, long memoryBytes) {

@@ -1,5 +1,9 @@
 package io.meshfed.operator.workload;
 
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.meshfed.api.v1alpha1.SecretKeyReference;
+import io.meshfed.api.v1alpha1.WorkloadEnvVar;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -152,9 +156,9 @@ class WorkloadSchedulingTest {
   void anEnvironmentFromAMissingSecretHoldsTheReplicasBackUntilTheSecretExists() throws Exception {
     join("s1", 1, 2, 4 * GI);
     Workload app = workload("app", 1, "100m", "64Mi", false, null);
-    var fromSecret = new io.meshfed.api.v1alpha1.WorkloadEnvVar();
+    var fromSecret = new WorkloadEnvVar();
     fromSecret.setName("PASSWORD");
-    var ref = new io.meshfed.api.v1alpha1.SecretKeyReference();
+    var ref = new SecretKeyReference();
     ref.setName("app-secrets");
     ref.setKey("password");
     fromSecret.setSecretKeyRef(ref);
@@ -169,7 +173,7 @@ class WorkloadSchedulingTest {
     });
     assertThat(api.netmap(agents.get("s1").credential(), "s1", null).orElseThrow().replicas()).isEmpty();
 
-    client.resource(new io.fabric8.kubernetes.api.model.SecretBuilder().withNewMetadata().withName("app-secrets")
+    client.resource(new SecretBuilder().withNewMetadata().withName("app-secrets")
         .withNamespace(namespace).endMetadata().addToStringData("password", "s3cret").build()).create();
     await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
         assertThat(api.netmap(agents.get("s1").credential(), "s1", null).orElseThrow().replicas())
@@ -222,7 +226,7 @@ class WorkloadSchedulingTest {
     assertThat(condition(workload("on-aws"), "Scheduled").getReason()).isEqualTo("NoMatchingPeer");
   }
 
-  private List<io.fabric8.kubernetes.api.model.Event> eventsOf(String workload) {
+  private List<Event> eventsOf(String workload) {
     return client.v1().events().inNamespace(namespace).list().getItems().stream()
         .filter(e -> workload.equals(e.getInvolvedObject().getName())
             && "Workload".equals(e.getInvolvedObject().getKind()))
@@ -257,7 +261,7 @@ class WorkloadSchedulingTest {
     spec.setClusterRef(new ClusterReference("mesh"));
     spec.setReplicas(replicas);
     spec.setCommand(List.of("python3", "-m", "http.server", "8080"));
-    var env = new io.meshfed.api.v1alpha1.WorkloadEnvVar();
+    var env = new WorkloadEnvVar();
     env.setName("GREETING");
     env.setValue("hello");
     spec.setEnv(List.of(env));

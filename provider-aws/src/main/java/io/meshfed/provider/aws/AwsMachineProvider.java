@@ -1,5 +1,6 @@
 package io.meshfed.provider.aws;
 
+import java.time.Duration;
 import io.meshfed.provider.spi.Machine;
 import io.meshfed.provider.spi.MachineNames;
 import io.meshfed.provider.spi.MachineProvider;
@@ -327,8 +328,8 @@ public class AwsMachineProvider implements MachineProvider {
           .httpClientBuilder(UrlConnectionHttpClient.builder())
           // a reconcile thread never waits on EC2 for long: retries included, a call ends in 30 s
           .overrideConfiguration(o -> o.executionInterceptors(interceptors)
-              .apiCallTimeout(java.time.Duration.ofSeconds(30))
-              .apiCallAttemptTimeout(java.time.Duration.ofSeconds(10)));
+              .apiCallTimeout(Duration.ofSeconds(30))
+              .apiCallAttemptTimeout(Duration.ofSeconds(10)));
       if (endpoint != null) {
         builder.endpointOverride(URI.create(endpoint));
       }

@@ -1,5 +1,6 @@
 package io.meshfed.provider.aws;
 
+import java.util.concurrent.CopyOnWriteArrayList;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -129,7 +130,7 @@ class AwsMachineProviderTest {
     // EC2 answers a repeated RunInstances with the same ClientToken with the first instance: the
     // guard under the tag lookup when a launch's response is lost. moto keeps the token but does
     // not deduplicate by it, so this asserts what the SDK sends, not what EC2 does with it.
-    List<String> tokens = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<String> tokens = new CopyOnWriteArrayList<>();
     var recording = new AwsMachineProvider(List.of(new ExecutionInterceptor() {
       @Override
       public void beforeExecution(Context.BeforeExecution execution, ExecutionAttributes attributes) {

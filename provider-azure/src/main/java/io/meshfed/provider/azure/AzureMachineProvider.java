@@ -1,5 +1,7 @@
 package io.meshfed.provider.azure;
 
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import com.azure.core.credential.TokenCredential;
 import com.azure.core.http.HttpClient;
 import com.azure.core.http.okhttp.OkHttpAsyncHttpClientBuilder;
@@ -94,8 +96,8 @@ public class AzureMachineProvider implements MachineProvider {
    * MSAL runs token requests on the common fork-join pool unless told otherwise; on a two-core
    * machine that pool has one thread, which anything else may hold. Token requests get their own.
    */
-  private final java.util.concurrent.ExecutorService tokenRequests =
-      java.util.concurrent.Executors.newCachedThreadPool(r -> {
+  private final ExecutorService tokenRequests =
+      Executors.newCachedThreadPool(r -> {
         Thread thread = new Thread(r, "azure-token");
         thread.setDaemon(true);
         return thread;
@@ -471,7 +473,7 @@ public class AzureMachineProvider implements MachineProvider {
   /** A call whose result does not matter: an LRO begun (not waited for), or a read that proves access. */
   private static void call(Supplier<?> call, String doing) throws ProviderException {
     try {
-      call.get();
+      var unused = call.get();
     } catch (ManagementException e) {
       if (e.getResponse() != null && e.getResponse().getStatusCode() == 404 && doing.startsWith("deleting")) {
         return; // already gone

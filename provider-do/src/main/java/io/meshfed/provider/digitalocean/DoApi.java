@@ -1,5 +1,6 @@
 package io.meshfed.provider.digitalocean;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meshfed.provider.spi.ProviderException;
@@ -46,7 +47,7 @@ final class DoApi {
       RequestBody json = RequestBody.create(MAPPER.writeValueAsBytes(body), JSON);
       return call(request(path).post(json).build(), doing, false)
           .orElseThrow(() -> ProviderException.permanent("ProviderError", doing + ": 404 from the API", null));
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+    } catch (JsonProcessingException e) {
       throw new IllegalArgumentException(e);
     }
   }

@@ -1,5 +1,7 @@
 package io.meshfed.provider.gcp;
 
+import com.google.api.client.http.HttpResponseException;
+import com.google.gson.JsonParser;
 import com.google.api.gax.rpc.ApiException;
 import com.google.api.gax.rpc.StatusCode;
 import com.google.cloud.compute.v1.Operation;
@@ -63,9 +65,9 @@ final class GcpErrors {
    */
   static String detail(ApiException e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof com.google.api.client.http.HttpResponseException http && http.getContent() != null) {
+      if (t instanceof HttpResponseException http && http.getContent() != null) {
         try {
-          var error = com.google.gson.JsonParser.parseString(http.getContent()).getAsJsonObject().getAsJsonObject("error");
+          var error = JsonParser.parseString(http.getContent()).getAsJsonObject().getAsJsonObject("error");
           if (error != null && error.has("message")) {
             return error.get("message").getAsString();
           }

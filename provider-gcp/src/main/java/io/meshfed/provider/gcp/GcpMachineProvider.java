@@ -1,5 +1,7 @@
 package io.meshfed.provider.gcp;
 
+import com.google.api.gax.rpc.UnaryCallSettings;
+import java.time.OffsetDateTime;
 import com.google.api.gax.core.FixedCredentialsProvider;
 import com.google.api.gax.retrying.RetrySettings;
 import com.google.api.gax.rpc.AlreadyExistsException;
@@ -318,7 +320,7 @@ public class GcpMachineProvider implements MachineProvider {
         publicAddress,
         privateAddress,
         tags,
-        instance.hasCreationTimestamp() ? java.time.OffsetDateTime.parse(instance.getCreationTimestamp()).toInstant() : null);
+        instance.hasCreationTimestamp() ? OffsetDateTime.parse(instance.getCreationTimestamp()).toInstant() : null);
   }
 
   private static Machine pendingMachine(String project, String zone, String name, MachineRequest request) {
@@ -445,7 +447,7 @@ public class GcpMachineProvider implements MachineProvider {
     }
   }
 
-  private static Void retry(com.google.api.gax.rpc.UnaryCallSettings.Builder<?, ?> builder) {
+  private static Void retry(UnaryCallSettings.Builder<?, ?> builder) {
     builder.setRetryableCodes(StatusCode.Code.UNAVAILABLE, StatusCode.Code.INTERNAL,
         StatusCode.Code.DEADLINE_EXCEEDED, StatusCode.Code.RESOURCE_EXHAUSTED);
     builder.setRetrySettings(RetrySettings.newBuilder()

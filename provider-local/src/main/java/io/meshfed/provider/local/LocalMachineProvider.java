@@ -1,5 +1,9 @@
 package io.meshfed.provider.local;
 
+import com.sun.security.auth.module.UnixSystem;
+import java.util.Comparator;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import io.meshfed.provider.spi.Ipv4;
 import io.meshfed.provider.spi.AgentBootstrap;
 import io.meshfed.provider.spi.Command;
@@ -231,7 +235,7 @@ public final class LocalMachineProvider implements MachineProvider {
       // the loop's PID is its session's process group: stop the loop and the agent together
       Command.run(TIMEOUT, null, List.of("kill", "-TERM", "--", "-" + loop.pid()));
       try {
-        loop.onExit().get(5, java.util.concurrent.TimeUnit.SECONDS);
+        loop.onExit().get(5, TimeUnit.SECONDS);
       } catch (Exception e) {
         Command.run(TIMEOUT, null, List.of("kill", "-KILL", "--", "-" + loop.pid()));
       }
@@ -293,7 +297,7 @@ public final class LocalMachineProvider implements MachineProvider {
   }
 
   private static void requireRoot() throws ProviderException {
-    if (new com.sun.security.auth.module.UnixSystem().getUid() != 0) {
+    if (new UnixSystem().getUid() != 0) {
       throw ProviderException.permanent("LocalProviderNeedsRoot",
           "the local provider makes network namespaces and bridges, which needs root; run the operator as root"
               + " (or use another provider)", null);
@@ -321,7 +325,7 @@ public final class LocalMachineProvider implements MachineProvider {
       return;
     }
     try (Stream<Path> paths = Files.walk(dir)) {
-      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -387,7 +391,7 @@ public final class LocalMachineProvider implements MachineProvider {
       } catch (IOException e) {
         return Optional.empty();
       }
-      Map<String, String> tags = new java.util.TreeMap<>();
+      Map<String, String> tags = new TreeMap<>();
       p.stringPropertyNames().stream().filter(k -> k.startsWith("tag."))
           .forEach(k -> tags.put(k.substring(4), p.getProperty(k)));
       return Optional.of(new LocalMachine(p.getProperty("peerId"), p.getProperty("clusterId"),
