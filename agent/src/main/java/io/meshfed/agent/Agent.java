@@ -1,10 +1,5 @@
 package io.meshfed.agent;
 
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.time.Clock;
-import java.util.ArrayList;
-import java.util.Map;
 import io.meshfed.api.agent.JoinRequest;
 import io.meshfed.api.agent.JoinResponse;
 import io.meshfed.api.agent.NetMap;
@@ -12,16 +7,21 @@ import io.meshfed.api.agent.SelfConfig;
 import io.meshfed.api.agent.StatusReport;
 import io.meshfed.api.agent.StatusReport.PeerHandshake;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The agent's life: join once, then keep the interface in line with the map the operator sends
- * and report a heartbeat. When the operator cannot be reached it keeps the last map, so the mesh
- * goes on working, and comes back with backoff and jitter.
+ * The agent's life: join once, then keep the interface in line with the map the operator sends and
+ * report a heartbeat. When the operator cannot be reached it keeps the last map, so the mesh goes
+ * on working, and comes back with backoff and jitter.
  */
 public final class Agent {
   private static final Logger LOG = Logger.getLogger(Agent.class.getName());
@@ -49,8 +49,13 @@ public final class Agent {
   private volatile MeshView view;
   private volatile boolean running = true;
 
-  public Agent(AgentState state, WireGuard wireGuard, Duration statusInterval, List<String> advertisedEndpoints,
-      DnsSettings dnsSettings, String runtimeName) {
+  public Agent(
+      AgentState state,
+      WireGuard wireGuard,
+      Duration statusInterval,
+      List<String> advertisedEndpoints,
+      DnsSettings dnsSettings,
+      String runtimeName) {
     this.state = state;
     this.wireGuard = wireGuard;
     this.statusInterval = statusInterval;
@@ -63,10 +68,13 @@ public final class Agent {
         runtime = new ContainerRuntime(runtimeName, () -> membership.self());
         break;
       case "process":
-        runtime = new ProcessRuntime(() -> membership == null ? null : membership.self().meshAddress(), Map.of());
+        runtime =
+            new ProcessRuntime(
+                () -> membership == null ? null : membership.self().meshAddress(), Map.of());
         break;
       default:
-        throw new IllegalArgumentException("--runtime must be process, podman or docker, not " + runtimeName);
+        throw new IllegalArgumentException(
+            "--runtime must be process, podman or docker, not " + runtimeName);
     }
     this.replicas = new Replicas(runtime, state.dir().resolve("replicas"), Clock.systemUTC());
   }
@@ -76,8 +84,15 @@ public final class Agent {
     Optional<AgentState.Membership> known = state.membership();
     if (known.isPresent()) {
       membership = known.get();
-      LOG.info(() -> "already joined as " + membership.namespace() + "/" + membership.peer()
-          + " (" + membership.self().meshAddress() + "); not joining again");
+      LOG.info(
+          () ->
+              "already joined as "
+                  + membership.namespace()
+                  + "/"
+                  + membership.peer()
+                  + " ("
+                  + membership.self().meshAddress()
+                  + "); not joining again");
       return;
     }
     state.ensurePrivateKey();
@@ -86,14 +101,26 @@ public final class Agent {
     Backoff backoff = new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(60));
     while (true) {
       try {
-        JoinRequest request = new JoinRequest(join.token(), join.name(), publicKey,
-            endpoints(51820), Facts.gather());
+        JoinRequest request =
+            new JoinRequest(join.token(), join.name(), publicKey, endpoints(51820), Facts.gather());
         JoinResponse response = client.join(request);
-        membership = new AgentState.Membership(join.server(), join.caHash(), response.namespace(),
-            response.peer(), response.credential(), response.self());
+        membership =
+            new AgentState.Membership(
+                join.server(),
+                join.caHash(),
+                response.namespace(),
+                response.peer(),
+                response.credential(),
+                response.self());
         state.saveMembership(membership);
-        LOG.info(() -> "joined as " + response.namespace() + "/" + response.peer()
-            + " with mesh address " + response.self().meshAddress());
+        LOG.info(
+            () ->
+                "joined as "
+                    + response.namespace()
+                    + "/"
+                    + response.peer()
+                    + " with mesh address "
+                    + response.self().meshAddress());
         return;
       } catch (CoordinationClient.Refused e) {
         // a bad token stays bad; try again slowly in case an operator fixes it on the server side
@@ -109,18 +136,32 @@ public final class Agent {
   /** Brings up the interface from what is on disk, then follows the operator until stopped. */
   public void run() throws InterruptedException {
     if (membership == null) {
-      membership = state.membership().orElseThrow(() -> new IllegalStateException(
-          "not joined: run `meshfed-agent join` first (state directory " + state.dir() + ")"));
+      membership =
+          state
+              .membership()
+              .orElseThrow(
+                  () ->
+                      new IllegalStateException(
+                          "not joined: run `meshfed-agent join` first (state directory "
+                              + state.dir()
+                              + ")"));
     }
     state.ensurePrivateKey();
     wireGuard.ensureInterface();
     wireGuard.configure(state.privateKey(), membership.self());
     view = state.lastMap().map(MeshView::of).orElseGet(MeshView::new);
     int changed = wireGuard.syncPeers(view.peers());
-    LOG.info("interface " + wireGuard.name() + " up with " + view.peers().size() + " peers from the last map ("
-        + changed + " changed)");
+    LOG.info(
+        "interface "
+            + wireGuard.name()
+            + " up with "
+            + view.peers().size()
+            + " peers from the last map ("
+            + changed
+            + " changed)");
     startDns();
-    replicas.assign(view.replicas()); // what ran before the restart runs on, found again, not doubled
+    replicas.assign(
+        view.replicas()); // what ran before the restart runs on, found again, not doubled
     Thread supervisor = new Thread(this::superviseReplicas, "replicas");
     supervisor.setDaemon(true);
     supervisor.start();
@@ -149,8 +190,16 @@ public final class Agent {
       try {
         dns.listen(new InetSocketAddress(InetAddress.getByName(address), dnsSettings.port()));
       } catch (IOException e) {
-        LOG.warning("cannot answer DNS on " + address + ":" + dnsSettings.port() + ": " + e.getMessage()
-            + "; names under " + domainOf(self) + " will not resolve there");
+        LOG.warning(
+            "cannot answer DNS on "
+                + address
+                + ":"
+                + dnsSettings.port()
+                + ": "
+                + e.getMessage()
+                + "; names under "
+                + domainOf(self)
+                + " will not resolve there");
       }
     }
   }
@@ -159,7 +208,10 @@ public final class Agent {
     return self.domain() == null ? "mesh.internal" : self.domain();
   }
 
-  /** Every second, and at once when told: replicas that exited start again, status goes out when it changed. */
+  /**
+   * Every second, and at once when told: replicas that exited start again, status goes out when it
+   * changed.
+   */
   private void superviseReplicas() {
     while (running) {
       try {
@@ -185,7 +237,8 @@ public final class Agent {
     Backoff backoff = new Backoff(Duration.ofMillis(500), Duration.ofSeconds(30));
     while (running) {
       try {
-        Optional<NetMap> map = client.netmap(membership.credential(), membership.peer(), view.version());
+        Optional<NetMap> map =
+            client.netmap(membership.credential(), membership.peer(), view.version());
         backoff.reset();
         if (map.isPresent()) {
           apply(map.get());
@@ -208,8 +261,14 @@ public final class Agent {
     MeshView next = view.version() == null && !map.full() ? new MeshView() : copyOf(view);
     boolean peersChanged = next.apply(map);
     if (map.self() != null && !map.self().equals(membership.self())) {
-      membership = new AgentState.Membership(membership.server(), membership.caHash(), membership.namespace(),
-          membership.peer(), membership.credential(), map.self());
+      membership =
+          new AgentState.Membership(
+              membership.server(),
+              membership.caHash(),
+              membership.namespace(),
+              membership.peer(),
+              membership.credential(),
+              map.self());
       state.saveMembership(membership);
       wireGuard.configure(state.privateKey(), map.self());
     }
@@ -225,8 +284,16 @@ public final class Agent {
         reportSoon();
       }
     }
-    LOG.info("map " + map.version() + (map.full() ? " (full)" : " (delta)") + ": " + next.peers().size()
-        + " peers, " + changed + " changed on " + wireGuard.name());
+    LOG.info(
+        "map "
+            + map.version()
+            + (map.full() ? " (full)" : " (delta)")
+            + ": "
+            + next.peers().size()
+            + " peers, "
+            + changed
+            + " changed on "
+            + wireGuard.name());
   }
 
   private static MeshView copyOf(MeshView view) {
@@ -268,14 +335,24 @@ public final class Agent {
 
   StatusReport report() {
     WgDump dump = wireGuard.dump();
-    List<PeerHandshake> handshakes = dump.peerList().stream()
-        .map(p -> new PeerHandshake(p.publicKey(), p.latestHandshake(), p.rxBytes(), p.txBytes()))
-        .toList();
-    return new StatusReport(membership.peer(), view == null ? null : view.version(), endpoints(dump.listenPort()),
-        Facts.gather(), handshakes, replicas.statuses());
+    List<PeerHandshake> handshakes =
+        dump.peerList().stream()
+            .map(
+                p ->
+                    new PeerHandshake(p.publicKey(), p.latestHandshake(), p.rxBytes(), p.txBytes()))
+            .toList();
+    return new StatusReport(
+        membership.peer(),
+        view == null ? null : view.version(),
+        endpoints(dump.listenPort()),
+        Facts.gather(),
+        handshakes,
+        replicas.statuses());
   }
 
   private List<String> endpoints(int listenPort) {
-    return advertisedEndpoints.isEmpty() ? Facts.endpoints(wireGuard.name(), listenPort) : advertisedEndpoints;
+    return advertisedEndpoints.isEmpty()
+        ? Facts.endpoints(wireGuard.name(), listenPort)
+        : advertisedEndpoints;
   }
 }

@@ -14,55 +14,89 @@ import picocli.CommandLine.Option;
     name = "meshfed-agent",
     mixinStandardHelpOptions = true,
     versionProvider = AgentMain.Version.class,
-    description = "The meshfed peer agent: joins a mesh cluster and keeps this machine's WireGuard in line with it.",
+    description =
+        "The meshfed peer agent: joins a mesh cluster and keeps this machine's WireGuard in line with it.",
     subcommands = {AgentMain.Join.class, AgentMain.Run.class})
 public final class AgentMain {
 
   static class Common {
-    @Option(names = "--state-dir", defaultValue = "/var/lib/meshfed",
-        description = "Where the key, the credential and the last map live (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--state-dir",
+        defaultValue = "/var/lib/meshfed",
+        description =
+            "Where the key, the credential and the last map live (default: ${DEFAULT-VALUE}).")
     Path stateDir;
 
-    @Option(names = "--interface", defaultValue = "meshfed0",
+    @Option(
+        names = "--interface",
+        defaultValue = "meshfed0",
         description = "WireGuard interface name (default: ${DEFAULT-VALUE}).")
     String interfaceName;
 
-    @Option(names = "--status-interval", defaultValue = "10s",
+    @Option(
+        names = "--status-interval",
+        defaultValue = "10s",
         description = "How often to report status, e.g. 10s, 2s (default: ${DEFAULT-VALUE}).")
     String statusInterval;
 
-    @Option(names = "--endpoint",
-        description = "ip:port other peers reach this one at; repeat for several. Default: every IPv4 address"
-            + " of this machine with the cluster's WireGuard port.")
+    @Option(
+        names = "--endpoint",
+        description =
+            "ip:port other peers reach this one at; repeat for several. Default: every IPv4 address"
+                + " of this machine with the cluster's WireGuard port.")
     List<String> endpoints = new ArrayList<>();
 
-    @Option(names = "--dns-port", defaultValue = "53",
-        description = "Port the cluster's DNS is answered on, at the mesh address (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--dns-port",
+        defaultValue = "53",
+        description =
+            "Port the cluster's DNS is answered on, at the mesh address (default: ${DEFAULT-VALUE}).")
     int dnsPort;
 
-    @Option(names = "--dns-listen",
-        description = "A further address to answer the cluster's DNS on, e.g. 127.0.0.1; repeat for several.")
+    @Option(
+        names = "--dns-listen",
+        description =
+            "A further address to answer the cluster's DNS on, e.g. 127.0.0.1; repeat for several.")
     List<String> dnsListen = new ArrayList<>();
 
-    @Option(names = "--runtime", defaultValue = "process",
-        description = "How replicas run: process (a command on this machine), podman or docker (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--runtime",
+        defaultValue = "process",
+        description =
+            "How replicas run: process (a command on this machine), podman or docker (default: ${DEFAULT-VALUE}).")
     String runtime;
 
     Agent agent() {
-      return new Agent(new AgentState(stateDir), new WireGuard(interfaceName), parse(statusInterval), endpoints,
-          new Agent.DnsSettings(dnsPort, dnsListen), runtime);
+      return new Agent(
+          new AgentState(stateDir),
+          new WireGuard(interfaceName),
+          parse(statusInterval),
+          endpoints,
+          new Agent.DnsSettings(dnsPort, dnsListen),
+          runtime);
     }
   }
 
-  @Command(name = "join", description = "Join a mesh cluster (once; later starts reuse the membership), then run.")
+  @Command(
+      name = "join",
+      description = "Join a mesh cluster (once; later starts reuse the membership), then run.")
   static final class Join extends Common implements Callable<Integer> {
-    @Option(names = "--server", required = true, description = "The agent API, e.g. https://meshfed.example:8443")
+    @Option(
+        names = "--server",
+        required = true,
+        description = "The agent API, e.g. https://meshfed.example:8443")
     String server;
 
-    @Option(names = "--ca-hash", required = true, description = "sha256:<hex> of the agent API's CA public key.")
+    @Option(
+        names = "--ca-hash",
+        required = true,
+        description = "sha256:<hex> of the agent API's CA public key.")
     String caHash;
 
-    @Option(names = "--token", required = true, description = "A cluster join token or a one-time bootstrap token.")
+    @Option(
+        names = "--token",
+        required = true,
+        description = "A cluster join token or a one-time bootstrap token.")
     String token;
 
     @Option(names = "--name", description = "The Peer to become (default: this host's name).")
@@ -71,7 +105,8 @@ public final class AgentMain {
     @Override
     public Integer call() throws Exception {
       Agent agent = agent();
-      agent.joinIfNeeded(new Agent.JoinSettings(server, caHash, token, name == null ? Facts.hostname() : name));
+      agent.joinIfNeeded(
+          new Agent.JoinSettings(server, caHash, token, name == null ? Facts.hostname() : name));
       return runUntilStopped(agent);
     }
   }
@@ -101,7 +136,8 @@ public final class AgentMain {
     if (v.endsWith("m")) {
       return Duration.ofMinutes(Long.parseLong(v.substring(0, v.length() - 1)));
     }
-    throw new CommandLine.ParameterException(new CommandLine(new AgentMain()),
+    throw new CommandLine.ParameterException(
+        new CommandLine(new AgentMain()),
         "not a duration: " + value + " (use e.g. 500ms, 10s, 1m)");
   }
 

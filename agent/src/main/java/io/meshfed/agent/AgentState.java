@@ -21,7 +21,13 @@ public final class AgentState {
       new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
   /** Who this agent is, once joined. */
-  public record Membership(String server, String caHash, String namespace, String peer, String credential, SelfConfig self) {}
+  public record Membership(
+      String server,
+      String caHash,
+      String namespace,
+      String peer,
+      String credential,
+      SelfConfig self) {}
 
   private final Path dir;
 
@@ -89,9 +95,15 @@ public final class AgentState {
   static void writeSecret(Path file, String content) {
     Path parent = file.getParent();
     try {
-      Files.createDirectories(parent, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-      Path tmp = Files.createTempFile(parent, file.getFileName().toString(), ".tmp",
-          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      Files.createDirectories(
+          parent,
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      Path tmp =
+          Files.createTempFile(
+              parent,
+              file.getFileName().toString(),
+              ".tmp",
+              PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
       Files.writeString(tmp, content);
       Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } catch (IOException e) {

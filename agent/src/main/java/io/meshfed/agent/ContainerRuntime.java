@@ -1,7 +1,5 @@
 package io.meshfed.agent;
 
-import java.util.stream.LongStream;
-import java.util.stream.Stream;
 import io.meshfed.api.agent.AssignedReplica;
 import io.meshfed.api.agent.SelfConfig;
 import io.meshfed.provider.spi.Command;
@@ -19,13 +17,15 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.TreeMap;
 import java.util.function.Supplier;
+import java.util.stream.LongStream;
+import java.util.stream.Stream;
 
 /**
  * Replicas as podman or docker containers, each with its own address: a bridge network holds the
  * peer's subnet (other peers route that subnet here over WireGuard), and every replica gets the
- * next free address of it, kept in its directory so that a restart keeps it. Containers carry
- * their spec's hash in a label: a restarted agent adopts a running container only when the spec
- * is the one it is asked to run.
+ * next free address of it, kept in its directory so that a restart keeps it. Containers carry their
+ * spec's hash in a label: a restarted agent adopts a running container only when the spec is the
+ * one it is asked to run.
  */
 public final class ContainerRuntime implements ReplicaRuntime {
   static final String SPEC_LABEL = "meshfed.io/spec";
@@ -41,7 +41,9 @@ public final class ContainerRuntime implements ReplicaRuntime {
   private final Runner runner;
   private final Supplier<SelfConfig> self;
 
-  /** @param binary "podman" or "docker" */
+  /**
+   * @param binary "podman" or "docker"
+   */
   public ContainerRuntime(String binary, Supplier<SelfConfig> self) {
     this(binary, argv -> Command.run(TIMEOUT, null, argv), self);
   }
@@ -61,7 +63,9 @@ public final class ContainerRuntime implements ReplicaRuntime {
     return "mf-" + replica;
   }
 
-  /** The bridge network of this peer's subnet (named for the peer: engines keep networks host-wide). */
+  /**
+   * The bridge network of this peer's subnet (named for the peer: engines keep networks host-wide).
+   */
   String networkName() {
     return "mf-" + self.get().cluster() + "-" + self.get().name();
   }
@@ -69,26 +73,53 @@ public final class ContainerRuntime implements ReplicaRuntime {
   @Override
   public Handle start(AssignedReplica replica, Path dir) throws IOException {
     if (replica.image() == null) {
-      throw new IOException("replica " + replica.name() + " has no image; the " + binary
-          + " runtime runs containers: start the agent with --runtime process for commands");
+      throw new IOException(
+          "replica "
+              + replica.name()
+              + " has no image; the "
+              + binary
+              + " runtime runs containers: start the agent with --runtime process for commands");
     }
     Files.createDirectories(dir);
     ensureNetwork();
     String address = addressOf(replica, dir);
     String name = containerName(replica);
     runner.run(List.of(binary, "rm", "-f", name)); // a stopped leftover of an earlier run
-    List<String> argv = new ArrayList<>(List.of(binary, "run", "-d", "--name", name,
-        "--label", "meshfed.io/replica=" + replica.name(), "--label", SPEC_LABEL + "=" + specHash(replica),
-        "--network", networkName(), "--ip", address, "--dns", self.get().meshAddress()));
+    List<String> argv =
+        new ArrayList<>(
+            List.of(
+                binary,
+                "run",
+                "-d",
+                "--name",
+                name,
+                "--label",
+                "meshfed.io/replica=" + replica.name(),
+                "--label",
+                SPEC_LABEL + "=" + specHash(replica),
+                "--network",
+                networkName(),
+                "--ip",
+                address,
+                "--dns",
+                self.get().meshAddress()));
     if (self.get().domain() != null) {
       argv.addAll(List.of("--dns-search", self.get().domain()));
     }
-    argv.addAll(List.of("-e", "MESHFED_REPLICA=" + replica.name(), "-e", "MESHFED_WORKLOAD=" + replica.workload()));
+    argv.addAll(
+        List.of(
+            "-e",
+            "MESHFED_REPLICA=" + replica.name(),
+            "-e",
+            "MESHFED_WORKLOAD=" + replica.workload()));
     if (replica.env() != null) {
       new TreeMap<>(replica.env()).forEach((k, v) -> argv.addAll(List.of("-e", k + "=" + v)));
     }
     if (replica.command() != null && !replica.command().isEmpty()) {
-      argv.addAll(List.of("--entrypoint", replica.command().get(0))); // as Kubernetes: command replaces the entrypoint
+      argv.addAll(
+          List.of(
+              "--entrypoint",
+              replica.command().get(0))); // as Kubernetes: command replaces the entrypoint
     }
     argv.add(replica.image());
     if (replica.command() != null && replica.command().size() > 1) {
@@ -107,14 +138,23 @@ public final class ContainerRuntime implements ReplicaRuntime {
   @Override
   public Optional<Handle> adopt(AssignedReplica replica, Path dir) {
     String name = containerName(replica);
-    Command.Result inspect = runner.run(List.of(binary, "inspect", "-f",
-        "{{index .Config.Labels \"" + SPEC_LABEL + "\"}} {{.State.Running}}", name));
+    Command.Result inspect =
+        runner.run(
+            List.of(
+                binary,
+                "inspect",
+                "-f",
+                "{{index .Config.Labels \"" + SPEC_LABEL + "\"}} {{.State.Running}}",
+                name));
     if (!inspect.ok()) {
       return Optional.empty();
     }
     String[] fields = inspect.stdout().strip().split(" ");
     Optional<String> address = readAddress(dir);
-    if (fields.length == 2 && fields[0].equals(specHash(replica)) && fields[1].equals("true") && address.isPresent()) {
+    if (fields.length == 2
+        && fields[0].equals(specHash(replica))
+        && fields[1].equals("true")
+        && address.isPresent()) {
       return Optional.of(new ContainerHandle(name, address.get()));
     }
     runner.run(List.of(binary, "rm", "-f", name)); // another spec, or stopped: not ours to keep
@@ -124,7 +164,8 @@ public final class ContainerRuntime implements ReplicaRuntime {
   @Override
   public String lastOutput(Path dir, int lines) {
     String name = containerName(dir.getFileName().toString());
-    Command.Result logs = runner.run(List.of(binary, "logs", "--tail", Integer.toString(lines), name));
+    Command.Result logs =
+        runner.run(List.of(binary, "logs", "--tail", Integer.toString(lines), name));
     return (logs.stdout() + logs.stderr()).strip();
   }
 
@@ -134,10 +175,22 @@ public final class ContainerRuntime implements ReplicaRuntime {
       return;
     }
     SelfConfig me = self.get();
-    Command.Result created = runner.run(List.of(binary, "network", "create", "--driver", "bridge",
-        "--subnet", me.subnet(), "--gateway", Subnets.lastHost(me.subnet()), network));
+    Command.Result created =
+        runner.run(
+            List.of(
+                binary,
+                "network",
+                "create",
+                "--driver",
+                "bridge",
+                "--subnet",
+                me.subnet(),
+                "--gateway",
+                Subnets.lastHost(me.subnet()),
+                network));
     if (!created.ok()) {
-      throw new IOException(binary + " network create " + network + " failed: " + created.stderr().strip());
+      throw new IOException(
+          binary + " network create " + network + " failed: " + created.stderr().strip());
     }
     // packets for the subnet arrive over WireGuard and go on to the bridge
     Command.Result forwarding = runner.run(List.of("sysctl", "-w", "net.ipv4.ip_forward=1"));
@@ -146,7 +199,10 @@ public final class ContainerRuntime implements ReplicaRuntime {
     }
   }
 
-  /** The replica's address: kept from before, else the lowest free one (not the mesh address, not the gateway). */
+  /**
+   * The replica's address: kept from before, else the lowest free one (not the mesh address, not
+   * the gateway).
+   */
   private String addressOf(AssignedReplica replica, Path dir) throws IOException {
     Optional<String> kept = readAddress(dir);
     if (kept.isPresent()) {
@@ -159,8 +215,14 @@ public final class ContainerRuntime implements ReplicaRuntime {
         readAddress(sibling).ifPresent(taken::add);
       }
     }
-    String address = Subnets.hosts(me.subnet()).filter(a -> !taken.contains(a)).findFirst()
-        .orElseThrow(() -> new IOException("no free address left in " + me.subnet() + " for " + replica.name()));
+    String address =
+        Subnets.hosts(me.subnet())
+            .filter(a -> !taken.contains(a))
+            .findFirst()
+            .orElseThrow(
+                () ->
+                    new IOException(
+                        "no free address left in " + me.subnet() + " for " + replica.name()));
     Files.writeString(dir.resolve("address"), address + "\n");
     return address;
   }
@@ -168,7 +230,9 @@ public final class ContainerRuntime implements ReplicaRuntime {
   private static Optional<String> readAddress(Path dir) {
     try {
       Path file = dir.resolve("address");
-      return Files.isRegularFile(file) ? Optional.of(Files.readString(file).strip()) : Optional.empty();
+      return Files.isRegularFile(file)
+          ? Optional.of(Files.readString(file).strip())
+          : Optional.empty();
     } catch (IOException e) {
       return Optional.empty();
     }
@@ -177,7 +241,9 @@ public final class ContainerRuntime implements ReplicaRuntime {
   static String specHash(AssignedReplica replica) {
     try {
       byte[] json = AgentState.JSON.writeValueAsBytes(replica);
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(json)).substring(0, 16);
+      return HexFormat.of()
+          .formatHex(MessageDigest.getInstance("SHA-256").digest(json))
+          .substring(0, 16);
     } catch (IOException | NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
@@ -195,7 +261,9 @@ public final class ContainerRuntime implements ReplicaRuntime {
 
     @Override
     public boolean alive() {
-      Command.Result state = runner.run(List.of(binary, "inspect", "-f", "{{.State.Running}} {{.State.ExitCode}}", name));
+      Command.Result state =
+          runner.run(
+              List.of(binary, "inspect", "-f", "{{.State.Running}} {{.State.ExitCode}}", name));
       if (!state.ok()) {
         return false; // removed behind our back
       }

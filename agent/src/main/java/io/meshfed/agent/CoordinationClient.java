@@ -42,39 +42,49 @@ public final class CoordinationClient {
 
   public CoordinationClient(String server, String caHash) {
     this.server = URI.create(server.endsWith("/") ? server : server + "/");
-    this.http = HttpClient.newBuilder()
-        .version(HttpClient.Version.HTTP_1_1)
-        .sslContext(PinnedTrust.context(caHash))
-        .connectTimeout(Duration.ofSeconds(5))
-        .build();
+    this.http =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .sslContext(PinnedTrust.context(caHash))
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
   }
 
   public JoinResponse join(JoinRequest request) throws IOException, InterruptedException, Refused {
-    return send(post("api/v1/join", null, request).timeout(Duration.ofSeconds(30)).build(), JoinResponse.class)
+    return send(
+            post("api/v1/join", null, request).timeout(Duration.ofSeconds(30)).build(),
+            JoinResponse.class)
         .orElseThrow();
   }
 
   /** Long-polls; empty when the server had nothing new before its timeout. */
   public Optional<NetMap> netmap(String credential, String peer, String since)
       throws IOException, InterruptedException, Refused {
-    String query = "?peer=" + URLEncoder.encode(peer, StandardCharsets.UTF_8)
-        + (since == null ? "" : "&since=" + URLEncoder.encode(since, StandardCharsets.UTF_8));
-    HttpRequest request = HttpRequest.newBuilder(server.resolve("api/v1/netmap" + query))
-        .header("Authorization", "Bearer " + credential)
-        .timeout(Duration.ofSeconds(45))
-        .GET()
-        .build();
+    String query =
+        "?peer="
+            + URLEncoder.encode(peer, StandardCharsets.UTF_8)
+            + (since == null ? "" : "&since=" + URLEncoder.encode(since, StandardCharsets.UTF_8));
+    HttpRequest request =
+        HttpRequest.newBuilder(server.resolve("api/v1/netmap" + query))
+            .header("Authorization", "Bearer " + credential)
+            .timeout(Duration.ofSeconds(45))
+            .GET()
+            .build();
     return send(request, NetMap.class);
   }
 
-  public void status(String credential, StatusReport report) throws IOException, InterruptedException, Refused {
-    send(post("api/v1/status", credential, report).timeout(Duration.ofSeconds(15)).build(), Void.class);
+  public void status(String credential, StatusReport report)
+      throws IOException, InterruptedException, Refused {
+    send(
+        post("api/v1/status", credential, report).timeout(Duration.ofSeconds(15)).build(),
+        Void.class);
   }
 
   private HttpRequest.Builder post(String path, String credential, Object body) throws IOException {
-    HttpRequest.Builder builder = HttpRequest.newBuilder(server.resolve(path))
-        .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofByteArray(AgentState.JSON.writeValueAsBytes(body)));
+    HttpRequest.Builder builder =
+        HttpRequest.newBuilder(server.resolve(path))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(AgentState.JSON.writeValueAsBytes(body)));
     if (credential != null) {
       builder.header("Authorization", "Bearer " + credential);
     }

@@ -1,6 +1,5 @@
 package io.meshfed.agent;
 
-import java.util.Objects;
 import io.meshfed.api.agent.AgentFacts;
 import java.io.IOException;
 import java.net.Inet4Address;
@@ -12,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Objects;
 
 /** What the agent tells the operator about its machine. */
 public final class Facts {

@@ -1,8 +1,5 @@
 package io.meshfed.agent;
 
-import java.net.UnknownHostException;
-import java.util.Arrays;
-import java.util.regex.Pattern;
 import io.meshfed.api.agent.DnsRecord;
 import java.io.IOException;
 import java.net.DatagramPacket;
@@ -10,13 +7,16 @@ import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketException;
+import java.net.UnknownHostException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import java.util.regex.Pattern;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.Flags;
@@ -29,12 +29,13 @@ import org.xbill.DNS.Section;
 import org.xbill.DNS.Type;
 
 /**
- * Answers DNS (UDP) for the cluster's domain with the names the map carries:
- * {@code <workload>.<domain>} gives the addresses of its running replicas. Other names are
- * refused: this is not a recursive resolver.
+ * Answers DNS (UDP) for the cluster's domain with the names the map carries: {@code
+ * <workload>.<domain>} gives the addresses of its running replicas. Other names are refused: this
+ * is not a recursive resolver.
  */
 public final class MeshDns implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(MeshDns.class.getName());
+
   /** Short: replicas come and go, and the map is the truth. */
   static final long TTL_SECONDS = 5;
 

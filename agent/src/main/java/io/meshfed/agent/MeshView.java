@@ -1,12 +1,12 @@
 package io.meshfed.agent;
 
-import java.util.List;
 import io.meshfed.api.agent.AssignedReplica;
 import io.meshfed.api.agent.DnsRecord;
 import io.meshfed.api.agent.MapPeer;
 import io.meshfed.api.agent.NetMap;
 import io.meshfed.api.agent.SelfConfig;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 

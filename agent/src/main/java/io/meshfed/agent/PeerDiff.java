@@ -8,9 +8,9 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * What to change on the interface so its peers match the map: only what differs. A peer's
- * endpoint is left alone while it is one of the map's candidates, because WireGuard roams
- * (a peer behind NAT shows up from another port) and resetting it would break a working tunnel.
+ * What to change on the interface so its peers match the map: only what differs. A peer's endpoint
+ * is left alone while it is one of the map's candidates, because WireGuard roams (a peer behind NAT
+ * shows up from another port) and resetting it would break a working tunnel.
  */
 public final class PeerDiff {
   private PeerDiff() {}
@@ -30,16 +30,19 @@ public final class PeerDiff {
       WgDump.Peer have = current.peers().get(peer.publicKey());
       List<String> args = new ArrayList<>(List.of("peer", peer.publicKey()));
       List<String> endpoints = peer.endpoints() == null ? List.of() : peer.endpoints();
-      if (!endpoints.isEmpty() && (have == null || have.endpoint() == null || !endpoints.contains(have.endpoint()))) {
+      if (!endpoints.isEmpty()
+          && (have == null || have.endpoint() == null || !endpoints.contains(have.endpoint()))) {
         args.addAll(List.of("endpoint", endpoints.get(0)));
       }
-      Set<String> allowed = new TreeSet<>(peer.allowedIPs() == null ? List.of() : peer.allowedIPs());
+      Set<String> allowed =
+          new TreeSet<>(peer.allowedIPs() == null ? List.of() : peer.allowedIPs());
       if (have == null || !have.allowedIps().equals(allowed)) {
         args.addAll(List.of("allowed-ips", String.join(",", allowed)));
       }
       int keepalive = peer.persistentKeepalive() == null ? 0 : peer.persistentKeepalive();
       if (have == null || have.keepalive() != keepalive) {
-        args.addAll(List.of("persistent-keepalive", keepalive == 0 ? "off" : Integer.toString(keepalive)));
+        args.addAll(
+            List.of("persistent-keepalive", keepalive == 0 ? "off" : Integer.toString(keepalive)));
       }
       if (args.size() > 2) {
         changes.add(new Change(peer.publicKey(), false, args));

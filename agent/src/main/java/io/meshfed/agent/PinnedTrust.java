@@ -1,7 +1,7 @@
 package io.meshfed.agent;
 
-import java.security.GeneralSecurityException;
 import java.net.Socket;
+import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -47,14 +47,18 @@ public final class PinnedTrust extends X509ExtendedTrustManager {
 
   public static String hashOf(X509Certificate certificate) {
     try {
-      return "sha256:" + HexFormat.of().formatHex(
-          MessageDigest.getInstance("SHA-256").digest(certificate.getPublicKey().getEncoded()));
+      return "sha256:"
+          + HexFormat.of()
+              .formatHex(
+                  MessageDigest.getInstance("SHA-256")
+                      .digest(certificate.getPublicKey().getEncoded()));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
   }
 
-  private X509ExtendedTrustManager anchoredAtPin(X509Certificate[] chain) throws CertificateException {
+  private X509ExtendedTrustManager anchoredAtPin(X509Certificate[] chain)
+      throws CertificateException {
     for (X509Certificate candidate : chain) {
       if (hashOf(candidate).substring(7).equals(pin)) {
         try {
@@ -69,8 +73,10 @@ public final class PinnedTrust extends X509ExtendedTrustManager {
         }
       }
     }
-    throw new CertificateException("the server's certificate chain holds no CA with the pinned hash sha256:" + pin
-        + "; is --ca-hash right and is this the meshfed agent API?");
+    throw new CertificateException(
+        "the server's certificate chain holds no CA with the pinned hash sha256:"
+            + pin
+            + "; is --ca-hash right and is this the meshfed agent API?");
   }
 
   @Override
@@ -86,7 +92,8 @@ public final class PinnedTrust extends X509ExtendedTrustManager {
   }
 
   @Override
-  public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+  public void checkServerTrusted(X509Certificate[] chain, String authType)
+      throws CertificateException {
     anchoredAtPin(chain).checkServerTrusted(chain, authType);
   }
 
@@ -103,7 +110,8 @@ public final class PinnedTrust extends X509ExtendedTrustManager {
   }
 
   @Override
-  public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+  public void checkClientTrusted(X509Certificate[] chain, String authType)
+      throws CertificateException {
     throw new CertificateException("the agent is never a TLS server");
   }
 

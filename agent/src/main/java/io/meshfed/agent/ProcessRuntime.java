@@ -17,9 +17,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * Replicas as processes on the peer (in its network namespace: the replica's address is the
- * peer's mesh address). What it started is written down (pid, start time, spec) so that a
- * restarted agent finds its replicas again instead of starting them twice.
+ * Replicas as processes on the peer (in its network namespace: the replica's address is the peer's
+ * mesh address). What it started is written down (pid, start time, spec) so that a restarted agent
+ * finds its replicas again instead of starting them twice.
  */
 public final class ProcessRuntime implements ReplicaRuntime {
   private static final ObjectMapper JSON = AgentState.JSON;
@@ -43,8 +43,12 @@ public final class ProcessRuntime implements ReplicaRuntime {
   @Override
   public Handle start(AssignedReplica replica, Path dir) throws IOException {
     if (replica.image() != null) {
-      throw new IOException("replica " + replica.name() + " has an image (" + replica.image()
-          + "); the process runtime runs commands only: start the agent with --runtime podman or docker");
+      throw new IOException(
+          "replica "
+              + replica.name()
+              + " has an image ("
+              + replica.image()
+              + "); the process runtime runs commands only: start the agent with --runtime podman or docker");
     }
     if (replica.command() == null || replica.command().isEmpty()) {
       throw new IOException("replica " + replica.name() + " has no command");
@@ -54,10 +58,11 @@ public final class ProcessRuntime implements ReplicaRuntime {
     if (replica.args() != null) {
       argv.addAll(replica.args());
     }
-    ProcessBuilder builder = new ProcessBuilder(argv)
-        .directory(dir.toFile())
-        .redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(OUTPUT).toFile()));
+    ProcessBuilder builder =
+        new ProcessBuilder(argv)
+            .directory(dir.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(OUTPUT).toFile()));
     builder.environment().putAll(baseEnv);
     builder.environment().put("MESHFED_REPLICA", replica.name());
     builder.environment().put("MESHFED_WORKLOAD", replica.workload());
@@ -65,8 +70,11 @@ public final class ProcessRuntime implements ReplicaRuntime {
       builder.environment().putAll(replica.env());
     }
     Process process = builder.start();
-    Started started = new Started(process.pid(),
-        process.info().startInstant().map(Instant::toString).orElse(""), replica);
+    Started started =
+        new Started(
+            process.pid(),
+            process.info().startInstant().map(Instant::toString).orElse(""),
+            replica);
     AgentState.writeSecret(dir.resolve("started.json"), JSON.writeValueAsString(started));
     return new ChildHandle(process);
   }
@@ -79,15 +87,23 @@ public final class ProcessRuntime implements ReplicaRuntime {
     }
     try {
       Started started = JSON.readValue(file.toFile(), Started.class);
-      Optional<ProcessHandle> process = ProcessHandle.of(started.pid())
-          .filter(ProcessHandle::isAlive)
-          // a pid is reused in time; the start instant tells the same process from a newcomer
-          .filter(p -> p.info().startInstant().map(Instant::toString).orElse("").equals(started.startInstant()));
+      Optional<ProcessHandle> process =
+          ProcessHandle.of(started.pid())
+              .filter(ProcessHandle::isAlive)
+              // a pid is reused in time; the start instant tells the same process from a newcomer
+              .filter(
+                  p ->
+                      p.info()
+                          .startInstant()
+                          .map(Instant::toString)
+                          .orElse("")
+                          .equals(started.startInstant()));
       if (process.isEmpty()) {
         return Optional.empty();
       }
       if (!replica.equals(started.spec())) {
-        new AdoptedHandle(process.get()).stop(Duration.ofSeconds(5)); // an old spec: not ours to keep
+        new AdoptedHandle(process.get())
+            .stop(Duration.ofSeconds(5)); // an old spec: not ours to keep
         return Optional.empty();
       }
       return Optional.of(new AdoptedHandle(process.get()));

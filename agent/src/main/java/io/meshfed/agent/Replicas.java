@@ -25,6 +25,7 @@ public final class Replicas {
   private static final Duration FIRST_RESTART = Duration.ofSeconds(1);
   private static final Duration LONGEST_RESTART = Duration.ofSeconds(30);
   private static final Duration STOP_GRACE = Duration.ofSeconds(5);
+
   /** Alive this long after a start counts as Running. */
   private static final Duration STARTUP = Duration.ofMillis(500);
 
@@ -80,11 +81,14 @@ public final class Replicas {
     for (AssignedReplica want : wanted.values()) {
       Entry entry = entries.computeIfAbsent(want.name(), n -> new Entry(want, now));
       if (entry.handle == null && !adopted) {
-        runtime.adopt(want, dirOf(want)).ifPresent(h -> {
-          entry.handle = h;
-          entry.startedAt = now.minus(STARTUP);
-          LOG.info("replica " + want.name() + " still runs from before; keeping it");
-        });
+        runtime
+            .adopt(want, dirOf(want))
+            .ifPresent(
+                h -> {
+                  entry.handle = h;
+                  entry.startedAt = now.minus(STARTUP);
+                  LOG.info("replica " + want.name() + " still runs from before; keeping it");
+                });
       }
       step(entry, now);
     }
@@ -94,20 +98,30 @@ public final class Replicas {
 
   private void step(Entry entry, Instant now) {
     if (entry.handle != null && entry.handle.alive()) {
-      entry.state = entry.startedAt.plus(STARTUP).isAfter(now) ? ReplicaStatus.STARTING : ReplicaStatus.RUNNING;
+      entry.state =
+          entry.startedAt.plus(STARTUP).isAfter(now)
+              ? ReplicaStatus.STARTING
+              : ReplicaStatus.RUNNING;
       return;
     }
     if (entry.handle != null) { // it exited
-      entry.exitCode = entry.handle.exitCode().isPresent() ? entry.handle.exitCode().getAsInt() : null;
+      entry.exitCode =
+          entry.handle.exitCode().isPresent() ? entry.handle.exitCode().getAsInt() : null;
       entry.handle = null;
       entry.state = ReplicaStatus.FAILED;
       String output = runtime.lastOutput(dirOf(entry.spec), 5);
-      entry.message = (entry.exitCode == null ? "exited" : "exit code " + entry.exitCode)
-          + (output.isBlank() ? "" : ": " + output);
+      entry.message =
+          (entry.exitCode == null ? "exited" : "exit code " + entry.exitCode)
+              + (output.isBlank() ? "" : ": " + output);
       entry.nextStart = now.plus(backoff(entry.restarts));
       entry.restarts++;
-      LOG.warning("replica " + entry.spec.name() + " " + entry.message.lines().findFirst().orElse("")
-          + "; starting it again at " + entry.nextStart);
+      LOG.warning(
+          "replica "
+              + entry.spec.name()
+              + " "
+              + entry.message.lines().findFirst().orElse("")
+              + "; starting it again at "
+              + entry.nextStart);
     }
     if (now.isBefore(entry.nextStart)) {
       return;
@@ -149,9 +163,14 @@ public final class Replicas {
     List<ReplicaStatus> statuses = new ArrayList<>();
     for (Entry e : entries.values()) {
       boolean failed = ReplicaStatus.FAILED.equals(e.state);
-      statuses.add(new ReplicaStatus(e.spec.name(), e.state,
-          e.handle == null ? null : e.handle.address(), e.restarts,
-          failed ? e.exitCode : null, failed ? e.message : null));
+      statuses.add(
+          new ReplicaStatus(
+              e.spec.name(),
+              e.state,
+              e.handle == null ? null : e.handle.address(),
+              e.restarts,
+              failed ? e.exitCode : null,
+              failed ? e.message : null));
     }
     return statuses;
   }

@@ -13,8 +13,13 @@ public record WgDump(String publicKey, int listenPort, Map<String, Peer> peers) 
 
   /** One WireGuard peer as the interface has it now. */
   public record Peer(
-      String publicKey, String endpoint, Set<String> allowedIps, long latestHandshake,
-      long rxBytes, long txBytes, int keepalive) {}
+      String publicKey,
+      String endpoint,
+      Set<String> allowedIps,
+      long latestHandshake,
+      long rxBytes,
+      long txBytes,
+      int keepalive) {}
 
   public static WgDump parse(String dump) {
     String[] lines = dump.strip().split("\n");
@@ -35,14 +40,16 @@ public record WgDump(String publicKey, int listenPort, Map<String, Peer> peers) 
       if (!f[3].equals("(none)")) {
         allowed.addAll(Arrays.asList(f[3].split(",")));
       }
-      peers.put(f[0], new Peer(
+      peers.put(
           f[0],
-          f[2].equals("(none)") ? null : f[2],
-          allowed,
-          Long.parseLong(f[4]),
-          Long.parseLong(f[5]),
-          Long.parseLong(f[6]),
-          f[7].equals("off") ? 0 : Integer.parseInt(f[7])));
+          new Peer(
+              f[0],
+              f[2].equals("(none)") ? null : f[2],
+              allowed,
+              Long.parseLong(f[4]),
+              Long.parseLong(f[5]),
+              Long.parseLong(f[6]),
+              f[7].equals("off") ? 0 : Integer.parseInt(f[7])));
     }
     return new WgDump(own[1], Integer.parseInt(own[2]), peers);
   }

@@ -1,11 +1,11 @@
 package io.meshfed.agent;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import io.meshfed.api.agent.MapPeer;
 import io.meshfed.api.agent.SelfConfig;
 import io.meshfed.provider.spi.Command;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -37,7 +37,8 @@ public final class WireGuard {
     if (exists()) {
       return;
     }
-    var kernel = Command.run(TIMEOUT, null, List.of("ip", "link", "add", name, "type", "wireguard"));
+    var kernel =
+        Command.run(TIMEOUT, null, List.of("ip", "link", "add", name, "type", "wireguard"));
     if (kernel.ok()) {
       LOG.info(() -> "created kernel WireGuard interface " + name);
       return;
@@ -47,8 +48,13 @@ public final class WireGuard {
     if (!exists()) {
       throw new IllegalStateException("wireguard-go did not create " + name);
     }
-    LOG.info(() -> "created userspace WireGuard interface " + name + " (wireguard-go; the kernel said: "
-        + kernel.stderr().strip() + ")");
+    LOG.info(
+        () ->
+            "created userspace WireGuard interface "
+                + name
+                + " (wireguard-go; the kernel said: "
+                + kernel.stderr().strip()
+                + ")");
   }
 
   public boolean exists() {
@@ -58,11 +64,21 @@ public final class WireGuard {
   /** Key, port, address, MTU, and the route of the whole cluster network over the interface. */
   public void configure(Path privateKey, SelfConfig self) {
     WgDump current = dump();
-    if (current.listenPort() != self.listenPort() || !current.publicKey().equals(publicKeyOf(privateKey))) {
-      Command.check(TIMEOUT, List.of("wg", "set", name, "private-key", privateKey.toString(),
-          "listen-port", Integer.toString(self.listenPort())));
+    if (current.listenPort() != self.listenPort()
+        || !current.publicKey().equals(publicKeyOf(privateKey))) {
+      Command.check(
+          TIMEOUT,
+          List.of(
+              "wg",
+              "set",
+              name,
+              "private-key",
+              privateKey.toString(),
+              "listen-port",
+              Integer.toString(self.listenPort())));
     }
-    Command.check(TIMEOUT, List.of("ip", "address", "replace", self.meshAddress() + "/32", "dev", name));
+    Command.check(
+        TIMEOUT, List.of("ip", "address", "replace", self.meshAddress() + "/32", "dev", name));
     List<String> up = new ArrayList<>(List.of("ip", "link", "set", name));
     if (self.mtu() != null) {
       up.addAll(List.of("mtu", Integer.toString(self.mtu())));

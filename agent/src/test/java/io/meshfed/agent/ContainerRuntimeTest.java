@@ -20,25 +20,28 @@ import org.junit.jupiter.api.io.TempDir;
  * The container runtimes by the exact commands they issue, each command's answer scripted by the
  * test. Real containers could not run where the agents run here: docker has no daemon on this
  * machine, and podman (Debian's 4.3) runs a container on the host only with runc, cgroupfs and
- * lowered ulimits, and not at all inside a peer's network namespace, where `ip netns exec`
- * remounts /sys without the cgroup hierarchy (runc: "no cgroup mount found"; crun refuses the
- * hybrid cgroup layout).
+ * lowered ulimits, and not at all inside a peer's network namespace, where `ip netns exec` remounts
+ * /sys without the cgroup hierarchy (runc: "no cgroup mount found"; crun refuses the hybrid cgroup
+ * layout).
  */
 class ContainerRuntimeTest {
-  static final SelfConfig SELF = new SelfConfig("p1", "apps", "100.64.3.1", "100.64.3.0/24", "100.64.0.0/16", 51820,
-      null, "apps.mesh");
+  static final SelfConfig SELF =
+      new SelfConfig(
+          "p1", "apps", "100.64.3.1", "100.64.3.0/24", "100.64.0.0/16", 51820, null, "apps.mesh");
 
-  @TempDir
-  Path root;
+  @TempDir Path root;
 
   final List<String> issued = new ArrayList<>();
 
   ContainerRuntime runtime(String binary, Function<String, Command.Result> answers) {
-    return new ContainerRuntime(binary, argv -> {
-      String line = String.join(" ", argv);
-      issued.add(line);
-      return answers.apply(line);
-    }, () -> SELF);
+    return new ContainerRuntime(
+        binary,
+        argv -> {
+          String line = String.join(" ", argv);
+          issued.add(line);
+          return answers.apply(line);
+        },
+        () -> SELF);
   }
 
   static Command.Result ok(String out) {
@@ -50,25 +53,39 @@ class ContainerRuntimeTest {
   }
 
   static AssignedReplica web(int index) {
-    return new AssignedReplica("web-" + index, "web", "nginx:1.27", List.of("nginx", "-g"), List.of("daemon off;"),
-        Map.of("B", "2", "A", "1"), List.of(80));
+    return new AssignedReplica(
+        "web-" + index,
+        "web",
+        "nginx:1.27",
+        List.of("nginx", "-g"),
+        List.of("daemon off;"),
+        Map.of("B", "2", "A", "1"),
+        List.of(80));
   }
 
   @Test
-  void startCreatesTheSubnetsBridgeOnceAndRunsTheContainerOnItsOwnAddressWithTheMeshDns() throws Exception {
-    ContainerRuntime podman = runtime("podman", line -> line.startsWith("podman network inspect")
-        ? failed("no such network") : ok("abc123\n"));
+  void startCreatesTheSubnetsBridgeOnceAndRunsTheContainerOnItsOwnAddressWithTheMeshDns()
+      throws Exception {
+    ContainerRuntime podman =
+        runtime(
+            "podman",
+            line ->
+                line.startsWith("podman network inspect")
+                    ? failed("no such network")
+                    : ok("abc123\n"));
     var handle = podman.start(web(0), root.resolve("web-0"));
     String hash = ContainerRuntime.specHash(web(0));
-    assertThat(issued).containsExactly(
-        "podman network inspect mf-apps-p1",
-        "podman network create --driver bridge --subnet 100.64.3.0/24 --gateway 100.64.3.254 mf-apps-p1",
-        "sysctl -w net.ipv4.ip_forward=1",
-        "podman rm -f mf-web-0",
-        "podman run -d --name mf-web-0 --label meshfed.io/replica=web-0 --label meshfed.io/spec=" + hash
-            + " --network mf-apps-p1 --ip 100.64.3.2 --dns 100.64.3.1 --dns-search apps.mesh"
-            + " -e MESHFED_REPLICA=web-0 -e MESHFED_WORKLOAD=web -e A=1 -e B=2"
-            + " --entrypoint nginx nginx:1.27 -g daemon off;");
+    assertThat(issued)
+        .containsExactly(
+            "podman network inspect mf-apps-p1",
+            "podman network create --driver bridge --subnet 100.64.3.0/24 --gateway 100.64.3.254 mf-apps-p1",
+            "sysctl -w net.ipv4.ip_forward=1",
+            "podman rm -f mf-web-0",
+            "podman run -d --name mf-web-0 --label meshfed.io/replica=web-0 --label meshfed.io/spec="
+                + hash
+                + " --network mf-apps-p1 --ip 100.64.3.2 --dns 100.64.3.1 --dns-search apps.mesh"
+                + " -e MESHFED_REPLICA=web-0 -e MESHFED_WORKLOAD=web -e A=1 -e B=2"
+                + " --entrypoint nginx nginx:1.27 -g daemon off;");
     assertThat(handle.address()).isEqualTo("100.64.3.2");
 
     // the next replica takes the next address; the network exists now
@@ -85,22 +102,32 @@ class ContainerRuntimeTest {
     String hash = ContainerRuntime.specHash(web(0));
 
     issued.clear();
-    var adopted = runtime("podman", line -> ok(hash + " true\n")).adopt(web(0), root.resolve("web-0"));
+    var adopted =
+        runtime("podman", line -> ok(hash + " true\n")).adopt(web(0), root.resolve("web-0"));
     assertThat(adopted).isPresent();
     assertThat(adopted.get().address()).isEqualTo("100.64.3.2");
-    assertThat(issued).containsExactly(
-        "podman inspect -f {{index .Config.Labels \"meshfed.io/spec\"}} {{.State.Running}} mf-web-0");
+    assertThat(issued)
+        .containsExactly(
+            "podman inspect -f {{index .Config.Labels \"meshfed.io/spec\"}} {{.State.Running}} mf-web-0");
 
     issued.clear();
-    AssignedReplica changed = new AssignedReplica("web-0", "web", "nginx:1.28", null, null, null, null);
-    assertThat(runtime("podman", line -> ok(hash + " true\n")).adopt(changed, root.resolve("web-0"))).isEmpty();
+    AssignedReplica changed =
+        new AssignedReplica("web-0", "web", "nginx:1.28", null, null, null, null);
+    assertThat(
+            runtime("podman", line -> ok(hash + " true\n")).adopt(changed, root.resolve("web-0")))
+        .isEmpty();
     assertThat(issued).last().isEqualTo("podman rm -f mf-web-0");
   }
 
   @Test
   void anExitedContainerReportsItsExitCodeAndItsLogs() throws Exception {
-    ContainerRuntime podman = runtime("podman", line -> line.contains("{{.State.Running}} {{.State.ExitCode}}")
-        ? ok("false 137\n") : line.startsWith("podman logs") ? ok("killed\n") : ok(""));
+    ContainerRuntime podman =
+        runtime(
+            "podman",
+            line ->
+                line.contains("{{.State.Running}} {{.State.ExitCode}}")
+                    ? ok("false 137\n")
+                    : line.startsWith("podman logs") ? ok("killed\n") : ok(""));
     var handle = podman.start(web(0), root.resolve("web-0"));
     assertThat(handle.alive()).isFalse();
     assertThat(handle.exitCode()).hasValue(137);
@@ -114,11 +141,20 @@ class ContainerRuntimeTest {
 
   @Test
   void aReplicaWithoutAnImageOrAFailingRunIsAClearError() throws Exception {
-    AssignedReplica process = new AssignedReplica("job-0", "job", null, List.of("sleep", "1"), null, null, null);
-    assertThatThrownBy(() -> runtime("docker", line -> ok("")).start(process, root.resolve("job-0")))
+    AssignedReplica process =
+        new AssignedReplica("job-0", "job", null, List.of("sleep", "1"), null, null, null);
+    assertThatThrownBy(
+            () -> runtime("docker", line -> ok("")).start(process, root.resolve("job-0")))
         .hasMessageContaining("has no image");
-    assertThatThrownBy(() -> runtime("docker", line -> line.startsWith("docker run")
-        ? failed("Error: image not known\n") : ok("")).start(web(0), root.resolve("web-0")))
+    assertThatThrownBy(
+            () ->
+                runtime(
+                        "docker",
+                        line ->
+                            line.startsWith("docker run")
+                                ? failed("Error: image not known\n")
+                                : ok(""))
+                    .start(web(0), root.resolve("web-0")))
         .hasMessage("docker run mf-web-0 failed: Error: image not known");
     assertThat(Files.readString(root.resolve("web-0/address")).strip()).isEqualTo("100.64.3.2");
   }

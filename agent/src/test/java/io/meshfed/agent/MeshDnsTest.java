@@ -11,8 +11,8 @@ import org.junit.jupiter.api.Test;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.Message;
-import org.xbill.DNS.Opcode;
 import org.xbill.DNS.Name;
+import org.xbill.DNS.Opcode;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.Section;
@@ -25,9 +25,11 @@ class MeshDnsTest {
   @Test
   void answersTheClustersNamesOverUdpAndRefusesTheRest() throws Exception {
     try (MeshDns dns = new MeshDns("mesh.test")) {
-      dns.update("mesh.test", List.of(
-          new DnsRecord("web.mesh.test", List.of("100.64.1.1", "100.64.2.1")),
-          new DnsRecord("web-0.web.mesh.test", List.of("100.64.1.1"))));
+      dns.update(
+          "mesh.test",
+          List.of(
+              new DnsRecord("web.mesh.test", List.of("100.64.1.1", "100.64.2.1")),
+              new DnsRecord("web-0.web.mesh.test", List.of("100.64.1.1"))));
       int port = freePort();
       dns.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
       SimpleResolver resolver = new SimpleResolver(InetAddress.getLoopbackAddress());
@@ -36,15 +38,20 @@ class MeshDnsTest {
 
       Message web = resolver.send(query("WEB.mesh.test.", Type.A));
       assertThat(web.getRcode()).isEqualTo(Rcode.NOERROR);
-      assertThat(web.getSection(Section.ANSWER)).extracting(r -> ((ARecord) r).getAddress().getHostAddress())
+      assertThat(web.getSection(Section.ANSWER))
+          .extracting(r -> ((ARecord) r).getAddress().getHostAddress())
           .containsExactly("100.64.1.1", "100.64.2.1");
-      assertThat(web.getSection(Section.ANSWER)).allSatisfy(r -> assertThat(r.getTTL()).isEqualTo(5));
+      assertThat(web.getSection(Section.ANSWER))
+          .allSatisfy(r -> assertThat(r.getTTL()).isEqualTo(5));
 
       Message one = resolver.send(query("web-0.web.mesh.test.", Type.A));
-      assertThat(one.getSection(Section.ANSWER)).singleElement()
-          .satisfies(r -> assertThat(((ARecord) r).getAddress().getHostAddress()).isEqualTo("100.64.1.1"));
+      assertThat(one.getSection(Section.ANSWER))
+          .singleElement()
+          .satisfies(
+              r -> assertThat(((ARecord) r).getAddress().getHostAddress()).isEqualTo("100.64.1.1"));
 
-      assertThat(resolver.send(query("nope.mesh.test.", Type.A)).getRcode()).isEqualTo(Rcode.NXDOMAIN);
+      assertThat(resolver.send(query("nope.mesh.test.", Type.A)).getRcode())
+          .isEqualTo(Rcode.NXDOMAIN);
       assertThat(resolver.send(query("example.com.", Type.A)).getRcode()).isEqualTo(Rcode.REFUSED);
       Message ipv6 = resolver.send(query("web.mesh.test.", Type.AAAA));
       assertThat(ipv6.getRcode()).isEqualTo(Rcode.NOERROR);
@@ -53,7 +60,8 @@ class MeshDnsTest {
       // the map changes: the next answer follows it
       dns.update("mesh.test", List.of(new DnsRecord("web.mesh.test", List.of("100.64.3.1"))));
       assertThat(resolver.send(query("web.mesh.test.", Type.A)).getSection(Section.ANSWER))
-          .extracting(r -> ((ARecord) r).getAddress().getHostAddress()).containsExactly("100.64.3.1");
+          .extracting(r -> ((ARecord) r).getAddress().getHostAddress())
+          .containsExactly("100.64.3.1");
     }
   }
 

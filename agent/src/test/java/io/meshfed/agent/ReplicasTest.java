@@ -1,6 +1,5 @@
 package io.meshfed.agent;
 
-import java.time.ZoneId;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meshfed.api.agent.AssignedReplica;
@@ -10,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
@@ -19,11 +19,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Real processes under the supervisor, with a clock the test moves. */
 class ReplicasTest {
-  @TempDir
-  Path root;
+  @TempDir Path root;
 
   private final MovableClock clock = new MovableClock();
-  private final ProcessRuntime runtime = new ProcessRuntime(() -> "100.64.1.1", Map.of("MESHFED_DOMAIN", "mesh.test"));
+  private final ProcessRuntime runtime =
+      new ProcessRuntime(() -> "100.64.1.1", Map.of("MESHFED_DOMAIN", "mesh.test"));
   private Replicas replicas;
 
   @AfterEach
@@ -34,21 +34,28 @@ class ReplicasTest {
   }
 
   static AssignedReplica replica(String name, String script) {
-    return new AssignedReplica(name, "w", null, List.of("sh", "-c", script), null, Map.of("GREETING", "hi"), null);
+    return new AssignedReplica(
+        name, "w", null, List.of("sh", "-c", script), null, Map.of("GREETING", "hi"), null);
   }
 
   @Test
   void startsAssignedReplicasWithTheirEnvironmentAndReportsThemRunning() throws Exception {
     replicas = new Replicas(runtime, root, clock);
-    replicas.assign(List.of(replica("w-0", "echo $GREETING $MESHFED_REPLICA $MESHFED_DOMAIN; sleep 60")));
+    replicas.assign(
+        List.of(replica("w-0", "echo $GREETING $MESHFED_REPLICA $MESHFED_DOMAIN; sleep 60")));
     assertThat(replicas.tick()).isTrue();
-    assertThat(replicas.statuses()).singleElement().satisfies(s -> assertThat(s.state()).isEqualTo("Starting"));
+    assertThat(replicas.statuses())
+        .singleElement()
+        .satisfies(s -> assertThat(s.state()).isEqualTo("Starting"));
     clock.advance(Duration.ofSeconds(1));
     replicas.tick();
-    assertThat(replicas.statuses()).singleElement().satisfies(s -> {
-      assertThat(s.state()).isEqualTo("Running");
-      assertThat(s.address()).isEqualTo("100.64.1.1");
-    });
+    assertThat(replicas.statuses())
+        .singleElement()
+        .satisfies(
+            s -> {
+              assertThat(s.state()).isEqualTo("Running");
+              assertThat(s.address()).isEqualTo("100.64.1.1");
+            });
     waitFor(() -> Files.readString(root.resolve("w-0/output.log")).contains("hi w-0 mesh.test"));
     assertThat(replicas.tick()).as("nothing changed").isFalse();
   }
@@ -61,12 +68,15 @@ class ReplicasTest {
     long firstPid = pidOf("w-0");
     waitFor(() -> ProcessHandle.of(firstPid).isEmpty());
     replicas.tick();
-    assertThat(replicas.statuses()).singleElement().satisfies(s -> {
-      assertThat(s.state()).isEqualTo("Failed");
-      assertThat(s.exitCode()).isEqualTo(3);
-      assertThat(s.message()).isEqualTo("exit code 3: about to fail");
-      assertThat(s.restarts()).isEqualTo(1);
-    });
+    assertThat(replicas.statuses())
+        .singleElement()
+        .satisfies(
+            s -> {
+              assertThat(s.state()).isEqualTo("Failed");
+              assertThat(s.exitCode()).isEqualTo(3);
+              assertThat(s.message()).isEqualTo("exit code 3: about to fail");
+              assertThat(s.restarts()).isEqualTo(1);
+            });
     replicas.tick();
     assertThat(pidOf("w-0")).as("not before the backoff").isEqualTo(firstPid);
     clock.advance(Duration.ofSeconds(2));
@@ -102,9 +112,15 @@ class ReplicasTest {
     restarted.assign(List.of(replica("w-0", "sleep 60")));
     restarted.tick();
     assertThat(pidOf("w-0")).isEqualTo(pid);
-    assertThat(restarted.statuses()).singleElement().satisfies(s -> assertThat(s.state()).isEqualTo("Running"));
-    assertThat(ProcessHandle.current().children().filter(p -> p.info().commandLine().orElse("").contains("sleep 60")))
-        .as("one replica process, not two").hasSize(1);
+    assertThat(restarted.statuses())
+        .singleElement()
+        .satisfies(s -> assertThat(s.state()).isEqualTo("Running"));
+    assertThat(
+            ProcessHandle.current()
+                .children()
+                .filter(p -> p.info().commandLine().orElse("").contains("sleep 60")))
+        .as("one replica process, not two")
+        .hasSize(1);
     restarted.stopAll();
     assertThat(ProcessHandle.of(pid)).isEmpty();
   }

@@ -12,7 +12,9 @@ record ClientState(String namespace, String cluster, String peer, long pid, Stri
 
   static Optional<ClientState> read(Path dir) throws IOException {
     Path file = dir.resolve("state.json");
-    return Files.exists(file) ? Optional.of(JSON.readValue(file.toFile(), ClientState.class)) : Optional.empty();
+    return Files.exists(file)
+        ? Optional.of(JSON.readValue(file.toFile(), ClientState.class))
+        : Optional.empty();
   }
 
   void write(Path dir) throws IOException {

@@ -12,22 +12,31 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-@Command(name = "describe", mixinStandardHelpOptions = true,
-    description = {"The cluster at a glance: its peers, pools and workloads, capacity and what is allocated.",
-        "Workloads that cannot be placed say why."})
+@Command(
+    name = "describe",
+    mixinStandardHelpOptions = true,
+    description = {
+      "The cluster at a glance: its peers, pools and workloads, capacity and what is allocated.",
+      "Workloads that cannot be placed say why."
+    })
 final class Describe implements Callable<Integer> {
-  enum Output { table, wide, json, yaml }
+  enum Output {
+    table,
+    wide,
+    json,
+    yaml
+  }
 
-  @ParentCommand
-  KubectlMeshfed root;
+  @ParentCommand KubectlMeshfed root;
 
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
   @Parameters(paramLabel = "CLUSTER", description = "The MeshCluster's name.")
   String cluster;
 
-  @Option(names = {"-o", "--output"}, defaultValue = "table",
+  @Option(
+      names = {"-o", "--output"},
+      defaultValue = "table",
       description = "table, wide, json or yaml (default: ${DEFAULT-VALUE}).")
   Output output;
 
@@ -37,9 +46,15 @@ final class Describe implements Callable<Integer> {
       ClusterSnapshot snapshot = ClusterSnapshot.read(client, root.namespace(client), cluster);
       var out = spec.commandLine().getOut();
       switch (output) {
-        case json -> out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-            .writeValueAsString(DescribeView.document(snapshot)));
-        case yaml -> out.print(new ObjectMapper(new YAMLFactory()).writeValueAsString(DescribeView.document(snapshot)));
+        case json ->
+            out.println(
+                new ObjectMapper()
+                    .enable(SerializationFeature.INDENT_OUTPUT)
+                    .writeValueAsString(DescribeView.document(snapshot)));
+        case yaml ->
+            out.print(
+                new ObjectMapper(new YAMLFactory())
+                    .writeValueAsString(DescribeView.document(snapshot)));
         default -> out.print(DescribeView.text(snapshot, Instant.now(), output == Output.wide));
       }
       out.flush();

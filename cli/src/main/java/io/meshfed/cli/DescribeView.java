@@ -15,7 +15,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
-/** A cluster at a glance, as text or as a document for -o json|yaml. Pure: a snapshot and now in. */
+/**
+ * A cluster at a glance, as text or as a document for -o json|yaml. Pure: a snapshot and now in.
+ */
 final class DescribeView {
   private DescribeView() {}
 
@@ -23,48 +25,104 @@ final class DescribeView {
     MeshCluster c = s.cluster();
     var status = c.getStatus();
     StringBuilder out = new StringBuilder();
-    out.append("Cluster:    ").append(c.getMetadata().getNamespace()).append('/').append(c.getMetadata().getName())
+    out.append("Cluster:    ")
+        .append(c.getMetadata().getNamespace())
+        .append('/')
+        .append(c.getMetadata().getName())
         .append('\n');
-    out.append("Phase:      ").append(status == null || status.getPhase() == null ? "Pending" : status.getPhase()).append('\n');
-    out.append("Network:    ").append(c.getSpec().getNetwork() == null ? "" : c.getSpec().getNetwork().getCidr())
-        .append("   domain ").append(c.getSpec().getDomain()).append('\n');
+    out.append("Phase:      ")
+        .append(status == null || status.getPhase() == null ? "Pending" : status.getPhase())
+        .append('\n');
+    out.append("Network:    ")
+        .append(c.getSpec().getNetwork() == null ? "" : c.getSpec().getNetwork().getCidr())
+        .append("   domain ")
+        .append(c.getSpec().getDomain())
+        .append('\n');
     if (status != null && status.getEndpoint() != null) {
       out.append("Agent API:  ").append(status.getEndpoint()).append('\n');
     }
-    out.append("Capacity:   ").append(amounts(status == null ? null : status.getCapacity()))
-        .append("   allocated ").append(amounts(status == null ? null : status.getAllocated())).append('\n');
+    out.append("Capacity:   ")
+        .append(amounts(status == null ? null : status.getCapacity()))
+        .append("   allocated ")
+        .append(amounts(status == null ? null : status.getAllocated()))
+        .append('\n');
 
-    Table peers = wide
-        ? new Table("NAME", "PROVIDER", "STATE", "ADDRESS", "MESH-ADDRESS", "HEALTH", "ROLES", "VERSION", "HEARTBEAT",
-            "REGION", "ENDPOINT", "SUBNET")
-        : new Table("NAME", "PROVIDER", "STATE", "ADDRESS", "MESH-ADDRESS", "HEALTH", "ROLES", "VERSION", "HEARTBEAT");
+    Table peers =
+        wide
+            ? new Table(
+                "NAME",
+                "PROVIDER",
+                "STATE",
+                "ADDRESS",
+                "MESH-ADDRESS",
+                "HEALTH",
+                "ROLES",
+                "VERSION",
+                "HEARTBEAT",
+                "REGION",
+                "ENDPOINT",
+                "SUBNET")
+            : new Table(
+                "NAME",
+                "PROVIDER",
+                "STATE",
+                "ADDRESS",
+                "MESH-ADDRESS",
+                "HEALTH",
+                "ROLES",
+                "VERSION",
+                "HEARTBEAT");
     for (Peer p : s.peers()) {
       var ps = p.getStatus();
       Object[] cells = {
-          p.getMetadata().getName(), p.getSpec().getProvider().value(),
-          ps == null || ps.getPhase() == null ? "Pending" : ps.getPhase().value(),
-          ps == null || ps.getAddresses() == null ? "" : firstNonNull(ps.getAddresses().getPublicAddress(),
-              ps.getAddresses().getPrivateAddress()),
-          ps == null ? "" : ps.getMeshAddress(), ps == null ? "" : ps.getHealth(), roles(p),
-          ps == null || ps.getAgent() == null ? "" : ps.getAgent().getVersion(),
-          ps == null || ps.getAgent() == null ? "" : age(ps.getAgent().getLastHeartbeatTime(), now)};
+        p.getMetadata().getName(),
+        p.getSpec().getProvider().value(),
+        ps == null || ps.getPhase() == null ? "Pending" : ps.getPhase().value(),
+        ps == null || ps.getAddresses() == null
+            ? ""
+            : firstNonNull(
+                ps.getAddresses().getPublicAddress(), ps.getAddresses().getPrivateAddress()),
+        ps == null ? "" : ps.getMeshAddress(),
+        ps == null ? "" : ps.getHealth(),
+        roles(p),
+        ps == null || ps.getAgent() == null ? "" : ps.getAgent().getVersion(),
+        ps == null || ps.getAgent() == null ? "" : age(ps.getAgent().getLastHeartbeatTime(), now)
+      };
       if (wide) {
-        peers.row(cells[0], cells[1], cells[2], cells[3], cells[4], cells[5], cells[6], cells[7], cells[8],
-            p.getSpec().getRegion(), ps == null ? "" : ps.getEndpoint(), ps == null ? "" : ps.getSubnet());
+        peers.row(
+            cells[0],
+            cells[1],
+            cells[2],
+            cells[3],
+            cells[4],
+            cells[5],
+            cells[6],
+            cells[7],
+            cells[8],
+            p.getSpec().getRegion(),
+            ps == null ? "" : ps.getEndpoint(),
+            ps == null ? "" : ps.getSubnet());
       } else {
         peers.row(cells);
       }
     }
     out.append("\nPEERS\n").append(peers.isEmpty() ? "(none)\n" : peers.toString());
 
-    Table pools = new Table("NAME", "PROVIDER", "TYPE", "CURRENT", "DESIRED", "MIN", "MAX", "READY");
+    Table pools =
+        new Table("NAME", "PROVIDER", "TYPE", "CURRENT", "DESIRED", "MIN", "MAX", "READY");
     for (PeerPool p : s.pools()) {
       var a = p.getSpec().getAutoscaling();
       var ps = p.getStatus();
-      pools.row(p.getMetadata().getName(), p.getSpec().getProvider().value(), p.getSpec().getInstanceType(),
-          ps == null ? 0 : nz(ps.getReplicas()), ps == null || ps.getDesiredReplicas() == null
-              ? nz(p.getSpec().getReplicas()) : ps.getDesiredReplicas(),
-          a == null ? "-" : String.valueOf(nz(a.getMinReplicas())), a == null ? "-" : String.valueOf(a.getMaxReplicas()),
+      pools.row(
+          p.getMetadata().getName(),
+          p.getSpec().getProvider().value(),
+          p.getSpec().getInstanceType(),
+          ps == null ? 0 : nz(ps.getReplicas()),
+          ps == null || ps.getDesiredReplicas() == null
+              ? nz(p.getSpec().getReplicas())
+              : ps.getDesiredReplicas(),
+          a == null ? "-" : String.valueOf(nz(a.getMinReplicas())),
+          a == null ? "-" : String.valueOf(a.getMaxReplicas()),
           ps == null ? 0 : nz(ps.getReadyReplicas()));
     }
     out.append("\nPOOLS\n").append(pools.isEmpty() ? "(none)\n" : pools.toString());
@@ -74,12 +132,22 @@ final class DescribeView {
       var ws = w.getStatus();
       int wanted = nz(w.getSpec().getReplicas());
       int placed = ws == null ? 0 : ws.getPlacements().size();
-      Condition scheduled = ws == null ? null : ws.getConditions().stream()
-          .filter(x -> "Scheduled".equals(x.getType())).findFirst().orElse(null);
-      String why = scheduled == null || "True".equals(scheduled.getStatus()) ? ""
-          : scheduled.getReason() + ": " + scheduled.getMessage();
-      workloads.row(w.getMetadata().getName(), (ws == null ? 0 : nz(ws.getReadyReplicas())) + "/" + wanted,
-          placed + "/" + wanted, why.isEmpty() ? "-" : why);
+      Condition scheduled =
+          ws == null
+              ? null
+              : ws.getConditions().stream()
+                  .filter(x -> "Scheduled".equals(x.getType()))
+                  .findFirst()
+                  .orElse(null);
+      String why =
+          scheduled == null || "True".equals(scheduled.getStatus())
+              ? ""
+              : scheduled.getReason() + ": " + scheduled.getMessage();
+      workloads.row(
+          w.getMetadata().getName(),
+          (ws == null ? 0 : nz(ws.getReadyReplicas())) + "/" + wanted,
+          placed + "/" + wanted,
+          why.isEmpty() ? "-" : why);
     }
     out.append("\nWORKLOADS\n").append(workloads.isEmpty() ? "(none)\n" : workloads.toString());
     return out.toString();
@@ -118,7 +186,8 @@ final class DescribeView {
   }
 
   private static String roles(Peer p) {
-    List<PeerRole> roles = p.getSpec().getRoles() == null ? List.of(PeerRole.WORKER) : p.getSpec().getRoles();
+    List<PeerRole> roles =
+        p.getSpec().getRoles() == null ? List.of(PeerRole.WORKER) : p.getSpec().getRoles();
     return roles.stream().map(PeerRole::value).collect(Collectors.joining(","));
   }
 
@@ -126,7 +195,9 @@ final class DescribeView {
     if (a == null || a.getCpu() == null && a.getMemory() == null) {
       return "-";
     }
-    return "cpu " + (a.getCpu() == null ? "0" : a.getCpu().toString()) + ", memory "
+    return "cpu "
+        + (a.getCpu() == null ? "0" : a.getCpu().toString())
+        + ", memory "
         + (a.getMemory() == null ? "0" : a.getMemory().toString());
   }
 

@@ -5,12 +5,12 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * The read path of describe and troubleshoot, started by {@code main} before picocli has parsed
- * the command line: the kubeconfig and the HTTP client's TLS set-up on one thread, Jackson's
- * readers for the snapshot's kinds on another, while the main thread builds the command line
- * (together about half a second of a cold JVM; bench/RESULTS.md). The command takes the client
- * only when its parsed options name the same kubeconfig and context; otherwise, or when the early
- * start failed, it builds its own and reports any error itself.
+ * The read path of describe and troubleshoot, started by {@code main} before picocli has parsed the
+ * command line: the kubeconfig and the HTTP client's TLS set-up on one thread, Jackson's readers
+ * for the snapshot's kinds on another, while the main thread builds the command line (together
+ * about half a second of a cold JVM; bench/RESULTS.md). The command takes the client only when its
+ * parsed options name the same kubeconfig and context; otherwise, or when the early start failed,
+ * it builds its own and reports any error itself.
  */
 final class EarlyReads {
   private final Path kubeconfig;
@@ -21,13 +21,16 @@ final class EarlyReads {
     this.kubeconfig = kubeconfig;
     this.context = context;
     this.reads = new CompletableFuture<>();
-    Thread thread = new Thread(() -> {
-      try {
-        reads.complete(new KubeReads(KubectlMeshfed.config(kubeconfig, context)));
-      } catch (Exception | LinkageError e) {
-        reads.completeExceptionally(e);
-      }
-    }, "early-reads");
+    Thread thread =
+        new Thread(
+            () -> {
+              try {
+                reads.complete(new KubeReads(KubectlMeshfed.config(kubeconfig, context)));
+              } catch (Exception | LinkageError e) {
+                reads.completeExceptionally(e);
+              }
+            },
+            "early-reads");
     thread.setDaemon(true);
     thread.start();
   }
@@ -36,7 +39,8 @@ final class EarlyReads {
   static EarlyReads start(String[] args) {
     KubeReads.prepare(ClusterSnapshot.KINDS);
     String file = KubectlMeshfed.globalOption(args, "--kubeconfig");
-    return new EarlyReads(file == null ? null : Path.of(file), KubectlMeshfed.globalOption(args, "--context"));
+    return new EarlyReads(
+        file == null ? null : Path.of(file), KubectlMeshfed.globalOption(args, "--context"));
   }
 
   /** The client started early when it is for this kubeconfig and context and came up; else null. */

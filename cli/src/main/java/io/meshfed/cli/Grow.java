@@ -15,26 +15,33 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-@Command(name = "grow", mixinStandardHelpOptions = true,
-    description = {"Adds peers: resizes the cluster's pool of that provider, or makes one.",
-        "The pool is named <cluster>-<provider>[-<region>][-<type>]; an autoscaled pool's minReplicas is raised."})
+@Command(
+    name = "grow",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Adds peers: resizes the cluster's pool of that provider, or makes one.",
+      "The pool is named <cluster>-<provider>[-<region>][-<type>]; an autoscaled pool's minReplicas is raised."
+    })
 final class Grow implements Callable<Integer> {
-  @ParentCommand
-  KubectlMeshfed root;
+  @ParentCommand KubectlMeshfed root;
 
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
   @Parameters(paramLabel = "CLUSTER", description = "The MeshCluster's name.")
   String cluster;
 
-  @Option(names = "--provider", required = true, description = "aws, gcp, azure, digitalocean or local.")
+  @Option(
+      names = "--provider",
+      required = true,
+      description = "aws, gcp, azure, digitalocean or local.")
   String provider;
 
   @Option(names = "--count", required = true, description = "How many peers to add.")
   int count;
 
-  @Option(names = "--type", description = "Instance type (t3.large, e2-standard-2, Standard_B2s, s-2vcpu-4gb).")
+  @Option(
+      names = "--type",
+      description = "Instance type (t3.large, e2-standard-2, Standard_B2s, s-2vcpu-4gb).")
   String type;
 
   @Option(names = "--region", description = "Region (default: the cluster's for that provider).")
@@ -52,7 +59,8 @@ final class Grow implements Callable<Integer> {
       providerType = ProviderType.STATIC;
     }
     if (providerType == ProviderType.STATIC) {
-      throw new ParameterException(spec.commandLine(),
+      throw new ParameterException(
+          spec.commandLine(),
           "--provider must be one of aws, gcp, azure, digitalocean, local (static hosts join on their own:"
               + " kubectl meshfed join-command)");
     }
@@ -78,22 +86,31 @@ final class Grow implements Callable<Integer> {
         pools.resource(made).create();
         out.printf("peerpool/%s created with %d peers%n", name, count);
       } else if (pool.getSpec().getAutoscaling() != null) {
-        int current = pool.getStatus() == null || pool.getStatus().getDesiredReplicas() == null ? 0
-            : pool.getStatus().getDesiredReplicas();
+        int current =
+            pool.getStatus() == null || pool.getStatus().getDesiredReplicas() == null
+                ? 0
+                : pool.getStatus().getDesiredReplicas();
         int min = current + count;
         int max = Math.max(pool.getSpec().getAutoscaling().getMaxReplicas(), min);
-        pools.withName(name).edit(p -> {
-          p.getSpec().getAutoscaling().setMinReplicas(min);
-          p.getSpec().getAutoscaling().setMaxReplicas(max);
-          return p;
-        });
+        pools
+            .withName(name)
+            .edit(
+                p -> {
+                  p.getSpec().getAutoscaling().setMinReplicas(min);
+                  p.getSpec().getAutoscaling().setMaxReplicas(max);
+                  return p;
+                });
         out.printf("peerpool/%s is autoscaled: minReplicas %d (maxReplicas %d)%n", name, min, max);
       } else {
-        int replicas = (pool.getSpec().getReplicas() == null ? 1 : pool.getSpec().getReplicas()) + count;
-        pools.withName(name).edit(p -> {
-          p.getSpec().setReplicas(replicas);
-          return p;
-        });
+        int replicas =
+            (pool.getSpec().getReplicas() == null ? 1 : pool.getSpec().getReplicas()) + count;
+        pools
+            .withName(name)
+            .edit(
+                p -> {
+                  p.getSpec().setReplicas(replicas);
+                  return p;
+                });
         out.printf("peerpool/%s resized to %d peers%n", name, replicas);
       }
       out.flush();

@@ -27,8 +27,13 @@ record HostInvitation(String server, String caHash, String peer, String token, I
     var status = snapshot.cluster().getStatus();
     if (status == null || status.getEndpoint() == null || status.getCaHash() == null) {
       String cluster = snapshot.cluster().getMetadata().getName();
-      throw new IllegalStateException("MeshCluster " + cluster + " has no agent API endpoint and CA hash in its status"
-          + " yet: is the operator running? (kubectl meshfed troubleshoot " + cluster + ")");
+      throw new IllegalStateException(
+          "MeshCluster "
+              + cluster
+              + " has no agent API endpoint and CA hash in its status"
+              + " yet: is the operator running? (kubectl meshfed troubleshoot "
+              + cluster
+              + ")");
     }
     return status;
   }
@@ -38,8 +43,14 @@ record HostInvitation(String server, String caHash, String peer, String token, I
    *
    * @param taken what to tell when a peer of that name exists
    */
-  static HostInvitation create(KubernetesClient client, CommandLine cli, ClusterSnapshot snapshot, String peerName,
-      List<PeerRole> roles, Duration ttl, String taken) {
+  static HostInvitation create(
+      KubernetesClient client,
+      CommandLine cli,
+      ClusterSnapshot snapshot,
+      String peerName,
+      List<PeerRole> roles,
+      Duration ttl,
+      String taken) {
     MeshClusterStatus status = agentApi(snapshot);
     String namespace = snapshot.cluster().getMetadata().getNamespace();
     Peer peer = new Peer();
@@ -55,14 +66,19 @@ record HostInvitation(String server, String caHash, String peer, String token, I
       created = client.resource(peer).create();
     } catch (KubernetesClientException e) {
       if (e.getCode() == 409) {
-        throw new CommandLine.ParameterException(cli, "a peer " + peerName + " exists already: " + taken);
+        throw new CommandLine.ParameterException(
+            cli, "a peer " + peerName + " exists already: " + taken);
       }
       throw e;
     }
     String secret = BootstrapSecrets.randomToken();
     Instant expires = Instant.now().plus(ttl).truncatedTo(ChronoUnit.SECONDS);
     client.resource(BootstrapSecrets.secret(created, secret, expires)).create();
-    return new HostInvitation(status.getEndpoint(), status.getCaHash(), peerName,
-        Tokens.format(Tokens.Kind.BOOTSTRAP, namespace, peerName, secret), expires);
+    return new HostInvitation(
+        status.getEndpoint(),
+        status.getCaHash(),
+        peerName,
+        Tokens.format(Tokens.Kind.BOOTSTRAP, namespace, peerName, secret),
+        expires);
   }
 }

@@ -11,21 +11,26 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "join-command", mixinStandardHelpOptions = true,
-    description = {"Prints the one line that joins a host of yours to the cluster (run it on the host).",
-        "It names a new Peer (provider static) with a one-time token valid for --ttl; the install script trusts",
-        "the agent API only after its CA matches the pinned hash."})
+@Command(
+    name = "join-command",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Prints the one line that joins a host of yours to the cluster (run it on the host).",
+      "It names a new Peer (provider static) with a one-time token valid for --ttl; the install script trusts",
+      "the agent API only after its CA matches the pinned hash."
+    })
 final class JoinCommand implements Callable<Integer> {
-  @ParentCommand
-  KubectlMeshfed root;
+  @ParentCommand KubectlMeshfed root;
 
-  @CommandLine.Spec
-  CommandLine.Model.CommandSpec spec;
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Parameters(paramLabel = "CLUSTER", description = "The MeshCluster's name.")
   String cluster;
 
-  @Option(names = "--ttl", defaultValue = "1h", description = "How long the token is valid (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--ttl",
+      defaultValue = "1h",
+      description = "How long the token is valid (default: ${DEFAULT-VALUE}).")
   String ttl;
 
   @Option(names = "--name", description = "The Peer the host becomes (default: host-<random>).")
@@ -40,19 +45,31 @@ final class JoinCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(spec.commandLine(), "--ttl: " + e.getMessage());
     }
     if (validFor.isZero() || validFor.compareTo(Duration.ofDays(7)) > 0) {
-      throw new CommandLine.ParameterException(spec.commandLine(), "--ttl must be more than 0 and at most 7 days");
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--ttl must be more than 0 and at most 7 days");
     }
     try (KubernetesClient client = root.client()) {
       String namespace = root.namespace(client);
       ClusterSnapshot snapshot = ClusterSnapshot.read(client, namespace, cluster);
-      HostInvitation invitation = HostInvitation.create(client, spec.commandLine(), snapshot,
-          name != null ? name : "host-" + BootstrapSecrets.randomToken().substring(0, 6), null, validFor,
-          "pick another --name");
+      HostInvitation invitation =
+          HostInvitation.create(
+              client,
+              spec.commandLine(),
+              snapshot,
+              name != null ? name : "host-" + BootstrapSecrets.randomToken().substring(0, 6),
+              null,
+              validFor,
+              "pick another --name");
       var out = spec.commandLine().getOut();
-      out.println(line(invitation.server(), invitation.caHash(), invitation.token(), invitation.peer()));
+      out.println(
+          line(invitation.server(), invitation.caHash(), invitation.token(), invitation.peer()));
       out.flush();
       var err = spec.commandLine().getErr();
-      err.println("# joins as peer/" + invitation.peer() + "; the token works once, until " + invitation.expires());
+      err.println(
+          "# joins as peer/"
+              + invitation.peer()
+              + "; the token works once, until "
+              + invitation.expires());
       err.flush();
       return 0;
     }
@@ -60,7 +77,15 @@ final class JoinCommand implements Callable<Integer> {
 
   /** The one line for the host. */
   static String line(String endpoint, String caHash, String token, String peer) {
-    return "curl -fsSk " + endpoint + "/api/v1/install.sh | sudo sh -s -- --server " + endpoint + " --ca-hash "
-        + caHash + " --token " + token + " --name " + peer;
+    return "curl -fsSk "
+        + endpoint
+        + "/api/v1/install.sh | sudo sh -s -- --server "
+        + endpoint
+        + " --ca-hash "
+        + caHash
+        + " --token "
+        + token
+        + " --name "
+        + peer;
   }
 }

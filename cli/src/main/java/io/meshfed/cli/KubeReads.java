@@ -24,8 +24,8 @@ import java.util.concurrent.TimeoutException;
  * plain Jackson into meshfed's own types.
  */
 final class KubeReads implements AutoCloseable {
-  private static final ObjectMapper JSON = new ObjectMapper()
-      .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+  private static final ObjectMapper JSON =
+      new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
   private final Config config;
   private final HttpClient http;
@@ -56,15 +56,17 @@ final class KubeReads implements AutoCloseable {
   /** GET a list's items; the answer is parsed on the HTTP client's threads. */
   <T> CompletableFuture<List<T>> list(String path, Class<T> type) {
     ObjectReader reader = JSON.readerFor(itemsOf(type));
-    return sendAsync(path).thenApply(response -> {
-      check(path, response);
-      try {
-        Items<T> items = reader.readValue(response.body());
-        return items.items() == null ? List.of() : items.items();
-      } catch (IOException e) {
-        throw new KubernetesClientException("reading " + path + ": " + e.getMessage(), e);
-      }
-    });
+    return sendAsync(path)
+        .thenApply(
+            response -> {
+              check(path, response);
+              try {
+                Items<T> items = reader.readValue(response.body());
+                return items.items() == null ? List.of() : items.items();
+              } catch (IOException e) {
+                throw new KubernetesClientException("reading " + path + ": " + e.getMessage(), e);
+              }
+            });
   }
 
   /** Waits for a list, with its own exception rather than a CompletionException. */
@@ -77,11 +79,12 @@ final class KubeReads implements AutoCloseable {
   }
 
   /**
-   * Builds the readers for these kinds' lists on another core, while the command line is parsed
-   * and TLS starts: Jackson's first look at a model type costs as much as the request.
+   * Builds the readers for these kinds' lists on another core, while the command line is parsed and
+   * TLS starts: Jackson's first look at a model type costs as much as the request.
    */
   static void prepare(List<Class<?>> types) {
-    Thread warmUp = new Thread(() -> types.forEach(type -> JSON.readerFor(itemsOf(type))), "prepare-readers");
+    Thread warmUp =
+        new Thread(() -> types.forEach(type -> JSON.readerFor(itemsOf(type))), "prepare-readers");
     warmUp.setDaemon(true);
     warmUp.start();
   }
@@ -98,21 +101,33 @@ final class KubeReads implements AutoCloseable {
   }
 
   private CompletableFuture<HttpResponse<String>> sendAsync(String path) {
-    String base = config.getMasterUrl().endsWith("/") ? config.getMasterUrl() : config.getMasterUrl() + "/";
-    return http.sendAsync(http.newHttpRequestBuilder().uri(base + path.substring(1))
-            .header("Accept", "application/json").build(), String.class)
+    String base =
+        config.getMasterUrl().endsWith("/") ? config.getMasterUrl() : config.getMasterUrl() + "/";
+    return http.sendAsync(
+            http.newHttpRequestBuilder()
+                .uri(base + path.substring(1))
+                .header("Accept", "application/json")
+                .build(),
+            String.class)
         .orTimeout(config.getRequestTimeout(), TimeUnit.MILLISECONDS)
-        .handle((response, failure) -> {
-          if (failure == null) {
-            return response;
-          }
-          Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
-          if (cause instanceof TimeoutException) {
-            throw new KubernetesClientException("no answer from " + config.getMasterUrl() + " in "
-                + config.getRequestTimeout() + " ms", cause);
-          }
-          throw KubernetesClientException.launderThrowable(cause);
-        });
+        .handle(
+            (response, failure) -> {
+              if (failure == null) {
+                return response;
+              }
+              Throwable cause =
+                  failure instanceof CompletionException ? failure.getCause() : failure;
+              if (cause instanceof TimeoutException) {
+                throw new KubernetesClientException(
+                    "no answer from "
+                        + config.getMasterUrl()
+                        + " in "
+                        + config.getRequestTimeout()
+                        + " ms",
+                    cause);
+              }
+              throw KubernetesClientException.launderThrowable(cause);
+            });
   }
 
   private static void check(String path, HttpResponse<String> response) {

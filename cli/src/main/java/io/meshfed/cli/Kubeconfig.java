@@ -20,15 +20,16 @@ import java.util.List;
  * every file of {@code KUBECONFIG}, else {@code ~/.kube/config}; {@code --context}, else the
  * current context). Files are parsed with plain Jackson YAML into Fabric8's kubeconfig model;
  * merging, the context and every kind of credential (tokens, certificates, exec plugins, auth
- * providers) stay Fabric8's ({@link KubeConfigUtils#merge}), so the plugin authenticates as
- * Fabric8 clients do. Why not {@link Config#autoConfigure}: it parses through Fabric8's
+ * providers) stay Fabric8's ({@link KubeConfigUtils#merge}), so the plugin authenticates as Fabric8
+ * clients do. Why not {@link Config#autoConfigure}: it parses through Fabric8's
  * KubernetesSerialization, whose first use registers every Kubernetes kind the model knows — a
  * third of a {@code describe} (bench/RESULTS.md, decision 0010).
  */
 final class Kubeconfig {
-  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
-      .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
-      .addMixIn(NamedExtension.class, PlainExtension.class);
+  private static final ObjectMapper YAML =
+      new ObjectMapper(new YAMLFactory())
+          .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
+          .addMixIn(NamedExtension.class, PlainExtension.class);
   // KubeConfigUtils.parseConfig tags each entry with its file, so merge resolves relative paths
   // (certificate files, exec commands) against the file that named them; same keys here
   private static final String CONTEXT_FILE = "KUBERNETES_CONFIG_CONTEXT_FILE_KEY";
@@ -37,7 +38,10 @@ final class Kubeconfig {
 
   private Kubeconfig() {}
 
-  /** Extensions stay plain maps: the model's own deserializer for them is the one that registers every kind. */
+  /**
+   * Extensions stay plain maps: the model's own deserializer for them is the one that registers
+   * every kind.
+   */
   private abstract static class PlainExtension {
     @JsonDeserialize(using = JsonDeserializer.None.class)
     Object extension;
@@ -48,27 +52,36 @@ final class Kubeconfig {
 
   /**
    * The client config for {@code explicitFile} (or the usual files) and {@code context} (or the
-   * current one). With no kubeconfig at all (in a pod), Fabric8's own discovery: the service account.
+   * current one). With no kubeconfig at all (in a pod), Fabric8's own discovery: the service
+   * account.
    */
   static Config load(Path explicitFile, String context) throws IOException {
-    List<File> files = explicitFile != null
-        ? List.of(explicitFile.toFile())
-        : Config.getKubeconfigFilenames().stream().map(File::new).filter(f -> f.isFile() && f.length() > 0).toList();
+    List<File> files =
+        explicitFile != null
+            ? List.of(explicitFile.toFile())
+            : Config.getKubeconfigFilenames().stream()
+                .map(File::new)
+                .filter(f -> f.isFile() && f.length() > 0)
+                .toList();
     if (files.isEmpty()) {
       return Config.autoConfigure(context);
     }
-    io.fabric8.kubernetes.api.model.Config[] parsed = new io.fabric8.kubernetes.api.model.Config[files.size()];
+    io.fabric8.kubernetes.api.model.Config[] parsed =
+        new io.fabric8.kubernetes.api.model.Config[files.size()];
     for (int i = 0; i < parsed.length; i++) {
       parsed[i] = parse(files.get(i));
     }
     Config config = Config.empty();
     KubeConfigUtils.merge(config, context, parsed);
-    if (context != null && (config.getCurrentContext() == null || !context.equals(config.getCurrentContext().getName()))) {
-      throw new KubernetesClientException("no context " + context + " in " + files
-          + " (kubectl config get-contexts lists them)");
+    if (context != null
+        && (config.getCurrentContext() == null
+            || !context.equals(config.getCurrentContext().getName()))) {
+      throw new KubernetesClientException(
+          "no context " + context + " in " + files + " (kubectl config get-contexts lists them)");
     }
     Config.configFromSysPropsOrEnvVars(config);
-    // on a 401 Fabric8 reads the same files again for a fresh token (the context remembers its file)
+    // on a 401 Fabric8 reads the same files again for a fresh token (the context remembers its
+    // file)
     config.setAutoConfigure(explicitFile == null);
     return config;
   }

@@ -18,32 +18,39 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code kubectl meshfed …}: the operator's command line, as a kubectl plugin. It reads the
- * user's kubeconfig and context as kubectl does ({@code KUBECONFIG}, {@code --kubeconfig},
- * {@code --context}, {@code -n}).
+ * {@code kubectl meshfed …}: the operator's command line, as a kubectl plugin. It reads the user's
+ * kubeconfig and context as kubectl does ({@code KUBECONFIG}, {@code --kubeconfig}, {@code
+ * --context}, {@code -n}).
  */
 @Command(
     name = "kubectl-meshfed",
     mixinStandardHelpOptions = true,
     versionProvider = KubectlMeshfed.Version.class,
     description = {
-        "Mesh clusters of peers on clouds and your own hosts, from kubectl.",
-        "",
-        "  kubectl meshfed describe prod             the cluster at a glance (-o wide|json|yaml)",
-        "  kubectl meshfed troubleshoot prod         what is wrong, with hints",
-        "  kubectl meshfed join-command prod --ttl 1h   the line that joins a host of yours",
-        "  kubectl meshfed grow prod --provider aws --count 2 --type t3.large",
-        "  kubectl meshfed shrink prod --idle        remove peers that run nothing",
-        "  sudo -E kubectl meshfed switch prod       this machine on the mesh; disconnect to leave",
-        "  source <(kubectl-meshfed generate-completion)   bash/zsh completion"})
+      "Mesh clusters of peers on clouds and your own hosts, from kubectl.",
+      "",
+      "  kubectl meshfed describe prod             the cluster at a glance (-o wide|json|yaml)",
+      "  kubectl meshfed troubleshoot prod         what is wrong, with hints",
+      "  kubectl meshfed join-command prod --ttl 1h   the line that joins a host of yours",
+      "  kubectl meshfed grow prod --provider aws --count 2 --type t3.large",
+      "  kubectl meshfed shrink prod --idle        remove peers that run nothing",
+      "  sudo -E kubectl meshfed switch prod       this machine on the mesh; disconnect to leave",
+      "  source <(kubectl-meshfed generate-completion)   bash/zsh completion"
+    })
 public final class KubectlMeshfed {
-  @Option(names = "--kubeconfig", description = "Path to the kubeconfig file (default: $KUBECONFIG or ~/.kube/config).")
+  @Option(
+      names = "--kubeconfig",
+      description = "Path to the kubeconfig file (default: $KUBECONFIG or ~/.kube/config).")
   Path kubeconfig;
 
-  @Option(names = "--context", description = "The kubeconfig context to use (default: its current context).")
+  @Option(
+      names = "--context",
+      description = "The kubeconfig context to use (default: its current context).")
   String context;
 
-  @Option(names = {"-n", "--namespace"}, description = "The namespace (default: the context's).")
+  @Option(
+      names = {"-n", "--namespace"},
+      description = "The namespace (default: the context's).")
   String namespace;
 
   /** A client for the chosen kubeconfig and context (for the commands that write). */
@@ -51,7 +58,9 @@ public final class KubectlMeshfed {
     return new KubernetesClientBuilder().withConfig(config()).build();
   }
 
-  /** The light read path (describe, troubleshoot): Fabric8's config and HTTP client, not its client. */
+  /**
+   * The light read path (describe, troubleshoot): Fabric8's config and HTTP client, not its client.
+   */
   KubeReads reads() {
     EarlyReads started = early;
     early = null; // one command, one take
@@ -70,7 +79,8 @@ public final class KubectlMeshfed {
     try {
       return config(kubeconfig, context);
     } catch (IOException e) {
-      throw new CommandLine.ParameterException(new CommandLine(this), "cannot read the kubeconfig: " + e.getMessage());
+      throw new CommandLine.ParameterException(
+          new CommandLine(this), "cannot read the kubeconfig: " + e.getMessage());
     }
   }
 
@@ -102,15 +112,25 @@ public final class KubectlMeshfed {
   }
 
   /** The commands that run on their own; help and completion need all of them. */
-  private static final List<Map.Entry<String, Class<?>>> COMMANDS = List.of(
-      Map.entry("describe", Describe.class), Map.entry("join-command", JoinCommand.class),
-      Map.entry("troubleshoot", Troubleshoot.class), Map.entry("grow", Grow.class), Map.entry("shrink", Shrink.class),
-      Map.entry("switch", Switch.class), Map.entry("disconnect", Disconnect.class));
-  /** Set by main for describe and troubleshoot; null in tests, which build the command line themselves. */
+  private static final List<Map.Entry<String, Class<?>>> COMMANDS =
+      List.of(
+          Map.entry("describe", Describe.class),
+          Map.entry("join-command", JoinCommand.class),
+          Map.entry("troubleshoot", Troubleshoot.class),
+          Map.entry("grow", Grow.class),
+          Map.entry("shrink", Shrink.class),
+          Map.entry("switch", Switch.class),
+          Map.entry("disconnect", Disconnect.class));
+
+  /**
+   * Set by main for describe and troubleshoot; null in tests, which build the command line
+   * themselves.
+   */
   private static EarlyReads early;
+
   private static final Set<String> READS_A_SNAPSHOT = Set.of("describe", "troubleshoot");
-  private static final Set<String> OPTIONS_WITH_VALUES = Set.of("--kubeconfig", "--context",
-      "-n", "--namespace");
+  private static final Set<String> OPTIONS_WITH_VALUES =
+      Set.of("--kubeconfig", "--context", "-n", "--namespace");
 
   /** The whole command line, every subcommand. */
   public static CommandLine commandLine() {
@@ -124,8 +144,11 @@ public final class KubectlMeshfed {
   static CommandLine commandLine(String[] args) {
     CommandLine cli = new CommandLine(new KubectlMeshfed());
     String word = args == null ? null : commandWord(args);
-    List<Class<?>> only = COMMANDS.stream().filter(c -> c.getKey().equals(word)).<Class<?>>map(Map.Entry::getValue)
-        .toList();
+    List<Class<?>> only =
+        COMMANDS.stream()
+            .filter(c -> c.getKey().equals(word))
+            .<Class<?>>map(Map.Entry::getValue)
+            .toList();
     if (!only.isEmpty()) {
       cli.addSubcommand(only.get(0));
     } else {
@@ -133,20 +156,27 @@ public final class KubectlMeshfed {
       cli.addSubcommand(new GenerateCompletion());
       cli.addSubcommand(new CommandLine.HelpCommand());
     }
-    cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-      commandLine.getErr().println("error: " + explain(e));
-      return e instanceof NotFound ? 2 : 1;
-    });
+    cli.setExecutionExceptionHandler(
+        (e, commandLine, parseResult) -> {
+          commandLine.getErr().println("error: " + explain(e));
+          return e instanceof NotFound ? 2 : 1;
+        });
     return cli;
   }
 
-  /** The first argument that is neither a global option nor its value: the subcommand's name, if any. */
+  /**
+   * The first argument that is neither a global option nor its value: the subcommand's name, if
+   * any.
+   */
   static String commandWord(String[] args) {
     int at = commandIndex(args);
     return at < args.length ? args[at] : null;
   }
 
-  /** A global option's value from the raw arguments (before the subcommand), as picocli will read it. */
+  /**
+   * A global option's value from the raw arguments (before the subcommand), as picocli will read
+   * it.
+   */
   static String globalOption(String[] args, String name) {
     String value = null;
     for (int i = 0; i < commandIndex(args); i++) {
@@ -178,17 +208,21 @@ public final class KubectlMeshfed {
   /** What went wrong, in one line a person can act on. */
   static String explain(Exception e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof ConnectException || t instanceof HttpConnectTimeoutException
+      if (t instanceof ConnectException
+          || t instanceof HttpConnectTimeoutException
           || t instanceof UnresolvedAddressException) {
-        return "cannot reach the Kubernetes API server (" + t.getClass().getSimpleName()
+        return "cannot reach the Kubernetes API server ("
+            + t.getClass().getSimpleName()
             + "): check your kubeconfig and context (kubectl config current-context)";
       }
     }
     if (e instanceof KubernetesClientException k && k.getCode() == 403) {
       return "forbidden: your user may not do this (" + k.getStatus().getMessage() + ")";
     }
-    if (e instanceof KubernetesClientException k && k.getCode() == 404
-        && k.getMessage() != null && k.getMessage().contains("meshfed.io")) {
+    if (e instanceof KubernetesClientException k
+        && k.getCode() == 404
+        && k.getMessage() != null
+        && k.getMessage().contains("meshfed.io")) {
       return "the meshfed CRDs are not installed in this cluster (helm install meshfed helm/meshfed)";
     }
     return e.getMessage() == null ? e.toString() : e.getMessage();

@@ -3,7 +3,10 @@ package io.meshfed.cli;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Columns aligned as kubectl prints them: upper-case headers, three spaces apart, "<none>" for blanks. */
+/**
+ * Columns aligned as kubectl prints them: upper-case headers, three spaces apart, "<none>" for
+ * blanks.
+ */
 final class Table {
   private final List<String> headers;
   private final List<List<String>> rows = new ArrayList<>();

@@ -24,16 +24,18 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "troubleshoot", mixinStandardHelpOptions = true,
-    description = {"Checks the cluster, like `linkerd check`; exit code 1 when a check fails.",
-        "The operator at work, the agent API and its certificate, cloud credentials, peers and their handshakes,",
-        "workloads that cannot be placed, the join token's expiry. Each check ✓, ! (warning) or ✗ with a hint."})
+@Command(
+    name = "troubleshoot",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Checks the cluster, like `linkerd check`; exit code 1 when a check fails.",
+      "The operator at work, the agent API and its certificate, cloud credentials, peers and their handshakes,",
+      "workloads that cannot be placed, the join token's expiry. Each check ✓, ! (warning) or ✗ with a hint."
+    })
 final class Troubleshoot implements Callable<Integer> {
-  @ParentCommand
-  KubectlMeshfed root;
+  @ParentCommand KubectlMeshfed root;
 
-  @CommandLine.Spec
-  CommandLine.Model.CommandSpec spec;
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Parameters(paramLabel = "CLUSTER", description = "The MeshCluster's name.")
   String cluster;
@@ -42,8 +44,11 @@ final class Troubleshoot implements Callable<Integer> {
   public Integer call() {
     try (KubeReads client = root.reads()) {
       ClusterSnapshot snapshot = ClusterSnapshot.read(client, root.namespace(client), cluster);
-      List<Checks.Check> checks = Checks.run(snapshot, Instant.now(),
-          endpoint -> probe(endpoint, snapshot.cluster().getStatus().getCaHash()));
+      List<Checks.Check> checks =
+          Checks.run(
+              snapshot,
+              Instant.now(),
+              endpoint -> probe(endpoint, snapshot.cluster().getStatus().getCaHash()));
       var out = spec.commandLine().getOut();
       checks.forEach(c -> out.println(c.line()));
       List<String> connectivity = Checks.connectivity(snapshot);
@@ -53,7 +58,10 @@ final class Troubleshoot implements Callable<Integer> {
       }
       long failed = checks.stream().filter(c -> c.result() == Checks.Result.FAIL).count();
       out.println();
-      out.println(failed == 0 ? "everything checked is fine" : failed + " of " + checks.size() + " checks failed");
+      out.println(
+          failed == 0
+              ? "everything checked is fine"
+              : failed + " of " + checks.size() + " checks failed");
       out.flush();
       return failed == 0 ? 0 : 1;
     }
@@ -69,56 +77,63 @@ final class Troubleshoot implements Callable<Integer> {
     try {
       pinned = caHash == null ? null : PinnedTrust.of(caHash);
     } catch (IllegalArgumentException e) {
-      return Optional.of("the cluster's status.caHash " + caHash + " is not a sha256:<64 hex digits> pin");
+      return Optional.of(
+          "the cluster's status.caHash " + caHash + " is not a sha256:<64 hex digits> pin");
     }
     try {
       URI uri = URI.create(endpoint);
       X509Certificate[] seen = new X509Certificate[1];
       String[] untrusted = new String[1];
-      TrustManager judge = new X509ExtendedTrustManager() {
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) {
-          seen[0] = chain[0];
-          if (pinned != null) {
-            try {
-              pinned.checkServerTrusted(chain, authType, socket);
-            } catch (CertificateException e) {
-              untrusted[0] = e.getMessage();
+      TrustManager judge =
+          new X509ExtendedTrustManager() {
+            @Override
+            public void checkServerTrusted(
+                X509Certificate[] chain, String authType, Socket socket) {
+              seen[0] = chain[0];
+              if (pinned != null) {
+                try {
+                  pinned.checkServerTrusted(chain, authType, socket);
+                } catch (CertificateException e) {
+                  untrusted[0] = e.getMessage();
+                }
+              }
             }
-          }
-        }
 
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {
-          throw new UnsupportedOperationException("sockets only");
-        }
+            @Override
+            public void checkServerTrusted(
+                X509Certificate[] chain, String authType, SSLEngine engine) {
+              throw new UnsupportedOperationException("sockets only");
+            }
 
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType) {
-          throw new UnsupportedOperationException("sockets only");
-        }
+            @Override
+            public void checkServerTrusted(X509Certificate[] chain, String authType) {
+              throw new UnsupportedOperationException("sockets only");
+            }
 
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) {}
+            @Override
+            public void checkClientTrusted(
+                X509Certificate[] chain, String authType, Socket socket) {}
 
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {}
+            @Override
+            public void checkClientTrusted(
+                X509Certificate[] chain, String authType, SSLEngine engine) {}
 
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType) {}
+            @Override
+            public void checkClientTrusted(X509Certificate[] chain, String authType) {}
 
-        @Override
-        public X509Certificate[] getAcceptedIssuers() {
-          return new X509Certificate[0];
-        }
-      };
+            @Override
+            public X509Certificate[] getAcceptedIssuers() {
+              return new X509Certificate[0];
+            }
+          };
       SSLContext tls = SSLContext.getInstance("TLS");
       tls.init(null, new TrustManager[] {judge}, null);
       try (SSLSocket socket = (SSLSocket) tls.getSocketFactory().createSocket()) {
         SSLParameters parameters = socket.getSSLParameters();
         parameters.setEndpointIdentificationAlgorithm("HTTPS");
         socket.setSSLParameters(parameters);
-        socket.connect(new InetSocketAddress(uri.getHost(), uri.getPort() == -1 ? 443 : uri.getPort()),
+        socket.connect(
+            new InetSocketAddress(uri.getHost(), uri.getPort() == -1 ? 443 : uri.getPort()),
             (int) Duration.ofSeconds(5).toMillis());
         socket.setSoTimeout(5000);
         socket.startHandshake();
@@ -131,7 +146,8 @@ final class Troubleshoot implements Callable<Integer> {
         return Optional.of("its certificate expired at " + notAfter);
       }
       if (caHash == null) {
-        return Optional.of("the cluster has no status.caHash yet, so agents cannot trust any certificate");
+        return Optional.of(
+            "the cluster has no status.caHash yet, so agents cannot trust any certificate");
       }
       if (untrusted[0] != null) {
         return Optional.of("agents would refuse its certificate: " + untrusted[0]);
@@ -141,8 +157,11 @@ final class Troubleshoot implements Callable<Integer> {
       }
       return Optional.empty();
     } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
-      return Optional.of("unreachable (" + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": "
-          + e.getMessage()) + ")");
+      return Optional.of(
+          "unreachable ("
+              + e.getClass().getSimpleName()
+              + (e.getMessage() == null ? "" : ": " + e.getMessage())
+              + ")");
     }
   }
 }

@@ -11,9 +11,13 @@ class CommandWordTest {
   @Test
   void theCommandWordSkipsGlobalOptionsAndTheirValues() {
     assertThat(KubectlMeshfed.commandWord(new String[] {"describe", "prod"})).isEqualTo("describe");
-    assertThat(KubectlMeshfed.commandWord(new String[] {"--context", "describe", "troubleshoot", "prod"}))
+    assertThat(
+            KubectlMeshfed.commandWord(
+                new String[] {"--context", "describe", "troubleshoot", "prod"}))
         .isEqualTo("troubleshoot");
-    assertThat(KubectlMeshfed.commandWord(new String[] {"-n", "team", "--kubeconfig=/k", "grow", "prod"}))
+    assertThat(
+            KubectlMeshfed.commandWord(
+                new String[] {"-n", "team", "--kubeconfig=/k", "grow", "prod"}))
         .isEqualTo("grow");
     assertThat(KubectlMeshfed.commandWord(new String[] {"--version"})).isNull();
     assertThat(KubectlMeshfed.commandWord(new String[] {"--", "describe"})).isNull();
@@ -22,18 +26,26 @@ class CommandWordTest {
   @Test
   void mainRunsWithoutASubcommand() {
     assertThat(KubectlMeshfed.run(new String[] {"--version"})).isZero();
-    assertThat(KubectlMeshfed.run(new String[] {})).as("usage, and a missing subcommand is an error").isEqualTo(2);
+    assertThat(KubectlMeshfed.run(new String[] {}))
+        .as("usage, and a missing subcommand is an error")
+        .isEqualTo(2);
     assertThat(KubectlMeshfed.run(new String[] {"--kubeconfig", "/nowhere", "describe", "prod"}))
-        .as("the early read path fails quietly; the command calls the unreadable --kubeconfig a usage error").isEqualTo(2);
+        .as(
+            "the early read path fails quietly; the command calls the unreadable --kubeconfig a usage error")
+        .isEqualTo(2);
   }
 
   @Test
   void globalOptionsAreReadOnlyBeforeTheSubcommand() {
-    String[] args = {"--kubeconfig", "/a", "--context=staging", "describe", "prod", "--context", "other"};
+    String[] args = {
+      "--kubeconfig", "/a", "--context=staging", "describe", "prod", "--context", "other"
+    };
     assertThat(KubectlMeshfed.globalOption(args, "--kubeconfig")).isEqualTo("/a");
     assertThat(KubectlMeshfed.globalOption(args, "--context")).isEqualTo("staging");
-    assertThat(KubectlMeshfed.globalOption(new String[] {"-n", "--context", "describe"}, "--context"))
-        .as("a namespace called --context").isNull();
+    assertThat(
+            KubectlMeshfed.globalOption(new String[] {"-n", "--context", "describe"}, "--context"))
+        .as("a namespace called --context")
+        .isNull();
   }
 
   @Test
@@ -42,8 +54,17 @@ class CommandWordTest {
     assertThat(describe.getSubcommands().keySet()).containsExactly("describe");
 
     var help = KubectlMeshfed.commandLine(new String[] {"--help"});
-    assertThat(help.getSubcommands().keySet()).containsExactly("describe", "join-command", "troubleshoot", "grow",
-        "shrink", "switch", "disconnect", "generate-completion", "help");
+    assertThat(help.getSubcommands().keySet())
+        .containsExactly(
+            "describe",
+            "join-command",
+            "troubleshoot",
+            "grow",
+            "shrink",
+            "switch",
+            "disconnect",
+            "generate-completion",
+            "help");
     StringWriter usage = new StringWriter();
     help.setOut(new PrintWriter(usage));
     assertThat(help.execute("--help")).isZero();
@@ -53,6 +74,8 @@ class CommandWordTest {
     StringWriter error = new StringWriter();
     typo.setErr(new PrintWriter(error));
     assertThat(typo.execute("desribe", "prod")).isEqualTo(2);
-    assertThat(error.toString()).as("picocli's suggestion needs every command").contains("describe");
+    assertThat(error.toString())
+        .as("picocli's suggestion needs every command")
+        .contains("describe");
   }
 }

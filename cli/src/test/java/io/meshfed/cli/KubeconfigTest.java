@@ -17,10 +17,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The plugin's kubeconfig loading chooses what Fabric8's own autoConfigure chooses, file by file. */
+/**
+ * The plugin's kubeconfig loading chooses what Fabric8's own autoConfigure chooses, file by file.
+ */
 class KubeconfigTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
   String saved;
 
   @BeforeEach
@@ -39,7 +40,10 @@ class KubeconfigTest {
 
   @Test
   void mergesEveryFileOfKubeconfigAndResolvesPathsAgainstTheFileThatNamesThem() throws Exception {
-    Path first = write("a/config", """
+    Path first =
+        write(
+            "a/config",
+            """
         apiVersion: v1
         kind: Config
         current-context: dev
@@ -53,7 +57,10 @@ class KubeconfigTest {
         - name: dev
           user: {token: dev-token}
         """);
-    Path second = write("b/config", """
+    Path second =
+        write(
+            "b/config",
+            """
         apiVersion: v1
         kind: Config
         current-context: prod
@@ -77,8 +84,12 @@ class KubeconfigTest {
     System.setProperty("kubeconfig", first + File.pathSeparator + second);
 
     Config dev = Kubeconfig.load(null, null);
-    assertThat(dev.getCurrentContext().getName()).as("the first file's current context wins").isEqualTo("dev");
-    assertThat(dev.getMasterUrl()).as("the first file's cluster of that name wins").startsWith("https://198.18.0.1:6443");
+    assertThat(dev.getCurrentContext().getName())
+        .as("the first file's current context wins")
+        .isEqualTo("dev");
+    assertThat(dev.getMasterUrl())
+        .as("the first file's cluster of that name wins")
+        .startsWith("https://198.18.0.1:6443");
     assertThat(dev.getCaCertFile()).isEqualTo(first.resolveSibling("ca.crt").toString());
     assertThat(dev.getNamespace()).isEqualTo("team");
     assertThat(dev.getAutoOAuthToken()).isEqualTo("dev-token");
@@ -86,8 +97,10 @@ class KubeconfigTest {
     Config prod = Kubeconfig.load(null, "prod");
     assertThat(prod.getMasterUrl()).startsWith("https://198.18.0.2:6443");
     assertThat(prod.getCaCertFile()).isEqualTo(second.resolveSibling("certs/ca.crt").toString());
-    assertThat(prod.getClientCertFile()).isEqualTo(second.resolveSibling("certs/admin.crt").toString());
-    assertThat(prod.getClientKeyFile()).isEqualTo(second.resolveSibling("certs/admin.key").toString());
+    assertThat(prod.getClientCertFile())
+        .isEqualTo(second.resolveSibling("certs/admin.crt").toString());
+    assertThat(prod.getClientKeyFile())
+        .isEqualTo(second.resolveSibling("certs/admin.key").toString());
     assertThat(prod.getFile()).isEqualTo(second.toFile());
 
     for (String context : Arrays.asList(null, "dev", "prod")) {
@@ -97,7 +110,10 @@ class KubeconfigTest {
 
   @Test
   void anExecPluginGivesItsTokenAsWithFabric8() throws Exception {
-    Path file = write("exec/config", """
+    Path file =
+        write(
+            "exec/config",
+            """
         apiVersion: v1
         kind: Config
         current-context: cloud
@@ -125,7 +141,10 @@ class KubeconfigTest {
 
   @Test
   void aContextTheFilesDoNotHaveIsAnError() throws Exception {
-    Path file = write("one/config", """
+    Path file =
+        write(
+            "one/config",
+            """
         apiVersion: v1
         kind: Config
         current-context: dev
@@ -147,12 +166,16 @@ class KubeconfigTest {
     assertThatThrownBy(() -> Kubeconfig.load(file, null))
         .hasMessageContaining(file + " is not a kubeconfig");
     Path empty = write("empty/config", "\n");
-    assertThatThrownBy(() -> Kubeconfig.load(empty, null)).hasMessageContaining(empty + " is empty");
+    assertThatThrownBy(() -> Kubeconfig.load(empty, null))
+        .hasMessageContaining(empty + " is empty");
   }
 
   @Test
   void extensionsStayPlainMaps() throws Exception {
-    Path file = write("ext/config", """
+    Path file =
+        write(
+            "ext/config",
+            """
         apiVersion: v1
         kind: Config
         current-context: dev
@@ -168,7 +191,8 @@ class KubeconfigTest {
 
     Config config = Kubeconfig.load(file, null);
 
-    Object extension = config.getCurrentContext().getContext().getExtensions().get(0).getExtension();
+    Object extension =
+        config.getCurrentContext().getContext().getExtensions().get(0).getExtension();
     assertThat(extension).isEqualTo(Map.of("cluster", "prod", "replicas", 3));
   }
 
@@ -179,11 +203,25 @@ class KubeconfigTest {
   }
 
   private static void assertSameChoices(Config ours, Config fabric8) {
-    List<Function<Config, Object>> choices = List.of(Config::getMasterUrl, Config::getNamespace,
-        c -> c.getCurrentContext().getName(), Config::getCaCertFile, Config::getCaCertData, Config::getClientCertFile,
-        Config::getClientCertData, Config::getClientKeyFile, Config::getClientKeyData, Config::getClientKeyAlgo,
-        Config::getAutoOAuthToken, Config::getOauthToken, Config::getUsername, Config::getPassword,
-        Config::isTrustCerts, Config::getHttpsProxy, Config::getFile);
+    List<Function<Config, Object>> choices =
+        List.of(
+            Config::getMasterUrl,
+            Config::getNamespace,
+            c -> c.getCurrentContext().getName(),
+            Config::getCaCertFile,
+            Config::getCaCertData,
+            Config::getClientCertFile,
+            Config::getClientCertData,
+            Config::getClientKeyFile,
+            Config::getClientKeyData,
+            Config::getClientKeyAlgo,
+            Config::getAutoOAuthToken,
+            Config::getOauthToken,
+            Config::getUsername,
+            Config::getPassword,
+            Config::isTrustCerts,
+            Config::getHttpsProxy,
+            Config::getFile);
     for (var choice : choices) {
       assertThat(choice.apply(ours)).isEqualTo(choice.apply(fabric8));
     }

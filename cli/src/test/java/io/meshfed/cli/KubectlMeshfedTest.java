@@ -75,10 +75,17 @@ class KubectlMeshfedTest {
 
   @BeforeAll
   static void start() throws Exception {
-    server = new KubeAPIServer(KubeAPIServerConfigBuilder.anAPIServerConfig().withOfflineMode(true)
-        .withUpdateKubeConfig(false).build());
+    server =
+        new KubeAPIServer(
+            KubeAPIServerConfigBuilder.anAPIServerConfig()
+                .withOfflineMode(true)
+                .withUpdateKubeConfig(false)
+                .build());
     server.start();
-    client = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(server.getKubeConfigYaml())).build();
+    client =
+        new KubernetesClientBuilder()
+            .withConfig(Config.fromKubeconfig(server.getKubeConfigYaml()))
+            .build();
     CrdInstaller.install(client, Path.of(System.getProperty("meshfed.crds", "../crds")));
     kubeconfig = Files.createTempFile("kubeconfig", ".yaml");
     Files.writeString(kubeconfig, server.getKubeConfigYaml());
@@ -100,7 +107,9 @@ class KubectlMeshfedTest {
   @BeforeEach
   void prepare() {
     ns = "team-" + (++namespaces);
-    client.resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
+    client
+        .resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
+        .create();
     MeshCluster cluster = new MeshCluster();
     cluster.getMetadata().setName("prod");
     MeshClusterSpec spec = new MeshClusterSpec();
@@ -133,13 +142,37 @@ class KubectlMeshfedTest {
     pool.setStatus(poolStatus);
     client.resource(pool).updateStatus();
 
-    peer("office", ProviderType.STATIC, null, PeerPhase.READY, "198.18.0.10", "100.64.0.1", "Healthy", "10s");
-    peer("prod-aws-0", ProviderType.AWS, pool, PeerPhase.READY, "54.1.2.3", "100.64.1.1", "Healthy", "3s");
+    peer(
+        "office",
+        ProviderType.STATIC,
+        null,
+        PeerPhase.READY,
+        "198.18.0.10",
+        "100.64.0.1",
+        "Healthy",
+        "10s");
+    peer(
+        "prod-aws-0",
+        ProviderType.AWS,
+        pool,
+        PeerPhase.READY,
+        "54.1.2.3",
+        "100.64.1.1",
+        "Healthy",
+        "3s");
     peer("prod-aws-1", ProviderType.AWS, pool, PeerPhase.JOINING, null, null, null, null);
 
     workload("web", 2, List.of("office", "prod-aws-0"), null);
-    workload("huge", 1, List.of(), new ConditionBuilder().withType("Scheduled").withStatus("False")
-        .withReason("NoResourcesAvailable").withMessage("1 of 1 replicas cannot be placed: each needs cpu 64").build());
+    workload(
+        "huge",
+        1,
+        List.of(),
+        new ConditionBuilder()
+            .withType("Scheduled")
+            .withStatus("False")
+            .withReason("NoResourcesAvailable")
+            .withMessage("1 of 1 replicas cannot be placed: each needs cpu 64")
+            .build());
   }
 
   @Test
@@ -155,7 +188,11 @@ class KubectlMeshfedTest {
     assertThat(doc.get("peers")).hasSize(3);
     assertThat(doc.at("/workloads/0/metadata/name").asText()).isEqualTo("huge");
     Result yaml = run("describe", "prod", "-o", "yaml");
-    assertThat(new ObjectMapper(new YAMLFactory()).readTree(yaml.out()).at("/pools/0/spec/instanceType").asText())
+    assertThat(
+            new ObjectMapper(new YAMLFactory())
+                .readTree(yaml.out())
+                .at("/pools/0/spec/instanceType")
+                .asText())
         .isEqualTo("t3.large");
     Result wide = run("describe", "prod", "-o", "wide");
     assertThat(wide.out()).contains("REGION", "ENDPOINT", "SUBNET");
@@ -170,23 +207,29 @@ class KubectlMeshfedTest {
       assertThat(ClusterSnapshot.read(early, ns, "prod").peers()).isNotEmpty();
     }
     assertThat(EarlyReads.start(args).take(kubeconfig, "another-context")).isNull();
-    assertThat(EarlyReads.start(new String[] {"--kubeconfig", "/nowhere", "describe", "prod"})
-        .take(Path.of("/nowhere"), null)).as("a failed early start leaves the error to the command").isNull();
+    assertThat(
+            EarlyReads.start(new String[] {"--kubeconfig", "/nowhere", "describe", "prod"})
+                .take(Path.of("/nowhere"), null))
+        .as("a failed early start leaves the error to the command")
+        .isNull();
   }
 
   @Test
   void anUnknownClusterIsExitTwoWithWhatExists() {
     Result missing = run("describe", "staging");
     assertThat(missing.exit()).isEqualTo(2);
-    assertThat(missing.err()).contains("no MeshCluster staging in namespace " + ns + " (here: prod)");
+    assertThat(missing.err())
+        .contains("no MeshCluster staging in namespace " + ns + " (here: prod)");
     Result badOutput = run("describe", "prod", "-o", "xml");
     assertThat(badOutput.exit()).isEqualTo(2);
     assertThat(badOutput.err()).contains("Invalid value for option '--output'");
   }
 
   @Test
-  void troubleshootTurnsRedOnAnUnreachableAgentApiAnExpiredTokenAndAnUnhealthyPeer() throws Exception {
-    MeshCluster cluster = client.resources(MeshCluster.class).inNamespace(ns).withName("prod").get();
+  void troubleshootTurnsRedOnAnUnreachableAgentApiAnExpiredTokenAndAnUnhealthyPeer()
+      throws Exception {
+    MeshCluster cluster =
+        client.resources(MeshCluster.class).inNamespace(ns).withName("prod").get();
     cluster.getStatus().setEndpoint("https://127.0.0.1:1");
     cluster.getStatus().setJoinTokenExpiresAt(Instant.now().minusSeconds(60).toString());
     cluster.getStatus().setJoinTokenSecret("prod-meshfed-join-token");
@@ -198,21 +241,32 @@ class KubectlMeshfedTest {
     handshakes.setMissingCount(1);
     handshakes.setMissing(List.of("office"));
     peer.getStatus().setHandshakes(handshakes);
-    peer.getStatus().setConditions(List.of(new ConditionBuilder().withType("Healthy").withStatus("False")
-        .withReason("HandshakesMissing").withMessage("no recent handshake with office").build()));
+    peer.getStatus()
+        .setConditions(
+            List.of(
+                new ConditionBuilder()
+                    .withType("Healthy")
+                    .withStatus("False")
+                    .withReason("HandshakesMissing")
+                    .withMessage("no recent handshake with office")
+                    .build()));
     client.resource(peer).updateStatus();
 
     Result red = run("troubleshoot", "prod");
     assertThat(red.exit()).as(red.out() + red.err()).isEqualTo(1);
-    assertThat(red.out()).contains(
-        "✗ the operator has not reconciled MeshCluster " + ns + "/prod",
-        "✗ the agent API at https://127.0.0.1:1: unreachable",
-        "✗ the cluster's join token expired at",
-        "✗ peer prod-aws-0 has recent handshakes with 1 of 2 peers (HandshakesMissing: no recent handshake with office)",
-        "! peer prod-aws-1 is Joining",
-        "! workload huge cannot place every replica: NoResourcesAvailable",
-        "    hint: ");
-    assertThat(red.out()).as("office has no report yet: unknown; prod-aws-0 misses office").contains("""
+    assertThat(red.out())
+        .contains(
+            "✗ the operator has not reconciled MeshCluster " + ns + "/prod",
+            "✗ the agent API at https://127.0.0.1:1: unreachable",
+            "✗ the cluster's join token expired at",
+            "✗ peer prod-aws-0 has recent handshakes with 1 of 2 peers (HandshakesMissing: no recent handshake with office)",
+            "! peer prod-aws-1 is Joining",
+            "! workload huge cannot place every replica: NoResourcesAvailable",
+            "    hint: ");
+    assertThat(red.out())
+        .as("office has no report yet: unknown; prod-aws-0 misses office")
+        .contains(
+            """
         connectivity (row: the peer's agent; ✓ recent handshake, ✗ none, ? unknown):
                         office        prod-aws-0
           office        ·             ?
@@ -229,36 +283,44 @@ class KubectlMeshfedTest {
 
     assertThat(Troubleshoot.probe(endpoint, pin)).isEmpty();
     assertThat(Troubleshoot.probe(endpoint, "sha256:" + "0".repeat(64)))
-        .hasValueSatisfying(problem -> assertThat(problem).startsWith("agents would refuse its certificate:")
-            .contains("no CA with the pinned hash"));
-    assertThat(Troubleshoot.probe(endpoint.replace("127.0.0.1", "localhost"), pin)).as("the name is checked too")
-        .hasValueSatisfying(problem -> assertThat(problem).startsWith("agents would refuse its certificate:"));
-    assertThat(Troubleshoot.probe(endpoint, null)).hasValue(
-        "the cluster has no status.caHash yet, so agents cannot trust any certificate");
-    assertThat(Troubleshoot.probe(endpoint, "md5:abc")).hasValueSatisfying(problem ->
-        assertThat(problem).contains("is not a sha256:<64 hex digits> pin"));
+        .hasValueSatisfying(
+            problem ->
+                assertThat(problem)
+                    .startsWith("agents would refuse its certificate:")
+                    .contains("no CA with the pinned hash"));
+    assertThat(Troubleshoot.probe(endpoint.replace("127.0.0.1", "localhost"), pin))
+        .as("the name is checked too")
+        .hasValueSatisfying(
+            problem -> assertThat(problem).startsWith("agents would refuse its certificate:"));
+    assertThat(Troubleshoot.probe(endpoint, null))
+        .hasValue("the cluster has no status.caHash yet, so agents cannot trust any certificate");
+    assertThat(Troubleshoot.probe(endpoint, "md5:abc"))
+        .hasValueSatisfying(
+            problem -> assertThat(problem).contains("is not a sha256:<64 hex digits> pin"));
   }
 
   private static X509Certificate[] serverChain(String endpoint) throws Exception {
     var uri = URI.create(endpoint);
     X509Certificate[][] seen = new X509Certificate[1][];
-    var record = new X509TrustManager() {
-      @Override
-      public void checkClientTrusted(X509Certificate[] chain, String authType) {}
+    var record =
+        new X509TrustManager() {
+          @Override
+          public void checkClientTrusted(X509Certificate[] chain, String authType) {}
 
-      @Override
-      public void checkServerTrusted(X509Certificate[] chain, String authType) {
-        seen[0] = chain;
-      }
+          @Override
+          public void checkServerTrusted(X509Certificate[] chain, String authType) {
+            seen[0] = chain;
+          }
 
-      @Override
-      public X509Certificate[] getAcceptedIssuers() {
-        return new X509Certificate[0];
-      }
-    };
+          @Override
+          public X509Certificate[] getAcceptedIssuers() {
+            return new X509Certificate[0];
+          }
+        };
     var tls = SSLContext.getInstance("TLS");
     tls.init(null, new TrustManager[] {record}, null);
-    try (var socket = (SSLSocket) tls.getSocketFactory().createSocket(uri.getHost(), uri.getPort())) {
+    try (var socket =
+        (SSLSocket) tls.getSocketFactory().createSocket(uri.getHost(), uri.getPort())) {
       socket.startHandshake();
     }
     return seen[0];
@@ -267,22 +329,44 @@ class KubectlMeshfedTest {
   @Test
   void checksPassWhenAllIsWell() {
     ClusterSnapshot snapshot = ClusterSnapshot.read(client, ns, "prod");
-    snapshot.cluster().getStatus().setObservedGeneration(snapshot.cluster().getMetadata().getGeneration());
-    snapshot.cluster().getStatus().setConditions(List.of(new ConditionBuilder().withType("CredentialsValid")
-        .withStatus("True").withReason("Verified").withMessage("aws: verified").build()));
+    snapshot
+        .cluster()
+        .getStatus()
+        .setObservedGeneration(snapshot.cluster().getMetadata().getGeneration());
+    snapshot
+        .cluster()
+        .getStatus()
+        .setConditions(
+            List.of(
+                new ConditionBuilder()
+                    .withType("CredentialsValid")
+                    .withStatus("True")
+                    .withReason("Verified")
+                    .withMessage("aws: verified")
+                    .build()));
     snapshot.cluster().getStatus().setJoinTokenExpiresAt(NOW.plusSeconds(3600).toString());
-    var ready = new ClusterSnapshot(snapshot.cluster(), snapshot.peers().stream()
-        .filter(p -> p.getStatus().getPhase() == PeerPhase.READY).toList(), snapshot.pools(),
-        snapshot.workloads().stream().filter(w -> w.getMetadata().getName().equals("web")).toList());
+    var ready =
+        new ClusterSnapshot(
+            snapshot.cluster(),
+            snapshot.peers().stream()
+                .filter(p -> p.getStatus().getPhase() == PeerPhase.READY)
+                .toList(),
+            snapshot.pools(),
+            snapshot.workloads().stream()
+                .filter(w -> w.getMetadata().getName().equals("web"))
+                .toList());
     List<Checks.Check> checks = Checks.run(ready, NOW, endpoint -> Optional.empty());
     assertThat(checks).extracting(Checks.Check::result).doesNotContain(Checks.Result.FAIL);
-    assertThat(checks).extracting(Checks.Check::line).containsExactly(
-        "✓ the operator reconciles MeshCluster " + ns + "/prod (phase Ready)",
-        "✓ the agent API answers at https://mesh.example.com:8443 with a valid certificate",
-        "✓ cloud credentials: aws: verified",
-        "! the cluster's join token expires at " + NOW.plusSeconds(3600)
-            + "\n    hint: it is rotated on its own; hosts given the old one must join before then",
-        "✓ all 2 peers are Ready and reach each other");
+    assertThat(checks)
+        .extracting(Checks.Check::line)
+        .containsExactly(
+            "✓ the operator reconciles MeshCluster " + ns + "/prod (phase Ready)",
+            "✓ the agent API answers at https://mesh.example.com:8443 with a valid certificate",
+            "✓ cloud credentials: aws: verified",
+            "! the cluster's join token expires at "
+                + NOW.plusSeconds(3600)
+                + "\n    hint: it is rotated on its own; hosts given the old one must join before then",
+            "✓ all 2 peers are Ready and reach each other");
   }
 
   @Test
@@ -291,15 +375,19 @@ class KubectlMeshfedTest {
     assertThat(missing.exit()).isEqualTo(1);
     assertThat(missing.err()).contains("has no agent API endpoint and CA hash in its status yet");
 
-    MeshCluster cluster = client.resources(MeshCluster.class).inNamespace(ns).withName("prod").get();
+    MeshCluster cluster =
+        client.resources(MeshCluster.class).inNamespace(ns).withName("prod").get();
     cluster.getStatus().setCaHash("sha256:" + "ab".repeat(32));
     client.resource(cluster).updateStatus();
     Instant before = Instant.now();
     Result join = run("join-command", "prod", "--ttl", "2h", "--name", "nas");
     assertThat(join.exit()).as(join.err()).isZero();
-    assertThat(join.out().strip()).matches("curl -fsSk https://mesh\\.example\\.com:8443/api/v1/install\\.sh \\| sudo sh -s --"
-        + " --server https://mesh\\.example\\.com:8443 --ca-hash sha256:(ab){32} --token mfb:" + ns
-        + ":nas:[0-9a-f]{64} --name nas");
+    assertThat(join.out().strip())
+        .matches(
+            "curl -fsSk https://mesh\\.example\\.com:8443/api/v1/install\\.sh \\| sudo sh -s --"
+                + " --server https://mesh\\.example\\.com:8443 --ca-hash sha256:(ab){32} --token mfb:"
+                + ns
+                + ":nas:[0-9a-f]{64} --name nas");
     assertThat(join.err()).contains("# joins as peer/nas; the token works once, until");
 
     Peer nas = client.resources(Peer.class).inNamespace(ns).withName("nas").get();
@@ -307,13 +395,17 @@ class KubectlMeshfedTest {
     assertThat(nas.getSpec().getClusterRef().getName()).isEqualTo("prod");
     var secret = client.secrets().inNamespace(ns).withName("nas-meshfed-bootstrap").get();
     String token = join.out().strip().replaceAll(".*--token mfb:[^:]+:nas:([0-9a-f]{64}).*", "$1");
-    assertThat(new String(Base64.getDecoder().decode(secret.getData().get("token")))).isEqualTo(token);
-    Instant expires = Instant.parse(secret.getMetadata().getAnnotations().get("meshfed.io/expires-at"));
+    assertThat(new String(Base64.getDecoder().decode(secret.getData().get("token"))))
+        .isEqualTo(token);
+    Instant expires =
+        Instant.parse(secret.getMetadata().getAnnotations().get("meshfed.io/expires-at"));
     assertThat(expires).isBetween(before.plusSeconds(7200 - 5), Instant.now().plusSeconds(7200));
-    assertThat(secret.getMetadata().getOwnerReferences()).singleElement()
+    assertThat(secret.getMetadata().getOwnerReferences())
+        .singleElement()
         .satisfies(o -> assertThat(o.getUid()).isEqualTo(nas.getMetadata().getUid()));
 
-    assertThat(run("join-command", "prod", "--name", "nas").err()).contains("a peer nas exists already");
+    assertThat(run("join-command", "prod", "--name", "nas").err())
+        .contains("a peer nas exists already");
     assertThat(run("join-command", "prod", "--ttl", "forever").exit()).isEqualTo(2);
     assertThat(run("join-command", "prod", "--ttl", "200h").err()).contains("at most 7 days");
   }
@@ -321,7 +413,11 @@ class KubectlMeshfedTest {
   @Test
   void anUnreachableApiServerFailsFastSayingSo() throws Exception {
     Path nowhere = Files.createTempFile("kubeconfig", ".yaml");
-    Files.writeString(nowhere, server.getKubeConfigYaml().replaceAll("server: https://[^\\s]+", "server: https://127.0.0.1:1"));
+    Files.writeString(
+        nowhere,
+        server
+            .getKubeConfigYaml()
+            .replaceAll("server: https://[^\\s]+", "server: https://127.0.0.1:1"));
     StringWriter err = new StringWriter();
     var cli = KubectlMeshfed.commandLine();
     cli.setErr(new PrintWriter(err));
@@ -338,23 +434,37 @@ class KubectlMeshfedTest {
     Result grown = run("grow", "prod", "--provider", "aws", "--type", "t3.large", "--count", "2");
     assertThat(grown.exit()).as(grown.err()).isZero();
     assertThat(grown.out()).contains("peerpool/prod-aws-t3-large created with 2 peers");
-    PeerPool made = client.resources(PeerPool.class).inNamespace(ns).withName("prod-aws-t3-large").get();
+    PeerPool made =
+        client.resources(PeerPool.class).inNamespace(ns).withName("prod-aws-t3-large").get();
     assertThat(made.getSpec().getReplicas()).isEqualTo(2);
     assertThat(made.getSpec().getInstanceType()).isEqualTo("t3.large");
     assertThat(made.getSpec().getClusterRef().getName()).isEqualTo("prod");
 
-    assertThat(run("grow", "prod", "--provider", "aws", "--count", "3").out()).contains("peerpool/prod-aws resized to 5 peers");
-    assertThat(client.resources(PeerPool.class).inNamespace(ns).withName("prod-aws").get().getSpec().getReplicas())
+    assertThat(run("grow", "prod", "--provider", "aws", "--count", "3").out())
+        .contains("peerpool/prod-aws resized to 5 peers");
+    assertThat(
+            client
+                .resources(PeerPool.class)
+                .inNamespace(ns)
+                .withName("prod-aws")
+                .get()
+                .getSpec()
+                .getReplicas())
         .isEqualTo(5);
 
     PeerPool auto = client.resources(PeerPool.class).inNamespace(ns).withName("prod-aws").get();
     AutoscalingSpec autoscaling = new AutoscalingSpec();
     autoscaling.setMinReplicas(1);
     autoscaling.setMaxReplicas(3);
-    client.resources(PeerPool.class).inNamespace(ns).withName("prod-aws").edit(p -> {
-      p.getSpec().setAutoscaling(autoscaling);
-      return p;
-    });
+    client
+        .resources(PeerPool.class)
+        .inNamespace(ns)
+        .withName("prod-aws")
+        .edit(
+            p -> {
+              p.getSpec().setAutoscaling(autoscaling);
+              return p;
+            });
     assertThat(run("grow", "prod", "--provider", "aws", "--count", "2").out())
         .contains("peerpool/prod-aws is autoscaled: minReplicas 4 (maxReplicas 4)");
 
@@ -368,10 +478,18 @@ class KubectlMeshfedTest {
     Result idle = run("shrink", "prod", "--idle");
     assertThat(idle.exit()).as(idle.err()).isZero();
     // prod-aws-1 runs nothing; office (static) and prod-aws-0 run web
-    assertThat(idle.out()).contains("peer/prod-aws-1 deleted", "peerpool/prod-aws resized to 1 peers");
+    assertThat(idle.out())
+        .contains("peer/prod-aws-1 deleted", "peerpool/prod-aws resized to 1 peers");
     assertThat(client.resources(Peer.class).inNamespace(ns).withName("prod-aws-1").get()).isNull();
     assertThat(client.resources(Peer.class).inNamespace(ns).withName("office").get()).isNotNull();
-    assertThat(client.resources(PeerPool.class).inNamespace(ns).withName("prod-aws").get().getSpec().getReplicas())
+    assertThat(
+            client
+                .resources(PeerPool.class)
+                .inNamespace(ns)
+                .withName("prod-aws")
+                .get()
+                .getSpec()
+                .getReplicas())
         .isEqualTo(1);
 
     // a busy peer is drained first; with no operator here its replica never moves: it stays, marked
@@ -383,18 +501,33 @@ class KubectlMeshfedTest {
     assertThat(still.getMetadata().getDeletionTimestamp()).isNull();
     assertThat(still.getMetadata().getAnnotations()).containsKey(MeshfedApi.DRAINING_ANNOTATION);
 
-    assertThat(run("shrink", "prod", "--peer", "nope").err()).contains("no peer nope in cluster prod");
+    assertThat(run("shrink", "prod", "--peer", "nope").err())
+        .contains("no peer nope in cluster prod");
     assertThat(run("shrink", "prod").err()).contains("Missing required argument");
   }
 
-  private void peer(String name, ProviderType provider, PeerPool pool, PeerPhase phase, String address,
-      String meshAddress, String health, String heartbeatAgo) {
+  private void peer(
+      String name,
+      ProviderType provider,
+      PeerPool pool,
+      PeerPhase phase,
+      String address,
+      String meshAddress,
+      String health,
+      String heartbeatAgo) {
     Peer peer = new Peer();
     peer.getMetadata().setName(name);
     if (pool != null) {
-      peer.getMetadata().setOwnerReferences(List.of(new OwnerReferenceBuilder().withApiVersion(MeshfedApi.API_VERSION)
-          .withKind("PeerPool").withName(pool.getMetadata().getName()).withUid(pool.getMetadata().getUid())
-          .withController(true).build()));
+      peer.getMetadata()
+          .setOwnerReferences(
+              List.of(
+                  new OwnerReferenceBuilder()
+                      .withApiVersion(MeshfedApi.API_VERSION)
+                      .withKind("PeerPool")
+                      .withName(pool.getMetadata().getName())
+                      .withUid(pool.getMetadata().getUid())
+                      .withController(true)
+                      .build()));
     }
     PeerSpec spec = new PeerSpec();
     spec.setClusterRef(new ClusterReference("prod"));
@@ -411,7 +544,8 @@ class KubectlMeshfedTest {
     if (heartbeatAgo != null) {
       AgentStatus agent = new AgentStatus();
       agent.setVersion("0.1.0");
-      agent.setLastHeartbeatTime(NOW.minusSeconds(Long.parseLong(heartbeatAgo.replace("s", ""))).toString());
+      agent.setLastHeartbeatTime(
+          NOW.minusSeconds(Long.parseLong(heartbeatAgo.replace("s", ""))).toString());
       status.setAgent(agent);
     }
     peer.setStatus(status);

@@ -1,9 +1,9 @@
 package io.meshfed.fakes;
 
-import java.net.URLDecoder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -22,20 +22,23 @@ import java.util.concurrent.atomic.AtomicInteger;
  * credentials token endpoint (checks client ID and secret), and Resource Manager — resource groups,
  * PUT-to-create resources whose {@code provisioningState} moves from Creating to Succeeded through
  * an {@code Azure-AsyncOperation}, DELETE that takes a while for VMs and honours the VM's delete
- * options, references checked (a NIC needs its subnet and IP; a NIC or IP in use cannot go),
- * paging with {@code nextLink}, and errors as {@code {"error": {"code", "message"}}}.
+ * options, references checked (a NIC needs its subnet and IP; a NIC or IP in use cannot go), paging
+ * with {@code nextLink}, and errors as {@code {"error": {"code", "message"}}}.
  */
 public final class FakeAzure extends FakeCloud {
   public static final String TENANT = "11111111-2222-3333-4444-555555555555";
   public static final String SUBSCRIPTION = "00000000-1111-2222-3333-444444444444";
   public static final String RESOURCE_GROUP = "meshfed-rg";
-  public static final Set<String> VM_SIZES = Set.of("Standard_B1s", "Standard_B2s", "Standard_D2s_v5");
+  public static final Set<String> VM_SIZES =
+      Set.of("Standard_B1s", "Standard_B2s", "Standard_D2s_v5");
 
   private final String clientId;
   private final String clientSecret;
   private final Set<String> tokens = new HashSet<>();
+
   /** By lower-cased resource ID. */
   private final Map<String, ObjectNode> resources = new LinkedHashMap<>();
+
   private final Map<String, Integer> readsLeft = new LinkedHashMap<>();
   private final Map<String, Integer> operations = new LinkedHashMap<>();
   private final AtomicInteger addresses = new AtomicInteger();
@@ -58,12 +61,16 @@ public final class FakeAzure extends FakeCloud {
 
   /** Resources of a type ({@code Microsoft.Compute/virtualMachines}) that exist now. */
   public synchronized List<JsonNode> resources(String type) {
-    return resources.values().stream().filter(r -> r.path("type").asText().equalsIgnoreCase(type))
-        .map(r -> (JsonNode) r).toList();
+    return resources.values().stream()
+        .filter(r -> r.path("type").asText().equalsIgnoreCase(type))
+        .map(r -> (JsonNode) r)
+        .toList();
   }
 
   public synchronized List<JsonNode> resourcesTagged(String type, String tag, String value) {
-    return resources(type).stream().filter(r -> value.equals(r.path("tags").path(tag).asText(null))).toList();
+    return resources(type).stream()
+        .filter(r -> value.equals(r.path("tags").path(tag).asText(null)))
+        .toList();
   }
 
   @Override
@@ -74,50 +81,83 @@ public final class FakeAzure extends FakeCloud {
     }
     if (path.endsWith("/v2.0/.well-known/openid-configuration")) {
       String tenant = path.split("/")[1];
-      return Reply.json(200, object()
-          .put("token_endpoint", endpoint() + "/" + tenant + "/oauth2/v2.0/token")
-          .put("authorization_endpoint", endpoint() + "/" + tenant + "/oauth2/v2.0/authorize")
-          .put("issuer", endpoint() + "/" + tenant + "/v2.0"));
+      return Reply.json(
+          200,
+          object()
+              .put("token_endpoint", endpoint() + "/" + tenant + "/oauth2/v2.0/token")
+              .put("authorization_endpoint", endpoint() + "/" + tenant + "/oauth2/v2.0/authorize")
+              .put("issuer", endpoint() + "/" + tenant + "/v2.0"));
     }
     String auth = call.header("Authorization");
     if (auth == null || !auth.startsWith("Bearer ") || !tokens.contains(auth.substring(7))) {
       return error(401, "InvalidAuthenticationToken", "The access token is invalid.");
     }
     if (!query(call).containsKey("api-version")) {
-      return error(400, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.");
+      return error(
+          400,
+          "MissingApiVersionParameter",
+          "The api-version query parameter (?api-version=) is required for all requests.");
     }
     String[] s = path.split("/");
     // /subscriptions/{sub}/providers/{ns}/locations/{loc}/operations/{id}
-    if (s.length == 9 && s[3].equalsIgnoreCase("providers") && s[7].equalsIgnoreCase("operations")) {
+    if (s.length == 9
+        && s[3].equalsIgnoreCase("providers")
+        && s[7].equalsIgnoreCase("operations")) {
       Integer left = operations.get(s[8]);
       if (left == null) {
         return error(404, "NotFound", "operation " + s[8] + " not found");
       }
       operations.put(s[8], Math.max(0, left - 1));
-      return Reply.json(200, object().put("name", s[8]).put("status", left > 0 ? "InProgress" : "Succeeded"));
+      return Reply.json(
+          200, object().put("name", s[8]).put("status", left > 0 ? "InProgress" : "Succeeded"));
     }
     // /subscriptions/{sub}/providers/Microsoft.Compute/locations/{loc}/vmSizes: the catalogue
-    if (s.length == 8 && s[3].equalsIgnoreCase("providers") && s[7].equalsIgnoreCase("vmSizes")
+    if (s.length == 8
+        && s[3].equalsIgnoreCase("providers")
+        && s[7].equalsIgnoreCase("vmSizes")
         && call.method().equals("GET")) {
       ObjectNode body = object();
       var value = body.putArray("value");
-      Map.of("Standard_B1s", new int[] {1, 1024}, "Standard_B2s", new int[] {2, 4096},
-              "Standard_D2s_v5", new int[] {2, 8192}).entrySet().stream().sorted(Map.Entry.comparingByKey())
-          .forEach(e -> value.addObject().put("name", e.getKey()).put("numberOfCores", e.getValue()[0])
-              .put("memoryInMB", e.getValue()[1]).put("osDiskSizeInMB", 1047552).put("resourceDiskSizeInMB", 4096)
-              .put("maxDataDiskCount", 4));
+      Map.of(
+              "Standard_B1s",
+              new int[] {1, 1024},
+              "Standard_B2s",
+              new int[] {2, 4096},
+              "Standard_D2s_v5",
+              new int[] {2, 8192})
+          .entrySet()
+          .stream()
+          .sorted(Map.Entry.comparingByKey())
+          .forEach(
+              e ->
+                  value
+                      .addObject()
+                      .put("name", e.getKey())
+                      .put("numberOfCores", e.getValue()[0])
+                      .put("memoryInMB", e.getValue()[1])
+                      .put("osDiskSizeInMB", 1047552)
+                      .put("resourceDiskSizeInMB", 4096)
+                      .put("maxDataDiskCount", 4));
       return Reply.json(200, body);
     }
     if (s.length < 5 || !s[1].equalsIgnoreCase("subscriptions") || !s[2].equals(SUBSCRIPTION)) {
-      return error(404, "SubscriptionNotFound", "The subscription '" + (s.length > 2 ? s[2] : "") + "' could not be found.");
+      return error(
+          404,
+          "SubscriptionNotFound",
+          "The subscription '" + (s.length > 2 ? s[2] : "") + "' could not be found.");
     }
     if (!s[4].equals(RESOURCE_GROUP)) {
-      return error(404, "ResourceGroupNotFound", "Resource group '" + s[4] + "' could not be found.");
+      return error(
+          404, "ResourceGroupNotFound", "Resource group '" + s[4] + "' could not be found.");
     }
     if (s.length == 5 && call.method().equals("GET")) {
-      return Reply.json(200, object().put("id", "/subscriptions/" + SUBSCRIPTION + "/resourceGroups/" + RESOURCE_GROUP)
-          .put("name", RESOURCE_GROUP).put("location", "westeurope")
-          .set("properties", object().put("provisioningState", "Succeeded")));
+      return Reply.json(
+          200,
+          object()
+              .put("id", "/subscriptions/" + SUBSCRIPTION + "/resourceGroups/" + RESOURCE_GROUP)
+              .put("name", RESOURCE_GROUP)
+              .put("location", "westeurope")
+              .set("properties", object().put("provisioningState", "Succeeded")));
     }
     // /subscriptions/{sub}/resourceGroups/{rg}/providers/{ns}/{type}[/{name}]
     if (s.length == 8 && call.method().equals("GET")) {
@@ -128,7 +168,15 @@ public final class FakeAzure extends FakeCloud {
     }
     String type = s[6] + "/" + s[7];
     String name = s[8];
-    String id = "/subscriptions/" + SUBSCRIPTION + "/resourceGroups/" + RESOURCE_GROUP + "/providers/" + type + "/" + name;
+    String id =
+        "/subscriptions/"
+            + SUBSCRIPTION
+            + "/resourceGroups/"
+            + RESOURCE_GROUP
+            + "/providers/"
+            + type
+            + "/"
+            + name;
     return switch (call.method()) {
       case "PUT" -> put(call, id, type, name);
       case "GET" -> get(id, type, name);
@@ -142,38 +190,68 @@ public final class FakeAzure extends FakeCloud {
     for (String pair : call.body().split("&")) {
       int eq = pair.indexOf('=');
       if (eq > 0) {
-        form.put(pair.substring(0, eq), URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+        form.put(
+            pair.substring(0, eq),
+            URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
       }
     }
-    if (!clientId.equals(form.get("client_id")) || !clientSecret.equals(form.get("client_secret"))) {
-      ObjectNode refusal = object().put("error", "invalid_client")
-          .put("error_description", "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the"
-              + " request is the client secret value, not the client secret ID.");
+    if (!clientId.equals(form.get("client_id"))
+        || !clientSecret.equals(form.get("client_secret"))) {
+      ObjectNode refusal =
+          object()
+              .put("error", "invalid_client")
+              .put(
+                  "error_description",
+                  "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the"
+                      + " request is the client secret value, not the client secret ID.");
       refusal.putArray("error_codes").add(7000215);
       return Reply.json(401, refusal);
     }
     String token = "eyFake." + UUID.randomUUID();
     tokens.add(token);
-    return Reply.json(200, object().put("token_type", "Bearer").put("expires_in", 3599).put("ext_expires_in", 3599)
-        .put("access_token", token));
+    return Reply.json(
+        200,
+        object()
+            .put("token_type", "Bearer")
+            .put("expires_in", 3599)
+            .put("ext_expires_in", 3599)
+            .put("access_token", token));
   }
 
   private Reply put(Call call, String id, String type, String name) {
     JsonNode body = call.json();
-    ObjectNode properties = body.path("properties").isObject() ? (ObjectNode) body.get("properties").deepCopy() : object();
+    ObjectNode properties =
+        body.path("properties").isObject()
+            ? (ObjectNode) body.get("properties").deepCopy()
+            : object();
     String problem = check(type, properties);
     if (problem != null) {
-      return error(400, problem.substring(0, problem.indexOf(':')), problem.substring(problem.indexOf(':') + 2));
+      return error(
+          400,
+          problem.substring(0, problem.indexOf(':')),
+          problem.substring(problem.indexOf(':') + 2));
     }
-    if (type.equalsIgnoreCase("Microsoft.Compute/virtualMachines") && !resources.containsKey(key(id))
+    if (type.equalsIgnoreCase("Microsoft.Compute/virtualMachines")
+        && !resources.containsKey(key(id))
         && resources("Microsoft.Compute/virtualMachines").size() >= vmQuota) {
-      return error(409, "OperationNotAllowed", "Operation could not be completed as it results in exceeding approved "
-          + "standardBSFamily Cores quota. Additional details - Deployment Model: Resource Manager, Location: westeurope, "
-          + "Current Limit: " + vmQuota + ", Current Usage: " + vmQuota + ", Additional Required: 2");
+      return error(
+          409,
+          "OperationNotAllowed",
+          "Operation could not be completed as it results in exceeding approved "
+              + "standardBSFamily Cores quota. Additional details - Deployment Model: Resource Manager, Location: westeurope, "
+              + "Current Limit: "
+              + vmQuota
+              + ", Current Usage: "
+              + vmQuota
+              + ", Additional Required: 2");
     }
     boolean created = !resources.containsKey(key(id));
-    ObjectNode resource = object().put("id", id).put("name", name).put("type", type)
-        .put("location", body.path("location").asText("westeurope"));
+    ObjectNode resource =
+        object()
+            .put("id", id)
+            .put("name", name)
+            .put("type", type)
+            .put("location", body.path("location").asText("westeurope"));
     resource.set("tags", body.path("tags").isObject() ? body.get("tags") : object());
     if (body.has("sku")) {
       resource.set("sku", body.get("sku"));
@@ -188,21 +266,47 @@ public final class FakeAzure extends FakeCloud {
       properties.put("vmId", UUID.randomUUID().toString());
       properties.put("timeCreated", OffsetDateTime.now(ZoneOffset.UTC).toString());
       // the OS disk comes with the VM
-      String disk = properties.path("storageProfile").path("osDisk").path("name").asText(name + "_OsDisk");
-      String diskId = "/subscriptions/" + SUBSCRIPTION + "/resourceGroups/" + RESOURCE_GROUP
-          + "/providers/Microsoft.Compute/disks/" + disk;
-      resources.put(key(diskId), (ObjectNode) object().put("id", diskId).put("name", disk).put("type", "Microsoft.Compute/disks")
-          .put("location", resource.get("location").asText()).set("properties", object().put("provisioningState", "Succeeded")));
+      String disk =
+          properties.path("storageProfile").path("osDisk").path("name").asText(name + "_OsDisk");
+      String diskId =
+          "/subscriptions/"
+              + SUBSCRIPTION
+              + "/resourceGroups/"
+              + RESOURCE_GROUP
+              + "/providers/Microsoft.Compute/disks/"
+              + disk;
+      resources.put(
+          key(diskId),
+          (ObjectNode)
+              object()
+                  .put("id", diskId)
+                  .put("name", disk)
+                  .put("type", "Microsoft.Compute/disks")
+                  .put("location", resource.get("location").asText())
+                  .set("properties", object().put("provisioningState", "Succeeded")));
     }
     resource.set("properties", properties);
     resources.put(key(id), resource);
     readsLeft.put(key(id), 1);
     String operation = UUID.randomUUID().toString();
     operations.put(operation, 1);
-    return new Reply(created ? 201 : 200, resource.toString(), Map.of(
-        "Content-Type", "application/json",
-        "Azure-AsyncOperation", endpoint() + "/subscriptions/" + SUBSCRIPTION + "/providers/" + type.split("/")[0]
-            + "/locations/" + resource.get("location").asText() + "/operations/" + operation + "?api-version=2024-01-01"));
+    return new Reply(
+        created ? 201 : 200,
+        resource.toString(),
+        Map.of(
+            "Content-Type",
+            "application/json",
+            "Azure-AsyncOperation",
+            endpoint()
+                + "/subscriptions/"
+                + SUBSCRIPTION
+                + "/providers/"
+                + type.split("/")[0]
+                + "/locations/"
+                + resource.get("location").asText()
+                + "/operations/"
+                + operation
+                + "?api-version=2024-01-01"));
   }
 
   /** "Code: message" when the body refers to what does not exist or asks for what Azure lacks. */
@@ -210,25 +314,38 @@ public final class FakeAzure extends FakeCloud {
     if (type.equalsIgnoreCase("Microsoft.Compute/virtualMachines")) {
       String size = properties.path("hardwareProfile").path("vmSize").asText();
       if (!VM_SIZES.contains(size)) {
-        return "InvalidParameter: The value " + size + " provided for the VM size is not valid. The valid sizes in the "
-            + "current region are: " + VM_SIZES + ". Target: vmSize";
+        return "InvalidParameter: The value "
+            + size
+            + " provided for the VM size is not valid. The valid sizes in the "
+            + "current region are: "
+            + VM_SIZES
+            + ". Target: vmSize";
       }
       for (JsonNode nic : properties.path("networkProfile").path("networkInterfaces")) {
         if (!resources.containsKey(key(nic.path("id").asText()))) {
-          return "InvalidResourceReference: Resource " + nic.path("id").asText() + " referenced by resource was not found.";
+          return "InvalidResourceReference: Resource "
+              + nic.path("id").asText()
+              + " referenced by resource was not found.";
         }
       }
     }
     if (type.equalsIgnoreCase("Microsoft.Network/networkInterfaces")) {
       for (JsonNode config : properties.path("ipConfigurations")) {
         String subnet = config.path("properties").path("subnet").path("id").asText();
-        String vnet = subnet.contains("/subnets/") ? subnet.substring(0, subnet.indexOf("/subnets/")) : subnet;
+        String vnet =
+            subnet.contains("/subnets/")
+                ? subnet.substring(0, subnet.indexOf("/subnets/"))
+                : subnet;
         if (!resources.containsKey(key(vnet))) {
-          return "InvalidResourceReference: Resource " + subnet + " referenced by resource was not found.";
+          return "InvalidResourceReference: Resource "
+              + subnet
+              + " referenced by resource was not found.";
         }
         String ip = config.path("properties").path("publicIPAddress").path("id").asText(null);
         if (ip != null && !resources.containsKey(key(ip))) {
-          return "InvalidResourceReference: Resource " + ip + " referenced by resource was not found.";
+          return "InvalidResourceReference: Resource "
+              + ip
+              + " referenced by resource was not found.";
         }
       }
     }
@@ -238,8 +355,16 @@ public final class FakeAzure extends FakeCloud {
   private Reply get(String id, String type, String name) {
     ObjectNode resource = resources.get(key(id));
     if (resource == null) {
-      return error(404, "ResourceNotFound", "The Resource '" + type + "/" + name + "' under resource group '"
-          + RESOURCE_GROUP + "' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix");
+      return error(
+          404,
+          "ResourceNotFound",
+          "The Resource '"
+              + type
+              + "/"
+              + name
+              + "' under resource group '"
+              + RESOURCE_GROUP
+              + "' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix");
     }
     advance(resource);
     return Reply.json(200, resources.getOrDefault(key(id), resource));
@@ -279,7 +404,8 @@ public final class FakeAzure extends FakeCloud {
     }
     String inUse = inUse(resource);
     if (inUse != null) {
-      return error(400, inUse.substring(0, inUse.indexOf(':')), inUse.substring(inUse.indexOf(':') + 2));
+      return error(
+          400, inUse.substring(0, inUse.indexOf(':')), inUse.substring(inUse.indexOf(':') + 2));
     }
     if (type.equalsIgnoreCase("Microsoft.Compute/virtualMachines")) {
       // a VM takes a while to go
@@ -290,12 +416,29 @@ public final class FakeAzure extends FakeCloud {
     }
     String operation = UUID.randomUUID().toString();
     operations.put(operation, 1);
-    return new Reply(202, "", Map.of(
-        "Azure-AsyncOperation", endpoint() + "/subscriptions/" + SUBSCRIPTION + "/providers/" + type.split("/")[0]
-            + "/locations/westeurope/operations/" + operation + "?api-version=2024-01-01",
-        "Location", endpoint() + "/subscriptions/" + SUBSCRIPTION + "/providers/" + type.split("/")[0]
-            + "/locations/westeurope/operations/" + operation + "?api-version=2024-01-01",
-        "Retry-After", "0"));
+    return new Reply(
+        202,
+        "",
+        Map.of(
+            "Azure-AsyncOperation",
+                endpoint()
+                    + "/subscriptions/"
+                    + SUBSCRIPTION
+                    + "/providers/"
+                    + type.split("/")[0]
+                    + "/locations/westeurope/operations/"
+                    + operation
+                    + "?api-version=2024-01-01",
+            "Location",
+                endpoint()
+                    + "/subscriptions/"
+                    + SUBSCRIPTION
+                    + "/providers/"
+                    + type.split("/")[0]
+                    + "/locations/westeurope/operations/"
+                    + operation
+                    + "?api-version=2024-01-01",
+            "Retry-After", "0"));
   }
 
   /** Why a resource cannot be deleted yet, or null. */
@@ -308,20 +451,36 @@ public final class FakeAzure extends FakeCloud {
       }
       String type = resource.get("type").asText();
       if (type.equalsIgnoreCase("Microsoft.Network/networkInterfaces")) {
-        return "NicInUse: Network Interface " + id + " is used by existing resource " + other.get("id").asText() + ".";
+        return "NicInUse: Network Interface "
+            + id
+            + " is used by existing resource "
+            + other.get("id").asText()
+            + ".";
       }
       if (type.equalsIgnoreCase("Microsoft.Network/publicIPAddresses")) {
-        return "PublicIPAddressInUse: Public IP address " + id + " can not be deleted since it is still allocated to resource "
-            + other.get("id").asText() + ".";
+        return "PublicIPAddressInUse: Public IP address "
+            + id
+            + " can not be deleted since it is still allocated to resource "
+            + other.get("id").asText()
+            + ".";
       }
       if (type.equalsIgnoreCase("Microsoft.Network/virtualNetworks")) {
-        return "InUseSubnetCannotBeDeleted: Subnet peers is in use by " + other.get("id").asText() + " and cannot be deleted.";
+        return "InUseSubnetCannotBeDeleted: Subnet peers is in use by "
+            + other.get("id").asText()
+            + " and cannot be deleted.";
       }
-      if (type.equalsIgnoreCase("Microsoft.Network/networkSecurityGroups") && !other.get("type").asText().equalsIgnoreCase("Microsoft.Network/virtualNetworks")) {
-        return "InUseNetworkSecurityGroupCannotBeDeleted: Network security group " + id + " cannot be deleted because it is in use.";
+      if (type.equalsIgnoreCase("Microsoft.Network/networkSecurityGroups")
+          && !other.get("type").asText().equalsIgnoreCase("Microsoft.Network/virtualNetworks")) {
+        return "InUseNetworkSecurityGroupCannotBeDeleted: Network security group "
+            + id
+            + " cannot be deleted because it is in use.";
       }
       if (type.equalsIgnoreCase("Microsoft.Network/networkSecurityGroups")) {
-        return "InUseNetworkSecurityGroupCannotBeDeleted: Network security group " + id + " cannot be deleted because it is in use by " + other.get("id").asText() + ".";
+        return "InUseNetworkSecurityGroupCannotBeDeleted: Network security group "
+            + id
+            + " cannot be deleted because it is in use by "
+            + other.get("id").asText()
+            + ".";
       }
     }
     return null;
@@ -341,8 +500,14 @@ public final class FakeAzure extends FakeCloud {
     }
     JsonNode osDisk = properties.path("storageProfile").path("osDisk");
     if ("Delete".equalsIgnoreCase(osDisk.path("deleteOption").asText())) {
-      resources.remove(key("/subscriptions/" + SUBSCRIPTION + "/resourceGroups/" + RESOURCE_GROUP
-          + "/providers/Microsoft.Compute/disks/" + osDisk.path("name").asText()));
+      resources.remove(
+          key(
+              "/subscriptions/"
+                  + SUBSCRIPTION
+                  + "/resourceGroups/"
+                  + RESOURCE_GROUP
+                  + "/providers/Microsoft.Compute/disks/"
+                  + osDisk.path("name").asText()));
     }
   }
 
@@ -356,7 +521,14 @@ public final class FakeAzure extends FakeCloud {
     ArrayNode value = body.putArray("value");
     new ArrayList<>(all.subList(Math.min(skip, all.size()), to)).forEach(value::add);
     if (to < all.size()) {
-      body.put("nextLink", endpoint() + call.path() + "?api-version=" + query(call).get("api-version") + "&$skiptoken=" + to);
+      body.put(
+          "nextLink",
+          endpoint()
+              + call.path()
+              + "?api-version="
+              + query(call).get("api-version")
+              + "&$skiptoken="
+              + to);
     }
     return Reply.json(200, body);
   }

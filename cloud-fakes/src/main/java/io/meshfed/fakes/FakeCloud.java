@@ -1,28 +1,28 @@
 package io.meshfed.fakes;
 
-import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsServer;
-import java.net.URLDecoder;
-import java.util.LinkedHashMap;
-import java.util.concurrent.ExecutorService;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Deque;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
@@ -37,7 +37,10 @@ public abstract class FakeCloud implements AutoCloseable {
   public record Reply(int status, String body, Map<String, String> headers) {
     public static Reply json(int status, Object body) {
       try {
-        return new Reply(status, body == null ? "" : JSON.writeValueAsString(body), Map.of("Content-Type", "application/json"));
+        return new Reply(
+            status,
+            body == null ? "" : JSON.writeValueAsString(body),
+            Map.of("Content-Type", "application/json"));
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
@@ -49,12 +52,14 @@ public abstract class FakeCloud implements AutoCloseable {
   }
 
   /** A request as the fake received it. */
-  public record Call(String method, String path, String query, Map<String, List<String>> headers, String body) {
+  public record Call(
+      String method, String path, String query, Map<String, List<String>> headers, String body) {
     public String header(String name) {
       return headers.entrySet().stream()
           .filter(e -> e.getKey().equalsIgnoreCase(name))
           .flatMap(e -> e.getValue().stream())
-          .findFirst().orElse(null);
+          .findFirst()
+          .orElse(null);
     }
 
     public JsonNode json() {
@@ -78,7 +83,9 @@ public abstract class FakeCloud implements AutoCloseable {
     this(false);
   }
 
-  /** @param tls serve HTTPS with {@link FakeTls}'s certificate */
+  /**
+   * @param tls serve HTTPS with {@link FakeTls}'s certificate
+   */
   protected FakeCloud(boolean tls) {
     this.tls = tls;
     try {
@@ -93,11 +100,14 @@ public abstract class FakeCloud implements AutoCloseable {
     } catch (Exception e) {
       throw new IllegalStateException("starting " + getClass().getSimpleName(), e);
     }
-    server.setExecutor(Executors.newFixedThreadPool(4, r -> {
-      Thread t = new Thread(r, getClass().getSimpleName());
-      t.setDaemon(true);
-      return t;
-    }));
+    server.setExecutor(
+        Executors.newFixedThreadPool(
+            4,
+            r -> {
+              Thread t = new Thread(r, getClass().getSimpleName());
+              t.setDaemon(true);
+              return t;
+            }));
     server.createContext("/", this::serve);
     server.start();
   }
@@ -116,7 +126,9 @@ public abstract class FakeCloud implements AutoCloseable {
   }
 
   public long count(String method, String pathPrefix) {
-    return calls.stream().filter(c -> c.method().equals(method) && c.path().startsWith(pathPrefix)).count();
+    return calls.stream()
+        .filter(c -> c.method().equals(method) && c.path().startsWith(pathPrefix))
+        .count();
   }
 
   /** Answers one request with the cloud's state; called one at a time. */
@@ -124,9 +136,13 @@ public abstract class FakeCloud implements AutoCloseable {
 
   private void serve(HttpExchange exchange) throws IOException {
     try (exchange) {
-      Call call = new Call(exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
-          exchange.getRequestURI().getRawQuery(), Map.copyOf(exchange.getRequestHeaders()),
-          new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+      Call call =
+          new Call(
+              exchange.getRequestMethod(),
+              exchange.getRequestURI().getPath(),
+              exchange.getRequestURI().getRawQuery(),
+              Map.copyOf(exchange.getRequestHeaders()),
+              new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
       calls.add(call);
       Reply reply = injectedFailure(call);
       if (reply == null) {
@@ -135,9 +151,12 @@ public abstract class FakeCloud implements AutoCloseable {
             reply = handle(call);
           }
         } catch (RuntimeException bug) {
-          // a bug of the fake: answer at once (a client must not wait on it) and keep it for the test
+          // a bug of the fake: answer at once (a client must not wait on it) and keep it for the
+          // test
           bugs.add(call.method() + " " + call.path() + ": " + bug);
-          reply = Reply.json(500, Map.of("error", Map.of("code", 500, "message", "fake failed: " + bug)));
+          reply =
+              Reply.json(
+                  500, Map.of("error", Map.of("code", 500, "message", "fake failed: " + bug)));
         }
       }
       reply.headers().forEach((k, v) -> exchange.getResponseHeaders().add(k, v));
@@ -156,7 +175,8 @@ public abstract class FakeCloud implements AutoCloseable {
 
   private Reply injectedFailure(Call call) {
     for (Failure failure : failures) {
-      if (failure.method().equals(call.method()) && call.path().startsWith(failure.pathPrefix())
+      if (failure.method().equals(call.method())
+          && call.path().startsWith(failure.pathPrefix())
           && failures.remove(failure)) {
         return failure.reply();
       }
@@ -174,8 +194,10 @@ public abstract class FakeCloud implements AutoCloseable {
     if (call.query() != null) {
       for (String pair : call.query().split("&")) {
         int eq = pair.indexOf('=');
-        String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-        String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+        String key =
+            URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+        String value =
+            eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
         params.put(key, value);
       }
     }

@@ -1,10 +1,10 @@
 package io.meshfed.fakes;
 
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -21,7 +21,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * the account, bearer-token auth, and errors as {@code {"id": …, "message": …}}.
  */
 public final class FakeDigitalOcean extends FakeCloud {
-  public static final Set<String> SIZES = Set.of("s-1vcpu-1gb", "s-1vcpu-2gb", "s-2vcpu-4gb", "s-4vcpu-8gb");
+  public static final Set<String> SIZES =
+      Set.of("s-1vcpu-1gb", "s-1vcpu-2gb", "s-2vcpu-4gb", "s-4vcpu-8gb");
   public static final Set<String> REGIONS = Set.of("fra1", "ams3", "nyc3", "sfo3");
 
   private final String token;
@@ -36,7 +37,10 @@ public final class FakeDigitalOcean extends FakeCloud {
     this(token, 1, 20);
   }
 
-  /** @param pageSize the most items a list returns per page, whatever per_page asks (to exercise paging) */
+  /**
+   * @param pageSize the most items a list returns per page, whatever per_page asks (to exercise
+   *     paging)
+   */
   public FakeDigitalOcean(String token, int readsUntilActive, int pageSize) {
     this.token = token;
     this.readsUntilActive = readsUntilActive;
@@ -65,7 +69,11 @@ public final class FakeDigitalOcean extends FakeCloud {
     String method = call.method();
     if (path.equals("/v2/account") && method.equals("GET")) {
       ObjectNode account = object();
-      account.putObject("account").put("droplet_limit", 25).put("status", "active").put("email", "ops@example.com");
+      account
+          .putObject("account")
+          .put("droplet_limit", 25)
+          .put("status", "active")
+          .put("email", "ops@example.com");
       return Reply.json(200, account);
     }
     if (path.equals("/v2/droplets") && method.equals("POST")) {
@@ -73,27 +81,33 @@ public final class FakeDigitalOcean extends FakeCloud {
     }
     if (path.equals("/v2/sizes") && method.equals("GET")) {
       // the catalogue as DigitalOcean documents it: memory in MB, vcpus, where it is sold
-      List<JsonNode> sizes = SIZES.stream().sorted().map(slug -> {
-        String[] parts = slug.split("-"); // s-2vcpu-4gb
-        ObjectNode size = object();
-        size.put("slug", slug);
-        size.put("vcpus", Integer.parseInt(parts[1].replace("vcpu", "")));
-        size.put("memory", Integer.parseInt(parts[2].replace("gb", "")) * 1024);
-        size.put("disk", 25);
-        size.put("available", true);
-        ArrayNode regions = size.putArray("regions");
-        REGIONS.stream().sorted().forEach(regions::add);
-        return (JsonNode) size;
-      }).toList();
+      List<JsonNode> sizes =
+          SIZES.stream()
+              .sorted()
+              .map(
+                  slug -> {
+                    String[] parts = slug.split("-"); // s-2vcpu-4gb
+                    ObjectNode size = object();
+                    size.put("slug", slug);
+                    size.put("vcpus", Integer.parseInt(parts[1].replace("vcpu", "")));
+                    size.put("memory", Integer.parseInt(parts[2].replace("gb", "")) * 1024);
+                    size.put("disk", 25);
+                    size.put("available", true);
+                    ArrayNode regions = size.putArray("regions");
+                    REGIONS.stream().sorted().forEach(regions::add);
+                    return (JsonNode) size;
+                  })
+              .toList();
       return page(call, "sizes", sizes);
     }
     if (path.equals("/v2/droplets") && method.equals("GET")) {
       String tag = query(call).get("tag_name");
-      List<JsonNode> matching = droplets.values().stream()
-          .filter(d -> tag == null || hasTag(d, tag))
-          .peek(this::advance)
-          .map(d -> (JsonNode) d)
-          .toList();
+      List<JsonNode> matching =
+          droplets.values().stream()
+              .filter(d -> tag == null || hasTag(d, tag))
+              .peek(this::advance)
+              .map(d -> (JsonNode) d)
+              .toList();
       return page(call, "droplets", matching);
     }
     if (path.startsWith("/v2/droplets/")) {
@@ -150,13 +164,16 @@ public final class FakeDigitalOcean extends FakeCloud {
       return error(422, "unprocessable_entity", "Name is required.");
     }
     if (!SIZES.contains(request.path("size").asText())) {
-      return error(422, "unprocessable_entity", "You specified an invalid size for Droplet creation.");
+      return error(
+          422, "unprocessable_entity", "You specified an invalid size for Droplet creation.");
     }
     if (!REGIONS.contains(request.path("region").asText())) {
-      return error(422, "unprocessable_entity", "You specified an invalid region for Droplet creation.");
+      return error(
+          422, "unprocessable_entity", "You specified an invalid region for Droplet creation.");
     }
     if (request.path("image").asText().isEmpty()) {
-      return error(422, "unprocessable_entity", "You specified an invalid image for Droplet creation.");
+      return error(
+          422, "unprocessable_entity", "You specified an invalid image for Droplet creation.");
     }
     long id = ids.incrementAndGet();
     ObjectNode droplet = object();
@@ -177,7 +194,11 @@ public final class FakeDigitalOcean extends FakeCloud {
     readsLeft.put(id, readsUntilActive);
     ObjectNode body = object();
     body.set("droplet", droplet.deepCopy());
-    body.putObject("links").putArray("actions").addObject().put("id", id + 1).put("rel", "create")
+    body.putObject("links")
+        .putArray("actions")
+        .addObject()
+        .put("id", id + 1)
+        .put("rel", "create")
         .put("href", endpoint() + "/v2/actions/" + (id + 1));
     return Reply.json(202, body);
   }
@@ -215,7 +236,12 @@ public final class FakeDigitalOcean extends FakeCloud {
       next.put("page", String.valueOf(page + 1));
       next.put("per_page", String.valueOf(perPage));
       StringBuilder url = new StringBuilder(endpoint() + call.path() + "?");
-      next.forEach((k, v) -> url.append(k).append('=').append(URLEncoder.encode(v, StandardCharsets.UTF_8)).append('&'));
+      next.forEach(
+          (k, v) ->
+              url.append(k)
+                  .append('=')
+                  .append(URLEncoder.encode(v, StandardCharsets.UTF_8))
+                  .append('&'));
       pages.put("next", url.substring(0, url.length() - 1));
     }
     body.putObject("meta").put("total", items.size());

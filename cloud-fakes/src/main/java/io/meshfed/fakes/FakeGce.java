@@ -1,22 +1,22 @@
 package io.meshfed.fakes;
 
-import java.io.IOException;
-import java.net.URLDecoder;
-import java.util.HashSet;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.NoSuchAlgorithmException;
 import java.security.Signature;
-import java.security.GeneralSecurityException;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,17 +36,31 @@ import java.util.regex.Pattern;
  */
 public final class FakeGce extends FakeCloud {
   public static final String PROJECT = "meshfed-test";
-  public static final Set<String> MACHINE_TYPES = Set.of("e2-micro", "e2-small", "e2-medium", "n2-standard-2");
-  private static final Pattern INSTANCES = Pattern.compile("/compute/v1/projects/([^/]+)/zones/([^/]+)/instances(?:/([^/]+))?");
-  private static final Pattern OPERATION = Pattern.compile("/compute/v1/projects/([^/]+)/(zones/[^/]+|global)/operations/([^/]+)");
+  public static final Set<String> MACHINE_TYPES =
+      Set.of("e2-micro", "e2-small", "e2-medium", "n2-standard-2");
+  private static final Pattern INSTANCES =
+      Pattern.compile("/compute/v1/projects/([^/]+)/zones/([^/]+)/instances(?:/([^/]+))?");
+  private static final Pattern OPERATION =
+      Pattern.compile("/compute/v1/projects/([^/]+)/(zones/[^/]+|global)/operations/([^/]+)");
   private static final Pattern MACHINE_TYPE =
       Pattern.compile("/compute/v1/projects/([^/]+)/zones/([^/]+)/machineTypes/([^/]+)");
+
   /** The catalogue as GCE publishes it: guest cpus and memory in MB. */
-  private static final Map<String, int[]> MACHINE_TYPE_SIZES = Map.of(
-      "e2-micro", new int[] {2, 1024}, "e2-small", new int[] {2, 2048}, "e2-medium", new int[] {2, 4096},
-      "n2-standard-2", new int[] {2, 8192});
-  private static final Pattern FIREWALLS = Pattern.compile("/compute/v1/projects/([^/]+)/global/firewalls(?:/([^/]+))?");
-  private static final Pattern FILTER = Pattern.compile("labels\\.([a-z0-9_-]+)\\s*=\\s*\"?([^\"]*)\"?");
+  private static final Map<String, int[]> MACHINE_TYPE_SIZES =
+      Map.of(
+          "e2-micro",
+          new int[] {2, 1024},
+          "e2-small",
+          new int[] {2, 2048},
+          "e2-medium",
+          new int[] {2, 4096},
+          "n2-standard-2",
+          new int[] {2, 8192});
+
+  private static final Pattern FIREWALLS =
+      Pattern.compile("/compute/v1/projects/([^/]+)/global/firewalls(?:/([^/]+))?");
+  private static final Pattern FILTER =
+      Pattern.compile("labels\\.([a-z0-9_-]+)\\s*=\\s*\"?([^\"]*)\"?");
 
   private final KeyPair key;
   private final String clientEmail = "meshfed@" + PROJECT + ".iam.gserviceaccount.com";
@@ -71,19 +85,25 @@ public final class FakeGce extends FakeCloud {
     }
   }
 
-  /** A service account key whose token endpoint is this fake: the credentials.json a user would put in the Secret. */
+  /**
+   * A service account key whose token endpoint is this fake: the credentials.json a user would put
+   * in the Secret.
+   */
   public String serviceAccountJson() {
-    String pem = "-----BEGIN PRIVATE KEY-----\n"
-        + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(key.getPrivate().getEncoded())
-        + "\n-----END PRIVATE KEY-----\n";
-    ObjectNode json = object()
-        .put("type", "service_account")
-        .put("project_id", PROJECT)
-        .put("private_key_id", "k1")
-        .put("private_key", pem)
-        .put("client_email", clientEmail)
-        .put("client_id", "1234567890")
-        .put("token_uri", endpoint() + "/token");
+    String pem =
+        "-----BEGIN PRIVATE KEY-----\n"
+            + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                .encodeToString(key.getPrivate().getEncoded())
+            + "\n-----END PRIVATE KEY-----\n";
+    ObjectNode json =
+        object()
+            .put("type", "service_account")
+            .put("project_id", PROJECT)
+            .put("private_key_id", "k1")
+            .put("private_key", pem)
+            .put("client_email", clientEmail)
+            .put("client_id", "1234567890")
+            .put("token_uri", endpoint() + "/token");
     return json.toString();
   }
 
@@ -101,8 +121,10 @@ public final class FakeGce extends FakeCloud {
   }
 
   public synchronized List<JsonNode> instancesLabelled(String key, String value) {
-    return instances.values().stream().filter(i -> value.equals(i.path("labels").path(key).asText(null)))
-        .map(i -> (JsonNode) i).toList();
+    return instances.values().stream()
+        .filter(i -> value.equals(i.path("labels").path(key).asText(null)))
+        .map(i -> (JsonNode) i)
+        .toList();
   }
 
   public synchronized List<JsonNode> firewalls() {
@@ -116,7 +138,8 @@ public final class FakeGce extends FakeCloud {
     }
     String auth = call.header("Authorization");
     if (auth == null || !auth.startsWith("Bearer ") || !tokens.contains(auth.substring(7))) {
-      return error(401, "UNAUTHENTICATED", "Request had invalid authentication credentials.", "authError");
+      return error(
+          401, "UNAUTHENTICATED", "Request had invalid authentication credentials.", "authError");
     }
     Matcher m;
     if ((m = OPERATION.matcher(call.path())).matches() && call.method().equals("GET")) {
@@ -132,20 +155,28 @@ public final class FakeGce extends FakeCloud {
       if (size == null) {
         return notFound(call.path());
       }
-      return Reply.json(200, object().put("kind", "compute#machineType").put("name", m.group(3))
-          .put("guestCpus", size[0]).put("memoryMb", size[1]).put("zone", m.group(2)));
+      return Reply.json(
+          200,
+          object()
+              .put("kind", "compute#machineType")
+              .put("name", m.group(3))
+              .put("guestCpus", size[0])
+              .put("memoryMb", size[1])
+              .put("zone", m.group(2)));
     }
     if ((m = INSTANCES.matcher(call.path())).matches()) {
       return instances(call, m.group(2), m.group(3));
     }
-    if (call.path().equals("/compute/v1/projects/" + PROJECT + "/aggregated/instances") && call.method().equals("GET")) {
+    if (call.path().equals("/compute/v1/projects/" + PROJECT + "/aggregated/instances")
+        && call.method().equals("GET")) {
       return aggregatedList(call);
     }
     if ((m = FIREWALLS.matcher(call.path())).matches()) {
       return firewalls(call, m.group(2));
     }
     if (call.path().equals("/compute/v1/projects/" + PROJECT) && call.method().equals("GET")) {
-      return Reply.json(200, object().put("kind", "compute#project").put("name", PROJECT).put("id", "42"));
+      return Reply.json(
+          200, object().put("kind", "compute#project").put("name", PROJECT).put("id", "42"));
     }
     return notFound(call.path());
   }
@@ -158,7 +189,8 @@ public final class FakeGce extends FakeCloud {
       }
     }
     if (assertion == null || assertion.split("\\.").length != 3) {
-      return Reply.json(400, object().put("error", "invalid_request").put("error_description", "no assertion"));
+      return Reply.json(
+          400, object().put("error", "invalid_request").put("error_description", "no assertion"));
     }
     String[] parts = assertion.split("\\.");
     try {
@@ -166,45 +198,89 @@ public final class FakeGce extends FakeCloud {
       rsa.initVerify(key.getPublic());
       rsa.update((parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII));
       JsonNode claims = JSON.readTree(Base64.getUrlDecoder().decode(parts[1]));
-      if (!rsa.verify(Base64.getUrlDecoder().decode(parts[2])) || !clientEmail.equals(claims.path("iss").asText())) {
-        return Reply.json(400, object().put("error", "invalid_grant").put("error_description", "Invalid JWT Signature."));
+      if (!rsa.verify(Base64.getUrlDecoder().decode(parts[2]))
+          || !clientEmail.equals(claims.path("iss").asText())) {
+        return Reply.json(
+            400,
+            object()
+                .put("error", "invalid_grant")
+                .put("error_description", "Invalid JWT Signature."));
       }
     } catch (GeneralSecurityException | IOException | IllegalArgumentException e) {
-      return Reply.json(400, object().put("error", "invalid_grant").put("error_description", "Invalid JWT: " + e.getMessage()));
+      return Reply.json(
+          400,
+          object()
+              .put("error", "invalid_grant")
+              .put("error_description", "Invalid JWT: " + e.getMessage()));
     }
     String token = "ya29.fake-" + UUID.randomUUID();
     tokens.add(token);
-    return Reply.json(200, object().put("access_token", token).put("expires_in", 3600).put("token_type", "Bearer"));
+    return Reply.json(
+        200,
+        object().put("access_token", token).put("expires_in", 3600).put("token_type", "Bearer"));
   }
 
   private Reply instances(Call call, String zone, String name) {
     String requestId = query(call).get("requestId");
     if (requestId != null && byRequestId.containsKey(requestId)) {
-      return Reply.json(200, byRequestId.get(requestId)); // the same request again: the same operation
+      return Reply.json(
+          200, byRequestId.get(requestId)); // the same request again: the same operation
     }
-    String selfBase = endpoint() + "/compute/v1/projects/" + PROJECT + "/zones/" + zone + "/instances/";
+    String selfBase =
+        endpoint() + "/compute/v1/projects/" + PROJECT + "/zones/" + zone + "/instances/";
     if (name == null && call.method().equals("POST")) {
       JsonNode body = call.json();
       String newName = body.path("name").asText();
       if (!newName.matches("[a-z]([-a-z0-9]{0,61}[a-z0-9])?")) {
-        return error(400, "INVALID_ARGUMENT", "Invalid value for field 'resource.name': '" + newName + "'.", "invalid");
+        return error(
+            400,
+            "INVALID_ARGUMENT",
+            "Invalid value for field 'resource.name': '" + newName + "'.",
+            "invalid");
       }
       String type = body.path("machineType").asText();
       String typeName = type.substring(type.lastIndexOf('/') + 1);
       if (!MACHINE_TYPES.contains(typeName)) {
-        return error(400, "INVALID_ARGUMENT", "Invalid value for field 'resource.machineType': '" + type
-            + "'. Machine type with name '" + typeName + "' does not exist in zone '" + zone + "'.", "invalid");
+        return error(
+            400,
+            "INVALID_ARGUMENT",
+            "Invalid value for field 'resource.machineType': '"
+                + type
+                + "'. Machine type with name '"
+                + typeName
+                + "' does not exist in zone '"
+                + zone
+                + "'.",
+            "invalid");
       }
       if (instances.containsKey(zone + "/" + newName)) {
-        return error(409, "ALREADY_EXISTS", "The resource 'projects/" + PROJECT + "/zones/" + zone + "/instances/"
-            + newName + "' already exists", "alreadyExists");
+        return error(
+            409,
+            "ALREADY_EXISTS",
+            "The resource 'projects/"
+                + PROJECT
+                + "/zones/"
+                + zone
+                + "/instances/"
+                + newName
+                + "' already exists",
+            "alreadyExists");
       }
       ObjectNode operation = operation("insert", zone, selfBase + newName);
       if (instances.size() >= instanceQuota) {
         // the insert is accepted; its operation fails, as GCE reports quota
         operation.put("status", "DONE");
-        operation.putObject("error").putArray("errors").addObject().put("code", "QUOTA_EXCEEDED")
-            .put("message", "Quota 'INSTANCES' exceeded.  Limit: " + instanceQuota + ".0 in region " + zone.replaceAll("-[a-z]$", ""));
+        operation
+            .putObject("error")
+            .putArray("errors")
+            .addObject()
+            .put("code", "QUOTA_EXCEEDED")
+            .put(
+                "message",
+                "Quota 'INSTANCES' exceeded.  Limit: "
+                    + instanceQuota
+                    + ".0 in region "
+                    + zone.replaceAll("-[a-z]$", ""));
       } else {
         ObjectNode instance = ((ObjectNode) body.deepCopy());
         long id = ids.incrementAndGet();
@@ -213,7 +289,9 @@ public final class FakeGce extends FakeCloud {
         instance.put("status", "PROVISIONING");
         instance.put("zone", endpoint() + "/compute/v1/projects/" + PROJECT + "/zones/" + zone);
         instance.put("selfLink", selfBase + newName);
-        instance.put("creationTimestamp", OffsetDateTime.now(ZoneOffset.ofHours(-8)).truncatedTo(ChronoUnit.MILLIS).toString());
+        instance.put(
+            "creationTimestamp",
+            OffsetDateTime.now(ZoneOffset.ofHours(-8)).truncatedTo(ChronoUnit.MILLIS).toString());
         instances.put(zone + "/" + newName, instance);
         readsToRunning.put(zone + "/" + newName, 2);
         readsToDone.put(operation.get("name").asText(), 1);
@@ -222,8 +300,11 @@ public final class FakeGce extends FakeCloud {
       return Reply.json(200, operation);
     }
     if (name == null && call.method().equals("GET")) {
-      List<JsonNode> inZone = instances.entrySet().stream().filter(e -> e.getKey().startsWith(zone + "/"))
-          .map(e -> (JsonNode) e.getValue()).toList();
+      List<JsonNode> inZone =
+          instances.entrySet().stream()
+              .filter(e -> e.getKey().startsWith(zone + "/"))
+              .map(e -> (JsonNode) e.getValue())
+              .toList();
       ObjectNode list = object().put("kind", "compute#instanceList");
       ArrayNode items = list.putArray("items");
       inZone.forEach(items::add);
@@ -252,20 +333,36 @@ public final class FakeGce extends FakeCloud {
     String filter = params.get("filter");
     Matcher f = filter == null ? null : FILTER.matcher(filter.trim());
     if (f != null && !f.matches()) {
-      return error(400, "INVALID_ARGUMENT", "Invalid value for field 'filter': '" + filter + "'. Invalid list filter expression.", "invalid");
+      return error(
+          400,
+          "INVALID_ARGUMENT",
+          "Invalid value for field 'filter': '" + filter + "'. Invalid list filter expression.",
+          "invalid");
     }
-    List<Map.Entry<String, ObjectNode>> matching = instances.entrySet().stream()
-        .filter(e -> f == null || f.group(2).equals(e.getValue().path("labels").path(f.group(1)).asText(null)))
-        .toList();
+    List<Map.Entry<String, ObjectNode>> matching =
+        instances.entrySet().stream()
+            .filter(
+                e ->
+                    f == null
+                        || f.group(2)
+                            .equals(e.getValue().path("labels").path(f.group(1)).asText(null)))
+            .toList();
     int max = Math.min(pageSize, Integer.parseInt(params.getOrDefault("maxResults", "500")));
     int from = params.containsKey("pageToken") ? Integer.parseInt(params.get("pageToken")) : 0;
     int to = Math.min(matching.size(), from + max);
-    ObjectNode list = object().put("kind", "compute#instanceAggregatedList").put("id", "projects/" + PROJECT + "/aggregated/instances");
+    ObjectNode list =
+        object()
+            .put("kind", "compute#instanceAggregatedList")
+            .put("id", "projects/" + PROJECT + "/aggregated/instances");
     ObjectNode items = list.putObject("items");
     for (Map.Entry<String, ObjectNode> e : new ArrayList<>(matching.subList(from, to))) {
       String zone = e.getKey().substring(0, e.getKey().indexOf('/'));
-      ObjectNode scope = items.has("zones/" + zone) ? (ObjectNode) items.get("zones/" + zone) : items.putObject("zones/" + zone);
-      (scope.has("instances") ? (ArrayNode) scope.get("instances") : scope.putArray("instances")).add(e.getValue());
+      ObjectNode scope =
+          items.has("zones/" + zone)
+              ? (ObjectNode) items.get("zones/" + zone)
+              : items.putObject("zones/" + zone);
+      (scope.has("instances") ? (ArrayNode) scope.get("instances") : scope.putArray("instances"))
+          .add(e.getValue());
     }
     if (to < matching.size()) {
       list.put("nextPageToken", String.valueOf(to));
@@ -283,11 +380,21 @@ public final class FakeGce extends FakeCloud {
       JsonNode body = call.json();
       String newName = body.path("name").asText();
       if (firewalls.containsKey(newName)) {
-        return error(409, "ALREADY_EXISTS", "The resource 'projects/" + PROJECT + "/global/firewalls/" + newName
-            + "' already exists", "alreadyExists");
+        return error(
+            409,
+            "ALREADY_EXISTS",
+            "The resource 'projects/"
+                + PROJECT
+                + "/global/firewalls/"
+                + newName
+                + "' already exists",
+            "alreadyExists");
       }
       ObjectNode firewall = ((ObjectNode) body.deepCopy());
-      firewall.put("id", String.valueOf(ids.incrementAndGet())).put("kind", "compute#firewall").put("selfLink", selfBase + newName);
+      firewall
+          .put("id", String.valueOf(ids.incrementAndGet()))
+          .put("kind", "compute#firewall")
+          .put("selfLink", selfBase + newName);
       firewalls.put(newName, firewall);
       ObjectNode operation = operation("insert", null, selfBase + newName);
       operation.put("status", "DONE");
@@ -312,18 +419,31 @@ public final class FakeGce extends FakeCloud {
   }
 
   private ObjectNode operation(String type, String zone, String targetLink) {
-    String name = "operation-" + System.currentTimeMillis() + "-" + UUID.randomUUID().toString().substring(0, 8);
+    String name =
+        "operation-"
+            + System.currentTimeMillis()
+            + "-"
+            + UUID.randomUUID().toString().substring(0, 8);
     String scope = zone == null ? "global" : "zones/" + zone;
-    ObjectNode operation = object()
-        .put("kind", "compute#operation")
-        .put("id", String.valueOf(ids.incrementAndGet()))
-        .put("name", name)
-        .put("operationType", type)
-        .put("targetLink", targetLink)
-        .put("status", "RUNNING")
-        .put("progress", 0)
-        .put("insertTime", OffsetDateTime.now(ZoneOffset.UTC).toString())
-        .put("selfLink", endpoint() + "/compute/v1/projects/" + PROJECT + "/" + scope + "/operations/" + name);
+    ObjectNode operation =
+        object()
+            .put("kind", "compute#operation")
+            .put("id", String.valueOf(ids.incrementAndGet()))
+            .put("name", name)
+            .put("operationType", type)
+            .put("targetLink", targetLink)
+            .put("status", "RUNNING")
+            .put("progress", 0)
+            .put("insertTime", OffsetDateTime.now(ZoneOffset.UTC).toString())
+            .put(
+                "selfLink",
+                endpoint()
+                    + "/compute/v1/projects/"
+                    + PROJECT
+                    + "/"
+                    + scope
+                    + "/operations/"
+                    + name);
     if (zone != null) {
       operation.put("zone", endpoint() + "/compute/v1/projects/" + PROJECT + "/zones/" + zone);
     }
@@ -373,8 +493,14 @@ public final class FakeGce extends FakeCloud {
 
   public static Reply error(int code, String status, String message, String reason) {
     ObjectNode body = JSON.createObjectNode();
-    ObjectNode error = body.putObject("error").put("code", code).put("message", message).put("status", status);
-    error.putArray("errors").addObject().put("message", message).put("domain", "global").put("reason", reason);
+    ObjectNode error =
+        body.putObject("error").put("code", code).put("message", message).put("status", status);
+    error
+        .putArray("errors")
+        .addObject()
+        .put("message", message)
+        .put("domain", "global")
+        .put("reason", reason);
     return Reply.json(code, body);
   }
 }

@@ -1,6 +1,5 @@
 package io.meshfed.fakes;
 
-import javax.net.ssl.TrustManager;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,6 +8,7 @@ import java.security.cert.Certificate;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 
@@ -31,7 +31,8 @@ public final class FakeTls {
     trust.load(null, null);
     Certificate certificate = keyStore.getCertificate("fake");
     trust.setCertificateEntry("fake", certificate);
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    TrustManagerFactory tmf =
+        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
     tmf.init(trust);
     this.trustManager = (X509TrustManager) tmf.getTrustManagers()[0];
     this.clientContext = SSLContext.getInstance("TLS");
@@ -54,11 +55,32 @@ public final class FakeTls {
       Path dir = Files.createTempDirectory("fake-tls");
       Path store = dir.resolve("fake.p12");
       Path keytool = Path.of(System.getProperty("java.home"), "bin", "keytool");
-      Process process = new ProcessBuilder(keytool.toString(), "-genkeypair", "-alias", "fake",
-          "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=127.0.0.1", "-ext", "SAN=ip:127.0.0.1,dns:localhost",
-          "-validity", "7", "-storetype", "PKCS12", "-keystore", store.toString(),
-          "-storepass", new String(PASSWORD), "-keypass", new String(PASSWORD))
-          .redirectErrorStream(true).start();
+      Process process =
+          new ProcessBuilder(
+                  keytool.toString(),
+                  "-genkeypair",
+                  "-alias",
+                  "fake",
+                  "-keyalg",
+                  "EC",
+                  "-groupname",
+                  "secp256r1",
+                  "-dname",
+                  "CN=127.0.0.1",
+                  "-ext",
+                  "SAN=ip:127.0.0.1,dns:localhost",
+                  "-validity",
+                  "7",
+                  "-storetype",
+                  "PKCS12",
+                  "-keystore",
+                  store.toString(),
+                  "-storepass",
+                  new String(PASSWORD),
+                  "-keypass",
+                  new String(PASSWORD))
+              .redirectErrorStream(true)
+              .start();
       String output = new String(process.getInputStream().readAllBytes());
       if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
         throw new IllegalStateException("keytool failed: " + output);

@@ -1,7 +1,7 @@
 package io.meshfed.fakes;
 
-import java.net.InetAddress;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -16,9 +16,9 @@ import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 
 /**
- * moto's server — a real EC2 API emulator from PyPI — on a loopback port, for the length of a
- * test class. Installed by {@code hack/install-moto.sh}; found at {@code $MOTO_SERVER} or in
- * {@code ~/.cache/meshfed/moto}. Stopped by its own PID.
+ * moto's server — a real EC2 API emulator from PyPI — on a loopback port, for the length of a test
+ * class. Installed by {@code hack/install-moto.sh}; found at {@code $MOTO_SERVER} or in {@code
+ * ~/.cache/meshfed/moto}. Stopped by its own PID.
  */
 public final class MotoServer implements AutoCloseable {
   private final Process process;
@@ -42,20 +42,19 @@ public final class MotoServer implements AutoCloseable {
   public static MotoServer start() throws IOException, InterruptedException {
     Path executable = executable();
     if (!Files.isExecutable(executable)) {
-      throw new IllegalStateException(executable + " is missing: run hack/install-moto.sh (.ci/run does)");
+      throw new IllegalStateException(
+          executable + " is missing: run hack/install-moto.sh (.ci/run does)");
     }
     int port;
     try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       port = socket.getLocalPort();
     }
     Path log = Files.createTempFile("moto-", ".log");
-    ProcessBuilder builder = new ProcessBuilder(executable.toString(), "-H", "127.0.0.1", "-p", String.valueOf(port));
+    ProcessBuilder builder =
+        new ProcessBuilder(executable.toString(), "-H", "127.0.0.1", "-p", String.valueOf(port));
     // refuse instance types EC2 does not have, as EC2 does
     builder.environment().put("MOTO_EC2_ENABLE_INSTANCE_TYPE_VALIDATION", "true");
-    Process process = builder
-        .redirectErrorStream(true)
-        .redirectOutput(log.toFile())
-        .start();
+    Process process = builder.redirectErrorStream(true).redirectOutput(log.toFile()).start();
     MotoServer server = new MotoServer(process, URI.create("http://127.0.0.1:" + port), log);
     Instant deadline = Instant.now().plusSeconds(60);
     while (Instant.now().isBefore(deadline)) {
@@ -79,12 +78,17 @@ public final class MotoServer implements AutoCloseable {
 
   /** Forgets every resource: each test starts from an empty account. */
   public void reset() throws IOException, InterruptedException {
-    HttpResponse<String> response = HttpClient.newHttpClient().send(
-        HttpRequest.newBuilder(endpoint.resolve("/moto-api/reset"))
-            .POST(HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(10)).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> response =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(endpoint.resolve("/moto-api/reset"))
+                    .POST(HttpRequest.BodyPublishers.noBody())
+                    .timeout(Duration.ofSeconds(10))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
     if (response.statusCode() != 200) {
-      throw new IllegalStateException("moto reset: " + response.statusCode() + " " + response.body());
+      throw new IllegalStateException(
+          "moto reset: " + response.statusCode() + " " + response.body());
     }
   }
 

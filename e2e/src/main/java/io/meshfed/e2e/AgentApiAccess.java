@@ -16,24 +16,32 @@ public final class AgentApiAccess {
   private AgentApiAccess() {}
 
   /** The cluster's join token, once the operator has made it. */
-  public static Optional<String> joinToken(KubernetesClient client, String namespace, String cluster) {
+  public static Optional<String> joinToken(
+      KubernetesClient client, String namespace, String cluster) {
     return secretValue(client, namespace, cluster + "-meshfed-join-token", "join-token");
   }
 
   /** {@code sha256:…} of the agent API's CA, once the operator has made it. */
   public static Optional<String> caHash(KubernetesClient client, String operatorNamespace) {
-    return secretValue(client, operatorNamespace, "meshfed-agent-api-ca", "tls.crt").map(pem -> {
-      try {
-        var certificate = (X509Certificate) CertificateFactory.getInstance("X.509")
-            .generateCertificate(new ByteArrayInputStream(pem.getBytes(StandardCharsets.UTF_8)));
-        return PinnedTrust.hashOf(certificate);
-      } catch (CertificateException e) {
-        throw new IllegalStateException("the agent API CA Secret does not hold a certificate", e);
-      }
-    });
+    return secretValue(client, operatorNamespace, "meshfed-agent-api-ca", "tls.crt")
+        .map(
+            pem -> {
+              try {
+                var certificate =
+                    (X509Certificate)
+                        CertificateFactory.getInstance("X.509")
+                            .generateCertificate(
+                                new ByteArrayInputStream(pem.getBytes(StandardCharsets.UTF_8)));
+                return PinnedTrust.hashOf(certificate);
+              } catch (CertificateException e) {
+                throw new IllegalStateException(
+                    "the agent API CA Secret does not hold a certificate", e);
+              }
+            });
   }
 
-  private static Optional<String> secretValue(KubernetesClient client, String namespace, String name, String key) {
+  private static Optional<String> secretValue(
+      KubernetesClient client, String namespace, String name, String key) {
     Secret secret = client.secrets().inNamespace(namespace).withName(name).get();
     return Optional.ofNullable(secret)
         .map(Secret::getData)

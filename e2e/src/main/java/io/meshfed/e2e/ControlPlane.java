@@ -16,8 +16,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 
 /**
- * A real kube-apiserver and etcd on loopback (the binaries e2e/build-control-plane.sh builds),
- * with meshfed's CRDs installed and a kubeconfig file for kubectl and the operator.
+ * A real kube-apiserver and etcd on loopback (the binaries e2e/build-control-plane.sh builds), with
+ * meshfed's CRDs installed and a kubeconfig file for kubectl and the operator.
  */
 public final class ControlPlane implements AutoCloseable {
   private final KubeAPIServer server;
@@ -49,7 +49,9 @@ public final class ControlPlane implements AutoCloseable {
       Files.writeString(kubeconfig, server.getKubeConfigYaml());
       Files.setPosixFilePermissions(kubeconfig, PosixFilePermissions.fromString("rw-------"));
       KubernetesClient client =
-          new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(server.getKubeConfigYaml())).build();
+          new KubernetesClientBuilder()
+              .withConfig(Config.fromKubeconfig(server.getKubeConfigYaml()))
+              .build();
       CrdInstaller.install(client, crds);
       return new ControlPlane(server, kubeconfig, client);
     } catch (IOException | RuntimeException e) {
@@ -73,13 +75,25 @@ public final class ControlPlane implements AutoCloseable {
    * the API server issues for it (an hour), as a pod of that ServiceAccount would have.
    */
   public String kubeconfigOf(String namespace, String serviceAccount) throws IOException {
-    String token = client.serviceAccounts().inNamespace(namespace).withName(serviceAccount)
-        .tokenRequest(new TokenRequestBuilder().withNewSpec().withExpirationSeconds(3600L).endSpec().build())
-        .getStatus().getToken();
+    String token =
+        client
+            .serviceAccounts()
+            .inNamespace(namespace)
+            .withName(serviceAccount)
+            .tokenRequest(
+                new TokenRequestBuilder()
+                    .withNewSpec()
+                    .withExpirationSeconds(3600L)
+                    .endSpec()
+                    .build())
+            .getStatus()
+            .getToken();
     Config admin = client.getConfiguration();
-    String ca = admin.getCaCertData() != null
-        ? admin.getCaCertData()
-        : Base64.getEncoder().encodeToString(Files.readAllBytes(Path.of(admin.getCaCertFile())));
+    String ca =
+        admin.getCaCertData() != null
+            ? admin.getCaCertData()
+            : Base64.getEncoder()
+                .encodeToString(Files.readAllBytes(Path.of(admin.getCaCertFile())));
     return """
         apiVersion: v1
         kind: Config
@@ -96,16 +110,29 @@ public final class ControlPlane implements AutoCloseable {
         - name: %s
           context: {cluster: test, user: %s}
         current-context: %s
-        """.formatted(admin.getMasterUrl(), ca, serviceAccount, token, serviceAccount, serviceAccount,
-        serviceAccount);
+        """
+        .formatted(
+            admin.getMasterUrl(),
+            ca,
+            serviceAccount,
+            token,
+            serviceAccount,
+            serviceAccount,
+            serviceAccount);
   }
 
   /** The kubectl built beside the API server. */
   public static Path kubectl() throws IOException {
     Path versions = Path.of(System.getProperty("user.home"), ".kubeapitest", "k8s");
     try (Stream<Path> dirs = Files.list(versions)) {
-      return dirs.map(d -> d.resolve("kubectl")).filter(Files::isExecutable).sorted().reduce((a, b) -> b)
-          .orElseThrow(() -> new IOException("no kubectl under " + versions + ": run e2e/build-control-plane.sh"));
+      return dirs.map(d -> d.resolve("kubectl"))
+          .filter(Files::isExecutable)
+          .sorted()
+          .reduce((a, b) -> b)
+          .orElseThrow(
+              () ->
+                  new IOException(
+                      "no kubectl under " + versions + ": run e2e/build-control-plane.sh"));
     }
   }
 

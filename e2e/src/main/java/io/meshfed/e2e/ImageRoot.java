@@ -15,8 +15,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * An image tarball ({@code docker save} layout, as Jib's buildTar writes it) unpacked into a root
- * filesystem, and commands that run its entrypoint there much as a container runtime would: a
- * mount namespace of its own with /proc and /dev, chrooted, as the image's user, in its working
+ * filesystem, and commands that run its entrypoint there much as a container runtime would: a mount
+ * namespace of its own with /proc and /dev, chrooted, as the image's user, in its working
  * directory, with only its environment. No daemon needed. Every step execs the next, so the
  * command's PID is the entrypoint's own (a SIGTERM reaches it), and the mounts end with it.
  */
@@ -36,7 +36,8 @@ public final class ImageRoot implements AutoCloseable {
   /** Unpacks {@code image}'s layers, in order, into {@code work}/rootfs. */
   public static ImageRoot unpack(Path image, Path work) throws IOException, InterruptedException {
     if (!Files.isRegularFile(image)) {
-      throw new IOException(image + " does not exist: build the base image (hack/base-image.sh), then mvn package");
+      throw new IOException(
+          image + " does not exist: build the base image (hack/base-image.sh), then mvn package");
     }
     deleteTree(work);
     Path blobs = Files.createDirectories(work.resolve("blobs"));
@@ -44,7 +45,13 @@ public final class ImageRoot implements AutoCloseable {
     run(Duration.ofMinutes(2), "tar", "-xf", image.toString(), "-C", blobs.toString());
     JsonNode manifest = JSON.readTree(blobs.resolve("manifest.json").toFile()).get(0);
     for (JsonNode layer : manifest.get("Layers")) {
-      run(Duration.ofMinutes(2), "tar", "-xzf", blobs.resolve(layer.asText()).toString(), "-C", root.toString());
+      run(
+          Duration.ofMinutes(2),
+          "tar",
+          "-xzf",
+          blobs.resolve(layer.asText()).toString(),
+          "-C",
+          root.toString());
     }
     JsonNode config = JSON.readTree(blobs.resolve(manifest.get("Config").asText()).toFile());
     deleteTree(blobs);
@@ -84,21 +91,35 @@ public final class ImageRoot implements AutoCloseable {
    */
   public List<String> command(List<String> args, Map<String, String> environment) {
     Map<String, String> env = new LinkedHashMap<>();
-    config().path("Env").forEach(e -> {
-      String entry = e.asText();
-      int eq = entry.indexOf('=');
-      env.put(entry.substring(0, eq), entry.substring(eq + 1));
-    });
+    config()
+        .path("Env")
+        .forEach(
+            e -> {
+              String entry = e.asText();
+              int eq = entry.indexOf('=');
+              env.put(entry.substring(0, eq), entry.substring(eq + 1));
+            });
     env.putAll(environment);
-    List<String> command = new ArrayList<>(List.of(
-        "unshare", "--mount", "--propagation", "private",
-        "sh", "-c",
-        "root=\"$1\" user=\"$2\"; shift 2; mount -t proc proc \"$root/proc\" && mount --rbind /dev \"$root/dev\""
-            + " && exec chroot --userspec=\"$user\" \"$root\" \"$@\"",
-        "sh", root.toAbsolutePath().toString(), user(),
-        "/usr/bin/env", "-i"));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                "unshare",
+                "--mount",
+                "--propagation",
+                "private",
+                "sh",
+                "-c",
+                "root=\"$1\" user=\"$2\"; shift 2; mount -t proc proc \"$root/proc\" && mount --rbind /dev \"$root/dev\""
+                    + " && exec chroot --userspec=\"$user\" \"$root\" \"$@\"",
+                "sh",
+                root.toAbsolutePath().toString(),
+                user(),
+                "/usr/bin/env",
+                "-i"));
     env.forEach((k, v) -> command.add(k + "=" + v));
-    command.addAll(List.of("/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", config().path("WorkingDir").asText("/")));
+    command.addAll(
+        List.of(
+            "/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", config().path("WorkingDir").asText("/")));
     if (args.isEmpty()) {
       command.addAll(entrypoint());
       config().path("Cmd").forEach(arg -> command.add(arg.asText()));
@@ -112,8 +133,11 @@ public final class ImageRoot implements AutoCloseable {
   public Result exec(List<String> args) throws IOException, InterruptedException {
     Path output = Files.createTempFile("image-exec", ".log");
     try {
-      Process process = new ProcessBuilder(command(args, Map.of())).redirectErrorStream(true)
-          .redirectOutput(output.toFile()).start();
+      Process process =
+          new ProcessBuilder(command(args, Map.of()))
+              .redirectErrorStream(true)
+              .redirectOutput(output.toFile())
+              .start();
       if (!process.waitFor(60, TimeUnit.SECONDS)) {
         process.destroyForcibly();
         throw new IOException("still running after 60 s: " + args);
@@ -138,12 +162,14 @@ public final class ImageRoot implements AutoCloseable {
     }
   }
 
-  private static void run(Duration timeout, String... command) throws IOException, InterruptedException {
+  private static void run(Duration timeout, String... command)
+      throws IOException, InterruptedException {
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     byte[] output = process.getInputStream().readAllBytes();
     if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS) || process.exitValue() != 0) {
       process.destroyForcibly();
-      throw new IOException(String.join(" ", command) + " failed: " + new String(output, StandardCharsets.UTF_8));
+      throw new IOException(
+          String.join(" ", command) + " failed: " + new String(output, StandardCharsets.UTF_8));
     }
   }
 }

@@ -15,27 +15,34 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * Local machines as the launcher and the tests configure them, and the sweep that removes any a
- * run left behind (an operator killed before it deleted its peers): agents stopped by their own
- * process group, namespaces deleted, then the bridge.
+ * Local machines as the launcher and the tests configure them, and the sweep that removes any a run
+ * left behind (an operator killed before it deleted its peers): agents stopped by their own process
+ * group, namespaces deleted, then the bridge.
  */
 public final class LocalMachines {
   private LocalMachines() {}
 
   /** Operator settings for local machines under this state root, on this bridge. */
-  public static Map<String, String> operatorProperties(Path repo, Path stateRoot, String bridge, String bridgeAddress) {
+  public static Map<String, String> operatorProperties(
+      Path repo, Path stateRoot, String bridge, String bridgeAddress) {
     return Map.of(
-        "meshfed.local.state-root", stateRoot.toString(),
-        "meshfed.local.bridge", bridge,
-        "meshfed.local.bridge-address", bridgeAddress,
-        "meshfed.local.agent-jar", repo.resolve("agent/target/meshfed-agent.jar").toString(),
-        "meshfed.local.agent-status-interval", "2s");
+        "meshfed.local.state-root",
+        stateRoot.toString(),
+        "meshfed.local.bridge",
+        bridge,
+        "meshfed.local.bridge-address",
+        bridgeAddress,
+        "meshfed.local.agent-jar",
+        repo.resolve("agent/target/meshfed-agent.jar").toString(),
+        "meshfed.local.agent-status-interval",
+        "2s");
   }
 
   public static void sweep(Path stateRoot, String bridge, String bridgeAddress) {
     if (Files.isDirectory(stateRoot)) {
-      LocalMachineProvider provider = new LocalMachineProvider(
-          new LocalSettings(stateRoot, bridge, bridgeAddress, List.of(), List.of()));
+      LocalMachineProvider provider =
+          new LocalMachineProvider(
+              new LocalSettings(stateRoot, bridge, bridgeAddress, List.of(), List.of()));
       ProviderContext context = new ProviderContext(null, "sweep", Map.of(), Map.of());
       try (Stream<Path> dirs = Files.list(stateRoot)) {
         for (Path dir : dirs.filter(Files::isDirectory).toList()) {
@@ -43,7 +50,8 @@ public final class LocalMachines {
           try {
             provider.delete(context, new MachineRef(null, peerId, peerId, null, null, null));
           } catch (ProviderException | RuntimeException e) {
-            System.err.println("meshfed: could not remove local machine " + peerId + ": " + e.getMessage());
+            System.err.println(
+                "meshfed: could not remove local machine " + peerId + ": " + e.getMessage());
           }
         }
       } catch (IOException e) {

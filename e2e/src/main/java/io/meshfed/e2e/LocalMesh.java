@@ -38,8 +38,11 @@ public final class LocalMesh {
     VERSION_NAG.setLevel(Level.SEVERE);
     boolean once = List.of(args).contains("--once");
     Path repo = Path.of(System.getProperty("meshfed.repo", ".")).toAbsolutePath().normalize();
-    Path workDir = Path.of(System.getProperty("meshfed.workdir",
-        Path.of(System.getProperty("user.home"), ".cache", "meshfed", "local").toString()));
+    Path workDir =
+        Path.of(
+            System.getProperty(
+                "meshfed.workdir",
+                Path.of(System.getProperty("user.home"), ".cache", "meshfed", "local").toString()));
     int exit = run(repo, workDir, repo.resolve("examples/local-cluster.yaml"), once);
     System.exit(exit);
   }
@@ -50,25 +53,30 @@ public final class LocalMesh {
     // stopped, since the JVM halts as soon as its hooks return
     CountDownLatch interrupted = new CountDownLatch(1);
     CountDownLatch cleanedUp = new CountDownLatch(1);
-    Thread hook = new Thread(() -> {
-      interrupted.countDown();
-      try {
-        cleanedUp.await(30, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    });
+    Thread hook =
+        new Thread(
+            () -> {
+              interrupted.countDown();
+              try {
+                cleanedUp.await(30, TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            });
     Runtime.getRuntime().addShutdownHook(hook);
     say("starting kube-apiserver and etcd on loopback");
     Path stateRoot = Path.of(STATE_ROOT);
-    Map<String, String> properties = new HashMap<>(
-        LocalMachines.operatorProperties(repo, stateRoot, BRIDGE, BRIDGE_ADDRESS));
+    Map<String, String> properties =
+        new HashMap<>(LocalMachines.operatorProperties(repo, stateRoot, BRIDGE, BRIDGE_ADDRESS));
     properties.put("meshfed.leader-election.namespace", "default");
     LocalMachines.sweep(stateRoot, BRIDGE, BRIDGE_ADDRESS); // what an earlier run may have left
     try (ControlPlane plane = ControlPlane.start(workDir, repo.resolve("crds"));
-        OperatorProcess operator = OperatorProcess.start(
-            repo.resolve("operator/target/quarkus-app/quarkus-run.jar"), plane.kubeconfig(),
-            workDir.resolve("operator.log"), properties)) {
+        OperatorProcess operator =
+            OperatorProcess.start(
+                repo.resolve("operator/target/quarkus-app/quarkus-run.jar"),
+                plane.kubeconfig(),
+                workDir.resolve("operator.log"),
+                properties)) {
       say("started the operator (pid " + operator.pid() + ", log " + operator.log() + ")");
       KubernetesClient client = plane.client();
       try (InputStream in = Files.newInputStream(example)) {
@@ -78,8 +86,11 @@ public final class LocalMesh {
       }
       try {
         if (!awaitReady(client, Duration.ofSeconds(120))) {
-          say("the peers did not all become Ready within 120 s; see " + operator.log()
-              + " and the agents' logs under " + stateRoot);
+          say(
+              "the peers did not all become Ready within 120 s; see "
+                  + operator.log()
+                  + " and the agents' logs under "
+                  + stateRoot);
           kubectl(plane, "get", "mc,peers,workloads", "-n", "default", "-o", "wide");
           return 1;
         }
@@ -87,8 +98,10 @@ public final class LocalMesh {
         kubectl(plane, "get", "mc,peers,workloads", "-n", "default", "-o", "wide");
         printHowToLookInside(client);
         if (!once) {
-          System.out.printf("%nThe local control plane runs until Ctrl-C. In another shell:%n"
-              + "  export KUBECONFIG=%s%n  %s get mc,peers,workloads -o wide%n", plane.kubeconfig(), ControlPlane.kubectl());
+          System.out.printf(
+              "%nThe local control plane runs until Ctrl-C. In another shell:%n"
+                  + "  export KUBECONFIG=%s%n  %s get mc,peers,workloads -o wide%n",
+              plane.kubeconfig(), ControlPlane.kubectl());
           interrupted.await();
           say("stopping");
         }
@@ -119,15 +132,32 @@ public final class LocalMesh {
     Instant deadline = Instant.now().plus(timeout);
     while (Instant.now().isBefore(deadline)) {
       List<Peer> peers = client.resources(Peer.class).inNamespace("default").list().getItems();
-      List<MeshCluster> clusters = client.resources(MeshCluster.class).inNamespace("default").list().getItems();
-      boolean done = !clusters.isEmpty() && !peers.isEmpty()
-          && clusters.stream().allMatch(c -> c.getStatus() != null && c.getStatus().getPeers() != null
-              && c.getStatus().getPeers().getReady() == peers.size())
-          && peers.stream().allMatch(p -> p.getStatus() != null && p.getStatus().getPhase() == PeerPhase.READY
-              && p.getStatus().getAgent() != null && p.getStatus().getAgent().getLastHeartbeatTime() != null)
-          && client.resources(Workload.class).inNamespace("default").list().getItems().stream()
-              .allMatch(w -> w.getStatus() != null && w.getStatus().getReadyReplicas() != null
-                  && w.getStatus().getReadyReplicas().equals(w.getSpec().getReplicas()));
+      List<MeshCluster> clusters =
+          client.resources(MeshCluster.class).inNamespace("default").list().getItems();
+      boolean done =
+          !clusters.isEmpty()
+              && !peers.isEmpty()
+              && clusters.stream()
+                  .allMatch(
+                      c ->
+                          c.getStatus() != null
+                              && c.getStatus().getPeers() != null
+                              && c.getStatus().getPeers().getReady() == peers.size())
+              && peers.stream()
+                  .allMatch(
+                      p ->
+                          p.getStatus() != null
+                              && p.getStatus().getPhase() == PeerPhase.READY
+                              && p.getStatus().getAgent() != null
+                              && p.getStatus().getAgent().getLastHeartbeatTime() != null)
+              && client.resources(Workload.class).inNamespace("default").list().getItems().stream()
+                  .allMatch(
+                      w ->
+                          w.getStatus() != null
+                              && w.getStatus().getReadyReplicas() != null
+                              && w.getStatus()
+                                  .getReadyReplicas()
+                                  .equals(w.getSpec().getReplicas()));
       if (done) {
         return true;
       }
@@ -144,13 +174,17 @@ public final class LocalMesh {
     Peer first = peers.get(0);
     Peer second = peers.get(1);
     String ns = first.getStatus().getProviderID().replace("local:///", "");
-    System.out.printf("%nEach local peer is a network namespace. Open a shell in %s and ping %s over the mesh:%n"
+    System.out.printf(
+        "%nEach local peer is a network namespace. Open a shell in %s and ping %s over the mesh:%n"
             + "  sudo ip netns exec %s bash%n  ping %s        # %s's mesh address, through WireGuard%n"
             + "  wg show                  # handshakes and bytes per peer%n"
             + "  getent hosts hello.demo.mesh                    # the workload's replicas, from the agent's DNS%n"
             + "  python3 -c \"import urllib.request as u; print(u.urlopen('http://hello.demo.mesh:8080/').status)\"%n",
-        first.getMetadata().getName(), second.getMetadata().getName(), ns,
-        second.getStatus().getMeshAddress(), second.getMetadata().getName());
+        first.getMetadata().getName(),
+        second.getMetadata().getName(),
+        ns,
+        second.getStatus().getMeshAddress(),
+        second.getMetadata().getName());
   }
 
   /** Deletes the example's clusters and waits for their peers' machines to go, as a user would. */
@@ -163,9 +197,12 @@ public final class LocalMesh {
     }
   }
 
-  private static void kubectl(ControlPlane plane, String... args) throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>(List.of(ControlPlane.kubectl().toString(),
-        "--kubeconfig", plane.kubeconfig().toString()));
+  private static void kubectl(ControlPlane plane, String... args)
+      throws IOException, InterruptedException {
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                ControlPlane.kubectl().toString(), "--kubeconfig", plane.kubeconfig().toString()));
     command.addAll(List.of(args));
     new ProcessBuilder(command).inheritIO().start().waitFor();
   }

@@ -25,31 +25,34 @@ public final class OperatorProcess implements AutoCloseable {
   }
 
   /**
-   * @param properties system properties for the operator (its config: {@code meshfed.*},
-   *     {@code quarkus.*})
+   * @param properties system properties for the operator (its config: {@code meshfed.*}, {@code
+   *     quarkus.*})
    */
-  public static OperatorProcess start(Path jar, Path kubeconfig, Path log, Map<String, String> properties)
-      throws IOException {
+  public static OperatorProcess start(
+      Path jar, Path kubeconfig, Path log, Map<String, String> properties) throws IOException {
     if (!Files.isRegularFile(jar)) {
-      throw new IOException(jar + " does not exist: build the operator first (mvn -B package -DskipTests)");
+      throw new IOException(
+          jar + " does not exist: build the operator first (mvn -B package -DskipTests)");
     }
     String java = ProcessHandle.current().info().command().orElse("java");
     List<String> command = new ArrayList<>(List.of(java, "-Xmx512m"));
     // random ports, so that replicas on one host do not collide; the agent API's is chosen here,
     // since the operator tells agents where it is
     command.add("-Dquarkus.http.port=0");
-    int httpsPort = properties.containsKey("quarkus.http.ssl-port")
-        ? Integer.parseInt(properties.get("quarkus.http.ssl-port"))
-        : freePort();
+    int httpsPort =
+        properties.containsKey("quarkus.http.ssl-port")
+            ? Integer.parseInt(properties.get("quarkus.http.ssl-port"))
+            : freePort();
     command.add("-Dquarkus.http.ssl-port=" + httpsPort);
     if (!properties.containsKey("quarkus.log.console.json.enabled")) {
       command.add("-Dquarkus.log.console.json.enabled=false"); // test logs are read by people
     }
-    properties.forEach((k, v) -> {
-      if (!k.equals("quarkus.http.ssl-port")) {
-        command.add("-D" + k + "=" + v);
-      }
-    });
+    properties.forEach(
+        (k, v) -> {
+          if (!k.equals("quarkus.http.ssl-port")) {
+            command.add("-D" + k + "=" + v);
+          }
+        });
     command.addAll(List.of("-jar", jar.toString()));
     return start(command, Map.of("KUBECONFIG", kubeconfig.toString()), log, httpsPort);
   }
@@ -58,12 +61,14 @@ public final class OperatorProcess implements AutoCloseable {
    * Any command that runs the operator (its image in a chroot, say), with its output appended to
    * {@code log}; {@code httpsPort} is the agent API's port the command makes it listen on.
    */
-  public static OperatorProcess start(List<String> command, Map<String, String> environment, Path log,
-      int httpsPort) throws IOException {
+  public static OperatorProcess start(
+      List<String> command, Map<String, String> environment, Path log, int httpsPort)
+      throws IOException {
     Files.createDirectories(log.getParent());
-    ProcessBuilder builder = new ProcessBuilder(command)
-        .redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    ProcessBuilder builder =
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     builder.environment().putAll(environment);
     return new OperatorProcess(builder.start(), log, httpsPort);
   }

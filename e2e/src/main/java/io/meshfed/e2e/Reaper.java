@@ -5,8 +5,8 @@ import java.util.Deque;
 
 /**
  * Stops what this JVM started (operators, control planes) when the JVM ends before closing them,
- * newest first, so that an operator stops before the API server it talks to. One shutdown hook
- * for all of them, since hooks run concurrently and in no order.
+ * newest first, so that an operator stops before the API server it talks to. One shutdown hook for
+ * all of them, since hooks run concurrently and in no order.
  */
 final class Reaper {
   private static final Deque<AutoCloseable> LIVE = new ArrayDeque<>();

@@ -16,7 +16,10 @@ import org.luaj.vm2.LuaTable;
 import org.luaj.vm2.LuaValue;
 import org.luaj.vm2.lib.jse.JsePlatform;
 
-/** The Argo CD health checks of the four kinds, run by a Lua interpreter on statuses the operator writes. */
+/**
+ * The Argo CD health checks of the four kinds, run by a Lua interpreter on statuses the operator
+ * writes.
+ */
 class ArgoHealthChecksTest {
   static final Path HEALTH = Path.of(System.getProperty("meshfed.gitops")).resolve("health");
   static final ObjectMapper JSON = new ObjectMapper();
@@ -25,77 +28,193 @@ class ArgoHealthChecksTest {
 
   @Test
   void meshCluster() throws Exception {
-    assertHealth("MeshCluster", "{\"metadata\":{\"generation\":2},\"status\":{\"observedGeneration\":1}}", "Progressing", "Waiting");
-    assertHealth("MeshCluster", status(2, "Ready", cond("Ready", "True", "ClusterReady", "all 3 peers are ready")),
-        "Healthy", "all 3 peers are ready");
-    assertHealth("MeshCluster", status(2, "Degraded", cond("Ready", "False", "PeersNotReady", "NotReady: db-0")),
-        "Degraded", "NotReady: db-0");
-    assertHealth("MeshCluster", status(2, "Pending", cond("Ready", "False", "PeersNotReady", "Joining: web-1")),
-        "Progressing", "Joining: web-1");
-    assertHealth("MeshCluster", status(2, "Ready", cond("Ready", "True", "ClusterReady", "ok"),
-        cond("CredentialsValid", "False", "InvalidCredentials", "aws: InvalidCredentials: AuthFailure")),
-        "Degraded", "aws: InvalidCredentials");
+    assertHealth(
+        "MeshCluster",
+        "{\"metadata\":{\"generation\":2},\"status\":{\"observedGeneration\":1}}",
+        "Progressing",
+        "Waiting");
+    assertHealth(
+        "MeshCluster",
+        status(2, "Ready", cond("Ready", "True", "ClusterReady", "all 3 peers are ready")),
+        "Healthy",
+        "all 3 peers are ready");
+    assertHealth(
+        "MeshCluster",
+        status(2, "Degraded", cond("Ready", "False", "PeersNotReady", "NotReady: db-0")),
+        "Degraded",
+        "NotReady: db-0");
+    assertHealth(
+        "MeshCluster",
+        status(2, "Pending", cond("Ready", "False", "PeersNotReady", "Joining: web-1")),
+        "Progressing",
+        "Joining: web-1");
+    assertHealth(
+        "MeshCluster",
+        status(
+            2,
+            "Ready",
+            cond("Ready", "True", "ClusterReady", "ok"),
+            cond(
+                "CredentialsValid",
+                "False",
+                "InvalidCredentials",
+                "aws: InvalidCredentials: AuthFailure")),
+        "Degraded",
+        "aws: InvalidCredentials");
   }
 
   @Test
   void peer() throws Exception {
-    assertHealth("Peer", status(1, "Ready", cond("Ready", "True", "PeerReady", "reports"), cond("Healthy", "True", "HandshakesRecent", "2/2")),
-        "Healthy", "reports");
-    assertHealth("Peer", status(1, "Ready", cond("Ready", "True", "PeerReady", "reports"),
-        cond("Healthy", "False", "HandshakesMissing", "no handshake with db-0")), "Degraded", "no handshake with db-0");
-    assertHealth("Peer", status(1, "NotReady", cond("Ready", "False", "HeartbeatMissed", "no heartbeat")), "Degraded", "no heartbeat");
-    assertHealth("Peer", status(1, "Failed", cond("Ready", "False", "InvalidInstanceType", "t9.enormous")), "Degraded", "t9.enormous");
-    assertHealth("Peer", status(1, "Provisioning", cond("Ready", "False", "MachinePending", "machine is pending")),
-        "Progressing", "machine is pending");
+    assertHealth(
+        "Peer",
+        status(
+            1,
+            "Ready",
+            cond("Ready", "True", "PeerReady", "reports"),
+            cond("Healthy", "True", "HandshakesRecent", "2/2")),
+        "Healthy",
+        "reports");
+    assertHealth(
+        "Peer",
+        status(
+            1,
+            "Ready",
+            cond("Ready", "True", "PeerReady", "reports"),
+            cond("Healthy", "False", "HandshakesMissing", "no handshake with db-0")),
+        "Degraded",
+        "no handshake with db-0");
+    assertHealth(
+        "Peer",
+        status(1, "NotReady", cond("Ready", "False", "HeartbeatMissed", "no heartbeat")),
+        "Degraded",
+        "no heartbeat");
+    assertHealth(
+        "Peer",
+        status(1, "Failed", cond("Ready", "False", "InvalidInstanceType", "t9.enormous")),
+        "Degraded",
+        "t9.enormous");
+    assertHealth(
+        "Peer",
+        status(1, "Provisioning", cond("Ready", "False", "MachinePending", "machine is pending")),
+        "Progressing",
+        "machine is pending");
     assertHealth("Peer", "{\"metadata\":{\"generation\":1}}", "Progressing", "Waiting");
   }
 
   @Test
   void peerPool() throws Exception {
-    assertHealth("PeerPool", status(3, null, cond("Ready", "True", "PoolReady", "all 3 peers are Ready")), "Healthy", "all 3");
-    assertHealth("PeerPool", status(3, null, cond("Ready", "False", "Scaling", "scaling from 1 to 3")), "Progressing", "scaling");
-    assertHealth("PeerPool", status(3, null, cond("Ready", "False", "ClusterNotFound", "MeshCluster x does not exist")),
-        "Degraded", "does not exist");
-    assertHealth("PeerPool", status(3, null, cond("Ready", "True", "PoolReady", "all 1 peers are Ready"),
-        cond("CapacityKnown", "False", "CapacityUnknown", "the pool cannot grow: set spec.capacity")),
-        "Degraded", "cannot grow");
+    assertHealth(
+        "PeerPool",
+        status(3, null, cond("Ready", "True", "PoolReady", "all 3 peers are Ready")),
+        "Healthy",
+        "all 3");
+    assertHealth(
+        "PeerPool",
+        status(3, null, cond("Ready", "False", "Scaling", "scaling from 1 to 3")),
+        "Progressing",
+        "scaling");
+    assertHealth(
+        "PeerPool",
+        status(3, null, cond("Ready", "False", "ClusterNotFound", "MeshCluster x does not exist")),
+        "Degraded",
+        "does not exist");
+    assertHealth(
+        "PeerPool",
+        status(
+            3,
+            null,
+            cond("Ready", "True", "PoolReady", "all 1 peers are Ready"),
+            cond(
+                "CapacityKnown",
+                "False",
+                "CapacityUnknown",
+                "the pool cannot grow: set spec.capacity")),
+        "Degraded",
+        "cannot grow");
   }
 
   @Test
   void workload() throws Exception {
-    assertHealth("Workload", withReplicas(status(1, null, cond("Scheduled", "True", "Scheduled", "3 placed"),
-        cond("Available", "True", "ReplicasRunning", "3 running")), 3, 3), "Healthy", "3/3 replicas ready");
-    assertHealth("Workload", withReplicas(status(1, null, cond("Scheduled", "False", "NoMatchingPeer", "no peer with region=mars"),
-        cond("Available", "False", "ReplicasNotRunning", "0 of 3")), 3, 0), "Degraded", "region=mars");
-    assertHealth("Workload", withReplicas(status(1, null, cond("Scheduled", "False", "NoResourcesAvailable", "needs 2 cpu"),
-        cond("Available", "False", "ReplicasNotRunning", "1 of 3")), 3, 1), "Progressing", "needs 2 cpu");
-    assertHealth("Workload", withReplicas(status(1, null, cond("Scheduled", "True", "Scheduled", "placed"),
-        cond("Available", "False", "EnvNotResolved", "Secret db-password does not exist")), 1, 0), "Degraded", "db-password");
+    assertHealth(
+        "Workload",
+        withReplicas(
+            status(
+                1,
+                null,
+                cond("Scheduled", "True", "Scheduled", "3 placed"),
+                cond("Available", "True", "ReplicasRunning", "3 running")),
+            3,
+            3),
+        "Healthy",
+        "3/3 replicas ready");
+    assertHealth(
+        "Workload",
+        withReplicas(
+            status(
+                1,
+                null,
+                cond("Scheduled", "False", "NoMatchingPeer", "no peer with region=mars"),
+                cond("Available", "False", "ReplicasNotRunning", "0 of 3")),
+            3,
+            0),
+        "Degraded",
+        "region=mars");
+    assertHealth(
+        "Workload",
+        withReplicas(
+            status(
+                1,
+                null,
+                cond("Scheduled", "False", "NoResourcesAvailable", "needs 2 cpu"),
+                cond("Available", "False", "ReplicasNotRunning", "1 of 3")),
+            3,
+            1),
+        "Progressing",
+        "needs 2 cpu");
+    assertHealth(
+        "Workload",
+        withReplicas(
+            status(
+                1,
+                null,
+                cond("Scheduled", "True", "Scheduled", "placed"),
+                cond("Available", "False", "EnvNotResolved", "Secret db-password does not exist")),
+            1,
+            0),
+        "Degraded",
+        "db-password");
   }
 
   @Test
   void theArgoCdConfigMapCarriesExactlyTheseScripts() throws Exception {
-    JsonNode configMap = new ObjectMapper(new YAMLFactory())
-        .readTree(HEALTH.getParent().resolve("argocd-cm.yaml").toFile());
+    JsonNode configMap =
+        new ObjectMapper(new YAMLFactory())
+            .readTree(HEALTH.getParent().resolve("argocd-cm.yaml").toFile());
     for (String kind : List.of("MeshCluster", "Peer", "PeerPool", "Workload")) {
-      String inConfigMap = configMap.path("data").path("resource.customizations.health.meshfed.io_" + kind).asText();
-      assertThat(inConfigMap.strip()).as(kind + ": regenerate gitops/argocd-cm.yaml from gitops/health")
+      String inConfigMap =
+          configMap.path("data").path("resource.customizations.health.meshfed.io_" + kind).asText();
+      assertThat(inConfigMap.strip())
+          .as(kind + ": regenerate gitops/argocd-cm.yaml from gitops/health")
           .isEqualTo(script(kind).strip());
     }
   }
 
   private static String script(String kind) throws IOException {
-    return Files.readString(HEALTH.resolve("common.lua")) + "\n"
+    return Files.readString(HEALTH.resolve("common.lua"))
+        + "\n"
         + Files.readString(HEALTH.resolve("meshfed.io_" + kind + ".lua"));
   }
 
-  private static void assertHealth(String kind, String object, String status, String messagePart) throws IOException {
+  private static void assertHealth(String kind, String object, String status, String messagePart)
+      throws IOException {
     Health health = run(kind, object);
     assertThat(health.status()).as(kind + " " + object).isEqualTo(status);
     assertThat(health.message()).contains(messagePart);
   }
 
-  /** As Argo CD runs a check: the object as the global {@code obj}, the returned table read back. */
+  /**
+   * As Argo CD runs a check: the object as the global {@code obj}, the returned table read back.
+   */
   static Health run(String kind, String object) throws IOException {
     Globals globals = JsePlatform.standardGlobals();
     globals.set("obj", toLua(JSON.readTree(object)));
@@ -126,12 +245,26 @@ class ArgoHealthChecksTest {
   }
 
   private static String cond(String type, String status, String reason, String message) {
-    return "{\"type\":\"" + type + "\",\"status\":\"" + status + "\",\"reason\":\"" + reason + "\",\"message\":\"" + message + "\"}";
+    return "{\"type\":\""
+        + type
+        + "\",\"status\":\""
+        + status
+        + "\",\"reason\":\""
+        + reason
+        + "\",\"message\":\""
+        + message
+        + "\"}";
   }
 
   private static String status(int generation, String phase, String... conditions) {
-    return "{\"metadata\":{\"generation\":" + generation + "},\"status\":{\"observedGeneration\":" + generation
-        + (phase == null ? "" : ",\"phase\":\"" + phase + "\"") + ",\"conditions\":[" + String.join(",", conditions) + "]}}";
+    return "{\"metadata\":{\"generation\":"
+        + generation
+        + "},\"status\":{\"observedGeneration\":"
+        + generation
+        + (phase == null ? "" : ",\"phase\":\"" + phase + "\"")
+        + ",\"conditions\":["
+        + String.join(",", conditions)
+        + "]}}";
   }
 
   private static String withReplicas(String object, int replicas, int ready) throws IOException {
@@ -139,5 +272,4 @@ class ArgoHealthChecksTest {
     ((ObjectNode) node.get("status")).put("replicas", replicas).put("readyReplicas", ready);
     return node.toString();
   }
-
 }

@@ -25,9 +25,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The chart's RBAC is what the operator needs: the operator, running as the chart's
- * ServiceAccount (a token from the real API server), reconciles; with one rule taken from its
- * ClusterRole, the work that rule allows stops.
+ * The chart's RBAC is what the operator needs: the operator, running as the chart's ServiceAccount
+ * (a token from the real API server), reconciles; with one rule taken from its ClusterRole, the
+ * work that rule allows stops.
  */
 class ChartRbacTest {
   static final Path WORK = Path.of("target/e2e/rbac");
@@ -38,16 +38,29 @@ class ChartRbacTest {
   @BeforeAll
   static void installAndStart() throws Exception {
     plane = ControlPlane.start(WORK, Path.of(System.getProperty("meshfed.crds")));
-    new Helm(Path.of(System.getProperty("meshfed.chart"))).install().withName("meshfed").withNamespace(SYSTEM)
-        .createNamespace().withKubeConfig(plane.kubeconfig()).call();
+    new Helm(Path.of(System.getProperty("meshfed.chart")))
+        .install()
+        .withName("meshfed")
+        .withNamespace(SYSTEM)
+        .createNamespace()
+        .withKubeConfig(plane.kubeconfig())
+        .call();
     Path kubeconfig = WORK.resolve("operator-kubeconfig");
     Files.writeString(kubeconfig, plane.kubeconfigOf(SYSTEM, "meshfed"));
-    operator = OperatorProcess.start(Path.of(System.getProperty("meshfed.operator.jar")), kubeconfig,
-        WORK.resolve("operator.log"), Map.of(
-            "meshfed.local.enabled", "false",
-            "meshfed.leader-election.namespace", SYSTEM,
-            "meshfed.leader-election.identity", "rbac-test",
-            "meshfed.agent-api.tls.namespace", SYSTEM));
+    operator =
+        OperatorProcess.start(
+            Path.of(System.getProperty("meshfed.operator.jar")),
+            kubeconfig,
+            WORK.resolve("operator.log"),
+            Map.of(
+                "meshfed.local.enabled",
+                "false",
+                "meshfed.leader-election.namespace",
+                SYSTEM,
+                "meshfed.leader-election.identity",
+                "rbac-test",
+                "meshfed.agent-api.tls.namespace",
+                SYSTEM));
   }
 
   @AfterAll
@@ -63,25 +76,51 @@ class ChartRbacTest {
   @Test
   void theChartsServiceAccountCanDoTheWorkAndLosesExactlyWhatARuleAllowed() throws Exception {
     var client = plane.client();
-    client.resource(new NamespaceBuilder().withNewMetadata().withName("team").endMetadata().build()).create();
+    client
+        .resource(new NamespaceBuilder().withNewMetadata().withName("team").endMetadata().build())
+        .create();
     client.resource(cluster("mesh")).create();
     client.resource(staticPeer("office", "mesh")).create();
     // the join token (Secrets), the address (the IPAM ConfigMap), status on both kinds
-    await().atMost(Duration.ofSeconds(90)).ignoreExceptions().untilAsserted(() -> {
-      assertThat(client.secrets().inNamespace("team").withName("mesh-meshfed-join-token").get()).isNotNull();
-      Peer peer = client.resources(Peer.class).inNamespace("team").withName("office").get();
-      assertThat(peer.getStatus()).isNotNull();
-      assertThat(peer.getStatus().getSubnet()).isNotNull();
-      assertThat(client.resources(MeshCluster.class).inNamespace("team").withName("mesh").get().getStatus()
-          .getPeers().getTotal()).isEqualTo(1);
-    });
+    await()
+        .atMost(Duration.ofSeconds(90))
+        .ignoreExceptions()
+        .untilAsserted(
+            () -> {
+              assertThat(
+                      client
+                          .secrets()
+                          .inNamespace("team")
+                          .withName("mesh-meshfed-join-token")
+                          .get())
+                  .isNotNull();
+              Peer peer = client.resources(Peer.class).inNamespace("team").withName("office").get();
+              assertThat(peer.getStatus()).isNotNull();
+              assertThat(peer.getStatus().getSubnet()).isNotNull();
+              assertThat(
+                      client
+                          .resources(MeshCluster.class)
+                          .inNamespace("team")
+                          .withName("mesh")
+                          .get()
+                          .getStatus()
+                          .getPeers()
+                          .getTotal())
+                  .isEqualTo(1);
+            });
     // and Events on the peer's transitions (the rule for events)
-    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(client.v1().events().inNamespace("team")
-        .list().getItems()).anySatisfy(event -> {
-          assertThat(event.getInvolvedObject().getName()).isEqualTo("office");
-          assertThat(event.getInvolvedObject().getKind()).isEqualTo("Peer");
-          assertThat(event.getSource().getComponent()).isEqualTo("meshfed-operator");
-        }));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () ->
+                assertThat(client.v1().events().inNamespace("team").list().getItems())
+                    .anySatisfy(
+                        event -> {
+                          assertThat(event.getInvolvedObject().getName()).isEqualTo("office");
+                          assertThat(event.getInvolvedObject().getKind()).isEqualTo("Peer");
+                          assertThat(event.getSource().getComponent())
+                              .isEqualTo("meshfed-operator");
+                        }));
     assertThat(Files.readString(operator.log())).doesNotContain("could not record event");
 
     // without ConfigMaps, no peer gets an address any more
@@ -89,18 +128,34 @@ class ChartRbacTest {
     List<PolicyRule> rules = new ArrayList<>();
     for (PolicyRule rule : role.getRules()) {
       if (rule.getResources().contains("configmaps")) {
-        rule.setResources(rule.getResources().stream().filter(r -> !r.equals("configmaps")).toList());
+        rule.setResources(
+            rule.getResources().stream().filter(r -> !r.equals("configmaps")).toList());
       }
       rules.add(rule);
     }
     role.setRules(rules);
     client.rbac().clusterRoles().resource(role).update();
     client.resource(staticPeer("warehouse", "mesh")).create();
-    await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
-        assertThat(Files.readString(operator.log())).containsIgnoringCase("forbidden").contains("configmaps"));
-    assertThat(client.resources(Peer.class).inNamespace("team").withName("warehouse").get().getStatus() == null
-        || client.resources(Peer.class).inNamespace("team").withName("warehouse").get().getStatus().getSubnet() == null)
-        .as("no address without the IPAM table").isTrue();
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .untilAsserted(
+            () ->
+                assertThat(Files.readString(operator.log()))
+                    .containsIgnoringCase("forbidden")
+                    .contains("configmaps"));
+    assertThat(
+            client.resources(Peer.class).inNamespace("team").withName("warehouse").get().getStatus()
+                    == null
+                || client
+                        .resources(Peer.class)
+                        .inNamespace("team")
+                        .withName("warehouse")
+                        .get()
+                        .getStatus()
+                        .getSubnet()
+                    == null)
+        .as("no address without the IPAM table")
+        .isTrue();
   }
 
   private static MeshCluster cluster(String name) {

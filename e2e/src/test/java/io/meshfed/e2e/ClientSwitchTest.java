@@ -19,8 +19,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * kubectl meshfed switch from this host into a live local mesh: the host becomes a client peer
- * with its own WireGuard interface and reaches a workload by name (through its agent's DNS, with a
+ * kubectl meshfed switch from this host into a live local mesh: the host becomes a client peer with
+ * its own WireGuard interface and reaches a workload by name (through its agent's DNS, with a
  * resolv.conf of its own for the fetch), then disconnect takes the interface and the Peer away.
  */
 class ClientSwitchTest {
@@ -51,51 +51,115 @@ class ClientSwitchTest {
   @Test
   void theHostSwitchesInReachesAWorkloadByNameAndDisconnects() throws Exception {
     mesh.client.resource(TestWorkloads.httpServer("hello", "reach", 1)).inNamespace(NS).create();
-    await().ignoreExceptions().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(mesh.client.resources(Workload.class)
-        .inNamespace(NS).withName("hello").get().getStatus().getReadyReplicas()).isEqualTo(1));
+    await()
+        .ignoreExceptions()
+        .atMost(Duration.ofSeconds(60))
+        .untilAsserted(
+            () ->
+                assertThat(
+                        mesh.client
+                            .resources(Workload.class)
+                            .inNamespace(NS)
+                            .withName("hello")
+                            .get()
+                            .getStatus()
+                            .getReadyReplicas())
+                    .isEqualTo(1));
 
-    Cli joined = cli("switch", "reach", "--name", "laptop", "--state-dir", STATE.toString(),
-        "--endpoint", "198.19.0.1:51820");
+    Cli joined =
+        cli(
+            "switch",
+            "reach",
+            "--name",
+            "laptop",
+            "--state-dir",
+            STATE.toString(),
+            "--endpoint",
+            "198.19.0.1:51820");
     assertThat(joined.exit()).as(joined.output()).isZero();
     assertThat(joined.output()).contains("connected: laptop is 100.77.");
     Peer laptop = mesh.peer("laptop");
     assertThat(laptop.getSpec().getRoles()).containsExactly(PeerRole.CLIENT);
-    assertThat(Command.run(Duration.ofSeconds(10), null, List.of("ip", "link", "show", "mfc0")).ok()).isTrue();
+    assertThat(
+            Command.run(Duration.ofSeconds(10), null, List.of("ip", "link", "show", "mfc0")).ok())
+        .isTrue();
 
     // this host's own resolver for the fetch: the agent's DNS at the host's mesh address
     Path resolv = STATE.getParent().resolve("resolv.conf");
     Files.writeString(resolv, "nameserver " + laptop.getStatus().getMeshAddress() + "\n");
-    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() -> {
-      var fetch = Command.run(Duration.ofSeconds(20), null, List.of("unshare", "--mount", "sh", "-c",
-          "mount --bind \"$0\" /etc/resolv.conf && exec curl -fsS -o /dev/null -w '%{http_code} %{remote_ip}'"
-              + " --max-time 5 http://hello.mesh.internal:8080/", resolv.toString()));
-      assertThat(fetch.stdout().strip()).as(fetch.stderr()).startsWith("200 100.77.");
-    });
-    assertThat(mesh.client.resources(Workload.class).inNamespace(NS).withName("hello").get().getStatus()
-        .getPlacements()).noneMatch(p -> p.getPeer().equals("laptop"));
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofSeconds(2))
+        .untilAsserted(
+            () -> {
+              var fetch =
+                  Command.run(
+                      Duration.ofSeconds(20),
+                      null,
+                      List.of(
+                          "unshare",
+                          "--mount",
+                          "sh",
+                          "-c",
+                          "mount --bind \"$0\" /etc/resolv.conf && exec curl -fsS -o /dev/null -w '%{http_code} %{remote_ip}'"
+                              + " --max-time 5 http://hello.mesh.internal:8080/",
+                          resolv.toString()));
+              assertThat(fetch.stdout().strip()).as(fetch.stderr()).startsWith("200 100.77.");
+            });
+    assertThat(
+            mesh.client
+                .resources(Workload.class)
+                .inNamespace(NS)
+                .withName("hello")
+                .get()
+                .getStatus()
+                .getPlacements())
+        .noneMatch(p -> p.getPeer().equals("laptop"));
 
-    long agentPid = Long.parseLong(Files.readString(STATE.resolve("state.json"))
-        .replaceAll(".*\"pid\":(\\d+).*", "$1").strip());
+    long agentPid =
+        Long.parseLong(
+            Files.readString(STATE.resolve("state.json"))
+                .replaceAll(".*\"pid\":(\\d+).*", "$1")
+                .strip());
     Cli left = cli("disconnect", "--state-dir", STATE.toString());
     assertThat(left.exit()).as(left.output()).isZero();
-    assertThat(left.output()).contains("disconnected from default/reach: peer/laptop deleted, mfc0 removed");
-    assertThat(Command.run(Duration.ofSeconds(10), null, List.of("ip", "link", "show", "mfc0")).ok()).isFalse();
+    assertThat(left.output())
+        .contains("disconnected from default/reach: peer/laptop deleted, mfc0 removed");
+    assertThat(
+            Command.run(Duration.ofSeconds(10), null, List.of("ip", "link", "show", "mfc0")).ok())
+        .isFalse();
     assertThat(ProcessHandle.of(agentPid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
-    await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
-        assertThat(mesh.client.resources(Peer.class).inNamespace(NS).withName("laptop").get()).isNull());
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () ->
+                assertThat(
+                        mesh.client.resources(Peer.class).inNamespace(NS).withName("laptop").get())
+                    .isNull());
   }
 
   record Cli(int exit, String output) {}
 
   /** The plugin's jar as a user runs it, with the test cluster's kubeconfig. */
   static Cli cli(String... args) throws Exception {
-    List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-jar",
-        Path.of(System.getProperty("meshfed.cli.jar")).toString(), "--kubeconfig", mesh.plane.kubeconfig().toString(),
-        "-n", NS));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                ProcessHandle.current().info().command().orElse("java"),
+                "-jar",
+                Path.of(System.getProperty("meshfed.cli.jar")).toString(),
+                "--kubeconfig",
+                mesh.plane.kubeconfig().toString(),
+                "-n",
+                NS));
     command.addAll(List.of(args));
     Path output = Files.createTempFile("cli", ".out");
     try {
-      Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+      Process process =
+          new ProcessBuilder(command)
+              .redirectErrorStream(true)
+              .redirectOutput(output.toFile())
+              .start();
       if (!process.waitFor(150, TimeUnit.SECONDS)) {
         process.destroyForcibly();
         throw new AssertionError("kubectl-meshfed still running after 150 s: " + command);
@@ -105,5 +169,4 @@ class ClientSwitchTest {
       Files.deleteIfExists(output);
     }
   }
-
 }

@@ -29,7 +29,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The Helm chart: lint, render over several value sets, refuse bad values, install onto a real API server. */
+/**
+ * The Helm chart: lint, render over several value sets, refuse bad values, install onto a real API
+ * server.
+ */
 class HelmChartTest {
   static final Path CHART = Path.of(System.getProperty("meshfed.chart"));
   static final Path CRDS = Path.of(System.getProperty("meshfed.crds"));
@@ -63,8 +66,16 @@ class HelmChartTest {
   @Test
   void defaultsWatchEveryNamespaceWithAHardenedOperator() {
     List<HasMetadata> objects = render(t -> t);
-    assertThat(kinds(objects)).containsExactlyInAnyOrder(
-        "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "Deployment", "Service", "Service");
+    assertThat(kinds(objects))
+        .containsExactlyInAnyOrder(
+            "ServiceAccount",
+            "ClusterRole",
+            "ClusterRoleBinding",
+            "Role",
+            "RoleBinding",
+            "Deployment",
+            "Service",
+            "Service");
     Deployment deployment = one(objects, Deployment.class);
     var pod = deployment.getSpec().getTemplate().getSpec();
     var container = pod.getContainers().get(0);
@@ -75,22 +86,34 @@ class HelmChartTest {
     assertThat(container.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/q/health/live");
     assertThat(container.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/q/health/ready");
     assertThat(container.getImage()).isEqualTo("ghcr.io/meshfed/meshfed-operator:0.1.0");
-    assertThat(env(deployment)).containsEntry("MESHFED_LOCAL_ENABLED", "false")
-        .containsEntry("MESHFED_AGENT_API_ENDPOINT", "https://meshfed-agent-api.meshfed-system.svc:8443")
+    assertThat(env(deployment))
+        .containsEntry("MESHFED_LOCAL_ENABLED", "false")
+        .containsEntry(
+            "MESHFED_AGENT_API_ENDPOINT", "https://meshfed-agent-api.meshfed-system.svc:8443")
         .doesNotContainKey("MESHFED_AGENT_API_TLS_SECRET")
         .doesNotContainKey("QUARKUS_OPERATOR_SDK_NAMESPACES")
         .containsEntry("MESHFED_LEADER_ELECTION_POD", "$(POD_NAME)")
         .containsEntry("QUARKUS_LOG_CONSOLE_JSON_ENABLED", "true");
     // agents reach the leader only: the Service selects the pod the leader labels
-    assertThat(objects).filteredOn(o -> o.getKind().equals("Service") && o.getMetadata().getName().endsWith("agent-api"))
-        .singleElement().satisfies(s -> assertThat(((Service) s).getSpec().getSelector())
-            .containsEntry("meshfed.io/agent-api", "serving"));
+    assertThat(objects)
+        .filteredOn(
+            o -> o.getKind().equals("Service") && o.getMetadata().getName().endsWith("agent-api"))
+        .singleElement()
+        .satisfies(
+            s ->
+                assertThat(((Service) s).getSpec().getSelector())
+                    .containsEntry("meshfed.io/agent-api", "serving"));
     // pods are labelled in the release's namespace only, never cluster-wide
-    assertThat(objects).filteredOn(o -> o.getKind().equals("Role")).singleElement().satisfies(r -> {
-      assertThat(r.getMetadata().getNamespace()).isEqualTo("meshfed-system");
-      assertThat(((Role) r).getRules()).singleElement()
-          .satisfies(rule -> assertThat(rule.getResources()).containsExactly("pods"));
-    });
+    assertThat(objects)
+        .filteredOn(o -> o.getKind().equals("Role"))
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.getMetadata().getNamespace()).isEqualTo("meshfed-system");
+              assertThat(((Role) r).getRules())
+                  .singleElement()
+                  .satisfies(rule -> assertThat(rule.getResources()).containsExactly("pods"));
+            });
     assertThat(one(objects, ClusterRole.class).getRules())
         .noneMatch(rule -> rule.getResources().contains("pods"));
   }
@@ -98,44 +121,61 @@ class HelmChartTest {
   @Test
   void oneWatchedNamespaceGetsARoleThereAndTheOperatorsOwnNamespaceItsLeaseAndSecrets() {
     List<HasMetadata> objects = render(t -> t.set("watchNamespace", "team-a"));
-    assertThat(kinds(objects)).doesNotContain("ClusterRole", "ClusterRoleBinding")
+    assertThat(kinds(objects))
+        .doesNotContain("ClusterRole", "ClusterRoleBinding")
         .contains("Role", "RoleBinding");
-    assertThat(objects).filteredOn(o -> o.getKind().equals("Role"))
-        .extracting(o -> o.getMetadata().getNamespace()).containsExactlyInAnyOrder("team-a", "meshfed-system");
-    assertThat(env(one(objects, Deployment.class))).containsEntry("QUARKUS_OPERATOR_SDK_NAMESPACES", "team-a");
+    assertThat(objects)
+        .filteredOn(o -> o.getKind().equals("Role"))
+        .extracting(o -> o.getMetadata().getNamespace())
+        .containsExactlyInAnyOrder("team-a", "meshfed-system");
+    assertThat(env(one(objects, Deployment.class)))
+        .containsEntry("QUARKUS_OPERATOR_SDK_NAMESPACES", "team-a");
   }
 
   @Test
   void exposureTlsAndHighAvailabilityOptionsRender() {
-    List<HasMetadata> objects = render(t -> t
-        .set("replicas", 2)
-        .set("podDisruptionBudget.enabled", true)
-        .set("metrics.serviceMonitor.enabled", true)
-        .set("agentApi.ingress.enabled", true)
-        .set("agentApi.ingress.host", "mesh.example.com")
-        .set("agentApi.tls.mode", "certManager")
-        .set("agentApi.tls.certManager.issuerRef.name", "letsencrypt")
-        .withValuesFile(valuesFile("providers: {enabled: [aws, gcp]}")));
-    assertThat(kinds(objects)).contains("PodDisruptionBudget", "ServiceMonitor", "Ingress", "Certificate");
+    List<HasMetadata> objects =
+        render(
+            t ->
+                t.set("replicas", 2)
+                    .set("podDisruptionBudget.enabled", true)
+                    .set("metrics.serviceMonitor.enabled", true)
+                    .set("agentApi.ingress.enabled", true)
+                    .set("agentApi.ingress.host", "mesh.example.com")
+                    .set("agentApi.tls.mode", "certManager")
+                    .set("agentApi.tls.certManager.issuerRef.name", "letsencrypt")
+                    .withValuesFile(valuesFile("providers: {enabled: [aws, gcp]}")));
+    assertThat(kinds(objects))
+        .contains("PodDisruptionBudget", "ServiceMonitor", "Ingress", "Certificate");
     Deployment deployment = one(objects, Deployment.class);
     assertThat(deployment.getSpec().getReplicas()).isEqualTo(2);
-    assertThat(env(deployment)).containsEntry("MESHFED_AGENT_API_ENDPOINT", "https://mesh.example.com")
+    assertThat(env(deployment))
+        .containsEntry("MESHFED_AGENT_API_ENDPOINT", "https://mesh.example.com")
         .containsEntry("MESHFED_AGENT_API_TLS_SECRET", "meshfed-agent-api-tls")
         .containsEntry("MESHFED_PROVIDERS_ENABLED", "aws,gcp");
-    GenericKubernetesResource certificate = (GenericKubernetesResource) objects.stream()
-        .filter(o -> o.getKind().equals("Certificate")).findFirst().orElseThrow();
+    GenericKubernetesResource certificate =
+        (GenericKubernetesResource)
+            objects.stream()
+                .filter(o -> o.getKind().equals("Certificate"))
+                .findFirst()
+                .orElseThrow();
     assertThat(certificate.get("spec", "secretName").toString()).isEqualTo("meshfed-agent-api-tls");
 
-    List<HasMetadata> loadBalanced = render(t -> t
-        .set("agentApi.service.type", "LoadBalancer")
-        .set("agentApi.endpoint", "https://203.0.113.10:8443")
-        .set("agentApi.tls.mode", "existingSecret")
-        .set("agentApi.tls.existingSecret", "my-tls"));
-    assertThat(env(one(loadBalanced, Deployment.class))).containsEntry("MESHFED_AGENT_API_TLS_SECRET", "my-tls")
+    List<HasMetadata> loadBalanced =
+        render(
+            t ->
+                t.set("agentApi.service.type", "LoadBalancer")
+                    .set("agentApi.endpoint", "https://203.0.113.10:8443")
+                    .set("agentApi.tls.mode", "existingSecret")
+                    .set("agentApi.tls.existingSecret", "my-tls"));
+    assertThat(env(one(loadBalanced, Deployment.class)))
+        .containsEntry("MESHFED_AGENT_API_TLS_SECRET", "my-tls")
         .containsEntry("MESHFED_AGENT_API_ENDPOINT", "https://203.0.113.10:8443");
-    assertThat(loadBalanced).filteredOn(o -> o.getKind().equals("Service") && o.getMetadata().getName().endsWith("agent-api"))
-        .singleElement().satisfies(s -> assertThat(((Service) s).getSpec().getType())
-            .isEqualTo("LoadBalancer"));
+    assertThat(loadBalanced)
+        .filteredOn(
+            o -> o.getKind().equals("Service") && o.getMetadata().getName().endsWith("agent-api"))
+        .singleElement()
+        .satisfies(s -> assertThat(((Service) s).getSpec().getType()).isEqualTo("LoadBalancer"));
   }
 
   @Test
@@ -144,44 +184,78 @@ class HelmChartTest {
     assertRefused(t -> t.set("agentApi.service.type", "Public"), "type");
     assertRefused(t -> t.set("agentApi.tls.mode", "existingSecret"), "existingSecret");
     assertRefused(t -> t.set("agentApi.endpoint", "http://insecure:80"), "endpoint");
-    assertRefused(t -> t.withValuesFile(valuesFile("providers: {enabled: [openstack]}")), "enabled");
+    assertRefused(
+        t -> t.withValuesFile(valuesFile("providers: {enabled: [openstack]}")), "enabled");
     assertRefused(t -> t.set("replica", 2), "replica");
   }
 
   @Test
   void installOntoARealApiServerIsAcceptedObjectByObject() throws Exception {
-    for (Map<String, Object> values : List.<Map<String, Object>>of(
-        Map.of(),
-        Map.of("watchNamespace", "team-b", "replicas", 2, "podDisruptionBudget.enabled", true),
-        Map.of("agentApi.service.type", "NodePort", "agentApi.service.nodePort", 30443,
-            "agentApi.ingress.enabled", true, "agentApi.ingress.host", "mesh.example.com"))) {
+    for (Map<String, Object> values :
+        List.<Map<String, Object>>of(
+            Map.of(),
+            Map.of("watchNamespace", "team-b", "replicas", 2, "podDisruptionBudget.enabled", true),
+            Map.of(
+                "agentApi.service.type",
+                "NodePort",
+                "agentApi.service.nodePort",
+                30443,
+                "agentApi.ingress.enabled",
+                true,
+                "agentApi.ingress.host",
+                "mesh.example.com"))) {
       String release = "mf" + Math.abs(values.hashCode() % 10_000);
       String namespace = release + "-system";
       if (values.containsKey("watchNamespace")) {
-        plane.client().namespaces().resource(new NamespaceBuilder()
-            .withNewMetadata().withName(values.get("watchNamespace").toString()).endMetadata().build()).createOr(n -> n.update());
+        plane
+            .client()
+            .namespaces()
+            .resource(
+                new NamespaceBuilder()
+                    .withNewMetadata()
+                    .withName(values.get("watchNamespace").toString())
+                    .endMetadata()
+                    .build())
+            .createOr(n -> n.update());
       }
-      var install = new Helm(CHART).install().withName(release).withNamespace(namespace).createNamespace()
-          .withKubeConfig(plane.kubeconfig());
+      var install =
+          new Helm(CHART)
+              .install()
+              .withName(release)
+              .withNamespace(namespace)
+              .createNamespace()
+              .withKubeConfig(plane.kubeconfig());
       values.forEach(install::set);
       var result = install.call();
       assertThat(result.getStatus()).isEqualTo("deployed");
       // every object the chart renders is stored by the server
-      List<HasMetadata> rendered = render(t -> {
-        TemplateCommand template = t.withName(release).withNamespace(namespace);
-        values.forEach(template::set);
-        return template;
-      });
+      List<HasMetadata> rendered =
+          render(
+              t -> {
+                TemplateCommand template = t.withName(release).withNamespace(namespace);
+                values.forEach(template::set);
+                return template;
+              });
       for (HasMetadata object : rendered) {
         String objectNamespace = object.getMetadata().getNamespace();
-        var stored = plane.client().genericKubernetesResources(object.getApiVersion(), object.getKind())
-            .inNamespace(objectNamespace == null ? namespace : objectNamespace)
-            .withName(object.getMetadata().getName()).get();
+        var stored =
+            plane
+                .client()
+                .genericKubernetesResources(object.getApiVersion(), object.getKind())
+                .inNamespace(objectNamespace == null ? namespace : objectNamespace)
+                .withName(object.getMetadata().getName())
+                .get();
         if (objectNamespace == null && stored == null) {
-          stored = plane.client().genericKubernetesResources(object.getApiVersion(), object.getKind())
-              .withName(object.getMetadata().getName()).get();
+          stored =
+              plane
+                  .client()
+                  .genericKubernetesResources(object.getApiVersion(), object.getKind())
+                  .withName(object.getMetadata().getName())
+                  .get();
         }
-        assertThat(stored).as(object.getKind() + " " + object.getMetadata().getName() + " of " + values).isNotNull();
+        assertThat(stored)
+            .as(object.getKind() + " " + object.getMetadata().getName() + " of " + values)
+            .isNotNull();
       }
     }
   }
@@ -203,8 +277,13 @@ class HelmChartTest {
   }
 
   private static List<HasMetadata> render(UnaryOperator<TemplateCommand> values) {
-    TemplateCommand template = new Helm(CHART).template().withName("meshfed").withNamespace("meshfed-system")
-        .withKubeVersion("v1.34.4"); // the test control plane's (helm template assumes an old one)
+    TemplateCommand template =
+        new Helm(CHART)
+            .template()
+            .withName("meshfed")
+            .withNamespace("meshfed-system")
+            .withKubeVersion(
+                "v1.34.4"); // the test control plane's (helm template assumes an old one)
     String yaml = values.apply(template).call();
     List<HasMetadata> objects = new ArrayList<>();
     for (String document : yaml.split("(?m)^---\\s*$")) {

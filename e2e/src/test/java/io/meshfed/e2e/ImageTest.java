@@ -36,9 +36,9 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
- * The images Jib builds (target/jib-image.tar in operator and agent) run: unpacked into a root
- * file system and started as a container runtime would start them (ImageRoot), without a daemon.
- * The operator image runs with the environment, user and probes of the chart's Deployment, as the
+ * The images Jib builds (target/jib-image.tar in operator and agent) run: unpacked into a root file
+ * system and started as a container runtime would start them (ImageRoot), without a daemon. The
+ * operator image runs with the environment, user and probes of the chart's Deployment, as the
  * chart's ServiceAccount, and reconciles.
  */
 class ImageTest {
@@ -50,16 +50,21 @@ class ImageTest {
 
   @Test
   void theAgentImageRunsTheAgentBesideItsWireGuardTools() throws Exception {
-    try (ImageRoot agent = ImageRoot.unpack(Path.of(System.getProperty("meshfed.agent.image")), WORK.resolve("agent"))) {
+    try (ImageRoot agent =
+        ImageRoot.unpack(
+            Path.of(System.getProperty("meshfed.agent.image")), WORK.resolve("agent"))) {
       assertThat(agent.repoTag()).isEqualTo("ghcr.io/meshfed/meshfed-agent:" + chartAppVersion());
       assertThat(agent.user()).as("it configures WireGuard and routes").isEqualTo("0:0");
-      assertThat(agent.config().path("Volumes").has("/var/lib/meshfed")).as("its key survives restarts").isTrue();
+      assertThat(agent.config().path("Volumes").has("/var/lib/meshfed"))
+          .as("its key survives restarts")
+          .isTrue();
 
       List<String> version = new ArrayList<>(agent.entrypoint());
       version.add("--version");
       ImageRoot.Result result = agent.exec(version);
       assertThat(result.exitCode()).as(result.output()).isZero();
-      // the version comes from the shaded jar's manifest: "dev" would mean the jar is not the built one
+      // the version comes from the shaded jar's manifest: "dev" would mean the jar is not the built
+      // one
       assertThat(result.output().strip()).matches("meshfed-agent \\d+\\.\\d+\\.\\d+.*");
 
       ImageRoot.Result help = agent.exec(List.of());
@@ -67,38 +72,59 @@ class ImageTest {
       assertThat(help.output()).contains("join", "run");
 
       assertThat(agent.exec(List.of("wg", "--version")).output()).contains("wireguard-tools");
-      assertThat(agent.exec(List.of("wireguard-go", "--version")).output()).contains("wireguard-go");
+      assertThat(agent.exec(List.of("wireguard-go", "--version")).output())
+          .contains("wireguard-go");
       assertThat(agent.exec(List.of("ip", "-V")).output()).contains("iproute2");
     }
   }
 
   @Test
   void theOperatorImageRunsAsTheChartsDeploymentSaysAndReconciles() throws Exception {
-    try (ControlPlane plane = ControlPlane.start(WORK.resolve("plane"), Path.of(System.getProperty("meshfed.crds")));
-        ImageRoot image = ImageRoot.unpack(Path.of(System.getProperty("meshfed.operator.image")),
-            WORK.resolve("operator"))) {
-      new Helm(CHART).install().withName("meshfed").withNamespace(SYSTEM).createNamespace()
-          .withKubeConfig(plane.kubeconfig()).call();
-      Deployment deployment = plane.client().apps().deployments().inNamespace(SYSTEM).withName("meshfed").get();
+    try (ControlPlane plane =
+            ControlPlane.start(WORK.resolve("plane"), Path.of(System.getProperty("meshfed.crds")));
+        ImageRoot image =
+            ImageRoot.unpack(
+                Path.of(System.getProperty("meshfed.operator.image")), WORK.resolve("operator"))) {
+      new Helm(CHART)
+          .install()
+          .withName("meshfed")
+          .withNamespace(SYSTEM)
+          .createNamespace()
+          .withKubeConfig(plane.kubeconfig())
+          .call();
+      Deployment deployment =
+          plane.client().apps().deployments().inNamespace(SYSTEM).withName("meshfed").get();
       Container container = deployment.getSpec().getTemplate().getSpec().getContainers().get(0);
       var podSecurity = deployment.getSpec().getTemplate().getSpec().getSecurityContext();
 
       assertThat(container.getImage()).isEqualTo(image.repoTag());
-      assertThat(image.user()).isEqualTo(podSecurity.getRunAsUser() + ":" + podSecurity.getRunAsGroup());
+      assertThat(image.user())
+          .isEqualTo(podSecurity.getRunAsUser() + ":" + podSecurity.getRunAsGroup());
       assertThat(image.user()).doesNotStartWith("0:");
 
       // the pod's token, as the chart's ServiceAccount, where a pod would find its kubeconfig
       Path kubeconfig = image.root().resolve("etc/meshfed/kubeconfig");
       Files.createDirectories(kubeconfig.getParent());
-      Files.writeString(kubeconfig, plane.kubeconfigOf(SYSTEM, deployment.getSpec().getTemplate().getSpec()
-          .getServiceAccountName()));
+      Files.writeString(
+          kubeconfig,
+          plane.kubeconfigOf(
+              SYSTEM, deployment.getSpec().getTemplate().getSpec().getServiceAccountName()));
       Files.setPosixFilePermissions(kubeconfig, PosixFilePermissions.fromString("r--------"));
       Files.setAttribute(kubeconfig, "unix:uid", podSecurity.getRunAsUser().intValue());
 
       // the pod it runs as (no kubelet here): the leader labels it for the agent API Service
-      plane.client().resource(new PodBuilder().withNewMetadata().withNamespace(SYSTEM).withName(POD)
-          .withLabels(deployment.getSpec().getTemplate().getMetadata().getLabels()).endMetadata()
-          .withSpec(deployment.getSpec().getTemplate().getSpec()).build()).create();
+      plane
+          .client()
+          .resource(
+              new PodBuilder()
+                  .withNewMetadata()
+                  .withNamespace(SYSTEM)
+                  .withName(POD)
+                  .withLabels(deployment.getSpec().getTemplate().getMetadata().getLabels())
+                  .endMetadata()
+                  .withSpec(deployment.getSpec().getTemplate().getSpec())
+                  .build())
+          .create();
 
       int httpPort = OperatorProcess.freePort();
       int httpsPort = OperatorProcess.freePort();
@@ -109,27 +135,63 @@ class ImageTest {
 
       Path log = WORK.resolve("operator.log");
       Files.deleteIfExists(log);
-      try (OperatorProcess operator = OperatorProcess.start(image.command(List.of(), env), Map.of(), log, httpsPort)) {
+      try (OperatorProcess operator =
+          OperatorProcess.start(image.command(List.of(), env), Map.of(), log, httpsPort)) {
         String readiness = container.getReadinessProbe().getHttpGet().getPath();
         HttpClient http = HttpClient.newHttpClient();
-        await().atMost(Duration.ofSeconds(120)).ignoreExceptions().untilAsserted(() ->
-            assertThat(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + readiness)).build(),
-                HttpResponse.BodyHandlers.ofString()).statusCode()).as(readiness).isEqualTo(200));
+        await()
+            .atMost(Duration.ofSeconds(120))
+            .ignoreExceptions()
+            .untilAsserted(
+                () ->
+                    assertThat(
+                            http.send(
+                                    HttpRequest.newBuilder(
+                                            URI.create("http://127.0.0.1:" + httpPort + readiness))
+                                        .build(),
+                                    HttpResponse.BodyHandlers.ofString())
+                                .statusCode())
+                        .as(readiness)
+                        .isEqualTo(200));
 
         var client = plane.client();
-        client.resource(new NamespaceBuilder().withNewMetadata().withName("team").endMetadata().build()).create();
+        client
+            .resource(
+                new NamespaceBuilder().withNewMetadata().withName("team").endMetadata().build())
+            .create();
         client.resource(cluster()).create();
         client.resource(staticPeer()).create();
-        await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> {
-          Peer peer = client.resources(Peer.class).inNamespace("team").withName("office").get();
-          assertThat(peer.getStatus().getSubnet()).as("an address from the operator in the image").isNotNull();
-        });
-        var agentApi = plane.client().services().inNamespace(SYSTEM).withName("meshfed-agent-api").get();
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(plane.client().pods().inNamespace(SYSTEM)
-            .withLabels(agentApi.getSpec().getSelector()).list().getItems())
-            .as("the agent API Service selects the leader's pod").singleElement()
-            .satisfies(p -> assertThat(p.getMetadata().getName()).isEqualTo(POD)));
-        assertThat(Files.readString(operator.log())).doesNotContain("Exception").doesNotContain("could not");
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .ignoreExceptions()
+            .untilAsserted(
+                () -> {
+                  Peer peer =
+                      client.resources(Peer.class).inNamespace("team").withName("office").get();
+                  assertThat(peer.getStatus().getSubnet())
+                      .as("an address from the operator in the image")
+                      .isNotNull();
+                });
+        var agentApi =
+            plane.client().services().inNamespace(SYSTEM).withName("meshfed-agent-api").get();
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .untilAsserted(
+                () ->
+                    assertThat(
+                            plane
+                                .client()
+                                .pods()
+                                .inNamespace(SYSTEM)
+                                .withLabels(agentApi.getSpec().getSelector())
+                                .list()
+                                .getItems())
+                        .as("the agent API Service selects the leader's pod")
+                        .singleElement()
+                        .satisfies(p -> assertThat(p.getMetadata().getName()).isEqualTo(POD)));
+        assertThat(Files.readString(operator.log()))
+            .doesNotContain("Exception")
+            .doesNotContain("could not");
         assertLogIsJsonNamingTheResource(operator.log());
       }
     }
@@ -147,30 +209,40 @@ class ImageTest {
         lines.add(json.readTree(line)); // throws on a line that is not JSON
       }
     }
-    assertThat(lines).isNotEmpty().allSatisfy(line -> assertThat(line.path("level").asText()).isNotEmpty());
-    assertThat(lines).filteredOn(line -> line.path("message").asText().startsWith("issued a join token"))
-        .singleElement().satisfies(line -> {
-          assertThat(line.at("/mdc/resource.kind").asText()).isEqualTo("MeshCluster");
-          assertThat(line.at("/mdc/resource.namespace").asText()).isEqualTo("team");
-          assertThat(line.at("/mdc/resource.name").asText()).isEqualTo("mesh");
-        });
+    assertThat(lines)
+        .isNotEmpty()
+        .allSatisfy(line -> assertThat(line.path("level").asText()).isNotEmpty());
+    assertThat(lines)
+        .filteredOn(line -> line.path("message").asText().startsWith("issued a join token"))
+        .singleElement()
+        .satisfies(
+            line -> {
+              assertThat(line.at("/mdc/resource.kind").asText()).isEqualTo("MeshCluster");
+              assertThat(line.at("/mdc/resource.namespace").asText()).isEqualTo("team");
+              assertThat(line.at("/mdc/resource.name").asText()).isEqualTo("mesh");
+            });
   }
 
-  /** The container's environment as the kubelet would give it: fieldRefs resolved, $(VAR) expanded. */
+  /**
+   * The container's environment as the kubelet would give it: fieldRefs resolved, $(VAR) expanded.
+   */
   private static Map<String, String> environment(Container container, String podName) {
     Map<String, String> env = new LinkedHashMap<>();
     for (EnvVar var : container.getEnv()) {
       String value;
       if (var.getValueFrom() != null) {
         String field = var.getValueFrom().getFieldRef().getFieldPath();
-        value = switch (field) {
-          case "metadata.name" -> podName;
-          case "metadata.namespace" -> SYSTEM;
-          default -> throw new AssertionError("a field the test does not know: " + field);
-        };
+        value =
+            switch (field) {
+              case "metadata.name" -> podName;
+              case "metadata.namespace" -> SYSTEM;
+              default -> throw new AssertionError("a field the test does not know: " + field);
+            };
       } else {
         Matcher reference = Pattern.compile("\\$\\(([A-Z_][A-Z0-9_]*)\\)").matcher(var.getValue());
-        value = reference.replaceAll(m -> Matcher.quoteReplacement(env.getOrDefault(m.group(1), m.group())));
+        value =
+            reference.replaceAll(
+                m -> Matcher.quoteReplacement(env.getOrDefault(m.group(1), m.group())));
       }
       env.put(var.getName(), value);
     }

@@ -20,7 +20,9 @@ class KubectlExplainTest {
 
   @BeforeAll
   static void start() throws IOException {
-    plane = ControlPlane.start(Path.of("target/e2e/explain"), Path.of(System.getProperty("meshfed.crds")));
+    plane =
+        ControlPlane.start(
+            Path.of("target/e2e/explain"), Path.of(System.getProperty("meshfed.crds")));
   }
 
   @AfterAll
@@ -31,10 +33,17 @@ class KubectlExplainTest {
   @Test
   void explainDocumentsTheFields() throws Exception {
     // the API server publishes a new CRD's OpenAPI a moment after the CRD is established
-    String peerSpec = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1))
-        .ignoreExceptions().until(() -> kubectl("explain", "peer.spec"), out -> out.contains("provider"));
-    assertThat(peerSpec).contains("provider").contains("Where the machine comes from")
-        .contains("clusterRef").contains("this peer or pool belongs to");
+    String peerSpec =
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .pollInterval(Duration.ofSeconds(1))
+            .ignoreExceptions()
+            .until(() -> kubectl("explain", "peer.spec"), out -> out.contains("provider"));
+    assertThat(peerSpec)
+        .contains("provider")
+        .contains("Where the machine comes from")
+        .contains("clusterRef")
+        .contains("this peer or pool belongs to");
     String network = kubectl("explain", "meshcluster.spec.network.cidr");
     assertThat(network).contains("IPv4 address range of the mesh");
   }
@@ -45,8 +54,10 @@ class KubectlExplainTest {
   }
 
   private static String kubectl(String... args) throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>(
-        List.of(ControlPlane.kubectl().toString(), "--kubeconfig", plane.kubeconfig().toString()));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                ControlPlane.kubectl().toString(), "--kubeconfig", plane.kubeconfig().toString()));
     command.addAll(List.of(args));
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.meshfed.agent.WgDump;
-import io.meshfed.api.v1alpha1.MeshCluster;
 import io.meshfed.api.v1alpha1.Peer;
 import io.meshfed.api.v1alpha1.PeerPhase;
 import io.meshfed.api.v1alpha1.ProviderType;
@@ -29,8 +28,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * A live mesh: the real API server, the operator's jar, three local peers (network namespaces with
- * agents and wireguard-go) — every point proven through the data plane. Its own bridge and
- * underlay (198.19.0.0/16) keep it apart from a quick start running on the same host.
+ * agents and wireguard-go) — every point proven through the data plane. Its own bridge and underlay
+ * (198.19.0.0/16) keep it apart from a quick start running on the same host.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LiveMeshTest {
@@ -49,7 +48,8 @@ class LiveMeshTest {
     client = mesh.client;
     work = mesh.work;
     repo = mesh.repo;
-    mesh.createCluster("e2e", "100.72.0.0/16", Map.of("p1", Map.of(), "p2", Map.of(), "p3", Map.of()));
+    mesh.createCluster(
+        "e2e", "100.72.0.0/16", Map.of("p1", Map.of(), "p2", Map.of(), "p3", Map.of()));
   }
 
   @AfterAll
@@ -58,8 +58,13 @@ class LiveMeshTest {
       if (hostAgent != null) {
         hostAgent.destroyForcibly().waitFor();
       }
-      Command.run(Duration.ofSeconds(10), null, List.of("bash", "-c",
-          "for p in $(ip netns pids mf-e2e-host 2>/dev/null); do kill -9 $p; done; ip netns delete mf-e2e-host"));
+      Command.run(
+          Duration.ofSeconds(10),
+          null,
+          List.of(
+              "bash",
+              "-c",
+              "for p in $(ip netns pids mf-e2e-host 2>/dev/null); do kill -9 $p; done; ip netns delete mf-e2e-host"));
     } finally {
       if (mesh != null) {
         mesh.close();
@@ -71,7 +76,9 @@ class LiveMeshTest {
   @Order(1)
   void threePeersReachEachOtherThroughWireGuard() {
     // the map reaches every agent a moment after the last peer turns Ready
-    await().atMost(Duration.ofSeconds(20)).until(() -> ping("p1", meshAddress("p3")) && ping("p3", meshAddress("p1")));
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> ping("p1", meshAddress("p3")) && ping("p3", meshAddress("p1")));
     for (String from : List.of("p1", "p2", "p3")) {
       Map<String, Long> before = transferred(from);
       for (String to : List.of("p1", "p2", "p3")) {
@@ -81,22 +88,39 @@ class LiveMeshTest {
       }
       WgDump after = wg(from);
       assertThat(after.peers()).hasSize(2);
-      after.peers().values().forEach(p -> {
-        assertThat(p.latestHandshake()).as("handshake on " + from).isPositive();
-        assertThat(p.rxBytes() + p.txBytes()).as("bytes on " + from)
-            .isGreaterThan(before.getOrDefault(p.publicKey(), 0L));
-      });
+      after
+          .peers()
+          .values()
+          .forEach(
+              p -> {
+                assertThat(p.latestHandshake()).as("handshake on " + from).isPositive();
+                assertThat(p.rxBytes() + p.txBytes())
+                    .as("bytes on " + from)
+                    .isGreaterThan(before.getOrDefault(p.publicKey(), 0L));
+              });
     }
-    // what the agents report about those handshakes reaches each Peer's status (troubleshoot's matrix)
-    await().ignoreExceptions().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-      for (String name : List.of("p1", "p2", "p3")) {
-        var handshakes = client.resources(Peer.class).inNamespace(NS).withName(name).get().getStatus().getHandshakes();
-        assertThat(handshakes.getExpected()).as(name).isEqualTo(2);
-        assertThat(handshakes.getRecent()).as(name).isEqualTo(2);
-        assertThat(handshakes.getMissingCount()).as(name).isZero();
-        assertThat(handshakes.getMissing()).as(name).isNull();
-      }
-    });
+    // what the agents report about those handshakes reaches each Peer's status (troubleshoot's
+    // matrix)
+    await()
+        .ignoreExceptions()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              for (String name : List.of("p1", "p2", "p3")) {
+                var handshakes =
+                    client
+                        .resources(Peer.class)
+                        .inNamespace(NS)
+                        .withName(name)
+                        .get()
+                        .getStatus()
+                        .getHandshakes();
+                assertThat(handshakes.getExpected()).as(name).isEqualTo(2);
+                assertThat(handshakes.getRecent()).as(name).isEqualTo(2);
+                assertThat(handshakes.getMissingCount()).as(name).isZero();
+                assertThat(handshakes.getMissing()).as(name).isNull();
+              }
+            });
   }
 
   @Test
@@ -107,10 +131,16 @@ class LiveMeshTest {
     String key = Files.readString(state.resolve("private.key"));
     long agentPid = agentPid("p2");
     ProcessHandle.of(agentPid).orElseThrow().destroy(); // SIGTERM; its restart loop starts it again
-    await().atMost(Duration.ofSeconds(30)).until(() -> agentPid("p2") != agentPid && agentPid("p2") > 0);
-    await().atMost(Duration.ofSeconds(30)).until(() ->
-        Files.readString(stateRoot.resolve(before.getMetadata().getUid()).resolve("agent.log"))
-            .contains("already joined as " + NS + "/p2"));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> agentPid("p2") != agentPid && agentPid("p2") > 0);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                Files.readString(
+                        stateRoot.resolve(before.getMetadata().getUid()).resolve("agent.log"))
+                    .contains("already joined as " + NS + "/p2"));
     assertThat(Files.readString(state.resolve("private.key"))).isEqualTo(key);
     Peer after = peer("p2", true);
     assertThat(after.getStatus().getPublicKey()).isEqualTo(before.getStatus().getPublicKey());
@@ -123,26 +153,51 @@ class LiveMeshTest {
   void withTheOperatorStoppedTheMeshWorksAndAgentsResyncWithoutJoiningAgain() throws Exception {
     Map<String, String> membership = new HashMap<>();
     for (String name : List.of("p1", "p2", "p3")) {
-      membership.put(name, client.secrets().inNamespace(NS).withName(name + "-meshfed-agent").get()
-          .getMetadata().getResourceVersion());
+      membership.put(
+          name,
+          client
+              .secrets()
+              .inNamespace(NS)
+              .withName(name + "-meshfed-agent")
+              .get()
+              .getMetadata()
+              .getResourceVersion());
     }
     mesh.operator().kill();
     long logBefore = Files.size(mesh.operator().log());
     for (String from : List.of("p1", "p3")) {
-      assertThat(ping(from, meshAddress("p2"))).as("with the operator down, " + from + " → p2").isTrue();
+      assertThat(ping(from, meshAddress("p2")))
+          .as("with the operator down, " + from + " → p2")
+          .isTrue();
     }
     mesh.startOperator();
     // the agents come back to the new operator process with their credentials: Ready, no new join
-    await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
-        assertThat(logSince(logBefore)).contains("Started event processing for controller: peer"));
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .untilAsserted(
+            () ->
+                assertThat(logSince(logBefore))
+                    .contains("Started event processing for controller: peer"));
     // for a few status intervals against the new process
-    await().during(Duration.ofSeconds(8)).atMost(Duration.ofSeconds(12)).untilAsserted(() -> {
-      for (String name : List.of("p1", "p2", "p3")) {
-        assertThat(phase(name)).isEqualTo(PeerPhase.READY);
-        assertThat(client.secrets().inNamespace(NS).withName(name + "-meshfed-agent").get()
-            .getMetadata().getResourceVersion()).as("membership of " + name).isEqualTo(membership.get(name));
-      }
-    });
+    await()
+        .during(Duration.ofSeconds(8))
+        .atMost(Duration.ofSeconds(12))
+        .untilAsserted(
+            () -> {
+              for (String name : List.of("p1", "p2", "p3")) {
+                assertThat(phase(name)).isEqualTo(PeerPhase.READY);
+                assertThat(
+                        client
+                            .secrets()
+                            .inNamespace(NS)
+                            .withName(name + "-meshfed-agent")
+                            .get()
+                            .getMetadata()
+                            .getResourceVersion())
+                    .as("membership of " + name)
+                    .isEqualTo(membership.get(name));
+              }
+            });
     assertThat(logSince(logBefore)).doesNotContain(" joined (");
     assertThat(ping("p3", meshAddress("p1"))).isTrue();
   }
@@ -152,26 +207,58 @@ class LiveMeshTest {
   void aHostJoiningWithTheClusterTokenBecomesAStaticPeerOnTheMesh() throws Exception {
     String ns = "mf-e2e-host";
     Command.check("ip", "netns", "add", ns);
-    Command.check("ip", "link", "add", "mfvhost", "type", "veth", "peer", "name", "eth0", "netns", ns);
+    Command.check(
+        "ip", "link", "add", "mfvhost", "type", "veth", "peer", "name", "eth0", "netns", ns);
     Command.check("ip", "link", "set", "mfvhost", "master", BRIDGE, "up");
     Command.check("ip", "netns", "exec", ns, "ip", "addr", "add", "198.19.200.1/16", "dev", "eth0");
     Command.check("ip", "netns", "exec", ns, "ip", "link", "set", "eth0", "up");
     String token = AgentApiAccess.joinToken(client, NS, "e2e").orElseThrow();
     String caHash = AgentApiAccess.caHash(client, "default").orElseThrow();
-    List<String> argv = new ArrayList<>(List.of("ip", "netns", "exec", ns,
-        ProcessHandle.current().info().command().orElse("java"), "-jar",
-        repo.resolve("agent/target/meshfed-agent.jar").toString(), "join",
-        "--server", "https://198.19.0.1:" + mesh.operator().httpsPort(), "--ca-hash", caHash, "--token", token,
-        "--name", "e2e-host", "--interface", "mfwhost0", "--status-interval", "2s",
-        // a fresh state directory: an earlier run's membership would make the agent skip joining
-        "--state-dir", Files.createTempDirectory(work, "host-agent").toString()));
-    hostAgent = new ProcessBuilder(argv).redirectErrorStream(true)
-        .redirectOutput(work.resolve("host-agent.log").toFile()).start();
-    await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(phase("e2e-host")).isEqualTo(PeerPhase.READY));
+    List<String> argv =
+        new ArrayList<>(
+            List.of(
+                "ip",
+                "netns",
+                "exec",
+                ns,
+                ProcessHandle.current().info().command().orElse("java"),
+                "-jar",
+                repo.resolve("agent/target/meshfed-agent.jar").toString(),
+                "join",
+                "--server",
+                "https://198.19.0.1:" + mesh.operator().httpsPort(),
+                "--ca-hash",
+                caHash,
+                "--token",
+                token,
+                "--name",
+                "e2e-host",
+                "--interface",
+                "mfwhost0",
+                "--status-interval",
+                "2s",
+                // a fresh state directory: an earlier run's membership would make the agent skip
+                // joining
+                "--state-dir",
+                Files.createTempDirectory(work, "host-agent").toString()));
+    hostAgent =
+        new ProcessBuilder(argv)
+            .redirectErrorStream(true)
+            .redirectOutput(work.resolve("host-agent.log").toFile())
+            .start();
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .untilAsserted(() -> assertThat(phase("e2e-host")).isEqualTo(PeerPhase.READY));
     assertThat(peer("e2e-host", true).getSpec().getProvider()).isEqualTo(ProviderType.STATIC);
     await().atMost(Duration.ofSeconds(20)).until(() -> ping("p1", meshAddress("e2e-host")));
-    assertThat(Command.run(Duration.ofSeconds(10), null, List.of("ip", "netns", "exec", ns,
-        "ping", "-c", "1", "-W", "2", meshAddress("p3"))).ok()).isTrue();
+    assertThat(
+            Command.run(
+                    Duration.ofSeconds(10),
+                    null,
+                    List.of(
+                        "ip", "netns", "exec", ns, "ping", "-c", "1", "-W", "2", meshAddress("p3")))
+                .ok())
+        .isTrue();
   }
 
   @Test
@@ -182,22 +269,33 @@ class LiveMeshTest {
     String namespace = gone.getStatus().getProviderID().replace("local:///", "");
     long agent = agentPid("p3");
     client.resource(gone).delete();
-    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-      assertThat(wg("p1").peers()).doesNotContainKey(key);
-      assertThat(wg("p2").peers()).doesNotContainKey(key);
-    });
-    await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
-      assertThat(Path.of("/run/netns", namespace)).doesNotExist();
-      assertThat(ProcessHandle.of(agent).map(ProcessHandle::isAlive).orElse(false)).isFalse();
-      assertThat(client.resources(Peer.class).inNamespace(NS).withName("p3").get()).isNull();
-    });
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> {
+              assertThat(wg("p1").peers()).doesNotContainKey(key);
+              assertThat(wg("p2").peers()).doesNotContainKey(key);
+            });
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(
+            () -> {
+              assertThat(Path.of("/run/netns", namespace)).doesNotExist();
+              assertThat(ProcessHandle.of(agent).map(ProcessHandle::isAlive).orElse(false))
+                  .isFalse();
+              assertThat(client.resources(Peer.class).inNamespace(NS).withName("p3").get())
+                  .isNull();
+            });
   }
 
   // --- helpers ---
 
   static String logSince(long offset) throws IOException {
     byte[] all = Files.readAllBytes(mesh.operator().log());
-    return new String(all, (int) Math.min(offset, all.length), (int) Math.max(0, all.length - offset),
+    return new String(
+        all,
+        (int) Math.min(offset, all.length),
+        (int) Math.max(0, all.length - offset),
         StandardCharsets.UTF_8);
   }
 
@@ -222,9 +320,12 @@ class LiveMeshTest {
   }
 
   static WgDump wg(String name) {
-    String iface = LocalMachineProvider.wireguardInterfaceOf(peer(name, true).getMetadata().getUid());
-    return WgDump.parse(Command.check(Duration.ofSeconds(10),
-        List.of("ip", "netns", "exec", netns(name), "wg", "show", iface, "dump")));
+    String iface =
+        LocalMachineProvider.wireguardInterfaceOf(peer(name, true).getMetadata().getUid());
+    return WgDump.parse(
+        Command.check(
+            Duration.ofSeconds(10),
+            List.of("ip", "netns", "exec", netns(name), "wg", "show", iface, "dump")));
   }
 
   static Map<String, Long> transferred(String name) {
@@ -235,14 +336,21 @@ class LiveMeshTest {
 
   /** The agent's JVM in the peer's namespace (not its restart loop). */
   static long agentPid(String name) {
-    String pids = Command.run(Duration.ofSeconds(10), null, List.of("ip", "netns", "pids", netns(name))).stdout();
+    String pids =
+        Command.run(Duration.ofSeconds(10), null, List.of("ip", "netns", "pids", netns(name)))
+            .stdout();
     for (String pid : pids.split("\\s+")) {
       if (pid.isBlank()) {
         continue;
       }
       var handle = ProcessHandle.of(Long.parseLong(pid.trim()));
-      if (handle.isPresent() && handle.get().info().commandLine().map(c -> c.contains("meshfed-agent.jar")
-          && !c.contains("while")).orElse(false)) {
+      if (handle.isPresent()
+          && handle
+              .get()
+              .info()
+              .commandLine()
+              .map(c -> c.contains("meshfed-agent.jar") && !c.contains("while"))
+              .orElse(false)) {
         return handle.get().pid();
       }
     }

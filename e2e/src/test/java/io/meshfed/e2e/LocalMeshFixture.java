@@ -22,8 +22,8 @@ import java.util.Map;
 /**
  * A live mesh for the e2e tests: the real API server, the operator's jar as a process, and local
  * peers (network namespaces with agents and wireguard-go) on a bridge and underlay of the tests'
- * own (198.19.0.0/16), apart from a quick start on the same host. The tests using it run one
- * after another and each sweeps what an earlier run may have left.
+ * own (198.19.0.0/16), apart from a quick start on the same host. The tests using it run one after
+ * another and each sweeps what an earlier run may have left.
  */
 final class LocalMeshFixture implements AutoCloseable {
   static final String NS = "default";
@@ -45,7 +45,9 @@ final class LocalMeshFixture implements AutoCloseable {
     startOperator();
   }
 
-  /** @param work where the control plane's and operator's files go, e.g. target/e2e/mesh */
+  /**
+   * @param work where the control plane's and operator's files go, e.g. target/e2e/mesh
+   */
   static LocalMeshFixture start(Path work) throws Exception {
     return new LocalMeshFixture(work.toAbsolutePath());
   }
@@ -56,15 +58,20 @@ final class LocalMeshFixture implements AutoCloseable {
 
   /** Starts the operator (again, after a kill): on the same agent API port, which agents know. */
   void startOperator() throws Exception {
-    Map<String, String> properties = new HashMap<>(LocalMachines.operatorProperties(repo, STATE_ROOT, BRIDGE, BRIDGE_ADDRESS));
+    Map<String, String> properties =
+        new HashMap<>(LocalMachines.operatorProperties(repo, STATE_ROOT, BRIDGE, BRIDGE_ADDRESS));
     properties.put("meshfed.leader-election.namespace", "default");
     properties.put("meshfed.peer.heartbeat-grace", "15s");
     properties.put("meshfed.scheduler.not-ready-grace", "20s");
     if (operator != null) {
       properties.put("quarkus.http.ssl-port", Integer.toString(operator.httpsPort()));
     }
-    operator = OperatorProcess.start(Path.of(System.getProperty("meshfed.operator.jar")), plane.kubeconfig(),
-        work.resolve("operator.log"), properties);
+    operator =
+        OperatorProcess.start(
+            Path.of(System.getProperty("meshfed.operator.jar")),
+            plane.kubeconfig(),
+            work.resolve("operator.log"),
+            properties);
   }
 
   /** A cluster of local peers, all Ready before this returns. */
@@ -78,9 +85,14 @@ final class LocalMeshFixture implements AutoCloseable {
     spec.setNetwork(network);
     cluster.setSpec(spec);
     client.resource(cluster).inNamespace(NS).create();
-    peersWithLabels.forEach((peer, labels) -> client.resource(localPeer(name, peer, labels)).inNamespace(NS).create());
-    await().atMost(Duration.ofSeconds(120)).untilAsserted(() -> assertThat(peersWithLabels.keySet())
-        .allSatisfy(peer -> assertThat(phase(peer)).isEqualTo(PeerPhase.READY)));
+    peersWithLabels.forEach(
+        (peer, labels) -> client.resource(localPeer(name, peer, labels)).inNamespace(NS).create());
+    await()
+        .atMost(Duration.ofSeconds(120))
+        .untilAsserted(
+            () ->
+                assertThat(peersWithLabels.keySet())
+                    .allSatisfy(peer -> assertThat(phase(peer)).isEqualTo(PeerPhase.READY)));
   }
 
   static Peer localPeer(String cluster, String name, Map<String, String> labels) {
@@ -119,21 +131,41 @@ final class LocalMeshFixture implements AutoCloseable {
   }
 
   boolean ping(String from, String address) {
-    var result = Command.run(Duration.ofSeconds(15), null,
-        List.of("ip", "netns", "exec", netns(from), "ping", "-c", "2", "-i", "0.2", "-W", "2", address));
+    var result =
+        Command.run(
+            Duration.ofSeconds(15),
+            null,
+            List.of(
+                "ip",
+                "netns",
+                "exec",
+                netns(from),
+                "ping",
+                "-c",
+                "2",
+                "-i",
+                "0.2",
+                "-W",
+                "2",
+                address));
     if (!result.ok()) {
-      System.out.println("ping " + from + " → " + address + ": " + result.stdout() + result.stderr());
+      System.out.println(
+          "ping " + from + " → " + address + ": " + result.stdout() + result.stderr());
     }
     return result.ok();
   }
 
-  /** Deletes every cluster (the operator tears down their peers), then stops everything it started. */
+  /**
+   * Deletes every cluster (the operator tears down their peers), then stops everything it started.
+   */
   @Override
   public void close() {
     try {
       if (operator != null) {
         client.resources(MeshCluster.class).inNamespace(NS).delete();
-        await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .ignoreExceptions()
             .until(() -> client.resources(Peer.class).inNamespace(NS).list().getItems().isEmpty());
       }
     } finally {

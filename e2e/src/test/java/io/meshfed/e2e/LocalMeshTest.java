@@ -17,6 +17,7 @@ class LocalMeshTest {
     int exit = LocalMesh.run(repo, work, repo.resolve("examples/local-cluster.yaml"), true);
     assertThat(exit).isZero();
     assertThat(work.resolve("kubeconfig")).exists();
-    assertThat(Files.readString(work.resolve("operator.log"))).contains("issued a join token for cluster default/demo");
+    assertThat(Files.readString(work.resolve("operator.log")))
+        .contains("issued a join token for cluster default/demo");
   }
 }

@@ -36,28 +36,55 @@ import org.junit.jupiter.api.Test;
  */
 class OperatorFailoverTest {
   static final String NS = "failover";
+
   /** Kept after the run: the replicas' logs are what to read when this fails. */
   static final Path work = Path.of("target/e2e/failover");
+
   static ControlPlane plane;
   static final Map<String, OperatorProcess> replicas = new LinkedHashMap<>();
 
   @BeforeAll
   static void start() throws Exception {
     plane = ControlPlane.start(work, Path.of(System.getProperty("meshfed.crds")));
-    plane.client().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build()).create();
+    plane
+        .client()
+        .resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build())
+        .create();
     for (String identity : List.of("replica-a", "replica-b")) {
       // each replica's pod, as the chart's Deployment makes them (no kubelet runs them here)
-      plane.client().resource(new PodBuilder().withNewMetadata().withNamespace(NS).withName(identity)
-          .addToLabels("app.kubernetes.io/name", "meshfed").endMetadata()
-          .withNewSpec().addNewContainer().withName("operator").withImage("ghcr.io/meshfed/meshfed-operator:0.1.0")
-          .endContainer().endSpec().build()).create();
-      replicas.put(identity, OperatorProcess.start(
-          Path.of(System.getProperty("meshfed.operator.jar")), plane.kubeconfig(), work.resolve(identity + ".log"),
-          Map.of("meshfed.leader-election.identity", identity,
-              "meshfed.leader-election.pod", identity,
-              "meshfed.leader-election.namespace", NS,
-              // short lease, so that the test does not wait long for the failover
-              "meshfed.leader-election.lease-duration", "6s")));
+      plane
+          .client()
+          .resource(
+              new PodBuilder()
+                  .withNewMetadata()
+                  .withNamespace(NS)
+                  .withName(identity)
+                  .addToLabels("app.kubernetes.io/name", "meshfed")
+                  .endMetadata()
+                  .withNewSpec()
+                  .addNewContainer()
+                  .withName("operator")
+                  .withImage("ghcr.io/meshfed/meshfed-operator:0.1.0")
+                  .endContainer()
+                  .endSpec()
+                  .build())
+          .create();
+      replicas.put(
+          identity,
+          OperatorProcess.start(
+              Path.of(System.getProperty("meshfed.operator.jar")),
+              plane.kubeconfig(),
+              work.resolve(identity + ".log"),
+              Map.of(
+                  "meshfed.leader-election.identity",
+                  identity,
+                  "meshfed.leader-election.pod",
+                  identity,
+                  "meshfed.leader-election.namespace",
+                  NS,
+                  // short lease, so that the test does not wait long for the failover
+                  "meshfed.leader-election.lease-duration",
+                  "6s")));
     }
   }
 
@@ -74,14 +101,22 @@ class OperatorFailoverTest {
   @Test
   void theStandbyTakesOverAfterTheLeaderIsKilledAndNoSubnetIsHandedOutTwice() throws Exception {
     KubernetesClient client = plane.client();
-    String leader = await().atMost(Duration.ofSeconds(60))
-        .alias("a Lease held by a replica; leases: " + client.leases().inAnyNamespace().list().getItems().stream()
-            .map(l -> l.getMetadata().getNamespace() + "/" + l.getMetadata().getName()).toList())
-        .until(() -> holder(client), h -> h != null);
+    String leader =
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .alias(
+                "a Lease held by a replica; leases: "
+                    + client.leases().inAnyNamespace().list().getItems().stream()
+                        .map(l -> l.getMetadata().getNamespace() + "/" + l.getMetadata().getName())
+                        .toList())
+            .until(() -> holder(client), h -> h != null);
     assertThat(replicas).containsKey(leader);
-    String standby = replicas.keySet().stream().filter(k -> !k.equals(leader)).findFirst().orElseThrow();
+    String standby =
+        replicas.keySet().stream().filter(k -> !k.equals(leader)).findFirst().orElseThrow();
     // the agent API Service selects the leader's pod only
-    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(servingPods(client)).containsExactly(leader));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(() -> assertThat(servingPods(client)).containsExactly(leader));
 
     client.resource(cluster()).create();
     ExecutorService pool = Executors.newFixedThreadPool(16);
@@ -99,42 +134,64 @@ class OperatorFailoverTest {
     }
 
     // kill the leader while it is in the middle of the work
-    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20)).until(() -> allocated(client) >= 20);
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(20))
+        .until(() -> allocated(client) >= 20);
     int before = allocated(client);
     replicas.get(leader).kill();
     assertThat(before).as("killed in the middle").isLessThan(200);
 
-    await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1))
+    await()
+        .atMost(Duration.ofSeconds(120))
+        .pollInterval(Duration.ofSeconds(1))
         .untilAsserted(() -> assertThat(allocated(client)).isEqualTo(200));
     assertThat(holder(client)).isEqualTo(standby);
     // the new leader serves the agents, and the crashed one's pod no longer says it does
-    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(servingPods(client)).containsExactly(standby));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(() -> assertThat(servingPods(client)).containsExactly(standby));
     assertThat(client.pods().inNamespace(NS).withName(leader).get().getMetadata().getLabels())
         .containsEntry("meshfed.io/agent-api", "standby");
 
     List<Peer> peers = client.resources(Peer.class).inNamespace(NS).list().getItems();
-    Map<String, Long> holdersPerSubnet = peers.stream()
-        .collect(Collectors.groupingBy(p -> p.getStatus().getSubnet(), Collectors.counting()));
-    assertThat(holdersPerSubnet).hasSize(200).allSatisfy((subnet, count) -> assertThat(count).isEqualTo(1));
+    Map<String, Long> holdersPerSubnet =
+        peers.stream()
+            .collect(Collectors.groupingBy(p -> p.getStatus().getSubnet(), Collectors.counting()));
+    assertThat(holdersPerSubnet)
+        .hasSize(200)
+        .allSatisfy((subnet, count) -> assertThat(count).isEqualTo(1));
     assertThat(peers).allSatisfy(p -> assertThat(p.getMetadata().getGeneration()).isEqualTo(1L));
-    Map<String, String> table = client.configMaps().inNamespace(NS).withName("mesh-meshfed-ipam").get().getData();
+    Map<String, String> table =
+        client.configMaps().inNamespace(NS).withName("mesh-meshfed-ipam").get().getData();
     assertThat(table).hasSize(200);
     assertThat(Files.readString(replicas.get(standby).log())).doesNotContain("Exception in thread");
 
     // a leader told to stop (a pod's SIGTERM) gives the lease up and exits promptly
-    assertThat(replicas.get(standby).terminate(Duration.ofSeconds(10))).as("exited within 10 s of SIGTERM").isTrue();
+    assertThat(replicas.get(standby).terminate(Duration.ofSeconds(10)))
+        .as("exited within 10 s of SIGTERM")
+        .isTrue();
   }
 
   /** The pods the chart's agent API Service selects. */
   static List<String> servingPods(KubernetesClient client) {
-    return client.pods().inNamespace(NS).withLabel("app.kubernetes.io/name", "meshfed")
-        .withLabel("meshfed.io/agent-api", "serving").list().getItems().stream()
-        .map(p -> p.getMetadata().getName()).toList();
+    return client
+        .pods()
+        .inNamespace(NS)
+        .withLabel("app.kubernetes.io/name", "meshfed")
+        .withLabel("meshfed.io/agent-api", "serving")
+        .list()
+        .getItems()
+        .stream()
+        .map(p -> p.getMetadata().getName())
+        .toList();
   }
 
   static int allocated(KubernetesClient client) {
-    return (int) client.resources(Peer.class).inNamespace(NS).list().getItems().stream()
-        .filter(p -> p.getStatus() != null && p.getStatus().getSubnet() != null).count();
+    return (int)
+        client.resources(Peer.class).inNamespace(NS).list().getItems().stream()
+            .filter(p -> p.getStatus() != null && p.getStatus().getSubnet() != null)
+            .count();
   }
 
   static String holder(KubernetesClient client) {

@@ -32,9 +32,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * An autoscaled pool of local peers (network namespaces with real agents): a workload with more
- * replicas than the pool's peers can hold makes it grow until every replica runs; with the
- * workload gone, the idle peers go after scaleDownAfter, one at a time (budget 1), down to
- * minReplicas, and their namespaces with them.
+ * replicas than the pool's peers can hold makes it grow until every replica runs; with the workload
+ * gone, the idle peers go after scaleDownAfter, one at a time (budget 1), down to minReplicas, and
+ * their namespaces with them.
  */
 class PoolAutoscalingMeshTest {
   static final String NS = LocalMeshFixture.NS;
@@ -61,53 +61,96 @@ class PoolAutoscalingMeshTest {
 
     // three replicas with a port: one per peer, and the pool has one
     client.resource(TestWorkloads.httpServer("web", "elastic", 3)).inNamespace(NS).create();
-    await().ignoreExceptions().atMost(Duration.ofSeconds(120)).untilAsserted(() -> {
-      assertThat(readyPeers()).hasSize(3);
-      Workload web = client.resources(Workload.class).inNamespace(NS).withName("web").get();
-      assertThat(web.getStatus().getReadyReplicas()).isEqualTo(3);
-    });
+    await()
+        .ignoreExceptions()
+        .atMost(Duration.ofSeconds(120))
+        .untilAsserted(
+            () -> {
+              assertThat(readyPeers()).hasSize(3);
+              Workload web = client.resources(Workload.class).inNamespace(NS).withName("web").get();
+              assertThat(web.getStatus().getReadyReplicas()).isEqualTo(3);
+            });
     PeerPool grown = client.resources(PeerPool.class).inNamespace(NS).withName("burst").get();
-    assertThat(grown.getStatus().getLastScaleUp().getReason()).isEqualTo("+2 peers (burst) for 2 pending replicas of web");
-    assertThat(grown.getSpec().getReplicas()).as("the CRD default, never the autoscaler's number").isEqualTo(1);
+    assertThat(grown.getStatus().getLastScaleUp().getReason())
+        .isEqualTo("+2 peers (burst) for 2 pending replicas of web");
+    assertThat(grown.getSpec().getReplicas())
+        .as("the CRD default, never the autoscaler's number")
+        .isEqualTo(1);
     assertThat(grown.getMetadata().getGeneration()).isEqualTo(1L);
     List<String> grownNamespaces = readyPeers().stream().map(mesh::netns).toList();
 
     AtomicInteger mostLeavingAtOnce = new AtomicInteger();
     Set<String> leaving = ConcurrentHashMap.newKeySet();
-    try (Watch watch = client.resources(Peer.class).inNamespace(NS).withLabel(MeshfedApi.POOL_LABEL, "burst")
-        .watch(new Watcher<>() {
-          @Override
-          public void eventReceived(Action action, Peer peer) {
-            if (action == Action.DELETED) {
-              leaving.remove(peer.getMetadata().getName());
-            } else if (peer.isMarkedForDeletion()) {
-              leaving.add(peer.getMetadata().getName());
-            }
-            mostLeavingAtOnce.accumulateAndGet(leaving.size(), Math::max);
-          }
+    try (Watch watch =
+        client
+            .resources(Peer.class)
+            .inNamespace(NS)
+            .withLabel(MeshfedApi.POOL_LABEL, "burst")
+            .watch(
+                new Watcher<>() {
+                  @Override
+                  public void eventReceived(Action action, Peer peer) {
+                    if (action == Action.DELETED) {
+                      leaving.remove(peer.getMetadata().getName());
+                    } else if (peer.isMarkedForDeletion()) {
+                      leaving.add(peer.getMetadata().getName());
+                    }
+                    mostLeavingAtOnce.accumulateAndGet(leaving.size(), Math::max);
+                  }
 
-          @Override
-          public void onClose(WatcherException cause) {}
-        })) {
+                  @Override
+                  public void onClose(WatcherException cause) {}
+                })) {
       client.resources(Workload.class).inNamespace(NS).withName("web").delete();
-      await().atMost(Duration.ofSeconds(120)).untilAsserted(() -> assertThat(
-          client.resources(Peer.class).inNamespace(NS).withLabel(MeshfedApi.POOL_LABEL, "burst").list().getItems())
-          .hasSize(1));
+      await()
+          .atMost(Duration.ofSeconds(120))
+          .untilAsserted(
+              () ->
+                  assertThat(
+                          client
+                              .resources(Peer.class)
+                              .inNamespace(NS)
+                              .withLabel(MeshfedApi.POOL_LABEL, "burst")
+                              .list()
+                              .getItems())
+                      .hasSize(1));
     }
     assertThat(mostLeavingAtOnce.get()).as("a budget of 1: one peer leaves at a time").isEqualTo(1);
     String kept = mesh.netns(readyPeers().get(0));
-    String namespaces = Command.run(Duration.ofSeconds(10), null, List.of("ip", "netns", "list")).stdout();
-    assertThat(grownNamespaces).filteredOn(n -> !n.equals(kept))
+    String namespaces =
+        Command.run(Duration.ofSeconds(10), null, List.of("ip", "netns", "list")).stdout();
+    assertThat(grownNamespaces)
+        .filteredOn(n -> !n.equals(kept))
         .allSatisfy(gone -> assertThat(namespaces).doesNotContain(gone));
-    assertThat(client.resources(PeerPool.class).inNamespace(NS).withName("burst").get().getStatus()
-        .getLastScaleDown().getReason()).contains("idle");
+    assertThat(
+            client
+                .resources(PeerPool.class)
+                .inNamespace(NS)
+                .withName("burst")
+                .get()
+                .getStatus()
+                .getLastScaleDown()
+                .getReason())
+        .contains("idle");
   }
 
   private static List<String> readyPeers() {
-    return mesh.client.resources(Peer.class).inNamespace(NS).withLabel(MeshfedApi.POOL_LABEL, "burst").list()
-        .getItems().stream()
-        .filter(p -> !p.isMarkedForDeletion() && p.getStatus() != null && p.getStatus().getPhase() == PeerPhase.READY)
-        .map(p -> p.getMetadata().getName()).sorted().toList();
+    return mesh
+        .client
+        .resources(Peer.class)
+        .inNamespace(NS)
+        .withLabel(MeshfedApi.POOL_LABEL, "burst")
+        .list()
+        .getItems()
+        .stream()
+        .filter(
+            p ->
+                !p.isMarkedForDeletion()
+                    && p.getStatus() != null
+                    && p.getStatus().getPhase() == PeerPhase.READY)
+        .map(p -> p.getMetadata().getName())
+        .sorted()
+        .toList();
   }
 
   private static PeerPool pool() {
@@ -128,5 +171,4 @@ class PoolAutoscalingMeshTest {
     pool.setSpec(spec);
     return pool;
   }
-
 }

@@ -35,31 +35,43 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * Workloads on a live mesh: a server on one local peer, a client on another that fetches it by
- * name across WireGuard; the server's peer is deleted and the client reaches it again, moved, by
- * the same name; a workload too big for every peer waits until a bigger peer joins.
+ * Workloads on a live mesh: a server on one local peer, a client on another that fetches it by name
+ * across WireGuard; the server's peer is deleted and the client reaches it again, moved, by the
+ * same name; a workload too big for every peer waits until a bigger peer joins.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class WorkloadMeshTest {
   static final String NS = LocalMeshFixture.NS;
+
   /** Prints "ok <address it resolved> <HTTP status>" once a second, or "fail <why>". */
-  static final String CLIENT = String.join("\n",
-      "import socket, time, urllib.request",
-      "while True:",
-      "    try:",
-      "        address = socket.gethostbyname('server.mesh.internal')",
-      "        status = urllib.request.urlopen('http://server.mesh.internal:8080/', timeout=3).status",
-      "        print('ok', address, status, flush=True)",
-      "    except Exception as e:",
-      "        print('fail', e, flush=True)",
-      "    time.sleep(1)");
+  static final String CLIENT =
+      String.join(
+          "\n",
+          "import socket, time, urllib.request",
+          "while True:",
+          "    try:",
+          "        address = socket.gethostbyname('server.mesh.internal')",
+          "        status = urllib.request.urlopen('http://server.mesh.internal:8080/', timeout=3).status",
+          "        print('ok', address, status, flush=True)",
+          "    except Exception as e:",
+          "        print('fail', e, flush=True)",
+          "    time.sleep(1)");
+
   static LocalMeshFixture mesh;
 
   @BeforeAll
   static void start() throws Exception {
     mesh = LocalMeshFixture.start(Path.of("target/e2e/workloads"));
-    mesh.createCluster("apps", "100.73.0.0/16", Map.of(
-        "front", Map.of("tier", "front"), "back-1", Map.of("tier", "back"), "back-2", Map.of("tier", "back")));
+    mesh.createCluster(
+        "apps",
+        "100.73.0.0/16",
+        Map.of(
+            "front",
+            Map.of("tier", "front"),
+            "back-1",
+            Map.of("tier", "back"),
+            "back-2",
+            Map.of("tier", "back")));
   }
 
   @AfterAll
@@ -72,26 +84,38 @@ class WorkloadMeshTest {
   @Test
   @Order(1)
   void aClientFetchesTheServerByNameAcrossTheMeshAndFollowsItWhenItMoves() throws Exception {
-    mesh.client.resource(workload("server", List.of("python3", "-m", "http.server", "8080"), "tier", "back", 8080))
-        .inNamespace(NS).create();
-    mesh.client.resource(workload("client", List.of("python3", "-c", CLIENT), "tier", "front", null))
-        .inNamespace(NS).create();
+    mesh.client
+        .resource(
+            workload(
+                "server", List.of("python3", "-m", "http.server", "8080"), "tier", "back", 8080))
+        .inNamespace(NS)
+        .create();
+    mesh.client
+        .resource(workload("client", List.of("python3", "-c", CLIENT), "tier", "front", null))
+        .inNamespace(NS)
+        .create();
 
     String serverPeer = awaitRunning("server");
     assertThat(serverPeer).startsWith("back-");
     assertThat(awaitRunning("client")).isEqualTo("front");
     Path clientOutput = mesh.agentState("front").resolve("replicas/client-0/output.log");
     String first = mesh.meshAddress(serverPeer);
-    await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
-        assertThat(Files.readString(clientOutput)).contains("ok " + first + " 200"));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> assertThat(Files.readString(clientOutput)).contains("ok " + first + " 200"));
 
     // the server's peer goes: the server moves to the other back peer, the client follows the name
     mesh.client.resources(Peer.class).inNamespace(NS).withName(serverPeer).delete();
     String other = serverPeer.equals("back-1") ? "back-2" : "back-1";
-    await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(awaitRunning("server")).isEqualTo(other));
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .untilAsserted(() -> assertThat(awaitRunning("server")).isEqualTo(other));
     String moved = mesh.meshAddress(other);
-    await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
-        assertThat(Files.readString(clientOutput)).contains("ok " + moved + " 200"));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> assertThat(Files.readString(clientOutput)).contains("ok " + moved + " 200"));
   }
 
   @Test
@@ -100,34 +124,58 @@ class WorkloadMeshTest {
     Workload big = workload("big", List.of("sleep", "600"), null, null, null);
     big.getSpec().getResources().getRequests().setCpu(new Quantity("64"));
     mesh.client.resource(big).inNamespace(NS).create();
-    await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
-      var scheduled = condition("big", "Scheduled");
-      assertThat(scheduled.getStatus()).isEqualTo("False");
-      assertThat(scheduled.getReason()).isEqualTo("NoResourcesAvailable");
-      assertThat(scheduled.getMessage()).contains("each needs cpu 64");
-    });
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(
+            () -> {
+              var scheduled = condition("big", "Scheduled");
+              assertThat(scheduled.getStatus()).isEqualTo("False");
+              assertThat(scheduled.getReason()).isEqualTo("NoResourcesAvailable");
+              assertThat(scheduled.getMessage()).contains("each needs cpu 64");
+            });
 
-    // a host with 96 cores joins with the cluster token (an agent speaking the protocol, no data plane)
+    // a host with 96 cores joins with the cluster token (an agent speaking the protocol, no data
+    // plane)
     String token = AgentApiAccess.joinToken(mesh.client, NS, "apps").orElseThrow();
-    CoordinationClient api = new CoordinationClient("https://localhost:" + mesh.operator().httpsPort(),
-        AgentApiAccess.caHash(mesh.client, "default").orElseThrow());
+    CoordinationClient api =
+        new CoordinationClient(
+            "https://localhost:" + mesh.operator().httpsPort(),
+            AgentApiAccess.caHash(mesh.client, "default").orElseThrow());
     byte[] key = new byte[32];
     key[0] = 7;
     AgentFacts facts = new AgentFacts(96, 512L << 30, "linux", "amd64", "test", "huge");
-    JoinResponse joined = api.join(new JoinRequest(token, "huge", Base64.getEncoder().encodeToString(key),
-        List.of("198.19.250.1:51820"), facts));
-    api.status(joined.credential(), new StatusReport("huge", null, List.of("198.19.250.1:51820"), facts, List.of()));
-    await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
-      assertThat(mesh.phase("huge")).isEqualTo(PeerPhase.READY);
-      assertThat(condition("big", "Scheduled").getStatus()).isEqualTo("True");
-      assertThat(placements("big")).extracting(ReplicaPlacement::getPeer).containsExactly("huge");
-    });
+    JoinResponse joined =
+        api.join(
+            new JoinRequest(
+                token,
+                "huge",
+                Base64.getEncoder().encodeToString(key),
+                List.of("198.19.250.1:51820"),
+                facts));
+    api.status(
+        joined.credential(),
+        new StatusReport("huge", null, List.of("198.19.250.1:51820"), facts, List.of()));
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(
+            () -> {
+              assertThat(mesh.phase("huge")).isEqualTo(PeerPhase.READY);
+              assertThat(condition("big", "Scheduled").getStatus()).isEqualTo("True");
+              assertThat(placements("big"))
+                  .extracting(ReplicaPlacement::getPeer)
+                  .containsExactly("huge");
+            });
   }
 
   /** The peer the workload's one replica runs on, once its agent reports it Running. */
   static String awaitRunning(String workload) {
-    await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(placements(workload))
-        .singleElement().satisfies(p -> assertThat(p.getState()).isEqualTo("Running")));
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .untilAsserted(
+            () ->
+                assertThat(placements(workload))
+                    .singleElement()
+                    .satisfies(p -> assertThat(p.getState()).isEqualTo("Running")));
     return placements(workload).get(0).getPeer();
   }
 
@@ -139,10 +187,14 @@ class WorkloadMeshTest {
   static Condition condition(String workload, String type) {
     Workload w = mesh.client.resources(Workload.class).inNamespace(NS).withName(workload).get();
     assertThat(w.getStatus()).isNotNull();
-    return w.getStatus().getConditions().stream().filter(c -> c.getType().equals(type)).findFirst().orElseThrow();
+    return w.getStatus().getConditions().stream()
+        .filter(c -> c.getType().equals(type))
+        .findFirst()
+        .orElseThrow();
   }
 
-  static Workload workload(String name, List<String> command, String labelKey, String labelValue, Integer port) {
+  static Workload workload(
+      String name, List<String> command, String labelKey, String labelValue, Integer port) {
     Workload workload = new Workload();
     workload.getMetadata().setName(name);
     WorkloadSpec spec = new WorkloadSpec();

@@ -22,15 +22,19 @@ class HealthTest {
     int port = ConfigProvider.getConfig().getValue("quarkus.http.test-port", Integer.class);
     HttpClient http = HttpClient.newHttpClient();
     for (String probe : new String[] {"live", "ready"}) {
-      HttpResponse<String> response = http.send(
-          HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/q/health/" + probe)).build(),
-          HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> response =
+          http.send(
+              HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/q/health/" + probe))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
       assertThat(response.statusCode()).as(probe).isEqualTo(200);
       assertThat(response.body()).contains("\"status\": \"UP\"");
     }
-    HttpResponse<String> ready = http.send(
-        HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/q/health/ready")).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> ready =
+        http.send(
+            HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/q/health/ready"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     // the operator SDK's check lists each controller's informers
     assertThat(ready.body()).contains("meshcluster").contains("peer");
   }

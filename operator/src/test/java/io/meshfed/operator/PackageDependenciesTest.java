@@ -1,6 +1,5 @@
 package io.meshfed.operator;
 
-import java.util.jar.JarEntry;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meshfed.operator.peer.PeerReconciler;
@@ -27,6 +26,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -44,24 +44,35 @@ class PackageDependenciesTest {
   @Test
   void operatorPackagesFormNoCycle() throws Exception {
     Map<String, Set<String>> graph = packageGraph(location(PeerReconciler.class));
-    assertThat(graph).as("the scan found the packages").containsKeys("peer", "netmap", "join", "agentapi");
+    assertThat(graph)
+        .as("the scan found the packages")
+        .containsKeys("peer", "netmap", "join", "agentapi");
     List<List<String>> cycles = cycles(graph);
-    assertThat(cycles).as("package cycles (each: packages that reach each other), in %s", graph).isEmpty();
+    assertThat(cycles)
+        .as("package cycles (each: packages that reach each other), in %s", graph)
+        .isEmpty();
   }
 
   @Test
   void providersNeverSeeOperatorTypes() throws Exception {
-    for (Class<?> provider : List.of(MachineProvider.class, LocalMachineProvider.class,
-        AwsMachineProvider.class, GcpMachineProvider.class, AzureMachineProvider.class,
-        DigitalOceanMachineProvider.class)) {
+    for (Class<?> provider :
+        List.of(
+            MachineProvider.class,
+            LocalMachineProvider.class,
+            AwsMachineProvider.class,
+            GcpMachineProvider.class,
+            AzureMachineProvider.class,
+            DigitalOceanMachineProvider.class)) {
       Set<String> seen = new TreeSet<>();
-      forEachClass(location(provider), (name, strings) -> {
-        for (String s : strings) {
-          if (s.contains("io/meshfed/operator/")) {
-            seen.add(name + " → " + s);
-          }
-        }
-      });
+      forEachClass(
+          location(provider),
+          (name, strings) -> {
+            for (String s : strings) {
+              if (s.contains("io/meshfed/operator/")) {
+                seen.add(name + " → " + s);
+              }
+            }
+          });
       assertThat(seen).as(provider.getSimpleName() + "'s module").isEmpty();
     }
   }
@@ -80,22 +91,24 @@ class PackageDependenciesTest {
   /** Package (below io.meshfed.operator) to the packages its classes mention. */
   static Map<String, Set<String>> packageGraph(Path classes) throws IOException {
     Map<String, Set<String>> graph = new TreeMap<>();
-    forEachClass(classes, (name, strings) -> {
-      Matcher own = OPERATOR_TYPE.matcher(name);
-      if (!own.lookingAt()) {
-        return; // the root package (none in main code) or another tree
-      }
-      String from = own.group(1);
-      Set<String> to = graph.computeIfAbsent(from, k -> new TreeSet<>());
-      for (String s : strings) {
-        Matcher m = OPERATOR_TYPE.matcher(s);
-        while (m.find()) {
-          if (!m.group(1).equals(from)) {
-            to.add(m.group(1));
+    forEachClass(
+        classes,
+        (name, strings) -> {
+          Matcher own = OPERATOR_TYPE.matcher(name);
+          if (!own.lookingAt()) {
+            return; // the root package (none in main code) or another tree
           }
-        }
-      }
-    });
+          String from = own.group(1);
+          Set<String> to = graph.computeIfAbsent(from, k -> new TreeSet<>());
+          for (String s : strings) {
+            Matcher m = OPERATOR_TYPE.matcher(s);
+            while (m.find()) {
+              if (!m.group(1).equals(from)) {
+                to.add(m.group(1));
+              }
+            }
+          }
+        });
     return graph;
   }
 
@@ -115,8 +128,15 @@ class PackageDependenciesTest {
     return result;
   }
 
-  private static void connect(String node, Map<String, Set<String>> graph, Map<String, Integer> index,
-      Map<String, Integer> low, Deque<String> stack, Set<String> onStack, List<List<String>> result, int[] counter) {
+  private static void connect(
+      String node,
+      Map<String, Set<String>> graph,
+      Map<String, Integer> index,
+      Map<String, Integer> low,
+      Deque<String> stack,
+      Set<String> onStack,
+      List<List<String>> result,
+      int[] counter) {
     index.put(node, counter[0]);
     low.put(node, counter[0]++);
     stack.push(node);
@@ -152,7 +172,8 @@ class PackageDependenciesTest {
   static void forEachClass(Path location, ClassVisitor visitor) throws IOException {
     if (Files.isDirectory(location)) {
       try (Stream<Path> files = Files.walk(location)) {
-        for (Path file : (Iterable<Path>) files.filter(f -> f.toString().endsWith(".class"))::iterator) {
+        for (Path file :
+            (Iterable<Path>) files.filter(f -> f.toString().endsWith(".class"))::iterator) {
           try (InputStream in = Files.newInputStream(file)) {
             String name = location.relativize(file).toString().replace('\\', '/');
             visitor.visit(name, utf8Constants(in));

@@ -14,4 +14,9 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record AgentFacts(
-    Integer cpuCores, Long memoryBytes, String os, String arch, String agentVersion, String hostname) {}
+    Integer cpuCores,
+    Long memoryBytes,
+    String os,
+    String arch,
+    String agentVersion,
+    String hostname) {}

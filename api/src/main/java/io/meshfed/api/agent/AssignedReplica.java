@@ -18,5 +18,10 @@ import java.util.Map;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record AssignedReplica(
-    String name, String workload, String image, List<String> command, List<String> args,
-    Map<String, String> env, List<Integer> ports) {}
+    String name,
+    String workload,
+    String image,
+    List<String> command,
+    List<String> args,
+    Map<String, String> env,
+    List<Integer> ports) {}

@@ -14,10 +14,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * A Peer's one-time bootstrap token as a Secret the Peer owns: the contract between those who
- * issue it (the operator for the machines it makes, {@code kubectl meshfed join-command} for a host
- * you bring) and the agent API, which accepts {@code mfb:<namespace>:<peer>:<token>} once, until
- * the expiry annotation.
+ * A Peer's one-time bootstrap token as a Secret the Peer owns: the contract between those who issue
+ * it (the operator for the machines it makes, {@code kubectl meshfed join-command} for a host you
+ * bring) and the agent API, which accepts {@code mfb:<namespace>:<peer>:<token>} once, until the
+ * expiry annotation.
  */
 public final class BootstrapSecrets {
   public static final String ROLE_LABEL = MeshfedApi.GROUP + "/secret-role";
@@ -53,12 +53,20 @@ public final class BootstrapSecrets {
         .withNamespace(peer.getMetadata().getNamespace())
         .withLabels(labels)
         .withAnnotations(Map.of(EXPIRES_ANNOTATION, expires.toString()))
-        .withOwnerReferences(new OwnerReferenceBuilder().withApiVersion(MeshfedApi.API_VERSION).withKind("Peer")
-            .withName(peer.getMetadata().getName()).withUid(peer.getMetadata().getUid()).withController(true)
-            .withBlockOwnerDeletion(false).build())
+        .withOwnerReferences(
+            new OwnerReferenceBuilder()
+                .withApiVersion(MeshfedApi.API_VERSION)
+                .withKind("Peer")
+                .withName(peer.getMetadata().getName())
+                .withUid(peer.getMetadata().getUid())
+                .withController(true)
+                .withBlockOwnerDeletion(false)
+                .build())
         .endMetadata()
         .withType(TYPE)
-        .withData(Map.of(TOKEN, Base64.getEncoder().encodeToString(token.getBytes(StandardCharsets.UTF_8))))
+        .withData(
+            Map.of(
+                TOKEN, Base64.getEncoder().encodeToString(token.getBytes(StandardCharsets.UTF_8))))
         .build();
   }
 }

@@ -6,7 +6,8 @@ import java.util.List;
 /**
  * {@code POST /api/v1/join}.
  *
- * @param token a cluster join token ({@code mfj:…}) or a peer's one-time bootstrap token ({@code mfb:…})
+ * @param token a cluster join token ({@code mfj:…}) or a peer's one-time bootstrap token ({@code
+ *     mfb:…})
  * @param name the Peer to become; with a cluster token, defaults to the host name
  * @param publicKey the agent's WireGuard public key, base64 (the private key never leaves the peer)
  * @param endpoints candidate {@code ip:port} endpoints other peers may reach WireGuard at

@@ -14,4 +14,8 @@ import java.util.List;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record MapPeer(
-    String name, String publicKey, List<String> endpoints, List<String> allowedIPs, Integer persistentKeepalive) {}
+    String name,
+    String publicKey,
+    List<String> endpoints,
+    List<String> allowedIPs,
+    Integer persistentKeepalive) {}

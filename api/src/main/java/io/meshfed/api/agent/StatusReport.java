@@ -16,12 +16,19 @@ import java.util.List;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record StatusReport(
     String peer,
-    String mapVersion, List<String> endpoints, AgentFacts facts, List<PeerHandshake> handshakes,
+    String mapVersion,
+    List<String> endpoints,
+    AgentFacts facts,
+    List<PeerHandshake> handshakes,
     List<ReplicaStatus> replicas) {
 
   /** A report without replicas. */
   public StatusReport(
-      String peer, String mapVersion, List<String> endpoints, AgentFacts facts, List<PeerHandshake> handshakes) {
+      String peer,
+      String mapVersion,
+      List<String> endpoints,
+      AgentFacts facts,
+      List<PeerHandshake> handshakes) {
     this(peer, mapVersion, endpoints, facts, handshakes, null);
   }
 
@@ -31,5 +38,6 @@ public record StatusReport(
    * @param rxBytes bytes received from it
    * @param txBytes bytes sent to it
    */
-  public record PeerHandshake(String publicKey, long lastHandshakeEpochSeconds, long rxBytes, long txBytes) {}
+  public record PeerHandshake(
+      String publicKey, long lastHandshakeEpochSeconds, long rxBytes, long txBytes) {}
 }

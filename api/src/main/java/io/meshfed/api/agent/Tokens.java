@@ -4,8 +4,8 @@ import java.util.Optional;
 
 /**
  * The three bearer strings of the protocol, {@code <kind>:<namespace>:<name>:<secret>}: the part
- * before the secret says where to look it up (like kubeadm's token id), the secret is 64 hex
- * digits of which only a hash is kept where the server can.
+ * before the secret says where to look it up (like kubeadm's token id), the secret is 64 hex digits
+ * of which only a hash is kept where the server can.
  */
 public record Tokens(Kind kind, String namespace, String name, String secret) {
   public enum Kind {
@@ -28,7 +28,10 @@ public record Tokens(Kind kind, String namespace, String name, String secret) {
       return Optional.empty();
     }
     String[] parts = value.trim().split(":", 4);
-    if (parts.length != 4 || parts[1].isEmpty() || parts[2].isEmpty() || !parts[3].matches("[0-9a-f]{64}")) {
+    if (parts.length != 4
+        || parts[1].isEmpty()
+        || parts[2].isEmpty()
+        || !parts[3].matches("[0-9a-f]{64}")) {
       return Optional.empty();
     }
     for (Kind kind : Kind.values()) {

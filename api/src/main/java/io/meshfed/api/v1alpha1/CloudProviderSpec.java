@@ -8,7 +8,8 @@ import io.fabric8.generator.annotation.Required;
 /** One cloud account: where peers go by default, and the Secret holding the credentials. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class CloudProviderSpec {
-  @JsonPropertyDescription("Default region of peers that name none (eu-west-1, europe-west1, westeurope, fra1).")
+  @JsonPropertyDescription(
+      "Default region of peers that name none (eu-west-1, europe-west1, westeurope, fra1).")
   private String region;
 
   @JsonPropertyDescription("GCP project ID.")

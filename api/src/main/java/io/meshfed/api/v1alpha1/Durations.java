@@ -1,16 +1,15 @@
 package io.meshfed.api.v1alpha1;
 
-import java.util.regex.Pattern;
 import java.time.Duration;
 import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** Go-style durations ("90s", "1h30m", "250ms"), the form Kubernetes users know. */
 public final class Durations {
   /** One or more number+unit groups; units ms, s, m, h. */
   public static final String PATTERN = "^([0-9]+(ms|s|m|h))+$";
 
-  private static final Pattern GROUP =
-      Pattern.compile("([0-9]+)(ms|s|m|h)");
+  private static final Pattern GROUP = Pattern.compile("([0-9]+)(ms|s|m|h)");
 
   private Durations() {}
 

@@ -18,7 +18,8 @@ public class HandshakeSummary {
   @JsonPropertyDescription("Expected peers past their settling time without a recent handshake.")
   private Integer missingCount;
 
-  @JsonPropertyDescription("The first five of those by name (all of them when missingCount is at most five).")
+  @JsonPropertyDescription(
+      "The first five of those by name (all of them when missingCount is at most five).")
   private List<String> missing;
 
   public Integer getExpected() {

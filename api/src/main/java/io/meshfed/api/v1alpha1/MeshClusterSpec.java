@@ -17,14 +17,16 @@ public class MeshClusterSpec {
       "DNS suffix under which workloads are found on the mesh: <workload>.<domain>.")
   private String domain;
 
-  @JsonPropertyDescription("Cloud accounts this cluster may create peers in, one entry per provider.")
+  @JsonPropertyDescription(
+      "Cloud accounts this cluster may create peers in, one entry per provider.")
   private ProvidersSpec providers;
 
   @Default("{}")
   @JsonPropertyDescription("The cluster join token, used by hosts the user brings to join.")
   private JoinTokenSpec joinToken;
 
-  @JsonPropertyDescription("Upper bounds on what the cluster may grow to (autoscaling respects them).")
+  @JsonPropertyDescription(
+      "Upper bounds on what the cluster may grow to (autoscaling respects them).")
   private ClusterLimits limits;
 
   public NetworkSpec getNetwork() {

@@ -29,7 +29,8 @@ public class MeshClusterStatus extends ObservedStatus {
   @JsonPropertyDescription("When the current cluster join token expires (absent: never).")
   private String joinTokenExpiresAt;
 
-  @JsonPropertyDescription("sha256 of the agent API's CA public key: what a joining host pins (install.sh --ca-hash).")
+  @JsonPropertyDescription(
+      "sha256 of the agent API's CA public key: what a joining host pins (install.sh --ca-hash).")
   private String caHash;
 
   public String getCaHash() {
@@ -103,5 +104,4 @@ public class MeshClusterStatus extends ObservedStatus {
   public void setJoinTokenExpiresAt(String joinTokenExpiresAt) {
     this.joinTokenExpiresAt = joinTokenExpiresAt;
   }
-
 }

@@ -8,17 +8,22 @@ public final class MeshfedApi {
 
   /** Label put on objects the operator creates for a cluster (Secrets, ConfigMaps). */
   public static final String CLUSTER_LABEL = GROUP + "/cluster";
+
   /** Label put on objects the operator creates for a peer. */
   public static final String PEER_LABEL = GROUP + "/peer";
+
   /** On the Peers a PeerPool made: the pool's name. */
   public static final String POOL_LABEL = GROUP + "/pool";
+
   /**
    * On a pool's Peer the autoscaler is emptying: no new replicas go there, and its replicas move
    * one at a time per workload while that workload is fully available. The value says why.
    */
   public static final String DRAINING_ANNOTATION = GROUP + "/draining";
+
   /** Label naming the operator as the manager of an object. */
   public static final String MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
+
   public static final String MANAGER = "meshfed-operator";
 
   private MeshfedApi() {}

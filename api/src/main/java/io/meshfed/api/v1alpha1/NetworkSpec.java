@@ -9,14 +9,19 @@ import io.fabric8.generator.annotation.ValidationRule;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @ValidationRule(
-    value = "!has(self.cidr) || !isCIDR(self.cidr) || cidr(self.cidr).prefixLength() < self.peerSubnetPrefix",
-    message = "peerSubnetPrefix must be longer than the prefix of cidr, so that the cidr holds several peer subnets")
+    value =
+        "!has(self.cidr) || !isCIDR(self.cidr) || cidr(self.cidr).prefixLength() < self.peerSubnetPrefix",
+    message =
+        "peerSubnetPrefix must be longer than the prefix of cidr, so that the cidr holds several peer subnets")
 public class NetworkSpec {
   @Default("100.64.0.0/16")
   @ValidationRule(
       value = "isCIDR(self) && cidr(self).ip().family() == 4 && cidr(self).masked() == cidr(self)",
-      message = "cidr must be an IPv4 network in CIDR notation with no host bits set, such as 100.64.0.0/16")
-  @ValidationRule(value = "self == oldSelf", message = "cidr is immutable: peers hold addresses in it")
+      message =
+          "cidr must be an IPv4 network in CIDR notation with no host bits set, such as 100.64.0.0/16")
+  @ValidationRule(
+      value = "self == oldSelf",
+      message = "cidr is immutable: peers hold addresses in it")
   @JsonPropertyDescription(
       "IPv4 address range of the mesh. Each peer owns one subnet of it. Immutable.")
   private String cidr;

@@ -10,7 +10,8 @@ public abstract class ObservedStatus {
   @JsonPropertyDescription("The generation of the spec this status describes.")
   private Long observedGeneration;
 
-  @JsonPropertyDescription("Conditions in the Kubernetes convention: type, status, reason, message.")
+  @JsonPropertyDescription(
+      "Conditions in the Kubernetes convention: type, status, reason, message.")
   private List<Condition> conditions = new ArrayList<>();
 
   public Long getObservedGeneration() {

@@ -4,7 +4,9 @@ import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Arrays;
 
-/** Lifecycle of a peer: Pending → Provisioning → Joining → Ready ⇄ NotReady → Terminating; Failed. */
+/**
+ * Lifecycle of a peer: Pending → Provisioning → Joining → Ready ⇄ NotReady → Terminating; Failed.
+ */
 public enum PeerPhase {
   PENDING("Pending"),
   PROVISIONING("Provisioning"),

@@ -10,7 +10,8 @@ import io.fabric8.generator.annotation.ValidationRule;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @ValidationRule(
     value = "self.provider != 'static'",
-    message = "a PeerPool makes machines; provider static means hosts you bring, which join on their own")
+    message =
+        "a PeerPool makes machines; provider static means hosts you bring, which join on their own")
 public class PeerPoolSpec extends PeerTemplate {
   @Default("1")
   @Min(0)
@@ -20,8 +21,9 @@ public class PeerPoolSpec extends PeerTemplate {
   @JsonPropertyDescription("Grow and shrink the pool by demand instead of holding replicas.")
   private AutoscalingSpec autoscaling;
 
-  @JsonPropertyDescription("What one peer of the pool holds, for the autoscaler's planning. Local pools declare"
-      + " it; cloud pools take their instance type's from the provider's catalogue unless it is set here.")
+  @JsonPropertyDescription(
+      "What one peer of the pool holds, for the autoscaler's planning. Local pools declare"
+          + " it; cloud pools take their instance type's from the provider's catalogue unless it is set here.")
   private ResourceAmounts capacity;
 
   public ResourceAmounts getCapacity() {

@@ -1,8 +1,8 @@
 package io.meshfed.api.v1alpha1;
 
-import java.util.Map;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import java.util.Map;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class PeerPoolStatus extends ObservedStatus {
@@ -71,5 +71,4 @@ public class PeerPoolStatus extends ObservedStatus {
   public void setReadyReplicas(Integer readyReplicas) {
     this.readyReplicas = readyReplicas;
   }
-
 }

@@ -19,7 +19,8 @@ public class PeerStatus extends ObservedStatus {
           + " idempotency key (EC2 client token, GCE request ID, deterministic names) derives from it.")
   private Integer machineAttempt;
 
-  @JsonPropertyDescription("When the current machine was asked for (launch and join timeouts count from here).")
+  @JsonPropertyDescription(
+      "When the current machine was asked for (launch and join timeouts count from here).")
   private String machineRequestedTime;
 
   @JsonPropertyDescription("The machine's underlay addresses.")
@@ -34,7 +35,8 @@ public class PeerStatus extends ObservedStatus {
   @JsonPropertyDescription("The subnet of the cluster CIDR this peer owns.")
   private String subnet;
 
-  @JsonPropertyDescription("The peer's WireGuard public key (the private key never leaves the peer).")
+  @JsonPropertyDescription(
+      "The peer's WireGuard public key (the private key never leaves the peer).")
   private String publicKey;
 
   @JsonPropertyDescription("The agent on the peer.")
@@ -144,7 +146,6 @@ public class PeerStatus extends ObservedStatus {
   public void setHandshakes(HandshakeSummary handshakes) {
     this.handshakes = handshakes;
   }
-
 
   public Integer getMachineAttempt() {
     return machineAttempt;

@@ -13,7 +13,8 @@ import java.util.Map;
 public class PeerTemplate extends MachineTemplate {
   @Required
   @ValidationRule(value = "self == oldSelf", message = "clusterRef is immutable")
-  @JsonPropertyDescription("The MeshCluster (in this namespace) this peer or pool belongs to. Immutable.")
+  @JsonPropertyDescription(
+      "The MeshCluster (in this namespace) this peer or pool belongs to. Immutable.")
   private ClusterReference clusterRef;
 
   @Required

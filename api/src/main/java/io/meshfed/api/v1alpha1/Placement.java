@@ -18,7 +18,8 @@ public class Placement {
   private LabelSelector peerSelector;
 
   @Pattern("^(Peer|Provider|Region)$")
-  @JsonPropertyDescription("Spread replicas evenly across distinct values of this key: Peer, Provider or Region.")
+  @JsonPropertyDescription(
+      "Spread replicas evenly across distinct values of this key: Peer, Provider or Region.")
   private String spread;
 
   public List<ProviderType> getProviders() {

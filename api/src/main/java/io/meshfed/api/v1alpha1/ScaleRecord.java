@@ -15,7 +15,8 @@ public class ScaleRecord {
   @JsonPropertyDescription("The peers added or removed.")
   private List<String> peers = new ArrayList<>();
 
-  @JsonPropertyDescription("Why, in a sentence (\"+2 peers (t3.large) for 5 pending replicas of web\").")
+  @JsonPropertyDescription(
+      "Why, in a sentence (\"+2 peers (t3.large) for 5 pending replicas of web\").")
   private String reason;
 
   public ScaleRecord() {}
@@ -52,7 +53,9 @@ public class ScaleRecord {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof ScaleRecord r && Objects.equals(time, r.time) && Objects.equals(peers, r.peers)
+    return o instanceof ScaleRecord r
+        && Objects.equals(time, r.time)
+        && Objects.equals(peers, r.peers)
         && Objects.equals(reason, r.reason);
   }
 

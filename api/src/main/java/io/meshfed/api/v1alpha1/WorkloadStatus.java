@@ -39,5 +39,4 @@ public class WorkloadStatus extends ObservedStatus {
   public void setPlacements(List<ReplicaPlacement> placements) {
     this.placements = placements;
   }
-
 }

@@ -1,9 +1,9 @@
 package io.meshfed.api.v1alpha1;
 
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceColumnDefinition;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.CustomResource;
@@ -18,17 +18,19 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The CRDs under crds/ are the build's output, committed. This test fails when they drift from
- * what the Java types generate; {@code mvn -pl api test -Dmeshfed.updateCrds=true} rewrites them.
+ * The CRDs under crds/ are the build's output, committed. This test fails when they drift from what
+ * the Java types generate; {@code mvn -pl api test -Dmeshfed.updateCrds=true} rewrites them.
  *
- * <p>The Fabric8 generator sorts printer columns by JSON path; kubectl shows them in list order,
- * so the columns are put back in the order the class declares them.
+ * <p>The Fabric8 generator sorts printer columns by JSON path; kubectl shows them in list order, so
+ * the columns are put back in the order the class declares them.
  */
 class CrdManifestsTest {
   private static final Path GENERATED = Path.of("target/classes/META-INF/fabric8");
   private static final Path COMMITTED = Path.of("../crds");
+
   /** The Helm chart ships the same files (its own test fails on drift). */
   private static final Path CHART_CRDS = Path.of("../helm/meshfed/crds");
+
   private static final String HEADER =
       "# Generated from the Java types in api/ (mvn -pl api test -Dmeshfed.updateCrds=true). Do not edit.\n";
 
@@ -72,7 +74,11 @@ class CrdManifestsTest {
     assertThat(version.getSubresources().getStatus()).isNotNull();
     assertThat(crd.getSpec().getNames().getShortNames()).isNotEmpty();
     assertThat(version.getAdditionalPrinterColumns()).isNotEmpty();
-    assertThat(version.getAdditionalPrinterColumns().get(version.getAdditionalPrinterColumns().size() - 1).getName())
+    assertThat(
+            version
+                .getAdditionalPrinterColumns()
+                .get(version.getAdditionalPrinterColumns().size() - 1)
+                .getName())
         .isEqualTo("Age");
   }
 

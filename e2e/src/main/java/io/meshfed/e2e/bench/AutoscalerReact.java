@@ -60,28 +60,38 @@ public final class AutoscalerReact {
     LocalMachines.sweep(STATE_ROOT, BRIDGE, BRIDGE_ADDRESS);
     List<Double> reactMs = new ArrayList<>();
     try (ControlPlane plane = ControlPlane.start(work, repo.resolve("crds"))) {
-      Map<String, String> properties = new HashMap<>(LocalMachines.operatorProperties(repo, STATE_ROOT, BRIDGE,
-          BRIDGE_ADDRESS));
+      Map<String, String> properties =
+          new HashMap<>(LocalMachines.operatorProperties(repo, STATE_ROOT, BRIDGE, BRIDGE_ADDRESS));
       properties.put("meshfed.leader-election.namespace", "default");
-      try (OperatorProcess operator = OperatorProcess.start(repo.resolve("operator/target/quarkus-app/quarkus-run.jar"),
-          plane.kubeconfig(), work.resolve("operator.log"), properties)) {
+      try (OperatorProcess operator =
+          OperatorProcess.start(
+              repo.resolve("operator/target/quarkus-app/quarkus-run.jar"),
+              plane.kubeconfig(),
+              work.resolve("operator.log"),
+              properties)) {
         KubernetesClient client = plane.client();
         client.resource(cluster()).inNamespace("default").create();
         client.resource(pool()).inNamespace("default").create();
         for (int trial = 0; trial < trials; trial++) {
           CompletableFuture<Long> requested = new CompletableFuture<>();
-          try (Watch watch = client.resources(Peer.class).inNamespace("default").withLabel(MeshfedApi.POOL_LABEL, "burst")
-              .watch(new Watcher<>() {
-                @Override
-                public void eventReceived(Action action, Peer peer) {
-                  if (peer.getStatus() != null && peer.getStatus().getMachineAttempt() != null) {
-                    requested.complete(System.nanoTime());
-                  }
-                }
+          try (Watch watch =
+              client
+                  .resources(Peer.class)
+                  .inNamespace("default")
+                  .withLabel(MeshfedApi.POOL_LABEL, "burst")
+                  .watch(
+                      new Watcher<>() {
+                        @Override
+                        public void eventReceived(Action action, Peer peer) {
+                          if (peer.getStatus() != null
+                              && peer.getStatus().getMachineAttempt() != null) {
+                            requested.complete(System.nanoTime());
+                          }
+                        }
 
-                @Override
-                public void onClose(WatcherException cause) {}
-              })) {
+                        @Override
+                        public void onClose(WatcherException cause) {}
+                      })) {
             long start = System.nanoTime();
             client.resource(workload("w" + trial)).inNamespace("default").create();
             long at = requested.get(60, TimeUnit.SECONDS);
@@ -91,8 +101,13 @@ public final class AutoscalerReact {
           // back to an empty pool before the next trial
           client.resources(Workload.class).inNamespace("default").withName("w" + trial).delete();
           long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-          while (!client.resources(Peer.class).inNamespace("default").withLabel(MeshfedApi.POOL_LABEL, "burst").list()
-              .getItems().isEmpty()) {
+          while (!client
+              .resources(Peer.class)
+              .inNamespace("default")
+              .withLabel(MeshfedApi.POOL_LABEL, "burst")
+              .list()
+              .getItems()
+              .isEmpty()) {
             if (System.nanoTime() > deadline) {
               throw new IllegalStateException("the pool did not shrink back to empty in 120 s");
             }
@@ -109,7 +124,8 @@ public final class AutoscalerReact {
     double cold = reactMs.remove(0);
     List<Double> sorted = reactMs.stream().sorted().toList();
     ObjectMapper json = new ObjectMapper();
-    ObjectNode result = Files.exists(out) ? (ObjectNode) json.readTree(out.toFile()) : json.createObjectNode();
+    ObjectNode result =
+        Files.exists(out) ? (ObjectNode) json.readTree(out.toFile()) : json.createObjectNode();
     result.put("react_ms", Math.round(sorted.get(sorted.size() / 2)));
     result.put("react_worst_ms", Math.round(sorted.get(sorted.size() - 1)));
     result.put("react_trials", sorted.size());

@@ -19,8 +19,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * How long {@code kubectl meshfed describe} takes from the shell, beside {@code kubectl get} of the
- * same objects, and the plugin's {@code --version} (the JVM and picocli alone): a real API server, a
- * cluster of 50 peers, each command run N times in turn after one warm-up (which also makes the
+ * same objects, and the plugin's {@code --version} (the JVM and picocli alone): a real API server,
+ * a cluster of 50 peers, each command run N times in turn after one warm-up (which also makes the
  * plugin's class-data-sharing archive).
  *
  * <p>Args: repo dir, output JSON file, runs.
@@ -48,13 +48,19 @@ public final class CliLatency {
         peer.setSpec(spec);
         client.resource(peer).inNamespace("default").create();
       }
-      Map<String, String> env = Map.of("KUBECONFIG", plane.kubeconfig().toString(),
-          "XDG_CACHE_HOME", work.resolve("cache").toString());
+      Map<String, String> env =
+          Map.of(
+              "KUBECONFIG",
+              plane.kubeconfig().toString(),
+              "XDG_CACHE_HOME",
+              work.resolve("cache").toString());
       String wrapper = repo.resolve("cli/bin/kubectl-meshfed").toString();
       Map<String, List<String>> commands = new LinkedHashMap<>();
       commands.put("describe", List.of(wrapper, "describe", "bench"));
       commands.put("version", List.of(wrapper, "--version"));
-      commands.put("kubectl_get", List.of(ControlPlane.kubectl().toString(), "get", "meshclusters,peers", "-n", "default"));
+      commands.put(
+          "kubectl_get",
+          List.of(ControlPlane.kubectl().toString(), "get", "meshclusters,peers", "-n", "default"));
       Map<String, Long> medians = medians(commands, env, runs);
       ObjectMapper json = new ObjectMapper();
       ObjectNode result = json.createObjectNode();
@@ -65,14 +71,17 @@ public final class CliLatency {
       result.put("describe_ms", medians.get("describe"));
       result.put("version_ms", medians.get("version"));
       result.put("kubectl_get_ms", medians.get("kubectl_get"));
-      Files.writeString(out, json.writerWithDefaultPrettyPrinter().writeValueAsString(result) + "\n");
+      Files.writeString(
+          out, json.writerWithDefaultPrettyPrinter().writeValueAsString(result) + "\n");
       System.out.println(json.writerWithDefaultPrettyPrinter().writeValueAsString(result));
     }
   }
 
-  /** Median wall time of each command; the commands take turns, so a busy moment costs each alike. */
-  private static Map<String, Long> medians(Map<String, List<String>> commands, Map<String, String> env, int runs)
-      throws Exception {
+  /**
+   * Median wall time of each command; the commands take turns, so a busy moment costs each alike.
+   */
+  private static Map<String, Long> medians(
+      Map<String, List<String>> commands, Map<String, String> env, int runs) throws Exception {
     for (List<String> command : commands.values()) {
       run(command, env); // warm-up: page cache, and the plugin's CDS archive
     }
@@ -81,7 +90,9 @@ public final class CliLatency {
       for (var command : commands.entrySet()) {
         long start = System.nanoTime();
         run(command.getValue(), env);
-        times.computeIfAbsent(command.getKey(), k -> new ArrayList<>()).add((System.nanoTime() - start) / 1_000_000);
+        times
+            .computeIfAbsent(command.getKey(), k -> new ArrayList<>())
+            .add((System.nanoTime() - start) / 1_000_000);
       }
     }
     Map<String, Long> medians = new LinkedHashMap<>();
@@ -91,7 +102,8 @@ public final class CliLatency {
 
   private static void run(List<String> command, Map<String, String> env) throws Exception {
     Path output = Files.createTempFile("cli", ".out");
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile());
+    ProcessBuilder builder =
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile());
     builder.environment().putAll(env);
     Process process = builder.start();
     try {

@@ -3,6 +3,9 @@ package io.meshfed.e2e.bench;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.Watch;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
 import io.meshfed.api.v1alpha1.ClusterReference;
 import io.meshfed.api.v1alpha1.MeshCluster;
 import io.meshfed.api.v1alpha1.MeshClusterSpec;
@@ -18,15 +21,12 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import io.fabric8.kubernetes.client.Watch;
-import io.fabric8.kubernetes.client.Watcher;
-import io.fabric8.kubernetes.client.WatcherException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 /**
  * How long the operator takes to give N Peers, created at once, their subnets: the time from the
@@ -47,14 +47,18 @@ public final class IpamBurst {
     Path work = Files.createTempDirectory("meshfed-bench");
     List<String> rows = new ArrayList<>();
     try (ControlPlane plane = ControlPlane.start(work, repo.resolve("crds"));
-        OperatorProcess operator = OperatorProcess.start(
-            repo.resolve("operator/target/quarkus-app/quarkus-run.jar"), plane.kubeconfig(),
-            work.resolve("operator.log"), Map.of("meshfed.leader-election.namespace", "default"))) {
+        OperatorProcess operator =
+            OperatorProcess.start(
+                repo.resolve("operator/target/quarkus-app/quarkus-run.jar"), plane.kubeconfig(),
+                work.resolve("operator.log"),
+                    Map.of("meshfed.leader-election.namespace", "default"))) {
       KubernetesClient client = plane.client();
       int run = 0;
       for (int size : sizes) {
         String ns = "burst-" + (run++);
-        client.resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
+        client
+            .resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
+            .create();
         MeshCluster cluster = new MeshCluster();
         cluster.setMetadata(new ObjectMetaBuilder().withNamespace(ns).withName("mesh").build());
         MeshClusterSpec spec = new MeshClusterSpec();
@@ -64,34 +68,45 @@ public final class IpamBurst {
         cluster.setSpec(spec);
         client.resource(cluster).create();
         long ms = burst(client, ns, size);
-        System.out.printf("%d peers: all subnets after %d ms (%.0f peers/s)%n", size, ms, size * 1000.0 / ms);
+        System.out.printf(
+            "%d peers: all subnets after %d ms (%.0f peers/s)%n", size, ms, size * 1000.0 / ms);
         rows.add(String.format("{\"peers\": %d, \"ms\": %d}", size, ms));
       }
     }
-    String json = "{\n  \"benchmark\": \"ipam-burst\",\n  \"cores\": " + Runtime.getRuntime().availableProcessors()
-        + ",\n  \"runs\": [\n    " + String.join(",\n    ", rows) + "\n  ]\n}\n";
+    String json =
+        "{\n  \"benchmark\": \"ipam-burst\",\n  \"cores\": "
+            + Runtime.getRuntime().availableProcessors()
+            + ",\n  \"runs\": [\n    "
+            + String.join(",\n    ", rows)
+            + "\n  ]\n}\n";
     Files.writeString(out, json);
     System.out.print(json);
   }
 
   static long burst(KubernetesClient client, String ns, int size) throws Exception {
-    // a watch, not list polling: listing every Peer again and again would load the server under test
+    // a watch, not list polling: listing every Peer again and again would load the server under
+    // test
     Map<String, String> subnets = new ConcurrentHashMap<>();
     CountDownLatch all = new CountDownLatch(1);
-    try (Watch watch = client.resources(Peer.class).inNamespace(ns).watch(new Watcher<>() {
-      @Override
-      public void eventReceived(Action action, Peer peer) {
-        if (peer.getStatus() != null && peer.getStatus().getSubnet() != null) {
-          subnets.put(peer.getMetadata().getName(), peer.getStatus().getSubnet());
-          if (subnets.size() == size) {
-            all.countDown();
-          }
-        }
-      }
+    try (Watch watch =
+        client
+            .resources(Peer.class)
+            .inNamespace(ns)
+            .watch(
+                new Watcher<>() {
+                  @Override
+                  public void eventReceived(Action action, Peer peer) {
+                    if (peer.getStatus() != null && peer.getStatus().getSubnet() != null) {
+                      subnets.put(peer.getMetadata().getName(), peer.getStatus().getSubnet());
+                      if (subnets.size() == size) {
+                        all.countDown();
+                      }
+                    }
+                  }
 
-      @Override
-      public void onClose(WatcherException cause) {}
-    })) {
+                  @Override
+                  public void onClose(WatcherException cause) {}
+                })) {
       long start = System.nanoTime();
       ExecutorService pool = Executors.newFixedThreadPool(16);
       try {
@@ -112,7 +127,8 @@ public final class IpamBurst {
         pool.shutdown();
       }
       if (!all.await(10, TimeUnit.MINUTES)) {
-        throw new IllegalStateException(subnets.size() + " of " + size + " peers got a subnet in 10 minutes");
+        throw new IllegalStateException(
+            subnets.size() + " of " + size + " peers got a subnet in 10 minutes");
       }
       long ms = (System.nanoTime() - start) / 1_000_000;
       if (new HashSet<>(subnets.values()).size() != size) {

@@ -24,11 +24,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The network map under load: N simulated agents (join, one status, then long-polls; no
- * WireGuard) against the built operator on a real API server. Once all N have the full map, probe
- * peers join one at a time; measured per probe is the time from the start of its join until every
- * one of the N agents has it in its map, and the bytes the operator sent the mesh for it. The
- * operator's live heap (after a full GC), peak RSS and CPU are read from its process.
+ * The network map under load: N simulated agents (join, one status, then long-polls; no WireGuard)
+ * against the built operator on a real API server. Once all N have the full map, probe peers join
+ * one at a time; measured per probe is the time from the start of its join until every one of the N
+ * agents has it in its map, and the bytes the operator sent the mesh for it. The operator's live
+ * heap (after a full GC), peak RSS and CPU are read from its process.
  *
  * <p>Args: repo dir, output JSON file, agent counts (e.g. 100 1000 5000).
  */
@@ -39,16 +39,42 @@ public final class NetmapLoad {
 
   private NetmapLoad() {}
 
-  /** One run's figures. Latencies in milliseconds; the p50/p99 of "every agent has it" over the probes. */
-  record Result(int n, long joinMs, long fullMapsMs, long p50Ms, long p99Ms, long firstP50Ms,
-      long agentP50Ms, long agentP99Ms, long bytesPerJoin, double heapMib, double rssPeakMib, double cpuCores) {
+  /**
+   * One run's figures. Latencies in milliseconds; the p50/p99 of "every agent has it" over the
+   * probes.
+   */
+  record Result(
+      int n,
+      long joinMs,
+      long fullMapsMs,
+      long p50Ms,
+      long p99Ms,
+      long firstP50Ms,
+      long agentP50Ms,
+      long agentP99Ms,
+      long bytesPerJoin,
+      double heapMib,
+      double rssPeakMib,
+      double cpuCores) {
 
     String json() {
-      return String.format(Locale.ROOT, "{\"n\": %d, \"p50_ms\": %d, \"p99_ms\": %d, \"first_agent_p50_ms\": %d,"
+      return String.format(
+          Locale.ROOT,
+          "{\"n\": %d, \"p50_ms\": %d, \"p99_ms\": %d, \"first_agent_p50_ms\": %d,"
               + " \"agent_p50_ms\": %d, \"agent_p99_ms\": %d, \"bytes_per_join\": %d, \"heap_mib\": %.1f,"
               + " \"rss_peak_mib\": %.1f, \"cpu_cores\": %.2f, \"join_all_ms\": %d, \"full_maps_ms\": %d}",
-          n, p50Ms, p99Ms, firstP50Ms, agentP50Ms, agentP99Ms, bytesPerJoin, heapMib, rssPeakMib, cpuCores,
-          joinMs, fullMapsMs);
+          n,
+          p50Ms,
+          p99Ms,
+          firstP50Ms,
+          agentP50Ms,
+          agentP99Ms,
+          bytesPerJoin,
+          heapMib,
+          rssPeakMib,
+          cpuCores,
+          joinMs,
+          fullMapsMs);
     }
   }
 
@@ -61,8 +87,14 @@ public final class NetmapLoad {
       System.out.println(result.json());
       rows.add(result.json());
     }
-    String json = "{\n  \"benchmark\": \"netmap\",\n  \"cores\": " + Runtime.getRuntime().availableProcessors()
-        + ",\n  \"probes_per_run\": " + PROBES + ",\n  \"runs\": [\n    " + String.join(",\n    ", rows) + "\n  ]\n}\n";
+    String json =
+        "{\n  \"benchmark\": \"netmap\",\n  \"cores\": "
+            + Runtime.getRuntime().availableProcessors()
+            + ",\n  \"probes_per_run\": "
+            + PROBES
+            + ",\n  \"runs\": [\n    "
+            + String.join(",\n    ", rows)
+            + "\n  ]\n}\n";
     Files.writeString(out, json);
     System.out.print(json);
   }
@@ -71,16 +103,23 @@ public final class NetmapLoad {
     Path work = Files.createTempDirectory("meshfed-netmap");
     System.out.printf("%d agents: control plane and operator in %s%n", n, work);
     try (ControlPlane plane = ControlPlane.start(work, repo.resolve("crds"));
-        OperatorProcess operator = OperatorProcess.start(
-            repo.resolve("operator/target/quarkus-app/quarkus-run.jar"), plane.kubeconfig(),
-            work.resolve("operator.log"), Map.of(
-                "meshfed.leader-election.namespace", "default",
-                // the simulated agents report once: this measures the map, not the heartbeat load
-                "meshfed.peer.heartbeat-grace", "2h"))) {
+        OperatorProcess operator =
+            OperatorProcess.start(
+                repo.resolve("operator/target/quarkus-app/quarkus-run.jar"), plane.kubeconfig(),
+                work.resolve("operator.log"),
+                    Map.of(
+                        "meshfed.leader-election.namespace", "default",
+                        // the simulated agents report once: this measures the map, not the
+                        // heartbeat load
+                        "meshfed.peer.heartbeat-grace", "2h"))) {
       KubernetesClient client = plane.client();
-      client.resource(new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata().build()).create();
+      client
+          .resource(
+              new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata().build())
+          .create();
       client.resource(cluster()).create();
-      String token = await(() -> AgentApiAccess.joinToken(client, NAMESPACE, CLUSTER), "the join token");
+      String token =
+          await(() -> AgentApiAccess.joinToken(client, NAMESPACE, CLUSTER), "the join token");
       String caHash = await(() -> AgentApiAccess.caHash(client, "default"), "the agent API CA");
       try (Swarm swarm = new Swarm("https://localhost:" + operator.httpsPort(), caHash, token, n)) {
         long start = System.nanoTime();
@@ -109,14 +148,26 @@ public final class NetmapLoad {
           bytes += probe.bytes();
           Thread.sleep(300); // probes apart, so that no two share a coalescing window
         }
-        double cpuCores = (stats.cpuTicks() - cpuBefore) / (double) ProcessStats.TICKS_PER_SECOND
-            / ((System.nanoTime() - wallBefore) / 1e9);
+        double cpuCores =
+            (stats.cpuTicks() - cpuBefore)
+                / (double) ProcessStats.TICKS_PER_SECOND
+                / ((System.nanoTime() - wallBefore) / 1e9);
         Arrays.sort(untilAll);
         Arrays.sort(first);
         Arrays.sort(perAgent);
-        return new Result(n, joinMs, fullMapsMs, percentile(untilAll, 50), percentile(untilAll, 99),
-            percentile(first, 50), percentile(perAgent, 50), percentile(perAgent, 99), bytes / PROBES,
-            stats.liveHeapMib(), stats.peakRssMib(), cpuCores);
+        return new Result(
+            n,
+            joinMs,
+            fullMapsMs,
+            percentile(untilAll, 50),
+            percentile(untilAll, 99),
+            percentile(first, 50),
+            percentile(perAgent, 50),
+            percentile(perAgent, 99),
+            bytes / PROBES,
+            stats.liveHeapMib(),
+            stats.peakRssMib(),
+            cpuCores);
       }
     }
   }
@@ -176,7 +227,10 @@ public final class NetmapLoad {
       throw new IOException("no VmHWM in /proc/" + pid + "/status");
     }
 
-    /** Heap in use right after a full GC: what the operator keeps, not what it has not yet collected. */
+    /**
+     * Heap in use right after a full GC: what the operator keeps, not what it has not yet
+     * collected.
+     */
     double liveHeapMib() throws IOException, InterruptedException {
       jcmd("GC.run");
       Matcher used = HEAP_USED.matcher(jcmd("GC.heap_info"));
@@ -188,8 +242,10 @@ public final class NetmapLoad {
 
     private String jcmd(String command) throws IOException, InterruptedException {
       Path java = Path.of(ProcessHandle.current().info().command().orElseThrow());
-      Process process = new ProcessBuilder(java.resolveSibling("jcmd").toString(), Long.toString(pid), command)
-          .redirectErrorStream(true).start();
+      Process process =
+          new ProcessBuilder(java.resolveSibling("jcmd").toString(), Long.toString(pid), command)
+              .redirectErrorStream(true)
+              .start();
       String output = new String(process.getInputStream().readAllBytes());
       if (process.waitFor() != 0) {
         throw new IOException("jcmd " + command + ": " + output);

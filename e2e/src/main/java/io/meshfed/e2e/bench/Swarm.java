@@ -51,10 +51,17 @@ final class Swarm implements AutoCloseable {
   private final URI server;
   private final String token;
   private final CoordinationClient joins;
-  /** Several clients, each with its own selector thread: one thread reading thousands of sockets would time itself. */
+
+  /**
+   * Several clients, each with its own selector thread: one thread reading thousands of sockets
+   * would time itself.
+   */
   private final HttpClient[] polls = new HttpClient[4];
-  private final ExecutorService responses = Executors.newFixedThreadPool(4, daemon("swarm-response"));
-  private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(daemon("swarm-retry"));
+
+  private final ExecutorService responses =
+      Executors.newFixedThreadPool(4, daemon("swarm-response"));
+  private final ScheduledExecutorService retries =
+      Executors.newSingleThreadScheduledExecutor(daemon("swarm-retry"));
   private final SimAgent[] agents;
   private final AtomicLong bytesReceived = new AtomicLong();
   private final SecureRandom random = new SecureRandom();
@@ -66,12 +73,13 @@ final class Swarm implements AutoCloseable {
     this.token = token;
     this.joins = new CoordinationClient(server, caHash);
     for (int i = 0; i < polls.length; i++) {
-      polls[i] = HttpClient.newBuilder()
-          .version(HttpClient.Version.HTTP_1_1)
-          .sslContext(PinnedTrust.context(caHash))
-          .connectTimeout(Duration.ofSeconds(10))
-          .executor(responses)
-          .build();
+      polls[i] =
+          HttpClient.newBuilder()
+              .version(HttpClient.Version.HTTP_1_1)
+              .sslContext(PinnedTrust.context(caHash))
+              .connectTimeout(Duration.ofSeconds(10))
+              .executor(responses)
+              .build();
     }
     this.agents = new SimAgent[size];
     for (int i = 0; i < size; i++) {
@@ -80,19 +88,21 @@ final class Swarm implements AutoCloseable {
   }
 
   /**
-   * Joins every agent, a few at a time, as machines boot. Their long-polls start afterwards
-   * ({@link #startPolling}): agents polling during the joins would turn the setup into N² small
-   * maps, which is not what is measured here.
+   * Joins every agent, a few at a time, as machines boot. Their long-polls start afterwards ({@link
+   * #startPolling}): agents polling during the joins would turn the setup into N² small maps, which
+   * is not what is measured here.
    */
   void joinAll() throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(JOIN_THREADS, daemon("swarm-join"));
     try {
       List<Future<?>> joined = new ArrayList<>();
       for (SimAgent agent : agents) {
-        joined.add(pool.submit(() -> {
-          agent.credential = joinAndReport(agent.name, agent.index);
-          return null;
-        }));
+        joined.add(
+            pool.submit(
+                () -> {
+                  agent.credential = joinAndReport(agent.name, agent.index);
+                  return null;
+                }));
       }
       for (Future<?> f : joined) {
         f.get();
@@ -102,7 +112,10 @@ final class Swarm implements AutoCloseable {
     }
   }
 
-  /** Every agent asks for its map with no version: each gets the full map, as after an operator restart. */
+  /**
+   * Every agent asks for its map with no version: each gets the full map, as after an operator
+   * restart.
+   */
   void startPolling() {
     for (SimAgent agent : agents) {
       agent.poll();
@@ -125,7 +138,8 @@ final class Swarm implements AutoCloseable {
       }
       Thread.sleep(250);
     }
-    throw new IllegalStateException(lagging + " of " + agents.length + " agents still lack peers after " + within);
+    throw new IllegalStateException(
+        lagging + " of " + agents.length + " agents still lack peers after " + within);
   }
 
   /** A new peer joins and reports; returns when every agent has it in its map. */
@@ -135,8 +149,14 @@ final class Swarm implements AutoCloseable {
     probe = watch;
     joinAndReport(name, agents.length + 1_000_000);
     if (!watch.done.await(within.toMillis(), TimeUnit.MILLISECONDS)) {
-      throw new IllegalStateException(watch.remaining.get() + " of " + agents.length + " agents lack " + name
-          + " after " + within);
+      throw new IllegalStateException(
+          watch.remaining.get()
+              + " of "
+              + agents.length
+              + " agents lack "
+              + name
+              + " after "
+              + within);
     }
     long bytes = bytesReceived.get() - bytesBefore;
     probe = null;
@@ -155,9 +175,11 @@ final class Swarm implements AutoCloseable {
     byte[] key = new byte[32];
     random.nextBytes(key);
     // addresses are only data here: nothing is ever sent to them
-    List<String> endpoints = List.of("198.18." + (index / 250 % 250) + "." + (index % 250 + 1) + ":51820");
+    List<String> endpoints =
+        List.of("198.18." + (index / 250 % 250) + "." + (index % 250 + 1) + ":51820");
     AgentFacts facts = new AgentFacts(2, 4L << 30, "linux", "amd64", "bench", name);
-    JoinRequest request = new JoinRequest(token, name, Base64.getEncoder().encodeToString(key), endpoints, facts);
+    JoinRequest request =
+        new JoinRequest(token, name, Base64.getEncoder().encodeToString(key), endpoints, facts);
     JoinResponse joined = null;
     for (int attempt = 0; joined == null; attempt++) {
       try {
@@ -232,27 +254,35 @@ final class Swarm implements AutoCloseable {
       if (closed) {
         return;
       }
-      String query = "api/v1/netmap?peer=" + URLEncoder.encode(name, StandardCharsets.UTF_8)
-          + (version == null ? "" : "&since=" + URLEncoder.encode(version, StandardCharsets.UTF_8));
-      HttpRequest request = HttpRequest.newBuilder(server.resolve(query))
-          .header("Authorization", "Bearer " + credential)
-          .timeout(Duration.ofSeconds(45))
-          .GET()
-          .build();
-      polls[index % polls.length].sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).whenComplete((response, error) -> {
-        long at = System.nanoTime();
-        if (error != null || response.statusCode() >= 300) {
-          if (!closed) {
-            retries.schedule(this::poll, 1, TimeUnit.SECONDS);
-          }
-          return;
-        }
-        bytesReceived.addAndGet(wireSize(response));
-        if (response.statusCode() == 200) {
-          apply(response.body(), at);
-        }
-        poll();
-      });
+      String query =
+          "api/v1/netmap?peer="
+              + URLEncoder.encode(name, StandardCharsets.UTF_8)
+              + (version == null
+                  ? ""
+                  : "&since=" + URLEncoder.encode(version, StandardCharsets.UTF_8));
+      HttpRequest request =
+          HttpRequest.newBuilder(server.resolve(query))
+              .header("Authorization", "Bearer " + credential)
+              .timeout(Duration.ofSeconds(45))
+              .GET()
+              .build();
+      polls[index % polls.length]
+          .sendAsync(request, HttpResponse.BodyHandlers.ofByteArray())
+          .whenComplete(
+              (response, error) -> {
+                long at = System.nanoTime();
+                if (error != null || response.statusCode() >= 300) {
+                  if (!closed) {
+                    retries.schedule(this::poll, 1, TimeUnit.SECONDS);
+                  }
+                  return;
+                }
+                bytesReceived.addAndGet(wireSize(response));
+                if (response.statusCode() == 200) {
+                  apply(response.body(), at);
+                }
+                poll();
+              });
     }
 
     /**

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import io.meshfed.api.agent.ApiError;
 import io.meshfed.api.agent.JoinRequest;
 import io.meshfed.api.agent.JoinResponse;
-import io.meshfed.api.agent.NetMap;
 import io.meshfed.api.agent.StatusReport;
 import io.meshfed.api.v1alpha1.Peer;
 import io.meshfed.operator.config.MeshfedConfig;
@@ -47,7 +46,10 @@ public class AgentApiResource {
   private final MeshfedConfig config;
 
   public AgentApiResource(
-      JoinService joins, Credentials credentials, NetMapPublisher hub, StatusService statuses,
+      JoinService joins,
+      Credentials credentials,
+      NetMapPublisher hub,
+      StatusService statuses,
       MeshfedConfig config) {
     this.joins = joins;
     this.credentials = credentials;
@@ -58,7 +60,8 @@ public class AgentApiResource {
 
   @POST
   @Path("/join")
-  @Operation(summary = "Join a mesh cluster with a cluster join token or a machine's bootstrap token")
+  @Operation(
+      summary = "Join a mesh cluster with a cluster join token or a machine's bootstrap token")
   public JoinResponse join(JoinRequest request) {
     return joins.join(request);
   }
@@ -66,17 +69,28 @@ public class AgentApiResource {
   @GET
   @Path("/netmap")
   @Blocking
-  @Operation(summary = "The peer's network map: long-polls until it changes after version `since`;"
-      + " 204 when nothing changed before the timeout")
+  @Operation(
+      summary =
+          "The peer's network map: long-polls until it changes after version `since`;"
+              + " 204 when nothing changed before the timeout")
   public Uni<Response> netmap(
       @HeaderParam("Authorization") String authorization,
       @QueryParam("peer") String peerName,
       @QueryParam("since") String since) {
     Peer peer = credentials.authenticate(authorization, peerName);
     return Uni.createFrom()
-        .completionStage(hub.poll(peer.getMetadata().getNamespace(), peer.getSpec().getClusterRef().getName(),
-            peer.getMetadata().getName(), since, config.agentApi().longPollTimeout()))
-        .map(reply -> reply.map(AgentApiResource::response).orElseGet(() -> Response.noContent().build()));
+        .completionStage(
+            hub.poll(
+                peer.getMetadata().getNamespace(),
+                peer.getSpec().getClusterRef().getName(),
+                peer.getMetadata().getName(),
+                since,
+                config.agentApi().longPollTimeout()))
+        .map(
+            reply ->
+                reply
+                    .map(AgentApiResource::response)
+                    .orElseGet(() -> Response.noContent().build()));
   }
 
   private static Response response(NetMapPublisher.Reply reply) {
@@ -100,8 +114,10 @@ public class AgentApiResource {
   @ServerRequestFilter(preMatching = true)
   public Response httpsOnly(HttpServerRequest request) {
     if (request.path().startsWith("/api/") && !request.isSSL()) {
-      return Response.status(403).type(MediaType.APPLICATION_JSON)
-          .entity(new ApiError("HttpsRequired", "the agent API is served over HTTPS only")).build();
+      return Response.status(403)
+          .type(MediaType.APPLICATION_JSON)
+          .entity(new ApiError("HttpsRequired", "the agent API is served over HTTPS only"))
+          .build();
     }
     return null;
   }
@@ -118,22 +134,34 @@ public class AgentApiResource {
       return malformed(json);
     }
     int status = e.getResponse().getStatus();
-    return Response.status(status).type(MediaType.APPLICATION_JSON)
-        .entity(new ApiError(status == 404 ? "NotFound" : "HTTP" + status, e.getMessage())).build();
+    return Response.status(status)
+        .type(MediaType.APPLICATION_JSON)
+        .entity(new ApiError(status == 404 ? "NotFound" : "HTTP" + status, e.getMessage()))
+        .build();
   }
 
   /** A body that is not the JSON we expect: 400 naming the field, as far as the parser knows it. */
   @ServerExceptionMapper
   public Response malformed(JsonProcessingException e) {
-    String field = e instanceof JsonMappingException mapping
-        ? mapping.getPath().stream()
-            .map(ref -> ref.getFieldName() != null ? ref.getFieldName() : "[" + ref.getIndex() + "]")
-            .collect(Collectors.joining(".")).replace(".[", "[")
-        : null;
+    String field =
+        e instanceof JsonMappingException mapping
+            ? mapping.getPath().stream()
+                .map(
+                    ref ->
+                        ref.getFieldName() != null
+                            ? ref.getFieldName()
+                            : "[" + ref.getIndex() + "]")
+                .collect(Collectors.joining("."))
+                .replace(".[", "[")
+            : null;
     String message = e.getOriginalMessage();
-    return Response.status(400).type(MediaType.APPLICATION_JSON)
-        .entity(new ApiError(field == null || field.isEmpty() ? "MalformedBody" : "InvalidField",
-            "the body is not valid JSON for this request: " + message, field == null || field.isEmpty() ? null : field))
+    return Response.status(400)
+        .type(MediaType.APPLICATION_JSON)
+        .entity(
+            new ApiError(
+                field == null || field.isEmpty() ? "MalformedBody" : "InvalidField",
+                "the body is not valid JSON for this request: " + message,
+                field == null || field.isEmpty() ? null : field))
         .build();
   }
 }

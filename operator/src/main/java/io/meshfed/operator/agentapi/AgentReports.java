@@ -1,8 +1,5 @@
 package io.meshfed.operator.agentapi;
 
-import io.meshfed.operator.join.AgentSecrets;
-import io.meshfed.operator.netmap.NetMapPublisher;
-
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -12,6 +9,8 @@ import io.meshfed.api.agent.StatusReport;
 import io.meshfed.api.v1alpha1.MeshfedApi;
 import io.meshfed.api.v1alpha1.Peer;
 import io.meshfed.operator.config.MeshfedConfig;
+import io.meshfed.operator.join.AgentSecrets;
+import io.meshfed.operator.netmap.NetMapPublisher;
 import jakarta.inject.Singleton;
 import java.time.Clock;
 import java.time.Duration;
@@ -22,25 +21,27 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
 import org.jboss.logging.Logger;
 
 /**
  * The agents' heartbeats. The latest report of each peer is kept in memory (handshake counters
- * change every time; writing them to the API would be a write per heartbeat); the heartbeat
- * itself renews a Lease per peer, as kubelets do, so it survives an operator restart. The Peer
- * reconciler is woken only when something it shows changes: the first report, a report after a
- * silence, a change of endpoints, facts or data-plane health.
+ * change every time; writing them to the API would be a write per heartbeat); the heartbeat itself
+ * renews a Lease per peer, as kubelets do, so it survives an operator restart. The Peer reconciler
+ * is woken only when something it shows changes: the first report, a report after a silence, a
+ * change of endpoints, facts or data-plane health.
  */
 @Singleton
 public class AgentReports {
   private static final Logger LOG = Logger.getLogger(AgentReports.class);
 
-  /** A report as received (without its per-peer handshakes), and the data-plane health it showed. */
+  /**
+   * A report as received (without its per-peer handshakes), and the data-plane health it showed.
+   */
   public record Received(Instant at, StatusReport report, Health health) {}
 
   private final KubernetesClient client;
@@ -52,7 +53,8 @@ public class AgentReports {
   private volatile BiConsumer<String, String> wake = (namespace, peer) -> {};
   private volatile BiConsumer<String, String> wakeWorkload = (namespace, workload) -> {};
 
-  public AgentReports(KubernetesClient client, NetMapPublisher hub, MeshfedConfig config, Clock clock) {
+  public AgentReports(
+      KubernetesClient client, NetMapPublisher hub, MeshfedConfig config, Clock clock) {
     this.clock = clock;
     this.client = client;
     this.hub = hub;
@@ -64,7 +66,10 @@ public class AgentReports {
     this.wake = wake;
   }
 
-  /** The Workload reconciler's event source registers here: (namespace, workload) whose replicas changed. */
+  /**
+   * The Workload reconciler's event source registers here: (namespace, workload) whose replicas
+   * changed.
+   */
   public void onReplicasChange(BiConsumer<String, String> wake) {
     this.wakeWorkload = wake;
   }
@@ -79,13 +84,18 @@ public class AgentReports {
   }
 
   Health healthOf(Peer peer, StatusReport report, Instant now) {
-    var expected = hub.expectedPeers(peer.getMetadata().getNamespace(), peer.getSpec().getClusterRef().getName(),
-        peer.getMetadata().getName());
+    var expected =
+        hub.expectedPeers(
+            peer.getMetadata().getNamespace(),
+            peer.getSpec().getClusterRef().getName(),
+            peer.getMetadata().getName());
     Duration freshness = config.agentApi().handshakeFreshness();
     return Health.of(expected, report.handshakes(), now, freshness, settleTime());
   }
 
-  /** How long a new tunnel without a persistent keepalive gets before its missing handshake counts. */
+  /**
+   * How long a new tunnel without a persistent keepalive gets before its missing handshake counts.
+   */
   Duration settleTime() {
     return Duration.ofSeconds(60);
   }
@@ -97,16 +107,23 @@ public class AgentReports {
     String key = namespace + "/" + name;
     Health health = healthOf(peer, report, now);
     // kept without its handshakes: they are in the health now, and N of them per peer is O(N²)
-    StatusReport kept = new StatusReport(report.peer(), report.mapVersion(), report.endpoints(), report.facts(), null,
-        report.replicas());
+    StatusReport kept =
+        new StatusReport(
+            report.peer(),
+            report.mapVersion(),
+            report.endpoints(),
+            report.facts(),
+            null,
+            report.replicas());
     Received previous = latest.put(key, new Received(now, kept, health));
     renewLease(peer, now);
     Duration silence = config.peer().heartbeatGrace().dividedBy(2);
-    boolean changed = previous == null
-        || previous.at().plus(silence).isBefore(now)
-        || !Objects.equals(previous.report().endpoints(), report.endpoints())
-        || !Objects.equals(previous.report().facts(), report.facts())
-        || !sameShape(previous.health(), health);
+    boolean changed =
+        previous == null
+            || previous.at().plus(silence).isBefore(now)
+            || !Objects.equals(previous.report().endpoints(), report.endpoints())
+            || !Objects.equals(previous.report().facts(), report.facts())
+            || !sameShape(previous.health(), health);
     if (changed) {
       wake.accept(namespace, name);
     }
@@ -114,7 +131,9 @@ public class AgentReports {
         .forEach(workload -> wakeWorkload.accept(namespace, workload));
   }
 
-  /** Workloads with a replica that appeared, went, or changed state, address, restarts or message. */
+  /**
+   * Workloads with a replica that appeared, went, or changed state, address, restarts or message.
+   */
   static Set<String> changedWorkloads(List<ReplicaStatus> before, List<ReplicaStatus> after) {
     Map<String, ReplicaStatus> was = byName(before);
     Map<String, ReplicaStatus> is = byName(after);
@@ -144,8 +163,11 @@ public class AgentReports {
   }
 
   private static boolean sameShape(Health a, Health b) {
-    return a.expected() == b.expected() && a.recent() == b.recent() && a.configured() == b.configured()
-        && a.missingCount() == b.missingCount() && a.missing().equals(b.missing())
+    return a.expected() == b.expected()
+        && a.recent() == b.recent()
+        && a.configured() == b.configured()
+        && a.missingCount() == b.missingCount()
+        && a.missing().equals(b.missing())
         && a.unconfiguredCount() == b.unconfiguredCount();
   }
 
@@ -155,21 +177,25 @@ public class AgentReports {
     if (last != null && last.plus(config.agentApi().leaseRenewInterval()).isAfter(now)) {
       return;
     }
-    Lease lease = new LeaseBuilder()
-        .withNewMetadata()
-        .withName(AgentSecrets.leaseName(peer.getMetadata().getName()))
-        .withNamespace(peer.getMetadata().getNamespace())
-        .withLabels(Map.of(
-            MeshfedApi.PEER_LABEL, peer.getMetadata().getName(),
-            MeshfedApi.MANAGED_BY_LABEL, MeshfedApi.MANAGER))
-        .withOwnerReferences(AgentSecrets.ownerReference(peer))
-        .endMetadata()
-        .withNewSpec()
-        .withHolderIdentity(peer.getMetadata().getName())
-        .withLeaseDurationSeconds((int) config.peer().heartbeatGrace().toSeconds())
-        .withRenewTime(ZonedDateTime.ofInstant(now, ZoneOffset.UTC))
-        .endSpec()
-        .build();
+    Lease lease =
+        new LeaseBuilder()
+            .withNewMetadata()
+            .withName(AgentSecrets.leaseName(peer.getMetadata().getName()))
+            .withNamespace(peer.getMetadata().getNamespace())
+            .withLabels(
+                Map.of(
+                    MeshfedApi.PEER_LABEL,
+                    peer.getMetadata().getName(),
+                    MeshfedApi.MANAGED_BY_LABEL,
+                    MeshfedApi.MANAGER))
+            .withOwnerReferences(AgentSecrets.ownerReference(peer))
+            .endMetadata()
+            .withNewSpec()
+            .withHolderIdentity(peer.getMetadata().getName())
+            .withLeaseDurationSeconds((int) config.peer().heartbeatGrace().toSeconds())
+            .withRenewTime(ZonedDateTime.ofInstant(now, ZoneOffset.UTC))
+            .endSpec()
+            .build();
     try {
       client.resource(lease).fieldManager("meshfed-agent-api").forceConflicts().serverSideApply();
       leaseRenewed.put(key, now);
@@ -182,12 +208,11 @@ public class AgentReports {
   /** When the peer's agent last reported: from memory, or from its Lease after a restart. */
   public Optional<Instant> lastHeartbeat(String namespace, String peer, Optional<Lease> lease) {
     Optional<Instant> inMemory = latest(namespace, peer).map(Received::at);
-    Optional<Instant> fromLease = lease
-        .map(Lease::getSpec)
-        .map(s -> s.getRenewTime())
-        .map(ZonedDateTime::toInstant);
+    Optional<Instant> fromLease =
+        lease.map(Lease::getSpec).map(s -> s.getRenewTime()).map(ZonedDateTime::toInstant);
     if (inMemory.isPresent() && fromLease.isPresent()) {
-      return Optional.of(inMemory.get().isAfter(fromLease.get()) ? inMemory.get() : fromLease.get());
+      return Optional.of(
+          inMemory.get().isAfter(fromLease.get()) ? inMemory.get() : fromLease.get());
     }
     return inMemory.isPresent() ? inMemory : fromLease;
   }

@@ -25,13 +25,18 @@ import java.util.stream.Collectors;
  * @param missing the first {@value #SAMPLE} of those by name
  * @param unconfiguredCount expected peers the interface does not have
  * @param unconfigured the first {@value #SAMPLE} of those by name
- *
- * <p>Names are a sample, not the list: a report is kept per peer, and lists of every other peer
- * would make that O(N²) in a large mesh (and the conditions' messages unreadable).
+ *     <p>Names are a sample, not the list: a report is kept per peer, and lists of every other peer
+ *     would make that O(N²) in a large mesh (and the conditions' messages unreadable).
  */
 public record Health(
-    int expected, int configured, int recent, Long oldestAgeSeconds,
-    int missingCount, List<String> missing, int unconfiguredCount, List<String> unconfigured) {
+    int expected,
+    int configured,
+    int recent,
+    Long oldestAgeSeconds,
+    int missingCount,
+    List<String> missing,
+    int unconfiguredCount,
+    List<String> unconfigured) {
   static final int SAMPLE = 5;
 
   public boolean healthy() {
@@ -52,15 +57,22 @@ public record Health(
   }
 
   private static String describe(List<String> sample, int count) {
-    return String.join(", ", sample) + (count > sample.size() ? " and " + (count - sample.size()) + " more" : "");
+    return String.join(", ", sample)
+        + (count > sample.size() ? " and " + (count - sample.size()) + " more" : "");
   }
 
   public static Health of(
-      Map<String, MapLog.Member> expected, List<PeerHandshake> handshakes, Instant now,
-      Duration freshness, Duration settle) {
-    Map<String, PeerHandshake> byKey = handshakes == null
-        ? Map.of()
-        : handshakes.stream().collect(Collectors.toMap(PeerHandshake::publicKey, Function.identity(), (a, b) -> a));
+      Map<String, MapLog.Member> expected,
+      List<PeerHandshake> handshakes,
+      Instant now,
+      Duration freshness,
+      Duration settle) {
+    Map<String, PeerHandshake> byKey =
+        handshakes == null
+            ? Map.of()
+            : handshakes.stream()
+                .collect(
+                    Collectors.toMap(PeerHandshake::publicKey, Function.identity(), (a, b) -> a));
     int configured = 0;
     int recent = 0;
     Long oldest = null;
@@ -82,12 +94,23 @@ public record Health(
       }
       if (fresh) {
         recent++;
-      } else if (!entry.getValue().since().plus(settleOf(entry.getValue().peer(), settle)).isAfter(now)) {
+      } else if (!entry
+          .getValue()
+          .since()
+          .plus(settleOf(entry.getValue().peer(), settle))
+          .isAfter(now)) {
         missing.add(name);
       }
     }
-    return new Health(expected.size(), configured, recent, oldest, missing.size(), first(missing),
-        unconfigured.size(), first(unconfigured));
+    return new Health(
+        expected.size(),
+        configured,
+        recent,
+        oldest,
+        missing.size(),
+        first(missing),
+        unconfigured.size(),
+        first(unconfigured));
   }
 
   /**
@@ -96,7 +119,9 @@ public record Health(
    */
   static Duration settleOf(MapPeer peer, Duration withoutKeepalive) {
     Integer keepalive = peer.persistentKeepalive();
-    return keepalive == null || keepalive <= 0 ? withoutKeepalive : Duration.ofSeconds(2L * keepalive + 5);
+    return keepalive == null || keepalive <= 0
+        ? withoutKeepalive
+        : Duration.ofSeconds(2L * keepalive + 5);
   }
 
   private static List<String> first(TreeSet<String> names) {

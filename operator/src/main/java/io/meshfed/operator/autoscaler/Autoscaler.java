@@ -23,16 +23,16 @@ import java.util.stream.Collectors;
  * replicas that wait for room and the cluster's limits. No API, no clock (now is an input).
  *
  * <p>Scale up: replicas that wait are first counted against the free room of peers that take
- * replicas now and of peers pools are already making; the rest are packed (largest first) onto new peers of each pool that may grow, and the
- * pool with the highest weight, then the most replicas placed, then the least waste wins; its
- * peers are added and the rest goes round again. Replicas that no pool's peer could hold, even
- * alone, are reported as unfit and never make a pool grow.
+ * replicas now and of peers pools are already making; the rest are packed (largest first) onto new
+ * peers of each pool that may grow, and the pool with the highest weight, then the most replicas
+ * placed, then the least waste wins; its peers are added and the rest goes round again. Replicas
+ * that no pool's peer could hold, even alone, are reported as unfit and never make a pool grow.
  *
- * <p>Scale down: a Ready peer whose use is below the pool's threshold, and whose replicas would
- * fit on the other peers, is idle; idle for {@code scaleDownAfter}, past the cooldown after a
- * scale-up, while nothing waits that the pool could hold, it goes: drained first when replicas run
- * there, deleted once empty. Never below {@code minReplicas}, never more of the pool's peers
- * unavailable (draining, deleting, not Ready) than the budget allows.
+ * <p>Scale down: a Ready peer whose use is below the pool's threshold, and whose replicas would fit
+ * on the other peers, is idle; idle for {@code scaleDownAfter}, past the cooldown after a scale-up,
+ * while nothing waits that the pool could hold, it goes: drained first when replicas run there,
+ * deleted once empty. Never below {@code minReplicas}, never more of the pool's peers unavailable
+ * (draining, deleting, not Ready) than the budget allows.
  */
 public final class Autoscaler {
   private Autoscaler() {}
@@ -48,15 +48,29 @@ public final class Autoscaler {
   /**
    * An autoscaled pool.
    *
-   * @param size the peers it has or is making: the larger of its live peers and its last wanted size
+   * @param size the peers it has or is making: the larger of its live peers and its last wanted
+   *     size
    * @param capacity of one new peer; empty when unknown (the pool cannot grow)
    * @param maxUnavailable its budget, resolved to a count
    * @param lastScaleUp null when it never grew
    */
   public record Pool(
-      String name, int weight, int min, int max, ProviderType provider, String region, Map<String, String> labels,
-      String instanceType, Optional<Capacity> capacity, int size, List<Member> members, Instant lastScaleUp,
-      Duration cooldown, Duration scaleDownAfter, int utilizationThreshold, int maxUnavailable) {
+      String name,
+      int weight,
+      int min,
+      int max,
+      ProviderType provider,
+      String region,
+      Map<String, String> labels,
+      String instanceType,
+      Optional<Capacity> capacity,
+      int size,
+      List<Member> members,
+      Instant lastScaleUp,
+      Duration cooldown,
+      Duration scaleDownAfter,
+      int utilizationThreshold,
+      int maxUnavailable) {
 
     /** A new peer of this pool, as the scheduler would see it. */
     Node newNode(String name) {
@@ -74,13 +88,15 @@ public final class Autoscaler {
    *
    * @param idleSince since when the autoscaler counts it idle; null when it does not
    */
-  public record Member(String name, boolean ready, boolean terminating, boolean draining, Instant idleSince) {}
+  public record Member(
+      String name, boolean ready, boolean terminating, boolean draining, Instant idleSince) {}
 
   /** One replica that runs on a peer: what it needs and where it may go. */
   public record Replica(String workload, long cpuMillis, long memoryBytes, Demand demand) {}
 
   /**
-   * A peer of the cluster with what runs there, for the question "would these replicas fit elsewhere?".
+   * A peer of the cluster with what runs there, for the question "would these replicas fit
+   * elsewhere?".
    *
    * @param node as the scheduler sees it (allocatable, whether it takes new replicas)
    * @param replicas what runs there now
@@ -102,7 +118,8 @@ public final class Autoscaler {
    * The cluster's caps (null: none) and what it has now (peers, and their cpu and memory, those
    * being made counted at their pool's capacity).
    */
-  public record Limits(Integer peers, Long cpuMillis, Long memoryBytes, int peersNow, long cpuNow, long memoryNow) {
+  public record Limits(
+      Integer peers, Long cpuMillis, Long memoryBytes, int peersNow, long cpuNow, long memoryNow) {
     static Limits none() {
       return new Limits(null, null, null, 0, 0, 0);
     }
@@ -123,12 +140,18 @@ public final class Autoscaler {
     }
 
     Limits plus(int peers, Capacity c) {
-      return new Limits(this.peers, cpuMillis, memoryBytes, peersNow + peers, cpuNow + peers * c.cpuMillis(),
+      return new Limits(
+          this.peers,
+          cpuMillis,
+          memoryBytes,
+          peersNow + peers,
+          cpuNow + peers * c.cpuMillis(),
           memoryNow + peers * c.memoryBytes());
     }
   }
 
-  public record Input(List<Pool> pools, List<Host> hosts, List<Pending> pending, Limits limits, Instant now) {}
+  public record Input(
+      List<Pool> pools, List<Host> hosts, List<Pending> pending, Limits limits, Instant now) {}
 
   /**
    * What one pool does now.
@@ -143,8 +166,14 @@ public final class Autoscaler {
    * @param scaleDownReason why it shrinks
    */
   public record PoolDecision(
-      int desired, int added, String scaleUpReason, List<String> drain, List<String> delete, List<String> undrain,
-      Map<String, Instant> idleSince, String scaleDownReason) {}
+      int desired,
+      int added,
+      String scaleUpReason,
+      List<String> drain,
+      List<String> delete,
+      List<String> undrain,
+      Map<String, Instant> idleSince,
+      String scaleDownReason) {}
 
   /** Replicas of a workload no pool's new peer could hold, and why: the Workload says so. */
   public record Unfit(String workload, int replicas, String reason) {}
@@ -175,7 +204,9 @@ public final class Autoscaler {
     }
 
     boolean takes(Demand d) {
-      return d.matches(node) && d.cpuMillis() <= cpuFree && d.memoryBytes() <= memoryFree
+      return d.matches(node)
+          && d.cpuMillis() <= cpuFree
+          && d.memoryBytes() <= memoryFree
           && !(d.onePerPeer() && workloads.contains(d.workload()));
     }
 
@@ -193,14 +224,18 @@ public final class Autoscaler {
 
     // room on peers that take replicas now (one just Ready, say, before the scheduler used it),
     // then on peers pools are already making: what waits may be on its way there
-    waiting = pack(waiting, new ArrayList<>(rooms(in.hosts()).values().stream()
-        .filter(b -> b.node.acceptsNew()).toList()));
+    waiting =
+        pack(
+            waiting,
+            new ArrayList<>(
+                rooms(in.hosts()).values().stream().filter(b -> b.node.acceptsNew()).toList()));
     for (Pool pool : pools) {
       long ready = pool.members().stream().filter(m -> m.ready() && !m.terminating()).count();
       List<Bin> upcoming = new ArrayList<>();
       for (long i = ready; i < pool.size() && pool.capacity().isPresent(); i++) {
         Capacity c = pool.capacity().get();
-        upcoming.add(new Bin(pool.newNode(pool.name() + "-upcoming-" + i), c.cpuMillis(), c.memoryBytes()));
+        upcoming.add(
+            new Bin(pool.newNode(pool.name() + "-upcoming-" + i), c.cpuMillis(), c.memoryBytes()));
       }
       waiting = pack(waiting, upcoming);
     }
@@ -215,8 +250,10 @@ public final class Autoscaler {
         if (pool.capacity().isEmpty()) {
           continue;
         }
-        int headroom = Math.min(pool.max() - pool.size() - added.getOrDefault(pool.name(), 0),
-            limits.headroom(pool.capacity().get()));
+        int headroom =
+            Math.min(
+                pool.max() - pool.size() - added.getOrDefault(pool.name(), 0),
+                limits.headroom(pool.capacity().get()));
         Growth growth = grow(pool, waiting, headroom);
         if (growth.peers() > 0 && (best == null || growth.betterThan(best))) {
           best = growth;
@@ -227,8 +264,13 @@ public final class Autoscaler {
       }
       Growth chosen = best;
       added.merge(chosen.pool().name(), chosen.peers(), Integer::sum);
-      chosen.placed().forEach((w, n) ->
-          placedFor.computeIfAbsent(chosen.pool().name(), k -> new TreeMap<>()).merge(w, n, Integer::sum));
+      chosen
+          .placed()
+          .forEach(
+              (w, n) ->
+                  placedFor
+                      .computeIfAbsent(chosen.pool().name(), k -> new TreeMap<>())
+                      .merge(w, n, Integer::sum));
       limits = limits.plus(chosen.peers(), chosen.pool().capacity().get());
       waiting = chosen.left();
     }
@@ -238,13 +280,32 @@ public final class Autoscaler {
     List<Unit> stillWaiting = waiting;
     for (Pool pool : pools) {
       int grow = added.getOrDefault(pool.name(), 0);
-      String upReason = grow == 0 ? null : "+" + grow + (grow == 1 ? " peer" : " peers") + " (" + pool.describe()
-          + ") for " + describe(placedFor.get(pool.name()));
+      String upReason =
+          grow == 0
+              ? null
+              : "+"
+                  + grow
+                  + (grow == 1 ? " peer" : " peers")
+                  + " ("
+                  + pool.describe()
+                  + ") for "
+                  + describe(placedFor.get(pool.name()));
       Pool p = pool;
-      boolean someoneWaitsHere = stillWaiting.stream().anyMatch(u -> u.demand().matches(p.newNode(p.name() + "-probe")));
-      decisions.put(pool.name(), grow > 0 || someoneWaitsHere
-          ? new PoolDecision(Math.max(pool.min(), Math.min(pool.max(), pool.size() + grow)), grow, upReason, List.of(), List.of(), List.of(), Map.of(), null)
-          : shrink(pool, in, room));
+      boolean someoneWaitsHere =
+          stillWaiting.stream().anyMatch(u -> u.demand().matches(p.newNode(p.name() + "-probe")));
+      decisions.put(
+          pool.name(),
+          grow > 0 || someoneWaitsHere
+              ? new PoolDecision(
+                  Math.max(pool.min(), Math.min(pool.max(), pool.size() + grow)),
+                  grow,
+                  upReason,
+                  List.of(),
+                  List.of(),
+                  List.of(),
+                  Map.of(),
+                  null)
+              : shrink(pool, in, room));
     }
     return new Decision(decisions, unfit);
   }
@@ -252,7 +313,8 @@ public final class Autoscaler {
   /** Each waiting replica as a unit, largest first; those no pool could ever hold are unfit. */
   private static List<Unit> units(List<Pending> pending, List<Pool> pools, List<Unfit> unfit) {
     List<Unit> units = new ArrayList<>();
-    for (Pending p : pending.stream().sorted(Comparator.comparing(x -> x.demand().workload())).toList()) {
+    for (Pending p :
+        pending.stream().sorted(Comparator.comparing(x -> x.demand().workload())).toList()) {
       Demand d = p.demand();
       Optional<String> why = whyNoPoolFits(d, pools);
       if (why.isPresent()) {
@@ -263,8 +325,11 @@ public final class Autoscaler {
         units.add(new Unit(d));
       }
     }
-    units.sort(Comparator.comparingLong(Unit::cpu).thenComparingLong(Unit::memory).reversed()
-        .thenComparing(u -> u.demand().workload()));
+    units.sort(
+        Comparator.comparingLong(Unit::cpu)
+            .thenComparingLong(Unit::memory)
+            .reversed()
+            .thenComparing(u -> u.demand().workload()));
     return units;
   }
 
@@ -277,22 +342,43 @@ public final class Autoscaler {
     for (Pool pool : pools) {
       Node node = pool.newNode(pool.name() + "-probe");
       if (!d.matches(node)) {
-        reasons.add("pool " + pool.name() + " does not match the placement (provider " + pool.provider().value()
-            + (pool.region() == null ? "" : ", region " + pool.region()) + ")");
+        reasons.add(
+            "pool "
+                + pool.name()
+                + " does not match the placement (provider "
+                + pool.provider().value()
+                + (pool.region() == null ? "" : ", region " + pool.region())
+                + ")");
       } else if (pool.capacity().isEmpty()) {
         reasons.add("pool " + pool.name() + " has no known capacity (set spec.capacity)");
       } else if (d.cpuMillis() > node.cpuMillis() || d.memoryBytes() > node.memoryBytes()) {
-        reasons.add("pool " + pool.name() + "'s peers (" + pool.describe() + ": " + pool.capacity().get()
-            + ") are too small");
+        reasons.add(
+            "pool "
+                + pool.name()
+                + "'s peers ("
+                + pool.describe()
+                + ": "
+                + pool.capacity().get()
+                + ") are too small");
       } else {
         return Optional.empty();
       }
     }
-    return Optional.of("each replica needs cpu " + Amounts.cpu(d.cpuMillis()) + " and memory "
-        + Amounts.memory(d.memoryBytes()) + " and no pool can grow for it: " + String.join("; ", reasons));
+    return Optional.of(
+        "each replica needs cpu "
+            + Amounts.cpu(d.cpuMillis())
+            + " and memory "
+            + Amounts.memory(d.memoryBytes())
+            + " and no pool can grow for it: "
+            + String.join("; ", reasons));
   }
 
-  private record Growth(Pool pool, int peers, Map<String, Integer> placed, int placedCount, double waste,
+  private record Growth(
+      Pool pool,
+      int peers,
+      Map<String, Integer> placed,
+      int placedCount,
+      double waste,
       List<Unit> left) {
     boolean betterThan(Growth other) {
       if (pool.weight() != other.pool.weight()) {
@@ -308,7 +394,9 @@ public final class Autoscaler {
     }
   }
 
-  /** First-fit of the waiting units onto as few new peers of the pool as place them, up to headroom. */
+  /**
+   * First-fit of the waiting units onto as few new peers of the pool as place them, up to headroom.
+   */
   private static Growth grow(Pool pool, List<Unit> waiting, int headroom) {
     Capacity c = pool.capacity().get();
     List<Bin> bins = new ArrayList<>();
@@ -317,7 +405,9 @@ public final class Autoscaler {
     for (Unit unit : waiting) {
       Bin bin = bins.stream().filter(b -> b.takes(unit.demand())).findFirst().orElse(null);
       if (bin == null && bins.size() < headroom) {
-        Bin fresh = new Bin(pool.newNode(pool.name() + "-new-" + bins.size()), c.cpuMillis(), c.memoryBytes());
+        Bin fresh =
+            new Bin(
+                pool.newNode(pool.name() + "-new-" + bins.size()), c.cpuMillis(), c.memoryBytes());
         if (fresh.takes(unit.demand())) {
           bins.add(fresh);
           bin = fresh;
@@ -330,8 +420,15 @@ public final class Autoscaler {
         placed.merge(unit.demand().workload(), 1, Integer::sum);
       }
     }
-    double waste = bins.stream().mapToDouble(b -> (b.cpuFree / (double) Math.max(1, c.cpuMillis())
-        + b.memoryFree / (double) Math.max(1, c.memoryBytes())) / 2).sum() / Math.max(1, bins.size());
+    double waste =
+        bins.stream()
+                .mapToDouble(
+                    b ->
+                        (b.cpuFree / (double) Math.max(1, c.cpuMillis())
+                                + b.memoryFree / (double) Math.max(1, c.memoryBytes()))
+                            / 2)
+                .sum()
+            / Math.max(1, bins.size());
     return new Growth(pool, bins.size(), placed, waiting.size() - left.size(), waste, left);
   }
 
@@ -351,16 +448,24 @@ public final class Autoscaler {
   private static Map<String, Bin> rooms(List<Host> hosts) {
     Map<String, Bin> rooms = new LinkedHashMap<>();
     for (Host host : hosts.stream().sorted(Comparator.comparing(h -> h.node().name())).toList()) {
-      Bin bin = new Bin(host.node(), host.node().cpuMillis() - host.cpuUsed(), host.node().memoryBytes() - host.memoryUsed());
+      Bin bin =
+          new Bin(
+              host.node(),
+              host.node().cpuMillis() - host.cpuUsed(),
+              host.node().memoryBytes() - host.memoryUsed());
       host.replicas().forEach(r -> bin.workloads.add(r.workload()));
       rooms.put(host.node().name(), bin);
     }
     return rooms;
   }
 
-  /** Idle peers, the budget, the floor: who drains and who goes. {@code room} is shared across pools. */
+  /**
+   * Idle peers, the budget, the floor: who drains and who goes. {@code room} is shared across
+   * pools.
+   */
   private static PoolDecision shrink(Pool pool, Input in, Map<String, Bin> room) {
-    Map<String, Host> hosts = in.hosts().stream().collect(Collectors.toMap(h -> h.node().name(), h -> h, (a, b) -> a));
+    Map<String, Host> hosts =
+        in.hosts().stream().collect(Collectors.toMap(h -> h.node().name(), h -> h, (a, b) -> a));
     Map<String, Instant> idle = new TreeMap<>();
     List<String> undrain = new ArrayList<>();
     List<Member> live = pool.members().stream().filter(m -> !m.terminating()).toList();
@@ -369,7 +474,8 @@ public final class Autoscaler {
       if (!m.ready() || host == null) {
         continue;
       }
-      boolean underused = utilization(host) < pool.utilizationThreshold() || host.replicas().isEmpty();
+      boolean underused =
+          utilization(host) < pool.utilizationThreshold() || host.replicas().isEmpty();
       boolean movable = host.replicas().isEmpty() || fitsElsewhere(host, room, false);
       if (m.draining() && !movable) {
         undrain.add(m.name()); // its replicas would have nowhere to go: it stays
@@ -377,9 +483,10 @@ public final class Autoscaler {
         idle.put(m.name(), m.idleSince() == null ? in.now() : m.idleSince());
       }
     }
-    boolean coolingDown = pool.lastScaleUp() != null && in.now().isBefore(pool.lastScaleUp().plus(pool.cooldown()));
-    long unavailable = pool.members().stream()
-        .filter(m -> m.terminating() || m.draining() || !m.ready()).count();
+    boolean coolingDown =
+        pool.lastScaleUp() != null && in.now().isBefore(pool.lastScaleUp().plus(pool.cooldown()));
+    long unavailable =
+        pool.members().stream().filter(m -> m.terminating() || m.draining() || !m.ready()).count();
     int budget = (int) Math.max(0, pool.maxUnavailable() - unavailable);
     int floor = live.size() - pool.min();
 
@@ -388,19 +495,27 @@ public final class Autoscaler {
     // draining peers that are empty now go first: they are unavailable already
     for (Member m : live) {
       Host host = hosts.get(m.name());
-      if (m.draining() && !undrain.contains(m.name()) && host != null && host.replicas().isEmpty()
+      if (m.draining()
+          && !undrain.contains(m.name())
+          && host != null
+          && host.replicas().isEmpty()
           && delete.size() < floor) {
         delete.add(m.name());
       }
     }
     if (!coolingDown) {
-      List<Member> candidates = live.stream()
-          .filter(m -> !m.draining() && idle.containsKey(m.name())
-              && !idle.get(m.name()).plus(pool.scaleDownAfter()).isAfter(in.now()))
-          .sorted(Comparator.comparingInt((Member m) -> hosts.get(m.name()).replicas().size())
-              .thenComparingDouble(m -> utilization(hosts.get(m.name())))
-              .thenComparing(Member::name, Comparator.reverseOrder()))
-          .toList();
+      List<Member> candidates =
+          live.stream()
+              .filter(
+                  m ->
+                      !m.draining()
+                          && idle.containsKey(m.name())
+                          && !idle.get(m.name()).plus(pool.scaleDownAfter()).isAfter(in.now()))
+              .sorted(
+                  Comparator.comparingInt((Member m) -> hosts.get(m.name()).replicas().size())
+                      .thenComparingDouble(m -> utilization(hosts.get(m.name())))
+                      .thenComparing(Member::name, Comparator.reverseOrder()))
+              .toList();
       for (Member m : candidates) {
         if (budget == 0 || delete.size() + drain.size() >= floor) {
           break;
@@ -426,8 +541,14 @@ public final class Autoscaler {
       if (!drain.isEmpty()) {
         parts.add("draining " + drain);
       }
-      reason = String.join("; ", parts) + ": idle (below " + pool.utilizationThreshold() + "% use, replicas fit"
-          + " elsewhere) for " + text(pool.scaleDownAfter()) + " or more";
+      reason =
+          String.join("; ", parts)
+              + ": idle (below "
+              + pool.utilizationThreshold()
+              + "% use, replicas fit"
+              + " elsewhere) for "
+              + text(pool.scaleDownAfter())
+              + " or more";
     }
     delete.forEach(idle::remove);
     // peers on their way stay wanted; a user's new bounds win over the last decision
@@ -437,8 +558,10 @@ public final class Autoscaler {
 
   /** Use of the peer by its fuller resource, in percent of what it can give. */
   static int utilization(Host host) {
-    double cpu = host.node().cpuMillis() == 0 ? 1 : host.cpuUsed() / (double) host.node().cpuMillis();
-    double memory = host.node().memoryBytes() == 0 ? 1 : host.memoryUsed() / (double) host.node().memoryBytes();
+    double cpu =
+        host.node().cpuMillis() == 0 ? 1 : host.cpuUsed() / (double) host.node().cpuMillis();
+    double memory =
+        host.node().memoryBytes() == 0 ? 1 : host.memoryUsed() / (double) host.node().memoryBytes();
     return (int) Math.round(Math.max(cpu, memory) * 100);
   }
 
@@ -449,8 +572,10 @@ public final class Autoscaler {
   private static boolean fitsElsewhere(Host host, Map<String, Bin> room, boolean commit) {
     Map<String, long[]> taken = new HashMap<>();
     Map<String, Set<String>> placedWorkloads = new HashMap<>();
-    for (Replica r : host.replicas().stream()
-        .sorted(Comparator.comparingLong(Replica::cpuMillis).reversed()).toList()) {
+    for (Replica r :
+        host.replicas().stream()
+            .sorted(Comparator.comparingLong(Replica::cpuMillis).reversed())
+            .toList()) {
       Bin target = null;
       for (Bin bin : room.values()) {
         if (bin.node.name().equals(host.node().name()) || !bin.node.acceptsNew()) {
@@ -458,9 +583,12 @@ public final class Autoscaler {
         }
         long[] t = taken.getOrDefault(bin.node.name(), new long[2]);
         Set<String> extra = placedWorkloads.getOrDefault(bin.node.name(), Set.of());
-        boolean samePeerClash = r.demand().onePerPeer()
-            && (bin.workloads.contains(r.workload()) || extra.contains(r.workload()));
-        if (r.demand().matches(bin.node) && !samePeerClash && r.cpuMillis() <= bin.cpuFree - t[0]
+        boolean samePeerClash =
+            r.demand().onePerPeer()
+                && (bin.workloads.contains(r.workload()) || extra.contains(r.workload()));
+        if (r.demand().matches(bin.node)
+            && !samePeerClash
+            && r.cpuMillis() <= bin.cpuFree - t[0]
             && r.memoryBytes() <= bin.memoryFree - t[1]) {
           target = bin;
           break;
@@ -475,12 +603,13 @@ public final class Autoscaler {
       placedWorkloads.computeIfAbsent(target.node.name(), k -> new HashSet<>()).add(r.workload());
     }
     if (commit) {
-      taken.forEach((name, t) -> {
-        Bin bin = room.get(name);
-        bin.cpuFree -= t[0];
-        bin.memoryFree -= t[1];
-        bin.workloads.addAll(placedWorkloads.get(name));
-      });
+      taken.forEach(
+          (name, t) -> {
+            Bin bin = room.get(name);
+            bin.cpuFree -= t[0];
+            bin.memoryFree -= t[1];
+            bin.workloads.addAll(placedWorkloads.get(name));
+          });
     }
     return true;
   }
@@ -506,7 +635,10 @@ public final class Autoscaler {
       return "pending replicas";
     }
     int total = placed.values().stream().mapToInt(Integer::intValue).sum();
-    String workloads = placed.keySet().stream().map(w -> w.substring(w.indexOf('/') + 1)).collect(Collectors.joining(", "));
+    String workloads =
+        placed.keySet().stream()
+            .map(w -> w.substring(w.indexOf('/') + 1))
+            .collect(Collectors.joining(", "));
     return total + " pending " + (total == 1 ? "replica" : "replicas") + " of " + workloads;
   }
 }

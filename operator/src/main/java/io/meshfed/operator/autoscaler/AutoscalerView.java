@@ -17,10 +17,10 @@ import io.meshfed.operator.autoscaler.Autoscaler.Member;
 import io.meshfed.operator.autoscaler.Autoscaler.Pending;
 import io.meshfed.operator.autoscaler.Autoscaler.Pool;
 import io.meshfed.operator.autoscaler.Autoscaler.Replica;
+import io.meshfed.operator.placement.ClusterView;
 import io.meshfed.operator.scheduler.Amounts;
 import io.meshfed.operator.scheduler.Demand;
 import io.meshfed.operator.support.StatusPatch;
-import io.meshfed.operator.placement.ClusterView;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -39,23 +39,43 @@ public final class AutoscalerView {
    * @param lastWanted the largest size the pool was last told to have (status, or this process's
    *     own newer decision the cache does not show yet)
    */
-  public static Pool pool(PeerPool pool, List<Peer> members, Optional<Capacity> capacity, int lastWanted) {
+  public static Pool pool(
+      PeerPool pool, List<Peer> members, Optional<Capacity> capacity, int lastWanted) {
     AutoscalingSpec a = pool.getSpec().getAutoscaling();
     var status = pool.getStatus();
-    Map<String, String> idle = status == null || status.getIdleSince() == null ? Map.of() : status.getIdleSince();
-    List<Member> views = members.stream()
-        .map(p -> new Member(p.getMetadata().getName(),
-            p.getStatus() != null && p.getStatus().getPhase() == PeerPhase.READY,
-            p.isMarkedForDeletion(), ClusterView.draining(p), instant(idle.get(p.getMetadata().getName()))))
-        .toList();
+    Map<String, String> idle =
+        status == null || status.getIdleSince() == null ? Map.of() : status.getIdleSince();
+    List<Member> views =
+        members.stream()
+            .map(
+                p ->
+                    new Member(
+                        p.getMetadata().getName(),
+                        p.getStatus() != null && p.getStatus().getPhase() == PeerPhase.READY,
+                        p.isMarkedForDeletion(),
+                        ClusterView.draining(p),
+                        instant(idle.get(p.getMetadata().getName()))))
+            .toList();
     int live = (int) views.stream().filter(m -> !m.terminating()).count();
     int min = a.getMinReplicas() == null ? 0 : a.getMinReplicas();
     int size = Math.max(live, lastWanted);
-    return new Pool(pool.getMetadata().getName(), a.getWeight() == null ? 0 : a.getWeight(), min, a.getMaxReplicas(),
-        pool.getSpec().getProvider(), pool.getSpec().getRegion(), pool.getSpec().getLabels(),
-        pool.getSpec().getInstanceType(), capacity, size, views,
-        status == null || status.getLastScaleUp() == null ? null : instant(status.getLastScaleUp().getTime()),
-        duration(a.getCooldownAfterScaleUp(), Duration.ofMinutes(2)), duration(a.getScaleDownAfter(), Duration.ofMinutes(10)),
+    return new Pool(
+        pool.getMetadata().getName(),
+        a.getWeight() == null ? 0 : a.getWeight(),
+        min,
+        a.getMaxReplicas(),
+        pool.getSpec().getProvider(),
+        pool.getSpec().getRegion(),
+        pool.getSpec().getLabels(),
+        pool.getSpec().getInstanceType(),
+        capacity,
+        size,
+        views,
+        status == null || status.getLastScaleUp() == null
+            ? null
+            : instant(status.getLastScaleUp().getTime()),
+        duration(a.getCooldownAfterScaleUp(), Duration.ofMinutes(2)),
+        duration(a.getScaleDownAfter(), Duration.ofMinutes(10)),
         a.getScaleDownUtilizationThreshold() == null ? 50 : a.getScaleDownUtilizationThreshold(),
         maxUnavailable(a.getMaxUnavailable(), Math.max(size, 1)));
   }
@@ -74,17 +94,27 @@ public final class AutoscalerView {
   }
 
   /** Every peer of the cluster with the replicas placed on it. */
-  public static List<Host> hosts(List<Peer> peers, List<Workload> workloads, Instant now, Duration notReadyGrace) {
+  public static List<Host> hosts(
+      List<Peer> peers, List<Workload> workloads, Instant now, Duration notReadyGrace) {
     Map<String, List<Replica>> byPeer = new HashMap<>();
     for (Workload w : workloads) {
       Demand demand = ClusterView.demand(w, ClusterView.currentPlacements(w));
       long cpu = ClusterView.cpuMillis(w);
       long memory = ClusterView.memoryBytes(w);
-      ClusterView.currentPlacements(w).values().forEach(peer ->
-          byPeer.computeIfAbsent(peer, k -> new ArrayList<>()).add(new Replica(ClusterView.key(w), cpu, memory, demand)));
+      ClusterView.currentPlacements(w)
+          .values()
+          .forEach(
+              peer ->
+                  byPeer
+                      .computeIfAbsent(peer, k -> new ArrayList<>())
+                      .add(new Replica(ClusterView.key(w), cpu, memory, demand)));
     }
     return peers.stream()
-        .map(p -> new Host(ClusterView.node(p, now, notReadyGrace), byPeer.getOrDefault(p.getMetadata().getName(), List.of())))
+        .map(
+            p ->
+                new Host(
+                    ClusterView.node(p, now, notReadyGrace),
+                    byPeer.getOrDefault(p.getMetadata().getName(), List.of())))
         .toList();
   }
 
@@ -105,7 +135,10 @@ public final class AutoscalerView {
     return pending;
   }
 
-  /** The cluster's caps, and its peers and their cpu and memory now (peers on their way at their pool's size). */
+  /**
+   * The cluster's caps, and its peers and their cpu and memory now (peers on their way at their
+   * pool's size).
+   */
   public static Limits limits(MeshCluster cluster, List<Peer> peers, List<Pool> pools) {
     ClusterLimits caps = cluster.getSpec() == null ? null : cluster.getSpec().getLimits();
     int peersNow = 0;
@@ -130,10 +163,13 @@ public final class AutoscalerView {
       cpuNow += coming * c.cpuMillis();
       memoryNow += coming * c.memoryBytes();
     }
-    return new Limits(caps == null ? null : caps.getPeers(),
+    return new Limits(
+        caps == null ? null : caps.getPeers(),
         caps == null || caps.getCpu() == null ? null : Amounts.cpuMillis(caps.getCpu()),
         caps == null || caps.getMemory() == null ? null : Amounts.memoryBytes(caps.getMemory()),
-        peersNow, cpuNow, memoryNow);
+        peersNow,
+        cpuNow,
+        memoryNow);
   }
 
   private static Duration duration(String text, Duration otherwise) {
@@ -158,8 +194,8 @@ public final class AutoscalerView {
    */
   public static boolean mattersToAutoscaling(Peer next, Peer previous) {
     return ClusterView.mattersToPlacement(next, previous)
-        || StatusPatch.changed(next.getStatus() == null ? null : next.getStatus().getCapacity(),
+        || StatusPatch.changed(
+            next.getStatus() == null ? null : next.getStatus().getCapacity(),
             previous.getStatus() == null ? null : previous.getStatus().getCapacity());
   }
-
 }

@@ -20,8 +20,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * What one peer of a pool holds: the pool's own {@code spec.capacity}, or its instance type's from
- * the provider's catalogue. Catalogue answers are cached (types do not change under a cluster);
- * a failed lookup is asked again a minute later, and its reason is kept for the pool's status.
+ * the provider's catalogue. Catalogue answers are cached (types do not change under a cluster); a
+ * failed lookup is asked again a minute later, and its reason is kept for the pool's status.
  */
 @Singleton
 public class PoolCapacities {
@@ -47,13 +47,25 @@ public class PoolCapacities {
     Instant now = clock.instant();
     ResourceAmounts declared = spec.getCapacity();
     if (declared != null && declared.getCpu() != null && declared.getMemory() != null) {
-      return new Lookup(Optional.of(new Capacity(Amounts.cpuMillis(declared.getCpu()),
-          Amounts.memoryBytes(declared.getMemory()))), null, now);
+      return new Lookup(
+          Optional.of(
+              new Capacity(
+                  Amounts.cpuMillis(declared.getCpu()), Amounts.memoryBytes(declared.getMemory()))),
+          null,
+          now);
     }
     String provider = spec.getProvider().value();
-    String key = cluster.getMetadata().getUid() + "|" + provider + "|" + spec.getRegion() + "|" + spec.getInstanceType();
+    String key =
+        cluster.getMetadata().getUid()
+            + "|"
+            + provider
+            + "|"
+            + spec.getRegion()
+            + "|"
+            + spec.getInstanceType();
     Lookup cached = cache.get(key);
-    if (cached != null && cached.at().plus(cached.capacity().isPresent() ? KEEP : RETRY).isAfter(now)) {
+    if (cached != null
+        && cached.at().plus(cached.capacity().isPresent() ? KEEP : RETRY).isAfter(now)) {
       return cached;
     }
     Lookup fresh = lookUp(cluster, pool, provider, now);
@@ -64,16 +76,32 @@ public class PoolCapacities {
   private Lookup lookUp(MeshCluster cluster, PeerPool pool, String provider, Instant now) {
     Optional<MachineProvider> machines = providers.get(provider);
     if (machines.isEmpty()) {
-      return new Lookup(Optional.empty(), "provider " + provider + " is not enabled in this operator", now);
+      return new Lookup(
+          Optional.empty(), "provider " + provider + " is not enabled in this operator", now);
     }
     try {
-      Optional<MachineProvider.InstanceCapacity> found = machines.get().capacity(
-          contexts.of(cluster, pool.getSpec().getProvider()), pool.getSpec().getRegion(), pool.getSpec().getInstanceType());
+      Optional<MachineProvider.InstanceCapacity> found =
+          machines
+              .get()
+              .capacity(
+                  contexts.of(cluster, pool.getSpec().getProvider()),
+                  pool.getSpec().getRegion(),
+                  pool.getSpec().getInstanceType());
       return found
-          .map(c -> new Lookup(Optional.of(new Capacity(c.cpuMillis(), c.memoryBytes())), null, now))
-          .orElseGet(() -> new Lookup(Optional.empty(), "provider " + provider + " has no catalogue of machine sizes"
-              + (pool.getSpec().getInstanceType() == null ? "" : " for " + pool.getSpec().getInstanceType())
-              + ": set spec.capacity (cpu, memory) on the pool", now));
+          .map(
+              c -> new Lookup(Optional.of(new Capacity(c.cpuMillis(), c.memoryBytes())), null, now))
+          .orElseGet(
+              () ->
+                  new Lookup(
+                      Optional.empty(),
+                      "provider "
+                          + provider
+                          + " has no catalogue of machine sizes"
+                          + (pool.getSpec().getInstanceType() == null
+                              ? ""
+                              : " for " + pool.getSpec().getInstanceType())
+                          + ": set spec.capacity (cpu, memory) on the pool",
+                      now));
     } catch (ProviderContexts.MissingCredentialsException e) {
       return new Lookup(Optional.empty(), e.getMessage(), now);
     } catch (ProviderException e) {

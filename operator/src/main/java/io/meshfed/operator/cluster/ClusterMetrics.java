@@ -1,15 +1,18 @@
 package io.meshfed.operator.cluster;
 
+import io.meshfed.api.v1alpha1.PeerCounts;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.meshfed.api.v1alpha1.PeerCounts;
 import jakarta.inject.Singleton;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** {@code meshfed_peers{namespace, cluster, phase}}: each cluster's peers by phase, as its status counts them. */
+/**
+ * {@code meshfed_peers{namespace, cluster, phase}}: each cluster's peers by phase, as its status
+ * counts them.
+ */
 @Singleton
 public class ClusterMetrics {
   static final String PEERS = "meshfed.peers";
@@ -22,18 +25,32 @@ public class ClusterMetrics {
   }
 
   public void record(String namespace, String cluster, PeerCounts counts) {
-    Map<String, AtomicInteger> gauges = byCluster.computeIfAbsent(namespace + "/" + cluster, k -> {
-      Map<String, AtomicInteger> made = new LinkedHashMap<>();
-      for (String phase : new String[] {"Pending", "Provisioning", "Joining", "Ready", "NotReady", "Terminating", "Failed"}) {
-        AtomicInteger value = new AtomicInteger();
-        Gauge.builder(PEERS, value, AtomicInteger::get)
-            .description("Peers of a mesh cluster by phase")
-            .tag("namespace", namespace).tag("cluster", cluster).tag("phase", phase)
-            .register(registry);
-        made.put(phase, value);
-      }
-      return made;
-    });
+    Map<String, AtomicInteger> gauges =
+        byCluster.computeIfAbsent(
+            namespace + "/" + cluster,
+            k -> {
+              Map<String, AtomicInteger> made = new LinkedHashMap<>();
+              for (String phase :
+                  new String[] {
+                    "Pending",
+                    "Provisioning",
+                    "Joining",
+                    "Ready",
+                    "NotReady",
+                    "Terminating",
+                    "Failed"
+                  }) {
+                AtomicInteger value = new AtomicInteger();
+                Gauge.builder(PEERS, value, AtomicInteger::get)
+                    .description("Peers of a mesh cluster by phase")
+                    .tag("namespace", namespace)
+                    .tag("cluster", cluster)
+                    .tag("phase", phase)
+                    .register(registry);
+                made.put(phase, value);
+              }
+              return made;
+            });
     gauges.get("Pending").set(counts.getPending());
     gauges.get("Provisioning").set(counts.getProvisioning());
     gauges.get("Joining").set(counts.getJoining());
@@ -46,7 +63,12 @@ public class ClusterMetrics {
   /** The cluster is gone: so are its gauges. */
   public void forget(String namespace, String cluster) {
     if (byCluster.remove(namespace + "/" + cluster) != null) {
-      registry.find(PEERS).tag("namespace", namespace).tag("cluster", cluster).meters().forEach(registry::remove);
+      registry
+          .find(PEERS)
+          .tag("namespace", namespace)
+          .tag("cluster", cluster)
+          .meters()
+          .forEach(registry::remove);
     }
   }
 }

@@ -2,7 +2,6 @@ package io.meshfed.operator.cluster;
 
 import static io.meshfed.operator.cluster.ClusterConditions.*;
 
-import io.fabric8.kubernetes.api.model.Quantity;
 import io.meshfed.api.v1alpha1.MeshCluster;
 import io.meshfed.api.v1alpha1.MeshClusterStatus;
 import io.meshfed.api.v1alpha1.Peer;
@@ -31,7 +30,8 @@ public final class ClusterStatusBuilder {
   private ClusterStatusBuilder() {}
 
   /**
-   * @param workloads the cluster's workloads: what their placed replicas reserve is {@code allocated}
+   * @param workloads the cluster's workloads: what their placed replicas reserve is {@code
+   *     allocated}
    * @param credentials each configured provider's verdict on its credentials
    */
   public record Facts(
@@ -56,18 +56,26 @@ public final class ClusterStatusBuilder {
     PeerCounts counts = new PeerCounts();
     facts.peers().forEach(p -> counts.add(phaseOf(p)));
     status.setPeers(counts);
-    status.setCapacity(sum(facts.peers(), p -> p.getStatus() == null ? null : p.getStatus().getCapacity()));
+    status.setCapacity(
+        sum(facts.peers(), p -> p.getStatus() == null ? null : p.getStatus().getCapacity()));
     status.setAllocatable(
-        sum(facts.peers().stream().filter(p -> phaseOf(p) == PeerPhase.READY).toList(),
+        sum(
+            facts.peers().stream().filter(p -> phaseOf(p) == PeerPhase.READY).toList(),
             p -> p.getStatus().getAllocatable()));
     status.setAllocated(allocated(facts.workloads()));
 
     Conditions conditions =
-        new Conditions(previous == null ? null : previous.getConditions(),
-            cluster.getMetadata().getGeneration(), facts.now());
+        new Conditions(
+            previous == null ? null : previous.getConditions(),
+            cluster.getMetadata().getGeneration(),
+            facts.now());
     boolean terminating = cluster.isMarkedForDeletion();
     if (terminating) {
-      conditions.set(READY, false, TERMINATING, "the cluster is being deleted with its peers, pools and workloads");
+      conditions.set(
+          READY,
+          false,
+          TERMINATING,
+          "the cluster is being deleted with its peers, pools and workloads");
       status.setPhase(PHASE_TERMINATING);
     } else if (counts.getTotal() == 0) {
       conditions.set(READY, true, NO_PEERS, "join token issued; no peers yet");
@@ -77,17 +85,25 @@ public final class ClusterStatusBuilder {
       status.setPhase(PHASE_READY);
     } else {
       conditions.set(READY, false, PEERS_NOT_READY, notReadyMessage(counts, facts.peers()));
-      status.setPhase(counts.getNotReady() + counts.getFailed() > 0 ? PHASE_DEGRADED : PHASE_PENDING);
+      status.setPhase(
+          counts.getNotReady() + counts.getFailed() > 0 ? PHASE_DEGRADED : PHASE_PENDING);
     }
 
-    conditions.set(MESH_CONNECTED, Conditions.UNKNOWN, NO_AGENT_DATA,
+    conditions.set(
+        MESH_CONNECTED,
+        Conditions.UNKNOWN,
+        NO_AGENT_DATA,
         "no agent has reported WireGuard handshakes yet");
 
-    var configured = cluster.getSpec().getProviders() == null
-        ? Map.<ProviderType, Object>of()
-        : cluster.getSpec().getProviders().configured();
+    var configured =
+        cluster.getSpec().getProviders() == null
+            ? Map.<ProviderType, Object>of()
+            : cluster.getSpec().getProviders().configured();
     if (configured.isEmpty()) {
-      conditions.set(CREDENTIALS_VALID, Conditions.UNKNOWN, NO_PROVIDERS,
+      conditions.set(
+          CREDENTIALS_VALID,
+          Conditions.UNKNOWN,
+          NO_PROVIDERS,
           "no cloud provider is configured in spec.providers");
     } else {
       credentialsCondition(conditions, facts.credentials());
@@ -97,20 +113,30 @@ public final class ClusterStatusBuilder {
   }
 
   /** False names every provider that fails and why; Unknown when a cloud could not be asked. */
-  private static void credentialsCondition(Conditions conditions, Map<ProviderType, CloudAccounts.Verdict> verdicts) {
-    var failing = verdicts.entrySet().stream().filter(e -> Boolean.FALSE.equals(e.getValue().valid())).toList();
+  private static void credentialsCondition(
+      Conditions conditions, Map<ProviderType, CloudAccounts.Verdict> verdicts) {
+    var failing =
+        verdicts.entrySet().stream()
+            .filter(e -> Boolean.FALSE.equals(e.getValue().valid()))
+            .toList();
     var unknown = verdicts.entrySet().stream().filter(e -> e.getValue().valid() == null).toList();
     Function<List<Map.Entry<ProviderType, CloudAccounts.Verdict>>, String> describe =
-        entries -> entries.stream()
-            .map(e -> e.getKey() + ": " + e.getValue().reason() + ": " + e.getValue().message())
-            .collect(Collectors.joining("; "));
+        entries ->
+            entries.stream()
+                .map(e -> e.getKey() + ": " + e.getValue().reason() + ": " + e.getValue().message())
+                .collect(Collectors.joining("; "));
     if (!failing.isEmpty()) {
-      conditions.set(CREDENTIALS_VALID, false, failing.get(0).getValue().reason(), describe.apply(failing));
+      conditions.set(
+          CREDENTIALS_VALID, false, failing.get(0).getValue().reason(), describe.apply(failing));
     } else if (!unknown.isEmpty()) {
-      conditions.set(CREDENTIALS_VALID, Conditions.UNKNOWN, NOT_VERIFIED,
+      conditions.set(
+          CREDENTIALS_VALID,
+          Conditions.UNKNOWN,
+          NOT_VERIFIED,
           "could not ask the cloud: " + describe.apply(unknown));
     } else {
-      conditions.set(CREDENTIALS_VALID, true, VERIFIED, "credentials of " + verdicts.keySet() + " work");
+      conditions.set(
+          CREDENTIALS_VALID, true, VERIFIED, "credentials of " + verdicts.keySet() + " work");
     }
   }
 
@@ -125,11 +151,15 @@ public final class ClusterStatusBuilder {
     peers.stream()
         .filter(p -> phaseOf(p) != PeerPhase.READY)
         .sorted((a, b) -> a.getMetadata().getName().compareTo(b.getMetadata().getName()))
-        .forEach(p -> byPhase.computeIfAbsent(phaseOf(p), k -> new ArrayList<>())
-            .add(p.getMetadata().getName()));
-    String detail = byPhase.entrySet().stream()
-        .map(e -> e.getKey() + ": " + abbreviate(e.getValue()))
-        .collect(Collectors.joining("; "));
+        .forEach(
+            p ->
+                byPhase
+                    .computeIfAbsent(phaseOf(p), k -> new ArrayList<>())
+                    .add(p.getMetadata().getName()));
+    String detail =
+        byPhase.entrySet().stream()
+            .map(e -> e.getKey() + ": " + abbreviate(e.getValue()))
+            .collect(Collectors.joining("; "));
     return counts.getReady() + "/" + counts.getTotal() + " peers ready (" + detail + ")";
   }
 
@@ -144,12 +174,15 @@ public final class ClusterStatusBuilder {
     long cpuMillis = 0;
     long memoryBytes = 0;
     for (Workload workload : workloads) {
-      int placed = workload.getStatus() == null || workload.getStatus().getReplicas() == null
-          ? 0 : workload.getStatus().getReplicas();
+      int placed =
+          workload.getStatus() == null || workload.getStatus().getReplicas() == null
+              ? 0
+              : workload.getStatus().getReplicas();
       cpuMillis += placed * ClusterView.cpuMillis(workload);
       memoryBytes += placed * ClusterView.memoryBytes(workload);
     }
-    return new ResourceAmounts(Amounts.cpuQuantity(BigDecimal.valueOf(cpuMillis).movePointLeft(3)),
+    return new ResourceAmounts(
+        Amounts.cpuQuantity(BigDecimal.valueOf(cpuMillis).movePointLeft(3)),
         Amounts.memoryQuantity(BigDecimal.valueOf(memoryBytes)));
   }
 

@@ -3,7 +3,6 @@ package io.meshfed.operator.cluster;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
@@ -19,7 +18,6 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.SecondaryToPrimaryMapper;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
-import io.meshfed.api.v1alpha1.CloudProviderSpec;
 import io.meshfed.api.v1alpha1.ClusterReference;
 import io.meshfed.api.v1alpha1.MeshCluster;
 import io.meshfed.api.v1alpha1.MeshClusterStatus;
@@ -43,7 +41,6 @@ import io.smallrye.common.annotation.Identifier;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -58,7 +55,9 @@ import org.jboss.logging.Logger;
  * cluster down: its Workloads, PeerPools and Peers first (each through its own finalizer), then
  * what the operator made for the cluster itself.
  */
-@ControllerConfiguration(name = "meshcluster", informer = @Informer(itemStore = LeanItemStore.class))
+@ControllerConfiguration(
+    name = "meshcluster",
+    informer = @Informer(itemStore = LeanItemStore.class))
 public class MeshClusterReconciler implements Reconciler<MeshCluster>, Cleaner<MeshCluster> {
   private static final Logger LOG = Logger.getLogger(MeshClusterReconciler.class);
   private static final String CLUSTER_REF_FIELD = "spec.clusterRef.name";
@@ -71,8 +70,13 @@ public class MeshClusterReconciler implements Reconciler<MeshCluster>, Cleaner<M
   private final AgentApiTls tls;
   private final ClusterMetrics metrics;
 
-  public MeshClusterReconciler(MeshfedConfig config, AgentApiEndpoint agentApi, CloudAccounts clouds,
-      ClusterMetrics metrics, @Identifier("agent-api") AgentApiTls tls, Clock clock) {
+  public MeshClusterReconciler(
+      MeshfedConfig config,
+      AgentApiEndpoint agentApi,
+      CloudAccounts clouds,
+      ClusterMetrics metrics,
+      @Identifier("agent-api") AgentApiTls tls,
+      Clock clock) {
     this.clock = clock;
     this.config = config;
     this.tls = tls;
@@ -82,17 +86,25 @@ public class MeshClusterReconciler implements Reconciler<MeshCluster>, Cleaner<M
   }
 
   @Override
-  public List<EventSource<?, MeshCluster>> prepareEventSources(EventSourceContext<MeshCluster> context) {
+  public List<EventSource<?, MeshCluster>> prepareEventSources(
+      EventSourceContext<MeshCluster> context) {
     var peers =
         InformerEventSourceConfiguration.from(Peer.class, MeshCluster.class)
             .withItemStore(new LeanItemStore<Peer>())
-            .withSecondaryToPrimaryMapper(toCluster((Peer p) -> p.getSpec() == null ? null : p.getSpec().getClusterRef()))
+            .withSecondaryToPrimaryMapper(
+                toCluster((Peer p) -> p.getSpec() == null ? null : p.getSpec().getClusterRef()))
             .build(); // the reconciler lists a cluster's peers from this informer's cache itself
     var tokens =
         InformerEventSourceConfiguration.from(Secret.class, MeshCluster.class)
             .withItemStore(new LeanItemStore<Secret>())
-            // ours, but not the agents' Secrets (two per peer): only the join tokens concern a cluster
-            .withLabelSelector(MeshfedApi.MANAGED_BY_LABEL + "=" + MeshfedApi.MANAGER + ",!" + AgentSecrets.ROLE_LABEL)
+            // ours, but not the agents' Secrets (two per peer): only the join tokens concern a
+            // cluster
+            .withLabelSelector(
+                MeshfedApi.MANAGED_BY_LABEL
+                    + "="
+                    + MeshfedApi.MANAGER
+                    + ",!"
+                    + AgentSecrets.ROLE_LABEL)
             .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(MeshCluster.class, false))
             .build();
     // placed replicas make the cluster's allocated resources
@@ -102,13 +114,17 @@ public class MeshClusterReconciler implements Reconciler<MeshCluster>, Cleaner<M
             .withSecondaryToPrimaryMapper(
                 toCluster((Workload w) -> w.getSpec() == null ? null : w.getSpec().getClusterRef()))
             .build();
-    return List.of(new InformerEventSource<>(peers, context), new InformerEventSource<>(tokens, context),
+    return List.of(
+        new InformerEventSource<>(peers, context),
+        new InformerEventSource<>(tokens, context),
         new InformerEventSource<>(workloads, context));
   }
 
   @Override
-  public ErrorStatusUpdateControl<MeshCluster> updateErrorStatus(MeshCluster resource, Context<MeshCluster> context, Exception e) {
-    return StatusPatch.failed(resource, MeshClusterStatus::new, MeshCluster::new, e, clock.instant());
+  public ErrorStatusUpdateControl<MeshCluster> updateErrorStatus(
+      MeshCluster resource, Context<MeshCluster> context, Exception e) {
+    return StatusPatch.failed(
+        resource, MeshClusterStatus::new, MeshCluster::new, e, clock.instant());
   }
 
   @Override
@@ -120,10 +136,17 @@ public class MeshClusterReconciler implements Reconciler<MeshCluster>, Cleaner<M
     Optional<Secret> token = secretInformer(context).get(new ResourceID(tokenName, namespace));
     if (JoinTokens.needsNewToken(token, now)) {
       Secret fresh = JoinTokens.fresh(cluster, now, token.filter(t -> JoinTokens.token(t) != null));
-      // the Secret is the operator's: an annotation someone else changed (kubectl annotate) must not block its renewal
-      context.getClient().resource(fresh).fieldManager("meshfed-operator").forceConflicts().serverSideApply();
+      // the Secret is the operator's: an annotation someone else changed (kubectl annotate) must
+      // not block its renewal
+      context
+          .getClient()
+          .resource(fresh)
+          .fieldManager("meshfed-operator")
+          .forceConflicts()
+          .serverSideApply();
       token = Optional.of(fresh);
-      LOG.infof("issued a join token for cluster %s/%s", namespace, cluster.getMetadata().getName());
+      LOG.infof(
+          "issued a join token for cluster %s/%s", namespace, cluster.getMetadata().getName());
     }
     Optional<Instant> expiry = JoinTokens.expiry(token.get());
 
@@ -133,8 +156,14 @@ public class MeshClusterReconciler implements Reconciler<MeshCluster>, Cleaner<M
         ClusterStatusBuilder.build(
             cluster,
             new ClusterStatusBuilder.Facts(
-                peers, workloadsOf(cluster, context), tokenName, expiry, credentials, Optional.of(agentApi.url()),
-                Optional.of(tls.caHash()), now));
+                peers,
+                workloadsOf(cluster, context),
+                tokenName,
+                expiry,
+                credentials,
+                Optional.of(agentApi.url()),
+                Optional.of(tls.caHash()),
+                now));
     metrics.record(namespace, cluster.getMetadata().getName(), status.getPeers());
     if (!credentials.isEmpty()) {
       clouds.collectOrphans(cluster, peerUidsOf(cluster, context));
@@ -143,9 +172,11 @@ public class MeshClusterReconciler implements Reconciler<MeshCluster>, Cleaner<M
     // wake up to replace the token when it expires, to check the credentials again (their
     // Secrets are the user's, unwatched) and to look for orphan machines
     Optional<Duration> tokenRenewal = expiry.map(e -> Duration.between(now, e).plusSeconds(1));
-    Optional<Duration> cloudRecheck = credentials.isEmpty()
-        ? Optional.empty()
-        : Optional.of(min(clouds.nextVerification(credentials), config.cluster().orphanScanInterval()));
+    Optional<Duration> cloudRecheck =
+        credentials.isEmpty()
+            ? Optional.empty()
+            : Optional.of(
+                min(clouds.nextVerification(credentials), config.cluster().orphanScanInterval()));
     Stream.of(tokenRenewal, cloudRecheck, Optional.of(config.cluster().resyncInterval()))
         .flatMap(Optional::stream)
         .min(Duration::compareTo)
@@ -158,19 +189,28 @@ public class MeshClusterReconciler implements Reconciler<MeshCluster>, Cleaner<M
     KubernetesClient client = context.getClient();
     String namespace = cluster.getMetadata().getNamespace();
     String name = cluster.getMetadata().getName();
-    if (cluster.getStatus() == null || !ClusterConditions.PHASE_TERMINATING.equals(cluster.getStatus().getPhase())) {
+    if (cluster.getStatus() == null
+        || !ClusterConditions.PHASE_TERMINATING.equals(cluster.getStatus().getPhase())) {
       MeshClusterStatus status =
-          ClusterStatusBuilder.build(cluster, new ClusterStatusBuilder.Facts(
-              peersOf(cluster, context), workloadsOf(cluster, context), JoinTokens.secretName(name), Optional.empty(),
-              clouds.verify(cluster),
-              Optional.of(agentApi.url()), Optional.of(tls.caHash()), clock.instant()));
+          ClusterStatusBuilder.build(
+              cluster,
+              new ClusterStatusBuilder.Facts(
+                  peersOf(cluster, context),
+                  workloadsOf(cluster, context),
+                  JoinTokens.secretName(name),
+                  Optional.empty(),
+                  clouds.verify(cluster),
+                  Optional.of(agentApi.url()),
+                  Optional.of(tls.caHash()),
+                  clock.instant()));
       client.resource(StatusPatch.minimal(cluster, status, MeshCluster::new)).patchStatus();
     }
 
     // Workloads first (they drain from peers), then pools (they own peers), then peers.
     int remaining = 0;
     for (Class<? extends HasMetadata> kind : List.of(Workload.class, PeerPool.class, Peer.class)) {
-      var ofCluster = client.resources(kind).inNamespace(namespace).withField(CLUSTER_REF_FIELD, name);
+      var ofCluster =
+          client.resources(kind).inNamespace(namespace).withField(CLUSTER_REF_FIELD, name);
       List<? extends HasMetadata> items = ofCluster.list().getItems();
       items.stream()
           .filter(item -> item.getMetadata().getDeletionTimestamp() == null)
@@ -178,7 +218,9 @@ public class MeshClusterReconciler implements Reconciler<MeshCluster>, Cleaner<M
       remaining += items.size();
     }
     if (remaining > 0) {
-      LOG.infof("cluster %s/%s is being deleted: waiting for %d workloads, pools and peers to go", namespace, name, remaining);
+      LOG.infof(
+          "cluster %s/%s is being deleted: waiting for %d workloads, pools and peers to go",
+          namespace, name, remaining);
       return DeleteControl.noFinalizerRemoval()
           .rescheduleAfter(config.cluster().deletionPollInterval().toMillis());
     }
@@ -191,59 +233,84 @@ public class MeshClusterReconciler implements Reconciler<MeshCluster>, Cleaner<M
             .rescheduleAfter(config.cluster().deletionPollInterval().toMillis());
       }
     } catch (ProviderException | ProviderContexts.MissingCredentialsException e) {
-      LOG.warnf("cluster %s/%s: releasing its cloud resources: %s", namespace, name, e.getMessage());
-      return DeleteControl.noFinalizerRemoval().rescheduleAfter(config.cluster().credentialsRecheckInterval().toMillis());
+      LOG.warnf(
+          "cluster %s/%s: releasing its cloud resources: %s", namespace, name, e.getMessage());
+      return DeleteControl.noFinalizerRemoval()
+          .rescheduleAfter(config.cluster().credentialsRecheckInterval().toMillis());
     }
     metrics.forget(namespace, name);
-    client.configMaps().inNamespace(namespace).withName(SubnetAllocator.configMapName(name)).delete();
+    client
+        .configMaps()
+        .inNamespace(namespace)
+        .withName(SubnetAllocator.configMapName(name))
+        .delete();
     client.secrets().inNamespace(namespace).withName(JoinTokens.secretName(name)).delete();
     LOG.infof("cluster %s/%s destroyed", namespace, name);
     return DeleteControl.defaultDelete();
   }
 
   @SuppressWarnings("unchecked")
-  private static InformerEventSource<Secret, MeshCluster> secretInformer(Context<MeshCluster> context) {
+  private static InformerEventSource<Secret, MeshCluster> secretInformer(
+      Context<MeshCluster> context) {
     return (InformerEventSource<Secret, MeshCluster>)
         context.eventSourceRetriever().getEventSourceFor(Secret.class);
   }
 
   /** An object that names a cluster concerns that cluster. */
-  private static <R extends HasMetadata> SecondaryToPrimaryMapper<R>
-      toCluster(Function<R, ClusterReference> clusterRef) {
+  private static <R extends HasMetadata> SecondaryToPrimaryMapper<R> toCluster(
+      Function<R, ClusterReference> clusterRef) {
     return object -> {
       var ref = clusterRef.apply(object);
-      return ref == null ? Set.of() : Set.of(new ResourceID(ref.getName(), object.getMetadata().getNamespace()));
+      return ref == null
+          ? Set.of()
+          : Set.of(new ResourceID(ref.getName(), object.getMetadata().getNamespace()));
     };
   }
 
   private static List<Peer> peersOf(MeshCluster cluster, Context<MeshCluster> context) {
-    return ofCluster(cluster, context, Peer.class, p -> p.getSpec() == null ? null : p.getSpec().getClusterRef());
+    return ofCluster(
+        cluster,
+        context,
+        Peer.class,
+        p -> p.getSpec() == null ? null : p.getSpec().getClusterRef());
   }
 
   private static List<Workload> workloadsOf(MeshCluster cluster, Context<MeshCluster> context) {
-    return ofCluster(cluster, context, Workload.class, w -> w.getSpec() == null ? null : w.getSpec().getClusterRef());
+    return ofCluster(
+        cluster,
+        context,
+        Workload.class,
+        w -> w.getSpec() == null ? null : w.getSpec().getClusterRef());
   }
 
   /** The objects of a kind that name this cluster, from that kind's informer. */
   @SuppressWarnings("unchecked")
-  private static <R extends HasMetadata> List<R> ofCluster(MeshCluster cluster, Context<MeshCluster> context,
-      Class<R> kind, Function<R, ClusterReference> clusterRef) {
-    var informer = (InformerEventSource<R, MeshCluster>) context.eventSourceRetriever().getEventSourceFor(kind);
+  private static <R extends HasMetadata> List<R> ofCluster(
+      MeshCluster cluster,
+      Context<MeshCluster> context,
+      Class<R> kind,
+      Function<R, ClusterReference> clusterRef) {
+    var informer =
+        (InformerEventSource<R, MeshCluster>)
+            context.eventSourceRetriever().getEventSourceFor(kind);
     String name = cluster.getMetadata().getName();
     return informer
-        .list(cluster.getMetadata().getNamespace(), r -> {
-          var ref = clusterRef.apply(r);
-          return ref != null && name.equals(ref.getName());
-        })
+        .list(
+            cluster.getMetadata().getNamespace(),
+            r -> {
+              var ref = clusterRef.apply(r);
+              return ref != null && name.equals(ref.getName());
+            })
         .toList();
   }
 
   private static Set<String> peerUidsOf(MeshCluster cluster, Context<MeshCluster> context) {
-    return peersOf(cluster, context).stream().map(p -> p.getMetadata().getUid()).collect(Collectors.toSet());
+    return peersOf(cluster, context).stream()
+        .map(p -> p.getMetadata().getUid())
+        .collect(Collectors.toSet());
   }
 
   private static Duration min(Duration a, Duration b) {
     return a.compareTo(b) <= 0 ? a : b;
   }
-
 }

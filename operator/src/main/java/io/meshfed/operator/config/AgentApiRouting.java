@@ -16,10 +16,10 @@ import org.jboss.logging.Logger;
 
 /**
  * Agents must reach the leader: their reports and long polls live in the leading replica's memory
- * (decision 0005). The leader labels its pod {@value #LABEL}={@value #SERVING}, and every other
- * pod that still says so (a replica that crashed while leading) {@value #STANDBY}; a replica
- * starting up labels itself {@value #STANDBY}. The chart's agent API Service selects {@value
- * #SERVING}. Without a configured pod (outside Kubernetes, one replica) nothing is labelled.
+ * (decision 0005). The leader labels its pod {@value #LABEL}={@value #SERVING}, and every other pod
+ * that still says so (a replica that crashed while leading) {@value #STANDBY}; a replica starting
+ * up labels itself {@value #STANDBY}. The chart's agent API Service selects {@value #SERVING}.
+ * Without a configured pod (outside Kubernetes, one replica) nothing is labelled.
  */
 @Singleton
 public class AgentApiRouting {
@@ -32,11 +32,13 @@ public class AgentApiRouting {
   private final Optional<String> pod;
   private final String namespace;
   private boolean leading;
-  private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread thread = new Thread(r, "agent-api-routing");
-    thread.setDaemon(true);
-    return thread;
-  });
+  private final ScheduledExecutorService retries =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread thread = new Thread(r, "agent-api-routing");
+            thread.setDaemon(true);
+            return thread;
+          });
 
   public AgentApiRouting(KubernetesClient client, MeshfedConfig config) {
     this.client = client;
@@ -53,32 +55,42 @@ public class AgentApiRouting {
   /** The Lease is ours: serve the agent API here, and nowhere else. */
   synchronized void startedLeading() {
     leading = true;
-    pod.ifPresent(self -> {
-      if (!label(self, SERVING)) {
-        // agents cannot reach a leader whose pod is not labelled: try again until it is
-        retries.schedule(this::startedLeading, 5, TimeUnit.SECONDS);
-        return;
-      }
-      try {
-        for (Pod other : client.pods().inNamespace(namespace).withLabel(LABEL, SERVING).list().getItems()) {
-          if (!other.getMetadata().getName().equals(self)) {
-            label(other.getMetadata().getName(), STANDBY);
+    pod.ifPresent(
+        self -> {
+          if (!label(self, SERVING)) {
+            // agents cannot reach a leader whose pod is not labelled: try again until it is
+            retries.schedule(this::startedLeading, 5, TimeUnit.SECONDS);
+            return;
           }
-        }
-      } catch (KubernetesClientException e) {
-        LOG.errorf("could not list the pods labelled %s=%s in %s: %s", LABEL, SERVING, namespace, e.getMessage());
-      }
-    });
+          try {
+            for (Pod other :
+                client.pods().inNamespace(namespace).withLabel(LABEL, SERVING).list().getItems()) {
+              if (!other.getMetadata().getName().equals(self)) {
+                label(other.getMetadata().getName(), STANDBY);
+              }
+            }
+          } catch (KubernetesClientException e) {
+            LOG.errorf(
+                "could not list the pods labelled %s=%s in %s: %s",
+                LABEL, SERVING, namespace, e.getMessage());
+          }
+        });
   }
 
   private boolean label(String podName, String value) {
     try {
-      client.pods().inNamespace(namespace).withName(podName).patch(PatchContext.of(PatchType.JSON_MERGE),
-          "{\"metadata\":{\"labels\":{\"" + LABEL + "\":\"" + value + "\"}}}");
+      client
+          .pods()
+          .inNamespace(namespace)
+          .withName(podName)
+          .patch(
+              PatchContext.of(PatchType.JSON_MERGE),
+              "{\"metadata\":{\"labels\":{\"" + LABEL + "\":\"" + value + "\"}}}");
       LOG.infof("pod %s/%s: %s=%s", namespace, podName, LABEL, value);
       return true;
     } catch (KubernetesClientException e) {
-      LOG.errorf("could not label pod %s/%s %s=%s: %s", namespace, podName, LABEL, value, e.getMessage());
+      LOG.errorf(
+          "could not label pod %s/%s %s=%s: %s", namespace, podName, LABEL, value, e.getMessage());
       return false;
     }
   }

@@ -34,7 +34,8 @@ public class LeaderElection extends LeaderElectionConfiguration {
         config.leaseDuration().multipliedBy(2).dividedBy(3),
         config.leaseDuration().dividedBy(7),
         config.identity().orElseGet(LeaderElection::defaultIdentity),
-        new LeaderCallbacks(routing::startedLeading, LeaderElection::exitAfterLosingTheLease, leader -> {}),
+        new LeaderCallbacks(
+            routing::startedLeading, LeaderElection::exitAfterLosingTheLease, leader -> {}),
         // not the SDK's own exit: it calls System.exit inside the shutdown that stopped the
         // leading, which blocks a SIGTERM-ed operator until it is killed
         false);
@@ -43,8 +44,8 @@ public class LeaderElection extends LeaderElectionConfiguration {
   /**
    * A replica that loses the lease exits and restarts clean rather than reconcile beside the new
    * leader. The exit runs on a daemon thread: when the lease was lost because the operator is
-   * shutting down anyway, that thread blocks (System.exit does during shutdown) without holding
-   * the JVM up.
+   * shutting down anyway, that thread blocks (System.exit does during shutdown) without holding the
+   * JVM up.
    */
   private static void exitAfterLosingTheLease() {
     Thread exit = new Thread(() -> System.exit(1), "lost-leader-lease");

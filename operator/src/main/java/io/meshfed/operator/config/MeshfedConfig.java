@@ -1,6 +1,5 @@
 package io.meshfed.operator.config;
 
-
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
@@ -63,7 +62,9 @@ public interface MeshfedConfig {
     @WithDefault("10m")
     Duration launchTimeout();
 
-    /** A running machine whose agent has not joined this long after it was asked for is replaced. */
+    /**
+     * A running machine whose agent has not joined this long after it was asked for is replaced.
+     */
     @WithDefault("15m")
     Duration joinTimeout();
   }
@@ -78,8 +79,8 @@ public interface MeshfedConfig {
     Duration credentialsRecheckInterval();
 
     /**
-     * A cluster is looked at at least this often, events or not: a safety net under event
-     * delivery (an update that raced the operator's own status write was seen to go missing).
+     * A cluster is looked at at least this often, events or not: a safety net under event delivery
+     * (an update that raced the operator's own status write was seen to go missing).
      */
     @WithDefault("30s")
     Duration resyncInterval();
@@ -100,7 +101,10 @@ public interface MeshfedConfig {
   Scheduler scheduler();
 
   interface Autoscaler {
-    /** An autoscaled pool is looked at again this often, besides Peer and Workload events (idle clocks). */
+    /**
+     * An autoscaled pool is looked at again this often, besides Peer and Workload events (idle
+     * clocks).
+     */
     @WithDefault("10s")
     Duration recheckInterval();
   }
@@ -110,7 +114,10 @@ public interface MeshfedConfig {
     @WithDefault("60s")
     Duration notReadyGrace();
 
-    /** A workload with replicas that found no peer is looked at again this often, besides peer events. */
+    /**
+     * A workload with replicas that found no peer is looked at again this often, besides peer
+     * events.
+     */
     @WithDefault("30s")
     Duration unplacedRecheck();
   }
@@ -140,9 +147,9 @@ public interface MeshfedConfig {
 
   interface AgentApi {
     /**
-     * URL agents reach the agent API at: in MeshCluster status, join commands and bootstrap
-     * tokens. Defaults to {@code https://localhost:<https port>} (the local provider turns
-     * loopback into its bridge address).
+     * URL agents reach the agent API at: in MeshCluster status, join commands and bootstrap tokens.
+     * Defaults to {@code https://localhost:<https port>} (the local provider turns loopback into
+     * its bridge address).
      */
     Optional<String> endpoint();
 
@@ -168,15 +175,17 @@ public interface MeshfedConfig {
     @WithDefault("24h")
     Duration bootstrapTokenTtl();
 
-    /** The Peer's status.agent.lastHeartbeatTime is refreshed this often while nothing else changes. */
+    /**
+     * The Peer's status.agent.lastHeartbeatTime is refreshed this often while nothing else changes.
+     */
     @WithDefault("60s")
     Duration heartbeatStatusInterval();
   }
 
   interface Tls {
     /**
-     * A kubernetes.io/tls Secret (with ca.crt) to serve the agent API with. Without it the
-     * operator makes its own CA and serving certificate and keeps them in Secrets.
+     * A kubernetes.io/tls Secret (with ca.crt) to serve the agent API with. Without it the operator
+     * makes its own CA and serving certificate and keeps them in Secrets.
      */
     Optional<String> secret();
 
@@ -202,8 +211,8 @@ public interface MeshfedConfig {
     String bridgeAddress();
 
     /**
-     * The agent jar the local provider starts and the agent API serves to machines that install
-     * it; defaults to agent/target/meshfed-agent.jar nearby, or /opt/meshfed/meshfed-agent.jar.
+     * The agent jar the local provider starts and the agent API serves to machines that install it;
+     * defaults to agent/target/meshfed-agent.jar nearby, or /opt/meshfed/meshfed-agent.jar.
      */
     Optional<String> agentJar();
 

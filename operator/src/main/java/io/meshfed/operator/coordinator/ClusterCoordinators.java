@@ -11,8 +11,8 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * One {@link ClusterCoordinator} per MeshCluster, made on first use and dropped when the cluster
- * is deleted (the directory's watch says so).
+ * One {@link ClusterCoordinator} per MeshCluster, made on first use and dropped when the cluster is
+ * deleted (the directory's watch says so).
  */
 @Singleton
 public class ClusterCoordinators {
@@ -33,8 +33,9 @@ public class ClusterCoordinators {
     if (directory == null) {
       return;
     }
-    directory.onClusters(cluster -> {}, cluster ->
-        forget(cluster.getMetadata().getNamespace(), cluster.getMetadata().getName()));
+    directory.onClusters(
+        cluster -> {},
+        cluster -> forget(cluster.getMetadata().getNamespace(), cluster.getMetadata().getName()));
   }
 
   public ClusterCoordinator of(String namespace, String cluster) {

@@ -1,12 +1,12 @@
 package io.meshfed.operator.directory;
 
-import io.meshfed.operator.support.LeanItemStore;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.meshfed.api.v1alpha1.MeshCluster;
 import io.meshfed.api.v1alpha1.Peer;
+import io.meshfed.operator.support.LeanItemStore;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.event.Observes;
@@ -17,7 +17,8 @@ import java.util.function.Consumer;
 
 /**
  * What the agent API reads on its hot paths, from watch caches rather than the API server: Peers
- * and MeshClusters. Every replica keeps its own, leader or not, so any replica can answer agents. Others hear of changes through {@link #onPeers} and {@link #onClusters}.
+ * and MeshClusters. Every replica keeps its own, leader or not, so any replica can answer agents.
+ * Others hear of changes through {@link #onPeers} and {@link #onClusters}.
  */
 @Singleton
 public class AgentDirectory {
@@ -47,7 +48,8 @@ public class AgentDirectory {
     clusters.addEventHandler(handler(changed, gone));
   }
 
-  private static <T extends HasMetadata> SharedIndexInformer<T> lean(SharedIndexInformer<T> informer) {
+  private static <T extends HasMetadata> SharedIndexInformer<T> lean(
+      SharedIndexInformer<T> informer) {
     return LeanItemStore.start(informer);
   }
 
@@ -70,13 +72,15 @@ public class AgentDirectory {
   public List<Peer> peersOf(String namespace, String cluster) {
     return peers.getStore().list().stream()
         .filter(p -> namespace.equals(p.getMetadata().getNamespace()))
-        .filter(p -> p.getSpec() != null && p.getSpec().getClusterRef() != null
-            && cluster.equals(p.getSpec().getClusterRef().getName()))
+        .filter(
+            p ->
+                p.getSpec() != null
+                    && p.getSpec().getClusterRef() != null
+                    && cluster.equals(p.getSpec().getClusterRef().getName()))
         .toList();
   }
 
-  private static <T> ResourceEventHandler<T> handler(
-      Consumer<T> changed, Consumer<T> gone) {
+  private static <T> ResourceEventHandler<T> handler(Consumer<T> changed, Consumer<T> gone) {
     return new ResourceEventHandler<>() {
       @Override
       public void onAdd(T obj) {

@@ -8,14 +8,16 @@ import java.util.TreeMap;
 /**
  * Which peer owns which subnet of one cluster, as kept in the cluster's IPAM ConfigMap: one key per
  * allocated subnet ("100.64.3.0_24"), the value "peer-uid/peer-name", or "released/peer-uid/
- * peer-name" once the peer's machine is gone but the Peer object may still exist. A released
- * subnet is handed out again only after its Peer is confirmed gone. Pure: reads and returns data
- * maps, never talks to the API.
+ * peer-name" once the peer's machine is gone but the Peer object may still exist. A released subnet
+ * is handed out again only after its Peer is confirmed gone. Pure: reads and returns data maps,
+ * never talks to the API.
  */
 public final class AllocationTable {
   private final SubnetPlan plan;
+
   /** subnet index → owner. */
   private final TreeMap<Long, Owner> byIndex = new TreeMap<>();
+
   private final Map<String, Long> byPeerUid = new HashMap<>();
 
   public record Owner(String peerUid, String peerName, boolean released) {
@@ -76,11 +78,12 @@ public final class AllocationTable {
   /** Released subnets, lowest first, with the peer that held each. */
   public Map<Long, Owner> released() {
     Map<Long, Owner> released = new TreeMap<>();
-    byIndex.forEach((index, owner) -> {
-      if (owner.released()) {
-        released.put(index, owner);
-      }
-    });
+    byIndex.forEach(
+        (index, owner) -> {
+          if (owner.released()) {
+            released.put(index, owner);
+          }
+        });
     return released;
   }
 

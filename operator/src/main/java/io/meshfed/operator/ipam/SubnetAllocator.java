@@ -1,9 +1,5 @@
 package io.meshfed.operator.ipam;
 
-import io.meshfed.operator.coordinator.ClusterCoordinators;
-import java.util.Objects;
-import java.util.function.Function;
-
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
@@ -13,14 +9,15 @@ import io.meshfed.api.v1alpha1.MeshCluster;
 import io.meshfed.api.v1alpha1.MeshfedApi;
 import io.meshfed.api.v1alpha1.Peer;
 import io.meshfed.operator.config.MeshfedConfig;
+import io.meshfed.operator.coordinator.ClusterCoordinators;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.net.HttpURLConnection;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Supplier;
+import java.util.function.Function;
 import org.jboss.logging.Logger;
 
 /**
@@ -38,14 +35,17 @@ public class SubnetAllocator {
   private final int conflictRetries;
   private final ClusterCoordinators coordinators;
 
-  /** A cluster's table in this process: its writers' turns and the table as last read or written. */
+  /**
+   * A cluster's table in this process: its writers' turns and the table as last read or written.
+   */
   static final class Table {
     /**
      * Writers of one cluster's table in this process take turns: the compare-and-swap keeps
-     * replicas apart, and without this the reconcile threads of one replica would mostly fail it
-     * on each other.
+     * replicas apart, and without this the reconcile threads of one replica would mostly fail it on
+     * each other.
      */
     final ReentrantLock writers = new ReentrantLock();
+
     /**
      * The table as this process last read or wrote it, and the cluster (UID) it belongs to. A peer
      * that holds a subnet there keeps it until it is released, which happens only here, when its
@@ -54,15 +54,18 @@ public class SubnetAllocator {
      * reconcile.)
      */
     AllocationTable lastKnown;
+
     String clusterUid;
   }
 
   @Inject
-  public SubnetAllocator(KubernetesClient client, MeshfedConfig config, ClusterCoordinators coordinators) {
+  public SubnetAllocator(
+      KubernetesClient client, MeshfedConfig config, ClusterCoordinators coordinators) {
     this(client, config.ipam().conflictRetries(), coordinators);
   }
 
-  public SubnetAllocator(KubernetesClient client, int conflictRetries, ClusterCoordinators coordinators) {
+  public SubnetAllocator(
+      KubernetesClient client, int conflictRetries, ClusterCoordinators coordinators) {
     this.client = client;
     this.conflictRetries = conflictRetries;
     this.coordinators = coordinators;
@@ -84,21 +87,25 @@ public class SubnetAllocator {
 
   /** Gives the peer its subnet, or returns the one it already holds. */
   public Result allocate(MeshCluster cluster, Peer peer) {
-    return withTableLock(cluster, table -> {
-      AllocationTable known = table.lastKnown;
-      if (known != null) {
-        var held = known.indexOf(peer.getMetadata().getUid());
-        if (held.isPresent()) {
-          return allocated(planOf(cluster), held.get());
-        }
-      }
-      return allocateLocked(cluster, peer, table);
-    });
+    return withTableLock(
+        cluster,
+        table -> {
+          AllocationTable known = table.lastKnown;
+          if (known != null) {
+            var held = known.indexOf(peer.getMetadata().getUid());
+            if (held.isPresent()) {
+              return allocated(planOf(cluster), held.get());
+            }
+          }
+          return allocateLocked(cluster, peer, table);
+        });
   }
 
   private <T> T withTableLock(MeshCluster cluster, Function<Table, T> work) {
-    Table table = coordinators.of(cluster.getMetadata().getNamespace(), cluster.getMetadata().getName())
-        .state(Table.class, Table::new);
+    Table table =
+        coordinators
+            .of(cluster.getMetadata().getNamespace(), cluster.getMetadata().getName())
+            .state(Table.class, Table::new);
     table.writers.lock();
     try {
       if (!Objects.equals(table.clusterUid, cluster.getMetadata().getUid())) {
@@ -122,7 +129,8 @@ public class SubnetAllocator {
         known.lastKnown = table; // committed as read; not changed after this
         return allocated(plan, held.get());
       }
-      AllocationTable.Owner owner = new AllocationTable.Owner(peerUid, peer.getMetadata().getName());
+      AllocationTable.Owner owner =
+          new AllocationTable.Owner(peerUid, peer.getMetadata().getName());
       Optional<Long> free = table.firstFree();
       if (free.isPresent()) {
         table.put(free.get(), owner);
@@ -135,8 +143,11 @@ public class SubnetAllocator {
       }
       if (compareAndSwap(current, table)) {
         known.lastKnown = table; // committed by this write; not changed after this
-        LOG.debugf("allocated %s to peer %s/%s", plan.subnet(free.get()),
-            peer.getMetadata().getNamespace(), peer.getMetadata().getName());
+        LOG.debugf(
+            "allocated %s to peer %s/%s",
+            plan.subnet(free.get()),
+            peer.getMetadata().getNamespace(),
+            peer.getMetadata().getName());
         return allocated(plan, free.get());
       }
     }
@@ -156,8 +167,12 @@ public class SubnetAllocator {
     known.lastKnown = null; // the next allocation reads the table again
     SubnetPlan plan = planOf(cluster);
     for (int attempt = 1; attempt <= conflictRetries; attempt++) {
-      ConfigMap current = client.configMaps().inNamespace(cluster.getMetadata().getNamespace())
-          .withName(configMapName(cluster.getMetadata().getName())).get();
+      ConfigMap current =
+          client
+              .configMaps()
+              .inNamespace(cluster.getMetadata().getNamespace())
+              .withName(configMapName(cluster.getMetadata().getName()))
+              .get();
       if (current == null) {
         return true;
       }
@@ -175,8 +190,12 @@ public class SubnetAllocator {
   /** The lowest released subnet whose Peer the API server no longer has. */
   private Optional<Long> reclaimable(AllocationTable table, String namespace) {
     for (Map.Entry<Long, AllocationTable.Owner> released : table.released().entrySet()) {
-      Peer holder = client.resources(Peer.class).inNamespace(namespace)
-          .withName(released.getValue().peerName()).get();
+      Peer holder =
+          client
+              .resources(Peer.class)
+              .inNamespace(namespace)
+              .withName(released.getValue().peerName())
+              .get();
       if (holder == null || !released.getValue().peerUid().equals(holder.getMetadata().getUid())) {
         return Optional.of(released.getKey());
       }
@@ -186,8 +205,12 @@ public class SubnetAllocator {
 
   public static SubnetPlan planOf(MeshCluster cluster) {
     var network = cluster.getSpec().getNetwork();
-    String cidr = network == null || network.getCidr() == null ? "100.64.0.0/16" : network.getCidr();
-    int prefix = network == null || network.getPeerSubnetPrefix() == null ? 24 : network.getPeerSubnetPrefix();
+    String cidr =
+        network == null || network.getCidr() == null ? "100.64.0.0/16" : network.getCidr();
+    int prefix =
+        network == null || network.getPeerSubnetPrefix() == null
+            ? 24
+            : network.getPeerSubnetPrefix();
     return SubnetPlan.of(cidr, prefix);
   }
 
@@ -196,8 +219,7 @@ public class SubnetAllocator {
   }
 
   private boolean compareAndSwap(ConfigMap current, AllocationTable table) {
-    ConfigMap next =
-        new ConfigMapBuilder(current).withData(table.toData()).build();
+    ConfigMap next = new ConfigMapBuilder(current).withData(table.toData()).build();
     try {
       // update() sends the resourceVersion we read: the server refuses it if anyone wrote since
       client.configMaps().resource(next).update();
@@ -226,7 +248,8 @@ public class SubnetAllocator {
             .addToLabels(MeshfedApi.MANAGED_BY_LABEL, MeshfedApi.MANAGER)
             .addToAnnotations(
                 MeshfedApi.GROUP + "/description",
-                "Peer subnet allocations of MeshCluster " + cluster.getMetadata().getName()
+                "Peer subnet allocations of MeshCluster "
+                    + cluster.getMetadata().getName()
                     + ". Written by the operator only.")
             .withOwnerReferences(
                 new OwnerReferenceBuilder()

@@ -9,8 +9,11 @@ public record SubnetPlan(long base, int clusterPrefix, int peerPrefix) {
   public SubnetPlan {
     if (clusterPrefix < 0 || clusterPrefix > 32 || peerPrefix <= clusterPrefix || peerPrefix > 30) {
       throw new IllegalArgumentException(
-          "peer subnet prefix /" + peerPrefix + " must be longer than the cluster prefix /"
-              + clusterPrefix + " and at most /30");
+          "peer subnet prefix /"
+              + peerPrefix
+              + " must be longer than the cluster prefix /"
+              + clusterPrefix
+              + " and at most /30");
     }
   }
 
@@ -82,7 +85,12 @@ public record SubnetPlan(long base, int clusterPrefix, int peerPrefix) {
   }
 
   static String format(long address) {
-    return ((address >> 24) & 0xFF) + "." + ((address >> 16) & 0xFF) + "."
-        + ((address >> 8) & 0xFF) + "." + (address & 0xFF);
+    return ((address >> 24) & 0xFF)
+        + "."
+        + ((address >> 16) & 0xFF)
+        + "."
+        + ((address >> 8) & 0xFF)
+        + "."
+        + (address & 0xFF);
   }
 }

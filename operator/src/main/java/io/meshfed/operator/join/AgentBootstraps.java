@@ -13,10 +13,11 @@ import io.meshfed.provider.spi.AgentBootstrap;
 import io.smallrye.common.annotation.Identifier;
 import jakarta.inject.Singleton;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.Optional;
 
-/** A machine's way in: its one-time bootstrap token, and the way out: revoking what it joined with. */
+/**
+ * A machine's way in: its one-time bootstrap token, and the way out: revoking what it joined with.
+ */
 @Singleton
 public class AgentBootstraps {
   private final KubernetesClient client;
@@ -27,7 +28,10 @@ public class AgentBootstraps {
   private final Clock clock;
 
   public AgentBootstraps(
-      KubernetesClient client, @Identifier("agent-api") AgentApiTls tls, AgentApiEndpoint endpoint, MeshfedConfig config,
+      KubernetesClient client,
+      @Identifier("agent-api") AgentApiTls tls,
+      AgentApiEndpoint endpoint,
+      MeshfedConfig config,
       Clock clock) {
     this.clock = clock;
     this.client = client;
@@ -40,8 +44,14 @@ public class AgentBootstraps {
   public AgentBootstrap forMachine(Peer peer, Optional<Secret> cached) {
     Secret secret = cached.orElseGet(() -> ensureSecret(peer));
     String token = AgentSecrets.read(secret, AgentSecrets.BOOTSTRAP_TOKEN);
-    return new AgentBootstrap(endpoint.url(), tls.caHash(),
-        Tokens.format(Tokens.Kind.BOOTSTRAP, peer.getMetadata().getNamespace(), peer.getMetadata().getName(), token));
+    return new AgentBootstrap(
+        endpoint.url(),
+        tls.caHash(),
+        Tokens.format(
+            Tokens.Kind.BOOTSTRAP,
+            peer.getMetadata().getNamespace(),
+            peer.getMetadata().getName(),
+            token));
   }
 
   /** The cloud-init user data that installs and starts the agent with this bootstrap. */
@@ -51,12 +61,16 @@ public class AgentBootstraps {
 
   private Secret ensureSecret(Peer peer) {
     var secrets = client.secrets().inNamespace(peer.getMetadata().getNamespace());
-    Secret existing = secrets.withName(AgentSecrets.bootstrapSecretName(peer.getMetadata().getName())).get();
+    Secret existing =
+        secrets.withName(AgentSecrets.bootstrapSecretName(peer.getMetadata().getName())).get();
     if (existing != null) {
       return existing;
     }
-    Secret fresh = AgentSecrets.bootstrapSecret(peer, AgentSecrets.randomSecret(),
-        clock.instant().plus(config.agentApi().bootstrapTokenTtl()));
+    Secret fresh =
+        AgentSecrets.bootstrapSecret(
+            peer,
+            AgentSecrets.randomSecret(),
+            clock.instant().plus(config.agentApi().bootstrapTokenTtl()));
     try {
       return secrets.resource(fresh).create();
     } catch (KubernetesClientException e) {
@@ -72,7 +86,15 @@ public class AgentBootstraps {
     String namespace = peer.getMetadata().getNamespace();
     String name = peer.getMetadata().getName();
     client.secrets().inNamespace(namespace).withName(AgentSecrets.agentSecretName(name)).delete();
-    client.secrets().inNamespace(namespace).withName(AgentSecrets.bootstrapSecretName(name)).delete();
-    client.resources(Lease.class).inNamespace(namespace).withName(AgentSecrets.leaseName(name)).delete();
+    client
+        .secrets()
+        .inNamespace(namespace)
+        .withName(AgentSecrets.bootstrapSecretName(name))
+        .delete();
+    client
+        .resources(Lease.class)
+        .inNamespace(namespace)
+        .withName(AgentSecrets.leaseName(name))
+        .delete();
   }
 }

@@ -63,8 +63,9 @@ public final class AgentSecrets {
 
   public static String sha256(String value) {
     try {
-      return HexFormat.of().formatHex(
-          MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8)));
+      return HexFormat.of()
+          .formatHex(
+              MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8)));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
@@ -72,12 +73,15 @@ public final class AgentSecrets {
 
   /** Compares in time independent of where the strings differ. */
   public static boolean sameSecret(String a, String b) {
-    return a != null && b != null
-        && MessageDigest.isEqual(a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
+    return a != null
+        && b != null
+        && MessageDigest.isEqual(
+            a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
   }
 
   /** What the agent told us at join (and since), as kept in its Secret. */
-  public record Membership(String credentialHash, String publicKey, List<String> endpoints, AgentFacts facts) {}
+  public record Membership(
+      String credentialHash, String publicKey, List<String> endpoints, AgentFacts facts) {}
 
   public static Secret agentSecret(Peer peer, Membership membership) {
     Map<String, String> data = new LinkedHashMap<>();
@@ -89,12 +93,19 @@ public final class AgentSecrets {
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
-    return owned(peer, agentSecretName(peer.getMetadata().getName()), ROLE_AGENT, MeshfedApi.GROUP + "/agent", data,
+    return owned(
+        peer,
+        agentSecretName(peer.getMetadata().getName()),
+        ROLE_AGENT,
+        MeshfedApi.GROUP + "/agent",
+        data,
         Map.of());
   }
 
   public static Optional<Membership> membership(Secret secret) {
-    if (secret == null || secret.getData() == null || !secret.getData().containsKey(CREDENTIAL_HASH)) {
+    if (secret == null
+        || secret.getData() == null
+        || !secret.getData().containsKey(CREDENTIAL_HASH)) {
       return Optional.empty();
     }
     String endpoints = read(secret, ENDPOINTS);
@@ -107,8 +118,14 @@ public final class AgentSecrets {
         facts = null; // facts are advisory; a bad copy is dropped, not fatal
       }
     }
-    return Optional.of(new Membership(read(secret, CREDENTIAL_HASH), read(secret, PUBLIC_KEY),
-        endpoints == null || endpoints.isEmpty() ? List.of() : Arrays.asList(endpoints.split(",")), facts));
+    return Optional.of(
+        new Membership(
+            read(secret, CREDENTIAL_HASH),
+            read(secret, PUBLIC_KEY),
+            endpoints == null || endpoints.isEmpty()
+                ? List.of()
+                : Arrays.asList(endpoints.split(",")),
+            facts));
   }
 
   public static Secret bootstrapSecret(Peer peer, String token, Instant expires) {
@@ -120,14 +137,21 @@ public final class AgentSecrets {
   }
 
   private static Secret owned(
-      Peer peer, String name, String role, String type, Map<String, String> data, Map<String, String> annotations) {
+      Peer peer,
+      String name,
+      String role,
+      String type,
+      Map<String, String> data,
+      Map<String, String> annotations) {
     Map<String, String> labels = new LinkedHashMap<>();
     labels.put(MeshfedApi.PEER_LABEL, peer.getMetadata().getName());
     labels.put(MeshfedApi.CLUSTER_LABEL, peer.getSpec().getClusterRef().getName());
     labels.put(ROLE_LABEL, role);
     labels.put(MeshfedApi.MANAGED_BY_LABEL, MeshfedApi.MANAGER);
     Map<String, String> encoded = new LinkedHashMap<>();
-    data.forEach((k, v) -> encoded.put(k, Base64.getEncoder().encodeToString(v.getBytes(StandardCharsets.UTF_8))));
+    data.forEach(
+        (k, v) ->
+            encoded.put(k, Base64.getEncoder().encodeToString(v.getBytes(StandardCharsets.UTF_8))));
     return new SecretBuilder()
         .withNewMetadata()
         .withName(name)

@@ -43,7 +43,8 @@ public class BootstrapResource {
 
   @GET
   @Path("/ca.crt")
-  @Operation(summary = "The agent API's CA certificate (PEM); trust it only if its hash is the pinned one")
+  @Operation(
+      summary = "The agent API's CA certificate (PEM); trust it only if its hash is the pinned one")
   public Response caCertificate() {
     return Response.ok(tls.caPem(), "application/x-pem-file").build();
   }
@@ -54,9 +55,12 @@ public class BootstrapResource {
   public Response agentJar() {
     java.nio.file.Path jar = LocalProviderSettings.agentJar(config.local());
     if (!Files.isRegularFile(jar)) {
-      return Response.status(404).type(MediaType.APPLICATION_JSON)
-          .entity(new ApiError("AgentArtifactMissing",
-              "this operator has no agent jar at " + jar + "; set meshfed.local.agent-jar"))
+      return Response.status(404)
+          .type(MediaType.APPLICATION_JSON)
+          .entity(
+              new ApiError(
+                  "AgentArtifactMissing",
+                  "this operator has no agent jar at " + jar + "; set meshfed.local.agent-jar"))
           .build();
     }
     return Response.ok(jar.toFile(), "application/java-archive")
@@ -66,9 +70,11 @@ public class BootstrapResource {
 
   /** The installer, as served; also the source of truth for tests and the join command. */
   public static String installScriptText() {
-    try (InputStream in = BootstrapResource.class.getClassLoader().getResourceAsStream(INSTALL_SCRIPT)) {
+    try (InputStream in =
+        BootstrapResource.class.getClassLoader().getResourceAsStream(INSTALL_SCRIPT)) {
       if (in == null) {
-        throw new IllegalStateException(INSTALL_SCRIPT + " is missing from the operator's resources");
+        throw new IllegalStateException(
+            INSTALL_SCRIPT + " is missing from the operator's resources");
       }
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     } catch (IOException e) {

@@ -20,18 +20,20 @@ public final class CloudInit {
   public static final String CA_PATH = "/etc/meshfed/ca.crt";
 
   /** Serialized by Jackson, never by string concatenation: no value can break the YAML. */
-  private static final ObjectMapper YAML = new ObjectMapper(
-      new YAMLFactory()
-          .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
-          .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
-          .enable(YAMLGenerator.Feature.LITERAL_BLOCK_STYLE));
+  private static final ObjectMapper YAML =
+      new ObjectMapper(
+          new YAMLFactory()
+              .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+              .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+              .enable(YAMLGenerator.Feature.LITERAL_BLOCK_STYLE));
 
   /**
-   * Shell of the runcmd entry. Values arrive as positional arguments, not spliced into the text,
-   * so a token or URL cannot inject commands.
+   * Shell of the runcmd entry. Values arrive as positional arguments, not spliced into the text, so
+   * a token or URL cannot inject commands.
    */
   static final String INSTALL_COMMAND =
-      "curl -fsS --retry 30 --retry-delay 2 --retry-connrefused --cacert " + CA_PATH
+      "curl -fsS --retry 30 --retry-delay 2 --retry-connrefused --cacert "
+          + CA_PATH
           + " \"$0/api/v1/install.sh\" | sh -s -- --server \"$0\" --ca-hash \"$1\" --token \"$2\" --name \"$3\"";
 
   private CloudInit() {}
@@ -41,13 +43,22 @@ public final class CloudInit {
     // curl fetches the installer; everything else the installer brings itself
     config.put("packages", List.of("curl", "ca-certificates"));
     config.put("package_update", true);
-    config.put("write_files", List.of(Map.of(
-        "path", CA_PATH,
-        "permissions", "0644",
-        "owner", "root:root",
-        "content", caPem)));
-    config.put("runcmd", List.of(List.of(
-        "sh", "-c", INSTALL_COMMAND, bootstrap.server(), bootstrap.caHash(), bootstrap.token(), peerName)));
+    config.put(
+        "write_files",
+        List.of(
+            Map.of(
+                "path", CA_PATH, "permissions", "0644", "owner", "root:root", "content", caPem)));
+    config.put(
+        "runcmd",
+        List.of(
+            List.of(
+                "sh",
+                "-c",
+                INSTALL_COMMAND,
+                bootstrap.server(),
+                bootstrap.caHash(),
+                bootstrap.token(),
+                peerName)));
     try {
       return "#cloud-config\n" + YAML.writeValueAsString(config);
     } catch (JsonProcessingException e) {

@@ -1,16 +1,17 @@
 package io.meshfed.operator.join;
 
-import io.meshfed.operator.directory.AgentDirectory;
-import io.meshfed.operator.server.AgentApiException;
-
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.meshfed.api.agent.Tokens;
 import io.meshfed.api.v1alpha1.Peer;
+import io.meshfed.operator.directory.AgentDirectory;
+import io.meshfed.operator.server.AgentApiException;
 import jakarta.inject.Singleton;
 import java.util.Optional;
 
-/** Who a bearer credential is: the peer it was issued to, checked against the hash in its Secret. */
+/**
+ * Who a bearer credential is: the peer it was issued to, checked against the hash in its Secret.
+ */
 @Singleton
 public class Credentials {
   private final AgentDirectory directory;
@@ -26,37 +27,73 @@ public class Credentials {
   /** The peer of this {@code Authorization} header, or a 401/403 that says what is wrong. */
   public Peer authenticate(String authorization, String claimedPeer) {
     if (authorization == null || !authorization.startsWith("Bearer ")) {
-      throw AgentApiException.unauthorized("MissingCredential",
+      throw AgentApiException.unauthorized(
+          "MissingCredential",
           "send the peer credential from the join as 'Authorization: Bearer mfp:…'");
     }
-    Tokens token = Tokens.parse(authorization.substring(7))
-        .filter(t -> t.kind() == Tokens.Kind.PEER)
-        .orElseThrow(() -> AgentApiException.unauthorized("InvalidCredential",
-            "not a peer credential (mfp:<namespace>:<peer>:<secret>); join first to get one"));
+    Tokens token =
+        Tokens.parse(authorization.substring(7))
+            .filter(t -> t.kind() == Tokens.Kind.PEER)
+            .orElseThrow(
+                () ->
+                    AgentApiException.unauthorized(
+                        "InvalidCredential",
+                        "not a peer credential (mfp:<namespace>:<peer>:<secret>); join first to get one"));
     if (claimedPeer != null && !claimedPeer.isEmpty() && !claimedPeer.equals(token.name())) {
-      throw AgentApiException.forbidden("CredentialScope",
+      throw AgentApiException.forbidden(
+          "CredentialScope",
           "the credential of peer " + token.name() + " cannot act for peer " + claimedPeer);
     }
     // the watch cache first; right after a join it may lag, so ask the API server before refusing
-    Secret secret = memberships.secret(token.namespace(), token.name())
-        .filter(s -> matches(s, token))
-        .orElseGet(() -> client.secrets().inNamespace(token.namespace())
-            .withName(AgentSecrets.agentSecretName(token.name())).get());
+    Secret secret =
+        memberships
+            .secret(token.namespace(), token.name())
+            .filter(s -> matches(s, token))
+            .orElseGet(
+                () ->
+                    client
+                        .secrets()
+                        .inNamespace(token.namespace())
+                        .withName(AgentSecrets.agentSecretName(token.name()))
+                        .get());
     if (secret == null) {
-      throw AgentApiException.unauthorized("CredentialRevoked",
-          "peer " + token.namespace() + "/" + token.name() + " has no membership (deleted?); join again");
+      throw AgentApiException.unauthorized(
+          "CredentialRevoked",
+          "peer "
+              + token.namespace()
+              + "/"
+              + token.name()
+              + " has no membership (deleted?); join again");
     }
     if (!matches(secret, token)) {
-      throw AgentApiException.unauthorized("InvalidCredential",
-          "the credential does not match peer " + token.namespace() + "/" + token.name()
+      throw AgentApiException.unauthorized(
+          "InvalidCredential",
+          "the credential does not match peer "
+              + token.namespace()
+              + "/"
+              + token.name()
               + " (it joined again since?)");
     }
     Optional<Peer> peer = directory.peer(token.namespace(), token.name());
     if (peer.isEmpty()) {
-      peer = Optional.ofNullable(client.resources(Peer.class).inNamespace(token.namespace()).withName(token.name()).get());
+      peer =
+          Optional.ofNullable(
+              client
+                  .resources(Peer.class)
+                  .inNamespace(token.namespace())
+                  .withName(token.name())
+                  .get());
     }
-    return peer.filter(p -> !p.isMarkedForDeletion()).orElseThrow(() -> AgentApiException.unauthorized(
-        "CredentialRevoked", "peer " + token.namespace() + "/" + token.name() + " is deleted or being deleted"));
+    return peer.filter(p -> !p.isMarkedForDeletion())
+        .orElseThrow(
+            () ->
+                AgentApiException.unauthorized(
+                    "CredentialRevoked",
+                    "peer "
+                        + token.namespace()
+                        + "/"
+                        + token.name()
+                        + " is deleted or being deleted"));
   }
 
   private static boolean matches(Secret secret, Tokens token) {

@@ -1,8 +1,5 @@
 package io.meshfed.operator.join;
 
-import io.meshfed.operator.netmap.MapEntries;
-import io.meshfed.operator.server.AgentApiException;
-
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -15,8 +12,9 @@ import io.meshfed.api.v1alpha1.MeshfedApi;
 import io.meshfed.api.v1alpha1.Peer;
 import io.meshfed.api.v1alpha1.PeerSpec;
 import io.meshfed.api.v1alpha1.ProviderType;
-import io.meshfed.operator.join.JoinTokens;
 import io.meshfed.operator.ipam.SubnetAllocator;
+import io.meshfed.operator.netmap.MapEntries;
+import io.meshfed.operator.server.AgentApiException;
 import jakarta.inject.Singleton;
 import java.time.Clock;
 import java.time.Instant;
@@ -27,9 +25,9 @@ import org.jboss.logging.Logger;
 
 /**
  * {@code POST /api/v1/join}. Everything that can refuse a join is checked before anything is
- * written, so a refused join leaves no trace; what is written is idempotent per peer (the
- * subnet per Peer UID, the membership Secret by name), so an agent that retries after a lost
- * answer gets the same address.
+ * written, so a refused join leaves no trace; what is written is idempotent per peer (the subnet
+ * per Peer UID, the membership Secret by name), so an agent that retries after a lost answer gets
+ * the same address.
  */
 @Singleton
 public class JoinService {
@@ -48,9 +46,14 @@ public class JoinService {
 
   public JoinResponse join(JoinRequest request) {
     Validation.join(request);
-    Tokens token = Tokens.parse(request.token()).orElseThrow(() -> AgentApiException.unauthorized("InvalidToken",
-        "not a meshfed join token: expected mfj:<namespace>:<cluster>:<secret> (the cluster's join token) or"
-            + " mfb:<namespace>:<peer>:<secret> (a machine's bootstrap token)"));
+    Tokens token =
+        Tokens.parse(request.token())
+            .orElseThrow(
+                () ->
+                    AgentApiException.unauthorized(
+                        "InvalidToken",
+                        "not a meshfed join token: expected mfj:<namespace>:<cluster>:<secret> (the cluster's join token) or"
+                            + " mfb:<namespace>:<peer>:<secret> (a machine's bootstrap token)"));
     Instant now = clock.instant();
     Peer peer;
     MeshCluster cluster;
@@ -64,13 +67,19 @@ public class JoinService {
         bootstrap = Optional.of(checkBootstrapToken(token, request, now));
         peer = boundPeer(token, bootstrap.get());
         if (request.name() != null && !request.name().equals(peer.getMetadata().getName())) {
-          throw AgentApiException.badField("name", "this bootstrap token belongs to peer "
-              + peer.getMetadata().getName() + ", not " + request.name());
+          throw AgentApiException.badField(
+              "name",
+              "this bootstrap token belongs to peer "
+                  + peer.getMetadata().getName()
+                  + ", not "
+                  + request.name());
         }
         cluster = liveCluster(token.namespace(), peer.getSpec().getClusterRef().getName());
       }
-      default -> throw AgentApiException.unauthorized("InvalidToken",
-          "a peer credential cannot join; use the cluster's join token or the machine's bootstrap token");
+      default ->
+          throw AgentApiException.unauthorized(
+              "InvalidToken",
+              "a peer credential cannot join; use the cluster's join token or the machine's bootstrap token");
     }
 
     // every check passed: from here on, writes
@@ -79,86 +88,157 @@ public class JoinService {
     }
     SubnetAllocator.Allocated address = allocate(cluster, peer);
     String secret = AgentSecrets.randomSecret();
-    Secret membership = AgentSecrets.agentSecret(peer, new AgentSecrets.Membership(
-        AgentSecrets.sha256(secret), request.publicKey(), request.endpoints() == null ? List.of() : request.endpoints(),
-        request.facts()));
-    client.resource(membership).fieldManager("meshfed-agent-api").forceConflicts().serverSideApply();
+    Secret membership =
+        AgentSecrets.agentSecret(
+            peer,
+            new AgentSecrets.Membership(
+                AgentSecrets.sha256(secret),
+                request.publicKey(),
+                request.endpoints() == null ? List.of() : request.endpoints(),
+                request.facts()));
+    client
+        .resource(membership)
+        .fieldManager("meshfed-agent-api")
+        .forceConflicts()
+        .serverSideApply();
     bootstrap.ifPresent(b -> markUsed(b, request.publicKey()));
-    LOG.infof("peer %s/%s joined (%s token) with mesh address %s", peer.getMetadata().getNamespace(),
-        peer.getMetadata().getName(), token.kind().name().toLowerCase(), address.meshAddress());
-    return new JoinResponse(peer.getMetadata().getNamespace(), peer.getMetadata().getName(),
-        Tokens.format(Tokens.Kind.PEER, peer.getMetadata().getNamespace(), peer.getMetadata().getName(), secret),
-        MapEntries.selfConfig(peer.getMetadata().getName(), cluster, address.meshAddress(), address.subnet()));
+    LOG.infof(
+        "peer %s/%s joined (%s token) with mesh address %s",
+        peer.getMetadata().getNamespace(),
+        peer.getMetadata().getName(),
+        token.kind().name().toLowerCase(),
+        address.meshAddress());
+    return new JoinResponse(
+        peer.getMetadata().getNamespace(),
+        peer.getMetadata().getName(),
+        Tokens.format(
+            Tokens.Kind.PEER,
+            peer.getMetadata().getNamespace(),
+            peer.getMetadata().getName(),
+            secret),
+        MapEntries.selfConfig(
+            peer.getMetadata().getName(), cluster, address.meshAddress(), address.subnet()));
   }
 
   private MeshCluster checkClusterToken(Tokens token, Instant now) {
-    Secret secret = client.secrets().inNamespace(token.namespace()).withName(JoinTokens.secretName(token.name())).get();
+    Secret secret =
+        client
+            .secrets()
+            .inNamespace(token.namespace())
+            .withName(JoinTokens.secretName(token.name()))
+            .get();
     if (secret == null || JoinTokens.token(secret) == null) {
-      throw AgentApiException.unauthorized("InvalidToken",
+      throw AgentApiException.unauthorized(
+          "InvalidToken",
           "cluster " + token.namespace() + "/" + token.name() + " has no join token");
     }
     if (AgentSecrets.sameSecret(JoinTokens.token(secret), token.secret())) {
       Optional<Instant> expiry = JoinTokens.expiry(secret);
       if (expiry.isPresent() && !expiry.get().isAfter(now)) {
-        throw AgentApiException.unauthorized("TokenExpired", "the join token of cluster " + token.namespace() + "/"
-            + token.name() + " expired at " + expiry.get() + "; get the new one from Secret "
-            + JoinTokens.secretName(token.name()));
+        throw AgentApiException.unauthorized(
+            "TokenExpired",
+            "the join token of cluster "
+                + token.namespace()
+                + "/"
+                + token.name()
+                + " expired at "
+                + expiry.get()
+                + "; get the new one from Secret "
+                + JoinTokens.secretName(token.name()));
       }
       return liveCluster(token.namespace(), token.name());
     }
     if (AgentSecrets.sameSecret(JoinTokens.previousToken(secret), token.secret())) {
-      throw AgentApiException.unauthorized("TokenExpired", "this join token of cluster " + token.namespace() + "/"
-          + token.name() + " expired and was replaced; get the new one from Secret "
-          + JoinTokens.secretName(token.name()));
+      throw AgentApiException.unauthorized(
+          "TokenExpired",
+          "this join token of cluster "
+              + token.namespace()
+              + "/"
+              + token.name()
+              + " expired and was replaced; get the new one from Secret "
+              + JoinTokens.secretName(token.name()));
     }
-    throw AgentApiException.unauthorized("InvalidToken",
-        "the token does not match the join token of cluster " + token.namespace() + "/" + token.name());
+    throw AgentApiException.unauthorized(
+        "InvalidToken",
+        "the token does not match the join token of cluster "
+            + token.namespace()
+            + "/"
+            + token.name());
   }
 
   private Secret checkBootstrapToken(Tokens token, JoinRequest request, Instant now) {
-    Secret secret = client.secrets().inNamespace(token.namespace())
-        .withName(AgentSecrets.bootstrapSecretName(token.name())).get();
-    if (secret == null || !AgentSecrets.sameSecret(AgentSecrets.read(secret, AgentSecrets.BOOTSTRAP_TOKEN), token.secret())) {
-      throw AgentApiException.unauthorized("InvalidToken",
+    Secret secret =
+        client
+            .secrets()
+            .inNamespace(token.namespace())
+            .withName(AgentSecrets.bootstrapSecretName(token.name()))
+            .get();
+    if (secret == null
+        || !AgentSecrets.sameSecret(
+            AgentSecrets.read(secret, AgentSecrets.BOOTSTRAP_TOKEN), token.secret())) {
+      throw AgentApiException.unauthorized(
+          "InvalidToken",
           "no such bootstrap token for peer " + token.namespace() + "/" + token.name());
     }
-    Map<String, String> annotations = secret.getMetadata().getAnnotations() == null
-        ? Map.of() : secret.getMetadata().getAnnotations();
+    Map<String, String> annotations =
+        secret.getMetadata().getAnnotations() == null
+            ? Map.of()
+            : secret.getMetadata().getAnnotations();
     String expires = annotations.get(AgentSecrets.EXPIRES_ANNOTATION);
     if (expires != null && !Instant.parse(expires).isAfter(now)) {
-      throw AgentApiException.unauthorized("TokenExpired",
-          "the bootstrap token of peer " + token.namespace() + "/" + token.name() + " expired at " + expires
+      throw AgentApiException.unauthorized(
+          "TokenExpired",
+          "the bootstrap token of peer "
+              + token.namespace()
+              + "/"
+              + token.name()
+              + " expired at "
+              + expires
               + "; delete the Peer to get a new machine");
     }
     String usedBy = annotations.get(AgentSecrets.USED_BY_ANNOTATION);
     if (usedBy != null && !usedBy.equals(AgentSecrets.sha256(request.publicKey()))) {
       // one machine, one key: the same agent retrying after a lost answer is let through
-      throw AgentApiException.unauthorized("TokenAlreadyUsed",
-          "the bootstrap token of peer " + token.namespace() + "/" + token.name()
+      throw AgentApiException.unauthorized(
+          "TokenAlreadyUsed",
+          "the bootstrap token of peer "
+              + token.namespace()
+              + "/"
+              + token.name()
               + " was used by another machine; it works once");
     }
     return secret;
   }
 
   private Peer boundPeer(Tokens token, Secret bootstrap) {
-    Peer peer = client.resources(Peer.class).inNamespace(token.namespace()).withName(token.name()).get();
-    String owner = bootstrap.getMetadata().getOwnerReferences().isEmpty()
-        ? null : bootstrap.getMetadata().getOwnerReferences().get(0).getUid();
+    Peer peer =
+        client.resources(Peer.class).inNamespace(token.namespace()).withName(token.name()).get();
+    String owner =
+        bootstrap.getMetadata().getOwnerReferences().isEmpty()
+            ? null
+            : bootstrap.getMetadata().getOwnerReferences().get(0).getUid();
     if (peer == null || peer.isMarkedForDeletion() || !peer.getMetadata().getUid().equals(owner)) {
-      throw AgentApiException.unauthorized("InvalidToken",
-          "the peer this bootstrap token was made for (" + token.namespace() + "/" + token.name() + ") is gone");
+      throw AgentApiException.unauthorized(
+          "InvalidToken",
+          "the peer this bootstrap token was made for ("
+              + token.namespace()
+              + "/"
+              + token.name()
+              + ") is gone");
     }
     return peer;
   }
 
   private MeshCluster liveCluster(String namespace, String name) {
-    MeshCluster cluster = client.resources(MeshCluster.class).inNamespace(namespace).withName(name).get();
+    MeshCluster cluster =
+        client.resources(MeshCluster.class).inNamespace(namespace).withName(name).get();
     if (cluster == null) {
-      throw AgentApiException.conflict("ClusterNotFound", "MeshCluster " + namespace + "/" + name + " does not exist");
+      throw AgentApiException.conflict(
+          "ClusterNotFound", "MeshCluster " + namespace + "/" + name + " does not exist");
     }
     if (cluster.isMarkedForDeletion()) {
-      throw AgentApiException.conflict("ClusterTerminating", "MeshCluster " + namespace + "/" + name
-          + " is being deleted");
+      throw AgentApiException.conflict(
+          "ClusterTerminating", "MeshCluster " + namespace + "/" + name + " is being deleted");
     }
     return cluster;
   }
@@ -172,8 +252,13 @@ public class JoinService {
       Peer peer = new Peer();
       peer.getMetadata().setName(name);
       peer.getMetadata().setNamespace(namespace);
-      peer.getMetadata().setLabels(Map.of(
-          MeshfedApi.CLUSTER_LABEL, cluster.getMetadata().getName(), JOINED_WITH_LABEL, "cluster-token"));
+      peer.getMetadata()
+          .setLabels(
+              Map.of(
+                  MeshfedApi.CLUSTER_LABEL,
+                  cluster.getMetadata().getName(),
+                  JOINED_WITH_LABEL,
+                  "cluster-token"));
       PeerSpec spec = new PeerSpec();
       spec.setClusterRef(new ClusterReference(cluster.getMetadata().getName()));
       spec.setProvider(ProviderType.STATIC);
@@ -181,22 +266,47 @@ public class JoinService {
       return peer;
     }
     if (!cluster.getMetadata().getName().equals(existing.getSpec().getClusterRef().getName())) {
-      throw AgentApiException.conflict("PeerNameTaken", "peer " + namespace + "/" + name
-          + " belongs to cluster " + existing.getSpec().getClusterRef().getName() + "; join with another --name");
+      throw AgentApiException.conflict(
+          "PeerNameTaken",
+          "peer "
+              + namespace
+              + "/"
+              + name
+              + " belongs to cluster "
+              + existing.getSpec().getClusterRef().getName()
+              + "; join with another --name");
     }
     if (existing.isMarkedForDeletion()) {
-      throw AgentApiException.conflict("PeerTerminating", "peer " + namespace + "/" + name + " is being deleted");
+      throw AgentApiException.conflict(
+          "PeerTerminating", "peer " + namespace + "/" + name + " is being deleted");
     }
     if (existing.getSpec().getProvider() != ProviderType.STATIC) {
-      throw AgentApiException.conflict("PeerNotStatic", "peer " + namespace + "/" + name + " is a "
-          + existing.getSpec().getProvider() + " machine; it joins with its own bootstrap token");
+      throw AgentApiException.conflict(
+          "PeerNotStatic",
+          "peer "
+              + namespace
+              + "/"
+              + name
+              + " is a "
+              + existing.getSpec().getProvider()
+              + " machine; it joins with its own bootstrap token");
     }
-    Optional<AgentSecrets.Membership> joined = Optional.ofNullable(client.secrets().inNamespace(namespace)
-            .withName(AgentSecrets.agentSecretName(name)).get())
-        .flatMap(AgentSecrets::membership);
+    Optional<AgentSecrets.Membership> joined =
+        Optional.ofNullable(
+                client
+                    .secrets()
+                    .inNamespace(namespace)
+                    .withName(AgentSecrets.agentSecretName(name))
+                    .get())
+            .flatMap(AgentSecrets::membership);
     if (joined.isPresent() && !joined.get().publicKey().equals(request.publicKey())) {
-      throw AgentApiException.conflict("PeerAlreadyJoined", "peer " + namespace + "/" + name
-          + " already joined with another WireGuard key; delete the Peer first to join it again from a new host");
+      throw AgentApiException.conflict(
+          "PeerAlreadyJoined",
+          "peer "
+              + namespace
+              + "/"
+              + name
+              + " already joined with another WireGuard key; delete the Peer first to join it again from a new host");
     }
     return existing;
   }
@@ -206,11 +316,17 @@ public class JoinService {
       return client.resource(peer).create();
     } catch (KubernetesClientException e) {
       if (e.getCode() == 409) {
-        throw AgentApiException.conflict("PeerNameTaken", "peer " + peer.getMetadata().getNamespace() + "/"
-            + peer.getMetadata().getName() + " was created meanwhile; join again");
+        throw AgentApiException.conflict(
+            "PeerNameTaken",
+            "peer "
+                + peer.getMetadata().getNamespace()
+                + "/"
+                + peer.getMetadata().getName()
+                + " was created meanwhile; join again");
       }
       if (e.getCode() == 422) {
-        throw AgentApiException.badField("name", "the API server refused the Peer: " + e.getStatus().getMessage());
+        throw AgentApiException.badField(
+            "name", "the API server refused the Peer: " + e.getStatus().getMessage());
       }
       throw e;
     }
@@ -223,19 +339,30 @@ public class JoinService {
         return allocated;
       }
       if (result instanceof SubnetAllocator.Exhausted exhausted) {
-        throw AgentApiException.unavailable("AddressPoolExhausted", "all " + exhausted.poolSize()
-            + " subnets of cluster " + cluster.getMetadata().getName() + " are in use");
+        throw AgentApiException.unavailable(
+            "AddressPoolExhausted",
+            "all "
+                + exhausted.poolSize()
+                + " subnets of cluster "
+                + cluster.getMetadata().getName()
+                + " are in use");
       }
     }
-    throw AgentApiException.unavailable("AllocationContended", "the address table is busy; try again");
+    throw AgentApiException.unavailable(
+        "AllocationContended", "the address table is busy; try again");
   }
 
   private void markUsed(Secret bootstrap, String publicKey) {
-    client.secrets().inNamespace(bootstrap.getMetadata().getNamespace())
+    client
+        .secrets()
+        .inNamespace(bootstrap.getMetadata().getNamespace())
         .withName(bootstrap.getMetadata().getName())
-        .edit(s -> {
-          s.getMetadata().getAnnotations().put(AgentSecrets.USED_BY_ANNOTATION, AgentSecrets.sha256(publicKey));
-          return s;
-        });
+        .edit(
+            s -> {
+              s.getMetadata()
+                  .getAnnotations()
+                  .put(AgentSecrets.USED_BY_ANNOTATION, AgentSecrets.sha256(publicKey));
+              return s;
+            });
   }
 }

@@ -7,7 +7,6 @@ import io.meshfed.api.agent.Tokens;
 import io.meshfed.api.v1alpha1.Durations;
 import io.meshfed.api.v1alpha1.MeshCluster;
 import io.meshfed.api.v1alpha1.MeshfedApi;
-import io.meshfed.operator.join.AgentSecrets;
 import io.meshfed.operator.support.Conditions;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -24,10 +23,13 @@ import java.util.Optional;
 public final class JoinTokens {
   public static final String SECRET_TYPE = MeshfedApi.GROUP + "/join-token";
   public static final String TOKEN_KEY = "token";
+
   /** The token before the last rotation, kept so a join with it is told "expired", not "wrong". */
   public static final String PREVIOUS_TOKEN_KEY = "previous-token";
+
   /** The whole string {@code meshfed-agent join --token} takes. */
   public static final String JOIN_TOKEN_KEY = "join-token";
+
   public static final String EXPIRES_ANNOTATION = MeshfedApi.GROUP + "/expires-at";
   private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -68,28 +70,39 @@ public final class JoinTokens {
         .withNewMetadata()
         .withName(secretName(cluster.getMetadata().getName()))
         .withNamespace(cluster.getMetadata().getNamespace())
-        .withLabels(Map.of(
-            MeshfedApi.CLUSTER_LABEL, cluster.getMetadata().getName(),
-            MeshfedApi.MANAGED_BY_LABEL, MeshfedApi.MANAGER))
+        .withLabels(
+            Map.of(
+                MeshfedApi.CLUSTER_LABEL,
+                cluster.getMetadata().getName(),
+                MeshfedApi.MANAGED_BY_LABEL,
+                MeshfedApi.MANAGER))
         .withAnnotations(Map.of(EXPIRES_ANNOTATION, expires))
-        .withOwnerReferences(new OwnerReferenceBuilder()
-            .withApiVersion(MeshfedApi.API_VERSION)
-            .withKind("MeshCluster")
-            .withName(cluster.getMetadata().getName())
-            .withUid(cluster.getMetadata().getUid())
-            .withController(true)
-            .build())
+        .withOwnerReferences(
+            new OwnerReferenceBuilder()
+                .withApiVersion(MeshfedApi.API_VERSION)
+                .withKind("MeshCluster")
+                .withName(cluster.getMetadata().getName())
+                .withUid(cluster.getMetadata().getUid())
+                .withController(true)
+                .build())
         .endMetadata()
         .withType(SECRET_TYPE)
-        .withStringData(data(cluster, HexFormat.of().formatHex(bytes), replaced.map(JoinTokens::token)))
+        .withStringData(
+            data(cluster, HexFormat.of().formatHex(bytes), replaced.map(JoinTokens::token)))
         .build();
   }
 
-  private static Map<String, String> data(MeshCluster cluster, String token, Optional<String> previous) {
+  private static Map<String, String> data(
+      MeshCluster cluster, String token, Optional<String> previous) {
     Map<String, String> data = new LinkedHashMap<>();
     data.put(TOKEN_KEY, token);
-    data.put(JOIN_TOKEN_KEY, Tokens.format(Tokens.Kind.CLUSTER, cluster.getMetadata().getNamespace(),
-        cluster.getMetadata().getName(), token));
+    data.put(
+        JOIN_TOKEN_KEY,
+        Tokens.format(
+            Tokens.Kind.CLUSTER,
+            cluster.getMetadata().getNamespace(),
+            cluster.getMetadata().getName(),
+            token));
     previous.ifPresent(p -> data.put(PREVIOUS_TOKEN_KEY, p));
     return data;
   }
@@ -103,9 +116,10 @@ public final class JoinTokens {
     return AgentSecrets.read(secret, PREVIOUS_TOKEN_KEY);
   }
 
-
   static Duration ttl(MeshCluster cluster) {
     var spec = cluster.getSpec().getJoinToken();
-    return spec == null || spec.getTtl() == null ? Duration.ofHours(24) : Durations.parse(spec.getTtl());
+    return spec == null || spec.getTtl() == null
+        ? Duration.ofHours(24)
+        : Durations.parse(spec.getTtl());
   }
 }

@@ -24,8 +24,13 @@ public class Memberships {
   }
 
   void start(@Observes StartupEvent event) {
-    secrets = LeanItemStore.start(client.secrets().inAnyNamespace()
-        .withLabel(AgentSecrets.ROLE_LABEL, AgentSecrets.ROLE_AGENT).runnableInformer(0));
+    secrets =
+        LeanItemStore.start(
+            client
+                .secrets()
+                .inAnyNamespace()
+                .withLabel(AgentSecrets.ROLE_LABEL, AgentSecrets.ROLE_AGENT)
+                .runnableInformer(0));
   }
 
   void stop(@Observes ShutdownEvent event) {
@@ -36,7 +41,8 @@ public class Memberships {
 
   /** The peer's membership Secret as the cache has it (right after a join it may lag). */
   public Optional<Secret> secret(String namespace, String peer) {
-    return Optional.ofNullable(secrets.getStore().getByKey(namespace + "/" + AgentSecrets.agentSecretName(peer)));
+    return Optional.ofNullable(
+        secrets.getStore().getByKey(namespace + "/" + AgentSecrets.agentSecretName(peer)));
   }
 
   /** What the peer's agent said when it joined, as the cache has it. */

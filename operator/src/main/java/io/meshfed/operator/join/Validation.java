@@ -1,17 +1,19 @@
 package io.meshfed.operator.join;
 
-import io.meshfed.operator.server.AgentApiException;
-
 import io.meshfed.api.agent.JoinRequest;
 import io.meshfed.api.agent.ReplicaStatus;
 import io.meshfed.api.agent.StatusReport;
+import io.meshfed.operator.server.AgentApiException;
 import java.util.Base64;
 import java.util.List;
 import java.util.regex.Pattern;
 
-/** Bodies are checked field by field; a 400 names the first field at fault and what it should be. */
+/**
+ * Bodies are checked field by field; a 400 names the first field at fault and what it should be.
+ */
 public final class Validation {
-  private static final Pattern ENDPOINT = Pattern.compile("(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3}):(\\d{1,5})");
+  private static final Pattern ENDPOINT =
+      Pattern.compile("(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3}):(\\d{1,5})");
   private static final Pattern DNS_SUBDOMAIN =
       Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
 
@@ -19,7 +21,8 @@ public final class Validation {
 
   public static void join(JoinRequest request) {
     if (request == null) {
-      throw AgentApiException.badField("", "the body must be a JSON object with token and publicKey");
+      throw AgentApiException.badField(
+          "", "the body must be a JSON object with token and publicKey");
     }
     if (request.token() == null || request.token().isBlank()) {
       throw AgentApiException.badField("token", "token is required");
@@ -40,7 +43,8 @@ public final class Validation {
       for (int i = 0; i < report.handshakes().size(); i++) {
         var handshake = report.handshakes().get(i);
         if (handshake == null || !isKey(handshake.publicKey())) {
-          throw AgentApiException.badField("handshakes[" + i + "].publicKey", "must be a WireGuard public key");
+          throw AgentApiException.badField(
+              "handshakes[" + i + "].publicKey", "must be a WireGuard public key");
         }
       }
     }
@@ -51,15 +55,20 @@ public final class Validation {
           throw AgentApiException.badField("replicas[" + i + "].name", "name is required");
         }
         if (!REPLICA_STATES.contains(replica.state())) {
-          throw AgentApiException.badField("replicas[" + i + "].state",
+          throw AgentApiException.badField(
+              "replicas[" + i + "].state",
               "state must be one of " + REPLICA_STATES + ", got " + replica.state());
         }
       }
     }
   }
 
-  private static final List<String> REPLICA_STATES = List.of(
-      ReplicaStatus.PENDING, ReplicaStatus.STARTING, ReplicaStatus.RUNNING, ReplicaStatus.FAILED);
+  private static final List<String> REPLICA_STATES =
+      List.of(
+          ReplicaStatus.PENDING,
+          ReplicaStatus.STARTING,
+          ReplicaStatus.RUNNING,
+          ReplicaStatus.FAILED);
 
   static String peerNameFromHost(JoinRequest request) {
     String host = request.facts() == null ? null : request.facts().hostname();
@@ -73,17 +82,23 @@ public final class Validation {
 
   private static void peerName(String field, String name) {
     if (name.length() > 63 || !DNS_SUBDOMAIN.matcher(name).matches()) {
-      throw AgentApiException.badField(field, "'" + name + "' is not a valid Peer name: lower case letters,"
-          + " digits, '-' and '.', at most 63 characters, starting and ending alphanumeric");
+      throw AgentApiException.badField(
+          field,
+          "'"
+              + name
+              + "' is not a valid Peer name: lower case letters,"
+              + " digits, '-' and '.', at most 63 characters, starting and ending alphanumeric");
     }
   }
 
   private static void publicKey(String key) {
     if (key == null || key.isBlank()) {
-      throw AgentApiException.badField("publicKey", "publicKey is required: the agent's WireGuard public key");
+      throw AgentApiException.badField(
+          "publicKey", "publicKey is required: the agent's WireGuard public key");
     }
     if (!isKey(key)) {
-      throw AgentApiException.badField("publicKey",
+      throw AgentApiException.badField(
+          "publicKey",
           "publicKey must be a WireGuard public key: 32 bytes, base64 (as `wg pubkey` prints it)");
     }
   }
@@ -112,8 +127,11 @@ public final class Validation {
         ok = port > 0 && port <= 65535;
       }
       if (!ok) {
-        throw AgentApiException.badField("endpoints[" + i + "]",
-            "'" + endpoint + "' is not an endpoint: expected IPv4 address and UDP port, e.g. 203.0.113.7:51820");
+        throw AgentApiException.badField(
+            "endpoints[" + i + "]",
+            "'"
+                + endpoint
+                + "' is not an endpoint: expected IPv4 address and UDP port, e.g. 203.0.113.7:51820");
       }
     }
   }

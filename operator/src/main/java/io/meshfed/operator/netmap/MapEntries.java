@@ -17,19 +17,23 @@ public final class MapEntries {
   /** Ready peers with a key, a subnet and an endpoint are on the map; nobody else is. */
   public static Optional<MapPeer> entryOf(Peer peer, MeshCluster cluster) {
     var status = peer.getStatus();
-    if (peer.isMarkedForDeletion() || status == null || status.getPhase() != PeerPhase.READY
-        || status.getPublicKey() == null || status.getSubnet() == null
+    if (peer.isMarkedForDeletion()
+        || status == null
+        || status.getPhase() != PeerPhase.READY
+        || status.getPublicKey() == null
+        || status.getSubnet() == null
         || status.getEndpoint() == null) {
       return Optional.empty();
     }
     NetworkSpec network = cluster.getSpec().getNetwork();
     Integer keepalive = network == null ? null : network.getPersistentKeepalive();
-    return Optional.of(new MapPeer(
-        peer.getMetadata().getName(),
-        status.getPublicKey(),
-        List.of(status.getEndpoint()),
-        List.of(status.getSubnet()),
-        keepalive == null || keepalive == 0 ? null : keepalive));
+    return Optional.of(
+        new MapPeer(
+            peer.getMetadata().getName(),
+            status.getPublicKey(),
+            List.of(status.getEndpoint()),
+            List.of(status.getSubnet()),
+            keepalive == null || keepalive == 0 ? null : keepalive));
   }
 
   /** The peer's own configuration, once it has an address. */
@@ -38,8 +42,9 @@ public final class MapEntries {
     if (status == null || status.getMeshAddress() == null || status.getSubnet() == null) {
       return Optional.empty();
     }
-    return Optional.of(selfConfig(
-        peer.getMetadata().getName(), cluster, status.getMeshAddress(), status.getSubnet()));
+    return Optional.of(
+        selfConfig(
+            peer.getMetadata().getName(), cluster, status.getMeshAddress(), status.getSubnet()));
   }
 
   public static SelfConfig selfConfig(

@@ -38,7 +38,10 @@ public class MapFeed {
     }
     String namespace = peer.getMetadata().getNamespace();
     Optional<MeshCluster> cluster = directory.cluster(namespace, clusterName);
-    publisher.peerChanged(namespace, clusterName, peer.getMetadata().getName(),
+    publisher.peerChanged(
+        namespace,
+        clusterName,
+        peer.getMetadata().getName(),
         cluster.flatMap(c -> MapEntries.entryOf(peer, c)),
         cluster.flatMap(c -> MapEntries.selfOf(peer, c)));
   }
@@ -46,12 +49,14 @@ public class MapFeed {
   void peerGone(Peer peer) {
     String clusterName = clusterOf(peer);
     if (clusterName != null) {
-      publisher.peerGone(peer.getMetadata().getNamespace(), clusterName, peer.getMetadata().getName());
+      publisher.peerGone(
+          peer.getMetadata().getNamespace(), clusterName, peer.getMetadata().getName());
     }
   }
 
   void clusterChanged(MeshCluster cluster) {
-    directory.peersOf(cluster.getMetadata().getNamespace(), cluster.getMetadata().getName())
+    directory
+        .peersOf(cluster.getMetadata().getNamespace(), cluster.getMetadata().getName())
         .forEach(this::peerChanged);
   }
 

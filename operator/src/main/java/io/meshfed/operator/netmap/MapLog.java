@@ -198,13 +198,17 @@ public final class MapLog {
     pendingSelves.clear();
     pendingSelfValues.clear();
 
-    if (upserts.isEmpty() && removed.isEmpty() && selvesChanged.isEmpty()
-        && replicasChanged.isEmpty() && !dnsChanged) {
+    if (upserts.isEmpty()
+        && removed.isEmpty()
+        && selvesChanged.isEmpty()
+        && replicasChanged.isEmpty()
+        && !dnsChanged) {
       return Optional.empty();
     }
     version++;
-    versions.addLast(new Version(
-        version, upserts, removed, selvesChanged, replicasChanged, dnsChanged, changedAtNanos));
+    versions.addLast(
+        new Version(
+            version, upserts, removed, selvesChanged, replicasChanged, dnsChanged, changedAtNanos));
     while (versions.size() > history) {
       versions.removeFirst();
     }
@@ -227,7 +231,9 @@ public final class MapLog {
     }
     long after = from.orElse(-1L);
     boolean deltaPossible =
-        after >= 0 && after < version && !versions.isEmpty()
+        after >= 0
+            && after < version
+            && !versions.isEmpty()
             && versions.peekFirst().number() <= after + 1;
     if (!deltaPossible) {
       return Optional.of(new Full(version, selves.get(peer), replicasOf(peer), dns()));
@@ -244,26 +250,31 @@ public final class MapLog {
       selfChanged |= v.selvesChanged().contains(peer);
       replicasChanged |= v.replicasChanged().contains(peer);
       dnsChanged |= v.dnsChanged();
-      v.upserts().forEach((name, entry) -> {
-        upserts.put(name, entry);
-        removed.remove(name);
-      });
-      v.removed().forEach(name -> {
-        upserts.remove(name);
-        removed.add(name);
-      });
+      v.upserts()
+          .forEach(
+              (name, entry) -> {
+                upserts.put(name, entry);
+                removed.remove(name);
+              });
+      v.removed()
+          .forEach(
+              name -> {
+                upserts.remove(name);
+                removed.add(name);
+              });
     }
     upserts.remove(peer);
     removed.remove(peer);
     // its own configuration only when it changed: it is most of a one-peer delta's bytes
-    NetMap map = new NetMap(
-        null,
-        false,
-        selfChanged ? selves.get(peer) : null,
-        List.copyOf(upserts.values()),
-        removed.isEmpty() ? null : List.copyOf(removed),
-        replicasChanged ? replicasOf(peer) : null,
-        dnsChanged ? dns() : null);
+    NetMap map =
+        new NetMap(
+            null,
+            false,
+            selfChanged ? selves.get(peer) : null,
+            List.copyOf(upserts.values()),
+            removed.isEmpty() ? null : List.copyOf(removed),
+            replicasChanged ? replicasOf(peer) : null,
+            dnsChanged ? dns() : null);
     return Optional.of(new Delta(version, map));
   }
 
@@ -273,8 +284,11 @@ public final class MapLog {
       return true;
     }
     NetMap map = ((Delta) view).map();
-    return map.self() != null || !map.peers().isEmpty() || map.removed() != null
-        || map.replicas() != null || map.dns() != null;
+    return map.self() != null
+        || !map.peers().isEmpty()
+        || map.removed() != null
+        || map.replicas() != null
+        || map.dns() != null;
   }
 
   /** Every published peer, in the order they joined. */
@@ -285,11 +299,12 @@ public final class MapLog {
   /** The other peers {@code peer} should have tunnels to now, by public key. */
   public Map<String, Member> expected(String peer) {
     Map<String, Member> expected = new HashMap<>();
-    published.forEach((name, member) -> {
-      if (!name.equals(peer)) {
-        expected.put(member.peer().publicKey(), member);
-      }
-    });
+    published.forEach(
+        (name, member) -> {
+          if (!name.equals(peer)) {
+            expected.put(member.peer().publicKey(), member);
+          }
+        });
     return expected;
   }
 

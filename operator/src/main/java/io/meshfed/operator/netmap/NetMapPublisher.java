@@ -51,6 +51,7 @@ public class NetMapPublisher {
   private final Map<String, ClusterMap> clusters = new ConcurrentHashMap<>();
   private final ScheduledExecutorService flusher =
       Executors.newSingleThreadScheduledExecutor(daemon("netmap-flush"));
+
   /**
    * Answers the polls a new version wakes. Completing them on the flush thread would write every
    * agent's answer from that one thread, one after another (the request resumes on the thread that
@@ -59,6 +60,7 @@ public class NetMapPublisher {
   private final ExecutorService answers =
       Executors.newFixedThreadPool(
           Math.max(2, Runtime.getRuntime().availableProcessors()), daemon("netmap-answer"));
+
   /**
    * From a change reaching the publisher (a Peer's or Workload's status, a cluster's spec) to a
    * waiting agent's answer carrying it: the coalescing window plus the fan-out.
@@ -114,8 +116,8 @@ public class NetMapPublisher {
       implements Reply {
 
     public void writeTo(OutputStream out) throws IOException {
-      try (JsonGenerator json = JSON.getFactory().createGenerator(out)
-          .disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET)) {
+      try (JsonGenerator json =
+          JSON.getFactory().createGenerator(out).disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET)) {
         json.writeStartObject();
         json.writeStringField("version", version);
         json.writeBooleanField("full", true);
@@ -143,10 +145,13 @@ public class NetMapPublisher {
     final MapLog log = new MapLog();
     CompletableFuture<Void> nextChange = new CompletableFuture<>();
     boolean flushScheduled;
+
     /** When the first change of the coming version arrived (System.nanoTime). */
     long pendingSinceNanos;
+
     /** Every published peer, serialized once for the version {@link #everyoneVersion}. */
     SharedPeers everyone;
+
     long everyoneVersion = -1;
     volatile boolean closed;
 
@@ -179,8 +184,9 @@ public class NetMapPublisher {
       String token = epoch + "." + view.version();
       if (view instanceof MapLog.Delta delta) {
         NetMap map = delta.map();
-        return new Delta(new NetMap(token, false, map.self(), map.peers(), map.removed(),
-            map.replicas(), map.dns()));
+        return new Delta(
+            new NetMap(
+                token, false, map.self(), map.peers(), map.removed(), map.replicas(), map.dns()));
       }
       MapLog.Full full = (MapLog.Full) view;
       if (everyoneVersion != full.version() || everyone == null) {
@@ -213,7 +219,10 @@ public class NetMapPublisher {
 
   /** A peer's entry (empty while it is not on the map) and its own configuration. */
   public void peerChanged(
-      String namespace, String cluster, String peer, Optional<MapPeer> entry,
+      String namespace,
+      String cluster,
+      String peer,
+      Optional<MapPeer> entry,
       Optional<SelfConfig> self) {
     ClusterMap map = map(namespace, cluster);
     synchronized (map) {
@@ -254,8 +263,8 @@ public class NetMapPublisher {
   // --- what agents ask ---
 
   /**
-   * The peer's map since {@code since}: at once when there is something new for it, otherwise
-   * when the next version is published, or empty after {@code timeout}.
+   * The peer's map since {@code since}: at once when there is something new for it, otherwise when
+   * the next version is published, or empty after {@code timeout}.
    */
   public CompletionStage<Optional<Reply>> poll(
       String namespace, String cluster, String peer, String since, Duration timeout) {
@@ -272,8 +281,11 @@ public class NetMapPublisher {
       if (now.isPresent()) {
         if (woken) {
           // a push: the agent was waiting when the change came (an agent behind is no push)
-          map.log.newestChangedAtNanos().ifPresent(changedAt ->
-              pushLatency.record(System.nanoTime() - changedAt, TimeUnit.NANOSECONDS));
+          map.log
+              .newestChangedAtNanos()
+              .ifPresent(
+                  changedAt ->
+                      pushLatency.record(System.nanoTime() - changedAt, TimeUnit.NANOSECONDS));
         }
         return CompletableFuture.completedFuture(now);
       }

@@ -11,8 +11,8 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * A cluster's peers as one JSON array, serialized once per map version and shared by every full
- * map of that version: each agent's copy leaves out the agent's own entry by skipping its bytes.
+ * A cluster's peers as one JSON array, serialized once per map version and shared by every full map
+ * of that version: each agent's copy leaves out the agent's own entry by skipping its bytes.
  * Serializing the whole mesh once per agent made a full-map storm (every agent after an operator
  * restart) cost N² bytes of heap and CPU; this costs N once.
  */
@@ -20,6 +20,7 @@ public final class SharedPeers {
   static final ObjectMapper JSON = new ObjectMapper();
 
   private final byte[] json;
+
   /** Entry name to its [start, end) in {@link #json}. */
   private final Map<String, int[]> spans;
 

@@ -4,11 +4,11 @@ import java.time.Duration;
 import java.time.Instant;
 
 /**
- * Backoff for a failure that persists, derived from status alone so it survives restarts: the
- * wait grows with how long the failure has lasted (roughly doubling per attempt), between the
- * initial and the maximum wait, with up to 20% jitter so peers failing together do not retry
- * together. The jitter is a hash of the peer and the failure's start, not a random draw: the same
- * facts give the same wait.
+ * Backoff for a failure that persists, derived from status alone so it survives restarts: the wait
+ * grows with how long the failure has lasted (roughly doubling per attempt), between the initial
+ * and the maximum wait, with up to 20% jitter so peers failing together do not retry together. The
+ * jitter is a hash of the peer and the failure's start, not a random draw: the same facts give the
+ * same wait.
  */
 public final class Backoff {
   private Backoff() {}

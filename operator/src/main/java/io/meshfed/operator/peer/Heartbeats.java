@@ -17,7 +17,8 @@ public final class Heartbeats {
   }
 
   /** When a Ready peer turns NotReady if no heartbeat comes. */
-  public static Optional<Duration> untilStale(Optional<Instant> lastHeartbeat, Instant now, Duration grace) {
+  public static Optional<Duration> untilStale(
+      Optional<Instant> lastHeartbeat, Instant now, Duration grace) {
     return lastHeartbeat
         .map(hb -> Duration.between(now, hb.plus(grace)))
         .filter(d -> !d.isNegative());

@@ -84,10 +84,12 @@ public class MachineLifecycle {
       MachineProvider provider = provider();
       try {
         boolean makesMachines = !provider.name().equals(StaticMachineProvider.NAME);
-        AgentBootstrap bootstrap = makesMachines ? bootstraps.forMachine(peer, bootstrapSecret) : null;
+        AgentBootstrap bootstrap =
+            makesMachines ? bootstraps.forMachine(peer, bootstrapSecret) : null;
         String userData = bootstrap == null ? null : bootstraps.userData(peer, bootstrap);
         Machine machine =
-            provider.ensure(context(), request(cluster.orElseThrow(), bootstrap, userData, attempt));
+            provider.ensure(
+                context(), request(cluster.orElseThrow(), bootstrap, userData, attempt));
         return new PeerFacts.Ensured(machine);
       } catch (ProviderException e) {
         return failed(e);
@@ -120,9 +122,10 @@ public class MachineLifecycle {
 
     private ProviderContext context() throws MissingCredentialsException {
       if (context == null) {
-        context = cluster.isPresent()
-            ? contexts.of(cluster.get(), peer.getSpec().getProvider())
-            : new ProviderContext(null, PeerLifecycle.clusterName(peer), Map.of(), Map.of());
+        context =
+            cluster.isPresent()
+                ? contexts.of(cluster.get(), peer.getSpec().getProvider())
+                : new ProviderContext(null, PeerLifecycle.clusterName(peer), Map.of(), Map.of());
       }
       return context;
     }

@@ -11,10 +11,10 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Everything {@link PeerLifecycle#decide} looks at, gathered by the reconciler: the Peer as
- * stored, its cluster, what its agent said, and the outcomes of the actions this reconcile has
- * already taken. An outcome is {@code null} until its action ran: the lifecycle asks for it by
- * returning that action, the reconciler performs it and decides again with the answer.
+ * Everything {@link PeerLifecycle#decide} looks at, gathered by the reconciler: the Peer as stored,
+ * its cluster, what its agent said, and the outcomes of the actions this reconcile has already
+ * taken. An outcome is {@code null} until its action ran: the lifecycle asks for it by returning
+ * that action, the reconciler performs it and decides again with the answer.
  *
  * @param peer the Peer as the API server has it (spec, metadata, status)
  * @param cluster its MeshCluster, if it exists
@@ -75,32 +75,87 @@ public record PeerFacts(
 
   public PeerFacts withAddress(SubnetAllocator.Result value) {
     return new PeerFacts(
-        peer, cluster, provider, installedProviders, operatorStarted, membership, lastHeartbeat,
-        dataPlane, value, access, ensured, deleted, released);
+        peer,
+        cluster,
+        provider,
+        installedProviders,
+        operatorStarted,
+        membership,
+        lastHeartbeat,
+        dataPlane,
+        value,
+        access,
+        ensured,
+        deleted,
+        released);
   }
 
   public PeerFacts withAccess(Access value) {
     return new PeerFacts(
-        peer, cluster, provider, installedProviders, operatorStarted, membership, lastHeartbeat,
-        dataPlane, address, value, ensured, deleted, released);
+        peer,
+        cluster,
+        provider,
+        installedProviders,
+        operatorStarted,
+        membership,
+        lastHeartbeat,
+        dataPlane,
+        address,
+        value,
+        ensured,
+        deleted,
+        released);
   }
 
   public PeerFacts withEnsured(EnsureOutcome value) {
     return new PeerFacts(
-        peer, cluster, provider, installedProviders, operatorStarted, membership, lastHeartbeat,
-        dataPlane, address, access, value, deleted, released);
+        peer,
+        cluster,
+        provider,
+        installedProviders,
+        operatorStarted,
+        membership,
+        lastHeartbeat,
+        dataPlane,
+        address,
+        access,
+        value,
+        deleted,
+        released);
   }
 
   public PeerFacts withDeleted(DeleteOutcome value) {
     return new PeerFacts(
-        peer, cluster, provider, installedProviders, operatorStarted, membership, lastHeartbeat,
-        dataPlane, address, access, ensured, value, released);
+        peer,
+        cluster,
+        provider,
+        installedProviders,
+        operatorStarted,
+        membership,
+        lastHeartbeat,
+        dataPlane,
+        address,
+        access,
+        ensured,
+        value,
+        released);
   }
 
   public PeerFacts withReleased(boolean value) {
     return new PeerFacts(
-        peer, cluster, provider, installedProviders, operatorStarted, membership, lastHeartbeat,
-        dataPlane, address, access, ensured, deleted, value);
+        peer,
+        cluster,
+        provider,
+        installedProviders,
+        operatorStarted,
+        membership,
+        lastHeartbeat,
+        dataPlane,
+        address,
+        access,
+        ensured,
+        deleted,
+        value);
   }
 
   /** Whether the provider's credentials could be read: empty when they could. */

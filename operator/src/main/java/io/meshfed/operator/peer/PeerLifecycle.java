@@ -59,10 +59,10 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * The Peer's lifecycle as one pure decision: Pending → Provisioning → Joining → Ready ⇄ NotReady
- * → Terminating (Failed on a permanent provider error). {@link #decide} takes the facts and the
- * time and returns the status to show and the next action; it reads no clock and does no I/O, so
- * every transition is tested as a table and time moves in tests by passing another {@code now}.
+ * The Peer's lifecycle as one pure decision: Pending → Provisioning → Joining → Ready ⇄ NotReady →
+ * Terminating (Failed on a permanent provider error). {@link #decide} takes the facts and the time
+ * and returns the status to show and the next action; it reads no clock and does no I/O, so every
+ * transition is tested as a table and time moves in tests by passing another {@code now}.
  *
  * <p>Rules that keep a crash at any line harmless: a machine's attempt number is recorded in the
  * stored status before the cloud hears of it (the attempt is its idempotency key), and the next
@@ -70,8 +70,10 @@ import java.util.Optional;
  */
 public final class PeerLifecycle {
   private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
+
   /** How soon to try again when another writer held the address table. */
   static final Duration CONTENDED_RECHECK = Duration.ofMillis(200);
+
   /** How soon to make the machine whose intent was just recorded. */
   static final Duration REQUESTED_RECHECK = Duration.ofMillis(1);
 
@@ -207,8 +209,11 @@ public final class PeerLifecycle {
         status.setPhase(PeerPhase.PENDING);
         notReady(
             CLUSTER_NOT_FOUND,
-            "MeshCluster " + clusterName(peer) + " does not exist in namespace "
-                + peer.getMetadata().getNamespace() + "; create it, or fix spec.clusterRef");
+            "MeshCluster "
+                + clusterName(peer)
+                + " does not exist in namespace "
+                + peer.getMetadata().getNamespace()
+                + "; create it, or fix spec.clusterRef");
         return Step.done(); // the cluster informer wakes the reconciler when it appears
       }
       MeshCluster cluster = facts.cluster().get();
@@ -228,7 +233,11 @@ public final class PeerLifecycle {
         SubnetPlan plan = SubnetAllocator.planOf(cluster);
         notReady(
             ADDRESS_POOL_EXHAUSTED,
-            "all " + exhausted.poolSize() + " /" + plan.peerPrefix() + " subnets of "
+            "all "
+                + exhausted.poolSize()
+                + " /"
+                + plan.peerPrefix()
+                + " subnets of "
                 + cluster.getSpec().getNetwork().getCidr()
                 + " are in use; delete peers or create a cluster with a larger network.cidr");
         return Step.recheck(settings.exhaustedRecheck());
@@ -244,8 +253,12 @@ public final class PeerLifecycle {
       if (facts.provider().isEmpty()) {
         status.setPhase(PeerPhase.PENDING);
         conditions.set(
-            PROVISIONED, false, PROVIDER_NOT_INSTALLED,
-            "this operator has no " + peer.getSpec().getProvider() + " provider; it has "
+            PROVISIONED,
+            false,
+            PROVIDER_NOT_INSTALLED,
+            "this operator has no "
+                + peer.getSpec().getProvider()
+                + " provider; it has "
                 + facts.installedProviders());
         notReady(
             PROVIDER_NOT_INSTALLED,
@@ -253,7 +266,9 @@ public final class PeerLifecycle {
         return Step.done();
       }
       PeerPhase phase = status.getPhase();
-      if (phase == null || phase == PeerPhase.PENDING || phase == PeerPhase.PROVISIONING
+      if (phase == null
+          || phase == PeerPhase.PENDING
+          || phase == PeerPhase.PROVISIONING
           || (phase == PeerPhase.FAILED && !failedAtThisGeneration())) {
         Step provisioning = provision();
         if (provisioning.acts()) {
@@ -276,14 +291,17 @@ public final class PeerLifecycle {
         }
         if (facts.access().missingCredentials().isPresent()) {
           conditions.set(
-              PROVISIONED, false, CREDENTIALS_NOT_FOUND,
-              facts.access().missingCredentials().get());
+              PROVISIONED, false, CREDENTIALS_NOT_FOUND, facts.access().missingCredentials().get());
           return Step.recheck(settings.providerRetryMax());
         }
-        Step replacing = replace(
-            JOIN_TIMEOUT,
-            "the agent of machine " + status.getProviderID() + " did not join within "
-                + settings.joinTimeout().toMinutes() + " min");
+        Step replacing =
+            replace(
+                JOIN_TIMEOUT,
+                "the agent of machine "
+                    + status.getProviderID()
+                    + " did not join within "
+                    + settings.joinTimeout().toMinutes()
+                    + " min");
         if (!replacing.acts()) {
           repeatProvisionedInReady();
         }
@@ -292,7 +310,8 @@ public final class PeerLifecycle {
 
       // 3. the agent: its membership (written at join), its heartbeat, its view of the data plane
       Step agent = agent();
-      if (waitsForMachineAgent && status.getMachineRequestedTime() != null
+      if (waitsForMachineAgent
+          && status.getMachineRequestedTime() != null
           && agent.recheckAfter().isEmpty()) {
         // nothing else wakes a Peer whose agent never comes: look again at its join deadline
         Duration untilDeadline =
@@ -334,7 +353,8 @@ public final class PeerLifecycle {
       }
       if (machine.state() == Machine.MachineState.RUNNING) {
         conditions.set(
-            PROVISIONED, true,
+            PROVISIONED,
+            true,
             makesMachines() ? MACHINE_RUNNING : NOTHING_TO_PROVISION,
             makesMachines()
                 ? "machine " + machine.providerID() + " is running"
@@ -345,13 +365,20 @@ public final class PeerLifecycle {
       if (timedOut(settings.launchTimeout())) {
         return replace(
             LAUNCH_TIMEOUT,
-            "machine " + machine.providerID() + " did not start within "
-                + settings.launchTimeout().toMinutes() + " min");
+            "machine "
+                + machine.providerID()
+                + " did not start within "
+                + settings.launchTimeout().toMinutes()
+                + " min");
       }
       status.setPhase(PeerPhase.PROVISIONING);
       conditions.set(
-          PROVISIONED, false, MACHINE_PENDING,
-          "machine " + machine.providerID() + " is "
+          PROVISIONED,
+          false,
+          MACHINE_PENDING,
+          "machine "
+              + machine.providerID()
+              + " is "
               + machine.state().name().toLowerCase(Locale.ROOT));
       return Step.recheck(settings.providerPollInterval());
     }
@@ -363,8 +390,8 @@ public final class PeerLifecycle {
     }
 
     /**
-     * A machine that never started or never joined: delete it, and once the cloud says it is
-     * gone, ask for the next one (a new attempt, so a new idempotency key).
+     * A machine that never started or never joined: delete it, and once the cloud says it is gone,
+     * ask for the next one (a new attempt, so a new idempotency key).
      */
     private Step replace(String reason, String why) {
       if (facts.deleted() == null) {
@@ -393,13 +420,18 @@ public final class PeerLifecycle {
       status.setPhase(status.getProviderID() == null ? PeerPhase.PENDING : PeerPhase.PROVISIONING);
       // failing since the stored condition first said so: the wait grows with the failure
       Instant since =
-          Conditions.find(peer.getStatus() == null ? null : peer.getStatus().getConditions(), PROVISIONED)
+          Conditions.find(
+                  peer.getStatus() == null ? null : peer.getStatus().getConditions(), PROVISIONED)
               .filter(c -> failed.reason().equals(c.getReason()))
               .map(c -> Instant.parse(c.getLastTransitionTime()))
               .orElse(now);
-      return Step.recheck(Backoff.next(
-          since, now, settings.providerRetryInitial(), settings.providerRetryMax(),
-          peer.getMetadata().getName()));
+      return Step.recheck(
+          Backoff.next(
+              since,
+              now,
+              settings.providerRetryInitial(),
+              settings.providerRetryMax(),
+              peer.getMetadata().getName()));
     }
 
     /** Records the intent to make machine number {@code attempt}; the next reconcile makes it. */
@@ -428,11 +460,14 @@ public final class PeerLifecycle {
       status.setEndpoint(joined.endpoints().isEmpty() ? null : joined.endpoints().get(0));
       AgentFacts agentFacts = joined.facts();
       if (agentFacts != null) {
-        ResourceAmounts capacity = new ResourceAmounts(
-            agentFacts.cpuCores() == null ? null : new Quantity(agentFacts.cpuCores().toString()),
-            agentFacts.memoryBytes() == null
-                ? null
-                : new Quantity(agentFacts.memoryBytes().toString()));
+        ResourceAmounts capacity =
+            new ResourceAmounts(
+                agentFacts.cpuCores() == null
+                    ? null
+                    : new Quantity(agentFacts.cpuCores().toString()),
+                agentFacts.memoryBytes() == null
+                    ? null
+                    : new Quantity(agentFacts.memoryBytes().toString()));
         status.setCapacity(capacity);
         status.setAllocatable(capacity);
       }
@@ -462,8 +497,11 @@ public final class PeerLifecycle {
       if (phase == PeerPhase.NOT_READY) {
         notReady(
             HEARTBEAT_MISSED,
-            "no heartbeat from the agent since " + heartbeat.get() + " (grace "
-                + grace.toSeconds() + "s)");
+            "no heartbeat from the agent since "
+                + heartbeat.get()
+                + " (grace "
+                + grace.toSeconds()
+                + "s)");
         conditions.set(HEALTHY, Conditions.UNKNOWN, HEARTBEAT_MISSED, "the agent does not report");
         status.setHealth("Unknown");
         return Step.done(); // its next report wakes us
@@ -495,25 +533,38 @@ public final class PeerLifecycle {
       status.setHandshakes(summary);
       if (health.meshConfigured()) {
         conditions.set(
-            MESH_READY, true, PEERS_CONFIGURED,
+            MESH_READY,
+            true,
+            PEERS_CONFIGURED,
             "WireGuard has all " + health.expected() + " peers of the map");
       } else {
         conditions.set(
-            MESH_READY, false, PEERS_MISSING,
+            MESH_READY,
+            false,
+            PEERS_MISSING,
             "WireGuard does not have yet: " + health.describeUnconfigured());
       }
       if (health.expected() == 0) {
         conditions.set(HEALTHY, true, NO_PEERS_TO_REACH, "no other Ready peer to reach");
       } else if (health.healthy()) {
         conditions.set(
-            HEALTHY, true, HANDSHAKES_RECENT,
-            "recent WireGuard handshakes with " + health.recent() + "/" + health.expected()
+            HEALTHY,
+            true,
+            HANDSHAKES_RECENT,
+            "recent WireGuard handshakes with "
+                + health.recent()
+                + "/"
+                + health.expected()
                 + " peers");
       } else {
         conditions.set(
-            HEALTHY, false, HANDSHAKES_MISSING,
-            "no WireGuard handshake within " + settings.handshakeFreshness().toSeconds()
-                + "s with: " + health.describeMissing());
+            HEALTHY,
+            false,
+            HANDSHAKES_MISSING,
+            "no WireGuard handshake within "
+                + settings.handshakeFreshness().toSeconds()
+                + "s with: "
+                + health.describeMissing());
       }
       status.setHealth(health.healthy() ? "Healthy" : "Unhealthy");
     }
@@ -538,14 +589,15 @@ public final class PeerLifecycle {
     /** A Failed peer stays Failed until its spec changes (a new generation). */
     private boolean failedAtThisGeneration() {
       return Conditions.find(status.getConditions(), PROVISIONED)
-          .map(c -> c.getObservedGeneration() != null
-              && c.getObservedGeneration().equals(peer.getMetadata().getGeneration()))
+          .map(
+              c ->
+                  c.getObservedGeneration() != null
+                      && c.getObservedGeneration().equals(peer.getMetadata().getGeneration()))
           .orElse(false);
     }
 
     private boolean timedOut(Duration timeout) {
-      return status.getMachineRequestedTime() != null
-          && requestedAt().plus(timeout).isBefore(now);
+      return status.getMachineRequestedTime() != null && requestedAt().plus(timeout).isBefore(now);
     }
 
     private Instant requestedAt() {
@@ -559,7 +611,8 @@ public final class PeerLifecycle {
     private String joinHint() {
       return switch (peer.getSpec().getProvider()) {
         case STATIC -> "waiting for the agent to join: run the cluster's join command on the host";
-        case LOCAL -> "waiting for the agent the local provider starts in the peer's network namespace";
+        case LOCAL ->
+            "waiting for the agent the local provider starts in the peer's network namespace";
         default -> "waiting for the agent that cloud-init starts on the machine to join";
       };
     }

@@ -3,7 +3,6 @@ package io.meshfed.operator.peer;
 import static io.meshfed.operator.peer.PeerConditions.*;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
@@ -21,43 +20,23 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
-import io.meshfed.api.agent.AgentFacts;
-import io.meshfed.api.v1alpha1.AgentStatus;
-import io.meshfed.api.v1alpha1.HandshakeSummary;
 import io.meshfed.api.v1alpha1.MeshCluster;
 import io.meshfed.api.v1alpha1.MeshfedApi;
 import io.meshfed.api.v1alpha1.Peer;
-import io.meshfed.api.v1alpha1.PeerAddresses;
 import io.meshfed.api.v1alpha1.PeerPhase;
-import io.meshfed.api.v1alpha1.PeerSpec;
 import io.meshfed.api.v1alpha1.PeerStatus;
-import io.meshfed.api.v1alpha1.ResourceAmounts;
 import io.meshfed.operator.agentapi.AgentReports;
-import io.meshfed.operator.agentapi.Health;
 import io.meshfed.operator.config.MeshfedConfig;
 import io.meshfed.operator.ipam.SubnetAllocator;
 import io.meshfed.operator.join.AgentBootstraps;
 import io.meshfed.operator.join.AgentSecrets;
-import io.meshfed.operator.provider.ProviderContexts;
-import io.meshfed.operator.provider.ProviderContexts.MissingCredentialsException;
-import io.meshfed.operator.provider.ProviderRegistry;
 import io.meshfed.operator.support.Conditions;
 import io.meshfed.operator.support.EventRecorder;
 import io.meshfed.operator.support.LeanItemStore;
 import io.meshfed.operator.support.StatusPatch;
-import io.meshfed.provider.spi.AgentBootstrap;
-import io.meshfed.provider.spi.Machine;
-import io.meshfed.provider.spi.MachineProvider;
-import io.meshfed.provider.spi.MachineRef;
-import io.meshfed.provider.spi.MachineRequest;
-import io.meshfed.provider.spi.ProviderContext;
-import io.meshfed.provider.spi.ProviderException;
-import io.meshfed.provider.spi.StaticMachineProvider;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -65,15 +44,16 @@ import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 
 /**
- * Wires the Peer's events and carries out what {@link PeerLifecycle} decides: it gathers the
- * facts from the caches, performs the actions the plan names (a subnet, the machine's credentials,
- * ensure or delete the machine, release the subnet) and patches the status when it changed. The
- * decisions themselves — phases, conditions, deadlines, replacements — are all in the lifecycle.
+ * Wires the Peer's events and carries out what {@link PeerLifecycle} decides: it gathers the facts
+ * from the caches, performs the actions the plan names (a subnet, the machine's credentials, ensure
+ * or delete the machine, release the subnet) and patches the status when it changed. The decisions
+ * themselves — phases, conditions, deadlines, replacements — are all in the lifecycle.
  */
 @ControllerConfiguration(name = "peer", informer = @Informer(itemStore = LeanItemStore.class))
 public class PeerReconciler implements Reconciler<Peer>, Cleaner<Peer> {
   private static final Logger LOG = Logger.getLogger(PeerReconciler.class);
   private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
+
   /** The most actions one reconcile takes: subnet, credentials, ensure, delete, release. */
   private static final int MAX_ACTIONS = 6;
 
@@ -84,7 +64,10 @@ public class PeerReconciler implements Reconciler<Peer>, Cleaner<Peer> {
   private final EventRecorder events;
   private final PeerLifecycle lifecycle;
   private final Clock clock;
-  /** Heartbeats missed while no operator ran are not the agents' fault: grace counts from here too. */
+
+  /**
+   * Heartbeats missed while no operator ran are not the agents' fault: grace counts from here too.
+   */
   private final Instant started;
 
   public PeerReconciler(
@@ -123,10 +106,13 @@ public class PeerReconciler implements Reconciler<Peer>, Cleaner<Peer> {
             .withPrimaryToSecondaryMapper(
                 (Peer peer) ->
                     Set.of(new ResourceID(clusterName(peer), peer.getMetadata().getNamespace())))
-            // a cluster's status changes with every peer; only its spec and its deletion concern them
+            // a cluster's status changes with every peer; only its spec and its deletion concern
+            // them
             .withOnUpdateFilter(
                 (MeshCluster next, MeshCluster previous) ->
-                    !Objects.equals(next.getMetadata().getGeneration(), previous.getMetadata().getGeneration())
+                    !Objects.equals(
+                            next.getMetadata().getGeneration(),
+                            previous.getMetadata().getGeneration())
                         || next.isMarkedForDeletion() != previous.isMarkedForDeletion())
             .build();
     // the agent's Secrets (membership at join, the machine's bootstrap token)
@@ -145,7 +131,8 @@ public class PeerReconciler implements Reconciler<Peer>, Cleaner<Peer> {
             .withOnUpdateFilter((Lease next, Lease previous) -> false)
             .build();
     SimpleInboundEventSource<Peer> agentReports = new SimpleInboundEventSource<>("agent-reports");
-    reports.onChange((namespace, name) -> agentReports.propagateEvent(new ResourceID(name, namespace)));
+    reports.onChange(
+        (namespace, name) -> agentReports.propagateEvent(new ResourceID(name, namespace)));
     return List.of(
         new InformerEventSource<>(clusters, context),
         new InformerEventSource<>(secrets, context),
@@ -154,7 +141,8 @@ public class PeerReconciler implements Reconciler<Peer>, Cleaner<Peer> {
   }
 
   @Override
-  public ErrorStatusUpdateControl<Peer> updateErrorStatus(Peer resource, Context<Peer> context, Exception e) {
+  public ErrorStatusUpdateControl<Peer> updateErrorStatus(
+      Peer resource, Context<Peer> context, Exception e) {
     return StatusPatch.failed(resource, PeerStatus::new, Peer::new, e, clock.instant());
   }
 
@@ -164,19 +152,31 @@ public class PeerReconciler implements Reconciler<Peer>, Cleaner<Peer> {
     PeerPlan plan = carryOut(observe(peer, context), context, now);
     PeerStatus before = peer.getStatus();
     PeerStatus status = plan.status();
-    if (status.getPhase() == PeerPhase.FAILED && (before == null || before.getPhase() != PeerPhase.FAILED)) {
-      LOG.warnf("peer %s/%s failed: %s", peer.getMetadata().getNamespace(), peer.getMetadata().getName(),
-          Conditions.find(status.getConditions(), PROVISIONED).map(c -> c.getReason() + ": " + c.getMessage())
+    if (status.getPhase() == PeerPhase.FAILED
+        && (before == null || before.getPhase() != PeerPhase.FAILED)) {
+      LOG.warnf(
+          "peer %s/%s failed: %s",
+          peer.getMetadata().getNamespace(),
+          peer.getMetadata().getName(),
+          Conditions.find(status.getConditions(), PROVISIONED)
+              .map(c -> c.getReason() + ": " + c.getMessage())
               .orElse(""));
     }
-    if (before != null && status.getMachineAttempt() != null && before.getMachineAttempt() != null
+    if (before != null
+        && status.getMachineAttempt() != null
+        && before.getMachineAttempt() != null
         && status.getMachineAttempt() > before.getMachineAttempt()) {
-      LOG.infof("peer %s/%s: machine %d replaced by machine %d", peer.getMetadata().getNamespace(),
-          peer.getMetadata().getName(), before.getMachineAttempt(), status.getMachineAttempt());
+      LOG.infof(
+          "peer %s/%s: machine %d replaced by machine %d",
+          peer.getMetadata().getNamespace(),
+          peer.getMetadata().getName(),
+          before.getMachineAttempt(),
+          status.getMachineAttempt());
     }
     UpdateControl<Peer> control = StatusPatch.ifChanged(peer, status, Peer::new);
     if (control.isPatchStatus()) {
-      events.conditionsChanged(peer, before == null ? null : before.getConditions(), status.getConditions());
+      events.conditionsChanged(
+          peer, before == null ? null : before.getConditions(), status.getConditions());
     }
     plan.recheckAfter().ifPresent(control::rescheduleAfter);
     return control;
@@ -185,11 +185,16 @@ public class PeerReconciler implements Reconciler<Peer>, Cleaner<Peer> {
   @Override
   public DeleteControl cleanup(Peer peer, Context<Peer> context) {
     if (peer.getStatus() == null || peer.getStatus().getPhase() != PeerPhase.TERMINATING) {
-      PeerStatus status = peer.getStatus() == null ? new PeerStatus() : SERIALIZATION.clone(peer.getStatus());
+      PeerStatus status =
+          peer.getStatus() == null ? new PeerStatus() : SERIALIZATION.clone(peer.getStatus());
       status.setPhase(PeerPhase.TERMINATING);
       context.getClient().resource(StatusPatch.minimal(peer, status, Peer::new)).patchStatus();
-      events.record(peer, new EventRecorder.Transition(EventRecorder.NORMAL, "Terminating",
-          "deleting: the machine is released, then the address; other peers drop this one from their maps"));
+      events.record(
+          peer,
+          new EventRecorder.Transition(
+              EventRecorder.NORMAL,
+              "Terminating",
+              "deleting: the machine is released, then the address; other peers drop this one from their maps"));
     }
     PeerPlan plan = carryOut(observe(peer, context), context, clock.instant());
     if (plan.action() instanceof PeerPlan.Finish) {
@@ -199,16 +204,18 @@ public class PeerReconciler implements Reconciler<Peer>, Cleaner<Peer> {
       return DeleteControl.defaultDelete();
     }
     return DeleteControl.noFinalizerRemoval()
-        .rescheduleAfter(plan.recheckAfter().orElse(lifecycle.settings().providerRetryInitial()).toMillis());
+        .rescheduleAfter(
+            plan.recheckAfter().orElse(lifecycle.settings().providerRetryInitial()).toMillis());
   }
 
   /** The facts as the caches have them; no action taken yet. */
   private PeerFacts observe(Peer peer, Context<Peer> context) {
     String namespace = peer.getMetadata().getNamespace();
     String name = peer.getMetadata().getName();
-    Optional<Lease> lease = context.getSecondaryResources(Lease.class).stream()
-        .filter(l -> AgentSecrets.leaseName(name).equals(l.getMetadata().getName()))
-        .findFirst();
+    Optional<Lease> lease =
+        context.getSecondaryResources(Lease.class).stream()
+            .filter(l -> AgentSecrets.leaseName(name).equals(l.getMetadata().getName()))
+            .findFirst();
     return PeerFacts.observed(
         peer,
         context.getSecondaryResource(MeshCluster.class),
@@ -232,13 +239,19 @@ public class PeerReconciler implements Reconciler<Peer>, Cleaner<Peer> {
         return plan;
       }
       if (round > MAX_ACTIONS) {
-        throw new IllegalStateException("the Peer lifecycle asked for more than " + MAX_ACTIONS
-            + " actions in one reconcile; last: " + plan.action());
+        throw new IllegalStateException(
+            "the Peer lifecycle asked for more than "
+                + MAX_ACTIONS
+                + " actions in one reconcile; last: "
+                + plan.action());
       }
       Peer peer = facts.peer();
       if (session == null) {
-        session = machines.session(peer, facts.cluster(),
-            secret(context, AgentSecrets.bootstrapSecretName(peer.getMetadata().getName())));
+        session =
+            machines.session(
+                peer,
+                facts.cluster(),
+                secret(context, AgentSecrets.bootstrapSecretName(peer.getMetadata().getName())));
       }
       PeerPlan.Action action = plan.action();
       if (action instanceof PeerPlan.TakeSubnet) {
@@ -249,13 +262,16 @@ public class PeerReconciler implements Reconciler<Peer>, Cleaner<Peer> {
         facts = facts.withEnsured(session.ensure(((PeerPlan.EnsureMachine) action).attempt()));
       } else if (action instanceof PeerPlan.DeleteMachine) {
         PeerFacts.DeleteOutcome deleted = session.delete(plan.status());
-        if (deleted instanceof PeerFacts.ProviderFailed || deleted instanceof PeerFacts.NoCredentials) {
-          LOG.warnf("deleting the machine of peer %s/%s: %s", peer.getMetadata().getNamespace(),
-              peer.getMetadata().getName(), deleted);
+        if (deleted instanceof PeerFacts.ProviderFailed
+            || deleted instanceof PeerFacts.NoCredentials) {
+          LOG.warnf(
+              "deleting the machine of peer %s/%s: %s",
+              peer.getMetadata().getNamespace(), peer.getMetadata().getName(), deleted);
         }
         facts = facts.withDeleted(deleted);
       } else if (action instanceof PeerPlan.ReleaseSubnet) {
-        // the machine is gone: release the subnet; it goes to another peer once this Peer is gone too
+        // the machine is gone: release the subnet; it goes to another peer once this Peer is gone
+        // too
         facts = facts.withReleased(allocator.release(facts.cluster().orElseThrow(), peer));
       } else {
         throw new IllegalStateException("unknown action " + action);
@@ -273,7 +289,9 @@ public class PeerReconciler implements Reconciler<Peer>, Cleaner<Peer> {
   private static Set<ResourceID> peerOfLabel(HasMetadata object) {
     var labels = object.getMetadata().getLabels();
     String peer = labels == null ? null : labels.get(MeshfedApi.PEER_LABEL);
-    return peer == null ? Set.of() : Set.of(new ResourceID(peer, object.getMetadata().getNamespace()));
+    return peer == null
+        ? Set.of()
+        : Set.of(new ResourceID(peer, object.getMetadata().getNamespace()));
   }
 
   static String clusterName(Peer peer) {

@@ -43,17 +43,35 @@ public final class ClusterView {
     PeerPhase phase = status == null ? null : status.getPhase();
     boolean deleting = peer.isMarkedForDeletion();
     List<PeerRole> roles = spec.getRoles() == null ? List.of(PeerRole.WORKER) : spec.getRoles();
-    boolean acceptsNew = !deleting && phase == PeerPhase.READY && !Boolean.TRUE.equals(spec.getUnschedulable())
-        && !draining(peer) && roles.contains(PeerRole.WORKER);
-    boolean keeps = !deleting && (phase == PeerPhase.READY
-        || phase == PeerPhase.NOT_READY && lastHeartbeat(peer).map(t -> t.plus(notReadyGrace).isAfter(now)).orElse(false));
+    boolean acceptsNew =
+        !deleting
+            && phase == PeerPhase.READY
+            && !Boolean.TRUE.equals(spec.getUnschedulable())
+            && !draining(peer)
+            && roles.contains(PeerRole.WORKER);
+    boolean keeps =
+        !deleting
+            && (phase == PeerPhase.READY
+                || phase == PeerPhase.NOT_READY
+                    && lastHeartbeat(peer)
+                        .map(t -> t.plus(notReadyGrace).isAfter(now))
+                        .orElse(false));
     ResourceAmounts allocatable = status == null ? null : status.getAllocatable();
-    return new Node(peer.getMetadata().getName(), spec.getProvider(), spec.getRegion(), spec.getLabels(), acceptsNew,
-        keeps, allocatable == null ? 0 : Amounts.cpuMillis(allocatable.getCpu()),
+    return new Node(
+        peer.getMetadata().getName(),
+        spec.getProvider(),
+        spec.getRegion(),
+        spec.getLabels(),
+        acceptsNew,
+        keeps,
+        allocatable == null ? 0 : Amounts.cpuMillis(allocatable.getCpu()),
         allocatable == null ? 0 : Amounts.memoryBytes(allocatable.getMemory()));
   }
 
-  /** The autoscaler empties this peer: nothing new goes there, and its replicas move (one at a time). */
+  /**
+   * The autoscaler empties this peer: nothing new goes there, and its replicas move (one at a
+   * time).
+   */
   public static boolean draining(Peer peer) {
     var annotations = peer.getMetadata().getAnnotations();
     return annotations != null && annotations.containsKey(MeshfedApi.DRAINING_ANNOTATION);
@@ -87,9 +105,13 @@ public final class ClusterView {
     }
     String prefix = workload.getMetadata().getName() + "-";
     for (ReplicaPlacement placement : workload.getStatus().getPlacements()) {
-      if (placement.getReplica() != null && placement.getReplica().startsWith(prefix) && placement.getPeer() != null) {
+      if (placement.getReplica() != null
+          && placement.getReplica().startsWith(prefix)
+          && placement.getPeer() != null) {
         try {
-          current.put(Integer.parseInt(placement.getReplica().substring(prefix.length())), placement.getPeer());
+          current.put(
+              Integer.parseInt(placement.getReplica().substring(prefix.length())),
+              placement.getPeer());
         } catch (NumberFormatException e) {
           // not a replica name this operator wrote: ignore it
         }
@@ -100,12 +122,15 @@ public final class ClusterView {
 
   public static long cpuMillis(Workload workload) {
     var resources = workload.getSpec().getResources();
-    return resources == null || resources.getRequests() == null ? 0 : Amounts.cpuMillis(resources.getRequests().getCpu());
+    return resources == null || resources.getRequests() == null
+        ? 0
+        : Amounts.cpuMillis(resources.getRequests().getCpu());
   }
 
   public static long memoryBytes(Workload workload) {
     var resources = workload.getSpec().getResources();
-    return resources == null || resources.getRequests() == null ? 0
+    return resources == null || resources.getRequests() == null
+        ? 0
         : Amounts.memoryBytes(resources.getRequests().getMemory());
   }
 
@@ -132,13 +157,19 @@ public final class ClusterView {
     return workload.getMetadata().getNamespace() + "/" + workload.getMetadata().getName();
   }
 
-  /** Kubernetes label selector semantics: every matchLabels entry and every expression must hold. */
+  /**
+   * Kubernetes label selector semantics: every matchLabels entry and every expression must hold.
+   */
   static Predicate<Map<String, String>> matcher(LabelSelector selector) {
-    Map<String, String> labels = selector.getMatchLabels() == null ? Map.of() : Map.copyOf(selector.getMatchLabels());
+    Map<String, String> labels =
+        selector.getMatchLabels() == null ? Map.of() : Map.copyOf(selector.getMatchLabels());
     List<LabelSelectorRequirement> expressions =
-        selector.getMatchExpressions() == null ? List.of() : List.copyOf(selector.getMatchExpressions());
-    return peerLabels -> labels.entrySet().stream().allMatch(e -> e.getValue().equals(peerLabels.get(e.getKey())))
-        && expressions.stream().allMatch(r -> holds(r, peerLabels));
+        selector.getMatchExpressions() == null
+            ? List.of()
+            : List.copyOf(selector.getMatchExpressions());
+    return peerLabels ->
+        labels.entrySet().stream().allMatch(e -> e.getValue().equals(peerLabels.get(e.getKey())))
+            && expressions.stream().allMatch(r -> holds(r, peerLabels));
   }
 
   private static boolean holds(LabelSelectorRequirement requirement, Map<String, String> labels) {
@@ -165,7 +196,10 @@ public final class ClusterView {
     }
     if (selector.getMatchExpressions() != null) {
       for (LabelSelectorRequirement r : selector.getMatchExpressions()) {
-        String values = r.getValues() == null ? "" : r.getValues().stream().collect(Collectors.joining(",", " (", ")"));
+        String values =
+            r.getValues() == null
+                ? ""
+                : r.getValues().stream().collect(Collectors.joining(",", " (", ")"));
         parts.add(r.getKey() + " " + r.getOperator() + values);
       }
     }
@@ -188,5 +222,4 @@ public final class ClusterView {
         || !Objects.equals(a.getMeshAddress(), b.getMeshAddress())
         || StatusPatch.changed(a.getAllocatable(), b.getAllocatable());
   }
-
 }

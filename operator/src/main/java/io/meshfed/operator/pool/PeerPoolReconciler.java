@@ -57,10 +57,10 @@ import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 
 /**
- * Keeps a PeerPool's Peers: as many as it wants, made from its template, owned by it, named
- * {@code <pool>-<n>}. Shrinking removes the peers with the fewest workload replicas first; a
- * Peer's own finalizer then drains nothing more than its machine. Deleting the pool deletes its
- * Peers first (clusters without a garbage collector included).
+ * Keeps a PeerPool's Peers: as many as it wants, made from its template, owned by it, named {@code
+ * <pool>-<n>}. Shrinking removes the peers with the fewest workload replicas first; a Peer's own
+ * finalizer then drains nothing more than its machine. Deleting the pool deletes its Peers first
+ * (clusters without a garbage collector included).
  */
 @ControllerConfiguration(name = "peerpool", informer = @Informer(itemStore = LeanItemStore.class))
 public class PeerPoolReconciler implements Reconciler<PeerPool>, Cleaner<PeerPool> {
@@ -77,14 +77,15 @@ public class PeerPoolReconciler implements Reconciler<PeerPool>, Cleaner<PeerPoo
   private InformerEventSource<Peer, PeerPool> peers;
   private InformerEventSource<Workload, PeerPool> workloads;
   private final ClusterCoordinators coordinators;
+
   /** How long one cluster decision serves the other pools' reconciles when nothing changed. */
   static final Duration DECISION_REUSE = Duration.ofSeconds(1);
 
   /**
    * A cluster's autoscaling as this process last decided it: the sizes it told each pool (newer
    * than what the cache may show yet) and the last decision with the inputs it was made from, so
-   * the cluster's other pools, woken by the same change, take their part of it instead of
-   * deciding the whole cluster again.
+   * the cluster's other pools, woken by the same change, take their part of it instead of deciding
+   * the whole cluster again.
    */
   static final class Scaling {
     final Map<String, Integer> decided = new ConcurrentHashMap<>();
@@ -93,8 +94,12 @@ public class PeerPoolReconciler implements Reconciler<PeerPool>, Cleaner<PeerPoo
     Instant lastAt;
   }
 
-  public PeerPoolReconciler(MeshfedConfig config, PoolCapacities capacities, EventRecorder events,
-      ClusterCoordinators coordinators, Clock clock) {
+  public PeerPoolReconciler(
+      MeshfedConfig config,
+      PoolCapacities capacities,
+      EventRecorder events,
+      ClusterCoordinators coordinators,
+      Clock clock) {
     this.coordinators = coordinators;
     this.clock = clock;
     this.config = config;
@@ -108,82 +113,131 @@ public class PeerPoolReconciler implements Reconciler<PeerPool>, Cleaner<PeerPoo
     var owners = Mappers.<Peer>fromOwnerReferences(PeerPool.class, false);
     // every Peer: a pool's own wake their pool; any peer of a cluster wakes its autoscaled pools
     // (room appeared or went, a drained peer emptied)
-    var peers = InformerEventSourceConfiguration.from(Peer.class, PeerPool.class)
-        .withItemStore(new LeanItemStore<Peer>())
-        .withSecondaryToPrimaryMapper((Peer peer) -> {
-          Set<ResourceID> ids = new HashSet<>(owners.toPrimaryResourceIDs(peer));
-          ids.addAll(autoscaledPools(pools, peer.getMetadata().getNamespace(), clusterOf(peer)));
-          return ids;
-        })
-        .withOnUpdateFilter(AutoscalerView::mattersToAutoscaling)
-        .build();
-    // a workload's replicas that cannot be placed (or that went away) wake its cluster's autoscaled pools
-    var workloads = InformerEventSourceConfiguration.from(Workload.class, PeerPool.class)
-        .withItemStore(new LeanItemStore<Workload>())
-        .withSecondaryToPrimaryMapper((Workload w) -> autoscaledPools(pools, w.getMetadata().getNamespace(),
-            w.getSpec() == null || w.getSpec().getClusterRef() == null ? null : w.getSpec().getClusterRef().getName()))
-        .build();
+    var peers =
+        InformerEventSourceConfiguration.from(Peer.class, PeerPool.class)
+            .withItemStore(new LeanItemStore<Peer>())
+            .withSecondaryToPrimaryMapper(
+                (Peer peer) -> {
+                  Set<ResourceID> ids = new HashSet<>(owners.toPrimaryResourceIDs(peer));
+                  ids.addAll(
+                      autoscaledPools(pools, peer.getMetadata().getNamespace(), clusterOf(peer)));
+                  return ids;
+                })
+            .withOnUpdateFilter(AutoscalerView::mattersToAutoscaling)
+            .build();
+    // a workload's replicas that cannot be placed (or that went away) wake its cluster's autoscaled
+    // pools
+    var workloads =
+        InformerEventSourceConfiguration.from(Workload.class, PeerPool.class)
+            .withItemStore(new LeanItemStore<Workload>())
+            .withSecondaryToPrimaryMapper(
+                (Workload w) ->
+                    autoscaledPools(
+                        pools,
+                        w.getMetadata().getNamespace(),
+                        w.getSpec() == null || w.getSpec().getClusterRef() == null
+                            ? null
+                            : w.getSpec().getClusterRef().getName()))
+            .build();
     // the pool's cluster: its creation, its spec (limits, credentials) and its deletion
-    var clusters = InformerEventSourceConfiguration.from(MeshCluster.class, PeerPool.class)
-        .withItemStore(new LeanItemStore<MeshCluster>())
-        .withSecondaryToPrimaryMapper((MeshCluster cluster) -> pools
-            .list(cluster.getMetadata().getNamespace(),
-                p -> cluster.getMetadata().getName().equals(p.getSpec().getClusterRef().getName()))
-            .map(ResourceID::fromResource)
-            .collect(Collectors.toSet()))
-        .withPrimaryToSecondaryMapper((PeerPool pool) -> Set.of(
-            new ResourceID(pool.getSpec().getClusterRef().getName(), pool.getMetadata().getNamespace())))
-        .withOnUpdateFilter((MeshCluster next, MeshCluster previous) ->
-            !Objects.equals(next.getMetadata().getGeneration(), previous.getMetadata().getGeneration())
-                || next.isMarkedForDeletion() != previous.isMarkedForDeletion())
-        .build();
+    var clusters =
+        InformerEventSourceConfiguration.from(MeshCluster.class, PeerPool.class)
+            .withItemStore(new LeanItemStore<MeshCluster>())
+            .withSecondaryToPrimaryMapper(
+                (MeshCluster cluster) ->
+                    pools
+                        .list(
+                            cluster.getMetadata().getNamespace(),
+                            p ->
+                                cluster
+                                    .getMetadata()
+                                    .getName()
+                                    .equals(p.getSpec().getClusterRef().getName()))
+                        .map(ResourceID::fromResource)
+                        .collect(Collectors.toSet()))
+            .withPrimaryToSecondaryMapper(
+                (PeerPool pool) ->
+                    Set.of(
+                        new ResourceID(
+                            pool.getSpec().getClusterRef().getName(),
+                            pool.getMetadata().getNamespace())))
+            .withOnUpdateFilter(
+                (MeshCluster next, MeshCluster previous) ->
+                    !Objects.equals(
+                            next.getMetadata().getGeneration(),
+                            previous.getMetadata().getGeneration())
+                        || next.isMarkedForDeletion() != previous.isMarkedForDeletion())
+            .build();
     this.peers = new InformerEventSource<>(peers, context);
     this.workloads = new InformerEventSource<>(workloads, context);
     return List.of(this.peers, this.workloads, new InformerEventSource<>(clusters, context));
   }
 
-  private static Set<ResourceID> autoscaledPools(IndexedResourceCache<PeerPool> pools, String namespace, String cluster) {
+  private static Set<ResourceID> autoscaledPools(
+      IndexedResourceCache<PeerPool> pools, String namespace, String cluster) {
     if (cluster == null) {
       return Set.of();
     }
-    return pools.list(namespace, p -> p.getSpec().getAutoscaling() != null
-            && cluster.equals(p.getSpec().getClusterRef().getName()))
+    return pools
+        .list(
+            namespace,
+            p ->
+                p.getSpec().getAutoscaling() != null
+                    && cluster.equals(p.getSpec().getClusterRef().getName()))
         .map(ResourceID::fromResource)
         .collect(Collectors.toSet());
   }
 
   private static String clusterOf(Peer peer) {
-    return peer.getSpec() == null || peer.getSpec().getClusterRef() == null ? null
+    return peer.getSpec() == null || peer.getSpec().getClusterRef() == null
+        ? null
         : peer.getSpec().getClusterRef().getName();
   }
 
   @Override
-  public ErrorStatusUpdateControl<PeerPool> updateErrorStatus(PeerPool resource, Context<PeerPool> context, Exception e) {
+  public ErrorStatusUpdateControl<PeerPool> updateErrorStatus(
+      PeerPool resource, Context<PeerPool> context, Exception e) {
     return StatusPatch.failed(resource, PeerPoolStatus::new, PeerPool::new, e, clock.instant());
   }
 
   @Override
   public UpdateControl<PeerPool> reconcile(PeerPool pool, Context<PeerPool> context) {
-    PeerPoolStatus status = pool.getStatus() == null ? new PeerPoolStatus() : SERIALIZATION.clone(pool.getStatus());
+    PeerPoolStatus status =
+        pool.getStatus() == null ? new PeerPoolStatus() : SERIALIZATION.clone(pool.getStatus());
     status.setObservedGeneration(pool.getMetadata().getGeneration());
-    Conditions conditions = new Conditions(status.getConditions(), pool.getMetadata().getGeneration(), clock.instant());
+    Conditions conditions =
+        new Conditions(status.getConditions(), pool.getMetadata().getGeneration(), clock.instant());
     String namespace = pool.getMetadata().getNamespace();
     String clusterName = pool.getSpec().getClusterRef().getName();
 
     List<Peer> peers = this.peers.list(namespace, p -> ownedBy(p, pool)).toList();
-    List<PoolPlan.Member> members = peers.stream()
-        .map(p -> new PoolPlan.Member(p.getMetadata().getName(), p.isMarkedForDeletion(), ready(p), 0))
-        .toList();
+    List<PoolPlan.Member> members =
+        peers.stream()
+            .map(
+                p ->
+                    new PoolPlan.Member(
+                        p.getMetadata().getName(), p.isMarkedForDeletion(), ready(p), 0))
+            .toList();
     int live = (int) members.stream().filter(m -> !m.terminating()).count();
     status.setReplicas(live);
-    status.setReadyReplicas((int) members.stream().filter(m -> !m.terminating() && m.ready()).count());
+    status.setReadyReplicas(
+        (int) members.stream().filter(m -> !m.terminating() && m.ready()).count());
 
     MeshCluster cluster = context.getSecondaryResource(MeshCluster.class).orElse(null);
     if (cluster == null) {
-      status.setDesiredReplicas(pool.getSpec().getAutoscaling() == null ? desired(pool.getSpec(), live)
-          : status.getDesiredReplicas());
-      conditions.set(READY, false, "ClusterNotFound", "MeshCluster " + clusterName + " does not exist in namespace "
-          + namespace + "; the pool makes no peers until it does");
+      status.setDesiredReplicas(
+          pool.getSpec().getAutoscaling() == null
+              ? desired(pool.getSpec(), live)
+              : status.getDesiredReplicas());
+      conditions.set(
+          READY,
+          false,
+          "ClusterNotFound",
+          "MeshCluster "
+              + clusterName
+              + " does not exist in namespace "
+              + namespace
+              + "; the pool makes no peers until it does");
       status.setConditions(conditions.build());
       return StatusPatch.ifChanged(pool, status, PeerPool::new)
           .rescheduleAfter(config.cluster().credentialsRecheckInterval());
@@ -197,9 +251,13 @@ public class PeerPoolReconciler implements Reconciler<PeerPool>, Cleaner<PeerPoo
     if (live > desired) {
       // who leaves: the fewest replicas first, so the least work moves
       Map<String, Integer> replicas = replicasByPeer(namespace, clusterName);
-      members = members.stream()
-          .map(m -> new PoolPlan.Member(m.name(), m.terminating(), m.ready(), replicas.getOrDefault(m.name(), 0)))
-          .toList();
+      members =
+          members.stream()
+              .map(
+                  m ->
+                      new PoolPlan.Member(
+                          m.name(), m.terminating(), m.ready(), replicas.getOrDefault(m.name(), 0)))
+              .toList();
     }
     PoolPlan.Plan plan = PoolPlan.plan(pool.getMetadata().getName(), desired, members);
     for (String name : plan.create()) {
@@ -207,14 +265,24 @@ public class PeerPoolReconciler implements Reconciler<PeerPool>, Cleaner<PeerPoo
     }
     for (String name : plan.delete()) {
       context.getClient().resources(Peer.class).inNamespace(namespace).withName(name).delete();
-      LOG.infof("pool %s/%s: removed peer %s (%d > %d)", namespace, pool.getMetadata().getName(), name, live, desired);
+      LOG.infof(
+          "pool %s/%s: removed peer %s (%d > %d)",
+          namespace, pool.getMetadata().getName(), name, live, desired);
     }
 
     int ready = status.getReadyReplicas();
     if (!plan.create().isEmpty() || !plan.delete().isEmpty() || live != desired) {
-      conditions.set(READY, false, "Scaling", "scaling from " + live + " to " + desired + " peers"
-          + (plan.create().isEmpty() ? "" : "; adding " + plan.create())
-          + (plan.delete().isEmpty() ? "" : "; removing " + plan.delete()));
+      conditions.set(
+          READY,
+          false,
+          "Scaling",
+          "scaling from "
+              + live
+              + " to "
+              + desired
+              + " peers"
+              + (plan.create().isEmpty() ? "" : "; adding " + plan.create())
+              + (plan.delete().isEmpty() ? "" : "; removing " + plan.delete()));
     } else if (ready < desired) {
       conditions.set(READY, false, "PeersNotReady", ready + "/" + desired + " peers are Ready");
     } else {
@@ -228,8 +296,13 @@ public class PeerPoolReconciler implements Reconciler<PeerPool>, Cleaner<PeerPoo
    * An autoscaled pool: the cluster's decision (all its autoscaled pools at once, so every pool's
    * reconcile agrees), then this pool's part of it. The wanted size lives in status, never spec.
    */
-  private UpdateControl<PeerPool> autoscale(PeerPool pool, Context<PeerPool> context, MeshCluster cluster,
-      List<Peer> members, PeerPoolStatus status, Conditions conditions) {
+  private UpdateControl<PeerPool> autoscale(
+      PeerPool pool,
+      Context<PeerPool> context,
+      MeshCluster cluster,
+      List<Peer> members,
+      PeerPoolStatus status,
+      Conditions conditions) {
     String namespace = pool.getMetadata().getNamespace();
     String clusterName = cluster.getMetadata().getName();
     Instant now = clock.instant();
@@ -237,25 +310,50 @@ public class PeerPoolReconciler implements Reconciler<PeerPool>, Cleaner<PeerPoo
     PoolCapacities.Lookup capacity = capacities.of(cluster, pool);
     Scaling scaling = scaling(namespace, clusterName);
     synchronized (scaling) {
-      List<Peer> clusterPeers = peers.list(namespace, p -> clusterName.equals(clusterOf(p))).toList();
-      List<Workload> clusterWorkloads = workloads.list(namespace, w -> w.getSpec() != null
-          && w.getSpec().getClusterRef() != null && clusterName.equals(w.getSpec().getClusterRef().getName())).toList();
-      List<Autoscaler.Pool> pools = context.getPrimaryCache()
-          .list(namespace, p -> p.getSpec().getAutoscaling() != null && !p.isMarkedForDeletion()
-              && clusterName.equals(p.getSpec().getClusterRef().getName()))
-          .map(p -> AutoscalerView.pool(p, clusterPeers.stream().filter(peer -> ownedBy(peer, p)).toList(),
-              p.getMetadata().getName().equals(pool.getMetadata().getName()) ? capacity.capacity()
-                  : capacities.of(cluster, p).capacity(),
-              lastWanted(scaling, p)))
-          .toList();
+      List<Peer> clusterPeers =
+          peers.list(namespace, p -> clusterName.equals(clusterOf(p))).toList();
+      List<Workload> clusterWorkloads =
+          workloads
+              .list(
+                  namespace,
+                  w ->
+                      w.getSpec() != null
+                          && w.getSpec().getClusterRef() != null
+                          && clusterName.equals(w.getSpec().getClusterRef().getName()))
+              .toList();
+      List<Autoscaler.Pool> pools =
+          context
+              .getPrimaryCache()
+              .list(
+                  namespace,
+                  p ->
+                      p.getSpec().getAutoscaling() != null
+                          && !p.isMarkedForDeletion()
+                          && clusterName.equals(p.getSpec().getClusterRef().getName()))
+              .map(
+                  p ->
+                      AutoscalerView.pool(
+                          p,
+                          clusterPeers.stream().filter(peer -> ownedBy(peer, p)).toList(),
+                          p.getMetadata().getName().equals(pool.getMetadata().getName())
+                              ? capacity.capacity()
+                              : capacities.of(cluster, p).capacity(),
+                          lastWanted(scaling, p)))
+              .toList();
       List<String> inputs = inputsOf(cluster, pools, clusterPeers, clusterWorkloads);
       Autoscaler.Decision decision;
       if (inputs.equals(scaling.lastInputs) && scaling.lastAt.plus(DECISION_REUSE).isAfter(now)) {
         decision = scaling.lastDecision;
       } else {
-        decision = Autoscaler.decide(new Autoscaler.Input(pools,
-            AutoscalerView.hosts(clusterPeers, clusterWorkloads, now, config.scheduler().notReadyGrace()),
-            AutoscalerView.pending(clusterWorkloads), AutoscalerView.limits(cluster, clusterPeers, pools), now));
+        decision =
+            Autoscaler.decide(
+                new Autoscaler.Input(
+                    pools,
+                    AutoscalerView.hosts(
+                        clusterPeers, clusterWorkloads, now, config.scheduler().notReadyGrace()),
+                    AutoscalerView.pending(clusterWorkloads),
+                    AutoscalerView.limits(cluster, clusterPeers, pools),
+                    now));
         scaling.lastInputs = inputs;
         scaling.lastDecision = decision;
         scaling.lastAt = now;
@@ -268,8 +366,13 @@ public class PeerPoolReconciler implements Reconciler<PeerPool>, Cleaner<PeerPoo
     Map<String, String> idle = new TreeMap<>();
     mine.idleSince().forEach((peer, since) -> idle.put(peer, since.toString()));
     status.setIdleSince(idle.isEmpty() ? null : idle);
-    List<PoolPlan.Member> planMembers = members.stream()
-        .map(p -> new PoolPlan.Member(p.getMetadata().getName(), p.isMarkedForDeletion(), ready(p), 0)).toList();
+    List<PoolPlan.Member> planMembers =
+        members.stream()
+            .map(
+                p ->
+                    new PoolPlan.Member(
+                        p.getMetadata().getName(), p.isMarkedForDeletion(), ready(p), 0))
+            .toList();
     PoolPlan.Plan plan = PoolPlan.plan(pool.getMetadata().getName(), mine.desired(), planMembers);
     for (String name : plan.create()) {
       create(context, pool, name);
@@ -277,13 +380,16 @@ public class PeerPoolReconciler implements Reconciler<PeerPool>, Cleaner<PeerPoo
     String time = now.truncatedTo(ChronoUnit.SECONDS).toString();
     if (mine.added() > 0) {
       status.setLastScaleUp(new ScaleRecord(time, plan.create(), mine.scaleUpReason()));
-      events.record(pool, new EventRecorder.Transition(EventRecorder.NORMAL, "ScaledUp", mine.scaleUpReason()));
+      events.record(
+          pool,
+          new EventRecorder.Transition(EventRecorder.NORMAL, "ScaledUp", mine.scaleUpReason()));
       LOG.infof("pool %s/%s: %s", namespace, pool.getMetadata().getName(), mine.scaleUpReason());
     }
     // removals: the autoscaler's choice, or (bounds lowered under it) the plan's
     List<String> delete = mine.delete().isEmpty() ? plan.delete() : mine.delete();
     for (String name : mine.drain()) {
-      annotateDraining(context, namespace, name, "idle: its replicas move to other peers, then it is removed");
+      annotateDraining(
+          context, namespace, name, "idle: its replicas move to other peers, then it is removed");
     }
     for (String name : mine.undrain()) {
       annotateDraining(context, namespace, name, null);
@@ -292,37 +398,54 @@ public class PeerPoolReconciler implements Reconciler<PeerPool>, Cleaner<PeerPoo
       context.getClient().resources(Peer.class).inNamespace(namespace).withName(name).delete();
     }
     if (!delete.isEmpty() || !mine.drain().isEmpty()) {
-      String reason = mine.scaleDownReason() != null ? mine.scaleDownReason()
-          : "-" + delete.size() + " peers " + delete + ": minReplicas or maxReplicas changed";
+      String reason =
+          mine.scaleDownReason() != null
+              ? mine.scaleDownReason()
+              : "-" + delete.size() + " peers " + delete + ": minReplicas or maxReplicas changed";
       List<String> affected = new ArrayList<>(delete);
       affected.addAll(mine.drain());
       status.setLastScaleDown(new ScaleRecord(time, affected, reason));
-      events.record(pool, new EventRecorder.Transition(EventRecorder.NORMAL,
-          delete.isEmpty() ? "Draining" : "ScaledDown", reason));
+      events.record(
+          pool,
+          new EventRecorder.Transition(
+              EventRecorder.NORMAL, delete.isEmpty() ? "Draining" : "ScaledDown", reason));
       LOG.infof("pool %s/%s: %s", namespace, pool.getMetadata().getName(), reason);
     }
 
     if (capacity.capacity().isPresent()) {
-      conditions.set(CAPACITY_KNOWN, true, "CapacityKnown", "each peer holds " + capacity.capacity().get());
+      conditions.set(
+          CAPACITY_KNOWN, true, "CapacityKnown", "each peer holds " + capacity.capacity().get());
     } else {
-      conditions.set(CAPACITY_KNOWN, false, "CapacityUnknown", "the pool cannot grow: " + capacity.problem());
+      conditions.set(
+          CAPACITY_KNOWN, false, "CapacityUnknown", "the pool cannot grow: " + capacity.problem());
     }
     int live = status.getReplicas();
     int ready = status.getReadyReplicas();
     if (live != mine.desired() || !mine.drain().isEmpty()) {
-      conditions.set(READY, false, "Scaling", "scaling from " + live + " to " + mine.desired() + " peers"
-          + (plan.create().isEmpty() ? "" : "; adding " + plan.create())
-          + (delete.isEmpty() ? "" : "; removing " + delete)
-          + (mine.drain().isEmpty() ? "" : "; draining " + mine.drain()));
+      conditions.set(
+          READY,
+          false,
+          "Scaling",
+          "scaling from "
+              + live
+              + " to "
+              + mine.desired()
+              + " peers"
+              + (plan.create().isEmpty() ? "" : "; adding " + plan.create())
+              + (delete.isEmpty() ? "" : "; removing " + delete)
+              + (mine.drain().isEmpty() ? "" : "; draining " + mine.drain()));
     } else if (ready < mine.desired()) {
-      conditions.set(READY, false, "PeersNotReady", ready + "/" + mine.desired() + " peers are Ready");
+      conditions.set(
+          READY, false, "PeersNotReady", ready + "/" + mine.desired() + " peers are Ready");
     } else {
       conditions.set(READY, true, "PoolReady", "all " + mine.desired() + " peers are Ready");
     }
     status.setConditions(conditions.build());
     UpdateControl<PeerPool> control = StatusPatch.ifChanged(pool, status, PeerPool::new);
     if (control.isPatchStatus()) {
-      events.conditionsChanged(pool, pool.getStatus() == null ? null : pool.getStatus().getConditions(),
+      events.conditionsChanged(
+          pool,
+          pool.getStatus() == null ? null : pool.getStatus().getConditions(),
           status.getConditions());
     }
     // idle clocks and cooldowns run out without an event
@@ -334,13 +457,18 @@ public class PeerPoolReconciler implements Reconciler<PeerPool>, Cleaner<PeerPoo
   }
 
   /** What a decision is made from, by version: equal inputs make the same decision. */
-  private static List<String> inputsOf(MeshCluster cluster, List<Autoscaler.Pool> pools, List<Peer> peers,
+  private static List<String> inputsOf(
+      MeshCluster cluster,
+      List<Autoscaler.Pool> pools,
+      List<Peer> peers,
       List<Workload> workloads) {
     List<String> inputs = new ArrayList<>(pools.size() + peers.size() + workloads.size() + 1);
     inputs.add(cluster.getMetadata().getResourceVersion());
     pools.forEach(p -> inputs.add(p.toString()));
-    peers.forEach(p -> inputs.add(p.getMetadata().getName() + "@" + p.getMetadata().getResourceVersion()));
-    workloads.forEach(w -> inputs.add(w.getMetadata().getName() + "@" + w.getMetadata().getResourceVersion()));
+    peers.forEach(
+        p -> inputs.add(p.getMetadata().getName() + "@" + p.getMetadata().getResourceVersion()));
+    workloads.forEach(
+        w -> inputs.add(w.getMetadata().getName() + "@" + w.getMetadata().getResourceVersion()));
     return inputs;
   }
 
@@ -350,21 +478,36 @@ public class PeerPoolReconciler implements Reconciler<PeerPool>, Cleaner<PeerPoo
     if (mine != null) {
       return mine;
     }
-    return pool.getStatus() == null || pool.getStatus().getDesiredReplicas() == null ? 0
+    return pool.getStatus() == null || pool.getStatus().getDesiredReplicas() == null
+        ? 0
         : pool.getStatus().getDesiredReplicas();
   }
 
   private static String key(PeerPool pool) {
-    return pool.getMetadata().getNamespace() + "/" + pool.getMetadata().getName() + "/" + pool.getMetadata().getUid();
+    return pool.getMetadata().getNamespace()
+        + "/"
+        + pool.getMetadata().getName()
+        + "/"
+        + pool.getMetadata().getUid();
   }
 
   /** Marks (or, with a null reason, unmarks) a pool's peer as draining. */
-  private static void annotateDraining(Context<PeerPool> context, String namespace, String peer, String reason) {
+  private static void annotateDraining(
+      Context<PeerPool> context, String namespace, String peer, String reason) {
     String value = reason == null ? "null" : "\"" + reason.replace("\"", "'") + "\"";
     try {
-      context.getClient().resources(Peer.class).inNamespace(namespace).withName(peer)
-          .patch(PatchContext.of(PatchType.JSON_MERGE),
-              "{\"metadata\":{\"annotations\":{\"" + MeshfedApi.DRAINING_ANNOTATION + "\":" + value + "}}}");
+      context
+          .getClient()
+          .resources(Peer.class)
+          .inNamespace(namespace)
+          .withName(peer)
+          .patch(
+              PatchContext.of(PatchType.JSON_MERGE),
+              "{\"metadata\":{\"annotations\":{\""
+                  + MeshfedApi.DRAINING_ANNOTATION
+                  + "\":"
+                  + value
+                  + "}}}");
     } catch (KubernetesClientException e) {
       if (e.getCode() != 404) {
         throw e;
@@ -374,14 +517,26 @@ public class PeerPoolReconciler implements Reconciler<PeerPool>, Cleaner<PeerPoo
 
   @Override
   public DeleteControl cleanup(PeerPool pool, Context<PeerPool> context) {
-    scaling(pool.getMetadata().getNamespace(), pool.getSpec().getClusterRef().getName()).decided.remove(key(pool));
-    var peers = context.getClient().resources(Peer.class).inNamespace(pool.getMetadata().getNamespace())
-        .withLabel(MeshfedApi.POOL_LABEL, pool.getMetadata().getName()).list().getItems().stream()
-        .filter(p -> ownedBy(p, pool))
-        .toList();
-    peers.stream().filter(p -> !p.isMarkedForDeletion()).forEach(p -> context.getClient().resource(p).delete());
+    scaling(pool.getMetadata().getNamespace(), pool.getSpec().getClusterRef().getName())
+        .decided
+        .remove(key(pool));
+    var peers =
+        context
+            .getClient()
+            .resources(Peer.class)
+            .inNamespace(pool.getMetadata().getNamespace())
+            .withLabel(MeshfedApi.POOL_LABEL, pool.getMetadata().getName())
+            .list()
+            .getItems()
+            .stream()
+            .filter(p -> ownedBy(p, pool))
+            .toList();
+    peers.stream()
+        .filter(p -> !p.isMarkedForDeletion())
+        .forEach(p -> context.getClient().resource(p).delete());
     if (!peers.isEmpty()) {
-      return DeleteControl.noFinalizerRemoval().rescheduleAfter(config.cluster().deletionPollInterval().toMillis());
+      return DeleteControl.noFinalizerRemoval()
+          .rescheduleAfter(config.cluster().deletionPollInterval().toMillis());
     }
     return DeleteControl.defaultDelete();
   }
@@ -391,8 +546,12 @@ public class PeerPoolReconciler implements Reconciler<PeerPool>, Cleaner<PeerPoo
     if (spec.getAutoscaling() == null) {
       return spec.getReplicas() == null ? 1 : spec.getReplicas();
     }
-    int min = spec.getAutoscaling().getMinReplicas() == null ? 0 : spec.getAutoscaling().getMinReplicas();
-    int max = spec.getAutoscaling().getMaxReplicas() == null ? Integer.MAX_VALUE : spec.getAutoscaling().getMaxReplicas();
+    int min =
+        spec.getAutoscaling().getMinReplicas() == null ? 0 : spec.getAutoscaling().getMinReplicas();
+    int max =
+        spec.getAutoscaling().getMaxReplicas() == null
+            ? Integer.MAX_VALUE
+            : spec.getAutoscaling().getMaxReplicas();
     return Math.max(min, Math.min(max, live));
   }
 
@@ -414,33 +573,55 @@ public class PeerPoolReconciler implements Reconciler<PeerPool>, Cleaner<PeerPoo
     labels.put(MeshfedApi.POOL_LABEL, pool.getMetadata().getName());
     labels.put(MeshfedApi.MANAGED_BY_LABEL, MeshfedApi.MANAGER);
     peer.getMetadata().setLabels(labels);
-    peer.getMetadata().setOwnerReferences(List.of(new OwnerReferenceBuilder()
-        .withApiVersion(MeshfedApi.API_VERSION).withKind("PeerPool").withName(pool.getMetadata().getName())
-        .withUid(pool.getMetadata().getUid()).withController(true).withBlockOwnerDeletion(true).build()));
+    peer.getMetadata()
+        .setOwnerReferences(
+            List.of(
+                new OwnerReferenceBuilder()
+                    .withApiVersion(MeshfedApi.API_VERSION)
+                    .withKind("PeerPool")
+                    .withName(pool.getMetadata().getName())
+                    .withUid(pool.getMetadata().getUid())
+                    .withController(true)
+                    .withBlockOwnerDeletion(true)
+                    .build()));
     peer.setSpec(spec);
     try {
       context.getClient().resource(peer).create();
-      LOG.infof("pool %s/%s: made peer %s", pool.getMetadata().getNamespace(), pool.getMetadata().getName(), name);
+      LOG.infof(
+          "pool %s/%s: made peer %s",
+          pool.getMetadata().getNamespace(), pool.getMetadata().getName(), name);
     } catch (KubernetesClientException e) {
       if (e.getCode() != 409) {
         throw e;
       }
-      // made by a reconcile whose result the cache has not shown yet: the deterministic name says so
+      // made by a reconcile whose result the cache has not shown yet: the deterministic name says
+      // so
     }
   }
 
   /** Replicas per peer of the cluster, from the Workload informer this reconciler already keeps. */
   private Map<String, Integer> replicasByPeer(String namespace, String cluster) {
     Map<String, Integer> replicas = new HashMap<>();
-    workloads.list(namespace, w -> w.getSpec() != null && w.getSpec().getClusterRef() != null
-            && cluster.equals(w.getSpec().getClusterRef().getName()) && w.getStatus() != null)
-        .forEach(w -> w.getStatus().getPlacements().forEach(p -> replicas.merge(p.getPeer(), 1, Integer::sum)));
+    workloads
+        .list(
+            namespace,
+            w ->
+                w.getSpec() != null
+                    && w.getSpec().getClusterRef() != null
+                    && cluster.equals(w.getSpec().getClusterRef().getName())
+                    && w.getStatus() != null)
+        .forEach(
+            w ->
+                w.getStatus()
+                    .getPlacements()
+                    .forEach(p -> replicas.merge(p.getPeer(), 1, Integer::sum)));
     return replicas;
   }
 
   private static boolean ownedBy(Peer peer, PeerPool pool) {
-    return peer.getMetadata().getOwnerReferences() != null && peer.getMetadata().getOwnerReferences().stream()
-        .anyMatch(o -> pool.getMetadata().getUid().equals(o.getUid()));
+    return peer.getMetadata().getOwnerReferences() != null
+        && peer.getMetadata().getOwnerReferences().stream()
+            .anyMatch(o -> pool.getMetadata().getUid().equals(o.getUid()));
   }
 
   private static boolean ready(Peer peer) {

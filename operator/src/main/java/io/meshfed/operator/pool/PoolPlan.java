@@ -9,9 +9,9 @@ import java.util.TreeSet;
 
 /**
  * What a pool does next, from what it has: which peers to make (names {@code <pool>-<n>}, the
- * lowest free n, so names are deterministic and a crash cannot make two of one) and which to
- * remove (the fewest workload replicas first, not-ready before ready, newest before oldest).
- * Pure: no API, no clock.
+ * lowest free n, so names are deterministic and a crash cannot make two of one) and which to remove
+ * (the fewest workload replicas first, not-ready before ready, newest before oldest). Pure: no API,
+ * no clock.
  */
 public final class PoolPlan {
   private PoolPlan() {}
@@ -36,13 +36,18 @@ public final class PoolPlan {
       return new Plan(create, List.of());
     }
     if (live.size() > desired) {
-      List<String> delete = live.stream()
-          .sorted(Comparator.comparingInt(Member::replicas)
-              .thenComparing(Member::ready)
-              .thenComparing(Comparator.comparingInt((Member m) -> index(pool, m.name()).orElse(Integer.MAX_VALUE)).reversed()))
-          .limit(live.size() - desired)
-          .map(Member::name)
-          .toList();
+      List<String> delete =
+          live.stream()
+              .sorted(
+                  Comparator.comparingInt(Member::replicas)
+                      .thenComparing(Member::ready)
+                      .thenComparing(
+                          Comparator.comparingInt(
+                                  (Member m) -> index(pool, m.name()).orElse(Integer.MAX_VALUE))
+                              .reversed()))
+              .limit(live.size() - desired)
+              .map(Member::name)
+              .toList();
       return new Plan(List.of(), delete);
     }
     return new Plan(List.of(), List.of());

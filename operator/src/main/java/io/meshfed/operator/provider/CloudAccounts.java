@@ -42,22 +42,31 @@ public class CloudAccounts {
   private final Clock clock;
   private final Map<String, CachedVerdict> verdicts = new ConcurrentHashMap<>();
   private final Map<String, Instant> lastOrphanScan = new ConcurrentHashMap<>();
+
   /** Machines seen without an owner, for clouds that do not say when a machine was made. */
   private final Map<String, Instant> firstSeenUnowned = new ConcurrentHashMap<>();
 
   @Inject
-  public CloudAccounts(ProviderRegistry providers, ProviderContexts contexts, MeshfedConfig config, Clock clock) {
+  public CloudAccounts(
+      ProviderRegistry providers, ProviderContexts contexts, MeshfedConfig config, Clock clock) {
     this(providers, contexts, config.cluster(), clock);
   }
 
-  CloudAccounts(ProviderRegistry providers, ProviderContexts contexts, MeshfedConfig.Cluster config, Clock clock) {
+  CloudAccounts(
+      ProviderRegistry providers,
+      ProviderContexts contexts,
+      MeshfedConfig.Cluster config,
+      Clock clock) {
     this.providers = providers;
     this.contexts = contexts;
     this.config = config;
     this.clock = clock;
   }
 
-  /** Each configured provider's verdict; a provider's call is repeated only when its Secret or settings change, or after the verify interval. */
+  /**
+   * Each configured provider's verdict; a provider's call is repeated only when its Secret or
+   * settings change, or after the verify interval.
+   */
   public Map<ProviderType, Verdict> verify(MeshCluster cluster) {
     Map<ProviderType, Verdict> result = new LinkedHashMap<>();
     for (ProviderType type : configured(cluster)) {
@@ -69,7 +78,8 @@ public class CloudAccounts {
   private Verdict verifyOne(MeshCluster cluster, ProviderType type) {
     Optional<MachineProvider> provider = providers.get(type.value());
     if (provider.isEmpty()) {
-      return new Verdict(false, "ProviderNotInstalled", "this operator has no " + type + " provider");
+      return new Verdict(
+          false, "ProviderNotInstalled", "this operator has no " + type + " provider");
     }
     ProviderContext context;
     try {
@@ -78,10 +88,12 @@ public class CloudAccounts {
       return new Verdict(false, "SecretNotFound", e.getMessage());
     }
     String key = cluster.getMetadata().getUid() + "/" + type;
-    String fingerprint = Integer.toHexString(Objects.hash(context.settings(), context.credentials()));
+    String fingerprint =
+        Integer.toHexString(Objects.hash(context.settings(), context.credentials()));
     Instant now = clock.instant();
     CachedVerdict cached = verdicts.get(key);
-    if (cached != null && cached.fingerprint().equals(fingerprint)
+    if (cached != null
+        && cached.fingerprint().equals(fingerprint)
         && cached.at().plus(recheckOf(cached.verdict())).isAfter(now)) {
       return cached.verdict();
     }
@@ -90,9 +102,10 @@ public class CloudAccounts {
       provider.get().verifyCredentials(context);
       verdict = new Verdict(true, "Verified", "the credentials work");
     } catch (ProviderException e) {
-      verdict = e.isRetryable() && !"InvalidCredentials".equals(e.reason())
-          ? new Verdict(null, e.reason(), e.getMessage())
-          : new Verdict(false, e.reason(), e.getMessage());
+      verdict =
+          e.isRetryable() && !"InvalidCredentials".equals(e.reason())
+              ? new Verdict(null, e.reason(), e.getMessage())
+              : new Verdict(false, e.reason(), e.getMessage());
     }
     verdicts.put(key, new CachedVerdict(fingerprint, verdict, now));
     return verdict;
@@ -100,18 +113,23 @@ public class CloudAccounts {
 
   /** Good credentials are checked rarely; failing or unknown ones soon again. */
   private Duration recheckOf(Verdict verdict) {
-    return Boolean.TRUE.equals(verdict.valid()) ? config.credentialsVerifyInterval() : config.credentialsRecheckInterval();
+    return Boolean.TRUE.equals(verdict.valid())
+        ? config.credentialsVerifyInterval()
+        : config.credentialsRecheckInterval();
   }
 
   /** How soon the verdicts want another look. */
   public Duration nextVerification(Map<ProviderType, Verdict> verdicts) {
-    return verdicts.values().stream().map(this::recheckOf).min(Duration::compareTo).orElse(config.credentialsVerifyInterval());
+    return verdicts.values().stream()
+        .map(this::recheckOf)
+        .min(Duration::compareTo)
+        .orElse(config.credentialsVerifyInterval());
   }
 
   /**
-   * Deletes machines tagged for the cluster whose Peer no longer exists and that are older than
-   * the grace period (a Peer being created may not be in the cache yet). At most once per scan
-   * interval per cluster; returns the number of machines it deleted.
+   * Deletes machines tagged for the cluster whose Peer no longer exists and that are older than the
+   * grace period (a Peer being created may not be in the cache yet). At most once per scan interval
+   * per cluster; returns the number of machines it deleted.
    */
   public int collectOrphans(MeshCluster cluster, Set<String> peerUids) {
     String uid = cluster.getMetadata().getUid();
@@ -133,21 +151,27 @@ public class CloudAccounts {
           if (machine.state().isGone() || peerUids.contains(machine.peerId())) {
             continue;
           }
-          Instant since = machine.createdAt() != null
-              ? machine.createdAt()
-              : firstSeenUnowned.computeIfAbsent(machine.providerID(), id -> now);
+          Instant since =
+              machine.createdAt() != null
+                  ? machine.createdAt()
+                  : firstSeenUnowned.computeIfAbsent(machine.providerID(), id -> now);
           if (since.plus(config.orphanGrace()).isAfter(now)) {
             continue;
           }
-          LOG.warnf("cluster %s: deleting orphan %s machine %s (its peer %s no longer exists)",
+          LOG.warnf(
+              "cluster %s: deleting orphan %s machine %s (its peer %s no longer exists)",
               context.clusterName(), type, machine.providerID(), machine.peerId());
           provider.get().delete(context, refOf(uid, machine));
           firstSeenUnowned.remove(machine.providerID());
           deleted++;
         }
       } catch (ProviderException | MissingCredentialsException e) {
-        LOG.infof("cluster %s/%s: orphan scan of %s skipped: %s", cluster.getMetadata().getNamespace(),
-            cluster.getMetadata().getName(), type, e.getMessage());
+        LOG.infof(
+            "cluster %s/%s: orphan scan of %s skipped: %s",
+            cluster.getMetadata().getNamespace(),
+            cluster.getMetadata().getName(),
+            type,
+            e.getMessage());
       }
     }
     return deleted;
@@ -157,7 +181,8 @@ public class CloudAccounts {
    * The cluster is going and has no Peers left: deletes every machine still tagged for it, then
    * what they shared. True once the clouds say nothing of the cluster remains.
    */
-  public boolean release(MeshCluster cluster) throws ProviderException, MissingCredentialsException {
+  public boolean release(MeshCluster cluster)
+      throws ProviderException, MissingCredentialsException {
     String uid = cluster.getMetadata().getUid();
     boolean gone = true;
     for (ProviderType type : configured(cluster)) {
@@ -166,7 +191,8 @@ public class CloudAccounts {
         continue;
       }
       ProviderContext context = contexts.of(cluster, type);
-      var remaining = provider.get().list(context, uid).stream().filter(m -> !m.state().isGone()).toList();
+      var remaining =
+          provider.get().list(context, uid).stream().filter(m -> !m.state().isGone()).toList();
       for (Machine machine : remaining) {
         provider.get().delete(context, refOf(uid, machine));
       }

@@ -4,7 +4,6 @@ import io.meshfed.provider.aws.AwsMachineProvider;
 import io.meshfed.provider.azure.AzureMachineProvider;
 import io.meshfed.provider.digitalocean.DigitalOceanMachineProvider;
 import io.meshfed.provider.gcp.GcpMachineProvider;
-import io.meshfed.provider.spi.MachineProvider;
 import io.quarkus.arc.DefaultBean;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;

@@ -18,9 +18,13 @@ public final class LocalProviderSettings {
     command.addAll(config.agentJvmOptions());
     command.add("-jar");
     command.add(agentJar(config).toString());
-    return new LocalMachineProvider(new LocalSettings(
-        Path.of(config.stateRoot()), config.bridge(), config.bridgeAddress(), command,
-        List.of("--status-interval", config.agentStatusInterval())));
+    return new LocalMachineProvider(
+        new LocalSettings(
+            Path.of(config.stateRoot()),
+            config.bridge(),
+            config.bridgeAddress(),
+            command,
+            List.of("--status-interval", config.agentStatusInterval())));
   }
 
   /** The configured jar, or the one the build made next to this operator, or the packaged one. */
@@ -28,14 +32,18 @@ public final class LocalProviderSettings {
     if (config.agentJar().isPresent()) {
       return Path.of(config.agentJar().get()).toAbsolutePath();
     }
-    for (String candidate : List.of(
-        "agent/target/meshfed-agent.jar", "../agent/target/meshfed-agent.jar", "/opt/meshfed/meshfed-agent.jar")) {
+    for (String candidate :
+        List.of(
+            "agent/target/meshfed-agent.jar",
+            "../agent/target/meshfed-agent.jar",
+            "/opt/meshfed/meshfed-agent.jar")) {
       Path path = Path.of(candidate).toAbsolutePath().normalize();
       if (Files.isRegularFile(path)) {
         return path;
       }
     }
-    // reported when a local machine is made, not at start: operators without local peers do not care
+    // reported when a local machine is made, not at start: operators without local peers do not
+    // care
     return Path.of("agent/target/meshfed-agent.jar").toAbsolutePath();
   }
 }

@@ -1,13 +1,13 @@
 package io.meshfed.operator.provider;
 
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import io.meshfed.provider.spi.Machine;
 import io.meshfed.provider.spi.MachineProvider;
 import io.meshfed.provider.spi.MachineRef;
 import io.meshfed.provider.spi.MachineRequest;
 import io.meshfed.provider.spi.ProviderContext;
 import io.meshfed.provider.spi.ProviderException;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.util.List;
 import java.util.Optional;
 
@@ -42,12 +42,13 @@ final class MeteredMachineProvider implements MachineProvider {
       outcome = "Unexpected";
       throw e;
     } finally {
-      sample.stop(Timer.builder(METER)
-          .description("Calls to machine providers")
-          .tag("provider", delegate.name())
-          .tag("operation", operation)
-          .tag("outcome", outcome)
-          .register(registry));
+      sample.stop(
+          Timer.builder(METER)
+              .description("Calls to machine providers")
+              .tag("provider", delegate.name())
+              .tag("operation", operation)
+              .tag("outcome", outcome)
+              .register(registry));
     }
   }
 
@@ -68,10 +69,12 @@ final class MeteredMachineProvider implements MachineProvider {
 
   @Override
   public void delete(ProviderContext context, MachineRef ref) throws ProviderException {
-    timed("delete", () -> {
-      delegate.delete(context, ref);
-      return null;
-    });
+    timed(
+        "delete",
+        () -> {
+          delegate.delete(context, ref);
+          return null;
+        });
   }
 
   @Override
@@ -80,24 +83,28 @@ final class MeteredMachineProvider implements MachineProvider {
   }
 
   @Override
-  public Optional<InstanceCapacity> capacity(ProviderContext context, String region, String instanceType)
-      throws ProviderException {
+  public Optional<InstanceCapacity> capacity(
+      ProviderContext context, String region, String instanceType) throws ProviderException {
     return timed("capacity", () -> delegate.capacity(context, region, instanceType));
   }
 
   @Override
   public void verifyCredentials(ProviderContext context) throws ProviderException {
-    timed("verifyCredentials", () -> {
-      delegate.verifyCredentials(context);
-      return null;
-    });
+    timed(
+        "verifyCredentials",
+        () -> {
+          delegate.verifyCredentials(context);
+          return null;
+        });
   }
 
   @Override
   public void releaseCluster(ProviderContext context) throws ProviderException {
-    timed("releaseCluster", () -> {
-      delegate.releaseCluster(context);
-      return null;
-    });
+    timed(
+        "releaseCluster",
+        () -> {
+          delegate.releaseCluster(context);
+          return null;
+        });
   }
 }

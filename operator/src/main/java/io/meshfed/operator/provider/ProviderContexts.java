@@ -30,7 +30,8 @@ public class ProviderContexts {
 
   public ProviderContext of(MeshCluster cluster, ProviderType provider)
       throws MissingCredentialsException {
-    String clusterName = cluster.getMetadata().getNamespace() + "/" + cluster.getMetadata().getName();
+    String clusterName =
+        cluster.getMetadata().getNamespace() + "/" + cluster.getMetadata().getName();
     CloudProviderSpec spec =
         cluster.getSpec().getProviders() == null
             ? null
@@ -46,15 +47,27 @@ public class ProviderContexts {
     putIfSet(settings, "endpoint", spec.getEndpoint());
     String secretName = spec.getCredentialsSecretRef().getName();
     Secret secret =
-        client.secrets().inNamespace(cluster.getMetadata().getNamespace()).withName(secretName).get();
+        client
+            .secrets()
+            .inNamespace(cluster.getMetadata().getNamespace())
+            .withName(secretName)
+            .get();
     if (secret == null) {
       throw new MissingCredentialsException(
-          "Secret " + secretName + " named in spec.providers." + provider + ".credentialsSecretRef does not exist");
+          "Secret "
+              + secretName
+              + " named in spec.providers."
+              + provider
+              + ".credentialsSecretRef does not exist");
     }
     Map<String, String> credentials = new HashMap<>();
     if (secret.getData() != null) {
-      secret.getData().forEach(
-          (k, v) -> credentials.put(k, new String(Base64.getDecoder().decode(v), StandardCharsets.UTF_8)));
+      secret
+          .getData()
+          .forEach(
+              (k, v) ->
+                  credentials.put(
+                      k, new String(Base64.getDecoder().decode(v), StandardCharsets.UTF_8)));
     }
     if (secret.getStringData() != null) {
       credentials.putAll(secret.getStringData());

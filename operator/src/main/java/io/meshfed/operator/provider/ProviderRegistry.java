@@ -20,16 +20,24 @@ import java.util.TreeMap;
 public class ProviderRegistry {
   private final Map<String, MachineProvider> byName = new TreeMap<>();
 
-  public ProviderRegistry(@All List<MachineProvider> providers, MeshfedConfig config,
-      MeterRegistry metrics) {
+  public ProviderRegistry(
+      @All List<MachineProvider> providers, MeshfedConfig config, MeterRegistry metrics) {
     byName.put(StaticMachineProvider.NAME, new StaticMachineProvider());
     if (config.local().enabled()) {
       byName.put(LocalMachineProvider.NAME, LocalProviderSettings.provider(config.local()));
     }
     // a bean of the same name (a test's in-memory cloud) takes the place of a built-in one
     providers.forEach(p -> byName.put(p.name(), p));
-    config.providers().enabled().ifPresent(enabled ->
-        byName.keySet().removeIf(name -> !name.equals(StaticMachineProvider.NAME) && !enabled.contains(name)));
+    config
+        .providers()
+        .enabled()
+        .ifPresent(
+            enabled ->
+                byName
+                    .keySet()
+                    .removeIf(
+                        name ->
+                            !name.equals(StaticMachineProvider.NAME) && !enabled.contains(name)));
     byName.replaceAll((name, provider) -> new MeteredMachineProvider(provider, metrics));
   }
 

@@ -4,17 +4,26 @@ import io.fabric8.kubernetes.api.model.Quantity;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 
-/** Kubernetes quantities to the scheduler's integers (millicores, bytes), and back for status and messages. */
+/**
+ * Kubernetes quantities to the scheduler's integers (millicores, bytes), and back for status and
+ * messages.
+ */
 public final class Amounts {
   private Amounts() {}
 
   public static long cpuMillis(Quantity cpu) {
-    return cpu == null ? 0
-        : Quantity.getAmountInBytes(cpu).movePointRight(3).setScale(0, RoundingMode.CEILING).longValueExact();
+    return cpu == null
+        ? 0
+        : Quantity.getAmountInBytes(cpu)
+            .movePointRight(3)
+            .setScale(0, RoundingMode.CEILING)
+            .longValueExact();
   }
 
   public static long memoryBytes(Quantity memory) {
-    return memory == null ? 0 : Quantity.getAmountInBytes(memory).setScale(0, RoundingMode.CEILING).longValueExact();
+    return memory == null
+        ? 0
+        : Quantity.getAmountInBytes(memory).setScale(0, RoundingMode.CEILING).longValueExact();
   }
 
   /** "500m", "2". */

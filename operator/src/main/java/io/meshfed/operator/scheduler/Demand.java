@@ -21,9 +21,17 @@ import java.util.function.Predicate;
  * @param current where its replicas run now: replica index to peer name
  */
 public record Demand(
-    String workload, int replicas, long cpuMillis, long memoryBytes,
-    Set<ProviderType> providers, Set<String> regions, Predicate<Map<String, String>> peerSelector,
-    String peerSelectorText, Spread spread, boolean onePerPeer, Map<Integer, String> current) {
+    String workload,
+    int replicas,
+    long cpuMillis,
+    long memoryBytes,
+    Set<ProviderType> providers,
+    Set<String> regions,
+    Predicate<Map<String, String>> peerSelector,
+    String peerSelectorText,
+    Spread spread,
+    boolean onePerPeer,
+    Map<Integer, String> current) {
 
   public Demand {
     providers = providers == null ? Set.of() : providers;

@@ -28,7 +28,8 @@ public final class Scheduler {
    * @param reason {@link #SCHEDULED}, {@link #NO_MATCHING_PEER} or {@link #NO_RESOURCES_AVAILABLE}
    * @param message what a person needs to know, naming what is missing
    */
-  public record Decision(Map<Integer, String> placements, int unplaced, String reason, String message) {
+  public record Decision(
+      Map<Integer, String> placements, int unplaced, String reason, String message) {
     public boolean scheduled() {
       return unplaced == 0;
     }
@@ -62,23 +63,26 @@ public final class Scheduler {
     /** How full the peer is, by its fuller resource: 0 empty, 1 full. */
     double load(Node node) {
       double cpu = node.cpuMillis() == 0 ? 1 : cpuMillis(node.name()) / (double) node.cpuMillis();
-      double memory = node.memoryBytes() == 0 ? 1 : memoryBytes(node.name()) / (double) node.memoryBytes();
+      double memory =
+          node.memoryBytes() == 0 ? 1 : memoryBytes(node.name()) / (double) node.memoryBytes();
       return Math.max(cpu, memory);
     }
   }
 
   /**
    * Every workload: first what keeps running where it is (all of it: a workload placed early must
-   * not take room that a later one's running replicas hold), then the missing replicas, workload
-   * by workload in key order, so the result does not depend on the order given.
+   * not take room that a later one's running replicas hold), then the missing replicas, workload by
+   * workload in key order, so the result does not depend on the order given.
    */
-  public static Map<String, Decision> placeAll(List<Node> nodes, List<Demand> demands, Ledger ledger) {
+  public static Map<String, Decision> placeAll(
+      List<Node> nodes, List<Demand> demands, Ledger ledger) {
     Map<String, Node> byName = index(nodes);
     List<Demand> ordered = demands.stream().sorted(Comparator.comparing(Demand::workload)).toList();
     Map<String, Kept> kept = new LinkedHashMap<>();
     ordered.forEach(d -> kept.put(d.workload(), keep(byName, d, ledger)));
     Map<String, Decision> decisions = new LinkedHashMap<>();
-    ordered.forEach(d -> decisions.put(d.workload(), fill(nodes, d, ledger, kept.get(d.workload()))));
+    ordered.forEach(
+        d -> decisions.put(d.workload(), fill(nodes, d, ledger, kept.get(d.workload()))));
     return decisions;
   }
 
@@ -87,8 +91,14 @@ public final class Scheduler {
     return fill(nodes, demand, ledger, keep(index(nodes), demand, ledger));
   }
 
-  /** The replicas that stay where they run, reserved in the ledger, with their counts by peer and domain. */
-  private record Kept(Map<Integer, String> placements, Map<String, Integer> onPeer, Map<String, Integer> inDomain) {}
+  /**
+   * The replicas that stay where they run, reserved in the ledger, with their counts by peer and
+   * domain.
+   */
+  private record Kept(
+      Map<Integer, String> placements,
+      Map<String, Integer> onPeer,
+      Map<String, Integer> inDomain) {}
 
   private static Map<String, Node> index(List<Node> nodes) {
     Map<String, Node> byName = new HashMap<>(nodes.size() * 2);
@@ -102,17 +112,22 @@ public final class Scheduler {
     Map<String, Integer> inDomain = new HashMap<>();
 
     // running replicas stay; those past the wanted count go (the highest indexes first)
-    new TreeMap<>(demand.current()).forEach((index, peer) -> {
-      Node node = byName.get(peer);
-      boolean keep = index < demand.replicas() && node != null && node.keepsReplicas()
-          && !(demand.onePerPeer() && onPeer.containsKey(peer));
-      if (keep) {
-        placements.put(index, peer);
-        ledger.reserve(peer, demand.cpuMillis(), demand.memoryBytes());
-        onPeer.merge(peer, 1, Integer::sum);
-        inDomain.merge(demand.spread().keyOf(node), 1, Integer::sum);
-      }
-    });
+    new TreeMap<>(demand.current())
+        .forEach(
+            (index, peer) -> {
+              Node node = byName.get(peer);
+              boolean keep =
+                  index < demand.replicas()
+                      && node != null
+                      && node.keepsReplicas()
+                      && !(demand.onePerPeer() && onPeer.containsKey(peer));
+              if (keep) {
+                placements.put(index, peer);
+                ledger.reserve(peer, demand.cpuMillis(), demand.memoryBytes());
+                onPeer.merge(peer, 1, Integer::sum);
+                inDomain.merge(demand.spread().keyOf(node), 1, Integer::sum);
+              }
+            });
     return new Kept(placements, onPeer, inDomain);
   }
 
@@ -142,25 +157,35 @@ public final class Scheduler {
       inDomain.merge(demand.spread().keyOf(best), 1, Integer::sum);
     }
     if (unplaced == 0) {
-      return new Decision(placements, 0, SCHEDULED, "all " + demand.replicas() + " replicas are placed");
+      return new Decision(
+          placements, 0, SCHEDULED, "all " + demand.replicas() + " replicas are placed");
     }
     String reason = candidates.isEmpty() ? NO_MATCHING_PEER : NO_RESOURCES_AVAILABLE;
-    String message = candidates.isEmpty()
-        ? noMatchingPeer(nodes, demand, unplaced)
-        : noResources(candidates, demand, ledger, onPeer, unplaced);
+    String message =
+        candidates.isEmpty()
+            ? noMatchingPeer(nodes, demand, unplaced)
+            : noResources(candidates, demand, ledger, onPeer, unplaced);
     return new Decision(placements, unplaced, reason, message);
   }
 
-  /** The candidate with room whose spread domain, then itself, has fewest of the workload, then the least loaded. */
+  /**
+   * The candidate with room whose spread domain, then itself, has fewest of the workload, then the
+   * least loaded.
+   */
   private static Node best(
-      List<Node> candidates, Demand demand, Ledger ledger, Map<String, Integer> onPeer, Map<String, Integer> inDomain) {
+      List<Node> candidates,
+      Demand demand,
+      Ledger ledger,
+      Map<String, Integer> onPeer,
+      Map<String, Integer> inDomain) {
     Node best = null;
     int bestDomain = 0;
     int bestOwn = 0;
     double bestLoad = 0;
     for (Node node : candidates) {
       int own = onPeer.getOrDefault(node.name(), 0);
-      if (demand.onePerPeer() && own > 0 || !ledger.fits(node, demand.cpuMillis(), demand.memoryBytes())) {
+      if (demand.onePerPeer() && own > 0
+          || !ledger.fits(node, demand.cpuMillis(), demand.memoryBytes())) {
         continue;
       }
       int domain = inDomain.getOrDefault(demand.spread().keyOf(node), 0);
@@ -195,7 +220,10 @@ public final class Scheduler {
     }
     List<String> wants = new ArrayList<>();
     if (!demand.providers().isEmpty()) {
-      wants.add("provider in " + sorted(demand.providers().stream().map(String::valueOf).collect(Collectors.toSet())));
+      wants.add(
+          "provider in "
+              + sorted(
+                  demand.providers().stream().map(String::valueOf).collect(Collectors.toSet())));
     }
     if (!demand.regions().isEmpty()) {
       wants.add("region in " + sorted(demand.regions()));
@@ -203,32 +231,61 @@ public final class Scheduler {
     if (demand.peerSelectorText() != null) {
       wants.add("labels matching " + demand.peerSelectorText());
     }
-    return prefix + "none of the " + open + " Ready schedulable worker peers has " + String.join(" and ", wants);
+    return prefix
+        + "none of the "
+        + open
+        + " Ready schedulable worker peers has "
+        + String.join(" and ", wants);
   }
 
   private static String noResources(
-      List<Node> candidates, Demand demand, Ledger ledger, Map<String, Integer> onPeer, int unplaced) {
-    StringBuilder message = new StringBuilder()
-        .append(unplaced).append(" of ").append(demand.replicas()).append(" replicas cannot be placed: each needs cpu ")
-        .append(Amounts.cpu(demand.cpuMillis())).append(" and memory ").append(Amounts.memory(demand.memoryBytes()));
-    List<Node> open = demand.onePerPeer()
-        ? candidates.stream().filter(n -> !onPeer.containsKey(n.name())).toList()
-        : candidates;
+      List<Node> candidates,
+      Demand demand,
+      Ledger ledger,
+      Map<String, Integer> onPeer,
+      int unplaced) {
+    StringBuilder message =
+        new StringBuilder()
+            .append(unplaced)
+            .append(" of ")
+            .append(demand.replicas())
+            .append(" replicas cannot be placed: each needs cpu ")
+            .append(Amounts.cpu(demand.cpuMillis()))
+            .append(" and memory ")
+            .append(Amounts.memory(demand.memoryBytes()));
+    List<Node> open =
+        demand.onePerPeer()
+            ? candidates.stream().filter(n -> !onPeer.containsKey(n.name())).toList()
+            : candidates;
     if (open.isEmpty()) {
-      return message.append("; each of the ").append(candidates.size())
-          .append(" matching peers already runs one (a workload with ports runs at most one replica per peer)")
+      return message
+          .append("; each of the ")
+          .append(candidates.size())
+          .append(
+              " matching peers already runs one (a workload with ports runs at most one replica per peer)")
           .toString();
     }
-    Node roomiest = open.stream()
-        .max(Comparator.comparingDouble((Node n) -> Math.min(
-            free(n.cpuMillis(), ledger.cpuMillis(n.name())) / (double) Math.max(1, demand.cpuMillis()),
-            free(n.memoryBytes(), ledger.memoryBytes(n.name())) / (double) Math.max(1, demand.memoryBytes())))
-            .thenComparing(Node::name, Comparator.reverseOrder()))
-        .orElseThrow();
-    return message.append("; the most free of the ").append(open.size()).append(" matching peers is ")
-        .append(roomiest.name()).append(" with cpu ")
+    Node roomiest =
+        open.stream()
+            .max(
+                Comparator.comparingDouble(
+                        (Node n) ->
+                            Math.min(
+                                free(n.cpuMillis(), ledger.cpuMillis(n.name()))
+                                    / (double) Math.max(1, demand.cpuMillis()),
+                                free(n.memoryBytes(), ledger.memoryBytes(n.name()))
+                                    / (double) Math.max(1, demand.memoryBytes())))
+                    .thenComparing(Node::name, Comparator.reverseOrder()))
+            .orElseThrow();
+    return message
+        .append("; the most free of the ")
+        .append(open.size())
+        .append(" matching peers is ")
+        .append(roomiest.name())
+        .append(" with cpu ")
         .append(Amounts.cpu(free(roomiest.cpuMillis(), ledger.cpuMillis(roomiest.name()))))
-        .append(" and memory ").append(Amounts.memory(free(roomiest.memoryBytes(), ledger.memoryBytes(roomiest.name()))))
+        .append(" and memory ")
+        .append(Amounts.memory(free(roomiest.memoryBytes(), ledger.memoryBytes(roomiest.name()))))
         .toString();
   }
 

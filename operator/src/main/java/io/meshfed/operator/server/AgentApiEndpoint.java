@@ -19,7 +19,10 @@ public class AgentApiEndpoint {
   }
 
   private static int httpsPort() {
-    String key = LaunchMode.current() == LaunchMode.TEST ? "quarkus.http.test-ssl-port" : "quarkus.http.ssl-port";
+    String key =
+        LaunchMode.current() == LaunchMode.TEST
+            ? "quarkus.http.test-ssl-port"
+            : "quarkus.http.ssl-port";
     return ConfigProvider.getConfig().getOptionalValue(key, Integer.class).orElse(8443);
   }
 }

@@ -22,7 +22,6 @@ import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Objects;
@@ -34,8 +33,8 @@ import org.jboss.logging.Logger;
 /**
  * The agent API's TLS material, handed to Quarkus' TLS registry as the {@code agent-api}
  * configuration. Either a Secret the user names (cert-manager's, say), or the operator's own: a CA
- * and a serving certificate it makes once and keeps in Secrets, so every replica and every
- * restart serves the same CA and the hash pinned in join commands stays valid.
+ * and a serving certificate it makes once and keeps in Secrets, so every replica and every restart
+ * serves the same CA and the hash pinned in join commands stays valid.
  */
 @Singleton
 @Identifier("agent-api")
@@ -81,22 +80,32 @@ public class AgentApiTls implements KeyStoreProvider {
 
   @Override
   public synchronized KeyStoreAndKeyCertOptions getKeyStore(Vertx vertx) {
-    String namespace = config.tls().namespace()
-        .orElseGet(() -> Objects.requireNonNullElse(client.getNamespace(), "default"));
-    Served served = config.tls().secret()
-        .map(name -> fromUserSecret(namespace, name))
-        .orElseGet(() -> selfManaged(namespace));
+    String namespace =
+        config
+            .tls()
+            .namespace()
+            .orElseGet(() -> Objects.requireNonNullElse(client.getNamespace(), "default"));
+    Served served =
+        config
+            .tls()
+            .secret()
+            .map(name -> fromUserSecret(namespace, name))
+            .orElseGet(() -> selfManaged(namespace));
     caHash = Certificates.publicKeyHash(served.ca());
     caPem = Certificates.pem(served.ca());
     try {
       KeyStore store = KeyStore.getInstance("PKCS12");
       store.load(null, null);
       var serving = Certificates.parse(served.certificatePem(), served.keyPem());
-      store.setKeyEntry("agent-api", serving.key(), new char[0],
+      store.setKeyEntry(
+          "agent-api",
+          serving.key(),
+          new char[0],
           new Certificate[] {serving.certificate(), served.ca()});
-      PemKeyCertOptions options = new PemKeyCertOptions()
-          .addCertValue(Buffer.buffer(served.certificatePem() + Certificates.pem(served.ca())))
-          .addKeyValue(Buffer.buffer(served.keyPem()));
+      PemKeyCertOptions options =
+          new PemKeyCertOptions()
+              .addCertValue(Buffer.buffer(served.certificatePem() + Certificates.pem(served.ca())))
+              .addKeyValue(Buffer.buffer(served.keyPem()));
       return new KeyStoreAndKeyCertOptions(store, options);
     } catch (Exception e) {
       throw new IllegalStateException("loading the agent API certificate", e);
@@ -108,32 +117,59 @@ public class AgentApiTls implements KeyStoreProvider {
   private Served fromUserSecret(String namespace, String name) {
     Secret secret = client.secrets().inNamespace(namespace).withName(name).get();
     if (secret == null) {
-      throw new IllegalStateException("meshfed.agent-api.tls.secret names Secret " + namespace + "/" + name
-          + ", which does not exist");
+      throw new IllegalStateException(
+          "meshfed.agent-api.tls.secret names Secret "
+              + namespace
+              + "/"
+              + name
+              + ", which does not exist");
     }
     for (String key : new String[] {"tls.crt", "tls.key", "ca.crt"}) {
       if (secret.getData() == null || !secret.getData().containsKey(key)) {
-        throw new IllegalStateException("Secret " + namespace + "/" + name + " has no " + key
-            + "; the agent API needs tls.crt, tls.key and the ca.crt agents pin");
+        throw new IllegalStateException(
+            "Secret "
+                + namespace
+                + "/"
+                + name
+                + " has no "
+                + key
+                + "; the agent API needs tls.crt, tls.key and the ca.crt agents pin");
       }
     }
-    return new Served(Certificates.parseCertificate(SecretData.read(secret, "ca.crt")), SecretData.read(secret, "tls.crt"),
+    return new Served(
+        Certificates.parseCertificate(SecretData.read(secret, "ca.crt")),
+        SecretData.read(secret, "tls.crt"),
         SecretData.read(secret, "tls.key"));
   }
 
   private Served selfManaged(String namespace) {
     Instant now = clock.instant();
-    Secret caSecret = createOrGet(namespace, CA_SECRET, () -> {
-      Certificates.Issued ca = Certificates.newCa("meshfed-agent-api-ca", now, CA_VALIDITY);
-      return Map.of("tls.crt", ca.certificatePem(), "tls.key", ca.keyPem());
-    });
-    Certificates.Issued ca = Certificates.parse(SecretData.read(caSecret, "tls.crt"), SecretData.read(caSecret, "tls.key"));
+    Secret caSecret =
+        createOrGet(
+            namespace,
+            CA_SECRET,
+            () -> {
+              Certificates.Issued ca = Certificates.newCa("meshfed-agent-api-ca", now, CA_VALIDITY);
+              return Map.of("tls.crt", ca.certificatePem(), "tls.key", ca.keyPem());
+            });
+    Certificates.Issued ca =
+        Certificates.parse(
+            SecretData.read(caSecret, "tls.crt"), SecretData.read(caSecret, "tls.key"));
     Set<String> names = wantedNames();
     Secret serving = client.secrets().inNamespace(namespace).withName(SERVING_SECRET).get();
     if (serving == null || !stillGood(serving, ca, names, now)) {
       Certificates.Issued issued = Certificates.newServing(ca, names, now, SERVING_VALIDITY);
-      Secret fresh = tlsSecret(namespace, SERVING_SECRET, Map.of(
-          "tls.crt", issued.certificatePem(), "tls.key", issued.keyPem(), "ca.crt", ca.certificatePem()));
+      Secret fresh =
+          tlsSecret(
+              namespace,
+              SERVING_SECRET,
+              Map.of(
+                  "tls.crt",
+                  issued.certificatePem(),
+                  "tls.key",
+                  issued.keyPem(),
+                  "ca.crt",
+                  ca.certificatePem()));
       if (serving == null) {
         serving = createOrGet(namespace, SERVING_SECRET, () -> fresh.getStringData());
       } else {
@@ -142,13 +178,16 @@ public class AgentApiTls implements KeyStoreProvider {
       }
       LOG.infof("agent API serving certificate for %s", names);
     }
-    return new Served(ca.certificate(), SecretData.read(serving, "tls.crt"), SecretData.read(serving, "tls.key"));
+    return new Served(
+        ca.certificate(), SecretData.read(serving, "tls.crt"), SecretData.read(serving, "tls.key"));
   }
 
   /** Signed by this CA, not near its end, and valid for every name we answer to. */
-  private static boolean stillGood(Secret secret, Certificates.Issued ca, Set<String> names, Instant now) {
+  private static boolean stillGood(
+      Secret secret, Certificates.Issued ca, Set<String> names, Instant now) {
     try {
-      X509Certificate certificate = Certificates.parseCertificate(SecretData.read(secret, "tls.crt"));
+      X509Certificate certificate =
+          Certificates.parseCertificate(SecretData.read(secret, "tls.crt"));
       certificate.verify(ca.certificate().getPublicKey());
       return certificate.getNotAfter().toInstant().isAfter(now.plus(RENEW_BEFORE))
           && Certificates.subjectAltNames(certificate).containsAll(names);
@@ -183,7 +222,11 @@ public class AgentApiTls implements KeyStoreProvider {
       return existing;
     }
     try {
-      return client.secrets().inNamespace(namespace).resource(tlsSecret(namespace, name, data.get())).create();
+      return client
+          .secrets()
+          .inNamespace(namespace)
+          .resource(tlsSecret(namespace, name, data.get()))
+          .create();
     } catch (KubernetesClientException e) {
       if (e.getCode() == 409) {
         // another replica made it first: use theirs, so everyone serves one CA
@@ -204,5 +247,4 @@ public class AgentApiTls implements KeyStoreProvider {
         .withStringData(data)
         .build();
   }
-
 }

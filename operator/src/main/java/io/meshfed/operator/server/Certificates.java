@@ -70,12 +70,21 @@ public final class Certificates {
     X500Name subject = new X500Name("CN=" + commonName);
     try {
       JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
-      X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(
-              subject, serial(), Date.from(now.minusSeconds(60)), Date.from(now.plus(validity)), subject,
-              keys.getPublic())
-          .addExtension(Extension.basicConstraints, true, new BasicConstraints(0))
-          .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign))
-          .addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(keys.getPublic()));
+      X509v3CertificateBuilder builder =
+          new JcaX509v3CertificateBuilder(
+                  subject,
+                  serial(),
+                  Date.from(now.minusSeconds(60)),
+                  Date.from(now.plus(validity)),
+                  subject,
+                  keys.getPublic())
+              .addExtension(Extension.basicConstraints, true, new BasicConstraints(0))
+              .addExtension(
+                  Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign))
+              .addExtension(
+                  Extension.subjectKeyIdentifier,
+                  false,
+                  ext.createSubjectKeyIdentifier(keys.getPublic()));
       return new Issued(sign(builder, keys.getPrivate()), keys.getPrivate());
     } catch (IOException | GeneralSecurityException e) {
       throw new IllegalStateException("making a CA", e);
@@ -83,25 +92,40 @@ public final class Certificates {
   }
 
   /** A serving certificate for these DNS names and IP addresses, signed by the CA. */
-  public static Issued newServing(Issued ca, Collection<String> names, Instant now, Duration validity) {
+  public static Issued newServing(
+      Issued ca, Collection<String> names, Instant now, Duration validity) {
     KeyPair keys = newKeyPair();
     List<GeneralName> sans = new ArrayList<>();
     for (String name : names) {
-      sans.add(isIpAddress(name)
-          ? new GeneralName(GeneralName.iPAddress, name)
-          : new GeneralName(GeneralName.dNSName, name));
+      sans.add(
+          isIpAddress(name)
+              ? new GeneralName(GeneralName.iPAddress, name)
+              : new GeneralName(GeneralName.dNSName, name));
     }
     try {
       JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
-      X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(
-              ca.certificate(), serial(), Date.from(now.minusSeconds(60)), Date.from(now.plus(validity)),
-              new X500Name("CN=meshfed-agent-api"), keys.getPublic())
-          .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
-          .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature))
-          .addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth))
-          .addExtension(Extension.subjectAlternativeName, false, new GeneralNames(sans.toArray(GeneralName[]::new)))
-          .addExtension(Extension.authorityKeyIdentifier, false,
-              ext.createAuthorityKeyIdentifier(ca.certificate()));
+      X509v3CertificateBuilder builder =
+          new JcaX509v3CertificateBuilder(
+                  ca.certificate(),
+                  serial(),
+                  Date.from(now.minusSeconds(60)),
+                  Date.from(now.plus(validity)),
+                  new X500Name("CN=meshfed-agent-api"),
+                  keys.getPublic())
+              .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
+              .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature))
+              .addExtension(
+                  Extension.extendedKeyUsage,
+                  false,
+                  new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth))
+              .addExtension(
+                  Extension.subjectAlternativeName,
+                  false,
+                  new GeneralNames(sans.toArray(GeneralName[]::new)))
+              .addExtension(
+                  Extension.authorityKeyIdentifier,
+                  false,
+                  ext.createAuthorityKeyIdentifier(ca.certificate()));
       return new Issued(sign(builder, ca.key()), keys.getPrivate());
     } catch (IOException | GeneralSecurityException e) {
       throw new IllegalStateException("making a serving certificate", e);
@@ -113,7 +137,9 @@ public final class Certificates {
     Set<String> names = new TreeSet<>();
     try {
       if (certificate.getSubjectAlternativeNames() != null) {
-        certificate.getSubjectAlternativeNames().forEach(entry -> names.add(String.valueOf(entry.get(1))));
+        certificate
+            .getSubjectAlternativeNames()
+            .forEach(entry -> names.add(String.valueOf(entry.get(1))));
       }
     } catch (CertificateParsingException e) {
       throw new IllegalStateException(e);
@@ -121,11 +147,17 @@ public final class Certificates {
     return names;
   }
 
-  /** {@code sha256:<hex>} of the certificate's SubjectPublicKeyInfo: the pin agents check, like kubeadm. */
+  /**
+   * {@code sha256:<hex>} of the certificate's SubjectPublicKeyInfo: the pin agents check, like
+   * kubeadm.
+   */
   public static String publicKeyHash(X509Certificate certificate) {
     try {
-      return "sha256:" + HexFormat.of().formatHex(
-          MessageDigest.getInstance("SHA-256").digest(certificate.getPublicKey().getEncoded()));
+      return "sha256:"
+          + HexFormat.of()
+              .formatHex(
+                  MessageDigest.getInstance("SHA-256")
+                      .digest(certificate.getPublicKey().getEncoded()));
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException(e);
     }
@@ -137,8 +169,10 @@ public final class Certificates {
 
   public static X509Certificate parseCertificate(String pem) {
     try {
-      return (X509Certificate) CertificateFactory.getInstance("X.509")
-          .generateCertificate(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)));
+      return (X509Certificate)
+          CertificateFactory.getInstance("X.509")
+              .generateCertificate(
+                  new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)));
     } catch (GeneralSecurityException e) {
       throw new IllegalArgumentException("not a PEM certificate", e);
     }
@@ -154,7 +188,8 @@ public final class Certificates {
       if (object instanceof PrivateKeyInfo info) {
         return converter.getPrivateKey(info);
       }
-      throw new IllegalArgumentException("not a PEM private key: " + (object == null ? "empty" : object.getClass()));
+      throw new IllegalArgumentException(
+          "not a PEM private key: " + (object == null ? "empty" : object.getClass()));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -178,8 +213,8 @@ public final class Certificates {
   private static X509Certificate sign(X509v3CertificateBuilder builder, PrivateKey key)
       throws GeneralSecurityException {
     try {
-      return new JcaX509CertificateConverter().getCertificate(
-          builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(key)));
+      return new JcaX509CertificateConverter()
+          .getCertificate(builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(key)));
     } catch (OperatorCreationException e) {
       throw new GeneralSecurityException(e);
     }

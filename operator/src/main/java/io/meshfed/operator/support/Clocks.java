@@ -6,8 +6,8 @@ import jakarta.inject.Singleton;
 import java.time.Clock;
 
 /**
- * The one clock the operator reads time from. Tests that move time replace it with a bean of
- * their own; nothing in the operator calls {@code Instant.now()}.
+ * The one clock the operator reads time from. Tests that move time replace it with a bean of their
+ * own; nothing in the operator calls {@code Instant.now()}.
  */
 @Singleton
 public class Clocks {

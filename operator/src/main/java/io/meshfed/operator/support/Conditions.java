@@ -45,7 +45,6 @@ public final class Conditions {
             .orElseGet(() -> timestamp(now));
     int at = indexOf(type);
     Condition condition =
-
         new ConditionBuilder()
             .withType(type)
             .withStatus(status)

@@ -21,17 +21,19 @@ import org.jboss.logging.Logger;
 
 /**
  * Kubernetes Events for what changed on a resource: what {@code kubectl describe} and {@code
- * kubectl get events} show. A condition's transition becomes one event with the condition's
- * reason; other decisions (a pool scaling, say) name their own. Events are a courtesy to people:
- * one that cannot be written is logged and never fails a reconcile.
+ * kubectl get events} show. A condition's transition becomes one event with the condition's reason;
+ * other decisions (a pool scaling, say) name their own. Events are a courtesy to people: one that
+ * cannot be written is logged and never fails a reconcile.
  */
 @ApplicationScoped
 public class EventRecorder {
   public static final String NORMAL = "Normal";
   public static final String WARNING = "Warning";
   static final String COMPONENT = "meshfed-operator";
+
   /** The API server refuses longer messages. */
   static final int MAX_MESSAGE = 1024;
+
   private static final Logger LOG = Logger.getLogger(EventRecorder.class);
 
   private final KubernetesClient client;
@@ -42,27 +44,39 @@ public class EventRecorder {
   public EventRecorder(KubernetesClient client, MeshfedConfig config, Clock clock) {
     this.clock = clock;
     this.client = client;
-    this.instance = config.leaderElection().identity()
-        .orElseGet(() -> Objects.requireNonNullElse(System.getenv("HOSTNAME"), COMPONENT));
+    this.instance =
+        config
+            .leaderElection()
+            .identity()
+            .orElseGet(() -> Objects.requireNonNullElse(System.getenv("HOSTNAME"), COMPONENT));
   }
 
   /** One change worth telling: Normal or Warning, a CamelCase reason, a sentence. */
   public record Transition(String type, String reason, String message) {}
 
   /**
-   * What changed between two lists of conditions: a condition new, or whose status or reason
-   * moved. Every condition meshfed sets says something good when True, so False is a Warning.
+   * What changed between two lists of conditions: a condition new, or whose status or reason moved.
+   * Every condition meshfed sets says something good when True, so False is a Warning.
    */
   public static List<Transition> transitions(List<Condition> before, List<Condition> after) {
     List<Transition> changes = new ArrayList<>();
     for (Condition now : after == null ? List.<Condition>of() : after) {
       Optional<Condition> was = Conditions.find(before, now.getType());
-      boolean changed = was.map(c -> !Objects.equals(c.getStatus(), now.getStatus())
-          || !Objects.equals(c.getReason(), now.getReason())).orElse(true);
+      boolean changed =
+          was.map(
+                  c ->
+                      !Objects.equals(c.getStatus(), now.getStatus())
+                          || !Objects.equals(c.getReason(), now.getReason()))
+              .orElse(true);
       if (changed) {
         String type = Conditions.FALSE.equals(now.getStatus()) ? WARNING : NORMAL;
-        String message = now.getType() + " is " + now.getStatus()
-            + (now.getMessage() == null || now.getMessage().isBlank() ? "" : ": " + now.getMessage());
+        String message =
+            now.getType()
+                + " is "
+                + now.getStatus()
+                + (now.getMessage() == null || now.getMessage().isBlank()
+                    ? ""
+                    : ": " + now.getMessage());
         changes.add(new Transition(type, now.getReason(), message));
       }
     }
@@ -76,11 +90,20 @@ public class EventRecorder {
 
   public void record(HasMetadata object, Transition transition) {
     try {
-      client.v1().events().inNamespace(object.getMetadata().getNamespace())
-          .resource(event(object, transition, clock.instant(), instance)).create();
+      client
+          .v1()
+          .events()
+          .inNamespace(object.getMetadata().getNamespace())
+          .resource(event(object, transition, clock.instant(), instance))
+          .create();
     } catch (KubernetesClientException e) {
-      LOG.warnf("could not record event %s on %s %s/%s: %s", transition.reason(), object.getKind(),
-          object.getMetadata().getNamespace(), object.getMetadata().getName(), e.getMessage());
+      LOG.warnf(
+          "could not record event %s on %s %s/%s: %s",
+          transition.reason(),
+          object.getKind(),
+          object.getMetadata().getNamespace(),
+          object.getMetadata().getName(),
+          e.getMessage());
     }
   }
 
@@ -93,8 +116,10 @@ public class EventRecorder {
     return new EventBuilder()
         .withNewMetadata()
         // as client-go names them: unique per object and moment
-        .withName(object.getMetadata().getName() + "." + Long.toHexString(now.getEpochSecond() * 1_000_000_000L
-            + now.getNano()))
+        .withName(
+            object.getMetadata().getName()
+                + "."
+                + Long.toHexString(now.getEpochSecond() * 1_000_000_000L + now.getNano()))
         .withNamespace(object.getMetadata().getNamespace())
         .endMetadata()
         .withNewInvolvedObject()
@@ -111,7 +136,9 @@ public class EventRecorder {
         .withFirstTimestamp(time)
         .withLastTimestamp(time)
         .withCount(1)
-        .withNewSource().withComponent(COMPONENT).endSource()
+        .withNewSource()
+        .withComponent(COMPONENT)
+        .endSource()
         .withReportingComponent("meshfed.io/operator")
         .withReportingInstance(instance)
         .build();

@@ -1,15 +1,15 @@
 package io.meshfed.operator.support;
 
-import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.informers.cache.BasicItemStore;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
 
 /**
  * An informer cache that does not keep managedFields. Nothing in the operator reads them, and
- * parsed into nested maps they are the largest part of a cached Peer: at thousands of peers,
- * with a Peer cache per controller, they decided whether the operator fit its heap
- * (bench/RESULTS.md, the netmap benchmark).
+ * parsed into nested maps they are the largest part of a cached Peer: at thousands of peers, with a
+ * Peer cache per controller, they decided whether the operator fit its heap (bench/RESULTS.md, the
+ * netmap benchmark).
  */
 public class LeanItemStore<T extends HasMetadata> extends BasicItemStore<T> {
   public LeanItemStore() {
@@ -25,7 +25,8 @@ public class LeanItemStore<T extends HasMetadata> extends BasicItemStore<T> {
   }
 
   /** Gives the informer a lean store and starts it. */
-  public static <T extends HasMetadata> SharedIndexInformer<T> start(SharedIndexInformer<T> informer) {
+  public static <T extends HasMetadata> SharedIndexInformer<T> start(
+      SharedIndexInformer<T> informer) {
     informer.itemStore(new LeanItemStore<>());
     informer.start();
     return informer;

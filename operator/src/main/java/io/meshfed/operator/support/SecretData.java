@@ -4,7 +4,10 @@ import io.fabric8.kubernetes.api.model.Secret;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 
-/** Reads a Secret's values as the API server keeps them: {@code stringData} first, then {@code data}. */
+/**
+ * Reads a Secret's values as the API server keeps them: {@code stringData} first, then {@code
+ * data}.
+ */
 public final class SecretData {
   private SecretData() {}
 
@@ -16,6 +19,7 @@ public final class SecretData {
     if (secret.getData() == null || secret.getData().get(key) == null) {
       return null;
     }
-    return new String(Base64.getDecoder().decode(secret.getData().get(key)), StandardCharsets.UTF_8);
+    return new String(
+        Base64.getDecoder().decode(secret.getData().get(key)), StandardCharsets.UTF_8);
   }
 }

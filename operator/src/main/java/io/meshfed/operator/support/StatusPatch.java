@@ -1,9 +1,9 @@
 package io.meshfed.operator.support;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.CustomResource;
-import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
@@ -40,8 +40,11 @@ public final class StatusPatch {
     return patch;
   }
 
-  /** The condition an unexpected failure of a reconcile leaves; the next good reconcile drops it. */
+  /**
+   * The condition an unexpected failure of a reconcile leaves; the next good reconcile drops it.
+   */
   public static final String RECONCILED = "Reconciled";
+
   public static final String RECONCILE_ERROR = "ReconcileError";
   private static final int MESSAGE_LIMIT = 512;
   private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
@@ -52,7 +55,8 @@ public final class StatusPatch {
    */
   public static <S, R extends CustomResource<?, S>> UpdateControl<R> ifChanged(
       R current, S status, Supplier<R> factory) {
-    if (status instanceof ObservedStatus observed && observed.getConditions() != null
+    if (status instanceof ObservedStatus observed
+        && observed.getConditions() != null
         && observed.getConditions().stream().anyMatch(c -> RECONCILED.equals(c.getType()))) {
       List<Condition> kept = new ArrayList<>(observed.getConditions());
       kept.removeIf(c -> RECONCILED.equals(c.getType()));
@@ -65,14 +69,17 @@ public final class StatusPatch {
   }
 
   /**
-   * What an unexpected exception leaves: the status as it was, plus {@value #RECONCILED}=False
-   * with the exception's class and message, so the object says why it is stuck instead of showing
-   * stale status. The reconcile is retried as usual.
+   * What an unexpected exception leaves: the status as it was, plus {@value #RECONCILED}=False with
+   * the exception's class and message, so the object says why it is stuck instead of showing stale
+   * status. The reconcile is retried as usual.
    */
-  public static <S extends ObservedStatus, R extends CustomResource<?, S>> ErrorStatusUpdateControl<R> failed(
-      R current, Supplier<S> emptyStatus, Supplier<R> factory, Exception e, Instant now) {
-    S status = current.getStatus() == null ? emptyStatus.get() : SERIALIZATION.clone(current.getStatus());
-    Conditions conditions = new Conditions(status.getConditions(), current.getMetadata().getGeneration(), now);
+  public static <S extends ObservedStatus, R extends CustomResource<?, S>>
+      ErrorStatusUpdateControl<R> failed(
+          R current, Supplier<S> emptyStatus, Supplier<R> factory, Exception e, Instant now) {
+    S status =
+        current.getStatus() == null ? emptyStatus.get() : SERIALIZATION.clone(current.getStatus());
+    Conditions conditions =
+        new Conditions(status.getConditions(), current.getMetadata().getGeneration(), now);
     conditions.set(RECONCILED, false, RECONCILE_ERROR, describe(e));
     status.setConditions(conditions.build());
     if (!changed(current.getStatus(), status)) {
@@ -87,8 +94,11 @@ public final class StatusPatch {
     while (root.getCause() != null && root.getCause() != root) {
       root = root.getCause();
     }
-    String message = root.getClass().getSimpleName()
-        + (root.getMessage() == null ? "" : ": " + root.getMessage());
-    return message.length() <= MESSAGE_LIMIT ? message : message.substring(0, MESSAGE_LIMIT - 1) + "…";
+    String message =
+        root.getClass().getSimpleName()
+            + (root.getMessage() == null ? "" : ": " + root.getMessage());
+    return message.length() <= MESSAGE_LIMIT
+        ? message
+        : message.substring(0, MESSAGE_LIMIT - 1) + "…";
   }
 }

@@ -55,13 +55,13 @@ import java.util.stream.Stream;
 import org.jboss.logging.Logger;
 
 /**
- * Places a Workload's replicas (DESIGN §3) and follows them: the decision is the pure
- * {@link Scheduler}'s; this class gathers its inputs from the caches, hands the replicas to the
- * agents through the network maps, and writes what the agents report back into status.
+ * Places a Workload's replicas (DESIGN §3) and follows them: the decision is the pure {@link
+ * Scheduler}'s; this class gathers its inputs from the caches, hands the replicas to the agents
+ * through the network maps, and writes what the agents report back into status.
  *
- * <p>Workloads of one cluster are placed one at a time, against what the others hold: their
- * latest decisions are kept here (the cache may not show a status just written yet), so two
- * workloads can never both take the last room on a peer.
+ * <p>Workloads of one cluster are placed one at a time, against what the others hold: their latest
+ * decisions are kept here (the cache may not show a status just written yet), so two workloads can
+ * never both take the last room on a peer.
  */
 @ControllerConfiguration(name = "workload", informer = @Informer(itemStore = LeanItemStore.class))
 public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workload> {
@@ -73,6 +73,7 @@ public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workloa
   private final PoolCapacities capacities;
   private final MeshfedConfig.Scheduler config;
   private final Clock clock;
+
   /** The latest placement of each workload (namespace/name), written under its cluster's lock. */
   private final ClusterCoordinators coordinators;
 
@@ -80,11 +81,19 @@ public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workloa
   static final class Placements {
     final Map<String, Map<Integer, String>> decided = new ConcurrentHashMap<>();
   }
+
   private volatile InformerEventSource<Peer, Workload> peers;
   private volatile InformerEventSource<PeerPool, Workload> pools;
 
-  public WorkloadReconciler(NetMapPublisher hub, AgentReports reports, KubernetesClient client, EventRecorder events,
-      PoolCapacities capacities, MeshfedConfig config, ClusterCoordinators coordinators, Clock clock) {
+  public WorkloadReconciler(
+      NetMapPublisher hub,
+      AgentReports reports,
+      KubernetesClient client,
+      EventRecorder events,
+      PoolCapacities capacities,
+      MeshfedConfig config,
+      ClusterCoordinators coordinators,
+      Clock clock) {
     this.coordinators = coordinators;
     this.clock = clock;
     this.hub = hub;
@@ -98,76 +107,137 @@ public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workloa
   @Override
   public List<EventSource<?, Workload>> prepareEventSources(EventSourceContext<Workload> context) {
     var workloads = context.getPrimaryCache();
-    var clusters = InformerEventSourceConfiguration.from(MeshCluster.class, Workload.class)
+    var clusters =
+        InformerEventSourceConfiguration.from(MeshCluster.class, Workload.class)
             .withItemStore(new LeanItemStore<MeshCluster>())
-        .withSecondaryToPrimaryMapper((MeshCluster cluster) -> workloadsOf(workloads,
-            cluster.getMetadata().getNamespace(), cluster.getMetadata().getName()))
-        .withPrimaryToSecondaryMapper((Workload w) ->
-            Set.of(new ResourceID(clusterName(w), w.getMetadata().getNamespace())))
-        // the domain, or the cluster's coming and going; its status changes concern no workload
-        .withOnUpdateFilter((MeshCluster next, MeshCluster previous) ->
-            !Objects.equals(next.getMetadata().getGeneration(), previous.getMetadata().getGeneration()))
-        .build();
-    // a peer's change may free room, take it, or strand replicas: every workload of its cluster looks
-    var peerSource = InformerEventSourceConfiguration.from(Peer.class, Workload.class)
+            .withSecondaryToPrimaryMapper(
+                (MeshCluster cluster) ->
+                    workloadsOf(
+                        workloads,
+                        cluster.getMetadata().getNamespace(),
+                        cluster.getMetadata().getName()))
+            .withPrimaryToSecondaryMapper(
+                (Workload w) ->
+                    Set.of(new ResourceID(clusterName(w), w.getMetadata().getNamespace())))
+            // the domain, or the cluster's coming and going; its status changes concern no workload
+            .withOnUpdateFilter(
+                (MeshCluster next, MeshCluster previous) ->
+                    !Objects.equals(
+                        next.getMetadata().getGeneration(), previous.getMetadata().getGeneration()))
+            .build();
+    // a peer's change may free room, take it, or strand replicas: every workload of its cluster
+    // looks
+    var peerSource =
+        InformerEventSourceConfiguration.from(Peer.class, Workload.class)
             .withItemStore(new LeanItemStore<Peer>())
-        .withSecondaryToPrimaryMapper((Peer peer) -> workloadsOf(workloads, peer.getMetadata().getNamespace(),
-            peer.getSpec() == null || peer.getSpec().getClusterRef() == null ? "" : peer.getSpec().getClusterRef().getName()))
-        .withOnUpdateFilter(ClusterView::mattersToPlacement)
-        .build();
+            .withSecondaryToPrimaryMapper(
+                (Peer peer) ->
+                    workloadsOf(
+                        workloads,
+                        peer.getMetadata().getNamespace(),
+                        peer.getSpec() == null || peer.getSpec().getClusterRef() == null
+                            ? ""
+                            : peer.getSpec().getClusterRef().getName()))
+            .withOnUpdateFilter(ClusterView::mattersToPlacement)
+            .build();
     peers = new InformerEventSource<>(peerSource, context);
-    // an autoscaled pool appearing, going or changing its spec changes what unplaced replicas can hope for
-    var poolSource = InformerEventSourceConfiguration.from(PeerPool.class, Workload.class)
+    // an autoscaled pool appearing, going or changing its spec changes what unplaced replicas can
+    // hope for
+    var poolSource =
+        InformerEventSourceConfiguration.from(PeerPool.class, Workload.class)
             .withItemStore(new LeanItemStore<PeerPool>())
-        .withSecondaryToPrimaryMapper((PeerPool pool) -> workloadsOf(workloads, pool.getMetadata().getNamespace(),
-            pool.getSpec() == null || pool.getSpec().getClusterRef() == null ? "" : pool.getSpec().getClusterRef().getName()))
-        .withOnUpdateFilter((PeerPool next, PeerPool previous) ->
-            !Objects.equals(next.getMetadata().getGeneration(), previous.getMetadata().getGeneration())
-                || next.isMarkedForDeletion() != previous.isMarkedForDeletion())
-        .build();
+            .withSecondaryToPrimaryMapper(
+                (PeerPool pool) ->
+                    workloadsOf(
+                        workloads,
+                        pool.getMetadata().getNamespace(),
+                        pool.getSpec() == null || pool.getSpec().getClusterRef() == null
+                            ? ""
+                            : pool.getSpec().getClusterRef().getName()))
+            .withOnUpdateFilter(
+                (PeerPool next, PeerPool previous) ->
+                    !Objects.equals(
+                            next.getMetadata().getGeneration(),
+                            previous.getMetadata().getGeneration())
+                        || next.isMarkedForDeletion() != previous.isMarkedForDeletion())
+            .build();
     pools = new InformerEventSource<>(poolSource, context);
-    SimpleInboundEventSource<Workload> replicaReports = new SimpleInboundEventSource<>("replica-reports");
-    reports.onReplicasChange((namespace, workload) -> replicaReports.propagateEvent(new ResourceID(workload, namespace)));
+    SimpleInboundEventSource<Workload> replicaReports =
+        new SimpleInboundEventSource<>("replica-reports");
+    reports.onReplicasChange(
+        (namespace, workload) ->
+            replicaReports.propagateEvent(new ResourceID(workload, namespace)));
     return List.of(new InformerEventSource<>(clusters, context), peers, pools, replicaReports);
   }
 
   /** What the cluster's other workloads reserve, by peer. */
-  private Scheduler.Ledger ledger(Context<Workload> context, Workload workload, String clusterName) {
+  private Scheduler.Ledger ledger(
+      Context<Workload> context, Workload workload, String clusterName) {
     Scheduler.Ledger ledger = new Scheduler.Ledger();
-    context.getPrimaryCache()
-        .list(workload.getMetadata().getNamespace(), w -> clusterName.equals(clusterName(w))
-            && !w.getMetadata().getName().equals(workload.getMetadata().getName()))
-        .forEach(other -> placementsOf(other).values().forEach(peer ->
-            ledger.reserve(peer, ClusterView.cpuMillis(other), ClusterView.memoryBytes(other))));
+    context
+        .getPrimaryCache()
+        .list(
+            workload.getMetadata().getNamespace(),
+            w ->
+                clusterName.equals(clusterName(w))
+                    && !w.getMetadata().getName().equals(workload.getMetadata().getName()))
+        .forEach(
+            other ->
+                placementsOf(other)
+                    .values()
+                    .forEach(
+                        peer ->
+                            ledger.reserve(
+                                peer,
+                                ClusterView.cpuMillis(other),
+                                ClusterView.memoryBytes(other))));
     return ledger;
   }
 
   /**
    * A draining peer (the autoscaler empties it) gives up one replica of this workload at a time,
-   * and only while every replica of the workload runs and the one moving has a place elsewhere:
-   * the workload never has fewer than all-but-one replicas available.
+   * and only while every replica of the workload runs and the one moving has a place elsewhere: the
+   * workload never has fewer than all-but-one replicas available.
    */
-  private Scheduler.Decision moveOneOffADrainingPeer(Context<Workload> context, Workload workload,
-      String clusterName, List<Node> nodes, Map<String, Peer> peers, Map<Integer, String> current,
+  private Scheduler.Decision moveOneOffADrainingPeer(
+      Context<Workload> context,
+      Workload workload,
+      String clusterName,
+      List<Node> nodes,
+      Map<String, Peer> peers,
+      Map<Integer, String> current,
       Scheduler.Decision decision) {
     int wanted = workload.getSpec().getReplicas() == null ? 1 : workload.getSpec().getReplicas();
-    boolean allRunning = workload.getStatus() != null && workload.getStatus().getReadyReplicas() != null
-        && workload.getStatus().getReadyReplicas() >= wanted;
-    Optional<Integer> leaving = decision.placements().entrySet().stream()
-        .filter(e -> peers.containsKey(e.getValue()) && ClusterView.draining(peers.get(e.getValue())))
-        .map(Map.Entry::getKey).sorted().findFirst();
+    boolean allRunning =
+        workload.getStatus() != null
+            && workload.getStatus().getReadyReplicas() != null
+            && workload.getStatus().getReadyReplicas() >= wanted;
+    Optional<Integer> leaving =
+        decision.placements().entrySet().stream()
+            .filter(
+                e ->
+                    peers.containsKey(e.getValue())
+                        && ClusterView.draining(peers.get(e.getValue())))
+            .map(Map.Entry::getKey)
+            .sorted()
+            .findFirst();
     if (!allRunning || leaving.isEmpty()) {
       return decision;
     }
     Map<Integer, String> without = new TreeMap<>(current);
     without.remove(leaving.get());
-    Scheduler.Decision moved = Scheduler.place(nodes, ClusterView.demand(workload, without),
-        ledger(context, workload, clusterName));
+    Scheduler.Decision moved =
+        Scheduler.place(
+            nodes, ClusterView.demand(workload, without), ledger(context, workload, clusterName));
     if (!moved.scheduled()) {
       return decision;
     }
-    LOG.infof("workload %s: replica %d moves off draining peer %s to %s", ClusterView.key(workload), leaving.get(),
-        current.get(leaving.get()), moved.placements().get(leaving.get()));
+    LOG.infof(
+        "workload %s: replica %d moves off draining peer %s to %s",
+        ClusterView.key(workload),
+        leaving.get(),
+        current.get(leaving.get()),
+        moved.placements().get(leaving.get()));
     return moved;
   }
 
@@ -175,24 +245,41 @@ public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workloa
    * With autoscaled pools in the cluster, what cannot be placed says whether a pool can grow for
    * it; replicas no pool's peers could hold are NoMatchingPeer with the reason.
    */
-  private Scheduler.Decision withWhatPoolsCanDo(Workload workload, MeshCluster cluster, Scheduler.Decision decision) {
-    List<PeerPool> autoscaled = pools.list(workload.getMetadata().getNamespace(),
-            p -> p.getSpec().getAutoscaling() != null && !p.isMarkedForDeletion()
-                && cluster.getMetadata().getName().equals(p.getSpec().getClusterRef().getName()))
-        .toList();
+  private Scheduler.Decision withWhatPoolsCanDo(
+      Workload workload, MeshCluster cluster, Scheduler.Decision decision) {
+    List<PeerPool> autoscaled =
+        pools
+            .list(
+                workload.getMetadata().getNamespace(),
+                p ->
+                    p.getSpec().getAutoscaling() != null
+                        && !p.isMarkedForDeletion()
+                        && cluster
+                            .getMetadata()
+                            .getName()
+                            .equals(p.getSpec().getClusterRef().getName()))
+            .toList();
     if (autoscaled.isEmpty()) {
       return decision;
     }
-    List<Autoscaler.Pool> pools = autoscaled.stream()
-        .map(p -> AutoscalerView.pool(p, List.of(), capacities.of(cluster, p).capacity(), 0))
-        .toList();
-    Optional<String> why = Autoscaler.whyNoPoolFits(ClusterView.demand(workload, placementsOf(workload)), pools);
+    List<Autoscaler.Pool> pools =
+        autoscaled.stream()
+            .map(p -> AutoscalerView.pool(p, List.of(), capacities.of(cluster, p).capacity(), 0))
+            .toList();
+    Optional<String> why =
+        Autoscaler.whyNoPoolFits(ClusterView.demand(workload, placementsOf(workload)), pools);
     if (why.isPresent()) {
-      return new Scheduler.Decision(decision.placements(), decision.unplaced(), Scheduler.NO_MATCHING_PEER,
+      return new Scheduler.Decision(
+          decision.placements(),
+          decision.unplaced(),
+          Scheduler.NO_MATCHING_PEER,
           decision.message() + "; " + why.get());
     }
     // no peer of today may match, but a pool's new one will: waiting for room, not a mismatch
-    return new Scheduler.Decision(decision.placements(), decision.unplaced(), Scheduler.NO_RESOURCES_AVAILABLE,
+    return new Scheduler.Decision(
+        decision.placements(),
+        decision.unplaced(),
+        Scheduler.NO_RESOURCES_AVAILABLE,
         decision.message() + "; the autoscaler adds peers for them");
   }
 
@@ -200,14 +287,17 @@ public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workloa
   private UpdateControl<Workload> patchStatusTelling(Workload workload, WorkloadStatus status) {
     UpdateControl<Workload> control = StatusPatch.ifChanged(workload, status, Workload::new);
     if (control.isPatchStatus()) {
-      events.conditionsChanged(workload,
-          workload.getStatus() == null ? null : workload.getStatus().getConditions(), status.getConditions());
+      events.conditionsChanged(
+          workload,
+          workload.getStatus() == null ? null : workload.getStatus().getConditions(),
+          status.getConditions());
     }
     return control;
   }
 
   @Override
-  public ErrorStatusUpdateControl<Workload> updateErrorStatus(Workload resource, Context<Workload> context, Exception e) {
+  public ErrorStatusUpdateControl<Workload> updateErrorStatus(
+      Workload resource, Context<Workload> context, Exception e) {
     return StatusPatch.failed(resource, WorkloadStatus::new, Workload::new, e, clock.instant());
   }
 
@@ -216,25 +306,41 @@ public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workloa
     Instant now = clock.instant();
     String namespace = workload.getMetadata().getNamespace();
     String clusterName = clusterName(workload);
-    Optional<MeshCluster> cluster = context.getSecondaryResource(MeshCluster.class)
-        .filter(c -> !c.isMarkedForDeletion());
+    Optional<MeshCluster> cluster =
+        context.getSecondaryResource(MeshCluster.class).filter(c -> !c.isMarkedForDeletion());
     if (cluster.isEmpty()) {
       forget(workload);
       return patchStatusTelling(workload, WorkloadStatusBuilder.clusterNotFound(workload, now));
     }
-    List<Peer> clusterPeers = peers.list(namespace, p -> p.getSpec() != null && p.getSpec().getClusterRef() != null
-        && clusterName.equals(p.getSpec().getClusterRef().getName())).toList();
-    Map<String, Peer> byName = clusterPeers.stream()
-        .collect(Collectors.toMap(p -> p.getMetadata().getName(), p -> p, (a, b) -> a, LinkedHashMap::new));
-    List<Node> nodes = clusterPeers.stream().map(p -> ClusterView.node(p, now, config.notReadyGrace())).toList();
+    List<Peer> clusterPeers =
+        peers
+            .list(
+                namespace,
+                p ->
+                    p.getSpec() != null
+                        && p.getSpec().getClusterRef() != null
+                        && clusterName.equals(p.getSpec().getClusterRef().getName()))
+            .toList();
+    Map<String, Peer> byName =
+        clusterPeers.stream()
+            .collect(
+                Collectors.toMap(
+                    p -> p.getMetadata().getName(), p -> p, (a, b) -> a, LinkedHashMap::new));
+    List<Node> nodes =
+        clusterPeers.stream().map(p -> ClusterView.node(p, now, config.notReadyGrace())).toList();
 
     Scheduler.Decision decision;
     Placements placements = placements(namespace, clusterName);
-    synchronized (placements) { // one workload of a cluster is placed at a time: they share its room
+    synchronized (
+        placements) { // one workload of a cluster is placed at a time: they share its room
       Map<Integer, String> current = placementsOf(workload);
-      decision = Scheduler.place(nodes, ClusterView.demand(workload, current), ledger(context, workload, clusterName));
+      decision =
+          Scheduler.place(
+              nodes, ClusterView.demand(workload, current), ledger(context, workload, clusterName));
       if (decision.scheduled()) {
-        decision = moveOneOffADrainingPeer(context, workload, clusterName, nodes, byName, current, decision);
+        decision =
+            moveOneOffADrainingPeer(
+                context, workload, clusterName, nodes, byName, current, decision);
       }
       placements.decided.put(ClusterView.key(workload), decision.placements());
     }
@@ -244,10 +350,21 @@ public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workloa
 
     Map<String, String> env = new LinkedHashMap<>();
     Optional<String> envProblem = resolveEnv(workload, env);
-    WorkloadStatus status = WorkloadStatusBuilder.status(workload, decision, byName,
-        (peer, replica) -> replicaReport(namespace, peer, replica), envProblem, now);
-    hub.workloadChanged(namespace, clusterName, workload.getMetadata().getName(), Optional.of(
-        WorkloadStatusBuilder.map(workload, status, env, envProblem.isEmpty(), cluster.get().getSpec().getDomain())));
+    WorkloadStatus status =
+        WorkloadStatusBuilder.status(
+            workload,
+            decision,
+            byName,
+            (peer, replica) -> replicaReport(namespace, peer, replica),
+            envProblem,
+            now);
+    hub.workloadChanged(
+        namespace,
+        clusterName,
+        workload.getMetadata().getName(),
+        Optional.of(
+            WorkloadStatusBuilder.map(
+                workload, status, env, envProblem.isEmpty(), cluster.get().getSpec().getDomain())));
 
     UpdateControl<Workload> control = patchStatusTelling(workload, status);
     // no informer watches users' Secrets: a missing one is looked for again like missing room
@@ -266,10 +383,14 @@ public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workloa
   }
 
   private void forget(Workload workload) {
-    placements(workload.getMetadata().getNamespace(), clusterName(workload)).decided
+    placements(workload.getMetadata().getNamespace(), clusterName(workload))
+        .decided
         .remove(ClusterView.key(workload));
-    hub.workloadChanged(workload.getMetadata().getNamespace(), clusterName(workload),
-        workload.getMetadata().getName(), Optional.empty());
+    hub.workloadChanged(
+        workload.getMetadata().getNamespace(),
+        clusterName(workload),
+        workload.getMetadata().getName(),
+        Optional.empty());
   }
 
   private Placements placements(String namespace, String cluster) {
@@ -278,18 +399,23 @@ public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workloa
 
   /** This process's latest decision, else what status says (after a restart or a failover). */
   private Map<Integer, String> placementsOf(Workload workload) {
-    Map<Integer, String> known = placements(workload.getMetadata().getNamespace(), clusterName(workload))
-        .decided.get(ClusterView.key(workload));
+    Map<Integer, String> known =
+        placements(workload.getMetadata().getNamespace(), clusterName(workload))
+            .decided
+            .get(ClusterView.key(workload));
     return known != null ? known : ClusterView.currentPlacements(workload);
   }
 
   private Optional<ReplicaStatus> replicaReport(String namespace, String peer, String replica) {
-    return reports.latest(namespace, peer)
+    return reports
+        .latest(namespace, peer)
         .map(r -> r.report().replicas())
         .flatMap(list -> list.stream().filter(r -> replica.equals(r.name())).findFirst());
   }
 
-  /** Literal values as they are; Secret references read now. Empty when all resolved, else why not. */
+  /**
+   * Literal values as they are; Secret references read now. Empty when all resolved, else why not.
+   */
   private Optional<String> resolveEnv(Workload workload, Map<String, String> env) {
     if (workload.getSpec().getEnv() == null) {
       return Optional.empty();
@@ -300,30 +426,47 @@ public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workloa
         continue;
       }
       var ref = variable.getSecretKeyRef();
-      Secret secret = client.secrets().inNamespace(workload.getMetadata().getNamespace()).withName(ref.getName()).get();
-      String encoded = secret == null || secret.getData() == null ? null : secret.getData().get(ref.getKey());
+      Secret secret =
+          client
+              .secrets()
+              .inNamespace(workload.getMetadata().getNamespace())
+              .withName(ref.getName())
+              .get();
+      String encoded =
+          secret == null || secret.getData() == null ? null : secret.getData().get(ref.getKey());
       if (encoded == null) {
-        return Optional.of("env " + variable.getName() + ": "
-            + (secret == null ? "Secret " + ref.getName() + " does not exist" : "Secret " + ref.getName()
-                + " has no key " + ref.getKey()) + "; replicas start once it does");
+        return Optional.of(
+            "env "
+                + variable.getName()
+                + ": "
+                + (secret == null
+                    ? "Secret " + ref.getName() + " does not exist"
+                    : "Secret " + ref.getName() + " has no key " + ref.getKey())
+                + "; replicas start once it does");
       }
-      env.put(variable.getName(), new String(Base64.getDecoder().decode(encoded), StandardCharsets.UTF_8));
+      env.put(
+          variable.getName(),
+          new String(Base64.getDecoder().decode(encoded), StandardCharsets.UTF_8));
     }
     return Optional.empty();
   }
 
   /**
-   * When to look again without an event: when a NotReady peer's grace ends (its replicas move),
-   * and now and then while replicas are unplaced (room may come from other workloads shrinking).
+   * When to look again without an event: when a NotReady peer's grace ends (its replicas move), and
+   * now and then while replicas are unplaced (room may come from other workloads shrinking).
    */
-  private Optional<Duration> nextLook(Scheduler.Decision decision, Map<String, Peer> byName, Instant now) {
-    Optional<Duration> graceEnds = decision.placements().values().stream().distinct()
-        .map(byName::get).filter(Objects::nonNull)
-        .map(p -> ClusterView.movesAt(p, config.notReadyGrace()))
-        .flatMap(Optional::stream)
-        .filter(t -> t.isAfter(now))
-        .min(Instant::compareTo)
-        .map(t -> Duration.between(now, t).plusSeconds(1));
+  private Optional<Duration> nextLook(
+      Scheduler.Decision decision, Map<String, Peer> byName, Instant now) {
+    Optional<Duration> graceEnds =
+        decision.placements().values().stream()
+            .distinct()
+            .map(byName::get)
+            .filter(Objects::nonNull)
+            .map(p -> ClusterView.movesAt(p, config.notReadyGrace()))
+            .flatMap(Optional::stream)
+            .filter(t -> t.isAfter(now))
+            .min(Instant::compareTo)
+            .map(t -> Duration.between(now, t).plusSeconds(1));
     if (!decision.scheduled()) {
       Duration recheck = config.unplacedRecheck();
       return Optional.of(graceEnds.filter(d -> d.compareTo(recheck) < 0).orElse(recheck));
@@ -331,10 +474,10 @@ public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workloa
     return graceEnds;
   }
 
-
   private static Set<ResourceID> workloadsOf(
       IndexedResourceCache<Workload> workloads, String namespace, String cluster) {
-    return workloads.list(namespace, w -> cluster.equals(clusterName(w)))
+    return workloads
+        .list(namespace, w -> cluster.equals(clusterName(w)))
         .map(ResourceID::fromResource)
         .collect(Collectors.toSet());
   }

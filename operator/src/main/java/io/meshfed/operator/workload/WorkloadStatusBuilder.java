@@ -21,8 +21,8 @@ import java.util.TreeSet;
 import java.util.function.BiFunction;
 
 /**
- * From a placement decision and what the agents report to the Workload's status and its part of
- * the network maps. Pure: everything it needs is passed in.
+ * From a placement decision and what the agents report to the Workload's status and its part of the
+ * network maps. Pure: everything it needs is passed in.
  */
 public final class WorkloadStatusBuilder {
   public static final String SCHEDULED = "Scheduled";
@@ -40,8 +40,12 @@ public final class WorkloadStatusBuilder {
    * @param envProblem why the environment could not be resolved, if it could not
    */
   public static WorkloadStatus status(
-      Workload workload, Decision decision, Map<String, Peer> peers,
-      BiFunction<String, String, Optional<ReplicaStatus>> reported, Optional<String> envProblem, Instant now) {
+      Workload workload,
+      Decision decision,
+      Map<String, Peer> peers,
+      BiFunction<String, String, Optional<ReplicaStatus>> reported,
+      Optional<String> envProblem,
+      Instant now) {
     WorkloadStatus previous = workload.getStatus();
     WorkloadStatus status = new WorkloadStatus();
     status.setObservedGeneration(workload.getMetadata().getGeneration());
@@ -53,32 +57,49 @@ public final class WorkloadStatusBuilder {
       String peer = entry.getValue();
       Optional<ReplicaStatus> report = reported.apply(peer, replica);
       String state = report.map(ReplicaStatus::state).orElse(ReplicaStatus.PENDING);
-      ReplicaPlacement placement = new ReplicaPlacement(replica, peer, address(peers.get(peer), report), state);
+      ReplicaPlacement placement =
+          new ReplicaPlacement(replica, peer, address(peers.get(peer), report), state);
       report.filter(r -> r.restarts() > 0).ifPresent(r -> placement.setRestarts(r.restarts()));
       report.map(ReplicaStatus::message).ifPresent(placement::setMessage);
       placements.add(placement);
       if (ReplicaStatus.RUNNING.equals(state)) {
         running++;
       } else {
-        notRunning.add(replica + " on " + peer + " is " + state
-            + report.map(ReplicaStatus::message).map(m -> " (" + m + ")").orElse(""));
+        notRunning.add(
+            replica
+                + " on "
+                + peer
+                + " is "
+                + state
+                + report.map(ReplicaStatus::message).map(m -> " (" + m + ")").orElse(""));
       }
     }
     status.setPlacements(placements);
     status.setReplicas(placements.size());
     status.setReadyReplicas(running);
 
-    Conditions conditions = new Conditions(previous == null ? null : previous.getConditions(),
-        workload.getMetadata().getGeneration(), now);
+    Conditions conditions =
+        new Conditions(
+            previous == null ? null : previous.getConditions(),
+            workload.getMetadata().getGeneration(),
+            now);
     conditions.set(SCHEDULED, decision.scheduled(), decision.reason(), decision.message());
     int wanted = workload.getSpec().getReplicas() == null ? 1 : workload.getSpec().getReplicas();
     if (envProblem.isPresent()) {
       conditions.set(AVAILABLE, false, ENV_NOT_RESOLVED, envProblem.get());
     } else if (running >= wanted) {
-      conditions.set(AVAILABLE, true, REPLICAS_RUNNING, running + " of " + wanted + " replicas running");
+      conditions.set(
+          AVAILABLE, true, REPLICAS_RUNNING, running + " of " + wanted + " replicas running");
     } else {
-      conditions.set(AVAILABLE, false, REPLICAS_NOT_RUNNING, running + " of " + wanted + " replicas running"
-          + (notRunning.isEmpty() ? "" : "; " + String.join("; ", notRunning)));
+      conditions.set(
+          AVAILABLE,
+          false,
+          REPLICAS_NOT_RUNNING,
+          running
+              + " of "
+              + wanted
+              + " replicas running"
+              + (notRunning.isEmpty() ? "" : "; " + String.join("; ", notRunning)));
     }
     status.setConditions(conditions.build());
     return status;
@@ -91,10 +112,16 @@ public final class WorkloadStatusBuilder {
     status.setObservedGeneration(workload.getMetadata().getGeneration());
     status.setReplicas(0);
     status.setReadyReplicas(0);
-    String message = "MeshCluster " + workload.getSpec().getClusterRef().getName() + " does not exist in namespace "
-        + workload.getMetadata().getNamespace();
-    Conditions conditions = new Conditions(previous == null ? null : previous.getConditions(),
-        workload.getMetadata().getGeneration(), now);
+    String message =
+        "MeshCluster "
+            + workload.getSpec().getClusterRef().getName()
+            + " does not exist in namespace "
+            + workload.getMetadata().getNamespace();
+    Conditions conditions =
+        new Conditions(
+            previous == null ? null : previous.getConditions(),
+            workload.getMetadata().getGeneration(),
+            now);
     conditions.set(SCHEDULED, false, CLUSTER_NOT_FOUND, message);
     conditions.set(AVAILABLE, false, CLUSTER_NOT_FOUND, message);
     status.setConditions(conditions.build());
@@ -106,23 +133,38 @@ public final class WorkloadStatusBuilder {
    * environment could not be resolved); running replicas get names under the cluster's domain.
    */
   public static WorkloadMap map(
-      Workload workload, WorkloadStatus status, Map<String, String> env, boolean envResolved, String domain) {
+      Workload workload,
+      WorkloadStatus status,
+      Map<String, String> env,
+      boolean envResolved,
+      String domain) {
     var spec = workload.getSpec();
     Map<String, List<AssignedReplica>> byPeer = new LinkedHashMap<>();
-    List<Integer> ports = spec.getPorts() == null ? null
-        : spec.getPorts().stream().map(WorkloadPort::getPort).toList();
+    List<Integer> ports =
+        spec.getPorts() == null
+            ? null
+            : spec.getPorts().stream().map(WorkloadPort::getPort).toList();
     TreeSet<String> addresses = new TreeSet<>();
     List<DnsRecord> dns = new ArrayList<>();
     String base = workload.getMetadata().getName() + "." + domain;
     for (ReplicaPlacement placement : status.getPlacements()) {
       if (envResolved) {
-        byPeer.computeIfAbsent(placement.getPeer(), p -> new ArrayList<>()).add(new AssignedReplica(
-            placement.getReplica(), workload.getMetadata().getName(), spec.getImage(), spec.getCommand(),
-            spec.getArgs(), env, ports));
+        byPeer
+            .computeIfAbsent(placement.getPeer(), p -> new ArrayList<>())
+            .add(
+                new AssignedReplica(
+                    placement.getReplica(),
+                    workload.getMetadata().getName(),
+                    spec.getImage(),
+                    spec.getCommand(),
+                    spec.getArgs(),
+                    env,
+                    ports));
       }
       if (ReplicaStatus.RUNNING.equals(placement.getState()) && placement.getAddress() != null) {
         addresses.add(placement.getAddress());
-        dns.add(new DnsRecord(placement.getReplica() + "." + base, List.of(placement.getAddress())));
+        dns.add(
+            new DnsRecord(placement.getReplica() + "." + base, List.of(placement.getAddress())));
       }
     }
     if (!addresses.isEmpty()) {
@@ -135,9 +177,16 @@ public final class WorkloadStatusBuilder {
     return workload.getMetadata().getName() + "-" + index;
   }
 
-  /** The address the agent reports (a container's own), else the peer's mesh address (a process). */
+  /**
+   * The address the agent reports (a container's own), else the peer's mesh address (a process).
+   */
   private static String address(Peer peer, Optional<ReplicaStatus> report) {
-    return report.map(ReplicaStatus::address)
-        .orElseGet(() -> peer == null || peer.getStatus() == null ? null : peer.getStatus().getMeshAddress());
+    return report
+        .map(ReplicaStatus::address)
+        .orElseGet(
+            () ->
+                peer == null || peer.getStatus() == null
+                    ? null
+                    : peer.getStatus().getMeshAddress());
   }
 }

@@ -1,10 +1,5 @@
 package io.meshfed.operator.agentapi;
 
-import io.meshfed.api.v1alpha1.MeshCluster;
-import io.meshfed.operator.join.AgentSecrets;
-import io.meshfed.operator.server.AgentApiTls;
-import io.meshfed.operator.server.Certificates;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -21,10 +16,14 @@ import io.meshfed.api.agent.JoinRequest;
 import io.meshfed.api.agent.JoinResponse;
 import io.meshfed.api.agent.NetMap;
 import io.meshfed.api.agent.StatusReport;
+import io.meshfed.api.v1alpha1.MeshCluster;
 import io.meshfed.api.v1alpha1.Peer;
 import io.meshfed.api.v1alpha1.PeerPhase;
 import io.meshfed.api.v1alpha1.ProviderType;
+import io.meshfed.operator.join.AgentSecrets;
 import io.meshfed.operator.join.JoinTokens;
+import io.meshfed.operator.server.AgentApiTls;
+import io.meshfed.operator.server.Certificates;
 import io.meshfed.operator.testing.KubeApiServerResource;
 import io.meshfed.operator.testing.TestAgents;
 import io.meshfed.operator.testing.TestObjects;
@@ -79,7 +78,9 @@ class AgentApiTest {
 
   @Test
   void hostsJoinWithTheClusterTokenGetAnAddressAndReachEachOthersMaps() throws Exception {
-    JoinResponse a = api.join(new JoinRequest(clusterToken(), "host-a", KEY_A, List.of("198.18.0.2:51820"), facts()));
+    JoinResponse a =
+        api.join(
+            new JoinRequest(clusterToken(), "host-a", KEY_A, List.of("198.18.0.2:51820"), facts()));
     assertThat(a.peer()).isEqualTo("host-a");
     assertThat(a.self().meshAddress()).startsWith("100.80.").endsWith(".1");
     assertThat(a.self().clusterCidr()).isEqualTo("100.80.0.0/16");
@@ -87,50 +88,77 @@ class AgentApiTest {
 
     Peer peer = client.resources(Peer.class).inNamespace(namespace).withName("host-a").get();
     assertThat(peer.getSpec().getProvider()).isEqualTo(ProviderType.STATIC);
-    Secret membership = client.secrets().inNamespace(namespace).withName("host-a-meshfed-agent").get();
+    Secret membership =
+        client.secrets().inNamespace(namespace).withName("host-a-meshfed-agent").get();
     String secretPart = a.credential().substring(a.credential().lastIndexOf(':') + 1);
     assertThat(membership.getData().values())
         .noneMatch(v -> new String(Base64.getDecoder().decode(v)).contains(secretPart));
-    assertThat(AgentSecrets.read(membership, "credential-sha256")).isEqualTo(AgentSecrets.sha256(secretPart));
+    assertThat(AgentSecrets.read(membership, "credential-sha256"))
+        .isEqualTo(AgentSecrets.sha256(secretPart));
 
     // joined, but Ready only with a heartbeat: then its Lease exists and status shows the agent
-    await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
-        assertThat(phase("host-a")).isEqualTo(PeerPhase.JOINING));
-    api.status(a.credential(), new StatusReport("host-a", null, List.of("198.18.0.2:51820"), facts(), List.of()));
-    await().ignoreExceptions().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-      Peer ready = client.resources(Peer.class).inNamespace(namespace).withName("host-a").get();
-      assertThat(ready.getStatus().getPhase()).isEqualTo(PeerPhase.READY);
-      assertThat(ready.getStatus().getPublicKey()).isEqualTo(KEY_A);
-      assertThat(ready.getStatus().getEndpoint()).isEqualTo("198.18.0.2:51820");
-      assertThat(ready.getStatus().getAgent().getVersion()).isEqualTo("test");
-      assertThat(ready.getStatus().getCapacity().getCpu().toString()).isEqualTo("2");
-    });
-    assertThat(client.resources(Lease.class).inNamespace(namespace).withName("host-a-meshfed-agent").get()
-        .getSpec().getRenewTime()).isNotNull();
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(() -> assertThat(phase("host-a")).isEqualTo(PeerPhase.JOINING));
+    api.status(
+        a.credential(),
+        new StatusReport("host-a", null, List.of("198.18.0.2:51820"), facts(), List.of()));
+    await()
+        .ignoreExceptions()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> {
+              Peer ready =
+                  client.resources(Peer.class).inNamespace(namespace).withName("host-a").get();
+              assertThat(ready.getStatus().getPhase()).isEqualTo(PeerPhase.READY);
+              assertThat(ready.getStatus().getPublicKey()).isEqualTo(KEY_A);
+              assertThat(ready.getStatus().getEndpoint()).isEqualTo("198.18.0.2:51820");
+              assertThat(ready.getStatus().getAgent().getVersion()).isEqualTo("test");
+              assertThat(ready.getStatus().getCapacity().getCpu().toString()).isEqualTo("2");
+            });
+    assertThat(
+            client
+                .resources(Lease.class)
+                .inNamespace(namespace)
+                .withName("host-a-meshfed-agent")
+                .get()
+                .getSpec()
+                .getRenewTime())
+        .isNotNull();
 
     NetMap first = api.netmap(a.credential(), "host-a", null).orElseThrow();
     assertThat(first.full()).isTrue();
     assertThat(first.peers()).isEmpty();
 
-    // A waits on its version; B joins and reports: A's long poll answers with a delta holding only B
-    CompletableFuture<Optional<NetMap>> waiting = CompletableFuture.supplyAsync(() -> {
-      try {
-        return api.netmap(a.credential(), "host-a", first.version());
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-    });
-    JoinResponse b = api.join(new JoinRequest(clusterToken(), "host-b", KEY_B, List.of("198.18.0.3:51820"), facts()));
+    // A waits on its version; B joins and reports: A's long poll answers with a delta holding only
+    // B
+    CompletableFuture<Optional<NetMap>> waiting =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return api.netmap(a.credential(), "host-a", first.version());
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              }
+            });
+    JoinResponse b =
+        api.join(
+            new JoinRequest(clusterToken(), "host-b", KEY_B, List.of("198.18.0.3:51820"), facts()));
     assertThat(b.self().subnet()).isNotEqualTo(a.self().subnet());
-    api.status(b.credential(), new StatusReport("host-b", null, List.of("198.18.0.3:51820"), facts(), List.of()));
+    api.status(
+        b.credential(),
+        new StatusReport("host-b", null, List.of("198.18.0.3:51820"), facts(), List.of()));
     NetMap delta = withPeers(a, "host-a", waiting.get(10, TimeUnit.SECONDS).orElseThrow());
     assertThat(delta.full()).isFalse();
-    assertThat(delta.peers()).singleElement().satisfies(p -> {
-      assertThat(p.name()).isEqualTo("host-b");
-      assertThat(p.publicKey()).isEqualTo(KEY_B);
-      assertThat(p.endpoints()).containsExactly("198.18.0.3:51820");
-      assertThat(p.allowedIPs()).containsExactly(b.self().subnet());
-    });
+    assertThat(delta.peers())
+        .singleElement()
+        .satisfies(
+            p -> {
+              assertThat(p.name()).isEqualTo("host-b");
+              assertThat(p.publicKey()).isEqualTo(KEY_B);
+              assertThat(p.endpoints()).containsExactly("198.18.0.3:51820");
+              assertThat(p.allowedIPs()).containsExactly(b.self().subnet());
+            });
     // an unknown version (another operator process's) gets the full map
     NetMap full = api.netmap(b.credential(), "host-b", "0000.7").orElseThrow();
     assertThat(full.full()).isTrue();
@@ -140,32 +168,52 @@ class AgentApiTest {
     client.resources(Peer.class).inNamespace(namespace).withName("host-b").delete();
     NetMap removal = api.netmap(a.credential(), "host-a", delta.version()).orElseThrow();
     assertThat(removal.removed()).containsExactly("host-b");
-    await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
-        assertThatThrownBy(() -> api.netmap(b.credential(), "host-b", null))
-            .isInstanceOfSatisfying(CoordinationClient.Refused.class, e -> {
-              assertThat(e.status()).isEqualTo(401);
-              assertThat(e.error().reason()).isEqualTo("CredentialRevoked");
-            }));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () ->
+                assertThatThrownBy(() -> api.netmap(b.credential(), "host-b", null))
+                    .isInstanceOfSatisfying(
+                        CoordinationClient.Refused.class,
+                        e -> {
+                          assertThat(e.status()).isEqualTo(401);
+                          assertThat(e.error().reason()).isEqualTo("CredentialRevoked");
+                        }));
   }
 
   @Test
   void aPeersOwnConfigurationTravelsOnlyWhenItChanges() throws Exception {
-    JoinResponse a = api.join(new JoinRequest(clusterToken(), "self-a", KEY_A, List.of("198.18.0.2:51820"), facts()));
-    api.status(a.credential(), new StatusReport("self-a", null, List.of("198.18.0.2:51820"), facts(), List.of()));
-    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(phase("self-a")).isEqualTo(PeerPhase.READY));
+    JoinResponse a =
+        api.join(
+            new JoinRequest(clusterToken(), "self-a", KEY_A, List.of("198.18.0.2:51820"), facts()));
+    api.status(
+        a.credential(),
+        new StatusReport("self-a", null, List.of("198.18.0.2:51820"), facts(), List.of()));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(() -> assertThat(phase("self-a")).isEqualTo(PeerPhase.READY));
     NetMap full = api.netmap(a.credential(), "self-a", null).orElseThrow();
     assertThat(full.self().domain()).isEqualTo("mesh.internal");
 
     // another peer joins: A's delta carries it, not A's own unchanged configuration
-    JoinResponse b = api.join(new JoinRequest(clusterToken(), "self-b", KEY_B, List.of("198.18.0.3:51820"), facts()));
-    api.status(b.credential(), new StatusReport("self-b", null, List.of("198.18.0.3:51820"), facts(), List.of()));
-    NetMap delta = withPeers(a, "self-a", api.netmap(a.credential(), "self-a", full.version()).orElseThrow());
+    JoinResponse b =
+        api.join(
+            new JoinRequest(clusterToken(), "self-b", KEY_B, List.of("198.18.0.3:51820"), facts()));
+    api.status(
+        b.credential(),
+        new StatusReport("self-b", null, List.of("198.18.0.3:51820"), facts(), List.of()));
+    NetMap delta =
+        withPeers(a, "self-a", api.netmap(a.credential(), "self-a", full.version()).orElseThrow());
     assertThat(delta.peers()).extracting(p -> p.name()).containsExactly("self-b");
     assertThat(delta.self()).isNull();
 
     // the cluster's domain changes: every agent hears of it, though no peer entry changed
-    // a merge patch, like kubectl patch: no resourceVersion, so the operator's own status writes cannot conflict
-    client.resources(MeshCluster.class).inNamespace(namespace).withName("mesh")
+    // a merge patch, like kubectl patch: no resourceVersion, so the operator's own status writes
+    // cannot conflict
+    client
+        .resources(MeshCluster.class)
+        .inNamespace(namespace)
+        .withName("mesh")
         .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"domain\":\"renamed.mesh\"}}");
     NetMap renamed = api.netmap(a.credential(), "self-a", delta.version()).orElseThrow();
     assertThat(renamed.self().domain()).isEqualTo("renamed.mesh");
@@ -176,14 +224,30 @@ class AgentApiTest {
   void refusedJoinsSayWhyAndCreateNothing() throws Exception {
     String token = clusterToken();
     String wrong = token.substring(0, token.lastIndexOf(':') + 1) + "0".repeat(64);
-    assertRefused(() -> api.join(new JoinRequest(wrong, "x", KEY_A, List.of(), facts())), 401, "InvalidToken");
-    assertRefused(() -> api.join(new JoinRequest("hello", "x", KEY_A, List.of(), facts())), 401, "InvalidToken");
-    assertRefused(() -> api.join(new JoinRequest(token, "x", "not-a-key", List.of(), facts())), 400, "InvalidField");
-    assertRefused(() -> api.join(new JoinRequest(token, "Bad_Name", KEY_A, List.of(), facts())), 400, "InvalidField");
-    assertRefused(() -> api.join(new JoinRequest(token, "x", KEY_A, List.of("1.2.3.4"), facts())), 400, "InvalidField");
+    assertRefused(
+        () -> api.join(new JoinRequest(wrong, "x", KEY_A, List.of(), facts())),
+        401,
+        "InvalidToken");
+    assertRefused(
+        () -> api.join(new JoinRequest("hello", "x", KEY_A, List.of(), facts())),
+        401,
+        "InvalidToken");
+    assertRefused(
+        () -> api.join(new JoinRequest(token, "x", "not-a-key", List.of(), facts())),
+        400,
+        "InvalidField");
+    assertRefused(
+        () -> api.join(new JoinRequest(token, "Bad_Name", KEY_A, List.of(), facts())),
+        400,
+        "InvalidField");
+    assertRefused(
+        () -> api.join(new JoinRequest(token, "x", KEY_A, List.of("1.2.3.4"), facts())),
+        400,
+        "InvalidField");
 
     // raw bodies: wrong JSON types and no JSON at all
-    HttpResponse<String> typed = post("/api/v1/join", "{\"token\":\"t\",\"publicKey\":\"k\",\"endpoints\":{\"a\":1}}");
+    HttpResponse<String> typed =
+        post("/api/v1/join", "{\"token\":\"t\",\"publicKey\":\"k\",\"endpoints\":{\"a\":1}}");
     assertThat(typed.statusCode()).isEqualTo(400);
     assertThat(typed.body()).contains("\"field\":\"endpoints\"");
     HttpResponse<String> garbage = post("/api/v1/join", "{not json");
@@ -194,18 +258,42 @@ class AgentApiTest {
     assertThat(missingKey.body()).contains("\"field\":\"publicKey\"");
 
     // an expired token: the operator rotates it and still knows the old one
-    client.secrets().inNamespace(namespace).withName(JoinTokens.secretName("mesh")).patch(PatchContext.of(PatchType.JSON_MERGE),
-        "{\"metadata\":{\"annotations\":{\"" + JoinTokens.EXPIRES_ANNOTATION + "\":\"2020-01-01T00:00:00Z\"}}}");
-    await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
-        assertRefused(() -> api.join(new JoinRequest(token, "x", KEY_A, List.of(), facts())), 401, "TokenExpired"));
+    client
+        .secrets()
+        .inNamespace(namespace)
+        .withName(JoinTokens.secretName("mesh"))
+        .patch(
+            PatchContext.of(PatchType.JSON_MERGE),
+            "{\"metadata\":{\"annotations\":{\""
+                + JoinTokens.EXPIRES_ANNOTATION
+                + "\":\"2020-01-01T00:00:00Z\"}}}");
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () ->
+                assertRefused(
+                    () -> api.join(new JoinRequest(token, "x", KEY_A, List.of(), facts())),
+                    401,
+                    "TokenExpired"));
 
     assertThat(client.resources(Peer.class).inNamespace(namespace).list().getItems()).isEmpty();
-    assertThat(client.secrets().inNamespace(namespace).withLabel(AgentSecrets.ROLE_LABEL).list().getItems()).isEmpty();
+    assertThat(
+            client
+                .secrets()
+                .inNamespace(namespace)
+                .withLabel(AgentSecrets.ROLE_LABEL)
+                .list()
+                .getItems())
+        .isEmpty();
 
     // plain HTTP is refused on the agent API
-    HttpResponse<String> plain = HttpClient.newHttpClient().send(
-        HttpRequest.newBuilder(URI.create("http://localhost:" + httpPort + "/api/v1/netmap")).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> plain =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(
+                        URI.create("http://localhost:" + httpPort + "/api/v1/netmap"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
     assertThat(plain.statusCode()).isEqualTo(403);
     assertThat(plain.body()).contains("HttpsRequired");
   }
@@ -214,14 +302,24 @@ class AgentApiTest {
   void aCredentialActsOnlyForItsOwnPeer() throws Exception {
     JoinResponse a = api.join(new JoinRequest(clusterToken(), "one", KEY_A, List.of(), facts()));
     api.join(new JoinRequest(clusterToken(), "two", KEY_B, List.of(), facts()));
-    assertRefused(() -> api.status(a.credential(), new StatusReport("two", null, List.of(), facts(), List.of())),
-        403, "CredentialScope");
+    assertRefused(
+        () ->
+            api.status(
+                a.credential(), new StatusReport("two", null, List.of(), facts(), List.of())),
+        403,
+        "CredentialScope");
     assertRefused(() -> api.netmap(a.credential(), "two", null), 403, "CredentialScope");
-    String forged = "mfp:" + namespace + ":two:" + a.credential().substring(a.credential().lastIndexOf(':') + 1);
+    String forged =
+        "mfp:"
+            + namespace
+            + ":two:"
+            + a.credential().substring(a.credential().lastIndexOf(':') + 1);
     assertRefused(() -> api.netmap(forged, "two", null), 401, "InvalidCredential");
     // the same name joining again with another key is refused: its Peer is taken
-    assertRefused(() -> api.join(new JoinRequest(clusterToken(), "one", KEY_B, List.of(), facts())),
-        409, "PeerAlreadyJoined");
+    assertRefused(
+        () -> api.join(new JoinRequest(clusterToken(), "one", KEY_B, List.of(), facts())),
+        409,
+        "PeerAlreadyJoined");
   }
 
   private interface Call {
@@ -229,26 +327,37 @@ class AgentApiTest {
   }
 
   private static void assertRefused(Call call, int status, String reason) {
-    assertThatThrownBy(call::run).isInstanceOfSatisfying(CoordinationClient.Refused.class, e -> {
-      assertThat(e.status()).isEqualTo(status);
-      assertThat(e.error().reason()).isEqualTo(reason);
-      assertThat(e.error().message()).isNotBlank();
-    });
+    assertThatThrownBy(call::run)
+        .isInstanceOfSatisfying(
+            CoordinationClient.Refused.class,
+            e -> {
+              assertThat(e.status()).isEqualTo(status);
+              assertThat(e.error().reason()).isEqualTo(reason);
+              assertThat(e.error().message()).isNotBlank();
+            });
   }
 
   @Test
   void machinesFetchTheInstallerTheCaAndTheAgentWithoutCredentials() throws Exception {
     HttpClient http = HttpClient.newBuilder().sslContext(PinnedTrust.context(caHash)).build();
-    HttpResponse<String> script = http.send(HttpRequest.newBuilder(URI.create(server + "/api/v1/install.sh")).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> script =
+        http.send(
+            HttpRequest.newBuilder(URI.create(server + "/api/v1/install.sh")).build(),
+            HttpResponse.BodyHandlers.ofString());
     assertThat(script.statusCode()).isEqualTo(200);
     assertThat(script.body()).startsWith("#!/bin/sh").contains("--ca-hash");
-    HttpResponse<String> ca = http.send(HttpRequest.newBuilder(URI.create(server + "/api/v1/ca.crt")).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> ca =
+        http.send(
+            HttpRequest.newBuilder(URI.create(server + "/api/v1/ca.crt")).build(),
+            HttpResponse.BodyHandlers.ofString());
     assertThat(ca.statusCode()).isEqualTo(200);
-    assertThat(PinnedTrust.hashOf(Certificates.parseCertificate(ca.body()))).as("the CA the join pins").isEqualTo(caHash);
-    HttpResponse<byte[]> jar = http.send(HttpRequest.newBuilder(URI.create(server + "/api/v1/agent.jar")).build(),
-        HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(PinnedTrust.hashOf(Certificates.parseCertificate(ca.body())))
+        .as("the CA the join pins")
+        .isEqualTo(caHash);
+    HttpResponse<byte[]> jar =
+        http.send(
+            HttpRequest.newBuilder(URI.create(server + "/api/v1/agent.jar")).build(),
+            HttpResponse.BodyHandlers.ofByteArray());
     // the build makes the agent before the operator's tests
     assertThat(jar.statusCode()).isEqualTo(200);
     assertThat(jar.body()).startsWith(0x50, 0x4b); // a zip
@@ -256,9 +365,11 @@ class AgentApiTest {
 
   private HttpResponse<String> post(String path, String body) throws Exception {
     HttpClient http = HttpClient.newBuilder().sslContext(PinnedTrust.context(caHash)).build();
-    return http.send(HttpRequest.newBuilder(URI.create(server + path))
+    return http.send(
+        HttpRequest.newBuilder(URI.create(server + path))
             .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build(),
         HttpResponse.BodyHandlers.ofString());
   }
 
@@ -286,12 +397,12 @@ class AgentApiTest {
    */
   private NetMap withPeers(JoinResponse agent, String name, NetMap delta) throws Exception {
     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (delta.peers().isEmpty() && (delta.removed() == null || delta.removed().isEmpty())
+    while (delta.peers().isEmpty()
+        && (delta.removed() == null || delta.removed().isEmpty())
         && System.nanoTime() < deadline) {
       assertThat(delta.self()).isNull();
       delta = api.netmap(agent.credential(), name, delta.version()).orElseThrow();
     }
     return delta;
   }
-
 }

@@ -1,11 +1,10 @@
 package io.meshfed.operator.agentapi;
 
-import io.meshfed.operator.netmap.MapLog;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meshfed.api.agent.MapPeer;
 import io.meshfed.api.agent.StatusReport.PeerHandshake;
+import io.meshfed.operator.netmap.MapLog;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -20,18 +19,26 @@ class DataPlaneHealthTest {
     Map<String, MapLog.Member> expected = new LinkedHashMap<>();
     for (int i = 0; i < count; i++) {
       String name = "p" + i;
-      expected.put("key" + i, new MapLog.Member(new MapPeer(name, "key" + i, List.of(), List.of(), null), since));
+      expected.put(
+          "key" + i,
+          new MapLog.Member(new MapPeer(name, "key" + i, List.of(), List.of(), null), since));
     }
     return expected;
   }
 
   @Test
   void countsEveryMissingPeerButNamesOnlyASample() {
-    List<PeerHandshake> handshakes = List.of(
-        new PeerHandshake("key0", NOW.minusSeconds(10).getEpochSecond(), 1, 1),
-        new PeerHandshake("key1", NOW.minusSeconds(600).getEpochSecond(), 1, 1));
-    Health health = Health.of(expected(8, NOW.minusSeconds(3600)), handshakes, NOW, Duration.ofMinutes(3),
-        Duration.ofSeconds(60));
+    List<PeerHandshake> handshakes =
+        List.of(
+            new PeerHandshake("key0", NOW.minusSeconds(10).getEpochSecond(), 1, 1),
+            new PeerHandshake("key1", NOW.minusSeconds(600).getEpochSecond(), 1, 1));
+    Health health =
+        Health.of(
+            expected(8, NOW.minusSeconds(3600)),
+            handshakes,
+            NOW,
+            Duration.ofMinutes(3),
+            Duration.ofSeconds(60));
     assertThat(health.expected()).isEqualTo(8);
     assertThat(health.configured()).isEqualTo(2);
     assertThat(health.recent()).isEqualTo(1);
@@ -45,18 +52,29 @@ class DataPlaneHealthTest {
 
   @Test
   void withAPersistentKeepaliveATunnelSettlesInTwoKeepalives() {
-    Map<String, MapLog.Member> expected = Map.of(
-        "k", new MapLog.Member(new MapPeer("fast", "k", List.of(), List.of(), 5), NOW.minusSeconds(16)),
-        "s", new MapLog.Member(new MapPeer("slow", "s", List.of(), List.of(), null), NOW.minusSeconds(16)));
-    Health health = Health.of(expected, List.of(), NOW, Duration.ofMinutes(3), Duration.ofSeconds(60));
+    Map<String, MapLog.Member> expected =
+        Map.of(
+            "k",
+                new MapLog.Member(
+                    new MapPeer("fast", "k", List.of(), List.of(), 5), NOW.minusSeconds(16)),
+            "s",
+                new MapLog.Member(
+                    new MapPeer("slow", "s", List.of(), List.of(), null), NOW.minusSeconds(16)));
+    Health health =
+        Health.of(expected, List.of(), NOW, Duration.ofMinutes(3), Duration.ofSeconds(60));
     // 16 s in the map: past 2 × 5 s + 5 s for the one with a keepalive, within 60 s for the other
     assertThat(health.missing()).containsExactly("fast");
   }
 
   @Test
   void peersNewToTheMapAreNotMissingBeforeTheirSettleTime() {
-    Health health = Health.of(expected(2, NOW.minusSeconds(5)), List.of(), NOW, Duration.ofMinutes(3),
-        Duration.ofSeconds(60));
+    Health health =
+        Health.of(
+            expected(2, NOW.minusSeconds(5)),
+            List.of(),
+            NOW,
+            Duration.ofMinutes(3),
+            Duration.ofSeconds(60));
     assertThat(health.missingCount()).isZero();
     assertThat(health.healthy()).isTrue();
     assertThat(health.meshConfigured()).isFalse();

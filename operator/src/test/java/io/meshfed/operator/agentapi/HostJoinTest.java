@@ -25,9 +25,9 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
 /**
- * A host joins the way {@code kubectl meshfed join-command} prepares it: the cluster's status
- * tells the agent API's CA hash; a static Peer and its one-time bootstrap Secret, made with the
- * api module's BootstrapSecrets (not by the operator), let exactly one agent in, until expiry.
+ * A host joins the way {@code kubectl meshfed join-command} prepares it: the cluster's status tells
+ * the agent API's CA hash; a static Peer and its one-time bootstrap Secret, made with the api
+ * module's BootstrapSecrets (not by the operator), let exactly one agent in, until expiry.
  */
 @QuarkusTest
 @QuarkusTestResource(KubeApiServerResource.class)
@@ -41,28 +41,62 @@ class HostJoinTest {
     String ns = freshNamespace(client, "hostjoin");
     client.resource(cluster(ns, "mesh", "100.97.0.0/16", 24)).create();
     String caHash = TestAgents.caHash(client);
-    await().ignoreExceptions().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(
-        client.resources(MeshCluster.class).inNamespace(ns).withName("mesh").get().getStatus().getCaHash())
-        .isEqualTo(caHash));
+    await()
+        .ignoreExceptions()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () ->
+                assertThat(
+                        client
+                            .resources(MeshCluster.class)
+                            .inNamespace(ns)
+                            .withName("mesh")
+                            .get()
+                            .getStatus()
+                            .getCaHash())
+                    .isEqualTo(caHash));
 
     Peer created = client.resource(peer(ns, "nas", "mesh", ProviderType.STATIC)).create();
     String secret = BootstrapSecrets.randomToken();
-    client.resource(BootstrapSecrets.secret(created, secret, Instant.now().plusSeconds(3600))).create();
+    client
+        .resource(BootstrapSecrets.secret(created, secret, Instant.now().plusSeconds(3600)))
+        .create();
     String token = Tokens.format(Tokens.Kind.BOOTSTRAP, ns, "nas", secret);
     CoordinationClient api = new CoordinationClient("https://localhost:" + httpsPort, caHash);
 
-    JoinResponse joined = api.join(new JoinRequest(token, "nas", TestAgents.key(71), List.of("198.18.2.71:51820"),
-        TestAgents.facts(4, 8L << 30)));
+    JoinResponse joined =
+        api.join(
+            new JoinRequest(
+                token,
+                "nas",
+                TestAgents.key(71),
+                List.of("198.18.2.71:51820"),
+                TestAgents.facts(4, 8L << 30)));
     assertThat(joined.peer()).isEqualTo("nas");
-    assertThatThrownBy(() -> api.join(new JoinRequest(token, "nas", TestAgents.key(72), List.of("198.18.2.72:51820"),
-        TestAgents.facts(4, 8L << 30))))
-        .as("one host, once").hasMessageContaining("401");
+    assertThatThrownBy(
+            () ->
+                api.join(
+                    new JoinRequest(
+                        token,
+                        "nas",
+                        TestAgents.key(72),
+                        List.of("198.18.2.72:51820"),
+                        TestAgents.facts(4, 8L << 30))))
+        .as("one host, once")
+        .hasMessageContaining("401");
 
     Peer expired = client.resource(peer(ns, "late", "mesh", ProviderType.STATIC)).create();
     String old = BootstrapSecrets.randomToken();
     client.resource(BootstrapSecrets.secret(expired, old, Instant.now().minusSeconds(1))).create();
-    assertThatThrownBy(() -> api.join(new JoinRequest(Tokens.format(Tokens.Kind.BOOTSTRAP, ns, "late", old), "late",
-        TestAgents.key(73), List.of("198.18.2.73:51820"), TestAgents.facts(4, 8L << 30))))
+    assertThatThrownBy(
+            () ->
+                api.join(
+                    new JoinRequest(
+                        Tokens.format(Tokens.Kind.BOOTSTRAP, ns, "late", old),
+                        "late",
+                        TestAgents.key(73),
+                        List.of("198.18.2.73:51820"),
+                        TestAgents.facts(4, 8L << 30))))
         .hasMessageContaining("401");
     client.close();
   }

@@ -1,6 +1,5 @@
 package io.meshfed.operator.cloud;
 
-import java.util.Map;
 import static io.meshfed.operator.testing.TestObjects.*;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -16,7 +15,6 @@ import io.meshfed.api.v1alpha1.ClusterReference;
 import io.meshfed.api.v1alpha1.MeshCluster;
 import io.meshfed.api.v1alpha1.MeshfedApi;
 import io.meshfed.api.v1alpha1.Peer;
-import io.meshfed.api.v1alpha1.PeerPhase;
 import io.meshfed.api.v1alpha1.PeerPool;
 import io.meshfed.api.v1alpha1.PeerPoolSpec;
 import io.meshfed.api.v1alpha1.ProviderType;
@@ -33,6 +31,7 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -64,12 +63,14 @@ class AwsPoolAutoscalingTest {
   @BeforeAll
   static void startMoto() throws Exception {
     moto = MotoServer.start();
-    ec2 = Ec2Client.builder()
-        .region(Region.EU_WEST_1)
-        .endpointOverride(moto.endpoint())
-        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("testing", "testing")))
-        .httpClientBuilder(UrlConnectionHttpClient.builder())
-        .build();
+    ec2 =
+        Ec2Client.builder()
+            .region(Region.EU_WEST_1)
+            .endpointOverride(moto.endpoint())
+            .credentialsProvider(
+                StaticCredentialsProvider.create(AwsBasicCredentials.create("testing", "testing")))
+            .httpClientBuilder(UrlConnectionHttpClient.builder())
+            .build();
   }
 
   @AfterAll
@@ -83,11 +84,20 @@ class AwsPoolAutoscalingTest {
   }
 
   @Test
-  void scaleUpLaunchesExactlyTheInstancesDecidedAndScaleDownTerminatesExactlyThose() throws Exception {
+  void scaleUpLaunchesExactlyTheInstancesDecidedAndScaleDownTerminatesExactlyThose()
+      throws Exception {
     KubernetesClient client = KubeApiServerResource.client();
     String ns = freshNamespace(client, "aws-autoscale");
-    client.resource(new SecretBuilder().withNewMetadata().withName("aws").withNamespace(ns).endMetadata()
-        .withStringData(Map.of("accessKeyId", "testing", "secretAccessKey", "testing")).build()).create();
+    client
+        .resource(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName("aws")
+                .withNamespace(ns)
+                .endMetadata()
+                .withStringData(Map.of("accessKeyId", "testing", "secretAccessKey", "testing"))
+                .build())
+        .create();
     MeshCluster cluster = cluster(ns, "mesh", "100.96.0.0/16", 24);
     CloudProviderSpec account = new CloudProviderSpec();
     account.setCredentialsSecretRef(new SecretReference("aws"));
@@ -105,50 +115,109 @@ class AwsPoolAutoscalingTest {
 
       await().atMost(WAIT).untilAsserted(() -> assertThat(instances(clusterUid)).hasSize(4));
       PeerPool grown = client.resources(PeerPool.class).inNamespace(ns).withName("web").get();
-      await().ignoreExceptions().atMost(WAIT).untilAsserted(() -> assertThat(client.resources(PeerPool.class).inNamespace(ns)
-          .withName("web").get().getStatus().getLastScaleUp()).isNotNull());
+      await()
+          .ignoreExceptions()
+          .atMost(WAIT)
+          .untilAsserted(
+              () ->
+                  assertThat(
+                          client
+                              .resources(PeerPool.class)
+                              .inNamespace(ns)
+                              .withName("web")
+                              .get()
+                              .getStatus()
+                              .getLastScaleUp())
+                      .isNotNull());
       grown = client.resources(PeerPool.class).inNamespace(ns).withName("web").get();
       assertThat(grown.getStatus().getLastScaleUp().getReason())
           .isEqualTo("+4 peers (t3.small) for 4 pending replicas of web");
-      assertThat(grown.getStatus().getConditions()).anySatisfy(c -> {
-        assertThat(c.getType()).isEqualTo("CapacityKnown");
-        assertThat(c.getMessage()).isEqualTo("each peer holds cpu 2, memory 2Gi");
-      });
-      Set<String> launched = instances(clusterUid).stream().map(Instance::instanceId).collect(Collectors.toSet());
-      Set<String> peerNames = instances(clusterUid).stream()
-          .map(i -> i.tags().stream().filter(t -> t.key().equals("meshfed.io/peer-name")).findFirst().orElseThrow().value())
-          .collect(Collectors.toSet());
+      assertThat(grown.getStatus().getConditions())
+          .anySatisfy(
+              c -> {
+                assertThat(c.getType()).isEqualTo("CapacityKnown");
+                assertThat(c.getMessage()).isEqualTo("each peer holds cpu 2, memory 2Gi");
+              });
+      Set<String> launched =
+          instances(clusterUid).stream().map(Instance::instanceId).collect(Collectors.toSet());
+      Set<String> peerNames =
+          instances(clusterUid).stream()
+              .map(
+                  i ->
+                      i.tags().stream()
+                          .filter(t -> t.key().equals("meshfed.io/peer-name"))
+                          .findFirst()
+                          .orElseThrow()
+                          .value())
+              .collect(Collectors.toSet());
       assertThat(peerNames).containsExactlyInAnyOrder("web-0", "web-1", "web-2", "web-3");
 
       for (String peer : peerNames) {
         agents.join(peer);
       }
-      await().ignoreExceptions().atMost(WAIT).untilAsserted(() -> assertThat(client.resources(Workload.class).inNamespace(ns)
-          .withName("web").get().getStatus().getPlacements()).hasSize(4));
-      await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(4))
-          .untilAsserted(() -> assertThat(instances(clusterUid)).as("no more than decided").hasSize(4));
+      await()
+          .ignoreExceptions()
+          .atMost(WAIT)
+          .untilAsserted(
+              () ->
+                  assertThat(
+                          client
+                              .resources(Workload.class)
+                              .inNamespace(ns)
+                              .withName("web")
+                              .get()
+                              .getStatus()
+                              .getPlacements())
+                      .hasSize(4));
+      await()
+          .during(Duration.ofSeconds(2))
+          .atMost(Duration.ofSeconds(4))
+          .untilAsserted(
+              () -> assertThat(instances(clusterUid)).as("no more than decided").hasSize(4));
 
       client.resources(Workload.class).inNamespace(ns).withName("web").delete();
-      await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
-        assertThat(instances(clusterUid)).isEmpty();
-        assertThat(client.resources(Peer.class).inNamespace(ns).withLabel(MeshfedApi.POOL_LABEL, "web").list()
-            .getItems()).isEmpty();
-      });
-      Set<String> terminated = ec2.describeInstances(r -> r.filters(
-              f -> f.name("tag:meshfed.io/cluster").values(clusterUid),
-              f -> f.name("instance-state-name").values("shutting-down", "terminated")))
-          .reservations().stream().flatMap(r -> r.instances().stream()).map(Instance::instanceId)
-          .collect(Collectors.toSet());
+      await()
+          .atMost(Duration.ofSeconds(90))
+          .untilAsserted(
+              () -> {
+                assertThat(instances(clusterUid)).isEmpty();
+                assertThat(
+                        client
+                            .resources(Peer.class)
+                            .inNamespace(ns)
+                            .withLabel(MeshfedApi.POOL_LABEL, "web")
+                            .list()
+                            .getItems())
+                    .isEmpty();
+              });
+      Set<String> terminated =
+          ec2
+              .describeInstances(
+                  r ->
+                      r.filters(
+                          f -> f.name("tag:meshfed.io/cluster").values(clusterUid),
+                          f -> f.name("instance-state-name").values("shutting-down", "terminated")))
+              .reservations()
+              .stream()
+              .flatMap(r -> r.instances().stream())
+              .map(Instance::instanceId)
+              .collect(Collectors.toSet());
       assertThat(terminated).isEqualTo(launched);
     }
     client.close();
   }
 
   private static List<Instance> instances(String clusterUid) {
-    return ec2.describeInstances(r -> r.filters(
-            f -> f.name("tag:meshfed.io/cluster").values(clusterUid),
-            f -> f.name("instance-state-name").values("pending", "running")))
-        .reservations().stream().flatMap(r -> r.instances().stream()).toList();
+    return ec2
+        .describeInstances(
+            r ->
+                r.filters(
+                    f -> f.name("tag:meshfed.io/cluster").values(clusterUid),
+                    f -> f.name("instance-state-name").values("pending", "running")))
+        .reservations()
+        .stream()
+        .flatMap(r -> r.instances().stream())
+        .toList();
   }
 
   private static PeerPool pool(String ns, String ami) {

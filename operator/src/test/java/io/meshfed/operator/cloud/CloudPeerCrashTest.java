@@ -1,6 +1,5 @@
 package io.meshfed.operator.cloud;
 
-import java.util.function.Supplier;
 import static io.meshfed.operator.testing.TestObjects.*;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -26,10 +25,9 @@ import io.quarkus.test.junit.QuarkusTest;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Function;
-import java.util.function.IntSupplier;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -70,12 +68,14 @@ class CloudPeerCrashTest {
   @BeforeAll
   static void startMoto() throws Exception {
     moto = MotoServer.start();
-    ec2 = Ec2Client.builder()
-        .region(Region.EU_WEST_1)
-        .endpointOverride(moto.endpoint())
-        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("testing", "testing")))
-        .httpClientBuilder(UrlConnectionHttpClient.builder())
-        .build();
+    ec2 =
+        Ec2Client.builder()
+            .region(Region.EU_WEST_1)
+            .endpointOverride(moto.endpoint())
+            .credentialsProvider(
+                StaticCredentialsProvider.create(AwsBasicCredentials.create("testing", "testing")))
+            .httpClientBuilder(UrlConnectionHttpClient.builder())
+            .build();
   }
 
   @AfterAll
@@ -91,90 +91,135 @@ class CloudPeerCrashTest {
   @Test
   void aws() {
     String ami = ec2.describeImages().images().get(0).imageId();
-    crashBetweenCreateAndStatusThenDelete(new Cloud(
-        ProviderType.AWS,
-        Map.of("accessKeyId", "testing", "secretAccessKey", "testing"),
-        account -> {
-          account.setRegion("eu-west-1");
-          account.setEndpoint(moto.endpoint().toString());
-        },
-        peer -> {
-          peer.getSpec().setInstanceType("t3.micro");
-          peer.getSpec().setImage(ami);
-        },
-        peerUid -> ec2.describeInstances(r -> r.filters(
-                f -> f.name("tag:meshfed.io/peer").values(peerUid),
-                f -> f.name("instance-state-name").values("pending", "running", "stopping", "stopped")))
-            .reservations().stream().flatMap(r -> r.instances().stream()).toList(),
-        clusterUid -> ec2.describeSecurityGroups(r -> r.filters(f -> f.name("group-name").values("meshfed-" + clusterUid)))
-            .securityGroups().size(),
-        List::of));
+    crashBetweenCreateAndStatusThenDelete(
+        new Cloud(
+            ProviderType.AWS,
+            Map.of("accessKeyId", "testing", "secretAccessKey", "testing"),
+            account -> {
+              account.setRegion("eu-west-1");
+              account.setEndpoint(moto.endpoint().toString());
+            },
+            peer -> {
+              peer.getSpec().setInstanceType("t3.micro");
+              peer.getSpec().setImage(ami);
+            },
+            peerUid ->
+                ec2
+                    .describeInstances(
+                        r ->
+                            r.filters(
+                                f -> f.name("tag:meshfed.io/peer").values(peerUid),
+                                f ->
+                                    f.name("instance-state-name")
+                                        .values("pending", "running", "stopping", "stopped")))
+                    .reservations()
+                    .stream()
+                    .flatMap(r -> r.instances().stream())
+                    .toList(),
+            clusterUid ->
+                ec2.describeSecurityGroups(
+                        r -> r.filters(f -> f.name("group-name").values("meshfed-" + clusterUid)))
+                    .securityGroups()
+                    .size(),
+            List::of));
   }
 
   @Test
   void digitalOcean() {
     try (FakeDigitalOcean digitalOcean = new FakeDigitalOcean("dop_v1_crash")) {
-      crashBetweenCreateAndStatusThenDelete(new Cloud(
-          ProviderType.DIGITALOCEAN,
-          Map.of("token", "dop_v1_crash"),
-          account -> {
-            account.setRegion("fra1");
-            account.setEndpoint(digitalOcean.endpoint().toString());
-          },
-          peer -> peer.getSpec().setInstanceType("s-1vcpu-2gb"),
-          peerUid -> digitalOcean.dropletsTagged("meshfed-peer:" + peerUid),
-          clusterUid -> (int) digitalOcean.firewalls().stream()
-              .filter(f -> f.path("name").asText().equals("meshfed-" + clusterUid)).count(),
-          digitalOcean::bugs));
+      crashBetweenCreateAndStatusThenDelete(
+          new Cloud(
+              ProviderType.DIGITALOCEAN,
+              Map.of("token", "dop_v1_crash"),
+              account -> {
+                account.setRegion("fra1");
+                account.setEndpoint(digitalOcean.endpoint().toString());
+              },
+              peer -> peer.getSpec().setInstanceType("s-1vcpu-2gb"),
+              peerUid -> digitalOcean.dropletsTagged("meshfed-peer:" + peerUid),
+              clusterUid ->
+                  (int)
+                      digitalOcean.firewalls().stream()
+                          .filter(f -> f.path("name").asText().equals("meshfed-" + clusterUid))
+                          .count(),
+              digitalOcean::bugs));
     }
   }
 
   @Test
   void gcp() {
     try (FakeGce gce = new FakeGce()) {
-      crashBetweenCreateAndStatusThenDelete(new Cloud(
-          ProviderType.GCP,
-          Map.of("credentials.json", gce.serviceAccountJson()),
-          account -> {
-            account.setRegion("europe-west1");
-            account.setEndpoint(gce.endpoint().toString());
-          },
-          peer -> peer.getSpec().setInstanceType("e2-small"),
-          peerUid -> gce.instancesLabelled("meshfed-peer", peerUid),
-          clusterUid -> (int) gce.firewalls().stream()
-              .filter(f -> f.path("name").asText().equals("meshfed-" + clusterUid)).count(),
-          gce::bugs));
+      crashBetweenCreateAndStatusThenDelete(
+          new Cloud(
+              ProviderType.GCP,
+              Map.of("credentials.json", gce.serviceAccountJson()),
+              account -> {
+                account.setRegion("europe-west1");
+                account.setEndpoint(gce.endpoint().toString());
+              },
+              peer -> peer.getSpec().setInstanceType("e2-small"),
+              peerUid -> gce.instancesLabelled("meshfed-peer", peerUid),
+              clusterUid ->
+                  (int)
+                      gce.firewalls().stream()
+                          .filter(f -> f.path("name").asText().equals("meshfed-" + clusterUid))
+                          .count(),
+              gce::bugs));
     }
   }
 
   @Test
   void azure() {
     try (FakeAzure azure = new FakeAzure("meshfed-sp", "s3cr3t")) {
-      crashBetweenCreateAndStatusThenDelete(new Cloud(
-          ProviderType.AZURE,
-          Map.of("tenantId", FakeAzure.TENANT, "clientId", "meshfed-sp", "clientSecret", "s3cr3t"),
-          account -> {
-            account.setRegion("westeurope");
-            account.setSubscriptionId(FakeAzure.SUBSCRIPTION);
-            account.setResourceGroup(FakeAzure.RESOURCE_GROUP);
-            account.setEndpoint(azure.endpoint().toString());
-          },
-          peer -> peer.getSpec().setInstanceType("Standard_B2s"),
-          peerUid -> azure.resourcesTagged("Microsoft.Compute/virtualMachines", "meshfed-peer", peerUid),
-          clusterUid -> azure.resourcesTagged("Microsoft.Network/networkSecurityGroups", "meshfed-cluster", clusterUid).size(),
-          azure::bugs));
-      assertThat(azure.resources("Microsoft.Network/networkInterfaces")).as("the NIC went with the peer").isEmpty();
-      assertThat(azure.resources("Microsoft.Network/publicIPAddresses")).as("the IP went with the peer").isEmpty();
-      assertThat(azure.resources("Microsoft.Compute/disks")).as("the disk went with the peer").isEmpty();
-      assertThat(azure.resources("Microsoft.Network/virtualNetworks")).as("the network went with the cluster").isEmpty();
+      crashBetweenCreateAndStatusThenDelete(
+          new Cloud(
+              ProviderType.AZURE,
+              Map.of(
+                  "tenantId", FakeAzure.TENANT, "clientId", "meshfed-sp", "clientSecret", "s3cr3t"),
+              account -> {
+                account.setRegion("westeurope");
+                account.setSubscriptionId(FakeAzure.SUBSCRIPTION);
+                account.setResourceGroup(FakeAzure.RESOURCE_GROUP);
+                account.setEndpoint(azure.endpoint().toString());
+              },
+              peer -> peer.getSpec().setInstanceType("Standard_B2s"),
+              peerUid ->
+                  azure.resourcesTagged(
+                      "Microsoft.Compute/virtualMachines", "meshfed-peer", peerUid),
+              clusterUid ->
+                  azure
+                      .resourcesTagged(
+                          "Microsoft.Network/networkSecurityGroups", "meshfed-cluster", clusterUid)
+                      .size(),
+              azure::bugs));
+      assertThat(azure.resources("Microsoft.Network/networkInterfaces"))
+          .as("the NIC went with the peer")
+          .isEmpty();
+      assertThat(azure.resources("Microsoft.Network/publicIPAddresses"))
+          .as("the IP went with the peer")
+          .isEmpty();
+      assertThat(azure.resources("Microsoft.Compute/disks"))
+          .as("the disk went with the peer")
+          .isEmpty();
+      assertThat(azure.resources("Microsoft.Network/virtualNetworks"))
+          .as("the network went with the cluster")
+          .isEmpty();
     }
   }
 
   private void crashBetweenCreateAndStatusThenDelete(Cloud cloud) {
     KubernetesClient client = KubeApiServerResource.client();
     String ns = freshNamespace(client, "crash-" + cloud.type().value());
-    client.resource(new SecretBuilder().withNewMetadata().withName("cloud").withNamespace(ns).endMetadata()
-        .withStringData(cloud.credentials()).build()).create();
+    client
+        .resource(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName("cloud")
+                .withNamespace(ns)
+                .endMetadata()
+                .withStringData(cloud.credentials())
+                .build())
+        .create();
     MeshCluster cluster = cluster(ns, "mesh", "100.91.0.0/16", 24);
     CloudProviderSpec account = new CloudProviderSpec();
     account.setCredentialsSecretRef(new SecretReference("cloud"));
@@ -195,43 +240,109 @@ class CloudPeerCrashTest {
     CrashSwitch.INSTANCE.armFor("edge-0");
     String peerUid = client.resource(peer).create().getMetadata().getUid();
 
-    await().ignoreExceptions().atMost(WAIT).untilAsserted(() -> {
-      Peer p = client.resources(Peer.class).inNamespace(ns).withName("edge-0").get();
-      assertThat(p.getStatus()).isNotNull();
-      assertThat(p.getStatus().getPhase()).as(String.valueOf(p.getStatus().getConditions())).isEqualTo(PeerPhase.JOINING);
-      assertThat(p.getStatus().getMachineAttempt()).isEqualTo(1);
-    });
-    assertThat(CrashSwitch.INSTANCE.crashes()).as("the reconcile did crash after the create").isEqualTo(crashesBefore + 1);
-    assertThat(cloud.liveMachinesOfPeer().apply(peerUid)).as("one machine, not one per reconcile").hasSize(1);
-    assertThat(client.resources(Peer.class).inNamespace(ns).withName("edge-0").get().getStatus().getProviderID())
-        .startsWith(switch (cloud.type()) {
-          case AWS -> "aws:///";
-          case GCP -> "gce://";
-          case AZURE -> "azure:///subscriptions/";
-          default -> "digitalocean://";
-        });
+    await()
+        .ignoreExceptions()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              Peer p = client.resources(Peer.class).inNamespace(ns).withName("edge-0").get();
+              assertThat(p.getStatus()).isNotNull();
+              assertThat(p.getStatus().getPhase())
+                  .as(String.valueOf(p.getStatus().getConditions()))
+                  .isEqualTo(PeerPhase.JOINING);
+              assertThat(p.getStatus().getMachineAttempt()).isEqualTo(1);
+            });
+    assertThat(CrashSwitch.INSTANCE.crashes())
+        .as("the reconcile did crash after the create")
+        .isEqualTo(crashesBefore + 1);
+    assertThat(cloud.liveMachinesOfPeer().apply(peerUid))
+        .as("one machine, not one per reconcile")
+        .hasSize(1);
+    assertThat(
+            client
+                .resources(Peer.class)
+                .inNamespace(ns)
+                .withName("edge-0")
+                .get()
+                .getStatus()
+                .getProviderID())
+        .startsWith(
+            switch (cloud.type()) {
+              case AWS -> "aws:///";
+              case GCP -> "gce://";
+              case AZURE -> "azure:///subscriptions/";
+              default -> "digitalocean://";
+            });
     // the cluster's credentials were checked with the cloud itself
-    await().atMost(WAIT).ignoreExceptions().untilAsserted(() -> assertThat(Conditions.find(
-            client.resources(MeshCluster.class).inNamespace(ns).withName("mesh").get().getStatus().getConditions(),
-            "CredentialsValid").orElseThrow().getStatus()).isEqualTo("True"));
+    await()
+        .atMost(WAIT)
+        .ignoreExceptions()
+        .untilAsserted(
+            () ->
+                assertThat(
+                        Conditions.find(
+                                client
+                                    .resources(MeshCluster.class)
+                                    .inNamespace(ns)
+                                    .withName("mesh")
+                                    .get()
+                                    .getStatus()
+                                    .getConditions(),
+                                "CredentialsValid")
+                            .orElseThrow()
+                            .getStatus())
+                    .isEqualTo("True"));
 
     client.resources(Peer.class).inNamespace(ns).withName("edge-0").delete();
-    await().ignoreExceptions().atMost(WAIT).untilAsserted(() -> {
-      Peer still = client.resources(Peer.class).inNamespace(ns).withName("edge-0").get();
-      assertThat(still).as(() -> "the Peer, still there: " + (still == null || still.getStatus() == null ? ""
-          : still.getStatus().getPhase() + " " + still.getStatus().getConditions())).isNull();
-    });
-    assertThat(cloud.liveMachinesOfPeer().apply(peerUid)).as("deleting the Peer deletes its machine").isEmpty();
+    await()
+        .ignoreExceptions()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              Peer still = client.resources(Peer.class).inNamespace(ns).withName("edge-0").get();
+              assertThat(still)
+                  .as(
+                      () ->
+                          "the Peer, still there: "
+                              + (still == null || still.getStatus() == null
+                                  ? ""
+                                  : still.getStatus().getPhase()
+                                      + " "
+                                      + still.getStatus().getConditions()))
+                  .isNull();
+            });
+    assertThat(cloud.liveMachinesOfPeer().apply(peerUid))
+        .as("deleting the Peer deletes its machine")
+        .isEmpty();
 
-    assertThat(cloud.firewallsOfCluster().apply(clusterUid)).as("the cluster's firewall, while it lives").isEqualTo(1);
+    assertThat(cloud.firewallsOfCluster().apply(clusterUid))
+        .as("the cluster's firewall, while it lives")
+        .isEqualTo(1);
     client.resources(MeshCluster.class).inNamespace(ns).withName("mesh").delete();
-    await().ignoreExceptions().atMost(WAIT).untilAsserted(() -> {
-      assertThat(cloud.fakeBugs().get()).as("the fake answered everything it was asked").isEmpty();
-      MeshCluster still = client.resources(MeshCluster.class).inNamespace(ns).withName("mesh").get();
-      assertThat(still).as(() -> "the cluster, still there: " + (still == null || still.getStatus() == null ? ""
-          : still.getStatus().getPhase() + " " + still.getStatus().getConditions())).isNull();
-    });
-    assertThat(cloud.firewallsOfCluster().apply(clusterUid)).as("the cluster's firewall goes with it").isZero();
+    await()
+        .ignoreExceptions()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              assertThat(cloud.fakeBugs().get())
+                  .as("the fake answered everything it was asked")
+                  .isEmpty();
+              MeshCluster still =
+                  client.resources(MeshCluster.class).inNamespace(ns).withName("mesh").get();
+              assertThat(still)
+                  .as(
+                      () ->
+                          "the cluster, still there: "
+                              + (still == null || still.getStatus() == null
+                                  ? ""
+                                  : still.getStatus().getPhase()
+                                      + " "
+                                      + still.getStatus().getConditions()))
+                  .isNull();
+            });
+    assertThat(cloud.firewallsOfCluster().apply(clusterUid))
+        .as("the cluster's firewall goes with it")
+        .isZero();
     assertThat(cloud.fakeBugs().get()).as("the fake answered everything it was asked").isEmpty();
     client.close();
   }

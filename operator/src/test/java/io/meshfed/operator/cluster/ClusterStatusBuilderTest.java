@@ -1,7 +1,5 @@
 package io.meshfed.operator.cluster;
 
-import io.meshfed.operator.scheduler.Amounts;
-import java.util.stream.IntStream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -15,6 +13,8 @@ import io.meshfed.api.v1alpha1.ProviderType;
 import io.meshfed.api.v1alpha1.ProvidersSpec;
 import io.meshfed.api.v1alpha1.ResourceAmounts;
 import io.meshfed.api.v1alpha1.SecretReference;
+import io.meshfed.operator.provider.CloudAccounts;
+import io.meshfed.operator.scheduler.Amounts;
 import io.meshfed.operator.support.Conditions;
 import io.meshfed.operator.testing.TestObjects;
 import java.math.BigDecimal;
@@ -22,7 +22,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import io.meshfed.operator.provider.CloudAccounts;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 class ClusterStatusBuilderTest {
@@ -30,11 +30,12 @@ class ClusterStatusBuilderTest {
 
   @Test
   void countsPeersByPhaseAndSumsReadyResources() {
-    List<Peer> peers = List.of(
-        peer("a", PeerPhase.READY, "2", "4Gi"),
-        peer("b", PeerPhase.READY, "500m", "512Mi"),
-        peer("c", PeerPhase.NOT_READY, "8", "16Gi"),
-        peer("d", PeerPhase.JOINING, null, null));
+    List<Peer> peers =
+        List.of(
+            peer("a", PeerPhase.READY, "2", "4Gi"),
+            peer("b", PeerPhase.READY, "500m", "512Mi"),
+            peer("c", PeerPhase.NOT_READY, "8", "16Gi"),
+            peer("d", PeerPhase.JOINING, null, null));
     MeshClusterStatus status = ClusterStatusBuilder.build(cluster(), facts(peers, Map.of()));
 
     assertThat(status.getPeers().getTotal()).isEqualTo(4);
@@ -52,8 +53,9 @@ class ClusterStatusBuilderTest {
 
   @Test
   void aClusterWhoseEveryPeerIsReadyIsReady() {
-    MeshClusterStatus status = ClusterStatusBuilder.build(cluster(),
-        facts(List.of(peer("a", PeerPhase.READY, "1", "1Gi")), Map.of()));
+    MeshClusterStatus status =
+        ClusterStatusBuilder.build(
+            cluster(), facts(List.of(peer("a", PeerPhase.READY, "1", "1Gi")), Map.of()));
     assertThat(status.getPhase()).isEqualTo("Ready");
     assertThat(Conditions.isTrue(status.getConditions(), "Ready")).isTrue();
     assertThat(status.getCapacity().getMemory()).isEqualTo(new Quantity("1Gi"));
@@ -61,10 +63,15 @@ class ClusterStatusBuilderTest {
 
   @Test
   void longListsOfPeersAreAbbreviated() {
-    List<Peer> peers = IntStream.range(0, 8)
-        .mapToObj(i -> peer("p" + i, PeerPhase.JOINING, null, null)).toList();
-    var ready = Conditions.find(ClusterStatusBuilder.build(cluster(), facts(peers, Map.of())).getConditions(), "Ready").orElseThrow();
-    assertThat(ready.getMessage()).isEqualTo("0/8 peers ready (Joining: p0, p1, p2, p3, p4 and 3 more)");
+    List<Peer> peers =
+        IntStream.range(0, 8).mapToObj(i -> peer("p" + i, PeerPhase.JOINING, null, null)).toList();
+    var ready =
+        Conditions.find(
+                ClusterStatusBuilder.build(cluster(), facts(peers, Map.of())).getConditions(),
+                "Ready")
+            .orElseThrow();
+    assertThat(ready.getMessage())
+        .isEqualTo("0/8 peers ready (Joining: p0, p1, p2, p3, p4 and 3 more)");
   }
 
   @Test
@@ -80,22 +87,39 @@ class ClusterStatusBuilderTest {
     cluster.getSpec().setProviders(providers);
     var ok = new CloudAccounts.Verdict(true, "Verified", "the credentials work");
 
-    var failing = ClusterStatusBuilder.build(cluster, facts(List.of(), Map.of(
-        ProviderType.GCP, new CloudAccounts.Verdict(false, "SecretNotFound", "Secret gcp-sa does not exist"),
-        ProviderType.AWS, ok)));
+    var failing =
+        ClusterStatusBuilder.build(
+            cluster,
+            facts(
+                List.of(),
+                Map.of(
+                    ProviderType.GCP,
+                    new CloudAccounts.Verdict(
+                        false, "SecretNotFound", "Secret gcp-sa does not exist"),
+                    ProviderType.AWS,
+                    ok)));
     var c = Conditions.find(failing.getConditions(), "CredentialsValid").orElseThrow();
     assertThat(c.getStatus()).isEqualTo("False");
     assertThat(c.getReason()).isEqualTo("SecretNotFound");
     assertThat(c.getMessage()).isEqualTo("gcp: SecretNotFound: Secret gcp-sa does not exist");
 
-    var unreachable = ClusterStatusBuilder.build(cluster, facts(List.of(), Map.of(
-        ProviderType.GCP, new CloudAccounts.Verdict(null, "ProviderUnreachable", "connect timed out"),
-        ProviderType.AWS, ok)));
+    var unreachable =
+        ClusterStatusBuilder.build(
+            cluster,
+            facts(
+                List.of(),
+                Map.of(
+                    ProviderType.GCP,
+                    new CloudAccounts.Verdict(null, "ProviderUnreachable", "connect timed out"),
+                    ProviderType.AWS,
+                    ok)));
     c = Conditions.find(unreachable.getConditions(), "CredentialsValid").orElseThrow();
     assertThat(c.getStatus()).isEqualTo("Unknown");
     assertThat(c.getMessage()).contains("gcp: ProviderUnreachable: connect timed out");
 
-    var good = ClusterStatusBuilder.build(cluster, facts(List.of(), Map.of(ProviderType.GCP, ok, ProviderType.AWS, ok)));
+    var good =
+        ClusterStatusBuilder.build(
+            cluster, facts(List.of(), Map.of(ProviderType.GCP, ok, ProviderType.AWS, ok)));
     c = Conditions.find(good.getConditions(), "CredentialsValid").orElseThrow();
     assertThat(c.getStatus()).isEqualTo("True");
     assertThat(c.getReason()).isEqualTo("Verified");
@@ -113,8 +137,15 @@ class ClusterStatusBuilderTest {
 
   private static ClusterStatusBuilder.Facts facts(
       List<Peer> peers, Map<ProviderType, CloudAccounts.Verdict> missing) {
-    return new ClusterStatusBuilder.Facts(peers, List.of(), "c-meshfed-join-token", Optional.of(NOW.plusSeconds(3600)),
-        missing, Optional.empty(), Optional.empty(), NOW);
+    return new ClusterStatusBuilder.Facts(
+        peers,
+        List.of(),
+        "c-meshfed-join-token",
+        Optional.of(NOW.plusSeconds(3600)),
+        missing,
+        Optional.empty(),
+        Optional.empty(),
+        NOW);
   }
 
   private static MeshCluster cluster() {

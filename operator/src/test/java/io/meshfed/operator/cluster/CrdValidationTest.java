@@ -40,7 +40,13 @@ class CrdValidationTest {
   @Test
   void everyKindIsServed() {
     for (String crd : new String[] {"meshclusters", "peers", "peerpools", "workloads"}) {
-      var found = client.apiextensions().v1().customResourceDefinitions().withName(crd + ".meshfed.io").get();
+      var found =
+          client
+              .apiextensions()
+              .v1()
+              .customResourceDefinitions()
+              .withName(crd + ".meshfed.io")
+              .get();
       assertThat(found).as(crd).isNotNull();
       assertThat(found.getStatus().getAcceptedNames().getShortNames()).isNotEmpty();
     }
@@ -58,7 +64,8 @@ class CrdValidationTest {
     assertThat(created.getSpec().getDomain()).isEqualTo("mesh.internal");
     assertThat(created.getSpec().getJoinToken().getTtl()).isEqualTo("24h");
 
-    Peer peer = client.resource(peer(ns, "defaults-peer", "defaults", ProviderType.STATIC)).create();
+    Peer peer =
+        client.resource(peer(ns, "defaults-peer", "defaults", ProviderType.STATIC)).create();
     assertThat(peer.getSpec().getRoles()).extracting(Object::toString).containsExactly("worker");
     assertThat(peer.getSpec().getUnschedulable()).isFalse();
   }
@@ -73,24 +80,37 @@ class CrdValidationTest {
 
   @Test
   void peerSubnetsMustFitInTheCidr() {
-    assertRejected(cluster(ns, "too-big", "100.64.0.0/24", 24), "peerSubnetPrefix must be longer than the prefix of cidr");
+    assertRejected(
+        cluster(ns, "too-big", "100.64.0.0/24", 24),
+        "peerSubnetPrefix must be longer than the prefix of cidr");
     assertRejected(cluster(ns, "tiny", "100.64.0.0/16", 31), "spec.network.peerSubnetPrefix");
   }
 
   @Test
   void theNetworkIsImmutable() {
     client.resource(cluster(ns, "immutable", "100.72.0.0/16", null)).create();
-    // a merge patch, as kubectl would send: no resourceVersion to race with the operator's finalizer
-    assertThatThrownBy(() -> client.resources(MeshCluster.class).inNamespace(ns).withName("immutable")
-            .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"network\":{\"cidr\":\"100.73.0.0/16\"}}}"))
+    // a merge patch, as kubectl would send: no resourceVersion to race with the operator's
+    // finalizer
+    assertThatThrownBy(
+            () ->
+                client
+                    .resources(MeshCluster.class)
+                    .inNamespace(ns)
+                    .withName("immutable")
+                    .patch(
+                        PatchContext.of(PatchType.JSON_MERGE),
+                        "{\"spec\":{\"network\":{\"cidr\":\"100.73.0.0/16\"}}}"))
         .isInstanceOf(KubernetesClientException.class)
         .hasMessageContaining("cidr is immutable");
   }
 
   @Test
   void anUnknownProviderIsRejected() {
-    GenericKubernetesResource peer = generic("Peer", "unknown-provider",
-        "{\"clusterRef\":{\"name\":\"x\"},\"provider\":\"openstack\"}");
+    GenericKubernetesResource peer =
+        generic(
+            "Peer",
+            "unknown-provider",
+            "{\"clusterRef\":{\"name\":\"x\"},\"provider\":\"openstack\"}");
     assertThatThrownBy(() -> client.resource(peer).create())
         .isInstanceOf(KubernetesClientException.class)
         .hasMessageContaining("spec.provider")
@@ -99,7 +119,11 @@ class CrdValidationTest {
 
   @Test
   void requiredFieldsAreRequired() {
-    assertThatThrownBy(() -> client.resource(generic("Peer", "no-cluster", "{\"provider\":\"static\"}")).create())
+    assertThatThrownBy(
+            () ->
+                client
+                    .resource(generic("Peer", "no-cluster", "{\"provider\":\"static\"}"))
+                    .create())
         .hasMessageContaining("spec.clusterRef: Required value");
     assertThatThrownBy(() -> client.resource(generic("Peer", "no-spec", null)).create())
         .hasMessageContaining("spec is required");
@@ -107,35 +131,63 @@ class CrdValidationTest {
 
   @Test
   void minReplicasMayNotExceedMaxReplicas() {
-    GenericKubernetesResource pool = generic("PeerPool", "min-over-max",
-        "{\"clusterRef\":{\"name\":\"x\"},\"provider\":\"aws\",\"instanceType\":\"t3.small\","
-            + "\"autoscaling\":{\"minReplicas\":5,\"maxReplicas\":2}}");
+    GenericKubernetesResource pool =
+        generic(
+            "PeerPool",
+            "min-over-max",
+            "{\"clusterRef\":{\"name\":\"x\"},\"provider\":\"aws\",\"instanceType\":\"t3.small\","
+                + "\"autoscaling\":{\"minReplicas\":5,\"maxReplicas\":2}}");
     assertThatThrownBy(() -> client.resource(pool).create())
         .hasMessageContaining("minReplicas must not be greater than maxReplicas");
   }
 
   @Test
   void aStaticPoolAndANegativeReplicaCountAreRejected() {
-    assertThatThrownBy(() -> client.resource(generic("PeerPool", "static-pool",
-            "{\"clusterRef\":{\"name\":\"x\"},\"provider\":\"static\"}")).create())
+    assertThatThrownBy(
+            () ->
+                client
+                    .resource(
+                        generic(
+                            "PeerPool",
+                            "static-pool",
+                            "{\"clusterRef\":{\"name\":\"x\"},\"provider\":\"static\"}"))
+                    .create())
         .hasMessageContaining("provider static means hosts you bring");
-    assertThatThrownBy(() -> client.resource(generic("Workload", "negative",
-            "{\"clusterRef\":{\"name\":\"x\"},\"replicas\":-1,\"image\":\"nginx\"}")).create())
+    assertThatThrownBy(
+            () ->
+                client
+                    .resource(
+                        generic(
+                            "Workload",
+                            "negative",
+                            "{\"clusterRef\":{\"name\":\"x\"},\"replicas\":-1,\"image\":\"nginx\"}"))
+                    .create())
         .hasMessageContaining("spec.replicas");
   }
 
   @Test
   void aWorkloadNeedsAnImageOrACommand() {
-    assertThatThrownBy(() -> client.resource(generic("Workload", "nothing-to-run",
-            "{\"clusterRef\":{\"name\":\"x\"}}")).create())
+    assertThatThrownBy(
+            () ->
+                client
+                    .resource(
+                        generic("Workload", "nothing-to-run", "{\"clusterRef\":{\"name\":\"x\"}}"))
+                    .create())
         .hasMessageContaining("set image (a container) or command (a process)");
   }
 
   @Test
   void theClusterOfAPeerCannotChange() {
     client.resource(peer(ns, "moving", "one", ProviderType.STATIC)).create();
-    assertThatThrownBy(() -> client.resources(Peer.class).inNamespace(ns).withName("moving")
-            .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"clusterRef\":{\"name\":\"two\"}}}"))
+    assertThatThrownBy(
+            () ->
+                client
+                    .resources(Peer.class)
+                    .inNamespace(ns)
+                    .withName("moving")
+                    .patch(
+                        PatchContext.of(PatchType.JSON_MERGE),
+                        "{\"spec\":{\"clusterRef\":{\"name\":\"two\"}}}"))
         .hasMessageContaining("clusterRef is immutable");
   }
 
@@ -147,8 +199,16 @@ class CrdValidationTest {
   }
 
   private static GenericKubernetesResource generic(String kind, String name, String specJson) {
-    String json = "{\"apiVersion\":\"meshfed.io/v1alpha1\",\"kind\":\"" + kind + "\",\"metadata\":{\"name\":\""
-        + name + "\",\"namespace\":\"" + ns + "\"}" + (specJson == null ? "" : ",\"spec\":" + specJson) + "}";
+    String json =
+        "{\"apiVersion\":\"meshfed.io/v1alpha1\",\"kind\":\""
+            + kind
+            + "\",\"metadata\":{\"name\":\""
+            + name
+            + "\",\"namespace\":\""
+            + ns
+            + "\"}"
+            + (specJson == null ? "" : ",\"spec\":" + specJson)
+            + "}";
     return client.getKubernetesSerialization().unmarshal(json, GenericKubernetesResource.class);
   }
 }

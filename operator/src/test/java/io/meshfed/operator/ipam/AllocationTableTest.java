@@ -1,11 +1,11 @@
 package io.meshfed.operator.ipam;
 
-import org.assertj.core.api.Assertions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Random;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.Test;
 
 class AllocationTableTest {
@@ -17,7 +17,9 @@ class AllocationTableTest {
     table.put(0, new AllocationTable.Owner("uid-a", "a"));
     table.put(2, new AllocationTable.Owner("uid-c", "c"));
     Map<String, String> data = table.toData();
-    assertThat(data).containsExactly(Map.entry("100.64.0.0_24", "uid-a/a"), Map.entry("100.64.2.0_24", "uid-c/c"));
+    assertThat(data)
+        .containsExactly(
+            Map.entry("100.64.0.0_24", "uid-a/a"), Map.entry("100.64.2.0_24", "uid-c/c"));
 
     AllocationTable again = AllocationTable.read(plan, data);
     assertThat(again.indexOf("uid-c")).contains(2L);
@@ -27,7 +29,9 @@ class AllocationTableTest {
 
   @Test
   void ignoresKeysThatAreNotSubnetsOfThePlan() {
-    AllocationTable table = AllocationTable.read(plan, Map.of("100.64.9.0_24", "x/x", "note", "y", "100.64.1.0_24", "uid-b/b"));
+    AllocationTable table =
+        AllocationTable.read(
+            plan, Map.of("100.64.9.0_24", "x/x", "note", "y", "100.64.1.0_24", "uid-b/b"));
     assertThat(table.allocated()).isEqualTo(1);
     assertThat(table.indexOf("uid-b")).contains(1L);
   }
@@ -58,7 +62,9 @@ class AllocationTableTest {
 
   @Test
   void randomAllocationsAndReleasesNeverShareASubnet() {
-    SubnetPlan big = SubnetPlan.of("100.64.0.0/18", 26); // 256 subnets: the run fills them and reuses released ones
+    SubnetPlan big =
+        SubnetPlan.of(
+            "100.64.0.0/18", 26); // 256 subnets: the run fills them and reuses released ones
     Random random = new Random(42);
     Map<String, String> data = new HashMap<>();
     Map<String, Long> live = new HashMap<>();
@@ -66,7 +72,8 @@ class AllocationTableTest {
       AllocationTable table = AllocationTable.read(big, data);
       boolean full = table.firstFree().isEmpty() && table.released().isEmpty();
       if (!live.isEmpty() && (full || random.nextInt(3) == 0)) {
-        String victim = live.keySet().stream().skip(random.nextInt(live.size())).findFirst().orElseThrow();
+        String victim =
+            live.keySet().stream().skip(random.nextInt(live.size())).findFirst().orElseThrow();
         assertThat(table.release(victim)).isTrue();
         live.remove(victim);
       } else {
@@ -85,7 +92,8 @@ class AllocationTableTest {
         live.put(uid, index);
       }
       data = table.toData();
-      assertThat(data.size() - AllocationTable.read(big, data).released().size()).isEqualTo(live.size());
+      assertThat(data.size() - AllocationTable.read(big, data).released().size())
+          .isEqualTo(live.size());
       assertThat(live.values().stream().distinct().count()).isEqualTo(live.size());
     }
   }

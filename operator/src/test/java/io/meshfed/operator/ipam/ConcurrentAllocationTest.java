@@ -1,7 +1,5 @@
 package io.meshfed.operator.ipam;
 
-import io.meshfed.operator.coordinator.ClusterCoordinators;
-
 import static io.meshfed.operator.testing.TestObjects.*;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -11,6 +9,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.meshfed.api.v1alpha1.MeshCluster;
 import io.meshfed.api.v1alpha1.Peer;
 import io.meshfed.api.v1alpha1.ProviderType;
+import io.meshfed.operator.coordinator.ClusterCoordinators;
 import io.meshfed.operator.testing.KubeApiServerResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -50,21 +49,43 @@ class ConcurrentAllocationTest {
         pool.shutdown();
       }
 
-      await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
-        List<Peer> peers = client.resources(Peer.class).inNamespace(ns).list().getItems();
-        assertThat(peers).hasSize(200).allSatisfy(p -> assertThat(p.getStatus()).isNotNull()
-            .satisfies(s -> assertThat(s.getSubnet()).isNotNull()));
-      });
+      await()
+          .atMost(Duration.ofSeconds(120))
+          .pollInterval(Duration.ofSeconds(1))
+          .untilAsserted(
+              () -> {
+                List<Peer> peers = client.resources(Peer.class).inNamespace(ns).list().getItems();
+                assertThat(peers)
+                    .hasSize(200)
+                    .allSatisfy(
+                        p ->
+                            assertThat(p.getStatus())
+                                .isNotNull()
+                                .satisfies(s -> assertThat(s.getSubnet()).isNotNull()));
+              });
       List<Peer> peers = client.resources(Peer.class).inNamespace(ns).list().getItems();
-      Map<String, List<String>> bySubnet = peers.stream().collect(Collectors.groupingBy(
-          p -> p.getStatus().getSubnet(), Collectors.mapping(p -> p.getMetadata().getName(), Collectors.toList())));
-      assertThat(bySubnet).as("subnets held by more than one peer")
+      Map<String, List<String>> bySubnet =
+          peers.stream()
+              .collect(
+                  Collectors.groupingBy(
+                      p -> p.getStatus().getSubnet(),
+                      Collectors.mapping(p -> p.getMetadata().getName(), Collectors.toList())));
+      assertThat(bySubnet)
+          .as("subnets held by more than one peer")
           .allSatisfy((subnet, holders) -> assertThat(holders).hasSize(1));
       // the table in the API agrees with every peer's status
-      Map<String, String> table = client.configMaps().inNamespace(ns).withName(SubnetAllocator.configMapName("burst")).get().getData();
+      Map<String, String> table =
+          client
+              .configMaps()
+              .inNamespace(ns)
+              .withName(SubnetAllocator.configMapName("burst"))
+              .get()
+              .getData();
       assertThat(table).hasSize(200);
-      peers.forEach(p -> assertThat(table.get(p.getStatus().getSubnet().replace('/', '_')))
-          .isEqualTo(p.getMetadata().getUid() + "/" + p.getMetadata().getName()));
+      peers.forEach(
+          p ->
+              assertThat(table.get(p.getStatus().getSubnet().replace('/', '_')))
+                  .isEqualTo(p.getMetadata().getUid() + "/" + p.getMetadata().getName()));
     }
   }
 
@@ -74,29 +95,45 @@ class ConcurrentAllocationTest {
         KubernetesClient replicaA = KubeApiServerResource.client();
         KubernetesClient replicaB = KubeApiServerResource.client()) {
       String ns = freshNamespace(setup, "ipam-race");
-      // the cluster exists only as the allocator's input: no operator acts on this namespace's peers
+      // the cluster exists only as the allocator's input: no operator acts on this namespace's
+      // peers
       MeshCluster cluster = setup.resource(cluster(ns, "race", "100.80.0.0/20", 28)).create();
       // few retries, so that losers really lose and come back, as a reconcile would
-      List<SubnetAllocator> allocators = List.of(new SubnetAllocator(replicaA, 3, new ClusterCoordinators()),
-          new SubnetAllocator(replicaB, 3, new ClusterCoordinators()));
+      List<SubnetAllocator> allocators =
+          List.of(
+              new SubnetAllocator(replicaA, 3, new ClusterCoordinators()),
+              new SubnetAllocator(replicaB, 3, new ClusterCoordinators()));
       Map<String, String> subnetOfPeer = new ConcurrentHashMap<>();
       ExecutorService pool = Executors.newFixedThreadPool(12);
       try {
-        List<Future<?>> work = IntStream.range(0, 150).mapToObj(i -> pool.submit(() -> {
-          Peer peer = new Peer();
-          peer.setMetadata(new ObjectMetaBuilder().withNamespace(ns).withName("p" + i).withUid("uid-" + i).build());
-          SubnetAllocator allocator = allocators.get(i % 2);
-          while (true) {
-            SubnetAllocator.Result result = allocator.allocate(cluster, peer);
-            if (result instanceof SubnetAllocator.Allocated a) {
-              // asking again returns the same subnet: allocation is idempotent per peer
-              assertThat(allocators.get((i + 1) % 2).allocate(cluster, peer)).isEqualTo(a);
-              subnetOfPeer.put("p" + i, a.subnet());
-              return null;
-            }
-            assertThat(result).isInstanceOf(SubnetAllocator.Contended.class);
-          }
-        })).collect(Collectors.toList());
+        List<Future<?>> work =
+            IntStream.range(0, 150)
+                .mapToObj(
+                    i ->
+                        pool.submit(
+                            () -> {
+                              Peer peer = new Peer();
+                              peer.setMetadata(
+                                  new ObjectMetaBuilder()
+                                      .withNamespace(ns)
+                                      .withName("p" + i)
+                                      .withUid("uid-" + i)
+                                      .build());
+                              SubnetAllocator allocator = allocators.get(i % 2);
+                              while (true) {
+                                SubnetAllocator.Result result = allocator.allocate(cluster, peer);
+                                if (result instanceof SubnetAllocator.Allocated a) {
+                                  // asking again returns the same subnet: allocation is idempotent
+                                  // per peer
+                                  assertThat(allocators.get((i + 1) % 2).allocate(cluster, peer))
+                                      .isEqualTo(a);
+                                  subnetOfPeer.put("p" + i, a.subnet());
+                                  return null;
+                                }
+                                assertThat(result).isInstanceOf(SubnetAllocator.Contended.class);
+                              }
+                            }))
+                .collect(Collectors.toList());
         for (Future<?> f : work) {
           f.get();
         }
@@ -106,7 +143,9 @@ class ConcurrentAllocationTest {
       assertThat(subnetOfPeer).hasSize(150);
       assertThat(subnetOfPeer.values().stream().distinct().count()).isEqualTo(150);
       // 256 subnets in a /20 of /28s; the lowest ones are used first
-      assertThat(subnetOfPeer.values()).allSatisfy(s -> assertThat(SubnetPlan.of("100.80.0.0/20", 28).indexOf(s)).isBetween(0L, 149L));
+      assertThat(subnetOfPeer.values())
+          .allSatisfy(
+              s -> assertThat(SubnetPlan.of("100.80.0.0/20", 28).indexOf(s)).isBetween(0L, 149L));
     }
   }
 }

@@ -46,10 +46,13 @@ class SubnetPlanTest {
 
   @Test
   void rejectsPlansThatCannotWork() {
-    assertThatThrownBy(() -> SubnetPlan.of("100.64.0.0/24", 24)).hasMessageContaining("must be longer");
+    assertThatThrownBy(() -> SubnetPlan.of("100.64.0.0/24", 24))
+        .hasMessageContaining("must be longer");
     assertThatThrownBy(() -> SubnetPlan.of("100.64.0.1/24", 28)).hasMessageContaining("host bits");
     assertThatThrownBy(() -> SubnetPlan.of("100.64.0.0", 28)).hasMessageContaining("not a CIDR");
-    assertThatThrownBy(() -> SubnetPlan.of("100.64.0.256/24", 28)).hasMessageContaining("not an IPv4 address");
-    assertThatThrownBy(() -> SubnetPlan.of("100.64.0.0/24", 28).subnet(16)).isInstanceOf(IndexOutOfBoundsException.class);
+    assertThatThrownBy(() -> SubnetPlan.of("100.64.0.256/24", 28))
+        .hasMessageContaining("not an IPv4 address");
+    assertThatThrownBy(() -> SubnetPlan.of("100.64.0.0/24", 28).subnet(16))
+        .isInstanceOf(IndexOutOfBoundsException.class);
   }
 }

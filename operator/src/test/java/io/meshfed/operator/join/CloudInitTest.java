@@ -38,7 +38,8 @@ class CloudInitTest {
   }
 
   private static AgentBootstrap bootstrap() {
-    return new AgentBootstrap("https://198.18.0.1:8443", Certificates.publicKeyHash(ca.certificate()), TOKEN);
+    return new AgentBootstrap(
+        "https://198.18.0.1:8443", Certificates.publicKeyHash(ca.certificate()), TOKEN);
   }
 
   @Test
@@ -54,7 +55,8 @@ class CloudInitTest {
   void aBrokenDocumentIsCaughtByTheSameValidator() throws Exception {
     // the check above can fail: a wrong type under runcmd is refused
     Path userData = dir.resolve("user-data");
-    Files.writeString(userData, "#cloud-config\nruncmd: 42\nwrite_files: [{path: 7, permissions: [1]}]\n");
+    Files.writeString(
+        userData, "#cloud-config\nruncmd: 42\nwrite_files: [{path: 7, permissions: [1]}]\n");
     Result schema = run(List.of("cloud-init", "schema", "--config-file", userData.toString()));
     assertThat(schema.exit()).isNotZero();
   }
@@ -69,15 +71,24 @@ class CloudInitTest {
     assertThat(file.get("content").asText()).isEqualTo(caPem);
     List<String> command = new ArrayList<>();
     doc.get("runcmd").get(0).forEach(n -> command.add(n.asText()));
-    assertThat(command).containsExactly("sh", "-c", CloudInit.INSTALL_COMMAND, "https://198.18.0.1:8443",
-        Certificates.publicKeyHash(ca.certificate()), TOKEN, "web-0");
+    assertThat(command)
+        .containsExactly(
+            "sh",
+            "-c",
+            CloudInit.INSTALL_COMMAND,
+            "https://198.18.0.1:8443",
+            Certificates.publicKeyHash(ca.certificate()),
+            TOKEN,
+            "web-0");
     assertThat(CloudInit.userData(bootstrap(), caPem, "web-0")).as("deterministic").isEqualTo(text);
   }
 
   @Test
   void valuesCannotInjectShellOrYaml() throws Exception {
     String hostile = "x\"; rm -rf / #\nruncmd: [pwned]";
-    String text = CloudInit.userData(new AgentBootstrap("https://h:1", "sha256:" + "0".repeat(64), hostile), caPem, "p");
+    String text =
+        CloudInit.userData(
+            new AgentBootstrap("https://h:1", "sha256:" + "0".repeat(64), hostile), caPem, "p");
     JsonNode doc = new ObjectMapper(new YAMLFactory()).readTree(text);
     assertThat(doc.get("runcmd")).hasSize(1);
     assertThat(doc.get("runcmd").get(0).get(5).asText()).isEqualTo(hostile);
@@ -86,11 +97,29 @@ class CloudInitTest {
     Path curl = bin.resolve("curl");
     Files.writeString(curl, "#!/bin/sh\necho 'printf \"%s\\n\" \"$@\"'\n");
     curl.toFile().setExecutable(true);
-    Result ran = run(List.of("env", "PATH=" + bin + ":/usr/bin:/bin", "sh", "-c", CloudInit.INSTALL_COMMAND,
-        "https://h:1", "sha256:" + "0".repeat(64), hostile, "p"));
+    Result ran =
+        run(
+            List.of(
+                "env",
+                "PATH=" + bin + ":/usr/bin:/bin",
+                "sh",
+                "-c",
+                CloudInit.INSTALL_COMMAND,
+                "https://h:1",
+                "sha256:" + "0".repeat(64),
+                hostile,
+                "p"));
     assertThat(ran.output().lines().toList())
-        .containsExactly("--server", "https://h:1", "--ca-hash", "sha256:" + "0".repeat(64), "--token", hostile.lines().findFirst().orElseThrow(),
-            hostile.lines().skip(1).findFirst().orElseThrow(), "--name", "p");
+        .containsExactly(
+            "--server",
+            "https://h:1",
+            "--ca-hash",
+            "sha256:" + "0".repeat(64),
+            "--token",
+            hostile.lines().findFirst().orElseThrow(),
+            hostile.lines().skip(1).findFirst().orElseThrow(),
+            "--name",
+            "p");
   }
 
   @Test
@@ -107,8 +136,24 @@ class CloudInitTest {
     Files.writeString(script, BootstrapResource.installScriptText());
     String hash = "sha256:" + "a".repeat(64);
     assertRefused(script, "--server is required", "--ca-hash", hash, "--token", "t");
-    assertRefused(script, "--ca-hash must be sha256:", "--server", "https://h", "--ca-hash", "md5:1", "--token", "t");
-    assertRefused(script, "--server must be an https:// URL", "--server", "http://h", "--ca-hash", hash, "--token", "t");
+    assertRefused(
+        script,
+        "--ca-hash must be sha256:",
+        "--server",
+        "https://h",
+        "--ca-hash",
+        "md5:1",
+        "--token",
+        "t");
+    assertRefused(
+        script,
+        "--server must be an https:// URL",
+        "--server",
+        "http://h",
+        "--ca-hash",
+        hash,
+        "--token",
+        "t");
     assertRefused(script, "unknown argument: --bogus", "--bogus");
   }
 
@@ -116,13 +161,17 @@ class CloudInitTest {
   void installScriptHashesTheCaExactlyAsTheAgentPinsIt() throws Exception {
     Path pem = dir.resolve("ca.crt");
     Files.writeString(pem, caPem);
-    String function = BootstrapResource.installScriptText().lines()
-        .dropWhile(l -> !l.startsWith("public_key_hash()"))
-        .takeWhile(l -> !l.equals("}"))
-        .reduce("", (a, b) -> a + b + "\n") + "}\n";
+    String function =
+        BootstrapResource.installScriptText()
+                .lines()
+                .dropWhile(l -> !l.startsWith("public_key_hash()"))
+                .takeWhile(l -> !l.equals("}"))
+                .reduce("", (a, b) -> a + b + "\n")
+            + "}\n";
     Result hash = run(List.of("sh", "-c", function + "public_key_hash \"$0\"", pem.toString()));
     assertThat(hash.exit()).as(hash.output()).isZero();
-    assertThat("sha256:" + hash.output().strip()).isEqualTo(Certificates.publicKeyHash(ca.certificate()));
+    assertThat("sha256:" + hash.output().strip())
+        .isEqualTo(Certificates.publicKeyHash(ca.certificate()));
   }
 
   private void assertRefused(Path script, String message, String... args) throws Exception {

@@ -22,10 +22,13 @@ class JoinTokensTest {
     MeshCluster cluster = cluster("90m");
     Secret one = JoinTokens.fresh(cluster, NOW);
     Secret two = JoinTokens.fresh(cluster, NOW);
-    assertThat(one.getStringData().get("token")).matches("[0-9a-f]{64}").isNotEqualTo(two.getStringData().get("token"));
+    assertThat(one.getStringData().get("token"))
+        .matches("[0-9a-f]{64}")
+        .isNotEqualTo(two.getStringData().get("token"));
     assertThat(JoinTokens.expiry(one)).contains(Instant.parse("2026-06-01T01:30:00Z"));
     assertThat(one.getMetadata().getName()).isEqualTo("c-meshfed-join-token");
-    assertThat(one.getMetadata().getOwnerReferences()).singleElement()
+    assertThat(one.getMetadata().getOwnerReferences())
+        .singleElement()
         .satisfies(o -> assertThat(o.getController()).isTrue());
   }
 
@@ -33,7 +36,10 @@ class JoinTokensTest {
   void aZeroTtlNeverExpires() {
     Secret secret = JoinTokens.fresh(cluster("0s"), NOW);
     assertThat(JoinTokens.expiry(secret)).isEmpty();
-    assertThat(JoinTokens.needsNewToken(Optional.of(stored(secret)), NOW.plusSeconds(10L * 365 * 86400))).isFalse();
+    assertThat(
+            JoinTokens.needsNewToken(
+                Optional.of(stored(secret)), NOW.plusSeconds(10L * 365 * 86400)))
+        .isFalse();
   }
 
   @Test
@@ -50,8 +56,12 @@ class JoinTokensTest {
   private static Secret stored(Secret written) {
     return new SecretBuilder(written)
         .withStringData(null)
-        .withData(Map.of("token", Base64.getEncoder().encodeToString(
-            written.getStringData().get("token").getBytes(StandardCharsets.UTF_8))))
+        .withData(
+            Map.of(
+                "token",
+                Base64.getEncoder()
+                    .encodeToString(
+                        written.getStringData().get("token").getBytes(StandardCharsets.UTF_8))))
         .build();
   }
 

@@ -18,7 +18,9 @@ import java.util.Random;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
-/** The map log: versions, deltas, full maps, and the property that a delta brings a map up to date. */
+/**
+ * The map log: versions, deltas, full maps, and the property that a delta brings a map up to date.
+ */
 class MapLogTest {
   static final Instant T0 = Instant.parse("2026-12-04T12:00:00Z");
 
@@ -122,7 +124,8 @@ class MapLogTest {
     }
     assertThat(log.since("p0", Optional.of(2L)).orElseThrow()).isInstanceOf(MapLog.Full.class);
     assertThat(log.since("p0", Optional.of(6L)).orElseThrow()).isInstanceOf(MapLog.Delta.class);
-    assertThat(log.since("p0", Optional.of(99L)).orElseThrow()).as("a version from the future")
+    assertThat(log.since("p0", Optional.of(99L)).orElseThrow())
+        .as("a version from the future")
         .isInstanceOf(MapLog.Full.class);
   }
 
@@ -143,11 +146,27 @@ class MapLogTest {
             log.offerSelf(name, Optional.empty());
           }
           case 1, 2 -> log.offerPeer(name, Optional.of(peer(name, random.nextInt(3))));
-          case 3 -> log.offerSelf(name, Optional.of(new SelfConfig(name, "mesh", "100.64.0." + random.nextInt(3),
-              "100.64.0.0/24", "100.64.0.0/16", 51820, null, "mesh.local")));
-          case 4 -> log.offerWorkload("w" + random.nextInt(3), random.nextInt(4) == 0
-              ? Optional.empty()
-              : Optional.of(workload("w" + random.nextInt(3), names.get(random.nextInt(names.size())))));
+          case 3 ->
+              log.offerSelf(
+                  name,
+                  Optional.of(
+                      new SelfConfig(
+                          name,
+                          "mesh",
+                          "100.64.0." + random.nextInt(3),
+                          "100.64.0.0/24",
+                          "100.64.0.0/16",
+                          51820,
+                          null,
+                          "mesh.local")));
+          case 4 ->
+              log.offerWorkload(
+                  "w" + random.nextInt(3),
+                  random.nextInt(4) == 0
+                      ? Optional.empty()
+                      : Optional.of(
+                          workload(
+                              "w" + random.nextInt(3), names.get(random.nextInt(names.size())))));
           default -> {
             Optional<Long> version = log.flush(T0.plusSeconds(step), step);
             version.ifPresent(v -> snapshots.put(v, views(log, names)));
@@ -167,15 +186,22 @@ class MapLogTest {
           }
           Optional<MapLog.View> answer = log.since(observer, Optional.of(snapshot.getKey()));
           View applied = answer.map(a -> then.apply(a, log, observer)).orElse(then);
-          assertThat(applied).as("trial %d: %s from version %d to %d", trial, observer, snapshot.getKey(),
-              log.version()).isEqualTo(expected);
+          assertThat(applied)
+              .as(
+                  "trial %d: %s from version %d to %d",
+                  trial, observer, snapshot.getKey(), log.version())
+              .isEqualTo(expected);
         }
       }
     }
   }
 
   /** What an agent holds: the others' entries, its own configuration, its replicas, the names. */
-  record View(Map<String, MapPeer> peers, SelfConfig self, List<AssignedReplica> replicas, List<DnsRecord> dns) {
+  record View(
+      Map<String, MapPeer> peers,
+      SelfConfig self,
+      List<AssignedReplica> replicas,
+      List<DnsRecord> dns) {
     View apply(MapLog.View answer, MapLog log, String observer) {
       if (answer instanceof MapLog.Full) {
         return full(log, observer);
@@ -186,14 +212,19 @@ class MapLogTest {
       if (delta.removed() != null) {
         delta.removed().forEach(next::remove);
       }
-      return new View(next, delta.self() != null ? delta.self() : self,
-          delta.replicas() != null ? delta.replicas() : replicas, delta.dns() != null ? delta.dns() : dns);
+      return new View(
+          next,
+          delta.self() != null ? delta.self() : self,
+          delta.replicas() != null ? delta.replicas() : replicas,
+          delta.dns() != null ? delta.dns() : dns);
     }
 
     static View full(MapLog log, String observer) {
       MapLog.Full full = (MapLog.Full) log.since(observer, Optional.empty()).orElseThrow();
       Map<String, MapPeer> peers = new TreeMap<>();
-      log.members().stream().filter(p -> !p.name().equals(observer)).forEach(p -> peers.put(p.name(), p));
+      log.members().stream()
+          .filter(p -> !p.name().equals(observer))
+          .forEach(p -> peers.put(p.name(), p));
       return new View(peers, full.self(), full.replicas(), full.dns());
     }
   }
@@ -205,17 +236,25 @@ class MapLogTest {
   }
 
   static MapPeer peer(String name, int variant) {
-    return new MapPeer(name, "key-" + name, List.of("198.18.0." + (10 + variant) + ":51820"),
-        List.of("100.64." + name.hashCode() % 200 + ".0/24"), null);
+    return new MapPeer(
+        name,
+        "key-" + name,
+        List.of("198.18.0." + (10 + variant) + ":51820"),
+        List.of("100.64." + name.hashCode() % 200 + ".0/24"),
+        null);
   }
 
   static SelfConfig self(String name) {
-    return new SelfConfig(name, "mesh", "100.64.1.1", "100.64.1.0/24", "100.64.0.0/16", 51820, null, "mesh.local");
+    return new SelfConfig(
+        name, "mesh", "100.64.1.1", "100.64.1.0/24", "100.64.0.0/16", 51820, null, "mesh.local");
   }
 
   static MapLog.WorkloadMap workload(String name, String peer) {
     List<AssignedReplica> replicas = new ArrayList<>();
-    replicas.add(new AssignedReplica(name + "-0", name, null, List.of("sleep", "1"), List.of(), Map.of(), List.of()));
-    return new MapLog.WorkloadMap(Map.of(peer, replicas), List.of(new DnsRecord(name, List.of("100.64.1.1"))));
+    replicas.add(
+        new AssignedReplica(
+            name + "-0", name, null, List.of("sleep", "1"), List.of(), Map.of(), List.of()));
+    return new MapLog.WorkloadMap(
+        Map.of(peer, replicas), List.of(new DnsRecord(name, List.of("100.64.1.1"))));
   }
 }

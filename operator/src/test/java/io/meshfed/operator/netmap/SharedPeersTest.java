@@ -10,7 +10,8 @@ import org.junit.jupiter.api.Test;
 
 class SharedPeersTest {
   static MapPeer peer(String name) {
-    return new MapPeer(name, "key-" + name, List.of("198.18.0.1:51820"), List.of("100.64.1.0/24"), 25);
+    return new MapPeer(
+        name, "key-" + name, List.of("198.18.0.1:51820"), List.of("100.64.1.0/24"), 25);
   }
 
   static List<MapPeer> without(SharedPeers shared, String name) throws Exception {

@@ -1,13 +1,13 @@
 package io.meshfed.operator.peer;
 
-import java.util.HashSet;
-import java.util.Set;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meshfed.api.v1alpha1.PeerPhase;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.Optional;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class HeartbeatsTest {
@@ -22,9 +22,12 @@ class HeartbeatsTest {
 
   @Test
   void readyWithinTheGraceNotReadyAfter() {
-    assertThat(Heartbeats.phase(Optional.of(NOW.minusSeconds(39)), NOW, GRACE)).isEqualTo(PeerPhase.READY);
-    assertThat(Heartbeats.phase(Optional.of(NOW.minusSeconds(40)), NOW, GRACE)).isEqualTo(PeerPhase.NOT_READY);
-    assertThat(Heartbeats.untilStale(Optional.of(NOW.minusSeconds(30)), NOW, GRACE)).contains(Duration.ofSeconds(10));
+    assertThat(Heartbeats.phase(Optional.of(NOW.minusSeconds(39)), NOW, GRACE))
+        .isEqualTo(PeerPhase.READY);
+    assertThat(Heartbeats.phase(Optional.of(NOW.minusSeconds(40)), NOW, GRACE))
+        .isEqualTo(PeerPhase.NOT_READY);
+    assertThat(Heartbeats.untilStale(Optional.of(NOW.minusSeconds(30)), NOW, GRACE))
+        .contains(Duration.ofSeconds(10));
     assertThat(Heartbeats.untilStale(Optional.of(NOW.minusSeconds(50)), NOW, GRACE)).isEmpty();
   }
 

@@ -1,6 +1,5 @@
 package io.meshfed.operator.peer;
 
-import java.util.function.UnaryOperator;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.Condition;
@@ -25,6 +24,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -34,16 +34,17 @@ import org.junit.jupiter.api.Test;
  */
 class PeerLifecycleTest {
   static final Instant NOW = Instant.parse("2026-12-04T12:00:00Z");
-  static final PeerLifecycle.Settings SETTINGS = new PeerLifecycle.Settings(
-      Duration.ofSeconds(40), // heartbeat grace
-      Duration.ofSeconds(5), // provider poll
-      Duration.ofSeconds(5), // provider retry initial
-      Duration.ofMinutes(5), // provider retry max
-      Duration.ofMinutes(10), // launch timeout
-      Duration.ofMinutes(15), // join timeout
-      Duration.ofSeconds(30), // exhausted recheck
-      Duration.ofSeconds(60), // heartbeat status interval
-      Duration.ofMinutes(3)); // handshake freshness
+  static final PeerLifecycle.Settings SETTINGS =
+      new PeerLifecycle.Settings(
+          Duration.ofSeconds(40), // heartbeat grace
+          Duration.ofSeconds(5), // provider poll
+          Duration.ofSeconds(5), // provider retry initial
+          Duration.ofMinutes(5), // provider retry max
+          Duration.ofMinutes(10), // launch timeout
+          Duration.ofMinutes(15), // join timeout
+          Duration.ofSeconds(30), // exhausted recheck
+          Duration.ofSeconds(60), // heartbeat status interval
+          Duration.ofMinutes(3)); // handshake freshness
   static final PeerLifecycle LIFECYCLE = new PeerLifecycle(SETTINGS);
   static final SubnetAllocator.Allocated ADDRESS =
       new SubnetAllocator.Allocated("100.64.3.0/24", "100.64.3.1");
@@ -77,20 +78,25 @@ class PeerLifecycleTest {
 
   @Test
   void anExhaustedPoolIsPendingAndLooksAgain() {
-    PeerPlan plan = decide(facts(peer(ProviderType.LOCAL, null))
-        .with(f -> f.withAddress(new SubnetAllocator.Exhausted(256))));
+    PeerPlan plan =
+        decide(
+            facts(peer(ProviderType.LOCAL, null))
+                .with(f -> f.withAddress(new SubnetAllocator.Exhausted(256))));
     assertThat(plan.status().getPhase()).isEqualTo(PeerPhase.PENDING);
     assertCondition(plan, "Ready", "False", "AddressPoolExhausted");
     assertThat(condition(plan, "Ready").getMessage())
-        .isEqualTo("all 256 /24 subnets of 100.64.0.0/16 are in use; delete peers or create a"
-            + " cluster with a larger network.cidr");
+        .isEqualTo(
+            "all 256 /24 subnets of 100.64.0.0/16 are in use; delete peers or create a"
+                + " cluster with a larger network.cidr");
     assertWaits(plan, SETTINGS.exhaustedRecheck());
   }
 
   @Test
   void aContendedTableIsTriedAgainSoon() {
-    PeerPlan plan = decide(facts(peer(ProviderType.LOCAL, null))
-        .with(f -> f.withAddress(new SubnetAllocator.Contended(10))));
+    PeerPlan plan =
+        decide(
+            facts(peer(ProviderType.LOCAL, null))
+                .with(f -> f.withAddress(new SubnetAllocator.Contended(10))));
     assertWaits(plan, Duration.ofMillis(200));
   }
 
@@ -133,14 +139,19 @@ class PeerLifecycleTest {
 
   @Test
   void aRecordedAttemptIsEnsured() {
-    Facts facts = facts(peer(ProviderType.LOCAL, provisioning(1, NOW.minusSeconds(1)))).addressed().granted();
+    Facts facts =
+        facts(peer(ProviderType.LOCAL, provisioning(1, NOW.minusSeconds(1)))).addressed().granted();
     assertThat(decide(facts).action()).isEqualTo(new PeerPlan.EnsureMachine(1));
   }
 
   @Test
   void aPendingMachineIsPolled() {
-    PeerPlan plan = decide(facts(peer(ProviderType.LOCAL, provisioning(1, NOW.minusSeconds(30))))
-        .addressed().granted().ensured(MachineState.PENDING));
+    PeerPlan plan =
+        decide(
+            facts(peer(ProviderType.LOCAL, provisioning(1, NOW.minusSeconds(30))))
+                .addressed()
+                .granted()
+                .ensured(MachineState.PENDING));
     assertThat(plan.status().getPhase()).isEqualTo(PeerPhase.PROVISIONING);
     assertThat(plan.status().getProviderID()).isEqualTo("fake:///vm");
     assertThat(plan.status().getAddresses().getPublicAddress()).isEqualTo("198.18.0.9");
@@ -152,8 +163,12 @@ class PeerLifecycleTest {
   @Test
   void aRunningMachineWaitsForItsAgentUntilTheJoinDeadline() {
     Instant requested = NOW.minusSeconds(60);
-    PeerPlan plan = decide(facts(peer(ProviderType.LOCAL, provisioning(1, requested)))
-        .addressed().granted().ensured(MachineState.RUNNING));
+    PeerPlan plan =
+        decide(
+            facts(peer(ProviderType.LOCAL, provisioning(1, requested)))
+                .addressed()
+                .granted()
+                .ensured(MachineState.RUNNING));
     assertThat(plan.status().getPhase()).isEqualTo(PeerPhase.JOINING);
     assertCondition(plan, "Provisioned", "True", "MachineRunning");
     assertCondition(plan, "Ready", "False", "WaitingForAgent");
@@ -165,10 +180,14 @@ class PeerLifecycleTest {
   @Test
   void aMachineThatNeverStartsIsDeletedThenReplaced() {
     PeerStatus stuck = provisioning(1, NOW.minus(SETTINGS.launchTimeout()).minusSeconds(1));
-    Facts facts = facts(peer(ProviderType.LOCAL, stuck)).addressed().granted().ensured(MachineState.PENDING);
+    Facts facts =
+        facts(peer(ProviderType.LOCAL, stuck)).addressed().granted().ensured(MachineState.PENDING);
     assertThat(decide(facts).action()).isEqualTo(new PeerPlan.DeleteMachine(1));
 
-    PeerPlan deleting = decide(facts.with(f -> f.withDeleted(new PeerFacts.StillThere(machine(MachineState.STOPPING)))));
+    PeerPlan deleting =
+        decide(
+            facts.with(
+                f -> f.withDeleted(new PeerFacts.StillThere(machine(MachineState.STOPPING)))));
     assertThat(deleting.status().getMachineAttempt()).isEqualTo(1);
     assertThat(deleting.status().getPhase()).isEqualTo(PeerPhase.PROVISIONING);
     assertCondition(deleting, "Provisioned", "False", "LaunchTimeout");
@@ -196,15 +215,23 @@ class PeerLifecycleTest {
     PeerPlan replaced = decide(facts.granted().with(f -> f.withDeleted(new PeerFacts.Gone())));
     assertThat(replaced.status().getMachineAttempt()).isEqualTo(2);
     assertThat(condition(replaced, "Provisioned").getMessage())
-        .isEqualTo("the agent of machine fake:///vm did not join within 15 min; replacing it (machine 2)");
+        .isEqualTo(
+            "the agent of machine fake:///vm did not join within 15 min; replacing it (machine 2)");
   }
 
   @Test
   void aHostYouBringWaitsForItsAgentForever() {
     Facts host = facts(peer(ProviderType.STATIC, null)).addressed().granted();
-    assertThat(decide(host).action()).as("no attempt to record: nothing is made").isEqualTo(new PeerPlan.EnsureMachine(1));
-    PeerPlan plan = decide(host
-        .with(f -> f.withEnsured(new PeerFacts.Ensured(new Machine("static:///h", MachineState.RUNNING, null, null, null)))));
+    assertThat(decide(host).action())
+        .as("no attempt to record: nothing is made")
+        .isEqualTo(new PeerPlan.EnsureMachine(1));
+    PeerPlan plan =
+        decide(
+            host.with(
+                f ->
+                    f.withEnsured(
+                        new PeerFacts.Ensured(
+                            new Machine("static:///h", MachineState.RUNNING, null, null, null)))));
     assertThat(plan.status().getMachineAttempt()).isNull();
     assertCondition(plan, "Provisioned", "True", "NothingToProvision");
     assertThat(condition(plan, "Ready").getMessage()).contains("run the cluster's join command");
@@ -214,13 +241,22 @@ class PeerLifecycleTest {
   @Test
   void aRetryableProviderErrorBacksOffAndAPermanentOneFails() {
     Facts facts = facts(peer(ProviderType.LOCAL, provisioning(1, NOW))).addressed().granted();
-    PeerPlan retry = decide(facts.with(f -> f.withEnsured(new PeerFacts.ProviderFailed("Throttled", "slow down", true))));
+    PeerPlan retry =
+        decide(
+            facts.with(
+                f -> f.withEnsured(new PeerFacts.ProviderFailed("Throttled", "slow down", true))));
     assertThat(retry.status().getPhase()).isEqualTo(PeerPhase.PENDING);
     assertCondition(retry, "Provisioned", "False", "Throttled");
     assertCondition(retry, "Ready", "False", "Throttled");
-    assertThat(retry.recheckAfter().orElseThrow()).isBetween(Duration.ofSeconds(5), Duration.ofSeconds(6));
+    assertThat(retry.recheckAfter().orElseThrow())
+        .isBetween(Duration.ofSeconds(5), Duration.ofSeconds(6));
 
-    PeerPlan failed = decide(facts.with(f -> f.withEnsured(new PeerFacts.ProviderFailed("InvalidImage", "no such image", false))));
+    PeerPlan failed =
+        decide(
+            facts.with(
+                f ->
+                    f.withEnsured(
+                        new PeerFacts.ProviderFailed("InvalidImage", "no such image", false))));
     assertThat(failed.status().getPhase()).isEqualTo(PeerPhase.FAILED);
     assertCondition(failed, "Ready", "False", "InvalidImage");
     assertWaits(failed, null);
@@ -229,17 +265,27 @@ class PeerLifecycleTest {
   @Test
   void aRetryableFailureWaitsLongerTheLongerItLasts() {
     PeerStatus status = provisioning(1, NOW.minusSeconds(600));
-    status.setConditions(List.of(condition("Provisioned", "False", "Throttled", NOW.minusSeconds(120), 1)));
-    PeerPlan plan = decide(facts(peer(ProviderType.LOCAL, status)).addressed().granted()
-        .with(f -> f.withEnsured(new PeerFacts.ProviderFailed("Throttled", "slow down", true))));
-    assertThat(plan.recheckAfter().orElseThrow()).isBetween(Duration.ofSeconds(120), Duration.ofSeconds(144));
+    status.setConditions(
+        List.of(condition("Provisioned", "False", "Throttled", NOW.minusSeconds(120), 1)));
+    PeerPlan plan =
+        decide(
+            facts(peer(ProviderType.LOCAL, status))
+                .addressed()
+                .granted()
+                .with(
+                    f ->
+                        f.withEnsured(
+                            new PeerFacts.ProviderFailed("Throttled", "slow down", true))));
+    assertThat(plan.recheckAfter().orElseThrow())
+        .isBetween(Duration.ofSeconds(120), Duration.ofSeconds(144));
   }
 
   @Test
   void aFailedPeerStaysFailedUntilItsSpecChanges() {
     PeerStatus failed = provisioning(1, NOW.minusSeconds(60));
     failed.setPhase(PeerPhase.FAILED);
-    failed.setConditions(List.of(condition("Provisioned", "False", "InvalidImage", NOW.minusSeconds(60), 1)));
+    failed.setConditions(
+        List.of(condition("Provisioned", "False", "InvalidImage", NOW.minusSeconds(60), 1)));
     Facts same = facts(peer(ProviderType.LOCAL, failed)).addressed().granted();
     PeerPlan plan = decide(same);
     assertThat(plan.action()).isEqualTo(new PeerPlan.Wait());
@@ -299,11 +345,13 @@ class PeerLifecycleTest {
     assertThat(healthy.status().getHealth()).isEqualTo("Healthy");
     assertThat(healthy.status().getHandshakes().getRecent()).isEqualTo(2);
 
-    facts.dataPlane = Optional.of(new Health(2, 1, 1, null, 1, List.of("bravo"), 1, List.of("bravo")));
+    facts.dataPlane =
+        Optional.of(new Health(2, 1, 1, null, 1, List.of("bravo"), 1, List.of("bravo")));
     PeerPlan unhealthy = decide(facts);
     assertCondition(unhealthy, "MeshReady", "False", "PeersMissing");
     assertCondition(unhealthy, "Healthy", "False", "HandshakesMissing");
-    assertThat(condition(unhealthy, "Healthy").getMessage()).startsWith("no WireGuard handshake within 180s with: ");
+    assertThat(condition(unhealthy, "Healthy").getMessage())
+        .startsWith("no WireGuard handshake within 180s with: ");
     assertThat(unhealthy.status().getHandshakes().getMissing()).containsExactly("bravo");
   }
 
@@ -313,14 +361,20 @@ class PeerLifecycleTest {
     PeerPlan first = decide(facts);
     assertThat(first.status().getPhase()).isEqualTo(PeerPhase.TERMINATING);
     assertThat(first.action()).isEqualTo(new PeerPlan.DeleteMachine(1));
-    assertWaits(decide(facts.with(f -> f.withDeleted(new PeerFacts.StillThere(machine(MachineState.STOPPING))))),
+    assertWaits(
+        decide(
+            facts.with(
+                f -> f.withDeleted(new PeerFacts.StillThere(machine(MachineState.STOPPING))))),
         SETTINGS.providerPollInterval());
-    assertWaits(decide(facts.with(f -> f.withDeleted(new PeerFacts.ProviderFailed("Throttled", "x", true)))),
+    assertWaits(
+        decide(
+            facts.with(f -> f.withDeleted(new PeerFacts.ProviderFailed("Throttled", "x", true)))),
         SETTINGS.providerRetryInitial());
     Facts gone = facts.with(f -> f.withDeleted(new PeerFacts.Gone()));
     assertThat(decide(gone).action()).isEqualTo(new PeerPlan.ReleaseSubnet());
     assertWaits(decide(gone.with(f -> f.withReleased(false))), Duration.ofMillis(200));
-    assertThat(decide(gone.with(f -> f.withReleased(true))).action()).isEqualTo(new PeerPlan.Finish());
+    assertThat(decide(gone.with(f -> f.withReleased(true))).action())
+        .isEqualTo(new PeerPlan.Finish());
   }
 
   @Test
@@ -344,16 +398,20 @@ class PeerLifecycleTest {
       while (true) {
         plan = LIFECYCLE.decide(current, NOW);
         assertThat(JSON.asJson(LIFECYCLE.decide(current, NOW).status()))
-            .as("deterministic").isEqualTo(JSON.asJson(plan.status()));
+            .as("deterministic")
+            .isEqualTo(JSON.asJson(plan.status()));
         if (plan.isFinal()) {
           break;
         }
-        assertThat(actions).as("each action at most once per reconcile").doesNotContain(plan.action());
+        assertThat(actions)
+            .as("each action at most once per reconcile")
+            .doesNotContain(plan.action());
         actions.add(plan.action());
         assertThat(actions).hasSizeLessThanOrEqualTo(5);
         current = answer(plan, current, random);
       }
-      String context = "trial " + trial + " " + JSON.asJson(observed.peer()) + " actions " + actions;
+      String context =
+          "trial " + trial + " " + JSON.asJson(observed.peer()) + " actions " + actions;
       PeerStatus stored = observed.peer().getStatus();
       Integer storedAttempt = stored == null ? null : stored.getMachineAttempt();
       Integer nextAttempt = plan.status().getMachineAttempt();
@@ -365,7 +423,8 @@ class PeerLifecycleTest {
           assertThat(storedAttempt).as(context).isEqualTo(ensure.attempt());
         }
       }
-      if (!observed.peer().isMarkedForDeletion() && storedAttempt != null
+      if (!observed.peer().isMarkedForDeletion()
+          && storedAttempt != null
           && !storedAttempt.equals(nextAttempt)) {
         assertThat(nextAttempt).as(context).isEqualTo(storedAttempt + 1);
         assertThat(current.deleted()).as(context).isInstanceOf(PeerFacts.Gone.class);
@@ -374,37 +433,56 @@ class PeerLifecycleTest {
       // Terminating is final, and teardown never makes anything
       if (observed.peer().isMarkedForDeletion()) {
         assertThat(plan.status().getPhase()).as(context).isEqualTo(PeerPhase.TERMINATING);
-        assertThat(actions).as(context).noneMatch(a -> a instanceof PeerPlan.EnsureMachine
-            || a instanceof PeerPlan.TakeSubnet || a instanceof PeerPlan.CheckAccess);
+        assertThat(actions)
+            .as(context)
+            .noneMatch(
+                a ->
+                    a instanceof PeerPlan.EnsureMachine
+                        || a instanceof PeerPlan.TakeSubnet
+                        || a instanceof PeerPlan.CheckAccess);
       }
 
       // deadlines: a machine peer waiting for its agent is looked at again by its join deadline
-      if (!observed.peer().isMarkedForDeletion() && plan.status().getPhase() == PeerPhase.JOINING
-          && !facts.isStatic() && observed.membership().isEmpty()
+      if (!observed.peer().isMarkedForDeletion()
+          && plan.status().getPhase() == PeerPhase.JOINING
+          && !facts.isStatic()
+          && observed.membership().isEmpty()
           && current.address() instanceof SubnetAllocator.Allocated
           && (current.access() == null || current.access().missingCredentials().isEmpty())
           && plan.status().getMachineRequestedTime() != null) {
-        Instant deadline = Instant.parse(plan.status().getMachineRequestedTime()).plus(SETTINGS.joinTimeout());
+        Instant deadline =
+            Instant.parse(plan.status().getMachineRequestedTime()).plus(SETTINGS.joinTimeout());
         assertThat(plan.recheckAfter()).as(context).isPresent();
         Instant next = NOW.plus(plan.recheckAfter().get());
-        assertThat(next).as(context).isBeforeOrEqualTo(
-            (deadline.isAfter(NOW) ? deadline : NOW).plusSeconds(1));
+        assertThat(next)
+            .as(context)
+            .isBeforeOrEqualTo((deadline.isAfter(NOW) ? deadline : NOW).plusSeconds(1));
       }
       // and one past its launch or join deadline is replaced, unless it cannot be
-      if (!observed.peer().isMarkedForDeletion() && !facts.isStatic() && storedAttempt != null
-          && stored.getMachineRequestedTime() != null && observed.membership().isEmpty()
+      if (!observed.peer().isMarkedForDeletion()
+          && !facts.isStatic()
+          && storedAttempt != null
+          && stored.getMachineRequestedTime() != null
+          && observed.membership().isEmpty()
           && stored.getPhase() != PeerPhase.FAILED
-          && Instant.parse(stored.getMachineRequestedTime()).plus(SETTINGS.launchTimeout()).isBefore(NOW)
-          && !(current.ensured() instanceof PeerFacts.Ensured e && e.machine().state() == MachineState.RUNNING
-              && !Instant.parse(stored.getMachineRequestedTime()).plus(SETTINGS.joinTimeout()).isBefore(NOW))
-          && current.access() != null && current.access().missingCredentials().isEmpty()
+          && Instant.parse(stored.getMachineRequestedTime())
+              .plus(SETTINGS.launchTimeout())
+              .isBefore(NOW)
+          && !(current.ensured() instanceof PeerFacts.Ensured e
+              && e.machine().state() == MachineState.RUNNING
+              && !Instant.parse(stored.getMachineRequestedTime())
+                  .plus(SETTINGS.joinTimeout())
+                  .isBefore(NOW))
+          && current.access() != null
+          && current.access().missingCredentials().isEmpty()
           && current.ensured() instanceof PeerFacts.Ensured
           && current.address() instanceof SubnetAllocator.Allocated) {
         assertThat(actions).as(context).contains(new PeerPlan.DeleteMachine(storedAttempt));
       }
       // conditions follow the conventions
       if (!observed.peer().isMarkedForDeletion()) {
-        assertThat(plan.status().getObservedGeneration()).isEqualTo(observed.peer().getMetadata().getGeneration());
+        assertThat(plan.status().getObservedGeneration())
+            .isEqualTo(observed.peer().getMetadata().getGeneration());
         for (Condition c : plan.status().getConditions()) {
           assertThat(c.getStatus()).isIn("True", "False", "Unknown");
           assertThat(c.getReason()).matches("[A-Z][A-Za-z]+");
@@ -418,30 +496,34 @@ class PeerLifecycleTest {
   private static PeerFacts answer(PeerPlan plan, PeerFacts facts, Random random) {
     PeerPlan.Action action = plan.action();
     if (action instanceof PeerPlan.TakeSubnet) {
-      return facts.withAddress(switch (random.nextInt(6)) {
-        case 0 -> new SubnetAllocator.Exhausted(256);
-        case 1 -> new SubnetAllocator.Contended(10);
-        default -> ADDRESS;
-      });
+      return facts.withAddress(
+          switch (random.nextInt(6)) {
+            case 0 -> new SubnetAllocator.Exhausted(256);
+            case 1 -> new SubnetAllocator.Contended(10);
+            default -> ADDRESS;
+          });
     }
     if (action instanceof PeerPlan.CheckAccess) {
-      return facts.withAccess(random.nextInt(6) == 0 ? Access.missing("no Secret") : Access.granted());
+      return facts.withAccess(
+          random.nextInt(6) == 0 ? Access.missing("no Secret") : Access.granted());
     }
     if (action instanceof PeerPlan.EnsureMachine) {
-      return facts.withEnsured(switch (random.nextInt(8)) {
-        case 0 -> new PeerFacts.ProviderFailed("Throttled", "slow down", true);
-        case 1 -> new PeerFacts.ProviderFailed("InvalidImage", "no", false);
-        case 2 -> new PeerFacts.NoCredentials("gone");
-        case 3, 4 -> new PeerFacts.Ensured(machine(MachineState.PENDING));
-        default -> new PeerFacts.Ensured(machine(MachineState.RUNNING));
-      });
+      return facts.withEnsured(
+          switch (random.nextInt(8)) {
+            case 0 -> new PeerFacts.ProviderFailed("Throttled", "slow down", true);
+            case 1 -> new PeerFacts.ProviderFailed("InvalidImage", "no", false);
+            case 2 -> new PeerFacts.NoCredentials("gone");
+            case 3, 4 -> new PeerFacts.Ensured(machine(MachineState.PENDING));
+            default -> new PeerFacts.Ensured(machine(MachineState.RUNNING));
+          });
     }
     if (action instanceof PeerPlan.DeleteMachine) {
-      return facts.withDeleted(switch (random.nextInt(4)) {
-        case 0 -> new PeerFacts.StillThere(machine(MachineState.STOPPING));
-        case 1 -> new PeerFacts.ProviderFailed("Throttled", "slow down", true);
-        default -> new PeerFacts.Gone();
-      });
+      return facts.withDeleted(
+          switch (random.nextInt(4)) {
+            case 0 -> new PeerFacts.StillThere(machine(MachineState.STOPPING));
+            case 1 -> new PeerFacts.ProviderFailed("Throttled", "slow down", true);
+            default -> new PeerFacts.Gone();
+          });
     }
     if (action instanceof PeerPlan.ReleaseSubnet) {
       return facts.withReleased(random.nextInt(4) != 0);
@@ -458,13 +540,19 @@ class PeerLifecycleTest {
       status.setPhase(phases[random.nextInt(phases.length)]);
       if (provider != ProviderType.STATIC && random.nextInt(4) != 0) {
         status.setMachineAttempt(1 + random.nextInt(3));
-        status.setMachineRequestedTime(Conditions.timestamp(NOW.minusSeconds(random.nextInt(2400))));
+        status.setMachineRequestedTime(
+            Conditions.timestamp(NOW.minusSeconds(random.nextInt(2400))));
         status.setProviderID(random.nextBoolean() ? "fake:///vm" : null);
       }
       if (random.nextBoolean()) {
-        status.setConditions(List.of(condition("Provisioned", "False",
-            random.nextBoolean() ? "Throttled" : "InvalidImage", NOW.minusSeconds(random.nextInt(900)),
-            1 + random.nextInt(2))));
+        status.setConditions(
+            List.of(
+                condition(
+                    "Provisioned",
+                    "False",
+                    random.nextBoolean() ? "Throttled" : "InvalidImage",
+                    NOW.minusSeconds(random.nextInt(900)),
+                    1 + random.nextInt(2))));
       }
     }
     Facts facts = facts(peer(provider, status));
@@ -541,8 +629,16 @@ class PeerLifecycleTest {
     }
 
     PeerFacts build() {
-      PeerFacts facts = PeerFacts.observed(peer, Optional.ofNullable(cluster), provider,
-          List.of("local", "static"), operatorStarted, membership, heartbeat, dataPlane);
+      PeerFacts facts =
+          PeerFacts.observed(
+              peer,
+              Optional.ofNullable(cluster),
+              provider,
+              List.of("local", "static"),
+              operatorStarted,
+              membership,
+              heartbeat,
+              dataPlane);
       for (var outcome : outcomes) {
         facts = outcome.apply(facts);
       }
@@ -553,7 +649,8 @@ class PeerLifecycleTest {
   static Facts facts(Peer peer) {
     Facts facts = new Facts();
     facts.peer = peer;
-    facts.provider = Optional.of(peer.getSpec().getProvider() == ProviderType.STATIC ? "static" : "local");
+    facts.provider =
+        Optional.of(peer.getSpec().getProvider() == ProviderType.STATIC ? "static" : "local");
     return facts;
   }
 
@@ -567,7 +664,10 @@ class PeerLifecycleTest {
   }
 
   static AgentSecrets.Membership membership() {
-    return new AgentSecrets.Membership("hash", "key=", List.of("198.18.0.9:51820"),
+    return new AgentSecrets.Membership(
+        "hash",
+        "key=",
+        List.of("198.18.0.9:51820"),
         new AgentFacts(2, 4L << 30, "linux", "amd64", "0.1.0", "vm"));
   }
 
@@ -597,7 +697,8 @@ class PeerLifecycleTest {
     return new Machine("fake:///vm", state, "198.18.0.9", "10.0.0.9", null);
   }
 
-  static Condition condition(String type, String status, String reason, Instant since, long generation) {
+  static Condition condition(
+      String type, String status, String reason, Instant since, long generation) {
     Condition condition = new Condition();
     condition.setType(type);
     condition.setStatus(status);
@@ -614,7 +715,8 @@ class PeerLifecycleTest {
 
   private static Condition condition(PeerPlan plan, String type) {
     return Conditions.find(plan.status().getConditions(), type)
-        .orElseThrow(() -> new AssertionError("no " + type + " in " + plan.status().getConditions()));
+        .orElseThrow(
+            () -> new AssertionError("no " + type + " in " + plan.status().getConditions()));
   }
 
   private static void assertCondition(PeerPlan plan, String type, String status, String reason) {

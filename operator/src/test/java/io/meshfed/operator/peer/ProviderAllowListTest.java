@@ -37,13 +37,20 @@ class ProviderAllowListTest {
     String ns = freshNamespace(client, "allow-list");
     client.resource(cluster(ns, "mesh", "100.92.0.0/16", 24)).create();
     client.resource(peer(ns, "ec2", "mesh", ProviderType.AWS)).create();
-    await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> {
-      Peer peer = client.resources(Peer.class).inNamespace(ns).withName("ec2").get();
-      Condition provisioned = Conditions.find(peer.getStatus().getConditions(), "Provisioned").orElseThrow();
-      assertThat(provisioned.getReason()).isEqualTo("ProviderNotInstalled");
-      assertThat(provisioned.getMessage()).contains("no aws provider").contains("[local, static]");
-      assertThat(peer.getStatus().getPhase()).isEqualTo(PeerPhase.PENDING);
-    });
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .ignoreExceptions()
+        .untilAsserted(
+            () -> {
+              Peer peer = client.resources(Peer.class).inNamespace(ns).withName("ec2").get();
+              Condition provisioned =
+                  Conditions.find(peer.getStatus().getConditions(), "Provisioned").orElseThrow();
+              assertThat(provisioned.getReason()).isEqualTo("ProviderNotInstalled");
+              assertThat(provisioned.getMessage())
+                  .contains("no aws provider")
+                  .contains("[local, static]");
+              assertThat(peer.getStatus().getPhase()).isEqualTo(PeerPhase.PENDING);
+            });
     client.close();
   }
 }

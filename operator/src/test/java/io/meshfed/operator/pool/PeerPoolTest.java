@@ -60,40 +60,64 @@ class PeerPoolTest {
   }
 
   private List<Peer> peersOf(String pool) {
-    return client.resources(Peer.class).inNamespace(ns).withLabel(MeshfedApi.POOL_LABEL, pool).list().getItems();
+    return client
+        .resources(Peer.class)
+        .inNamespace(ns)
+        .withLabel(MeshfedApi.POOL_LABEL, pool)
+        .list()
+        .getItems();
   }
 
   private List<String> liveNames(String pool) {
-    return peersOf(pool).stream().filter(p -> p.getMetadata().getDeletionTimestamp() == null)
-        .map(p -> p.getMetadata().getName()).sorted().toList();
+    return peersOf(pool).stream()
+        .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
+        .map(p -> p.getMetadata().getName())
+        .sorted()
+        .toList();
   }
 
   @Test
   void aPoolKeepsItsSizeWithDeterministicOwnedPeersMadeFromItsTemplate() {
     PeerPool created = client.resource(pool("edge", 3)).create();
-    await().atMost(WAIT).untilAsserted(() -> assertThat(liveNames("edge")).containsExactly("edge-0", "edge-1", "edge-2"));
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> assertThat(liveNames("edge")).containsExactly("edge-0", "edge-1", "edge-2"));
     Peer peer = client.resources(Peer.class).inNamespace(ns).withName("edge-1").get();
     assertThat(peer.getSpec().getProvider()).isEqualTo(ProviderType.LOCAL);
     assertThat(peer.getSpec().getInstanceType()).isEqualTo("small");
     assertThat(peer.getSpec().getRegion()).isEqualTo("lab");
     assertThat(peer.getSpec().getLabels()).containsEntry("tier", "edge");
     assertThat(peer.getSpec().getClusterRef().getName()).isEqualTo("mesh");
-    assertThat(peer.getMetadata().getOwnerReferences()).singleElement().satisfies(o -> {
-      assertThat(o.getUid()).isEqualTo(created.getMetadata().getUid());
-      assertThat(o.getController()).isTrue();
-    });
-    await().atMost(WAIT).ignoreExceptions().untilAsserted(() -> {
-      PeerPool pool = client.resource(created).get();
-      assertThat(pool.getStatus().getDesiredReplicas()).isEqualTo(3);
-      assertThat(pool.getStatus().getReplicas()).isEqualTo(3);
-      assertThat(Conditions.find(pool.getStatus().getConditions(), "Ready").orElseThrow().getReason())
-          .isIn("PeersNotReady", "PoolReady");
-    });
+    assertThat(peer.getMetadata().getOwnerReferences())
+        .singleElement()
+        .satisfies(
+            o -> {
+              assertThat(o.getUid()).isEqualTo(created.getMetadata().getUid());
+              assertThat(o.getController()).isTrue();
+            });
+    await()
+        .atMost(WAIT)
+        .ignoreExceptions()
+        .untilAsserted(
+            () -> {
+              PeerPool pool = client.resource(created).get();
+              assertThat(pool.getStatus().getDesiredReplicas()).isEqualTo(3);
+              assertThat(pool.getStatus().getReplicas()).isEqualTo(3);
+              assertThat(
+                      Conditions.find(pool.getStatus().getConditions(), "Ready")
+                          .orElseThrow()
+                          .getReason())
+                  .isIn("PeersNotReady", "PoolReady");
+            });
 
     // a peer deleted by hand is replaced at once, under the lowest name not taken (its own is
     // until its machine is gone)
     client.resources(Peer.class).inNamespace(ns).withName("edge-1").delete();
-    await().atMost(WAIT).untilAsserted(() -> assertThat(liveNames("edge")).containsExactly("edge-0", "edge-2", "edge-3"));
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> assertThat(liveNames("edge")).containsExactly("edge-0", "edge-2", "edge-3"));
     await().atMost(WAIT).untilAsserted(() -> assertThat(peersOf("edge")).hasSize(3));
     assertThat(liveNames("edge")).containsExactly("edge-0", "edge-2", "edge-3");
   }
@@ -103,15 +127,23 @@ class PeerPoolTest {
     client.resource(pool("web", 4)).create();
     await().atMost(WAIT).untilAsserted(() -> assertThat(liveNames("web")).hasSize(4));
 
-    client.resources(PeerPool.class).inNamespace(ns).withName("web")
+    client
+        .resources(PeerPool.class)
+        .inNamespace(ns)
+        .withName("web")
         .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"replicas\":1}}");
     // none holds replicas: the newest go first
     await().atMost(WAIT).untilAsserted(() -> assertThat(liveNames("web")).containsExactly("web-0"));
     await().atMost(WAIT).untilAsserted(() -> assertThat(peersOf("web")).hasSize(1));
 
-    client.resources(PeerPool.class).inNamespace(ns).withName("web")
+    client
+        .resources(PeerPool.class)
+        .inNamespace(ns)
+        .withName("web")
         .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"replicas\":2}}");
-    await().atMost(WAIT).untilAsserted(() -> assertThat(liveNames("web")).containsExactly("web-0", "web-1"));
+    await()
+        .atMost(WAIT)
+        .untilAsserted(() -> assertThat(liveNames("web")).containsExactly("web-0", "web-1"));
   }
 
   @Test
@@ -119,9 +151,13 @@ class PeerPoolTest {
     client.resource(pool("gone", 2)).create();
     await().atMost(WAIT).untilAsserted(() -> assertThat(liveNames("gone")).hasSize(2));
     client.resources(PeerPool.class).inNamespace(ns).withName("gone").delete();
-    await().atMost(WAIT).untilAsserted(() -> {
-      assertThat(peersOf("gone")).isEmpty();
-      assertThat(client.resources(PeerPool.class).inNamespace(ns).withName("gone").get()).isNull();
-    });
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              assertThat(peersOf("gone")).isEmpty();
+              assertThat(client.resources(PeerPool.class).inNamespace(ns).withName("gone").get())
+                  .isNull();
+            });
   }
 }

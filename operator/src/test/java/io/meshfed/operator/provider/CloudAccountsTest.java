@@ -1,7 +1,5 @@
 package io.meshfed.operator.provider;
 
-import io.meshfed.api.v1alpha1.ProviderType;
-import java.time.ZoneId;
 import static io.meshfed.operator.testing.TestObjects.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -9,6 +7,7 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.meshfed.api.v1alpha1.CloudProviderSpec;
 import io.meshfed.api.v1alpha1.MeshCluster;
+import io.meshfed.api.v1alpha1.ProviderType;
 import io.meshfed.api.v1alpha1.ProvidersSpec;
 import io.meshfed.api.v1alpha1.SecretReference;
 import io.meshfed.fakes.FakeDigitalOcean;
@@ -22,6 +21,7 @@ import jakarta.inject.Inject;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.Map;
 import java.util.Set;
@@ -29,7 +29,10 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
-/** The orphan collector and the cluster's release, against a DigitalOcean fake, on a clock the test moves. */
+/**
+ * The orphan collector and the cluster's release, against a DigitalOcean fake, on a clock the test
+ * moves.
+ */
 @QuarkusTest
 @QuarkusTestResource(KubeApiServerResource.class)
 class CloudAccountsTest {
@@ -66,8 +69,16 @@ class CloudAccountsTest {
     KubernetesClient client = KubeApiServerResource.client();
     try (FakeDigitalOcean digitalOcean = new FakeDigitalOcean("dop_v1_orphans")) {
       String ns = freshNamespace(client, "orphans");
-      client.resource(new SecretBuilder().withNewMetadata().withName("do").withNamespace(ns).endMetadata()
-          .withStringData(Map.of("token", "dop_v1_orphans")).build()).create();
+      client
+          .resource(
+              new SecretBuilder()
+                  .withNewMetadata()
+                  .withName("do")
+                  .withNamespace(ns)
+                  .endMetadata()
+                  .withStringData(Map.of("token", "dop_v1_orphans"))
+                  .build())
+          .create();
       MeshCluster cluster = cluster(ns, "mesh", "100.94.0.0/16", 24);
       CloudProviderSpec account = new CloudProviderSpec();
       account.setRegion("fra1");
@@ -89,7 +100,9 @@ class CloudAccountsTest {
 
       ManualClock clock = new ManualClock();
       CloudAccounts accounts = new CloudAccounts(providers, contexts, config.cluster(), clock);
-      assertThat(accounts.collectOrphans(created, Set.of(owned))).as("too young to be an orphan").isZero();
+      assertThat(accounts.collectOrphans(created, Set.of(owned)))
+          .as("too young to be an orphan")
+          .isZero();
       assertThat(digitalOcean.droplets()).hasSize(2);
 
       clock.advance(config.cluster().orphanGrace().plusMinutes(1));
@@ -99,7 +112,9 @@ class CloudAccountsTest {
       // another orphan, already past its grace on this clock: it waits for the next scan
       provider.ensure(context, request(clusterUid, UUID.randomUUID().toString(), "another-orphan"));
       clock.advance(Duration.ofMinutes(1));
-      assertThat(accounts.collectOrphans(created, Set.of(owned))).as("once per scan interval").isZero();
+      assertThat(accounts.collectOrphans(created, Set.of(owned)))
+          .as("once per scan interval")
+          .isZero();
       clock.advance(config.cluster().orphanScanInterval());
       assertThat(accounts.collectOrphans(created, Set.of(owned))).isEqualTo(1);
       assertThat(digitalOcean.droplets()).hasSize(1);
@@ -116,6 +131,7 @@ class CloudAccountsTest {
   }
 
   private static MachineRequest request(String clusterUid, String peerUid, String name) {
-    return new MachineRequest(clusterUid, peerUid, name, null, null, "s-1vcpu-1gb", null, 51820, null, null, Map.of(), 1);
+    return new MachineRequest(
+        clusterUid, peerUid, name, null, null, "s-1vcpu-1gb", null, 51820, null, null, Map.of(), 1);
   }
 }

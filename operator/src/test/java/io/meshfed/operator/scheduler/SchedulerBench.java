@@ -11,9 +11,9 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * Placing R replicas on P peers from scratch (bench/scheduler.sh): 1 000 peers over three
- * providers and regions, workloads of 1–100 replicas with mixed sizes, spreads and selectors.
- * Reports the median and worst of the measured runs after JIT warm-up.
+ * Placing R replicas on P peers from scratch (bench/scheduler.sh): 1 000 peers over three providers
+ * and regions, workloads of 1–100 replicas with mixed sizes, spreads and selectors. Reports the
+ * median and worst of the measured runs after JIT warm-up.
  *
  * <p>Args: output JSON file, replicas, peers.
  */
@@ -28,10 +28,20 @@ public final class SchedulerBench {
     int peers = Integer.parseInt(args[2]);
     Random random = new Random(42);
     List<Node> nodes = new ArrayList<>();
-    ProviderType[] providers = {ProviderType.AWS, ProviderType.GCP, ProviderType.AZURE, ProviderType.DIGITALOCEAN};
+    ProviderType[] providers = {
+      ProviderType.AWS, ProviderType.GCP, ProviderType.AZURE, ProviderType.DIGITALOCEAN
+    };
     for (int i = 0; i < peers; i++) {
-      nodes.add(new Node("peer-" + i, providers[i % providers.length], "region-" + (i % 3),
-          Map.of("tier", i % 2 == 0 ? "web" : "batch"), true, true, 16_000, 64 * GI));
+      nodes.add(
+          new Node(
+              "peer-" + i,
+              providers[i % providers.length],
+              "region-" + (i % 3),
+              Map.of("tier", i % 2 == 0 ? "web" : "batch"),
+              true,
+              true,
+              16_000,
+              64 * GI));
     }
     List<Demand> demands = new ArrayList<>();
     int left = replicas;
@@ -39,9 +49,19 @@ public final class SchedulerBench {
       int count = Math.min(left, 1 + random.nextInt(100));
       left -= count;
       String tier = w % 3 == 0 ? "web" : null;
-      demands.add(new Demand("bench/w" + w, count, 100L * (1 + random.nextInt(10)), GI / 8 * (1 + random.nextInt(16)),
-          null, null, tier == null ? null : labels -> tier.equals(labels.get("tier")), tier == null ? null : "tier=web",
-          Spread.values()[w % 3], w % 4 == 0, Map.of()));
+      demands.add(
+          new Demand(
+              "bench/w" + w,
+              count,
+              100L * (1 + random.nextInt(10)),
+              GI / 8 * (1 + random.nextInt(16)),
+              null,
+              null,
+              tier == null ? null : labels -> tier.equals(labels.get("tier")),
+              tier == null ? null : "tier=web",
+              Spread.values()[w % 3],
+              w % 4 == 0,
+              Map.of()));
     }
     int placed = 0;
     for (int warmup = 0; warmup < 5; warmup++) {
@@ -50,16 +70,25 @@ public final class SchedulerBench {
     long[] ms = new long[10];
     for (int run = 0; run < ms.length; run++) {
       long start = System.nanoTime();
-      Map<String, Scheduler.Decision> decisions = Scheduler.placeAll(nodes, demands, new Scheduler.Ledger());
+      Map<String, Scheduler.Decision> decisions =
+          Scheduler.placeAll(nodes, demands, new Scheduler.Ledger());
       ms[run] = (System.nanoTime() - start) / 1_000_000;
       placed = count(decisions);
     }
     Arrays.sort(ms);
-    String json = String.format(Locale.ROOT, "{\n  \"benchmark\": \"scheduler\",\n  \"cores\": %d,\n"
-            + "  \"replicas\": %d,\n  \"peers\": %d,\n  \"workloads\": %d,\n  \"placed\": %d,\n  \"ms\": %d,\n"
-            + "  \"worst_ms\": %d\n}\n",
-        Runtime.getRuntime().availableProcessors(), replicas, peers, demands.size(), placed, ms[ms.length / 2],
-        ms[ms.length - 1]);
+    String json =
+        String.format(
+            Locale.ROOT,
+            "{\n  \"benchmark\": \"scheduler\",\n  \"cores\": %d,\n"
+                + "  \"replicas\": %d,\n  \"peers\": %d,\n  \"workloads\": %d,\n  \"placed\": %d,\n  \"ms\": %d,\n"
+                + "  \"worst_ms\": %d\n}\n",
+            Runtime.getRuntime().availableProcessors(),
+            replicas,
+            peers,
+            demands.size(),
+            placed,
+            ms[ms.length / 2],
+            ms[ms.length - 1]);
     Files.writeString(out, json);
     System.out.print(json);
   }

@@ -14,28 +14,34 @@ import org.junit.jupiter.api.Test;
 class EventRecorderTest {
   @Test
   void aNewConditionOrAMovedStatusOrReasonIsATransitionAndFalseIsAWarning() {
-    List<Condition> before = List.of(
-        condition("Provisioned", "True", "MachineRunning", "i-123 is running"),
-        condition("Ready", "True", "PeerReady", "heartbeat 2s ago"),
-        condition("Healthy", "False", "HandshakesMissing", "no handshake with a"));
-    List<Condition> after = List.of(
-        condition("Provisioned", "True", "MachineRunning", "i-123 is running (message moved only)"),
-        condition("Ready", "False", "HeartbeatMissed", "no heartbeat for 45s"),
-        condition("Healthy", "False", "PeersMissing", "b is missing"),
-        condition("Joined", "True", "AgentJoined", ""));
+    List<Condition> before =
+        List.of(
+            condition("Provisioned", "True", "MachineRunning", "i-123 is running"),
+            condition("Ready", "True", "PeerReady", "heartbeat 2s ago"),
+            condition("Healthy", "False", "HandshakesMissing", "no handshake with a"));
+    List<Condition> after =
+        List.of(
+            condition(
+                "Provisioned", "True", "MachineRunning", "i-123 is running (message moved only)"),
+            condition("Ready", "False", "HeartbeatMissed", "no heartbeat for 45s"),
+            condition("Healthy", "False", "PeersMissing", "b is missing"),
+            condition("Joined", "True", "AgentJoined", ""));
 
-    assertThat(EventRecorder.transitions(before, after)).containsExactly(
-        new Transition("Warning", "HeartbeatMissed", "Ready is False: no heartbeat for 45s"),
-        new Transition("Warning", "PeersMissing", "Healthy is False: b is missing"),
-        new Transition("Normal", "AgentJoined", "Joined is True"));
+    assertThat(EventRecorder.transitions(before, after))
+        .containsExactly(
+            new Transition("Warning", "HeartbeatMissed", "Ready is False: no heartbeat for 45s"),
+            new Transition("Warning", "PeersMissing", "Healthy is False: b is missing"),
+            new Transition("Normal", "AgentJoined", "Joined is True"));
   }
 
   @Test
   void nothingMovedNoTransitionsAndAFirstStatusTellsEveryCondition() {
-    List<Condition> conditions = List.of(condition("Ready", "Unknown", "WaitingForHeartbeat", "joined 1s ago"));
+    List<Condition> conditions =
+        List.of(condition("Ready", "Unknown", "WaitingForHeartbeat", "joined 1s ago"));
     assertThat(EventRecorder.transitions(conditions, conditions)).isEmpty();
-    assertThat(EventRecorder.transitions(null, conditions)).containsExactly(
-        new Transition("Normal", "WaitingForHeartbeat", "Ready is Unknown: joined 1s ago"));
+    assertThat(EventRecorder.transitions(null, conditions))
+        .containsExactly(
+            new Transition("Normal", "WaitingForHeartbeat", "Ready is Unknown: joined 1s ago"));
     assertThat(EventRecorder.transitions(conditions, null)).isEmpty();
   }
 
@@ -47,10 +53,13 @@ class EventRecorderTest {
     peer.getMetadata().setUid("uid-1");
     Instant now = Instant.parse("2026-11-22T08:00:00.123456789Z");
 
-    Event event = EventRecorder.event(peer, new Transition("Warning", "LaunchTimeout", "x".repeat(5000)), now, "op-1");
+    Event event =
+        EventRecorder.event(
+            peer, new Transition("Warning", "LaunchTimeout", "x".repeat(5000)), now, "op-1");
 
-    assertThat(event.getMetadata().getName()).isEqualTo("edge-1." + Long.toHexString(
-        now.getEpochSecond() * 1_000_000_000L + now.getNano()));
+    assertThat(event.getMetadata().getName())
+        .isEqualTo(
+            "edge-1." + Long.toHexString(now.getEpochSecond() * 1_000_000_000L + now.getNano()));
     assertThat(event.getInvolvedObject().getKind()).isEqualTo("Peer");
     assertThat(event.getInvolvedObject().getApiVersion()).isEqualTo("meshfed.io/v1alpha1");
     assertThat(event.getInvolvedObject().getUid()).isEqualTo("uid-1");
@@ -60,6 +69,11 @@ class EventRecorderTest {
   }
 
   private static Condition condition(String type, String status, String reason, String message) {
-    return new ConditionBuilder().withType(type).withStatus(status).withReason(reason).withMessage(message).build();
+    return new ConditionBuilder()
+        .withType(type)
+        .withStatus(status)
+        .withReason(reason)
+        .withMessage(message)
+        .build();
   }
 }

@@ -26,8 +26,10 @@ public final class CrashSwitch {
   public void afterCreate(String peerName) {
     if (armed.remove(peerName)) {
       crashes.incrementAndGet();
-      throw new IllegalStateException("simulated crash of the reconcile after the cloud created the machine of "
-          + peerName + " and before its status was written");
+      throw new IllegalStateException(
+          "simulated crash of the reconcile after the cloud created the machine of "
+              + peerName
+              + " and before its status was written");
     }
   }
 }

@@ -11,15 +11,21 @@ import jakarta.inject.Singleton;
 import okhttp3.OkHttpClient;
 
 /**
- * The real Azure provider, trusting the HTTPS fakes' certificate, which the {@link CrashSwitch}
- * can stop right after the VM's create.
+ * The real Azure provider, trusting the HTTPS fakes' certificate, which the {@link CrashSwitch} can
+ * stop right after the VM's create.
  */
 @Singleton
 public class CrashingAzureProvider extends AzureMachineProvider {
   public CrashingAzureProvider() {
-    super(() -> new OkHttpAsyncHttpClientBuilder(new OkHttpClient.Builder()
-        .sslSocketFactory(FakeTls.shared().clientContext().getSocketFactory(), FakeTls.shared().trustManager())
-        .build()).build());
+    super(
+        () ->
+            new OkHttpAsyncHttpClientBuilder(
+                    new OkHttpClient.Builder()
+                        .sslSocketFactory(
+                            FakeTls.shared().clientContext().getSocketFactory(),
+                            FakeTls.shared().trustManager())
+                        .build())
+                .build());
   }
 
   @Override
@@ -32,7 +38,10 @@ public class CrashingAzureProvider extends AzureMachineProvider {
     return machine;
   }
 
-  private boolean vmRequested(ProviderContext context, MachineRequest request) throws ProviderException {
-    return find(context, request.ref(null)).map(m -> m.state() != Machine.MachineState.STOPPING).orElse(false);
+  private boolean vmRequested(ProviderContext context, MachineRequest request)
+      throws ProviderException {
+    return find(context, request.ref(null))
+        .map(m -> m.state() != Machine.MachineState.STOPPING)
+        .orElse(false);
   }
 }

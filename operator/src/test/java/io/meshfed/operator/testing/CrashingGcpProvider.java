@@ -7,7 +7,9 @@ import io.meshfed.provider.spi.ProviderContext;
 import io.meshfed.provider.spi.ProviderException;
 import jakarta.inject.Singleton;
 
-/** The real Compute Engine provider, which the {@link CrashSwitch} can stop right after a create. */
+/**
+ * The real Compute Engine provider, which the {@link CrashSwitch} can stop right after a create.
+ */
 @Singleton
 public class CrashingGcpProvider extends GcpMachineProvider {
   @Override

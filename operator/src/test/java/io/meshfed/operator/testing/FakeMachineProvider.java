@@ -17,8 +17,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A cloud in memory, Karpenter style, serving the {@code local} provider name in the operator's
  * tests. Machines take a few calls to start and to go away, like real ones. What a peer's machine
- * does otherwise is scripted by the test through {@link #script}: a permanent error, throttling,
- * a machine that never starts, or a failure nobody expected.
+ * does otherwise is scripted by the test through {@link #script}: a permanent error, throttling, a
+ * machine that never starts, or a failure nobody expected.
  */
 @Singleton
 public class FakeMachineProvider implements MachineProvider {
@@ -43,7 +43,9 @@ public class FakeMachineProvider implements MachineProvider {
     UNEXPECTED_FAILURE
   }
 
-  /** Scripts the machines of the peer with this name (before the Peer is created); null: as usual. */
+  /**
+   * Scripts the machines of the peer with this name (before the Peer is created); null: as usual.
+   */
   public void script(String peerName, Script script) {
     if (script == null) {
       scripts.remove(peerName);
@@ -51,6 +53,7 @@ public class FakeMachineProvider implements MachineProvider {
       scripts.put(peerName, script);
     }
   }
+
   private final Map<String, AtomicInteger> createsByPeer = new ConcurrentHashMap<>();
 
   private static final class FakeMachine {
@@ -65,7 +68,11 @@ public class FakeMachineProvider implements MachineProvider {
     }
 
     Machine view() {
-      return new Machine(providerID, state, "198.18.0." + (Math.abs(peerName.hashCode()) % 250 + 1), "10.0.0.1",
+      return new Machine(
+          providerID,
+          state,
+          "198.18.0." + (Math.abs(peerName.hashCode()) % 250 + 1),
+          "10.0.0.1",
           Map.of("meshfed.io/peer", peerName));
     }
   }
@@ -76,25 +83,36 @@ public class FakeMachineProvider implements MachineProvider {
   }
 
   @Override
-  public synchronized Machine ensure(ProviderContext context, MachineRequest request) throws ProviderException {
+  public synchronized Machine ensure(ProviderContext context, MachineRequest request)
+      throws ProviderException {
     Script script = scripts.get(request.peerName());
     if (script == Script.QUOTA_EXCEEDED) {
-      throw ProviderException.permanent("QuotaExceeded", "instance quota of the account is used up; ask for more", null);
+      throw ProviderException.permanent(
+          "QuotaExceeded", "instance quota of the account is used up; ask for more", null);
     }
     if (script == Script.THROTTLED_TWICE
-        && throttled.computeIfAbsent(request.peerId(), k -> new AtomicInteger()).incrementAndGet() <= 2) {
+        && throttled.computeIfAbsent(request.peerId(), k -> new AtomicInteger()).incrementAndGet()
+            <= 2) {
       throw ProviderException.retryable("Throttled", "request rate exceeded", null);
     }
     if (script == Script.UNEXPECTED_FAILURE) {
-      throw new IllegalStateException("the fake cloud's bug: no machine table for " + request.peerName());
+      throw new IllegalStateException(
+          "the fake cloud's bug: no machine table for " + request.peerName());
     }
     userData.put(request.peerName(), String.valueOf(request.userData()));
-    FakeMachine machine = machines.computeIfAbsent(request.peerId(), id -> {
-      creates.incrementAndGet();
-      createsByPeer.computeIfAbsent(request.peerName(), k -> new AtomicInteger()).incrementAndGet();
-      return new FakeMachine("fake:///" + request.peerName(), request.peerName());
-    });
-    if (script != Script.NEVER_STARTS && machine.state == MachineState.PENDING && machine.callsLeft-- <= 0) {
+    FakeMachine machine =
+        machines.computeIfAbsent(
+            request.peerId(),
+            id -> {
+              creates.incrementAndGet();
+              createsByPeer
+                  .computeIfAbsent(request.peerName(), k -> new AtomicInteger())
+                  .incrementAndGet();
+              return new FakeMachine("fake:///" + request.peerName(), request.peerName());
+            });
+    if (script != Script.NEVER_STARTS
+        && machine.state == MachineState.PENDING
+        && machine.callsLeft-- <= 0) {
       machine.state = MachineState.RUNNING;
     }
     return machine.view();

@@ -1,8 +1,5 @@
 package io.meshfed.operator.testing;
 
-import java.net.ServerSocket;
-import java.util.HashMap;
-import org.awaitility.Awaitility;
 import io.fabric8.kubeapitest.KubeAPIServer;
 import io.fabric8.kubeapitest.KubeAPIServerConfigBuilder;
 import io.fabric8.kubernetes.client.Config;
@@ -12,8 +9,11 @@ import io.meshfed.api.crd.CrdInstaller;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.ServerSocket;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.Map;
+import org.awaitility.Awaitility;
 
 /**
  * A real kube-apiserver and etcd for the operator's tests (built by e2e/build-control-plane.sh),

@@ -40,45 +40,81 @@ public final class SimulatedAgents implements AutoCloseable {
     this.client = client;
     this.namespace = namespace;
     this.api = new CoordinationClient("https://localhost:" + httpsPort, TestAgents.caHash(client));
-    heartbeats.scheduleWithFixedDelay(() -> joined.keySet().forEach(peer -> {
-      try {
-        report(peer);
-      } catch (Exception e) {
-        // a peer deleted meanwhile: its credential is revoked
-      }
-    }), 1, 1, TimeUnit.SECONDS);
+    heartbeats.scheduleWithFixedDelay(
+        () ->
+            joined
+                .keySet()
+                .forEach(
+                    peer -> {
+                      try {
+                        report(peer);
+                      } catch (Exception e) {
+                        // a peer deleted meanwhile: its credential is revoked
+                      }
+                    }),
+        1,
+        1,
+        TimeUnit.SECONDS);
   }
 
   public boolean has(String peer) {
     return joined.containsKey(peer);
   }
 
-  /** The peer's agent joins with its bootstrap token, as a machine of {@code cpus} and {@code memoryGi}. */
+  /**
+   * The peer's agent joins with its bootstrap token, as a machine of {@code cpus} and {@code
+   * memoryGi}.
+   */
   public void join(String peer) throws Exception {
     if (joined.containsKey(peer)) {
       return;
     }
     String secretName = AgentSecrets.bootstrapSecretName(peer);
-    await().atMost(Duration.ofSeconds(30)).until(() -> client.secrets().inNamespace(namespace).withName(secretName).get() != null);
-    String token = Tokens.format(Tokens.Kind.BOOTSTRAP, namespace, peer, AgentSecrets.read(
-        client.secrets().inNamespace(namespace).withName(secretName).get(), AgentSecrets.BOOTSTRAP_TOKEN));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> client.secrets().inNamespace(namespace).withName(secretName).get() != null);
+    String token =
+        Tokens.format(
+            Tokens.Kind.BOOTSTRAP,
+            namespace,
+            peer,
+            AgentSecrets.read(
+                client.secrets().inNamespace(namespace).withName(secretName).get(),
+                AgentSecrets.BOOTSTRAP_TOKEN));
     int seed = nextSeed.getAndIncrement();
     seeds.put(peer, seed);
-    joined.put(peer, api.join(new JoinRequest(token, peer, TestAgents.key(seed), List.of(endpoint(seed)),
-        TestAgents.facts(2, 4 * GI))));
+    joined.put(
+        peer,
+        api.join(
+            new JoinRequest(
+                token,
+                peer,
+                TestAgents.key(seed),
+                List.of(endpoint(seed)),
+                TestAgents.facts(2, 4 * GI))));
     report(peer);
   }
 
   /** From now on the peer reports these replicas Running. */
   public void run(String peer, List<String> replicas) throws Exception {
-    running.put(peer, replicas.stream()
-        .map(r -> new ReplicaStatus(r, ReplicaStatus.RUNNING, null, 0, null, null)).toList());
+    running.put(
+        peer,
+        replicas.stream()
+            .map(r -> new ReplicaStatus(r, ReplicaStatus.RUNNING, null, 0, null, null))
+            .toList());
     report(peer);
   }
 
   private void report(String peer) throws Exception {
-    api.status(joined.get(peer).credential(), new StatusReport(peer, null, List.of(endpoint(seeds.get(peer))),
-        TestAgents.facts(2, 4 * GI), List.of(), running.getOrDefault(peer, List.of())));
+    api.status(
+        joined.get(peer).credential(),
+        new StatusReport(
+            peer,
+            null,
+            List.of(endpoint(seeds.get(peer))),
+            TestAgents.facts(2, 4 * GI),
+            List.of(),
+            running.getOrDefault(peer, List.of())));
   }
 
   private static String endpoint(int seed) {

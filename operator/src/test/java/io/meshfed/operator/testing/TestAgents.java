@@ -1,13 +1,13 @@
 package io.meshfed.operator.testing;
 
-import io.meshfed.agent.PinnedTrust;
-import io.meshfed.operator.server.Certificates;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.meshfed.agent.PinnedTrust;
 import io.meshfed.api.agent.AgentFacts;
 import io.meshfed.operator.join.AgentSecrets;
 import io.meshfed.operator.join.JoinTokens;
+import io.meshfed.operator.server.Certificates;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Base64;
@@ -26,8 +26,7 @@ public final class TestAgents {
   /** sha256:… of the agent API's CA, as `meshfed-agent join --ca-hash` takes it. */
   public static String caHash(KubernetesClient client) {
     var ca = client.secrets().inNamespace("default").withName("meshfed-agent-api-ca").get();
-    return PinnedTrust.hashOf(
-        Certificates.parseCertificate(AgentSecrets.read(ca, "tls.crt")));
+    return PinnedTrust.hashOf(Certificates.parseCertificate(AgentSecrets.read(ca, "tls.crt")));
   }
 
   public static AgentFacts facts(int cpuCores, long memoryBytes) {

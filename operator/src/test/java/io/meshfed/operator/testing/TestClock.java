@@ -8,8 +8,8 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 
 /**
- * The operator's clock in tests: the system's time plus an offset a test may move forward (and
- * must put back when it is done). Replaces the operator's default clock bean.
+ * The operator's clock in tests: the system's time plus an offset a test may move forward (and must
+ * put back when it is done). Replaces the operator's default clock bean.
  */
 @Singleton
 public class TestClock extends Clock {

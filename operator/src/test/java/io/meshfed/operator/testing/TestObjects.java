@@ -18,14 +18,24 @@ public final class TestObjects {
 
   private TestObjects() {}
 
-  /** A namespace of its own for each test; nothing deletes namespaces here (no controller-manager). */
+  /**
+   * A namespace of its own for each test; nothing deletes namespaces here (no controller-manager).
+   */
   public static String freshNamespace(KubernetesClient client, String prefix) {
-    String name = prefix + "-" + NAMESPACES.incrementAndGet() + "-" + Long.toHexString(System.nanoTime() & 0xffffff);
-    client.resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build()).create();
+    String name =
+        prefix
+            + "-"
+            + NAMESPACES.incrementAndGet()
+            + "-"
+            + Long.toHexString(System.nanoTime() & 0xffffff);
+    client
+        .resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build())
+        .create();
     return name;
   }
 
-  public static MeshCluster cluster(String namespace, String name, String cidr, Integer peerPrefix) {
+  public static MeshCluster cluster(
+      String namespace, String name, String cidr, Integer peerPrefix) {
     MeshCluster cluster = new MeshCluster();
     cluster.setMetadata(new ObjectMetaBuilder().withNamespace(namespace).withName(name).build());
     MeshClusterSpec spec = new MeshClusterSpec();

@@ -1,15 +1,13 @@
 package io.meshfed.operator.workload;
 
-import io.fabric8.kubernetes.api.model.Event;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
-import io.meshfed.api.v1alpha1.SecretKeyReference;
-import io.meshfed.api.v1alpha1.WorkloadEnvVar;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.meshfed.agent.CoordinationClient;
 import io.meshfed.api.agent.AgentFacts;
@@ -27,7 +25,9 @@ import io.meshfed.api.v1alpha1.Placement;
 import io.meshfed.api.v1alpha1.ProviderType;
 import io.meshfed.api.v1alpha1.ReplicaPlacement;
 import io.meshfed.api.v1alpha1.ResourceAmounts;
+import io.meshfed.api.v1alpha1.SecretKeyReference;
 import io.meshfed.api.v1alpha1.Workload;
+import io.meshfed.api.v1alpha1.WorkloadEnvVar;
 import io.meshfed.api.v1alpha1.WorkloadPort;
 import io.meshfed.api.v1alpha1.WorkloadResources;
 import io.meshfed.api.v1alpha1.WorkloadSpec;
@@ -47,8 +47,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Workloads against the real API server, with agents spoken to over the agent API: placement and
- * its conditions, replicas in the agents' maps, replica states and names back from the agents,
- * the cluster's allocated resources, and replicas moving off a deleted peer.
+ * its conditions, replicas in the agents' maps, replica states and names back from the agents, the
+ * cluster's allocated resources, and replicas moving off a deleted peer.
  */
 @QuarkusTest
 @QuarkusTestResource(value = KubeApiServerResource.class, restrictToAnnotatedClass = false)
@@ -78,78 +78,133 @@ class WorkloadSchedulingTest {
     client.resource(workload("web", 2, "500m", "512Mi", true, null)).create();
 
     // one replica per peer (it has ports), both Pending until their agents say otherwise
-    await().ignoreExceptions().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
-      Workload web = workload("web");
-      assertThat(condition(web, "Scheduled").getStatus()).isEqualTo("True");
-      assertThat(web.getStatus().getPlacements()).extracting(ReplicaPlacement::getPeer)
-          .containsExactlyInAnyOrder("p1", "p2");
-      assertThat(web.getStatus().getPlacements()).extracting(ReplicaPlacement::getState).containsOnly("Pending");
-      assertThat(condition(web, "Available").getReason()).isEqualTo("ReplicasNotRunning");
-    });
+    await()
+        .ignoreExceptions()
+        .atMost(Duration.ofSeconds(15))
+        .untilAsserted(
+            () -> {
+              Workload web = workload("web");
+              assertThat(condition(web, "Scheduled").getStatus()).isEqualTo("True");
+              assertThat(web.getStatus().getPlacements())
+                  .extracting(ReplicaPlacement::getPeer)
+                  .containsExactlyInAnyOrder("p1", "p2");
+              assertThat(web.getStatus().getPlacements())
+                  .extracting(ReplicaPlacement::getState)
+                  .containsOnly("Pending");
+              assertThat(condition(web, "Available").getReason()).isEqualTo("ReplicasNotRunning");
+            });
     String onP1 = replicaOn("web", "p1");
 
-    // the replica reaches p1's agent in its map (within the coalescing window), with what it needs to run
-    await().atMost(Duration.ofSeconds(5)).until(() ->
-        !api.netmap(agents.get("p1").credential(), "p1", null).orElseThrow().replicas().isEmpty());
+    // the replica reaches p1's agent in its map (within the coalescing window), with what it needs
+    // to run
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(
+            () ->
+                !api.netmap(agents.get("p1").credential(), "p1", null)
+                    .orElseThrow()
+                    .replicas()
+                    .isEmpty());
     NetMap map = api.netmap(agents.get("p1").credential(), "p1", null).orElseThrow();
-    assertThat(map.replicas()).singleElement().satisfies(r -> {
-      assertThat(r.name()).isEqualTo(onP1);
-      assertThat(r.workload()).isEqualTo("web");
-      assertThat(r.command()).containsExactly("python3", "-m", "http.server", "8080");
-      assertThat(r.env()).containsEntry("GREETING", "hello");
-      assertThat(r.ports()).containsExactly(8080);
-    });
+    assertThat(map.replicas())
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.name()).isEqualTo(onP1);
+              assertThat(r.workload()).isEqualTo("web");
+              assertThat(r.command()).containsExactly("python3", "-m", "http.server", "8080");
+              assertThat(r.env()).containsEntry("GREETING", "hello");
+              assertThat(r.ports()).containsExactly(8080);
+            });
     assertThat(map.dns()).isEmpty();
 
     // p1 reports it running: status follows, and its name resolves to p1's mesh address
     String p1Address = agents.get("p1").self().meshAddress();
-    report("p1", 2, 4 * GI, List.of(new ReplicaStatus(onP1, ReplicaStatus.RUNNING, p1Address, 0, null, null)));
-    await().ignoreExceptions().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
-      Workload web = workload("web");
-      assertThat(web.getStatus().getReadyReplicas()).isEqualTo(1);
-      assertThat(web.getStatus().getPlacements()).filteredOn(p -> p.getPeer().equals("p1"))
-          .singleElement().satisfies(p -> {
-            assertThat(p.getState()).isEqualTo("Running");
-            assertThat(p.getAddress()).isEqualTo(p1Address);
-          });
-    });
-    await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
-        assertThat(api.netmap(agents.get("p2").credential(), "p2", null).orElseThrow().dns()).contains(
-        new DnsRecord("web.mesh.internal", List.of(p1Address)),
-        new DnsRecord(onP1 + ".web.mesh.internal", List.of(p1Address))));
+    report(
+        "p1",
+        2,
+        4 * GI,
+        List.of(new ReplicaStatus(onP1, ReplicaStatus.RUNNING, p1Address, 0, null, null)));
+    await()
+        .ignoreExceptions()
+        .atMost(Duration.ofSeconds(15))
+        .untilAsserted(
+            () -> {
+              Workload web = workload("web");
+              assertThat(web.getStatus().getReadyReplicas()).isEqualTo(1);
+              assertThat(web.getStatus().getPlacements())
+                  .filteredOn(p -> p.getPeer().equals("p1"))
+                  .singleElement()
+                  .satisfies(
+                      p -> {
+                        assertThat(p.getState()).isEqualTo("Running");
+                        assertThat(p.getAddress()).isEqualTo(p1Address);
+                      });
+            });
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .untilAsserted(
+            () ->
+                assertThat(
+                        api.netmap(agents.get("p2").credential(), "p2", null).orElseThrow().dns())
+                    .contains(
+                        new DnsRecord("web.mesh.internal", List.of(p1Address)),
+                        new DnsRecord(onP1 + ".web.mesh.internal", List.of(p1Address))));
 
     // p2's replica fails: Available says which and why
     String onP2 = replicaOn("web", "p2");
-    report("p2", 2, 4 * GI, List.of(new ReplicaStatus(onP2, ReplicaStatus.FAILED, null, 3, 1, "exit code 1: boom")));
-    await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
-      Condition available = condition(workload("web"), "Available");
-      assertThat(available.getStatus()).isEqualTo("False");
-      assertThat(available.getMessage()).isEqualTo(
-          "1 of 2 replicas running; " + onP2 + " on p2 is Failed (exit code 1: boom)");
-    });
+    report(
+        "p2",
+        2,
+        4 * GI,
+        List.of(new ReplicaStatus(onP2, ReplicaStatus.FAILED, null, 3, 1, "exit code 1: boom")));
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .untilAsserted(
+            () -> {
+              Condition available = condition(workload("web"), "Available");
+              assertThat(available.getStatus()).isEqualTo("False");
+              assertThat(available.getMessage())
+                  .isEqualTo(
+                      "1 of 2 replicas running; " + onP2 + " on p2 is Failed (exit code 1: boom)");
+            });
 
     // the cluster's root view: what is placed is allocated
-    await().ignoreExceptions().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
-      MeshCluster cluster = client.resources(MeshCluster.class).inNamespace(namespace).withName("mesh").get();
-      assertThat(cluster.getStatus().getAllocated().getCpu().toString()).isEqualTo("1");
-      assertThat(cluster.getStatus().getAllocated().getMemory().toString()).isEqualTo("1Gi");
-    });
+    await()
+        .ignoreExceptions()
+        .atMost(Duration.ofSeconds(15))
+        .untilAsserted(
+            () -> {
+              MeshCluster cluster =
+                  client.resources(MeshCluster.class).inNamespace(namespace).withName("mesh").get();
+              assertThat(cluster.getStatus().getAllocated().getCpu().toString()).isEqualTo("1");
+              assertThat(cluster.getStatus().getAllocated().getMemory().toString())
+                  .isEqualTo("1Gi");
+            });
 
     // p2 goes: its replica moves to the peer that joins, and leaves p2's map
     join("p3", 3, 2, 4 * GI);
     client.resources(Peer.class).inNamespace(namespace).withName("p2").delete();
-    await().ignoreExceptions().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
-        assertThat(workload("web").getStatus().getPlacements()).extracting(ReplicaPlacement::getPeer)
-            .containsExactlyInAnyOrder("p1", "p3"));
+    await()
+        .ignoreExceptions()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(
+            () ->
+                assertThat(workload("web").getStatus().getPlacements())
+                    .extracting(ReplicaPlacement::getPeer)
+                    .containsExactlyInAnyOrder("p1", "p3"));
     assertThat(replicaOn("web", "p1")).as("the running replica stayed").isEqualTo(onP1);
 
     // the workload goes: its replicas leave the agents' maps (the agents stop them), and its names
     client.resources(Workload.class).inNamespace(namespace).withName("web").delete();
-    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-      NetMap after = api.netmap(agents.get("p1").credential(), "p1", null).orElseThrow();
-      assertThat(after.replicas()).isEmpty();
-      assertThat(after.dns()).isEmpty();
-    });
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> {
+              NetMap after = api.netmap(agents.get("p1").credential(), "p1", null).orElseThrow();
+              assertThat(after.replicas()).isEmpty();
+              assertThat(after.dns()).isEmpty();
+            });
   }
 
   @Test
@@ -164,20 +219,40 @@ class WorkloadSchedulingTest {
     fromSecret.setSecretKeyRef(ref);
     app.getSpec().setEnv(List.of(fromSecret));
     client.resource(app).create();
-    await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
-      Condition available = condition(workload("app"), "Available");
-      assertThat(available.getReason()).isEqualTo("EnvNotResolved");
-      assertThat(available.getMessage()).isEqualTo(
-          "env PASSWORD: Secret app-secrets does not exist; replicas start once it does");
-      assertThat(condition(workload("app"), "Scheduled").getStatus()).isEqualTo("True");
-    });
-    assertThat(api.netmap(agents.get("s1").credential(), "s1", null).orElseThrow().replicas()).isEmpty();
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .untilAsserted(
+            () -> {
+              Condition available = condition(workload("app"), "Available");
+              assertThat(available.getReason()).isEqualTo("EnvNotResolved");
+              assertThat(available.getMessage())
+                  .isEqualTo(
+                      "env PASSWORD: Secret app-secrets does not exist; replicas start once it does");
+              assertThat(condition(workload("app"), "Scheduled").getStatus()).isEqualTo("True");
+            });
+    assertThat(api.netmap(agents.get("s1").credential(), "s1", null).orElseThrow().replicas())
+        .isEmpty();
 
-    client.resource(new SecretBuilder().withNewMetadata().withName("app-secrets")
-        .withNamespace(namespace).endMetadata().addToStringData("password", "s3cret").build()).create();
-    await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
-        assertThat(api.netmap(agents.get("s1").credential(), "s1", null).orElseThrow().replicas())
-            .singleElement().satisfies(r -> assertThat(r.env()).containsEntry("PASSWORD", "s3cret")));
+    client
+        .resource(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName("app-secrets")
+                .withNamespace(namespace)
+                .endMetadata()
+                .addToStringData("password", "s3cret")
+                .build())
+        .create();
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .untilAsserted(
+            () ->
+                assertThat(
+                        api.netmap(agents.get("s1").credential(), "s1", null)
+                            .orElseThrow()
+                            .replicas())
+                    .singleElement()
+                    .satisfies(r -> assertThat(r.env()).containsEntry("PASSWORD", "s3cret")));
   }
 
   @Test
@@ -186,75 +261,113 @@ class WorkloadSchedulingTest {
     client.resource(workload("huge", 1, "8", "1Gi", false, null)).create();
     client.resource(workload("on-aws", 1, "100m", "64Mi", false, ProviderType.AWS)).create();
 
-    await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
-      Condition huge = condition(workload("huge"), "Scheduled");
-      assertThat(huge.getStatus()).isEqualTo("False");
-      assertThat(huge.getReason()).isEqualTo("NoResourcesAvailable");
-      assertThat(huge.getMessage()).isEqualTo("1 of 1 replicas cannot be placed: each needs cpu 8 and memory 1Gi;"
-          + " the most free of the 1 matching peers is small with cpu 2 and memory 4Gi");
-      Condition onAws = condition(workload("on-aws"), "Scheduled");
-      assertThat(onAws.getReason()).isEqualTo("NoMatchingPeer");
-      assertThat(onAws.getMessage()).contains("provider in [aws]");
-    });
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .untilAsserted(
+            () -> {
+              Condition huge = condition(workload("huge"), "Scheduled");
+              assertThat(huge.getStatus()).isEqualTo("False");
+              assertThat(huge.getReason()).isEqualTo("NoResourcesAvailable");
+              assertThat(huge.getMessage())
+                  .isEqualTo(
+                      "1 of 1 replicas cannot be placed: each needs cpu 8 and memory 1Gi;"
+                          + " the most free of the 1 matching peers is small with cpu 2 and memory 4Gi");
+              Condition onAws = condition(workload("on-aws"), "Scheduled");
+              assertThat(onAws.getReason()).isEqualTo("NoMatchingPeer");
+              assertThat(onAws.getMessage()).contains("provider in [aws]");
+            });
 
     // kubectl describe tells the same story: a Warning with the reason, then a Normal once placed
-    await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(eventsOf("huge"))
-        .anySatisfy(e -> {
-          assertThat(e.getType()).isEqualTo("Warning");
-          assertThat(e.getReason()).isEqualTo("NoResourcesAvailable");
-          assertThat(e.getMessage()).startsWith("Scheduled is False: 1 of 1 replicas cannot be placed");
-          assertThat(e.getInvolvedObject().getKind()).isEqualTo("Workload");
-          assertThat(e.getInvolvedObject().getUid()).isEqualTo(workload("huge").getMetadata().getUid());
-          assertThat(e.getSource().getComponent()).isEqualTo("meshfed-operator");
-        }));
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .untilAsserted(
+            () ->
+                assertThat(eventsOf("huge"))
+                    .anySatisfy(
+                        e -> {
+                          assertThat(e.getType()).isEqualTo("Warning");
+                          assertThat(e.getReason()).isEqualTo("NoResourcesAvailable");
+                          assertThat(e.getMessage())
+                              .startsWith("Scheduled is False: 1 of 1 replicas cannot be placed");
+                          assertThat(e.getInvolvedObject().getKind()).isEqualTo("Workload");
+                          assertThat(e.getInvolvedObject().getUid())
+                              .isEqualTo(workload("huge").getMetadata().getUid());
+                          assertThat(e.getSource().getComponent()).isEqualTo("meshfed-operator");
+                        }));
 
     join("big", 2, 16, 32 * GI);
-    await().ignoreExceptions().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
-      Workload huge = workload("huge");
-      assertThat(condition(huge, "Scheduled").getStatus()).isEqualTo("True");
-      assertThat(huge.getStatus().getPlacements()).singleElement()
-          .satisfies(p -> assertThat(p.getPeer()).isEqualTo("big"));
-    });
-    await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(eventsOf("huge"))
-        .anySatisfy(e -> {
-          assertThat(e.getType()).isEqualTo("Normal");
-          assertThat(e.getMessage()).startsWith("Scheduled is True");
-        }));
+    await()
+        .ignoreExceptions()
+        .atMost(Duration.ofSeconds(15))
+        .untilAsserted(
+            () -> {
+              Workload huge = workload("huge");
+              assertThat(condition(huge, "Scheduled").getStatus()).isEqualTo("True");
+              assertThat(huge.getStatus().getPlacements())
+                  .singleElement()
+                  .satisfies(p -> assertThat(p.getPeer()).isEqualTo("big"));
+            });
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .untilAsserted(
+            () ->
+                assertThat(eventsOf("huge"))
+                    .anySatisfy(
+                        e -> {
+                          assertThat(e.getType()).isEqualTo("Normal");
+                          assertThat(e.getMessage()).startsWith("Scheduled is True");
+                        }));
     // a condition that did not move makes no new event
-    long noMatchingPeer = eventsOf("on-aws").stream().filter(e -> "NoMatchingPeer".equals(e.getReason())).count();
+    long noMatchingPeer =
+        eventsOf("on-aws").stream().filter(e -> "NoMatchingPeer".equals(e.getReason())).count();
     assertThat(noMatchingPeer).isEqualTo(1);
     assertThat(condition(workload("on-aws"), "Scheduled").getReason()).isEqualTo("NoMatchingPeer");
   }
 
   private List<Event> eventsOf(String workload) {
     return client.v1().events().inNamespace(namespace).list().getItems().stream()
-        .filter(e -> workload.equals(e.getInvolvedObject().getName())
-            && "Workload".equals(e.getInvolvedObject().getKind()))
+        .filter(
+            e ->
+                workload.equals(e.getInvolvedObject().getName())
+                    && "Workload".equals(e.getInvolvedObject().getKind()))
         .toList();
   }
 
   private void join(String name, int seed, int cpus, long memory) throws Exception {
-    JoinResponse joined = api.join(new JoinRequest(TestAgents.clusterToken(client, namespace, "mesh"), name,
-        TestAgents.key(seed), List.of("198.18.0." + seed + ":51820"), TestAgents.facts(cpus, memory)));
+    JoinResponse joined =
+        api.join(
+            new JoinRequest(
+                TestAgents.clusterToken(client, namespace, "mesh"),
+                name,
+                TestAgents.key(seed),
+                List.of("198.18.0." + seed + ":51820"),
+                TestAgents.facts(cpus, memory)));
     agents.put(name, joined);
     seeds.put(name, seed);
     report(name, cpus, memory, List.of());
-    await().ignoreExceptions().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-      Peer peer = client.resources(Peer.class).inNamespace(namespace).withName(name).get();
-      assertThat(peer.getStatus().getPhase()).isEqualTo(PeerPhase.READY);
-      assertThat(peer.getStatus().getAllocatable()).isNotNull();
-    });
+    await()
+        .ignoreExceptions()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> {
+              Peer peer = client.resources(Peer.class).inNamespace(namespace).withName(name).get();
+              assertThat(peer.getStatus().getPhase()).isEqualTo(PeerPhase.READY);
+              assertThat(peer.getStatus().getAllocatable()).isNotNull();
+            });
   }
 
-  private void report(String peer, int cpus, long memory, List<ReplicaStatus> replicas) throws Exception {
+  private void report(String peer, int cpus, long memory, List<ReplicaStatus> replicas)
+      throws Exception {
     AgentFacts facts = TestAgents.facts(cpus, memory);
     JoinResponse joined = agents.get(peer);
     String endpoint = "198.18.0." + seeds.get(peer) + ":51820";
-    api.status(joined.credential(), new StatusReport(peer, null, List.of(endpoint), facts, List.of(), replicas));
+    api.status(
+        joined.credential(),
+        new StatusReport(peer, null, List.of(endpoint), facts, List.of(), replicas));
   }
 
-  private Workload workload(String name, int replicas, String cpu, String memory, boolean withPort,
-      ProviderType onlyOn) {
+  private Workload workload(
+      String name, int replicas, String cpu, String memory, boolean withPort, ProviderType onlyOn) {
     Workload workload = new Workload();
     workload.setMetadata(new ObjectMetaBuilder().withNamespace(namespace).withName(name).build());
     WorkloadSpec spec = new WorkloadSpec();
@@ -288,12 +401,19 @@ class WorkloadSchedulingTest {
 
   private String replicaOn(String workload, String peer) {
     return workload(workload).getStatus().getPlacements().stream()
-        .filter(p -> p.getPeer().equals(peer)).map(ReplicaPlacement::getReplica).findFirst().orElseThrow();
+        .filter(p -> p.getPeer().equals(peer))
+        .map(ReplicaPlacement::getReplica)
+        .findFirst()
+        .orElseThrow();
   }
 
   private static Condition condition(Workload workload, String type) {
-    Optional<Condition> found = workload.getStatus() == null ? Optional.empty()
-        : workload.getStatus().getConditions().stream().filter(c -> c.getType().equals(type)).findFirst();
+    Optional<Condition> found =
+        workload.getStatus() == null
+            ? Optional.empty()
+            : workload.getStatus().getConditions().stream()
+                .filter(c -> c.getType().equals(type))
+                .findFirst();
     assertThat(found).as("condition %s of %s", type, workload.getMetadata().getName()).isPresent();
     return found.get();
   }

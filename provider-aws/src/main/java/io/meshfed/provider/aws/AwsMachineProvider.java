@@ -1,6 +1,5 @@
 package io.meshfed.provider.aws;
 
-import java.time.Duration;
 import io.meshfed.provider.spi.Machine;
 import io.meshfed.provider.spi.MachineNames;
 import io.meshfed.provider.spi.MachineProvider;
@@ -11,6 +10,7 @@ import io.meshfed.provider.spi.ProviderException;
 import io.meshfed.provider.spi.Tags;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -52,11 +52,16 @@ import software.amazon.awssdk.services.ec2.model.TagSpecification;
 public class AwsMachineProvider implements MachineProvider {
   public static final String NAME = "aws";
   static final String DEFAULT_INSTANCE_TYPE = "t3.small";
-  /** States of an instance that still exists (or will): the ones a Peer can own. */
-  private static final List<String> LIVE_STATES = List.of("pending", "running", "stopping", "stopped");
 
-  /** One client per account, region and endpoint; EC2 clients are thread-safe and costly to make. */
+  /** States of an instance that still exists (or will): the ones a Peer can own. */
+  private static final List<String> LIVE_STATES =
+      List.of("pending", "running", "stopping", "stopped");
+
+  /**
+   * One client per account, region and endpoint; EC2 clients are thread-safe and costly to make.
+   */
   private final Map<String, Ec2Client> clients = new ConcurrentHashMap<>();
+
   private final List<ExecutionInterceptor> interceptors;
 
   public AwsMachineProvider() {
@@ -82,30 +87,40 @@ public class AwsMachineProvider implements MachineProvider {
       return existing.get();
     }
     if (request.image() == null) {
-      throw ProviderException.permanent("ImageRequired",
-          "an aws peer needs spec.image (an AMI ID of the region " + region + ", e.g. Debian 12's)", null);
+      throw ProviderException.permanent(
+          "ImageRequired",
+          "an aws peer needs spec.image (an AMI ID of the region " + region + ", e.g. Debian 12's)",
+          null);
     }
     String securityGroup = ensureSecurityGroup(ec2, context, request.listenPort());
     Map<String, String> tags = Tags.of(request);
-    List<Tag> ec2Tags = tags.entrySet().stream()
-        .map(t -> Tag.builder().key(t.getKey()).value(t.getValue()).build())
-        .collect(Collectors.toCollection(ArrayList::new));
+    List<Tag> ec2Tags =
+        tags.entrySet().stream()
+            .map(t -> Tag.builder().key(t.getKey()).value(t.getValue()).build())
+            .collect(Collectors.toCollection(ArrayList::new));
     ec2Tags.add(Tag.builder().key("Name").value(request.peerName()).build());
-    RunInstancesRequest.Builder run = RunInstancesRequest.builder()
-        // the same token makes EC2 answer with the instance it launched before, not a second one
-        .clientToken(request.idempotencyKey())
-        .minCount(1)
-        .maxCount(1)
-        .imageId(request.image())
-        .instanceType(request.instanceType() == null ? DEFAULT_INSTANCE_TYPE : request.instanceType())
-        .securityGroupIds(securityGroup)
-        // IMDSv2 only: the metadata service (and the user data with its token) needs a session
-        .metadataOptions(m -> m.httpTokens(HttpTokensState.REQUIRED))
-        .tagSpecifications(
-            TagSpecification.builder().resourceType(ResourceType.INSTANCE).tags(ec2Tags).build(),
-            TagSpecification.builder().resourceType(ResourceType.VOLUME).tags(ec2Tags).build());
+    RunInstancesRequest.Builder run =
+        RunInstancesRequest.builder()
+            // the same token makes EC2 answer with the instance it launched before, not a second
+            // one
+            .clientToken(request.idempotencyKey())
+            .minCount(1)
+            .maxCount(1)
+            .imageId(request.image())
+            .instanceType(
+                request.instanceType() == null ? DEFAULT_INSTANCE_TYPE : request.instanceType())
+            .securityGroupIds(securityGroup)
+            // IMDSv2 only: the metadata service (and the user data with its token) needs a session
+            .metadataOptions(m -> m.httpTokens(HttpTokensState.REQUIRED))
+            .tagSpecifications(
+                TagSpecification.builder()
+                    .resourceType(ResourceType.INSTANCE)
+                    .tags(ec2Tags)
+                    .build(),
+                TagSpecification.builder().resourceType(ResourceType.VOLUME).tags(ec2Tags).build());
     if (request.userData() != null) {
-      run.userData(Base64.getEncoder().encodeToString(request.userData().getBytes(StandardCharsets.UTF_8)));
+      run.userData(
+          Base64.getEncoder().encodeToString(request.userData().getBytes(StandardCharsets.UTF_8)));
     }
     if (request.zone() != null) {
       run.placement(p -> p.availabilityZone(request.zone()));
@@ -143,13 +158,17 @@ public class AwsMachineProvider implements MachineProvider {
     Ec2Client ec2 = client(context, region(context, ref.region()));
     // by tag as well: a machine launched but not yet recorded has no providerID in the Peer
     List<String> ids = new ArrayList<>();
-    find(context, ref).filter(m -> !m.state().isGone()).ifPresent(m -> ids.add(instanceId(m.providerID())));
-    findByTag(ec2, ref.peerId()).ifPresent(m -> {
-      String id = instanceId(m.providerID());
-      if (!ids.contains(id)) {
-        ids.add(id);
-      }
-    });
+    find(context, ref)
+        .filter(m -> !m.state().isGone())
+        .ifPresent(m -> ids.add(instanceId(m.providerID())));
+    findByTag(ec2, ref.peerId())
+        .ifPresent(
+            m -> {
+              String id = instanceId(m.providerID());
+              if (!ids.contains(id)) {
+                ids.add(id);
+              }
+            });
     if (ids.isEmpty()) {
       return;
     }
@@ -164,7 +183,9 @@ public class AwsMachineProvider implements MachineProvider {
   @Override
   public List<Machine> list(ProviderContext context, String clusterId) throws ProviderException {
     Ec2Client ec2 = client(context, region(context, null));
-    return describe(ec2, "listing the cluster's instances",
+    return describe(
+        ec2,
+        "listing the cluster's instances",
         Filter.builder().name("tag:" + Tags.CLUSTER).values(clusterId).build());
   }
 
@@ -178,14 +199,20 @@ public class AwsMachineProvider implements MachineProvider {
   }
 
   @Override
-  public Optional<InstanceCapacity> capacity(ProviderContext context, String region, String instanceType)
-      throws ProviderException {
+  public Optional<InstanceCapacity> capacity(
+      ProviderContext context, String region, String instanceType) throws ProviderException {
     String type = instanceType == null ? DEFAULT_INSTANCE_TYPE : instanceType;
     try {
-      return client(context, region(context, region)).describeInstanceTypes(r -> r.instanceTypesWithStrings(type))
-          .instanceTypes().stream().findFirst()
-          .map(info -> new InstanceCapacity(info.vCpuInfo().defaultVCpus() * 1000L,
-              info.memoryInfo().sizeInMiB() * 1024L * 1024L));
+      return client(context, region(context, region))
+          .describeInstanceTypes(r -> r.instanceTypesWithStrings(type))
+          .instanceTypes()
+          .stream()
+          .findFirst()
+          .map(
+              info ->
+                  new InstanceCapacity(
+                      info.vCpuInfo().defaultVCpus() * 1000L,
+                      info.memoryInfo().sizeInMiB() * 1024L * 1024L));
     } catch (SdkException e) {
       throw AwsErrors.translate("looking up instance type " + type + " (DescribeInstanceTypes)", e);
     }
@@ -206,42 +233,81 @@ public class AwsMachineProvider implements MachineProvider {
   }
 
   /** The cluster's security group: WireGuard's UDP port open to the world, shared by its peers. */
-  private String ensureSecurityGroup(Ec2Client ec2, ProviderContext context, int listenPort) throws ProviderException {
+  private String ensureSecurityGroup(Ec2Client ec2, ProviderContext context, int listenPort)
+      throws ProviderException {
     List<SecurityGroup> existing = securityGroups(ec2, context);
     if (!existing.isEmpty()) {
       return existing.get(0).groupId();
     }
     String name = securityGroupName(context);
     try {
-      String id = ec2.createSecurityGroup(r -> r.groupName(name)
-          .description("meshfed cluster " + context.clusterName() + ": WireGuard")
-          .tagSpecifications(TagSpecification.builder().resourceType(ResourceType.SECURITY_GROUP)
-              .tags(Tag.builder().key(Tags.CLUSTER).value(context.clusterId()).build(),
-                  Tag.builder().key("Name").value(name).build())
-              .build()))
-          .groupId();
-      ec2.authorizeSecurityGroupIngress(r -> r.groupId(id).ipPermissions(IpPermission.builder()
-          .ipProtocol("udp").fromPort(listenPort).toPort(listenPort)
-          .ipRanges(IpRange.builder().cidrIp("0.0.0.0/0").description("WireGuard").build())
-          .ipv6Ranges(Ipv6Range.builder().cidrIpv6("::/0").description("WireGuard").build())
-          .build()));
+      String id =
+          ec2.createSecurityGroup(
+                  r ->
+                      r.groupName(name)
+                          .description("meshfed cluster " + context.clusterName() + ": WireGuard")
+                          .tagSpecifications(
+                              TagSpecification.builder()
+                                  .resourceType(ResourceType.SECURITY_GROUP)
+                                  .tags(
+                                      Tag.builder()
+                                          .key(Tags.CLUSTER)
+                                          .value(context.clusterId())
+                                          .build(),
+                                      Tag.builder().key("Name").value(name).build())
+                                  .build()))
+              .groupId();
+      ec2.authorizeSecurityGroupIngress(
+          r ->
+              r.groupId(id)
+                  .ipPermissions(
+                      IpPermission.builder()
+                          .ipProtocol("udp")
+                          .fromPort(listenPort)
+                          .toPort(listenPort)
+                          .ipRanges(
+                              IpRange.builder()
+                                  .cidrIp("0.0.0.0/0")
+                                  .description("WireGuard")
+                                  .build())
+                          .ipv6Ranges(
+                              Ipv6Range.builder().cidrIpv6("::/0").description("WireGuard").build())
+                          .build()));
       return id;
     } catch (SdkException e) {
       if (AwsErrors.code(e).equals("InvalidGroup.Duplicate")) {
-        // another reconcile made it first; EC2 may not list it yet (eventual consistency): next time
-        return securityGroups(ec2, context).stream().findFirst().map(SecurityGroup::groupId)
-            .orElseThrow(() -> ProviderException.retryable("SecurityGroupNotVisibleYet", "security group " + name
-                + " was just made by another peer's reconcile and is not listed yet; trying again", e));
+        // another reconcile made it first; EC2 may not list it yet (eventual consistency): next
+        // time
+        return securityGroups(ec2, context).stream()
+            .findFirst()
+            .map(SecurityGroup::groupId)
+            .orElseThrow(
+                () ->
+                    ProviderException.retryable(
+                        "SecurityGroupNotVisibleYet",
+                        "security group "
+                            + name
+                            + " was just made by another peer's reconcile and is not listed yet; trying again",
+                        e));
       }
       throw AwsErrors.translate("creating security group " + name, e);
     }
   }
 
-  private static List<SecurityGroup> securityGroups(Ec2Client ec2, ProviderContext context) throws ProviderException {
+  private static List<SecurityGroup> securityGroups(Ec2Client ec2, ProviderContext context)
+      throws ProviderException {
     try {
-      return ec2.describeSecurityGroupsPaginator(r -> r.filters(
-              Filter.builder().name("group-name").values(securityGroupName(context)).build()))
-          .securityGroups().stream().toList();
+      return ec2
+          .describeSecurityGroupsPaginator(
+              r ->
+                  r.filters(
+                      Filter.builder()
+                          .name("group-name")
+                          .values(securityGroupName(context))
+                          .build()))
+          .securityGroups()
+          .stream()
+          .toList();
     } catch (SdkException e) {
       throw AwsErrors.translate("looking up the cluster's security group", e);
     }
@@ -251,19 +317,29 @@ public class AwsMachineProvider implements MachineProvider {
     return "meshfed-" + context.clusterId();
   }
 
-  private static Optional<Machine> findByTag(Ec2Client ec2, String peerId) throws ProviderException {
-    return describe(ec2, "finding the instance of peer " + peerId,
-        Filter.builder().name("tag:" + Tags.PEER).values(peerId).build()).stream()
+  private static Optional<Machine> findByTag(Ec2Client ec2, String peerId)
+      throws ProviderException {
+    return describe(
+            ec2,
+            "finding the instance of peer " + peerId,
+            Filter.builder().name("tag:" + Tags.PEER).values(peerId).build())
+        .stream()
         .filter(m -> !m.state().isGone())
         .findFirst();
   }
 
-  private static List<Machine> describe(Ec2Client ec2, String doing, Filter filter) throws ProviderException {
+  private static List<Machine> describe(Ec2Client ec2, String doing, Filter filter)
+      throws ProviderException {
     try {
-      return ec2.describeInstancesPaginator(DescribeInstancesRequest.builder()
-              .filters(filter, Filter.builder().name("instance-state-name").values(LIVE_STATES).build())
-              .build())
-          .reservations().stream()
+      return ec2
+          .describeInstancesPaginator(
+              DescribeInstancesRequest.builder()
+                  .filters(
+                      filter,
+                      Filter.builder().name("instance-state-name").values(LIVE_STATES).build())
+                  .build())
+          .reservations()
+          .stream()
           .flatMap(r -> r.instances().stream())
           .map(AwsMachineProvider::machine)
           .toList();
@@ -274,9 +350,10 @@ public class AwsMachineProvider implements MachineProvider {
 
   static Machine machine(Instance instance) {
     String zone = instance.placement() == null ? "" : instance.placement().availabilityZone();
-    Map<String, String> tags = instance.tags().stream()
-        .filter(t -> t.key().startsWith("meshfed.io/"))
-        .collect(Collectors.toMap(Tag::key, Tag::value, (a, b) -> a));
+    Map<String, String> tags =
+        instance.tags().stream()
+            .filter(t -> t.key().startsWith("meshfed.io/"))
+            .collect(Collectors.toMap(Tag::key, Tag::value, (a, b) -> a));
     return new Machine(
         "aws:///" + zone + "/" + instance.instanceId(),
         state(instance.state().name()),
@@ -311,29 +388,45 @@ public class AwsMachineProvider implements MachineProvider {
     String accessKey = context.credentials().get("accessKeyId");
     String secretKey = context.credentials().get("secretAccessKey");
     if (accessKey == null || secretKey == null) {
-      throw ProviderException.permanent("InvalidCredentials",
-          "the aws credentials Secret needs the keys accessKeyId and secretAccessKey", null);
+      throw ProviderException.permanent(
+          "InvalidCredentials",
+          "the aws credentials Secret needs the keys accessKeyId and secretAccessKey",
+          null);
     }
     String sessionToken = context.credentials().get("sessionToken");
     String endpoint = context.settings().get("endpoint");
-    String key = MachineNames.sha256Hex(String.join("|", region, String.valueOf(endpoint), accessKey, secretKey,
-        String.valueOf(sessionToken)));
-    return clients.computeIfAbsent(key, k -> {
-      AwsCredentials credentials = sessionToken == null
-          ? AwsBasicCredentials.create(accessKey, secretKey)
-          : AwsSessionCredentials.create(accessKey, secretKey, sessionToken);
-      var builder = Ec2Client.builder()
-          .region(Region.of(region))
-          .credentialsProvider(StaticCredentialsProvider.create(credentials))
-          .httpClientBuilder(UrlConnectionHttpClient.builder())
-          // a reconcile thread never waits on EC2 for long: retries included, a call ends in 30 s
-          .overrideConfiguration(o -> o.executionInterceptors(interceptors)
-              .apiCallTimeout(Duration.ofSeconds(30))
-              .apiCallAttemptTimeout(Duration.ofSeconds(10)));
-      if (endpoint != null) {
-        builder.endpointOverride(URI.create(endpoint));
-      }
-      return builder.build();
-    });
+    String key =
+        MachineNames.sha256Hex(
+            String.join(
+                "|",
+                region,
+                String.valueOf(endpoint),
+                accessKey,
+                secretKey,
+                String.valueOf(sessionToken)));
+    return clients.computeIfAbsent(
+        key,
+        k -> {
+          AwsCredentials credentials =
+              sessionToken == null
+                  ? AwsBasicCredentials.create(accessKey, secretKey)
+                  : AwsSessionCredentials.create(accessKey, secretKey, sessionToken);
+          var builder =
+              Ec2Client.builder()
+                  .region(Region.of(region))
+                  .credentialsProvider(StaticCredentialsProvider.create(credentials))
+                  .httpClientBuilder(UrlConnectionHttpClient.builder())
+                  // a reconcile thread never waits on EC2 for long: retries included, a call ends
+                  // in 30 s
+                  .overrideConfiguration(
+                      o ->
+                          o.executionInterceptors(interceptors)
+                              .apiCallTimeout(Duration.ofSeconds(30))
+                              .apiCallAttemptTimeout(Duration.ofSeconds(10)));
+          if (endpoint != null) {
+            builder.endpointOverride(URI.create(endpoint));
+          }
+          return builder.build();
+        });
   }
 }

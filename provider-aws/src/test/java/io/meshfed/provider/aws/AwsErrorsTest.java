@@ -26,44 +26,61 @@ class AwsErrorsTest {
 
   private ProviderContext answering(int status, String code, String message) throws Exception {
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    server.createContext("/", exchange -> {
-      requests.incrementAndGet();
-      byte[] body = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15\"><Errors><Error><Code>" + code
-          + "</Code><Message>" + message + "</Message></Error></Errors><RequestID>req-1</RequestID></Response>")
-          .getBytes(StandardCharsets.UTF_8);
-      exchange.getResponseHeaders().add("Content-Type", "text/xml;charset=UTF-8");
-      exchange.sendResponseHeaders(status, body.length);
-      exchange.getResponseBody().write(body);
-      exchange.close();
-    });
+    server.createContext(
+        "/",
+        exchange -> {
+          requests.incrementAndGet();
+          byte[] body =
+              ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15\"><Errors><Error><Code>"
+                      + code
+                      + "</Code><Message>"
+                      + message
+                      + "</Message></Error></Errors><RequestID>req-1</RequestID></Response>")
+                  .getBytes(StandardCharsets.UTF_8);
+          exchange.getResponseHeaders().add("Content-Type", "text/xml;charset=UTF-8");
+          exchange.sendResponseHeaders(status, body.length);
+          exchange.getResponseBody().write(body);
+          exchange.close();
+        });
     server.start();
-    return new ProviderContext("c", "default/mesh",
-        Map.of("region", "eu-west-1", "endpoint", "http://127.0.0.1:" + server.getAddress().getPort()),
+    return new ProviderContext(
+        "c",
+        "default/mesh",
+        Map.of(
+            "region", "eu-west-1", "endpoint", "http://127.0.0.1:" + server.getAddress().getPort()),
         Map.of("accessKeyId", "AKIAEXAMPLE", "secretAccessKey", "wrong"));
   }
 
   @Test
   void authFailureAsEc2SendsItIsInvalidCredentialsAndNotRetried() throws Exception {
     // EC2 sends AuthFailure with 401; the URL-connection client loses a 401's body
-    ProviderContext context = answering(401, "AuthFailure", "AWS was not able to validate the provided access credentials");
+    ProviderContext context =
+        answering(
+            401, "AuthFailure", "AWS was not able to validate the provided access credentials");
     assertThatThrownBy(() -> new AwsMachineProvider().verifyCredentials(context))
-        .isInstanceOfSatisfying(ProviderException.class, e -> {
-          assertThat(e.reason()).as(e.getMessage()).isEqualTo("InvalidCredentials");
-          assertThat(e.isRetryable()).isFalse();
-          assertThat(e.getMessage()).contains("AuthFailure");
-        });
+        .isInstanceOfSatisfying(
+            ProviderException.class,
+            e -> {
+              assertThat(e.reason()).as(e.getMessage()).isEqualTo("InvalidCredentials");
+              assertThat(e.isRetryable()).isFalse();
+              assertThat(e.getMessage()).contains("AuthFailure");
+            });
     assertThat(requests.get()).isEqualTo(1);
   }
 
   @Test
   void theErrorCodeDecidesWhenTheBodyArrives() throws Exception {
-    ProviderContext context = answering(400, "AuthFailure", "AWS was not able to validate the provided access credentials");
+    ProviderContext context =
+        answering(
+            400, "AuthFailure", "AWS was not able to validate the provided access credentials");
     assertThatThrownBy(() -> new AwsMachineProvider().verifyCredentials(context))
-        .isInstanceOfSatisfying(ProviderException.class, e -> {
-          assertThat(e.reason()).as(e.getMessage()).isEqualTo("InvalidCredentials");
-          assertThat(e.isRetryable()).isFalse();
-          assertThat(e.getMessage()).contains("AuthFailure").contains("not able to validate");
-        });
+        .isInstanceOfSatisfying(
+            ProviderException.class,
+            e -> {
+              assertThat(e.reason()).as(e.getMessage()).isEqualTo("InvalidCredentials");
+              assertThat(e.isRetryable()).isFalse();
+              assertThat(e.getMessage()).contains("AuthFailure").contains("not able to validate");
+            });
     assertThat(requests.get()).isEqualTo(1);
   }
 
@@ -71,10 +88,14 @@ class AwsErrorsTest {
   void throttlingIsRetriedByTheSdkThenReportedAsThrottled() throws Exception {
     ProviderContext context = answering(503, "RequestLimitExceeded", "Request limit exceeded.");
     assertThatThrownBy(() -> new AwsMachineProvider().verifyCredentials(context))
-        .isInstanceOfSatisfying(ProviderException.class, e -> {
-          assertThat(e.reason()).isEqualTo("Throttled");
-          assertThat(e.isRetryable()).isTrue();
-        });
-    assertThat(requests.get()).as("the SDK's own retries, with backoff and jitter").isGreaterThan(1);
+        .isInstanceOfSatisfying(
+            ProviderException.class,
+            e -> {
+              assertThat(e.reason()).isEqualTo("Throttled");
+              assertThat(e.isRetryable()).isTrue();
+            });
+    assertThat(requests.get())
+        .as("the SDK's own retries, with backoff and jitter")
+        .isGreaterThan(1);
   }
 }

@@ -1,12 +1,9 @@
 package io.meshfed.provider.azure;
 
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import com.azure.core.credential.TokenCredential;
 import com.azure.core.http.HttpClient;
 import com.azure.core.http.okhttp.OkHttpAsyncHttpClientBuilder;
 import com.azure.core.management.AzureEnvironment;
-import com.azure.core.management.SubResource;
 import com.azure.core.management.exception.ManagementException;
 import com.azure.core.management.profile.AzureProfile;
 import com.azure.identity.ClientSecretCredentialBuilder;
@@ -48,13 +45,13 @@ import io.meshfed.provider.spi.MachineRequest;
 import io.meshfed.provider.spi.ProviderContext;
 import io.meshfed.provider.spi.ProviderException;
 import io.meshfed.provider.spi.Tags;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPairGenerator;
 import java.security.NoSuchAlgorithmException;
 import java.security.interfaces.RSAPublicKey;
-import java.io.ByteArrayOutputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -64,6 +61,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.Supplier;
 
 /**
@@ -92,16 +91,18 @@ public class AzureMachineProvider implements MachineProvider {
 
   private final Supplier<HttpClient> httpClients;
   private final Map<String, Arm> arms = new ConcurrentHashMap<>();
+
   /**
    * MSAL runs token requests on the common fork-join pool unless told otherwise; on a two-core
    * machine that pool has one thread, which anything else may hold. Token requests get their own.
    */
   private final ExecutorService tokenRequests =
-      Executors.newCachedThreadPool(r -> {
-        Thread thread = new Thread(r, "azure-token");
-        thread.setDaemon(true);
-        return thread;
-      });
+      Executors.newCachedThreadPool(
+          r -> {
+            Thread thread = new Thread(r, "azure-token");
+            thread.setDaemon(true);
+            return thread;
+          });
 
   public AzureMachineProvider() {
     this(() -> new OkHttpAsyncHttpClientBuilder().build());
@@ -134,8 +135,14 @@ public class AzureMachineProvider implements MachineProvider {
     Arm arm = arm(context);
     Names names = Names.of(request.peerName(), request.idempotencyKey());
     String location = location(context, request.region());
-    Optional<VirtualMachineInner> vm = get(() -> arm.compute().serviceClient().getVirtualMachines()
-        .getByResourceGroup(arm.group(), names.vm()), "looking up VM " + names.vm());
+    Optional<VirtualMachineInner> vm =
+        get(
+            () ->
+                arm.compute()
+                    .serviceClient()
+                    .getVirtualMachines()
+                    .getByResourceGroup(arm.group(), names.vm()),
+            "looking up VM " + names.vm());
     if (vm.isPresent()) {
       return machine(arm, vm.get());
     }
@@ -150,28 +157,53 @@ public class AzureMachineProvider implements MachineProvider {
       return pending(arm, names, tags, "the cluster's virtual network");
     }
     var network = arm.compute().networkManager().serviceClient();
-    Optional<PublicIpAddressInner> ip = get(() -> network.getPublicIpAddresses()
-        .getByResourceGroup(arm.group(), names.publicIp()), "looking up public IP " + names.publicIp());
+    Optional<PublicIpAddressInner> ip =
+        get(
+            () -> network.getPublicIpAddresses().getByResourceGroup(arm.group(), names.publicIp()),
+            "looking up public IP " + names.publicIp());
     if (ip.isEmpty()) {
-      call(() -> network.getPublicIpAddresses().beginCreateOrUpdate(arm.group(), names.publicIp(),
-          new PublicIpAddressInner().withLocation(location).withTags(tags)
-              .withSku(new PublicIpAddressSku().withName(PublicIpAddressSkuName.STANDARD))
-              .withPublicIpAllocationMethod(IpAllocationMethod.STATIC)), "creating public IP " + names.publicIp());
+      call(
+          () ->
+              network
+                  .getPublicIpAddresses()
+                  .beginCreateOrUpdate(
+                      arm.group(),
+                      names.publicIp(),
+                      new PublicIpAddressInner()
+                          .withLocation(location)
+                          .withTags(tags)
+                          .withSku(
+                              new PublicIpAddressSku().withName(PublicIpAddressSkuName.STANDARD))
+                          .withPublicIpAllocationMethod(IpAllocationMethod.STATIC)),
+          "creating public IP " + names.publicIp());
       return pending(arm, names, tags, "public IP " + names.publicIp());
     }
     if (!succeeded(ip.get().provisioningState())) {
       return pending(arm, names, tags, "public IP " + names.publicIp());
     }
-    Optional<NetworkInterfaceInner> nic = get(() -> network.getNetworkInterfaces()
-        .getByResourceGroup(arm.group(), names.nic()), "looking up NIC " + names.nic());
+    Optional<NetworkInterfaceInner> nic =
+        get(
+            () -> network.getNetworkInterfaces().getByResourceGroup(arm.group(), names.nic()),
+            "looking up NIC " + names.nic());
     if (nic.isEmpty()) {
-      call(() -> network.getNetworkInterfaces().beginCreateOrUpdate(arm.group(), names.nic(),
-          new NetworkInterfaceInner().withLocation(location).withTags(tags)
-              .withIpConfigurations(List.of(new NetworkInterfaceIpConfigurationInner()
-                  .withName("primary")
-                  .withPrimary(true)
-                  .withSubnet(new SubnetInner().withId(subnet))
-                  .withPublicIpAddress(new PublicIpAddressInner().withId(ip.get().id()))))),
+      call(
+          () ->
+              network
+                  .getNetworkInterfaces()
+                  .beginCreateOrUpdate(
+                      arm.group(),
+                      names.nic(),
+                      new NetworkInterfaceInner()
+                          .withLocation(location)
+                          .withTags(tags)
+                          .withIpConfigurations(
+                              List.of(
+                                  new NetworkInterfaceIpConfigurationInner()
+                                      .withName("primary")
+                                      .withPrimary(true)
+                                      .withSubnet(new SubnetInner().withId(subnet))
+                                      .withPublicIpAddress(
+                                          new PublicIpAddressInner().withId(ip.get().id()))))),
           "creating NIC " + names.nic());
       return pending(arm, names, tags, "NIC " + names.nic());
     }
@@ -180,32 +212,74 @@ public class AzureMachineProvider implements MachineProvider {
     }
     String[] image = (request.image() == null ? DEFAULT_IMAGE : request.image()).split(":");
     if (image.length != 4) {
-      throw ProviderException.permanent("InvalidImage",
-          "an azure image is publisher:offer:sku:version, e.g. " + DEFAULT_IMAGE + "; got " + request.image(), null);
+      throw ProviderException.permanent(
+          "InvalidImage",
+          "an azure image is publisher:offer:sku:version, e.g. "
+              + DEFAULT_IMAGE
+              + "; got "
+              + request.image(),
+          null);
     }
-    VirtualMachineInner model = new VirtualMachineInner()
-        .withLocation(location)
-        .withTags(tags)
-        .withHardwareProfile(new HardwareProfile().withVmSize(
-            VirtualMachineSizeTypes.fromString(request.instanceType() == null ? DEFAULT_SIZE : request.instanceType())))
-        .withStorageProfile(new StorageProfile()
-            .withImageReference(new ImageReference().withPublisher(image[0]).withOffer(image[1]).withSku(image[2])
-                .withVersion(image[3]))
-            .withOsDisk(new OSDisk().withName(names.disk()).withCreateOption(DiskCreateOptionTypes.FROM_IMAGE)
-                .withDeleteOption(DiskDeleteOptionTypes.DELETE)))
-        .withOsProfile(new OSProfile()
-            .withComputerName(names.vm())
-            .withAdminUsername("meshfed")
-            .withCustomData(request.userData() == null ? null
-                : Base64.getEncoder().encodeToString(request.userData().getBytes(StandardCharsets.UTF_8)))
-            .withLinuxConfiguration(new LinuxConfiguration()
-                .withDisablePasswordAuthentication(true)
-                // Azure insists on a key; its private half is never kept: the way in is the mesh
-                .withSsh(new SshConfiguration().withPublicKeys(List.of(new SshPublicKey()
-                    .withPath("/home/meshfed/.ssh/authorized_keys").withKeyData(unusableSshKey()))))))
-        .withNetworkProfile(new NetworkProfile().withNetworkInterfaces(List.of(new NetworkInterfaceReference()
-            .withId(nic.get().id()).withPrimary(true).withDeleteOption(DeleteOptions.DELETE))));
-    call(() -> arm.compute().serviceClient().getVirtualMachines().beginCreateOrUpdate(arm.group(), names.vm(), model),
+    VirtualMachineInner model =
+        new VirtualMachineInner()
+            .withLocation(location)
+            .withTags(tags)
+            .withHardwareProfile(
+                new HardwareProfile()
+                    .withVmSize(
+                        VirtualMachineSizeTypes.fromString(
+                            request.instanceType() == null
+                                ? DEFAULT_SIZE
+                                : request.instanceType())))
+            .withStorageProfile(
+                new StorageProfile()
+                    .withImageReference(
+                        new ImageReference()
+                            .withPublisher(image[0])
+                            .withOffer(image[1])
+                            .withSku(image[2])
+                            .withVersion(image[3]))
+                    .withOsDisk(
+                        new OSDisk()
+                            .withName(names.disk())
+                            .withCreateOption(DiskCreateOptionTypes.FROM_IMAGE)
+                            .withDeleteOption(DiskDeleteOptionTypes.DELETE)))
+            .withOsProfile(
+                new OSProfile()
+                    .withComputerName(names.vm())
+                    .withAdminUsername("meshfed")
+                    .withCustomData(
+                        request.userData() == null
+                            ? null
+                            : Base64.getEncoder()
+                                .encodeToString(
+                                    request.userData().getBytes(StandardCharsets.UTF_8)))
+                    .withLinuxConfiguration(
+                        new LinuxConfiguration()
+                            .withDisablePasswordAuthentication(true)
+                            // Azure insists on a key; its private half is never kept: the way in is
+                            // the mesh
+                            .withSsh(
+                                new SshConfiguration()
+                                    .withPublicKeys(
+                                        List.of(
+                                            new SshPublicKey()
+                                                .withPath("/home/meshfed/.ssh/authorized_keys")
+                                                .withKeyData(unusableSshKey()))))))
+            .withNetworkProfile(
+                new NetworkProfile()
+                    .withNetworkInterfaces(
+                        List.of(
+                            new NetworkInterfaceReference()
+                                .withId(nic.get().id())
+                                .withPrimary(true)
+                                .withDeleteOption(DeleteOptions.DELETE))));
+    call(
+        () ->
+            arm.compute()
+                .serviceClient()
+                .getVirtualMachines()
+                .beginCreateOrUpdate(arm.group(), names.vm(), model),
         "creating VM " + names.vm());
     return pending(arm, names, tags, "VM " + names.vm());
   }
@@ -214,16 +288,27 @@ public class AzureMachineProvider implements MachineProvider {
   public Optional<Machine> find(ProviderContext context, MachineRef ref) throws ProviderException {
     Arm arm = arm(context);
     Names names = names(ref);
-    Optional<VirtualMachineInner> vm = get(() -> arm.compute().serviceClient().getVirtualMachines()
-        .getByResourceGroup(arm.group(), names.vm()), "looking up VM " + names.vm());
+    Optional<VirtualMachineInner> vm =
+        get(
+            () ->
+                arm.compute()
+                    .serviceClient()
+                    .getVirtualMachines()
+                    .getByResourceGroup(arm.group(), names.vm()),
+            "looking up VM " + names.vm());
     if (vm.isPresent()) {
       return Optional.of(machine(arm, vm.get()));
     }
     // no VM, but parts of one (a create or a delete cut short): the machine is not gone yet
     return leftoverParts(arm, names).isEmpty()
         ? Optional.empty()
-        : Optional.of(new Machine(vmId(arm, names.vm()), Machine.MachineState.STOPPING, null, null,
-            Map.of(Tags.PEER, String.valueOf(ref.peerId()))));
+        : Optional.of(
+            new Machine(
+                vmId(arm, names.vm()),
+                Machine.MachineState.STOPPING,
+                null,
+                null,
+                Map.of(Tags.PEER, String.valueOf(ref.peerId()))));
   }
 
   @Override
@@ -231,7 +316,8 @@ public class AzureMachineProvider implements MachineProvider {
     Arm arm = arm(context);
     Names names = names(ref);
     var vms = arm.compute().serviceClient().getVirtualMachines();
-    Optional<VirtualMachineInner> vm = get(() -> vms.getByResourceGroup(arm.group(), names.vm()), "looking up VM " + names.vm());
+    Optional<VirtualMachineInner> vm =
+        get(() -> vms.getByResourceGroup(arm.group(), names.vm()), "looking up VM " + names.vm());
     if (vm.isPresent()) {
       if (!"Deleting".equalsIgnoreCase(vm.get().provisioningState())) {
         call(() -> vms.beginDelete(arm.group(), names.vm()), "deleting VM " + names.vm());
@@ -241,13 +327,19 @@ public class AzureMachineProvider implements MachineProvider {
     var network = arm.compute().networkManager().serviceClient();
     for (String part : leftoverParts(arm, names)) {
       if (part.equals(names.nic())) {
-        call(() -> network.getNetworkInterfaces().beginDelete(arm.group(), part), "deleting NIC " + part);
+        call(
+            () -> network.getNetworkInterfaces().beginDelete(arm.group(), part),
+            "deleting NIC " + part);
         return; // the public IP is in use until the NIC is gone
       }
       if (part.equals(names.publicIp())) {
-        call(() -> network.getPublicIpAddresses().beginDelete(arm.group(), part), "deleting public IP " + part);
+        call(
+            () -> network.getPublicIpAddresses().beginDelete(arm.group(), part),
+            "deleting public IP " + part);
       } else if (part.equals(names.disk())) {
-        call(() -> arm.compute().serviceClient().getDisks().beginDelete(arm.group(), part), "deleting disk " + part);
+        call(
+            () -> arm.compute().serviceClient().getDisks().beginDelete(arm.group(), part),
+            "deleting disk " + part);
       }
     }
   }
@@ -257,7 +349,8 @@ public class AzureMachineProvider implements MachineProvider {
     Arm arm = arm(context);
     List<Machine> machines = new ArrayList<>();
     try {
-      for (VirtualMachineInner vm : arm.compute().serviceClient().getVirtualMachines().listByResourceGroup(arm.group())) {
+      for (VirtualMachineInner vm :
+          arm.compute().serviceClient().getVirtualMachines().listByResourceGroup(arm.group())) {
         if (vm.tags() != null && clusterId.equals(vm.tags().get(CLUSTER_TAG))) {
           machines.add(machineWithoutAddresses(arm, vm));
         }
@@ -271,21 +364,27 @@ public class AzureMachineProvider implements MachineProvider {
   @Override
   public void verifyCredentials(ProviderContext context) throws ProviderException {
     Arm arm = arm(context);
-    call(() -> arm.compute().resourceManager().serviceClient().getResourceGroups().get(arm.group()),
+    call(
+        () -> arm.compute().resourceManager().serviceClient().getResourceGroups().get(arm.group()),
         "checking the credentials by reading resource group " + arm.group());
   }
 
   @Override
-  public Optional<InstanceCapacity> capacity(ProviderContext context, String region, String instanceType)
-      throws ProviderException {
+  public Optional<InstanceCapacity> capacity(
+      ProviderContext context, String region, String instanceType) throws ProviderException {
     Arm arm = arm(context);
     String location = location(context, region);
     String size = instanceType == null ? DEFAULT_SIZE : instanceType;
-    return get(() -> arm.compute().serviceClient().getVirtualMachineSizes().list(location).stream()
-            .filter(s -> size.equalsIgnoreCase(s.name()))
-            .findFirst()
-            .map(s -> new InstanceCapacity(s.numberOfCores() * 1000L, s.memoryInMB() * 1024L * 1024L))
-            .orElse(null),
+    return get(
+        () ->
+            arm.compute().serviceClient().getVirtualMachineSizes().list(location).stream()
+                .filter(s -> size.equalsIgnoreCase(s.name()))
+                .findFirst()
+                .map(
+                    s ->
+                        new InstanceCapacity(
+                            s.numberOfCores() * 1000L, s.memoryInMB() * 1024L * 1024L))
+                .orElse(null),
         "listing the VM sizes of " + location);
   }
 
@@ -294,14 +393,20 @@ public class AzureMachineProvider implements MachineProvider {
     Arm arm = arm(context);
     var network = arm.compute().networkManager().serviceClient();
     try {
-      for (VirtualNetworkInner vnet : network.getVirtualNetworks().listByResourceGroup(arm.group())) {
+      for (VirtualNetworkInner vnet :
+          network.getVirtualNetworks().listByResourceGroup(arm.group())) {
         if (ofCluster(vnet.tags(), context)) {
-          call(() -> network.getVirtualNetworks().beginDelete(arm.group(), vnet.name()), "deleting " + vnet.name());
+          call(
+              () -> network.getVirtualNetworks().beginDelete(arm.group(), vnet.name()),
+              "deleting " + vnet.name());
         }
       }
-      for (NetworkSecurityGroupInner nsg : network.getNetworkSecurityGroups().listByResourceGroup(arm.group())) {
+      for (NetworkSecurityGroupInner nsg :
+          network.getNetworkSecurityGroups().listByResourceGroup(arm.group())) {
         if (ofCluster(nsg.tags(), context)) {
-          call(() -> network.getNetworkSecurityGroups().beginDelete(arm.group(), nsg.name()), "deleting " + nsg.name());
+          call(
+              () -> network.getNetworkSecurityGroups().beginDelete(arm.group(), nsg.name()),
+              "deleting " + nsg.name());
         }
       }
     } catch (RuntimeException e) {
@@ -309,44 +414,71 @@ public class AzureMachineProvider implements MachineProvider {
     }
   }
 
-  /** The cluster's NSG in a location (WireGuard's UDP port open); its ID once it exists, else null. */
-  private String ensureSecurityGroup(Arm arm, ProviderContext context, String location, int listenPort)
-      throws ProviderException {
+  /**
+   * The cluster's NSG in a location (WireGuard's UDP port open); its ID once it exists, else null.
+   */
+  private String ensureSecurityGroup(
+      Arm arm, ProviderContext context, String location, int listenPort) throws ProviderException {
     var groups = arm.compute().networkManager().serviceClient().getNetworkSecurityGroups();
     String name = "meshfed-" + context.clusterId() + "-" + location + "-nsg";
-    Optional<NetworkSecurityGroupInner> nsg = get(() -> groups.getByResourceGroup(arm.group(), name), "looking up " + name);
+    Optional<NetworkSecurityGroupInner> nsg =
+        get(() -> groups.getByResourceGroup(arm.group(), name), "looking up " + name);
     if (nsg.isEmpty()) {
-      call(() -> groups.beginCreateOrUpdate(arm.group(), name, new NetworkSecurityGroupInner()
-          .withLocation(location)
-          .withTags(Map.of(CLUSTER_TAG, context.clusterId()))
-          .withSecurityRules(List.of(new SecurityRuleInner()
-              .withName("wireguard")
-              .withPriority(100)
-              .withDirection(SecurityRuleDirection.INBOUND)
-              .withAccess(SecurityRuleAccess.ALLOW)
-              .withProtocol(SecurityRuleProtocol.UDP)
-              .withSourceAddressPrefix("*")
-              .withSourcePortRange("*")
-              .withDestinationAddressPrefix("*")
-              .withDestinationPortRange(String.valueOf(listenPort))))), "creating " + name);
+      call(
+          () ->
+              groups.beginCreateOrUpdate(
+                  arm.group(),
+                  name,
+                  new NetworkSecurityGroupInner()
+                      .withLocation(location)
+                      .withTags(Map.of(CLUSTER_TAG, context.clusterId()))
+                      .withSecurityRules(
+                          List.of(
+                              new SecurityRuleInner()
+                                  .withName("wireguard")
+                                  .withPriority(100)
+                                  .withDirection(SecurityRuleDirection.INBOUND)
+                                  .withAccess(SecurityRuleAccess.ALLOW)
+                                  .withProtocol(SecurityRuleProtocol.UDP)
+                                  .withSourceAddressPrefix("*")
+                                  .withSourcePortRange("*")
+                                  .withDestinationAddressPrefix("*")
+                                  .withDestinationPortRange(String.valueOf(listenPort))))),
+          "creating " + name);
       return null;
     }
     return succeeded(nsg.get().provisioningState()) ? nsg.get().id() : null;
   }
 
-  /** The cluster's virtual network in a location; the ID of its peers' subnet once it exists, else null. */
-  private String ensureVirtualNetwork(Arm arm, ProviderContext context, String location, String nsgId)
-      throws ProviderException {
+  /**
+   * The cluster's virtual network in a location; the ID of its peers' subnet once it exists, else
+   * null.
+   */
+  private String ensureVirtualNetwork(
+      Arm arm, ProviderContext context, String location, String nsgId) throws ProviderException {
     var networks = arm.compute().networkManager().serviceClient().getVirtualNetworks();
     String name = "meshfed-" + context.clusterId() + "-" + location;
-    Optional<VirtualNetworkInner> vnet = get(() -> networks.getByResourceGroup(arm.group(), name), "looking up " + name);
+    Optional<VirtualNetworkInner> vnet =
+        get(() -> networks.getByResourceGroup(arm.group(), name), "looking up " + name);
     if (vnet.isEmpty()) {
-      call(() -> networks.beginCreateOrUpdate(arm.group(), name, new VirtualNetworkInner()
-          .withLocation(location)
-          .withTags(Map.of(CLUSTER_TAG, context.clusterId()))
-          .withAddressSpace(new AddressSpace().withAddressPrefixes(List.of(ADDRESS_SPACE)))
-          .withSubnets(List.of(new SubnetInner().withName(SUBNET).withAddressPrefix(ADDRESS_SPACE)
-              .withNetworkSecurityGroup(new NetworkSecurityGroupInner().withId(nsgId))))), "creating " + name);
+      call(
+          () ->
+              networks.beginCreateOrUpdate(
+                  arm.group(),
+                  name,
+                  new VirtualNetworkInner()
+                      .withLocation(location)
+                      .withTags(Map.of(CLUSTER_TAG, context.clusterId()))
+                      .withAddressSpace(
+                          new AddressSpace().withAddressPrefixes(List.of(ADDRESS_SPACE)))
+                      .withSubnets(
+                          List.of(
+                              new SubnetInner()
+                                  .withName(SUBNET)
+                                  .withAddressPrefix(ADDRESS_SPACE)
+                                  .withNetworkSecurityGroup(
+                                      new NetworkSecurityGroupInner().withId(nsgId))))),
+          "creating " + name);
       return null;
     }
     if (!succeeded(vnet.get().provisioningState())) {
@@ -358,13 +490,26 @@ public class AzureMachineProvider implements MachineProvider {
   private List<String> leftoverParts(Arm arm, Names names) throws ProviderException {
     var network = arm.compute().networkManager().serviceClient();
     List<String> parts = new ArrayList<>();
-    if (get(() -> network.getNetworkInterfaces().getByResourceGroup(arm.group(), names.nic()), "looking up " + names.nic()).isPresent()) {
+    if (get(
+            () -> network.getNetworkInterfaces().getByResourceGroup(arm.group(), names.nic()),
+            "looking up " + names.nic())
+        .isPresent()) {
       parts.add(names.nic());
     }
-    if (get(() -> network.getPublicIpAddresses().getByResourceGroup(arm.group(), names.publicIp()), "looking up " + names.publicIp()).isPresent()) {
+    if (get(
+            () -> network.getPublicIpAddresses().getByResourceGroup(arm.group(), names.publicIp()),
+            "looking up " + names.publicIp())
+        .isPresent()) {
       parts.add(names.publicIp());
     }
-    if (get(() -> arm.compute().serviceClient().getDisks().getByResourceGroup(arm.group(), names.disk()), "looking up " + names.disk()).isPresent()) {
+    if (get(
+            () ->
+                arm.compute()
+                    .serviceClient()
+                    .getDisks()
+                    .getByResourceGroup(arm.group(), names.disk()),
+            "looking up " + names.disk())
+        .isPresent()) {
       parts.add(names.disk());
     }
     return parts;
@@ -379,14 +524,26 @@ public class AzureMachineProvider implements MachineProvider {
     Names names = Names.ofVm(vm.name());
     String nicName = names.nic();
     String ipName = names.publicIp();
-    String privateAddress = get(() -> network.getNetworkInterfaces().getByResourceGroup(arm.group(), nicName), "looking up " + nicName)
-        .filter(n -> n.ipConfigurations() != null && !n.ipConfigurations().isEmpty())
-        .map(n -> n.ipConfigurations().get(0).privateIpAddress())
-        .orElse(null);
-    String publicAddress = get(() -> network.getPublicIpAddresses().getByResourceGroup(arm.group(), ipName), "looking up " + ipName)
-        .map(PublicIpAddressInner::ipAddress)
-        .orElse(null);
-    return new Machine(bare.providerID(), bare.state(), publicAddress, privateAddress, bare.tags(), bare.createdAt());
+    String privateAddress =
+        get(
+                () -> network.getNetworkInterfaces().getByResourceGroup(arm.group(), nicName),
+                "looking up " + nicName)
+            .filter(n -> n.ipConfigurations() != null && !n.ipConfigurations().isEmpty())
+            .map(n -> n.ipConfigurations().get(0).privateIpAddress())
+            .orElse(null);
+    String publicAddress =
+        get(
+                () -> network.getPublicIpAddresses().getByResourceGroup(arm.group(), ipName),
+                "looking up " + ipName)
+            .map(PublicIpAddressInner::ipAddress)
+            .orElse(null);
+    return new Machine(
+        bare.providerID(),
+        bare.state(),
+        publicAddress,
+        privateAddress,
+        bare.tags(),
+        bare.createdAt());
   }
 
   private static Machine machineWithoutAddresses(Arm arm, VirtualMachineInner vm) {
@@ -410,17 +567,28 @@ public class AzureMachineProvider implements MachineProvider {
         vm.timeCreated() == null ? null : vm.timeCreated().toInstant());
   }
 
-  private static Machine pending(Arm arm, Names names, Map<String, String> tags, String waitingFor) {
+  private static Machine pending(
+      Arm arm, Names names, Map<String, String> tags, String waitingFor) {
     Map<String, String> spiTags = new HashMap<>();
     spiTags.put(Tags.CLUSTER, tags.get(CLUSTER_TAG));
     spiTags.put(Tags.PEER, tags.get(PEER_TAG));
     spiTags.put(Tags.PEER_NAME, tags.get(PEER_NAME_TAG));
-    return new Machine(vmId(arm, names.vm()), Machine.MachineState.PENDING, null, null, spiTags, OffsetDateTime.now().toInstant());
+    return new Machine(
+        vmId(arm, names.vm()),
+        Machine.MachineState.PENDING,
+        null,
+        null,
+        spiTags,
+        OffsetDateTime.now().toInstant());
   }
 
   static String vmId(Arm arm, String vm) {
-    return "azure:///subscriptions/" + arm.subscription() + "/resourceGroups/" + arm.group()
-        + "/providers/Microsoft.Compute/virtualMachines/" + vm;
+    return "azure:///subscriptions/"
+        + arm.subscription()
+        + "/resourceGroups/"
+        + arm.group()
+        + "/providers/Microsoft.Compute/virtualMachines/"
+        + vm;
   }
 
   private static Names names(MachineRef ref) {
@@ -452,7 +620,8 @@ public class AzureMachineProvider implements MachineProvider {
     }
   }
 
-  private static String location(ProviderContext context, String requested) throws ProviderException {
+  private static String location(ProviderContext context, String requested)
+      throws ProviderException {
     return context.region(requested, NAME);
   }
 
@@ -470,12 +639,17 @@ public class AzureMachineProvider implements MachineProvider {
     }
   }
 
-  /** A call whose result does not matter: an LRO begun (not waited for), or a read that proves access. */
+  /**
+   * A call whose result does not matter: an LRO begun (not waited for), or a read that proves
+   * access.
+   */
   private static void call(Supplier<?> call, String doing) throws ProviderException {
     try {
       var unused = call.get();
     } catch (ManagementException e) {
-      if (e.getResponse() != null && e.getResponse().getStatusCode() == 404 && doing.startsWith("deleting")) {
+      if (e.getResponse() != null
+          && e.getResponse().getStatusCode() == 404
+          && doing.startsWith("deleting")) {
         return; // already gone
       }
       throw AzureErrors.translate(doing, e);
@@ -490,18 +664,31 @@ public class AzureMachineProvider implements MachineProvider {
     String client = credentials.get("clientId");
     String secret = credentials.get("clientSecret");
     if (tenant == null || client == null || secret == null) {
-      throw ProviderException.permanent("InvalidCredentials",
-          "the azure credentials Secret needs the keys tenantId, clientId and clientSecret", null);
+      throw ProviderException.permanent(
+          "InvalidCredentials",
+          "the azure credentials Secret needs the keys tenantId, clientId and clientSecret",
+          null);
     }
     String subscription = context.settings().get("subscriptionId");
     String group = context.settings().get("resourceGroup");
     if (subscription == null || group == null) {
-      throw ProviderException.permanent("SettingsRequired",
-          "set spec.providers.azure.subscriptionId and spec.providers.azure.resourceGroup", null);
+      throw ProviderException.permanent(
+          "SettingsRequired",
+          "set spec.providers.azure.subscriptionId and spec.providers.azure.resourceGroup",
+          null);
     }
     String endpoint = context.settings().get("endpoint");
-    String key = MachineNames.sha256Hex(String.join("|", tenant, client, secret, subscription, group, String.valueOf(endpoint),
-        String.valueOf(credentials.get("authorityHost"))));
+    String key =
+        MachineNames.sha256Hex(
+            String.join(
+                "|",
+                tenant,
+                client,
+                secret,
+                subscription,
+                group,
+                String.valueOf(endpoint),
+                String.valueOf(credentials.get("authorityHost"))));
     Arm known = arms.get(key);
     if (known != null) {
       return known;
@@ -512,28 +699,41 @@ public class AzureMachineProvider implements MachineProvider {
     return raced == null ? made : raced;
   }
 
-  private Arm makeArm(Map<String, String> credentials, String tenant, String client, String secret,
-      String subscription, String group, String endpoint) {
+  private Arm makeArm(
+      Map<String, String> credentials,
+      String tenant,
+      String client,
+      String secret,
+      String subscription,
+      String group,
+      String endpoint) {
     {
       HttpClient http = httpClients.get();
       AzureEnvironment environment = AzureEnvironment.AZURE;
       String authority = credentials.get("authorityHost");
       if (endpoint != null) {
         Map<String, String> endpoints = new HashMap<>(AzureEnvironment.AZURE.getEndpoints());
-        endpoints.put("resourceManagerEndpointUrl", endpoint.endsWith("/") ? endpoint : endpoint + "/");
+        endpoints.put(
+            "resourceManagerEndpointUrl", endpoint.endsWith("/") ? endpoint : endpoint + "/");
         environment = new AzureEnvironment(endpoints);
         authority = authority != null ? authority : endpoint;
       }
-      ClientSecretCredentialBuilder credential = new ClientSecretCredentialBuilder()
-          .tenantId(tenant).clientId(client).clientSecret(secret).httpClient(http)
-          .executorService(tokenRequests);
+      ClientSecretCredentialBuilder credential =
+          new ClientSecretCredentialBuilder()
+              .tenantId(tenant)
+              .clientId(client)
+              .clientSecret(secret)
+              .httpClient(http)
+              .executorService(tokenRequests);
       if (authority != null) {
         // a private authority is not in Microsoft's list of known ones
         credential.authorityHost(authority).disableInstanceDiscovery();
       }
       TokenCredential token = credential.build();
-      ComputeManager compute = ComputeManager.configure().withHttpClient(http)
-          .authenticate(token, new AzureProfile(tenant, subscription, environment));
+      ComputeManager compute =
+          ComputeManager.configure()
+              .withHttpClient(http)
+              .authenticate(token, new AzureProfile(tenant, subscription, environment));
       return new Arm(compute, subscription, group);
     }
   }
@@ -555,7 +755,9 @@ public class AzureMachineProvider implements MachineProvider {
       byte[] n = key.getModulus().toByteArray();
       out.writeInt(n.length);
       out.write(n);
-      return "ssh-rsa " + Base64.getEncoder().encodeToString(bytes.toByteArray()) + " meshfed-no-login";
+      return "ssh-rsa "
+          + Base64.getEncoder().encodeToString(bytes.toByteArray())
+          + " meshfed-no-login";
     } catch (NoSuchAlgorithmException | IOException e) {
       throw new IllegalStateException(e);
     }

@@ -36,11 +36,12 @@ public class DigitalOceanMachineProvider implements MachineProvider {
   static final String DEFAULT_IMAGE = "debian-12-x64";
   private static final HttpUrl PUBLIC_API = HttpUrl.get("https://api.digitalocean.com");
 
-  private final OkHttpClient http = new OkHttpClient.Builder()
-      .connectTimeout(Duration.ofSeconds(10))
-      .readTimeout(Duration.ofSeconds(30))
-      .callTimeout(Duration.ofSeconds(60))
-      .build();
+  private final OkHttpClient http =
+      new OkHttpClient.Builder()
+          .connectTimeout(Duration.ofSeconds(10))
+          .readTimeout(Duration.ofSeconds(30))
+          .callTimeout(Duration.ofSeconds(60))
+          .build();
 
   @Override
   public String name() {
@@ -66,7 +67,8 @@ public class DigitalOceanMachineProvider implements MachineProvider {
     if (request.userData() != null) {
       body.put("user_data", request.userData());
     }
-    JsonNode created = api.post("/v2/droplets", body, "creating the droplet of peer " + request.peerName());
+    JsonNode created =
+        api.post("/v2/droplets", body, "creating the droplet of peer " + request.peerName());
     return machine(created.path("droplet"));
   }
 
@@ -77,7 +79,8 @@ public class DigitalOceanMachineProvider implements MachineProvider {
     if (id == null) {
       return byTag(api, PEER_TAG + ref.peerId()).stream().findFirst();
     }
-    return api.get("/v2/droplets/" + id, "finding droplet " + id).map(body -> machine(body.path("droplet")));
+    return api.get("/v2/droplets/" + id, "finding droplet " + id)
+        .map(body -> machine(body.path("droplet")));
   }
 
   @Override
@@ -116,37 +119,54 @@ public class DigitalOceanMachineProvider implements MachineProvider {
   public void releaseCluster(ProviderContext context) throws ProviderException {
     DoApi api = api(context);
     for (JsonNode firewall : firewalls(api, context)) {
-      api.delete("/v2/firewalls/" + firewall.path("id").asText(), "deleting the cluster's firewall");
+      api.delete(
+          "/v2/firewalls/" + firewall.path("id").asText(), "deleting the cluster's firewall");
     }
   }
 
   /** One firewall per cluster, applied to its droplets by tag: WireGuard in, everything out. */
-  private void ensureFirewall(DoApi api, ProviderContext context, int listenPort) throws ProviderException {
+  private void ensureFirewall(DoApi api, ProviderContext context, int listenPort)
+      throws ProviderException {
     if (!firewalls(api, context).isEmpty()) {
       return;
     }
     List<String> anywhere = List.of("0.0.0.0/0", "::/0");
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("name", firewallName(context));
-    body.put("inbound_rules", List.of(Map.of(
-        "protocol", "udp", "ports", String.valueOf(listenPort), "sources", Map.of("addresses", anywhere))));
+    body.put(
+        "inbound_rules",
+        List.of(
+            Map.of(
+                "protocol",
+                "udp",
+                "ports",
+                String.valueOf(listenPort),
+                "sources",
+                Map.of("addresses", anywhere))));
     // a DigitalOcean firewall drops what it does not allow, outbound too
-    body.put("outbound_rules", List.of(
-        Map.of("protocol", "tcp", "ports", "all", "destinations", Map.of("addresses", anywhere)),
-        Map.of("protocol", "udp", "ports", "all", "destinations", Map.of("addresses", anywhere)),
-        Map.of("protocol", "icmp", "destinations", Map.of("addresses", anywhere))));
+    body.put(
+        "outbound_rules",
+        List.of(
+            Map.of(
+                "protocol", "tcp", "ports", "all", "destinations", Map.of("addresses", anywhere)),
+            Map.of(
+                "protocol", "udp", "ports", "all", "destinations", Map.of("addresses", anywhere)),
+            Map.of("protocol", "icmp", "destinations", Map.of("addresses", anywhere))));
     body.put("tags", List.of(CLUSTER_TAG + context.clusterId()));
     api.post("/v2/firewalls", body, "creating the cluster's WireGuard firewall");
   }
 
-  private static List<JsonNode> firewalls(DoApi api, ProviderContext context) throws ProviderException {
+  private static List<JsonNode> firewalls(DoApi api, ProviderContext context)
+      throws ProviderException {
     List<JsonNode> found = new ArrayList<>();
     for (JsonNode page : pages(api, "/v2/firewalls?per_page=200", "listing firewalls")) {
-      page.path("firewalls").forEach(f -> {
-        if (firewallName(context).equals(f.path("name").asText())) {
-          found.add(f);
-        }
-      });
+      page.path("firewalls")
+          .forEach(
+              f -> {
+                if (firewallName(context).equals(f.path("name").asText())) {
+                  found.add(f);
+                }
+              });
     }
     return found;
   }
@@ -157,21 +177,23 @@ public class DigitalOceanMachineProvider implements MachineProvider {
 
   private static List<Machine> byTag(DoApi api, String tag) throws ProviderException {
     List<Machine> machines = new ArrayList<>();
-    for (JsonNode page : pages(api, "/v2/droplets?per_page=200&tag_name=" + tag, "listing droplets tagged " + tag)) {
+    for (JsonNode page :
+        pages(api, "/v2/droplets?per_page=200&tag_name=" + tag, "listing droplets tagged " + tag)) {
       page.path("droplets").forEach(d -> machines.add(machine(d)));
     }
     return machines;
   }
 
   @Override
-  public Optional<InstanceCapacity> capacity(ProviderContext context, String region, String instanceType)
-      throws ProviderException {
+  public Optional<InstanceCapacity> capacity(
+      ProviderContext context, String region, String instanceType) throws ProviderException {
     String slug = instanceType == null ? DEFAULT_SIZE : instanceType;
     for (JsonNode page : pages(api(context), "/v2/sizes?per_page=200", "listing droplet sizes")) {
       for (JsonNode size : page.path("sizes")) {
         if (slug.equals(size.path("slug").asText())) {
-          return Optional.of(new InstanceCapacity(size.path("vcpus").asLong() * 1000,
-              size.path("memory").asLong() * 1024 * 1024));
+          return Optional.of(
+              new InstanceCapacity(
+                  size.path("vcpus").asLong() * 1000, size.path("memory").asLong() * 1024 * 1024));
         }
       }
     }
@@ -179,7 +201,8 @@ public class DigitalOceanMachineProvider implements MachineProvider {
   }
 
   /** Follows {@code links.pages.next} to the end. */
-  private static List<JsonNode> pages(DoApi api, String firstPath, String doing) throws ProviderException {
+  private static List<JsonNode> pages(DoApi api, String firstPath, String doing)
+      throws ProviderException {
     List<JsonNode> pages = new ArrayList<>();
     String path = firstPath;
     for (int guard = 0; path != null && guard < 1000; guard++) {
@@ -196,7 +219,8 @@ public class DigitalOceanMachineProvider implements MachineProvider {
 
   private static String pathOf(String url) {
     HttpUrl parsed = HttpUrl.get(url);
-    return parsed.encodedPath() + (parsed.encodedQuery() == null ? "" : "?" + parsed.encodedQuery());
+    return parsed.encodedPath()
+        + (parsed.encodedQuery() == null ? "" : "?" + parsed.encodedQuery());
   }
 
   static Machine machine(JsonNode droplet) {
@@ -210,14 +234,17 @@ public class DigitalOceanMachineProvider implements MachineProvider {
       }
     }
     Map<String, String> tags = new LinkedHashMap<>();
-    droplet.path("tags").forEach(t -> {
-      String tag = t.asText();
-      if (tag.startsWith(CLUSTER_TAG)) {
-        tags.put(Tags.CLUSTER, tag.substring(CLUSTER_TAG.length()));
-      } else if (tag.startsWith(PEER_TAG)) {
-        tags.put(Tags.PEER, tag.substring(PEER_TAG.length()));
-      }
-    });
+    droplet
+        .path("tags")
+        .forEach(
+            t -> {
+              String tag = t.asText();
+              if (tag.startsWith(CLUSTER_TAG)) {
+                tags.put(Tags.CLUSTER, tag.substring(CLUSTER_TAG.length()));
+              } else if (tag.startsWith(PEER_TAG)) {
+                tags.put(Tags.PEER, tag.substring(PEER_TAG.length()));
+              }
+            });
     tags.put(Tags.PEER_NAME, droplet.path("name").asText());
     String createdAt = droplet.path("created_at").asText(null);
     return new Machine(
@@ -243,8 +270,10 @@ public class DigitalOceanMachineProvider implements MachineProvider {
   private DoApi api(ProviderContext context) throws ProviderException {
     String token = context.credentials().get("token");
     if (token == null || token.isBlank()) {
-      throw ProviderException.permanent("InvalidCredentials",
-          "the digitalocean credentials Secret needs the key token (an API token with write scope)", null);
+      throw ProviderException.permanent(
+          "InvalidCredentials",
+          "the digitalocean credentials Secret needs the key token (an API token with write scope)",
+          null);
     }
     String endpoint = context.settings().get("endpoint");
     return new DoApi(http, endpoint == null ? PUBLIC_API : HttpUrl.get(endpoint), token);

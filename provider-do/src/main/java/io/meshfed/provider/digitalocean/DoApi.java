@@ -46,7 +46,9 @@ final class DoApi {
     try {
       RequestBody json = RequestBody.create(MAPPER.writeValueAsBytes(body), JSON);
       return call(request(path).post(json).build(), doing, false)
-          .orElseThrow(() -> ProviderException.permanent("ProviderError", doing + ": 404 from the API", null));
+          .orElseThrow(
+              () ->
+                  ProviderException.permanent("ProviderError", doing + ": 404 from the API", null));
     } catch (JsonProcessingException e) {
       throw new IllegalArgumentException(e);
     }
@@ -62,7 +64,8 @@ final class DoApi {
     return new Request.Builder().url(url).header("Authorization", "Bearer " + token);
   }
 
-  private Optional<JsonNode> call(Request request, String doing, boolean idempotent) throws ProviderException {
+  private Optional<JsonNode> call(Request request, String doing, boolean idempotent)
+      throws ProviderException {
     ProviderException last = null;
     for (int attempt = 1; attempt <= (idempotent ? ATTEMPTS : 1); attempt++) {
       Duration wait;
@@ -106,11 +109,14 @@ final class DoApi {
     }
     String text = doing + ": " + code + " " + id + ": " + message;
     if (code == 401) {
-      return ProviderException.permanent("InvalidCredentials",
-          text + " (check the token in the cluster's digitalocean credentials Secret)", null);
+      return ProviderException.permanent(
+          "InvalidCredentials",
+          text + " (check the token in the cluster's digitalocean credentials Secret)",
+          null);
     }
     if (code == 403) {
-      return ProviderException.permanent("PermissionDenied", text + " (the token needs read and write scope)", null);
+      return ProviderException.permanent(
+          "PermissionDenied", text + " (the token needs read and write scope)", null);
     }
     if (code == 429) {
       return ProviderException.retryable("Throttled", text, null);
@@ -129,7 +135,8 @@ final class DoApi {
       return ProviderException.permanent("InvalidRegion", text, null);
     }
     if (code == 422 && (lower.contains("limit") || lower.contains("quota"))) {
-      return ProviderException.retryable("QuotaExceeded", text + " (raise the droplet limit of the account)", null);
+      return ProviderException.retryable(
+          "QuotaExceeded", text + " (raise the droplet limit of the account)", null);
     }
     if (code == 409) {
       return ProviderException.retryable("Conflict", text, null);

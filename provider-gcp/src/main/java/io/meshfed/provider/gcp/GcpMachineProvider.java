@@ -1,13 +1,12 @@
 package io.meshfed.provider.gcp;
 
-import com.google.api.gax.rpc.UnaryCallSettings;
-import java.time.OffsetDateTime;
 import com.google.api.gax.core.FixedCredentialsProvider;
 import com.google.api.gax.retrying.RetrySettings;
 import com.google.api.gax.rpc.AlreadyExistsException;
 import com.google.api.gax.rpc.ApiException;
 import com.google.api.gax.rpc.NotFoundException;
 import com.google.api.gax.rpc.StatusCode;
+import com.google.api.gax.rpc.UnaryCallSettings;
 import com.google.auth.oauth2.ServiceAccountCredentials;
 import com.google.cloud.compute.v1.AccessConfig;
 import com.google.cloud.compute.v1.AggregatedListInstancesRequest;
@@ -25,10 +24,10 @@ import com.google.cloud.compute.v1.Instance;
 import com.google.cloud.compute.v1.InstancesClient;
 import com.google.cloud.compute.v1.InstancesScopedList;
 import com.google.cloud.compute.v1.InstancesSettings;
+import com.google.cloud.compute.v1.Items;
 import com.google.cloud.compute.v1.MachineType;
 import com.google.cloud.compute.v1.MachineTypesClient;
 import com.google.cloud.compute.v1.MachineTypesSettings;
-import com.google.cloud.compute.v1.Items;
 import com.google.cloud.compute.v1.Metadata;
 import com.google.cloud.compute.v1.NetworkInterface;
 import com.google.cloud.compute.v1.Operation;
@@ -49,6 +48,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -58,11 +58,11 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Compute Engine instances as peers (google-cloud-compute, HTTP/JSON). A peer's instance has a
- * name derived from the Peer's idempotency key, so a second insert after a crash meets 409
- * instead of making a twin; each insert carries a {@code requestId}, so the client library's own
- * retries of one call are deduplicated by GCE too. Inserts are not waited for: the zone operation
- * is looked at on the next reconcile, and its error (quota, capacity) becomes the Peer's reason.
+ * Compute Engine instances as peers (google-cloud-compute, HTTP/JSON). A peer's instance has a name
+ * derived from the Peer's idempotency key, so a second insert after a crash meets 409 instead of
+ * making a twin; each insert carries a {@code requestId}, so the client library's own retries of
+ * one call are deduplicated by GCE too. Inserts are not waited for: the zone operation is looked at
+ * on the next reconcile, and its error (quota, capacity) becomes the Peer's reason.
  *
  * <p>Credentials Secret key: {@code credentials.json} (a service account key). Settings: {@code
  * project} (default: the key's project), {@code region}, optional {@code endpoint}.
@@ -76,10 +76,16 @@ public class GcpMachineProvider implements MachineProvider {
   static final String DEFAULT_IMAGE = "projects/debian-cloud/global/images/family/debian-12";
   private static final String SCOPE = "https://www.googleapis.com/auth/compute";
 
-  private record Clients(String project, InstancesClient instances, ZoneOperationsClient operations,
-      FirewallsClient firewalls, ProjectsClient projects, MachineTypesClient machineTypes) {}
+  private record Clients(
+      String project,
+      InstancesClient instances,
+      ZoneOperationsClient operations,
+      FirewallsClient firewalls,
+      ProjectsClient projects,
+      MachineTypesClient machineTypes) {}
 
   private final Map<String, Clients> clients = new ConcurrentHashMap<>();
+
   /** Insert operations not yet seen finished, by instance: looked at instead of inserting again. */
   private final Map<String, String> pendingInserts = new ConcurrentHashMap<>();
 
@@ -100,7 +106,10 @@ public class GcpMachineProvider implements MachineProvider {
     }
     String pending = pendingInserts.get(zone + "/" + name);
     if (pending != null) {
-      Operation operation = call("looking at operation " + pending, () -> gce.operations().get(gce.project(), zone, pending));
+      Operation operation =
+          call(
+              "looking at operation " + pending,
+              () -> gce.operations().get(gce.project(), zone, pending));
       if (operation.getStatus() == Operation.Status.DONE) {
         pendingInserts.remove(zone + "/" + name);
         if (operation.hasError()) {
@@ -111,32 +120,54 @@ public class GcpMachineProvider implements MachineProvider {
     }
     ensureFirewall(gce, context, request.listenPort());
     Map<String, String> labels = labels(request);
-    Instance instance = Instance.newBuilder()
-        .setName(name)
-        .setMachineType("zones/" + zone + "/machineTypes/"
-            + (request.instanceType() == null ? DEFAULT_MACHINE_TYPE : request.instanceType()))
-        .addDisks(AttachedDisk.newBuilder()
-            .setBoot(true)
-            .setAutoDelete(true) // the boot disk goes with the instance
-            .setInitializeParams(AttachedDiskInitializeParams.newBuilder()
-                .setSourceImage(request.image() == null ? DEFAULT_IMAGE : request.image())
-                .putAllLabels(labels)))
-        .addNetworkInterfaces(NetworkInterface.newBuilder()
-            .setNetwork("global/networks/default")
-            .addAccessConfigs(AccessConfig.newBuilder().setName("External NAT").setType("ONE_TO_ONE_NAT")))
-        .setMetadata(Metadata.newBuilder().addItems(Items.newBuilder()
-            .setKey("user-data").setValue(request.userData() == null ? "" : request.userData())))
-        .setTags(com.google.cloud.compute.v1.Tags.newBuilder().addItems(networkTag(context)))
-        .putAllLabels(labels)
-        .build();
+    Instance instance =
+        Instance.newBuilder()
+            .setName(name)
+            .setMachineType(
+                "zones/"
+                    + zone
+                    + "/machineTypes/"
+                    + (request.instanceType() == null
+                        ? DEFAULT_MACHINE_TYPE
+                        : request.instanceType()))
+            .addDisks(
+                AttachedDisk.newBuilder()
+                    .setBoot(true)
+                    .setAutoDelete(true) // the boot disk goes with the instance
+                    .setInitializeParams(
+                        AttachedDiskInitializeParams.newBuilder()
+                            .setSourceImage(
+                                request.image() == null ? DEFAULT_IMAGE : request.image())
+                            .putAllLabels(labels)))
+            .addNetworkInterfaces(
+                NetworkInterface.newBuilder()
+                    .setNetwork("global/networks/default")
+                    .addAccessConfigs(
+                        AccessConfig.newBuilder()
+                            .setName("External NAT")
+                            .setType("ONE_TO_ONE_NAT")))
+            .setMetadata(
+                Metadata.newBuilder()
+                    .addItems(
+                        Items.newBuilder()
+                            .setKey("user-data")
+                            .setValue(request.userData() == null ? "" : request.userData())))
+            .setTags(com.google.cloud.compute.v1.Tags.newBuilder().addItems(networkTag(context)))
+            .putAllLabels(labels)
+            .build();
     try {
-      Operation operation = gce.instances().insertCallable().call(InsertInstanceRequest.newBuilder()
-          .setProject(gce.project())
-          .setZone(zone)
-          .setInstanceResource(instance)
-          // the same ID on the client library's retries of this call: GCE makes one instance
-          .setRequestId(UUID.randomUUID().toString())
-          .build());
+      Operation operation =
+          gce.instances()
+              .insertCallable()
+              .call(
+                  InsertInstanceRequest.newBuilder()
+                      .setProject(gce.project())
+                      .setZone(zone)
+                      .setInstanceResource(instance)
+                      // the same ID on the client library's retries of this call: GCE makes one
+                      // instance
+                      .setRequestId(UUID.randomUUID().toString())
+                      .build());
       if (operation.getStatus() == Operation.Status.DONE && operation.hasError()) {
         throw GcpErrors.translate("creating instance " + name, operation);
       }
@@ -155,9 +186,13 @@ public class GcpMachineProvider implements MachineProvider {
   @Override
   public Optional<Machine> find(ProviderContext context, MachineRef ref) throws ProviderException {
     Clients gce = clients(context);
-    Location location = ref.providerID() != null
-        ? Location.parse(ref.providerID())
-        : new Location(gce.project(), zone(context, ref.region(), ref.zone()), instanceName(ref.peerName(), ref.idempotencyKey()));
+    Location location =
+        ref.providerID() != null
+            ? Location.parse(ref.providerID())
+            : new Location(
+                gce.project(),
+                zone(context, ref.region(), ref.zone()),
+                instanceName(ref.peerName(), ref.idempotencyKey()));
     if (location == null) {
       return Optional.empty();
     }
@@ -171,8 +206,11 @@ public class GcpMachineProvider implements MachineProvider {
     if (ref.providerID() != null && Location.parse(ref.providerID()) != null) {
       targets.add(Location.parse(ref.providerID()));
     } else if (ref.peerName() != null) {
-      targets.add(new Location(gce.project(), zone(context, ref.region(), ref.zone()),
-          instanceName(ref.peerName(), ref.idempotencyKey())));
+      targets.add(
+          new Location(
+              gce.project(),
+              zone(context, ref.region(), ref.zone()),
+              instanceName(ref.peerName(), ref.idempotencyKey())));
     }
     if (ref.peerId() != null) {
       // by label too: an instance made but not yet recorded
@@ -185,9 +223,15 @@ public class GcpMachineProvider implements MachineProvider {
     }
     for (Location target : targets) {
       try {
-        gce.instances().deleteCallable().call(DeleteInstanceRequest.newBuilder()
-            .setProject(target.project()).setZone(target.zone()).setInstance(target.name())
-            .setRequestId(UUID.randomUUID().toString()).build());
+        gce.instances()
+            .deleteCallable()
+            .call(
+                DeleteInstanceRequest.newBuilder()
+                    .setProject(target.project())
+                    .setZone(target.zone())
+                    .setInstance(target.name())
+                    .setRequestId(UUID.randomUUID().toString())
+                    .build());
       } catch (NotFoundException gone) {
         // already gone
       } catch (ApiException e) {
@@ -208,15 +252,18 @@ public class GcpMachineProvider implements MachineProvider {
   }
 
   @Override
-  public Optional<InstanceCapacity> capacity(ProviderContext context, String region, String instanceType)
-      throws ProviderException {
+  public Optional<InstanceCapacity> capacity(
+      ProviderContext context, String region, String instanceType) throws ProviderException {
     Clients gce = clients(context);
     String zone = zone(context, region, null);
     String type = instanceType == null ? DEFAULT_MACHINE_TYPE : instanceType;
     try {
-      MachineType found = call("looking up machine type " + type + " in " + zone,
-          () -> gce.machineTypes().get(gce.project(), zone, type));
-      return Optional.of(new InstanceCapacity(found.getGuestCpus() * 1000L, found.getMemoryMb() * 1024L * 1024L));
+      MachineType found =
+          call(
+              "looking up machine type " + type + " in " + zone,
+              () -> gce.machineTypes().get(gce.project(), zone, type));
+      return Optional.of(
+          new InstanceCapacity(found.getGuestCpus() * 1000L, found.getMemoryMb() * 1024L * 1024L));
     } catch (ProviderException e) {
       if (e.getCause() instanceof NotFoundException) {
         return Optional.empty();
@@ -229,9 +276,14 @@ public class GcpMachineProvider implements MachineProvider {
   public void releaseCluster(ProviderContext context) throws ProviderException {
     Clients gce = clients(context);
     try {
-      gce.firewalls().deleteCallable().call(DeleteFirewallRequest.newBuilder()
-          .setProject(gce.project()).setFirewall(firewallName(context))
-          .setRequestId(UUID.randomUUID().toString()).build());
+      gce.firewalls()
+          .deleteCallable()
+          .call(
+              DeleteFirewallRequest.newBuilder()
+                  .setProject(gce.project())
+                  .setFirewall(firewallName(context))
+                  .setRequestId(UUID.randomUUID().toString())
+                  .build());
     } catch (NotFoundException gone) {
       // already gone
     } catch (ApiException e) {
@@ -239,8 +291,12 @@ public class GcpMachineProvider implements MachineProvider {
     }
   }
 
-  /** One firewall rule per cluster: WireGuard's UDP port, to instances with the cluster's network tag. */
-  private void ensureFirewall(Clients gce, ProviderContext context, int listenPort) throws ProviderException {
+  /**
+   * One firewall rule per cluster: WireGuard's UDP port, to instances with the cluster's network
+   * tag.
+   */
+  private void ensureFirewall(Clients gce, ProviderContext context, int listenPort)
+      throws ProviderException {
     String name = firewallName(context);
     try {
       gce.firewalls().get(gce.project(), name);
@@ -251,18 +307,26 @@ public class GcpMachineProvider implements MachineProvider {
       throw GcpErrors.translate("looking up firewall " + name, e);
     }
     try {
-      gce.firewalls().insertCallable().call(InsertFirewallRequest.newBuilder()
-          .setProject(gce.project())
-          .setRequestId(UUID.randomUUID().toString())
-          .setFirewallResource(Firewall.newBuilder()
-              .setName(name)
-              .setDescription("meshfed cluster " + context.clusterName() + ": WireGuard")
-              .setNetwork("global/networks/default")
-              .setDirection("INGRESS")
-              .addAllowed(Allowed.newBuilder().setIPProtocol("udp").addPorts(String.valueOf(listenPort)))
-              .addSourceRanges("0.0.0.0/0")
-              .addTargetTags(networkTag(context)))
-          .build());
+      gce.firewalls()
+          .insertCallable()
+          .call(
+              InsertFirewallRequest.newBuilder()
+                  .setProject(gce.project())
+                  .setRequestId(UUID.randomUUID().toString())
+                  .setFirewallResource(
+                      Firewall.newBuilder()
+                          .setName(name)
+                          .setDescription(
+                              "meshfed cluster " + context.clusterName() + ": WireGuard")
+                          .setNetwork("global/networks/default")
+                          .setDirection("INGRESS")
+                          .addAllowed(
+                              Allowed.newBuilder()
+                                  .setIPProtocol("udp")
+                                  .addPorts(String.valueOf(listenPort)))
+                          .addSourceRanges("0.0.0.0/0")
+                          .addTargetTags(networkTag(context)))
+                  .build());
     } catch (AlreadyExistsException raced) {
       // another reconcile made it
     } catch (ApiException e) {
@@ -273,8 +337,14 @@ public class GcpMachineProvider implements MachineProvider {
   private static List<Machine> listByFilter(Clients gce, String filter) throws ProviderException {
     List<Machine> machines = new ArrayList<>();
     try {
-      for (Map.Entry<String, InstancesScopedList> scope : gce.instances().aggregatedList(
-          AggregatedListInstancesRequest.newBuilder().setProject(gce.project()).setFilter(filter).build()).iterateAll()) {
+      for (Map.Entry<String, InstancesScopedList> scope :
+          gce.instances()
+              .aggregatedList(
+                  AggregatedListInstancesRequest.newBuilder()
+                      .setProject(gce.project())
+                      .setFilter(filter)
+                      .build())
+              .iterateAll()) {
         for (Instance instance : scope.getValue().getInstancesList()) {
           machines.add(machine(gce.project(), instance));
         }
@@ -285,7 +355,8 @@ public class GcpMachineProvider implements MachineProvider {
     return machines;
   }
 
-  private static Optional<Machine> get(Clients gce, String zone, String name) throws ProviderException {
+  private static Optional<Machine> get(Clients gce, String zone, String name)
+      throws ProviderException {
     try {
       return Optional.of(machine(gce.project(), gce.instances().get(gce.project(), zone, name)));
     } catch (NotFoundException absent) {
@@ -315,17 +386,26 @@ public class GcpMachineProvider implements MachineProvider {
         switch (instance.getStatus()) {
           case "PROVISIONING", "STAGING" -> Machine.MachineState.PENDING;
           case "RUNNING" -> Machine.MachineState.RUNNING;
-          default -> Machine.MachineState.STOPPING; // STOPPING, SUSPENDED, TERMINATED (= stopped at GCE)
+          default ->
+              Machine.MachineState.STOPPING; // STOPPING, SUSPENDED, TERMINATED (= stopped at GCE)
         },
         publicAddress,
         privateAddress,
         tags,
-        instance.hasCreationTimestamp() ? OffsetDateTime.parse(instance.getCreationTimestamp()).toInstant() : null);
+        instance.hasCreationTimestamp()
+            ? OffsetDateTime.parse(instance.getCreationTimestamp()).toInstant()
+            : null);
   }
 
-  private static Machine pendingMachine(String project, String zone, String name, MachineRequest request) {
+  private static Machine pendingMachine(
+      String project, String zone, String name, MachineRequest request) {
     Map<String, String> tags = Tags.of(request);
-    return new Machine("gce://" + project + "/" + zone + "/" + name, Machine.MachineState.PENDING, null, null, tags,
+    return new Machine(
+        "gce://" + project + "/" + zone + "/" + name,
+        Machine.MachineState.PENDING,
+        null,
+        null,
+        tags,
         Instant.now());
   }
 
@@ -359,7 +439,8 @@ public class GcpMachineProvider implements MachineProvider {
     return "meshfed-" + context.clusterId();
   }
 
-  private static String zone(ProviderContext context, String region, String zone) throws ProviderException {
+  private static String zone(ProviderContext context, String region, String zone)
+      throws ProviderException {
     if (zone != null) {
       return zone;
     }
@@ -394,23 +475,30 @@ public class GcpMachineProvider implements MachineProvider {
   private Clients clients(ProviderContext context) throws ProviderException {
     String json = context.credentials().get("credentials.json");
     if (json == null || json.isBlank()) {
-      throw ProviderException.permanent("InvalidCredentials",
-          "the gcp credentials Secret needs the key credentials.json (a service account key)", null);
+      throw ProviderException.permanent(
+          "InvalidCredentials",
+          "the gcp credentials Secret needs the key credentials.json (a service account key)",
+          null);
     }
     String endpoint = context.settings().get("endpoint");
-    String key = MachineNames.sha256Hex(json + "|" + endpoint + "|" + context.settings().get("project"));
+    String key =
+        MachineNames.sha256Hex(json + "|" + endpoint + "|" + context.settings().get("project"));
     Clients existing = clients.get(key);
     if (existing != null) {
       return existing;
     }
     ServiceAccountCredentials credentials;
     try {
-      credentials = (ServiceAccountCredentials) ServiceAccountCredentials
-          .fromStream(new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8)))
-          .createScoped(SCOPE);
+      credentials =
+          (ServiceAccountCredentials)
+              ServiceAccountCredentials.fromStream(
+                      new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8)))
+                  .createScoped(SCOPE);
     } catch (IOException | ClassCastException e) {
-      throw ProviderException.permanent("InvalidCredentials",
-          "credentials.json is not a service account key: " + e.getMessage(), e);
+      throw ProviderException.permanent(
+          "InvalidCredentials",
+          "credentials.json is not a service account key: " + e.getMessage(),
+          e);
     }
     String project = context.settings().getOrDefault("project", credentials.getProjectId());
     if (project == null) {
@@ -418,11 +506,16 @@ public class GcpMachineProvider implements MachineProvider {
     }
     try {
       var provider = FixedCredentialsProvider.create(credentials);
-      InstancesSettings.Builder instances = InstancesSettings.newBuilder().setCredentialsProvider(provider);
-      ZoneOperationsSettings.Builder operations = ZoneOperationsSettings.newBuilder().setCredentialsProvider(provider);
-      FirewallsSettings.Builder firewalls = FirewallsSettings.newBuilder().setCredentialsProvider(provider);
-      ProjectsSettings.Builder projects = ProjectsSettings.newBuilder().setCredentialsProvider(provider);
-      MachineTypesSettings.Builder machineTypes = MachineTypesSettings.newBuilder().setCredentialsProvider(provider);
+      InstancesSettings.Builder instances =
+          InstancesSettings.newBuilder().setCredentialsProvider(provider);
+      ZoneOperationsSettings.Builder operations =
+          ZoneOperationsSettings.newBuilder().setCredentialsProvider(provider);
+      FirewallsSettings.Builder firewalls =
+          FirewallsSettings.newBuilder().setCredentialsProvider(provider);
+      ProjectsSettings.Builder projects =
+          ProjectsSettings.newBuilder().setCredentialsProvider(provider);
+      MachineTypesSettings.Builder machineTypes =
+          MachineTypesSettings.newBuilder().setCredentialsProvider(provider);
       if (endpoint != null) {
         machineTypes.setEndpoint(endpoint);
         instances.setEndpoint(endpoint);
@@ -437,28 +530,38 @@ public class GcpMachineProvider implements MachineProvider {
       firewalls.getStubSettingsBuilder().applyToAllUnaryMethods(GcpMachineProvider::retry);
       projects.getStubSettingsBuilder().applyToAllUnaryMethods(GcpMachineProvider::retry);
       machineTypes.getStubSettingsBuilder().applyToAllUnaryMethods(GcpMachineProvider::retry);
-      Clients made = new Clients(project, InstancesClient.create(instances.build()),
-          ZoneOperationsClient.create(operations.build()), FirewallsClient.create(firewalls.build()),
-          ProjectsClient.create(projects.build()), MachineTypesClient.create(machineTypes.build()));
+      Clients made =
+          new Clients(
+              project,
+              InstancesClient.create(instances.build()),
+              ZoneOperationsClient.create(operations.build()),
+              FirewallsClient.create(firewalls.build()),
+              ProjectsClient.create(projects.build()),
+              MachineTypesClient.create(machineTypes.build()));
       Clients raced = clients.putIfAbsent(key, made);
       return raced == null ? made : raced;
     } catch (IOException e) {
-      throw ProviderException.retryable("ProviderUnreachable", "making the Compute Engine client: " + e.getMessage(), e);
+      throw ProviderException.retryable(
+          "ProviderUnreachable", "making the Compute Engine client: " + e.getMessage(), e);
     }
   }
 
   private static Void retry(UnaryCallSettings.Builder<?, ?> builder) {
-    builder.setRetryableCodes(StatusCode.Code.UNAVAILABLE, StatusCode.Code.INTERNAL,
-        StatusCode.Code.DEADLINE_EXCEEDED, StatusCode.Code.RESOURCE_EXHAUSTED);
-    builder.setRetrySettings(RetrySettings.newBuilder()
-        .setInitialRetryDelayDuration(Duration.ofMillis(200))
-        .setRetryDelayMultiplier(2.0)
-        .setMaxRetryDelayDuration(Duration.ofSeconds(2))
-        .setInitialRpcTimeoutDuration(Duration.ofSeconds(30))
-        .setMaxRpcTimeoutDuration(Duration.ofSeconds(30))
-        .setTotalTimeoutDuration(Duration.ofSeconds(40))
-        .setMaxAttempts(4)
-        .build());
+    builder.setRetryableCodes(
+        StatusCode.Code.UNAVAILABLE,
+        StatusCode.Code.INTERNAL,
+        StatusCode.Code.DEADLINE_EXCEEDED,
+        StatusCode.Code.RESOURCE_EXHAUSTED);
+    builder.setRetrySettings(
+        RetrySettings.newBuilder()
+            .setInitialRetryDelayDuration(Duration.ofMillis(200))
+            .setRetryDelayMultiplier(2.0)
+            .setMaxRetryDelayDuration(Duration.ofSeconds(2))
+            .setInitialRpcTimeoutDuration(Duration.ofSeconds(30))
+            .setMaxRpcTimeoutDuration(Duration.ofSeconds(30))
+            .setTotalTimeoutDuration(Duration.ofSeconds(40))
+            .setMaxAttempts(4)
+            .build());
     return null;
   }
 }

@@ -1,12 +1,9 @@
 package io.meshfed.provider.local;
 
 import com.sun.security.auth.module.UnixSystem;
-import java.util.Comparator;
-import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
-import io.meshfed.provider.spi.Ipv4;
 import io.meshfed.provider.spi.AgentBootstrap;
 import io.meshfed.provider.spi.Command;
+import io.meshfed.provider.spi.Ipv4;
 import io.meshfed.provider.spi.Machine;
 import io.meshfed.provider.spi.MachineProvider;
 import io.meshfed.provider.spi.MachineRef;
@@ -24,21 +21,24 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
  * Machines on this host: a network namespace on a bridge, with an agent inside. See README.
  *
- * <p>Idempotent like a cloud: the machine's directory is named by the Peer's UID and written
- * before the namespace is made, so an {@code ensure} repeated after a crash finishes the same
- * machine instead of making a second one.
+ * <p>Idempotent like a cloud: the machine's directory is named by the Peer's UID and written before
+ * the namespace is made, so an {@code ensure} repeated after a crash finishes the same machine
+ * instead of making a second one.
  */
 public final class LocalMachineProvider implements MachineProvider {
   public static final String NAME = "local";
@@ -57,20 +57,24 @@ public final class LocalMachineProvider implements MachineProvider {
   }
 
   @Override
-  public synchronized Machine ensure(ProviderContext context, MachineRequest request) throws ProviderException {
+  public synchronized Machine ensure(ProviderContext context, MachineRequest request)
+      throws ProviderException {
     requireRoot();
     if (request.bootstrap() == null) {
-      throw ProviderException.permanent("NoBootstrap", "a local machine needs an agent bootstrap token", null);
+      throw ProviderException.permanent(
+          "NoBootstrap", "a local machine needs an agent bootstrap token", null);
     }
-    return withHostLock(() -> {
-      Path dir = machineDir(request.peerId());
-      LocalMachine machine = LocalMachine.read(dir).orElseGet(() -> LocalMachine.plan(request, nextAddress()));
-      machine.write(dir);
-      ensureBridge();
-      ensureNamespace(machine);
-      ensureAgent(machine, dir, request.bootstrap());
-      return machine.toMachine();
-    });
+    return withHostLock(
+        () -> {
+          Path dir = machineDir(request.peerId());
+          LocalMachine machine =
+              LocalMachine.read(dir).orElseGet(() -> LocalMachine.plan(request, nextAddress()));
+          machine.write(dir);
+          ensureBridge();
+          ensureNamespace(machine);
+          ensureAgent(machine, dir, request.bootstrap());
+          return machine.toMachine();
+        });
   }
 
   @Override
@@ -80,30 +84,34 @@ public final class LocalMachineProvider implements MachineProvider {
   }
 
   @Override
-  public synchronized void delete(ProviderContext context, MachineRef ref) throws ProviderException {
+  public synchronized void delete(ProviderContext context, MachineRef ref)
+      throws ProviderException {
     requireRoot();
     Path dir = machineDir(ref.peerId());
     Optional<LocalMachine> machine = LocalMachine.read(dir);
     if (machine.isEmpty()) {
       return; // already gone
     }
-    withHostLock(() -> {
-      stopAgent(dir);
-      String ns = machine.get().namespace();
-      if (namespaceExists(ns)) {
-        // wireguard-go daemonizes inside the namespace; a namespace with processes in it lingers
-        for (String pid : Command.check("ip", "netns", "pids", ns).split("\\s+")) {
-          if (!pid.isBlank()) {
-            ProcessHandle.of(Long.parseLong(pid.trim())).ifPresent(ProcessHandle::destroyForcibly);
+    withHostLock(
+        () -> {
+          stopAgent(dir);
+          String ns = machine.get().namespace();
+          if (namespaceExists(ns)) {
+            // wireguard-go daemonizes inside the namespace; a namespace with processes in it
+            // lingers
+            for (String pid : Command.check("ip", "netns", "pids", ns).split("\\s+")) {
+              if (!pid.isBlank()) {
+                ProcessHandle.of(Long.parseLong(pid.trim()))
+                    .ifPresent(ProcessHandle::destroyForcibly);
+              }
+            }
+            Command.check("ip", "netns", "delete", ns);
           }
-        }
-        Command.check("ip", "netns", "delete", ns);
-      }
-      deleteTree(resolverDir(ns));
-      Command.run(TIMEOUT, null, List.of("ip", "link", "delete", machine.get().hostVeth()));
-      deleteTree(dir);
-      return null;
-    });
+          deleteTree(resolverDir(ns));
+          Command.run(TIMEOUT, null, List.of("ip", "link", "delete", machine.get().hostVeth()));
+          deleteTree(dir);
+          return null;
+        });
   }
 
   @Override
@@ -145,7 +153,18 @@ public final class LocalMachineProvider implements MachineProvider {
       Command.check("ip", "netns", "add", ns);
     }
     if (!Command.run(TIMEOUT, null, List.of("ip", "link", "show", machine.hostVeth())).ok()) {
-      Command.check("ip", "link", "add", machine.hostVeth(), "type", "veth", "peer", "name", "eth0", "netns", ns);
+      Command.check(
+          "ip",
+          "link",
+          "add",
+          machine.hostVeth(),
+          "type",
+          "veth",
+          "peer",
+          "name",
+          "eth0",
+          "netns",
+          ns);
     }
     Command.check("ip", "link", "set", machine.hostVeth(), "master", settings.bridge(), "up");
     inNamespace(ns, "ip", "link", "set", "lo", "up");
@@ -165,7 +184,8 @@ public final class LocalMachineProvider implements MachineProvider {
   private static void writeResolver(String ns) {
     try {
       Files.createDirectories(resolverDir(ns));
-      Files.writeString(resolverDir(ns).resolve("resolv.conf"),
+      Files.writeString(
+          resolverDir(ns).resolve("resolv.conf"),
           "# written by meshfed's local provider: the peer agent answers the cluster's names\n"
               + "nameserver 127.0.0.1\n");
     } catch (IOException e) {
@@ -188,26 +208,43 @@ public final class LocalMachineProvider implements MachineProvider {
     if (agentGroup(dir).isPresent()) {
       return;
     }
-    List<String> argv = new ArrayList<>(List.of(
-        "setsid", "ip", "netns", "exec", machine.namespace(),
-        "sh", "-c", "while :; do \"$@\"; sleep 1; done", "meshfed-agent-loop"));
+    List<String> argv =
+        new ArrayList<>(
+            List.of(
+                "setsid",
+                "ip",
+                "netns",
+                "exec",
+                machine.namespace(),
+                "sh",
+                "-c",
+                "while :; do \"$@\"; sleep 1; done",
+                "meshfed-agent-loop"));
     argv.addAll(settings.agentCommand());
-    argv.addAll(List.of(
-        "join",
-        "--server", reachableFromBridge(bootstrap.server()),
-        "--ca-hash", bootstrap.caHash(),
-        "--token", bootstrap.token(),
-        "--name", machine.peerName(),
-        "--interface", machine.wireguardInterface(),
-        "--state-dir", dir.resolve("agent").toString()));
+    argv.addAll(
+        List.of(
+            "join",
+            "--server",
+            reachableFromBridge(bootstrap.server()),
+            "--ca-hash",
+            bootstrap.caHash(),
+            "--token",
+            bootstrap.token(),
+            "--name",
+            machine.peerName(),
+            "--interface",
+            machine.wireguardInterface(),
+            "--state-dir",
+            dir.resolve("agent").toString()));
     argv.addAll(AGENT_DNS_OPTIONS);
     argv.addAll(settings.agentOptions());
     try {
-      Process loop = new ProcessBuilder(argv)
-          .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-          .redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("agent.log").toFile()))
-          .start();
+      Process loop =
+          new ProcessBuilder(argv)
+              .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("agent.log").toFile()))
+              .start();
       Files.writeString(dir.resolve("agent.pid"), Long.toString(loop.pid()));
     } catch (IOException e) {
       throw new UncheckedIOException("starting the agent of " + machine.peerName(), e);
@@ -224,22 +261,29 @@ public final class LocalMachineProvider implements MachineProvider {
       long pid = Long.parseLong(Files.readString(pidFile).trim());
       return ProcessHandle.of(pid)
           .filter(ProcessHandle::isAlive)
-          .filter(p -> p.info().arguments().map(a -> String.join(" ", a).contains(dir.toString())).orElse(false));
+          .filter(
+              p ->
+                  p.info()
+                      .arguments()
+                      .map(a -> String.join(" ", a).contains(dir.toString()))
+                      .orElse(false));
     } catch (IOException | NumberFormatException e) {
       return Optional.empty();
     }
   }
 
   private static void stopAgent(Path dir) {
-    agentGroup(dir).ifPresent(loop -> {
-      // the loop's PID is its session's process group: stop the loop and the agent together
-      Command.run(TIMEOUT, null, List.of("kill", "-TERM", "--", "-" + loop.pid()));
-      try {
-        loop.onExit().get(5, TimeUnit.SECONDS);
-      } catch (Exception e) {
-        Command.run(TIMEOUT, null, List.of("kill", "-KILL", "--", "-" + loop.pid()));
-      }
-    });
+    agentGroup(dir)
+        .ifPresent(
+            loop -> {
+              // the loop's PID is its session's process group: stop the loop and the agent together
+              Command.run(TIMEOUT, null, List.of("kill", "-TERM", "--", "-" + loop.pid()));
+              try {
+                loop.onExit().get(5, TimeUnit.SECONDS);
+              } catch (Exception e) {
+                Command.run(TIMEOUT, null, List.of("kill", "-KILL", "--", "-" + loop.pid()));
+              }
+            });
   }
 
   /** Loopback means "this host"; from inside a namespace this host is the bridge address. */
@@ -247,7 +291,10 @@ public final class LocalMachineProvider implements MachineProvider {
     URI uri = URI.create(server);
     String host = uri.getHost();
     if (host != null && (host.equals("localhost") || host.startsWith("127."))) {
-      return uri.getScheme() + "://" + settings.bridgeIp() + (uri.getPort() > 0 ? ":" + uri.getPort() : "")
+      return uri.getScheme()
+          + "://"
+          + settings.bridgeIp()
+          + (uri.getPort() > 0 ? ":" + uri.getPort() : "")
           + (uri.getRawPath() == null ? "" : uri.getRawPath());
     }
     return server;
@@ -298,9 +345,11 @@ public final class LocalMachineProvider implements MachineProvider {
 
   private static void requireRoot() throws ProviderException {
     if (new UnixSystem().getUid() != 0) {
-      throw ProviderException.permanent("LocalProviderNeedsRoot",
+      throw ProviderException.permanent(
+          "LocalProviderNeedsRoot",
           "the local provider makes network namespaces and bridges, which needs root; run the operator as root"
-              + " (or use another provider)", null);
+              + " (or use another provider)",
+          null);
     }
   }
 
@@ -308,8 +357,11 @@ public final class LocalMachineProvider implements MachineProvider {
   private <T> T withHostLock(Supplier<T> action) throws ProviderException {
     try {
       Files.createDirectories(settings.stateRoot());
-      try (FileChannel lock = FileChannel.open(settings.stateRoot().resolve(".lock"),
-              StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      try (FileChannel lock =
+              FileChannel.open(
+                  settings.stateRoot().resolve(".lock"),
+                  StandardOpenOption.CREATE,
+                  StandardOpenOption.WRITE);
           var held = lock.lock()) {
         return action.get();
       }
@@ -333,14 +385,26 @@ public final class LocalMachineProvider implements MachineProvider {
 
   /** A machine's record on disk. */
   record LocalMachine(
-      String peerId, String clusterId, String peerName, String namespace, String address,
+      String peerId,
+      String clusterId,
+      String peerName,
+      String namespace,
+      String address,
       Map<String, String> tags) {
 
     static LocalMachine plan(MachineRequest request, String address) {
       String suffix = request.peerId().replace("-", "").substring(0, 8);
-      String readable = request.peerName().length() > 20 ? request.peerName().substring(0, 20) : request.peerName();
-      return new LocalMachine(request.peerId(), request.clusterId(), request.peerName(),
-          "mf-" + readable + "-" + suffix.substring(0, 5), address, request.tags());
+      String readable =
+          request.peerName().length() > 20
+              ? request.peerName().substring(0, 20)
+              : request.peerName();
+      return new LocalMachine(
+          request.peerId(),
+          request.clusterId(),
+          request.peerName(),
+          "mf-" + readable + "-" + suffix.substring(0, 5),
+          address,
+          request.tags());
     }
 
     String suffix() {
@@ -359,7 +423,8 @@ public final class LocalMachineProvider implements MachineProvider {
 
     Machine toMachine() {
       // the underlay address is what other local peers reach it at: public and private alike
-      return new Machine(PROVIDER_ID_PREFIX + namespace, Machine.MachineState.RUNNING, address, address, tags);
+      return new Machine(
+          PROVIDER_ID_PREFIX + namespace, Machine.MachineState.RUNNING, address, address, tags);
     }
 
     void write(Path dir) {
@@ -392,10 +457,17 @@ public final class LocalMachineProvider implements MachineProvider {
         return Optional.empty();
       }
       Map<String, String> tags = new TreeMap<>();
-      p.stringPropertyNames().stream().filter(k -> k.startsWith("tag."))
+      p.stringPropertyNames().stream()
+          .filter(k -> k.startsWith("tag."))
           .forEach(k -> tags.put(k.substring(4), p.getProperty(k)));
-      return Optional.of(new LocalMachine(p.getProperty("peerId"), p.getProperty("clusterId"),
-          p.getProperty("peerName"), p.getProperty("namespace"), p.getProperty("address"), tags));
+      return Optional.of(
+          new LocalMachine(
+              p.getProperty("peerId"),
+              p.getProperty("clusterId"),
+              p.getProperty("peerName"),
+              p.getProperty("namespace"),
+              p.getProperty("address"),
+              tags));
     }
   }
 }

@@ -11,10 +11,15 @@ import java.util.List;
  * @param bridgeAddress the bridge's own address and prefix, e.g. {@code 198.18.0.1/16}; machines
  *     get the following addresses of that network
  * @param agentCommand how to start the agent, e.g. {@code java -jar /opt/meshfed/meshfed-agent.jar}
- * @param agentOptions more options for {@code meshfed-agent join}, e.g. {@code --status-interval 5s}
+ * @param agentOptions more options for {@code meshfed-agent join}, e.g. {@code --status-interval
+ *     5s}
  */
 public record LocalSettings(
-    Path stateRoot, String bridge, String bridgeAddress, List<String> agentCommand, List<String> agentOptions) {
+    Path stateRoot,
+    String bridge,
+    String bridgeAddress,
+    List<String> agentCommand,
+    List<String> agentOptions) {
   public LocalSettings {
     agentCommand = List.copyOf(agentCommand);
     agentOptions = List.copyOf(agentOptions);

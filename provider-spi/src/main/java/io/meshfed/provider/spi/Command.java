@@ -57,7 +57,8 @@ public final class Command {
     try {
       if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
         process.destroyForcibly();
-        throw new Failed(String.join(" ", argv) + ": timed out after " + timeout.toMillis() + " ms", null);
+        throw new Failed(
+            String.join(" ", argv) + ": timed out after " + timeout.toMillis() + " ms", null);
       }
       return new Result(process.exitValue(), out.join(), err.join());
     } catch (InterruptedException e) {
@@ -76,7 +77,8 @@ public final class Command {
     Result result = run(timeout, stdin, argv);
     if (!result.ok()) {
       throw new Failed(
-          String.join(" ", argv) + ": exit " + result.exitCode() + ": " + result.stderr().strip(), result);
+          String.join(" ", argv) + ": exit " + result.exitCode() + ": " + result.stderr().strip(),
+          result);
     }
     return result.stdout();
   }
@@ -86,12 +88,13 @@ public final class Command {
   }
 
   private static CompletableFuture<String> drain(InputStream stream) {
-    return CompletableFuture.supplyAsync(() -> {
-      try (stream) {
-        return new String(stream.readAllBytes(), StandardCharsets.UTF_8);
-      } catch (IOException e) {
-        return "";
-      }
-    });
+    return CompletableFuture.supplyAsync(
+        () -> {
+          try (stream) {
+            return new String(stream.readAllBytes(), StandardCharsets.UTF_8);
+          } catch (IOException e) {
+            return "";
+          }
+        });
   }
 }

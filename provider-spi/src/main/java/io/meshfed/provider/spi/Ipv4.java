@@ -21,6 +21,12 @@ public final class Ipv4 {
   }
 
   public static String format(int value) {
-    return ((value >>> 24) & 0xff) + "." + ((value >>> 16) & 0xff) + "." + ((value >>> 8) & 0xff) + "." + (value & 0xff);
+    return ((value >>> 24) & 0xff)
+        + "."
+        + ((value >>> 16) & 0xff)
+        + "."
+        + ((value >>> 8) & 0xff)
+        + "."
+        + (value & 0xff);
   }
 }

@@ -10,7 +10,8 @@ import java.util.Map;
  * @param state where it is in its life
  * @param publicAddress address reachable from outside, or null
  * @param privateAddress address inside its network, or null
- * @param tags the tags/labels on it, under the SPI's keys ({@link Tags}) whatever the cloud's syntax
+ * @param tags the tags/labels on it, under the SPI's keys ({@link Tags}) whatever the cloud's
+ *     syntax
  * @param createdAt when the cloud made it, or null when the cloud does not say (orphan grace counts
  *     from here)
  */
@@ -26,7 +27,11 @@ public record Machine(
     tags = tags == null ? Map.of() : Map.copyOf(tags);
   }
 
-  public Machine(String providerID, MachineState state, String publicAddress, String privateAddress,
+  public Machine(
+      String providerID,
+      MachineState state,
+      String publicAddress,
+      String privateAddress,
       Map<String, String> tags) {
     this(providerID, state, publicAddress, privateAddress, tags, null);
   }

@@ -6,8 +6,8 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /**
- * Names derived from a machine's idempotency key, for clouds where the name is what makes a
- * create idempotent (GCE, Azure): the same for every call about one machine, different for its
+ * Names derived from a machine's idempotency key, for clouds where the name is what makes a create
+ * idempotent (GCE, Azure): the same for every call about one machine, different for its
  * replacement, readable, and within the cloud's length limit.
  */
 public final class MachineNames {
@@ -24,7 +24,9 @@ public final class MachineNames {
 
   public static String sha256Hex(String text) {
     try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+      return HexFormat.of()
+          .formatHex(
+              MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }

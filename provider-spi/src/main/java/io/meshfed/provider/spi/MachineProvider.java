@@ -4,10 +4,10 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * One cloud (or other source of machines) behind the operator. Every call may be repeated after
- * a crash at any point, so each must be idempotent: {@link #ensure} finds the machine it made
- * before (by deterministic name, client token or tag) instead of making a second one, and {@link
- * #delete} treats "already gone" as success.
+ * One cloud (or other source of machines) behind the operator. Every call may be repeated after a
+ * crash at any point, so each must be idempotent: {@link #ensure} finds the machine it made before
+ * (by deterministic name, client token or tag) instead of making a second one, and {@link #delete}
+ * treats "already gone" as success.
  */
 public interface MachineProvider {
 
@@ -31,7 +31,8 @@ public interface MachineProvider {
 
   /**
    * One cheap authenticated call that shows whether the credentials work (the cluster's
-   * CredentialsValid condition). Throws with reason InvalidCredentials, PermissionDenied, … when not.
+   * CredentialsValid condition). Throws with reason InvalidCredentials, PermissionDenied, … when
+   * not.
    */
   default void verifyCredentials(ProviderContext context) throws ProviderException {}
 
@@ -49,8 +50,8 @@ public interface MachineProvider {
    * @param region the pool's region, or null for the cluster's default
    * @param instanceType the pool's type, or null for the provider's default
    */
-  default Optional<InstanceCapacity> capacity(ProviderContext context, String region, String instanceType)
-      throws ProviderException {
+  default Optional<InstanceCapacity> capacity(
+      ProviderContext context, String region, String instanceType) throws ProviderException {
     return Optional.empty();
   }
 

@@ -9,15 +9,28 @@ package io.meshfed.provider.spi;
  *     machine that never started or never joined
  */
 public record MachineRef(
-    String clusterId, String peerId, String peerName, String providerID, String region, String zone,
+    String clusterId,
+    String peerId,
+    String peerName,
+    String providerID,
+    String region,
+    String zone,
     int attempt) {
 
-  public MachineRef(String clusterId, String peerId, String peerName, String providerID, String region,
+  public MachineRef(
+      String clusterId,
+      String peerId,
+      String peerName,
+      String providerID,
+      String region,
       String zone) {
     this(clusterId, peerId, peerName, providerID, region, zone, 1);
   }
 
-  /** Same for every call about this machine, different for its replacement: EC2 client token, GCE request ID, … */
+  /**
+   * Same for every call about this machine, different for its replacement: EC2 client token, GCE
+   * request ID, …
+   */
   public String idempotencyKey() {
     return attempt <= 1 ? peerId : peerId + "-" + attempt;
   }

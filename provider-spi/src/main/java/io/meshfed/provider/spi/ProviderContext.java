@@ -22,14 +22,16 @@ public record ProviderContext(
   }
 
   /**
-   * The peer's own region, or the cluster's default for this provider; a permanent
-   * RegionRequired naming both places when neither is set.
+   * The peer's own region, or the cluster's default for this provider; a permanent RegionRequired
+   * naming both places when neither is set.
    */
   public String region(String requested, String provider) throws ProviderException {
     String region = requested != null ? requested : settings.get("region");
     if (region == null) {
-      throw ProviderException.permanent("RegionRequired",
-          "set spec.region on the peer or spec.providers." + provider + ".region on the cluster", null);
+      throw ProviderException.permanent(
+          "RegionRequired",
+          "set spec.region on the peer or spec.providers." + provider + ".region on the cluster",
+          null);
     }
     return region;
   }

@@ -22,8 +22,8 @@ public final class StaticMachineProvider implements MachineProvider {
   }
 
   /**
-   * Always empty: meshfed owns no machine at this provider. The host is the user's and outlives
-   * its Peer, so a deleted static Peer never waits for a machine to go.
+   * Always empty: meshfed owns no machine at this provider. The host is the user's and outlives its
+   * Peer, so a deleted static Peer never waits for a machine to go.
    */
   @Override
   public Optional<Machine> find(ProviderContext context, MachineRef ref) {
@@ -42,7 +42,6 @@ public final class StaticMachineProvider implements MachineProvider {
   }
 
   private static Machine machine(String peerName) {
-    return new Machine(
-        "static:///" + peerName, Machine.MachineState.RUNNING, null, null, Map.of());
+    return new Machine("static:///" + peerName, Machine.MachineState.RUNNING, null, null, Map.of());
   }
 }

@@ -10,8 +10,10 @@ import java.util.Map;
 public final class Tags {
   /** The MeshCluster's UID. */
   public static final String CLUSTER = "meshfed.io/cluster";
+
   /** The Peer's UID. */
   public static final String PEER = "meshfed.io/peer";
+
   /** The Peer's name, for people reading the console. */
   public static final String PEER_NAME = "meshfed.io/peer-name";
 
