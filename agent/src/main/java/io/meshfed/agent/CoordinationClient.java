@@ -15,7 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
 
-/** The agent's side of the agent API (DESIGN §4), over HTTPS with the CA pinned by hash. */
+/** The agent's side of the agent API, over HTTPS with the CA pinned by hash. */
 public final class CoordinationClient {
   /** The server said no (4xx/5xx); {@link #error} is its JSON body. */
   public static final class Refused extends Exception {

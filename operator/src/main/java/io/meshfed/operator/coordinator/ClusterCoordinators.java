@@ -8,6 +8,7 @@ import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import jakarta.interceptor.Interceptor;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -43,9 +44,19 @@ public class ClusterCoordinators {
     return coordinators.computeIfAbsent(key, ClusterCoordinator::new);
   }
 
+  /** The cluster's coordinator if this process keeps one (nothing is made for a lookup). */
+  public Optional<ClusterCoordinator> existing(String namespace, String cluster) {
+    return Optional.ofNullable(coordinators.get(namespace + "/" + cluster));
+  }
+
   /** The cluster is gone: whatever was kept for it goes too. */
   public void forget(String namespace, String cluster) {
     coordinators.remove(namespace + "/" + cluster);
+  }
+
+  /** Whether this process keeps state for the cluster. */
+  public boolean has(String namespace, String cluster) {
+    return coordinators.containsKey(namespace + "/" + cluster);
   }
 
   /** How many clusters this process keeps state for. */

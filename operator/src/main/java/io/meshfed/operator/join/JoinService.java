@@ -19,6 +19,7 @@ import jakarta.inject.Singleton;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import org.jboss.logging.Logger;
@@ -106,7 +107,7 @@ public class JoinService {
         "peer %s/%s joined (%s token) with mesh address %s",
         peer.getMetadata().getNamespace(),
         peer.getMetadata().getName(),
-        token.kind().name().toLowerCase(),
+        token.kind().name().toLowerCase(Locale.ROOT),
         address.meshAddress());
     return new JoinResponse(
         peer.getMetadata().getNamespace(),

@@ -6,6 +6,7 @@ import io.meshfed.api.agent.StatusReport;
 import io.meshfed.operator.server.AgentApiException;
 import java.util.Base64;
 import java.util.List;
+import java.util.Locale;
 import java.util.regex.Pattern;
 
 /**
@@ -75,7 +76,7 @@ public final class Validation {
     if (host == null || host.isBlank()) {
       throw AgentApiException.badField("name", "name is required when facts.hostname is not given");
     }
-    String name = host.toLowerCase().split("\\.")[0];
+    String name = host.toLowerCase(Locale.ROOT).split("\\.", -1)[0];
     peerName("facts.hostname", name);
     return name;
   }

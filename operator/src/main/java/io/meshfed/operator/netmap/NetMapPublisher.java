@@ -159,7 +159,7 @@ public class NetMapPublisher {
       if (changed && !flushScheduled) {
         flushScheduled = true;
         pendingSinceNanos = System.nanoTime();
-        flusher.schedule(this::flush, window.toMillis(), TimeUnit.MILLISECONDS);
+        var unused = flusher.schedule(this::flush, window.toMillis(), TimeUnit.MILLISECONDS);
       }
     }
 
@@ -224,24 +224,33 @@ public class NetMapPublisher {
       String peer,
       Optional<MapPeer> entry,
       Optional<SelfConfig> self) {
-    ClusterMap map = map(namespace, cluster);
+    ClusterMap map =
+        entry.isEmpty() && self.isEmpty()
+            ? clusters.get(key(namespace, cluster)) // nothing to add: no map made for it
+            : map(namespace, cluster);
+    if (map == null) {
+      return;
+    }
     synchronized (map) {
       boolean selfChanged = map.log.offerSelf(peer, self);
-      map.changed(map.log.offerPeer(peer, entry) | selfChanged);
+      boolean entryChanged =
+          map.log.offerPeer(peer, entry); // both offered, whatever the first said
+      map.changed(selfChanged || entryChanged);
     }
   }
 
   public void peerGone(String namespace, String cluster, String peer) {
-    ClusterMap map = clusters.get(key(namespace, cluster));
-    if (map != null) {
-      peerChanged(namespace, cluster, peer, Optional.empty(), Optional.empty());
-    }
+    peerChanged(namespace, cluster, peer, Optional.empty(), Optional.empty());
   }
 
   /** A workload's replicas and names, as its reconciler decided them; empty when it is gone. */
   public void workloadChanged(
       String namespace, String cluster, String workload, Optional<MapLog.WorkloadMap> entry) {
-    ClusterMap map = map(namespace, cluster);
+    ClusterMap map =
+        entry.isEmpty() ? clusters.get(key(namespace, cluster)) : map(namespace, cluster);
+    if (map == null) {
+      return;
+    }
     synchronized (map) {
       map.changed(map.log.offerWorkload(workload, entry));
     }
@@ -255,9 +264,9 @@ public class NetMapPublisher {
     }
   }
 
-  /** How many clusters have a map in this process. */
-  int clusterCount() {
-    return clusters.size();
+  /** Whether this process keeps a map for the cluster. */
+  public boolean has(String namespace, String cluster) {
+    return clusters.containsKey(key(namespace, cluster));
   }
 
   // --- what agents ask ---

@@ -258,8 +258,8 @@ public class PeerReconciler implements Reconciler<Peer>, Cleaner<Peer> {
         facts = facts.withAddress(allocator.allocate(facts.cluster().orElseThrow(), peer));
       } else if (action instanceof PeerPlan.CheckAccess) {
         facts = facts.withAccess(session.access());
-      } else if (action instanceof PeerPlan.EnsureMachine) {
-        facts = facts.withEnsured(session.ensure(((PeerPlan.EnsureMachine) action).attempt()));
+      } else if (action instanceof PeerPlan.EnsureMachine ensure) {
+        facts = facts.withEnsured(session.ensure(ensure.attempt()));
       } else if (action instanceof PeerPlan.DeleteMachine) {
         PeerFacts.DeleteOutcome deleted = session.delete(plan.status());
         if (deleted instanceof PeerFacts.ProviderFailed

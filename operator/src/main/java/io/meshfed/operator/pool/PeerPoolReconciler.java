@@ -517,9 +517,9 @@ public class PeerPoolReconciler implements Reconciler<PeerPool>, Cleaner<PeerPoo
 
   @Override
   public DeleteControl cleanup(PeerPool pool, Context<PeerPool> context) {
-    scaling(pool.getMetadata().getNamespace(), pool.getSpec().getClusterRef().getName())
-        .decided
-        .remove(key(pool));
+    coordinators
+        .existing(pool.getMetadata().getNamespace(), pool.getSpec().getClusterRef().getName())
+        .ifPresent(c -> c.state(Scaling.class, Scaling::new).decided.remove(key(pool)));
     var peers =
         context
             .getClient()

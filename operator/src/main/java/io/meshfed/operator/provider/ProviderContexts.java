@@ -1,10 +1,10 @@
 package io.meshfed.operator.provider;
 
 import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.meshfed.api.v1alpha1.CloudProviderSpec;
 import io.meshfed.api.v1alpha1.MeshCluster;
 import io.meshfed.api.v1alpha1.ProviderType;
+import io.meshfed.operator.directory.ReferencedSecrets;
 import io.meshfed.provider.spi.ProviderContext;
 import jakarta.inject.Singleton;
 import java.nio.charset.StandardCharsets;
@@ -15,10 +15,10 @@ import java.util.Map;
 /** Builds the {@link ProviderContext} of a cluster: its provider settings and credentials. */
 @Singleton
 public class ProviderContexts {
-  private final KubernetesClient client;
+  private final ReferencedSecrets secrets;
 
-  public ProviderContexts(KubernetesClient client) {
-    this.client = client;
+  public ProviderContexts(ReferencedSecrets secrets) {
+    this.secrets = secrets;
   }
 
   /** Thrown when the credentials Secret a cluster names does not exist. */
@@ -46,12 +46,8 @@ public class ProviderContexts {
     putIfSet(settings, "resourceGroup", spec.getResourceGroup());
     putIfSet(settings, "endpoint", spec.getEndpoint());
     String secretName = spec.getCredentialsSecretRef().getName();
-    Secret secret =
-        client
-            .secrets()
-            .inNamespace(cluster.getMetadata().getNamespace())
-            .withName(secretName)
-            .get();
+    // from the watch: a provider call (a Peer's every provisioning poll) reads no Secret
+    Secret secret = secrets.get(cluster.getMetadata().getNamespace(), secretName).orElse(null);
     if (secret == null) {
       throw new MissingCredentialsException(
           "Secret "

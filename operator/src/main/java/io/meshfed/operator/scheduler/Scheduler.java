@@ -1,9 +1,9 @@
 package io.meshfed.operator.scheduler;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -39,6 +39,22 @@ public final class Scheduler {
   public static final class Ledger {
     private final Map<String, long[]> used = new HashMap<>();
 
+    /**
+     * What the other workloads of a cluster hold where they run now ({@link Demand#current}): the
+     * ledger one workload is placed against. Reserving every other workload's running replicas
+     * first means a workload placed early never takes room a later one's running replicas hold.
+     */
+    public static Ledger reserving(Collection<Demand> others) {
+      Ledger ledger = new Ledger();
+      for (Demand other : others) {
+        other
+            .current()
+            .values()
+            .forEach(peer -> ledger.reserve(peer, other.cpuMillis(), other.memoryBytes()));
+      }
+      return ledger;
+    }
+
     public void reserve(String node, long cpuMillis, long memoryBytes) {
       long[] amounts = used.computeIfAbsent(node, k -> new long[2]);
       amounts[0] += cpuMillis;
@@ -70,23 +86,10 @@ public final class Scheduler {
   }
 
   /**
-   * Every workload: first what keeps running where it is (all of it: a workload placed early must
-   * not take room that a later one's running replicas hold), then the missing replicas, workload by
-   * workload in key order, so the result does not depend on the order given.
+   * One workload, against a ledger that already holds what every other workload reserves ({@link
+   * Ledger#reserving}). The Workload reconciler places a cluster's workloads this way, one at a
+   * time.
    */
-  public static Map<String, Decision> placeAll(
-      List<Node> nodes, List<Demand> demands, Ledger ledger) {
-    Map<String, Node> byName = index(nodes);
-    List<Demand> ordered = demands.stream().sorted(Comparator.comparing(Demand::workload)).toList();
-    Map<String, Kept> kept = new LinkedHashMap<>();
-    ordered.forEach(d -> kept.put(d.workload(), keep(byName, d, ledger)));
-    Map<String, Decision> decisions = new LinkedHashMap<>();
-    ordered.forEach(
-        d -> decisions.put(d.workload(), fill(nodes, d, ledger, kept.get(d.workload()))));
-    return decisions;
-  }
-
-  /** One workload, against a ledger that already holds what every other workload reserves. */
   public static Decision place(List<Node> nodes, Demand demand, Ledger ledger) {
     return fill(nodes, demand, ledger, keep(index(nodes), demand, ledger));
   }

@@ -30,8 +30,10 @@ import io.meshfed.operator.autoscaler.AutoscalerView;
 import io.meshfed.operator.autoscaler.PoolCapacities;
 import io.meshfed.operator.config.MeshfedConfig;
 import io.meshfed.operator.coordinator.ClusterCoordinators;
+import io.meshfed.operator.directory.ReferencedSecrets;
 import io.meshfed.operator.netmap.NetMapPublisher;
 import io.meshfed.operator.placement.ClusterView;
+import io.meshfed.operator.scheduler.Demand;
 import io.meshfed.operator.scheduler.Node;
 import io.meshfed.operator.scheduler.Scheduler;
 import io.meshfed.operator.support.EventRecorder;
@@ -55,9 +57,9 @@ import java.util.stream.Stream;
 import org.jboss.logging.Logger;
 
 /**
- * Places a Workload's replicas (DESIGN §3) and follows them: the decision is the pure {@link
- * Scheduler}'s; this class gathers its inputs from the caches, hands the replicas to the agents
- * through the network maps, and writes what the agents report back into status.
+ * Places a Workload's replicas and follows them: the decision is the pure {@link Scheduler}'s; this
+ * class gathers its inputs from the caches, hands the replicas to the agents through the network
+ * maps, and writes what the agents report back into status.
  *
  * <p>Workloads of one cluster are placed one at a time, against what the others hold: their latest
  * decisions are kept here (the cache may not show a status just written yet), so two workloads can
@@ -77,6 +79,8 @@ public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workloa
   /** The latest placement of each workload (namespace/name), written under its cluster's lock. */
   private final ClusterCoordinators coordinators;
 
+  private final ReferencedSecrets secrets;
+
   /** The placements this process last decided per workload of a cluster, newer than the cache. */
   static final class Placements {
     final Map<String, Map<Integer, String>> decided = new ConcurrentHashMap<>();
@@ -93,8 +97,10 @@ public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workloa
       PoolCapacities capacities,
       MeshfedConfig config,
       ClusterCoordinators coordinators,
+      ReferencedSecrets secrets,
       Clock clock) {
     this.coordinators = coordinators;
+    this.secrets = secrets;
     this.clock = clock;
     this.hub = hub;
     this.capacities = capacities;
@@ -173,25 +179,17 @@ public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workloa
   /** What the cluster's other workloads reserve, by peer. */
   private Scheduler.Ledger ledger(
       Context<Workload> context, Workload workload, String clusterName) {
-    Scheduler.Ledger ledger = new Scheduler.Ledger();
-    context
-        .getPrimaryCache()
-        .list(
-            workload.getMetadata().getNamespace(),
-            w ->
-                clusterName.equals(clusterName(w))
-                    && !w.getMetadata().getName().equals(workload.getMetadata().getName()))
-        .forEach(
-            other ->
-                placementsOf(other)
-                    .values()
-                    .forEach(
-                        peer ->
-                            ledger.reserve(
-                                peer,
-                                ClusterView.cpuMillis(other),
-                                ClusterView.memoryBytes(other))));
-    return ledger;
+    List<Demand> others =
+        context
+            .getPrimaryCache()
+            .list(
+                workload.getMetadata().getNamespace(),
+                w ->
+                    clusterName.equals(clusterName(w))
+                        && !w.getMetadata().getName().equals(workload.getMetadata().getName()))
+            .map(other -> ClusterView.demand(other, placementsOf(other)))
+            .toList();
+    return Scheduler.Ledger.reserving(others);
   }
 
   /**
@@ -383,9 +381,13 @@ public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workloa
   }
 
   private void forget(Workload workload) {
-    placements(workload.getMetadata().getNamespace(), clusterName(workload))
-        .decided
-        .remove(ClusterView.key(workload));
+    coordinators
+        .existing(workload.getMetadata().getNamespace(), clusterName(workload))
+        .ifPresent(
+            c ->
+                c.state(Placements.class, Placements::new)
+                    .decided
+                    .remove(ClusterView.key(workload)));
     hub.workloadChanged(
         workload.getMetadata().getNamespace(),
         clusterName(workload),
@@ -427,11 +429,7 @@ public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workloa
       }
       var ref = variable.getSecretKeyRef();
       Secret secret =
-          client
-              .secrets()
-              .inNamespace(workload.getMetadata().getNamespace())
-              .withName(ref.getName())
-              .get();
+          secrets.get(workload.getMetadata().getNamespace(), ref.getName()).orElse(null);
       String encoded =
           secret == null || secret.getData() == null ? null : secret.getData().get(ref.getKey());
       if (encoded == null) {

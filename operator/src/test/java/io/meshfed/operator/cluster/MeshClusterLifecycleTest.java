@@ -16,11 +16,14 @@ import io.meshfed.api.v1alpha1.PeerPhase;
 import io.meshfed.api.v1alpha1.ProviderType;
 import io.meshfed.api.v1alpha1.ProvidersSpec;
 import io.meshfed.api.v1alpha1.SecretReference;
+import io.meshfed.operator.coordinator.ClusterCoordinators;
 import io.meshfed.operator.ipam.SubnetAllocator;
+import io.meshfed.operator.netmap.NetMapPublisher;
 import io.meshfed.operator.support.Conditions;
 import io.meshfed.operator.testing.KubeApiServerResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -37,6 +40,8 @@ import org.junit.jupiter.api.Test;
 @QuarkusTestResource(KubeApiServerResource.class)
 class MeshClusterLifecycleTest {
   private static final Duration WAIT = Duration.ofSeconds(30);
+  @Inject ClusterCoordinators coordinators;
+  @Inject NetMapPublisher maps;
   KubernetesClient client;
   String ns;
 
@@ -148,6 +153,8 @@ class MeshClusterLifecycleTest {
                             .getStatus()
                             .getSubnet()
                         != null);
+    assertThat(coordinators.has(ns, "doomed")).as("IPAM keeps its table there").isTrue();
+    assertThat(maps.has(ns, "doomed")).as("the peers' entries are offered there").isTrue();
 
     client.resources(MeshCluster.class).inNamespace(ns).withName("doomed").delete();
 
@@ -171,7 +178,11 @@ class MeshClusterLifecycleTest {
               assertThat(
                       client.secrets().inNamespace(ns).withName("doomed-meshfed-join-token").get())
                   .isNull();
+              // and this process forgets it: nothing kept per cluster outlives the cluster
+              assertThat(coordinators.has(ns, "doomed")).isFalse();
+              assertThat(maps.has(ns, "doomed")).isFalse();
             });
+    assertThat(coordinators.has(ns, "other")).as("a cluster that never existed").isFalse();
   }
 
   @Test

@@ -1,0 +1,77 @@
+package io.meshfed.operator.directory;
+
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fabric8.kubernetes.client.informers.cache.BasicItemStore;
+import io.fabric8.kubernetes.client.informers.cache.Cache;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The users' Secrets the operator reads on hot paths — the credentials a MeshCluster names for a
+ * cloud, the Secrets a Workload's env refers to — from one watch instead of a GET per reconcile or
+ * provider call. Only Secrets something asked for are kept in memory: the cluster's other Secrets
+ * (Helm releases, service account tokens) pass by without being stored. The first ask for a Secret
+ * reads it from the API server once; from then on the watch keeps it current, its creation and
+ * deletion included.
+ */
+@Singleton
+public class ReferencedSecrets {
+  private final KubernetesClient client;
+  private final Set<String> wanted = ConcurrentHashMap.newKeySet();
+  private final WantedOnly store = new WantedOnly();
+  private SharedIndexInformer<Secret> informer;
+
+  public ReferencedSecrets(KubernetesClient client) {
+    this.client = client;
+  }
+
+  void start(@Observes StartupEvent event) {
+    informer = client.secrets().inAnyNamespace().runnableInformer(0);
+    informer.itemStore(store);
+    informer.start();
+  }
+
+  void stop(@Observes ShutdownEvent event) {
+    if (informer != null) {
+      informer.close();
+    }
+  }
+
+  /** The Secret as the watch has it; empty when it does not exist. */
+  public Optional<Secret> get(String namespace, String name) {
+    String key = namespace + "/" + name;
+    if (wanted.add(key)) {
+      // not kept until now: read it once; a newer version from the watch wins over this read
+      Secret read = client.secrets().inNamespace(namespace).withName(name).get();
+      if (read != null) {
+        store.putIfAbsent(key, read);
+      }
+    }
+    return Optional.ofNullable(store.get(key));
+  }
+
+  /** A store that keeps only wanted Secrets. */
+  private final class WantedOnly extends BasicItemStore<Secret> {
+    WantedOnly() {
+      super(Cache::metaNamespaceKeyFunc);
+    }
+
+    @Override
+    public Secret put(String key, Secret secret) {
+      return wanted.contains(key) ? super.put(key, secret) : null;
+    }
+
+    synchronized void putIfAbsent(String key, Secret secret) {
+      if (super.get(key) == null) {
+        super.put(key, secret);
+      }
+    }
+  }
+}
