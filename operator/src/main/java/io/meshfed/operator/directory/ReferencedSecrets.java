@@ -25,6 +25,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public class ReferencedSecrets {
   private final KubernetesClient client;
   private final Set<String> wanted = ConcurrentHashMap.newKeySet();
+  private final Set<String> loaded = ConcurrentHashMap.newKeySet();
   private final WantedOnly store = new WantedOnly();
   private SharedIndexInformer<Secret> informer;
 
@@ -47,14 +48,26 @@ public class ReferencedSecrets {
   /** The Secret as the watch has it; empty when it does not exist. */
   public Optional<Secret> get(String namespace, String name) {
     String key = namespace + "/" + name;
-    if (wanted.add(key)) {
-      // not kept until now: read it once; a newer version from the watch wins over this read
-      Secret read = client.secrets().inNamespace(namespace).withName(name).get();
-      if (read != null) {
-        store.putIfAbsent(key, read);
-      }
+    if (!loaded.contains(key)) {
+      firstRead(key, namespace, name);
     }
     return Optional.ofNullable(store.get(key));
+  }
+
+  /**
+   * Not kept until now: wanted from here on (the watch keeps what comes after), read once. First
+   * reads take turns, so a second caller waits for the first one's read instead of seeing nothing.
+   */
+  private synchronized void firstRead(String key, String namespace, String name) {
+    if (loaded.contains(key)) {
+      return;
+    }
+    wanted.add(key);
+    Secret read = client.secrets().inNamespace(namespace).withName(name).get();
+    if (read != null) {
+      store.putIfAbsent(key, read); // a newer version the watch delivered meanwhile wins
+    }
+    loaded.add(key);
   }
 
   /** A store that keeps only wanted Secrets. */

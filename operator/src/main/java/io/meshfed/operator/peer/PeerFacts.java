@@ -16,36 +16,40 @@ import java.util.Optional;
  * taken. An outcome is {@code null} until its action ran: the lifecycle asks for it by returning
  * that action, the reconciler performs it and decides again with the answer.
  *
- * @param peer the Peer as the API server has it (spec, metadata, status)
- * @param cluster its MeshCluster, if it exists
- * @param provider the name of the provider that serves {@code spec.provider}, empty when this
- *     operator has none
- * @param installedProviders the providers this operator has (for the message when one is missing)
- * @param operatorStarted when this operator process started: heartbeats missed while no operator
- *     ran are not the agent's fault
- * @param membership what the agent said when it joined (key, endpoints, facts), if it did
- * @param lastHeartbeat the agent's last report, from memory or its Lease
- * @param dataPlane what the agent's last report said of its tunnels, if this process heard one
- * @param address the subnet allocation ({@link PeerPlan.TakeSubnet})
- * @param access whether the provider's credentials can be read ({@link PeerPlan.CheckAccess})
- * @param ensured the provider's answer to ensuring the machine ({@link PeerPlan.EnsureMachine})
- * @param deleted the provider's answer to deleting the machine ({@link PeerPlan.DeleteMachine})
- * @param released whether the subnet was released ({@link PeerPlan.ReleaseSubnet})
+ * @param observed what the caches say: the Peer as the API server has it (spec, metadata, status),
+ *     its MeshCluster if it exists, the name of the provider that serves {@code spec.provider}
+ *     (empty when this operator has none) and the providers it has, when this operator process
+ *     started (heartbeats missed while no operator ran are not the agent's fault), what the agent
+ *     said when it joined, its last heartbeat (from memory or its Lease), and what its last report
+ *     said of its tunnels
+ * @param outcomes the answers to this reconcile's actions: the subnet allocation ({@link
+ *     PeerPlan.TakeSubnet}), whether the provider's credentials can be read ({@link
+ *     PeerPlan.CheckAccess}), the provider's answer to ensuring the machine ({@link
+ *     PeerPlan.EnsureMachine}) and to deleting it ({@link PeerPlan.DeleteMachine}), whether the
+ *     subnet was released ({@link PeerPlan.ReleaseSubnet})
  */
-public record PeerFacts(
-    Peer peer,
-    Optional<MeshCluster> cluster,
-    Optional<String> provider,
-    List<String> installedProviders,
-    Instant operatorStarted,
-    Optional<AgentSecrets.Membership> membership,
-    Optional<Instant> lastHeartbeat,
-    Optional<Health> dataPlane,
-    SubnetAllocator.Result address,
-    Access access,
-    EnsureOutcome ensured,
-    DeleteOutcome deleted,
-    Boolean released) {
+public record PeerFacts(Observed observed, Outcomes outcomes) {
+
+  /** What the caches say, before any action. */
+  public record Observed(
+      Peer peer,
+      Optional<MeshCluster> cluster,
+      Optional<String> provider,
+      List<String> installedProviders,
+      Instant operatorStarted,
+      Optional<AgentSecrets.Membership> membership,
+      Optional<Instant> lastHeartbeat,
+      Optional<Health> dataPlane) {}
+
+  /** The answers to this reconcile's actions so far; null where the action has not run. */
+  public record Outcomes(
+      SubnetAllocator.Result address,
+      Access access,
+      EnsureOutcome ensured,
+      DeleteOutcome deleted,
+      Boolean released) {
+    static final Outcomes NONE = new Outcomes(null, null, null, null, null);
+  }
 
   /** Facts before any action ran. */
   public static PeerFacts observed(
@@ -58,104 +62,100 @@ public record PeerFacts(
       Optional<Instant> lastHeartbeat,
       Optional<Health> dataPlane) {
     return new PeerFacts(
-        peer,
-        cluster,
-        provider,
-        installedProviders,
-        operatorStarted,
-        membership,
-        lastHeartbeat,
-        dataPlane,
-        null,
-        null,
-        null,
-        null,
-        null);
+        new Observed(
+            peer,
+            cluster,
+            provider,
+            installedProviders,
+            operatorStarted,
+            membership,
+            lastHeartbeat,
+            dataPlane),
+        Outcomes.NONE);
   }
 
   public PeerFacts withAddress(SubnetAllocator.Result value) {
+    Outcomes o = outcomes;
     return new PeerFacts(
-        peer,
-        cluster,
-        provider,
-        installedProviders,
-        operatorStarted,
-        membership,
-        lastHeartbeat,
-        dataPlane,
-        value,
-        access,
-        ensured,
-        deleted,
-        released);
+        observed, new Outcomes(value, o.access(), o.ensured(), o.deleted(), o.released()));
   }
 
   public PeerFacts withAccess(Access value) {
+    Outcomes o = outcomes;
     return new PeerFacts(
-        peer,
-        cluster,
-        provider,
-        installedProviders,
-        operatorStarted,
-        membership,
-        lastHeartbeat,
-        dataPlane,
-        address,
-        value,
-        ensured,
-        deleted,
-        released);
+        observed, new Outcomes(o.address(), value, o.ensured(), o.deleted(), o.released()));
   }
 
   public PeerFacts withEnsured(EnsureOutcome value) {
+    Outcomes o = outcomes;
     return new PeerFacts(
-        peer,
-        cluster,
-        provider,
-        installedProviders,
-        operatorStarted,
-        membership,
-        lastHeartbeat,
-        dataPlane,
-        address,
-        access,
-        value,
-        deleted,
-        released);
+        observed, new Outcomes(o.address(), o.access(), value, o.deleted(), o.released()));
   }
 
   public PeerFacts withDeleted(DeleteOutcome value) {
+    Outcomes o = outcomes;
     return new PeerFacts(
-        peer,
-        cluster,
-        provider,
-        installedProviders,
-        operatorStarted,
-        membership,
-        lastHeartbeat,
-        dataPlane,
-        address,
-        access,
-        ensured,
-        value,
-        released);
+        observed, new Outcomes(o.address(), o.access(), o.ensured(), value, o.released()));
   }
 
   public PeerFacts withReleased(boolean value) {
+    Outcomes o = outcomes;
     return new PeerFacts(
-        peer,
-        cluster,
-        provider,
-        installedProviders,
-        operatorStarted,
-        membership,
-        lastHeartbeat,
-        dataPlane,
-        address,
-        access,
-        ensured,
-        deleted,
-        value);
+        observed, new Outcomes(o.address(), o.access(), o.ensured(), o.deleted(), value));
+  }
+
+  // the facts by name, as the lifecycle reads them
+
+  public Peer peer() {
+    return observed.peer();
+  }
+
+  public Optional<MeshCluster> cluster() {
+    return observed.cluster();
+  }
+
+  public Optional<String> provider() {
+    return observed.provider();
+  }
+
+  public List<String> installedProviders() {
+    return observed.installedProviders();
+  }
+
+  public Instant operatorStarted() {
+    return observed.operatorStarted();
+  }
+
+  public Optional<AgentSecrets.Membership> membership() {
+    return observed.membership();
+  }
+
+  public Optional<Instant> lastHeartbeat() {
+    return observed.lastHeartbeat();
+  }
+
+  public Optional<Health> dataPlane() {
+    return observed.dataPlane();
+  }
+
+  public SubnetAllocator.Result address() {
+    return outcomes.address();
+  }
+
+  public Access access() {
+    return outcomes.access();
+  }
+
+  public EnsureOutcome ensured() {
+    return outcomes.ensured();
+  }
+
+  public DeleteOutcome deleted() {
+    return outcomes.deleted();
+  }
+
+  public Boolean released() {
+    return outcomes.released();
   }
 
   /** Whether the provider's credentials could be read: empty when they could. */

@@ -30,6 +30,7 @@ import io.meshfed.operator.config.MeshfedConfig;
 import io.meshfed.operator.ipam.SubnetAllocator;
 import io.meshfed.operator.join.AgentBootstraps;
 import io.meshfed.operator.join.AgentSecrets;
+import io.meshfed.operator.support.ClusterEvents;
 import io.meshfed.operator.support.Conditions;
 import io.meshfed.operator.support.EventRecorder;
 import io.meshfed.operator.support.LeanItemStore;
@@ -37,10 +38,8 @@ import io.meshfed.operator.support.StatusPatch;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 
 /**
@@ -90,31 +89,6 @@ public class PeerReconciler implements Reconciler<Peer>, Cleaner<Peer> {
 
   @Override
   public List<EventSource<?, Peer>> prepareEventSources(EventSourceContext<Peer> context) {
-    var peers = context.getPrimaryCache();
-    var clusters =
-        InformerEventSourceConfiguration.from(MeshCluster.class, Peer.class)
-            .withItemStore(new LeanItemStore<MeshCluster>())
-            // a cluster's change (or its creation) concerns every peer that names it
-            .withSecondaryToPrimaryMapper(
-                (MeshCluster cluster) ->
-                    peers
-                        .list(
-                            cluster.getMetadata().getNamespace(),
-                            p -> clusterName(p).equals(cluster.getMetadata().getName()))
-                        .map(ResourceID::fromResource)
-                        .collect(Collectors.toSet()))
-            .withPrimaryToSecondaryMapper(
-                (Peer peer) ->
-                    Set.of(new ResourceID(clusterName(peer), peer.getMetadata().getNamespace())))
-            // a cluster's status changes with every peer; only its spec and its deletion concern
-            // them
-            .withOnUpdateFilter(
-                (MeshCluster next, MeshCluster previous) ->
-                    !Objects.equals(
-                            next.getMetadata().getGeneration(),
-                            previous.getMetadata().getGeneration())
-                        || next.isMarkedForDeletion() != previous.isMarkedForDeletion())
-            .build();
     // the agent's Secrets (membership at join, the machine's bootstrap token)
     var secrets =
         InformerEventSourceConfiguration.from(Secret.class, Peer.class)
@@ -134,7 +108,7 @@ public class PeerReconciler implements Reconciler<Peer>, Cleaner<Peer> {
     reports.onChange(
         (namespace, name) -> agentReports.propagateEvent(new ResourceID(name, namespace)));
     return List.of(
-        new InformerEventSource<>(clusters, context),
+        ClusterEvents.source(Peer.class, context, PeerReconciler::clusterName),
         new InformerEventSource<>(secrets, context),
         new InformerEventSource<>(leases, context),
         agentReports);

@@ -35,6 +35,7 @@ import io.meshfed.operator.autoscaler.AutoscalerView;
 import io.meshfed.operator.autoscaler.PoolCapacities;
 import io.meshfed.operator.config.MeshfedConfig;
 import io.meshfed.operator.coordinator.ClusterCoordinators;
+import io.meshfed.operator.support.ClusterEvents;
 import io.meshfed.operator.support.Conditions;
 import io.meshfed.operator.support.EventRecorder;
 import io.meshfed.operator.support.LeanItemStore;
@@ -49,7 +50,6 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -139,38 +139,13 @@ public class PeerPoolReconciler implements Reconciler<PeerPool>, Cleaner<PeerPoo
                             ? null
                             : w.getSpec().getClusterRef().getName()))
             .build();
-    // the pool's cluster: its creation, its spec (limits, credentials) and its deletion
-    var clusters =
-        InformerEventSourceConfiguration.from(MeshCluster.class, PeerPool.class)
-            .withItemStore(new LeanItemStore<MeshCluster>())
-            .withSecondaryToPrimaryMapper(
-                (MeshCluster cluster) ->
-                    pools
-                        .list(
-                            cluster.getMetadata().getNamespace(),
-                            p ->
-                                cluster
-                                    .getMetadata()
-                                    .getName()
-                                    .equals(p.getSpec().getClusterRef().getName()))
-                        .map(ResourceID::fromResource)
-                        .collect(Collectors.toSet()))
-            .withPrimaryToSecondaryMapper(
-                (PeerPool pool) ->
-                    Set.of(
-                        new ResourceID(
-                            pool.getSpec().getClusterRef().getName(),
-                            pool.getMetadata().getNamespace())))
-            .withOnUpdateFilter(
-                (MeshCluster next, MeshCluster previous) ->
-                    !Objects.equals(
-                            next.getMetadata().getGeneration(),
-                            previous.getMetadata().getGeneration())
-                        || next.isMarkedForDeletion() != previous.isMarkedForDeletion())
-            .build();
     this.peers = new InformerEventSource<>(peers, context);
     this.workloads = new InformerEventSource<>(workloads, context);
-    return List.of(this.peers, this.workloads, new InformerEventSource<>(clusters, context));
+    return List.of(
+        this.peers,
+        this.workloads,
+        ClusterEvents.source( // the pool's cluster: its creation, spec and deletion
+            PeerPool.class, context, p -> p.getSpec().getClusterRef().getName()));
   }
 
   private static Set<ResourceID> autoscaledPools(
