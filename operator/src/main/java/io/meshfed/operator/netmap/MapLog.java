@@ -81,7 +81,6 @@ public final class MapLog {
   private final Map<String, WorkloadMap> workloads = new TreeMap<>();
   private final Map<String, Optional<MapPeer>> pendingPeers = new LinkedHashMap<>();
   private final Set<String> pendingSelves = new LinkedHashSet<>();
-  private final Map<String, SelfConfig> pendingSelfValues = new HashMap<>();
   private final Map<String, Optional<WorkloadMap>> pendingWorkloads = new LinkedHashMap<>();
   private final Deque<Version> versions = new ArrayDeque<>();
 
@@ -111,15 +110,17 @@ public final class MapLog {
     return true;
   }
 
-  /** Offers a peer's own configuration (address, subnet, port, domain); true when it changed. */
+  /**
+   * Offers a peer's own configuration (address, subnet, port, domain); true when it changed. It
+   * takes effect at once for full maps (a peer that asks right after its join gets it), and goes in
+   * the peer's next delta.
+   */
   public boolean offerSelf(String name, Optional<SelfConfig> self) {
-    SelfConfig current =
-        pendingSelves.contains(name) ? pendingSelfValues.get(name) : selves.get(name);
-    if (Objects.equals(current, self.orElse(null))) {
+    if (Objects.equals(selves.get(name), self.orElse(null))) {
       return false;
     }
+    self.ifPresentOrElse(s -> selves.put(name, s), () -> selves.remove(name));
     pendingSelves.add(name);
-    self.ifPresentOrElse(s -> pendingSelfValues.put(name, s), () -> pendingSelfValues.remove(name));
     return true;
   }
 
@@ -183,20 +184,8 @@ public final class MapLog {
     }
     pendingWorkloads.clear();
 
-    Set<String> selvesChanged = new LinkedHashSet<>();
-    for (String name : pendingSelves) {
-      SelfConfig next = pendingSelfValues.get(name);
-      if (!Objects.equals(selves.get(name), next)) {
-        selvesChanged.add(name);
-      }
-      if (next == null) {
-        selves.remove(name);
-      } else {
-        selves.put(name, next);
-      }
-    }
+    Set<String> selvesChanged = new LinkedHashSet<>(pendingSelves);
     pendingSelves.clear();
-    pendingSelfValues.clear();
 
     if (upserts.isEmpty()
         && removed.isEmpty()
