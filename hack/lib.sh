@@ -36,6 +36,7 @@ require_mesh_tools() {
 # bootstrap), and moto's EC2 server in a virtualenv under ~/.cache (the AWS provider).
 require_test_tools() {
   local missing=()
+  command -v nft >/dev/null || missing+=(nftables)  # the NAT lab's routers do real NAT
   command -v cloud-init >/dev/null || missing+=(cloud-init)
   command -v shellcheck >/dev/null || missing+=(shellcheck)
   python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)

@@ -11,6 +11,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -150,7 +151,7 @@ public final class Agent {
     wireGuard.ensureInterface();
     wireGuard.configure(state.privateKey(), membership.self());
     view = state.lastMap().map(MeshView::of).orElseGet(MeshView::new);
-    int changed = wireGuard.syncPeers(view.peers());
+    int changed = wireGuard.syncPeers(view.peers(), membership.self());
     LOG.info(
         "interface "
             + wireGuard.name()
@@ -170,12 +171,16 @@ public final class Agent {
     Thread reporter = new Thread(() -> reportLoop(client), "status");
     reporter.setDaemon(true);
     reporter.start();
+    Thread paths = new Thread(this::findPaths, "paths");
+    paths.setDaemon(true);
+    paths.start();
     try {
       followMap(client);
     } finally {
       running = false;
       reporter.interrupt();
       supervisor.interrupt();
+      paths.interrupt();
       dns.close();
     }
   }
@@ -233,6 +238,32 @@ public final class Agent {
     running = false;
   }
 
+  /**
+   * Every two seconds: peers that do not answer at one candidate endpoint are tried at the next.
+   */
+  private void findPaths() {
+    EndpointTrials trials = new EndpointTrials();
+    while (running) {
+      try {
+        MeshView current = view;
+        int changed =
+            wireGuard.apply(
+                trials.tick(
+                    wireGuard.dump(), current.peers(), membership.self().site(), Instant.now()));
+        if (changed > 0) {
+          LOG.fine("trying the next endpoint of " + changed + " peers");
+        }
+      } catch (RuntimeException e) {
+        LOG.log(Level.FINE, "finding paths", e);
+      }
+      try {
+        Thread.sleep(2000);
+      } catch (InterruptedException e) {
+        return;
+      }
+    }
+  }
+
   private void followMap(CoordinationClient client) throws InterruptedException {
     Backoff backoff = new Backoff(Duration.ofMillis(500), Duration.ofSeconds(30));
     while (running) {
@@ -272,7 +303,10 @@ public final class Agent {
       state.saveMembership(membership);
       wireGuard.configure(state.privateKey(), map.self());
     }
-    int changed = peersChanged || map.full() ? wireGuard.syncPeers(next.peers()) : 0;
+    int changed =
+        peersChanged || map.full() || map.self() != null
+            ? wireGuard.syncPeers(next.peers(), membership.self())
+            : 0;
     state.saveMap(next.snapshot());
     view = next;
     if (map.dns() != null || map.self() != null) {
@@ -339,7 +373,8 @@ public final class Agent {
         dump.peerList().stream()
             .map(
                 p ->
-                    new PeerHandshake(p.publicKey(), p.latestHandshake(), p.rxBytes(), p.txBytes()))
+                    new PeerHandshake(
+                        p.publicKey(), p.latestHandshake(), p.rxBytes(), p.txBytes(), p.endpoint()))
             .toList();
     return new StatusReport(
         membership.peer(),

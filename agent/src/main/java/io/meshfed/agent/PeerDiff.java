@@ -23,15 +23,37 @@ public final class PeerDiff {
   }
 
   public static List<Change> between(WgDump current, Collection<MapPeer> wanted) {
+    return between(current, wanted, null, null, 0);
+  }
+
+  /**
+   * @param site where this peer is ({@code SelfConfig.site}): peers of the same site are tried at
+   *     their own addresses first
+   * @param ownKeepalive the keepalive this peer sends to every peer (behind NAT), or null
+   * @param nowEpochSeconds now, to tell a working tunnel (a recent handshake) from a silent one
+   */
+  public static List<Change> between(
+      WgDump current,
+      Collection<MapPeer> wanted,
+      String site,
+      Integer ownKeepalive,
+      long nowEpochSeconds) {
     List<Change> changes = new ArrayList<>();
     Set<String> wantedKeys = new TreeSet<>();
     for (MapPeer peer : wanted) {
       wantedKeys.add(peer.publicKey());
       WgDump.Peer have = current.peers().get(peer.publicKey());
       List<String> args = new ArrayList<>(List.of("peer", peer.publicKey()));
-      List<String> endpoints = peer.endpoints() == null ? List.of() : peer.endpoints();
+      List<String> endpoints = peer.candidatesFor(site);
+      // an endpoint WireGuard learnt from a working tunnel stays, candidate or not (it roamed)
+      boolean working =
+          have != null
+              && have.latestHandshake() > 0
+              && nowEpochSeconds - have.latestHandshake() < EndpointTrials.FRESH.toSeconds();
       if (!endpoints.isEmpty()
-          && (have == null || have.endpoint() == null || !endpoints.contains(have.endpoint()))) {
+          && (have == null
+              || have.endpoint() == null
+              || (!endpoints.contains(have.endpoint()) && !working))) {
         args.addAll(List.of("endpoint", endpoints.get(0)));
       }
       Set<String> allowed =
@@ -39,7 +61,10 @@ public final class PeerDiff {
       if (have == null || !have.allowedIps().equals(allowed)) {
         args.addAll(List.of("allowed-ips", String.join(",", allowed)));
       }
-      int keepalive = peer.persistentKeepalive() == null ? 0 : peer.persistentKeepalive();
+      int keepalive =
+          Math.max(
+              peer.persistentKeepalive() == null ? 0 : peer.persistentKeepalive(),
+              ownKeepalive == null ? 0 : ownKeepalive);
       if (have == null || have.keepalive() != keepalive) {
         args.addAll(
             List.of("persistent-keepalive", keepalive == 0 ? "off" : Integer.toString(keepalive)));

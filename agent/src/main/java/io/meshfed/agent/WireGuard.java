@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -89,8 +90,18 @@ public final class WireGuard {
   }
 
   /** Brings the peers in line with the map; returns how many peer clauses it changed. */
-  public int syncPeers(Collection<MapPeer> wanted) {
-    List<PeerDiff.Change> changes = PeerDiff.between(dump(), wanted);
+  public int syncPeers(Collection<MapPeer> wanted, SelfConfig self) {
+    return apply(
+        PeerDiff.between(
+            dump(),
+            wanted,
+            self == null ? null : self.site(),
+            self == null ? null : self.persistentKeepalive(),
+            Instant.now().getEpochSecond()));
+  }
+
+  /** One {@code wg set} with these peer clauses; returns how many there were. */
+  public int apply(List<PeerDiff.Change> changes) {
     if (changes.isEmpty()) {
       return 0;
     }

@@ -13,6 +13,11 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * @param listenPort the WireGuard UDP port
  * @param mtu the WireGuard interface MTU
  * @param domain the cluster's DNS domain
+ * @param site where the peer is, as the operator sees it (a cloud's network, or the public address
+ *     of the NAT it sits behind); peers of one site reach each other on their own addresses first.
+ *     Null when the peer is reachable as it is
+ * @param persistentKeepalive seconds between keepalives to every peer, for a peer behind NAT (it
+ *     must keep its NAT's mappings open and punch through the others'); null for none
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record SelfConfig(
@@ -23,4 +28,20 @@ public record SelfConfig(
     String clusterCidr,
     int listenPort,
     Integer mtu,
-    String domain) {}
+    String domain,
+    String site,
+    Integer persistentKeepalive) {
+
+  /** A peer's configuration with no site and no keepalive of its own. */
+  public SelfConfig(
+      String name,
+      String cluster,
+      String meshAddress,
+      String subnet,
+      String clusterCidr,
+      int listenPort,
+      Integer mtu,
+      String domain) {
+    this(name, cluster, meshAddress, subnet, clusterCidr, listenPort, mtu, domain, null, null);
+  }
+}

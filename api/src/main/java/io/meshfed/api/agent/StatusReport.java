@@ -37,7 +37,19 @@ public record StatusReport(
    * @param lastHandshakeEpochSeconds time of the latest handshake, 0 for never
    * @param rxBytes bytes received from it
    * @param txBytes bytes sent to it
+   * @param endpoint where WireGuard sees it now ({@code ip:port}), null when unknown: after a
+   *     handshake, the address its packets come from — behind NAT, its NAT's public side
    */
   public record PeerHandshake(
-      String publicKey, long lastHandshakeEpochSeconds, long rxBytes, long txBytes) {}
+      String publicKey,
+      long lastHandshakeEpochSeconds,
+      long rxBytes,
+      long txBytes,
+      String endpoint) {
+
+    public PeerHandshake(
+        String publicKey, long lastHandshakeEpochSeconds, long rxBytes, long txBytes) {
+      this(publicKey, lastHandshakeEpochSeconds, rxBytes, txBytes, null);
+    }
+  }
 }

@@ -2,6 +2,7 @@ package io.meshfed.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import java.util.List;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class PeerStatus extends ObservedStatus {
@@ -28,6 +29,12 @@ public class PeerStatus extends ObservedStatus {
 
   @JsonPropertyDescription("host:port WireGuard listens on, as other peers reach it.")
   private String endpoint;
+
+  @JsonPropertyDescription(
+      "host:port of each of the machine's own addresses, as its agent reports them; with the"
+          + " provider's public address and the endpoints other peers observe, the candidates"
+          + " peers try.")
+  private List<String> interfaceEndpoints;
 
   @JsonPropertyDescription("The peer's address on the mesh: the first host of its subnet.")
   private String meshAddress;
@@ -81,6 +88,14 @@ public class PeerStatus extends ObservedStatus {
 
   public void setEndpoint(String endpoint) {
     this.endpoint = endpoint;
+  }
+
+  public List<String> getInterfaceEndpoints() {
+    return interfaceEndpoints;
+  }
+
+  public void setInterfaceEndpoints(List<String> interfaceEndpoints) {
+    this.interfaceEndpoints = interfaceEndpoints;
   }
 
   public String getMeshAddress() {

@@ -11,6 +11,7 @@ import io.meshfed.api.v1alpha1.Peer;
 import io.meshfed.operator.config.MeshfedConfig;
 import io.meshfed.operator.join.AgentSecrets;
 import io.meshfed.operator.netmap.NetMapPublisher;
+import io.meshfed.operator.netmap.ObservedEndpoints;
 import jakarta.inject.Singleton;
 import java.time.Clock;
 import java.time.Duration;
@@ -46,6 +47,7 @@ public class AgentReports {
 
   private final KubernetesClient client;
   private final NetMapPublisher hub;
+  private final ObservedEndpoints observed;
   private final MeshfedConfig config;
   private final Clock clock;
   private final Map<String, Received> latest = new ConcurrentHashMap<>();
@@ -54,7 +56,12 @@ public class AgentReports {
   private volatile BiConsumer<String, String> wakeWorkload = (namespace, workload) -> {};
 
   public AgentReports(
-      KubernetesClient client, NetMapPublisher hub, MeshfedConfig config, Clock clock) {
+      KubernetesClient client,
+      NetMapPublisher hub,
+      ObservedEndpoints observed,
+      MeshfedConfig config,
+      Clock clock) {
+    this.observed = observed;
     this.clock = clock;
     this.client = client;
     this.hub = hub;
@@ -106,6 +113,8 @@ public class AgentReports {
     String name = peer.getMetadata().getName();
     String key = namespace + "/" + name;
     Health health = healthOf(peer, report, now);
+    // where it sees its peers: candidates for them (and only for them)
+    observed.record(namespace, peer.getSpec().getClusterRef().getName(), report.handshakes());
     // kept without its handshakes: they are in the health now, and N of them per peer is O(N²)
     StatusReport kept =
         new StatusReport(

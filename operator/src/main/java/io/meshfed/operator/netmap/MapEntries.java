@@ -2,10 +2,12 @@ package io.meshfed.operator.netmap;
 
 import io.meshfed.api.agent.MapPeer;
 import io.meshfed.api.agent.SelfConfig;
+import io.meshfed.api.v1alpha1.CloudProviderSpec;
 import io.meshfed.api.v1alpha1.MeshCluster;
 import io.meshfed.api.v1alpha1.NetworkSpec;
 import io.meshfed.api.v1alpha1.Peer;
-import io.meshfed.api.v1alpha1.PeerPhase;
+import io.meshfed.api.v1alpha1.PeerStatus;
+import io.meshfed.api.v1alpha1.ProviderType;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -14,15 +16,23 @@ import java.util.Optional;
 public final class MapEntries {
   private MapEntries() {}
 
-  /** Ready peers with a key, a subnet and an endpoint are on the map; nobody else is. */
-  public static Optional<MapPeer> entryOf(Peer peer, MeshCluster cluster) {
-    var status = peer.getStatus();
+  /**
+   * A peer is on the map from its join (its key and subnet known, somewhere to reach it) until it
+   * is deleted. Ready or not is about scheduling: a peer that cannot reach the operator but reaches
+   * its peers keeps its tunnels.
+   *
+   * @param observed the endpoints other peers observe for its key
+   */
+  public static Optional<MapPeer> entryOf(Peer peer, MeshCluster cluster, List<String> observed) {
+    PeerStatus status = peer.getStatus();
     if (peer.isMarkedForDeletion()
         || status == null
-        || status.getPhase() != PeerPhase.READY
         || status.getPublicKey() == null
-        || status.getSubnet() == null
-        || status.getEndpoint() == null) {
+        || status.getSubnet() == null) {
+      return Optional.empty();
+    }
+    Candidates.Result candidates = Candidates.of(facts(peer, cluster, observed));
+    if (candidates.endpoints().isEmpty()) {
       return Optional.empty();
     }
     NetworkSpec network = cluster.getSpec().getNetwork();
@@ -31,20 +41,35 @@ public final class MapEntries {
         new MapPeer(
             peer.getMetadata().getName(),
             status.getPublicKey(),
-            List.of(status.getEndpoint()),
+            candidates.endpoints(),
             List.of(status.getSubnet()),
-            keepalive == null || keepalive == 0 ? null : keepalive));
+            keepalive == null || keepalive == 0 ? null : keepalive,
+            candidates.site(),
+            candidates.site() == null ? null : candidates.siteEndpoints()));
   }
 
-  /** The peer's own configuration, once it has an address. */
-  public static Optional<SelfConfig> selfOf(Peer peer, MeshCluster cluster) {
-    var status = peer.getStatus();
+  /** The peer's own configuration, once it has an address: where it is, and its keepalive. */
+  public static Optional<SelfConfig> selfOf(Peer peer, MeshCluster cluster, List<String> observed) {
+    PeerStatus status = peer.getStatus();
     if (status == null || status.getMeshAddress() == null || status.getSubnet() == null) {
       return Optional.empty();
     }
-    return Optional.of(
+    SelfConfig plain =
         selfConfig(
-            peer.getMetadata().getName(), cluster, status.getMeshAddress(), status.getSubnet()));
+            peer.getMetadata().getName(), cluster, status.getMeshAddress(), status.getSubnet());
+    Candidates.Result candidates = Candidates.of(facts(peer, cluster, observed));
+    return Optional.of(
+        new SelfConfig(
+            plain.name(),
+            plain.cluster(),
+            plain.meshAddress(),
+            plain.subnet(),
+            plain.clusterCidr(),
+            plain.listenPort(),
+            plain.mtu(),
+            plain.domain(),
+            candidates.site(),
+            candidates.keepalive() ? Candidates.NAT_KEEPALIVE : null));
   }
 
   public static SelfConfig selfConfig(
@@ -56,8 +81,39 @@ public final class MapEntries {
         meshAddress,
         subnet,
         network.getCidr(),
-        Objects.requireNonNullElse(network.getListenPort(), 51820),
+        listenPort(cluster),
         network.getMtu(),
         cluster.getSpec().getDomain());
+  }
+
+  static Candidates.Facts facts(Peer peer, MeshCluster cluster, List<String> observed) {
+    PeerStatus status = peer.getStatus();
+    String publicAddress =
+        status.getAddresses() == null ? null : status.getAddresses().getPublicAddress();
+    List<String> own =
+        status.getInterfaceEndpoints() != null
+            ? status.getInterfaceEndpoints()
+            : status.getEndpoint() == null ? List.of() : List.of(status.getEndpoint());
+    return new Candidates.Facts(
+        publicAddress, listenPort(cluster), own, observed, cloudNetwork(peer, cluster));
+  }
+
+  /** A cloud's region is one network for a cluster's machines (the providers make it so). */
+  private static String cloudNetwork(Peer peer, MeshCluster cluster) {
+    ProviderType provider = peer.getSpec().getProvider();
+    if (provider == null || !provider.isCloud()) {
+      return null;
+    }
+    String region = peer.getSpec().getRegion();
+    if (region == null && cluster.getSpec().getProviders() != null) {
+      CloudProviderSpec account = cluster.getSpec().getProviders().configured().get(provider);
+      region = account == null ? null : account.getRegion();
+    }
+    return region == null ? null : provider.value() + "/" + region;
+  }
+
+  private static int listenPort(MeshCluster cluster) {
+    NetworkSpec network = cluster.getSpec().getNetwork();
+    return Objects.requireNonNullElse(network == null ? null : network.getListenPort(), 51820);
   }
 }

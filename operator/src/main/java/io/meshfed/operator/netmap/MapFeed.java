@@ -8,6 +8,7 @@ import jakarta.annotation.Priority;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 import jakarta.interceptor.Interceptor;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -19,16 +20,27 @@ import java.util.Optional;
 public class MapFeed {
   private final AgentDirectory directory;
   private final NetMapPublisher publisher;
+  private final ObservedEndpoints observed;
 
-  public MapFeed(AgentDirectory directory, NetMapPublisher publisher) {
+  public MapFeed(AgentDirectory directory, NetMapPublisher publisher, ObservedEndpoints observed) {
     this.directory = directory;
     this.publisher = publisher;
+    this.observed = observed;
   }
 
   /** After the directory's informers exist: a listener added later still hears every object. */
   void start(@Observes @Priority(Interceptor.Priority.APPLICATION + 1000) StartupEvent event) {
     directory.onClusters(this::clusterChanged, this::clusterGone);
     directory.onPeers(this::peerChanged, this::peerGone);
+    observed.onChange(this::observedChanged);
+  }
+
+  /** Someone sees a peer at a new endpoint (or no longer at an old one): its candidates change. */
+  void observedChanged(String clusterKey, String publicKey) {
+    int slash = clusterKey.indexOf('/');
+    directory.peersOf(clusterKey.substring(0, slash), clusterKey.substring(slash + 1)).stream()
+        .filter(p -> p.getStatus() != null && publicKey.equals(p.getStatus().getPublicKey()))
+        .forEach(this::peerChanged);
   }
 
   void peerChanged(Peer peer) {
@@ -38,12 +50,16 @@ public class MapFeed {
     }
     String namespace = peer.getMetadata().getNamespace();
     Optional<MeshCluster> cluster = directory.cluster(namespace, clusterName);
+    List<String> seen =
+        peer.getStatus() == null || peer.getStatus().getPublicKey() == null
+            ? List.of()
+            : observed.of(namespace, clusterName, peer.getStatus().getPublicKey());
     publisher.peerChanged(
         namespace,
         clusterName,
         peer.getMetadata().getName(),
-        cluster.flatMap(c -> MapEntries.entryOf(peer, c)),
-        cluster.flatMap(c -> MapEntries.selfOf(peer, c)));
+        cluster.flatMap(c -> MapEntries.entryOf(peer, c, seen)),
+        cluster.flatMap(c -> MapEntries.selfOf(peer, c, seen)));
   }
 
   void peerGone(Peer peer) {
@@ -62,6 +78,7 @@ public class MapFeed {
 
   void clusterGone(MeshCluster cluster) {
     publisher.clusterGone(cluster.getMetadata().getNamespace(), cluster.getMetadata().getName());
+    observed.forgetCluster(cluster.getMetadata().getNamespace(), cluster.getMetadata().getName());
   }
 
   private static String clusterOf(Peer peer) {

@@ -457,7 +457,8 @@ public final class PeerLifecycle {
       }
       AgentSecrets.Membership joined = facts.membership().get();
       status.setPublicKey(joined.publicKey());
-      status.setEndpoint(joined.endpoints().isEmpty() ? null : joined.endpoints().get(0));
+      status.setInterfaceEndpoints(joined.endpoints().isEmpty() ? null : joined.endpoints());
+      status.setEndpoint(endpointOthersTry(joined));
       AgentFacts agentFacts = joined.facts();
       if (agentFacts != null) {
         ResourceAmounts capacity =
@@ -574,6 +575,20 @@ public final class PeerLifecycle {
           || Instant.parse(agent.getLastHeartbeatTime())
               .plus(settings.heartbeatStatusInterval())
               .isBefore(now);
+    }
+
+    /**
+     * Where peers of other sites reach it first: the provider's public address (clouds do 1:1 NAT:
+     * the interface shows only the private one), else its first own address.
+     */
+    private String endpointOthersTry(AgentSecrets.Membership joined) {
+      String publicAddress =
+          status.getAddresses() == null ? null : status.getAddresses().getPublicAddress();
+      if (publicAddress != null && facts.cluster().isPresent()) {
+        Integer port = facts.cluster().get().getSpec().getNetwork().getListenPort();
+        return publicAddress + ":" + (port == null ? 51820 : port);
+      }
+      return joined.endpoints().isEmpty() ? null : joined.endpoints().get(0);
     }
 
     /** Ready repeats why provisioning waits: the provider's reason and words. */
