@@ -87,6 +87,15 @@ public final class WireGuard {
     up.add("up");
     Command.check(TIMEOUT, up);
     Command.check(TIMEOUT, List.of("ip", "route", "replace", self.clusterCidr(), "dev", name));
+    if (Boolean.TRUE.equals(self.relay())) {
+      // a gateway relays for pairs that cannot reach each other: in on the interface, out again
+      try {
+        Files.writeString(Path.of("/proc/sys/net/ipv4/ip_forward"), "1");
+      } catch (IOException e) {
+        LOG.warning(
+            "cannot turn on IPv4 forwarding, so this gateway relays nothing: " + e.getMessage());
+      }
+    }
   }
 
   /** Brings the peers in line with the map; returns how many peer clauses it changed. */

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Network namespaces behind routers that do real NAT with nftables, in the spirit of Tailscale's
@@ -55,6 +56,7 @@ public final class NatLab implements AutoCloseable {
   /** A lab on this bridge (the "internet"), which must exist. */
   public NatLab(String bridge) {
     this.bridge = bridge;
+    Reaper.register(this); // a test JVM stopped midway still takes the lab down
   }
 
   /**
@@ -70,6 +72,7 @@ public final class NatLab implements AutoCloseable {
     ip("netns", "add", ns);
     namespaces.add(ns);
     String outside = "mflw" + index;
+    Command.run(TIMEOUT, null, List.of("ip", "link", "delete", outside)); // a run killed midway
     ip("link", "add", outside, "type", "veth", "peer", "name", "wan", "netns", ns);
     ip("link", "set", outside, "master", bridge, "up");
     in(ns, "ip", "addr", "add", router.wanAddress() + "/16", "dev", "wan");
@@ -214,6 +217,7 @@ public final class NatLab implements AutoCloseable {
 
   @Override
   public void close() {
+    Reaper.unregister(this);
     for (Process process : processes) {
       process.descendants().forEach(ProcessHandle::destroyForcibly);
       process.destroyForcibly();
@@ -229,9 +233,24 @@ public final class NatLab implements AutoCloseable {
       return;
     }
     var pids = Command.run(TIMEOUT, null, List.of("ip", "netns", "pids", ns));
+    List<ProcessHandle> killed = new ArrayList<>();
     for (String pid : pids.stdout().split("\\s+")) {
       if (!pid.isBlank()) {
-        ProcessHandle.of(Long.parseLong(pid.strip())).ifPresent(ProcessHandle::destroyForcibly);
+        ProcessHandle.of(Long.parseLong(pid.strip()))
+            .ifPresent(
+                p -> {
+                  p.destroyForcibly();
+                  killed.add(p);
+                });
+      }
+    }
+    // a namespace lives on (with its links) while a process is in it: wait for them to go
+    for (ProcessHandle process : killed) {
+      try {
+        process.onExit().get(10, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        System.err.println(
+            "meshfed: process " + process.pid() + " in " + ns + " did not exit: " + e);
       }
     }
     Command.run(TIMEOUT, null, List.of("ip", "netns", "delete", ns));

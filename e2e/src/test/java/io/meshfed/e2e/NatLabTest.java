@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -35,8 +36,10 @@ import org.junit.jupiter.api.TestMethodOrder;
  * Peers behind real NAT (nftables in network namespaces), joined as a user joins hosts: with the
  * cluster token. One peer sits on the "internet" (the e2e bridge) as it is; behind routers: two
  * cloud VMs with 1:1 NAT in two clouds, two hosts behind home routers (one of them on a 1380-byte
- * link), two hosts behind one office router. Every pair must find its path by itself; the test
- * asserts which, and writes the matrix to {@code target/e2e/natlab/nat-lab.json}.
+ * link), two hosts behind one office router, two hosts each behind a symmetric NAT (a new port for
+ * every flow). Every pair must find its path by itself: direct where NAT lets it, through the
+ * gateway peer where it does not. The test asserts which, and writes the matrix to {@code
+ * target/e2e/natlab/nat-lab.json}.
  *
  * <p>One kind of pair may or may not have a direct path, and is recorded, not asserted: the second
  * host behind the office router shares its NAT's port with the first, so toward a peer the first
@@ -81,6 +84,8 @@ class NatLabTest {
     lab.router("home1", 12, Nat.MASQUERADE, null);
     lab.router("home2", 13, Nat.MASQUERADE, 1380);
     lab.router("office", 14, Nat.MASQUERADE, null);
+    lab.router("cgnat1", 16, Nat.SYMMETRIC, null);
+    lab.router("cgnat2", 17, Nat.SYMMETRIC, null);
     join(lab.host("cloud1", "cloud-a"), "mfwca");
     join(lab.host("cloud2", "cloud-b"), "mfwcb");
     join(lab.host("home1", "home-a"), "mfwha");
@@ -95,6 +100,11 @@ class NatLabTest {
         .until(() -> reaches("site-a", List.of("pub", "cloud-a", "home-a", "home-b")));
     join(lab.host("office", "site-b"), "mfwsb");
     await().atMost(Duration.ofSeconds(90)).until(() -> mesh.phase("site-b") == PeerPhase.READY);
+    join(lab.host("cgnat1", "sym-a"), "mfwya");
+    join(lab.host("cgnat2", "sym-b"), "mfwyb");
+    for (String name : List.of("sym-a", "sym-b")) {
+      await().atMost(Duration.ofSeconds(90)).until(() -> mesh.phase(name) == PeerPhase.READY);
+    }
   }
 
   @AfterAll
@@ -141,28 +151,47 @@ class NatLabTest {
         mesh.work.resolve("agent-" + host.name() + ".log"));
   }
 
-  /** Every pair, and whether it must have a path now (false: recorded, not asserted). */
-  static Map<List<String>, Boolean> expected() {
+  /** How a pair must connect. */
+  enum Expect {
+    DIRECT,
+    RELAYED,
+    /** the office's second host toward another NAT: whichever works (see the class comment) */
+    EITHER
+  }
+
+  /** Every pair, and the path it must end on. */
+  static Map<List<String>, Expect> paths() {
     List<String> names = new ArrayList<>(List.of("pub"));
     names.addAll(hosts.keySet());
-    Map<List<String>, Boolean> pairs = new LinkedHashMap<>();
+    Map<List<String>, Expect> pairs = new LinkedHashMap<>();
     for (int i = 0; i < names.size(); i++) {
       for (int j = i + 1; j < names.size(); j++) {
         String a = names.get(i);
         String b = names.get(j);
-        boolean maybeRemappedToNat =
+        boolean reachableSide = reachable(a) || reachable(b);
+        boolean symmetric = a.startsWith("sym-") || b.startsWith("sym-");
+        boolean officeSecond =
             (a.equals("site-b") || b.equals("site-b"))
                 && (a.startsWith("home-") || b.startsWith("home-"));
-        pairs.put(List.of(a, b), !maybeRemappedToNat);
+        pairs.put(
+            List.of(a, b),
+            symmetric && !reachableSide
+                ? Expect.RELAYED
+                : officeSecond ? Expect.EITHER : Expect.DIRECT);
       }
     }
     return pairs;
   }
 
+  /** Reachable from anywhere: on the internet, or behind 1:1 NAT. */
+  static boolean reachable(String peer) {
+    return peer.equals("pub") || peer.startsWith("cloud-");
+  }
+
   @Test
   @Order(1)
-  void everyPairFindsADirectPath() throws Exception {
-    Map<List<String>, Boolean> pairs = expected();
+  void everyPairFindsItsPathDirectWhereNatLetsItThroughTheGatewayWhereNot() throws Exception {
+    Map<List<String>, Expect> pairs = paths();
     await()
         .atMost(Duration.ofSeconds(120))
         .pollInterval(Duration.ofSeconds(3))
@@ -170,27 +199,113 @@ class NatLabTest {
             () -> {
               List<String> missing = new ArrayList<>();
               pairs.forEach(
-                  (pair, direct) -> {
-                    if (direct && !ping(pair.get(0), pair.get(1))) {
+                  (pair, path) -> {
+                    if (path != Expect.EITHER && !ping(pair.get(0), pair.get(1))) {
                       missing.add(pair.get(0) + " → " + pair.get(1));
                     }
                   });
               assertThat(missing).as("pairs without a path").isEmpty();
             });
+    // the relayed ones go through the gateway: its entry holds the other side's subnet
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () ->
+                pairs.forEach(
+                    (pair, path) -> {
+                      boolean viaPub = throughPub(pair.get(0), pair.get(1));
+                      if (path == Expect.RELAYED) {
+                        assertThat(viaPub).as(pair + " relayed by pub").isTrue();
+                      } else if (path == Expect.DIRECT) {
+                        assertThat(viaPub).as(pair + " direct").isFalse();
+                      }
+                    }));
     writeMatrix(pairs);
+    // and the cluster says so
+    long relayed = pairs.values().stream().filter(e -> e == Expect.RELAYED).count();
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .untilAsserted(
+            () ->
+                assertThat(
+                        client
+                            .resources(MeshCluster.class)
+                            .inNamespace(NS)
+                            .withName(CLUSTER)
+                            .get()
+                            .getStatus()
+                            .getConditions())
+                    .anySatisfy(
+                        c -> {
+                          assertThat(c.getType()).isEqualTo("MeshConnected");
+                          assertThat(c.getStatus()).isEqualTo("True");
+                          assertThat(c.getMessage())
+                              .startsWith(pairs.size() + " pairs: ")
+                              .contains(relayed + " relayed through gateways");
+                        }));
+  }
+
+  @Test
+  @Order(2)
+  void relayedTrafficCrossesTheGatewayAndDirectTrafficDoesNot() {
+    long before = pubReceivedFrom("sym-a");
+    assertThat(
+            run(
+                    "sym-a",
+                    "ping",
+                    "-c",
+                    "20",
+                    "-i",
+                    "0.05",
+                    "-s",
+                    "1000",
+                    "-W",
+                    "2",
+                    meshAddress("sym-b"))
+                .ok())
+        .isTrue();
+    assertThat(pubReceivedFrom("sym-a") - before)
+        .as("bytes pub received from sym-a")
+        .isGreaterThan(20_000);
+
+    long homeBefore = pubReceivedFrom("home-a");
+    assertThat(
+            run(
+                    "home-a",
+                    "ping",
+                    "-c",
+                    "20",
+                    "-i",
+                    "0.05",
+                    "-s",
+                    "1000",
+                    "-W",
+                    "2",
+                    meshAddress("home-b"))
+                .ok())
+        .isTrue();
+    assertThat(pubReceivedFrom("home-a") - homeBefore)
+        .as("a direct pair's bytes do not cross pub")
+        .isLessThan(5_000);
   }
 
   /** Pair, NAT kinds, expected and observed path, the endpoint each side uses. */
-  static void writeMatrix(Map<List<String>, Boolean> pairs) throws Exception {
+  static void writeMatrix(Map<List<String>, Expect> pairs) throws Exception {
     List<Map<String, Object>> rows = new ArrayList<>();
     pairs.forEach(
-        (pair, mustBeDirect) -> {
+        (pair, path) -> {
           Map<String, Object> row = new LinkedHashMap<>();
           row.put("pair", pair);
           row.put("nat", List.of(natOf(pair.get(0)), natOf(pair.get(1))));
-          row.put("expected", mustBeDirect ? "direct" : "direct or relay");
+          row.put(
+              "expected",
+              path == Expect.EITHER ? "direct or relayed" : path.name().toLowerCase(Locale.ROOT));
           boolean reachable = ping(pair.get(0), pair.get(1));
-          row.put("observed", reachable ? "direct" : "none");
+          row.put(
+              "observed",
+              !reachable
+                  ? "none"
+                  : throughPub(pair.get(0), pair.get(1)) ? "relayed via pub" : "direct");
           row.put("reachable", reachable);
           row.put(
               "endpoints",
@@ -209,13 +324,42 @@ class NatLabTest {
     if (peer.equals("pub")) {
       return "none";
     }
+    if (peer.startsWith("sym-")) {
+      return "symmetric";
+    }
     return peer.startsWith("cloud-")
         ? "1:1"
         : peer.startsWith("home-") ? "home masquerade" : "office masquerade (shared)";
   }
 
+  /** Whether the first peer sends to the second through pub: pub's entry holds its subnet. */
+  static boolean throughPub(String from, String to) {
+    if (from.equals("pub") || to.equals("pub")) {
+      return false;
+    }
+    String pubKey = mesh.peer("pub").getStatus().getPublicKey();
+    String subnet = mesh.peer(to).getStatus().getSubnet();
+    return run(from, "wg", "show", interfaces.get(from), "allowed-ips")
+        .stdout()
+        .lines()
+        .anyMatch(l -> l.startsWith(pubKey) && l.contains(subnet));
+  }
+
+  /** Bytes pub's WireGuard received from a peer so far. */
+  static long pubReceivedFrom(String peer) {
+    String key = mesh.peer(peer).getStatus().getPublicKey();
+    return Command.run(
+            Duration.ofSeconds(10), null, List.of("wg", "show", pubInterface(), "transfer"))
+        .stdout()
+        .lines()
+        .filter(l -> l.startsWith(key))
+        .mapToLong(l -> Long.parseLong(l.split("\\s+")[1]))
+        .findFirst()
+        .orElse(0);
+  }
+
   @Test
-  @Order(2)
+  @Order(3)
   void eachPairUsesTheEndpointItShould() {
     // 1:1 NAT: a VM in another cloud, and a host behind a home router, use its public address
     assertThat(endpointSeen("cloud-a", "cloud-b"))
@@ -233,7 +377,7 @@ class NatLabTest {
   }
 
   @Test
-  @Order(3)
+  @Order(4)
   void theLowMtuLinkCarriesFullSizeTraffic() throws Exception {
     assertThat(run("home-b", "ip", "-o", "link", "show", interfaces.get("home-b")).stdout())
         .contains("mtu 1280");
@@ -266,7 +410,7 @@ class NatLabTest {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void aPeerThatCannotReachTheOperatorKeepsItsTunnels() {
     lab.blockTcp("home1", "198.19.0.1", mesh.operator().httpsPort());
     try {

@@ -18,6 +18,8 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  *     Null when the peer is reachable as it is
  * @param persistentKeepalive seconds between keepalives to every peer, for a peer behind NAT (it
  *     must keep its NAT's mappings open and punch through the others'); null for none
+ * @param relay whether this peer relays for pairs that cannot reach each other (a gateway): it
+ *     forwards between its WireGuard peers
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record SelfConfig(
@@ -30,7 +32,34 @@ public record SelfConfig(
     Integer mtu,
     String domain,
     String site,
-    Integer persistentKeepalive) {
+    Integer persistentKeepalive,
+    Boolean relay) {
+
+  /** A configuration that relays for nobody. */
+  public SelfConfig(
+      String name,
+      String cluster,
+      String meshAddress,
+      String subnet,
+      String clusterCidr,
+      int listenPort,
+      Integer mtu,
+      String domain,
+      String site,
+      Integer persistentKeepalive) {
+    this(
+        name,
+        cluster,
+        meshAddress,
+        subnet,
+        clusterCidr,
+        listenPort,
+        mtu,
+        domain,
+        site,
+        persistentKeepalive,
+        null);
+  }
 
   /** A peer's configuration with no site and no keepalive of its own. */
   public SelfConfig(
@@ -42,6 +71,7 @@ public record SelfConfig(
       int listenPort,
       Integer mtu,
       String domain) {
-    this(name, cluster, meshAddress, subnet, clusterCidr, listenPort, mtu, domain, null, null);
+    this(
+        name, cluster, meshAddress, subnet, clusterCidr, listenPort, mtu, domain, null, null, null);
   }
 }

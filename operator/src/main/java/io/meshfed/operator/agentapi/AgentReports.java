@@ -12,6 +12,7 @@ import io.meshfed.operator.config.MeshfedConfig;
 import io.meshfed.operator.join.AgentSecrets;
 import io.meshfed.operator.netmap.NetMapPublisher;
 import io.meshfed.operator.netmap.ObservedEndpoints;
+import io.meshfed.operator.netmap.RelayKeeper;
 import jakarta.inject.Singleton;
 import java.time.Clock;
 import java.time.Duration;
@@ -48,6 +49,7 @@ public class AgentReports {
   private final KubernetesClient client;
   private final NetMapPublisher hub;
   private final ObservedEndpoints observed;
+  private final RelayKeeper relays;
   private final MeshfedConfig config;
   private final Clock clock;
   private final Map<String, Received> latest = new ConcurrentHashMap<>();
@@ -59,9 +61,11 @@ public class AgentReports {
       KubernetesClient client,
       NetMapPublisher hub,
       ObservedEndpoints observed,
+      RelayKeeper relays,
       MeshfedConfig config,
       Clock clock) {
     this.observed = observed;
+    this.relays = relays;
     this.clock = clock;
     this.client = client;
     this.hub = hub;
@@ -91,13 +95,17 @@ public class AgentReports {
   }
 
   Health healthOf(Peer peer, StatusReport report, Instant now) {
+    return observe(peer, report, now).health();
+  }
+
+  private Health.Observation observe(Peer peer, StatusReport report, Instant now) {
     var expected =
         hub.expectedPeers(
             peer.getMetadata().getNamespace(),
             peer.getSpec().getClusterRef().getName(),
             peer.getMetadata().getName());
     Duration freshness = config.agentApi().handshakeFreshness();
-    return Health.of(expected, report.handshakes(), now, freshness, settleTime());
+    return Health.observe(expected, report.handshakes(), now, freshness, settleTime());
   }
 
   /**
@@ -112,9 +120,13 @@ public class AgentReports {
     String namespace = peer.getMetadata().getNamespace();
     String name = peer.getMetadata().getName();
     String key = namespace + "/" + name;
-    Health health = healthOf(peer, report, now);
+    Health.Observation observation = observe(peer, report, now);
+    Health health = observation.health();
+    String cluster = peer.getSpec().getClusterRef().getName();
     // where it sees its peers: candidates for them (and only for them)
-    observed.record(namespace, peer.getSpec().getClusterRef().getName(), report.handshakes());
+    observed.record(namespace, cluster, report.handshakes());
+    // whom it cannot reach directly: pairs that may need a relay
+    relays.reported(namespace, cluster, name, observation.missing());
     // kept without its handshakes: they are in the health now, and N of them per peer is O(N²)
     StatusReport kept =
         new StatusReport(

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -67,6 +68,18 @@ public record Health(
       Instant now,
       Duration freshness,
       Duration settle) {
+    return observe(expected, handshakes, now, freshness, settle).health();
+  }
+
+  /** A report's health, and every expected peer it had no recent handshake with (by name). */
+  public record Observation(Health health, Set<String> missing) {}
+
+  public static Observation observe(
+      Map<String, MapLog.Member> expected,
+      List<PeerHandshake> handshakes,
+      Instant now,
+      Duration freshness,
+      Duration settle) {
     Map<String, PeerHandshake> byKey =
         handshakes == null
             ? Map.of()
@@ -102,15 +115,17 @@ public record Health(
         missing.add(name);
       }
     }
-    return new Health(
-        expected.size(),
-        configured,
-        recent,
-        oldest,
-        missing.size(),
-        first(missing),
-        unconfigured.size(),
-        first(unconfigured));
+    return new Observation(
+        new Health(
+            expected.size(),
+            configured,
+            recent,
+            oldest,
+            missing.size(),
+            first(missing),
+            unconfigured.size(),
+            first(unconfigured)),
+        Set.copyOf(missing));
   }
 
   /**

@@ -33,6 +33,7 @@ public final class ClusterStatusBuilder {
    * @param workloads the cluster's workloads: what their placed replicas reserve is {@code
    *     allocated}
    * @param credentials each configured provider's verdict on its credentials
+   * @param paths how the cluster's pairs of peers connect, once agents have reported
    */
   public record Facts(
       Collection<Peer> peers,
@@ -42,7 +43,69 @@ public final class ClusterStatusBuilder {
       Map<ProviderType, CloudAccounts.Verdict> credentials,
       Optional<String> endpoint,
       Optional<String> caHash,
-      Instant now) {}
+      Instant now,
+      Optional<Paths> paths) {
+
+    public Facts(
+        Collection<Peer> peers,
+        Collection<Workload> workloads,
+        String joinTokenSecret,
+        Optional<Instant> joinTokenExpiry,
+        Map<ProviderType, CloudAccounts.Verdict> credentials,
+        Optional<String> endpoint,
+        Optional<String> caHash,
+        Instant now) {
+      this(
+          peers,
+          workloads,
+          joinTokenSecret,
+          joinTokenExpiry,
+          credentials,
+          endpoint,
+          caHash,
+          now,
+          Optional.empty());
+    }
+  }
+
+  /**
+   * How pairs connect: of {@code pairs}, {@code relayed} go through gateways; {@code unreachable}
+   * says why each pair with no path has none (the others are direct, or still trying).
+   */
+  public record Paths(int pairs, int relayed, List<String> unreachable) {}
+
+  /**
+   * MeshConnected: every pair has a path, direct or through a gateway; or which do not, and why.
+   */
+  private static void meshConnected(Conditions conditions, Optional<Paths> paths) {
+    if (paths.isEmpty()) {
+      conditions.set(
+          MESH_CONNECTED,
+          Conditions.UNKNOWN,
+          NO_AGENT_DATA,
+          "no agent has reported WireGuard handshakes yet");
+      return;
+    }
+    Paths p = paths.get();
+    int direct = p.pairs() - p.relayed() - p.unreachable().size();
+    String counts =
+        p.pairs() + " pairs: " + direct + " direct, " + p.relayed() + " relayed through gateways";
+    if (p.unreachable().isEmpty()) {
+      conditions.set(MESH_CONNECTED, true, "PairsConnected", counts);
+      return;
+    }
+    List<String> shown = p.unreachable().stream().sorted().limit(3).toList();
+    conditions.set(
+        MESH_CONNECTED,
+        false,
+        "PairsUnreachable",
+        counts
+            + ", "
+            + p.unreachable().size()
+            + " without a path: "
+            + String.join("; ", shown)
+            + (p.unreachable().size() > shown.size() ? "; …" : ""));
+  }
 
   public static MeshClusterStatus build(MeshCluster cluster, Facts facts) {
     MeshClusterStatus previous = cluster.getStatus();
@@ -89,11 +152,7 @@ public final class ClusterStatusBuilder {
           counts.getNotReady() + counts.getFailed() > 0 ? PHASE_DEGRADED : PHASE_PENDING);
     }
 
-    conditions.set(
-        MESH_CONNECTED,
-        Conditions.UNKNOWN,
-        NO_AGENT_DATA,
-        "no agent has reported WireGuard handshakes yet");
+    meshConnected(conditions, facts.paths());
 
     var configured =
         cluster.getSpec().getProviders() == null

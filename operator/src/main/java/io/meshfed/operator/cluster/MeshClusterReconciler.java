@@ -30,6 +30,7 @@ import io.meshfed.operator.config.MeshfedConfig;
 import io.meshfed.operator.ipam.SubnetAllocator;
 import io.meshfed.operator.join.AgentSecrets;
 import io.meshfed.operator.join.JoinTokens;
+import io.meshfed.operator.netmap.RelayKeeper;
 import io.meshfed.operator.provider.CloudAccounts;
 import io.meshfed.operator.provider.ProviderContexts;
 import io.meshfed.operator.server.AgentApiEndpoint;
@@ -69,12 +70,14 @@ public class MeshClusterReconciler implements Reconciler<MeshCluster>, Cleaner<M
   private final CloudAccounts clouds;
   private final AgentApiTls tls;
   private final ClusterMetrics metrics;
+  private final RelayKeeper relays;
 
   public MeshClusterReconciler(
       MeshfedConfig config,
       AgentApiEndpoint agentApi,
       CloudAccounts clouds,
       ClusterMetrics metrics,
+      RelayKeeper relays,
       @Identifier("agent-api") AgentApiTls tls,
       Clock clock) {
     this.clock = clock;
@@ -83,6 +86,7 @@ public class MeshClusterReconciler implements Reconciler<MeshCluster>, Cleaner<M
     this.agentApi = agentApi;
     this.clouds = clouds;
     this.metrics = metrics;
+    this.relays = relays;
   }
 
   @Override
@@ -163,7 +167,13 @@ public class MeshClusterReconciler implements Reconciler<MeshCluster>, Cleaner<M
                 credentials,
                 Optional.of(agentApi.url()),
                 Optional.of(tls.caHash()),
-                now));
+                now,
+                relays
+                    .paths(namespace, cluster.getMetadata().getName())
+                    .map(
+                        p ->
+                            new ClusterStatusBuilder.Paths(
+                                p.pairs(), p.relayed(), p.unreachable()))));
     metrics.record(namespace, cluster.getMetadata().getName(), status.getPeers());
     if (!credentials.isEmpty()) {
       clouds.collectOrphans(cluster, peerUidsOf(cluster, context));

@@ -6,6 +6,7 @@ import io.meshfed.api.v1alpha1.CloudProviderSpec;
 import io.meshfed.api.v1alpha1.MeshCluster;
 import io.meshfed.api.v1alpha1.NetworkSpec;
 import io.meshfed.api.v1alpha1.Peer;
+import io.meshfed.api.v1alpha1.PeerRole;
 import io.meshfed.api.v1alpha1.PeerStatus;
 import io.meshfed.api.v1alpha1.ProviderType;
 import java.util.List;
@@ -69,7 +70,29 @@ public final class MapEntries {
             plain.mtu(),
             plain.domain(),
             candidates.site(),
-            candidates.keepalive() ? Candidates.NAT_KEEPALIVE : null));
+            candidates.keepalive() ? Candidates.NAT_KEEPALIVE : null,
+            relays(peer, cluster, observed) ? Boolean.TRUE : null));
+  }
+
+  /** Whether the peer sends keepalives to every peer: behind NAT, or the cluster asks all to. */
+  public static boolean probes(Peer peer, MeshCluster cluster, List<String> observed) {
+    NetworkSpec network = cluster.getSpec().getNetwork();
+    Integer keepalive = network == null ? null : network.getPersistentKeepalive();
+    return (keepalive != null && keepalive > 0)
+        || Candidates.of(facts(peer, cluster, observed)).keepalive();
+  }
+
+  /**
+   * Whether the peer relays for pairs that cannot reach each other: its role is gateway, and it is
+   * reachable as it is (a public address, or seen at its own) — a relay behind NAT would need a
+   * relay itself.
+   */
+  public static boolean relays(Peer peer, MeshCluster cluster, List<String> observed) {
+    List<PeerRole> roles = peer.getSpec().getRoles();
+    return roles != null
+        && roles.contains(PeerRole.GATEWAY)
+        && peer.getStatus() != null
+        && !Candidates.of(facts(peer, cluster, observed)).keepalive();
   }
 
   public static SelfConfig selfConfig(

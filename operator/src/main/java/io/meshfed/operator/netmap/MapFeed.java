@@ -21,11 +21,17 @@ public class MapFeed {
   private final AgentDirectory directory;
   private final NetMapPublisher publisher;
   private final ObservedEndpoints observed;
+  private final RelayKeeper relays;
 
-  public MapFeed(AgentDirectory directory, NetMapPublisher publisher, ObservedEndpoints observed) {
+  public MapFeed(
+      AgentDirectory directory,
+      NetMapPublisher publisher,
+      ObservedEndpoints observed,
+      RelayKeeper relays) {
     this.directory = directory;
     this.publisher = publisher;
     this.observed = observed;
+    this.relays = relays;
   }
 
   /** After the directory's informers exist: a listener added later still hears every object. */
@@ -60,6 +66,16 @@ public class MapFeed {
         peer.getMetadata().getName(),
         cluster.flatMap(c -> MapEntries.entryOf(peer, c, seen)),
         cluster.flatMap(c -> MapEntries.selfOf(peer, c, seen)));
+    if (cluster.isPresent() && MapEntries.entryOf(peer, cluster.get(), seen).isPresent()) {
+      relays.member(
+          namespace,
+          clusterName,
+          peer.getMetadata().getName(),
+          MapEntries.relays(peer, cluster.get(), seen),
+          MapEntries.probes(peer, cluster.get(), seen));
+    } else {
+      relays.gone(namespace, clusterName, peer.getMetadata().getName());
+    }
   }
 
   void peerGone(Peer peer) {
@@ -67,6 +83,7 @@ public class MapFeed {
     if (clusterName != null) {
       publisher.peerGone(
           peer.getMetadata().getNamespace(), clusterName, peer.getMetadata().getName());
+      relays.gone(peer.getMetadata().getNamespace(), clusterName, peer.getMetadata().getName());
     }
   }
 
@@ -79,6 +96,7 @@ public class MapFeed {
   void clusterGone(MeshCluster cluster) {
     publisher.clusterGone(cluster.getMetadata().getNamespace(), cluster.getMetadata().getName());
     observed.forgetCluster(cluster.getMetadata().getNamespace(), cluster.getMetadata().getName());
+    relays.clusterGone(cluster.getMetadata().getNamespace(), cluster.getMetadata().getName());
   }
 
   private static String clusterOf(Peer peer) {

@@ -61,7 +61,11 @@ public final class MapLog {
    * peer itself (the caller serializes them once per version for every full answer).
    */
   public record Full(
-      long version, SelfConfig self, List<AssignedReplica> replicas, List<DnsRecord> dns)
+      long version,
+      SelfConfig self,
+      List<AssignedReplica> replicas,
+      List<DnsRecord> dns,
+      Map<String, String> relays)
       implements View {}
 
   /** One published version: what changed from the one before. */
@@ -72,6 +76,7 @@ public final class MapLog {
       Set<String> selvesChanged,
       Set<String> replicasChanged,
       boolean dnsChanged,
+      Set<String> relaysChanged,
       long changedAtNanos) {}
 
   private final int history;
@@ -79,6 +84,8 @@ public final class MapLog {
   private final Map<String, Member> published = new LinkedHashMap<>();
   private final Map<String, SelfConfig> selves = new HashMap<>();
   private final Map<String, WorkloadMap> workloads = new TreeMap<>();
+  private final Map<String, Map<String, String>> relays = new HashMap<>();
+  private final Set<String> pendingRelays = new LinkedHashSet<>();
   private final Map<String, Optional<MapPeer>> pendingPeers = new LinkedHashMap<>();
   private final Set<String> pendingSelves = new LinkedHashSet<>();
   private final Map<String, Optional<WorkloadMap>> pendingWorkloads = new LinkedHashMap<>();
@@ -121,6 +128,23 @@ public final class MapLog {
     }
     self.ifPresentOrElse(s -> selves.put(name, s), () -> selves.remove(name));
     pendingSelves.add(name);
+    return true;
+  }
+
+  /**
+   * Offers the peers {@code peer} reaches through a relay (target → gateway; empty: none); true
+   * when they changed.
+   */
+  public boolean offerRelays(String peer, Map<String, String> routes) {
+    if (Objects.equals(relays.getOrDefault(peer, Map.of()), routes)) {
+      return false;
+    }
+    if (routes.isEmpty()) {
+      relays.remove(peer);
+    } else {
+      relays.put(peer, Map.copyOf(routes));
+    }
+    pendingRelays.add(peer);
     return true;
   }
 
@@ -186,18 +210,28 @@ public final class MapLog {
 
     Set<String> selvesChanged = new LinkedHashSet<>(pendingSelves);
     pendingSelves.clear();
+    Set<String> relaysChanged = new LinkedHashSet<>(pendingRelays);
+    pendingRelays.clear();
 
     if (upserts.isEmpty()
         && removed.isEmpty()
         && selvesChanged.isEmpty()
         && replicasChanged.isEmpty()
+        && relaysChanged.isEmpty()
         && !dnsChanged) {
       return Optional.empty();
     }
     version++;
     versions.addLast(
         new Version(
-            version, upserts, removed, selvesChanged, replicasChanged, dnsChanged, changedAtNanos));
+            version,
+            upserts,
+            removed,
+            selvesChanged,
+            replicasChanged,
+            dnsChanged,
+            relaysChanged,
+            changedAtNanos));
     while (versions.size() > history) {
       versions.removeFirst();
     }
@@ -225,13 +259,15 @@ public final class MapLog {
             && !versions.isEmpty()
             && versions.peekFirst().number() <= after + 1;
     if (!deltaPossible) {
-      return Optional.of(new Full(version, selves.get(peer), replicasOf(peer), dns()));
+      return Optional.of(
+          new Full(version, selves.get(peer), replicasOf(peer), dns(), relaysOf(peer)));
     }
     Map<String, MapPeer> upserts = new LinkedHashMap<>();
     Set<String> removed = new LinkedHashSet<>();
     boolean selfChanged = false;
     boolean replicasChanged = false;
     boolean dnsChanged = false;
+    boolean relaysChanged = false;
     for (Version v : versions) {
       if (v.number() <= after) {
         continue;
@@ -239,6 +275,7 @@ public final class MapLog {
       selfChanged |= v.selvesChanged().contains(peer);
       replicasChanged |= v.replicasChanged().contains(peer);
       dnsChanged |= v.dnsChanged();
+      relaysChanged |= v.relaysChanged().contains(peer);
       v.upserts()
           .forEach(
               (name, entry) -> {
@@ -263,7 +300,8 @@ public final class MapLog {
             List.copyOf(upserts.values()),
             removed.isEmpty() ? null : List.copyOf(removed),
             replicasChanged ? replicasOf(peer) : null,
-            dnsChanged ? dns() : null);
+            dnsChanged ? dns() : null,
+            relaysChanged ? relaysOf(peer) : null);
     return Optional.of(new Delta(version, map));
   }
 
@@ -277,7 +315,8 @@ public final class MapLog {
         || !map.peers().isEmpty()
         || map.removed() != null
         || map.replicas() != null
-        || map.dns() != null;
+        || map.dns() != null
+        || map.relays() != null;
   }
 
   /** Every published peer, in the order they joined. */
@@ -295,6 +334,11 @@ public final class MapLog {
           }
         });
     return expected;
+  }
+
+  /** The peers {@code peer} reaches through a relay, sorted by name. */
+  private Map<String, String> relaysOf(String peer) {
+    return new TreeMap<>(relays.getOrDefault(peer, Map.of()));
   }
 
   /** What the peer runs, by replica name. */

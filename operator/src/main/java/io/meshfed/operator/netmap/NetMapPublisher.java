@@ -112,7 +112,8 @@ public class NetMapPublisher {
       SharedPeers peers,
       String peer,
       List<AssignedReplica> replicas,
-      List<DnsRecord> dns)
+      List<DnsRecord> dns,
+      Map<String, String> relays)
       implements Reply {
 
     public void writeTo(OutputStream out) throws IOException {
@@ -135,6 +136,8 @@ public class NetMapPublisher {
         JSON.writeValue(json, replicas);
         json.writeFieldName("dns");
         JSON.writeValue(json, dns);
+        json.writeFieldName("relays");
+        JSON.writeValue(json, relays);
         json.writeEndObject();
       }
     }
@@ -186,14 +189,22 @@ public class NetMapPublisher {
         NetMap map = delta.map();
         return new Delta(
             new NetMap(
-                token, false, map.self(), map.peers(), map.removed(), map.replicas(), map.dns()));
+                token,
+                false,
+                map.self(),
+                map.peers(),
+                map.removed(),
+                map.replicas(),
+                map.dns(),
+                map.relays()));
       }
       MapLog.Full full = (MapLog.Full) view;
       if (everyoneVersion != full.version() || everyone == null) {
         everyone = SharedPeers.of(log.members());
         everyoneVersion = full.version();
       }
-      return new Full(token, full.self(), everyone, peer, full.replicas(), full.dns());
+      return new Full(
+          token, full.self(), everyone, peer, full.replicas(), full.dns(), full.relays());
     }
 
     /** Parked polls end empty: their agents ask again and find out the cluster is gone. */
@@ -241,6 +252,19 @@ public class NetMapPublisher {
 
   public void peerGone(String namespace, String cluster, String peer) {
     peerChanged(namespace, cluster, peer, Optional.empty(), Optional.empty());
+  }
+
+  /** The peers {@code peer} reaches through a relay now (target → gateway). */
+  public void relaysChanged(
+      String namespace, String cluster, String peer, Map<String, String> routes) {
+    ClusterMap map =
+        routes.isEmpty() ? clusters.get(key(namespace, cluster)) : map(namespace, cluster);
+    if (map == null) {
+      return;
+    }
+    synchronized (map) {
+      map.changed(map.log.offerRelays(peer, routes));
+    }
   }
 
   /** A workload's replicas and names, as its reconciler decided them; empty when it is gone. */

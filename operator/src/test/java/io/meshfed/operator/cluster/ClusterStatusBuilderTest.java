@@ -52,6 +52,64 @@ class ClusterStatusBuilderTest {
   }
 
   @Test
+  void meshConnectedCountsPathsAndNamesThePairsWithoutOne() {
+    List<Peer> peers = List.of(peer("a", PeerPhase.READY, "1", "1Gi"));
+    ClusterStatusBuilder.Facts base = facts(peers, Map.of());
+    var unknown =
+        Conditions.find(
+                ClusterStatusBuilder.build(cluster(), base).getConditions(), "MeshConnected")
+            .orElseThrow();
+    assertThat(unknown.getStatus()).isEqualTo("Unknown");
+
+    var connected =
+        Conditions.find(
+                ClusterStatusBuilder.build(
+                        cluster(),
+                        withPaths(base, new ClusterStatusBuilder.Paths(36, 9, List.of())))
+                    .getConditions(),
+                "MeshConnected")
+            .orElseThrow();
+    assertThat(connected.getStatus()).isEqualTo("True");
+    assertThat(connected.getReason()).isEqualTo("PairsConnected");
+    assertThat(connected.getMessage()).isEqualTo("36 pairs: 27 direct, 9 relayed through gateways");
+
+    var broken =
+        Conditions.find(
+                ClusterStatusBuilder.build(
+                        cluster(),
+                        withPaths(
+                            base,
+                            new ClusterStatusBuilder.Paths(
+                                3,
+                                0,
+                                List.of(
+                                    "a and b have no direct path and the cluster has no gateway peer to relay: add a peer with role gateway and a public address"))))
+                    .getConditions(),
+                "MeshConnected")
+            .orElseThrow();
+    assertThat(broken.getStatus()).isEqualTo("False");
+    assertThat(broken.getReason()).isEqualTo("PairsUnreachable");
+    assertThat(broken.getMessage())
+        .startsWith(
+            "3 pairs: 2 direct, 0 relayed through gateways, 1 without a path: a and b have no direct path")
+        .endsWith("add a peer with role gateway and a public address");
+  }
+
+  private static ClusterStatusBuilder.Facts withPaths(
+      ClusterStatusBuilder.Facts f, ClusterStatusBuilder.Paths paths) {
+    return new ClusterStatusBuilder.Facts(
+        f.peers(),
+        f.workloads(),
+        f.joinTokenSecret(),
+        f.joinTokenExpiry(),
+        f.credentials(),
+        f.endpoint(),
+        f.caHash(),
+        f.now(),
+        Optional.of(paths));
+  }
+
+  @Test
   void aClusterWhoseEveryPeerIsReadyIsReady() {
     MeshClusterStatus status =
         ClusterStatusBuilder.build(

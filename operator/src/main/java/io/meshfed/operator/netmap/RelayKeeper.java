@@ -1,0 +1,164 @@
+package io.meshfed.operator.netmap;
+
+import jakarta.inject.Singleton;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Keeps each cluster's relay decision ({@link Relays}) current: agents' reports say whom each peer
+ * cannot reach directly, the feed says which peers may relay; after each report the decision is
+ * made again and the peers whose relays changed get them in their maps.
+ */
+@Singleton
+public class RelayKeeper {
+  /** A report older than this says nothing of the peer now. */
+  static final Duration REPORT_FRESH = Duration.ofSeconds(30);
+
+  private final NetMapPublisher publisher;
+  private final Clock clock;
+  private final Map<String, ClusterRelays> clusters = new ConcurrentHashMap<>();
+
+  public RelayKeeper(NetMapPublisher publisher, Clock clock) {
+    this.publisher = publisher;
+    this.clock = clock;
+  }
+
+  private static final class ClusterRelays {
+    final Map<String, Boolean> gateways = new HashMap<>();
+    final Map<String, Boolean> probes = new HashMap<>();
+    final Map<String, Set<String>> missing = new HashMap<>();
+    final Map<String, Instant> reportedAt = new HashMap<>();
+    Relays.State state = Relays.State.NONE;
+    Map<String, Map<String, String>> routes = Map.of();
+  }
+
+  /**
+   * A member of the map: whether it may relay (role gateway, reachable as it is), and whether it
+   * probes its peers (keepalives).
+   */
+  public void member(
+      String namespace, String cluster, String peer, boolean gateway, boolean probes) {
+    ClusterRelays relays =
+        clusters.computeIfAbsent(namespace + "/" + cluster, k -> new ClusterRelays());
+    synchronized (relays) {
+      relays.gateways.put(peer, gateway);
+      relays.probes.put(peer, probes);
+    }
+  }
+
+  public void gone(String namespace, String cluster, String peer) {
+    ClusterRelays relays = clusters.get(namespace + "/" + cluster);
+    if (relays != null) {
+      synchronized (relays) {
+        relays.gateways.remove(peer);
+        relays.probes.remove(peer);
+        relays.missing.remove(peer);
+        relays.reportedAt.remove(peer);
+      }
+      decide(namespace, cluster, relays);
+    }
+  }
+
+  public void clusterGone(String namespace, String cluster) {
+    clusters.remove(namespace + "/" + cluster);
+  }
+
+  /** One agent's report: the peers it had no recent handshake with. */
+  public void reported(String namespace, String cluster, String peer, Set<String> missing) {
+    ClusterRelays relays =
+        clusters.computeIfAbsent(namespace + "/" + cluster, k -> new ClusterRelays());
+    synchronized (relays) {
+      relays.missing.put(peer, missing);
+      relays.reportedAt.put(peer, clock.instant());
+    }
+    decide(namespace, cluster, relays);
+  }
+
+  /** The pairs of the cluster no gateway can relay, with why. */
+  public Map<Relays.Pair, String> unreachable(String namespace, String cluster) {
+    ClusterRelays relays = clusters.get(namespace + "/" + cluster);
+    if (relays == null) {
+      return Map.of();
+    }
+    synchronized (relays) {
+      return relays.state.unreachable();
+    }
+  }
+
+  /**
+   * How the cluster's pairs connect, once any member has reported: the pairs among its members, how
+   * many go through a gateway, and why each unreachable one has no path.
+   */
+  public Optional<Paths> paths(String namespace, String cluster) {
+    ClusterRelays relays = clusters.get(namespace + "/" + cluster);
+    if (relays == null) {
+      return Optional.empty();
+    }
+    synchronized (relays) {
+      if (relays.reportedAt.isEmpty()) {
+        return Optional.empty();
+      }
+      int members = relays.gateways.size();
+      return Optional.of(
+          new Paths(
+              members * (members - 1) / 2,
+              relays.state.relayed().size(),
+              List.copyOf(relays.state.unreachable().values())));
+    }
+  }
+
+  /** Pairs among the members, how many are relayed, and why the unreachable ones are. */
+  public record Paths(int pairs, int relayed, List<String> unreachable) {}
+
+  /** The cluster's relayed pairs and their gateways. */
+  public Map<Relays.Pair, String> relayed(String namespace, String cluster) {
+    ClusterRelays relays = clusters.get(namespace + "/" + cluster);
+    if (relays == null) {
+      return Map.of();
+    }
+    synchronized (relays) {
+      return relays.state.relayed();
+    }
+  }
+
+  private void decide(String namespace, String cluster, ClusterRelays relays) {
+    Map<String, Map<String, String>> before;
+    Map<String, Map<String, String>> after;
+    synchronized (relays) {
+      Instant now = clock.instant();
+      List<Relays.Member> members = new ArrayList<>();
+      relays.gateways.forEach(
+          (peer, gateway) -> {
+            Instant at = relays.reportedAt.get(peer);
+            boolean fresh = at != null && at.plus(REPORT_FRESH).isAfter(now);
+            members.add(
+                new Relays.Member(
+                    peer,
+                    gateway,
+                    relays.probes.getOrDefault(peer, false),
+                    fresh ? relays.missing.get(peer) : null));
+          });
+      relays.state = Relays.decide(relays.state, members, now);
+      before = relays.routes;
+      after = Relays.routes(relays.state);
+      relays.routes = after;
+    }
+    Set<String> peers = new TreeSet<>(before.keySet());
+    peers.addAll(after.keySet());
+    for (String peer : peers) {
+      Map<String, String> next = after.getOrDefault(peer, Map.of());
+      if (!next.equals(before.getOrDefault(peer, Map.of()))) {
+        publisher.relaysChanged(namespace, cluster, peer, next);
+      }
+    }
+  }
+}
