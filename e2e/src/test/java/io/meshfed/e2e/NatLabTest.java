@@ -243,6 +243,17 @@ class NatLabTest {
                               .startsWith(pairs.size() + " pairs: ")
                               .contains(relayed + " relayed through gateways");
                         }));
+    // a peer behind symmetric NAT reaches everyone (directly or relayed): it is Healthy
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .untilAsserted(
+            () ->
+                assertThat(mesh.peer("sym-a").getStatus().getConditions())
+                    .anySatisfy(
+                        c -> {
+                          assertThat(c.getType()).isEqualTo("Healthy");
+                          assertThat(c.getStatus()).as(c.getMessage()).isEqualTo("True");
+                        }));
   }
 
   @Test

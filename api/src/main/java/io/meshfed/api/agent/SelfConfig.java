@@ -35,32 +35,6 @@ public record SelfConfig(
     Integer persistentKeepalive,
     Boolean relay) {
 
-  /** A configuration that relays for nobody. */
-  public SelfConfig(
-      String name,
-      String cluster,
-      String meshAddress,
-      String subnet,
-      String clusterCidr,
-      int listenPort,
-      Integer mtu,
-      String domain,
-      String site,
-      Integer persistentKeepalive) {
-    this(
-        name,
-        cluster,
-        meshAddress,
-        subnet,
-        clusterCidr,
-        listenPort,
-        mtu,
-        domain,
-        site,
-        persistentKeepalive,
-        null);
-  }
-
   /** A peer's configuration with no site and no keepalive of its own. */
   public SelfConfig(
       String name,

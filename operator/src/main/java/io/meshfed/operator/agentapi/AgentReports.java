@@ -95,15 +95,19 @@ public class AgentReports {
   }
 
   Health healthOf(Peer peer, StatusReport report, Instant now) {
-    return observe(peer, report, now).health();
+    return observe(peer, report, now, Set.of()).health();
   }
 
-  private Health.Observation observe(Peer peer, StatusReport report, Instant now) {
+  /** The report against the peers it should reach directly: all of the map but {@code relayed}. */
+  private Health.Observation observe(
+      Peer peer, StatusReport report, Instant now, Set<String> relayed) {
     var expected =
-        hub.expectedPeers(
-            peer.getMetadata().getNamespace(),
-            peer.getSpec().getClusterRef().getName(),
-            peer.getMetadata().getName());
+        new HashMap<>(
+            hub.expectedPeers(
+                peer.getMetadata().getNamespace(),
+                peer.getSpec().getClusterRef().getName(),
+                peer.getMetadata().getName()));
+    expected.values().removeIf(member -> relayed.contains(member.peer().name()));
     Duration freshness = config.agentApi().handshakeFreshness();
     return Health.observe(expected, report.handshakes(), now, freshness, settleTime());
   }
@@ -120,13 +124,16 @@ public class AgentReports {
     String namespace = peer.getMetadata().getNamespace();
     String name = peer.getMetadata().getName();
     String key = namespace + "/" + name;
-    Health.Observation observation = observe(peer, report, now);
-    Health health = observation.health();
+    Health.Observation observation = observe(peer, report, now, Set.of());
     String cluster = peer.getSpec().getClusterRef().getName();
     // where it sees its peers: candidates for them (and only for them)
     observed.record(namespace, cluster, report.handshakes());
-    // whom it cannot reach directly: pairs that may need a relay
+    // whom it cannot reach directly: pairs that may need a relay (the planner sees direct paths)
     relays.reported(namespace, cluster, name, observation.missing());
+    // its health counts the peers it reaches through a relay as reached
+    Set<String> relayed = relays.relayedPeersOf(namespace, cluster, name);
+    Health health =
+        relayed.isEmpty() ? observation.health() : observe(peer, report, now, relayed).health();
     // kept without its handshakes: they are in the health now, and N of them per peer is O(N²)
     StatusReport kept =
         new StatusReport(

@@ -119,6 +119,17 @@ public class RelayKeeper {
   /** Pairs among the members, how many are relayed, and why the unreachable ones are. */
   public record Paths(int pairs, int relayed, List<String> unreachable) {}
 
+  /** The peers {@code peer} reaches through a relay now. */
+  public Set<String> relayedPeersOf(String namespace, String cluster, String peer) {
+    ClusterRelays relays = clusters.get(namespace + "/" + cluster);
+    if (relays == null) {
+      return Set.of();
+    }
+    synchronized (relays) {
+      return Set.copyOf(relays.routes.getOrDefault(peer, Map.of()).keySet());
+    }
+  }
+
   /** The cluster's relayed pairs and their gateways. */
   public Map<Relays.Pair, String> relayed(String namespace, String cluster) {
     ClusterRelays relays = clusters.get(namespace + "/" + cluster);
