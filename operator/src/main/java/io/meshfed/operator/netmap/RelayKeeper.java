@@ -1,5 +1,8 @@
 package io.meshfed.operator.netmap;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.inject.Singleton;
 import java.time.Clock;
 import java.time.Duration;
@@ -25,11 +28,13 @@ public class RelayKeeper {
 
   private final NetMapPublisher publisher;
   private final Clock clock;
+  private final MeterRegistry metrics;
   private final Map<String, ClusterRelays> clusters = new ConcurrentHashMap<>();
 
-  public RelayKeeper(NetMapPublisher publisher, Clock clock) {
+  public RelayKeeper(NetMapPublisher publisher, Clock clock, MeterRegistry metrics) {
     this.publisher = publisher;
     this.clock = clock;
+    this.metrics = metrics;
   }
 
   private static final class ClusterRelays {
@@ -39,6 +44,31 @@ public class RelayKeeper {
     final Map<String, Instant> reportedAt = new HashMap<>();
     Relays.State state = Relays.State.NONE;
     Map<String, Map<String, String>> routes = Map.of();
+
+    /** Pairs by path now, for the gauges: direct, relayed, unreachable. */
+    final int[] pairs = new int[3];
+
+    final List<Meter> meters = new ArrayList<>();
+  }
+
+  private static final List<String> PATHS = List.of("direct", "relayed", "unreachable");
+
+  /** meshfed_mesh_pairs{namespace, cluster, path}: the cluster's pairs of peers by path. */
+  private ClusterRelays registered(String namespace, String cluster) {
+    return clusters.computeIfAbsent(
+        namespace + "/" + cluster,
+        k -> {
+          ClusterRelays relays = new ClusterRelays();
+          for (int i = 0; i < PATHS.size(); i++) {
+            int path = i;
+            relays.meters.add(
+                Gauge.builder("meshfed.mesh.pairs", relays, r -> r.pairs[path])
+                    .description("Pairs of peers by path: direct, relayed through a gateway, none")
+                    .tags("namespace", namespace, "cluster", cluster, "path", PATHS.get(i))
+                    .register(metrics));
+          }
+          return relays;
+        });
   }
 
   /**
@@ -47,8 +77,7 @@ public class RelayKeeper {
    */
   public void member(
       String namespace, String cluster, String peer, boolean gateway, boolean probes) {
-    ClusterRelays relays =
-        clusters.computeIfAbsent(namespace + "/" + cluster, k -> new ClusterRelays());
+    ClusterRelays relays = registered(namespace, cluster);
     synchronized (relays) {
       relays.gateways.put(peer, gateway);
       relays.probes.put(peer, probes);
@@ -69,13 +98,15 @@ public class RelayKeeper {
   }
 
   public void clusterGone(String namespace, String cluster) {
-    clusters.remove(namespace + "/" + cluster);
+    ClusterRelays relays = clusters.remove(namespace + "/" + cluster);
+    if (relays != null) {
+      relays.meters.forEach(metrics::remove);
+    }
   }
 
   /** One agent's report: the peers it had no recent handshake with. */
   public void reported(String namespace, String cluster, String peer, Set<String> missing) {
-    ClusterRelays relays =
-        clusters.computeIfAbsent(namespace + "/" + cluster, k -> new ClusterRelays());
+    ClusterRelays relays = registered(namespace, cluster);
     synchronized (relays) {
       relays.missing.put(peer, missing);
       relays.reportedAt.put(peer, clock.instant());
@@ -159,6 +190,10 @@ public class RelayKeeper {
                     fresh ? relays.missing.get(peer) : null));
           });
       relays.state = Relays.decide(relays.state, members, now);
+      int all = members.size() * (members.size() - 1) / 2;
+      relays.pairs[1] = relays.state.relayed().size();
+      relays.pairs[2] = relays.state.unreachable().size();
+      relays.pairs[0] = all - relays.pairs[1] - relays.pairs[2];
       before = relays.routes;
       after = Relays.routes(relays.state);
       relays.routes = after;
