@@ -18,47 +18,75 @@ public final class MapEntries {
   private MapEntries() {}
 
   /**
+   * Everything the map makes of one peer, from one computation of its candidates.
+   *
+   * @param entry its entry in the others' maps
+   * @param self its own configuration
+   * @param relays whether it relays for pairs that cannot reach each other
+   * @param probes whether it sends keepalives to every peer
+   */
+  public record Entries(
+      Optional<MapPeer> entry, Optional<SelfConfig> self, boolean relays, boolean probes) {}
+
+  /**
+   * @param observed the endpoints other peers observe for its key
+   */
+  public static Entries of(Peer peer, MeshCluster cluster, List<String> observed) {
+    if (peer.getStatus() == null) {
+      return new Entries(Optional.empty(), Optional.empty(), false, false);
+    }
+    Candidates.Result candidates = Candidates.of(facts(peer, cluster, observed));
+    boolean relays = relays(peer, candidates);
+    return new Entries(
+        entryOf(peer, cluster, candidates),
+        selfOf(peer, cluster, candidates, relays),
+        relays,
+        clusterKeepalive(cluster) != null || candidates.keepalive());
+  }
+
+  public static Optional<MapPeer> entryOf(Peer peer, MeshCluster cluster, List<String> observed) {
+    return of(peer, cluster, observed).entry();
+  }
+
+  public static Optional<SelfConfig> selfOf(Peer peer, MeshCluster cluster, List<String> observed) {
+    return of(peer, cluster, observed).self();
+  }
+
+  /**
    * A peer is on the map from its join (its key and subnet known, somewhere to reach it) until it
    * is deleted. Ready or not is about scheduling: a peer that cannot reach the operator but reaches
    * its peers keeps its tunnels.
-   *
-   * @param observed the endpoints other peers observe for its key
    */
-  public static Optional<MapPeer> entryOf(Peer peer, MeshCluster cluster, List<String> observed) {
+  private static Optional<MapPeer> entryOf(
+      Peer peer, MeshCluster cluster, Candidates.Result candidates) {
     PeerStatus status = peer.getStatus();
     if (peer.isMarkedForDeletion()
-        || status == null
         || status.getPublicKey() == null
-        || status.getSubnet() == null) {
+        || status.getSubnet() == null
+        || candidates.endpoints().isEmpty()) {
       return Optional.empty();
     }
-    Candidates.Result candidates = Candidates.of(facts(peer, cluster, observed));
-    if (candidates.endpoints().isEmpty()) {
-      return Optional.empty();
-    }
-    NetworkSpec network = cluster.getSpec().getNetwork();
-    Integer keepalive = network == null ? null : network.getPersistentKeepalive();
     return Optional.of(
         new MapPeer(
             peer.getMetadata().getName(),
             status.getPublicKey(),
             candidates.endpoints(),
             List.of(status.getSubnet()),
-            keepalive == null || keepalive == 0 ? null : keepalive,
+            clusterKeepalive(cluster),
             candidates.site(),
             candidates.site() == null ? null : candidates.siteEndpoints()));
   }
 
   /** The peer's own configuration, once it has an address: where it is, and its keepalive. */
-  public static Optional<SelfConfig> selfOf(Peer peer, MeshCluster cluster, List<String> observed) {
+  private static Optional<SelfConfig> selfOf(
+      Peer peer, MeshCluster cluster, Candidates.Result candidates, boolean relays) {
     PeerStatus status = peer.getStatus();
-    if (status == null || status.getMeshAddress() == null || status.getSubnet() == null) {
+    if (status.getMeshAddress() == null || status.getSubnet() == null) {
       return Optional.empty();
     }
     SelfConfig plain =
         selfConfig(
             peer.getMetadata().getName(), cluster, status.getMeshAddress(), status.getSubnet());
-    Candidates.Result candidates = Candidates.of(facts(peer, cluster, observed));
     return Optional.of(
         new SelfConfig(
             plain.name(),
@@ -71,15 +99,7 @@ public final class MapEntries {
             plain.domain(),
             candidates.site(),
             candidates.keepalive() ? Candidates.NAT_KEEPALIVE : null,
-            relays(peer, cluster, observed) ? Boolean.TRUE : null));
-  }
-
-  /** Whether the peer sends keepalives to every peer: behind NAT, or the cluster asks all to. */
-  public static boolean probes(Peer peer, MeshCluster cluster, List<String> observed) {
-    NetworkSpec network = cluster.getSpec().getNetwork();
-    Integer keepalive = network == null ? null : network.getPersistentKeepalive();
-    return (keepalive != null && keepalive > 0)
-        || Candidates.of(facts(peer, cluster, observed)).keepalive();
+            relays ? Boolean.TRUE : null));
   }
 
   /**
@@ -87,12 +107,16 @@ public final class MapEntries {
    * reachable as it is (a public address, or seen at its own) — a relay behind NAT would need a
    * relay itself.
    */
-  public static boolean relays(Peer peer, MeshCluster cluster, List<String> observed) {
+  private static boolean relays(Peer peer, Candidates.Result candidates) {
     List<PeerRole> roles = peer.getSpec().getRoles();
-    return roles != null
-        && roles.contains(PeerRole.GATEWAY)
-        && peer.getStatus() != null
-        && !Candidates.of(facts(peer, cluster, observed)).keepalive();
+    return roles != null && roles.contains(PeerRole.GATEWAY) && !candidates.keepalive();
+  }
+
+  /** The cluster's persistent keepalive, null for none. */
+  private static Integer clusterKeepalive(MeshCluster cluster) {
+    NetworkSpec network = cluster.getSpec().getNetwork();
+    Integer keepalive = network == null ? null : network.getPersistentKeepalive();
+    return keepalive == null || keepalive <= 0 ? null : keepalive;
   }
 
   public static SelfConfig selfConfig(

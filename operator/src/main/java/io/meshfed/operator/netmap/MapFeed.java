@@ -60,21 +60,16 @@ public class MapFeed {
         peer.getStatus() == null || peer.getStatus().getPublicKey() == null
             ? List.of()
             : observed.of(namespace, clusterName, peer.getStatus().getPublicKey());
-    publisher.peerChanged(
-        namespace,
-        clusterName,
-        peer.getMetadata().getName(),
-        cluster.flatMap(c -> MapEntries.entryOf(peer, c, seen)),
-        cluster.flatMap(c -> MapEntries.selfOf(peer, c, seen)));
-    if (cluster.isPresent() && MapEntries.entryOf(peer, cluster.get(), seen).isPresent()) {
-      relays.member(
-          namespace,
-          clusterName,
-          peer.getMetadata().getName(),
-          MapEntries.relays(peer, cluster.get(), seen),
-          MapEntries.probes(peer, cluster.get(), seen));
+    MapEntries.Entries entries =
+        cluster
+            .map(c -> MapEntries.of(peer, c, seen))
+            .orElse(new MapEntries.Entries(Optional.empty(), Optional.empty(), false, false));
+    String name = peer.getMetadata().getName();
+    publisher.peerChanged(namespace, clusterName, name, entries.entry(), entries.self());
+    if (entries.entry().isPresent()) {
+      relays.member(namespace, clusterName, name, entries.relays(), entries.probes());
     } else {
-      relays.gone(namespace, clusterName, peer.getMetadata().getName());
+      relays.gone(namespace, clusterName, name);
     }
   }
 

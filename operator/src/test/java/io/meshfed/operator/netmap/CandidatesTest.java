@@ -4,10 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meshfed.api.agent.MapPeer;
 import io.meshfed.api.agent.StatusReport.PeerHandshake;
-import java.time.Clock;
+import io.meshfed.operator.testing.ManualClock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -82,7 +81,7 @@ class CandidatesTest {
 
   @Test
   void observationsAreRecentStableAndOnlyFromRecentHandshakes() {
-    MutableClock clock = new MutableClock(Instant.parse("2026-12-04T12:00:00Z"));
+    ManualClock clock = new ManualClock(Instant.parse("2026-12-04T12:00:00Z"));
     ObservedEndpoints observed = new ObservedEndpoints(clock);
     AtomicInteger changes = new AtomicInteger();
     observed.onChange((cluster, key) -> changes.incrementAndGet());
@@ -115,32 +114,5 @@ class CandidatesTest {
     // nobody sees it for a while: forgotten
     clock.advance(Duration.ofMinutes(4));
     assertThat(observed.of("ns", "mesh", "k1")).isEmpty();
-  }
-
-  static final class MutableClock extends Clock {
-    private Instant now;
-
-    MutableClock(Instant now) {
-      this.now = now;
-    }
-
-    void advance(Duration by) {
-      now = now.plus(by);
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-
-    @Override
-    public ZoneOffset getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(java.time.ZoneId zone) {
-      return this;
-    }
   }
 }

@@ -2,6 +2,7 @@ package io.meshfed.operator.netmap;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.meshfed.operator.testing.ManualClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
@@ -12,8 +13,7 @@ import org.junit.jupiter.api.Test;
 class RelayKeeperTest {
   @Test
   void reportsOfABrokenPairGiveItARelayAndTheGaugesCountPaths() {
-    CandidatesTest.MutableClock clock =
-        new CandidatesTest.MutableClock(Instant.parse("2026-12-04T12:00:00Z"));
+    ManualClock clock = new ManualClock(Instant.parse("2026-12-04T12:00:00Z"));
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     NetMapPublisher publisher = new NetMapPublisher(Duration.ofMillis(5), registry, clock);
     RelayKeeper keeper = new RelayKeeper(publisher, clock, registry);
