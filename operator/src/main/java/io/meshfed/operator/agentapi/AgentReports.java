@@ -94,10 +94,6 @@ public class AgentReports {
     leaseRenewed.remove(namespace + "/" + peer);
   }
 
-  Health healthOf(Peer peer, StatusReport report, Instant now) {
-    return observe(peer, report, now, Set.of()).health();
-  }
-
   /** The report against the peers it should reach directly: all of the map but {@code relayed}. */
   private Health.Observation observe(
       Peer peer, StatusReport report, Instant now, Set<String> relayed) {

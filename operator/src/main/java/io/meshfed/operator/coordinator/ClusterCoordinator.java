@@ -30,8 +30,4 @@ public final class ClusterCoordinator {
   public <T> T state(Class<T> type, Supplier<T> initial) {
     return type.cast(states.computeIfAbsent(type, t -> initial.get()));
   }
-
-  int stateCount() {
-    return states.size();
-  }
 }

@@ -114,17 +114,6 @@ public class RelayKeeper {
     decide(namespace, cluster, relays);
   }
 
-  /** The pairs of the cluster no gateway can relay, with why. */
-  public Map<Relays.Pair, String> unreachable(String namespace, String cluster) {
-    ClusterRelays relays = clusters.get(namespace + "/" + cluster);
-    if (relays == null) {
-      return Map.of();
-    }
-    synchronized (relays) {
-      return relays.state.unreachable();
-    }
-  }
-
   /**
    * How the cluster's pairs connect, once any member has reported: the pairs among its members, how
    * many go through a gateway, and why each unreachable one has no path.
@@ -158,17 +147,6 @@ public class RelayKeeper {
     }
     synchronized (relays) {
       return Set.copyOf(relays.routes.getOrDefault(peer, Map.of()).keySet());
-    }
-  }
-
-  /** The cluster's relayed pairs and their gateways. */
-  public Map<Relays.Pair, String> relayed(String namespace, String cluster) {
-    ClusterRelays relays = clusters.get(namespace + "/" + cluster);
-    if (relays == null) {
-      return Map.of();
-    }
-    synchronized (relays) {
-      return relays.state.relayed();
     }
   }
 
