@@ -148,6 +148,11 @@ public final class MapLog {
     return true;
   }
 
+  /** Whether the peer's own configuration changed since the last flush. */
+  public boolean hasPendingSelf(String peer) {
+    return pendingSelves.contains(peer);
+  }
+
   /** Offers a workload's replicas and names (empty: it is gone); true when they changed. */
   public boolean offerWorkload(String workload, Optional<WorkloadMap> entry) {
     Optional<WorkloadMap> current =

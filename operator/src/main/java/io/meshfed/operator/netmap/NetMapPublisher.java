@@ -180,6 +180,15 @@ public class NetMapPublisher {
     }
 
     synchronized Optional<Reply> since(String peer, Optional<Long> version) {
+      if (log.hasPendingSelf(peer)) {
+        // its own configuration waits for the flush: publish it now, so the answer's version
+        // includes it and the next delta does not send it again
+        if (log.flush(clock.instant(), pendingSinceNanos).isPresent()) {
+          CompletableFuture<Void> done = nextChange;
+          nextChange = new CompletableFuture<>();
+          done.complete(null); // parked polls go on asynchronously, on the answer threads
+        }
+      }
       return log.since(peer, version).filter(MapLog::isNews).map(view -> reply(peer, view));
     }
 
