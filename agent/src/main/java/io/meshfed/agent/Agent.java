@@ -9,6 +9,7 @@ import io.meshfed.api.agent.StatusReport.PeerHandshake;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -56,7 +57,8 @@ public final class Agent {
       Duration statusInterval,
       List<String> advertisedEndpoints,
       DnsSettings dnsSettings,
-      String runtimeName) {
+      String runtimeName,
+      String processUser) {
     this.state = state;
     this.wireGuard = wireGuard;
     this.statusInterval = statusInterval;
@@ -69,9 +71,15 @@ public final class Agent {
         runtime = new ContainerRuntime(runtimeName, () -> membership.self());
         break;
       case "process":
-        runtime =
-            new ProcessRuntime(
-                () -> membership == null ? null : membership.self().meshAddress(), Map.of());
+        try {
+          runtime =
+              new ProcessRuntime(
+                  () -> membership == null ? null : membership.self().meshAddress(),
+                  Map.of(),
+                  ProcessRuntime.RunAs.of(processUser));
+        } catch (IOException e) {
+          throw new IllegalArgumentException(e.getMessage(), e);
+        }
         break;
       default:
         throw new IllegalArgumentException(
@@ -104,7 +112,7 @@ public final class Agent {
       try {
         JoinRequest request =
             new JoinRequest(join.token(), join.name(), publicKey, endpoints(51820), Facts.gather());
-        JoinResponse response = client.join(request);
+        JoinResponse response = client.join(request, Files.readString(state.privateKey()).strip());
         membership =
             new AgentState.Membership(
                 join.server(),

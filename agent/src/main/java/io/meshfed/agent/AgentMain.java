@@ -66,6 +66,14 @@ public final class AgentMain {
             "How replicas run: process (a command on this machine), podman or docker (default: ${DEFAULT-VALUE}).")
     String runtime;
 
+    @Option(
+        names = "--process-user",
+        defaultValue = "nobody",
+        description =
+            "The user process replicas run as (default: ${DEFAULT-VALUE}); root only when a"
+                + " workload needs it.")
+    String processUser;
+
     Agent agent() {
       return new Agent(
           new AgentState(stateDir),
@@ -73,7 +81,8 @@ public final class AgentMain {
           parse(statusInterval),
           endpoints,
           new Agent.DnsSettings(dnsPort, dnsListen),
-          runtime);
+          runtime,
+          processUser);
     }
   }
 

@@ -2,6 +2,7 @@ package io.meshfed.agent;
 
 import io.meshfed.api.agent.AssignedReplica;
 import io.meshfed.api.agent.SelfConfig;
+import io.meshfed.api.v1alpha1.ImageReferences;
 import io.meshfed.provider.spi.Command;
 import io.meshfed.provider.spi.Ipv4;
 import java.io.IOException;
@@ -13,10 +14,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.TreeMap;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
 import java.util.stream.LongStream;
 import java.util.stream.Stream;
 
@@ -29,12 +32,17 @@ import java.util.stream.Stream;
  */
 public final class ContainerRuntime implements ReplicaRuntime {
   static final String SPEC_LABEL = "meshfed.io/spec";
+  private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
   private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
-  /** Runs a command line: the real one, or a test's recorder. */
+  /** Runs a command line with variables added to its environment: the real one, or a recorder. */
   @FunctionalInterface
   public interface Runner {
-    Command.Result run(List<String> argv);
+    Command.Result run(List<String> argv, Map<String, String> environment);
+
+    default Command.Result run(List<String> argv) {
+      return run(argv, Map.of());
+    }
   }
 
   private final String binary;
@@ -45,7 +53,7 @@ public final class ContainerRuntime implements ReplicaRuntime {
    * @param binary "podman" or "docker"
    */
   public ContainerRuntime(String binary, Supplier<SelfConfig> self) {
-    this(binary, argv -> Command.run(TIMEOUT, null, argv), self);
+    this(binary, (argv, environment) -> Command.run(TIMEOUT, null, argv, environment), self);
   }
 
   ContainerRuntime(String binary, Runner runner, Supplier<SelfConfig> self) {
@@ -80,47 +88,57 @@ public final class ContainerRuntime implements ReplicaRuntime {
               + binary
               + " runtime runs containers: start the agent with --runtime process for commands");
     }
+    if (!ImageReferences.valid(replica.image())) {
+      // the API server checks this too; an agent never lets a field become an option
+      throw new IOException(
+          "replica "
+              + replica.name()
+              + ": "
+              + replica.image()
+              + " is not an image reference ([registry[:port]/]path[:tag][@sha256:digest])");
+    }
     Files.createDirectories(dir);
     ensureNetwork();
     String address = addressOf(replica, dir);
     String name = containerName(replica);
     runner.run(List.of(binary, "rm", "-f", name)); // a stopped leftover of an earlier run
+    // every option is one argument with its value (--name=x), and "--" ends them before the
+    // image: nothing of the spec can become an option of the runtime
     List<String> argv =
         new ArrayList<>(
             List.of(
                 binary,
                 "run",
                 "-d",
-                "--name",
-                name,
-                "--label",
-                "meshfed.io/replica=" + replica.name(),
-                "--label",
-                SPEC_LABEL + "=" + specHash(replica),
-                "--network",
-                networkName(),
-                "--ip",
-                address,
-                "--dns",
-                self.get().meshAddress()));
+                "--name=" + name,
+                "--label=meshfed.io/replica=" + replica.name(),
+                "--label=" + SPEC_LABEL + "=" + specHash(replica),
+                "--network=" + networkName(),
+                "--ip=" + address,
+                "--dns=" + self.get().meshAddress()));
     if (self.get().domain() != null) {
-      argv.addAll(List.of("--dns-search", self.get().domain()));
+      argv.add("--dns-search=" + self.get().domain());
     }
-    argv.addAll(
-        List.of(
-            "-e",
-            "MESHFED_REPLICA=" + replica.name(),
-            "-e",
-            "MESHFED_WORKLOAD=" + replica.workload()));
+    // values travel in the runtime's environment, never on its command line (which every process
+    // of the host can read): "-e NAME" takes NAME's value from there
+    Map<String, String> environment = new TreeMap<>();
+    environment.put("MESHFED_REPLICA", replica.name());
+    environment.put("MESHFED_WORKLOAD", replica.workload());
     if (replica.env() != null) {
-      new TreeMap<>(replica.env()).forEach((k, v) -> argv.addAll(List.of("-e", k + "=" + v)));
+      environment.putAll(replica.env());
+    }
+    for (String variable : environment.keySet()) {
+      if (!ENV_NAME.matcher(variable).matches()) {
+        throw new IOException(
+            "replica " + replica.name() + ": " + variable + " is not an environment variable name");
+      }
+      argv.add("--env=" + variable);
     }
     if (replica.command() != null && !replica.command().isEmpty()) {
-      argv.addAll(
-          List.of(
-              "--entrypoint",
-              replica.command().get(0))); // as Kubernetes: command replaces the entrypoint
+      // as Kubernetes: command replaces the entrypoint
+      argv.add("--entrypoint=" + replica.command().get(0));
     }
+    argv.add("--");
     argv.add(replica.image());
     if (replica.command() != null && replica.command().size() > 1) {
       argv.addAll(replica.command().subList(1, replica.command().size()));
@@ -128,7 +146,7 @@ public final class ContainerRuntime implements ReplicaRuntime {
     if (replica.args() != null) {
       argv.addAll(replica.args());
     }
-    Command.Result result = runner.run(argv);
+    Command.Result result = runner.run(argv, environment);
     if (!result.ok()) {
       throw new IOException(binary + " run " + name + " failed: " + result.stderr().strip());
     }

@@ -1,6 +1,7 @@
 package io.meshfed.agent;
 
 import io.meshfed.api.agent.ApiError;
+import io.meshfed.api.agent.JoinChallenge;
 import io.meshfed.api.agent.JoinRequest;
 import io.meshfed.api.agent.JoinResponse;
 import io.meshfed.api.agent.NetMap;
@@ -13,6 +14,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 
 /** The agent's side of the agent API, over HTTPS with the CA pinned by hash. */
@@ -22,7 +24,7 @@ public final class CoordinationClient {
     private final int status;
     private final ApiError error;
 
-    Refused(int status, ApiError error) {
+    public Refused(int status, ApiError error) {
       super("HTTP " + status + " " + error.reason() + ": " + error.message());
       this.status = status;
       this.error = error;
@@ -50,9 +52,23 @@ public final class CoordinationClient {
             .build();
   }
 
-  public JoinResponse join(JoinRequest request) throws IOException, InterruptedException, Refused {
+  /**
+   * Joins, proving with the private key (base64, as {@code wg genkey} writes it) that the request's
+   * public key is this machine's: asks for a challenge, answers it in the join.
+   */
+  public JoinResponse join(JoinRequest request, String privateKey)
+      throws IOException, InterruptedException, Refused {
+    JoinChallenge challenge =
+        send(
+                post("api/v1/join/challenge", null, Map.of())
+                    .timeout(Duration.ofSeconds(30))
+                    .build(),
+                JoinChallenge.class)
+            .orElseThrow();
     return send(
-            post("api/v1/join", null, request).timeout(Duration.ofSeconds(30)).build(),
+            post("api/v1/join", null, request.proven(challenge, privateKey))
+                .timeout(Duration.ofSeconds(30))
+                .build(),
             JoinResponse.class)
         .orElseThrow();
   }

@@ -30,14 +30,55 @@ public final class ProcessRuntime implements ReplicaRuntime {
 
   private final Supplier<String> meshAddress;
   private final Map<String, String> baseEnv;
+  private final Optional<RunAs> runAs;
+
+  /** A user replicas run as, by number: what {@code setpriv} switches to before the command. */
+  public record RunAs(String user, long uid, long gid) {
+    /** The user of that name from /etc/passwd; empty for root (replicas keep the agent's user). */
+    public static Optional<RunAs> of(String user) throws IOException {
+      return of(user, Path.of("/etc/passwd"));
+    }
+
+    static Optional<RunAs> of(String user, Path passwd) throws IOException {
+      if (user.equals("root")) {
+        return Optional.empty();
+      }
+      for (String line : Files.readAllLines(passwd)) {
+        String[] fields = line.split(":");
+        if (fields.length > 3 && fields[0].equals(user)) {
+          return Optional.of(new RunAs(user, Long.parseLong(fields[2]), Long.parseLong(fields[3])));
+        }
+      }
+      throw new IOException(
+          "no user " + user + " in " + passwd + " to run replicas as (--process-user)");
+    }
+
+    /** The command line that runs {@code argv} as this user, with no way back to root. */
+    List<String> wrap(List<String> argv) {
+      List<String> wrapped =
+          new ArrayList<>(
+              List.of(
+                  "setpriv",
+                  "--reuid=" + uid,
+                  "--regid=" + gid,
+                  "--clear-groups",
+                  "--no-new-privs",
+                  "--"));
+      wrapped.addAll(argv);
+      return wrapped;
+    }
+  }
 
   /**
    * @param meshAddress this peer's mesh address, once it has one
    * @param baseEnv variables every replica gets (the cluster's DNS domain, …)
+   * @param runAs the user replicas run as (empty: the agent's own, i.e. root)
    */
-  public ProcessRuntime(Supplier<String> meshAddress, Map<String, String> baseEnv) {
+  public ProcessRuntime(
+      Supplier<String> meshAddress, Map<String, String> baseEnv, Optional<RunAs> runAs) {
     this.meshAddress = meshAddress;
     this.baseEnv = Map.copyOf(baseEnv);
+    this.runAs = runAs;
   }
 
   @Override
@@ -59,7 +100,7 @@ public final class ProcessRuntime implements ReplicaRuntime {
       argv.addAll(replica.args());
     }
     ProcessBuilder builder =
-        new ProcessBuilder(argv)
+        new ProcessBuilder(runAs.map(user -> user.wrap(argv)).orElse(argv))
             .directory(dir.toFile())
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(OUTPUT).toFile()));

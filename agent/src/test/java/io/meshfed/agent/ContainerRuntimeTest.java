@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.meshfed.api.agent.AssignedReplica;
 import io.meshfed.api.agent.SelfConfig;
 import io.meshfed.provider.spi.Command;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,13 +33,17 @@ class ContainerRuntimeTest {
   @TempDir Path root;
 
   final List<String> issued = new ArrayList<>();
+  final List<List<String>> argvs = new ArrayList<>();
+  final List<Map<String, String>> environments = new ArrayList<>();
 
   ContainerRuntime runtime(String binary, Function<String, Command.Result> answers) {
     return new ContainerRuntime(
         binary,
-        argv -> {
+        (argv, environment) -> {
           String line = String.join(" ", argv);
           issued.add(line);
+          argvs.add(argv);
+          environments.add(environment);
           return answers.apply(line);
         },
         () -> SELF);
@@ -81,12 +86,17 @@ class ContainerRuntimeTest {
             "podman network create --driver bridge --subnet 100.64.3.0/24 --gateway 100.64.3.254 mf-apps-p1",
             "sysctl -w net.ipv4.ip_forward=1",
             "podman rm -f mf-web-0",
-            "podman run -d --name mf-web-0 --label meshfed.io/replica=web-0 --label meshfed.io/spec="
+            "podman run -d --name=mf-web-0 --label=meshfed.io/replica=web-0 --label=meshfed.io/spec="
                 + hash
-                + " --network mf-apps-p1 --ip 100.64.3.2 --dns 100.64.3.1 --dns-search apps.mesh"
-                + " -e MESHFED_REPLICA=web-0 -e MESHFED_WORKLOAD=web -e A=1 -e B=2"
-                + " --entrypoint nginx nginx:1.27 -g daemon off;");
+                + " --network=mf-apps-p1 --ip=100.64.3.2 --dns=100.64.3.1 --dns-search=apps.mesh"
+                + " --env=A --env=B --env=MESHFED_REPLICA --env=MESHFED_WORKLOAD"
+                + " --entrypoint=nginx -- nginx:1.27 -g daemon off;");
     assertThat(handle.address()).isEqualTo("100.64.3.2");
+    // the values are in the runtime's environment, not on its command line
+    assertThat(environments.get(environments.size() - 1))
+        .containsEntry("A", "1")
+        .containsEntry("B", "2")
+        .containsEntry("MESHFED_REPLICA", "web-0");
 
     // the next replica takes the next address; the network exists now
     issued.clear();
@@ -94,6 +104,45 @@ class ContainerRuntimeTest {
     assertThat(docker.start(web(1), root.resolve("web-1")).address()).isEqualTo("100.64.3.3");
     assertThat(issued.get(0)).isEqualTo("docker network inspect mf-apps-p1");
     assertThat(issued).noneMatch(l -> l.contains("network create"));
+  }
+
+  @Test
+  void noFieldOfTheSpecBecomesAnOptionOfTheRuntime() throws Exception {
+    ContainerRuntime podman = runtime("podman", line -> ok(""));
+    AssignedReplica hostile =
+        new AssignedReplica(
+            "web-0", "web", "--volume=/:/host", null, null, Map.of("TOKEN", "s3cret"), List.of(80));
+    assertThatThrownBy(() -> podman.start(hostile, root.resolve("web-0")))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("is not an image reference");
+    assertThat(issued).noneMatch(l -> l.contains("run"));
+
+    // args and a command that look like options stay the container's: after "--" and the image
+    AssignedReplica tricky =
+        new AssignedReplica(
+            "web-0",
+            "web",
+            "registry.example:5000/team/web:1.0",
+            List.of("--privileged", "--volume=/:/host"),
+            List.of("--pid=host"),
+            Map.of("TOKEN", "s3cret"),
+            List.of(80));
+    podman.start(tricky, root.resolve("web-0"));
+    List<String> run = argvs.get(argvs.size() - 1);
+    int end = run.indexOf("--");
+    assertThat(run.subList(end + 1, run.size()))
+        .containsExactly("registry.example:5000/team/web:1.0", "--volume=/:/host", "--pid=host");
+    assertThat(run.subList(0, end))
+        .contains("--entrypoint=--privileged")
+        .noneMatch(
+            a -> a.equals("--privileged") || a.startsWith("--volume") || a.equals("--pid=host"));
+    assertThat(String.join(" ", run)).doesNotContain("s3cret");
+
+    AssignedReplica badName =
+        new AssignedReplica(
+            "web-0", "web", "nginx:1.27", null, null, Map.of("A=B", "x"), List.of(80));
+    assertThatThrownBy(() -> podman.start(badName, root.resolve("web-0")))
+        .hasMessageContaining("is not an environment variable name");
   }
 
   @Test

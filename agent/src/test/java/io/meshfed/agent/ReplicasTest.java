@@ -1,9 +1,12 @@
 package io.meshfed.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.meshfed.api.agent.AssignedReplica;
 import io.meshfed.api.agent.ReplicaStatus;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -13,6 +16,7 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,8 +26,19 @@ class ReplicasTest {
   @TempDir Path root;
 
   private final MovableClock clock = new MovableClock();
+
+  /** As the agent runs replicas by default: as nobody. */
   private final ProcessRuntime runtime =
-      new ProcessRuntime(() -> "100.64.1.1", Map.of("MESHFED_DOMAIN", "mesh.test"));
+      new ProcessRuntime(() -> "100.64.1.1", Map.of("MESHFED_DOMAIN", "mesh.test"), nobody());
+
+  static Optional<ProcessRuntime.RunAs> nobody() {
+    try {
+      return ProcessRuntime.RunAs.of("nobody");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   private Replicas replicas;
 
   @AfterEach
@@ -36,6 +51,33 @@ class ReplicasTest {
   static AssignedReplica replica(String name, String script) {
     return new AssignedReplica(
         name, "w", null, List.of("sh", "-c", script), null, Map.of("GREETING", "hi"), null);
+  }
+
+  @Test
+  void processReplicasRunAsAnUnprivilegedUserWithoutAWayBack() throws Exception {
+    ProcessRuntime.RunAs user = nobody().orElseThrow();
+    replicas = new Replicas(runtime, root, clock);
+    replicas.assign(
+        List.of(
+            replica(
+                "w-0",
+                "echo uid=$(id -u) gid=$(id -g) groups=$(id -G);"
+                    + " grep NoNewPrivs /proc/self/status; echo pid=$$; sleep 60")));
+    replicas.tick();
+    waitFor(() -> Files.readString(root.resolve("w-0/output.log")).contains("pid="));
+    String output = Files.readString(root.resolve("w-0/output.log"));
+    assertThat(output)
+        .contains("uid=" + user.uid() + " gid=" + user.gid() + " groups=" + user.gid())
+        .containsPattern("NoNewPrivs:\\s+1");
+    // setpriv execs the command: the PID the agent keeps (and adopts after a restart) is its own
+    String started = Files.readString(root.resolve("w-0/started.json"));
+    String pid = output.replaceAll("(?s).*pid=(\\d+).*", "$1");
+    assertThat(started).contains("\"pid\":" + pid);
+
+    assertThatThrownBy(() -> ProcessRuntime.RunAs.of("no-such-user-here"))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("--process-user");
+    assertThat(ProcessRuntime.RunAs.of("root")).as("root keeps the agent's user").isEmpty();
   }
 
   @Test

@@ -2,6 +2,7 @@ package io.meshfed.cli;
 
 import io.fabric8.kubernetes.api.model.Condition;
 import io.meshfed.api.v1alpha1.MeshCluster;
+import io.meshfed.api.v1alpha1.PathSummary;
 import io.meshfed.api.v1alpha1.Peer;
 import io.meshfed.api.v1alpha1.PeerPhase;
 import io.meshfed.api.v1alpha1.Workload;
@@ -11,6 +12,8 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Function;
 
 /**
@@ -89,6 +92,20 @@ final class Checks {
 
     if (status != null) {
       for (Condition condition : status.getConditions()) {
+        if ("MeshConnected".equals(condition.getType()) && condition.getStatus() != null) {
+          checks.add(
+              switch (condition.getStatus()) {
+                case "True" -> new Check(Result.OK, "mesh paths: " + condition.getMessage(), null);
+                case "False" ->
+                    new Check(
+                        Result.FAIL,
+                        "mesh paths: " + condition.getMessage(),
+                        "pairs behind NAT that cannot reach each other need a gateway peer both"
+                            + " reach: a peer with role gateway and a public address (UDP "
+                            + "listenPort open); see docs/networking.md");
+                default -> new Check(Result.WARN, "mesh paths: " + condition.getMessage(), null);
+              });
+        }
         if ("CredentialsValid".equals(condition.getType())) {
           checks.add(
               "False".equals(condition.getStatus())
@@ -198,46 +215,50 @@ final class Checks {
   }
 
   /**
-   * Who reached whom, when some Ready peer misses a handshake: a row per Ready peer, a column per
-   * peer it should reach; ✓ a recent handshake, ✗ none (the row's agent named it), ? not known (no
-   * report yet, or more missing than the agent names). Empty when every pair is fine. Beyond
-   * {@value #MATRIX_MAX} peers, the pairs as a list.
+   * Who reaches whom, when some Ready peer misses a handshake or goes through a gateway: a row per
+   * Ready peer, a column per peer it should reach; ✓ a recent direct handshake, ↻ relayed through a
+   * gateway, ✗ none (the row's agent named it), ? not known (no report yet, or more than the status
+   * names). Below it, why each pair without a path has none. Empty when every pair is direct.
+   * Beyond {@value #MATRIX_MAX} peers, the pairs as a list.
    */
   static List<String> connectivity(ClusterSnapshot s) {
     List<Peer> ready =
         s.peers().stream()
             .filter(p -> p.getStatus() != null && p.getStatus().getPhase() == PeerPhase.READY)
             .toList();
-    if (ready.stream().noneMatch(p -> missing(p) > 0)) {
+    if (ready.stream().noneMatch(p -> missing(p) > 0 || relayed(p) > 0)) {
       return List.of();
     }
     List<String> lines = new ArrayList<>();
     if (ready.size() > MATRIX_MAX) {
-      lines.add("peers without a recent handshake (the peer's agent → whom it misses):");
+      lines.add("peers not reaching every peer directly (the peer's agent → whom):");
       for (Peer p : ready) {
-        var h = p.getStatus().getHandshakes();
-        if (missing(p) > 0) {
-          List<String> named = h.getMissing() == null ? List.of() : h.getMissing();
+        if (missing(p) > 0 || relayed(p) > 0) {
           lines.add(
               "  "
                   + p.getMetadata().getName()
                   + " → "
-                  + String.join(", ", named)
-                  + (missing(p) > named.size()
-                      ? " and " + (missing(p) - named.size()) + " more"
-                      : ""));
+                  + (missing(p) > 0 ? "✗ " + listed(missingNames(p), missing(p)) : "")
+                  + (missing(p) > 0 && relayed(p) > 0 ? "; " : "")
+                  + (relayed(p) > 0 ? "↻ " + listed(relayedNames(p), relayed(p)) : ""));
         }
       }
+      lines.addAll(reasons(ready));
       return lines;
     }
     List<String> names = ready.stream().map(p -> p.getMetadata().getName()).toList();
     int width = names.stream().mapToInt(String::length).max().orElse(0) + 4;
-    lines.add("connectivity (row: the peer's agent; ✓ recent handshake, ✗ none, ? unknown):");
+    lines.add(
+        "connectivity (row: the peer's agent; ✓ direct, ↻ relayed through a gateway, ✗ none, ?"
+            + " unknown):");
     lines.add(
         ("  " + pad("", width) + names.stream().map(n -> pad(n, width)).reduce("", String::concat))
             .stripTrailing());
     for (Peer row : ready) {
       var h = row.getStatus().getHandshakes();
+      List<String> relayedTo = relayedNames(row);
+      boolean allNamed =
+          missing(row) <= missingNames(row).size() && relayed(row) <= relayedTo.size();
       StringBuilder line = new StringBuilder("  " + pad(row.getMetadata().getName(), width));
       for (String column : names) {
         String cell;
@@ -245,16 +266,77 @@ final class Checks {
           cell = "·";
         } else if (h == null || h.getMissingCount() == null) {
           cell = "?";
-        } else if (h.getMissing() != null && h.getMissing().contains(column)) {
+        } else if (missingNames(row).contains(column)) {
           cell = "✗";
+        } else if (relayedTo.contains(column)) {
+          cell = "↻";
         } else {
-          cell = missing(row) > (h.getMissing() == null ? 0 : h.getMissing().size()) ? "?" : "✓";
+          cell = allNamed ? "✓" : "?";
         }
         line.append(pad(cell, width));
       }
       lines.add(line.toString().stripTrailing());
     }
+    lines.addAll(reasons(ready));
     return lines;
+  }
+
+  /** "a ↻ b via gw" and "a ✗ b: why" lines, each pair once. */
+  private static List<String> reasons(List<Peer> ready) {
+    Set<String> seen = new TreeSet<>();
+    List<String> lines = new ArrayList<>();
+    for (Peer p : ready) {
+      PathSummary paths = p.getStatus().getPaths();
+      if (paths == null) {
+        continue;
+      }
+      String name = p.getMetadata().getName();
+      for (PathSummary.Link link : orEmpty(paths.getRelayedPeers())) {
+        if (seen.add(pairKey(name, link.getPeer()))) {
+          lines.add("  " + name + " ↻ " + link.getPeer() + " via " + link.getVia());
+        }
+      }
+      for (PathSummary.Link link : orEmpty(paths.getUnreachablePeers())) {
+        if (seen.add(pairKey(name, link.getPeer()))) {
+          lines.add("  " + name + " ✗ " + link.getPeer() + ": " + link.getReason());
+        }
+      }
+    }
+    if (!lines.isEmpty()) {
+      lines.add(0, "");
+      lines.add(1, "paths through gateways, and pairs without one:");
+    }
+    return lines;
+  }
+
+  private static String pairKey(String a, String b) {
+    return a.compareTo(b) < 0 ? a + " " + b : b + " " + a;
+  }
+
+  private static <T> List<T> orEmpty(List<T> list) {
+    return list == null ? List.of() : list;
+  }
+
+  private static String listed(List<String> named, int count) {
+    return String.join(", ", named)
+        + (count > named.size() ? " and " + (count - named.size()) + " more" : "");
+  }
+
+  private static List<String> missingNames(Peer p) {
+    var h = p.getStatus().getHandshakes();
+    return h == null || h.getMissing() == null ? List.of() : h.getMissing();
+  }
+
+  private static List<String> relayedNames(Peer p) {
+    PathSummary paths = p.getStatus().getPaths();
+    return paths == null
+        ? List.of()
+        : orEmpty(paths.getRelayedPeers()).stream().map(PathSummary.Link::getPeer).toList();
+  }
+
+  private static int relayed(Peer p) {
+    PathSummary paths = p.getStatus().getPaths();
+    return paths == null || paths.getRelayed() == null ? 0 : paths.getRelayed();
   }
 
   static final int MATRIX_MAX = 12;

@@ -267,7 +267,7 @@ class KubectlMeshfedTest {
         .as("office has no report yet: unknown; prod-aws-0 misses office")
         .contains(
             """
-        connectivity (row: the peer's agent; ✓ recent handshake, ✗ none, ? unknown):
+        connectivity (row: the peer's agent; ✓ direct, ↻ relayed through a gateway, ✗ none, ? unknown):
                         office        prod-aws-0
           office        ·             ?
           prod-aws-0    ✗             ·

@@ -192,6 +192,15 @@ public final class NatLab implements AutoCloseable {
     in(routers.get(routerName).netns(), "nft", "delete", "table", "ip", "block");
   }
 
+  /** Takes the router's uplink down: its hosts reach nothing beyond their LAN. */
+  public void cutUplink(String routerName) {
+    in(routers.get(routerName).netns(), "ip", "link", "set", "wan", "down");
+  }
+
+  public void restoreUplink(String routerName) {
+    in(routers.get(routerName).netns(), "ip", "link", "set", "wan", "up");
+  }
+
   /** The router's LAN-side public address as peers on the internet see its masqueraded hosts. */
   public String wanAddress(String routerName) {
     return routers.get(routerName).wanAddress();

@@ -10,10 +10,8 @@ import io.meshfed.provider.spi.Command;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -66,7 +64,7 @@ class ClientSwitchTest {
                             .getReadyReplicas())
                     .isEqualTo(1));
 
-    Cli joined =
+    LocalMeshFixture.Plugin joined =
         cli(
             "switch",
             "reach",
@@ -121,7 +119,7 @@ class ClientSwitchTest {
             Files.readString(STATE.resolve("state.json"))
                 .replaceAll(".*\"pid\":(\\d+).*", "$1")
                 .strip());
-    Cli left = cli("disconnect", "--state-dir", STATE.toString());
+    LocalMeshFixture.Plugin left = cli("disconnect", "--state-dir", STATE.toString());
     assertThat(left.exit()).as(left.output()).isZero();
     assertThat(left.output())
         .contains("disconnected from default/reach: peer/laptop deleted, mfc0 removed");
@@ -138,35 +136,7 @@ class ClientSwitchTest {
                     .isNull());
   }
 
-  record Cli(int exit, String output) {}
-
-  /** The plugin's jar as a user runs it, with the test cluster's kubeconfig. */
-  static Cli cli(String... args) throws Exception {
-    List<String> command =
-        new ArrayList<>(
-            List.of(
-                ProcessHandle.current().info().command().orElse("java"),
-                "-jar",
-                Path.of(System.getProperty("meshfed.cli.jar")).toString(),
-                "--kubeconfig",
-                mesh.plane.kubeconfig().toString(),
-                "-n",
-                NS));
-    command.addAll(List.of(args));
-    Path output = Files.createTempFile("cli", ".out");
-    try {
-      Process process =
-          new ProcessBuilder(command)
-              .redirectErrorStream(true)
-              .redirectOutput(output.toFile())
-              .start();
-      if (!process.waitFor(150, TimeUnit.SECONDS)) {
-        process.destroyForcibly();
-        throw new AssertionError("kubectl-meshfed still running after 150 s: " + command);
-      }
-      return new Cli(process.exitValue(), Files.readString(output));
-    } finally {
-      Files.deleteIfExists(output);
-    }
+  static LocalMeshFixture.Plugin cli(String... args) throws Exception {
+    return mesh.plugin(args);
   }
 }

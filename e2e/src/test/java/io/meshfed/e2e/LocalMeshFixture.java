@@ -13,11 +13,18 @@ import io.meshfed.api.v1alpha1.PeerPhase;
 import io.meshfed.api.v1alpha1.PeerSpec;
 import io.meshfed.api.v1alpha1.ProviderType;
 import io.meshfed.provider.spi.Command;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A live mesh for the e2e tests: the real API server, the operator's jar as a process, and local
@@ -36,6 +43,9 @@ final class LocalMeshFixture implements AutoCloseable {
   final ControlPlane plane;
   final KubernetesClient client;
   private OperatorProcess operator;
+
+  /** The operator's HTTP port (health, metrics): kept across restarts like the agent API's. */
+  private int httpPort;
 
   private LocalMeshFixture(Path work) throws Exception {
     this.work = work;
@@ -65,13 +75,57 @@ final class LocalMeshFixture implements AutoCloseable {
     properties.put("meshfed.scheduler.not-ready-grace", "20s");
     if (operator != null) {
       properties.put("quarkus.http.ssl-port", Integer.toString(operator.httpsPort()));
+    } else {
+      httpPort = OperatorProcess.freePort();
     }
+    properties.put("quarkus.http.port", Integer.toString(httpPort));
     operator =
         OperatorProcess.start(
             Path.of(System.getProperty("meshfed.operator.jar")),
             plane.kubeconfig(),
             work.resolve("operator.log"),
             properties);
+  }
+
+  /** The operator's metrics as Prometheus scrapes them. */
+  String metrics() throws Exception {
+    var request =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/q/metrics"))
+            .timeout(Duration.ofSeconds(10))
+            .build();
+    return HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString()).body();
+  }
+
+  record Plugin(int exit, String output) {}
+
+  /** The plugin's jar as a user runs it, with the test cluster's kubeconfig. */
+  Plugin plugin(String... args) throws Exception {
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                ProcessHandle.current().info().command().orElse("java"),
+                "-jar",
+                Path.of(System.getProperty("meshfed.cli.jar")).toString(),
+                "--kubeconfig",
+                plane.kubeconfig().toString(),
+                "-n",
+                NS));
+    command.addAll(List.of(args));
+    Path output = Files.createTempFile("cli", ".out");
+    try {
+      Process process =
+          new ProcessBuilder(command)
+              .redirectErrorStream(true)
+              .redirectOutput(output.toFile())
+              .start();
+      if (!process.waitFor(150, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+        throw new AssertionError("kubectl-meshfed still running after 150 s: " + command);
+      }
+      return new Plugin(process.exitValue(), Files.readString(output));
+    } finally {
+      Files.deleteIfExists(output);
+    }
   }
 
   /** A cluster of local peers, all Ready before this returns. */

@@ -1,13 +1,16 @@
 package io.meshfed.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.meshfed.api.v1alpha1.MeshCluster;
 import io.meshfed.api.v1alpha1.MeshClusterSpec;
 import io.meshfed.api.v1alpha1.NetworkSpec;
+import io.meshfed.api.v1alpha1.PathSummary;
 import io.meshfed.api.v1alpha1.Peer;
 import io.meshfed.api.v1alpha1.PeerPhase;
 import io.meshfed.api.v1alpha1.PeerRole;
@@ -18,13 +21,19 @@ import io.meshfed.provider.spi.Command;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -41,11 +50,13 @@ import org.junit.jupiter.api.TestMethodOrder;
  * gateway peer where it does not. The test asserts which, and writes the matrix to {@code
  * target/e2e/natlab/nat-lab.json}.
  *
- * <p>One kind of pair may or may not have a direct path, and is recorded, not asserted: the second
- * host behind the office router shares its NAT's port with the first, so toward a peer the first
- * already talks to its flows get another port — to a peer behind a NAT of its own, that looks like
- * symmetric NAT. Whether it does depends on which flow came first; a relay is what makes it certain
- * (not built yet).
+ * <p>One kind of pair may be direct or relayed, and must work either way: the second host behind
+ * the office router shares its NAT's port with the first, so toward a peer the first already talks
+ * to its flows get another port — to a peer behind a NAT of its own, that looks like symmetric NAT.
+ * Whether it does depends on which flow came first; the relay makes it work when it does.
+ *
+ * <p>Then the lab breaks things: one peer loses the agent API for two minutes, the gateway stops
+ * being one and comes back, a router's uplink is cut for a minute.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class NatLabTest {
@@ -59,6 +70,19 @@ class NatLabTest {
   static final Map<String, Host> hosts = new LinkedHashMap<>();
 
   static final Map<String, String> interfaces = new ConcurrentHashMap<>();
+
+  /** When each host's agent was started (pub: when its Peer was created). */
+  static final Map<String, Instant> started = new ConcurrentHashMap<>();
+
+  /** Per pair: seconds from the later of its two peers starting to the first ping answered. */
+  static final Map<List<String>, Double> firstPacket = new ConcurrentHashMap<>();
+
+  static final ExecutorService probes = Executors.newCachedThreadPool();
+
+  /** The matrix's rows, written again with what later tests measure. */
+  static final List<Map<String, Object>> matrix = new ArrayList<>();
+
+  static final Map<String, Object> recoveries = new LinkedHashMap<>();
 
   @BeforeAll
   static void start() throws Exception {
@@ -76,6 +100,7 @@ class NatLabTest {
     Peer pub = LocalMeshFixture.localPeer(CLUSTER, "pub", Map.of());
     pub.getSpec().setRoles(List.of(PeerRole.WORKER, PeerRole.GATEWAY));
     client.resource(pub).inNamespace(NS).create();
+    started.put("pub", Instant.now());
     await().atMost(Duration.ofSeconds(90)).until(() -> mesh.phase("pub") == PeerPhase.READY);
 
     lab = new NatLab(LocalMeshFixture.BRIDGE);
@@ -114,6 +139,7 @@ class NatLabTest {
         lab.close();
       }
     } finally {
+      probes.shutdownNow();
       if (mesh != null) {
         mesh.close();
       }
@@ -149,6 +175,38 @@ class NatLabTest {
             "--state-dir",
             state.toString()),
         mesh.work.resolve("agent-" + host.name() + ".log"));
+    Instant now = Instant.now();
+    for (String other : List.copyOf(started.keySet())) {
+      List<String> pair = List.of(other, host.name());
+      probes.submit(() -> firstPacket(pair, now));
+    }
+    started.put(host.name(), now);
+  }
+
+  /** Pings over the mesh once a second until the pair answers (for three minutes at most). */
+  static void firstPacket(List<String> pair, Instant since) {
+    Instant until = since.plus(Duration.ofMinutes(3));
+    while (Instant.now().isBefore(until) && !Thread.currentThread().isInterrupted()) {
+      try {
+        if (pingOnce(pair.get(0), pair.get(1))) {
+          firstPacket.put(pair, Duration.between(since, Instant.now()).toMillis() / 1000.0);
+          return;
+        }
+        Thread.sleep(1000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (RuntimeException | AssertionError e) {
+        sleepQuietly(); // its Peer has no address yet
+      }
+    }
+  }
+
+  private static void sleepQuietly() {
+    try {
+      Thread.sleep(1000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** How a pair must connect. */
@@ -243,6 +301,32 @@ class NatLabTest {
                               .startsWith(pairs.size() + " pairs: ")
                               .contains(relayed + " relayed through gateways");
                         }));
+    // each peer's status says how it reaches the others, and the gateway for how many it relays
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .untilAsserted(
+            () -> {
+              var symA = mesh.peer("sym-a").getStatus().getPaths();
+              assertThat(symA.getRelayedPeers())
+                  .extracting(PathSummary.Link::getPeer, PathSummary.Link::getVia)
+                  .contains(tuple("sym-b", "pub"));
+              assertThat(symA.getUnreachable()).isZero();
+              assertThat(symA.getDirect() + symA.getRelayed()).isEqualTo(hosts.size());
+              assertThat(symA.getObservedEndpoints())
+                  .as("where peers see sym-a: its NAT, a port per flow")
+                  .isNotEmpty()
+                  .allSatisfy(e -> assertThat(e).startsWith(lab.wanAddress("cgnat1") + ":"));
+              assertThat(mesh.peer("pub").getStatus().getPaths().getRelaying())
+                  .isGreaterThanOrEqualTo((int) relayed);
+            });
+    // and troubleshoot draws it
+    var troubleshoot = mesh.plugin("troubleshoot", CLUSTER);
+    assertThat(troubleshoot.output())
+        .contains("✓ mesh paths: " + pairs.size() + " pairs: ")
+        .contains("✓ direct, ↻ relayed through a gateway, ✗ none")
+        .contains("sym-a ↻ sym-b via pub");
+    assertThat(troubleshoot.output().lines().filter(l -> l.startsWith("  sym-a ")).findFirst())
+        .hasValueSatisfying(row -> assertThat(row).contains("↻").doesNotContain("✗"));
     // a peer behind symmetric NAT reaches everyone (directly or relayed): it is Healthy
     await()
         .atMost(Duration.ofSeconds(60))
@@ -258,7 +342,7 @@ class NatLabTest {
 
   @Test
   @Order(2)
-  void relayedTrafficCrossesTheGatewayAndDirectTrafficDoesNot() {
+  void relayedTrafficCrossesTheGatewayAndDirectTrafficDoesNot() throws Exception {
     long before = pubReceivedFrom("sym-a");
     assertThat(
             run(
@@ -278,6 +362,14 @@ class NatLabTest {
     assertThat(pubReceivedFrom("sym-a") - before)
         .as("bytes pub received from sym-a")
         .isGreaterThan(20_000);
+    // and the operator counts what its gateway relays
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(
+            () ->
+                assertThat(relayedBytes("pub"))
+                    .as("meshfed_relay_received_bytes_total of pub")
+                    .isGreaterThan(20_000));
 
     long homeBefore = pubReceivedFrom("home-a");
     assertThat(
@@ -322,13 +414,23 @@ class NatLabTest {
               "endpoints",
               List.of(
                   endpointSeen(pair.get(0), pair.get(1)), endpointSeen(pair.get(1), pair.get(0))));
+          row.put("time_to_first_packet_s", firstPacket.get(pair));
           rows.add(row);
         });
+    matrix.clear();
+    matrix.addAll(rows);
+    saveMatrix();
+  }
+
+  /** The matrix and the recoveries measured so far, to target/e2e/natlab/nat-lab.json. */
+  static void saveMatrix() throws Exception {
+    Map<String, Object> document = new LinkedHashMap<>();
+    document.put("lab", "nat");
+    document.put("pairs", matrix);
+    document.put("recoveries", recoveries);
     Files.writeString(
         mesh.work.resolve("nat-lab.json"),
-        new ObjectMapper()
-            .writerWithDefaultPrettyPrinter()
-            .writeValueAsString(Map.of("lab", "nat", "pairs", rows)));
+        new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(document));
   }
 
   static String natOf(String peer) {
@@ -422,33 +524,191 @@ class NatLabTest {
 
   @Test
   @Order(5)
-  void aPeerThatCannotReachTheOperatorKeepsItsTunnels() {
+  void aPeerThatCannotReachTheOperatorForTwoMinutesKeepsItsTunnels() throws Exception {
     lab.blockTcp("home1", "198.19.0.1", mesh.operator().httpsPort());
+    Instant blocked = Instant.now();
     try {
+      // every pair with it works the whole time: it stays on every other peer's map
       await()
-          .atMost(Duration.ofSeconds(60))
-          .until(() -> mesh.phase("home-a") == PeerPhase.NOT_READY);
-      // NotReady, and still on every other peer's map: the pairs with it keep working
-      await()
-          .during(Duration.ofSeconds(30))
-          .atMost(Duration.ofSeconds(45))
-          .pollInterval(Duration.ofSeconds(5))
+          .during(Duration.ofSeconds(120))
+          .atMost(Duration.ofSeconds(150))
+          .pollInterval(Duration.ofSeconds(10))
           .untilAsserted(
               () -> {
-                assertThat(ping("home-a", "cloud-a")).isTrue();
-                assertThat(ping("home-a", "home-b")).isTrue();
-                assertThat(ping("pub", "home-a")).isTrue();
+                for (String other : hosts.keySet()) {
+                  if (!other.equals("home-a")) {
+                    assertThat(ping("home-a", other)).as("home-a → " + other).isTrue();
+                  }
+                }
+                assertThat(ping("pub", "home-a")).as("pub → home-a").isTrue();
               });
+      // and its status says it cannot report, and why
+      assertThat(mesh.phase("home-a")).isEqualTo(PeerPhase.NOT_READY);
       assertThat(mesh.peer("home-a").getStatus().getConditions())
           .anySatisfy(
               c -> {
                 assertThat(c.getType()).isEqualTo("Ready");
                 assertThat(c.getReason()).isEqualTo("HeartbeatMissed");
+                assertThat(c.getMessage()).startsWith("no heartbeat from the agent since");
               });
     } finally {
       lab.unblock("home1");
     }
     await().atMost(Duration.ofSeconds(60)).until(() -> mesh.phase("home-a") == PeerPhase.READY);
+    recoveries.put(
+        "agent_api_blocked",
+        Map.of(
+            "peer",
+            "home-a",
+            "blocked_s",
+            120,
+            "pairs_working_throughout",
+            true,
+            "ready_again_after_unblock_s",
+            Duration.between(blocked, Instant.now()).toSeconds() - 120));
+    saveMatrix();
+  }
+
+  @Test
+  @Order(6)
+  void withoutTheGatewaySymmetricPairsAreUnreachableWithWhyAndRecoverWhenItReturns()
+      throws Exception {
+    setGateway(false);
+    try {
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .untilAsserted(
+              () ->
+                  assertThat(clusterCondition("MeshConnected"))
+                      .satisfies(
+                          c -> {
+                            assertThat(c.getStatus()).isEqualTo("False");
+                            assertThat(c.getReason()).isEqualTo("PairsUnreachable");
+                            assertThat(c.getMessage())
+                                .containsPattern("\\d+ without a path: ")
+                                .contains(
+                                    " have no direct path and the cluster has no gateway peer to"
+                                        + " relay: add a peer with role gateway");
+                          }));
+      assertThat(mesh.peer("sym-a").getStatus().getPaths().getUnreachablePeers())
+          .anySatisfy(
+              link -> {
+                assertThat(link.getPeer()).isEqualTo("sym-b");
+                assertThat(link.getReason()).contains("no gateway peer to relay");
+              });
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> !ping("sym-a", "sym-b")); // the relay's routes leave the maps
+      var troubleshoot = mesh.plugin("troubleshoot", CLUSTER);
+      assertThat(troubleshoot.exit()).isEqualTo(1);
+      assertThat(troubleshoot.output())
+          .contains("✗ mesh paths: ")
+          .contains("hint: pairs behind NAT that cannot reach each other need a gateway peer")
+          .contains("sym-a ✗ sym-b: ");
+    } finally {
+      setGateway(true);
+    }
+    Instant back = Instant.now();
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofSeconds(1))
+        .until(() -> ping("sym-a", "sym-b"));
+    double recovered = Duration.between(back, Instant.now()).toMillis() / 1000.0;
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .untilAsserted(
+            () -> assertThat(clusterCondition("MeshConnected").getStatus()).isEqualTo("True"));
+    assertThat(throughPub("sym-a", "sym-b")).isTrue();
+    recoveries.put(
+        "gateway_removed_and_back",
+        Map.of("pair", List.of("sym-a", "sym-b"), "relayed_again_after_s", recovered));
+    saveMatrix();
+  }
+
+  @Test
+  @Order(7)
+  void aRouterCutOffForAMinuteHasEveryPairBackWithinThirtySeconds() throws Exception {
+    lab.cutUplink("home1");
+    Instant restored;
+    try {
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> !ping("home-a", "cloud-a") && !ping("home-a", "home-b"));
+      Thread.sleep(Duration.ofSeconds(60).toMillis());
+    } finally {
+      lab.restoreUplink("home1");
+      restored = Instant.now();
+    }
+    Map<String, Double> back = new ConcurrentHashMap<>();
+    List<Future<?>> waits = new ArrayList<>();
+    List<String> others = new ArrayList<>(List.of("pub"));
+    others.addAll(hosts.keySet());
+    others.remove("home-a");
+    for (String other : others) {
+      waits.add(
+          probes.submit(
+              () -> {
+                while (Duration.between(restored, Instant.now()).toSeconds() < 45) {
+                  if (pingOnce("home-a", other)) {
+                    back.put(other, Duration.between(restored, Instant.now()).toMillis() / 1000.0);
+                    return;
+                  }
+                  sleepQuietly();
+                }
+              }));
+    }
+    for (var wait : waits) {
+      wait.get(60, TimeUnit.SECONDS);
+    }
+    recoveries.put(
+        "uplink_cut",
+        Map.of(
+            "router", "home1", "peer", "home-a", "cut_s", 60, "back_after_s", new TreeMap<>(back)));
+    saveMatrix();
+    assertThat(back.keySet())
+        .as("pairs with home-a working again")
+        .containsExactlyInAnyOrderElementsOf(others);
+    assertThat(back.values()).allSatisfy(seconds -> assertThat(seconds).isLessThanOrEqualTo(30.0));
+  }
+
+  static void setGateway(boolean gateway) {
+    client
+        .resources(Peer.class)
+        .inNamespace(NS)
+        .withName("pub")
+        .edit(
+            p -> {
+              p.getSpec()
+                  .setRoles(
+                      gateway
+                          ? List.of(PeerRole.WORKER, PeerRole.GATEWAY)
+                          : List.of(PeerRole.WORKER));
+              return p;
+            });
+  }
+
+  static Condition clusterCondition(String type) {
+    return client
+        .resources(MeshCluster.class)
+        .inNamespace(NS)
+        .withName(CLUSTER)
+        .get()
+        .getStatus()
+        .getConditions()
+        .stream()
+        .filter(c -> c.getType().equals(type))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no condition " + type));
+  }
+
+  /** meshfed_relay_received_bytes_total of a gateway, as the operator exposes it. */
+  static double relayedBytes(String gateway) throws Exception {
+    return mesh.metrics()
+        .lines()
+        .filter(l -> l.startsWith("meshfed_relay_received_bytes_total{"))
+        .filter(l -> l.contains("gateway=\"" + gateway + "\""))
+        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+        .sum();
   }
 
   private static final String RECEIVER =
@@ -475,6 +735,20 @@ class NatLabTest {
                 null,
                 concat(List.of("ip", "netns", "exec", mesh.netns("pub")), argv))
             : lab.run(hosts.get(from), Duration.ofSeconds(10), argv.toArray(String[]::new));
+    return result.ok();
+  }
+
+  /** One ping, one second to answer. */
+  static boolean pingOnce(String from, String to) {
+    String address = meshAddress(to);
+    List<String> argv = List.of("ping", "-c", "1", "-W", "1", address);
+    Command.Result result =
+        from.equals("pub")
+            ? Command.run(
+                Duration.ofSeconds(5),
+                null,
+                concat(List.of("ip", "netns", "exec", mesh.netns("pub")), argv))
+            : lab.run(hosts.get(from), Duration.ofSeconds(5), argv.toArray(String[]::new));
     return result.ok();
   }
 

@@ -10,6 +10,7 @@ import io.meshfed.agent.CoordinationClient;
 import io.meshfed.api.agent.AgentFacts;
 import io.meshfed.api.agent.JoinRequest;
 import io.meshfed.api.agent.JoinResponse;
+import io.meshfed.api.agent.KeyProof;
 import io.meshfed.api.agent.StatusReport;
 import io.meshfed.api.v1alpha1.ClusterReference;
 import io.meshfed.api.v1alpha1.Peer;
@@ -24,7 +25,6 @@ import io.meshfed.api.v1alpha1.WorkloadSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -141,17 +141,17 @@ class WorkloadMeshTest {
         new CoordinationClient(
             "https://localhost:" + mesh.operator().httpsPort(),
             AgentApiAccess.caHash(mesh.client, "default").orElseThrow());
-    byte[] key = new byte[32];
-    key[0] = 7;
+    String privateKey = KeyProof.newPrivateKey();
     AgentFacts facts = new AgentFacts(96, 512L << 30, "linux", "amd64", "test", "huge");
     JoinResponse joined =
         api.join(
             new JoinRequest(
                 token,
                 "huge",
-                Base64.getEncoder().encodeToString(key),
+                KeyProof.publicKeyOf(privateKey),
                 List.of("198.19.250.1:51820"),
-                facts));
+                facts),
+            privateKey);
     api.status(
         joined.credential(),
         new StatusReport("huge", null, List.of("198.19.250.1:51820"), facts, List.of()));

@@ -111,7 +111,8 @@ class MetricsTest {
     CoordinationClient api = new CoordinationClient("https://localhost:" + httpsPort, caHash);
     String token = TestAgents.clusterToken(client, ns, "mesh");
     JoinResponse first =
-        api.join(
+        TestAgents.join(
+            api,
             new JoinRequest(
                 token,
                 "first",

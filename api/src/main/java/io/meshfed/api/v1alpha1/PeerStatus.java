@@ -58,6 +58,17 @@ public class PeerStatus extends ObservedStatus {
   @JsonPropertyDescription("WireGuard handshakes with the other peers.")
   private HandshakeSummary handshakes;
 
+  @JsonPropertyDescription("How it reaches the other peers: directly, through a gateway, or not.")
+  private PathSummary paths;
+
+  public PathSummary getPaths() {
+    return paths;
+  }
+
+  public void setPaths(PathSummary paths) {
+    this.paths = paths;
+  }
+
   public PeerPhase getPhase() {
     return phase;
   }

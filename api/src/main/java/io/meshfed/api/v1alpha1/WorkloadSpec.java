@@ -4,7 +4,9 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 import java.util.List;
 
@@ -23,7 +25,11 @@ public class WorkloadSpec {
   @JsonPropertyDescription("Number of replicas.")
   private Integer replicas;
 
-  @JsonPropertyDescription("Container image; when absent, command runs as a process.")
+  @JsonPropertyDescription(
+      "Container image, [registry[:port]/]path[:tag][@sha256:digest]; when absent, command runs as"
+          + " a process.")
+  @Pattern(ImageReferences.PATTERN)
+  @Size(max = ImageReferences.MAX_LENGTH)
   private String image;
 
   @JsonPropertyDescription("Entrypoint: the container's command, or the process to run.")

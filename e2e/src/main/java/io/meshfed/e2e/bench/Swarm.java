@@ -9,6 +9,7 @@ import io.meshfed.agent.PinnedTrust;
 import io.meshfed.api.agent.AgentFacts;
 import io.meshfed.api.agent.JoinRequest;
 import io.meshfed.api.agent.JoinResponse;
+import io.meshfed.api.agent.KeyProof;
 import io.meshfed.api.agent.StatusReport;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -18,10 +19,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.BitSet;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -64,7 +63,6 @@ final class Swarm implements AutoCloseable {
       Executors.newSingleThreadScheduledExecutor(daemon("swarm-retry"));
   private final SimAgent[] agents;
   private final AtomicLong bytesReceived = new AtomicLong();
-  private final SecureRandom random = new SecureRandom();
   private volatile ProbeWatch probe;
   private volatile boolean closed;
 
@@ -172,18 +170,17 @@ final class Swarm implements AutoCloseable {
   }
 
   private String joinAndReport(String name, int index) throws Exception {
-    byte[] key = new byte[32];
-    random.nextBytes(key);
+    String privateKey = KeyProof.newPrivateKey();
     // addresses are only data here: nothing is ever sent to them
     List<String> endpoints =
         List.of("198.18." + (index / 250 % 250) + "." + (index % 250 + 1) + ":51820");
     AgentFacts facts = new AgentFacts(2, 4L << 30, "linux", "amd64", "bench", name);
     JoinRequest request =
-        new JoinRequest(token, name, Base64.getEncoder().encodeToString(key), endpoints, facts);
+        new JoinRequest(token, name, KeyProof.publicKeyOf(privateKey), endpoints, facts);
     JoinResponse joined = null;
     for (int attempt = 0; joined == null; attempt++) {
       try {
-        joined = joins.join(request);
+        joined = joins.join(request, privateKey);
       } catch (ConnectException e) {
         if (attempt > 100) {
           throw e;

@@ -3,12 +3,14 @@ package io.meshfed.operator.agentapi;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import io.meshfed.api.agent.ApiError;
+import io.meshfed.api.agent.JoinChallenge;
 import io.meshfed.api.agent.JoinRequest;
 import io.meshfed.api.agent.JoinResponse;
 import io.meshfed.api.agent.StatusReport;
 import io.meshfed.api.v1alpha1.Peer;
 import io.meshfed.operator.config.MeshfedConfig;
 import io.meshfed.operator.join.Credentials;
+import io.meshfed.operator.join.JoinChallenges;
 import io.meshfed.operator.join.JoinService;
 import io.meshfed.operator.join.Validation;
 import io.meshfed.operator.netmap.NetMapPublisher;
@@ -40,6 +42,7 @@ import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 @Tag(name = "agent", description = "The protocol between peer agents and the operator")
 public class AgentApiResource {
   private final JoinService joins;
+  private final JoinChallenges challenges;
   private final Credentials credentials;
   private final NetMapPublisher hub;
   private final StatusService statuses;
@@ -47,15 +50,27 @@ public class AgentApiResource {
 
   public AgentApiResource(
       JoinService joins,
+      JoinChallenges challenges,
       Credentials credentials,
       NetMapPublisher hub,
       StatusService statuses,
       MeshfedConfig config) {
     this.joins = joins;
+    this.challenges = challenges;
     this.credentials = credentials;
     this.hub = hub;
     this.statuses = statuses;
     this.config = config;
+  }
+
+  @POST
+  @Path("/join/challenge")
+  @Operation(
+      summary =
+          "A challenge for the next join: an ephemeral X25519 key the join's proof of key"
+              + " possession answers")
+  public JoinChallenge challenge() {
+    return challenges.issue();
   }
 
   @POST

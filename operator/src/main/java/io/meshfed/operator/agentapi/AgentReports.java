@@ -6,12 +6,15 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.meshfed.api.agent.ReplicaStatus;
 import io.meshfed.api.agent.StatusReport;
+import io.meshfed.api.agent.StatusReport.PeerHandshake;
 import io.meshfed.api.v1alpha1.MeshfedApi;
 import io.meshfed.api.v1alpha1.Peer;
 import io.meshfed.operator.config.MeshfedConfig;
 import io.meshfed.operator.join.AgentSecrets;
+import io.meshfed.operator.netmap.MapLog;
 import io.meshfed.operator.netmap.NetMapPublisher;
 import io.meshfed.operator.netmap.ObservedEndpoints;
+import io.meshfed.operator.netmap.PeerPaths;
 import io.meshfed.operator.netmap.RelayKeeper;
 import jakarta.inject.Singleton;
 import java.time.Clock;
@@ -44,7 +47,7 @@ public class AgentReports {
   /**
    * A report as received (without its per-peer handshakes), and the data-plane health it showed.
    */
-  public record Received(Instant at, StatusReport report, Health health) {}
+  public record Received(Instant at, StatusReport report, Health health, PeerPaths paths) {}
 
   private final KubernetesClient client;
   private final NetMapPublisher hub;
@@ -127,7 +130,25 @@ public class AgentReports {
     // whom it cannot reach directly: pairs that may need a relay (the planner sees direct paths)
     relays.reported(namespace, cluster, name, observation.missing());
     // its health counts the peers it reaches through a relay as reached
-    Set<String> relayed = relays.relayedPeersOf(namespace, cluster, name);
+    PeerPaths paths =
+        relays
+            .pathsOf(namespace, cluster, name)
+            .withObservedEndpoints(
+                peer.getStatus() == null || peer.getStatus().getPublicKey() == null
+                    ? List.of()
+                    : observed.of(namespace, cluster, peer.getStatus().getPublicKey()));
+    Set<String> relayed = paths.relayedVia().keySet();
+    if (paths.relaying() > 0 && report.handshakes() != null) {
+      Map<String, MapLog.Member> members = hub.expectedPeers(namespace, cluster, name);
+      Map<String, Long> receivedFrom = new HashMap<>();
+      for (PeerHandshake handshake : report.handshakes()) {
+        MapLog.Member member = members.get(handshake.publicKey());
+        if (member != null) {
+          receivedFrom.put(member.peer().name(), handshake.rxBytes());
+        }
+      }
+      relays.gatewayReceived(namespace, cluster, name, receivedFrom);
+    }
     Health health =
         relayed.isEmpty() ? observation.health() : observe(peer, report, now, relayed).health();
     // kept without its handshakes: they are in the health now, and N of them per peer is O(N²)
@@ -139,7 +160,7 @@ public class AgentReports {
             report.facts(),
             null,
             report.replicas());
-    Received previous = latest.put(key, new Received(now, kept, health));
+    Received previous = latest.put(key, new Received(now, kept, health, paths));
     renewLease(peer, now);
     Duration silence = config.peer().heartbeatGrace().dividedBy(2);
     boolean changed =
@@ -147,7 +168,8 @@ public class AgentReports {
             || previous.at().plus(silence).isBefore(now)
             || !Objects.equals(previous.report().endpoints(), report.endpoints())
             || !Objects.equals(previous.report().facts(), report.facts())
-            || !sameShape(previous.health(), health);
+            || !sameShape(previous.health(), health)
+            || !previous.paths().equals(paths);
     if (changed) {
       wake.accept(namespace, name);
     }

@@ -22,6 +22,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.jboss.logging.Logger;
 
 /**
@@ -37,16 +39,41 @@ public class JoinService {
 
   private final KubernetesClient client;
   private final SubnetAllocator allocator;
+  private final JoinChallenges challenges;
+  private final Memberships memberships;
   private final Clock clock;
 
-  public JoinService(KubernetesClient client, SubnetAllocator allocator, Clock clock) {
+  /** Keys of joins under way in this process: two joins with one key never race each other. */
+  private final Set<String> joining = ConcurrentHashMap.newKeySet();
+
+  public JoinService(
+      KubernetesClient client,
+      SubnetAllocator allocator,
+      JoinChallenges challenges,
+      Memberships memberships,
+      Clock clock) {
     this.clock = clock;
     this.client = client;
     this.allocator = allocator;
+    this.challenges = challenges;
+    this.memberships = memberships;
   }
 
   public JoinResponse join(JoinRequest request) {
     Validation.join(request);
+    challenges.check(request); // before any read: only a key's holder gets further
+    if (!joining.add(request.publicKey())) {
+      throw AgentApiException.conflict(
+          "JoinInProgress", "a join with this WireGuard key is under way; try again");
+    }
+    try {
+      return joinProven(request);
+    } finally {
+      joining.remove(request.publicKey());
+    }
+  }
+
+  private JoinResponse joinProven(JoinRequest request) {
     Tokens token =
         Tokens.parse(request.token())
             .orElseThrow(
@@ -81,6 +108,22 @@ public class JoinService {
           throw AgentApiException.unauthorized(
               "InvalidToken",
               "a peer credential cannot join; use the cluster's join token or the machine's bootstrap token");
+    }
+
+    String holder =
+        memberships
+            .holderOf(
+                cluster.getMetadata().getNamespace(),
+                cluster.getMetadata().getName(),
+                request.publicKey())
+            .orElse(null);
+    if (holder != null && !holder.equals(peer.getMetadata().getName())) {
+      throw AgentApiException.conflict(
+          "PublicKeyTaken",
+          "another peer of cluster "
+              + cluster.getMetadata().getName()
+              + " has this WireGuard public key; every peer needs its own (was a state directory"
+              + " or a disk image copied?)");
     }
 
     // every check passed: from here on, writes
@@ -280,6 +323,20 @@ public class JoinService {
     if (existing.isMarkedForDeletion()) {
       throw AgentApiException.conflict(
           "PeerTerminating", "peer " + namespace + "/" + name + " is being deleted");
+    }
+    if (client
+            .secrets()
+            .inNamespace(namespace)
+            .withName(AgentSecrets.bootstrapSecretName(name))
+            .get()
+        != null) {
+      throw AgentApiException.conflict(
+          "PeerInvited",
+          "peer "
+              + namespace
+              + "/"
+              + name
+              + " was invited with a one-time token of its own; join it with that token");
     }
     if (existing.getSpec().getProvider() != ProviderType.STATIC) {
       throw AgentApiException.conflict(

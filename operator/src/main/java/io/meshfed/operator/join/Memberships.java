@@ -2,13 +2,17 @@ package io.meshfed.operator.join;
 
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.meshfed.api.v1alpha1.MeshfedApi;
 import io.meshfed.operator.support.LeanItemStore;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The agents' membership Secrets from a watch cache, for the agent API's hot paths (every status
@@ -24,13 +28,62 @@ public class Memberships {
   }
 
   void start(@Observes StartupEvent event) {
-    secrets =
-        LeanItemStore.start(
-            client
-                .secrets()
-                .inAnyNamespace()
-                .withLabel(AgentSecrets.ROLE_LABEL, AgentSecrets.ROLE_AGENT)
-                .runnableInformer(0));
+    SharedIndexInformer<Secret> informer =
+        client
+            .secrets()
+            .inAnyNamespace()
+            .withLabel(AgentSecrets.ROLE_LABEL, AgentSecrets.ROLE_AGENT)
+            .runnableInformer(0);
+    informer.addEventHandler(
+        new ResourceEventHandler<>() {
+          @Override
+          public void onAdd(Secret secret) {
+            index(secret);
+          }
+
+          @Override
+          public void onUpdate(Secret before, Secret after) {
+            unindex(before);
+            index(after);
+          }
+
+          @Override
+          public void onDelete(Secret secret, boolean unknownFinalState) {
+            unindex(secret);
+          }
+        });
+    secrets = LeanItemStore.start(informer);
+  }
+
+  /** namespace/cluster/public key → the peer that joined with it. */
+  private final Map<String, String> holders = new ConcurrentHashMap<>();
+
+  private static Optional<String> keyOf(Secret secret) {
+    Map<String, String> labels = secret.getMetadata().getLabels();
+    return AgentSecrets.membership(secret)
+        .filter(m -> labels != null && labels.containsKey(MeshfedApi.CLUSTER_LABEL))
+        .map(
+            m ->
+                secret.getMetadata().getNamespace()
+                    + "/"
+                    + labels.get(MeshfedApi.CLUSTER_LABEL)
+                    + "/"
+                    + m.publicKey());
+  }
+
+  private void index(Secret secret) {
+    Map<String, String> labels = secret.getMetadata().getLabels();
+    keyOf(secret).ifPresent(key -> holders.put(key, labels.get(MeshfedApi.PEER_LABEL)));
+  }
+
+  private void unindex(Secret secret) {
+    Map<String, String> labels = secret.getMetadata().getLabels();
+    keyOf(secret).ifPresent(key -> holders.remove(key, labels.get(MeshfedApi.PEER_LABEL)));
+  }
+
+  /** The peer of the cluster that joined with this public key, as the cache has it. */
+  public Optional<String> holderOf(String namespace, String cluster, String publicKey) {
+    return Optional.ofNullable(holders.get(namespace + "/" + cluster + "/" + publicKey));
   }
 
   void stop(@Observes ShutdownEvent event) {

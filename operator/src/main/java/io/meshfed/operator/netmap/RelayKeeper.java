@@ -1,5 +1,6 @@
 package io.meshfed.operator.netmap;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -13,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -49,6 +51,11 @@ public class RelayKeeper {
     final int[] pairs = new int[3];
 
     final List<Meter> meters = new ArrayList<>();
+
+    /** Per gateway: what its WireGuard last said it received from each peer it relays for. */
+    final Map<String, Map<String, Long>> lastReceived = new HashMap<>();
+
+    final Map<String, Counter> relayedBytes = new HashMap<>();
   }
 
   private static final List<String> PATHS = List.of("direct", "relayed", "unreachable");
@@ -92,6 +99,12 @@ public class RelayKeeper {
         relays.probes.remove(peer);
         relays.missing.remove(peer);
         relays.reportedAt.remove(peer);
+        relays.lastReceived.remove(peer);
+        Counter counter = relays.relayedBytes.remove(peer);
+        if (counter != null) {
+          relays.meters.remove(counter);
+          metrics.remove(counter);
+        }
       }
       decide(namespace, cluster, relays);
     }
@@ -139,14 +152,86 @@ public class RelayKeeper {
   /** Pairs among the members, how many are relayed, and why the unreachable ones are. */
   public record Paths(int pairs, int relayed, List<String> unreachable) {}
 
-  /** The peers {@code peer} reaches through a relay now. */
-  public Set<String> relayedPeersOf(String namespace, String cluster, String peer) {
+  /**
+   * A gateway's report of what its WireGuard received from each peer (name → bytes, as {@code wg
+   * show transfer} counts them): the growth from the peers it relays for is added to
+   * meshfed_relay_received_bytes_total{namespace, cluster, gateway}. It counts all their packets to
+   * the gateway, so traffic of theirs to the gateway itself is included; a counter that went down
+   * (a restarted interface) counts from zero.
+   */
+  public void gatewayReceived(
+      String namespace, String cluster, String gateway, Map<String, Long> receivedFrom) {
     ClusterRelays relays = clusters.get(namespace + "/" + cluster);
     if (relays == null) {
-      return Set.of();
+      return;
+    }
+    long added = 0;
+    Counter counter;
+    synchronized (relays) {
+      Set<String> relayedFor = new TreeSet<>();
+      relays
+          .state
+          .relayed()
+          .forEach(
+              (pair, via) -> {
+                if (via.equals(gateway)) {
+                  relayedFor.add(pair.a());
+                  relayedFor.add(pair.b());
+                }
+              });
+      Map<String, Long> last = relays.lastReceived.computeIfAbsent(gateway, g -> new HashMap<>());
+      last.keySet().retainAll(relayedFor);
+      for (String peer : relayedFor) {
+        Long now = receivedFrom.get(peer);
+        if (now != null) {
+          Long before = last.put(peer, now);
+          if (before != null) {
+            added += now >= before ? now - before : now;
+          }
+        }
+      }
+      counter =
+          relays.relayedBytes.computeIfAbsent(
+              gateway,
+              g -> {
+                Counter c =
+                    Counter.builder("meshfed.relay.received")
+                        .baseUnit("bytes")
+                        .description("Bytes a gateway peer received from the peers it relays for")
+                        .tags("namespace", namespace, "cluster", cluster, "gateway", g)
+                        .register(metrics);
+                relays.meters.add(c);
+                return c;
+              });
+    }
+    counter.increment(added);
+  }
+
+  /** Whom {@code peer} reaches through which gateway, whom it cannot reach, for whom it relays. */
+  public PeerPaths pathsOf(String namespace, String cluster, String peer) {
+    ClusterRelays relays = clusters.get(namespace + "/" + cluster);
+    if (relays == null) {
+      return PeerPaths.NONE;
     }
     synchronized (relays) {
-      return Set.copyOf(relays.routes.getOrDefault(peer, Map.of()).keySet());
+      TreeMap<String, String> unreachable = new TreeMap<>();
+      relays
+          .state
+          .unreachable()
+          .forEach(
+              (pair, why) -> {
+                if (pair.a().equals(peer)) {
+                  unreachable.put(pair.b(), why);
+                } else if (pair.b().equals(peer)) {
+                  unreachable.put(pair.a(), why);
+                }
+              });
+      int relaying = (int) relays.state.relayed().values().stream().filter(peer::equals).count();
+      return new PeerPaths(
+          new TreeMap<>(relays.routes.getOrDefault(peer, Map.of())),
+          unreachable,
+          relaying,
+          List.of());
     }
   }
 

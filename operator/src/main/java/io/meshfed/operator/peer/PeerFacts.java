@@ -5,6 +5,7 @@ import io.meshfed.api.v1alpha1.Peer;
 import io.meshfed.operator.agentapi.Health;
 import io.meshfed.operator.ipam.SubnetAllocator;
 import io.meshfed.operator.join.AgentSecrets;
+import io.meshfed.operator.netmap.PeerPaths;
 import io.meshfed.provider.spi.Machine;
 import java.time.Instant;
 import java.util.List;
@@ -20,8 +21,8 @@ import java.util.Optional;
  *     its MeshCluster if it exists, the name of the provider that serves {@code spec.provider}
  *     (empty when this operator has none) and the providers it has, when this operator process
  *     started (heartbeats missed while no operator ran are not the agent's fault), what the agent
- *     said when it joined, its last heartbeat (from memory or its Lease), and what its last report
- *     said of its tunnels
+ *     said when it joined, its last heartbeat (from memory or its Lease), what its last report said
+ *     of its tunnels, and its paths to the other peers (relayed, unreachable)
  * @param outcomes the answers to this reconcile's actions: the subnet allocation ({@link
  *     PeerPlan.TakeSubnet}), whether the provider's credentials can be read ({@link
  *     PeerPlan.CheckAccess}), the provider's answer to ensuring the machine ({@link
@@ -39,7 +40,8 @@ public record PeerFacts(Observed observed, Outcomes outcomes) {
       Instant operatorStarted,
       Optional<AgentSecrets.Membership> membership,
       Optional<Instant> lastHeartbeat,
-      Optional<Health> dataPlane) {}
+      Optional<Health> dataPlane,
+      PeerPaths paths) {}
 
   /** The answers to this reconcile's actions so far; null where the action has not run. */
   public record Outcomes(
@@ -60,7 +62,8 @@ public record PeerFacts(Observed observed, Outcomes outcomes) {
       Instant operatorStarted,
       Optional<AgentSecrets.Membership> membership,
       Optional<Instant> lastHeartbeat,
-      Optional<Health> dataPlane) {
+      Optional<Health> dataPlane,
+      PeerPaths paths) {
     return new PeerFacts(
         new Observed(
             peer,
@@ -70,7 +73,8 @@ public record PeerFacts(Observed observed, Outcomes outcomes) {
             operatorStarted,
             membership,
             lastHeartbeat,
-            dataPlane),
+            dataPlane,
+            paths),
         Outcomes.NONE);
   }
 
@@ -136,6 +140,10 @@ public record PeerFacts(Observed observed, Outcomes outcomes) {
 
   public Optional<Health> dataPlane() {
     return observed.dataPlane();
+  }
+
+  public PeerPaths paths() {
+    return observed.paths();
   }
 
   public SubnetAllocator.Result address() {

@@ -35,6 +35,7 @@ import io.meshfed.api.agent.AgentFacts;
 import io.meshfed.api.v1alpha1.AgentStatus;
 import io.meshfed.api.v1alpha1.HandshakeSummary;
 import io.meshfed.api.v1alpha1.MeshCluster;
+import io.meshfed.api.v1alpha1.PathSummary;
 import io.meshfed.api.v1alpha1.Peer;
 import io.meshfed.api.v1alpha1.PeerAddresses;
 import io.meshfed.api.v1alpha1.PeerPhase;
@@ -45,6 +46,7 @@ import io.meshfed.operator.config.MeshfedConfig;
 import io.meshfed.operator.ipam.SubnetAllocator;
 import io.meshfed.operator.ipam.SubnetPlan;
 import io.meshfed.operator.join.AgentSecrets;
+import io.meshfed.operator.netmap.PeerPaths;
 import io.meshfed.operator.peer.PeerFacts.Ensured;
 import io.meshfed.operator.peer.PeerFacts.NoCredentials;
 import io.meshfed.operator.peer.PeerFacts.ProviderFailed;
@@ -55,8 +57,11 @@ import io.meshfed.provider.spi.Machine;
 import io.meshfed.provider.spi.StaticMachineProvider;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * The Peer's lifecycle as one pure decision: Pending → Provisioning → Joining → Ready ⇄ NotReady →
@@ -532,6 +537,7 @@ public final class PeerLifecycle {
       summary.setMissingCount(health.missingCount());
       summary.setMissing(health.missing().isEmpty() ? null : health.missing());
       status.setHandshakes(summary);
+      status.setPaths(paths(health, facts.paths()));
       if (health.meshConfigured()) {
         conditions.set(
             MESH_READY,
@@ -568,6 +574,34 @@ public final class PeerLifecycle {
                 + health.describeMissing());
       }
       status.setHealth(health.healthy() ? "Healthy" : "Unhealthy");
+    }
+
+    /**
+     * Direct: a recent handshake; relayed: through the gateway the planner chose; unreachable: the
+     * rest of the expected peers, with the planner's reason where it has one.
+     */
+    private static PathSummary paths(Health health, PeerPaths paths) {
+      PathSummary summary = new PathSummary();
+      summary.setDirect(health.recent());
+      summary.setRelayed(paths.relayedVia().size());
+      summary.setUnreachable(health.missingCount());
+      List<PathSummary.Link> relayed = new ArrayList<>();
+      paths.relayedVia().entrySet().stream()
+          .limit(PathSummary.LISTED)
+          .forEach(e -> relayed.add(PathSummary.Link.via(e.getKey(), e.getValue())));
+      summary.setRelayedPeers(relayed.isEmpty() ? null : relayed);
+      TreeMap<String, String> unreachable = new TreeMap<>();
+      health.missing().forEach(peer -> unreachable.put(peer, "no recent WireGuard handshake"));
+      unreachable.putAll(paths.unreachable());
+      List<PathSummary.Link> none = new ArrayList<>();
+      unreachable.entrySet().stream()
+          .limit(PathSummary.LISTED)
+          .forEach(e -> none.add(PathSummary.Link.unreachable(e.getKey(), e.getValue())));
+      summary.setUnreachablePeers(none.isEmpty() ? null : none);
+      summary.setRelaying(paths.relaying() == 0 ? null : paths.relaying());
+      summary.setObservedEndpoints(
+          paths.observedEndpoints().isEmpty() ? null : paths.observedEndpoints());
+      return summary;
     }
 
     private boolean staleInStatus(AgentStatus agent) {

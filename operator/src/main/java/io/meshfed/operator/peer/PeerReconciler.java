@@ -30,6 +30,7 @@ import io.meshfed.operator.config.MeshfedConfig;
 import io.meshfed.operator.ipam.SubnetAllocator;
 import io.meshfed.operator.join.AgentBootstraps;
 import io.meshfed.operator.join.AgentSecrets;
+import io.meshfed.operator.netmap.PeerPaths;
 import io.meshfed.operator.support.ClusterEvents;
 import io.meshfed.operator.support.Conditions;
 import io.meshfed.operator.support.EventRecorder;
@@ -198,7 +199,8 @@ public class PeerReconciler implements Reconciler<Peer>, Cleaner<Peer> {
         started,
         secret(context, AgentSecrets.agentSecretName(name)).flatMap(AgentSecrets::membership),
         reports.lastHeartbeat(namespace, name, lease),
-        reports.latest(namespace, name).map(AgentReports.Received::health));
+        reports.latest(namespace, name).map(AgentReports.Received::health),
+        reports.latest(namespace, name).map(AgentReports.Received::paths).orElse(PeerPaths.NONE));
   }
 
   /**

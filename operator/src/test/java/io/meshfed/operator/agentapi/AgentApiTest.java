@@ -79,7 +79,8 @@ class AgentApiTest {
   @Test
   void hostsJoinWithTheClusterTokenGetAnAddressAndReachEachOthersMaps() throws Exception {
     JoinResponse a =
-        api.join(
+        TestAgents.join(
+            api,
             new JoinRequest(clusterToken(), "host-a", KEY_A, List.of("198.18.0.2:51820"), facts()));
     assertThat(a.peer()).isEqualTo("host-a");
     assertThat(a.self().meshAddress()).startsWith("100.80.").endsWith(".1");
@@ -142,7 +143,8 @@ class AgentApiTest {
               }
             });
     JoinResponse b =
-        api.join(
+        TestAgents.join(
+            api,
             new JoinRequest(clusterToken(), "host-b", KEY_B, List.of("198.18.0.3:51820"), facts()));
     assertThat(b.self().subnet()).isNotEqualTo(a.self().subnet());
     api.status(
@@ -184,7 +186,8 @@ class AgentApiTest {
   @Test
   void aPeersOwnConfigurationTravelsOnlyWhenItChanges() throws Exception {
     JoinResponse a =
-        api.join(
+        TestAgents.join(
+            api,
             new JoinRequest(clusterToken(), "self-a", KEY_A, List.of("198.18.0.2:51820"), facts()));
     api.status(
         a.credential(),
@@ -197,7 +200,8 @@ class AgentApiTest {
 
     // another peer joins: A's delta carries it, not A's own unchanged configuration
     JoinResponse b =
-        api.join(
+        TestAgents.join(
+            api,
             new JoinRequest(clusterToken(), "self-b", KEY_B, List.of("198.18.0.3:51820"), facts()));
     api.status(
         b.credential(),
@@ -225,23 +229,23 @@ class AgentApiTest {
     String token = clusterToken();
     String wrong = token.substring(0, token.lastIndexOf(':') + 1) + "0".repeat(64);
     assertRefused(
-        () -> api.join(new JoinRequest(wrong, "x", KEY_A, List.of(), facts())),
+        () -> TestAgents.join(api, new JoinRequest(wrong, "x", KEY_A, List.of(), facts())),
         401,
         "InvalidToken");
     assertRefused(
-        () -> api.join(new JoinRequest("hello", "x", KEY_A, List.of(), facts())),
+        () -> TestAgents.join(api, new JoinRequest("hello", "x", KEY_A, List.of(), facts())),
         401,
         "InvalidToken");
     assertRefused(
-        () -> api.join(new JoinRequest(token, "x", "not-a-key", List.of(), facts())),
+        () -> TestAgents.join(api, new JoinRequest(token, "x", "not-a-key", List.of(), facts())),
         400,
         "InvalidField");
     assertRefused(
-        () -> api.join(new JoinRequest(token, "Bad_Name", KEY_A, List.of(), facts())),
+        () -> TestAgents.join(api, new JoinRequest(token, "Bad_Name", KEY_A, List.of(), facts())),
         400,
         "InvalidField");
     assertRefused(
-        () -> api.join(new JoinRequest(token, "x", KEY_A, List.of("1.2.3.4"), facts())),
+        () -> TestAgents.join(api, new JoinRequest(token, "x", KEY_A, List.of("1.2.3.4"), facts())),
         400,
         "InvalidField");
 
@@ -272,7 +276,9 @@ class AgentApiTest {
         .untilAsserted(
             () ->
                 assertRefused(
-                    () -> api.join(new JoinRequest(token, "x", KEY_A, List.of(), facts())),
+                    () ->
+                        TestAgents.join(
+                            api, new JoinRequest(token, "x", KEY_A, List.of(), facts())),
                     401,
                     "TokenExpired"));
 
@@ -300,8 +306,9 @@ class AgentApiTest {
 
   @Test
   void aCredentialActsOnlyForItsOwnPeer() throws Exception {
-    JoinResponse a = api.join(new JoinRequest(clusterToken(), "one", KEY_A, List.of(), facts()));
-    api.join(new JoinRequest(clusterToken(), "two", KEY_B, List.of(), facts()));
+    JoinResponse a =
+        TestAgents.join(api, new JoinRequest(clusterToken(), "one", KEY_A, List.of(), facts()));
+    TestAgents.join(api, new JoinRequest(clusterToken(), "two", KEY_B, List.of(), facts()));
     assertRefused(
         () ->
             api.status(
@@ -317,7 +324,8 @@ class AgentApiTest {
     assertRefused(() -> api.netmap(forged, "two", null), 401, "InvalidCredential");
     // the same name joining again with another key is refused: its Peer is taken
     assertRefused(
-        () -> api.join(new JoinRequest(clusterToken(), "one", KEY_B, List.of(), facts())),
+        () ->
+            TestAgents.join(api, new JoinRequest(clusterToken(), "one", KEY_B, List.of(), facts())),
         409,
         "PeerAlreadyJoined");
   }

@@ -65,7 +65,8 @@ class HostJoinTest {
     CoordinationClient api = new CoordinationClient("https://localhost:" + httpsPort, caHash);
 
     JoinResponse joined =
-        api.join(
+        TestAgents.join(
+            api,
             new JoinRequest(
                 token,
                 "nas",
@@ -75,7 +76,8 @@ class HostJoinTest {
     assertThat(joined.peer()).isEqualTo("nas");
     assertThatThrownBy(
             () ->
-                api.join(
+                TestAgents.join(
+                    api,
                     new JoinRequest(
                         token,
                         "nas",
@@ -90,7 +92,8 @@ class HostJoinTest {
     client.resource(BootstrapSecrets.secret(expired, old, Instant.now().minusSeconds(1))).create();
     assertThatThrownBy(
             () ->
-                api.join(
+                TestAgents.join(
+                    api,
                     new JoinRequest(
                         Tokens.format(Tokens.Kind.BOOTSTRAP, ns, "late", old),
                         "late",

@@ -177,6 +177,32 @@ class CrdValidationTest {
   }
 
   @Test
+  void anImageThatLooksLikeARuntimeOptionIsRejected() {
+    for (String image : new String[] {"--volume=/:/host", "nginx --privileged", "-v"}) {
+      assertThatThrownBy(
+              () ->
+                  client
+                      .resource(
+                          generic(
+                              "Workload",
+                              "hostile",
+                              "{\"clusterRef\":{\"name\":\"x\"},\"image\":\"" + image + "\"}"))
+                      .create())
+          .as(image)
+          .hasMessageContaining("spec.image");
+    }
+    var ok =
+        client
+            .resource(
+                generic(
+                    "Workload",
+                    "registry-image",
+                    "{\"clusterRef\":{\"name\":\"x\"},\"image\":\"198.19.0.1:5000/apps/web:1.0\"}"))
+            .create();
+    client.resource(ok).delete();
+  }
+
+  @Test
   void theClusterOfAPeerCannotChange() {
     client.resource(peer(ns, "moving", "one", ProviderType.STATIC)).create();
     assertThatThrownBy(

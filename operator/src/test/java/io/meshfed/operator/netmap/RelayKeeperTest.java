@@ -1,11 +1,13 @@
 package io.meshfed.operator.netmap;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.entry;
 
 import io.meshfed.operator.testing.ManualClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -26,8 +28,16 @@ class RelayKeeperTest {
       keeper.reported("ns", "mesh", "gw", Set.of());
       clock.advance(Relays.BROKEN_FOR);
     }
-    assertThat(keeper.relayedPeersOf("ns", "mesh", "a")).containsExactly("b");
-    assertThat(keeper.relayedPeersOf("ns", "mesh", "gw")).isEmpty();
+    assertThat(keeper.pathsOf("ns", "mesh", "a").relayedVia()).containsExactly(entry("b", "gw"));
+    assertThat(keeper.pathsOf("ns", "mesh", "gw").relayedVia()).isEmpty();
+    assertThat(keeper.pathsOf("ns", "mesh", "gw").relaying()).isEqualTo(1);
+
+    // the gateway's received bytes from the pair count from its second report on
+    keeper.gatewayReceived("ns", "mesh", "gw", Map.of("a", 1_000L, "b", 500L));
+    keeper.gatewayReceived("ns", "mesh", "gw", Map.of("a", 4_000L, "b", 700L));
+    keeper.gatewayReceived("ns", "mesh", "gw", Map.of("a", 100L, "b", 700L)); // a's restarted
+    assertThat(registry.get("meshfed.relay.received").tag("gateway", "gw").counter().count())
+        .isEqualTo(3_000 + 200 + 100);
     assertThat(gauge(registry, "relayed")).isEqualTo(1);
     assertThat(gauge(registry, "direct")).isEqualTo(2);
     assertThat(gauge(registry, "unreachable")).isZero();
@@ -38,8 +48,20 @@ class RelayKeeperTest {
               assertThat(p.relayed()).isEqualTo(1);
             });
 
+    // no gateway any more: the pair has no path, and each side is told why
+    keeper.member("ns", "mesh", "gw", false, false);
+    keeper.reported("ns", "mesh", "a", Set.of("b"));
+    assertThat(keeper.pathsOf("ns", "mesh", "a").relayedVia()).isEmpty();
+    assertThat(keeper.pathsOf("ns", "mesh", "b").unreachable())
+        .containsOnlyKeys("a")
+        .hasValueSatisfying(
+            new org.assertj.core.api.Condition<>(
+                why -> why.contains("no gateway peer to relay"), "says no gateway"));
+    assertThat(gauge(registry, "unreachable")).isEqualTo(1);
+
     keeper.clusterGone("ns", "mesh");
     assertThat(registry.find("meshfed.mesh.pairs").gauges()).isEmpty();
+    assertThat(registry.find("meshfed.relay.received").counters()).isEmpty();
     assertThat(keeper.paths("ns", "mesh")).isEmpty();
   }
 

@@ -1,11 +1,13 @@
 package io.meshfed.operator.peer;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.meshfed.api.agent.AgentFacts;
 import io.meshfed.api.v1alpha1.MeshCluster;
+import io.meshfed.api.v1alpha1.PathSummary;
 import io.meshfed.api.v1alpha1.Peer;
 import io.meshfed.api.v1alpha1.PeerPhase;
 import io.meshfed.api.v1alpha1.PeerStatus;
@@ -13,6 +15,7 @@ import io.meshfed.api.v1alpha1.ProviderType;
 import io.meshfed.operator.agentapi.Health;
 import io.meshfed.operator.ipam.SubnetAllocator;
 import io.meshfed.operator.join.AgentSecrets;
+import io.meshfed.operator.netmap.PeerPaths;
 import io.meshfed.operator.peer.PeerFacts.Access;
 import io.meshfed.operator.support.Conditions;
 import io.meshfed.operator.testing.TestObjects;
@@ -22,8 +25,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.TreeMap;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 
@@ -356,6 +361,37 @@ class PeerLifecycleTest {
   }
 
   @Test
+  void thePathSummarySaysWhichPeersAreDirectRelayedAndUnreachableAndWhy() {
+    Facts facts = joined(Optional.of(NOW.minusSeconds(1)));
+    // four peers: two with a recent direct handshake, one through gw, one with no path
+    facts.dataPlane = Optional.of(new Health(3, 3, 2, null, 1, List.of("delta"), 0, List.of()));
+    facts.paths =
+        new PeerPaths(
+            new TreeMap<>(Map.of("charlie", "gw")),
+            new TreeMap<>(Map.of("delta", "alpha and delta have no direct path and no gateway")),
+            2,
+            List.of("198.19.0.9:51820"));
+    PathSummary paths = decide(facts).status().getPaths();
+    assertThat(paths.getDirect()).isEqualTo(2);
+    assertThat(paths.getRelayed()).isEqualTo(1);
+    assertThat(paths.getUnreachable()).isEqualTo(1);
+    assertThat(paths.getRelayedPeers())
+        .extracting(PathSummary.Link::getPeer, PathSummary.Link::getVia)
+        .containsExactly(tuple("charlie", "gw"));
+    assertThat(paths.getUnreachablePeers())
+        .extracting(PathSummary.Link::getPeer, PathSummary.Link::getReason)
+        .containsExactly(tuple("delta", "alpha and delta have no direct path and no gateway"));
+    assertThat(paths.getRelaying()).isEqualTo(2);
+    assertThat(paths.getObservedEndpoints()).containsExactly("198.19.0.9:51820");
+
+    // a missing handshake the planner has no word on yet says just that
+    facts.paths = PeerPaths.NONE;
+    assertThat(decide(facts).status().getPaths().getUnreachablePeers())
+        .extracting(PathSummary.Link::getReason)
+        .containsExactly("no recent WireGuard handshake");
+  }
+
+  @Test
   void teardownDeletesTheMachineThenReleasesTheAddressThenFinishes() {
     Facts facts = facts(peer(ProviderType.LOCAL, provisioning(1, NOW))).deleting();
     PeerPlan first = decide(facts);
@@ -586,6 +622,7 @@ class PeerLifecycleTest {
     Optional<AgentSecrets.Membership> membership = Optional.empty();
     Optional<Instant> heartbeat = Optional.empty();
     Optional<Health> dataPlane = Optional.empty();
+    PeerPaths paths = PeerPaths.NONE;
     List<UnaryOperator<PeerFacts>> outcomes = new ArrayList<>();
 
     Facts with(UnaryOperator<PeerFacts> outcome) {
@@ -597,6 +634,7 @@ class PeerLifecycleTest {
       copy.membership = membership;
       copy.heartbeat = heartbeat;
       copy.dataPlane = dataPlane;
+      copy.paths = paths;
       copy.outcomes = new ArrayList<>(outcomes);
       copy.outcomes.add(outcome);
       return copy;
@@ -638,7 +676,8 @@ class PeerLifecycleTest {
               operatorStarted,
               membership,
               heartbeat,
-              dataPlane);
+              dataPlane,
+              paths);
       for (var outcome : outcomes) {
         facts = outcome.apply(facts);
       }

@@ -85,7 +85,8 @@ public final class SimulatedAgents implements AutoCloseable {
     seeds.put(peer, seed);
     joined.put(
         peer,
-        api.join(
+        TestAgents.join(
+            api,
             new JoinRequest(
                 token,
                 peer,

@@ -335,7 +335,8 @@ class WorkloadSchedulingTest {
 
   private void join(String name, int seed, int cpus, long memory) throws Exception {
     JoinResponse joined =
-        api.join(
+        TestAgents.join(
+            api,
             new JoinRequest(
                 TestAgents.clusterToken(client, namespace, "mesh"),
                 name,

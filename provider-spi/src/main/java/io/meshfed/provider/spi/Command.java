@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -38,7 +39,17 @@ public final class Command {
 
   /** Runs the command and returns its output, whatever its exit code. */
   public static Result run(Duration timeout, String stdin, List<String> argv) {
+    return run(timeout, stdin, argv, Map.of());
+  }
+
+  /**
+   * Runs the command with these variables added to its environment (where values a command line
+   * would show to every process of the host, e.g. secrets, travel instead).
+   */
+  public static Result run(
+      Duration timeout, String stdin, List<String> argv, Map<String, String> environment) {
     ProcessBuilder builder = new ProcessBuilder(argv);
+    builder.environment().putAll(environment);
     Process process;
     try {
       process = builder.start();

@@ -1,0 +1,186 @@
+package io.meshfed.operator.agentapi;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.meshfed.agent.CoordinationClient;
+import io.meshfed.agent.PinnedTrust;
+import io.meshfed.api.agent.ApiError;
+import io.meshfed.api.agent.BootstrapSecrets;
+import io.meshfed.api.agent.JoinChallenge;
+import io.meshfed.api.agent.JoinRequest;
+import io.meshfed.api.agent.JoinResponse;
+import io.meshfed.api.agent.KeyProof;
+import io.meshfed.api.agent.Tokens;
+import io.meshfed.api.v1alpha1.Peer;
+import io.meshfed.api.v1alpha1.ProviderType;
+import io.meshfed.operator.join.AgentSecrets;
+import io.meshfed.operator.testing.KubeApiServerResource;
+import io.meshfed.operator.testing.TestAgents;
+import io.meshfed.operator.testing.TestObjects;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Instant;
+import java.util.List;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What a holder of the cluster join token can no longer do, tried over HTTPS against the real
+ * operator as an attacker would: take over a peer with its public key (which every map carries),
+ * join with a key another peer holds, or claim a peer invited with a token of its own.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = KubeApiServerResource.class, restrictToAnnotatedClass = false)
+class JoinSecurityTest {
+  @ConfigProperty(name = "quarkus.http.test-ssl-port")
+  int httpsPort;
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private final KubernetesClient client = KubeApiServerResource.client();
+  private String namespace;
+  private String caHash;
+  private CoordinationClient api;
+
+  @BeforeEach
+  void cluster() {
+    namespace = TestObjects.freshNamespace(client, "joinsec");
+    client.resource(TestObjects.cluster(namespace, "mesh", "100.81.0.0/16", 24)).create();
+    caHash = TestAgents.caHash(client);
+    api = new CoordinationClient("https://localhost:" + httpsPort, caHash);
+  }
+
+  @Test
+  void aTokenHolderCannotBecomeAPeerByReplayingItsPublicKey() throws Exception {
+    String victimKey = KeyProof.newPrivateKey();
+    String victimPublic = KeyProof.publicKeyOf(victimKey);
+    JoinRequest victim =
+        new JoinRequest(token(), "nas", victimPublic, List.of("198.18.3.1:51820"), null);
+    JoinResponse joined = api.join(victim, victimKey);
+
+    // the attacker knows the name and the public key (both are in every peer's map), not the key
+    String attackerKey = KeyProof.newPrivateKey();
+    assertRefused(() -> api.join(victim, attackerKey), 401, "ProofInvalid");
+    HttpResponse<String> unproven =
+        post(
+            "/api/v1/join",
+            "{\"token\":\""
+                + token()
+                + "\",\"name\":\"nas\",\"publicKey\":\""
+                + victimPublic
+                + "\"}");
+    assertThat(unproven.statusCode()).isEqualTo(401);
+    assertThat(unproven.body()).contains("\"reason\":\"ProofRequired\"");
+    // a proof for another challenge, or a challenge this operator never issued
+    JoinChallenge forged =
+        new JoinChallenge(
+            "AAAAAGlKk4AAAAAAAAAAAAAAAAAAAAAA",
+            KeyProof.publicKeyOf(attackerKey),
+            Instant.now().toString());
+    assertRefused(
+        () -> post(victim.proven(forged, attackerKey)),
+        401,
+        "ChallengeExpired",
+        "ChallengeInvalid");
+
+    // the credential the victim holds still works and nothing about the peer changed
+    assertThat(api.netmap(joined.credential(), "nas", null)).isPresent();
+    assertThat(AgentSecrets.read(membership("nas"), "public-key")).isEqualTo(victimPublic);
+
+    // the victim itself re-joins (a lost answer): the same address, a fresh credential
+    JoinResponse again = api.join(victim, victimKey);
+    assertThat(again.self().meshAddress()).isEqualTo(joined.self().meshAddress());
+  }
+
+  @Test
+  void aPublicKeyAnotherPeerHoldsIsRefused() throws Exception {
+    String key = KeyProof.newPrivateKey();
+    String publicKey = KeyProof.publicKeyOf(key);
+    api.join(new JoinRequest(token(), "first", publicKey, List.of(), null), key);
+    // the same key under another name: a copied state directory, or a thief with the key
+    assertRefused(
+        () -> api.join(new JoinRequest(token(), "second", publicKey, List.of(), null), key),
+        409,
+        "PublicKeyTaken");
+    assertThat(client.resources(Peer.class).inNamespace(namespace).withName("second").get())
+        .as("a refused join leaves no Peer")
+        .isNull();
+  }
+
+  @Test
+  void aPeerInvitedWithItsOwnTokenIsClaimedOnlyWithThatToken() throws Exception {
+    Peer invited =
+        client
+            .resource(TestObjects.peer(namespace, "laptop", "mesh", ProviderType.STATIC))
+            .create();
+    String secret = BootstrapSecrets.randomToken();
+    client
+        .resource(BootstrapSecrets.secret(invited, secret, Instant.now().plusSeconds(3600)))
+        .create();
+    String key = KeyProof.newPrivateKey();
+    JoinRequest withClusterToken =
+        new JoinRequest(token(), "laptop", KeyProof.publicKeyOf(key), List.of(), null);
+    assertRefused(() -> api.join(withClusterToken, key), 409, "PeerInvited");
+
+    JoinResponse joined =
+        api.join(
+            new JoinRequest(
+                Tokens.format(Tokens.Kind.BOOTSTRAP, namespace, "laptop", secret),
+                "laptop",
+                KeyProof.publicKeyOf(key),
+                List.of(),
+                null),
+            key);
+    assertThat(joined.peer()).isEqualTo("laptop");
+  }
+
+  private String token() {
+    return TestAgents.clusterToken(client, namespace, "mesh");
+  }
+
+  private Secret membership(String peer) {
+    return client.secrets().inNamespace(namespace).withName(peer + "-meshfed-agent").get();
+  }
+
+  interface Call {
+    void run() throws Exception;
+  }
+
+  private static void assertRefused(Call call, int status, String... reasons) {
+    assertThatThrownBy(call::run)
+        .isInstanceOfSatisfying(
+            CoordinationClient.Refused.class,
+            e -> {
+              assertThat(e.status()).isEqualTo(status);
+              assertThat(e.error().reason()).isIn((Object[]) reasons);
+              assertThat(e.error().message()).isNotBlank();
+            });
+  }
+
+  /** A proven request sent as is (the agent's client would ask for its own challenge). */
+  private void post(JoinRequest request) throws Exception {
+    HttpResponse<String> response = post("/api/v1/join", JSON.writeValueAsString(request));
+    if (response.statusCode() >= 400) {
+      var error = JSON.readValue(response.body(), ApiError.class);
+      throw new CoordinationClient.Refused(response.statusCode(), error);
+    }
+  }
+
+  private HttpResponse<String> post(String path, String body) throws Exception {
+    HttpClient http = HttpClient.newBuilder().sslContext(PinnedTrust.context(caHash)).build();
+    return http.send(
+        HttpRequest.newBuilder(URI.create("https://localhost:" + httpsPort + path))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+}
