@@ -3,7 +3,7 @@
 #
 # Cloud machines run it from their cloud-init user data; on a host you bring, run it as root:
 #   curl -fsSk https://OPERATOR:8443/api/v1/install.sh | sh -s -- \
-#     --server https://OPERATOR:8443 --ca-hash sha256:... --token TOKEN [--name NAME]
+#     --server https://OPERATOR:8443 --ca-hash sha256:... --token-file FILE [--name NAME]
 # The script trusts the agent API only after the CA it serves matches --ca-hash, so fetching the
 # script without verification (-k) exposes nothing: a wrong CA stops it before anything is sent.
 set -eu
@@ -15,17 +15,20 @@ UNIT=/etc/systemd/system/meshfed-agent.service
 
 server=""
 ca_hash=""
-token=""
+token="${MESHFED_TOKEN:-}"
+token_file=""
 name=""
 
 usage() {
   cat <<USAGE
-usage: install.sh --server URL --ca-hash sha256:HEX --token TOKEN [--name NAME]
+usage: install.sh --server URL --ca-hash sha256:HEX (--token-file FILE | --token TOKEN) [--name NAME]
 
-  --server   the operator's agent API, e.g. https://meshfed.example.com:8443
-  --ca-hash  sha256 of the agent API's CA public key (kubectl meshfed join-command prints it)
-  --token    a cluster join token, or the one-time bootstrap token of a machine
-  --name     the Peer this host becomes (default: the host name)
+  --server      the operator's agent API, e.g. https://meshfed.example.com:8443
+  --ca-hash     sha256 of the agent API's CA public key (kubectl meshfed join-command prints it)
+  --token-file  a file holding a cluster join token, or the one-time bootstrap token of a machine
+  --token       the token itself (or MESHFED_TOKEN in the environment); on a command line every
+                process of the host can read it while the script runs
+  --name        the Peer this host becomes (default: the host name)
 USAGE
 }
 
@@ -39,6 +42,7 @@ while [ $# -gt 0 ]; do
     --server) server="${2:-}"; shift 2 ;;
     --ca-hash) ca_hash="${2:-}"; shift 2 ;;
     --token) token="${2:-}"; shift 2 ;;
+    --token-file) token_file="${2:-}"; shift 2 ;;
     --name) name="${2:-}"; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) usage >&2; fail "unknown argument: $1" ;;
@@ -46,7 +50,11 @@ while [ $# -gt 0 ]; do
 done
 
 [ -n "$server" ] || fail "--server is required"
-[ -n "$token" ] || fail "--token is required"
+if [ -n "$token_file" ]; then
+  [ -r "$token_file" ] || fail "cannot read the token file $token_file"
+  token="$(cat "$token_file")"
+fi
+[ -n "$token" ] || fail "the join token is required: --token-file FILE (or --token, MESHFED_TOKEN)"
 case "$ca_hash" in
   sha256:????????????????????????????????????????????????????????????????) ;;
   *) fail "--ca-hash must be sha256: followed by 64 hex digits" ;;
@@ -115,7 +123,8 @@ After=network-online.target
 
 [Service]
 EnvironmentFile=/etc/meshfed/agent.env
-ExecStart=/usr/bin/java -jar /opt/meshfed/meshfed-agent.jar join --server ${MESHFED_SERVER} --ca-hash ${MESHFED_CA_HASH} --token ${MESHFED_TOKEN} --name ${MESHFED_NAME} --state-dir /var/lib/meshfed
+# the agent reads MESHFED_TOKEN from its environment: never on its command line
+ExecStart=/usr/bin/java -jar /opt/meshfed/meshfed-agent.jar join --server ${MESHFED_SERVER} --ca-hash ${MESHFED_CA_HASH} --name ${MESHFED_NAME} --state-dir /var/lib/meshfed
 Restart=always
 RestartSec=5
 

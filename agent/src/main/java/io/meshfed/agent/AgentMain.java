@@ -1,5 +1,7 @@
 package io.meshfed.agent;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -7,7 +9,9 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code meshfed-agent join …} and {@code meshfed-agent run}. */
 @Command(
@@ -104,9 +108,33 @@ public final class AgentMain {
 
     @Option(
         names = "--token",
-        required = true,
-        description = "A cluster join token or a one-time bootstrap token.")
+        description =
+            "A cluster join token or a one-time bootstrap token. On the command line every process"
+                + " of this machine can read it: prefer --token-file or MESHFED_TOKEN.")
     String token;
+
+    @Option(
+        names = "--token-file",
+        description = "A file that holds the token (keep it 0600); read once, at the join.")
+    Path tokenFile;
+
+    @Spec CommandSpec spec;
+
+    /** From --token, --token-file or MESHFED_TOKEN, in that order. */
+    String token() throws IOException {
+      if (token != null) {
+        return token;
+      }
+      if (tokenFile != null) {
+        return Files.readString(tokenFile).strip();
+      }
+      String fromEnvironment = System.getenv("MESHFED_TOKEN");
+      if (fromEnvironment != null && !fromEnvironment.isBlank()) {
+        return fromEnvironment.strip();
+      }
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "the join token is missing: --token-file, MESHFED_TOKEN or --token");
+    }
 
     @Option(names = "--name", description = "The Peer to become (default: this host's name).")
     String name;
@@ -115,7 +143,7 @@ public final class AgentMain {
     public Integer call() throws Exception {
       Agent agent = agent();
       agent.joinIfNeeded(
-          new Agent.JoinSettings(server, caHash, token, name == null ? Facts.hostname() : name));
+          new Agent.JoinSettings(server, caHash, token(), name == null ? Facts.hostname() : name));
       return runUntilStopped(agent);
     }
   }

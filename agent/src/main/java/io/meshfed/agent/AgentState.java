@@ -4,12 +4,11 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meshfed.api.agent.NetMap;
 import io.meshfed.api.agent.SelfConfig;
+import io.meshfed.provider.spi.SecretFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Optional;
 
 /**
@@ -93,21 +92,6 @@ public final class AgentState {
 
   /** Written 0600 from the start and renamed into place, so a crash never leaves half a file. */
   static void writeSecret(Path file, String content) {
-    Path parent = file.getParent();
-    try {
-      Files.createDirectories(
-          parent,
-          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-      Path tmp =
-          Files.createTempFile(
-              parent,
-              file.getFileName().toString(),
-              ".tmp",
-              PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-      Files.writeString(tmp, content);
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (IOException e) {
-      throw new UncheckedIOException("writing " + file, e);
-    }
+    SecretFiles.write(file, content);
   }
 }

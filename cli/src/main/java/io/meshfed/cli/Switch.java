@@ -5,6 +5,7 @@ import io.meshfed.api.v1alpha1.Durations;
 import io.meshfed.api.v1alpha1.Peer;
 import io.meshfed.api.v1alpha1.PeerPhase;
 import io.meshfed.api.v1alpha1.PeerRole;
+import io.meshfed.provider.spi.SecretFiles;
 import java.io.File;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -110,8 +111,8 @@ final class Switch implements Callable<Integer> {
                   invitation.server(),
                   "--ca-hash",
                   invitation.caHash(),
-                  "--token",
-                  invitation.token(),
+                  "--token-file",
+                  SecretFiles.write(stateDir.resolve("join-token"), invitation.token()).toString(),
                   "--name",
                   peerName,
                   "--state-dir",

@@ -10,6 +10,7 @@ import io.meshfed.api.v1alpha1.PeerPhase;
 import io.meshfed.api.v1alpha1.ProviderType;
 import io.meshfed.provider.local.LocalMachineProvider;
 import io.meshfed.provider.spi.Command;
+import io.meshfed.provider.spi.SecretFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -229,8 +230,8 @@ class LiveMeshTest {
                 "https://198.19.0.1:" + mesh.operator().httpsPort(),
                 "--ca-hash",
                 caHash,
-                "--token",
-                token,
+                "--token-file",
+                SecretFiles.write(work.resolve("host-join-token"), token).toString(),
                 "--name",
                 "e2e-host",
                 "--interface",

@@ -18,6 +18,8 @@ import io.meshfed.e2e.NatLab.Host;
 import io.meshfed.e2e.NatLab.Nat;
 import io.meshfed.provider.local.LocalMachineProvider;
 import io.meshfed.provider.spi.Command;
+import io.meshfed.provider.spi.SecretFiles;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -164,8 +166,8 @@ class NatLabTest {
             "https://198.19.0.1:" + mesh.operator().httpsPort(),
             "--ca-hash",
             caHash,
-            "--token",
-            token,
+            "--token-file",
+            SecretFiles.write(state.resolve("join-token"), token).toString(),
             "--name",
             host.name(),
             "--interface",
@@ -487,6 +489,29 @@ class NatLabTest {
     // two home routers: each at the other's NAT, the hole punched from both sides
     assertThat(endpointSeen("home-a", "home-b")).isEqualTo(lab.wanAddress("home2") + ":51820");
     assertThat(endpointSeen("home-b", "home-a")).isEqualTo(lab.wanAddress("home1") + ":51820");
+  }
+
+  @Test
+  @Order(4)
+  void noProcessOfTheHostHasATokenOnItsCommandLine() throws Exception {
+    // /proc/<pid>/cmdline is world-readable: join tokens, bootstrap tokens, peer credentials and
+    // the cluster's secrets never appear in one (agents of the local provider and of the lab's
+    // hosts, the operator, the test's tools)
+    List<String> leaks = new ArrayList<>();
+    try (var procs = Files.list(Path.of("/proc"))) {
+      for (Path proc : procs.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
+        String cmdline;
+        try {
+          cmdline = new String(Files.readAllBytes(proc.resolve("cmdline"))).replace('\0', ' ');
+        } catch (IOException e) {
+          continue; // gone meanwhile
+        }
+        if (cmdline.matches("(?s).*\\bmf[jbp]:[a-z0-9-]+:[a-z0-9-]+:.*")) {
+          leaks.add(proc.getFileName() + ": " + cmdline);
+        }
+      }
+    }
+    assertThat(leaks).isEmpty();
   }
 
   @Test

@@ -19,6 +19,9 @@ import java.util.Map;
 public final class CloudInit {
   public static final String CA_PATH = "/etc/meshfed/ca.crt";
 
+  /** The bootstrap token, in a file only root reads: runcmd's command lines are world-readable. */
+  public static final String TOKEN_PATH = "/etc/meshfed/bootstrap-token";
+
   /** Serialized by Jackson, never by string concatenation: no value can break the YAML. */
   private static final ObjectMapper YAML =
       new ObjectMapper(
@@ -34,7 +37,9 @@ public final class CloudInit {
   static final String INSTALL_COMMAND =
       "curl -fsS --retry 30 --retry-delay 2 --retry-connrefused --cacert "
           + CA_PATH
-          + " \"$0/api/v1/install.sh\" | sh -s -- --server \"$0\" --ca-hash \"$1\" --token \"$2\" --name \"$3\"";
+          + " \"$0/api/v1/install.sh\" | sh -s -- --server \"$0\" --ca-hash \"$1\" --token-file "
+          + TOKEN_PATH
+          + " --name \"$2\"";
 
   private CloudInit() {}
 
@@ -46,19 +51,21 @@ public final class CloudInit {
     config.put(
         "write_files",
         List.of(
+            Map.of("path", CA_PATH, "permissions", "0644", "owner", "root:root", "content", caPem),
             Map.of(
-                "path", CA_PATH, "permissions", "0644", "owner", "root:root", "content", caPem)));
+                "path",
+                TOKEN_PATH,
+                "permissions",
+                "0600",
+                "owner",
+                "root:root",
+                "content",
+                bootstrap.token())));
     config.put(
         "runcmd",
         List.of(
             List.of(
-                "sh",
-                "-c",
-                INSTALL_COMMAND,
-                bootstrap.server(),
-                bootstrap.caHash(),
-                bootstrap.token(),
-                peerName)));
+                "sh", "-c", INSTALL_COMMAND, bootstrap.server(), bootstrap.caHash(), peerName)));
     try {
       return "#cloud-config\n" + YAML.writeValueAsString(config);
     } catch (JsonProcessingException e) {

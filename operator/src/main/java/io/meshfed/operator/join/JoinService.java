@@ -1,6 +1,7 @@
 package io.meshfed.operator.join;
 
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.meshfed.api.agent.JoinRequest;
@@ -126,7 +127,10 @@ public class JoinService {
               + " or a disk image copied?)");
     }
 
-    // every check passed: from here on, writes
+    // every check passed: from here on, writes; a one-time token is taken first, atomically
+    if (bootstrap.isPresent()) {
+      claim(bootstrap.get(), peer.getMetadata().getName(), request.publicKey());
+    }
     if (peer.getMetadata().getUid() == null) {
       peer = createHostPeer(peer);
     }
@@ -145,7 +149,6 @@ public class JoinService {
         .fieldManager("meshfed-agent-api")
         .forceConflicts()
         .serverSideApply();
-    bootstrap.ifPresent(b -> markUsed(b, request.publicKey()));
     LOG.infof(
         "peer %s/%s joined (%s token) with mesh address %s",
         peer.getMetadata().getNamespace(),
@@ -243,13 +246,7 @@ public class JoinService {
     String usedBy = annotations.get(AgentSecrets.USED_BY_ANNOTATION);
     if (usedBy != null && !usedBy.equals(AgentSecrets.sha256(request.publicKey()))) {
       // one machine, one key: the same agent retrying after a lost answer is let through
-      throw AgentApiException.unauthorized(
-          "TokenAlreadyUsed",
-          "the bootstrap token of peer "
-              + token.namespace()
-              + "/"
-              + token.name()
-              + " was used by another machine; it works once");
+      throw tokenUsed(token.namespace(), token.name());
     }
     return secret;
   }
@@ -410,17 +407,52 @@ public class JoinService {
         "AllocationContended", "the address table is busy; try again");
   }
 
-  private void markUsed(Secret bootstrap, String publicKey) {
-    client
-        .secrets()
-        .inNamespace(bootstrap.getMetadata().getNamespace())
-        .withName(bootstrap.getMetadata().getName())
-        .edit(
-            s -> {
-              s.getMetadata()
-                  .getAnnotations()
-                  .put(AgentSecrets.USED_BY_ANNOTATION, AgentSecrets.sha256(publicKey));
-              return s;
-            });
+  private static AgentApiException tokenUsed(String namespace, String peer) {
+    return AgentApiException.unauthorized(
+        "TokenAlreadyUsed",
+        "the bootstrap token of peer "
+            + namespace
+            + "/"
+            + peer
+            + " was used by another machine; it works once");
+  }
+
+  /**
+   * Marks the bootstrap token used by this key, on the version of the Secret the checks read: of
+   * two joins racing with one token and different keys, exactly one gets it (the other's update
+   * conflicts, and the Secret it reads again names the winner's key).
+   */
+  private void claim(Secret bootstrap, String peerName, String publicKey) {
+    String keyHash = AgentSecrets.sha256(publicKey);
+    Map<String, String> annotations = bootstrap.getMetadata().getAnnotations();
+    if (annotations != null && keyHash.equals(annotations.get(AgentSecrets.USED_BY_ANNOTATION))) {
+      return; // this agent's retry
+    }
+    Secret claimed =
+        new SecretBuilder(bootstrap)
+            .editMetadata()
+            .addToAnnotations(AgentSecrets.USED_BY_ANNOTATION, keyHash)
+            .endMetadata()
+            .build();
+    try {
+      client.resource(claimed).update(); // with the resourceVersion read: fails if it changed
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 409) {
+        throw e;
+      }
+      Secret now =
+          client
+              .secrets()
+              .inNamespace(bootstrap.getMetadata().getNamespace())
+              .withName(bootstrap.getMetadata().getName())
+              .get();
+      String usedBy =
+          now == null || now.getMetadata().getAnnotations() == null
+              ? null
+              : now.getMetadata().getAnnotations().get(AgentSecrets.USED_BY_ANNOTATION);
+      if (!keyHash.equals(usedBy)) {
+        throw tokenUsed(bootstrap.getMetadata().getNamespace(), peerName);
+      }
+    }
   }
 }

@@ -28,7 +28,12 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -140,6 +145,49 @@ class JoinSecurityTest {
                 null),
             key);
     assertThat(joined.peer()).isEqualTo("laptop");
+  }
+
+  @Test
+  void twoMachinesRacingWithOneBootstrapTokenGetOneJoin() throws Exception {
+    for (int round = 0; round < 5; round++) {
+      String name = "vm-" + round;
+      Peer peer =
+          client.resource(TestObjects.peer(namespace, name, "mesh", ProviderType.STATIC)).create();
+      String secret = BootstrapSecrets.randomToken();
+      client
+          .resource(BootstrapSecrets.secret(peer, secret, Instant.now().plusSeconds(3600)))
+          .create();
+      String token = Tokens.format(Tokens.Kind.BOOTSTRAP, namespace, name, secret);
+      int racers = 4;
+      var start = new CountDownLatch(1);
+      var pool = Executors.newFixedThreadPool(racers);
+      List<Future<String>> outcomes = new ArrayList<>();
+      for (int i = 0; i < racers; i++) {
+        String key = KeyProof.newPrivateKey();
+        JoinRequest request =
+            new JoinRequest(token, name, KeyProof.publicKeyOf(key), List.of(), null);
+        outcomes.add(
+            pool.submit(
+                () -> {
+                  start.await();
+                  try {
+                    api.join(request, key);
+                    return "joined";
+                  } catch (CoordinationClient.Refused e) {
+                    return e.error().reason();
+                  }
+                }));
+      }
+      start.countDown();
+      List<String> results = new ArrayList<>();
+      for (var outcome : outcomes) {
+        results.add(outcome.get(60, TimeUnit.SECONDS));
+      }
+      pool.shutdown();
+      assertThat(results).as("round " + round).containsOnlyOnce("joined");
+      assertThat(results.stream().filter(r -> !r.equals("joined")))
+          .allSatisfy(r -> assertThat(r).isEqualTo("TokenAlreadyUsed"));
+    }
   }
 
   private String token() {

@@ -62,13 +62,19 @@ class CloudInitTest {
   }
 
   @Test
-  void userDataWritesTheCaAndRunsTheInstallerWithTheBootstrapAsArguments() throws Exception {
+  void userDataWritesTheCaAndTheTokenAndRunsTheInstallerWithoutTheTokenOnItsCommandLine()
+      throws Exception {
     String text = CloudInit.userData(bootstrap(), caPem, "web-0");
     assertThat(text).startsWith("#cloud-config\n");
     JsonNode doc = new ObjectMapper(new YAMLFactory()).readTree(text);
     JsonNode file = doc.get("write_files").get(0);
     assertThat(file.get("path").asText()).isEqualTo(CloudInit.CA_PATH);
     assertThat(file.get("content").asText()).isEqualTo(caPem);
+    JsonNode token = doc.get("write_files").get(1);
+    assertThat(token.get("path").asText()).isEqualTo(CloudInit.TOKEN_PATH);
+    assertThat(token.get("permissions").asText()).isEqualTo("0600");
+    assertThat(token.get("content").asText()).isEqualTo(TOKEN);
+    assertThat(doc.get("runcmd").toString()).doesNotContain(TOKEN);
     List<String> command = new ArrayList<>();
     doc.get("runcmd").get(0).forEach(n -> command.add(n.asText()));
     assertThat(command)
@@ -78,7 +84,6 @@ class CloudInitTest {
             CloudInit.INSTALL_COMMAND,
             "https://198.18.0.1:8443",
             Certificates.publicKeyHash(ca.certificate()),
-            TOKEN,
             "web-0");
     assertThat(CloudInit.userData(bootstrap(), caPem, "web-0")).as("deterministic").isEqualTo(text);
   }
@@ -91,8 +96,9 @@ class CloudInitTest {
             new AgentBootstrap("https://h:1", "sha256:" + "0".repeat(64), hostile), caPem, "p");
     JsonNode doc = new ObjectMapper(new YAMLFactory()).readTree(text);
     assertThat(doc.get("runcmd")).hasSize(1);
-    assertThat(doc.get("runcmd").get(0).get(5).asText()).isEqualTo(hostile);
-    // the runcmd entry, run with a curl that only prints, passes the token as one word
+    assertThat(doc.get("write_files").get(1).get("content").asText()).isEqualTo(hostile);
+    assertThat(doc.get("runcmd").get(0).get(5).asText()).isEqualTo("p");
+    // the runcmd entry, run with a curl that only prints, passes each value as one word
     Path bin = Files.createDirectories(dir.resolve("bin"));
     Path curl = bin.resolve("curl");
     Files.writeString(curl, "#!/bin/sh\necho 'printf \"%s\\n\" \"$@\"'\n");
@@ -107,19 +113,18 @@ class CloudInitTest {
                 CloudInit.INSTALL_COMMAND,
                 "https://h:1",
                 "sha256:" + "0".repeat(64),
-                hostile,
-                "p"));
+                hostile));
     assertThat(ran.output().lines().toList())
         .containsExactly(
             "--server",
             "https://h:1",
             "--ca-hash",
             "sha256:" + "0".repeat(64),
-            "--token",
-            hostile.lines().findFirst().orElseThrow(),
-            hostile.lines().skip(1).findFirst().orElseThrow(),
+            "--token-file",
+            CloudInit.TOKEN_PATH,
             "--name",
-            "p");
+            hostile.lines().findFirst().orElseThrow(),
+            hostile.lines().skip(1).findFirst().orElseThrow());
   }
 
   @Test
@@ -155,6 +160,16 @@ class CloudInitTest {
         "--token",
         "t");
     assertRefused(script, "unknown argument: --bogus", "--bogus");
+    assertRefused(
+        script,
+        "cannot read the token file",
+        "--server",
+        "https://h",
+        "--ca-hash",
+        hash,
+        "--token-file",
+        dir.resolve("missing").toString());
+    assertRefused(script, "the join token is required", "--server", "https://h", "--ca-hash", hash);
   }
 
   @Test

@@ -10,6 +10,7 @@ import io.meshfed.provider.spi.MachineRef;
 import io.meshfed.provider.spi.MachineRequest;
 import io.meshfed.provider.spi.ProviderContext;
 import io.meshfed.provider.spi.ProviderException;
+import io.meshfed.provider.spi.SecretFiles;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.UncheckedIOException;
@@ -228,8 +229,9 @@ public final class LocalMachineProvider implements MachineProvider {
             reachableFromBridge(bootstrap.server()),
             "--ca-hash",
             bootstrap.caHash(),
-            "--token",
-            bootstrap.token(),
+            "--token-file",
+            // in a file only root reads: a command line would show it to every process
+            SecretFiles.write(dir.resolve("join-token"), bootstrap.token()).toString(),
             "--name",
             machine.peerName(),
             "--interface",
