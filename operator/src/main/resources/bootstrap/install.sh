@@ -1,11 +1,10 @@
 #!/bin/sh
 # Installs the meshfed agent on a Linux host and starts it under systemd.
 #
-# Cloud machines run it from their cloud-init user data; on a host you bring, run it as root:
-#   curl -fsSk https://OPERATOR:8443/api/v1/install.sh | sh -s -- \
-#     --server https://OPERATOR:8443 --ca-hash sha256:... --token-file FILE [--name NAME]
-# The script trusts the agent API only after the CA it serves matches --ca-hash, so fetching the
-# script without verification (-k) exposes nothing: a wrong CA stops it before anything is sent.
+# Cloud machines run it from their cloud-init user data; on a host you bring, run the line
+# `kubectl meshfed join-command` prints: it verifies the CA against the pinned hash before it
+# fetches this script. The script checks the CA again (exactly one certificate, the pinned one)
+# before it sends anything.
 set -eu
 
 CONFIG_DIR=/etc/meshfed
@@ -88,6 +87,13 @@ public_key_hash() {
   openssl x509 -in "$1" -pubkey -noout | openssl pkey -pubin -outform der | sha256sum | cut -d' ' -f1
 }
 
+# true only when the file holds exactly one certificate and its public key has the pinned hash:
+# curl --cacert trusts every certificate of a bundle, so the pin must cover them all
+verify_ca() {
+  [ "$(grep -c -- '-----BEGIN CERTIFICATE-----' "$1")" -eq 1 ] || return 1
+  [ "sha256:$(public_key_hash "$1")" = "$2" ]
+}
+
 install_packages
 mkdir -p "$CONFIG_DIR" "$INSTALL_DIR" "$STATE_DIR"
 chmod 0700 "$CONFIG_DIR" "$STATE_DIR"
@@ -97,10 +103,9 @@ if [ ! -s "$CONFIG_DIR/ca.crt" ]; then
   curl -fsSk --retry 5 "$server/api/v1/ca.crt" -o "$CONFIG_DIR/ca.crt.new"
   mv "$CONFIG_DIR/ca.crt.new" "$CONFIG_DIR/ca.crt"
 fi
-actual="sha256:$(public_key_hash "$CONFIG_DIR/ca.crt")"
-if [ "$actual" != "$ca_hash" ]; then
+if ! verify_ca "$CONFIG_DIR/ca.crt" "$ca_hash"; then
   rm -f "$CONFIG_DIR/ca.crt"
-  fail "the agent API's CA is $actual, not the pinned $ca_hash: refusing to trust $server"
+  fail "the agent API's CA is not the pinned $ca_hash, or comes with other certificates: refusing to trust $server"
 fi
 
 curl -fsS --retry 5 --cacert "$CONFIG_DIR/ca.crt" "$server/api/v1/agent.jar" -o "$INSTALL_DIR/meshfed-agent.jar.new"

@@ -6,6 +6,7 @@ import io.meshfed.api.agent.NetMap;
 import io.meshfed.api.agent.SelfConfig;
 import io.meshfed.api.agent.StatusReport;
 import io.meshfed.api.agent.StatusReport.PeerHandshake;
+import io.meshfed.provider.spi.Ipv4;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -394,8 +395,13 @@ public final class Agent {
   }
 
   private List<String> endpoints(int listenPort) {
-    return advertisedEndpoints.isEmpty()
-        ? Facts.endpoints(wireGuard.name(), listenPort)
-        : advertisedEndpoints;
+    if (!advertisedEndpoints.isEmpty()) {
+      return advertisedEndpoints;
+    }
+    // not the mesh's own addresses (a container bridge holds one of this peer's subnet)
+    String mesh = membership == null ? null : membership.self().clusterCidr();
+    return Facts.endpoints(wireGuard.name(), listenPort).stream()
+        .filter(e -> mesh == null || !Ipv4.inside(e.substring(0, e.indexOf(':')), mesh))
+        .toList();
   }
 }

@@ -16,8 +16,8 @@ import picocli.CommandLine.ParentCommand;
     mixinStandardHelpOptions = true,
     description = {
       "Prints the one line that joins a host of yours to the cluster (run it on the host).",
-      "It names a new Peer (provider static) with a one-time token valid for --ttl; the install script trusts",
-      "the agent API only after its CA matches the pinned hash."
+      "It names a new Peer (provider static) with a one-time token valid for --ttl. The line runs nothing",
+      "before the agent API's CA matches the pinned hash; the token travels in a file, not a command line."
     })
 final class JoinCommand implements Callable<Integer> {
   @ParentCommand KubectlMeshfed root;
@@ -75,17 +75,31 @@ final class JoinCommand implements Callable<Integer> {
     }
   }
 
-  /** The one line for the host. */
+  /**
+   * The one line for the host. Nothing runs before the server is verified: the CA it serves must be
+   * one certificate whose public key has the pinned hash (curl --cacert would trust every
+   * certificate of a bundle), and only then is the installer fetched, over TLS checked against that
+   * CA. The token goes to a file only the user reads (printf is the shell's own: no command line
+   * shows it), and the installer reads it from there.
+   */
   static String line(String endpoint, String caHash, String token, String peer) {
-    return "curl -fsSk "
+    String hex = caHash.substring("sha256:".length());
+    return "umask 077; printf '%s\\n' '"
+        + token
+        + "' > ~/.meshfed-join-token && curl -fsSk "
+        + endpoint
+        + "/api/v1/ca.crt -o ~/.meshfed-ca.crt"
+        + " && [ \"$(grep -c 'BEGIN CERTIFICATE' ~/.meshfed-ca.crt)\" = 1 ]"
+        + " && [ \"$(openssl x509 -in ~/.meshfed-ca.crt -pubkey -noout | openssl pkey -pubin -outform"
+        + " der | sha256sum | cut -c1-64)\" = "
+        + hex
+        + " ] && curl -fsS --cacert ~/.meshfed-ca.crt "
         + endpoint
         + "/api/v1/install.sh | sudo sh -s -- --server "
         + endpoint
         + " --ca-hash "
         + caHash
-        + " --token "
-        + token
-        + " --name "
+        + " --token-file ~/.meshfed-join-token --name "
         + peer;
   }
 }

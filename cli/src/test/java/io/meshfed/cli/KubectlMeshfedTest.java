@@ -383,18 +383,23 @@ class KubectlMeshfedTest {
     Result join = run("join-command", "prod", "--ttl", "2h", "--name", "nas");
     assertThat(join.exit()).as(join.err()).isZero();
     assertThat(join.out().strip())
-        .matches(
-            "curl -fsSk https://mesh\\.example\\.com:8443/api/v1/install\\.sh \\| sudo sh -s --"
-                + " --server https://mesh\\.example\\.com:8443 --ca-hash sha256:(ab){32} --token mfb:"
-                + ns
-                + ":nas:[0-9a-f]{64} --name nas");
+        .isEqualTo(
+            JoinCommand.line(
+                "https://mesh.example.com:8443",
+                "sha256:" + "ab".repeat(32),
+                join.out().strip().replaceAll(".*printf '%s\\\\n' '([^']+)'.*", "$1"),
+                "nas"))
+        .contains("--token-file ~/.meshfed-join-token --name nas")
+        .doesNotContain("--token mf");
     assertThat(join.err()).contains("# joins as peer/nas; the token works once, until");
 
     Peer nas = client.resources(Peer.class).inNamespace(ns).withName("nas").get();
     assertThat(nas.getSpec().getProvider()).isEqualTo(ProviderType.STATIC);
     assertThat(nas.getSpec().getClusterRef().getName()).isEqualTo("prod");
     var secret = client.secrets().inNamespace(ns).withName("nas-meshfed-bootstrap").get();
-    String token = join.out().strip().replaceAll(".*--token mfb:[^:]+:nas:([0-9a-f]{64}).*", "$1");
+    String token =
+        join.out().strip().replaceAll(".*printf '%s\\\\n' 'mfb:[^:]+:nas:([0-9a-f]{64})'.*", "$1");
+    assertThat(token).matches("[0-9a-f]{64}");
     assertThat(new String(Base64.getDecoder().decode(secret.getData().get("token"))))
         .isEqualTo(token);
     Instant expires =

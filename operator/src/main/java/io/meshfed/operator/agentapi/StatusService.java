@@ -3,8 +3,10 @@ package io.meshfed.operator.agentapi;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.meshfed.api.agent.StatusReport;
 import io.meshfed.api.v1alpha1.Peer;
+import io.meshfed.operator.directory.AgentDirectory;
 import io.meshfed.operator.join.AgentSecrets;
 import io.meshfed.operator.join.Memberships;
+import io.meshfed.operator.join.Validation;
 import jakarta.inject.Singleton;
 import java.util.List;
 import java.util.Objects;
@@ -20,15 +22,31 @@ public class StatusService {
   private final Memberships memberships;
   private final KubernetesClient client;
 
-  public StatusService(AgentReports reports, Memberships memberships, KubernetesClient client) {
+  private final AgentDirectory directory;
+
+  public StatusService(
+      AgentReports reports,
+      Memberships memberships,
+      AgentDirectory directory,
+      KubernetesClient client) {
     this.reports = reports;
     this.memberships = memberships;
+    this.directory = directory;
     this.client = client;
   }
 
   public void accept(Peer peer, StatusReport report) {
     String namespace = peer.getMetadata().getNamespace();
     String name = peer.getMetadata().getName();
+    // an agent speaks for itself only: endpoints others can reach, replicas on its own subnet
+    Validation.reachableEndpoints(
+        report.endpoints(),
+        directory
+            .cluster(namespace, peer.getSpec().getClusterRef().getName())
+            .map(c -> c.getSpec().getNetwork().getCidr())
+            .orElse(null));
+    Validation.replicaAddresses(
+        report.replicas(), peer.getStatus() == null ? null : peer.getStatus().getSubnet());
     memberships
         .membership(namespace, name)
         .ifPresent(

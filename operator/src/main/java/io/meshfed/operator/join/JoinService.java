@@ -111,6 +111,7 @@ public class JoinService {
               "a peer credential cannot join; use the cluster's join token or the machine's bootstrap token");
     }
 
+    Validation.reachableEndpoints(request.endpoints(), cluster.getSpec().getNetwork().getCidr());
     String holder =
         memberships
             .holderOf(

@@ -4,6 +4,7 @@ import io.meshfed.api.agent.JoinRequest;
 import io.meshfed.api.agent.ReplicaStatus;
 import io.meshfed.api.agent.StatusReport;
 import io.meshfed.operator.server.AgentApiException;
+import io.meshfed.provider.spi.Ipv4;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
@@ -70,6 +71,62 @@ public final class Validation {
           ReplicaStatus.STARTING,
           ReplicaStatus.RUNNING,
           ReplicaStatus.FAILED);
+
+  /**
+   * Endpoints an agent may claim for itself: none that every peer would reach on itself (loopback,
+   * unspecified), none that is not routed (link-local, multicast, broadcast), none inside the mesh
+   * (a tunnel inside the tunnel).
+   */
+  public static void reachableEndpoints(List<String> endpoints, String clusterCidr) {
+    if (endpoints == null) {
+      return;
+    }
+    for (int i = 0; i < endpoints.size(); i++) {
+      String endpoint = endpoints.get(i);
+      int address = Ipv4.parse(endpoint.substring(0, endpoint.indexOf(':')));
+      String why = null;
+      if ((address >>> 24) == 127) {
+        why = "a loopback address";
+      } else if ((address >>> 24) == 0) {
+        why = "an unspecified address";
+      } else if ((address >>> 16) == ((169 << 8) | 254)) {
+        why = "a link-local address";
+      } else if ((address >>> 28) >= 0xE) {
+        why = "a multicast or reserved address";
+      } else if (clusterCidr != null && Ipv4.inside(Ipv4.format(address), clusterCidr)) {
+        why = "inside the mesh (" + clusterCidr + ")";
+      }
+      if (why != null) {
+        throw AgentApiException.badField(
+            "endpoints[" + i + "]",
+            endpoint + " is " + why + ": other peers cannot reach it there");
+      }
+    }
+  }
+
+  /** A replica's address must be its peer's: inside the peer's subnet. */
+  public static void replicaAddresses(List<ReplicaStatus> replicas, String subnet) {
+    if (replicas == null || subnet == null) {
+      return;
+    }
+    for (int i = 0; i < replicas.size(); i++) {
+      String address = replicas.get(i).address();
+      if (address == null) {
+        continue;
+      }
+      boolean ok;
+      try {
+        ok = Ipv4.inside(address, subnet);
+      } catch (IllegalArgumentException e) {
+        ok = false;
+      }
+      if (!ok) {
+        throw AgentApiException.badField(
+            "replicas[" + i + "].address",
+            address + " is not in this peer's subnet " + subnet + ": a replica runs on its peer");
+      }
+    }
+  }
 
   static String peerNameFromHost(JoinRequest request) {
     String host = request.facts() == null ? null : request.facts().hostname();

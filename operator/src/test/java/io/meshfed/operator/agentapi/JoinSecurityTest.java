@@ -2,6 +2,7 @@ package io.meshfed.operator.agentapi;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -14,6 +15,8 @@ import io.meshfed.api.agent.JoinChallenge;
 import io.meshfed.api.agent.JoinRequest;
 import io.meshfed.api.agent.JoinResponse;
 import io.meshfed.api.agent.KeyProof;
+import io.meshfed.api.agent.ReplicaStatus;
+import io.meshfed.api.agent.StatusReport;
 import io.meshfed.api.agent.Tokens;
 import io.meshfed.api.v1alpha1.Peer;
 import io.meshfed.api.v1alpha1.ProviderType;
@@ -27,6 +30,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -188,6 +192,71 @@ class JoinSecurityTest {
       assertThat(results.stream().filter(r -> !r.equals("joined")))
           .allSatisfy(r -> assertThat(r).isEqualTo("TokenAlreadyUsed"));
     }
+  }
+
+  @Test
+  void anAgentSpeaksOnlyForItselfEndpointsOthersCanReachReplicasOnItsSubnet() throws Exception {
+    String key = KeyProof.newPrivateKey();
+    for (String endpoint :
+        List.of("127.0.0.1:51820", "169.254.1.1:51820", "100.81.7.1:51820", "224.0.0.1:51820")) {
+      assertRefused(
+          () ->
+              api.join(
+                  new JoinRequest(
+                      token(), "liar", KeyProof.publicKeyOf(key), List.of(endpoint), null),
+                  key),
+          400,
+          "InvalidField");
+    }
+    JoinResponse joined =
+        api.join(
+            new JoinRequest(
+                token(), "honest", KeyProof.publicKeyOf(key), List.of("198.18.3.9:51820"), null),
+            key);
+    String subnet = joined.self().subnet();
+    assertRefused(
+        () ->
+            api.status(
+                joined.credential(),
+                new StatusReport("honest", null, List.of("127.0.0.1:51820"), null, List.of())),
+        400,
+        "InvalidField");
+    // another peer's address for its replica: DNS would send that peer's traffic here (checked
+    // once the Peer's status has its subnet)
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .untilAsserted(
+            () ->
+                assertRefused(
+                    () ->
+                        api.status(
+                            joined.credential(),
+                            new StatusReport(
+                                "honest",
+                                null,
+                                List.of("198.18.3.9:51820"),
+                                null,
+                                List.of(),
+                                List.of(
+                                    new ReplicaStatus(
+                                        "web-0",
+                                        ReplicaStatus.RUNNING,
+                                        "100.81.200.1",
+                                        0,
+                                        null,
+                                        null)))),
+                    400,
+                    "InvalidField"));
+    String own = subnet.substring(0, subnet.lastIndexOf('.')) + ".1";
+    api.status(
+        joined.credential(),
+        new StatusReport(
+            "honest",
+            null,
+            List.of("198.18.3.9:51820"),
+            null,
+            List.of(),
+            List.of(new ReplicaStatus("web-0", ReplicaStatus.RUNNING, own, 0, null, null))));
   }
 
   private String token() {

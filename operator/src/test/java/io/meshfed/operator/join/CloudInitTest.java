@@ -176,17 +176,42 @@ class CloudInitTest {
   void installScriptHashesTheCaExactlyAsTheAgentPinsIt() throws Exception {
     Path pem = dir.resolve("ca.crt");
     Files.writeString(pem, caPem);
-    String function =
-        BootstrapResource.installScriptText()
-                .lines()
-                .dropWhile(l -> !l.startsWith("public_key_hash()"))
-                .takeWhile(l -> !l.equals("}"))
-                .reduce("", (a, b) -> a + b + "\n")
-            + "}\n";
+    String function = function("public_key_hash()");
     Result hash = run(List.of("sh", "-c", function + "public_key_hash \"$0\"", pem.toString()));
     assertThat(hash.exit()).as(hash.output()).isZero();
     assertThat("sha256:" + hash.output().strip())
         .isEqualTo(Certificates.publicKeyHash(ca.certificate()));
+  }
+
+  @Test
+  void installScriptTrustsACaFileOnlyWhenEveryCertificateInItIsThePinnedOne() throws Exception {
+    String pin = Certificates.publicKeyHash(ca.certificate());
+    String other =
+        Certificates.pem(
+            Certificates.newCa("someone else", Instant.now(), Duration.ofDays(1)).certificate());
+    assertThat(verifyCa(caPem, pin)).as("the pinned CA").isTrue();
+    assertThat(verifyCa(other, pin)).as("another CA").isFalse();
+    // curl --cacert would trust both: the pin must not be satisfied by one of them
+    assertThat(verifyCa(caPem + other, pin)).as("pinned first, then another").isFalse();
+    assertThat(verifyCa(other + caPem, pin)).as("another, then the pinned").isFalse();
+  }
+
+  private boolean verifyCa(String pem, String pin) throws Exception {
+    Path file = Files.createTempFile(dir, "ca", ".crt");
+    Files.writeString(file, pem);
+    String functions = function("public_key_hash()") + function("verify_ca()");
+    Result result =
+        run(List.of("sh", "-c", functions + "verify_ca \"$0\" \"$1\"", file.toString(), pin));
+    return result.exit() == 0;
+  }
+
+  private static String function(String header) {
+    return BootstrapResource.installScriptText()
+            .lines()
+            .dropWhile(l -> !l.startsWith(header))
+            .takeWhile(l -> !l.equals("}"))
+            .reduce("", (a, b) -> a + b + "\n")
+        + "}\n";
   }
 
   private void assertRefused(Path script, String message, String... args) throws Exception {

@@ -200,8 +200,13 @@ class PeerProvisioningTest {
     assertThat(userData).startsWith("#cloud-config\n");
     assertThat(runcmd.get(3).asText()).startsWith("https://");
     assertThat(runcmd.get(4).asText()).startsWith("sha256:");
-    assertThat(runcmd.get(5).asText()).as("the peer's own bootstrap token").endsWith(token);
-    assertThat(runcmd.get(6).asText()).isEqualTo("vm-boot");
+    assertThat(runcmd.get(5).asText()).isEqualTo("vm-boot");
+    assertThat(runcmd.toString()).as("no token on a command line").doesNotContain(token);
+    var tokenFile = doc.get("write_files").get(1);
+    assertThat(tokenFile.get("permissions").asText()).isEqualTo("0600");
+    assertThat(tokenFile.get("content").asText())
+        .as("the peer's own bootstrap token")
+        .endsWith(token);
     assertThat(doc.get("write_files").get(0).get("content").asText())
         .startsWith("-----BEGIN CERTIFICATE-----");
   }

@@ -20,6 +20,14 @@ public final class Ipv4 {
     return value;
   }
 
+  /** Whether the address is inside the network, both dotted ("100.64.0.0/16"). */
+  public static boolean inside(String address, String cidr) {
+    int slash = cidr.indexOf('/');
+    int prefix = Integer.parseInt(cidr.substring(slash + 1));
+    int mask = prefix == 0 ? 0 : -1 << (32 - prefix);
+    return (parse(address) & mask) == (parse(cidr.substring(0, slash)) & mask);
+  }
+
   public static String format(int value) {
     return ((value >>> 24) & 0xff)
         + "."
