@@ -96,7 +96,9 @@ verify_ca() {
 
 install_packages
 mkdir -p "$CONFIG_DIR" "$INSTALL_DIR" "$STATE_DIR"
-chmod 0700 "$CONFIG_DIR" "$STATE_DIR"
+chmod 0700 "$CONFIG_DIR"
+# replicas run as nobody and pass through to their own directories; every file here is 0600
+chmod 0711 "$STATE_DIR"
 
 # the CA: written by cloud-init, or fetched here and accepted only if it matches the pin
 if [ ! -s "$CONFIG_DIR/ca.crt" ]; then

@@ -73,11 +73,16 @@ public final class Agent {
         break;
       case "process":
         try {
+          Optional<ProcessRuntime.RunAs> runAs = ProcessRuntime.RunAs.of(processUser);
+          if (runAs.isPresent()) {
+            ProcessRuntime.letReplicasThrough(
+                List.of(state.dir(), state.dir().resolve("replicas")));
+          }
           runtime =
               new ProcessRuntime(
                   () -> membership == null ? null : membership.self().meshAddress(),
                   Map.of(),
-                  ProcessRuntime.RunAs.of(processUser));
+                  runAs);
         } catch (IOException e) {
           throw new IllegalArgumentException(e.getMessage(), e);
         }

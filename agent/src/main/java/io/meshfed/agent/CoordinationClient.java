@@ -58,18 +58,20 @@ public final class CoordinationClient {
    */
   public JoinResponse join(JoinRequest request, String privateKey)
       throws IOException, InterruptedException, Refused {
-    JoinChallenge challenge =
-        send(
-                post("api/v1/join/challenge", null, Map.of())
-                    .timeout(Duration.ofSeconds(30))
-                    .build(),
-                JoinChallenge.class)
-            .orElseThrow();
+    JoinChallenge challenge = challenge();
     return send(
             post("api/v1/join", null, request.proven(challenge, privateKey))
                 .timeout(Duration.ofSeconds(30))
                 .build(),
             JoinResponse.class)
+        .orElseThrow();
+  }
+
+  /** A challenge for the next join ({@code KeyProof}). */
+  public JoinChallenge challenge() throws IOException, InterruptedException, Refused {
+    return send(
+            post("api/v1/join/challenge", null, Map.of()).timeout(Duration.ofSeconds(30)).build(),
+            JoinChallenge.class)
         .orElseThrow();
   }
 

@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -13,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -24,6 +27,23 @@ import java.util.function.Supplier;
 public final class ProcessRuntime implements ReplicaRuntime {
   private static final ObjectMapper JSON = AgentState.JSON;
   private static final String OUTPUT = "output.log";
+  static final String SECURE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  private static final Set<PosixFilePermission> OWNER_ONLY_FILE =
+      PosixFilePermissions.fromString("rw-------");
+
+  /** Others may pass through to a directory inside, not list what is here. */
+  static final Set<PosixFilePermission> SEARCH_ONLY = PosixFilePermissions.fromString("rwx--x--x");
+
+  /**
+   * Lets replicas that run as another user pass through the agent's directories to their own:
+   * search permission only (no listing); every secret file in them is the agent's, 0600.
+   */
+  public static void letReplicasThrough(List<Path> directories) throws IOException {
+    for (Path directory : directories) {
+      Files.createDirectories(directory);
+      Files.setPosixFilePermissions(directory, SEARCH_ONLY);
+    }
+  }
 
   /** What was started, as written next to its output. */
   record Started(long pid, String startInstant, AssignedReplica spec) {}
@@ -51,6 +71,49 @@ public final class ProcessRuntime implements ReplicaRuntime {
       }
       throw new IOException(
           "no user " + user + " in " + passwd + " to run replicas as (--process-user)");
+    }
+
+    /**
+     * The replica's own directory inside {@code dir}: this user's, so a command that writes or
+     * serves its working directory can; the agent's files beside it (what it started, the output)
+     * stay root's. Fails, saying which, when a parent directory does not let this user through.
+     */
+    Path workingDirectory(Path dir) throws IOException {
+      Files.setPosixFilePermissions(dir, SEARCH_ONLY);
+      Path work = dir.resolve("work");
+      Files.createDirectories(work);
+      Files.setAttribute(work, "unix:uid", (int) uid);
+      Files.setAttribute(work, "unix:gid", (int) gid);
+      Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwx------"));
+      for (Path parent = dir.toAbsolutePath(); parent != null; parent = parent.getParent()) {
+        if (!canSearch(parent)) {
+          throw new IOException(
+              "user "
+                  + user
+                  + " cannot reach its working directory "
+                  + work
+                  + ": "
+                  + parent
+                  + " is "
+                  + PosixFilePermissions.toString(Files.getPosixFilePermissions(parent))
+                  + " (give it search permission, chmod o+x, or run replicas as root with"
+                  + " --process-user root)");
+        }
+      }
+      return work;
+    }
+
+    private boolean canSearch(Path directory) throws IOException {
+      Set<PosixFilePermission> mode = Files.getPosixFilePermissions(directory);
+      int owner = (Integer) Files.getAttribute(directory, "unix:uid");
+      int group = (Integer) Files.getAttribute(directory, "unix:gid");
+      if (owner == uid) {
+        return mode.contains(PosixFilePermission.OWNER_EXECUTE);
+      }
+      if (group == gid) {
+        return mode.contains(PosixFilePermission.GROUP_EXECUTE);
+      }
+      return mode.contains(PosixFilePermission.OTHERS_EXECUTE);
     }
 
     /** The command line that runs {@code argv} as this user, with no way back to root. */
@@ -95,15 +158,25 @@ public final class ProcessRuntime implements ReplicaRuntime {
       throw new IOException("replica " + replica.name() + " has no command");
     }
     Files.createDirectories(dir);
+    Path output = dir.resolve(OUTPUT);
+    if (!Files.exists(output)) {
+      Files.createFile(output, PosixFilePermissions.asFileAttribute(OWNER_ONLY_FILE));
+    }
     List<String> argv = new ArrayList<>(replica.command());
     if (replica.args() != null) {
       argv.addAll(replica.args());
     }
+    Path work = runAs.isPresent() ? runAs.get().workingDirectory(dir) : dir;
     ProcessBuilder builder =
         new ProcessBuilder(runAs.map(user -> user.wrap(argv)).orElse(argv))
-            .directory(dir.toFile())
+            .directory(work.toFile())
             .redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(OUTPUT).toFile()));
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile()));
+    if (runAs.isPresent()) {
+      // the agent's own PATH may name directories only root reads (as sudo's secure_path)
+      builder.environment().put("PATH", SECURE_PATH);
+      builder.environment().put("HOME", work.toString());
+    }
     builder.environment().putAll(baseEnv);
     builder.environment().put("MESHFED_REPLICA", replica.name());
     builder.environment().put("MESHFED_WORKLOAD", replica.workload());

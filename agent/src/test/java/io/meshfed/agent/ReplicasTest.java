@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,6 +43,12 @@ class ReplicasTest {
 
   private Replicas replicas;
 
+  /** As the agent does with its state directory: nobody may pass through to its own directory. */
+  @BeforeEach
+  void letNobodyThrough() throws IOException {
+    ProcessRuntime.letReplicasThrough(List.of(root));
+  }
+
   @AfterEach
   void stop() {
     if (replicas != null) {
@@ -61,14 +69,15 @@ class ReplicasTest {
         List.of(
             replica(
                 "w-0",
-                "echo uid=$(id -u) gid=$(id -g) groups=$(id -G);"
+                "echo uid=$(id -u) gid=$(id -g) groups=$(id -G) path=$PATH;"
                     + " grep NoNewPrivs /proc/self/status; echo pid=$$; sleep 60")));
     replicas.tick();
     waitFor(() -> Files.readString(root.resolve("w-0/output.log")).contains("pid="));
     String output = Files.readString(root.resolve("w-0/output.log"));
     assertThat(output)
         .contains("uid=" + user.uid() + " gid=" + user.gid() + " groups=" + user.gid())
-        .containsPattern("NoNewPrivs:\\s+1");
+        .containsPattern("NoNewPrivs:\\s+1")
+        .contains("path=" + ProcessRuntime.SECURE_PATH);
     // setpriv execs the command: the PID the agent keeps (and adopts after a restart) is its own
     String started = Files.readString(root.resolve("w-0/started.json"));
     String pid = output.replaceAll("(?s).*pid=(\\d+).*", "$1");
@@ -100,6 +109,25 @@ class ReplicasTest {
             });
     waitFor(() -> Files.readString(root.resolve("w-0/output.log")).contains("hi w-0 mesh.test"));
     assertThat(replicas.tick()).as("nothing changed").isFalse();
+  }
+
+  @Test
+  void aReplicaItsUserCannotReachFailsSayingWhichDirectoryToOpen() throws Exception {
+    Path closed = root.resolve("closed");
+    Files.createDirectories(closed);
+    Files.setPosixFilePermissions(closed, PosixFilePermissions.fromString("rwx------"));
+    replicas = new Replicas(runtime, closed.resolve("replicas"), clock);
+    replicas.assign(List.of(replica("w-0", "sleep 60")));
+    replicas.tick();
+    assertThat(replicas.statuses())
+        .singleElement()
+        .satisfies(
+            s -> {
+              assertThat(s.state()).isEqualTo("Failed");
+              assertThat(s.message())
+                  .contains("cannot reach its working directory")
+                  .contains(closed + " is rwx------");
+            });
   }
 
   @Test

@@ -121,6 +121,17 @@ public abstract class FakeCloud implements AutoCloseable {
     failures.add(new Failure(method, pathPrefix, reply));
   }
 
+  private volatile Reply outage;
+
+  /** Until {@link #recover()}, every request gets this reply: the cloud is down. */
+  public void outage(Reply reply) {
+    this.outage = reply;
+  }
+
+  public void recover() {
+    this.outage = null;
+  }
+
   public List<Call> calls() {
     return Collections.unmodifiableList(new ArrayList<>(calls));
   }
@@ -144,7 +155,8 @@ public abstract class FakeCloud implements AutoCloseable {
               Map.copyOf(exchange.getRequestHeaders()),
               new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
       calls.add(call);
-      Reply reply = injectedFailure(call);
+      Reply down = outage;
+      Reply reply = down != null ? down : injectedFailure(call);
       if (reply == null) {
         try {
           synchronized (this) {

@@ -615,12 +615,18 @@ class NatLabTest {
                                     " have no direct path and the cluster has no gateway peer to"
                                         + " relay: add a peer with role gateway");
                           }));
-      assertThat(mesh.peer("sym-a").getStatus().getPaths().getUnreachablePeers())
-          .anySatisfy(
-              link -> {
-                assertThat(link.getPeer()).isEqualTo("sym-b");
-                assertThat(link.getReason()).contains("no gateway peer to relay");
-              });
+      // the peer's status follows with its agent's next report
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .untilAsserted(
+              () ->
+                  assertThat(mesh.peer("sym-a").getStatus().getPaths().getUnreachablePeers())
+                      .isNotNull()
+                      .anySatisfy(
+                          link -> {
+                            assertThat(link.getPeer()).isEqualTo("sym-b");
+                            assertThat(link.getReason()).contains("no gateway peer to relay");
+                          }));
       await()
           .atMost(Duration.ofSeconds(20))
           .until(() -> !ping("sym-a", "sym-b")); // the relay's routes leave the maps

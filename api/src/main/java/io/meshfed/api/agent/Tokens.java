@@ -23,14 +23,18 @@ public record Tokens(Kind kind, String namespace, String name, String secret) {
     }
   }
 
+  /** A DNS subdomain, as Kubernetes names namespaces (labels, a subset) and Peers. */
+  private static final String NAME = "[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?";
+
   public static Optional<Tokens> parse(String value) {
     if (value == null) {
       return Optional.empty();
     }
     String[] parts = value.trim().split(":", 4);
+    // namespace and name become parts of API paths: only what Kubernetes names may be
     if (parts.length != 4
-        || parts[1].isEmpty()
-        || parts[2].isEmpty()
+        || !parts[1].matches(NAME)
+        || !parts[2].matches(NAME)
         || !parts[3].matches("[0-9a-f]{64}")) {
       return Optional.empty();
     }

@@ -21,6 +21,13 @@ public final class MeshfedApi {
    */
   public static final String DRAINING_ANNOTATION = GROUP + "/draining";
 
+  /**
+   * On a user's Secret that a MeshCluster names for a cloud's credentials: the operator removes it
+   * once no cluster of the namespace needs the Secret any more, so deleting a cluster and its
+   * credentials together still lets the cluster delete its machines.
+   */
+  public static final String CREDENTIALS_FINALIZER = GROUP + "/cloud-credentials";
+
   /** Label naming the operator as the manager of an object. */
   public static final String MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
 

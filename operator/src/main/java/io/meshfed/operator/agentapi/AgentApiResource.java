@@ -10,6 +10,7 @@ import io.meshfed.api.agent.StatusReport;
 import io.meshfed.api.v1alpha1.Peer;
 import io.meshfed.operator.config.MeshfedConfig;
 import io.meshfed.operator.join.Credentials;
+import io.meshfed.operator.join.FailedJoins;
 import io.meshfed.operator.join.JoinChallenges;
 import io.meshfed.operator.join.JoinService;
 import io.meshfed.operator.join.Validation;
@@ -18,6 +19,7 @@ import io.meshfed.operator.server.AgentApiException;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.net.SocketAddress;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
@@ -26,9 +28,19 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.StreamingOutput;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
@@ -41,12 +53,19 @@ import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 @Consumes(MediaType.APPLICATION_JSON)
 @Tag(name = "agent", description = "The protocol between peer agents and the operator")
 public class AgentApiResource {
+  /** Long polls one credential may hold open: an agent needs one; a retry may overlap it. */
+  static final int POLLS_PER_PEER = 4;
+
+  private final Map<String, AtomicInteger> polls = new ConcurrentHashMap<>();
+
   private final JoinService joins;
   private final JoinChallenges challenges;
   private final Credentials credentials;
   private final NetMapPublisher hub;
   private final StatusService statuses;
   private final MeshfedConfig config;
+  private final FailedJoins failedJoins;
+  private final Clock clock;
 
   public AgentApiResource(
       JoinService joins,
@@ -54,7 +73,12 @@ public class AgentApiResource {
       Credentials credentials,
       NetMapPublisher hub,
       StatusService statuses,
-      MeshfedConfig config) {
+      MeshfedConfig config,
+      Clock clock) {
+    this.clock = clock;
+    this.failedJoins =
+        new FailedJoins(
+            config.agentApi().failedJoins().burst(), config.agentApi().failedJoins().perMinute());
     this.joins = joins;
     this.challenges = challenges;
     this.credentials = credentials;
@@ -77,8 +101,44 @@ public class AgentApiResource {
   @Path("/join")
   @Operation(
       summary = "Join a mesh cluster with a cluster join token or a machine's bootstrap token")
-  public JoinResponse join(JoinRequest request) {
-    return joins.join(request);
+  public JoinResponse join(JoinRequest request, @Context HttpServerRequest http) {
+    String source = sourceOf(http);
+    Optional<Duration> wait = failedJoins.waitFor(source, clock.instant());
+    if (wait.isPresent()) {
+      long seconds = Math.max(1, (wait.get().toMillis() + 999) / 1000);
+      throw AgentApiException.tooMany(
+              "TooManyFailedJoins",
+              "too many failed joins from "
+                  + source
+                  + "; try again in "
+                  + seconds
+                  + " s (check the token and the agent's key)")
+          .retryAfter(seconds);
+    }
+    try {
+      return joins.join(request);
+    } catch (AgentApiException e) {
+      if (e.status() == 401 || e.status() == 403) {
+        failedJoins.failed(source, clock.instant());
+      }
+      throw e;
+    }
+  }
+
+  /** The client's address; an IPv6 client by its /64, which one host usually holds whole. */
+  static String sourceOf(HttpServerRequest http) {
+    SocketAddress remote = http == null ? null : http.remoteAddress();
+    String host = remote == null || remote.hostAddress() == null ? "" : remote.hostAddress();
+    if (host.contains(":")) {
+      try {
+        byte[] address = InetAddress.getByName(host).getAddress();
+        Arrays.fill(address, 8, address.length, (byte) 0);
+        return InetAddress.getByAddress(address).getHostAddress() + "/64";
+      } catch (UnknownHostException e) {
+        return host;
+      }
+    }
+    return host;
   }
 
   @GET
@@ -93,6 +153,18 @@ public class AgentApiResource {
       @QueryParam("peer") String peerName,
       @QueryParam("since") String since) {
     Peer peer = credentials.authenticate(authorization, peerName);
+    String key = peer.getMetadata().getNamespace() + "/" + peer.getMetadata().getName();
+    AtomicInteger parked = polls.computeIfAbsent(key, k -> new AtomicInteger());
+    if (parked.incrementAndGet() > POLLS_PER_PEER) {
+      parked.decrementAndGet();
+      throw AgentApiException.tooMany(
+          "TooManyPolls",
+          "peer "
+              + key
+              + " already has "
+              + POLLS_PER_PEER
+              + " long polls open; an agent needs one");
+    }
     return Uni.createFrom()
         .completionStage(
             hub.poll(
@@ -101,6 +173,7 @@ public class AgentApiResource {
                 peer.getMetadata().getName(),
                 since,
                 config.agentApi().longPollTimeout()))
+        .eventually(parked::decrementAndGet)
         .map(
             reply ->
                 reply
@@ -139,7 +212,10 @@ public class AgentApiResource {
 
   @ServerExceptionMapper
   public Response refused(AgentApiException e) {
-    return Response.status(e.status()).type(MediaType.APPLICATION_JSON).entity(e.error()).build();
+    Response.ResponseBuilder response =
+        Response.status(e.status()).type(MediaType.APPLICATION_JSON).entity(e.error());
+    e.retryAfterSeconds().ifPresent(seconds -> response.header("Retry-After", seconds));
+    return response.build();
   }
 
   /** The JSON reader reports unreadable bodies as a bare 400; say what was wrong with it. */

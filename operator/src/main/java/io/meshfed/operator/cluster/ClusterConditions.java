@@ -10,6 +10,7 @@ public final class ClusterConditions {
   public static final String PEERS_NOT_READY = "PeersNotReady";
   public static final String NO_PEERS = "NoPeers";
   public static final String TERMINATING = "Terminating";
+  public static final String DELETION_BLOCKED = "DeletionBlocked";
   public static final String NO_PROVIDERS = "NoProvidersConfigured";
   public static final String SECRET_NOT_FOUND = "SecretNotFound";
   public static final String NOT_VERIFIED = "NotVerified";

@@ -10,6 +10,7 @@ import io.meshfed.api.v1alpha1.PeerPhase;
 import io.meshfed.api.v1alpha1.ProviderType;
 import io.meshfed.api.v1alpha1.ResourceAmounts;
 import io.meshfed.api.v1alpha1.Workload;
+import io.meshfed.operator.peer.PeerConditions;
 import io.meshfed.operator.placement.ClusterView;
 import io.meshfed.operator.provider.CloudAccounts;
 import io.meshfed.operator.scheduler.Amounts;
@@ -21,6 +22,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -34,6 +36,7 @@ public final class ClusterStatusBuilder {
    *     allocated}
    * @param credentials each configured provider's verdict on its credentials
    * @param paths how the cluster's pairs of peers connect, once agents have reported
+   * @param deletion while the cluster is being deleted: what its deletion waits for
    */
   public record Facts(
       Collection<Peer> peers,
@@ -44,7 +47,8 @@ public final class ClusterStatusBuilder {
       Optional<String> endpoint,
       Optional<String> caHash,
       Instant now,
-      Optional<Paths> paths) {
+      Optional<Paths> paths,
+      Optional<Deletion> deletion) {
 
     public Facts(
         Collection<Peer> peers,
@@ -64,9 +68,40 @@ public final class ClusterStatusBuilder {
           endpoint,
           caHash,
           now,
+          Optional.empty(),
           Optional.empty());
     }
+
+    /** These facts, with how the cluster's pairs connect. */
+    public Facts withPaths(Optional<Paths> paths) {
+      return with(paths, deletion);
+    }
+
+    /** These facts, for a cluster whose deletion waits as {@code deletion} says. */
+    public Facts deleting(Deletion deletion) {
+      return with(paths, Optional.of(deletion));
+    }
+
+    private Facts with(Optional<Paths> paths, Optional<Deletion> deletion) {
+      return new Facts(
+          peers,
+          workloads,
+          joinTokenSecret,
+          joinTokenExpiry,
+          credentials,
+          endpoint,
+          caHash,
+          now,
+          paths,
+          deletion);
+    }
   }
+
+  /**
+   * What a cluster's deletion waits for: {@code reason} {@link ClusterConditions#TERMINATING} while
+   * it goes its way, {@link ClusterConditions#DELETION_BLOCKED} while something it waits for fails.
+   */
+  public record Deletion(String reason, String message) {}
 
   /**
    * How pairs connect: of {@code pairs}, {@code relayed} go through gateways; {@code unreachable}
@@ -134,11 +169,14 @@ public final class ClusterStatusBuilder {
             facts.now());
     boolean terminating = cluster.isMarkedForDeletion();
     if (terminating) {
-      conditions.set(
-          READY,
-          false,
-          TERMINATING,
-          "the cluster is being deleted with its peers, pools and workloads");
+      Deletion deletion =
+          facts
+              .deletion()
+              .orElse(
+                  new Deletion(
+                      TERMINATING,
+                      "the cluster is being deleted with its peers, pools and workloads"));
+      conditions.set(READY, false, deletion.reason(), deletion.message());
       status.setPhase(PHASE_TERMINATING);
     } else if (counts.getTotal() == 0) {
       conditions.set(READY, true, NO_PEERS, "join token issued; no peers yet");
@@ -220,6 +258,74 @@ public final class ClusterStatusBuilder {
             .map(e -> e.getKey() + ": " + abbreviate(e.getValue()))
             .collect(Collectors.joining("; "));
     return counts.getReady() + "/" + counts.getTotal() + " peers ready (" + detail + ")";
+  }
+
+  /** Reasons a Peer's teardown gives when the cloud keeps it from going. */
+  private static final Set<String> TEARDOWN_BLOCKED =
+      Set.of(PeerConditions.MACHINE_DELETION_FAILED, PeerConditions.CREDENTIALS_NOT_FOUND);
+
+  /**
+   * What a cluster's deletion waits for, from what is left of it: its workloads and pools, its
+   * peers (a peer whose machine the cloud will not delete blocks it, and says why), and, once no
+   * peer is left, a failure to release what the clouds still hold for the cluster.
+   */
+  public static Deletion waitingFor(
+      Collection<String> workloads,
+      Collection<String> pools,
+      Collection<Peer> peers,
+      Optional<String> releaseFailure) {
+    List<String> blocked =
+        peers.stream()
+            .sorted((a, b) -> a.getMetadata().getName().compareTo(b.getMetadata().getName()))
+            .flatMap(
+                p ->
+                    Conditions.find(
+                        p.getStatus() == null ? null : p.getStatus().getConditions(),
+                        PeerConditions.READY)
+                        .filter(c -> TEARDOWN_BLOCKED.contains(c.getReason()))
+                        .map(c -> "peer " + p.getMetadata().getName() + ": " + c.getMessage())
+                        .stream())
+            .toList();
+    if (!blocked.isEmpty()) {
+      return new Deletion(
+          DELETION_BLOCKED,
+          "the cluster is being deleted and waits for "
+              + blocked.size()
+              + (blocked.size() == 1 ? " peer" : " peers")
+              + " the cloud keeps: "
+              + String.join("; ", blocked.subList(0, Math.min(3, blocked.size())))
+              + (blocked.size() > 3 ? "; …" : ""));
+    }
+    if (releaseFailure.isPresent()) {
+      return new Deletion(
+          DELETION_BLOCKED,
+          "the cluster is being deleted; its peers are gone, but releasing what the clouds still"
+              + " hold for it failed: "
+              + releaseFailure.get()
+              + "; trying again");
+    }
+    List<String> left = new ArrayList<>();
+    count(left, workloads, "workload");
+    count(left, pools, "pool");
+    count(left, peers.stream().map(p -> p.getMetadata().getName()).sorted().toList(), "peer");
+    return new Deletion(
+        TERMINATING,
+        left.isEmpty()
+            ? "the cluster is being deleted: releasing what its clouds hold"
+            : "the cluster is being deleted: waiting for " + String.join(", ", left) + " to go");
+  }
+
+  private static void count(List<String> into, Collection<String> names, String kind) {
+    if (!names.isEmpty()) {
+      into.add(
+          names.size()
+              + " "
+              + kind
+              + (names.size() == 1 ? "" : "s")
+              + " ("
+              + abbreviate(names.stream().sorted().toList())
+              + ")");
+    }
   }
 
   private static String abbreviate(List<String> names) {

@@ -32,9 +32,11 @@ import io.meshfed.operator.join.AgentSecrets;
 import io.meshfed.operator.join.JoinTokens;
 import io.meshfed.operator.netmap.RelayKeeper;
 import io.meshfed.operator.provider.CloudAccounts;
+import io.meshfed.operator.provider.CredentialSecrets;
 import io.meshfed.operator.provider.ProviderContexts;
 import io.meshfed.operator.server.AgentApiEndpoint;
 import io.meshfed.operator.server.AgentApiTls;
+import io.meshfed.operator.support.EventRecorder;
 import io.meshfed.operator.support.LeanItemStore;
 import io.meshfed.operator.support.StatusPatch;
 import io.meshfed.provider.spi.ProviderException;
@@ -42,6 +44,7 @@ import io.smallrye.common.annotation.Identifier;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -71,11 +74,15 @@ public class MeshClusterReconciler implements Reconciler<MeshCluster>, Cleaner<M
   private final AgentApiTls tls;
   private final ClusterMetrics metrics;
   private final RelayKeeper relays;
+  private final CredentialSecrets credentialSecrets;
+  private final EventRecorder events;
 
   public MeshClusterReconciler(
       MeshfedConfig config,
       AgentApiEndpoint agentApi,
       CloudAccounts clouds,
+      CredentialSecrets credentialSecrets,
+      EventRecorder events,
       ClusterMetrics metrics,
       RelayKeeper relays,
       @Identifier("agent-api") AgentApiTls tls,
@@ -87,6 +94,8 @@ public class MeshClusterReconciler implements Reconciler<MeshCluster>, Cleaner<M
     this.clouds = clouds;
     this.metrics = metrics;
     this.relays = relays;
+    this.credentialSecrets = credentialSecrets;
+    this.events = events;
   }
 
   @Override
@@ -159,25 +168,20 @@ public class MeshClusterReconciler implements Reconciler<MeshCluster>, Cleaner<M
     MeshClusterStatus status =
         ClusterStatusBuilder.build(
             cluster,
-            new ClusterStatusBuilder.Facts(
-                peers,
-                workloadsOf(cluster, context),
-                tokenName,
-                expiry,
-                credentials,
-                Optional.of(agentApi.url()),
-                Optional.of(tls.caHash()),
-                now,
-                relays
-                    .paths(namespace, cluster.getMetadata().getName())
-                    .map(
-                        p ->
-                            new ClusterStatusBuilder.Paths(
-                                p.pairs(), p.relayed(), p.unreachable()))));
+            facts(cluster, context, peers, expiry, credentials, now)
+                .withPaths(
+                    relays
+                        .paths(namespace, cluster.getMetadata().getName())
+                        .map(
+                            p ->
+                                new ClusterStatusBuilder.Paths(
+                                    p.pairs(), p.relayed(), p.unreachable()))));
     metrics.record(namespace, cluster.getMetadata().getName(), status.getPeers());
     if (!credentials.isEmpty()) {
       clouds.collectOrphans(cluster, peerUidsOf(cluster, context));
     }
+    // the clusters of the namespace, this one included, keep the credentials they name
+    credentialSecrets.keep(namespace, context.getPrimaryCache().list(namespace).toList());
     UpdateControl<MeshCluster> control = StatusPatch.ifChanged(cluster, status, MeshCluster::new);
     // wake up to replace the token when it expires, to check the credentials again (their
     // Secrets are the user's, unwatched) and to look for orphan machines
@@ -199,25 +203,9 @@ public class MeshClusterReconciler implements Reconciler<MeshCluster>, Cleaner<M
     KubernetesClient client = context.getClient();
     String namespace = cluster.getMetadata().getNamespace();
     String name = cluster.getMetadata().getName();
-    if (cluster.getStatus() == null
-        || !ClusterConditions.PHASE_TERMINATING.equals(cluster.getStatus().getPhase())) {
-      MeshClusterStatus status =
-          ClusterStatusBuilder.build(
-              cluster,
-              new ClusterStatusBuilder.Facts(
-                  peersOf(cluster, context),
-                  workloadsOf(cluster, context),
-                  JoinTokens.secretName(name),
-                  Optional.empty(),
-                  clouds.verify(cluster),
-                  Optional.of(agentApi.url()),
-                  Optional.of(tls.caHash()),
-                  clock.instant()));
-      client.resource(StatusPatch.minimal(cluster, status, MeshCluster::new)).patchStatus();
-    }
 
     // Workloads first (they drain from peers), then pools (they own peers), then peers.
-    int remaining = 0;
+    Map<Class<? extends HasMetadata>, List<? extends HasMetadata>> left = new LinkedHashMap<>();
     for (Class<? extends HasMetadata> kind : List.of(Workload.class, PeerPool.class, Peer.class)) {
       var ofCluster =
           client.resources(kind).inNamespace(namespace).withField(CLUSTER_REF_FIELD, name);
@@ -225,12 +213,14 @@ public class MeshClusterReconciler implements Reconciler<MeshCluster>, Cleaner<M
       items.stream()
           .filter(item -> item.getMetadata().getDeletionTimestamp() == null)
           .forEach(item -> client.resource(item).delete());
-      remaining += items.size();
+      left.put(kind, items);
     }
+    int remaining = left.values().stream().mapToInt(List::size).sum();
     if (remaining > 0) {
       LOG.infof(
           "cluster %s/%s is being deleted: waiting for %d workloads, pools and peers to go",
           namespace, name, remaining);
+      showDeletion(cluster, context, left, Optional.empty());
       return DeleteControl.noFinalizerRemoval()
           .rescheduleAfter(config.cluster().deletionPollInterval().toMillis());
     }
@@ -239,15 +229,25 @@ public class MeshClusterReconciler implements Reconciler<MeshCluster>, Cleaner<M
     try {
       LOG.infof("cluster %s/%s is being deleted: releasing what its clouds hold", namespace, name);
       if (!clouds.release(cluster)) {
+        showDeletion(cluster, context, left, Optional.empty());
         return DeleteControl.noFinalizerRemoval()
             .rescheduleAfter(config.cluster().deletionPollInterval().toMillis());
       }
     } catch (ProviderException | ProviderContexts.MissingCredentialsException e) {
       LOG.warnf(
           "cluster %s/%s: releasing its cloud resources: %s", namespace, name, e.getMessage());
+      showDeletion(cluster, context, left, Optional.of(e.getMessage()));
       return DeleteControl.noFinalizerRemoval()
           .rescheduleAfter(config.cluster().credentialsRecheckInterval().toMillis());
     }
+    // the cluster needs its cloud credentials no more: let the Secrets go unless another needs them
+    credentialSecrets.keep(
+        namespace,
+        context
+            .getPrimaryCache()
+            .list(namespace)
+            .filter(other -> !other.getMetadata().getName().equals(name))
+            .toList());
     metrics.forget(namespace, name);
     client
         .configMaps()
@@ -257,6 +257,69 @@ public class MeshClusterReconciler implements Reconciler<MeshCluster>, Cleaner<M
     client.secrets().inNamespace(namespace).withName(JoinTokens.secretName(name)).delete();
     LOG.infof("cluster %s/%s destroyed", namespace, name);
     return DeleteControl.defaultDelete();
+  }
+
+  /**
+   * The status of a cluster being deleted, written when it changed: what the deletion waits for,
+   * and why when it is blocked (an Event too, when the reason changes).
+   */
+  private void showDeletion(
+      MeshCluster cluster,
+      Context<MeshCluster> context,
+      Map<Class<? extends HasMetadata>, List<? extends HasMetadata>> left,
+      Optional<String> releaseFailure) {
+    List<Peer> peers =
+        left.getOrDefault(Peer.class, List.of()).stream().map(Peer.class::cast).toList();
+    ClusterStatusBuilder.Deletion deletion =
+        ClusterStatusBuilder.waitingFor(
+            namesOf(left.getOrDefault(Workload.class, List.of())),
+            namesOf(left.getOrDefault(PeerPool.class, List.of())),
+            peers,
+            releaseFailure);
+    MeshClusterStatus status =
+        ClusterStatusBuilder.build(
+            cluster,
+            facts(
+                    cluster,
+                    context,
+                    peers,
+                    Optional.empty(),
+                    clouds.verify(cluster),
+                    clock.instant())
+                .deleting(deletion));
+    if (StatusPatch.changed(cluster.getStatus(), status)) {
+      context
+          .getClient()
+          .resource(StatusPatch.minimal(cluster, status, MeshCluster::new))
+          .patchStatus();
+      events.conditionsChanged(
+          cluster,
+          cluster.getStatus() == null ? null : cluster.getStatus().getConditions(),
+          status.getConditions());
+    }
+  }
+
+  /** What the cluster's status is built from, but for its paths and its deletion. */
+  private ClusterStatusBuilder.Facts facts(
+      MeshCluster cluster,
+      Context<MeshCluster> context,
+      List<Peer> peers,
+      Optional<Instant> tokenExpiry,
+      Map<ProviderType, CloudAccounts.Verdict> credentials,
+      Instant now) {
+    return new ClusterStatusBuilder.Facts(
+        peers,
+        workloadsOf(cluster, context),
+        JoinTokens.secretName(cluster.getMetadata().getName()),
+        tokenExpiry,
+        credentials,
+        Optional.of(agentApi.url()),
+        Optional.of(tls.caHash()),
+        now);
+  }
+
+  private static List<String> namesOf(List<? extends HasMetadata> objects) {
+    return objects.stream().map(o -> o.getMetadata().getName()).toList();
   }
 
   @SuppressWarnings("unchecked")

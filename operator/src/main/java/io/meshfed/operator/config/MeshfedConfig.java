@@ -180,6 +180,20 @@ public interface MeshfedConfig {
      */
     @WithDefault("60s")
     Duration heartbeatStatusInterval();
+
+    FailedJoins failedJoins();
+  }
+
+  /**
+   * Failed joins (a wrong token, a wrong proof) one client address may make: {@code burst} at once,
+   * then {@code perMinute}; past that its joins get 429 until its budget refills.
+   */
+  interface FailedJoins {
+    @WithDefault("20")
+    int burst();
+
+    @WithDefault("10")
+    int perMinute();
   }
 
   interface Tls {

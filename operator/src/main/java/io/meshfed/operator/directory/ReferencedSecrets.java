@@ -5,10 +5,12 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.informers.cache.BasicItemStore;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
+import io.meshfed.api.v1alpha1.MeshfedApi;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -70,7 +72,25 @@ public class ReferencedSecrets {
     loaded.add(key);
   }
 
-  /** A store that keeps only wanted Secrets. */
+  /**
+   * The Secrets of a namespace that carry this finalizer, as the watch has them: the operator's own
+   * protection of credentials outlives what it wants today (a cluster that stopped naming a Secret,
+   * an operator restart).
+   */
+  public List<Secret> withFinalizer(String namespace, String finalizer) {
+    return store
+        .values()
+        .filter(s -> namespace.equals(s.getMetadata().getNamespace()))
+        .filter(s -> hasFinalizer(s, finalizer))
+        .toList();
+  }
+
+  static boolean hasFinalizer(Secret secret, String finalizer) {
+    List<String> finalizers = secret.getMetadata().getFinalizers();
+    return finalizers != null && finalizers.contains(finalizer);
+  }
+
+  /** A store that keeps only wanted Secrets, and those the operator protects. */
   private final class WantedOnly extends BasicItemStore<Secret> {
     WantedOnly() {
       super(Cache::metaNamespaceKeyFunc);
@@ -78,7 +98,10 @@ public class ReferencedSecrets {
 
     @Override
     public Secret put(String key, Secret secret) {
-      return wanted.contains(key) ? super.put(key, secret) : null;
+      if (wanted.contains(key) || hasFinalizer(secret, MeshfedApi.CREDENTIALS_FINALIZER)) {
+        return super.put(key, secret);
+      }
+      return super.remove(key); // it may have been kept for a finalizer it no longer has
     }
 
     synchronized void putIfAbsent(String key, Secret secret) {

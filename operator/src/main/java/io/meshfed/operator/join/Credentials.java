@@ -44,35 +44,26 @@ public class Credentials {
           "CredentialScope",
           "the credential of peer " + token.name() + " cannot act for peer " + claimedPeer);
     }
-    // the watch cache first; right after a join it may lag, so ask the API server before refusing
-    Secret secret =
+    // the watch cache, or what a join of this process just wrote (the watch may lag it): never an
+    // API-server read for a request that is not authenticated yet
+    boolean valid =
         memberships
-            .secret(token.namespace(), token.name())
-            .filter(s -> matches(s, token))
-            .orElseGet(
-                () ->
-                    client
-                        .secrets()
-                        .inNamespace(token.namespace())
-                        .withName(AgentSecrets.agentSecretName(token.name()))
-                        .get());
-    if (secret == null) {
-      throw AgentApiException.unauthorized(
-          "CredentialRevoked",
-          "peer "
-              + token.namespace()
-              + "/"
-              + token.name()
-              + " has no membership (deleted?); join again");
-    }
-    if (!matches(secret, token)) {
+                .secret(token.namespace(), token.name())
+                .filter(s -> matches(s, token))
+                .isPresent()
+            || memberships
+                .recentlyWritten(token.namespace(), token.name())
+                .filter(s -> matches(s, token))
+                .isPresent();
+    if (!valid) {
+      // the same words whether the peer exists or not
       throw AgentApiException.unauthorized(
           "InvalidCredential",
-          "the credential does not match peer "
+          "the credential is not valid for peer "
               + token.namespace()
               + "/"
               + token.name()
-              + " (it joined again since?)");
+              + ": revoked (the Peer was deleted) or replaced by a newer join; join again");
     }
     Optional<Peer> peer = directory.peer(token.namespace(), token.name());
     if (peer.isEmpty()) {

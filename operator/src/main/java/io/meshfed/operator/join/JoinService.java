@@ -42,6 +42,7 @@ public class JoinService {
   private final SubnetAllocator allocator;
   private final JoinChallenges challenges;
   private final Memberships memberships;
+  private final ClusterTokens clusterTokens;
   private final Clock clock;
 
   /** Keys of joins under way in this process: two joins with one key never race each other. */
@@ -52,8 +53,10 @@ public class JoinService {
       SubnetAllocator allocator,
       JoinChallenges challenges,
       Memberships memberships,
+      ClusterTokens clusterTokens,
       Clock clock) {
     this.clock = clock;
+    this.clusterTokens = clusterTokens;
     this.client = client;
     this.allocator = allocator;
     this.challenges = challenges;
@@ -145,11 +148,12 @@ public class JoinService {
                 request.publicKey(),
                 request.endpoints() == null ? List.of() : request.endpoints(),
                 request.facts()));
-    client
-        .resource(membership)
-        .fieldManager("meshfed-agent-api")
-        .forceConflicts()
-        .serverSideApply();
+    memberships.remember(
+        client
+            .resource(membership)
+            .fieldManager("meshfed-agent-api")
+            .forceConflicts()
+            .serverSideApply());
     LOG.infof(
         "peer %s/%s joined (%s token) with mesh address %s",
         peer.getMetadata().getNamespace(),
@@ -169,16 +173,20 @@ public class JoinService {
   }
 
   private MeshCluster checkClusterToken(Tokens token, Instant now) {
+    // the watch cache confirms a good token; only what it does not confirm is read afresh
     Secret secret =
-        client
-            .secrets()
-            .inNamespace(token.namespace())
-            .withName(JoinTokens.secretName(token.name()))
-            .get();
+        clusterTokens
+            .cached(token.namespace(), token.name())
+            .filter(s -> AgentSecrets.sameSecret(JoinTokens.token(s), token.secret()))
+            .orElseGet(
+                () ->
+                    client
+                        .secrets()
+                        .inNamespace(token.namespace())
+                        .withName(JoinTokens.secretName(token.name()))
+                        .get());
     if (secret == null || JoinTokens.token(secret) == null) {
-      throw AgentApiException.unauthorized(
-          "InvalidToken",
-          "cluster " + token.namespace() + "/" + token.name() + " has no join token");
+      throw notTheClusterToken(token); // the same words as a wrong one: no hint what exists
     }
     if (AgentSecrets.sameSecret(JoinTokens.token(secret), token.secret())) {
       Optional<Instant> expiry = JoinTokens.expiry(secret);
@@ -206,12 +214,19 @@ public class JoinService {
               + " expired and was replaced; get the new one from Secret "
               + JoinTokens.secretName(token.name()));
     }
-    throw AgentApiException.unauthorized(
+    throw notTheClusterToken(token);
+  }
+
+  private static AgentApiException notTheClusterToken(Tokens token) {
+    return AgentApiException.unauthorized(
         "InvalidToken",
-        "the token does not match the join token of cluster "
+        "the token is not the join token of a cluster "
             + token.namespace()
             + "/"
-            + token.name());
+            + token.name()
+            + " (copy it again from Secret "
+            + JoinTokens.secretName(token.name())
+            + ")");
   }
 
   private Secret checkBootstrapToken(Tokens token, JoinRequest request, Instant now) {

@@ -10,6 +10,9 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -21,10 +24,12 @@ import java.util.concurrent.ConcurrentHashMap;
 @Singleton
 public class Memberships {
   private final KubernetesClient client;
+  private final Clock clock;
   private SharedIndexInformer<Secret> secrets;
 
-  public Memberships(KubernetesClient client) {
+  public Memberships(KubernetesClient client, Clock clock) {
     this.client = client;
+    this.clock = clock;
   }
 
   void start(@Observes StartupEvent event) {
@@ -90,6 +95,33 @@ public class Memberships {
     if (secrets != null) {
       secrets.close();
     }
+  }
+
+  /** How long a membership this process wrote stands in for the watch, which may lag behind it. */
+  static final Duration RECENT = Duration.ofSeconds(60);
+
+  private record Written(Secret secret, Instant at) {}
+
+  private final Map<String, Written> written = new ConcurrentHashMap<>();
+
+  /**
+   * A membership Secret this process just wrote (a join): credentials check against it until the
+   * watch has it, so no request needs an API-server read to be authenticated.
+   */
+  public void remember(Secret secret) {
+    Instant now = clock.instant();
+    written.values().removeIf(w -> w.at().plus(RECENT).isBefore(now));
+    written.put(
+        secret.getMetadata().getNamespace() + "/" + secret.getMetadata().getName(),
+        new Written(secret, now));
+  }
+
+  /** The membership Secret this process wrote for the peer in the last minute, if any. */
+  public Optional<Secret> recentlyWritten(String namespace, String peer) {
+    Written w = written.get(namespace + "/" + AgentSecrets.agentSecretName(peer));
+    return w == null || w.at().plus(RECENT).isBefore(clock.instant())
+        ? Optional.empty()
+        : Optional.of(w.secret());
   }
 
   /** The peer's membership Secret as the cache has it (right after a join it may lag). */

@@ -36,10 +36,18 @@ public final class Validation {
     }
   }
 
+  /** At most this many of each list: a machine has a few addresses, a peer a cluster's peers. */
+  static final int MAX_ENDPOINTS = 16;
+
+  static final int MAX_HANDSHAKES = 100_000;
+  static final int MAX_REPLICAS = 1_000;
+
   public static void status(StatusReport report) {
     if (report == null) {
       throw AgentApiException.badField("", "the body must be a JSON object");
     }
+    atMost("handshakes", report.handshakes(), MAX_HANDSHAKES);
+    atMost("replicas", report.replicas(), MAX_REPLICAS);
     endpoints(report.endpoints());
     if (report.handshakes() != null) {
       for (int i = 0; i < report.handshakes().size(); i++) {
@@ -169,10 +177,18 @@ public final class Validation {
     }
   }
 
+  private static void atMost(String field, List<?> list, int most) {
+    if (list != null && list.size() > most) {
+      throw AgentApiException.badField(
+          field, field + " holds " + list.size() + " entries; at most " + most + " are accepted");
+    }
+  }
+
   private static void endpoints(List<String> endpoints) {
     if (endpoints == null) {
       return;
     }
+    atMost("endpoints", endpoints, MAX_ENDPOINTS);
     for (int i = 0; i < endpoints.size(); i++) {
       String endpoint = endpoints.get(i);
       var match = endpoint == null ? null : ENDPOINT.matcher(endpoint);

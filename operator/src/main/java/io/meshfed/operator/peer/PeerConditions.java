@@ -13,6 +13,8 @@ public final class PeerConditions {
   public static final String ADDRESS_POOL_EXHAUSTED = "AddressPoolExhausted";
   public static final String PROVIDER_NOT_INSTALLED = "ProviderNotInstalled";
   public static final String CREDENTIALS_NOT_FOUND = "CredentialsNotFound";
+  public static final String DELETING_MACHINE = "DeletingMachine";
+  public static final String MACHINE_DELETION_FAILED = "MachineDeletionFailed";
   public static final String NOTHING_TO_PROVISION = "NothingToProvision";
   public static final String MACHINE_PENDING = "MachinePending";
   public static final String MACHINE_RUNNING = "MachineRunning";

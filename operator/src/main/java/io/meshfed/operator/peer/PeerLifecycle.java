@@ -5,6 +5,7 @@ import static io.meshfed.operator.peer.PeerConditions.AGENT_JOINED;
 import static io.meshfed.operator.peer.PeerConditions.CLUSTER_NOT_FOUND;
 import static io.meshfed.operator.peer.PeerConditions.CLUSTER_TERMINATING;
 import static io.meshfed.operator.peer.PeerConditions.CREDENTIALS_NOT_FOUND;
+import static io.meshfed.operator.peer.PeerConditions.DELETING_MACHINE;
 import static io.meshfed.operator.peer.PeerConditions.HANDSHAKES_MISSING;
 import static io.meshfed.operator.peer.PeerConditions.HANDSHAKES_RECENT;
 import static io.meshfed.operator.peer.PeerConditions.HEALTHY;
@@ -12,6 +13,7 @@ import static io.meshfed.operator.peer.PeerConditions.HEARTBEAT_MISSED;
 import static io.meshfed.operator.peer.PeerConditions.JOINED;
 import static io.meshfed.operator.peer.PeerConditions.JOIN_TIMEOUT;
 import static io.meshfed.operator.peer.PeerConditions.LAUNCH_TIMEOUT;
+import static io.meshfed.operator.peer.PeerConditions.MACHINE_DELETION_FAILED;
 import static io.meshfed.operator.peer.PeerConditions.MACHINE_PENDING;
 import static io.meshfed.operator.peer.PeerConditions.MACHINE_REQUESTED;
 import static io.meshfed.operator.peer.PeerConditions.MACHINE_RUNNING;
@@ -125,7 +127,11 @@ public final class PeerLifecycle {
     PeerStatus status =
         peer.getStatus() == null ? new PeerStatus() : SERIALIZATION.clone(peer.getStatus());
     if (peer.isMarkedForDeletion()) {
-      return new Teardown(facts, status).decide();
+      Conditions conditions =
+          new Conditions(status.getConditions(), peer.getMetadata().getGeneration(), now);
+      PeerPlan plan = new Teardown(facts, status, conditions).decide();
+      status.setConditions(conditions.build());
+      return plan;
     }
     status.setObservedGeneration(peer.getMetadata().getGeneration());
     Conditions conditions =
@@ -154,14 +160,19 @@ public final class PeerLifecycle {
     }
   }
 
-  /** A deleted Peer: machine deleted and gone, then the subnet released, then done. */
+  /**
+   * A deleted Peer: machine deleted and gone, then the subnet released, then done. While the cloud
+   * refuses, Ready says why (the cluster's deletion shows it too).
+   */
   private final class Teardown {
     private final PeerFacts facts;
     private final PeerStatus status;
+    private final Conditions conditions;
 
-    Teardown(PeerFacts facts, PeerStatus status) {
+    Teardown(PeerFacts facts, PeerStatus status, Conditions conditions) {
       this.facts = facts;
       this.status = status;
+      this.conditions = conditions;
     }
 
     PeerPlan decide() {
@@ -171,9 +182,39 @@ public final class PeerLifecycle {
           return plan(Step.act(new PeerPlan.DeleteMachine(attempt(status))));
         }
         if (facts.deleted() instanceof StillThere) {
+          conditions.set(
+              READY,
+              false,
+              DELETING_MACHINE,
+              "the peer is being deleted: waiting for the cloud to remove machine "
+                  + status.getProviderID());
           return plan(Step.recheck(settings.providerPollInterval()));
         }
-        if (!(facts.deleted() instanceof PeerFacts.Gone)) {
+        if (facts.deleted() instanceof ProviderFailed failed) {
+          conditions.set(
+              READY,
+              false,
+              MACHINE_DELETION_FAILED,
+              "deleting machine "
+                  + status.getProviderID()
+                  + " failed: "
+                  + failed.reason()
+                  + ": "
+                  + failed.message()
+                  + "; trying again");
+          return plan(Step.recheck(settings.providerRetryInitial()));
+        }
+        if (facts.deleted() instanceof NoCredentials missing) {
+          conditions.set(
+              READY,
+              false,
+              CREDENTIALS_NOT_FOUND,
+              "cannot delete machine "
+                  + status.getProviderID()
+                  + ": "
+                  + missing.message()
+                  + "; restore the Secret, or delete the machine by hand and remove this"
+                  + " Peer's finalizer");
           return plan(Step.recheck(settings.providerRetryInitial()));
         }
       }

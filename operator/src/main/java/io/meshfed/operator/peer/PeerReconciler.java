@@ -172,6 +172,18 @@ public class PeerReconciler implements Reconciler<Peer>, Cleaner<Peer> {
               "deleting: the machine is released, then the address; other peers drop this one from their maps"));
     }
     PeerPlan plan = carryOut(observe(peer, context), context, clock.instant());
+    if (!(plan.action() instanceof PeerPlan.Finish)
+        && StatusPatch.changed(peer.getStatus(), plan.status())) {
+      // why the deletion waits (a cloud that refuses, missing credentials): on the Peer, and
+      // from there in its cluster's status
+      PeerStatus before = peer.getStatus();
+      context
+          .getClient()
+          .resource(StatusPatch.minimal(peer, plan.status(), Peer::new))
+          .patchStatus();
+      events.conditionsChanged(
+          peer, before == null ? null : before.getConditions(), plan.status().getConditions());
+    }
     if (plan.action() instanceof PeerPlan.Finish) {
       // owned by the Peer, but a cluster may run without a garbage collector: revoke explicitly
       bootstraps.revoke(context.getClient(), peer);

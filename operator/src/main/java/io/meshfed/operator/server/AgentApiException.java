@@ -1,16 +1,32 @@
 package io.meshfed.operator.server;
 
 import io.meshfed.api.agent.ApiError;
+import java.util.Optional;
 
 /** A refusal of the agent API: an HTTP status and the JSON body that explains it. */
 public final class AgentApiException extends RuntimeException {
   private final int status;
   private final ApiError error;
+  private final Long retryAfterSeconds;
 
   private AgentApiException(int status, ApiError error) {
+    this(status, error, null);
+  }
+
+  private AgentApiException(int status, ApiError error, Long retryAfterSeconds) {
     super(error.reason() + ": " + error.message());
     this.status = status;
     this.error = error;
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+
+  /** The same refusal, telling the client when to come back (a {@code Retry-After} header). */
+  public AgentApiException retryAfter(long seconds) {
+    return new AgentApiException(status, error, seconds);
+  }
+
+  public Optional<Long> retryAfterSeconds() {
+    return Optional.ofNullable(retryAfterSeconds);
   }
 
   public static AgentApiException badField(String field, String message) {
@@ -27,6 +43,10 @@ public final class AgentApiException extends RuntimeException {
 
   public static AgentApiException conflict(String reason, String message) {
     return new AgentApiException(409, new ApiError(reason, message));
+  }
+
+  public static AgentApiException tooMany(String reason, String message) {
+    return new AgentApiException(429, new ApiError(reason, message));
   }
 
   public static AgentApiException unavailable(String reason, String message) {

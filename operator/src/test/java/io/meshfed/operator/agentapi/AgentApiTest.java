@@ -179,7 +179,8 @@ class AgentApiTest {
                         CoordinationClient.Refused.class,
                         e -> {
                           assertThat(e.status()).isEqualTo(401);
-                          assertThat(e.error().reason()).isEqualTo("CredentialRevoked");
+                          assertThat(e.error().reason())
+                              .isIn("CredentialRevoked", "InvalidCredential");
                         }));
   }
 

@@ -259,6 +259,105 @@ class JoinSecurityTest {
             List.of(new ReplicaStatus("web-0", ReplicaStatus.RUNNING, own, 0, null, null))));
   }
 
+  @Test
+  void refusalsDoNotTellAStrangerWhatExistsAndTokensNeverBecomePaths() throws Exception {
+    String key = KeyProof.newPrivateKey();
+    // a cluster that exists (with a wrong secret) and one that does not: the same answer
+    String exists = "mfj:" + namespace + ":mesh:" + "0".repeat(64);
+    String missing = "mfj:" + namespace + ":nothing:" + "0".repeat(64);
+    String elsewhere = "mfj:kube-system:mesh:" + "0".repeat(64);
+    List<String> messages = new ArrayList<>();
+    for (String token : List.of(exists, missing, elsewhere)) {
+      try {
+        api.join(new JoinRequest(token, "x", KeyProof.publicKeyOf(key), List.of(), null), key);
+      } catch (CoordinationClient.Refused e) {
+        assertThat(e.status()).isEqualTo(401);
+        messages.add(
+            e.error().reason()
+                + ": "
+                + e.error()
+                    .message()
+                    .replace(token.split(":")[1] + "/" + token.split(":")[2], "…")
+                    .replace(token.split(":")[2] + "-meshfed-join-token", "…"));
+      }
+    }
+    assertThat(messages).hasSize(3).containsOnly(messages.get(0));
+    // the same for credentials of peers that exist and that do not
+    JoinResponse joined =
+        api.join(new JoinRequest(token(), "real", KeyProof.publicKeyOf(key), List.of(), null), key);
+    String forged = "mfp:" + namespace + ":real:" + "0".repeat(64);
+    String nobody = "mfp:" + namespace + ":nobody:" + "0".repeat(64);
+    assertRefused(() -> api.netmap(forged, "real", null), 401, "InvalidCredential");
+    assertRefused(() -> api.netmap(nobody, "nobody", null), 401, "InvalidCredential");
+    assertThat(api.netmap(joined.credential(), "real", null)).isPresent();
+    // a token whose namespace would climb out of its API path is not a token
+    HttpResponse<String> traversal =
+        post(
+            "/api/v1/join",
+            JSON.writeValueAsString(
+                new JoinRequest(
+                        "mfj:..%2F..:mesh:" + "0".repeat(64),
+                        "x",
+                        KeyProof.publicKeyOf(key),
+                        List.of(),
+                        null)
+                    .proven(api.challenge(), key)));
+    assertThat(traversal.statusCode()).isEqualTo(401);
+    assertThat(traversal.body()).contains("\"reason\":\"InvalidToken\"");
+  }
+
+  @Test
+  void aCredentialHoldsAFewLongPollsAndReportsOfBoundedSize() throws Exception {
+    String key = KeyProof.newPrivateKey();
+    JoinResponse joined =
+        api.join(
+            new JoinRequest(token(), "greedy", KeyProof.publicKeyOf(key), List.of(), null), key);
+    // a version no change follows for a while: the polls below park instead of being answered
+    String settled = null;
+    for (int tries = 0; settled == null && tries < 6; tries++) {
+      String version = api.netmap(joined.credential(), "greedy", null).orElseThrow().version();
+      if (api.netmap(joined.credential(), "greedy", version).isEmpty()) {
+        settled = version;
+      }
+    }
+    assertThat(settled).as("a map version that stays current for one long poll").isNotNull();
+    String since = settled;
+    var pool = Executors.newFixedThreadPool(8);
+    List<Future<String>> polls = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      polls.add(
+          pool.submit(
+              () -> {
+                try {
+                  api.netmap(joined.credential(), "greedy", since);
+                  return "answered";
+                } catch (CoordinationClient.Refused e) {
+                  return e.status() + " " + e.error().reason();
+                }
+              }));
+      Thread.sleep(100); // in order: the first four park
+    }
+    List<String> outcomes = new ArrayList<>();
+    for (var poll : polls) {
+      outcomes.add(poll.get(30, TimeUnit.SECONDS));
+    }
+    pool.shutdown();
+    assertThat(outcomes).filteredOn(o -> o.equals("429 TooManyPolls")).hasSize(2);
+    // once they ended, polls are let in again
+    assertThat(api.netmap(joined.credential(), "greedy", null)).isPresent();
+
+    List<String> endpoints = new ArrayList<>();
+    for (int i = 1; i <= 17; i++) {
+      endpoints.add("198.18.4." + i + ":51820");
+    }
+    assertRefused(
+        () ->
+            api.status(
+                joined.credential(), new StatusReport("greedy", null, endpoints, null, List.of())),
+        400,
+        "InvalidField");
+  }
+
   private String token() {
     return TestAgents.clusterToken(client, namespace, "mesh");
   }

@@ -17,9 +17,11 @@ import io.meshfed.fakes.FakeAzure;
 import io.meshfed.fakes.FakeDigitalOcean;
 import io.meshfed.fakes.FakeGce;
 import io.meshfed.fakes.MotoServer;
+import io.meshfed.operator.netmap.MapEntries;
 import io.meshfed.operator.support.Conditions;
 import io.meshfed.operator.testing.CrashSwitch;
 import io.meshfed.operator.testing.KubeApiServerResource;
+import io.meshfed.operator.testing.TestAgents;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import java.time.Duration;
@@ -273,6 +275,19 @@ class CloudPeerCrashTest {
               case AZURE -> "azure:///subscriptions/";
               default -> "digitalocean://";
             });
+    // the address the cloud gave the VM (1:1 NAT: its interface shows only the private one) is
+    // where the other peers try it first once its agent has joined
+    Peer provisioned = client.resources(Peer.class).inNamespace(ns).withName("edge-0").get();
+    String publicAddress = provisioned.getStatus().getAddresses().getPublicAddress();
+    assertThat(publicAddress).as("the cloud's public address").isNotBlank();
+    provisioned.getStatus().setPublicKey(TestAgents.key(7));
+    provisioned.getStatus().setSubnet("100.91.9.0/24");
+    provisioned.getStatus().setMeshAddress("100.91.9.1");
+    MeshCluster defaulted =
+        client.resources(MeshCluster.class).inNamespace(ns).withName("mesh").get();
+    assertThat(MapEntries.entryOf(provisioned, defaulted, List.of()).orElseThrow().endpoints())
+        .first()
+        .isEqualTo(publicAddress + ":" + defaulted.getSpec().getNetwork().getListenPort());
     // the cluster's credentials were checked with the cloud itself
     await()
         .atMost(WAIT)

@@ -95,18 +95,59 @@ class ClusterStatusBuilderTest {
         .endsWith("add a peer with role gateway and a public address");
   }
 
+  @Test
+  void aDeletionSaysWhatItWaitsForAndWhatBlocksIt() {
+    Peer leaving = peer("edge-0", PeerPhase.TERMINATING, null, null);
+    assertThat(
+            ClusterStatusBuilder.waitingFor(
+                List.of("web"), List.of(), List.of(leaving), Optional.empty()))
+        .isEqualTo(
+            new ClusterStatusBuilder.Deletion(
+                "Terminating",
+                "the cluster is being deleted: waiting for 1 workload (web), 1 peer (edge-0) to"
+                    + " go"));
+
+    Peer stuck = peer("edge-1", PeerPhase.TERMINATING, null, null);
+    stuck
+        .getStatus()
+        .setConditions(
+            new Conditions(null, 1L, NOW)
+                .set(
+                    "Ready",
+                    false,
+                    "MachineDeletionFailed",
+                    "deleting machine aws:///i-1 failed: Unavailable: 503; trying again")
+                .build());
+    ClusterStatusBuilder.Deletion blocked =
+        ClusterStatusBuilder.waitingFor(
+            List.of(), List.of(), List.of(leaving, stuck), Optional.empty());
+    assertThat(blocked.reason()).isEqualTo("DeletionBlocked");
+    assertThat(blocked.message())
+        .isEqualTo(
+            "the cluster is being deleted and waits for 1 peer the cloud keeps: peer edge-1:"
+                + " deleting machine aws:///i-1 failed: Unavailable: 503; trying again");
+
+    ClusterStatusBuilder.Deletion releasing =
+        ClusterStatusBuilder.waitingFor(
+            List.of(), List.of(), List.of(), Optional.of("aws: AuthFailure"));
+    assertThat(releasing.reason()).isEqualTo("DeletionBlocked");
+    assertThat(releasing.message())
+        .contains("releasing what the clouds still hold")
+        .contains("aws: AuthFailure");
+
+    MeshCluster deleted = cluster();
+    deleted.getMetadata().setDeletionTimestamp("2026-12-05T10:00:00Z");
+    MeshClusterStatus status =
+        ClusterStatusBuilder.build(deleted, facts(List.of(stuck), Map.of()).deleting(blocked));
+    assertThat(status.getPhase()).isEqualTo("Terminating");
+    var ready = Conditions.find(status.getConditions(), "Ready").orElseThrow();
+    assertThat(ready.getReason()).isEqualTo("DeletionBlocked");
+    assertThat(ready.getMessage()).isEqualTo(blocked.message());
+  }
+
   private static ClusterStatusBuilder.Facts withPaths(
       ClusterStatusBuilder.Facts f, ClusterStatusBuilder.Paths paths) {
-    return new ClusterStatusBuilder.Facts(
-        f.peers(),
-        f.workloads(),
-        f.joinTokenSecret(),
-        f.joinTokenExpiry(),
-        f.credentials(),
-        f.endpoint(),
-        f.caHash(),
-        f.now(),
-        Optional.of(paths));
+    return f.withPaths(Optional.of(paths));
   }
 
   @Test

@@ -414,6 +414,37 @@ class PeerLifecycleTest {
   }
 
   @Test
+  void aTeardownTheCloudRefusesSaysWhyAndWhatToDo() {
+    Facts facts = facts(peer(ProviderType.LOCAL, provisioning(1, NOW))).deleting();
+    PeerPlan refused =
+        decide(
+            facts.with(
+                f ->
+                    f.withDeleted(
+                        new PeerFacts.ProviderFailed(
+                            "Unavailable", "the cloud answered 503", true))));
+    assertCondition(refused, "Ready", "False", "MachineDeletionFailed");
+    assertThat(condition(refused, "Ready").getMessage())
+        .contains("Unavailable: the cloud answered 503")
+        .endsWith("trying again");
+    PeerPlan noCredentials =
+        decide(
+            facts.with(
+                f -> f.withDeleted(new PeerFacts.NoCredentials("Secret aws does not exist"))));
+    assertCondition(noCredentials, "Ready", "False", "CredentialsNotFound");
+    assertThat(condition(noCredentials, "Ready").getMessage())
+        .contains("Secret aws does not exist")
+        .contains("restore the Secret");
+    assertCondition(
+        decide(
+            facts.with(
+                f -> f.withDeleted(new PeerFacts.StillThere(machine(MachineState.STOPPING))))),
+        "Ready",
+        "False",
+        "DeletingMachine");
+  }
+
+  @Test
   void teardownWithoutClusterOrProviderSkipsWhatItCannotDo() {
     Facts facts = facts(peer(ProviderType.AWS, null)).deleting().withoutCluster();
     facts.provider = Optional.empty();
