@@ -46,6 +46,7 @@ require_test_tools() {
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   fi
   bash "$(repo_root)/hack/install-moto.sh"
+  bash "$(repo_root)/hack/install-schemathesis.sh"
 }
 
 # The images' base (Debian bookworm with Java and WireGuard tools, made by mmdebstrap), once per

@@ -1,23 +1,45 @@
 package io.meshfed.operator.join;
 
+import io.meshfed.api.agent.AgentFacts;
 import io.meshfed.api.agent.JoinRequest;
 import io.meshfed.api.agent.ReplicaStatus;
 import io.meshfed.api.agent.StatusReport;
 import io.meshfed.operator.server.AgentApiException;
 import io.meshfed.provider.spi.Ipv4;
-import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
 
 /**
  * Bodies are checked field by field; a 400 names the first field at fault and what it should be.
+ * The same rules, as the patterns below, are in the OpenAPI document ({@code AgentApiDocument}): a
+ * body the document admits is never refused for its shape. What only the cluster knows (an endpoint
+ * inside its mesh, a replica outside the peer's subnet) is a refused claim, 403.
  */
 public final class Validation {
-  private static final Pattern ENDPOINT =
-      Pattern.compile("(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3}):(\\d{1,5})");
-  private static final Pattern DNS_SUBDOMAIN =
-      Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
+  private static final String OCTET = "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])";
+  private static final String PORT =
+      "([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])";
+
+  /** An IPv4 address and a UDP port, e.g. 203.0.113.7:51820. */
+  public static final String ENDPOINT_PATTERN = "^(" + OCTET + "\\.){3}" + OCTET + ":" + PORT + "$";
+
+  /** A WireGuard key as `wg` prints it: 32 bytes, base64 with its padding. */
+  public static final String KEY_PATTERN = "^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$";
+
+  /** A Peer name: a DNS subdomain of at most 63 characters. */
+  public static final String PEER_NAME_PATTERN =
+      "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
+
+  public static final int PEER_NAME_MAX = 63;
+
+  /** Text that is not only white space (ASCII's: the same in Java's and JSON Schema's regexes). */
+  public static final String NOT_BLANK_PATTERN = "[^ \\t\\n\\r\\f\\x0B]";
+
+  private static final Pattern ENDPOINT = Pattern.compile(ENDPOINT_PATTERN);
+  private static final Pattern KEY = Pattern.compile(KEY_PATTERN);
+  private static final Pattern DNS_SUBDOMAIN = Pattern.compile(PEER_NAME_PATTERN);
+  private static final Pattern NOT_BLANK = Pattern.compile(NOT_BLANK_PATTERN);
 
   private Validation() {}
 
@@ -26,21 +48,25 @@ public final class Validation {
       throw AgentApiException.badField(
           "", "the body must be a JSON object with token and publicKey");
     }
-    if (request.token() == null || request.token().isBlank()) {
+    if (request.token() == null || !NOT_BLANK.matcher(request.token()).find()) {
       throw AgentApiException.badField("token", "token is required");
     }
     publicKey(request.publicKey());
     endpoints(request.endpoints());
+    facts(request.facts());
     if (request.name() != null) {
       peerName("name", request.name());
     }
   }
 
   /** At most this many of each list: a machine has a few addresses, a peer a cluster's peers. */
-  static final int MAX_ENDPOINTS = 16;
+  public static final int MAX_ENDPOINTS = 16;
 
-  static final int MAX_HANDSHAKES = 100_000;
-  static final int MAX_REPLICAS = 1_000;
+  public static final int MAX_HANDSHAKES = 100_000;
+  public static final int MAX_REPLICAS = 1_000;
+
+  /** 9999-12-31T23:59:59Z: a handshake time past it is no time (found by schemathesis: a 500). */
+  public static final long MAX_EPOCH_SECONDS = 253_402_300_799L;
 
   public static void status(StatusReport report) {
     if (report == null) {
@@ -49,6 +75,7 @@ public final class Validation {
     atMost("handshakes", report.handshakes(), MAX_HANDSHAKES);
     atMost("replicas", report.replicas(), MAX_REPLICAS);
     endpoints(report.endpoints());
+    facts(report.facts());
     if (report.handshakes() != null) {
       for (int i = 0; i < report.handshakes().size(); i++) {
         var handshake = report.handshakes().get(i);
@@ -56,15 +83,29 @@ public final class Validation {
           throw AgentApiException.badField(
               "handshakes[" + i + "].publicKey", "must be a WireGuard public key");
         }
+        if (handshake.lastHandshakeEpochSeconds() < 0
+            || handshake.lastHandshakeEpochSeconds() > MAX_EPOCH_SECONDS) {
+          throw AgentApiException.badField(
+              "handshakes[" + i + "].lastHandshakeEpochSeconds",
+              "must be seconds since 1970 (0 for never), before the year 10000");
+        }
+        if (handshake.rxBytes() < 0 || handshake.txBytes() < 0) {
+          throw AgentApiException.badField(
+              "handshakes[" + i + "].rxBytes", "byte counts are 0 or more");
+        }
       }
     }
     if (report.replicas() != null) {
       for (int i = 0; i < report.replicas().size(); i++) {
         var replica = report.replicas().get(i);
-        if (replica == null || replica.name() == null || replica.name().isBlank()) {
+        if (replica == null
+            || replica.name() == null
+            || !NOT_BLANK.matcher(replica.name()).find()) {
           throw AgentApiException.badField("replicas[" + i + "].name", "name is required");
         }
-        if (!REPLICA_STATES.contains(replica.state())) {
+        // List.of(…).contains(null) throws: a missing state is refused like a wrong one (found by
+        // schemathesis)
+        if (replica.state() == null || !REPLICA_STATES.contains(replica.state())) {
           throw AgentApiException.badField(
               "replicas[" + i + "].state",
               "state must be one of " + REPLICA_STATES + ", got " + replica.state());
@@ -105,7 +146,7 @@ public final class Validation {
         why = "inside the mesh (" + clusterCidr + ")";
       }
       if (why != null) {
-        throw AgentApiException.badField(
+        throw AgentApiException.refusedClaim(
             "endpoints[" + i + "]",
             endpoint + " is " + why + ": other peers cannot reach it there");
       }
@@ -129,7 +170,7 @@ public final class Validation {
         ok = false;
       }
       if (!ok) {
-        throw AgentApiException.badField(
+        throw AgentApiException.refusedClaim(
             "replicas[" + i + "].address",
             address + " is not in this peer's subnet " + subnet + ": a replica runs on its peer");
       }
@@ -147,7 +188,7 @@ public final class Validation {
   }
 
   private static void peerName(String field, String name) {
-    if (name.length() > 63 || !DNS_SUBDOMAIN.matcher(name).matches()) {
+    if (name.length() > PEER_NAME_MAX || !DNS_SUBDOMAIN.matcher(name).matches()) {
       throw AgentApiException.badField(
           field,
           "'"
@@ -170,10 +211,19 @@ public final class Validation {
   }
 
   private static boolean isKey(String key) {
-    try {
-      return key != null && Base64.getDecoder().decode(key).length == 32;
-    } catch (IllegalArgumentException e) {
-      return false;
+    return key != null && KEY.matcher(key).matches();
+  }
+
+  /** A machine's size: what scheduling counts on, so never below zero. */
+  private static void facts(AgentFacts facts) {
+    if (facts == null) {
+      return;
+    }
+    if (facts.cpuCores() != null && facts.cpuCores() < 0) {
+      throw AgentApiException.badField("facts.cpuCores", "cpuCores must be 0 or more");
+    }
+    if (facts.memoryBytes() != null && facts.memoryBytes() < 0) {
+      throw AgentApiException.badField("facts.memoryBytes", "memoryBytes must be 0 or more");
     }
   }
 
@@ -191,15 +241,7 @@ public final class Validation {
     atMost("endpoints", endpoints, MAX_ENDPOINTS);
     for (int i = 0; i < endpoints.size(); i++) {
       String endpoint = endpoints.get(i);
-      var match = endpoint == null ? null : ENDPOINT.matcher(endpoint);
-      boolean ok = match != null && match.matches();
-      for (int g = 1; ok && g <= 4; g++) {
-        ok = Integer.parseInt(match.group(g)) <= 255;
-      }
-      if (ok) {
-        int port = Integer.parseInt(match.group(5));
-        ok = port > 0 && port <= 65535;
-      }
+      boolean ok = endpoint != null && ENDPOINT.matcher(endpoint).matches();
       if (!ok) {
         throw AgentApiException.badField(
             "endpoints[" + i + "]",

@@ -506,7 +506,10 @@ public final class PeerLifecycle {
       status.setInterfaceEndpoints(joined.endpoints().isEmpty() ? null : joined.endpoints());
       status.setEndpoint(endpointOthersTry(joined));
       AgentFacts agentFacts = joined.facts();
-      if (agentFacts != null) {
+      // an agent that does not know its machine's size (facts without cpu or memory) keeps
+      // whatever capacity the Peer showed: an empty one would not be an object the API takes
+      if (agentFacts != null
+          && (agentFacts.cpuCores() != null || agentFacts.memoryBytes() != null)) {
         ResourceAmounts capacity =
             new ResourceAmounts(
                 agentFacts.cpuCores() == null

@@ -33,6 +33,11 @@ public final class AgentApiException extends RuntimeException {
     return new AgentApiException(400, new ApiError("InvalidField", message, field));
   }
 
+  /** What an agent claimed that is not its to claim: another's address, an unreachable endpoint. */
+  public static AgentApiException refusedClaim(String field, String message) {
+    return new AgentApiException(403, new ApiError("ClaimRefused", message, field));
+  }
+
   public static AgentApiException unauthorized(String reason, String message) {
     return new AgentApiException(401, new ApiError(reason, message));
   }

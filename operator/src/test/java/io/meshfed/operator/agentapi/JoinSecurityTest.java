@@ -205,8 +205,8 @@ class JoinSecurityTest {
                   new JoinRequest(
                       token(), "liar", KeyProof.publicKeyOf(key), List.of(endpoint), null),
                   key),
-          400,
-          "InvalidField");
+          403,
+          "ClaimRefused");
     }
     JoinResponse joined =
         api.join(
@@ -219,8 +219,8 @@ class JoinSecurityTest {
             api.status(
                 joined.credential(),
                 new StatusReport("honest", null, List.of("127.0.0.1:51820"), null, List.of())),
-        400,
-        "InvalidField");
+        403,
+        "ClaimRefused");
     // another peer's address for its replica: DNS would send that peer's traffic here (checked
     // once the Peer's status has its subnet)
     await()
@@ -245,8 +245,8 @@ class JoinSecurityTest {
                                         0,
                                         null,
                                         null)))),
-                    400,
-                    "InvalidField"));
+                    403,
+                    "ClaimRefused"));
     String own = subnet.substring(0, subnet.lastIndexOf('.')) + ".1";
     api.status(
         joined.credential(),

@@ -203,6 +203,16 @@ class AwsPoolAutoscalingTest {
               .map(Instance::instanceId)
               .collect(Collectors.toSet());
       assertThat(terminated).isEqualTo(launched);
+
+      // the cluster goes while its cloud is still there: left behind, it would ask a stopped
+      // emulator for as long as the other test classes run
+      client.resources(MeshCluster.class).inNamespace(ns).withName("mesh").delete();
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(
+              () ->
+                  client.resources(MeshCluster.class).inNamespace(ns).withName("mesh").get()
+                      == null);
     }
     client.close();
   }

@@ -39,7 +39,7 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @QuarkusTestResource(KubeApiServerResource.class)
 class CloudClusterDeletionTest {
-  private static final Duration WAIT = Duration.ofSeconds(60);
+  private static final Duration WAIT = Duration.ofSeconds(90);
   private static final String TOKEN = "dop_v1_deletion";
 
   private final KubernetesClient client = KubeApiServerResource.client();
