@@ -2,6 +2,7 @@ package io.meshfed.agent;
 
 import io.meshfed.api.agent.JoinRequest;
 import io.meshfed.api.agent.JoinResponse;
+import io.meshfed.api.agent.KeyRotation;
 import io.meshfed.api.agent.NetMap;
 import io.meshfed.api.agent.SelfConfig;
 import io.meshfed.api.agent.StatusReport;
@@ -11,6 +12,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -323,6 +325,9 @@ public final class Agent {
             : 0;
     state.saveMap(next.snapshot());
     view = next;
+    if (map.self() != null && map.self().rotateKey() != null) {
+      reportSoon(); // the status loop rotates the key: now, not at its next interval
+    }
     if (map.dns() != null || map.self() != null) {
       dns.update(domainOf(membership.self()), next.dns());
     }
@@ -360,6 +365,7 @@ public final class Agent {
     while (running) {
       Duration wait = statusInterval;
       try {
+        rotateKeyIfAsked(client);
         client.status(membership.credential(), report());
         backoff.reset();
       } catch (CoordinationClient.Refused e) {
@@ -379,6 +385,42 @@ public final class Agent {
         return;
       }
     }
+  }
+
+  /**
+   * The operator asks for a new key (the map's self config names a request this agent has not
+   * answered): make it, prove it, and once the operator holds it switch the interface to it. Peers
+   * learn the new key from their next map; until then their handshakes with this peer wait, so a
+   * pair loses at most the map's delivery time.
+   */
+  private void rotateKeyIfAsked(CoordinationClient client)
+      throws IOException, InterruptedException, CoordinationClient.Refused {
+    // (the challenge itself may be refused: then the status report waits with it)
+    String request = membership.self().rotateKey();
+    if (request == null || request.equals(state.lastRotation().orElse(null))) {
+      return;
+    }
+    Path next = state.nextPrivateKey();
+    KeyRotation rotation =
+        KeyRotation.proven(
+            membership.peer(),
+            request,
+            membership.credential(),
+            client.challenge(),
+            Files.readString(next).strip());
+    KeyRotation.Accepted accepted;
+    try {
+      accepted = client.rotateKey(membership.credential(), rotation);
+    } catch (CoordinationClient.Refused e) {
+      LOG.warning("key rotation " + request + " refused: " + e.getMessage() + "; trying again");
+      return;
+    }
+    if (!rotation.publicKey().equals(accepted.publicKey())) {
+      throw new IOException("the operator kept another key: " + accepted.publicKey());
+    }
+    state.finishRotation(request);
+    wireGuard.configure(state.privateKey(), membership.self());
+    LOG.info("rotated the WireGuard key (request " + request + "): " + rotation.publicKey());
   }
 
   StatusReport report() {

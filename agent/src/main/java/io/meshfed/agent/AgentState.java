@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.Optional;
 
 /**
@@ -40,6 +41,44 @@ public final class AgentState {
 
   public Path privateKey() {
     return dir.resolve("private.key");
+  }
+
+  /**
+   * The key a rotation under way will switch to: made once and kept until the switch, so a retry
+   * (or a restart after the operator took it) proves the same key again.
+   */
+  public Path nextPrivateKey() {
+    Path next = dir.resolve("private.key.next");
+    if (!Files.exists(next)) {
+      writeSecret("private.key.next", WireGuard.generatePrivateKey() + "\n");
+    }
+    return next;
+  }
+
+  /**
+   * The rotation is taken: the next key becomes the key, in one rename, and the request is done.
+   */
+  public void finishRotation(String request) {
+    try {
+      Files.move(
+          dir.resolve("private.key.next"),
+          privateKey(),
+          StandardCopyOption.ATOMIC_MOVE,
+          StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    writeSecret("key-rotation", request + "\n");
+  }
+
+  /** The key rotation request last answered, if any. */
+  public Optional<String> lastRotation() {
+    try {
+      Path file = dir.resolve("key-rotation");
+      return Files.exists(file) ? Optional.of(Files.readString(file).strip()) : Optional.empty();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** Generates the key on first start; later starts find it. */

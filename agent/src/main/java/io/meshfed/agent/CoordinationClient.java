@@ -4,6 +4,7 @@ import io.meshfed.api.agent.ApiError;
 import io.meshfed.api.agent.JoinChallenge;
 import io.meshfed.api.agent.JoinRequest;
 import io.meshfed.api.agent.JoinResponse;
+import io.meshfed.api.agent.KeyRotation;
 import io.meshfed.api.agent.NetMap;
 import io.meshfed.api.agent.StatusReport;
 import java.io.IOException;
@@ -89,6 +90,15 @@ public final class CoordinationClient {
             .GET()
             .build();
     return send(request, NetMap.class);
+  }
+
+  /** Replaces the peer's WireGuard key; the answer names the key the operator now holds. */
+  public KeyRotation.Accepted rotateKey(String credential, KeyRotation rotation)
+      throws IOException, InterruptedException, Refused {
+    return send(
+            post("api/v1/rotate-key", credential, rotation).timeout(Duration.ofSeconds(30)).build(),
+            KeyRotation.Accepted.class)
+        .orElseThrow();
   }
 
   public void status(String credential, StatusReport report)

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.meshfed.agent.WgDump;
+import io.meshfed.api.v1alpha1.MeshfedApi;
 import io.meshfed.api.v1alpha1.Peer;
 import io.meshfed.api.v1alpha1.PeerPhase;
 import io.meshfed.api.v1alpha1.ProviderType;
@@ -122,6 +123,85 @@ class LiveMeshTest {
                 assertThat(handshakes.getMissing()).as(name).isNull();
               }
             });
+  }
+
+  /**
+   * A key rotation on a live mesh: p1 pings p2 every 100 ms throughout; p2 is asked to rotate (as
+   * {@code kubectl meshfed rotate-keys} asks), makes and proves a new key, and every peer switches
+   * to it. The longest run of lost pings is the pair's outage.
+   */
+  @Test
+  @Order(3)
+  void aRotatedKeyReachesEveryPeerAndThePairLosesAtMostAFewSeconds() throws Exception {
+    Peer before = peer("p2", true);
+    String oldKey = before.getStatus().getPublicKey();
+    Path state = stateRoot.resolve(before.getMetadata().getUid()).resolve("agent");
+    String oldPrivate = Files.readString(state.resolve("private.key"));
+    Path pings = work.resolve("rotation-pings.txt");
+    Process pinging =
+        new ProcessBuilder(
+                "ip",
+                "netns",
+                "exec",
+                netns("p1"),
+                "ping",
+                "-n",
+                "-i",
+                "0.1",
+                "-w",
+                "30",
+                meshAddress("p2"))
+            .redirectErrorStream(true)
+            .redirectOutput(pings.toFile())
+            .start();
+    try {
+      Thread.sleep(3000);
+      String request = "e2e-" + System.currentTimeMillis();
+      client
+          .resources(Peer.class)
+          .inNamespace(NS)
+          .withName("p2")
+          .edit(
+              p -> {
+                p.getMetadata().getAnnotations().put(MeshfedApi.ROTATE_KEY_ANNOTATION, request);
+                return p;
+              });
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .untilAsserted(
+              () -> {
+                Peer after = peer("p2", true);
+                assertThat(after.getStatus().getKeyRotation()).isNotNull();
+                assertThat(after.getStatus().getKeyRotation().getRequest()).isEqualTo(request);
+                assertThat(after.getStatus().getPublicKey()).isNotEqualTo(oldKey);
+                // every other peer holds the new key and not the old one
+                for (String other : List.of("p1", "p3")) {
+                  assertThat(wg(other).peers()).containsKey(after.getStatus().getPublicKey());
+                  assertThat(wg(other).peers()).doesNotContainKey(oldKey);
+                }
+              });
+      assertThat(Files.readString(state.resolve("private.key"))).isNotEqualTo(oldPrivate);
+    } finally {
+      pinging.waitFor();
+    }
+    // the replies' sequence numbers: the longest gap between two of them is the outage
+    List<Integer> answered = new ArrayList<>();
+    for (String line : Files.readAllLines(pings)) {
+      int at = line.indexOf("icmp_seq=");
+      if (at >= 0 && line.contains("bytes from")) {
+        answered.add(Integer.parseInt(line.substring(at + 9).split("\\s")[0]));
+      }
+    }
+    assertThat(answered).as("pings answered").hasSizeGreaterThan(100);
+    int longestGap = 0;
+    for (int i = 1; i < answered.size(); i++) {
+      longestGap = Math.max(longestGap, answered.get(i) - answered.get(i - 1) - 1);
+    }
+    double outage = longestGap * 0.1;
+    System.out.printf("key rotation: longest outage p1 → p2 %.1f s%n", outage);
+    Files.writeString(work.resolve("rotation-outage.txt"), String.format("%.1f%n", outage));
+    assertThat(outage).as("seconds without an answer during the rotation").isLessThanOrEqualTo(5.0);
+    assertThat(ping("p3", meshAddress("p2"))).isTrue();
   }
 
   @Test

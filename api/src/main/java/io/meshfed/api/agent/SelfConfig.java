@@ -20,6 +20,9 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  *     must keep its NAT's mappings open and punch through the others'); null for none
  * @param relay whether this peer relays for pairs that cannot reach each other (a gateway): it
  *     forwards between its WireGuard peers
+ * @param rotateKey a request to rotate the peer's WireGuard key, named by an id: an agent that has
+ *     not yet rotated for this id makes a new key, proves it ({@code POST /api/v1/rotate-key}) and
+ *     switches to it; null for none
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record SelfConfig(
@@ -33,7 +36,8 @@ public record SelfConfig(
     String domain,
     String site,
     Integer persistentKeepalive,
-    Boolean relay) {
+    Boolean relay,
+    String rotateKey) {
 
   /** A peer's configuration with no site and no keepalive of its own. */
   public SelfConfig(
@@ -46,6 +50,17 @@ public record SelfConfig(
       Integer mtu,
       String domain) {
     this(
-        name, cluster, meshAddress, subnet, clusterCidr, listenPort, mtu, domain, null, null, null);
+        name,
+        cluster,
+        meshAddress,
+        subnet,
+        clusterCidr,
+        listenPort,
+        mtu,
+        domain,
+        null,
+        null,
+        null,
+        null);
   }
 }

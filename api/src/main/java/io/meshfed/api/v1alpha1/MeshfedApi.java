@@ -28,6 +28,13 @@ public final class MeshfedApi {
    */
   public static final String CREDENTIALS_FINALIZER = GROUP + "/cloud-credentials";
 
+  /**
+   * On a Peer: a request to rotate its WireGuard key, named by the value (any new value asks again;
+   * {@code kubectl meshfed rotate-keys} writes a timestamp). The agent makes a new key, proves it
+   * and switches; status.keyRotation says when it did.
+   */
+  public static final String ROTATE_KEY_ANNOTATION = GROUP + "/rotate-key";
+
   /** Label naming the operator as the manager of an object. */
   public static final String MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
 

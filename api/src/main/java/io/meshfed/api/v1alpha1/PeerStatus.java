@@ -46,6 +46,11 @@ public class PeerStatus extends ObservedStatus {
       "The peer's WireGuard public key (the private key never leaves the peer).")
   private String publicKey;
 
+  @JsonPropertyDescription(
+      "The last key rotation the agent made: the request it answered (the value of the"
+          + " meshfed.io/rotate-key annotation, or the cluster's schedule) and when.")
+  private KeyRotationStatus keyRotation;
+
   @JsonPropertyDescription("The agent on the peer.")
   private AgentStatus agent;
 
@@ -127,6 +132,14 @@ public class PeerStatus extends ObservedStatus {
 
   public String getPublicKey() {
     return publicKey;
+  }
+
+  public KeyRotationStatus getKeyRotation() {
+    return keyRotation;
+  }
+
+  public void setKeyRotation(KeyRotationStatus keyRotation) {
+    this.keyRotation = keyRotation;
   }
 
   public void setPublicKey(String publicKey) {

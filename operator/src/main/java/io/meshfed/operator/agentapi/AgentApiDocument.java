@@ -71,6 +71,12 @@ public class AgentApiDocument implements OASFilter {
               List.of(400, 401, 403),
               true),
           new Answers(
+              "/api/v1/rotate-key",
+              PathItem.HttpMethod.POST,
+              Map.of("200", JSON),
+              List.of(400, 401, 403, 409, 503),
+              true),
+          new Answers(
               "/api/v1/install.sh",
               PathItem.HttpMethod.GET,
               Map.of("200", "text/x-shellscript"),
@@ -175,6 +181,11 @@ public class AgentApiDocument implements OASFilter {
     endpoints(join.getProperties().get("endpoints"));
     join.getProperties().get("name").pattern(PEER_NAME_PATTERN).maxLength(PEER_NAME_MAX);
 
+    Schema rotation = schemas.get("KeyRotation");
+    rotation.required(List.of("request", "publicKey", "challenge", "proof"));
+    rotation.getProperties().get("request").pattern(NOT_BLANK_PATTERN);
+    key(rotation.getProperties().get("publicKey"));
+
     Schema status = schemas.get("StatusReport");
     endpoints(status.getProperties().get("endpoints"));
     status.getProperties().get("handshakes").maxItems(Validation.MAX_HANDSHAKES);
@@ -214,7 +225,13 @@ public class AgentApiDocument implements OASFilter {
    * What agents send: a property it may leave out it may also send as null, as Jackson reads it.
    */
   static final List<String> REQUEST_SCHEMAS =
-      List.of("JoinRequest", "StatusReport", "PeerHandshake", "ReplicaStatus", "AgentFacts");
+      List.of(
+          "JoinRequest",
+          "KeyRotation",
+          "StatusReport",
+          "PeerHandshake",
+          "ReplicaStatus",
+          "AgentFacts");
 
   private static void nullableUnlessRequired(Schema schema) {
     List<String> required = schema.getRequired() == null ? List.of() : schema.getRequired();

@@ -6,6 +6,7 @@ import io.meshfed.api.agent.ApiError;
 import io.meshfed.api.agent.JoinChallenge;
 import io.meshfed.api.agent.JoinRequest;
 import io.meshfed.api.agent.JoinResponse;
+import io.meshfed.api.agent.KeyRotation;
 import io.meshfed.api.agent.StatusReport;
 import io.meshfed.api.v1alpha1.Peer;
 import io.meshfed.operator.config.MeshfedConfig;
@@ -13,6 +14,7 @@ import io.meshfed.operator.join.Credentials;
 import io.meshfed.operator.join.FailedJoins;
 import io.meshfed.operator.join.JoinChallenges;
 import io.meshfed.operator.join.JoinService;
+import io.meshfed.operator.join.KeyRotations;
 import io.meshfed.operator.join.Validation;
 import io.meshfed.operator.netmap.NetMapPublisher;
 import io.meshfed.operator.server.AgentApiException;
@@ -65,6 +67,7 @@ public class AgentApiResource {
   private final StatusService statuses;
   private final MeshfedConfig config;
   private final FailedJoins failedJoins;
+  private final KeyRotations keyRotations;
   private final Clock clock;
 
   public AgentApiResource(
@@ -74,8 +77,10 @@ public class AgentApiResource {
       NetMapPublisher hub,
       StatusService statuses,
       MeshfedConfig config,
+      KeyRotations keyRotations,
       Clock clock) {
     this.clock = clock;
+    this.keyRotations = keyRotations;
     this.failedJoins =
         new FailedJoins(
             config.agentApi().failedJoins().burst(), config.agentApi().failedJoins().perMinute());
@@ -196,6 +201,18 @@ public class AgentApiResource {
     Validation.status(report);
     statuses.accept(peer, report);
     return Response.noContent().build();
+  }
+
+  @POST
+  @Path("/rotate-key")
+  @Operation(
+      summary =
+          "Replace the peer's WireGuard key with a new one it proves it holds (as a join does);"
+              + " every map then carries the new key")
+  public KeyRotation.Accepted rotateKey(
+      @HeaderParam("Authorization") String authorization, KeyRotation rotation) {
+    Peer peer = credentials.authenticate(authorization, rotation == null ? null : rotation.peer());
+    return keyRotations.rotate(peer, authorization.substring("Bearer ".length()), rotation);
   }
 
   /** The agent API is HTTPS only: credentials never cross the wire in the clear. */

@@ -1,6 +1,8 @@
 package io.meshfed.operator.agentapi;
 
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.meshfed.api.agent.StatusReport;
 import io.meshfed.api.v1alpha1.Peer;
 import io.meshfed.operator.directory.AgentDirectory;
@@ -35,6 +37,23 @@ public class StatusService {
     this.client = client;
   }
 
+  /**
+   * Writes what the agent reported over the membership the cache had, only if it is still the
+   * latest: a key rotation written meanwhile is never undone by a report that crossed it (a 409,
+   * left to the next report).
+   */
+  private void write(Peer peer, Secret known, AgentSecrets.Membership updated) {
+    Secret desired = AgentSecrets.agentSecret(peer, updated);
+    desired.getMetadata().setResourceVersion(known.getMetadata().getResourceVersion());
+    try {
+      client.resource(desired).fieldManager("meshfed-agent-api").forceConflicts().serverSideApply();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 409) {
+        throw e;
+      }
+    }
+  }
+
   public void accept(Peer peer, StatusReport report) {
     String namespace = peer.getMetadata().getNamespace();
     String name = peer.getMetadata().getName();
@@ -48,23 +67,20 @@ public class StatusService {
     Validation.replicaAddresses(
         report.replicas(), peer.getStatus() == null ? null : peer.getStatus().getSubnet());
     memberships
-        .membership(namespace, name)
+        .secret(namespace, name)
         .ifPresent(
-            known -> {
-              List<String> endpoints =
-                  report.endpoints() == null ? known.endpoints() : report.endpoints();
-              var facts = report.facts() == null ? known.facts() : report.facts();
-              if (!endpoints.equals(known.endpoints()) || !Objects.equals(facts, known.facts())) {
-                var updated =
-                    new AgentSecrets.Membership(
-                        known.credentialHash(), known.publicKey(), endpoints, facts);
-                client
-                    .resource(AgentSecrets.agentSecret(peer, updated))
-                    .fieldManager("meshfed-agent-api")
-                    .forceConflicts()
-                    .serverSideApply();
-              }
-            });
+            secret ->
+                AgentSecrets.membership(secret)
+                    .ifPresent(
+                        known -> {
+                          List<String> endpoints =
+                              report.endpoints() == null ? known.endpoints() : report.endpoints();
+                          var facts = report.facts() == null ? known.facts() : report.facts();
+                          if (!endpoints.equals(known.endpoints())
+                              || !Objects.equals(facts, known.facts())) {
+                            write(peer, secret, known.reporting(endpoints, facts));
+                          }
+                        }));
     reports.accept(peer, report);
   }
 }

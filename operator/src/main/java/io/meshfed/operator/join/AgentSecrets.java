@@ -36,6 +36,8 @@ public final class AgentSecrets {
   static final String PUBLIC_KEY = "public-key";
   static final String ENDPOINTS = "endpoints";
   static final String FACTS = "facts";
+  static final String ROTATED_FOR = "key-rotated-for";
+  static final String ROTATED_AT = "key-rotated-at";
   public static final String BOOTSTRAP_TOKEN = BootstrapSecrets.TOKEN;
   public static final String EXPIRES_ANNOTATION = BootstrapSecrets.EXPIRES_ANNOTATION;
   public static final String USED_BY_ANNOTATION = MeshfedApi.GROUP + "/used-by-key";
@@ -80,14 +82,43 @@ public final class AgentSecrets {
   }
 
   /** What the agent told us at join (and since), as kept in its Secret. */
+  /**
+   * @param rotatedFor the key rotation request the agent last answered, null before any
+   * @param rotatedAt when the operator took that key (RFC 3339)
+   */
   public record Membership(
-      String credentialHash, String publicKey, List<String> endpoints, AgentFacts facts) {}
+      String credentialHash,
+      String publicKey,
+      List<String> endpoints,
+      AgentFacts facts,
+      String rotatedFor,
+      String rotatedAt) {
+
+    public Membership(
+        String credentialHash, String publicKey, List<String> endpoints, AgentFacts facts) {
+      this(credentialHash, publicKey, endpoints, facts, null, null);
+    }
+
+    /** The same membership, with what an agent reported of its machine now. */
+    public Membership reporting(List<String> endpoints, AgentFacts facts) {
+      return new Membership(credentialHash, publicKey, endpoints, facts, rotatedFor, rotatedAt);
+    }
+
+    /** The same membership under a new key, for the rotation request it answered. */
+    public Membership rotated(String publicKey, String request, String at) {
+      return new Membership(credentialHash, publicKey, endpoints, facts, request, at);
+    }
+  }
 
   public static Secret agentSecret(Peer peer, Membership membership) {
     Map<String, String> data = new LinkedHashMap<>();
     data.put(CREDENTIAL_HASH, membership.credentialHash());
     data.put(PUBLIC_KEY, membership.publicKey());
     data.put(ENDPOINTS, String.join(",", membership.endpoints()));
+    if (membership.rotatedFor() != null) {
+      data.put(ROTATED_FOR, membership.rotatedFor());
+      data.put(ROTATED_AT, membership.rotatedAt());
+    }
     try {
       data.put(FACTS, JSON.writeValueAsString(membership.facts()));
     } catch (JsonProcessingException e) {
@@ -125,7 +156,9 @@ public final class AgentSecrets {
             endpoints == null || endpoints.isEmpty()
                 ? List.of()
                 : Arrays.asList(endpoints.split(",")),
-            facts));
+            facts,
+            read(secret, ROTATED_FOR),
+            read(secret, ROTATED_AT)));
   }
 
   public static Secret bootstrapSecret(Peer peer, String token, Instant expires) {

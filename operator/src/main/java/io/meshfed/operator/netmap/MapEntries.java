@@ -3,13 +3,16 @@ package io.meshfed.operator.netmap;
 import io.meshfed.api.agent.MapPeer;
 import io.meshfed.api.agent.SelfConfig;
 import io.meshfed.api.v1alpha1.CloudProviderSpec;
+import io.meshfed.api.v1alpha1.KeyRotationStatus;
 import io.meshfed.api.v1alpha1.MeshCluster;
+import io.meshfed.api.v1alpha1.MeshfedApi;
 import io.meshfed.api.v1alpha1.NetworkSpec;
 import io.meshfed.api.v1alpha1.Peer;
 import io.meshfed.api.v1alpha1.PeerRole;
 import io.meshfed.api.v1alpha1.PeerStatus;
 import io.meshfed.api.v1alpha1.ProviderType;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -99,7 +102,19 @@ public final class MapEntries {
             plain.domain(),
             candidates.site(),
             candidates.keepalive() ? Candidates.NAT_KEEPALIVE : null,
-            relays ? Boolean.TRUE : null));
+            relays ? Boolean.TRUE : null,
+            rotateKeyRequest(peer)));
+  }
+
+  /** The key rotation asked for on the Peer, while its agent has not answered it. */
+  static String rotateKeyRequest(Peer peer) {
+    Map<String, String> annotations = peer.getMetadata().getAnnotations();
+    String request = annotations == null ? null : annotations.get(MeshfedApi.ROTATE_KEY_ANNOTATION);
+    if (request == null || request.isBlank()) {
+      return null;
+    }
+    KeyRotationStatus done = peer.getStatus().getKeyRotation();
+    return done != null && request.equals(done.getRequest()) ? null : request;
   }
 
   /**

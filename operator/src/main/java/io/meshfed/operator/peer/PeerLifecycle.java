@@ -36,6 +36,7 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.meshfed.api.agent.AgentFacts;
 import io.meshfed.api.v1alpha1.AgentStatus;
 import io.meshfed.api.v1alpha1.HandshakeSummary;
+import io.meshfed.api.v1alpha1.KeyRotationStatus;
 import io.meshfed.api.v1alpha1.MeshCluster;
 import io.meshfed.api.v1alpha1.PathSummary;
 import io.meshfed.api.v1alpha1.Peer;
@@ -503,6 +504,10 @@ public final class PeerLifecycle {
       }
       AgentSecrets.Membership joined = facts.membership().get();
       status.setPublicKey(joined.publicKey());
+      status.setKeyRotation(
+          joined.rotatedFor() == null
+              ? null
+              : new KeyRotationStatus(joined.rotatedFor(), joined.rotatedAt()));
       status.setInterfaceEndpoints(joined.endpoints().isEmpty() ? null : joined.endpoints());
       status.setEndpoint(endpointOthersTry(joined));
       AgentFacts agentFacts = joined.facts();

@@ -1,0 +1,50 @@
+package io.meshfed.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import java.util.Objects;
+
+/** The last WireGuard key rotation a peer's agent made. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class KeyRotationStatus {
+  @JsonPropertyDescription("The rotation request the agent answered.")
+  private String request;
+
+  @JsonPropertyDescription("When the operator took the new key (RFC 3339).")
+  private String rotatedAt;
+
+  public KeyRotationStatus() {}
+
+  public KeyRotationStatus(String request, String rotatedAt) {
+    this.request = request;
+    this.rotatedAt = rotatedAt;
+  }
+
+  public String getRequest() {
+    return request;
+  }
+
+  public void setRequest(String request) {
+    this.request = request;
+  }
+
+  public String getRotatedAt() {
+    return rotatedAt;
+  }
+
+  public void setRotatedAt(String rotatedAt) {
+    this.rotatedAt = rotatedAt;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof KeyRotationStatus other
+        && Objects.equals(request, other.request)
+        && Objects.equals(rotatedAt, other.rotatedAt);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(request, rotatedAt);
+  }
+}
