@@ -119,6 +119,7 @@ public final class KubectlMeshfed {
           Map.entry("troubleshoot", Troubleshoot.class),
           Map.entry("grow", Grow.class),
           Map.entry("shrink", Shrink.class),
+          Map.entry("rotate-keys", RotateKeys.class),
           Map.entry("switch", Switch.class),
           Map.entry("disconnect", Disconnect.class));
 

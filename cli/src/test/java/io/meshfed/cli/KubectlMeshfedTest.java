@@ -511,6 +511,43 @@ class KubectlMeshfedTest {
     assertThat(run("shrink", "prod").err()).contains("Missing required argument");
   }
 
+  @Test
+  void rotateKeysAsksEveryPeerOrOneWithANewRequestEachTime() {
+    Result one = run("rotate-keys", "prod", "--peer", "office");
+    assertThat(one.exit()).as(one.err()).isZero();
+    assertThat(one.out()).contains("peer/office asked to rotate its key");
+    String asked =
+        client
+            .resources(Peer.class)
+            .inNamespace(ns)
+            .withName("office")
+            .get()
+            .getMetadata()
+            .getAnnotations()
+            .get(MeshfedApi.ROTATE_KEY_ANNOTATION);
+    assertThat(asked).isNotBlank();
+    assertThat(
+            client
+                .resources(Peer.class)
+                .inNamespace(ns)
+                .withName("prod-aws-0")
+                .get()
+                .getMetadata()
+                .getAnnotations())
+        .doesNotContainKey(MeshfedApi.ROTATE_KEY_ANNOTATION);
+
+    Result all = run("rotate-keys", "prod");
+    assertThat(all.exit()).as(all.err()).isZero();
+    assertThat(client.resources(Peer.class).inNamespace(ns).list().getItems())
+        .filteredOn(p -> !p.isMarkedForDeletion())
+        .allSatisfy(
+            p ->
+                assertThat(p.getMetadata().getAnnotations())
+                    .containsKey(MeshfedApi.ROTATE_KEY_ANNOTATION));
+    assertThat(run("rotate-keys", "prod", "--peer", "nope").err())
+        .contains("no peer nope in cluster prod");
+  }
+
   private void peer(
       String name,
       ProviderType provider,

@@ -13,6 +13,18 @@ public class KeyRotationStatus {
   @JsonPropertyDescription("When the operator took the new key (RFC 3339).")
   private String rotatedAt;
 
+  @JsonPropertyDescription(
+      "A rotation the cluster's spec.keyRotation.interval asks for and the agent has yet to make.")
+  private String scheduled;
+
+  public String getScheduled() {
+    return scheduled;
+  }
+
+  public void setScheduled(String scheduled) {
+    this.scheduled = scheduled;
+  }
+
   public KeyRotationStatus() {}
 
   public KeyRotationStatus(String request, String rotatedAt) {
@@ -40,11 +52,12 @@ public class KeyRotationStatus {
   public boolean equals(Object o) {
     return o instanceof KeyRotationStatus other
         && Objects.equals(request, other.request)
-        && Objects.equals(rotatedAt, other.rotatedAt);
+        && Objects.equals(rotatedAt, other.rotatedAt)
+        && Objects.equals(scheduled, other.scheduled);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(request, rotatedAt);
+    return Objects.hash(request, rotatedAt, scheduled);
   }
 }

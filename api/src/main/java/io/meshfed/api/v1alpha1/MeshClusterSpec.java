@@ -29,6 +29,17 @@ public class MeshClusterSpec {
       "Upper bounds on what the cluster may grow to (autoscaling respects them).")
   private ClusterLimits limits;
 
+  @JsonPropertyDescription("When peers replace their WireGuard keys on their own.")
+  private KeyRotationSpec keyRotation;
+
+  public KeyRotationSpec getKeyRotation() {
+    return keyRotation;
+  }
+
+  public void setKeyRotation(KeyRotationSpec keyRotation) {
+    this.keyRotation = keyRotation;
+  }
+
   public NetworkSpec getNetwork() {
     return network;
   }

@@ -106,7 +106,10 @@ public final class MapEntries {
             rotateKeyRequest(peer)));
   }
 
-  /** The key rotation asked for on the Peer, while its agent has not answered it. */
+  /**
+   * The key rotation asked for, by hand (the Peer's annotation) or by the cluster's schedule, while
+   * the agent has not answered it.
+   */
   static String rotateKeyRequest(Peer peer) {
     Map<String, String> annotations = peer.getMetadata().getAnnotations();
     String request = annotations == null ? null : annotations.get(MeshfedApi.ROTATE_KEY_ANNOTATION);
@@ -114,7 +117,13 @@ public final class MapEntries {
       return null;
     }
     KeyRotationStatus done = peer.getStatus().getKeyRotation();
-    return done != null && request.equals(done.getRequest()) ? null : request;
+    String answered = done == null ? null : done.getRequest();
+    if (request != null && !request.isBlank() && !request.equals(answered)) {
+      return request;
+    }
+    // the cluster's schedule: asked until answered, like a request by hand
+    String scheduled = done == null ? null : done.getScheduled();
+    return scheduled != null && !scheduled.equals(answered) ? scheduled : null;
   }
 
   /**

@@ -35,6 +35,7 @@ import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.meshfed.api.agent.AgentFacts;
 import io.meshfed.api.v1alpha1.AgentStatus;
+import io.meshfed.api.v1alpha1.Durations;
 import io.meshfed.api.v1alpha1.HandshakeSummary;
 import io.meshfed.api.v1alpha1.KeyRotationStatus;
 import io.meshfed.api.v1alpha1.MeshCluster;
@@ -81,6 +82,18 @@ public final class PeerLifecycle {
 
   /** How soon to try again when another writer held the address table. */
   static final Duration CONTENDED_RECHECK = Duration.ofMillis(200);
+
+  /** Names of rotations the cluster's schedule asks for: the prefix, then when they fell due. */
+  public static final String SCHEDULED_PREFIX = "scheduled-";
+
+  static Duration rotationInterval(MeshCluster cluster) {
+    if (cluster == null
+        || cluster.getSpec().getKeyRotation() == null
+        || cluster.getSpec().getKeyRotation().getInterval() == null) {
+      return Duration.ZERO;
+    }
+    return Durations.parse(cluster.getSpec().getKeyRotation().getInterval());
+  }
 
   /** How soon to make the machine whose intent was just recorded. */
   static final Duration REQUESTED_RECHECK = Duration.ofMillis(1);
@@ -504,10 +517,7 @@ public final class PeerLifecycle {
       }
       AgentSecrets.Membership joined = facts.membership().get();
       status.setPublicKey(joined.publicKey());
-      status.setKeyRotation(
-          joined.rotatedFor() == null
-              ? null
-              : new KeyRotationStatus(joined.rotatedFor(), joined.rotatedAt()));
+      status.setKeyRotation(keyRotation(joined));
       status.setInterfaceEndpoints(joined.endpoints().isEmpty() ? null : joined.endpoints());
       status.setEndpoint(endpointOthersTry(joined));
       AgentFacts agentFacts = joined.facts();
@@ -567,6 +577,38 @@ public final class PeerLifecycle {
           Heartbeats.untilStale(counted, now, grace).orElse(Duration.ZERO).plusSeconds(1);
       Duration refresh = settings.heartbeatStatusInterval();
       return Step.recheck(untilStale.compareTo(refresh) < 0 ? untilStale : refresh);
+    }
+
+    /**
+     * The last rotation the agent made, and one the cluster's schedule asks for: due when the key
+     * is older than spec.keyRotation.interval (counted from the last rotation, or from the join).
+     * Its name is its due time, so it stays the same request until the agent answers it. Ready
+     * peers are looked at every heartbeatStatusInterval, which bounds how late it is asked.
+     */
+    private KeyRotationStatus keyRotation(AgentSecrets.Membership joined) {
+      KeyRotationStatus rotation =
+          joined.rotatedFor() == null
+              ? null
+              : new KeyRotationStatus(joined.rotatedFor(), joined.rotatedAt());
+      Duration interval = rotationInterval(facts.cluster().orElse(null));
+      if (interval.isZero()) {
+        return rotation;
+      }
+      Instant since =
+          joined.rotatedAt() != null
+              ? Instant.parse(joined.rotatedAt())
+              : Conditions.find(
+                      peer.getStatus() == null ? null : peer.getStatus().getConditions(), JOINED)
+                  .filter(c -> Conditions.TRUE.equals(c.getStatus()))
+                  .map(c -> Instant.parse(c.getLastTransitionTime()))
+                  .orElse(now);
+      Instant due = since.plus(interval);
+      if (now.isBefore(due)) {
+        return rotation;
+      }
+      KeyRotationStatus scheduled = rotation == null ? new KeyRotationStatus() : rotation;
+      scheduled.setScheduled(SCHEDULED_PREFIX + Conditions.timestamp(due));
+      return scheduled;
     }
 
     /** MeshReady: the interface has every peer of the map; Healthy: each had a recent handshake. */

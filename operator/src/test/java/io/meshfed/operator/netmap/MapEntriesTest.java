@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.meshfed.api.agent.MapPeer;
 import io.meshfed.api.agent.SelfConfig;
 import io.meshfed.api.v1alpha1.CloudProviderSpec;
+import io.meshfed.api.v1alpha1.KeyRotationStatus;
 import io.meshfed.api.v1alpha1.MeshCluster;
+import io.meshfed.api.v1alpha1.MeshfedApi;
 import io.meshfed.api.v1alpha1.Peer;
 import io.meshfed.api.v1alpha1.PeerAddresses;
 import io.meshfed.api.v1alpha1.PeerPhase;
@@ -54,6 +56,26 @@ class MapEntriesTest {
     SelfConfig self = MapEntries.selfOf(vm, cluster(), List.of()).orElseThrow();
     assertThat(self.site()).isEqualTo("aws/eu-west-1");
     assertThat(self.persistentKeepalive()).as("reachable at its public address").isNull();
+  }
+
+  @Test
+  void aRotationAskedByHandOrByTheScheduleIsInTheSelfConfigUntilAnswered() {
+    Peer peer = peer(ProviderType.STATIC, PeerPhase.READY);
+    assertThat(MapEntries.selfOf(peer, cluster(), List.of()).orElseThrow().rotateKey()).isNull();
+    peer.getMetadata().getAnnotations().put(MeshfedApi.ROTATE_KEY_ANNOTATION, "r1");
+    assertThat(MapEntries.selfOf(peer, cluster(), List.of()).orElseThrow().rotateKey())
+        .isEqualTo("r1");
+    peer.getStatus().setKeyRotation(new KeyRotationStatus("r1", "2026-12-05T10:00:00Z"));
+    assertThat(MapEntries.selfOf(peer, cluster(), List.of()).orElseThrow().rotateKey())
+        .as("answered")
+        .isNull();
+    peer.getStatus().getKeyRotation().setScheduled("scheduled-2026-12-06T10:00:00Z");
+    assertThat(MapEntries.selfOf(peer, cluster(), List.of()).orElseThrow().rotateKey())
+        .isEqualTo("scheduled-2026-12-06T10:00:00Z");
+    peer.getMetadata().getAnnotations().put(MeshfedApi.ROTATE_KEY_ANNOTATION, "r2");
+    assertThat(MapEntries.selfOf(peer, cluster(), List.of()).orElseThrow().rotateKey())
+        .as("a request by hand first")
+        .isEqualTo("r2");
   }
 
   @Test

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.tuple;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.meshfed.api.agent.AgentFacts;
+import io.meshfed.api.v1alpha1.KeyRotationSpec;
+import io.meshfed.api.v1alpha1.KeyRotationStatus;
 import io.meshfed.api.v1alpha1.MeshCluster;
 import io.meshfed.api.v1alpha1.PathSummary;
 import io.meshfed.api.v1alpha1.Peer;
@@ -322,6 +324,49 @@ class PeerLifecycleTest {
     assertThat(plan.status().getAgent().getVersion()).isEqualTo("0.1.0");
     assertThat(plan.status().getAgent().getLastHeartbeatTime()).isEqualTo("2026-12-04T11:59:50Z");
     assertWaits(plan, Duration.ofSeconds(31)); // stale in 30 s, plus a second
+  }
+
+  @Test
+  void aKeyOlderThanTheClustersIntervalIsAskedToRotateUntilTheAgentDoes() {
+    KeyRotationSpec every = new KeyRotationSpec();
+    every.setInterval("1h");
+    Facts joinedLongAgo = joined(Optional.of(NOW.minusSeconds(10)));
+    joinedLongAgo.cluster.getSpec().setKeyRotation(every);
+    joinedLongAgo
+        .peer
+        .getStatus()
+        .setConditions(
+            List.of(condition("Joined", "True", "AgentJoined", NOW.minusSeconds(3700), 1L)));
+    KeyRotationStatus asked = decide(joinedLongAgo).status().getKeyRotation();
+    assertThat(asked.getScheduled()).isEqualTo("scheduled-2026-12-04T11:58:20Z");
+    assertThat(asked.getRequest()).as("none answered yet").isNull();
+
+    Facts young = joined(Optional.of(NOW.minusSeconds(10)));
+    young.cluster.getSpec().setKeyRotation(every);
+    young
+        .peer
+        .getStatus()
+        .setConditions(
+            List.of(condition("Joined", "True", "AgentJoined", NOW.minusSeconds(1800), 1L)));
+    assertThat(decide(young).status().getKeyRotation()).as("half an hour old").isNull();
+
+    // answered a minute ago: the next one falls due in 59 minutes
+    Facts rotated = joined(Optional.of(NOW.minusSeconds(10)));
+    rotated.cluster.getSpec().setKeyRotation(every);
+    rotated.membership =
+        Optional.of(
+            membership()
+                .rotated("key2=", "scheduled-2026-12-04T11:58:20Z", "2026-12-04T11:59:00Z"));
+    KeyRotationStatus done = decide(rotated).status().getKeyRotation();
+    assertThat(done.getRequest()).isEqualTo("scheduled-2026-12-04T11:58:20Z");
+    assertThat(done.getRotatedAt()).isEqualTo("2026-12-04T11:59:00Z");
+    assertThat(done.getScheduled()).isNull();
+    assertThat(decide(rotated).status().getPublicKey()).isEqualTo("key2=");
+
+    Facts manual = joined(Optional.of(NOW.minusSeconds(10)));
+    assertThat(decide(manual).status().getKeyRotation())
+        .as("no schedule, no rotation made: nothing to say")
+        .isNull();
   }
 
   @Test
