@@ -7,6 +7,7 @@ import io.meshfed.api.agent.NetMap;
 import io.meshfed.api.agent.SelfConfig;
 import io.meshfed.api.agent.StatusReport;
 import io.meshfed.api.agent.StatusReport.PeerHandshake;
+import io.meshfed.api.agent.Tokens;
 import io.meshfed.provider.spi.Ipv4;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -401,13 +402,15 @@ public final class Agent {
       return;
     }
     Path next = state.nextPrivateKey();
+    String nextCredential = state.nextCredential();
     KeyRotation rotation =
         KeyRotation.proven(
             membership.peer(),
             request,
             membership.credential(),
             client.challenge(),
-            Files.readString(next).strip());
+            Files.readString(next).strip(),
+            nextCredential);
     KeyRotation.Accepted accepted;
     try {
       accepted = client.rotateKey(membership.credential(), rotation);
@@ -418,6 +421,17 @@ public final class Agent {
     if (!rotation.publicKey().equals(accepted.publicKey())) {
       throw new IOException("the operator kept another key: " + accepted.publicKey());
     }
+    // the new credential first: the operator takes the old one away at its first use
+    membership =
+        new AgentState.Membership(
+            membership.server(),
+            membership.caHash(),
+            membership.namespace(),
+            membership.peer(),
+            Tokens.format(
+                Tokens.Kind.PEER, membership.namespace(), membership.peer(), nextCredential),
+            membership.self());
+    state.saveMembership(membership);
     state.finishRotation(request);
     wireGuard.configure(state.privateKey(), membership.self());
     LOG.info("rotated the WireGuard key (request " + request + "): " + rotation.publicKey());

@@ -2,6 +2,7 @@ package io.meshfed.agent;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.meshfed.api.agent.BootstrapSecrets;
 import io.meshfed.api.agent.NetMap;
 import io.meshfed.api.agent.SelfConfig;
 import io.meshfed.provider.spi.SecretFiles;
@@ -55,11 +56,25 @@ public final class AgentState {
     return next;
   }
 
+  /** The secret of the credential a rotation under way will switch to: made once, like the key. */
+  public String nextCredential() {
+    Path next = dir.resolve("credential.next");
+    try {
+      if (!Files.exists(next)) {
+        writeSecret("credential.next", BootstrapSecrets.randomToken() + "\n");
+      }
+      return Files.readString(next).strip();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /**
    * The rotation is taken: the next key becomes the key, in one rename, and the request is done.
    */
   public void finishRotation(String request) {
     try {
+      Files.deleteIfExists(dir.resolve("credential.next"));
       Files.move(
           dir.resolve("private.key.next"),
           privateKey(),

@@ -13,10 +13,18 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * @param publicKey the new WireGuard public key, base64
  * @param challenge the challenge the proof answers
  * @param proof the proof of the new key
+ * @param credential the secret part of the peer's next credential, 64 hex digits, made on the peer:
+ *     valid beside the current one until the agent first uses it, then the only one (null keeps the
+ *     credential)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record KeyRotation(
-    String peer, String request, String publicKey, String challenge, String proof) {
+    String peer,
+    String request,
+    String publicKey,
+    String challenge,
+    String proof,
+    String credential) {
 
   /** A rotation proven with the new private key, for the peer holding {@code credential}. */
   public static KeyRotation proven(
@@ -24,7 +32,8 @@ public record KeyRotation(
       String request,
       String credential,
       JoinChallenge challenge,
-      String newPrivateKey) {
+      String newPrivateKey,
+      String nextCredential) {
     String publicKey = KeyProof.publicKeyOf(newPrivateKey);
     JoinRequest bound =
         new JoinRequest(credential, peer, publicKey, null, null, challenge.challenge(), null);
@@ -33,7 +42,8 @@ public record KeyRotation(
         request,
         publicKey,
         challenge.challenge(),
-        KeyProof.prove(newPrivateKey, challenge, bound));
+        KeyProof.prove(newPrivateKey, challenge, bound),
+        nextCredential);
   }
 
   /** What the proof was made over, for the operator to verify with the credential it was sent. */

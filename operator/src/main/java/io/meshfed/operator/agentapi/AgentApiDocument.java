@@ -185,6 +185,7 @@ public class AgentApiDocument implements OASFilter {
     rotation.required(List.of("request", "publicKey", "challenge", "proof"));
     rotation.getProperties().get("request").pattern(NOT_BLANK_PATTERN);
     key(rotation.getProperties().get("publicKey"));
+    rotation.getProperties().get("credential").pattern(Validation.CREDENTIAL_SECRET_PATTERN);
 
     Schema status = schemas.get("StatusReport");
     endpoints(status.getProperties().get("endpoints"));

@@ -36,6 +36,7 @@ public final class AgentSecrets {
   static final String PUBLIC_KEY = "public-key";
   static final String ENDPOINTS = "endpoints";
   static final String FACTS = "facts";
+  static final String PENDING_CREDENTIAL_HASH = "pending-credential-sha256";
   static final String ROTATED_FOR = "key-rotated-for";
   static final String ROTATED_AT = "key-rotated-at";
   public static final String BOOTSTRAP_TOKEN = BootstrapSecrets.TOKEN;
@@ -85,6 +86,8 @@ public final class AgentSecrets {
   /**
    * @param rotatedFor the key rotation request the agent last answered, null before any
    * @param rotatedAt when the operator took that key (RFC 3339)
+   * @param pendingCredentialHash a credential the agent sent with a rotation: valid beside the
+   *     current one until its first use makes it the only one
    */
   public record Membership(
       String credentialHash,
@@ -92,21 +95,37 @@ public final class AgentSecrets {
       List<String> endpoints,
       AgentFacts facts,
       String rotatedFor,
-      String rotatedAt) {
+      String rotatedAt,
+      String pendingCredentialHash) {
 
     public Membership(
         String credentialHash, String publicKey, List<String> endpoints, AgentFacts facts) {
-      this(credentialHash, publicKey, endpoints, facts, null, null);
+      this(credentialHash, publicKey, endpoints, facts, null, null, null);
     }
 
     /** The same membership, with what an agent reported of its machine now. */
     public Membership reporting(List<String> endpoints, AgentFacts facts) {
-      return new Membership(credentialHash, publicKey, endpoints, facts, rotatedFor, rotatedAt);
+      return new Membership(
+          credentialHash,
+          publicKey,
+          endpoints,
+          facts,
+          rotatedFor,
+          rotatedAt,
+          pendingCredentialHash);
     }
 
     /** The same membership under a new key, for the rotation request it answered. */
-    public Membership rotated(String publicKey, String request, String at) {
-      return new Membership(credentialHash, publicKey, endpoints, facts, request, at);
+    public Membership rotated(
+        String publicKey, String request, String at, String pendingCredentialHash) {
+      return new Membership(
+          credentialHash, publicKey, endpoints, facts, request, at, pendingCredentialHash);
+    }
+
+    /** The pending credential used: from now on the only one. */
+    public Membership promoted() {
+      return new Membership(
+          pendingCredentialHash, publicKey, endpoints, facts, rotatedFor, rotatedAt, null);
     }
   }
 
@@ -115,6 +134,9 @@ public final class AgentSecrets {
     data.put(CREDENTIAL_HASH, membership.credentialHash());
     data.put(PUBLIC_KEY, membership.publicKey());
     data.put(ENDPOINTS, String.join(",", membership.endpoints()));
+    if (membership.pendingCredentialHash() != null) {
+      data.put(PENDING_CREDENTIAL_HASH, membership.pendingCredentialHash());
+    }
     if (membership.rotatedFor() != null) {
       data.put(ROTATED_FOR, membership.rotatedFor());
       data.put(ROTATED_AT, membership.rotatedAt());
@@ -158,7 +180,8 @@ public final class AgentSecrets {
                 : Arrays.asList(endpoints.split(",")),
             facts,
             read(secret, ROTATED_FOR),
-            read(secret, ROTATED_AT)));
+            read(secret, ROTATED_AT),
+            read(secret, PENDING_CREDENTIAL_HASH)));
   }
 
   public static Secret bootstrapSecret(Peer peer, String token, Instant expires) {

@@ -2,6 +2,7 @@ package io.meshfed.operator.join;
 
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.meshfed.api.agent.Tokens;
 import io.meshfed.api.v1alpha1.Peer;
 import io.meshfed.operator.directory.AgentDirectory;
@@ -46,16 +47,16 @@ public class Credentials {
     }
     // the watch cache, or what a join of this process just wrote (the watch may lag it): never an
     // API-server read for a request that is not authenticated yet
-    boolean valid =
+    Optional<Secret> membership =
         memberships
-                .secret(token.namespace(), token.name())
-                .filter(s -> matches(s, token))
-                .isPresent()
-            || memberships
-                .recentlyWritten(token.namespace(), token.name())
-                .filter(s -> matches(s, token))
-                .isPresent();
-    if (!valid) {
+            .secret(token.namespace(), token.name())
+            .filter(s -> matches(s, token) != Match.NONE)
+            .or(
+                () ->
+                    memberships
+                        .recentlyWritten(token.namespace(), token.name())
+                        .filter(s -> matches(s, token) != Match.NONE));
+    if (membership.isEmpty()) {
       // the same words whether the peer exists or not
       throw AgentApiException.unauthorized(
           "InvalidCredential",
@@ -75,21 +76,62 @@ public class Credentials {
                   .withName(token.name())
                   .get());
     }
-    return peer.filter(p -> !p.isMarkedForDeletion())
-        .orElseThrow(
-            () ->
-                AgentApiException.unauthorized(
-                    "CredentialRevoked",
-                    "peer "
-                        + token.namespace()
-                        + "/"
-                        + token.name()
-                        + " is deleted or being deleted"));
+    Peer live =
+        peer.filter(p -> !p.isMarkedForDeletion())
+            .orElseThrow(
+                () ->
+                    AgentApiException.unauthorized(
+                        "CredentialRevoked",
+                        "peer "
+                            + token.namespace()
+                            + "/"
+                            + token.name()
+                            + " is deleted or being deleted"));
+    if (matches(membership.get(), token) == Match.PENDING) {
+      promote(live, membership.get());
+    }
+    return live;
   }
 
-  private static boolean matches(Secret secret, Tokens token) {
+  /** Which of the membership's credentials a token is: the current one, a pending one, or none. */
+  enum Match {
+    CURRENT,
+    PENDING,
+    NONE
+  }
+
+  private static Match matches(Secret secret, Tokens token) {
+    String hash = AgentSecrets.sha256(token.secret());
     return AgentSecrets.membership(secret)
-        .map(m -> AgentSecrets.sameSecret(m.credentialHash(), AgentSecrets.sha256(token.secret())))
-        .orElse(false);
+        .map(
+            m ->
+                AgentSecrets.sameSecret(m.credentialHash(), hash)
+                    ? Match.CURRENT
+                    : AgentSecrets.sameSecret(m.pendingCredentialHash(), hash)
+                        ? Match.PENDING
+                        : Match.NONE)
+        .orElse(Match.NONE);
+  }
+
+  /**
+   * The agent uses the credential it sent with a rotation: it has it on disk, so the old one goes.
+   * Conditional on the membership read; one that lost a race is promoted by the next request.
+   */
+  private void promote(Peer peer, Secret secret) {
+    Secret promoted =
+        AgentSecrets.agentSecret(peer, AgentSecrets.membership(secret).orElseThrow().promoted());
+    promoted.getMetadata().setResourceVersion(secret.getMetadata().getResourceVersion());
+    try {
+      memberships.remember(
+          client
+              .resource(promoted)
+              .fieldManager("meshfed-agent-api")
+              .forceConflicts()
+              .serverSideApply());
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 409) {
+        throw e;
+      }
+    }
   }
 }

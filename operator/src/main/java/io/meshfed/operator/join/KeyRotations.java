@@ -23,6 +23,7 @@ public class KeyRotations {
   private static final Logger LOG = Logger.getLogger(KeyRotations.class);
   private static final Pattern KEY = Pattern.compile(Validation.KEY_PATTERN);
   private static final Pattern NOT_BLANK = Pattern.compile(Validation.NOT_BLANK_PATTERN);
+  private static final Pattern SECRET = Pattern.compile(Validation.CREDENTIAL_SECRET_PATTERN);
 
   private final KubernetesClient client;
   private final JoinChallenges challenges;
@@ -48,6 +49,11 @@ public class KeyRotations {
     if (rotation.publicKey() == null || !KEY.matcher(rotation.publicKey()).matches()) {
       throw AgentApiException.badField(
           "publicKey", "publicKey must be a WireGuard public key: 32 bytes, base64");
+    }
+    if (rotation.credential() != null && !SECRET.matcher(rotation.credential()).matches()) {
+      throw AgentApiException.badField(
+          "credential",
+          "credential must be 64 lower-case hex digits (the next credential's secret)");
     }
     String namespace = peer.getMetadata().getNamespace();
     String name = peer.getMetadata().getName();
@@ -79,7 +85,12 @@ public class KeyRotations {
         AgentSecrets.agentSecret(
             peer,
             known.rotated(
-                rotation.publicKey(), rotation.request(), Conditions.timestamp(clock.instant())));
+                rotation.publicKey(),
+                rotation.request(),
+                Conditions.timestamp(clock.instant()),
+                rotation.credential() == null
+                    ? known.pendingCredentialHash()
+                    : AgentSecrets.sha256(rotation.credential())));
     desired.getMetadata().setResourceVersion(secret.getMetadata().getResourceVersion());
     try {
       memberships.remember(

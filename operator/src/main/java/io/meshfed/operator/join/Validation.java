@@ -33,6 +33,9 @@ public final class Validation {
 
   public static final int PEER_NAME_MAX = 63;
 
+  /** The secret part of a token or credential. */
+  public static final String CREDENTIAL_SECRET_PATTERN = "^[0-9a-f]{64}$";
+
   /** Text that is not only white space (ASCII's: the same in Java's and JSON Schema's regexes). */
   public static final String NOT_BLANK_PATTERN = "[^ \\t\\n\\r\\f\\x0B]";
 

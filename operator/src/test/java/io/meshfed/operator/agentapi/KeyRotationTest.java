@@ -6,12 +6,14 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.meshfed.agent.CoordinationClient;
+import io.meshfed.api.agent.BootstrapSecrets;
 import io.meshfed.api.agent.JoinRequest;
 import io.meshfed.api.agent.JoinResponse;
 import io.meshfed.api.agent.KeyProof;
 import io.meshfed.api.agent.KeyRotation;
 import io.meshfed.api.agent.MapPeer;
 import io.meshfed.api.agent.NetMap;
+import io.meshfed.api.agent.Tokens;
 import io.meshfed.api.v1alpha1.MeshfedApi;
 import io.meshfed.api.v1alpha1.Peer;
 import io.meshfed.operator.testing.KubeApiServerResource;
@@ -85,30 +87,33 @@ class KeyRotationTest {
     String newKey = KeyProof.newPrivateKey();
     // a proof made with another key than the one claimed is refused, and changes nothing
     KeyRotation forged =
-        KeyRotation.proven("a", "r1", a.credential(), api.challenge(), KeyProof.newPrivateKey());
+        KeyRotation.proven(
+            "a", "r1", a.credential(), api.challenge(), KeyProof.newPrivateKey(), null);
     KeyRotation claimed =
         new KeyRotation(
-            "a", "r1", KeyProof.publicKeyOf(newKey), forged.challenge(), forged.proof());
+            "a", "r1", KeyProof.publicKeyOf(newKey), forged.challenge(), forged.proof(), null);
     assertRefused(() -> api.rotateKey(a.credential(), claimed), 401, "ProofInvalid");
     // nor can a peer take another's key, or rotate for another peer
     assertRefused(
         () ->
             api.rotateKey(
                 a.credential(),
-                KeyRotation.proven("a", "r1", a.credential(), api.challenge(), bPrivate)),
+                KeyRotation.proven("a", "r1", a.credential(), api.challenge(), bPrivate, null)),
         409,
         "PublicKeyTaken");
     assertRefused(
         () ->
             api.rotateKey(
                 b.credential(),
-                KeyRotation.proven("a", "r1", b.credential(), api.challenge(), newKey)),
+                KeyRotation.proven("a", "r1", b.credential(), api.challenge(), newKey, null)),
         403,
         "CredentialScope");
 
+    String nextSecret = BootstrapSecrets.randomToken();
     KeyRotation.Accepted accepted =
         api.rotateKey(
-            a.credential(), KeyRotation.proven("a", "r1", a.credential(), api.challenge(), newKey));
+            a.credential(),
+            KeyRotation.proven("a", "r1", a.credential(), api.challenge(), newKey, nextSecret));
     assertThat(accepted.publicKey()).isEqualTo(KeyProof.publicKeyOf(newKey));
 
     await()
@@ -128,8 +133,18 @@ class KeyRotationTest {
                   .as("answered: asked no more")
                   .isNull();
             });
-    // the credential is the peer's, not the key's: it still works, and the old key is free
+    // the old credential works until the next one is used: an agent that crashed before it
+    // saved the next one is not locked out
     assertThat(api.netmap(a.credential(), "a", null)).isPresent();
+    String next = Tokens.format(Tokens.Kind.PEER, namespace, "a", nextSecret);
+    assertThat(api.netmap(next, "a", null)).isPresent();
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .untilAsserted(
+            () ->
+                assertRefused(
+                    () -> api.netmap(a.credential(), "a", null), 401, "InvalidCredential"));
+    assertThat(api.netmap(next, "a", null)).isPresent();
   }
 
   interface Call {

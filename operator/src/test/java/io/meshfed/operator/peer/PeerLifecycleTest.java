@@ -356,7 +356,7 @@ class PeerLifecycleTest {
     rotated.membership =
         Optional.of(
             membership()
-                .rotated("key2=", "scheduled-2026-12-04T11:58:20Z", "2026-12-04T11:59:00Z"));
+                .rotated("key2=", "scheduled-2026-12-04T11:58:20Z", "2026-12-04T11:59:00Z", null));
     KeyRotationStatus done = decide(rotated).status().getKeyRotation();
     assertThat(done.getRequest()).isEqualTo("scheduled-2026-12-04T11:58:20Z");
     assertThat(done.getRotatedAt()).isEqualTo("2026-12-04T11:59:00Z");
