@@ -309,14 +309,7 @@ public final class Agent {
     MeshView next = view.version() == null && !map.full() ? new MeshView() : copyOf(view);
     boolean peersChanged = next.apply(map);
     if (map.self() != null && !map.self().equals(membership.self())) {
-      membership =
-          new AgentState.Membership(
-              membership.server(),
-              membership.caHash(),
-              membership.namespace(),
-              membership.peer(),
-              membership.credential(),
-              map.self());
+      membership = membership.withSelf(map.self());
       state.saveMembership(membership);
       wireGuard.configure(state.privateKey(), map.self());
     }
@@ -423,14 +416,9 @@ public final class Agent {
     }
     // the new credential first: the operator takes the old one away at its first use
     membership =
-        new AgentState.Membership(
-            membership.server(),
-            membership.caHash(),
-            membership.namespace(),
-            membership.peer(),
+        membership.withCredential(
             Tokens.format(
-                Tokens.Kind.PEER, membership.namespace(), membership.peer(), nextCredential),
-            membership.self());
+                Tokens.Kind.PEER, membership.namespace(), membership.peer(), nextCredential));
     state.saveMembership(membership);
     state.finishRotation(request);
     wireGuard.configure(state.privateKey(), membership.self());

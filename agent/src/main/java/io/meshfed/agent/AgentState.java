@@ -28,7 +28,16 @@ public final class AgentState {
       String namespace,
       String peer,
       String credential,
-      SelfConfig self) {}
+      SelfConfig self) {
+
+    public Membership withSelf(SelfConfig self) {
+      return new Membership(server, caHash, namespace, peer, credential, self);
+    }
+
+    public Membership withCredential(String credential) {
+      return new Membership(server, caHash, namespace, peer, credential, self);
+    }
+  }
 
   private final Path dir;
 

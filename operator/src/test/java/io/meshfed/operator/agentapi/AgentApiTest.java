@@ -1,5 +1,6 @@
 package io.meshfed.operator.agentapi;
 
+import static io.meshfed.operator.testing.Refusals.assertRefused;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -336,21 +337,6 @@ class AgentApiTest {
             TestAgents.join(api, new JoinRequest(clusterToken(), "one", KEY_B, List.of(), facts())),
         409,
         "PeerAlreadyJoined");
-  }
-
-  private interface Call {
-    void run() throws Exception;
-  }
-
-  private static void assertRefused(Call call, int status, String reason) {
-    assertThatThrownBy(call::run)
-        .isInstanceOfSatisfying(
-            CoordinationClient.Refused.class,
-            e -> {
-              assertThat(e.status()).isEqualTo(status);
-              assertThat(e.error().reason()).isEqualTo(reason);
-              assertThat(e.error().message()).isNotBlank();
-            });
   }
 
   @Test

@@ -1,7 +1,7 @@
 package io.meshfed.operator.agentapi;
 
+import static io.meshfed.operator.testing.Refusals.assertRefused;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -364,21 +364,6 @@ class JoinSecurityTest {
 
   private Secret membership(String peer) {
     return client.secrets().inNamespace(namespace).withName(peer + "-meshfed-agent").get();
-  }
-
-  interface Call {
-    void run() throws Exception;
-  }
-
-  private static void assertRefused(Call call, int status, String... reasons) {
-    assertThatThrownBy(call::run)
-        .isInstanceOfSatisfying(
-            CoordinationClient.Refused.class,
-            e -> {
-              assertThat(e.status()).isEqualTo(status);
-              assertThat(e.error().reason()).isIn((Object[]) reasons);
-              assertThat(e.error().message()).isNotBlank();
-            });
   }
 
   /** A proven request sent as is (the agent's client would ask for its own challenge). */

@@ -1,7 +1,7 @@
 package io.meshfed.operator.agentapi;
 
+import static io.meshfed.operator.testing.Refusals.assertRefused;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -145,19 +145,5 @@ class KeyRotationTest {
                 assertRefused(
                     () -> api.netmap(a.credential(), "a", null), 401, "InvalidCredential"));
     assertThat(api.netmap(next, "a", null)).isPresent();
-  }
-
-  interface Call {
-    void run() throws Exception;
-  }
-
-  private static void assertRefused(Call call, int status, String reason) {
-    assertThatThrownBy(call::run)
-        .isInstanceOfSatisfying(
-            CoordinationClient.Refused.class,
-            e -> {
-              assertThat(e.status()).isEqualTo(status);
-              assertThat(e.error().reason()).isEqualTo(reason);
-            });
   }
 }
