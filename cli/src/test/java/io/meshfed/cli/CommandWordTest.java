@@ -61,6 +61,7 @@ class CommandWordTest {
             "troubleshoot",
             "grow",
             "shrink",
+            "rotate-keys",
             "switch",
             "disconnect",
             "generate-completion",
