@@ -186,10 +186,15 @@ class LiveMeshTest {
     }
     // the replies' sequence numbers: the longest gap between two of them is the outage
     List<Integer> answered = new ArrayList<>();
+    double slowest = 0;
     for (String line : Files.readAllLines(pings)) {
       int at = line.indexOf("icmp_seq=");
       if (at >= 0 && line.contains("bytes from")) {
         answered.add(Integer.parseInt(line.substring(at + 9).split("\\s")[0]));
+        int time = line.indexOf("time=");
+        if (time >= 0) {
+          slowest = Math.max(slowest, Double.parseDouble(line.substring(time + 5).split("\\s")[0]));
+        }
       }
     }
     assertThat(answered).as("pings answered").hasSizeGreaterThan(100);
@@ -198,8 +203,12 @@ class LiveMeshTest {
       longestGap = Math.max(longestGap, answered.get(i) - answered.get(i - 1) - 1);
     }
     double outage = longestGap * 0.1;
-    System.out.printf("key rotation: longest outage p1 → p2 %.1f s%n", outage);
-    Files.writeString(work.resolve("rotation-outage.txt"), String.format("%.1f%n", outage));
+    String measured =
+        String.format(
+            "key rotation: longest outage p1 → p2 %.1f s, %d pings answered, slowest %.0f ms",
+            outage, answered.size(), slowest);
+    System.out.println(measured);
+    Files.writeString(work.resolve("rotation-outage.txt"), measured + "\n");
     assertThat(outage).as("seconds without an answer during the rotation").isLessThanOrEqualTo(5.0);
     assertThat(ping("p3", meshAddress("p2"))).isTrue();
   }
