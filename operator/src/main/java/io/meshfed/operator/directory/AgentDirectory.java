@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.meshfed.api.v1alpha1.MeshCluster;
 import io.meshfed.api.v1alpha1.Peer;
+import io.meshfed.operator.config.WatchedNamespaces;
 import io.meshfed.operator.support.LeanItemStore;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -23,16 +24,18 @@ import java.util.function.Consumer;
 @Singleton
 public class AgentDirectory {
   private final KubernetesClient client;
+  private final WatchedNamespaces namespaces;
   private SharedIndexInformer<Peer> peers;
   private SharedIndexInformer<MeshCluster> clusters;
 
-  public AgentDirectory(KubernetesClient client) {
+  public AgentDirectory(KubernetesClient client, WatchedNamespaces namespaces) {
     this.client = client;
+    this.namespaces = namespaces;
   }
 
   void start(@Observes StartupEvent event) {
-    clusters = lean(client.resources(MeshCluster.class).inAnyNamespace().runnableInformer(0));
-    peers = lean(client.resources(Peer.class).inAnyNamespace().runnableInformer(0));
+    clusters = lean(namespaces.of(client.resources(MeshCluster.class)).runnableInformer(0));
+    peers = lean(namespaces.of(client.resources(Peer.class)).runnableInformer(0));
   }
 
   /**

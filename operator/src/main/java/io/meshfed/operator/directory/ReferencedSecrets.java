@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.informers.cache.BasicItemStore;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
 import io.meshfed.api.v1alpha1.MeshfedApi;
+import io.meshfed.operator.config.WatchedNamespaces;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.event.Observes;
@@ -26,17 +27,19 @@ import java.util.concurrent.ConcurrentHashMap;
 @Singleton
 public class ReferencedSecrets {
   private final KubernetesClient client;
+  private final WatchedNamespaces namespaces;
   private final Set<String> wanted = ConcurrentHashMap.newKeySet();
   private final Set<String> loaded = ConcurrentHashMap.newKeySet();
   private final WantedOnly store = new WantedOnly();
   private SharedIndexInformer<Secret> informer;
 
-  public ReferencedSecrets(KubernetesClient client) {
+  public ReferencedSecrets(KubernetesClient client, WatchedNamespaces namespaces) {
     this.client = client;
+    this.namespaces = namespaces;
   }
 
   void start(@Observes StartupEvent event) {
-    informer = client.secrets().inAnyNamespace().runnableInformer(0);
+    informer = namespaces.of(client.secrets()).runnableInformer(0);
     informer.itemStore(store);
     informer.start();
   }

@@ -3,6 +3,7 @@ package io.meshfed.operator.join;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.meshfed.operator.config.WatchedNamespaces;
 import io.meshfed.operator.support.LeanItemStore;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -19,18 +20,19 @@ import java.util.Optional;
 @Singleton
 public class ClusterTokens {
   private final KubernetesClient client;
+  private final WatchedNamespaces namespaces;
   private SharedIndexInformer<Secret> secrets;
 
-  public ClusterTokens(KubernetesClient client) {
+  public ClusterTokens(KubernetesClient client, WatchedNamespaces namespaces) {
     this.client = client;
+    this.namespaces = namespaces;
   }
 
   void start(@Observes StartupEvent event) {
     secrets =
         LeanItemStore.start(
-            client
-                .secrets()
-                .inAnyNamespace()
+            namespaces
+                .of(client.secrets())
                 .withField("type", JoinTokens.SECRET_TYPE)
                 .runnableInformer(0));
   }

@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.meshfed.api.v1alpha1.MeshfedApi;
+import io.meshfed.operator.config.WatchedNamespaces;
 import io.meshfed.operator.support.LeanItemStore;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -25,18 +26,19 @@ import java.util.concurrent.ConcurrentHashMap;
 public class Memberships {
   private final KubernetesClient client;
   private final Clock clock;
+  private final WatchedNamespaces namespaces;
   private SharedIndexInformer<Secret> secrets;
 
-  public Memberships(KubernetesClient client, Clock clock) {
+  public Memberships(KubernetesClient client, Clock clock, WatchedNamespaces namespaces) {
     this.client = client;
     this.clock = clock;
+    this.namespaces = namespaces;
   }
 
   void start(@Observes StartupEvent event) {
     SharedIndexInformer<Secret> informer =
-        client
-            .secrets()
-            .inAnyNamespace()
+        namespaces
+            .of(client.secrets())
             .withLabel(AgentSecrets.ROLE_LABEL, AgentSecrets.ROLE_AGENT)
             .runnableInformer(0);
     informer.addEventHandler(
