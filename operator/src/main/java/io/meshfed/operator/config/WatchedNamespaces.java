@@ -7,8 +7,10 @@ import io.fabric8.kubernetes.client.dsl.MixedOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import jakarta.inject.Singleton;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
 
 /**
  * The namespaces the operator watches, as its controllers do ({@code
@@ -18,7 +20,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  */
 @Singleton
 public class WatchedNamespaces {
-  static final String ALL = "JOSDK_ALL_NAMESPACES";
+  private static final Logger LOG = Logger.getLogger(WatchedNamespaces.class);
+  static final String ALL = "QOSDK_USE_BUILDTIME_NAMESPACES";
 
   private final Optional<String> only;
 
@@ -26,12 +29,20 @@ public class WatchedNamespaces {
       @ConfigProperty(name = "quarkus.operator-sdk.namespaces", defaultValue = ALL)
           List<String> namespaces) {
     this.only = only(namespaces);
+    LOG.infof(
+        "the operator's caches watch %s (quarkus.operator-sdk.namespaces=%s)",
+        only.map(n -> "namespace " + n).orElse("all namespaces"), namespaces);
   }
 
   /** One namespace, or empty for all (several are watched as all: read by a ClusterRole). */
   static Optional<String> only(List<String> namespaces) {
     List<String> named =
-        namespaces.stream().map(String::strip).filter(n -> !n.isEmpty() && !n.equals(ALL)).toList();
+        namespaces.stream()
+            .map(String::strip)
+            // the SDKs' words (JOSDK_ALL_NAMESPACES, QOSDK_USE_BUILDTIME_NAMESPACES, …) are no
+            // namespace names: Kubernetes names are lower case
+            .filter(n -> !n.isEmpty() && n.equals(n.toLowerCase(Locale.ROOT)))
+            .toList();
     return named.size() == 1 ? Optional.of(named.get(0)) : Optional.empty();
   }
 
