@@ -3,7 +3,6 @@ package io.meshfed.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.marcnuri.helm.Helm;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.meshfed.api.v1alpha1.ClusterReference;
@@ -27,53 +26,33 @@ import org.junit.jupiter.api.Test;
  */
 class ChartRbacNamespacedTest {
   static final Path WORK = Path.of("target/e2e/rbac-namespaced");
-  static final String SYSTEM = "meshfed-system";
   static final String TEAM = "team";
+  static ChartOperator chart;
   static ControlPlane plane;
   static OperatorProcess operator;
 
   @BeforeAll
   static void installAndStart() throws Exception {
-    plane = ControlPlane.start(WORK, Path.of(System.getProperty("meshfed.crds")));
-    plane
+    ControlPlane started = ControlPlane.start(WORK, Path.of(System.getProperty("meshfed.crds")));
+    started
         .client()
         .resource(new NamespaceBuilder().withNewMetadata().withName(TEAM).endMetadata().build())
         .create();
-    new Helm(Path.of(System.getProperty("meshfed.chart")))
-        .install()
-        .withName("meshfed")
-        .withNamespace(SYSTEM)
-        .createNamespace()
-        .set("watchNamespace", TEAM)
-        .withKubeConfig(plane.kubeconfig())
-        .call();
-    Path kubeconfig = WORK.resolve("operator-kubeconfig");
-    Files.writeString(kubeconfig, plane.kubeconfigOf(SYSTEM, "meshfed"));
-    operator =
-        OperatorProcess.start(
-            Path.of(System.getProperty("meshfed.operator.jar")),
-            kubeconfig,
-            WORK.resolve("operator.log"),
-            Map.of(
-                "quarkus.operator-sdk.namespaces",
-                TEAM,
-                "meshfed.local.enabled",
-                "false",
-                "meshfed.leader-election.namespace",
-                SYSTEM,
-                "meshfed.leader-election.identity",
-                "rbac-namespaced-test",
-                "meshfed.agent-api.tls.namespace",
-                SYSTEM));
+    chart =
+        ChartOperator.start(
+            WORK,
+            install -> install.set("watchNamespace", TEAM),
+            Map.of("quarkus.operator-sdk.namespaces", TEAM),
+            "rbac-namespaced-test",
+            started);
+    plane = chart.plane();
+    operator = chart.operator();
   }
 
   @AfterAll
   static void stop() {
-    if (operator != null) {
-      operator.close();
-    }
-    if (plane != null) {
-      plane.close();
+    if (chart != null) {
+      chart.close();
     }
   }
 

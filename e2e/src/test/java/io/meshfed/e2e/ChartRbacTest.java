@@ -3,7 +3,6 @@ package io.meshfed.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.marcnuri.helm.Helm;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
@@ -31,45 +30,27 @@ import org.junit.jupiter.api.Test;
  */
 class ChartRbacTest {
   static final Path WORK = Path.of("target/e2e/rbac");
-  static final String SYSTEM = "meshfed-system";
+  static ChartOperator chart;
   static ControlPlane plane;
   static OperatorProcess operator;
 
   @BeforeAll
   static void installAndStart() throws Exception {
-    plane = ControlPlane.start(WORK, Path.of(System.getProperty("meshfed.crds")));
-    new Helm(Path.of(System.getProperty("meshfed.chart")))
-        .install()
-        .withName("meshfed")
-        .withNamespace(SYSTEM)
-        .createNamespace()
-        .withKubeConfig(plane.kubeconfig())
-        .call();
-    Path kubeconfig = WORK.resolve("operator-kubeconfig");
-    Files.writeString(kubeconfig, plane.kubeconfigOf(SYSTEM, "meshfed"));
-    operator =
-        OperatorProcess.start(
-            Path.of(System.getProperty("meshfed.operator.jar")),
-            kubeconfig,
-            WORK.resolve("operator.log"),
-            Map.of(
-                "meshfed.local.enabled",
-                "false",
-                "meshfed.leader-election.namespace",
-                SYSTEM,
-                "meshfed.leader-election.identity",
-                "rbac-test",
-                "meshfed.agent-api.tls.namespace",
-                SYSTEM));
+    chart =
+        ChartOperator.start(
+            WORK,
+            install -> install,
+            Map.of(),
+            "rbac-test",
+            ControlPlane.start(WORK, Path.of(System.getProperty("meshfed.crds"))));
+    plane = chart.plane();
+    operator = chart.operator();
   }
 
   @AfterAll
   static void stop() {
-    if (operator != null) {
-      operator.close();
-    }
-    if (plane != null) {
-      plane.close();
+    if (chart != null) {
+      chart.close();
     }
   }
 
