@@ -2,7 +2,6 @@ package io.meshfed.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-import java.util.Objects;
 
 /** The last WireGuard key rotation a peer's agent made. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -46,18 +45,5 @@ public class KeyRotationStatus {
 
   public void setRotatedAt(String rotatedAt) {
     this.rotatedAt = rotatedAt;
-  }
-
-  @Override
-  public boolean equals(Object o) {
-    return o instanceof KeyRotationStatus other
-        && Objects.equals(request, other.request)
-        && Objects.equals(rotatedAt, other.rotatedAt)
-        && Objects.equals(scheduled, other.scheduled);
-  }
-
-  @Override
-  public int hashCode() {
-    return Objects.hash(request, rotatedAt, scheduled);
   }
 }

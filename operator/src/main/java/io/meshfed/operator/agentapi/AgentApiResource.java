@@ -42,7 +42,6 @@ import java.util.Arrays;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
@@ -58,7 +57,8 @@ public class AgentApiResource {
   /** Long polls one credential may hold open: an agent needs one; a retry may overlap it. */
   static final int POLLS_PER_PEER = 4;
 
-  private final Map<String, AtomicInteger> polls = new ConcurrentHashMap<>();
+  /** Open long polls by peer; a peer with none has no entry (deleted peers leave nothing). */
+  private final Map<String, Integer> polls = new ConcurrentHashMap<>();
 
   private final JoinService joins;
   private final JoinChallenges challenges;
@@ -159,9 +159,8 @@ public class AgentApiResource {
       @QueryParam("since") String since) {
     Peer peer = credentials.authenticate(authorization, peerName);
     String key = peer.getMetadata().getNamespace() + "/" + peer.getMetadata().getName();
-    AtomicInteger parked = polls.computeIfAbsent(key, k -> new AtomicInteger());
-    if (parked.incrementAndGet() > POLLS_PER_PEER) {
-      parked.decrementAndGet();
+    if (polls.merge(key, 1, Integer::sum) > POLLS_PER_PEER) {
+      pollEnded(key);
       throw AgentApiException.tooMany(
           "TooManyPolls",
           "peer "
@@ -178,7 +177,7 @@ public class AgentApiResource {
                 peer.getMetadata().getName(),
                 since,
                 config.agentApi().longPollTimeout()))
-        .eventually(parked::decrementAndGet)
+        .eventually(() -> pollEnded(key))
         .map(
             reply ->
                 reply
@@ -213,6 +212,10 @@ public class AgentApiResource {
       @HeaderParam("Authorization") String authorization, KeyRotation rotation) {
     Peer peer = credentials.authenticate(authorization, rotation == null ? null : rotation.peer());
     return keyRotations.rotate(peer, authorization.substring("Bearer ".length()), rotation);
+  }
+
+  private void pollEnded(String key) {
+    polls.computeIfPresent(key, (k, open) -> open == 1 ? null : open - 1);
   }
 
   /** The agent API is HTTPS only: credentials never cross the wire in the clear. */

@@ -1,8 +1,5 @@
 package io.meshfed.operator.agentapi;
 
-import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.meshfed.api.agent.StatusReport;
 import io.meshfed.api.v1alpha1.Peer;
 import io.meshfed.operator.directory.AgentDirectory;
@@ -22,36 +19,13 @@ import java.util.Objects;
 public class StatusService {
   private final AgentReports reports;
   private final Memberships memberships;
-  private final KubernetesClient client;
 
   private final AgentDirectory directory;
 
-  public StatusService(
-      AgentReports reports,
-      Memberships memberships,
-      AgentDirectory directory,
-      KubernetesClient client) {
+  public StatusService(AgentReports reports, Memberships memberships, AgentDirectory directory) {
     this.reports = reports;
     this.memberships = memberships;
     this.directory = directory;
-    this.client = client;
-  }
-
-  /**
-   * Writes what the agent reported over the membership the cache had, only if it is still the
-   * latest: a key rotation written meanwhile is never undone by a report that crossed it (a 409,
-   * left to the next report).
-   */
-  private void write(Peer peer, Secret known, AgentSecrets.Membership updated) {
-    Secret desired = AgentSecrets.agentSecret(peer, updated);
-    desired.getMetadata().setResourceVersion(known.getMetadata().getResourceVersion());
-    try {
-      client.resource(desired).fieldManager("meshfed-agent-api").forceConflicts().serverSideApply();
-    } catch (KubernetesClientException e) {
-      if (e.getCode() != 409) {
-        throw e;
-      }
-    }
   }
 
   public void accept(Peer peer, StatusReport report) {
@@ -78,7 +52,10 @@ public class StatusService {
                           var facts = report.facts() == null ? known.facts() : report.facts();
                           if (!endpoints.equals(known.endpoints())
                               || !Objects.equals(facts, known.facts())) {
-                            write(peer, secret, known.reporting(endpoints, facts));
+                            // a report that crossed a rotation loses: the next one writes again
+                            memberships.writeIfUnchanged(
+                                secret,
+                                AgentSecrets.agentSecret(peer, known.reporting(endpoints, facts)));
                           }
                         }));
     reports.accept(peer, report);

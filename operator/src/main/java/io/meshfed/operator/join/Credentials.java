@@ -2,7 +2,6 @@ package io.meshfed.operator.join;
 
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.meshfed.api.agent.Tokens;
 import io.meshfed.api.v1alpha1.Peer;
 import io.meshfed.operator.directory.AgentDirectory;
@@ -47,15 +46,16 @@ public class Credentials {
     }
     // the watch cache, or what a join of this process just wrote (the watch may lag it): never an
     // API-server read for a request that is not authenticated yet
+    String hash = AgentSecrets.sha256(token.secret());
     Optional<Secret> membership =
         memberships
             .secret(token.namespace(), token.name())
-            .filter(s -> matches(s, token) != Match.NONE)
+            .filter(s -> matches(s, hash) != Match.NONE)
             .or(
                 () ->
                     memberships
                         .recentlyWritten(token.namespace(), token.name())
-                        .filter(s -> matches(s, token) != Match.NONE));
+                        .filter(s -> matches(s, hash) != Match.NONE));
     if (membership.isEmpty()) {
       // the same words whether the peer exists or not
       throw AgentApiException.unauthorized(
@@ -87,7 +87,7 @@ public class Credentials {
                             + "/"
                             + token.name()
                             + " is deleted or being deleted"));
-    if (matches(membership.get(), token) == Match.PENDING) {
+    if (matches(membership.get(), hash) == Match.PENDING) {
       promote(live, membership.get());
     }
     return live;
@@ -100,17 +100,15 @@ public class Credentials {
     NONE
   }
 
-  private static Match matches(Secret secret, Tokens token) {
-    String hash = AgentSecrets.sha256(token.secret());
-    return AgentSecrets.membership(secret)
-        .map(
-            m ->
-                AgentSecrets.sameSecret(m.credentialHash(), hash)
-                    ? Match.CURRENT
-                    : AgentSecrets.sameSecret(m.pendingCredentialHash(), hash)
-                        ? Match.PENDING
-                        : Match.NONE)
-        .orElse(Match.NONE);
+  /** The two hashes only: every request authenticates, and the rest of the membership waits. */
+  private static Match matches(Secret secret, String hash) {
+    if (AgentSecrets.sameSecret(AgentSecrets.read(secret, AgentSecrets.CREDENTIAL_HASH), hash)) {
+      return Match.CURRENT;
+    }
+    return AgentSecrets.sameSecret(
+            AgentSecrets.read(secret, AgentSecrets.PENDING_CREDENTIAL_HASH), hash)
+        ? Match.PENDING
+        : Match.NONE;
   }
 
   /**
@@ -118,20 +116,8 @@ public class Credentials {
    * Conditional on the membership read; one that lost a race is promoted by the next request.
    */
   private void promote(Peer peer, Secret secret) {
-    Secret promoted =
-        AgentSecrets.agentSecret(peer, AgentSecrets.membership(secret).orElseThrow().promoted());
-    promoted.getMetadata().setResourceVersion(secret.getMetadata().getResourceVersion());
-    try {
-      memberships.remember(
-          client
-              .resource(promoted)
-              .fieldManager("meshfed-agent-api")
-              .forceConflicts()
-              .serverSideApply());
-    } catch (KubernetesClientException e) {
-      if (e.getCode() != 409) {
-        throw e;
-      }
-    }
+    memberships.writeIfUnchanged(
+        secret,
+        AgentSecrets.agentSecret(peer, AgentSecrets.membership(secret).orElseThrow().promoted()));
   }
 }

@@ -1,15 +1,12 @@
 package io.meshfed.operator.join;
 
 import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.meshfed.api.agent.KeyRotation;
 import io.meshfed.api.v1alpha1.Peer;
 import io.meshfed.operator.server.AgentApiException;
 import io.meshfed.operator.support.Conditions;
 import jakarta.inject.Singleton;
 import java.time.Clock;
-import java.util.regex.Pattern;
 import org.jboss.logging.Logger;
 
 /**
@@ -21,18 +18,12 @@ import org.jboss.logging.Logger;
 @Singleton
 public class KeyRotations {
   private static final Logger LOG = Logger.getLogger(KeyRotations.class);
-  private static final Pattern KEY = Pattern.compile(Validation.KEY_PATTERN);
-  private static final Pattern NOT_BLANK = Pattern.compile(Validation.NOT_BLANK_PATTERN);
-  private static final Pattern SECRET = Pattern.compile(Validation.CREDENTIAL_SECRET_PATTERN);
 
-  private final KubernetesClient client;
   private final JoinChallenges challenges;
   private final Memberships memberships;
   private final Clock clock;
 
-  public KeyRotations(
-      KubernetesClient client, JoinChallenges challenges, Memberships memberships, Clock clock) {
-    this.client = client;
+  public KeyRotations(JoinChallenges challenges, Memberships memberships, Clock clock) {
     this.challenges = challenges;
     this.memberships = memberships;
     this.clock = clock;
@@ -40,21 +31,7 @@ public class KeyRotations {
 
   /** Rotates the key of {@code peer}, authenticated by {@code credential}. */
   public KeyRotation.Accepted rotate(Peer peer, String credential, KeyRotation rotation) {
-    if (rotation == null) {
-      throw AgentApiException.badField("", "the body must be a JSON object");
-    }
-    if (rotation.request() == null || !NOT_BLANK.matcher(rotation.request()).find()) {
-      throw AgentApiException.badField("request", "request is required: the rotation answered");
-    }
-    if (rotation.publicKey() == null || !KEY.matcher(rotation.publicKey()).matches()) {
-      throw AgentApiException.badField(
-          "publicKey", "publicKey must be a WireGuard public key: 32 bytes, base64");
-    }
-    if (rotation.credential() != null && !SECRET.matcher(rotation.credential()).matches()) {
-      throw AgentApiException.badField(
-          "credential",
-          "credential must be 64 lower-case hex digits (the next credential's secret)");
-    }
+    Validation.rotation(rotation);
     String namespace = peer.getMetadata().getNamespace();
     String name = peer.getMetadata().getName();
     challenges.check(rotation.asProofOf(credential)); // only the new key's holder gets further
@@ -91,20 +68,9 @@ public class KeyRotations {
                 rotation.credential() == null
                     ? known.pendingCredentialHash()
                     : AgentSecrets.sha256(rotation.credential())));
-    desired.getMetadata().setResourceVersion(secret.getMetadata().getResourceVersion());
-    try {
-      memberships.remember(
-          client
-              .resource(desired)
-              .fieldManager("meshfed-agent-api")
-              .forceConflicts()
-              .serverSideApply());
-    } catch (KubernetesClientException e) {
-      if (e.getCode() == 409) {
-        throw AgentApiException.conflict(
-            "MembershipChanged", "the membership changed while rotating; try again");
-      }
-      throw e;
+    if (!memberships.writeIfUnchanged(secret, desired)) {
+      throw AgentApiException.conflict(
+          "MembershipChanged", "the membership changed while rotating; try again");
     }
     LOG.infof(
         "peer %s/%s rotated its WireGuard key (request %s)", namespace, name, rotation.request());

@@ -2,6 +2,7 @@ package io.meshfed.operator.join;
 
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.meshfed.api.v1alpha1.MeshfedApi;
@@ -96,6 +97,29 @@ public class Memberships {
   void stop(@Observes ShutdownEvent event) {
     if (secrets != null) {
       secrets.close();
+    }
+  }
+
+  /**
+   * Writes {@code desired} over the membership Secret {@code read}, only if it is still the latest
+   * (its resourceVersion as a precondition): a rotation, a promotion and a status report never undo
+   * one another. False when another write came first; the caller decides what that means.
+   */
+  public boolean writeIfUnchanged(Secret read, Secret desired) {
+    desired.getMetadata().setResourceVersion(read.getMetadata().getResourceVersion());
+    try {
+      remember(
+          client
+              .resource(desired)
+              .fieldManager("meshfed-agent-api")
+              .forceConflicts()
+              .serverSideApply());
+      return true;
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == 409) {
+        return false;
+      }
+      throw e;
     }
   }
 

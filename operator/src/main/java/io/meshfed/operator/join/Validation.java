@@ -2,6 +2,7 @@ package io.meshfed.operator.join;
 
 import io.meshfed.api.agent.AgentFacts;
 import io.meshfed.api.agent.JoinRequest;
+import io.meshfed.api.agent.KeyRotation;
 import io.meshfed.api.agent.ReplicaStatus;
 import io.meshfed.api.agent.StatusReport;
 import io.meshfed.operator.server.AgentApiException;
@@ -43,6 +44,7 @@ public final class Validation {
   private static final Pattern KEY = Pattern.compile(KEY_PATTERN);
   private static final Pattern DNS_SUBDOMAIN = Pattern.compile(PEER_NAME_PATTERN);
   private static final Pattern NOT_BLANK = Pattern.compile(NOT_BLANK_PATTERN);
+  private static final Pattern CREDENTIAL_SECRET = Pattern.compile(CREDENTIAL_SECRET_PATTERN);
 
   private Validation() {}
 
@@ -70,6 +72,22 @@ public final class Validation {
 
   /** 9999-12-31T23:59:59Z: a handshake time past it is no time (found by schemathesis: a 500). */
   public static final long MAX_EPOCH_SECONDS = 253_402_300_799L;
+
+  public static void rotation(KeyRotation rotation) {
+    if (rotation == null) {
+      throw AgentApiException.badField("", "the body must be a JSON object");
+    }
+    if (rotation.request() == null || !NOT_BLANK.matcher(rotation.request()).find()) {
+      throw AgentApiException.badField("request", "request is required: the rotation answered");
+    }
+    publicKey(rotation.publicKey());
+    if (rotation.credential() != null
+        && !CREDENTIAL_SECRET.matcher(rotation.credential()).matches()) {
+      throw AgentApiException.badField(
+          "credential",
+          "credential must be 64 lower-case hex digits (the next credential's secret)");
+    }
+  }
 
   public static void status(StatusReport report) {
     if (report == null) {
