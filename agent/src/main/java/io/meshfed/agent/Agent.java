@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -184,7 +185,7 @@ public final class Agent {
     supervisor.setDaemon(true);
     supervisor.start();
 
-    CoordinationClient client = new CoordinationClient(membership.server(), membership.caHash());
+    CoordinationClient client = new CoordinationClient(membership.server(), membership.pins());
     Thread reporter = new Thread(() -> reportLoop(client), "status");
     reporter.setDaemon(true);
     reporter.start();
@@ -309,8 +310,7 @@ public final class Agent {
     MeshView next = view.version() == null && !map.full() ? new MeshView() : copyOf(view);
     boolean peersChanged = next.apply(map);
     if (map.self() != null && !map.self().equals(membership.self())) {
-      membership = membership.withSelf(map.self());
-      state.saveMembership(membership);
+      updateMembership(m -> m.withSelf(map.self()));
       wireGuard.configure(state.privateKey(), map.self());
     }
     int changed =
@@ -360,7 +360,7 @@ public final class Agent {
       Duration wait = statusInterval;
       try {
         rotateKeyIfAsked(client);
-        client.status(membership.credential(), report());
+        followTrustBundle(client, client.status(membership.credential(), report()));
         backoff.reset();
       } catch (CoordinationClient.Refused e) {
         LOG.warning("status refused: " + e.getMessage());
@@ -415,14 +415,32 @@ public final class Agent {
       throw new IOException("the operator kept another key: " + accepted.publicKey());
     }
     // the new credential first: the operator takes the old one away at its first use
-    membership =
-        membership.withCredential(
-            Tokens.format(
-                Tokens.Kind.PEER, membership.namespace(), membership.peer(), nextCredential));
-    state.saveMembership(membership);
+    updateMembership(
+        m ->
+            m.withCredential(
+                Tokens.format(Tokens.Kind.PEER, m.namespace(), m.peer(), nextCredential)));
     state.finishRotation(request);
     wireGuard.configure(state.privateKey(), membership.self());
     LOG.info("rotated the WireGuard key (request " + request + "): " + rotation.publicKey());
+  }
+
+  /**
+   * The operator names the CAs to trust (over TLS this agent already trusts): pin exactly those
+   * from now on, so a rotated CA is trusted before it signs and the old one is dropped after.
+   */
+  private void followTrustBundle(CoordinationClient client, List<String> bundle) {
+    if (bundle.isEmpty() || bundle.equals(membership.pins())) {
+      return;
+    }
+    client.repin(bundle);
+    updateMembership(m -> m.withPins(bundle));
+    LOG.info("trusting the agent API CAs " + bundle);
+  }
+
+  /** Changes and saves the membership; the map, status and rotation threads all change it. */
+  private synchronized void updateMembership(UnaryOperator<AgentState.Membership> change) {
+    membership = change.apply(membership);
+    state.saveMembership(membership);
   }
 
   StatusReport report() {
@@ -440,7 +458,8 @@ public final class Agent {
         endpoints(dump.listenPort()),
         Facts.gather(),
         handshakes,
-        replicas.statuses());
+        replicas.statuses(),
+        membership.pins());
   }
 
   private List<String> endpoints(int listenPort) {

@@ -11,6 +11,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -21,21 +22,47 @@ public final class AgentState {
   static final ObjectMapper JSON =
       new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
-  /** Who this agent is, once joined. */
+  /**
+   * Who this agent is, once joined.
+   *
+   * @param caHash the CA pinned at the join
+   * @param caHashes the CAs the operator said to trust since (its trust bundle); null until it
+   *     said, and in state files from before CA rotation
+   */
   public record Membership(
       String server,
       String caHash,
       String namespace,
       String peer,
       String credential,
-      SelfConfig self) {
+      SelfConfig self,
+      List<String> caHashes) {
+
+    public Membership(
+        String server,
+        String caHash,
+        String namespace,
+        String peer,
+        String credential,
+        SelfConfig self) {
+      this(server, caHash, namespace, peer, credential, self, null);
+    }
+
+    /** The CAs this agent trusts now. */
+    public List<String> pins() {
+      return caHashes == null || caHashes.isEmpty() ? List.of(caHash) : caHashes;
+    }
 
     public Membership withSelf(SelfConfig self) {
-      return new Membership(server, caHash, namespace, peer, credential, self);
+      return new Membership(server, caHash, namespace, peer, credential, self, caHashes);
     }
 
     public Membership withCredential(String credential) {
-      return new Membership(server, caHash, namespace, peer, credential, self);
+      return new Membership(server, caHash, namespace, peer, credential, self, caHashes);
+    }
+
+    public Membership withPins(List<String> pins) {
+      return new Membership(server, caHash, namespace, peer, credential, self, List.copyOf(pins));
     }
   }
 

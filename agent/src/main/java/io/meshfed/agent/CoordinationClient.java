@@ -1,6 +1,7 @@
 package io.meshfed.agent;
 
 import io.meshfed.api.agent.ApiError;
+import io.meshfed.api.agent.CaBundle;
 import io.meshfed.api.agent.JoinChallenge;
 import io.meshfed.api.agent.JoinRequest;
 import io.meshfed.api.agent.JoinResponse;
@@ -15,6 +16,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -42,15 +44,27 @@ public final class CoordinationClient {
 
   private final URI server;
   private final HttpClient http;
+  private final PinnedTrust trust;
 
   public CoordinationClient(String server, String caHash) {
+    this(server, List.of(caHash));
+  }
+
+  /** A client that trusts any of these CAs, until {@link #repin} says otherwise. */
+  public CoordinationClient(String server, List<String> caHashes) {
     this.server = URI.create(server.endsWith("/") ? server : server + "/");
+    this.trust = PinnedTrust.of(caHashes);
     this.http =
         HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
-            .sslContext(PinnedTrust.context(caHash))
+            .sslContext(PinnedTrust.context(trust))
             .connectTimeout(Duration.ofSeconds(5))
             .build();
+  }
+
+  /** Trusts these CAs from the next connection on (connections open now were checked already). */
+  public void repin(List<String> caHashes) {
+    trust.repin(caHashes);
   }
 
   /**
@@ -101,11 +115,17 @@ public final class CoordinationClient {
         .orElseThrow();
   }
 
-  public void status(String credential, StatusReport report)
+  /**
+   * Reports; answers the CAs the operator says to trust from now on (empty when it did not say).
+   */
+  public List<String> status(String credential, StatusReport report)
       throws IOException, InterruptedException, Refused {
-    send(
-        post("api/v1/status", credential, report).timeout(Duration.ofSeconds(15)).build(),
-        Void.class);
+    HttpResponse<byte[]> response =
+        http.send(
+            post("api/v1/status", credential, report).timeout(Duration.ofSeconds(15)).build(),
+            HttpResponse.BodyHandlers.ofByteArray());
+    read(response, Void.class);
+    return CaBundle.parse(response.headers().firstValue(CaBundle.HEADER).orElse(null));
   }
 
   private HttpRequest.Builder post(String path, String credential, Object body) throws IOException {
@@ -121,7 +141,11 @@ public final class CoordinationClient {
 
   private <T> Optional<T> send(HttpRequest request, Class<T> type)
       throws IOException, InterruptedException, Refused {
-    HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+    return read(http.send(request, HttpResponse.BodyHandlers.ofByteArray()), type);
+  }
+
+  private static <T> Optional<T> read(HttpResponse<byte[]> response, Class<T> type)
+      throws IOException, Refused {
     int status = response.statusCode();
     if (status == 204 || type == Void.class && status < 300) {
       return Optional.empty();

@@ -7,7 +7,12 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
+import java.util.Collection;
 import java.util.HexFormat;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManager;
@@ -16,29 +21,52 @@ import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
  * Trusts the agent API's CA by hash, as kubeadm's discovery does: the server's chain must hold a
- * certificate whose public key (SubjectPublicKeyInfo) hashes to the pinned SHA-256, and the server
+ * certificate whose public key (SubjectPublicKeyInfo) hashes to a pinned SHA-256, and the server
  * certificate must chain to it and name the host, checked by the JDK's own PKIX trust manager with
- * that one CA as its only anchor.
+ * that one CA as its only anchor. The pins can change while connections are made (a CA rotation's
+ * bundle): each handshake checks the pins of that moment.
  */
 public final class PinnedTrust extends X509ExtendedTrustManager {
-  private final String pin;
+  private volatile Set<String> pins;
 
-  private PinnedTrust(String caHash) {
-    if (!caHash.startsWith("sha256:") || caHash.length() != 7 + 64) {
-      throw new IllegalArgumentException("--ca-hash must be sha256:<64 hex digits>, got " + caHash);
-    }
-    this.pin = caHash.substring(7).toLowerCase();
+  private PinnedTrust(Collection<String> caHashes) {
+    repin(caHashes);
   }
 
   /** A trust manager for this pin ({@code sha256:<64 hex digits>}). */
-  public static X509ExtendedTrustManager of(String caHash) {
-    return new PinnedTrust(caHash);
+  public static PinnedTrust of(String caHash) {
+    return new PinnedTrust(List.of(caHash));
+  }
+
+  /** A trust manager for any of these pins. */
+  public static PinnedTrust of(Collection<String> caHashes) {
+    return new PinnedTrust(caHashes);
+  }
+
+  /** Trusts these CAs from the next handshake on, and no others. */
+  public void repin(Collection<String> caHashes) {
+    if (caHashes.isEmpty()) {
+      throw new IllegalArgumentException("at least one CA must be pinned");
+    }
+    Set<String> next = new LinkedHashSet<>();
+    for (String caHash : caHashes) {
+      if (!caHash.startsWith("sha256:") || caHash.length() != 7 + 64) {
+        throw new IllegalArgumentException(
+            "--ca-hash must be sha256:<64 hex digits>, got " + caHash);
+      }
+      next.add(caHash.substring(7).toLowerCase(Locale.ROOT));
+    }
+    this.pins = Set.copyOf(next);
   }
 
   public static SSLContext context(String caHash) {
+    return context(of(caHash));
+  }
+
+  public static SSLContext context(PinnedTrust trust) {
     try {
       SSLContext context = SSLContext.getInstance("TLS");
-      context.init(null, new TrustManager[] {of(caHash)}, null);
+      context.init(null, new TrustManager[] {trust}, null);
       return context;
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException(e);
@@ -59,8 +87,9 @@ public final class PinnedTrust extends X509ExtendedTrustManager {
 
   private X509ExtendedTrustManager anchoredAtPin(X509Certificate[] chain)
       throws CertificateException {
+    Set<String> pinned = pins;
     for (X509Certificate candidate : chain) {
-      if (hashOf(candidate).substring(7).equals(pin)) {
+      if (pinned.contains(hashOf(candidate).substring(7))) {
         try {
           KeyStore anchors = KeyStore.getInstance(KeyStore.getDefaultType());
           anchors.load(null, null);
@@ -74,9 +103,9 @@ public final class PinnedTrust extends X509ExtendedTrustManager {
       }
     }
     throw new CertificateException(
-        "the server's certificate chain holds no CA with the pinned hash sha256:"
-            + pin
-            + "; is --ca-hash right and is this the meshfed agent API?");
+        "the server's certificate chain holds no CA with a pinned hash (sha256:"
+            + String.join(", sha256:", pinned)
+            + "); is --ca-hash right and is this the meshfed agent API?");
   }
 
   @Override

@@ -12,6 +12,8 @@ import java.util.List;
  * @param facts its machine facts now
  * @param handshakes per WireGuard peer: handshake age and bytes
  * @param replicas the replicas it runs, one entry per assigned replica
+ * @param caHashes the agent API CAs the agent trusts now ({@code sha256:…} pins): the operator
+ *     switches to a new CA only once the peers that report trust it
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record StatusReport(
@@ -20,7 +22,19 @@ public record StatusReport(
     List<String> endpoints,
     AgentFacts facts,
     List<PeerHandshake> handshakes,
-    List<ReplicaStatus> replicas) {
+    List<ReplicaStatus> replicas,
+    List<String> caHashes) {
+
+  /** A report that does not say which CAs the agent trusts (agents before CA rotation). */
+  public StatusReport(
+      String peer,
+      String mapVersion,
+      List<String> endpoints,
+      AgentFacts facts,
+      List<PeerHandshake> handshakes,
+      List<ReplicaStatus> replicas) {
+    this(peer, mapVersion, endpoints, facts, handshakes, replicas, null);
+  }
 
   /** A report without replicas. */
   public StatusReport(
@@ -29,7 +43,7 @@ public record StatusReport(
       List<String> endpoints,
       AgentFacts facts,
       List<PeerHandshake> handshakes) {
-    this(peer, mapVersion, endpoints, facts, handshakes, null);
+    this(peer, mapVersion, endpoints, facts, handshakes, null, null);
   }
 
   /**

@@ -6,6 +6,7 @@ import static io.meshfed.operator.join.Validation.NOT_BLANK_PATTERN;
 import static io.meshfed.operator.join.Validation.PEER_NAME_MAX;
 import static io.meshfed.operator.join.Validation.PEER_NAME_PATTERN;
 
+import io.meshfed.api.agent.CaBundle;
 import io.meshfed.api.agent.ReplicaStatus;
 import io.meshfed.operator.join.Validation;
 import jakarta.ws.rs.core.MediaType;
@@ -162,6 +163,16 @@ public class AgentApiDocument implements OASFilter {
       for (int code : answers.errors()) {
         responses.addAPIResponse(String.valueOf(code), error(MEANING.get(code)));
       }
+      if (answers.path().equals("/api/v1/status")) {
+        responses
+            .getAPIResponse("204")
+            .addHeader(
+                CaBundle.HEADER,
+                OASFactory.createHeader()
+                    .description(
+                        "The agent API CAs to trust from now on: sha256 pins, comma-separated")
+                    .schema(string()));
+      }
       operation.setResponses(responses);
       if (answers.needsCredential()) {
         operation.setSecurity(
@@ -191,6 +202,8 @@ public class AgentApiDocument implements OASFilter {
     endpoints(status.getProperties().get("endpoints"));
     status.getProperties().get("handshakes").maxItems(Validation.MAX_HANDSHAKES);
     status.getProperties().get("replicas").maxItems(Validation.MAX_REPLICAS);
+    Schema pins = status.getProperties().get("caHashes").maxItems(CaBundle.MAX_PINS);
+    pins.getItems().pattern(CaBundle.PIN_PATTERN);
 
     Schema handshake = schemas.get("PeerHandshake");
     handshake.required(List.of("publicKey"));

@@ -3,6 +3,7 @@ package io.meshfed.operator.agentapi;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import io.meshfed.api.agent.ApiError;
+import io.meshfed.api.agent.CaBundle;
 import io.meshfed.api.agent.JoinChallenge;
 import io.meshfed.api.agent.JoinRequest;
 import io.meshfed.api.agent.JoinResponse;
@@ -18,7 +19,9 @@ import io.meshfed.operator.join.KeyRotations;
 import io.meshfed.operator.join.Validation;
 import io.meshfed.operator.netmap.NetMapPublisher;
 import io.meshfed.operator.server.AgentApiException;
+import io.meshfed.operator.server.AgentApiTls;
 import io.smallrye.common.annotation.Blocking;
+import io.smallrye.common.annotation.Identifier;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.SocketAddress;
@@ -68,6 +71,7 @@ public class AgentApiResource {
   private final MeshfedConfig config;
   private final FailedJoins failedJoins;
   private final KeyRotations keyRotations;
+  private final AgentApiTls tls;
   private final Clock clock;
 
   public AgentApiResource(
@@ -78,8 +82,10 @@ public class AgentApiResource {
       StatusService statuses,
       MeshfedConfig config,
       KeyRotations keyRotations,
+      @Identifier("agent-api") AgentApiTls tls,
       Clock clock) {
     this.clock = clock;
+    this.tls = tls;
     this.keyRotations = keyRotations;
     this.failedJoins =
         new FailedJoins(
@@ -199,7 +205,10 @@ public class AgentApiResource {
     Peer peer = credentials.authenticate(authorization, report == null ? null : report.peer());
     Validation.status(report);
     statuses.accept(peer, report);
-    return Response.noContent().build();
+    // what the agent pins from now on: it learns a rotation's next CA before that CA signs
+    return Response.noContent()
+        .header(CaBundle.HEADER, CaBundle.format(tls.bundle().hashes()))
+        .build();
   }
 
   @POST

@@ -92,6 +92,22 @@ public class AgentReports {
     return Optional.ofNullable(latest.get(namespace + "/" + peer));
   }
 
+  /**
+   * Peers ({@code namespace/name}) that reported since {@code since} without trusting the CA of
+   * this pin, sorted. A report that names no pins counts as not trusting it.
+   */
+  public List<String> notTrusting(String pin, Instant since) {
+    return latest.entrySet().stream()
+        .filter(e -> !e.getValue().at().isBefore(since))
+        .filter(
+            e ->
+                e.getValue().report().caHashes() == null
+                    || !e.getValue().report().caHashes().contains(pin))
+        .map(Map.Entry::getKey)
+        .sorted()
+        .toList();
+  }
+
   public void forget(String namespace, String peer) {
     latest.remove(namespace + "/" + peer);
     leaseRenewed.remove(namespace + "/" + peer);
@@ -159,7 +175,8 @@ public class AgentReports {
             report.endpoints(),
             report.facts(),
             null,
-            report.replicas());
+            report.replicas(),
+            report.caHashes());
     Received previous = latest.put(key, new Received(now, kept, health, paths));
     renewLease(peer, now);
     Duration silence = config.peer().heartbeatGrace().dividedBy(2);

@@ -16,6 +16,7 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.SecondaryToPrimaryMapper;
+import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
 import io.meshfed.api.v1alpha1.ClusterReference;
@@ -127,10 +128,20 @@ public class MeshClusterReconciler implements Reconciler<MeshCluster>, Cleaner<M
             .withSecondaryToPrimaryMapper(
                 toCluster((Workload w) -> w.getSpec() == null ? null : w.getSpec().getClusterRef()))
             .build();
+    // a rotated agent API CA changes what every cluster tells joining hosts to pin
+    SimpleInboundEventSource<MeshCluster> caRotations =
+        new SimpleInboundEventSource<>("agent-api-ca");
+    tls.onBundleChange(
+        () ->
+            context
+                .getPrimaryCache()
+                .list()
+                .forEach(cluster -> caRotations.propagateEvent(ResourceID.fromResource(cluster))));
     return List.of(
         new InformerEventSource<>(peers, context),
         new InformerEventSource<>(tokens, context),
-        new InformerEventSource<>(workloads, context));
+        new InformerEventSource<>(workloads, context),
+        caRotations);
   }
 
   @Override

@@ -6,12 +6,15 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.quarkus.runtime.StartupEvent;
+import io.quarkus.runtime.configuration.ConfigUtils;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.jboss.logging.Logger;
 
 /**
@@ -31,7 +34,8 @@ public class AgentApiRouting {
   private final KubernetesClient client;
   private final Optional<String> pod;
   private final String namespace;
-  private boolean leading;
+  private volatile boolean leading;
+  private final boolean electing;
   private final ScheduledExecutorService retries =
       Executors.newSingleThreadScheduledExecutor(
           r -> {
@@ -44,6 +48,24 @@ public class AgentApiRouting {
     this.client = client;
     this.pod = config.leaderElection().pod();
     this.namespace = config.leaderElection().namespace().orElseGet(client::getNamespace);
+    this.electing = leaderElectionActive();
+  }
+
+  /**
+   * Whether agents talk to this replica: the leader's, or the only one where no leader is elected
+   * (dev, test, the local quick start). What lives in the agents' reports is known here only.
+   */
+  public boolean servesAgents() {
+    return leading || !electing;
+  }
+
+  private static boolean leaderElectionActive() {
+    List<String> profiles =
+        ConfigProvider.getConfig()
+            .getOptionalValues(
+                "quarkus.operator-sdk.activate-leader-election-for-profiles", String.class)
+            .orElse(List.of("prod"));
+    return ConfigUtils.getProfiles().stream().anyMatch(profiles::contains);
   }
 
   synchronized void onStart(@Observes StartupEvent start) {

@@ -208,6 +208,32 @@ public interface MeshfedConfig {
 
     /** More DNS names or IP addresses for the self-made serving certificate. */
     Optional<List<String>> subjectAltNames();
+
+    /** Rotation of the self-made CA (decision 0015). */
+    CaRotation caRotation();
+  }
+
+  /**
+   * When the self-made CA is replaced: on request (annotation {@code meshfed.io/rotate-ca} on its
+   * Secret) or when it nears its end. The next CA is announced to agents first and signs only once
+   * every peer that reports trusts it.
+   */
+  interface CaRotation {
+    /** A CA this close to its end is replaced without being asked. */
+    @WithDefault("365d")
+    Duration renewBefore();
+
+    /** The next CA is announced at least this long before it signs: peers briefly away learn it. */
+    @WithDefault("10m")
+    Duration minOverlap();
+
+    /** After this long the next CA signs even if some reporting peers never confirmed it. */
+    @WithDefault("7d")
+    Duration maxOverlap();
+
+    /** How often the serving replica looks at a rotation under way. */
+    @WithDefault("10s")
+    Duration checkInterval();
   }
 
   /** The local provider: machines as network namespaces on this host. */

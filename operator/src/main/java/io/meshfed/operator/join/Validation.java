@@ -1,6 +1,7 @@
 package io.meshfed.operator.join;
 
 import io.meshfed.api.agent.AgentFacts;
+import io.meshfed.api.agent.CaBundle;
 import io.meshfed.api.agent.JoinRequest;
 import io.meshfed.api.agent.KeyRotation;
 import io.meshfed.api.agent.ReplicaStatus;
@@ -95,6 +96,16 @@ public final class Validation {
     }
     atMost("handshakes", report.handshakes(), MAX_HANDSHAKES);
     atMost("replicas", report.replicas(), MAX_REPLICAS);
+    atMost("caHashes", report.caHashes(), CaBundle.MAX_PINS);
+    if (report.caHashes() != null) {
+      for (int i = 0; i < report.caHashes().size(); i++) {
+        String pin = report.caHashes().get(i);
+        if (pin == null || !CaBundle.PIN.matcher(pin).matches()) {
+          throw AgentApiException.badField(
+              "caHashes[" + i + "]", "must be sha256: and 64 lowercase hex digits");
+        }
+      }
+    }
     endpoints(report.endpoints());
     facts(report.facts());
     if (report.handshakes() != null) {

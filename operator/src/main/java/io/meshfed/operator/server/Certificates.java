@@ -178,6 +178,25 @@ public final class Certificates {
     }
   }
 
+  /** Every certificate of a PEM bundle, in order. */
+  public static List<X509Certificate> parseAll(String pem) {
+    try {
+      List<X509Certificate> certificates = new ArrayList<>();
+      for (var certificate :
+          CertificateFactory.getInstance("X.509")
+              .generateCertificates(
+                  new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)))) {
+        certificates.add((X509Certificate) certificate);
+      }
+      if (certificates.isEmpty()) {
+        throw new IllegalArgumentException("no PEM certificate");
+      }
+      return certificates;
+    } catch (GeneralSecurityException e) {
+      throw new IllegalArgumentException("not a PEM certificate bundle", e);
+    }
+  }
+
   static PrivateKey parseKey(String pem) {
     try (PEMParser parser = new PEMParser(new StringReader(pem))) {
       Object object = parser.readObject();
