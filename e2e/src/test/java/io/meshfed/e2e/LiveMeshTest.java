@@ -3,8 +3,10 @@ package io.meshfed.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.meshfed.agent.WgDump;
+import io.meshfed.api.v1alpha1.MeshCluster;
 import io.meshfed.api.v1alpha1.MeshfedApi;
 import io.meshfed.api.v1alpha1.Peer;
 import io.meshfed.api.v1alpha1.PeerPhase;
@@ -17,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -213,6 +216,65 @@ class LiveMeshTest {
     assertThat(ping("p3", meshAddress("p2"))).isTrue();
   }
 
+  /**
+   * A rotation of the agent API's CA under live agents: asked for on the CA Secret, the next CA
+   * reaches every agent in a status answer, signs once all three trust it, and the agents go on
+   * reporting to the new chain without joining again (their heartbeat Leases renew after it).
+   */
+  @Test
+  @Order(3)
+  void theAgentApiCaRotatesUnderLiveAgentsWhoFollowWithoutJoiningAgain() throws Exception {
+    String oldCa = cluster().getStatus().getCaHash();
+    client
+        .secrets()
+        .inNamespace("default")
+        .withName("meshfed-agent-api-ca")
+        .edit(
+            s -> {
+              s.getMetadata().setAnnotations(Map.of("meshfed.io/rotate-ca", "e2e"));
+              return s;
+            });
+    await()
+        .atMost(Duration.ofSeconds(90))
+        .ignoreExceptions()
+        .until(() -> !cluster().getStatus().getCaHash().equals(oldCa));
+    String newCa = cluster().getStatus().getCaHash();
+    Instant promoted = Instant.now();
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .ignoreExceptions()
+        .untilAsserted(
+            () -> {
+              for (String name : List.of("p1", "p2", "p3")) {
+                Path membership =
+                    stateRoot
+                        .resolve(peer(name, true).getMetadata().getUid())
+                        .resolve("agent/membership.json");
+                assertThat(
+                        new ObjectMapper()
+                            .readTree(membership.toFile())
+                            .path("caHashes")
+                            .toString())
+                    .as(name + " pins only the new CA")
+                    .isEqualTo("[\"" + newCa + "\"]");
+                var lease =
+                    client
+                        .leases()
+                        .inNamespace(NS)
+                        .withName(name + "-meshfed-agent")
+                        .get()
+                        .getSpec()
+                        .getRenewTime()
+                        .toInstant();
+                assertThat(lease).as(name + " reports to the new chain").isAfter(promoted);
+              }
+            });
+    for (String name : List.of("p1", "p2", "p3")) {
+      assertThat(peer(name, true).getStatus().getPhase()).isEqualTo(PeerPhase.READY);
+    }
+    assertThat(ping("p1", meshAddress("p3"))).isTrue();
+  }
+
   @Test
   @Order(2)
   void anAgentRestartKeepsItsKeyAndAddress() throws Exception {
@@ -387,6 +449,10 @@ class LiveMeshTest {
         (int) Math.min(offset, all.length),
         (int) Math.max(0, all.length - offset),
         StandardCharsets.UTF_8);
+  }
+
+  static MeshCluster cluster() {
+    return client.resources(MeshCluster.class).inNamespace(NS).withName("e2e").get();
   }
 
   static Peer peer(String name, boolean required) {

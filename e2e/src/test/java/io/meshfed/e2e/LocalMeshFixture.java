@@ -73,6 +73,9 @@ final class LocalMeshFixture implements AutoCloseable {
     properties.put("meshfed.leader-election.namespace", "default");
     properties.put("meshfed.peer.heartbeat-grace", "15s");
     properties.put("meshfed.scheduler.not-ready-grace", "20s");
+    // a CA rotation asked for signs once the agents trust it, not after ten minutes
+    properties.put("meshfed.agent-api.tls.ca-rotation.min-overlap", "0s");
+    properties.put("meshfed.agent-api.tls.ca-rotation.check-interval", "1s");
     if (operator != null) {
       properties.put("quarkus.http.ssl-port", Integer.toString(operator.httpsPort()));
     } else {
