@@ -44,3 +44,12 @@ app.kubernetes.io/component: operator
 {{- printf "https://%s-agent-api.%s.svc:%d" (include "meshfed.fullname" .) .Release.Namespace (int .Values.agentApi.service.port) -}}
 {{- end -}}
 {{- end -}}
+
+{{/*
+The one namespace the operator watches, or "" when it watches all of them (watchAllNamespaces).
+*/}}
+{{- define "meshfed.watchedNamespace" -}}
+{{- if not .Values.watchAllNamespaces -}}
+{{- default .Release.Namespace .Values.watchNamespace -}}
+{{- end -}}
+{{- end }}

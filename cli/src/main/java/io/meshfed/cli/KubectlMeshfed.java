@@ -120,6 +120,7 @@ public final class KubectlMeshfed {
           Map.entry("grow", Grow.class),
           Map.entry("shrink", Shrink.class),
           Map.entry("rotate-keys", RotateKeys.class),
+          Map.entry("rotate-ca", RotateCa.class),
           Map.entry("switch", Switch.class),
           Map.entry("disconnect", Disconnect.class));
 

@@ -62,6 +62,7 @@ class CommandWordTest {
             "grow",
             "shrink",
             "rotate-keys",
+            "rotate-ca",
             "switch",
             "disconnect",
             "generate-completion",

@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -50,6 +51,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
@@ -287,7 +289,7 @@ class KubectlMeshfedTest {
             problem ->
                 assertThat(problem)
                     .startsWith("agents would refuse its certificate:")
-                    .contains("no CA with the pinned hash"));
+                    .contains("no CA with a pinned hash"));
     assertThat(Troubleshoot.probe(endpoint.replace("127.0.0.1", "localhost"), pin))
         .as("the name is checked too")
         .hasValueSatisfying(
@@ -546,6 +548,38 @@ class KubectlMeshfedTest {
                     .containsKey(MeshfedApi.ROTATE_KEY_ANNOTATION));
     assertThat(run("rotate-keys", "prod", "--peer", "nope").err())
         .contains("no peer nope in cluster prod");
+  }
+
+  @Test
+  void rotateCaAnnotatesTheOperatorsCaSecretOrSaysWhereItLooked() {
+    Result missing = run("rotate-ca", "--operator-namespace", ns);
+    assertThat(missing.exit()).isNotZero();
+    assertThat(missing.err())
+        .contains("no secret/" + MeshfedApi.AGENT_API_CA_SECRET + " in namespace " + ns);
+
+    client
+        .secrets()
+        .inNamespace(ns)
+        .resource(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName(MeshfedApi.AGENT_API_CA_SECRET)
+                .endMetadata()
+                .withStringData(Map.of("tls.crt", "x"))
+                .build())
+        .create();
+    Result asked = run("rotate-ca", "--operator-namespace", ns);
+    assertThat(asked.exit()).as(asked.err()).isZero();
+    assertThat(asked.out()).contains("asked to rotate");
+    assertThat(
+            client
+                .secrets()
+                .inNamespace(ns)
+                .withName(MeshfedApi.AGENT_API_CA_SECRET)
+                .get()
+                .getMetadata()
+                .getAnnotations())
+        .containsKey(MeshfedApi.ROTATE_CA_ANNOTATION);
   }
 
   private void peer(

@@ -39,7 +39,7 @@ class ChartRbacTest {
     chart =
         ChartOperator.start(
             WORK,
-            install -> install,
+            install -> install.set("watchAllNamespaces", true),
             Map.of(),
             "rbac-test",
             ControlPlane.start(WORK, Path.of(System.getProperty("meshfed.crds"))));

@@ -64,13 +64,13 @@ class HelmChartTest {
   }
 
   @Test
-  void defaultsWatchEveryNamespaceWithAHardenedOperator() {
+  void defaultsWatchTheReleasesNamespaceAloneWithAHardenedOperator() {
     List<HasMetadata> objects = render(t -> t);
     assertThat(kinds(objects))
         .containsExactlyInAnyOrder(
             "ServiceAccount",
-            "ClusterRole",
-            "ClusterRoleBinding",
+            "Role",
+            "RoleBinding",
             "Role",
             "RoleBinding",
             "Deployment",
@@ -91,7 +91,7 @@ class HelmChartTest {
         .containsEntry(
             "MESHFED_AGENT_API_ENDPOINT", "https://meshfed-agent-api.meshfed-system.svc:8443")
         .doesNotContainKey("MESHFED_AGENT_API_TLS_SECRET")
-        .doesNotContainKey("QUARKUS_OPERATOR_SDK_NAMESPACES")
+        .containsEntry("QUARKUS_OPERATOR_SDK_NAMESPACES", "meshfed-system")
         .containsEntry("MESHFED_LEADER_ELECTION_POD", "$(POD_NAME)")
         .containsEntry("QUARKUS_LOG_CONSOLE_JSON_ENABLED", "true");
     // agents reach the leader only: the Service selects the pod the leader labels
@@ -103,6 +103,23 @@ class HelmChartTest {
             s ->
                 assertThat(((Service) s).getSpec().getSelector())
                     .containsEntry("meshfed.io/agent-api", "serving"));
+    // least privilege by default: Secrets in the release's namespace alone, nothing cluster-wide;
+    // pods are labelled there too
+    List<Role> roles =
+        objects.stream().filter(Role.class::isInstance).map(Role.class::cast).toList();
+    assertThat(roles)
+        .allSatisfy(r -> assertThat(r.getMetadata().getNamespace()).isEqualTo("meshfed-system"));
+    assertThat(roles.stream().flatMap(r -> r.getRules().stream()))
+        .flatExtracting(rule -> rule.getResources())
+        .contains("secrets", "pods", "leases");
+  }
+
+  @Test
+  void watchingAllNamespacesIsAClusterRoleAndSaysWhatItReads() {
+    List<HasMetadata> objects = render(t -> t.set("watchAllNamespaces", true));
+    assertThat(kinds(objects)).contains("ClusterRole", "ClusterRoleBinding");
+    assertThat(env(one(objects, Deployment.class)))
+        .doesNotContainKey("QUARKUS_OPERATOR_SDK_NAMESPACES");
     // pods are labelled in the release's namespace only, never cluster-wide
     assertThat(objects)
         .filteredOn(o -> o.getKind().equals("Role"))
@@ -194,6 +211,7 @@ class HelmChartTest {
     for (Map<String, Object> values :
         List.<Map<String, Object>>of(
             Map.of(),
+            Map.of("watchAllNamespaces", true),
             Map.of("watchNamespace", "team-b", "replicas", 2, "podDisruptionBudget.enabled", true),
             Map.of(
                 "agentApi.service.type",

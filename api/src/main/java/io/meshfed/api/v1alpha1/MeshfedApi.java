@@ -35,6 +35,19 @@ public final class MeshfedApi {
    */
   public static final String ROTATE_KEY_ANNOTATION = GROUP + "/rotate-key";
 
+  /**
+   * The Secret (in the operator's namespace) holding the agent API's self-made CA, which agents
+   * pin.
+   */
+  public static final String AGENT_API_CA_SECRET = "meshfed-agent-api-ca";
+
+  /**
+   * On {@link #AGENT_API_CA_SECRET}: a request to rotate the CA ({@code kubectl meshfed rotate-ca}
+   * writes a timestamp). The operator announces a next CA to every agent and lets it sign once they
+   * all trust it; the Secret loses the annotation then.
+   */
+  public static final String ROTATE_CA_ANNOTATION = GROUP + "/rotate-ca";
+
   /** Label naming the operator as the manager of an object. */
   public static final String MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
 

@@ -65,11 +65,11 @@ import org.jboss.logging.Logger;
 @Identifier("agent-api")
 public class AgentApiTls implements KeyStoreProvider {
   private static final Logger LOG = Logger.getLogger(AgentApiTls.class);
-  public static final String CA_SECRET = "meshfed-agent-api-ca";
+  public static final String CA_SECRET = MeshfedApi.AGENT_API_CA_SECRET;
   static final String SERVING_SECRET = "meshfed-agent-api-tls";
 
   /** On the CA Secret: any value asks for a rotation. */
-  public static final String ROTATE_ANNOTATION = "meshfed.io/rotate-ca";
+  public static final String ROTATE_ANNOTATION = MeshfedApi.ROTATE_CA_ANNOTATION;
 
   /** On the CA Secret: when the next CA was made (it stays until it signs). */
   static final String NEXT_SINCE_ANNOTATION = "meshfed.io/ca-next-since";
