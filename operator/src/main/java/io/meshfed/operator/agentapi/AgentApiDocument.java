@@ -51,13 +51,13 @@ public class AgentApiDocument implements OASFilter {
               "/api/v1/join/challenge",
               PathItem.HttpMethod.POST,
               Map.of("200", JSON),
-              List.of(),
+              List.of(411, 413),
               false),
           new Answers(
               "/api/v1/join",
               PathItem.HttpMethod.POST,
               Map.of("200", JSON),
-              List.of(400, 401, 403, 409, 429, 503),
+              List.of(400, 401, 403, 409, 411, 413, 429, 503),
               false),
           new Answers(
               "/api/v1/netmap",
@@ -75,7 +75,7 @@ public class AgentApiDocument implements OASFilter {
               "/api/v1/rotate-key",
               PathItem.HttpMethod.POST,
               Map.of("200", JSON),
-              List.of(400, 401, 403, 409, 503),
+              List.of(400, 401, 403, 409, 411, 413, 503),
               true),
           new Answers(
               "/api/v1/install.sh",
@@ -103,6 +103,8 @@ public class AgentApiDocument implements OASFilter {
           403, "Authenticated, but not allowed: another peer's name, a claim that is not its own",
           404, "Not here",
           409, "Conflicts with what exists: a public key another peer holds, a join under way",
+          411, "The body must come with its Content-Length",
+          413, "The body is larger than this operation takes",
           429, "Too many requests of this kind; `Retry-After` says when to come back",
           503, "The cluster cannot take it now; try again");
 

@@ -26,10 +26,12 @@ import io.meshfed.operator.testing.TestAgents;
 import io.meshfed.operator.testing.TestObjects;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -356,6 +358,32 @@ class JoinSecurityTest {
                 joined.credential(), new StatusReport("greedy", null, endpoints, null, List.of())),
         400,
         "InvalidField");
+  }
+
+  @Test
+  void unauthenticatedOperationsRefuseLargeOrUnmeasuredBodiesBeforeReadingThem() throws Exception {
+    String big = "{\"token\":\"" + "x".repeat(100 * 1024) + "\"}";
+    for (String path : List.of("/api/v1/join", "/api/v1/join/challenge", "/api/v1/rotate-key")) {
+      HttpResponse<String> tooLarge = post(path, big);
+      assertThat(tooLarge.statusCode()).as(path).isEqualTo(413);
+      assertThat(JSON.readValue(tooLarge.body(), ApiError.class).reason())
+          .isEqualTo("BodyTooLarge");
+    }
+    HttpClient http = HttpClient.newBuilder().sslContext(PinnedTrust.context(caHash)).build();
+    HttpResponse<String> chunked =
+        http.send(
+            HttpRequest.newBuilder(URI.create("https://localhost:" + httpsPort + "/api/v1/join"))
+                .header("Content-Type", "application/json")
+                .POST(
+                    HttpRequest.BodyPublishers.ofInputStream(
+                        () -> new ByteArrayInputStream("{}".getBytes(StandardCharsets.UTF_8))))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(chunked.statusCode()).isEqualTo(411);
+    assertThat(JSON.readValue(chunked.body(), ApiError.class).reason()).isEqualTo("LengthRequired");
+    // a status report may be large (its handshakes grow with the cluster): refused for its
+    // credential, not its size
+    assertThat(post("/api/v1/status", big).statusCode()).isEqualTo(401);
   }
 
   private String token() {
