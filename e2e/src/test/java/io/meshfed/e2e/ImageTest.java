@@ -85,10 +85,16 @@ class ImageTest {
         ImageRoot image =
             ImageRoot.unpack(
                 Path.of(System.getProperty("meshfed.operator.image")), WORK.resolve("operator"))) {
+      // the chart gives the operator a Role in the namespace it watches: it exists first
+      plane
+          .client()
+          .resource(new NamespaceBuilder().withNewMetadata().withName("team").endMetadata().build())
+          .create();
       new Helm(CHART)
           .install()
           .withName("meshfed")
           .withNamespace(SYSTEM)
+          .set("watchNamespace", "team")
           .createNamespace()
           .withKubeConfig(plane.kubeconfig())
           .call();
@@ -155,10 +161,6 @@ class ImageTest {
                         .isEqualTo(200));
 
         var client = plane.client();
-        client
-            .resource(
-                new NamespaceBuilder().withNewMetadata().withName("team").endMetadata().build())
-            .create();
         client.resource(cluster()).create();
         client.resource(staticPeer()).create();
         await()

@@ -24,11 +24,15 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The network map under load: N simulated agents (join, one status, then long-polls; no WireGuard)
- * against the built operator on a real API server. Once all N have the full map, probe peers join
- * one at a time; measured per probe is the time from the start of its join until every one of the N
- * agents has it in its map, and the bytes the operator sent the mesh for it. The operator's live
- * heap (after a full GC), peak RSS and CPU are read from its process.
+ * The network map under load: N simulated agents behaving as real ones do (join, long-poll, a
+ * status report every 10 s — the agent's default — with a handshake for every peer of their map; no
+ * WireGuard) against the built operator with its defaults on a real API server. Once all N have the
+ * full map and a minute of steady reports passed, probe peers join one at a time; measured per
+ * probe is the time from the start of its join until every one of the N agents has it in its map,
+ * the bytes the operator sent the mesh for it, and the API writes it cost (the API server's own
+ * request counters, less the steady rate). The operator's live heap (after a full GC), peak RSS and
+ * CPU are read from its process. The generator runs on CPU 1 only (taskset); the operator, API
+ * server and etcd may use both.
  *
  * <p>Args: repo dir, output JSON file, agent counts (e.g. 100 1000 5000).
  */
@@ -36,6 +40,11 @@ public final class NetmapLoad {
   static final String NAMESPACE = "load";
   static final String CLUSTER = "mesh";
   static final int PROBES = 30;
+
+  /** The agent's default status interval (agent's --status-interval). */
+  static final Duration STATUS_INTERVAL = Duration.ofSeconds(10);
+
+  static final Duration STEADY = Duration.ofSeconds(60);
 
   private NetmapLoad() {}
 
@@ -53,28 +62,46 @@ public final class NetmapLoad {
       long agentP50Ms,
       long agentP99Ms,
       long bytesPerJoin,
+      double writesPerJoin,
+      double steadyWritesPerS,
+      double steadyLeaseWritesPerS,
+      double reportsFailedPct,
       double heapMib,
       double rssPeakMib,
       double cpuCores) {
 
+    double joinsPerS() {
+      return n * 1000.0 / joinMs;
+    }
+
     String json() {
       return String.format(
           Locale.ROOT,
-          "{\"n\": %d, \"p50_ms\": %d, \"p99_ms\": %d, \"first_agent_p50_ms\": %d,"
-              + " \"agent_p50_ms\": %d, \"agent_p99_ms\": %d, \"bytes_per_join\": %d, \"heap_mib\": %.1f,"
-              + " \"rss_peak_mib\": %.1f, \"cpu_cores\": %.2f, \"join_all_ms\": %d, \"full_maps_ms\": %d}",
+          "{\"n\": %d, \"p50_ms\": %d, \"p99_ms\": %d, \"joins_per_s\": %.1f,"
+              + " \"full_maps_ms\": %d, \"bytes_per_join\": %d, \"writes_per_join\": %.1f,"
+              + " \"heap_mib\": %.1f, \"cpu_cores\": %.2f, \"heartbeat_s\": %d,"
+              + " \"steady_writes_per_s\": %.1f, \"steady_lease_writes_per_s\": %.1f,"
+              + " \"reports_failed_pct\": %.2f, \"first_agent_p50_ms\": %d,"
+              + " \"agent_p50_ms\": %d, \"agent_p99_ms\": %d, \"rss_peak_mib\": %.1f,"
+              + " \"join_all_ms\": %d}",
           n,
           p50Ms,
           p99Ms,
+          joinsPerS(),
+          fullMapsMs,
+          bytesPerJoin,
+          writesPerJoin,
+          heapMib,
+          cpuCores,
+          STATUS_INTERVAL.toSeconds(),
+          steadyWritesPerS,
+          steadyLeaseWritesPerS,
+          reportsFailedPct,
           firstP50Ms,
           agentP50Ms,
           agentP99Ms,
-          bytesPerJoin,
-          heapMib,
           rssPeakMib,
-          cpuCores,
-          joinMs,
-          fullMapsMs);
+          joinMs);
     }
   }
 
@@ -107,12 +134,10 @@ public final class NetmapLoad {
             OperatorProcess.start(
                 repo.resolve("operator/target/quarkus-app/quarkus-run.jar"), plane.kubeconfig(),
                 work.resolve("operator.log"),
-                    Map.of(
-                        "meshfed.leader-election.namespace", "default",
-                        // the simulated agents report once: this measures the map, not the
-                        // heartbeat load
-                        "meshfed.peer.heartbeat-grace", "2h"))) {
+                    // the product's defaults: only where the leader election Lease lives
+                    Map.of("meshfed.leader-election.namespace", "default"))) {
       KubernetesClient client = plane.client();
+      pinThisProcessTo("1");
       client
           .resource(
               new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata().build())
@@ -128,12 +153,26 @@ public final class NetmapLoad {
         System.out.printf("%d agents joined in %d ms%n", n, joinMs);
         start = System.nanoTime();
         swarm.startPolling();
+        swarm.startReporting(STATUS_INTERVAL);
         swarm.awaitConverged(Duration.ofMinutes(30));
         long fullMapsMs = (System.nanoTime() - start) / 1_000_000;
         System.out.printf("%d agents have the whole map after %d ms%n", n, fullMapsMs);
-        Thread.sleep(5_000); // the joins' own status writes settle before measuring
+        Thread.sleep(STEADY.toMillis()); // the joins' own status writes settle
+
+        ApiWrites steadyFrom = ApiWrites.read(client);
+        long steadyStart = System.nanoTime();
+        Thread.sleep(STEADY.toMillis());
+        ApiWrites steadyTo = ApiWrites.read(client);
+        double steadySeconds = (System.nanoTime() - steadyStart) / 1e9;
+        double steadyWritesPerS = (steadyTo.all() - steadyFrom.all()) / steadySeconds;
+        double steadyLeasesPerS = (steadyTo.leases() - steadyFrom.leases()) / steadySeconds;
+        System.out.printf(
+            "steady: %.1f API writes/s (%.1f Lease writes/s)%n",
+            steadyWritesPerS, steadyLeasesPerS);
 
         ProcessStats stats = new ProcessStats(operator.pid());
+        long[] reportsBefore = swarm.reportCounts();
+        ApiWrites probesFrom = ApiWrites.read(client);
         long[] untilAll = new long[PROBES];
         long[] first = new long[PROBES];
         long[] perAgent = new long[PROBES * n];
@@ -146,12 +185,20 @@ public final class NetmapLoad {
           first[k] = probe.firstMs();
           System.arraycopy(probe.perAgentMs(), 0, perAgent, k * n, n);
           bytes += probe.bytes();
-          Thread.sleep(300); // probes apart, so that no two share a coalescing window
+          Thread.sleep(1000); // probes apart, so that no two share a coalescing window
         }
+        double probeSeconds = (System.nanoTime() - wallBefore) / 1e9;
         double cpuCores =
-            (stats.cpuTicks() - cpuBefore)
-                / (double) ProcessStats.TICKS_PER_SECOND
-                / ((System.nanoTime() - wallBefore) / 1e9);
+            (stats.cpuTicks() - cpuBefore) / (double) ProcessStats.TICKS_PER_SECOND / probeSeconds;
+        ApiWrites probesTo = ApiWrites.read(client);
+        double writesPerJoin =
+            Math.max(0, probesTo.all() - probesFrom.all() - steadyWritesPerS * probeSeconds)
+                / PROBES;
+        long[] reportsAfter = swarm.reportCounts();
+        double failedPct =
+            100.0
+                * (reportsAfter[1] - reportsBefore[1])
+                / Math.max(1, reportsAfter[0] - reportsBefore[0]);
         Arrays.sort(untilAll);
         Arrays.sort(first);
         Arrays.sort(perAgent);
@@ -165,10 +212,57 @@ public final class NetmapLoad {
             percentile(perAgent, 50),
             percentile(perAgent, 99),
             bytes / PROBES,
+            writesPerJoin,
+            steadyWritesPerS,
+            steadyLeasesPerS,
+            failedPct,
             stats.liveHeapMib(),
             stats.peakRssMib(),
             cpuCores);
       }
+    }
+  }
+
+  /**
+   * This JVM (every thread it has; threads it makes later inherit it) on these CPUs only: the
+   * generator must not take the operator's.
+   */
+  static void pinThisProcessTo(String cpus) throws IOException, InterruptedException {
+    Process taskset =
+        new ProcessBuilder(
+                "taskset", "-a", "-p", "-c", cpus, Long.toString(ProcessHandle.current().pid()))
+            .redirectErrorStream(true)
+            .start();
+    String output = new String(taskset.getInputStream().readAllBytes());
+    if (taskset.waitFor() != 0) {
+      throw new IOException("taskset: " + output);
+    }
+  }
+
+  /**
+   * The API server's count of mutating requests (POST, PUT, PATCH, APPLY, DELETE) since it started,
+   * all and those on Leases, from its own metrics.
+   */
+  record ApiWrites(long all, long leases) {
+    private static final Pattern REQUESTS =
+        Pattern.compile("^apiserver_request_total\\{([^}]*)\\} ([0-9.e+]+)$", Pattern.MULTILINE);
+    private static final Pattern VERB = Pattern.compile("verb=\"(POST|PUT|PATCH|APPLY|DELETE)\"");
+
+    static ApiWrites read(KubernetesClient client) {
+      String metrics = client.raw("/metrics");
+      long all = 0;
+      long leases = 0;
+      Matcher m = REQUESTS.matcher(metrics);
+      while (m.find()) {
+        if (VERB.matcher(m.group(1)).find()) {
+          long count = (long) Double.parseDouble(m.group(2));
+          all += count;
+          if (m.group(1).contains("resource=\"leases\"")) {
+            leases += count;
+          }
+        }
+      }
+      return new ApiWrites(all, leases);
     }
   }
 

@@ -1,5 +1,6 @@
 package io.meshfed.e2e.bench;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -11,6 +12,7 @@ import io.meshfed.api.agent.JoinRequest;
 import io.meshfed.api.agent.JoinResponse;
 import io.meshfed.api.agent.KeyProof;
 import io.meshfed.api.agent.StatusReport;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -22,7 +24,12 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -34,9 +41,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Simulated agents: each joins with the cluster token, reports once, then long-polls its map for
- * ever, as the real agent does, keeping only which peers it has (a bit per peer), so that thousands
- * fit in one JVM. One TLS connection per agent, as in a real mesh, over a few HTTP clients.
+ * Simulated agents: each joins with the cluster token, reports, then long-polls its map for ever
+ * and reports again every status interval (the agent's default, 10 s), as the real agent does: its
+ * endpoints, facts and a handshake with every peer its map has, recent as in a working mesh. An
+ * agent keeps only which peers it has (a bit per peer; public keys live once, in the swarm), so
+ * that thousands fit in one JVM. One TLS connection per agent for its polls, as in a real mesh,
+ * over a few HTTP clients.
  */
 final class Swarm implements AutoCloseable {
   private static final ObjectMapper JSON =
@@ -62,6 +72,16 @@ final class Swarm implements AutoCloseable {
   private final ScheduledExecutorService retries =
       Executors.newSingleThreadScheduledExecutor(daemon("swarm-retry"));
   private final SimAgent[] agents;
+
+  /** Every peer's public key, by agent index; probes' by name. */
+  private final String[] publicKeys;
+
+  private final Map<String, String> probeKeys = new ConcurrentHashMap<>();
+  private final HttpClient[] reports = new HttpClient[2];
+  private final ScheduledExecutorService reporting =
+      Executors.newScheduledThreadPool(2, daemon("swarm-report"));
+  private final AtomicLong reportsSent = new AtomicLong();
+  private final AtomicLong reportsFailed = new AtomicLong();
   private final AtomicLong bytesReceived = new AtomicLong();
   private volatile ProbeWatch probe;
   private volatile boolean closed;
@@ -79,10 +99,38 @@ final class Swarm implements AutoCloseable {
               .executor(responses)
               .build();
     }
+    for (int i = 0; i < reports.length; i++) {
+      reports[i] =
+          HttpClient.newBuilder()
+              .version(HttpClient.Version.HTTP_1_1)
+              .sslContext(PinnedTrust.context(caHash))
+              .connectTimeout(Duration.ofSeconds(10))
+              .executor(responses)
+              .build();
+    }
     this.agents = new SimAgent[size];
+    this.publicKeys = new String[size];
     for (int i = 0; i < size; i++) {
       agents[i] = new SimAgent(i);
     }
+  }
+
+  /**
+   * Every agent (and every probe that joined) reports every {@code interval}, at its own offset in
+   * the interval, as agents that started at different times do.
+   */
+  void startReporting(Duration interval) {
+    long every = interval.toMillis();
+    Random offsets = new Random(42);
+    for (SimAgent agent : agents) {
+      reporting.scheduleAtFixedRate(
+          agent::report, offsets.nextLong(every), every, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /** Reports sent and failed (no answer, or not 2xx) since the start. */
+  long[] reportCounts() {
+    return new long[] {reportsSent.get(), reportsFailed.get()};
   }
 
   /**
@@ -98,7 +146,9 @@ final class Swarm implements AutoCloseable {
         joined.add(
             pool.submit(
                 () -> {
-                  agent.credential = joinAndReport(agent.name, agent.index);
+                  Joined one = joinAndReport(agent.name, agent.index);
+                  agent.credential = one.credential();
+                  publicKeys[agent.index] = one.publicKey();
                   return null;
                 }));
       }
@@ -145,7 +195,8 @@ final class Swarm implements AutoCloseable {
     ProbeWatch watch = new ProbeWatch(name, agents.length);
     long bytesBefore = bytesReceived.get();
     probe = watch;
-    joinAndReport(name, agents.length + 1_000_000);
+    Joined joined = joinAndReport(name, agents.length + 1_000_000);
+    probeKeys.put(name, joined.publicKey());
     if (!watch.done.await(within.toMillis(), TimeUnit.MILLISECONDS)) {
       throw new IllegalStateException(
           watch.remaining.get()
@@ -169,7 +220,9 @@ final class Swarm implements AutoCloseable {
     return new Probe(first, untilAll, perAgent, bytes);
   }
 
-  private String joinAndReport(String name, int index) throws Exception {
+  private record Joined(String credential, String publicKey) {}
+
+  private Joined joinAndReport(String name, int index) throws Exception {
     String privateKey = KeyProof.newPrivateKey();
     // addresses are only data here: nothing is ever sent to them
     List<String> endpoints =
@@ -189,7 +242,7 @@ final class Swarm implements AutoCloseable {
       }
     }
     joins.status(joined.credential(), new StatusReport(name, null, endpoints, facts, List.of()));
-    return joined.credential();
+    return new Joined(joined.credential(), request.publicKey());
   }
 
   private void seen(SimAgent agent, String peer, long at) {
@@ -197,6 +250,7 @@ final class Swarm implements AutoCloseable {
       agent.known(Integer.parseInt(peer.substring(AGENT_PREFIX.length())), true);
       return;
     }
+    agent.knownProbe(peer);
     ProbeWatch watch = probe;
     if (watch != null && watch.name.equals(peer) && watch.seenAt[agent.index] == 0) {
       watch.seenAt[agent.index] = at;
@@ -209,6 +263,7 @@ final class Swarm implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
+    reporting.shutdownNow();
     retries.shutdownNow();
     responses.shutdownNow();
   }
@@ -233,10 +288,85 @@ final class Swarm implements AutoCloseable {
     volatile String credential;
     private String version;
     private final BitSet known = new BitSet();
+    private final Set<String> knownProbes = new HashSet<>();
+    private final List<String> endpoints;
+    private final AgentFacts facts;
 
     SimAgent(int index) {
       this.index = index;
       this.name = AGENT_PREFIX + index;
+      this.endpoints =
+          List.of("198.18." + (index / 250 % 250) + "." + (index % 250 + 1) + ":51820");
+      this.facts = new AgentFacts(2, 4L << 30, "linux", "amd64", "bench", name);
+    }
+
+    /**
+     * The agent's status: a handshake with each peer of its map, made within the last two minutes
+     * (WireGuard renews a session every 120 s), and byte counters that grow.
+     */
+    void report() {
+      if (closed || credential == null) {
+        return;
+      }
+      try {
+        long now = System.currentTimeMillis() / 1000;
+        ByteArrayOutputStream body = new ByteArrayOutputStream(64 + 140 * knownCount());
+        try (var json = JSON.getFactory().createGenerator(body)) {
+          json.writeStartObject();
+          json.writeStringField("peer", name);
+          if (version != null) {
+            json.writeStringField("mapVersion", version);
+          }
+          json.writeArrayFieldStart("endpoints");
+          for (String endpoint : endpoints) {
+            json.writeString(endpoint);
+          }
+          json.writeEndArray();
+          json.writeObjectField("facts", facts);
+          json.writeArrayFieldStart("handshakes");
+          synchronized (this) {
+            for (int peer = known.nextSetBit(0); peer >= 0; peer = known.nextSetBit(peer + 1)) {
+              handshake(json, publicKeys[peer], now, peer);
+            }
+            for (String probe : knownProbes) {
+              handshake(json, probeKeys.get(probe), now, probe.hashCode());
+            }
+          }
+          json.writeEndArray();
+          json.writeEndObject();
+        }
+        HttpRequest request =
+            HttpRequest.newBuilder(server.resolve("api/v1/status"))
+                .header("Authorization", "Bearer " + credential)
+                .header("Content-Type", "application/json")
+                .timeout(Duration.ofSeconds(15))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()))
+                .build();
+        reportsSent.incrementAndGet();
+        reports[index % reports.length]
+            .sendAsync(request, HttpResponse.BodyHandlers.discarding())
+            .whenComplete(
+                (response, error) -> {
+                  if (error != null || response.statusCode() >= 300) {
+                    reportsFailed.incrementAndGet();
+                  }
+                });
+      } catch (IOException | RuntimeException e) {
+        reportsFailed.incrementAndGet();
+      }
+    }
+
+    private void handshake(JsonGenerator json, String key, long now, int seed) throws IOException {
+      if (key == null) {
+        return;
+      }
+      json.writeStartObject();
+      json.writeStringField("publicKey", key);
+      json.writeNumberField(
+          "lastHandshakeEpochSeconds", now - Math.floorMod(seed * 31 + index, 120));
+      json.writeNumberField("rxBytes", now * 7 + seed);
+      json.writeNumberField("txBytes", now * 5 + seed);
+      json.writeEndObject();
     }
 
     synchronized int knownCount() {
@@ -245,6 +375,10 @@ final class Swarm implements AutoCloseable {
 
     synchronized void known(int peer, boolean present) {
       known.set(peer, present);
+    }
+
+    synchronized void knownProbe(String probe) {
+      knownProbes.add(probe);
     }
 
     void poll() {
@@ -303,6 +437,7 @@ final class Swarm implements AutoCloseable {
               if (value == JsonToken.VALUE_TRUE) {
                 synchronized (this) {
                   known.clear();
+                  knownProbes.clear();
                 }
               }
               break;
@@ -324,6 +459,10 @@ final class Swarm implements AutoCloseable {
                 String gone = json.getText();
                 if (gone.startsWith(AGENT_PREFIX)) {
                   known(Integer.parseInt(gone.substring(AGENT_PREFIX.length())), false);
+                } else {
+                  synchronized (this) {
+                    knownProbes.remove(gone);
+                  }
                 }
               }
               break;

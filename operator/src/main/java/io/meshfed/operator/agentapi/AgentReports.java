@@ -55,6 +55,7 @@ public class AgentReports {
   private final RelayKeeper relays;
   private final MeshfedConfig config;
   private final Clock clock;
+  private final HeartbeatCadence cadence;
   private final Map<String, Received> latest = new ConcurrentHashMap<>();
   private final Map<String, Instant> leaseRenewed = new ConcurrentHashMap<>();
   private volatile BiConsumer<String, String> wake = (namespace, peer) -> {};
@@ -73,6 +74,20 @@ public class AgentReports {
     this.client = client;
     this.hub = hub;
     this.config = config;
+    this.cadence =
+        new HeartbeatCadence(
+            config.agentApi().leaseRenewInterval(),
+            config.agentApi().leaseWritesPerSecond(),
+            config.agentApi().heartbeatStatusInterval(),
+            config.agentApi().heartbeatStatusWritesPerSecond());
+  }
+
+  /**
+   * How often a Ready peer's status is refreshed for its heartbeat, with this many peers reporting
+   * here.
+   */
+  public Duration statusRefreshInterval() {
+    return cadence.statusRefreshInterval(latest.size());
   }
 
   /** The Peer reconciler's event source registers here. */
@@ -185,7 +200,7 @@ public class AgentReports {
             || previous.at().plus(silence).isBefore(now)
             || !Objects.equals(previous.report().endpoints(), report.endpoints())
             || !Objects.equals(previous.report().facts(), report.facts())
-            || !sameShape(previous.health(), health)
+            || !sameVerdict(previous.health(), health)
             || !previous.paths().equals(paths);
     if (changed) {
       wake.accept(namespace, name);
@@ -225,19 +240,25 @@ public class AgentReports {
     return dash > 0 ? replica.substring(0, dash) : replica;
   }
 
-  private static boolean sameShape(Health a, Health b) {
-    return a.expected() == b.expected()
-        && a.recent() == b.recent()
-        && a.configured() == b.configured()
-        && a.missingCount() == b.missingCount()
+  /**
+   * Whether two reports' health says the same in the Peer's conditions. Not the counts: every join
+   * anywhere in the cluster changes how many peers each peer should reach, and waking N reconciles
+   * (N status writes) per join is what made joins slow at scale. The counts in status follow at the
+   * next reconcile (at most {@code heartbeat-status-interval} later).
+   */
+  static boolean sameVerdict(Health a, Health b) {
+    return a.healthy() == b.healthy()
+        && a.meshConfigured() == b.meshConfigured()
+        && (a.expected() == 0) == (b.expected() == 0)
         && a.missing().equals(b.missing())
-        && a.unconfiguredCount() == b.unconfiguredCount();
+        && a.unconfigured().equals(b.unconfigured());
   }
 
   private void renewLease(Peer peer, Instant now) {
     String key = peer.getMetadata().getNamespace() + "/" + peer.getMetadata().getName();
     Instant last = leaseRenewed.get(key);
-    if (last != null && last.plus(config.agentApi().leaseRenewInterval()).isAfter(now)) {
+    int peers = latest.size();
+    if (last != null && last.plus(cadence.leaseRenewInterval(peers)).isAfter(now)) {
       return;
     }
     Lease lease =
@@ -255,7 +276,8 @@ public class AgentReports {
             .endMetadata()
             .withNewSpec()
             .withHolderIdentity(peer.getMetadata().getName())
-            .withLeaseDurationSeconds((int) config.peer().heartbeatGrace().toSeconds())
+            .withLeaseDurationSeconds(
+                (int) cadence.leaseDuration(peers, config.peer().heartbeatGrace()).toSeconds())
             .withRenewTime(ZonedDateTime.ofInstant(now, ZoneOffset.UTC))
             .endSpec()
             .build();

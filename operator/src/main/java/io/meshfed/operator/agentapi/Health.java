@@ -15,8 +15,8 @@ import java.util.stream.Collectors;
 /**
  * The data plane as one peer sees it: of the peers it should reach, which have a configured
  * WireGuard peer ({@code configured}) and a recent handshake ({@code recent}). A peer that entered
- * the map less than {@code settle} ago is not yet counted missing: its first handshake comes with
- * its first packet or keepalive.
+ * the map less than {@code settle} ago is not yet counted missing nor unconfigured: its first
+ * handshake comes with its first packet or keepalive, and the report may predate the map.
  *
  * @param expected peers this one should reach
  * @param configured of those, how many the interface has
@@ -94,10 +94,14 @@ public record Health(
     for (var entry : expected.entrySet()) {
       String name = entry.getValue().peer().name();
       PeerHandshake handshake = byKey.get(entry.getKey());
-      if (handshake == null) {
-        unconfigured.add(name);
-      } else {
+      // a peer new to the map is not yet missing, nor yet expected on the interface: the report
+      // may predate the map that brought it
+      boolean settled =
+          !entry.getValue().since().plus(settleOf(entry.getValue().peer(), settle)).isAfter(now);
+      if (handshake != null) {
         configured++;
+      } else if (settled) {
+        unconfigured.add(name);
       }
       boolean fresh = false;
       if (handshake != null && handshake.lastHandshakeEpochSeconds() > 0) {
@@ -107,11 +111,7 @@ public record Health(
       }
       if (fresh) {
         recent++;
-      } else if (!entry
-          .getValue()
-          .since()
-          .plus(settleOf(entry.getValue().peer(), settle))
-          .isAfter(now)) {
+      } else if (settled) {
         missing.add(name);
       }
     }

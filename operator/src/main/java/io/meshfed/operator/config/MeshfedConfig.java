@@ -163,9 +163,20 @@ public interface MeshfedConfig {
     @WithDefault("30s")
     Duration longPollTimeout();
 
-    /** A peer's heartbeat Lease is written at most this often. */
+    /**
+     * A peer's heartbeat Lease is written at most this often; less often when the fleet would
+     * exceed {@link #leaseWritesPerSecond}.
+     */
     @WithDefault("10s")
     Duration leaseRenewInterval();
+
+    /** Heartbeat Lease writes per second, all peers together (HeartbeatCadence). */
+    @WithDefault("20")
+    double leaseWritesPerSecond();
+
+    /** Refreshes of Peer status for heartbeats per second, all peers together. */
+    @WithDefault("10")
+    double heartbeatStatusWritesPerSecond();
 
     /** A WireGuard handshake older than this no longer counts as a working tunnel. */
     @WithDefault("3m")

@@ -15,6 +15,7 @@ import io.meshfed.api.v1alpha1.PeerSpec;
 import io.meshfed.api.v1alpha1.ProviderType;
 import io.meshfed.operator.ipam.SubnetAllocator;
 import io.meshfed.operator.netmap.MapEntries;
+import io.meshfed.operator.netmap.MapFeed;
 import io.meshfed.operator.server.AgentApiException;
 import jakarta.inject.Singleton;
 import java.time.Clock;
@@ -43,6 +44,7 @@ public class JoinService {
   private final JoinChallenges challenges;
   private final Memberships memberships;
   private final ClusterTokens clusterTokens;
+  private final MapFeed maps;
   private final Clock clock;
 
   /** Keys of joins under way in this process: two joins with one key never race each other. */
@@ -54,8 +56,10 @@ public class JoinService {
       JoinChallenges challenges,
       Memberships memberships,
       ClusterTokens clusterTokens,
+      MapFeed maps,
       Clock clock) {
     this.clock = clock;
+    this.maps = maps;
     this.clusterTokens = clusterTokens;
     this.client = client;
     this.allocator = allocator;
@@ -154,6 +158,13 @@ public class JoinService {
             .fieldManager("meshfed-agent-api")
             .forceConflicts()
             .serverSideApply());
+    maps.joined(
+        peer,
+        new MapFeed.Joined(
+            request.publicKey(),
+            address.subnet(),
+            address.meshAddress(),
+            request.endpoints() == null ? List.of() : request.endpoints()));
     LOG.infof(
         "peer %s/%s joined (%s token) with mesh address %s",
         peer.getMetadata().getNamespace(),

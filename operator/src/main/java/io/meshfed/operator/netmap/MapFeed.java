@@ -2,6 +2,7 @@ package io.meshfed.operator.netmap;
 
 import io.meshfed.api.v1alpha1.MeshCluster;
 import io.meshfed.api.v1alpha1.Peer;
+import io.meshfed.api.v1alpha1.PeerStatus;
 import io.meshfed.operator.directory.AgentDirectory;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.Priority;
@@ -9,7 +10,9 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 import jakarta.interceptor.Interceptor;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Feeds the maps from the watch: a Peer's change becomes its entry and its own configuration, a
@@ -22,6 +25,16 @@ public class MapFeed {
   private final NetMapPublisher publisher;
   private final ObservedEndpoints observed;
   private final RelayKeeper relays;
+
+  /**
+   * What joins told us before the Peer's status says it ({@code namespace/name} → the status fields
+   * a join settles): the peer is on every map from its join, not from its first reconcile.
+   */
+  private final Map<String, Joined> joined = new ConcurrentHashMap<>();
+
+  /** The map's view of a join: its key, subnet and where the agent says it listens. */
+  public record Joined(
+      String publicKey, String subnet, String meshAddress, List<String> endpoints) {}
 
   public MapFeed(
       AgentDirectory directory,
@@ -49,11 +62,21 @@ public class MapFeed {
         .forEach(this::peerChanged);
   }
 
-  void peerChanged(Peer peer) {
-    String clusterName = clusterOf(peer);
+  /**
+   * A peer just joined: it enters the maps now, from what the join settled, without waiting for its
+   * reconcile to write the same into its status (at a thousand peers that queue took seconds).
+   */
+  public void joined(Peer peer, Joined join) {
+    joined.put(key(peer), join);
+    peerChanged(peer);
+  }
+
+  void peerChanged(Peer changed) {
+    String clusterName = clusterOf(changed);
     if (clusterName == null) {
       return;
     }
+    Peer peer = withJoin(changed);
     String namespace = peer.getMetadata().getNamespace();
     Optional<MeshCluster> cluster = directory.cluster(namespace, clusterName);
     List<String> seen =
@@ -73,7 +96,49 @@ public class MapFeed {
     }
   }
 
+  /**
+   * The Peer with what its join settled, while its status does not say it yet; once the status has
+   * its key, the status alone.
+   */
+  private Peer withJoin(Peer peer) {
+    String key = key(peer);
+    Joined join = joined.get(key);
+    if (join == null) {
+      return peer;
+    }
+    PeerStatus status = peer.getStatus();
+    if (status != null
+        && join.publicKey().equals(status.getPublicKey())
+        && status.getSubnet() != null) {
+      joined.remove(key, join);
+      return peer;
+    }
+    Peer overlaid = new Peer();
+    overlaid.setMetadata(peer.getMetadata());
+    overlaid.setSpec(peer.getSpec());
+    PeerStatus known = new PeerStatus();
+    if (status != null) {
+      known.setAddresses(status.getAddresses());
+      known.setPhase(status.getPhase());
+      known.setEndpoint(status.getEndpoint());
+    }
+    known.setPublicKey(join.publicKey());
+    known.setSubnet(join.subnet());
+    known.setMeshAddress(join.meshAddress());
+    known.setInterfaceEndpoints(join.endpoints().isEmpty() ? null : join.endpoints());
+    if (known.getEndpoint() == null && !join.endpoints().isEmpty()) {
+      known.setEndpoint(join.endpoints().get(0));
+    }
+    overlaid.setStatus(known);
+    return overlaid;
+  }
+
+  private static String key(Peer peer) {
+    return peer.getMetadata().getNamespace() + "/" + peer.getMetadata().getName();
+  }
+
   void peerGone(Peer peer) {
+    joined.remove(key(peer));
     String clusterName = clusterOf(peer);
     if (clusterName != null) {
       publisher.peerGone(

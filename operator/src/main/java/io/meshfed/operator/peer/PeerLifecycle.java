@@ -64,6 +64,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 
@@ -133,6 +134,23 @@ public final class PeerLifecycle {
 
   public Settings settings() {
     return settings;
+  }
+
+  /** The same lifecycle, refreshing a Ready peer's heartbeat in status this often. */
+  public PeerLifecycle withHeartbeatStatusInterval(Duration interval) {
+    return interval.equals(settings.heartbeatStatusInterval())
+        ? this
+        : new PeerLifecycle(
+            new Settings(
+                settings.heartbeatGrace(),
+                settings.providerPollInterval(),
+                settings.providerRetryInitial(),
+                settings.providerRetryMax(),
+                settings.launchTimeout(),
+                settings.joinTimeout(),
+                settings.exhaustedRecheck(),
+                interval,
+                settings.handshakeFreshness()));
   }
 
   /** The status to show and the next action, from the facts alone. */
@@ -550,7 +568,8 @@ public final class PeerLifecycle {
       status.setPhase(phase);
       AgentStatus agent = status.getAgent() == null ? new AgentStatus() : status.getAgent();
       agent.setVersion(agentFacts == null ? null : agentFacts.agentVersion());
-      if (heartbeat.isPresent() && (before != phase || staleInStatus(agent))) {
+      boolean refreshing = heartbeat.isPresent() && (before != phase || staleInStatus(agent));
+      if (refreshing) {
         agent.setLastHeartbeatTime(Conditions.timestamp(heartbeat.get()));
       }
       status.setAgent(agent);
@@ -572,7 +591,7 @@ public final class PeerLifecycle {
         return Step.done(); // its next report wakes us
       }
       conditions.set(READY, true, PEER_READY, "the agent reports within the heartbeat grace");
-      dataPlane();
+      dataPlane(refreshing);
       Duration untilStale =
           Heartbeats.untilStale(counted, now, grace).orElse(Duration.ZERO).plusSeconds(1);
       Duration refresh = settings.heartbeatStatusInterval();
@@ -611,8 +630,15 @@ public final class PeerLifecycle {
       return scheduled;
     }
 
-    /** MeshReady: the interface has every peer of the map; Healthy: each had a recent handshake. */
-    private void dataPlane() {
+    /**
+     * MeshReady: the interface has every peer of the map; Healthy: each had a recent handshake.
+     *
+     * <p>Counts alone (how many peers it reaches, "999/999") are written with the heartbeat's
+     * refresh, not when they change: every join anywhere changes them on every peer, and N status
+     * writes per join are what made joins slow at scale. A change of verdict — a condition's status
+     * or reason, the peers named as missing, relayed or unreachable — is written at once.
+     */
+    private void dataPlane(boolean refreshing) {
       if (facts.dataPlane().isEmpty()) {
         String why = "no report from the agent since the operator started";
         conditions.set(MESH_READY, Conditions.UNKNOWN, NO_AGENT_DATA, why);
@@ -621,6 +647,9 @@ public final class PeerLifecycle {
         return;
       }
       Health health = facts.dataPlane().get();
+      if (!refreshing && sameVerdictAsWritten(health)) {
+        return; // the counts follow with the next refresh
+      }
       HandshakeSummary summary = new HandshakeSummary();
       summary.setExpected(health.expected());
       summary.setRecent(health.recent());
@@ -665,6 +694,32 @@ public final class PeerLifecycle {
                 + health.describeMissing());
       }
       status.setHealth(health.healthy() ? "Healthy" : "Unhealthy");
+    }
+
+    /** Whether the status as written says what this health says, but for its counts. */
+    private boolean sameVerdictAsWritten(Health health) {
+      HandshakeSummary written = status.getHandshakes();
+      PathSummary writtenPaths = status.getPaths();
+      if (written == null || writtenPaths == null) {
+        return false;
+      }
+      PathSummary paths = paths(health, facts.paths());
+      return Objects.equals(
+              written.getMissing(), health.missing().isEmpty() ? null : health.missing())
+          && reasonIs(MESH_READY, health.meshConfigured() ? PEERS_CONFIGURED : PEERS_MISSING)
+          && reasonIs(
+              HEALTHY,
+              health.expected() == 0
+                  ? NO_PEERS_TO_REACH
+                  : health.healthy() ? HANDSHAKES_RECENT : HANDSHAKES_MISSING)
+          && Objects.equals(writtenPaths.getRelayedPeers(), paths.getRelayedPeers())
+          && Objects.equals(writtenPaths.getUnreachablePeers(), paths.getUnreachablePeers())
+          && Objects.equals(writtenPaths.getRelaying(), paths.getRelaying())
+          && Objects.equals(writtenPaths.getObservedEndpoints(), paths.getObservedEndpoints());
+    }
+
+    private boolean reasonIs(String type, String reason) {
+      return conditions.current(type).map(c -> reason.equals(c.getReason())).orElse(false);
     }
 
     /**

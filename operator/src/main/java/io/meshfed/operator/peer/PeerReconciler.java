@@ -222,7 +222,8 @@ public class PeerReconciler implements Reconciler<Peer>, Cleaner<Peer> {
   private PeerPlan carryOut(PeerFacts facts, Context<Peer> context, Instant now) {
     MachineLifecycle.Session session = null;
     for (int round = 0; ; round++) {
-      PeerPlan plan = lifecycle.decide(facts, now);
+      PeerPlan plan =
+          lifecycle.withHeartbeatStatusInterval(reports.statusRefreshInterval()).decide(facts, now);
       if (plan.isFinal()) {
         return plan;
       }

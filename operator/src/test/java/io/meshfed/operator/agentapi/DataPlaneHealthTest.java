@@ -67,17 +67,54 @@ class DataPlaneHealthTest {
   }
 
   @Test
-  void peersNewToTheMapAreNotMissingBeforeTheirSettleTime() {
-    Health health =
+  void peersNewToTheMapAreNeitherMissingNorUnconfiguredBeforeTheirSettleTime() {
+    Health fresh =
         Health.of(
             expected(2, NOW.minusSeconds(5)),
             List.of(),
             NOW,
             Duration.ofMinutes(3),
             Duration.ofSeconds(60));
-    assertThat(health.missingCount()).isZero();
-    assertThat(health.healthy()).isTrue();
-    assertThat(health.meshConfigured()).isFalse();
-    assertThat(health.describeUnconfigured()).isEqualTo("p0, p1");
+    assertThat(fresh.missingCount()).isZero();
+    assertThat(fresh.healthy()).isTrue();
+    // the report may predate the map that brought them
+    assertThat(fresh.meshConfigured()).isTrue();
+    Health settled =
+        Health.of(
+            expected(2, NOW.minusSeconds(61)),
+            List.of(),
+            NOW,
+            Duration.ofMinutes(3),
+            Duration.ofSeconds(60));
+    assertThat(settled.meshConfigured()).isFalse();
+    assertThat(settled.describeUnconfigured()).isEqualTo("p0, p1");
+  }
+
+  @Test
+  void aPeerJoiningElsewhereChangesTheCountsButNotTheVerdict() {
+    Instant longAgo = NOW.minusSeconds(3600);
+    List<PeerHandshake> withThree = new java.util.ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      withThree.add(new PeerHandshake("key" + i, NOW.minusSeconds(10).getEpochSecond(), 1, 1));
+    }
+    Health before =
+        Health.of(
+            expected(3, longAgo), withThree, NOW, Duration.ofMinutes(3), Duration.ofSeconds(60));
+    Map<String, MapLog.Member> afterJoin = expected(3, longAgo);
+    afterJoin.put(
+        "key3", new MapLog.Member(new MapPeer("p3", "key3", List.of(), List.of(), null), NOW));
+    Health after =
+        Health.of(afterJoin, withThree, NOW, Duration.ofMinutes(3), Duration.ofSeconds(60));
+    assertThat(after.expected()).isEqualTo(before.expected() + 1);
+    assertThat(AgentReports.sameVerdict(before, after)).isTrue();
+
+    Health broken =
+        Health.of(
+            expected(3, longAgo),
+            withThree.subList(0, 2),
+            NOW,
+            Duration.ofMinutes(3),
+            Duration.ofSeconds(60));
+    assertThat(AgentReports.sameVerdict(before, broken)).isFalse();
   }
 }

@@ -1,0 +1,45 @@
+package io.meshfed.operator.agentapi;
+
+import java.time.Duration;
+
+/**
+ * How often each peer's heartbeat is written to the API — its Lease, and the refresh of its status
+ * (last heartbeat, handshake counts) — so that the writes per second stay within a budget however
+ * many peers report: each interval is its base, or longer when the fleet would exceed the budget at
+ * the base. 1 000 peers at the defaults: Leases every 50 s (20/s), status every 100 s (10/s); 10
+ * 000: every 500 s and 1 000 s, the same 20/s and 10/s.
+ *
+ * <p>The replica agents report to keeps every report in memory: that, not the Lease, decides Ready
+ * there. Leases and status are what others read (a restarted or new leader, {@code kubectl meshfed
+ * describe}), so their age is bounded by the interval, not by the grace.
+ *
+ * @param leaseBase the shortest interval between two renewals of one peer's Lease
+ * @param leaseWritesPerSecond the budget of Lease writes per second, all peers together
+ * @param statusBase the shortest interval between two status refreshes of one peer
+ * @param statusWritesPerSecond the budget of status refreshes per second
+ */
+public record HeartbeatCadence(
+    Duration leaseBase,
+    double leaseWritesPerSecond,
+    Duration statusBase,
+    double statusWritesPerSecond) {
+
+  public Duration leaseRenewInterval(int peers) {
+    return atLeast(leaseBase, peers, leaseWritesPerSecond);
+  }
+
+  public Duration statusRefreshInterval(int peers) {
+    return atLeast(statusBase, peers, statusWritesPerSecond);
+  }
+
+  /** A Lease lives two renewals, and never less than the heartbeat grace. */
+  public Duration leaseDuration(int peers, Duration grace) {
+    Duration twoRenewals = leaseRenewInterval(peers).multipliedBy(2);
+    return twoRenewals.compareTo(grace) > 0 ? twoRenewals : grace;
+  }
+
+  private static Duration atLeast(Duration base, int peers, double perSecond) {
+    Duration spread = Duration.ofMillis((long) Math.ceil(peers * 1000.0 / perSecond));
+    return spread.compareTo(base) > 0 ? spread : base;
+  }
+}
