@@ -260,11 +260,8 @@ public class MeshClusterReconciler implements Reconciler<MeshCluster>, Cleaner<M
             .filter(other -> !other.getMetadata().getName().equals(name))
             .toList());
     metrics.forget(namespace, name);
-    client
-        .configMaps()
-        .inNamespace(namespace)
-        .withName(SubnetAllocator.configMapName(name))
-        .delete();
+    SubnetAllocator.blocksOf(client, namespace, name)
+        .forEach(block -> client.resource(block).delete());
     client.secrets().inNamespace(namespace).withName(JoinTokens.secretName(name)).delete();
     LOG.infof("cluster %s/%s destroyed", namespace, name);
     return DeleteControl.defaultDelete();

@@ -131,7 +131,13 @@ public final class AllocationTable {
     return byIndex.size();
   }
 
-  private String key(long index) {
+  /** The ConfigMap key of a subnet index ("100.64.3.0_24"). */
+  public String key(long index) {
     return plan.subnet(index).replace('/', '_');
+  }
+
+  /** The ConfigMap value for a subnet index, empty when it is free. */
+  public Optional<String> encoded(long index) {
+    return Optional.ofNullable(byIndex.get(index)).map(Owner::encode);
   }
 }

@@ -13,23 +13,33 @@ import io.meshfed.operator.coordinator.ClusterCoordinators;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.net.HttpURLConnection;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 import org.jboss.logging.Logger;
 
 /**
- * Hands out peer subnets. The allocation table lives in one ConfigMap per cluster and every change
- * is a compare-and-swap on its resourceVersion, so concurrent reconciles and several operator
- * replicas can never hand out one subnet twice, and nothing is lost in a restart. The table is
- * always read from the API server, never from a cache, so the write is made against the newest
- * version.
+ * Hands out peer subnets. A cluster's allocation table lives in ConfigMaps of {@value #BLOCK}
+ * subnets each (block 0 is {@code <cluster>-meshfed-ipam}, block k {@code
+ * <cluster>-meshfed-ipam-k}), so no object grows with the cluster past a few tens of kB, and every
+ * change is a compare-and-swap on the resourceVersion of the one block it touches, so concurrent
+ * reconciles and several operator replicas can never hand out one subnet twice, and nothing is lost
+ * in a restart. The blocks are read from the API server, never from a cache, and kept as last read
+ * or written: an allocation writes one block against the version it knows, and reads again only
+ * when someone else wrote it (decision 0001).
  */
 @Singleton
 public class SubnetAllocator {
   private static final Logger LOG = Logger.getLogger(SubnetAllocator.class);
+
+  /** Subnets per ConfigMap: about 35 kB of table, whatever the cluster's size. */
+  public static final int BLOCK = 512;
 
   private final KubernetesClient client;
   private final int conflictRetries;
@@ -54,6 +64,9 @@ public class SubnetAllocator {
      * reconcile.)
      */
     AllocationTable lastKnown;
+
+    /** The table's ConfigMaps by name, as last read or written; null: read them again. */
+    Map<String, ConfigMap> blocks;
 
     String clusterUid;
   }
@@ -110,6 +123,7 @@ public class SubnetAllocator {
     try {
       if (!Objects.equals(table.clusterUid, cluster.getMetadata().getUid())) {
         table.lastKnown = null; // a cluster made again under the same name has a new table
+        table.blocks = null;
         table.clusterUid = cluster.getMetadata().getUid();
       }
       return work.apply(table);
@@ -122,8 +136,10 @@ public class SubnetAllocator {
     SubnetPlan plan = planOf(cluster);
     String peerUid = peer.getMetadata().getUid();
     for (int attempt = 1; attempt <= conflictRetries; attempt++) {
-      ConfigMap current = readOrCreate(cluster);
-      AllocationTable table = AllocationTable.read(plan, current.getData());
+      if (known.blocks == null) {
+        known.blocks = readBlocks(cluster);
+      }
+      AllocationTable table = AllocationTable.read(plan, merged(known.blocks));
       var held = table.indexOf(peerUid);
       if (held.isPresent()) {
         known.lastKnown = table; // committed as read; not changed after this
@@ -141,7 +157,7 @@ public class SubnetAllocator {
         }
         table.reassign(free.get(), owner);
       }
-      if (compareAndSwap(current, table)) {
+      if (write(cluster, known, table, free.get())) {
         known.lastKnown = table; // committed by this write; not changed after this
         LOG.debugf(
             "allocated %s to peer %s/%s",
@@ -150,8 +166,87 @@ public class SubnetAllocator {
             peer.getMetadata().getName());
         return allocated(plan, free.get());
       }
+      known.blocks = null; // someone else wrote: read again
     }
     return new Contended(conflictRetries);
+  }
+
+  /** Every block's entries in one map (block 0 may hold any subnet: tables before blocks did). */
+  private static Map<String, String> merged(Map<String, ConfigMap> blocks) {
+    Map<String, String> all = new HashMap<>();
+    blocks.values().forEach(block -> all.putAll(dataOf(block)));
+    return all;
+  }
+
+  private static Map<String, String> dataOf(ConfigMap block) {
+    return block.getData() == null ? Map.of() : block.getData();
+  }
+
+  /**
+   * Writes the one entry of {@code index} as the table has it (or its removal) into the block that
+   * holds it — the one it was read from, else the block of its index — against the version last
+   * known. False when another writer changed that block first.
+   */
+  private boolean write(MeshCluster cluster, Table known, AllocationTable table, long index) {
+    String key = table.key(index);
+    String name =
+        known.blocks.entrySet().stream()
+            .filter(e -> dataOf(e.getValue()).containsKey(key))
+            .map(Map.Entry::getKey)
+            .findFirst()
+            .orElseGet(() -> blockName(cluster.getMetadata().getName(), index / BLOCK));
+    ConfigMap block = known.blocks.get(name);
+    Map<String, String> data = new TreeMap<>(block == null ? Map.of() : dataOf(block));
+    table.encoded(index).ifPresentOrElse(value -> data.put(key, value), () -> data.remove(key));
+    try {
+      ConfigMap written =
+          block == null
+              ? client.configMaps().resource(newBlock(cluster, name, data)).create()
+              // update() sends the resourceVersion we know: refused if anyone wrote since
+              : client
+                  .configMaps()
+                  .resource(new ConfigMapBuilder(block).withData(data).build())
+                  .update();
+      known.blocks.put(name, written);
+      return true;
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == HttpURLConnection.HTTP_CONFLICT) {
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  /** The ConfigMap of block {@code block} of a cluster's table. */
+  public static String blockName(String cluster, long block) {
+    return block == 0 ? configMapName(cluster) : configMapName(cluster) + "-" + block;
+  }
+
+  /** The table's blocks as the API server has them now. */
+  private Map<String, ConfigMap> readBlocks(MeshCluster cluster) {
+    Map<String, ConfigMap> blocks = new HashMap<>();
+    for (ConfigMap map :
+        blocksOf(client, cluster.getMetadata().getNamespace(), cluster.getMetadata().getName())) {
+      blocks.put(map.getMetadata().getName(), map);
+    }
+    return blocks;
+  }
+
+  /** The ConfigMaps of a cluster's table: labelled with the cluster, named as its blocks. */
+  public static List<ConfigMap> blocksOf(
+      KubernetesClient client, String namespace, String cluster) {
+    String first = configMapName(cluster);
+    Pattern names = Pattern.compile(Pattern.quote(first) + "(-[0-9]+)?");
+    return client
+        .configMaps()
+        .inNamespace(namespace)
+        .withLabel(MeshfedApi.CLUSTER_LABEL, cluster)
+        .withLabel(MeshfedApi.MANAGED_BY_LABEL, MeshfedApi.MANAGER)
+        .list()
+        .getItems()
+        .stream()
+        .filter(map -> names.matcher(map.getMetadata().getName()).matches())
+        .toList();
   }
 
   /**
@@ -167,23 +262,17 @@ public class SubnetAllocator {
     known.lastKnown = null; // the next allocation reads the table again
     SubnetPlan plan = planOf(cluster);
     for (int attempt = 1; attempt <= conflictRetries; attempt++) {
-      ConfigMap current =
-          client
-              .configMaps()
-              .inNamespace(cluster.getMetadata().getNamespace())
-              .withName(configMapName(cluster.getMetadata().getName()))
-              .get();
-      if (current == null) {
+      known.blocks = readBlocks(cluster);
+      AllocationTable table = AllocationTable.read(plan, merged(known.blocks));
+      Optional<Long> index = table.indexOf(peer.getMetadata().getUid());
+      if (index.isEmpty() || !table.release(peer.getMetadata().getUid())) {
         return true;
       }
-      AllocationTable table = AllocationTable.read(plan, current.getData());
-      if (!table.release(peer.getMetadata().getUid())) {
-        return true;
-      }
-      if (compareAndSwap(current, table)) {
+      if (write(cluster, known, table, index.get())) {
         return true;
       }
     }
+    known.blocks = null;
     return false;
   }
 
@@ -218,57 +307,29 @@ public class SubnetAllocator {
     return new Allocated(plan.subnet(index), plan.meshAddress(index));
   }
 
-  private boolean compareAndSwap(ConfigMap current, AllocationTable table) {
-    ConfigMap next = new ConfigMapBuilder(current).withData(table.toData()).build();
-    try {
-      // update() sends the resourceVersion we read: the server refuses it if anyone wrote since
-      client.configMaps().resource(next).update();
-      return true;
-    } catch (KubernetesClientException e) {
-      if (e.getCode() == HttpURLConnection.HTTP_CONFLICT) {
-        return false;
-      }
-      throw e;
-    }
-  }
-
-  private ConfigMap readOrCreate(MeshCluster cluster) {
-    String namespace = cluster.getMetadata().getNamespace();
-    String name = configMapName(cluster.getMetadata().getName());
-    ConfigMap existing = client.configMaps().inNamespace(namespace).withName(name).get();
-    if (existing != null) {
-      return existing;
-    }
-    ConfigMap fresh =
-        new ConfigMapBuilder()
-            .withNewMetadata()
-            .withName(name)
-            .withNamespace(namespace)
-            .addToLabels(MeshfedApi.CLUSTER_LABEL, cluster.getMetadata().getName())
-            .addToLabels(MeshfedApi.MANAGED_BY_LABEL, MeshfedApi.MANAGER)
-            .addToAnnotations(
-                MeshfedApi.GROUP + "/description",
-                "Peer subnet allocations of MeshCluster "
-                    + cluster.getMetadata().getName()
-                    + ". Written by the operator only.")
-            .withOwnerReferences(
-                new OwnerReferenceBuilder()
-                    .withApiVersion(MeshfedApi.API_VERSION)
-                    .withKind("MeshCluster")
-                    .withName(cluster.getMetadata().getName())
-                    .withUid(cluster.getMetadata().getUid())
-                    .build())
-            .endMetadata()
-            .withData(Map.of())
-            .build();
-    try {
-      return client.configMaps().resource(fresh).create();
-    } catch (KubernetesClientException e) {
-      if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
-        throw e;
-      }
-      // another writer created it first: use theirs
-      return client.configMaps().inNamespace(namespace).withName(name).get();
-    }
+  private static ConfigMap newBlock(MeshCluster cluster, String name, Map<String, String> data) {
+    return new ConfigMapBuilder()
+        .withNewMetadata()
+        .withName(name)
+        .withNamespace(cluster.getMetadata().getNamespace())
+        .addToLabels(MeshfedApi.CLUSTER_LABEL, cluster.getMetadata().getName())
+        .addToLabels(MeshfedApi.MANAGED_BY_LABEL, MeshfedApi.MANAGER)
+        .addToAnnotations(
+            MeshfedApi.GROUP + "/description",
+            "Peer subnet allocations of MeshCluster "
+                + cluster.getMetadata().getName()
+                + " (one block of "
+                + BLOCK
+                + "). Written by the operator only.")
+        .withOwnerReferences(
+            new OwnerReferenceBuilder()
+                .withApiVersion(MeshfedApi.API_VERSION)
+                .withKind("MeshCluster")
+                .withName(cluster.getMetadata().getName())
+                .withUid(cluster.getMetadata().getUid())
+                .build())
+        .endMetadata()
+        .withData(data)
+        .build();
   }
 }

@@ -148,4 +148,80 @@ class ConcurrentAllocationTest {
               s -> assertThat(SubnetPlan.of("100.80.0.0/20", 28).indexOf(s)).isBetween(0L, 149L));
     }
   }
+
+  @Test
+  void aLargeTableIsKeptInBlocksSoNoObjectGrowsWithTheCluster() throws Exception {
+    try (KubernetesClient setup = KubeApiServerResource.client();
+        KubernetesClient replica = KubeApiServerResource.client()) {
+      String ns = freshNamespace(setup, "ipam-blocks");
+      MeshCluster cluster = setup.resource(cluster(ns, "big", "100.96.0.0/16", 28)).create();
+      int peers = 2 * SubnetAllocator.BLOCK + 40;
+      Map<String, String> subnetOfPeer = new ConcurrentHashMap<>();
+      SubnetAllocator allocator = new SubnetAllocator(replica, 5, new ClusterCoordinators());
+      ExecutorService pool = Executors.newFixedThreadPool(8);
+      try {
+        List<Future<?>> work = new ArrayList<>();
+        for (int i = 0; i < peers; i++) {
+          Peer peer = syntheticPeer(ns, i);
+          work.add(
+              pool.submit(
+                  () -> {
+                    SubnetAllocator.Result result;
+                    do {
+                      result = allocator.allocate(cluster, peer);
+                    } while (result instanceof SubnetAllocator.Contended);
+                    subnetOfPeer.put(
+                        peer.getMetadata().getName(),
+                        ((SubnetAllocator.Allocated) result).subnet());
+                    return null;
+                  }));
+        }
+        for (Future<?> f : work) {
+          f.get();
+        }
+      } finally {
+        pool.shutdown();
+      }
+      assertThat(subnetOfPeer.values().stream().distinct().count()).isEqualTo(peers);
+      List<io.fabric8.kubernetes.api.model.ConfigMap> blocks =
+          SubnetAllocator.blocksOf(setup, ns, "big");
+      assertThat(blocks)
+          .extracting(b -> b.getMetadata().getName())
+          .containsExactlyInAnyOrder(
+              SubnetAllocator.blockName("big", 0),
+              SubnetAllocator.blockName("big", 1),
+              SubnetAllocator.blockName("big", 2));
+      assertThat(blocks).allSatisfy(b -> assertThat(b.getData()).hasSizeLessThanOrEqualTo(512));
+      assertThat(blocks.stream().mapToInt(b -> b.getData().size()).sum()).isEqualTo(peers);
+
+      // another replica (its own memory) reads the blocks: the same subnets, and a release lands
+      // in the block that holds the peer
+      SubnetAllocator other = new SubnetAllocator(setup, 5, new ClusterCoordinators());
+      Peer last = syntheticPeer(ns, peers - 1);
+      assertThat(other.allocate(cluster, last))
+          .isEqualTo(allocator.allocate(cluster, last))
+          .extracting(a -> ((SubnetAllocator.Allocated) a).subnet())
+          .isEqualTo(subnetOfPeer.get("p" + (peers - 1)));
+      assertThat(other.release(cluster, last)).isTrue();
+      String subnet = subnetOfPeer.get("p" + (peers - 1));
+      String key = subnet.replace('/', '_');
+      long block = SubnetPlan.of("100.96.0.0/16", 28).indexOf(subnet) / SubnetAllocator.BLOCK;
+      assertThat(
+              setup
+                  .configMaps()
+                  .inNamespace(ns)
+                  .withName(SubnetAllocator.blockName("big", block))
+                  .get()
+                  .getData()
+                  .get(key))
+          .startsWith("released/");
+    }
+  }
+
+  private static Peer syntheticPeer(String ns, int i) {
+    Peer peer = new Peer();
+    peer.setMetadata(
+        new ObjectMetaBuilder().withNamespace(ns).withName("p" + i).withUid("uid-" + i).build());
+    return peer;
+  }
 }
