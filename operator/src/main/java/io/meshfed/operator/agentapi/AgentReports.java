@@ -131,15 +131,15 @@ public class AgentReports {
   /** The report against the peers it should reach directly: all of the map but {@code relayed}. */
   private Health.Observation observe(
       Peer peer, StatusReport report, Instant now, Set<String> relayed) {
-    var expected =
-        new HashMap<>(
-            hub.expectedPeers(
-                peer.getMetadata().getNamespace(),
-                peer.getSpec().getClusterRef().getName(),
-                peer.getMetadata().getName()));
-    expected.values().removeIf(member -> relayed.contains(member.peer().name()));
+    String self = peer.getMetadata().getName();
     Duration freshness = config.agentApi().handshakeFreshness();
-    return Health.observe(expected, report.handshakes(), now, freshness, settleTime());
+    return Health.observe(
+        hub.mapPeers(peer.getMetadata().getNamespace(), peer.getSpec().getClusterRef().getName()),
+        member -> !member.peer().name().equals(self) && !relayed.contains(member.peer().name()),
+        report.handshakes(),
+        now,
+        freshness,
+        settleTime());
   }
 
   /**
@@ -170,7 +170,7 @@ public class AgentReports {
                     : observed.of(namespace, cluster, peer.getStatus().getPublicKey()));
     Set<String> relayed = paths.relayedVia().keySet();
     if (paths.relaying() > 0 && report.handshakes() != null) {
-      Map<String, MapLog.Member> members = hub.expectedPeers(namespace, cluster, name);
+      Map<String, MapLog.Member> members = hub.mapPeers(namespace, cluster);
       Map<String, Long> receivedFrom = new HashMap<>();
       for (PeerHandshake handshake : report.handshakes()) {
         MapLog.Member member = members.get(handshake.publicKey());

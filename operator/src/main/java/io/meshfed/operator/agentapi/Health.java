@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 /**
@@ -68,14 +69,19 @@ public record Health(
       Instant now,
       Duration freshness,
       Duration settle) {
-    return observe(expected, handshakes, now, freshness, settle).health();
+    return observe(expected, member -> true, handshakes, now, freshness, settle).health();
   }
 
   /** A report's health, and every expected peer it had no recent handshake with (by name). */
   public record Observation(Health health, Set<String> missing) {}
 
+  /**
+   * @param members the map's peers by public key
+   * @param expected which of them this peer should reach directly
+   */
   public static Observation observe(
-      Map<String, MapLog.Member> expected,
+      Map<String, MapLog.Member> members,
+      Predicate<MapLog.Member> expected,
       List<PeerHandshake> handshakes,
       Instant now,
       Duration freshness,
@@ -91,7 +97,12 @@ public record Health(
     Long oldest = null;
     TreeSet<String> missing = new TreeSet<>();
     TreeSet<String> unconfigured = new TreeSet<>();
-    for (var entry : expected.entrySet()) {
+    int expectedCount = 0;
+    for (var entry : members.entrySet()) {
+      if (!expected.test(entry.getValue())) {
+        continue;
+      }
+      expectedCount++;
       String name = entry.getValue().peer().name();
       PeerHandshake handshake = byKey.get(entry.getKey());
       // a peer new to the map is not yet missing, nor yet expected on the interface: the report
@@ -117,7 +128,7 @@ public record Health(
     }
     return new Observation(
         new Health(
-            expected.size(),
+            expectedCount,
             configured,
             recent,
             oldest,

@@ -8,6 +8,7 @@ import io.meshfed.api.agent.SelfConfig;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashMap;
@@ -19,6 +20,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One cluster's network map as a log of versions. Changes are offered (peers, each peer's own
@@ -82,6 +84,14 @@ public final class MapLog {
   private final int history;
   private long version;
   private final Map<String, Member> published = new LinkedHashMap<>();
+
+  /**
+   * The published members by public key, readable without the map's lock: every report is checked
+   * against it, and copying it per report (N entries, under the lock the map's readers wait on) was
+   * a cost per report of O(N).
+   */
+  private final Map<String, Member> publishedByKey = new ConcurrentHashMap<>();
+
   private final Map<String, SelfConfig> selves = new HashMap<>();
   private final Map<String, WorkloadMap> workloads = new TreeMap<>();
   private final Map<String, Map<String, String>> relays = new HashMap<>();
@@ -183,10 +193,16 @@ public final class MapLog {
             if (before == null || !before.peer().equals(entry.get())) {
               upserts.put(name, entry.get());
             }
-            published.put(name, new Member(entry.get(), before == null ? now : before.since()));
+            Member member = new Member(entry.get(), before == null ? now : before.since());
+            published.put(name, member);
+            if (before != null && !before.peer().publicKey().equals(entry.get().publicKey())) {
+              publishedByKey.remove(before.peer().publicKey(), before);
+            }
+            publishedByKey.put(entry.get().publicKey(), member);
           } else if (before != null) {
             removed.add(name);
             published.remove(name);
+            publishedByKey.remove(before.peer().publicKey(), before);
           }
         });
     pendingPeers.clear();
@@ -329,16 +345,9 @@ public final class MapLog {
     return published.values().stream().map(Member::peer).toList();
   }
 
-  /** The other peers {@code peer} should have tunnels to now, by public key. */
-  public Map<String, Member> expected(String peer) {
-    Map<String, Member> expected = new HashMap<>();
-    published.forEach(
-        (name, member) -> {
-          if (!name.equals(peer)) {
-            expected.put(member.peer().publicKey(), member);
-          }
-        });
-    return expected;
+  /** Every published member by public key: a live, unmodifiable view, safe without the lock. */
+  public Map<String, Member> byKey() {
+    return Collections.unmodifiableMap(publishedByKey);
   }
 
   /** The peers {@code peer} reaches through a relay, sorted by name. */

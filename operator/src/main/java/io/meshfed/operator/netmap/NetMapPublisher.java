@@ -341,12 +341,13 @@ public class NetMapPublisher {
         .completeOnTimeout(Optional.empty(), remaining, TimeUnit.NANOSECONDS);
   }
 
-  /** The other peers a peer should have tunnels to now, by public key. */
-  public Map<String, MapLog.Member> expectedPeers(String namespace, String cluster, String peer) {
+  /**
+   * The cluster's peers on the map, by public key (the asking peer among them): a live view, read
+   * without locks, for checking reports against.
+   */
+  public Map<String, MapLog.Member> mapPeers(String namespace, String cluster) {
     ClusterMap map = map(namespace, cluster);
-    synchronized (map) {
-      return map.log.expected(peer);
-    }
+    return map.log.byKey();
   }
 
   private Optional<Long> parse(String since) {

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.time.Clock;
 import java.time.Duration;
@@ -17,14 +18,26 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.jboss.logging.Logger;
 
 /**
  * Keeps each cluster's relay decision ({@link Relays}) current: agents' reports say whom each peer
- * cannot reach directly, the feed says which peers may relay; after each report the decision is
+ * cannot reach directly, the feed says which peers may relay; when that changes the decision is
  * made again and the peers whose relays changed get them in their maps.
+ *
+ * <p>Decisions are made off the reporting threads, one at a time per operator, and reports that
+ * arrive meanwhile are taken together by the next one: a report only records what it says. (At a
+ * thousand peers, a mass of broken pairs — every agent before its first full map — made each
+ * decision take long enough that planning on every report's thread queued them all behind one lock,
+ * with their bodies in memory, until the heap ran out.)
  */
 @Singleton
 public class RelayKeeper {
+  private static final Logger LOG = Logger.getLogger(RelayKeeper.class);
+
   /** A report older than this says nothing of the peer now. */
   static final Duration REPORT_FRESH = Duration.ofSeconds(30);
 
@@ -33,10 +46,30 @@ public class RelayKeeper {
   private final MeterRegistry metrics;
   private final Map<String, ClusterRelays> clusters = new ConcurrentHashMap<>();
 
+  /** Where decisions run: one thread, so that they never overlap. */
+  private final Executor planner;
+
+  @Inject
   public RelayKeeper(NetMapPublisher publisher, Clock clock, MeterRegistry metrics) {
+    this(
+        publisher,
+        clock,
+        metrics,
+        Executors.newSingleThreadExecutor(
+            r -> {
+              Thread thread = new Thread(r, "relay-planner");
+              thread.setDaemon(true);
+              return thread;
+            }));
+  }
+
+  /** With decisions made on {@code planner} (tests: {@code Runnable::run}, at once). */
+  public RelayKeeper(
+      NetMapPublisher publisher, Clock clock, MeterRegistry metrics, Executor planner) {
     this.publisher = publisher;
     this.clock = clock;
     this.metrics = metrics;
+    this.planner = planner;
   }
 
   private static final class ClusterRelays {
@@ -46,6 +79,12 @@ public class RelayKeeper {
     final Map<String, Instant> reportedAt = new HashMap<>();
     Relays.State state = Relays.State.NONE;
     Map<String, Map<String, String>> routes = Map.of();
+
+    /** When the planner last ran: it runs again on a change, or when time alone may change it. */
+    Instant decidedAt = Instant.MIN;
+
+    /** A decision is queued and has not started: what arrives now is taken by it. */
+    final AtomicBoolean queued = new AtomicBoolean();
 
     /** Pairs by path now, for the gauges: direct, relayed, unreachable. */
     final int[] pairs = new int[3];
@@ -106,7 +145,7 @@ public class RelayKeeper {
           metrics.remove(counter);
         }
       }
-      decide(namespace, cluster, relays);
+      decideSoon(namespace, cluster, relays);
     }
   }
 
@@ -120,11 +159,32 @@ public class RelayKeeper {
   /** One agent's report: the peers it had no recent handshake with. */
   public void reported(String namespace, String cluster, String peer, Set<String> missing) {
     ClusterRelays relays = registered(namespace, cluster);
+    boolean changed;
     synchronized (relays) {
-      relays.missing.put(peer, missing);
-      relays.reportedAt.put(peer, clock.instant());
+      Instant now = clock.instant();
+      Set<String> before = relays.missing.put(peer, missing);
+      Instant previous = relays.reportedAt.put(peer, now);
+      boolean wasFresh = previous != null && previous.plus(REPORT_FRESH).isAfter(now);
+      changed = !wasFresh || !missing.equals(before) || timeMayDecide(relays, now);
     }
-    decide(namespace, cluster, relays);
+    // the same report as the last one changes nothing the planner sees: at a thousand peers
+    // reporting every 10 s, planning on each report kept a hundred threads waiting for this lock
+    if (changed) {
+      decideSoon(namespace, cluster, relays);
+    }
+  }
+
+  /**
+   * Whether the plan may change with time alone: a broken pair waits to be relayed, a relayed pair
+   * to be direct long enough, another member's report to go stale. Checked at most every second,
+   * and at least every third of the freshness.
+   */
+  private static boolean timeMayDecide(ClusterRelays relays, Instant now) {
+    Duration since = Duration.between(relays.decidedAt, now);
+    boolean waiting =
+        !relays.state.brokenSince().isEmpty() || !relays.state.directSince().isEmpty();
+    return since.compareTo(REPORT_FRESH.dividedBy(3)) >= 0
+        || waiting && since.compareTo(Duration.ofSeconds(1)) >= 0;
   }
 
   /**
@@ -235,12 +295,27 @@ public class RelayKeeper {
     }
   }
 
+  /** Queues a decision unless one is queued already (it will see this change). */
+  private void decideSoon(String namespace, String cluster, ClusterRelays relays) {
+    if (relays.queued.compareAndSet(false, true)) {
+      planner.execute(
+          () -> {
+            relays.queued.set(false);
+            try {
+              decide(namespace, cluster, relays);
+            } catch (RuntimeException e) {
+              LOG.errorf(e, "deciding the relays of %s/%s", namespace, cluster);
+            }
+          });
+    }
+  }
+
+  /** One decision: inputs copied under the lock, computed outside it, swapped in under it. */
   private void decide(String namespace, String cluster, ClusterRelays relays) {
-    Map<String, Map<String, String>> before;
-    Map<String, Map<String, String>> after;
+    Instant now = clock.instant();
+    List<Relays.Member> members = new ArrayList<>();
+    Relays.State previous;
     synchronized (relays) {
-      Instant now = clock.instant();
-      List<Relays.Member> members = new ArrayList<>();
       relays.gateways.forEach(
           (peer, gateway) -> {
             Instant at = relays.reportedAt.get(peer);
@@ -252,21 +327,27 @@ public class RelayKeeper {
                     relays.probes.getOrDefault(peer, false),
                     fresh ? relays.missing.get(peer) : null));
           });
-      relays.state = Relays.decide(relays.state, members, now);
+      previous = relays.state;
+      relays.decidedAt = now;
+    }
+    Relays.State next = Relays.decide(previous, members, now);
+    Map<String, Map<String, String>> after = Relays.routes(next);
+    Map<String, Map<String, String>> before;
+    synchronized (relays) {
+      relays.state = next;
       int all = members.size() * (members.size() - 1) / 2;
-      relays.pairs[1] = relays.state.relayed().size();
-      relays.pairs[2] = relays.state.unreachable().size();
+      relays.pairs[1] = next.relayed().size();
+      relays.pairs[2] = next.unreachable().size();
       relays.pairs[0] = all - relays.pairs[1] - relays.pairs[2];
       before = relays.routes;
-      after = Relays.routes(relays.state);
       relays.routes = after;
     }
     Set<String> peers = new TreeSet<>(before.keySet());
     peers.addAll(after.keySet());
     for (String peer : peers) {
-      Map<String, String> next = after.getOrDefault(peer, Map.of());
-      if (!next.equals(before.getOrDefault(peer, Map.of()))) {
-        publisher.relaysChanged(namespace, cluster, peer, next);
+      Map<String, String> routes = after.getOrDefault(peer, Map.of());
+      if (!routes.equals(before.getOrDefault(peer, Map.of()))) {
+        publisher.relaysChanged(namespace, cluster, peer, routes);
       }
     }
   }

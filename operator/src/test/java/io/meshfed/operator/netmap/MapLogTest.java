@@ -111,8 +111,12 @@ class MapLogTest {
     log.flush(T0, 0);
     log.offerPeer("b", Optional.of(peer("b", 2)));
     log.flush(T0.plusSeconds(30), 0);
-    assertThat(log.expected("a")).containsOnlyKeys("key-b");
-    assertThat(log.expected("a").get("key-b").since()).isEqualTo(T0);
+    assertThat(log.byKey()).containsOnlyKeys("key-a", "key-b");
+    assertThat(log.byKey().get("key-b").since()).isEqualTo(T0);
+    // a peer that leaves leaves the index; one with a new key is found by it alone
+    log.offerPeer("a", Optional.empty());
+    log.flush(T0.plusSeconds(40), 0);
+    assertThat(log.byKey()).containsOnlyKeys("key-b");
   }
 
   @Test

@@ -18,7 +18,7 @@ class RelayKeeperTest {
     ManualClock clock = new ManualClock(Instant.parse("2026-12-04T12:00:00Z"));
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     NetMapPublisher publisher = new NetMapPublisher(Duration.ofMillis(5), registry, clock);
-    RelayKeeper keeper = new RelayKeeper(publisher, clock, registry);
+    RelayKeeper keeper = new RelayKeeper(publisher, clock, registry, Runnable::run);
     keeper.member("ns", "mesh", "a", false, true);
     keeper.member("ns", "mesh", "b", false, true);
     keeper.member("ns", "mesh", "gw", true, false);
