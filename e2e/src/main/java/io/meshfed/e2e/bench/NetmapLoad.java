@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -191,6 +192,11 @@ public final class NetmapLoad {
         double cpuCores =
             (stats.cpuTicks() - cpuBefore) / (double) ProcessStats.TICKS_PER_SECOND / probeSeconds;
         ApiWrites probesTo = ApiWrites.read(client);
+        System.out.printf(
+            "API writes during the %d probes:%n%s", PROBES, probesTo.since(probesFrom));
+        System.out.printf(
+            "API writes during the %.0f s of steady reports:%n%s",
+            steadySeconds, steadyTo.since(steadyFrom));
         double writesPerJoin =
             Math.max(0, probesTo.all() - probesFrom.all() - steadyWritesPerS * probeSeconds)
                 / PROBES;
@@ -243,15 +249,18 @@ public final class NetmapLoad {
    * The API server's count of mutating requests (POST, PUT, PATCH, APPLY, DELETE) since it started,
    * all and those on Leases, from its own metrics.
    */
-  record ApiWrites(long all, long leases) {
+  record ApiWrites(long all, long leases, Map<String, Long> byKind) {
     private static final Pattern REQUESTS =
         Pattern.compile("^apiserver_request_total\\{([^}]*)\\} ([0-9.e+]+)$", Pattern.MULTILINE);
     private static final Pattern VERB = Pattern.compile("verb=\"(POST|PUT|PATCH|APPLY|DELETE)\"");
+    private static final Pattern LABEL =
+        Pattern.compile("(resource|subresource|verb)=\"([^\"]*)\"");
 
     static ApiWrites read(KubernetesClient client) {
       String metrics = client.raw("/metrics");
       long all = 0;
       long leases = 0;
+      Map<String, Long> byKind = new TreeMap<>();
       Matcher m = REQUESTS.matcher(metrics);
       while (m.find()) {
         if (VERB.matcher(m.group(1)).find()) {
@@ -260,9 +269,32 @@ public final class NetmapLoad {
           if (m.group(1).contains("resource=\"leases\"")) {
             leases += count;
           }
+          StringBuilder kind = new StringBuilder();
+          Matcher label = LABEL.matcher(m.group(1));
+          while (label.find()) {
+            if (!label.group(2).isEmpty()) {
+              kind.append(kind.length() == 0 ? "" : " ").append(label.group(2));
+            }
+          }
+          byKind.merge(kind.toString(), count, Long::sum);
         }
       }
-      return new ApiWrites(all, leases);
+      return new ApiWrites(all, leases, byKind);
+    }
+
+    /** Writes since {@code before} by resource and verb, most first. */
+    String since(ApiWrites before) {
+      StringBuilder out = new StringBuilder();
+      byKind.entrySet().stream()
+          .map(
+              e ->
+                  Map.entry(
+                      e.getKey(), e.getValue() - before.byKind().getOrDefault(e.getKey(), 0L)))
+          .filter(e -> e.getValue() > 0)
+          .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+          .limit(8)
+          .forEach(e -> out.append(String.format("  %6d %s%n", e.getValue(), e.getKey())));
+      return out.toString();
     }
   }
 

@@ -133,9 +133,20 @@ public class AgentReports {
       Peer peer, StatusReport report, Instant now, Set<String> relayed) {
     String self = peer.getMetadata().getName();
     Duration freshness = config.agentApi().handshakeFreshness();
+    Map<String, MapLog.Member> members =
+        hub.mapPeers(peer.getMetadata().getNamespace(), peer.getSpec().getClusterRef().getName());
+    // a peer not on the map under its key yet is new: its tunnels are all still settling
+    Instant selfSince =
+        Optional.ofNullable(peer.getStatus())
+            .map(s -> s.getPublicKey())
+            .map(members::get)
+            .filter(member -> member.peer().name().equals(self))
+            .map(MapLog.Member::since)
+            .orElse(now);
     return Health.observe(
-        hub.mapPeers(peer.getMetadata().getNamespace(), peer.getSpec().getClusterRef().getName()),
+        members,
         member -> !member.peer().name().equals(self) && !relayed.contains(member.peer().name()),
+        selfSince,
         report.handshakes(),
         now,
         freshness,

@@ -69,7 +69,8 @@ public record Health(
       Instant now,
       Duration freshness,
       Duration settle) {
-    return observe(expected, member -> true, handshakes, now, freshness, settle).health();
+    return observe(expected, member -> true, Instant.MIN, handshakes, now, freshness, settle)
+        .health();
   }
 
   /** A report's health, and every expected peer it had no recent handshake with (by name). */
@@ -78,10 +79,13 @@ public record Health(
   /**
    * @param members the map's peers by public key
    * @param expected which of them this peer should reach directly
+   * @param selfSince when the reporting peer entered the map: a tunnel is as new as its newer side,
+   *     so a peer's first reports (before its handshakes) count no one missing
    */
   public static Observation observe(
       Map<String, MapLog.Member> members,
       Predicate<MapLog.Member> expected,
+      Instant selfSince,
       List<PeerHandshake> handshakes,
       Instant now,
       Duration freshness,
@@ -107,8 +111,9 @@ public record Health(
       PeerHandshake handshake = byKey.get(entry.getKey());
       // a peer new to the map is not yet missing, nor yet expected on the interface: the report
       // may predate the map that brought it
-      boolean settled =
-          !entry.getValue().since().plus(settleOf(entry.getValue().peer(), settle)).isAfter(now);
+      Instant pairSince =
+          entry.getValue().since().isAfter(selfSince) ? entry.getValue().since() : selfSince;
+      boolean settled = !pairSince.plus(settleOf(entry.getValue().peer(), settle)).isAfter(now);
       if (handshake != null) {
         configured++;
       } else if (settled) {

@@ -158,11 +158,21 @@ public class NetMapPublisher {
     long everyoneVersion = -1;
     volatile boolean closed;
 
+    /** When the last version was published (System.nanoTime); long ago at first. */
+    long lastFlushNanos = System.nanoTime() - TimeUnit.HOURS.toNanos(1);
+
+    /**
+     * A change is published at once when none was within the window, else at the window's end with
+     * whatever else arrived: an isolated join reaches the agents without waiting, a burst still
+     * makes one version per window.
+     */
     synchronized void changed(boolean changed) {
       if (changed && !flushScheduled) {
         flushScheduled = true;
-        pendingSinceNanos = System.nanoTime();
-        var unused = flusher.schedule(this::flush, window.toMillis(), TimeUnit.MILLISECONDS);
+        long now = System.nanoTime();
+        pendingSinceNanos = now;
+        long wait = Math.max(0, window.toNanos() - (now - lastFlushNanos));
+        var unused = flusher.schedule(this::flush, wait, TimeUnit.NANOSECONDS);
       }
     }
 
@@ -170,6 +180,7 @@ public class NetMapPublisher {
       CompletableFuture<Void> done;
       synchronized (this) {
         flushScheduled = false;
+        lastFlushNanos = System.nanoTime();
         if (log.flush(clock.instant(), pendingSinceNanos).isEmpty()) {
           return;
         }

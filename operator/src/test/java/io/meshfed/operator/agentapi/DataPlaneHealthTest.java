@@ -91,6 +91,33 @@ class DataPlaneHealthTest {
   }
 
   @Test
+  void aNewPeersFirstReportsCountNoOneMissing() {
+    // the others have been on the map for an hour; this peer joined 5 s ago and has no
+    // handshakes yet: every one of its tunnels is 5 s old
+    Health.Observation first =
+        Health.observe(
+            expected(3, NOW.minusSeconds(3600)),
+            member -> true,
+            NOW.minusSeconds(5),
+            List.of(),
+            NOW,
+            Duration.ofMinutes(3),
+            Duration.ofSeconds(60));
+    assertThat(first.missing()).isEmpty();
+    assertThat(first.health().healthy()).isTrue();
+    Health.Observation later =
+        Health.observe(
+            expected(3, NOW.minusSeconds(3600)),
+            member -> true,
+            NOW.minusSeconds(61),
+            List.of(),
+            NOW,
+            Duration.ofMinutes(3),
+            Duration.ofSeconds(60));
+    assertThat(later.missing()).containsExactlyInAnyOrder("p0", "p1", "p2");
+  }
+
+  @Test
   void aPeerJoiningElsewhereChangesTheCountsButNotTheVerdict() {
     Instant longAgo = NOW.minusSeconds(3600);
     List<PeerHandshake> withThree = new java.util.ArrayList<>();
