@@ -107,17 +107,31 @@ public final class NetmapLoad {
   }
 
   public static void main(String[] args) throws Exception {
+    int cores = Runtime.getRuntime().availableProcessors(); // before the runs pin this process
     Path repo = Path.of(args[0]).toAbsolutePath();
     Path out = Path.of(args[1]);
     List<String> rows = new ArrayList<>();
     for (int i = 2; i < args.length; i++) {
-      Result result = run(repo, Integer.parseInt(args[i]));
-      System.out.println(result.json());
-      rows.add(result.json());
+      int n = Integer.parseInt(args[i]);
+      String row;
+      try {
+        row = run(repo, n).json();
+      } catch (Exception e) {
+        // a run that does not complete is a result too: say where it stopped
+        row =
+            String.format(
+                Locale.ROOT,
+                "{\"n\": %d, \"completed\": false, \"reason\": \"%s\"}",
+                n,
+                String.valueOf(e).replace('"', '\''));
+      }
+      System.out.println(row);
+      rows.add(row);
     }
     String json =
         "{\n  \"benchmark\": \"netmap\",\n  \"cores\": "
-            + Runtime.getRuntime().availableProcessors()
+            + cores
+            + ",\n  \"generator_cpus\": \"1 (taskset)\",\n  \"operator_heap_max_mib\": 512"
             + ",\n  \"probes_per_run\": "
             + PROBES
             + ",\n  \"runs\": [\n    "
@@ -197,9 +211,11 @@ public final class NetmapLoad {
         System.out.printf(
             "API writes during the %.0f s of steady reports:%n%s",
             steadySeconds, steadyTo.since(steadyFrom));
+        // every write but the heartbeat Leases while the probes joined, per probe: an upper bound
+        // (a heartbeat refresh of some peer's status that fell in the window counts too)
         double writesPerJoin =
-            Math.max(0, probesTo.all() - probesFrom.all() - steadyWritesPerS * probeSeconds)
-                / PROBES;
+            (probesTo.all() - probesTo.leases() - probesFrom.all() + probesFrom.leases())
+                / (double) PROBES;
         long[] reportsAfter = swarm.reportCounts();
         double failedPct =
             100.0
