@@ -91,28 +91,25 @@ final class Swarm implements AutoCloseable {
     this.token = token;
     this.joins = new CoordinationClient(server, caHash);
     for (int i = 0; i < polls.length; i++) {
-      polls[i] =
-          HttpClient.newBuilder()
-              .version(HttpClient.Version.HTTP_1_1)
-              .sslContext(PinnedTrust.context(caHash))
-              .connectTimeout(Duration.ofSeconds(10))
-              .executor(responses)
-              .build();
+      polls[i] = client(caHash);
     }
     for (int i = 0; i < reports.length; i++) {
-      reports[i] =
-          HttpClient.newBuilder()
-              .version(HttpClient.Version.HTTP_1_1)
-              .sslContext(PinnedTrust.context(caHash))
-              .connectTimeout(Duration.ofSeconds(10))
-              .executor(responses)
-              .build();
+      reports[i] = client(caHash);
     }
     this.agents = new SimAgent[size];
     this.publicKeys = new String[size];
     for (int i = 0; i < size; i++) {
       agents[i] = new SimAgent(i);
     }
+  }
+
+  private HttpClient client(String caHash) {
+    return HttpClient.newBuilder()
+        .version(HttpClient.Version.HTTP_1_1)
+        .sslContext(PinnedTrust.context(caHash))
+        .connectTimeout(Duration.ofSeconds(10))
+        .executor(responses)
+        .build();
   }
 
   /**

@@ -90,6 +90,11 @@ public class AgentReports {
     return cadence.statusRefreshInterval(latest.size());
   }
 
+  /** How often a peer's counts alone may change its status, with this many peers reporting. */
+  public Duration countsRefreshInterval() {
+    return cadence.countsRefreshInterval(latest.size());
+  }
+
   /** The Peer reconciler's event source registers here. */
   public void onChange(BiConsumer<String, String> wake) {
     this.wake = wake;

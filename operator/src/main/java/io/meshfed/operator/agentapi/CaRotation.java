@@ -5,6 +5,7 @@ import io.meshfed.operator.config.AgentApiRouting;
 import io.meshfed.operator.config.MeshfedConfig;
 import io.meshfed.operator.server.AgentApiTls;
 import io.meshfed.operator.server.CaRotationPlan;
+import io.meshfed.operator.support.DaemonThreads;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.common.annotation.Identifier;
@@ -34,12 +35,7 @@ public class CaRotation {
   private final MeshfedConfig config;
   private final Clock clock;
   private final ScheduledExecutorService checks =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread thread = new Thread(r, "agent-api-ca-rotation");
-            thread.setDaemon(true);
-            return thread;
-          });
+      Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("agent-api-ca-rotation"));
   private volatile String lastReason = "";
 
   public CaRotation(

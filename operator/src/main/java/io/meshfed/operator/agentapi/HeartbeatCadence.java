@@ -32,6 +32,16 @@ public record HeartbeatCadence(
     return atLeast(statusBase, peers, statusWritesPerSecond);
   }
 
+  /**
+   * How often a peer's counts alone ("999/999 peers") may be written: within the status budget
+   * however large the fleet, within {@link #COUNTS_FLOOR} in a small one.
+   */
+  public Duration countsRefreshInterval(int peers) {
+    return atLeast(COUNTS_FLOOR, peers, statusWritesPerSecond);
+  }
+
+  static final Duration COUNTS_FLOOR = Duration.ofSeconds(5);
+
   /** A Lease lives two renewals, and never less than the heartbeat grace. */
   public Duration leaseDuration(int peers, Duration grace) {
     Duration twoRenewals = leaseRenewInterval(peers).multipliedBy(2);

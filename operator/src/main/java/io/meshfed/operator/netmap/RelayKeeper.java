@@ -1,5 +1,6 @@
 package io.meshfed.operator.netmap;
 
+import io.meshfed.operator.support.DaemonThreads;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
@@ -55,12 +56,7 @@ public class RelayKeeper {
         publisher,
         clock,
         metrics,
-        Executors.newSingleThreadExecutor(
-            r -> {
-              Thread thread = new Thread(r, "relay-planner");
-              thread.setDaemon(true);
-              return thread;
-            }));
+        Executors.newSingleThreadExecutor(DaemonThreads.named("relay-planner")));
   }
 
   /** With decisions made on {@code planner} (tests: {@code Runnable::run}, at once). */

@@ -109,7 +109,8 @@ public final class PeerLifecycle {
       Duration joinTimeout,
       Duration exhaustedRecheck,
       Duration heartbeatStatusInterval,
-      Duration handshakeFreshness) {
+      Duration handshakeFreshness,
+      Duration countsRefreshInterval) {
 
     public static Settings of(MeshfedConfig config) {
       MeshfedConfig.Peer peer = config.peer();
@@ -122,7 +123,8 @@ public final class PeerLifecycle {
           peer.joinTimeout(),
           config.ipam().exhaustedRecheckInterval(),
           config.agentApi().heartbeatStatusInterval(),
-          config.agentApi().handshakeFreshness());
+          config.agentApi().handshakeFreshness(),
+          COUNTS_REFRESH_FLOOR);
     }
   }
 
@@ -136,9 +138,16 @@ public final class PeerLifecycle {
     return settings;
   }
 
-  /** The same lifecycle, refreshing a Ready peer's heartbeat in status this often. */
-  public PeerLifecycle withHeartbeatStatusInterval(Duration interval) {
-    return interval.equals(settings.heartbeatStatusInterval())
+  /** A peer's counts change in status at most this often, however small the fleet. */
+  static final Duration COUNTS_REFRESH_FLOOR = Duration.ofSeconds(5);
+
+  /**
+   * The same lifecycle, refreshing a Ready peer's heartbeat in status every {@code heartbeat}, and
+   * its counts, when only they changed, at most every {@code counts}.
+   */
+  public PeerLifecycle withStatusIntervals(Duration heartbeat, Duration counts) {
+    return heartbeat.equals(settings.heartbeatStatusInterval())
+            && counts.equals(settings.countsRefreshInterval())
         ? this
         : new PeerLifecycle(
             new Settings(
@@ -149,8 +158,9 @@ public final class PeerLifecycle {
                 settings.launchTimeout(),
                 settings.joinTimeout(),
                 settings.exhaustedRecheck(),
-                interval,
-                settings.handshakeFreshness()));
+                heartbeat,
+                settings.handshakeFreshness(),
+                counts));
   }
 
   /** The status to show and the next action, from the facts alone. */
@@ -647,7 +657,7 @@ public final class PeerLifecycle {
         return;
       }
       Health health = facts.dataPlane().get();
-      if (!refreshing && sameVerdictAsWritten(health)) {
+      if (!refreshing && sameVerdictAsWritten(health) && !countsDue()) {
         return; // the counts follow with the next refresh
       }
       HandshakeSummary summary = new HandshakeSummary();
@@ -751,10 +761,26 @@ public final class PeerLifecycle {
     }
 
     private boolean staleInStatus(AgentStatus agent) {
+      return olderThan(agent, settings.heartbeatStatusInterval());
+    }
+
+    /**
+     * Counts alone may be written when the status was last refreshed longer ago than the counts'
+     * interval (a few seconds in a small mesh, the heartbeat budget's in a large one); the
+     * heartbeat time goes with them.
+     */
+    private boolean countsDue() {
+      AgentStatus agent = status.getAgent();
+      if (agent == null || !olderThan(agent, settings.countsRefreshInterval())) {
+        return false;
+      }
+      facts.lastHeartbeat().ifPresent(h -> agent.setLastHeartbeatTime(Conditions.timestamp(h)));
+      return true;
+    }
+
+    private boolean olderThan(AgentStatus agent, Duration interval) {
       return agent.getLastHeartbeatTime() == null
-          || Instant.parse(agent.getLastHeartbeatTime())
-              .plus(settings.heartbeatStatusInterval())
-              .isBefore(now);
+          || Instant.parse(agent.getLastHeartbeatTime()).plus(interval).isBefore(now);
     }
 
     /**

@@ -223,7 +223,9 @@ public class PeerReconciler implements Reconciler<Peer>, Cleaner<Peer> {
     MachineLifecycle.Session session = null;
     for (int round = 0; ; round++) {
       PeerPlan plan =
-          lifecycle.withHeartbeatStatusInterval(reports.statusRefreshInterval()).decide(facts, now);
+          lifecycle
+              .withStatusIntervals(reports.statusRefreshInterval(), reports.countsRefreshInterval())
+              .decide(facts, now);
       if (plan.isFinal()) {
         return plan;
       }

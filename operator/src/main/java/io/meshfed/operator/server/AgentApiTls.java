@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.meshfed.api.v1alpha1.MeshfedApi;
 import io.meshfed.operator.config.MeshfedConfig;
+import io.meshfed.operator.support.DaemonThreads;
 import io.meshfed.operator.support.SecretData;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -95,12 +96,7 @@ public class AgentApiTls implements KeyStoreProvider {
   private final List<Runnable> bundleListeners = new CopyOnWriteArrayList<>();
   private final List<SharedIndexInformer<Secret>> informers = new ArrayList<>();
   private final ExecutorService reloads =
-      Executors.newSingleThreadExecutor(
-          r -> {
-            Thread thread = new Thread(r, "agent-api-tls-reload");
-            thread.setDaemon(true);
-            return thread;
-          });
+      Executors.newSingleThreadExecutor(DaemonThreads.named("agent-api-tls-reload"));
 
   public AgentApiTls(
       KubernetesClient client,

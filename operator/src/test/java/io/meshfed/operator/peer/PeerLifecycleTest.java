@@ -51,7 +51,8 @@ class PeerLifecycleTest {
           Duration.ofMinutes(15), // join timeout
           Duration.ofSeconds(30), // exhausted recheck
           Duration.ofSeconds(60), // heartbeat status interval
-          Duration.ofMinutes(3)); // handshake freshness
+          Duration.ofMinutes(3), // handshake freshness
+          Duration.ofSeconds(5)); // counts refresh interval
   static final PeerLifecycle LIFECYCLE = new PeerLifecycle(SETTINGS);
   static final SubnetAllocator.Allocated ADDRESS =
       new SubnetAllocator.Allocated("100.64.3.0/24", "100.64.3.1");
@@ -403,6 +404,33 @@ class PeerLifecycleTest {
     assertThat(condition(unhealthy, "Healthy").getMessage())
         .startsWith("no WireGuard handshake within 180s with: ");
     assertThat(unhealthy.status().getHandshakes().getMissing()).containsExactly("bravo");
+  }
+
+  @Test
+  void countsAloneWaitForTheirIntervalWhileAVerdictIsWrittenAtOnce() {
+    Facts facts = joined(Optional.of(NOW.minusSeconds(1)));
+    facts.dataPlane = Optional.of(new Health(2, 2, 2, null, 0, List.of(), 0, List.of()));
+    PeerPlan written = decide(facts);
+    facts.peer.setStatus(written.status());
+
+    // a third peer joined elsewhere: the counts change, the verdict does not
+    facts.dataPlane = Optional.of(new Health(3, 3, 3, null, 0, List.of(), 0, List.of()));
+    facts.heartbeat = Optional.of(NOW.plusSeconds(2));
+    assertThat(JSON.asJson(LIFECYCLE.decide(facts.build(), NOW.plusSeconds(2)).status()))
+        .as("within the counts interval (5 s): as written")
+        .isEqualTo(JSON.asJson(written.status()));
+    facts.heartbeat = Optional.of(NOW.plusSeconds(9));
+    PeerStatus later = LIFECYCLE.decide(facts.build(), NOW.plusSeconds(9)).status();
+    assertThat(later.getHandshakes().getExpected()).isEqualTo(3);
+    assertThat(later.getAgent().getLastHeartbeatTime())
+        .as("the heartbeat goes with the counts")
+        .isEqualTo(Conditions.timestamp(NOW.plusSeconds(9)));
+
+    // a peer that stops answering is a verdict: at once
+    facts.dataPlane = Optional.of(new Health(2, 2, 1, null, 1, List.of("bravo"), 0, List.of()));
+    facts.heartbeat = Optional.of(NOW.plusSeconds(3));
+    PeerPlan broken = LIFECYCLE.decide(facts.build(), NOW.plusSeconds(3));
+    assertCondition(broken, "Healthy", "False", "HandshakesMissing");
   }
 
   @Test
