@@ -1,0 +1,76 @@
+package io.meshfed.operator.netmap;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.meshfed.api.v1alpha1.MeshCluster;
+import io.meshfed.api.v1alpha1.Peer;
+import io.meshfed.api.v1alpha1.PeerStatus;
+import io.meshfed.api.v1alpha1.ProviderType;
+import io.meshfed.operator.directory.AgentDirectory;
+import io.meshfed.operator.testing.TestObjects;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** A peer is on the maps from its join, not from the first reconcile that writes its status. */
+class MapFeedTest {
+  private static final String KEY = "hostKey0000000000000000000000000000000000000=";
+
+  @Test
+  void aJoinedPeerIsOnTheMapBeforeItsStatusSaysSoAndStaysThroughEventsWithoutIt() {
+    Clock clock = Clock.systemUTC();
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    NetMapPublisher publisher = new NetMapPublisher(Duration.ofMillis(1), registry, clock);
+    MeshCluster cluster = TestObjects.cluster("ns", "mesh", "100.64.0.0/16", 24);
+    AgentDirectory directory =
+        new AgentDirectory(null, null) {
+          @Override
+          public Optional<MeshCluster> cluster(String namespace, String name) {
+            return Optional.of(cluster);
+          }
+        };
+    MapFeed feed =
+        new MapFeed(
+            directory,
+            publisher,
+            new ObservedEndpoints(clock),
+            new RelayKeeper(publisher, clock, registry, Runnable::run));
+    Peer peer = TestObjects.peer("ns", "host", "mesh", ProviderType.STATIC);
+    peer.getMetadata().setUid("uid-host");
+
+    feed.joined(
+        peer, new MapFeed.Joined(KEY, "100.64.7.0/24", "100.64.7.1", List.of("198.18.0.7:51820")));
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> publisher.mapPeers("ns", "mesh").containsKey(KEY));
+
+    // the watch sees the Peer before its reconcile wrote a status: it stays on the map
+    feed.peerChanged(peer);
+    PeerStatus written = new PeerStatus();
+    written.setPublicKey(KEY);
+    written.setSubnet("100.64.7.0/24");
+    written.setMeshAddress("100.64.7.1");
+    written.setEndpoint("198.18.0.7:51820");
+    written.setInterfaceEndpoints(List.of("198.18.0.7:51820"));
+    Peer reconciled = TestObjects.peer("ns", "host", "mesh", ProviderType.STATIC);
+    reconciled.getMetadata().setUid("uid-host");
+    reconciled.setStatus(written);
+    feed.peerChanged(reconciled);
+    await()
+        .during(Duration.ofMillis(200))
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> publisher.mapPeers("ns", "mesh").containsKey(KEY));
+    assertThat(publisher.mapPeers("ns", "mesh").get(KEY).peer().allowedIPs())
+        .containsExactly("100.64.7.0/24");
+
+    // from here on the status alone: a Peer event without it now takes the peer off
+    feed.peerChanged(peer);
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> !publisher.mapPeers("ns", "mesh").containsKey(KEY));
+  }
+}
