@@ -40,7 +40,8 @@ public record HeartbeatCadence(
     return atLeast(COUNTS_FLOOR, peers, statusWritesPerSecond);
   }
 
-  static final Duration COUNTS_FLOOR = Duration.ofSeconds(5);
+  /** A peer's counts change in status at most this often, however small the fleet. */
+  public static final Duration COUNTS_FLOOR = Duration.ofSeconds(5);
 
   /** A Lease lives two renewals, and never less than the heartbeat grace. */
   public Duration leaseDuration(int peers, Duration grace) {

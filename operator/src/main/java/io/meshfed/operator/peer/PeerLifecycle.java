@@ -46,6 +46,7 @@ import io.meshfed.api.v1alpha1.PeerPhase;
 import io.meshfed.api.v1alpha1.PeerStatus;
 import io.meshfed.api.v1alpha1.ResourceAmounts;
 import io.meshfed.operator.agentapi.Health;
+import io.meshfed.operator.agentapi.HeartbeatCadence;
 import io.meshfed.operator.config.MeshfedConfig;
 import io.meshfed.operator.ipam.SubnetAllocator;
 import io.meshfed.operator.ipam.SubnetPlan;
@@ -124,7 +125,7 @@ public final class PeerLifecycle {
           config.ipam().exhaustedRecheckInterval(),
           config.agentApi().heartbeatStatusInterval(),
           config.agentApi().handshakeFreshness(),
-          COUNTS_REFRESH_FLOOR);
+          HeartbeatCadence.COUNTS_FLOOR);
     }
   }
 
@@ -137,9 +138,6 @@ public final class PeerLifecycle {
   public Settings settings() {
     return settings;
   }
-
-  /** A peer's counts change in status at most this often, however small the fleet. */
-  static final Duration COUNTS_REFRESH_FLOOR = Duration.ofSeconds(5);
 
   /**
    * The same lifecycle, refreshing a Ready peer's heartbeat in status every {@code heartbeat}, and
@@ -657,8 +655,15 @@ public final class PeerLifecycle {
         return;
       }
       Health health = facts.dataPlane().get();
-      if (!refreshing && sameVerdictAsWritten(health) && !countsDue()) {
-        return; // the counts follow with the next refresh
+      PathSummary paths = paths(health, facts.paths());
+      if (!refreshing && sameVerdictAsWritten(health, paths)) {
+        if (!countsDue()) {
+          return; // the counts follow with the next refresh
+        }
+        // counts alone are written with the heartbeat time
+        facts
+            .lastHeartbeat()
+            .ifPresent(h -> status.getAgent().setLastHeartbeatTime(Conditions.timestamp(h)));
       }
       HandshakeSummary summary = new HandshakeSummary();
       summary.setExpected(health.expected());
@@ -667,7 +672,7 @@ public final class PeerLifecycle {
       summary.setMissingCount(health.missingCount());
       summary.setMissing(health.missing().isEmpty() ? null : health.missing());
       status.setHandshakes(summary);
-      status.setPaths(paths(health, facts.paths()));
+      status.setPaths(paths);
       if (health.meshConfigured()) {
         conditions.set(
             MESH_READY,
@@ -707,13 +712,12 @@ public final class PeerLifecycle {
     }
 
     /** Whether the status as written says what this health says, but for its counts. */
-    private boolean sameVerdictAsWritten(Health health) {
+    private boolean sameVerdictAsWritten(Health health, PathSummary paths) {
       HandshakeSummary written = status.getHandshakes();
       PathSummary writtenPaths = status.getPaths();
       if (written == null || writtenPaths == null) {
         return false;
       }
-      PathSummary paths = paths(health, facts.paths());
       return Objects.equals(
               written.getMissing(), health.missing().isEmpty() ? null : health.missing())
           && reasonIs(MESH_READY, health.meshConfigured() ? PEERS_CONFIGURED : PEERS_MISSING)
@@ -766,16 +770,11 @@ public final class PeerLifecycle {
 
     /**
      * Counts alone may be written when the status was last refreshed longer ago than the counts'
-     * interval (a few seconds in a small mesh, the heartbeat budget's in a large one); the
-     * heartbeat time goes with them.
+     * interval (a few seconds in a small mesh, the heartbeat budget's in a large one).
      */
     private boolean countsDue() {
       AgentStatus agent = status.getAgent();
-      if (agent == null || !olderThan(agent, settings.countsRefreshInterval())) {
-        return false;
-      }
-      facts.lastHeartbeat().ifPresent(h -> agent.setLastHeartbeatTime(Conditions.timestamp(h)));
-      return true;
+      return agent != null && olderThan(agent, settings.countsRefreshInterval());
     }
 
     private boolean olderThan(AgentStatus agent, Duration interval) {
