@@ -32,6 +32,8 @@ import java.util.logging.Logger;
  */
 public final class Agent {
   private static final Logger LOG = Logger.getLogger(Agent.class.getName());
+  private static final int CONFLICT = 409;
+  private static final int SERVER_ERROR = 500;
 
   /**
    * Where the cluster's DNS is answered: the mesh address and the extra addresses, on one port.
@@ -264,6 +266,13 @@ public final class Agent {
     while (running) {
       try {
         MeshView current = view;
+        if (wireGuard.holdsAnotherKey(state.privateKey())) {
+          // a configuration that failed half-way (or a hand edit): the key on disk is the one
+          // the operator holds, so the interface takes it again
+          LOG.warning(
+              "the interface holds another key than " + state.privateKey() + "; setting it");
+          wireGuard.configure(state.privateKey(), membership.self());
+        }
         int changed =
             wireGuard.apply(
                 trials.tick(
@@ -365,8 +374,11 @@ public final class Agent {
       } catch (CoordinationClient.Refused e) {
         LOG.warning("status refused: " + e.getMessage());
         wait = backoff.next();
-      } catch (IOException | RuntimeException e) {
+      } catch (IOException e) {
         LOG.fine("status: " + e);
+        wait = backoff.next();
+      } catch (RuntimeException e) {
+        LOG.log(Level.WARNING, "reporting status failed; trying again", e);
         wait = backoff.next();
       } catch (InterruptedException e) {
         return;
@@ -390,10 +402,17 @@ public final class Agent {
   private void rotateKeyIfAsked(CoordinationClient client)
       throws IOException, InterruptedException, CoordinationClient.Refused {
     // (the challenge itself may be refused: then the status report waits with it)
-    String request = membership.self().rotateKey();
-    if (request == null || request.equals(state.lastRotation().orElse(null))) {
+    String asked = membership.self().rotateKey();
+    if (asked != null && asked.equals(state.lastRotation().orElse(null))) {
+      asked = null;
+    }
+    // a rotation whose answer never came is finished even after the map stopped asking for it
+    // (the operator took it): the same key and credential again get the same answer
+    String request = asked != null ? asked : state.pendingRotation().orElse(null);
+    if (request == null) {
       return;
     }
+    state.beginRotation(request);
     Path next = state.nextPrivateKey();
     String nextCredential = state.nextCredential();
     KeyRotation rotation =
@@ -408,6 +427,17 @@ public final class Agent {
     try {
       accepted = client.rotateKey(membership.credential(), rotation);
     } catch (CoordinationClient.Refused e) {
+      if (asked == null && e.status() != CONFLICT && e.status() < SERVER_ERROR) {
+        // not asked any more and not taken (a taken key gets the same answer before any check)
+        state.abandonRotation();
+        LOG.warning(
+            "key rotation "
+                + request
+                + " refused: "
+                + e.getMessage()
+                + "; keeping the current key");
+        return;
+      }
       LOG.warning("key rotation " + request + " refused: " + e.getMessage() + "; trying again");
       return;
     }

@@ -106,6 +106,30 @@ public final class AgentState {
   }
 
   /**
+   * A rotation is being asked of the operator: written before the call, so an answer lost on the
+   * way (a timeout, a crash) is asked for again rather than forgotten once the map stops asking.
+   */
+  public void beginRotation(String request) {
+    writeSecret("key-rotation.pending", request + "\n");
+  }
+
+  /** The rotation asked of the operator and not yet finished, if any. */
+  public Optional<String> pendingRotation() {
+    return readLine("key-rotation.pending");
+  }
+
+  /** The operator will not take the next key: it is dropped and the current key stays. */
+  public void abandonRotation() {
+    try {
+      Files.deleteIfExists(dir.resolve("key-rotation.pending"));
+      Files.deleteIfExists(dir.resolve("credential.next"));
+      Files.deleteIfExists(dir.resolve("private.key.next"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
    * The rotation is taken: the next key becomes the key, in one rename, and the request is done.
    */
   public void finishRotation(String request) {
@@ -120,12 +144,21 @@ public final class AgentState {
       throw new UncheckedIOException(e);
     }
     writeSecret("key-rotation", request + "\n");
+    try {
+      Files.deleteIfExists(dir.resolve("key-rotation.pending"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** The key rotation request last answered, if any. */
   public Optional<String> lastRotation() {
+    return readLine("key-rotation");
+  }
+
+  private Optional<String> readLine(String name) {
     try {
-      Path file = dir.resolve("key-rotation");
+      Path file = dir.resolve(name);
       return Files.exists(file) ? Optional.of(Files.readString(file).strip()) : Optional.empty();
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -24,6 +24,7 @@ public final class WireGuard {
   private static final Duration TIMEOUT = Duration.ofSeconds(10);
 
   private final String name;
+  private volatile KeyPair lastKey;
 
   public WireGuard(String name) {
     this.name = name;
@@ -126,6 +127,32 @@ public final class WireGuard {
 
   public static String generatePrivateKey() {
     return Command.check(TIMEOUT, List.of("wg", "genkey")).strip();
+  }
+
+  /**
+   * Whether the interface holds another key than the file: the public key of the file is remembered
+   * for its content, so asking every few seconds runs {@code wg pubkey} only after a change.
+   */
+  public boolean holdsAnotherKey(Path privateKey) {
+    String key;
+    try {
+      key = Files.readString(privateKey).strip();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    KeyPair known = lastKey;
+    if (known == null || !known.privateKey().equals(key)) {
+      known = new KeyPair(key, publicKeyOf(privateKey));
+      lastKey = known;
+    }
+    return !known.publicKey().equals(dump().publicKey());
+  }
+
+  private record KeyPair(String privateKey, String publicKey) {
+    @Override
+    public String toString() {
+      return "KeyPair[" + publicKey + "]"; // never the private key
+    }
   }
 
   public static String publicKeyOf(Path privateKey) {

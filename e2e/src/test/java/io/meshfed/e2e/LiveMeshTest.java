@@ -200,7 +200,9 @@ class LiveMeshTest {
         }
       }
     }
-    assertThat(answered).as("pings answered").hasSizeGreaterThan(100);
+    assertThat(answered)
+        .as(() -> "pings answered; " + mesh.agentLogTail("p2", 40))
+        .hasSizeGreaterThan(100);
     int longestGap = 0;
     for (int i = 1; i < answered.size(); i++) {
       longestGap = Math.max(longestGap, answered.get(i) - answered.get(i - 1) - 1);
@@ -352,6 +354,40 @@ class LiveMeshTest {
             });
     assertThat(logSince(logBefore)).doesNotContain(" joined (");
     assertThat(ping("p3", meshAddress("p1"))).isTrue();
+  }
+
+  /**
+   * The interface loses its key (a configuration that failed half-way, a hand edit): the agent puts
+   * the key on disk — the one the operator holds — back, and the pair talks again.
+   */
+  @Test
+  @Order(4)
+  void anInterfaceThatLostItsKeyTakesTheAgentsKeyBack() throws Exception {
+    String key = peer("p2", true).getStatus().getPublicKey();
+    assertThat(wg("p2").publicKey()).isEqualTo(key);
+    Path stranger = work.resolve("stranger.key");
+    SecretFiles.write(stranger, Command.check(Duration.ofSeconds(10), List.of("wg", "genkey")));
+    Command.check(
+        Duration.ofSeconds(10),
+        List.of(
+            "ip",
+            "netns",
+            "exec",
+            netns("p2"),
+            "wg",
+            "set",
+            LocalMachineProvider.wireguardInterfaceOf(peer("p2", true).getMetadata().getUid()),
+            "private-key",
+            stranger.toString()));
+    assertThat(wg("p2").publicKey()).isNotEqualTo(key);
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .untilAsserted(
+            () ->
+                assertThat(wg("p2").publicKey())
+                    .as(() -> mesh.agentLogTail("p2", 20))
+                    .isEqualTo(key));
+    await().atMost(Duration.ofSeconds(15)).until(() -> ping("p1", meshAddress("p2")));
   }
 
   @Test

@@ -19,6 +19,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -212,12 +213,46 @@ final class LocalMeshFixture implements AutoCloseable {
     return result.ok();
   }
 
+  /** The last lines of a peer's agent log, for an assertion's message. */
+  String agentLogTail(String name, int lines) {
+    try {
+      List<String> all =
+          Files.readAllLines(
+              STATE_ROOT.resolve(peer(name).getMetadata().getUid()).resolve("agent.log"));
+      return "agent log of "
+          + name
+          + ", last lines:\n"
+          + String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+    } catch (Exception e) {
+      return "no agent log of " + name + ": " + e;
+    }
+  }
+
+  /** Every peer's agent log, copied beside the operator's before teardown removes them. */
+  private void keepAgentLogs() {
+    try {
+      Path kept = Files.createDirectories(work.resolve("agents"));
+      for (Peer peer : client.resources(Peer.class).inNamespace(NS).list().getItems()) {
+        Path log = STATE_ROOT.resolve(peer.getMetadata().getUid()).resolve("agent.log");
+        if (Files.exists(log)) {
+          Files.copy(
+              log,
+              kept.resolve(peer.getMetadata().getName() + ".log"),
+              StandardCopyOption.REPLACE_EXISTING);
+        }
+      }
+    } catch (Exception e) {
+      System.out.println("could not keep the agent logs: " + e);
+    }
+  }
+
   /**
    * Deletes every cluster (the operator tears down their peers), then stops everything it started.
    */
   @Override
   public void close() {
     try {
+      keepAgentLogs();
       if (operator != null) {
         client.resources(MeshCluster.class).inNamespace(NS).delete();
         await()
