@@ -319,12 +319,15 @@ class LiveMeshTest {
     }
     mesh.operator().kill();
     long logBefore = Files.size(mesh.operator().log());
-    for (String from : List.of("p1", "p3")) {
-      assertThat(ping(from, meshAddress("p2")))
-          .as("with the operator down, " + from + " → p2")
-          .isTrue();
+    try {
+      for (String from : List.of("p1", "p3")) {
+        assertThat(ping(from, meshAddress("p2")))
+            .as(() -> "with the operator down, " + from + " → p2; " + mesh.agentLogTail("p2", 30))
+            .isTrue();
+      }
+    } finally {
+      mesh.startOperator(); // the later tests need it even when this one failed
     }
-    mesh.startOperator();
     // the agents come back to the new operator process with their credentials: Ready, no new join
     await()
         .atMost(Duration.ofSeconds(60))
