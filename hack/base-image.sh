@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the base image of the operator and agent images without a registry or a daemon:
 # a Debian bookworm root filesystem (mmdebstrap, from Debian's packages) with a Java 17 runtime,
-# CA certificates, WireGuard tools, wireguard-go and iproute2, wrapped as a `docker save` tarball
+# CA certificates, WireGuard tools, wireguard-go and iproute2, and the current wireguard-go build at
+# /usr/lib/meshfed/wireguard-go (hack/build-wireguard-go.sh), wrapped as a `docker save` tarball
 # that Jib takes as `tar://` base. Cached under ~/.cache/meshfed/images; prints the tarball's path.
 #
 # Why not a registry base (eclipse-temurin, ubi): no registry is reachable from the machines this
@@ -12,8 +13,10 @@ suite=bookworm
 mirror="${MESHFED_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 packages=openjdk-17-jre-headless,ca-certificates-java,wireguard-tools,wireguard-go,iproute2,iputils-ping
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/meshfed/images"
+# agents whose kernel lacks WireGuard prefer this build to Debian's 0.0.20220316 (docs/images.md)
+wireguard_go="$(bash "$(dirname "$0")/build-wireguard-go.sh")"
 # The key changes when what goes into the image changes; the link base.tar names the current one.
-key="$(printf '%s\n' "$suite" "$packages" "$(sha256sum "$0" | cut -c1-64)" | sha256sum | cut -c1-16)"
+key="$(printf '%s\n' "$suite" "$packages" "$(sha256sum "$0" | cut -c1-64)" "$(sha256sum "$wireguard_go" | cut -c1-64)" | sha256sum | cut -c1-16)"
 image="$cache/base-$key.tar"
 
 if [[ -s "$image" ]]; then
@@ -44,6 +47,7 @@ mmdebstrap --quiet --variant=apt --mode=root --include="$packages" \
   --customize-hook='chroot "$1" groupadd --gid 65532 nonroot' \
   --customize-hook='chroot "$1" useradd --uid 65532 --gid 65532 --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin nonroot' \
   --customize-hook='rm -rf "$1"/var/cache/apt/* "$1"/var/lib/apt/lists/* "$1"/var/log/*' \
+  --customize-hook="install -D -m 0755 '$wireguard_go' \"\$1\"/usr/lib/meshfed/wireguard-go" \
   --skip=output/dev \
   "$suite" "$work/layer.tar" "$mirror" >&2
 

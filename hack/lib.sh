@@ -55,6 +55,14 @@ ensure_base_image() {
   bash "$(repo_root)/hack/base-image.sh" >/dev/null
 }
 
+# A current wireguard-go built from its Go module, once per machine (hack/build-wireguard-go.sh):
+# local agents, the images and the benchmarks run it where the kernel has no WireGuard module.
+ensure_wireguard_go() {
+  command -v go >/dev/null || die "Go 1.24 or newer is needed to build wireguard-go once (https://go.dev/dl, or your distribution's golang package)"
+  MESHFED_WIREGUARD_GO="$(bash "$(repo_root)/hack/build-wireguard-go.sh")" || die "could not build wireguard-go (hack/build-wireguard-go.sh)"
+  export MESHFED_WIREGUARD_GO
+}
+
 # kube-apiserver, kubectl and etcd built from their Go modules, once per machine.
 ensure_control_plane() {
   command -v go >/dev/null || die "Go 1.24 or newer is needed to build the test control plane once (https://go.dev/dl, or your distribution's golang package)"
@@ -79,6 +87,7 @@ run_bench() {
   local main="$1"; shift
   require_java
   ensure_control_plane
+  ensure_wireguard_go
   [[ -f operator/target/quarkus-app/quarkus-run.jar ]] || die "build first: mvn -B -ntp install -DskipTests"
   local classpath
   classpath="$(mktemp)"

@@ -10,6 +10,7 @@ cd "$(repo_root)"
 require_java
 require_mesh_tools
 ensure_control_plane
+ensure_wireguard_go
 
 echo "meshfed: building (mvn install -DskipTests; log in target/local-up-build.log)"
 mkdir -p target

@@ -11,5 +11,6 @@ require_java
 require_mesh_tools
 require_test_tools
 ensure_control_plane
+ensure_wireguard_go
 ensure_base_image
 exec mvn -B -ntp -Dstyle.color=never verify "$@"

@@ -71,8 +71,6 @@ install_packages() {
     apt-get update -q
     apt-get install -y -q --no-install-recommends \
       wireguard-tools iproute2 curl openssl ca-certificates openjdk-17-jre-headless
-    # kernels without the WireGuard module get the userspace implementation
-    modprobe wireguard 2>/dev/null || apt-get install -y -q --no-install-recommends wireguard-go || true
   elif command -v dnf >/dev/null 2>&1; then
     dnf install -y wireguard-tools iproute curl openssl ca-certificates java-17-openjdk-headless
   elif command -v yum >/dev/null 2>&1; then
@@ -112,6 +110,21 @@ fi
 
 curl -fsS --retry 5 --cacert "$CONFIG_DIR/ca.crt" "$server/api/v1/agent.jar" -o "$INSTALL_DIR/meshfed-agent.jar.new"
 mv "$INSTALL_DIR/meshfed-agent.jar.new" "$INSTALL_DIR/meshfed-agent.jar"
+
+# kernels without the WireGuard module run the userspace implementation: the current build the
+# operator serves (verified by the same CA), else the distribution's older package
+if ! modprobe wireguard 2>/dev/null && [ ! -d /sys/module/wireguard ]; then
+  mkdir -p /usr/lib/meshfed
+  if curl -fsS --retry 5 --cacert "$CONFIG_DIR/ca.crt" "$server/api/v1/wireguard-go" -o /usr/lib/meshfed/wireguard-go.new; then
+    chmod 0755 /usr/lib/meshfed/wireguard-go.new
+    mv /usr/lib/meshfed/wireguard-go.new /usr/lib/meshfed/wireguard-go
+  else
+    rm -f /usr/lib/meshfed/wireguard-go.new
+    if command -v apt-get >/dev/null 2>&1; then
+      apt-get install -y -q --no-install-recommends wireguard-go || true
+    fi
+  fi
+fi
 
 # the token is a secret: only root reads the file that holds it
 umask 077

@@ -48,6 +48,7 @@ public final class Agent {
 
   private final AgentState state;
   private final WireGuard wireGuard;
+  private volatile WireGuardImplementation implementation;
   private final Duration statusInterval;
   private final List<String> advertisedEndpoints;
   private final Replicas replicas;
@@ -123,7 +124,8 @@ public final class Agent {
     while (true) {
       try {
         JoinRequest request =
-            new JoinRequest(join.token(), join.name(), publicKey, endpoints(51820), Facts.gather());
+            new JoinRequest(
+                join.token(), join.name(), publicKey, endpoints(51820), Facts.gather(null));
         JoinResponse response = client.join(request, Files.readString(state.privateKey()).strip());
         membership =
             new AgentState.Membership(
@@ -168,7 +170,8 @@ public final class Agent {
                               + ")"));
     }
     state.ensurePrivateKey();
-    wireGuard.ensureInterface();
+    implementation = wireGuard.ensureInterface(state.wireGuardImplementation());
+    state.saveWireGuardImplementation(implementation);
     wireGuard.configure(state.privateKey(), membership.self());
     view = state.lastMap().map(MeshView::of).orElseGet(MeshView::new);
     int changed = wireGuard.syncPeers(view.peers(), membership.self());
@@ -486,7 +489,7 @@ public final class Agent {
         membership.peer(),
         view == null ? null : view.version(),
         endpoints(dump.listenPort()),
-        Facts.gather(),
+        Facts.gather(implementation == null ? null : implementation.describe()),
         handshakes,
         replicas.statuses(),
         membership.pins());

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -78,10 +79,23 @@ public final class AgentMain {
                 + " workload needs it.")
     String processUser;
 
+    @Option(
+        names = "--wireguard-go",
+        description =
+            "The userspace WireGuard to run where the kernel has none (default: MESHFED_WIREGUARD_GO,"
+                + " else "
+                + WireGuardImplementation.BUNDLED
+                + " when present, else wireguard-go on the PATH).")
+    String wireguardGo;
+
     Agent agent() {
+      Optional<String> userspace =
+          Optional.ofNullable(wireguardGo)
+              .or(() -> Optional.ofNullable(System.getenv("MESHFED_WIREGUARD_GO")))
+              .filter(s -> !s.isBlank());
       return new Agent(
           new AgentState(stateDir),
-          new WireGuard(interfaceName),
+          new WireGuard(interfaceName, userspace),
           parse(statusInterval),
           endpoints,
           new Agent.DnsSettings(dnsPort, dnsListen),

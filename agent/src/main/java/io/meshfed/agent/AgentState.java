@@ -173,6 +173,15 @@ public final class AgentState {
     return privateKey();
   }
 
+  /** What made the WireGuard interface, remembered for a restart that finds it. */
+  public Optional<WireGuardImplementation> wireGuardImplementation() {
+    return read("wireguard.json", WireGuardImplementation.class);
+  }
+
+  public void saveWireGuardImplementation(WireGuardImplementation implementation) {
+    write("wireguard.json", implementation);
+  }
+
   public Optional<Membership> membership() {
     return read("membership.json", Membership.class);
   }

@@ -20,14 +20,19 @@ public final class Facts {
 
   private Facts() {}
 
-  public static AgentFacts gather() {
+  /**
+   * @param wireguard which WireGuard runs ({@link WireGuardImplementation#describe()}), null before
+   *     the interface exists
+   */
+  public static AgentFacts gather(String wireguard) {
     return new AgentFacts(
         Runtime.getRuntime().availableProcessors(),
         memoryBytes(),
         System.getProperty("os.name").toLowerCase(),
         arch(),
         VERSION,
-        hostname());
+        hostname(),
+        wireguard);
   }
 
   /**

@@ -12,51 +12,103 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
 import java.util.logging.Logger;
 
 /**
  * The WireGuard interface, driven with the real tools: {@code ip link add … type wireguard} where
- * the kernel has WireGuard, {@code wireguard-go} where it does not; {@code wg set} for keys and
- * peers; {@code ip} for the address and the route of the cluster network.
+ * the kernel has WireGuard, {@code wireguard-go} where it does not ({@link
+ * WireGuardImplementation}); {@code wg set} for keys and peers; {@code ip} for the address and the
+ * route of the cluster network.
  */
 public final class WireGuard {
   private static final Logger LOG = Logger.getLogger(WireGuard.class.getName());
   private static final Duration TIMEOUT = Duration.ofSeconds(10);
 
   private final String name;
+  private final Optional<String> configuredUserspace;
   private volatile KeyPair lastKey;
 
   public WireGuard(String name) {
+    this(name, Optional.empty());
+  }
+
+  /**
+   * @param configuredUserspace a wireguard-go binary to prefer where the kernel has no WireGuard
+   */
+  public WireGuard(String name, Optional<String> configuredUserspace) {
     this.name = name;
+    this.configuredUserspace = configuredUserspace;
   }
 
   public String name() {
     return name;
   }
 
-  /** Makes the interface if it is missing; an interface that survived an agent restart is kept. */
-  public void ensureInterface() {
+  /**
+   * Makes the interface if it is missing, with the kernel's WireGuard or else the best userspace
+   * one; an interface that survived an agent restart is kept, and {@code remembered} (what made it)
+   * returned.
+   */
+  public WireGuardImplementation ensureInterface(Optional<WireGuardImplementation> remembered) {
     if (exists()) {
-      return;
+      return remembered.orElseGet(this::recognise);
     }
     var kernel =
         Command.run(TIMEOUT, null, List.of("ip", "link", "add", name, "type", "wireguard"));
     if (kernel.ok()) {
       LOG.info(() -> "created kernel WireGuard interface " + name);
-      return;
+      return WireGuardImplementation.kernel();
     }
-    // no WireGuard in this kernel: the userspace implementation makes a TUN device and daemonizes
-    Command.check(Duration.ofSeconds(20), List.of("wireguard-go", name));
-    if (!exists()) {
-      throw new IllegalStateException("wireguard-go did not create " + name);
+    configuredUserspace
+        .filter(binary -> !WireGuardImplementation.executable(binary))
+        .ifPresent(
+            binary ->
+                LOG.warning(
+                    "the configured wireguard-go "
+                        + binary
+                        + " is not an executable file; using the next one"));
+    String failures = "";
+    for (String binary :
+        WireGuardImplementation.userspaceCandidates(
+            configuredUserspace, WireGuardImplementation::executable)) {
+      // no WireGuard in this kernel: the userspace implementation makes a TUN device and daemonizes
+      var started = Command.run(Duration.ofSeconds(20), null, List.of(binary, name));
+      if (started.ok() && exists()) {
+        WireGuardImplementation userspace =
+            new WireGuardImplementation(
+                WireGuardImplementation.USERSPACE,
+                binary,
+                WireGuardImplementation.versionOf(binary));
+        LOG.info(
+            () ->
+                "created userspace WireGuard interface "
+                    + name
+                    + " ("
+                    + userspace.describe()
+                    + ", "
+                    + binary
+                    + "; the kernel said: "
+                    + kernel.stderr().strip()
+                    + ")");
+        return userspace;
+      }
+      failures += "; " + binary + ": " + (started.stderr() + started.stdout()).strip();
     }
-    LOG.info(
-        () ->
-            "created userspace WireGuard interface "
-                + name
-                + " (wireguard-go; the kernel said: "
-                + kernel.stderr().strip()
-                + ")");
+    throw new IllegalStateException(
+        "cannot create WireGuard interface "
+            + name
+            + ": the kernel said "
+            + kernel.stderr().strip()
+            + failures);
+  }
+
+  /** An interface found, not made: the kernel's if it says so, else some userspace one. */
+  private WireGuardImplementation recognise() {
+    String details = Command.run(TIMEOUT, null, List.of("ip", "-d", "link", "show", name)).stdout();
+    return details.contains("wireguard")
+        ? WireGuardImplementation.kernel()
+        : new WireGuardImplementation(WireGuardImplementation.USERSPACE, null, null);
   }
 
   public boolean exists() {

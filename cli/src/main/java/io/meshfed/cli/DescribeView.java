@@ -61,7 +61,8 @@ final class DescribeView {
                 "HEARTBEAT",
                 "REGION",
                 "ENDPOINT",
-                "SUBNET")
+                "SUBNET",
+                "WIREGUARD")
             : new Table(
                 "NAME",
                 "PROVIDER",
@@ -101,7 +102,8 @@ final class DescribeView {
             cells[8],
             p.getSpec().getRegion(),
             ps == null ? "" : ps.getEndpoint(),
-            ps == null ? "" : ps.getSubnet());
+            ps == null ? "" : ps.getSubnet(),
+            ps == null || ps.getAgent() == null ? "" : ps.getAgent().getWireguard());
       } else {
         peers.row(cells);
       }

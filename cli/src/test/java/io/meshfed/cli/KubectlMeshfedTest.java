@@ -197,7 +197,12 @@ class KubectlMeshfedTest {
                 .asText())
         .isEqualTo("t3.large");
     Result wide = run("describe", "prod", "-o", "wide");
-    assertThat(wide.out()).contains("REGION", "ENDPOINT", "SUBNET");
+    assertThat(wide.out())
+        .contains("REGION", "ENDPOINT", "SUBNET", "WIREGUARD", "wireguard-go 0.0.20250522");
+    assertThat(wide.out().lines().filter(l -> l.startsWith("prod-aws-0")))
+        .singleElement()
+        .asString()
+        .endsWith("kernel");
   }
 
   @Test
@@ -620,6 +625,7 @@ class KubectlMeshfedTest {
     if (heartbeatAgo != null) {
       AgentStatus agent = new AgentStatus();
       agent.setVersion("0.1.0");
+      agent.setWireguard(provider == ProviderType.AWS ? "kernel" : "wireguard-go 0.0.20250522");
       agent.setLastHeartbeatTime(
           NOW.minusSeconds(Long.parseLong(heartbeatAgo.replace("s", ""))).toString());
       status.setAgent(agent);

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -24,6 +25,18 @@ public final class LocalMachines {
 
   /** Operator settings for local machines under this state root, on this bridge. */
   public static Map<String, String> operatorProperties(
+      Path repo, Path stateRoot, String bridge, String bridgeAddress) {
+    Map<String, String> properties =
+        new HashMap<>(baseProperties(repo, stateRoot, bridge, bridgeAddress));
+    // the current wireguard-go that hack/lib.sh builds and names, where the kernel has no module
+    String wireguardGo = System.getenv("MESHFED_WIREGUARD_GO");
+    if (wireguardGo != null && !wireguardGo.isBlank()) {
+      properties.put("meshfed.local.wireguard-go", wireguardGo);
+    }
+    return properties;
+  }
+
+  private static Map<String, String> baseProperties(
       Path repo, Path stateRoot, String bridge, String bridgeAddress) {
     return Map.of(
         "meshfed.local.state-root",

@@ -128,7 +128,8 @@ public final class LocalMesh {
    * Every peer Ready (its agent joined and reports), the cluster counting them all, and every
    * workload's replicas running.
    */
-  static boolean awaitReady(KubernetesClient client, Duration timeout) throws InterruptedException {
+  public static boolean awaitReady(KubernetesClient client, Duration timeout)
+      throws InterruptedException {
     Instant deadline = Instant.now().plus(timeout);
     while (Instant.now().isBefore(deadline)) {
       List<Peer> peers = client.resources(Peer.class).inNamespace("default").list().getItems();

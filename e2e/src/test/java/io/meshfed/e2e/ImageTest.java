@@ -74,6 +74,9 @@ class ImageTest {
       assertThat(agent.exec(List.of("wg", "--version")).output()).contains("wireguard-tools");
       assertThat(agent.exec(List.of("wireguard-go", "--version")).output())
           .contains("wireguard-go");
+      // the current build the agent prefers where the kernel has no WireGuard: not Debian's 2022
+      assertThat(agent.exec(List.of("/usr/lib/meshfed/wireguard-go", "--version")).output())
+          .containsPattern("wireguard-go v0\\.0\\.20(2[3-9]|[3-9][0-9])");
       assertThat(agent.exec(List.of("ip", "-V")).output()).contains("iproute2");
     }
   }

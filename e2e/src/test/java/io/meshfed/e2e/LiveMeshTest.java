@@ -5,7 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.meshfed.agent.PinnedTrust;
 import io.meshfed.agent.WgDump;
+import io.meshfed.agent.WireGuardImplementation;
 import io.meshfed.api.v1alpha1.MeshCluster;
 import io.meshfed.api.v1alpha1.MeshfedApi;
 import io.meshfed.api.v1alpha1.Peer;
@@ -15,6 +17,10 @@ import io.meshfed.provider.local.LocalMachineProvider;
 import io.meshfed.provider.spi.Command;
 import io.meshfed.provider.spi.SecretFiles;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,6 +30,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -79,7 +86,7 @@ class LiveMeshTest {
 
   @Test
   @Order(1)
-  void threePeersReachEachOtherThroughWireGuard() {
+  void threePeersReachEachOtherThroughWireGuard() throws Exception {
     // the map reaches every agent a moment after the last peer turns Ready
     await()
         .atMost(Duration.ofSeconds(20))
@@ -103,6 +110,38 @@ class LiveMeshTest {
                     .as("bytes on " + from)
                     .isGreaterThan(before.getOrDefault(p.publicKey(), 0L));
               });
+    }
+    // where the host has no WireGuard module every agent runs the userspace build it was given (the
+    // current one hack/test.sh builds), says so in status, and the agent API serves it to installs
+    String binary =
+        Objects.requireNonNullElse(System.getenv("MESHFED_WIREGUARD_GO"), "wireguard-go");
+    String expected =
+        Files.isDirectory(Path.of("/sys/module/wireguard"))
+            ? "kernel"
+            : "wireguard-go "
+                + WireGuardImplementation.parseVersion(
+                    Command.check(Duration.ofSeconds(10), List.of(binary, "--version")));
+    for (String name : List.of("p1", "p2", "p3")) {
+      assertThat(peer(name, true).getStatus().getAgent().getWireguard())
+          .as(name)
+          .isEqualTo(expected);
+    }
+    if (binary.contains("/")) {
+      HttpResponse<byte[]> served =
+          HttpClient.newBuilder()
+              .sslContext(
+                  PinnedTrust.context(AgentApiAccess.caHash(client, "default").orElseThrow()))
+              .build()
+              .send(
+                  HttpRequest.newBuilder(
+                          URI.create(
+                              "https://127.0.0.1:"
+                                  + mesh.operator().httpsPort()
+                                  + "/api/v1/wireguard-go"))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofByteArray());
+      assertThat(served.statusCode()).isEqualTo(200);
+      assertThat(served.body()).isEqualTo(Files.readAllBytes(Path.of(binary)));
     }
     // what the agents report about those handshakes reaches each Peer's status (troubleshoot's
     // matrix)

@@ -11,6 +11,8 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * @param arch machine architecture, e.g. "amd64"
  * @param agentVersion the agent's version
  * @param hostname the machine's host name
+ * @param wireguard which WireGuard moves its packets: {@code kernel} or {@code wireguard-go
+ *     <version>}
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record AgentFacts(
@@ -19,4 +21,17 @@ public record AgentFacts(
     String os,
     String arch,
     String agentVersion,
-    String hostname) {}
+    String hostname,
+    String wireguard) {
+
+  /** Facts of an agent that does not say which WireGuard it runs (agents before it did). */
+  public AgentFacts(
+      Integer cpuCores,
+      Long memoryBytes,
+      String os,
+      String arch,
+      String agentVersion,
+      String hostname) {
+    this(cpuCores, memoryBytes, os, arch, agentVersion, hostname, null);
+  }
+}

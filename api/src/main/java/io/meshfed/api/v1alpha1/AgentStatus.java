@@ -11,6 +11,19 @@ public class AgentStatus {
   @JsonPropertyDescription("When the agent last reported, RFC 3339.")
   private String lastHeartbeatTime;
 
+  @JsonPropertyDescription(
+      "Which WireGuard moves the peer's packets: kernel, or wireguard-go and its version where the"
+          + " kernel has no WireGuard module.")
+  private String wireguard;
+
+  public String getWireguard() {
+    return wireguard;
+  }
+
+  public void setWireguard(String wireguard) {
+    this.wireguard = wireguard;
+  }
+
   public String getVersion() {
     return version;
   }

@@ -2,6 +2,7 @@ package io.meshfed.operator.agentapi;
 
 import static io.meshfed.operator.join.Validation.ENDPOINT_PATTERN;
 import static io.meshfed.operator.join.Validation.KEY_PATTERN;
+import static io.meshfed.operator.join.Validation.MAX_FACT_LENGTH;
 import static io.meshfed.operator.join.Validation.NOT_BLANK_PATTERN;
 import static io.meshfed.operator.join.Validation.PEER_NAME_MAX;
 import static io.meshfed.operator.join.Validation.PEER_NAME_PATTERN;
@@ -93,6 +94,12 @@ public class AgentApiDocument implements OASFilter {
               "/api/v1/agent.jar",
               PathItem.HttpMethod.GET,
               Map.of("200", "application/java-archive"),
+              List.of(404),
+              false),
+          new Answers(
+              "/api/v1/wireguard-go",
+              PathItem.HttpMethod.GET,
+              Map.of("200", "application/octet-stream"),
               List.of(404),
               false));
 
@@ -233,6 +240,7 @@ public class AgentApiDocument implements OASFilter {
     Schema facts = schemas.get("AgentFacts");
     facts.getProperties().get("cpuCores").minimum(BigDecimal.ZERO);
     facts.getProperties().get("memoryBytes").minimum(BigDecimal.ZERO);
+    facts.getProperties().get("wireguard").maxLength(MAX_FACT_LENGTH);
 
     REQUEST_SCHEMAS.forEach(name -> nullableUnlessRequired(schemas.get(name)));
   }

@@ -155,6 +155,13 @@ public interface MeshfedConfig {
 
     Tls tls();
 
+    /**
+     * The wireguard-go build served to installing machines whose kernel has no WireGuard ({@code
+     * GET /api/v1/wireguard-go}); the operator image carries it at the default.
+     */
+    @WithDefault("/usr/lib/meshfed/wireguard-go")
+    String wireguardGo();
+
     /** Changes to the map within this window go out as one version. */
     @WithDefault("200ms")
     Duration coalesceWindow();
@@ -274,5 +281,11 @@ public interface MeshfedConfig {
     /** Status interval of local agents. */
     @WithDefault("5s")
     String agentStatusInterval();
+
+    /**
+     * The userspace WireGuard local agents run (this host has no kernel module): e.g. the build of
+     * hack/build-wireguard-go.sh; unset, each agent picks (its own default, then Debian's).
+     */
+    Optional<String> wireguardGo();
   }
 }

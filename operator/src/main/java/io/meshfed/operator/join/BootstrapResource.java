@@ -68,6 +68,32 @@ public class BootstrapResource {
         .build();
   }
 
+  @GET
+  @Path("/wireguard-go")
+  @Operation(
+      summary =
+          "The current userspace WireGuard build (linux-amd64), for machines whose kernel has no"
+              + " WireGuard module; 404 when this operator carries none")
+  public Response wireguardGo() {
+    // the local provider's build first: where local agents run it, installing hosts get it too
+    java.nio.file.Path binary =
+        java.nio.file.Path.of(config.local().wireguardGo().orElse(config.agentApi().wireguardGo()));
+    if (!Files.isRegularFile(binary)) {
+      return Response.status(404)
+          .type(MediaType.APPLICATION_JSON)
+          .entity(
+              new ApiError(
+                  "WireGuardGoMissing",
+                  "this operator carries no wireguard-go build at "
+                      + binary
+                      + "; installing machines use their distribution's package"))
+          .build();
+    }
+    return Response.ok(binary.toFile(), MediaType.APPLICATION_OCTET_STREAM)
+        .header("Content-Disposition", "attachment; filename=wireguard-go")
+        .build();
+  }
+
   /** The installer, as served; also the source of truth for tests and the join command. */
   public static String installScriptText() {
     try (InputStream in =

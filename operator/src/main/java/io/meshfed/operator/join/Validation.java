@@ -68,6 +68,9 @@ public final class Validation {
   /** At most this many of each list: a machine has a few addresses, a peer a cluster's peers. */
   public static final int MAX_ENDPOINTS = 16;
 
+  /** A short fact such as which WireGuard runs: it lands in Peer status. */
+  public static final int MAX_FACT_LENGTH = 128;
+
   public static final int MAX_HANDSHAKES = 100_000;
   public static final int MAX_REPLICAS = 1_000;
 
@@ -256,6 +259,10 @@ public final class Validation {
     }
     if (facts.memoryBytes() != null && facts.memoryBytes() < 0) {
       throw AgentApiException.badField("facts.memoryBytes", "memoryBytes must be 0 or more");
+    }
+    if (facts.wireguard() != null && facts.wireguard().length() > MAX_FACT_LENGTH) {
+      throw AgentApiException.badField(
+          "facts.wireguard", "wireguard is at most " + MAX_FACT_LENGTH + " characters");
     }
   }
 

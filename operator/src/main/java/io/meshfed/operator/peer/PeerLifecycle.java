@@ -576,6 +576,7 @@ public final class PeerLifecycle {
       status.setPhase(phase);
       AgentStatus agent = status.getAgent() == null ? new AgentStatus() : status.getAgent();
       agent.setVersion(agentFacts == null ? null : agentFacts.agentVersion());
+      agent.setWireguard(agentFacts == null ? null : agentFacts.wireguard());
       boolean refreshing = heartbeat.isPresent() && (before != phase || staleInStatus(agent));
       if (refreshing) {
         agent.setLastHeartbeatTime(Conditions.timestamp(heartbeat.get()));

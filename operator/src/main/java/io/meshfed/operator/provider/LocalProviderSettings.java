@@ -18,13 +18,16 @@ public final class LocalProviderSettings {
     command.addAll(config.agentJvmOptions());
     command.add("-jar");
     command.add(agentJar(config).toString());
+    List<String> options =
+        new ArrayList<>(List.of("--status-interval", config.agentStatusInterval()));
+    config.wireguardGo().ifPresent(binary -> options.addAll(List.of("--wireguard-go", binary)));
     return new LocalMachineProvider(
         new LocalSettings(
             Path.of(config.stateRoot()),
             config.bridge(),
             config.bridgeAddress(),
             command,
-            List.of("--status-interval", config.agentStatusInterval())));
+            options));
   }
 
   /** The configured jar, or the one the build made next to this operator, or the packaged one. */

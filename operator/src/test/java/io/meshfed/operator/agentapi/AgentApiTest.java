@@ -363,6 +363,14 @@ class AgentApiTest {
     // the build makes the agent before the operator's tests
     assertThat(jar.statusCode()).isEqualTo(200);
     assertThat(jar.body()).startsWith(0x50, 0x4b); // a zip
+    // no wireguard-go build beside this operator (its image has one): installs use their
+    // distribution's package, and the answer says so
+    HttpResponse<String> wireguardGo =
+        http.send(
+            HttpRequest.newBuilder(URI.create(server + "/api/v1/wireguard-go")).build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(wireguardGo.statusCode()).isEqualTo(404);
+    assertThat(wireguardGo.body()).contains("WireGuardGoMissing", "distribution's package");
   }
 
   private HttpResponse<String> post(String path, String body) throws Exception {
