@@ -49,21 +49,17 @@ public final class LocalMesh {
 
   public static int run(Path repo, Path workDir, Path example, boolean once) throws Exception {
     Instant started = Instant.now();
-    // Ctrl-C runs this hook; it holds the JVM until the operator and the control plane are
-    // stopped, since the JVM halts as soon as its hooks return
+    // Ctrl-C: the reaper (which stops the operator and the API server when the JVM ends) first
+    // waits here while this thread tears the clusters down with both still running, since the JVM
+    // halts as soon as its hooks return
     CountDownLatch interrupted = new CountDownLatch(1);
     CountDownLatch cleanedUp = new CountDownLatch(1);
-    Thread hook =
-        new Thread(
-            () -> {
-              interrupted.countDown();
-              try {
-                cleanedUp.await(30, TimeUnit.SECONDS);
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-              }
-            });
-    Runtime.getRuntime().addShutdownHook(hook);
+    AutoCloseable teardownFirst =
+        () -> {
+          interrupted.countDown();
+          cleanedUp.await(30, TimeUnit.SECONDS);
+        };
+    Reaper.registerFirst(teardownFirst);
     say("starting kube-apiserver and etcd on loopback");
     Path stateRoot = Path.of(STATE_ROOT);
     Map<String, String> properties =
@@ -112,11 +108,7 @@ public final class LocalMesh {
     } finally {
       LocalMachines.sweep(stateRoot, BRIDGE, BRIDGE_ADDRESS);
       cleanedUp.countDown();
-      try {
-        Runtime.getRuntime().removeShutdownHook(hook);
-      } catch (IllegalStateException alreadyShuttingDown) {
-        // the hook is running: it has what it waited for
-      }
+      Reaper.unregister(teardownFirst);
     }
   }
 
@@ -192,10 +184,17 @@ public final class LocalMesh {
   private static void tearDown(KubernetesClient client) throws InterruptedException {
     client.resources(MeshCluster.class).inNamespace("default").delete();
     Instant deadline = Instant.now().plusSeconds(30);
-    while (Instant.now().isBefore(deadline)
-        && !client.resources(Peer.class).inNamespace("default").list().getItems().isEmpty()) {
+    int left = client.resources(Peer.class).inNamespace("default").list().getItems().size();
+    while (Instant.now().isBefore(deadline) && left > 0) {
       Thread.sleep(250);
+      left = client.resources(Peer.class).inNamespace("default").list().getItems().size();
     }
+    say(
+        left == 0
+            ? "deleted the clusters; their peers are gone"
+            : "deleted the clusters; "
+                + left
+                + " peers still there after 30 s (the sweep removes them)");
   }
 
   private static void kubectl(ControlPlane plane, String... args)

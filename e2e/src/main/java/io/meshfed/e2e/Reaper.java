@@ -11,6 +11,9 @@ import java.util.Deque;
 final class Reaper {
   private static final Deque<AutoCloseable> LIVE = new ArrayDeque<>();
 
+  /** Run before anything is stopped: e.g. a launcher's teardown that still needs the API server. */
+  private static final Deque<AutoCloseable> FIRST = new ArrayDeque<>();
+
   static {
     Runtime.getRuntime().addShutdownHook(new Thread(Reaper::reapAll, "meshfed-reaper"));
   }
@@ -21,15 +24,25 @@ final class Reaper {
     LIVE.push(child);
   }
 
+  /**
+   * Runs {@code beforeStopping} first when the JVM ends (Ctrl-C), and stops nothing until it
+   * returns: the launcher deletes its clusters "as a user would" while the operator and the API
+   * server still run.
+   */
+  static synchronized void registerFirst(AutoCloseable beforeStopping) {
+    FIRST.push(beforeStopping);
+  }
+
   static synchronized void unregister(AutoCloseable child) {
     LIVE.remove(child);
+    FIRST.remove(child);
   }
 
   private static void reapAll() {
     while (true) {
       AutoCloseable next;
       synchronized (Reaper.class) {
-        next = LIVE.poll();
+        next = FIRST.isEmpty() ? LIVE.poll() : FIRST.poll();
       }
       if (next == null) {
         return;
