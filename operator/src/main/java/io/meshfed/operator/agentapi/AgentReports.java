@@ -274,7 +274,7 @@ public class AgentReports {
     String key = peer.getMetadata().getNamespace() + "/" + peer.getMetadata().getName();
     Instant last = leaseRenewed.get(key);
     int peers = latest.size();
-    if (!HeartbeatCadence.due(key, last, now, cadence.leaseRenewInterval(peers))) {
+    if (last != null && last.plus(cadence.leaseRenewInterval(peers)).isAfter(now)) {
       return;
     }
     Lease lease =

@@ -1,7 +1,6 @@
 package io.meshfed.operator.agentapi;
 
 import java.time.Duration;
-import java.time.Instant;
 
 /**
  * How often each peer's heartbeat is written to the API — its Lease, and the refresh of its status
@@ -48,34 +47,6 @@ public record HeartbeatCadence(
   public Duration leaseDuration(int peers, Duration grace) {
     Duration twoRenewals = leaseRenewInterval(peers).multipliedBy(2);
     return twoRenewals.compareTo(grace) > 0 ? twoRenewals : grace;
-  }
-
-  /**
-   * Whether a peer's write last made at {@code last} is due again at {@code now}: once per {@code
-   * interval}, at the first report after the start of the peer's own slot in it (a phase from
-   * {@code key}). A fleet that joined in one burst then spreads its writes evenly over the interval
-   * instead of repeating the burst every interval; the written time is never older than the
-   * interval plus one report.
-   */
-  public static boolean due(String key, Instant last, Instant now, Duration interval) {
-    if (last == null) {
-      return true;
-    }
-    long period = Math.max(1, interval.toMillis());
-    long phase = Math.floorMod(spread(key.hashCode()), period);
-    return Math.floorDiv(now.toEpochMilli() - phase, period)
-        > Math.floorDiv(last.toEpochMilli() - phase, period);
-  }
-
-  /** Names like agent-0001, agent-0002 hash close together: mixed, they land anywhere. */
-  private static long spread(int hash) {
-    int h = hash;
-    h ^= h >>> 16;
-    h *= 0x85ebca6b;
-    h ^= h >>> 13;
-    h *= 0xc2b2ae35;
-    h ^= h >>> 16;
-    return h & 0xffffffffL;
   }
 
   private static Duration atLeast(Duration base, int peers, double perSecond) {

@@ -778,15 +778,9 @@ public final class PeerLifecycle {
       return agent != null && olderThan(agent, settings.countsRefreshInterval());
     }
 
-    /** Due in the peer's own slot of the interval: a fleet's refreshes do not come in waves. */
     private boolean olderThan(AgentStatus agent, Duration interval) {
-      Peer peer = facts.peer();
       return agent.getLastHeartbeatTime() == null
-          || HeartbeatCadence.due(
-              peer.getMetadata().getNamespace() + "/" + peer.getMetadata().getName(),
-              Instant.parse(agent.getLastHeartbeatTime()),
-              now,
-              interval);
+          || Instant.parse(agent.getLastHeartbeatTime()).plus(interval).isBefore(now);
     }
 
     /**
