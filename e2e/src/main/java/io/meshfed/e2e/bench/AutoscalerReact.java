@@ -23,13 +23,11 @@ import io.meshfed.api.v1alpha1.Workload;
 import io.meshfed.api.v1alpha1.WorkloadResources;
 import io.meshfed.api.v1alpha1.WorkloadSpec;
 import io.meshfed.e2e.ControlPlane;
-import io.meshfed.e2e.LocalMachines;
 import io.meshfed.e2e.OperatorProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -46,10 +44,6 @@ import java.util.concurrent.TimeUnit;
  * <p>Args: repo dir, JSON file to add {@code react_ms} to (made when missing), trials.
  */
 public final class AutoscalerReact {
-  static final Path STATE_ROOT = Path.of("/run/meshfed-bench");
-  static final String BRIDGE = "mfbrbench";
-  static final String BRIDGE_ADDRESS = "198.19.200.1/24";
-
   private AutoscalerReact() {}
 
   public static void main(String[] args) throws Exception {
@@ -57,18 +51,10 @@ public final class AutoscalerReact {
     Path out = Path.of(args[1]);
     int trials = Integer.parseInt(args[2]) + 1;
     Path work = Files.createTempDirectory("meshfed-bench");
-    LocalMachines.sweep(STATE_ROOT, BRIDGE, BRIDGE_ADDRESS);
+    LocalBench.sweep();
     List<Double> reactMs = new ArrayList<>();
     try (ControlPlane plane = ControlPlane.start(work, repo.resolve("crds"))) {
-      Map<String, String> properties =
-          new HashMap<>(LocalMachines.operatorProperties(repo, STATE_ROOT, BRIDGE, BRIDGE_ADDRESS));
-      properties.put("meshfed.leader-election.namespace", "default");
-      try (OperatorProcess operator =
-          OperatorProcess.start(
-              repo.resolve("operator/target/quarkus-app/quarkus-run.jar"),
-              plane.kubeconfig(),
-              work.resolve("operator.log"),
-              properties)) {
+      try (OperatorProcess operator = LocalBench.operator(repo, plane, work, Map.of())) {
         KubernetesClient client = plane.client();
         client.resource(cluster()).inNamespace("default").create();
         client.resource(pool()).inNamespace("default").create();
@@ -118,7 +104,7 @@ public final class AutoscalerReact {
         Thread.sleep(3000);
       }
     } finally {
-      LocalMachines.sweep(STATE_ROOT, BRIDGE, BRIDGE_ADDRESS);
+      LocalBench.sweep();
     }
     // the first trial meets a cold operator (class loading, JIT, first writes of each kind): apart
     double cold = reactMs.remove(0);

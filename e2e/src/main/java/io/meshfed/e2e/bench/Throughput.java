@@ -10,7 +10,6 @@ import io.meshfed.api.v1alpha1.MeshCluster;
 import io.meshfed.api.v1alpha1.PathSummary;
 import io.meshfed.api.v1alpha1.Peer;
 import io.meshfed.e2e.ControlPlane;
-import io.meshfed.e2e.LocalMachines;
 import io.meshfed.e2e.LocalMesh;
 import io.meshfed.e2e.OperatorProcess;
 import io.meshfed.provider.local.LocalMachineProvider;
@@ -77,24 +76,10 @@ public final class Throughput {
   static ObjectNode measure(Path repo, String label, String binary, boolean relay)
       throws Exception {
     Path work = Files.createTempDirectory("meshfed-throughput");
-    LocalMachines.sweep(
-        AutoscalerReact.STATE_ROOT, AutoscalerReact.BRIDGE, AutoscalerReact.BRIDGE_ADDRESS);
+    LocalBench.sweep();
     try (ControlPlane plane = ControlPlane.start(work, repo.resolve("crds"))) {
-      Map<String, String> properties =
-          new HashMap<>(
-              LocalMachines.operatorProperties(
-                  repo,
-                  AutoscalerReact.STATE_ROOT,
-                  AutoscalerReact.BRIDGE,
-                  AutoscalerReact.BRIDGE_ADDRESS));
-      properties.put("meshfed.leader-election.namespace", "default");
-      properties.put("meshfed.local.wireguard-go", binary);
       try (OperatorProcess operator =
-          OperatorProcess.start(
-              repo.resolve("operator/target/quarkus-app/quarkus-run.jar"),
-              plane.kubeconfig(),
-              work.resolve("operator.log"),
-              properties)) {
+          LocalBench.operator(repo, plane, work, Map.of("meshfed.local.wireguard-go", binary))) {
         KubernetesClient client = plane.client();
         try (InputStream in = Files.newInputStream(repo.resolve("examples/local-cluster.yaml"))) {
           List<HasMetadata> objects = client.load(in).items();
@@ -113,8 +98,7 @@ public final class Throughput {
         return run;
       }
     } finally {
-      LocalMachines.sweep(
-          AutoscalerReact.STATE_ROOT, AutoscalerReact.BRIDGE, AutoscalerReact.BRIDGE_ADDRESS);
+      LocalBench.sweep();
     }
   }
 
