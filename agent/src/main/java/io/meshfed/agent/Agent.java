@@ -269,7 +269,8 @@ public final class Agent {
     while (running) {
       try {
         MeshView current = view;
-        if (wireGuard.holdsAnotherKey(state.privateKey())) {
+        WgDump dump = wireGuard.dump(); // once per round: the key check and the trials share it
+        if (wireGuard.holdsAnotherKey(dump, state.privateKey())) {
           // a configuration that failed half-way (or a hand edit): the key on disk is the one
           // the operator holds, so the interface takes it again
           LOG.warning(
@@ -278,8 +279,7 @@ public final class Agent {
         }
         int changed =
             wireGuard.apply(
-                trials.tick(
-                    wireGuard.dump(), current.peers(), membership.self().site(), Instant.now()));
+                trials.tick(dump, current.peers(), membership.self().site(), Instant.now()));
         if (changed > 0) {
           LOG.fine("trying the next endpoint of " + changed + " peers");
         }

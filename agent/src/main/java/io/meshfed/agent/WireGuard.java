@@ -29,10 +29,6 @@ public final class WireGuard {
   private final Optional<String> configuredUserspace;
   private volatile KeyPair lastKey;
 
-  public WireGuard(String name) {
-    this(name, Optional.empty());
-  }
-
   /**
    * @param configuredUserspace a wireguard-go binary to prefer where the kernel has no WireGuard
    */
@@ -185,7 +181,7 @@ public final class WireGuard {
    * Whether the interface holds another key than the file: the public key of the file is remembered
    * for its content, so asking every few seconds runs {@code wg pubkey} only after a change.
    */
-  public boolean holdsAnotherKey(Path privateKey) {
+  public boolean holdsAnotherKey(WgDump current, Path privateKey) {
     String key;
     try {
       key = Files.readString(privateKey).strip();
@@ -197,7 +193,7 @@ public final class WireGuard {
       known = new KeyPair(key, publicKeyOf(privateKey));
       lastKey = known;
     }
-    return !known.publicKey().equals(dump().publicKey());
+    return !known.publicKey().equals(current.publicKey());
   }
 
   private record KeyPair(String privateKey, String publicKey) {
