@@ -1,16 +1,73 @@
 package io.meshfed.cli;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.meshfed.api.v1alpha1.MeshCluster;
+import io.meshfed.api.v1alpha1.MeshfedApi;
 import io.meshfed.api.v1alpha1.Peer;
 import io.meshfed.api.v1alpha1.PeerPool;
 import io.meshfed.api.v1alpha1.Workload;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
-/** One cluster and its peers, pools and workloads, read once. */
+/**
+ * One cluster and its peers, pools and workloads, read once; and when each peer's agent was last
+ * heard of, from its heartbeat Lease (empty where the user may not read Leases).
+ */
 record ClusterSnapshot(
-    MeshCluster cluster, List<Peer> peers, List<PeerPool> pools, List<Workload> workloads) {
+    MeshCluster cluster,
+    List<Peer> peers,
+    List<PeerPool> pools,
+    List<Workload> workloads,
+    Map<String, Instant> lastSeen) {
+
+  ClusterSnapshot(
+      MeshCluster cluster, List<Peer> peers, List<PeerPool> pools, List<Workload> workloads) {
+    this(cluster, peers, pools, workloads, Map.of());
+  }
+
+  /** Where the heartbeat Leases of a namespace's peers are listed. */
+  static String leasesPath(String namespace) {
+    return "/apis/coordination.k8s.io/v1/namespaces/"
+        + namespace
+        + "/leases?labelSelector="
+        + MeshfedApi.PEER_LABEL;
+  }
+
+  /** A Lease as far as the plugin reads it. */
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  record HeartbeatLease(Metadata metadata, Spec spec) {
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    record Metadata(Map<String, String> labels) {}
+
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    record Spec(String renewTime) {}
+  }
+
+  /** Each peer's last renewal; Leases that name no peer or no time are left out. */
+  static Map<String, Instant> lastSeen(List<HeartbeatLease> leases) {
+    Map<String, Instant> seen = new HashMap<>();
+    for (HeartbeatLease lease : leases) {
+      String peer =
+          lease.metadata() == null || lease.metadata().labels() == null
+              ? null
+              : lease.metadata().labels().get(MeshfedApi.PEER_LABEL);
+      String renewed = lease.spec() == null ? null : lease.spec().renewTime();
+      if (peer != null && renewed != null) {
+        try {
+          seen.merge(peer, Instant.parse(renewed), (a, b) -> a.isAfter(b) ? a : b);
+        } catch (DateTimeParseException e) {
+          // not a time: as if the Lease said nothing
+        }
+      }
+    }
+    return Map.copyOf(seen);
+  }
 
   static ClusterSnapshot read(KubernetesClient client, String namespace, String name) {
     return of(
@@ -20,7 +77,32 @@ record ClusterSnapshot(
         client.resources(MeshCluster.class).inNamespace(namespace).list().getItems(),
         client.resources(Peer.class).inNamespace(namespace).list().getItems(),
         client.resources(PeerPool.class).inNamespace(namespace).list().getItems(),
-        client.resources(Workload.class).inNamespace(namespace).list().getItems());
+        client.resources(Workload.class).inNamespace(namespace).list().getItems(),
+        leases(client, namespace));
+  }
+
+  private static Map<String, Instant> leases(KubernetesClient client, String namespace) {
+    try {
+      return lastSeen(
+          client
+              .leases()
+              .inNamespace(namespace)
+              .withLabel(MeshfedApi.PEER_LABEL)
+              .list()
+              .getItems()
+              .stream()
+              .map(
+                  l ->
+                      new HeartbeatLease(
+                          new HeartbeatLease.Metadata(l.getMetadata().getLabels()),
+                          new HeartbeatLease.Spec(
+                              l.getSpec() == null || l.getSpec().getRenewTime() == null
+                                  ? null
+                                  : l.getSpec().getRenewTime().toInstant().toString())))
+              .toList());
+    } catch (KubernetesClientException forbiddenOrMissing) {
+      return Map.of(); // status still says roughly when
+    }
   }
 
   /** The kinds a snapshot reads. */
@@ -41,11 +123,16 @@ record ClusterSnapshot(
           KubeReads.await(reads.list(base + "meshclusters", MeshCluster.class)),
           List.of(),
           List.of(),
-          List.of());
+          List.of(),
+          Map.of());
     }
     var peers = reads.list(base + "peers", Peer.class);
     var pools = reads.list(base + "peerpools", PeerPool.class);
     var workloads = reads.list(base + "workloads", Workload.class);
+    var leases =
+        reads
+            .list(leasesPath(namespace), HeartbeatLease.class)
+            .exceptionally(forbiddenOrMissing -> List.of()); // status still says roughly when
     return of(
         namespace,
         name,
@@ -53,7 +140,8 @@ record ClusterSnapshot(
         List.of(),
         KubeReads.await(peers),
         KubeReads.await(pools),
-        KubeReads.await(workloads));
+        KubeReads.await(workloads),
+        lastSeen(KubeReads.await(leases)));
   }
 
   private static ClusterSnapshot of(
@@ -63,7 +151,8 @@ record ClusterSnapshot(
       List<MeshCluster> clusters,
       List<Peer> allPeers,
       List<PeerPool> allPools,
-      List<Workload> allWorkloads) {
+      List<Workload> allWorkloads,
+      Map<String, Instant> lastSeen) {
     if (cluster == null) {
       List<String> known = clusters.stream().map(c -> c.getMetadata().getName()).sorted().toList();
       throw new KubectlMeshfed.NotFound(
@@ -98,6 +187,6 @@ record ClusterSnapshot(
                         && name.equals(w.getSpec().getClusterRef().getName()))
             .sorted(Comparator.comparing(w -> w.getMetadata().getName()))
             .toList();
-    return new ClusterSnapshot(cluster, peers, pools, workloads);
+    return new ClusterSnapshot(cluster, peers, pools, workloads, lastSeen);
   }
 }

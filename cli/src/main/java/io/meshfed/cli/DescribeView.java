@@ -3,6 +3,7 @@ package io.meshfed.cli;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.meshfed.api.v1alpha1.MeshCluster;
 import io.meshfed.api.v1alpha1.Peer;
+import io.meshfed.api.v1alpha1.PeerPhase;
 import io.meshfed.api.v1alpha1.PeerPool;
 import io.meshfed.api.v1alpha1.PeerRole;
 import io.meshfed.api.v1alpha1.ResourceAmounts;
@@ -13,6 +14,7 @@ import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
@@ -20,6 +22,25 @@ import java.util.stream.Collectors;
  */
 final class DescribeView {
   private DescribeView() {}
+
+  /**
+   * When the agent was last heard of: its Lease's renewal (as fresh as the agent's reports, or the
+   * Lease cadence in a large fleet), else status' refresh, marked "≤" as the latest it could be.
+   */
+  static String lastSeen(Peer peer, Map<String, Instant> leases, Instant now) {
+    Instant renewed = leases.get(peer.getMetadata().getName());
+    if (renewed != null) {
+      return age(renewed.toString(), now);
+    }
+    var agent = peer.getStatus() == null ? null : peer.getStatus().getAgent();
+    String refreshed = agent == null ? null : agent.getLastHeartbeatTime();
+    if (refreshed == null) {
+      return "";
+    }
+    // a Ready peer's status is refreshed only now and then; a NotReady one's is its last report
+    boolean ready = peer.getStatus().getPhase() == PeerPhase.READY;
+    return (ready ? "≤" : "") + age(refreshed, now);
+  }
 
   static String text(ClusterSnapshot s, Instant now, boolean wide) {
     MeshCluster c = s.cluster();
@@ -58,7 +79,7 @@ final class DescribeView {
                 "HEALTH",
                 "ROLES",
                 "VERSION",
-                "HEARTBEAT",
+                "LAST-SEEN",
                 "REGION",
                 "ENDPOINT",
                 "SUBNET",
@@ -72,7 +93,7 @@ final class DescribeView {
                 "HEALTH",
                 "ROLES",
                 "VERSION",
-                "HEARTBEAT");
+                "LAST-SEEN");
     for (Peer p : s.peers()) {
       var ps = p.getStatus();
       Object[] cells = {
@@ -87,7 +108,7 @@ final class DescribeView {
         ps == null ? "" : ps.getHealth(),
         roles(p),
         ps == null || ps.getAgent() == null ? "" : ps.getAgent().getVersion(),
-        ps == null || ps.getAgent() == null ? "" : age(ps.getAgent().getLastHeartbeatTime(), now)
+        lastSeen(p, s.lastSeen(), now)
       };
       if (wide) {
         peers.row(
@@ -162,6 +183,9 @@ final class DescribeView {
     doc.put("peers", s.peers());
     doc.put("pools", s.pools());
     doc.put("workloads", s.workloads());
+    Map<String, String> seen = new TreeMap<>();
+    s.lastSeen().forEach((peer, at) -> seen.put(peer, at.toString()));
+    doc.put("lastSeen", seen);
     return doc;
   }
 

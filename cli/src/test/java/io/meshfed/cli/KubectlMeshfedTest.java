@@ -13,6 +13,7 @@ import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -48,6 +49,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -179,6 +181,22 @@ class KubectlMeshfedTest {
 
   @Test
   void describeShowsTheClusterAtAGlance() throws Exception {
+    // office's agent reported 2 s ago (its Lease); its status was refreshed 10 s ago
+    client
+        .leases()
+        .inNamespace(ns)
+        .resource(
+            new LeaseBuilder()
+                .withNewMetadata()
+                .withName("office-meshfed-agent")
+                .addToLabels(MeshfedApi.PEER_LABEL, "office")
+                .endMetadata()
+                .withNewSpec()
+                .withHolderIdentity("office")
+                .withRenewTime(NOW.minusSeconds(2).atZone(ZoneOffset.UTC))
+                .endSpec()
+                .build())
+        .create();
     ClusterSnapshot snapshot = ClusterSnapshot.read(client, ns, "prod");
     String text = DescribeView.text(snapshot, NOW, false).replace(ns + "/", "<ns>/");
     assertThat(text).isEqualTo(Files.readString(Path.of("src/test/resources/golden/describe.txt")));
@@ -211,7 +229,9 @@ class KubectlMeshfedTest {
 
     try (KubeReads early = EarlyReads.start(args).take(kubeconfig, null)) {
       assertThat(early).isNotNull();
-      assertThat(ClusterSnapshot.read(early, ns, "prod").peers()).isNotEmpty();
+      ClusterSnapshot light = ClusterSnapshot.read(early, ns, "prod");
+      assertThat(light.peers()).isNotEmpty();
+      assertThat(light.lastSeen()).isEqualTo(ClusterSnapshot.read(client, ns, "prod").lastSeen());
     }
     assertThat(EarlyReads.start(args).take(kubeconfig, "another-context")).isNull();
     assertThat(

@@ -8,7 +8,11 @@ public class AgentStatus {
   @JsonPropertyDescription("Version of the agent.")
   private String version;
 
-  @JsonPropertyDescription("When the agent last reported, RFC 3339.")
+  @JsonPropertyDescription(
+      "When the agent last reported, RFC 3339: refreshed while the peer is Ready only every"
+          + " heartbeatStatusInterval (60 s at the defaults, longer in large fleets), exact for a"
+          + " NotReady peer. The peer's Lease <peer>-meshfed-agent holds the latest (kubectl meshfed"
+          + " describe reads it).")
   private String lastHeartbeatTime;
 
   @JsonPropertyDescription(

@@ -32,8 +32,8 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "Roles", jsonPath = ".spec.roles", type = Type.STRING)
 @AdditionalPrinterColumn(name = "Version", jsonPath = ".status.agent.version", type = Type.STRING)
 @AdditionalPrinterColumn(
-    name = "Heartbeat",
-    jsonPath = ".status.agent.lastHeartbeatTime",
+    name = "Since",
+    jsonPath = ".status.lastPhaseTransitionTime",
     type = Type.DATE)
 @AdditionalPrinterColumn(
     name = "Subnet",

@@ -11,6 +11,11 @@ public class PeerStatus extends ObservedStatus {
   private PeerPhase phase;
 
   @JsonPropertyDescription(
+      "When the phase last changed, RFC 3339: Ready since, NotReady since. Written only on a change,"
+          + " so it is exact without a write per heartbeat.")
+  private String lastPhaseTransitionTime;
+
+  @JsonPropertyDescription(
       "The machine at its provider, e.g. aws:///eu-west-1a/i-0abc, gce://project/zone/name.")
   private String providerID;
 
@@ -80,6 +85,14 @@ public class PeerStatus extends ObservedStatus {
 
   public void setPhase(PeerPhase phase) {
     this.phase = phase;
+  }
+
+  public String getLastPhaseTransitionTime() {
+    return lastPhaseTransitionTime;
+  }
+
+  public void setLastPhaseTransitionTime(String lastPhaseTransitionTime) {
+    this.lastPhaseTransitionTime = lastPhaseTransitionTime;
   }
 
   public String getProviderID() {

@@ -171,6 +171,7 @@ public final class PeerLifecycle {
           new Conditions(status.getConditions(), peer.getMetadata().getGeneration(), now);
       PeerPlan plan = new Teardown(facts, status, conditions).decide();
       status.setConditions(conditions.build());
+      stampPhaseTransition(peer.getStatus(), status, now);
       return plan;
     }
     status.setObservedGeneration(peer.getMetadata().getGeneration());
@@ -178,7 +179,19 @@ public final class PeerLifecycle {
         new Conditions(status.getConditions(), peer.getMetadata().getGeneration(), now);
     Step step = new Decision(facts, status, conditions, now).decide();
     status.setConditions(conditions.build());
+    stampPhaseTransition(peer.getStatus(), status, now);
     return new PeerPlan(status, step.action(), step.recheckAfter());
+  }
+
+  /**
+   * The phase's transition time moves only when the phase does: "Ready since 14m" stays true
+   * between heartbeats without a write for each (kubectl get peers shows it as SINCE).
+   */
+  private static void stampPhaseTransition(PeerStatus before, PeerStatus after, Instant now) {
+    PeerPhase previous = before == null ? null : before.getPhase();
+    if (after.getPhase() != previous || after.getLastPhaseTransitionTime() == null) {
+      after.setLastPhaseTransitionTime(Conditions.timestamp(now));
+    }
   }
 
   /** One step: an action, and when to look again. */

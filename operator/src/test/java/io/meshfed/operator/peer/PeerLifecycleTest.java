@@ -371,6 +371,26 @@ class PeerLifecycleTest {
   }
 
   @Test
+  void theStateSinceMovesOnlyWithThePhaseNotWithHeartbeats() {
+    Facts facts = joined(Optional.of(NOW.minusSeconds(10)));
+    PeerPlan ready = decide(facts);
+    assertThat(ready.status().getLastPhaseTransitionTime()).isEqualTo("2026-12-04T12:00:00Z");
+
+    // later heartbeats, the phase still Ready: the time stays, and so does the stored status
+    facts.peer.setStatus(ready.status());
+    Facts later = joined(Optional.of(NOW.plusSeconds(50)));
+    later.peer = facts.peer;
+    PeerPlan stillReady = LIFECYCLE.decide(later.build(), NOW.plusSeconds(55));
+    assertThat(stillReady.status().getPhase()).isEqualTo(PeerPhase.READY);
+    assertThat(stillReady.status().getLastPhaseTransitionTime()).isEqualTo("2026-12-04T12:00:00Z");
+
+    // no heartbeat past the grace: NotReady since the decision that saw it
+    PeerPlan notReady = LIFECYCLE.decide(later.build(), NOW.plusSeconds(120));
+    assertThat(notReady.status().getPhase()).isEqualTo(PeerPhase.NOT_READY);
+    assertThat(notReady.status().getLastPhaseTransitionTime()).isEqualTo("2026-12-04T12:02:00Z");
+  }
+
+  @Test
   void aMissedHeartbeatIsNotReadyAndItsNextReportWakesThePeer() {
     PeerPlan plan = decide(joined(Optional.of(NOW.minusSeconds(41))));
     assertThat(plan.status().getPhase()).isEqualTo(PeerPhase.NOT_READY);
@@ -618,6 +638,19 @@ class PeerLifecycleTest {
           && current.ensured() instanceof PeerFacts.Ensured
           && current.address() instanceof SubnetAllocator.Allocated) {
         assertThat(actions).as(context).contains(new PeerPlan.DeleteMachine(storedAttempt));
+      }
+      // the phase's transition time moves with the phase, and only then
+      PeerPhase storedPhase = stored == null ? null : stored.getPhase();
+      if (stored != null
+          && plan.status().getPhase() == storedPhase
+          && stored.getLastPhaseTransitionTime() != null) {
+        assertThat(plan.status().getLastPhaseTransitionTime())
+            .as(context)
+            .isEqualTo(stored.getLastPhaseTransitionTime());
+      } else {
+        assertThat(plan.status().getLastPhaseTransitionTime())
+            .as(context)
+            .isEqualTo(Conditions.timestamp(NOW));
       }
       // conditions follow the conventions
       if (!observed.peer().isMarkedForDeletion()) {
