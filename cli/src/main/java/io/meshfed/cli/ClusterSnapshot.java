@@ -1,6 +1,7 @@
 package io.meshfed.cli;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.meshfed.api.v1alpha1.MeshCluster;
@@ -10,6 +11,7 @@ import io.meshfed.api.v1alpha1.PeerPool;
 import io.meshfed.api.v1alpha1.Workload;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -49,6 +51,21 @@ record ClusterSnapshot(
     record Spec(String renewTime) {}
   }
 
+  /** The same from Fabric8's Leases. */
+  static Map<String, Instant> leasesSeen(Collection<Lease> leases) {
+    return lastSeen(
+        leases.stream()
+            .map(
+                l ->
+                    new HeartbeatLease(
+                        new HeartbeatLease.Metadata(l.getMetadata().getLabels()),
+                        new HeartbeatLease.Spec(
+                            l.getSpec() == null || l.getSpec().getRenewTime() == null
+                                ? null
+                                : l.getSpec().getRenewTime().toInstant().toString())))
+            .toList());
+  }
+
   /** Each peer's last renewal; Leases that name no peer or no time are left out. */
   static Map<String, Instant> lastSeen(List<HeartbeatLease> leases) {
     Map<String, Instant> seen = new HashMap<>();
@@ -83,26 +100,33 @@ record ClusterSnapshot(
 
   private static Map<String, Instant> leases(KubernetesClient client, String namespace) {
     try {
-      return lastSeen(
+      return leasesSeen(
           client
               .leases()
               .inNamespace(namespace)
               .withLabel(MeshfedApi.PEER_LABEL)
               .list()
-              .getItems()
-              .stream()
-              .map(
-                  l ->
-                      new HeartbeatLease(
-                          new HeartbeatLease.Metadata(l.getMetadata().getLabels()),
-                          new HeartbeatLease.Spec(
-                              l.getSpec() == null || l.getSpec().getRenewTime() == null
-                                  ? null
-                                  : l.getSpec().getRenewTime().toInstant().toString())))
-              .toList());
+              .getItems());
     } catch (KubernetesClientException forbiddenOrMissing) {
       return Map.of(); // status still says roughly when
     }
+  }
+
+  /** A snapshot from lists already at hand (the dashboard's informer caches). */
+  static ClusterSnapshot of(
+      String namespace,
+      String name,
+      List<MeshCluster> clusters,
+      List<Peer> peers,
+      List<PeerPool> pools,
+      List<Workload> workloads,
+      Map<String, Instant> lastSeen) {
+    MeshCluster cluster =
+        clusters.stream()
+            .filter(c -> name.equals(c.getMetadata().getName()))
+            .findFirst()
+            .orElse(null);
+    return of(namespace, name, cluster, clusters, peers, pools, workloads, lastSeen);
   }
 
   /** The kinds a snapshot reads. */

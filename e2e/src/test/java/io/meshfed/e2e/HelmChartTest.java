@@ -211,7 +211,7 @@ class HelmChartTest {
     for (Map<String, Object> values :
         List.<Map<String, Object>>of(
             Map.of(),
-            Map.of("watchAllNamespaces", true),
+            Map.of("watchAllNamespaces", true, "metrics.grafanaDashboard.enabled", true),
             Map.of("watchNamespace", "team-b", "replicas", 2, "podDisruptionBudget.enabled", true),
             Map.of(
                 "agentApi.service.type",

@@ -4,10 +4,13 @@ import io.meshfed.api.v1alpha1.PeerCounts;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.inject.Singleton;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * {@code meshfed_peers{namespace, cluster, phase}}: each cluster's peers by phase, as its status
@@ -60,11 +63,50 @@ public class ClusterMetrics {
     gauges.get("Failed").set(counts.getFailed());
   }
 
+  /** When the cluster's join token expires, seconds since the epoch (absent: no expiry). */
+  static final String JOIN_TOKEN_EXPIRY = "meshfed.join.token.expiry";
+
+  private final Map<String, AtomicLong> tokenExpiries = new ConcurrentHashMap<>();
+
+  public void joinTokenExpiry(String namespace, String cluster, String expiresAt) {
+    if (expiresAt == null) {
+      return;
+    }
+    long seconds;
+    try {
+      seconds = Instant.parse(expiresAt).getEpochSecond();
+    } catch (DateTimeParseException e) {
+      return;
+    }
+    tokenExpiries
+        .computeIfAbsent(
+            namespace + "/" + cluster,
+            k -> {
+              AtomicLong value = new AtomicLong();
+              Gauge.builder(JOIN_TOKEN_EXPIRY, value, AtomicLong::get)
+                  .description("When the cluster's join token expires, seconds since the epoch")
+                  .baseUnit("seconds")
+                  .tag("namespace", namespace)
+                  .tag("cluster", cluster)
+                  .register(registry);
+              return value;
+            })
+        .set(seconds);
+  }
+
   /** The cluster is gone: so are its gauges. */
   public void forget(String namespace, String cluster) {
     if (byCluster.remove(namespace + "/" + cluster) != null) {
       registry
           .find(PEERS)
+          .tag("namespace", namespace)
+          .tag("cluster", cluster)
+          .meters()
+          .forEach(registry::remove);
+    }
+    if (tokenExpiries.remove(namespace + "/" + cluster) != null) {
+      registry
+          .find(JOIN_TOKEN_EXPIRY)
           .tag("namespace", namespace)
           .tag("cluster", cluster)
           .meters()

@@ -188,6 +188,8 @@ public class MeshClusterReconciler implements Reconciler<MeshCluster>, Cleaner<M
                                 new ClusterStatusBuilder.Paths(
                                     p.pairs(), p.relayed(), p.unreachable()))));
     metrics.record(namespace, cluster.getMetadata().getName(), status.getPeers());
+    metrics.joinTokenExpiry(
+        namespace, cluster.getMetadata().getName(), status.getJoinTokenExpiresAt());
     if (!credentials.isEmpty()) {
       clouds.collectOrphans(cluster, peerUidsOf(cluster, context));
     }

@@ -17,6 +17,7 @@ import io.meshfed.operator.ipam.SubnetAllocator;
 import io.meshfed.operator.netmap.MapEntries;
 import io.meshfed.operator.netmap.MapFeed;
 import io.meshfed.operator.server.AgentApiException;
+import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.inject.Singleton;
 import java.time.Clock;
 import java.time.Instant;
@@ -46,6 +47,7 @@ public class JoinService {
   private final ClusterTokens clusterTokens;
   private final MapFeed maps;
   private final Clock clock;
+  private final MeterRegistry metrics;
 
   /** Keys of joins under way in this process: two joins with one key never race each other. */
   private final Set<String> joining = ConcurrentHashMap.newKeySet();
@@ -57,8 +59,10 @@ public class JoinService {
       Memberships memberships,
       ClusterTokens clusterTokens,
       MapFeed maps,
-      Clock clock) {
+      Clock clock,
+      MeterRegistry metrics) {
     this.clock = clock;
+    this.metrics = metrics;
     this.maps = maps;
     this.clusterTokens = clusterTokens;
     this.client = client;
@@ -67,7 +71,21 @@ public class JoinService {
     this.memberships = memberships;
   }
 
+  /** Every join attempt counted by outcome: joined, or refused and why (the error's code). */
   public JoinResponse join(JoinRequest request) {
+    try {
+      JoinResponse response = joinChecked(request);
+      metrics.counter(JOINS, "outcome", "joined", "reason", "").increment();
+      return response;
+    } catch (AgentApiException e) {
+      metrics.counter(JOINS, "outcome", "refused", "reason", e.error().reason()).increment();
+      throw e;
+    }
+  }
+
+  static final String JOINS = "meshfed.joins";
+
+  private JoinResponse joinChecked(JoinRequest request) {
     Validation.join(request);
     challenges.check(request); // before any read: only a key's holder gets further
     if (!joining.add(request.publicKey())) {

@@ -40,6 +40,7 @@ import io.meshfed.operator.support.Conditions;
 import io.meshfed.operator.support.EventRecorder;
 import io.meshfed.operator.support.LeanItemStore;
 import io.meshfed.operator.support.StatusPatch;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -74,6 +75,11 @@ public class PeerPoolReconciler implements Reconciler<PeerPool>, Cleaner<PeerPoo
   private final PoolCapacities capacities;
   private final EventRecorder events;
   private final Clock clock;
+  private final MeterRegistry metrics;
+
+  /** Scale decisions by pool and direction: what the autoscaler (or a bounds change) did. */
+  static final String SCALE_DECISIONS = "meshfed.pool.scale.decisions";
+
   private InformerEventSource<Peer, PeerPool> peers;
   private InformerEventSource<Workload, PeerPool> workloads;
   private final ClusterCoordinators coordinators;
@@ -99,12 +105,27 @@ public class PeerPoolReconciler implements Reconciler<PeerPool>, Cleaner<PeerPoo
       PoolCapacities capacities,
       EventRecorder events,
       ClusterCoordinators coordinators,
-      Clock clock) {
+      Clock clock,
+      MeterRegistry metrics) {
+    this.metrics = metrics;
     this.coordinators = coordinators;
     this.clock = clock;
     this.config = config;
     this.capacities = capacities;
     this.events = events;
+  }
+
+  private void scaled(PeerPool pool, String direction) {
+    metrics
+        .counter(
+            SCALE_DECISIONS,
+            "namespace",
+            pool.getMetadata().getNamespace(),
+            "pool",
+            pool.getMetadata().getName(),
+            "direction",
+            direction)
+        .increment();
   }
 
   @Override
@@ -355,6 +376,7 @@ public class PeerPoolReconciler implements Reconciler<PeerPool>, Cleaner<PeerPoo
     String time = now.truncatedTo(ChronoUnit.SECONDS).toString();
     if (mine.added() > 0) {
       status.setLastScaleUp(new ScaleRecord(time, plan.create(), mine.scaleUpReason()));
+      scaled(pool, "up");
       events.record(
           pool,
           new EventRecorder.Transition(EventRecorder.NORMAL, "ScaledUp", mine.scaleUpReason()));
@@ -380,6 +402,7 @@ public class PeerPoolReconciler implements Reconciler<PeerPool>, Cleaner<PeerPoo
       List<String> affected = new ArrayList<>(delete);
       affected.addAll(mine.drain());
       status.setLastScaleDown(new ScaleRecord(time, affected, reason));
+      scaled(pool, "down");
       events.record(
           pool,
           new EventRecorder.Transition(

@@ -10,6 +10,8 @@ import io.meshfed.api.v1alpha1.MeshfedApi;
 import io.meshfed.operator.config.MeshfedConfig;
 import io.meshfed.operator.support.DaemonThreads;
 import io.meshfed.operator.support.SecretData;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.tls.CertificateUpdatedEvent;
@@ -103,13 +105,28 @@ public class AgentApiTls implements KeyStoreProvider {
       MeshfedConfig config,
       Clock clock,
       Instance<TlsConfigurationRegistry> registry,
-      Event<CertificateUpdatedEvent> updated) {
+      Event<CertificateUpdatedEvent> updated,
+      MeterRegistry metrics) {
+    Gauge.builder(CA_EXPIRY, this, AgentApiTls::signingCaExpiry)
+        .description("When the agent API's signing CA expires, seconds since the epoch")
+        .baseUnit("seconds")
+        .register(metrics);
     this.clock = clock;
     this.client = client;
     this.config = config.agentApi();
     this.local = config.local();
     this.registry = registry;
     this.updated = updated;
+  }
+
+  static final String CA_EXPIRY = "meshfed.agent.api.ca.expiry";
+
+  private double signingCaExpiry() {
+    try {
+      return bundle().signing().getNotAfter().toInstant().getEpochSecond();
+    } catch (RuntimeException notYet) {
+      return Double.NaN; // no CA loaded yet: no sample
+    }
   }
 
   /** {@code sha256:…} of the CA that signs: what {@code meshfed-agent join --ca-hash} pins. */
