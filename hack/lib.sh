@@ -5,6 +5,45 @@ repo_root() { cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd; }
 
 die() { echo "error: $*" >&2; exit 1; }
 
+# Long work as numbered steps: one line each with its elapsed time, the commands' own output in a
+# log (the last lines shown when a step fails). On a terminal the line counts up in place; in a
+# log, a line a minute says it is still going.
+#   steps_begin N                  how many steps this script has
+#   step "what" LOG cmd args...    runs one
+MESHFED_LOGS="${MESHFED_LOGS:-$HOME/.cache/meshfed/logs}"
+steps_begin() { MESHFED_STEP=0; MESHFED_STEPS="$1"; MESHFED_STARTED=$SECONDS; mkdir -p "$MESHFED_LOGS"; }
+elapsed() { local s=$(($1)); if ((s >= 60)); then printf '%dm%02ds' $((s / 60)) $((s % 60)); else printf '%ds' "$s"; fi; }
+step() {
+  local what="$1" log="$2" started=$SECONDS pid status=0 tick=0
+  shift 2
+  MESHFED_STEP=$((MESHFED_STEP + 1))
+  local label="[$MESHFED_STEP/$MESHFED_STEPS] $what"
+  : > "$log"
+  "$@" >> "$log" 2>&1 &
+  pid=$!
+  if [[ -t 1 ]]; then
+    while kill -0 "$pid" 2>/dev/null; do
+      printf '\r\033[Kmeshfed %s … %s (log: %s)' "$label" "$(elapsed $((SECONDS - started)))" "$log"
+      sleep 1
+    done
+    printf '\r\033[K'
+  else
+    echo "meshfed $label … (log: $log)"
+    while kill -0 "$pid" 2>/dev/null; do
+      sleep 1
+      tick=$((tick + 1))
+      ((tick % 60 == 0)) && echo "meshfed $label … still going, $(elapsed $((SECONDS - started)))"
+    done
+  fi
+  wait "$pid" || status=$?
+  if ((status != 0)); then
+    echo "meshfed $label failed after $(elapsed $((SECONDS - started))); its log's last lines:" >&2
+    tail -25 "$log" >&2
+    die "$what failed (exit $status); the whole log is $log"
+  fi
+  echo "meshfed $label ✓ $(elapsed $((SECONDS - started)))  (total $(elapsed $((SECONDS - MESHFED_STARTED))))"
+}
+
 # JDK 17 or newer and Maven; the build's floor is Java 17.
 require_java() {
   command -v java >/dev/null || die "a JDK 17 or newer is needed (Debian: apt-get install openjdk-17-jdk-headless)"

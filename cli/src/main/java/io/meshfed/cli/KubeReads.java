@@ -8,8 +8,10 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.http.HttpClient;
 import io.fabric8.kubernetes.client.http.HttpResponse;
+import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientImpl;
 import io.fabric8.kubernetes.client.utils.HttpClientUtils;
 import java.io.IOException;
+import java.lang.reflect.Method;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -144,6 +146,37 @@ final class KubeReads implements AutoCloseable {
 
   @Override
   public void close() {
+    Object jdkClient = jdkClient(http); // Fabric8's close drops its reference
     http.close();
+    stopSelector(jdkClient);
+  }
+
+  private static Object jdkClient(HttpClient http) {
+    if (!(http instanceof JdkHttpClientImpl)) {
+      return null;
+    }
+    try {
+      Method client = JdkHttpClientImpl.class.getDeclaredMethod("getHttpClient");
+      client.setAccessible(true); // package-private in Fabric8; the plugin runs on the class path
+      return client.invoke(http);
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  /**
+   * Stops the JDK HTTP client's selector thread, which Fabric8's close leaves in epoll_wait: on the
+   * way out HotSpot waits 300 ms for threads in native code to stop (a third of a describe,
+   * measured with strace). {@code HttpClient.shutdownNow} is JDK 21+; on 17 the wait stays.
+   */
+  private static void stopSelector(Object jdkClient) {
+    if (jdkClient == null) {
+      return;
+    }
+    try {
+      java.net.http.HttpClient.class.getMethod("shutdownNow").invoke(jdkClient);
+    } catch (ReflectiveOperationException | RuntimeException olderJdk) {
+      // JDK 17–20: no way to stop it but the exit
+    }
   }
 }

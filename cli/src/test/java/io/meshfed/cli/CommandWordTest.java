@@ -59,6 +59,7 @@ class CommandWordTest {
             "describe",
             "join-command",
             "troubleshoot",
+            "dashboard",
             "grow",
             "shrink",
             "rotate-keys",

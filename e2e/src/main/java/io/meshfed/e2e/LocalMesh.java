@@ -154,9 +154,39 @@ public final class LocalMesh {
       if (done) {
         return true;
       }
+      String progress = progress(peers);
+      if (!progress.equals(lastProgress)) {
+        say("waiting: " + progress);
+        lastProgress = progress;
+      }
       Thread.sleep(250);
     }
     return false;
+  }
+
+  private static String lastProgress = "";
+
+  /** "1/3 peers Ready (bravo Joining, charlie Provisioning)": what the wait is waiting for. */
+  static String progress(List<Peer> peers) {
+    List<String> notReady =
+        peers.stream()
+            .filter(p -> p.getStatus() == null || p.getStatus().getPhase() != PeerPhase.READY)
+            .map(
+                p ->
+                    p.getMetadata().getName()
+                        + " "
+                        + (p.getStatus() == null || p.getStatus().getPhase() == null
+                            ? "Pending"
+                            : p.getStatus().getPhase().value()))
+            .sorted()
+            .toList();
+    return (peers.size() - notReady.size())
+        + "/"
+        + peers.size()
+        + " peers Ready"
+        + (notReady.isEmpty()
+            ? ", the workloads starting"
+            : " (" + String.join(", ", notReady) + ")");
   }
 
   private static void printHowToLookInside(KubernetesClient client) {

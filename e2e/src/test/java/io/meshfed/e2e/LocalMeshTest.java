@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,6 +25,42 @@ class LocalMeshTest {
     assertThat(work.resolve("kubeconfig")).exists();
     assertThat(Files.readString(work.resolve("operator.log")))
         .contains("issued a join token for cluster default/demo");
+  }
+
+  /**
+   * The quick start's long steps: one line each with its time, the noise in a log, and a failure
+   * that shows the log's last lines and stops the script.
+   */
+  @Test
+  void longStepsPrintOneLineEachAndAFailureShowsItsLog() throws Exception {
+    Path repo = Path.of(System.getProperty("meshfed.crds")).getParent();
+    Path logs = Files.createDirectories(work.resolve("step-logs"));
+    var result =
+        Command.run(
+            Duration.ofSeconds(30),
+            null,
+            List.of(
+                "bash",
+                "-c",
+                "source \"$2/hack/lib.sh\"; steps_begin 3;"
+                    + " step 'quiet work' \"$1/a.log\" bash -c 'for i in $(seq 300); do echo go: downloading m$i; done';"
+                    + " step 'slower work' \"$1/b.log\" sleep 2;"
+                    + " step 'broken work' \"$1/c.log\" bash -c 'echo the reason; exit 3';"
+                    + " echo never",
+                "steps",
+                logs.toString(),
+                repo.toString()),
+            Map.of("MESHFED_LOGS", logs.toString()));
+    assertThat(result.exitCode()).isEqualTo(1);
+    assertThat(result.stdout())
+        .containsPattern("meshfed \\[1/3\\] quiet work ✓ \\d+s")
+        .containsPattern("meshfed \\[2/3\\] slower work ✓ [23]s  \\(total [23]s\\)")
+        .doesNotContain("go: downloading")
+        .doesNotContain("never");
+    assertThat(Files.readString(logs.resolve("a.log"))).contains("go: downloading m300");
+    assertThat(result.stderr())
+        .contains(
+            "[3/3] broken work failed after", "the reason", "error: broken work failed (exit 3)");
   }
 
   /**
@@ -56,6 +93,7 @@ class LocalMeshTest {
     }
     String printed = Files.readString(output);
     assertThat(printed)
+        .containsPattern("meshfed: waiting: [0-2]/3 peers Ready \\(")
         .contains("stopping", "deleted the clusters; their peers are gone")
         .doesNotContain("Client is closed")
         .doesNotContain("Exception");
