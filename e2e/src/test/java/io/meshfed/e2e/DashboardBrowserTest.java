@@ -14,15 +14,11 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -30,13 +26,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.openqa.selenium.By;
-import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.OutputType;
-import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 
 /**
  * {@code kubectl meshfed dashboard} in a real browser (Debian's chromium, headless, through its
@@ -47,16 +37,14 @@ import org.openqa.selenium.chrome.ChromeOptions;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DashboardBrowserTest {
   static final String CLUSTER = "view";
-  static final Path SHOTS = Path.of("target/dashboard");
 
   static LocalMeshFixture mesh;
-  static Process plugin;
+  static DashboardSession dashboard;
   static String url;
   static WebDriver browser;
 
   @BeforeAll
   static void start() throws Exception {
-    Files.createDirectories(SHOTS);
     mesh = LocalMeshFixture.start(Path.of("target/e2e/dashboard"));
     mesh.createCluster(
         CLUSTER,
@@ -67,44 +55,9 @@ class DashboardBrowserTest {
         .inNamespace(LocalMeshFixture.NS)
         .create();
 
-    plugin =
-        new ProcessBuilder(
-                ProcessHandle.current().info().command().orElse("java"),
-                "-jar",
-                Path.of(System.getProperty("meshfed.cli.jar")).toString(),
-                "--kubeconfig",
-                mesh.plane.kubeconfig().toString(),
-                "-n",
-                LocalMeshFixture.NS,
-                "dashboard",
-                CLUSTER,
-                "--no-browser")
-            .redirectErrorStream(true)
-            .start();
-    url = firstUrl(plugin);
-
-    ChromeOptions options = new ChromeOptions();
-    options.setBinary("/usr/bin/chromium");
-    // as root in a closed network: no sandbox, nothing that calls home
-    options.addArguments(
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--window-size=1400,1000",
-        "--user-data-dir=" + Files.createTempDirectory("chromium"));
-    ChromeDriverService service =
-        new ChromeDriverService.Builder()
-            .usingDriverExecutable(Path.of("/usr/bin/chromedriver").toFile())
-            .usingAnyFreePort()
-            .build();
-    browser = new ChromeDriver(service, options);
-    browser.manage().timeouts().scriptTimeout(Duration.ofSeconds(10));
+    dashboard = DashboardSession.start(mesh.plane.kubeconfig(), LocalMeshFixture.NS, CLUSTER);
+    url = dashboard.url;
+    browser = dashboard.browser;
   }
 
   @AfterAll
@@ -113,13 +66,8 @@ class DashboardBrowserTest {
       if (mesh != null) {
         unblock();
       }
-      if (browser != null) {
-        browser.quit();
-      }
-      if (plugin != null) {
-        plugin.destroy();
-        plugin.onExit().orTimeout(10, TimeUnit.SECONDS).exceptionally(e -> null).join();
-        plugin.destroyForcibly();
+      if (dashboard != null) {
+        dashboard.close();
       }
     } finally {
       if (mesh != null) {
@@ -316,12 +264,11 @@ class DashboardBrowserTest {
   }
 
   private static Object script(String js) {
-    return ((JavascriptExecutor) browser).executeScript(js);
+    return dashboard.script(js);
   }
 
   private static void screenshot(String name) throws Exception {
-    byte[] png = ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES);
-    Files.write(SHOTS.resolve(name), png);
+    dashboard.screenshot(name);
   }
 
   /** A GET with the Host header given (java.net.http will not set one), its status code. */
@@ -342,44 +289,5 @@ class DashboardBrowserTest {
               .readLine();
       return Integer.parseInt(statusLine.split(" ")[1]);
     }
-  }
-
-  /** The plugin prints the address first; its other lines are kept for a failure's message. */
-  private static String firstUrl(Process process) throws Exception {
-    BufferedReader lines =
-        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-    List<String> seen = new ArrayList<>();
-    CompletableFuture<String> found =
-        CompletableFuture.supplyAsync(
-            () -> {
-              try {
-                for (String line; (line = lines.readLine()) != null; ) {
-                  seen.add(line);
-                  int at = line.indexOf("http://127.0.0.1:");
-                  if (at >= 0) {
-                    return line.substring(at).strip();
-                  }
-                }
-              } catch (Exception e) {
-                throw new IllegalStateException(e);
-              }
-              throw new IllegalStateException("the plugin ended: " + seen);
-            });
-    String address = found.get(60, TimeUnit.SECONDS);
-    // keep draining its output so it never blocks on a full pipe
-    Thread drain =
-        new Thread(
-            () -> {
-              try {
-                while (lines.readLine() != null) {
-                  // discard
-                }
-              } catch (Exception ignored) {
-                // ended
-              }
-            });
-    drain.setDaemon(true);
-    drain.start();
-    return address;
   }
 }

@@ -2,7 +2,7 @@
 // Values from the cluster go into the page as text (textContent), never as markup.
 'use strict';
 
-const PEER_LIMIT = 80;    // more peers than this (after search) are drawn as their groups
+const PEER_LIMIT = 150;   // more peers than this (after search) are drawn as their groups
 const DIRECT_LIMIT = 40;  // direct pairs are drawn only up to this many peers: n² lines say nothing
 const WORST_FIRST = ['none', 'relayed', 'unknown', 'direct'];
 
@@ -18,7 +18,7 @@ const cy = cytoscape({
     { selector: 'node.group', style: { 'label': 'data(label)', 'text-valign': 'top', 'font-size': 11,
         'background-color': '#eceff1', 'background-opacity': 0.6, 'border-width': 1,
         'border-color': '#b0bec5', 'shape': 'round-rectangle', 'padding': 12 } },
-    { selector: 'node.aggregate', style: { 'shape': 'round-rectangle', 'width': 60, 'height': 34,
+    { selector: 'node.aggregate', style: { 'shape': 'round-rectangle', 'width': 120, 'height': 40,
         'text-valign': 'center', 'text-margin-y': 0, 'font-size': 9 } },
     { selector: 'edge', style: { 'width': 2, 'curve-style': 'straight', 'line-color': '#9e9e9e', 'opacity': 0.9 } },
     { selector: 'edge[path="direct"]', style: { 'line-color': '#2e7d32', 'width': 1.5, 'opacity': 0.6 } },
