@@ -66,6 +66,7 @@ public final class Agent {
       List<String> advertisedEndpoints,
       DnsSettings dnsSettings,
       String runtimeName,
+      List<String> containerCommand,
       String processUser) {
     this.state = state;
     this.wireGuard = wireGuard;
@@ -76,7 +77,12 @@ public final class Agent {
     switch (runtimeName) {
       case "podman":
       case "docker":
-        runtime = new ContainerRuntime(runtimeName, () -> membership.self());
+        runtime =
+            new ContainerRuntime(
+                    runtimeName,
+                    containerCommand.isEmpty() ? List.of(runtimeName) : containerCommand,
+                    () -> membership.self())
+                .labelledFor(state.dir());
         break;
       case "process":
         try {

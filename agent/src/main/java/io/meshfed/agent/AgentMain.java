@@ -72,6 +72,15 @@ public final class AgentMain {
     String runtime;
 
     @Option(
+        names = "--container-command",
+        description =
+            "The command line that runs podman or docker, words separated by spaces (default: the"
+                + " --runtime's name); {ppid} stands for the agent's parent process, e.g."
+                + " 'nsenter --mount=/proc/{ppid}/ns/mnt -- podman' runs podman in the mount"
+                + " namespace of a supervisor that started the agent with ip netns exec.")
+    String containerCommand;
+
+    @Option(
         names = "--process-user",
         defaultValue = "nobody",
         description =
@@ -88,6 +97,19 @@ public final class AgentMain {
                 + " when present, else wireguard-go on the PATH).")
     String wireguardGo;
 
+    /** The words of --container-command, {ppid} replaced by this process's parent's PID. */
+    static List<String> containerCommand(String option) {
+      if (option == null || option.isBlank()) {
+        return List.of();
+      }
+      String parent =
+          ProcessHandle.current()
+              .parent()
+              .map(p -> Long.toString(p.pid()))
+              .orElseThrow(() -> new IllegalStateException("no parent process for {ppid}"));
+      return List.of(option.strip().replace("{ppid}", parent).split("\\s+"));
+    }
+
     Agent agent() {
       Optional<String> userspace =
           Optional.ofNullable(wireguardGo)
@@ -100,6 +122,7 @@ public final class AgentMain {
           endpoints,
           new Agent.DnsSettings(dnsPort, dnsListen),
           runtime,
+          containerCommand(containerCommand),
           processUser);
     }
   }

@@ -1,6 +1,7 @@
 package io.meshfed.agent;
 
 import io.meshfed.api.agent.AssignedReplica;
+import io.meshfed.api.agent.ReplicaStatus;
 import io.meshfed.api.agent.SelfConfig;
 import io.meshfed.api.v1alpha1.ImageReferences;
 import io.meshfed.provider.spi.Command;
@@ -32,6 +33,13 @@ import java.util.stream.Stream;
  */
 public final class ContainerRuntime implements ReplicaRuntime {
   static final String SPEC_LABEL = "meshfed.io/spec";
+
+  /**
+   * Which agent made a container or network: its state directory, one per agent on a host. Who
+   * removes a machine's agent (the local provider) removes what carries its label.
+   */
+  public static final String AGENT_LABEL = "meshfed.io/agent";
+
   private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
   private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
@@ -45,21 +53,52 @@ public final class ContainerRuntime implements ReplicaRuntime {
     }
   }
 
+  /** The engine's name, for messages: podman or docker. */
   private final String binary;
+
+  /** The words that run the engine: its name, or a command around it (see {@link #start}). */
+  private final List<String> engine;
+
   private final Runner runner;
   private final Supplier<SelfConfig> self;
+  private String agentLabel = "";
+
+  /** Labels what this runtime makes with the agent's state directory (see AGENT_LABEL). */
+  public ContainerRuntime labelledFor(Path agentStateDir) {
+    this.agentLabel = agentStateDir.toAbsolutePath().normalize().toString();
+    return this;
+  }
 
   /**
    * @param binary "podman" or "docker"
+   * @param engine how to run it: {@code [binary]}, or a command in front of it, e.g. {@code
+   *     [nsenter, --mount=/proc/4242/ns/mnt, --, podman]} for an agent in a network namespace
+   *     entered with {@code ip netns exec}, whose /sys has no cgroup hierarchy (decision 0020)
    */
-  public ContainerRuntime(String binary, Supplier<SelfConfig> self) {
-    this(binary, (argv, environment) -> Command.run(TIMEOUT, null, argv, environment), self);
+  public ContainerRuntime(String binary, List<String> engine, Supplier<SelfConfig> self) {
+    this(
+        binary, engine, (argv, environment) -> Command.run(TIMEOUT, null, argv, environment), self);
   }
 
   ContainerRuntime(String binary, Runner runner, Supplier<SelfConfig> self) {
+    this(binary, List.of(binary), runner, self);
+  }
+
+  ContainerRuntime(String binary, List<String> engine, Runner runner, Supplier<SelfConfig> self) {
+    if (engine.isEmpty()) {
+      throw new IllegalArgumentException("the container command is empty");
+    }
     this.binary = binary;
+    this.engine = List.copyOf(engine);
     this.runner = runner;
     this.self = self;
+  }
+
+  /** The engine's command line for these arguments. */
+  private List<String> engine(String... args) {
+    List<String> argv = new ArrayList<>(engine);
+    argv.addAll(List.of(args));
+    return argv;
   }
 
   static String containerName(AssignedReplica replica) {
@@ -98,24 +137,24 @@ public final class ContainerRuntime implements ReplicaRuntime {
               + " is not an image reference ([registry[:port]/]path[:tag][@sha256:digest])");
     }
     Files.createDirectories(dir);
+    ensureImage(replica);
     ensureNetwork();
     String address = addressOf(replica, dir);
     String name = containerName(replica);
-    runner.run(List.of(binary, "rm", "-f", name)); // a stopped leftover of an earlier run
+    runner.run(engine("rm", "-f", name)); // a stopped leftover of an earlier run
     // every option is one argument with its value (--name=x), and "--" ends them before the
     // image: nothing of the spec can become an option of the runtime
     List<String> argv =
-        new ArrayList<>(
-            List.of(
-                binary,
-                "run",
-                "-d",
-                "--name=" + name,
-                "--label=meshfed.io/replica=" + replica.name(),
-                "--label=" + SPEC_LABEL + "=" + specHash(replica),
-                "--network=" + networkName(),
-                "--ip=" + address,
-                "--dns=" + self.get().meshAddress()));
+        engine("run", "-d", "--name=" + name, "--label=meshfed.io/replica=" + replica.name());
+    if (!agentLabel.isEmpty()) {
+      argv.add("--label=" + AGENT_LABEL + "=" + agentLabel);
+    }
+    argv.addAll(
+        List.of(
+            "--label=" + SPEC_LABEL + "=" + specHash(replica),
+            "--network=" + networkName(),
+            "--ip=" + address,
+            "--dns=" + self.get().meshAddress()));
     if (self.get().domain() != null) {
       argv.add("--dns-search=" + self.get().domain());
     }
@@ -158,8 +197,7 @@ public final class ContainerRuntime implements ReplicaRuntime {
     String name = containerName(replica);
     Command.Result inspect =
         runner.run(
-            List.of(
-                binary,
+            engine(
                 "inspect",
                 "-f",
                 "{{index .Config.Labels \"" + SPEC_LABEL + "\"}} {{.State.Running}}",
@@ -175,37 +213,61 @@ public final class ContainerRuntime implements ReplicaRuntime {
         && address.isPresent()) {
       return Optional.of(new ContainerHandle(name, address.get()));
     }
-    runner.run(List.of(binary, "rm", "-f", name)); // another spec, or stopped: not ours to keep
+    runner.run(engine("rm", "-f", name)); // another spec, or stopped: not ours to keep
     return Optional.empty();
   }
 
   @Override
   public String lastOutput(Path dir, int lines) {
     String name = containerName(dir.getFileName().toString());
-    Command.Result logs =
-        runner.run(List.of(binary, "logs", "--tail", Integer.toString(lines), name));
+    Command.Result logs = runner.run(engine("logs", "--tail", Integer.toString(lines), name));
     return (logs.stdout() + logs.stderr()).strip();
+  }
+
+  /**
+   * Pulls the image when the engine lacks it, so that a pull that fails says so (unknown name or
+   * tag, refused credentials, no registry) apart from a container that fails to start.
+   */
+  private void ensureImage(AssignedReplica replica) throws IOException {
+    if (runner.run(engine("image", "inspect", "--format", "{{.Id}}", replica.image())).ok()) {
+      return;
+    }
+    Command.Result pulled = runner.run(engine("pull", "--quiet", replica.image()));
+    if (!pulled.ok()) {
+      String why = pulled.stderr().strip();
+      throw new StartFailure(
+          ReplicaStatus.IMAGE_PULL_FAILED,
+          binary
+              + " could not pull "
+              + replica.image()
+              + ": "
+              + (why.isEmpty()
+                  ? "exit code " + pulled.exitCode()
+                  : why.lines().reduce((a, b) -> b).orElse(why)));
+    }
   }
 
   private void ensureNetwork() throws IOException {
     String network = networkName();
-    if (runner.run(List.of(binary, "network", "inspect", network)).ok()) {
+    if (runner.run(engine("network", "inspect", network)).ok()) {
       return;
     }
     SelfConfig me = self.get();
-    Command.Result created =
-        runner.run(
-            List.of(
-                binary,
-                "network",
-                "create",
-                "--driver",
-                "bridge",
-                "--subnet",
-                me.subnet(),
-                "--gateway",
-                Subnets.lastHost(me.subnet()),
-                network));
+    List<String> create =
+        engine(
+            "network",
+            "create",
+            "--driver",
+            "bridge",
+            "--subnet",
+            containerSubnet(me),
+            "--gateway",
+            Subnets.lastHost(me.subnet()));
+    if (!agentLabel.isEmpty()) {
+      create.addAll(List.of("--label", AGENT_LABEL + "=" + agentLabel));
+    }
+    create.add(network);
+    Command.Result created = runner.run(create);
     if (!created.ok()) {
       throw new IOException(
           binary + " network create " + network + " failed: " + created.stderr().strip());
@@ -228,19 +290,20 @@ public final class ContainerRuntime implements ReplicaRuntime {
     }
     SelfConfig me = self.get();
     List<String> taken = new ArrayList<>(List.of(me.meshAddress(), Subnets.lastHost(me.subnet())));
+    String subnet = containerSubnet(me);
     try (var siblings = Files.list(dir.getParent())) {
       for (Path sibling : siblings.toList()) {
         readAddress(sibling).ifPresent(taken::add);
       }
     }
     String address =
-        Subnets.hosts(me.subnet())
+        Subnets.hosts(subnet)
             .filter(a -> !taken.contains(a))
             .findFirst()
             .orElseThrow(
                 () ->
                     new IOException(
-                        "no free address left in " + me.subnet() + " for " + replica.name()));
+                        "no free address left in " + subnet + " for " + replica.name()));
     Files.writeString(dir.resolve("address"), address + "\n");
     return address;
   }
@@ -280,8 +343,7 @@ public final class ContainerRuntime implements ReplicaRuntime {
     @Override
     public boolean alive() {
       Command.Result state =
-          runner.run(
-              List.of(binary, "inspect", "-f", "{{.State.Running}} {{.State.ExitCode}}", name));
+          runner.run(engine("inspect", "-f", "{{.State.Running}} {{.State.ExitCode}}", name));
       if (!state.ok()) {
         return false; // removed behind our back
       }
@@ -305,9 +367,19 @@ public final class ContainerRuntime implements ReplicaRuntime {
 
     @Override
     public void stop(Duration grace) {
-      runner.run(List.of(binary, "stop", "-t", Long.toString(grace.toSeconds()), name));
-      runner.run(List.of(binary, "rm", "-f", name));
+      runner.run(engine("stop", "-t", Long.toString(grace.toSeconds()), name));
+      runner.run(engine("rm", "-f", name));
     }
+  }
+
+  /**
+   * The containers' half of the peer's subnet: the upper one. The lower holds the peer's own mesh
+   * address (its first host, on the WireGuard interface), and an engine refuses a network whose
+   * subnet holds an address of the host ("already used on the host"). Other peers route the whole
+   * subnet here; the bridge's route is the more specific.
+   */
+  static String containerSubnet(SelfConfig me) {
+    return Subnets.upperHalf(me.subnet());
   }
 
   /** Host addresses of the peer's subnet. */
@@ -317,6 +389,14 @@ public final class ContainerRuntime implements ReplicaRuntime {
     static Stream<String> hosts(String cidr) {
       long[] range = range(cidr);
       return LongStream.range(range[0] + 1, range[1]).mapToObj(a -> Ipv4.format((int) a));
+    }
+
+    /** The upper half of a network: 100.64.3.0/24 → 100.64.3.128/25. */
+    static String upperHalf(String cidr) {
+      long[] range = range(cidr);
+      int prefix = Integer.parseInt(cidr.split("/")[1]);
+      long half = (range[1] - range[0] + 1) / 2;
+      return Ipv4.format((int) (range[0] + half)) + "/" + (prefix + 1);
     }
 
     static String lastHost(String cidr) {

@@ -10,6 +10,20 @@ import java.util.OptionalInt;
 /** How replicas run on this peer: processes, or podman/docker containers. */
 public interface ReplicaRuntime {
 
+  /** A replica that cannot be started, and why in one CamelCase word (ReplicaStatus' reasons). */
+  final class StartFailure extends IOException {
+    private final String reason;
+
+    public StartFailure(String reason, String message) {
+      super(message);
+      this.reason = reason;
+    }
+
+    public String reason() {
+      return reason;
+    }
+  }
+
   /** A started replica. */
   interface Handle {
     boolean alive();

@@ -44,6 +44,7 @@ public final class Replicas {
     int restarts;
     Integer exitCode;
     String message;
+    String reason;
     String state = ReplicaStatus.PENDING;
 
     Entry(AssignedReplica spec, Instant now) {
@@ -109,6 +110,7 @@ public final class Replicas {
           entry.handle.exitCode().isPresent() ? entry.handle.exitCode().getAsInt() : null;
       entry.handle = null;
       entry.state = ReplicaStatus.FAILED;
+      entry.reason = ReplicaStatus.EXITED;
       String output = runtime.lastOutput(dirOf(entry.spec), 5);
       entry.message =
           (entry.exitCode == null ? "exited" : "exit code " + entry.exitCode)
@@ -134,6 +136,10 @@ public final class Replicas {
     } catch (IOException | RuntimeException e) {
       entry.state = ReplicaStatus.FAILED;
       entry.exitCode = null;
+      entry.reason =
+          e instanceof ReplicaRuntime.StartFailure failure
+              ? failure.reason()
+              : ReplicaStatus.START_FAILED;
       entry.message = "cannot start: " + e.getMessage();
       entry.nextStart = now.plus(backoff(entry.restarts));
       entry.restarts++;
@@ -170,7 +176,8 @@ public final class Replicas {
               e.handle == null ? null : e.handle.address(),
               e.restarts,
               failed ? e.exitCode : null,
-              failed ? e.message : null));
+              failed ? e.message : null,
+              failed ? e.reason : null));
     }
     return statuses;
   }

@@ -19,11 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The container runtimes by the exact commands they issue, each command's answer scripted by the
- * test. Real containers could not run where the agents run here: docker has no daemon on this
- * machine, and podman (Debian's 4.3) runs a container on the host only with runc, cgroupfs and
- * lowered ulimits, and not at all inside a peer's network namespace, where `ip netns exec` remounts
- * /sys without the cgroup hierarchy (runc: "no cgroup mount found"; crun refuses the hybrid cgroup
- * layout).
+ * test: what no engine shows (options never made of spec fields, values never on a command line).
+ * Real podman containers on local peers, pulled from a real registry: e2e's ContainerWorkloadTest.
  */
 class ContainerRuntimeTest {
   static final SelfConfig SELF =
@@ -82,16 +79,17 @@ class ContainerRuntimeTest {
     String hash = ContainerRuntime.specHash(web(0));
     assertThat(issued)
         .containsExactly(
+            "podman image inspect --format {{.Id}} nginx:1.27",
             "podman network inspect mf-apps-p1",
-            "podman network create --driver bridge --subnet 100.64.3.0/24 --gateway 100.64.3.254 mf-apps-p1",
+            "podman network create --driver bridge --subnet 100.64.3.128/25 --gateway 100.64.3.254 mf-apps-p1",
             "sysctl -w net.ipv4.ip_forward=1",
             "podman rm -f mf-web-0",
             "podman run -d --name=mf-web-0 --label=meshfed.io/replica=web-0 --label=meshfed.io/spec="
                 + hash
-                + " --network=mf-apps-p1 --ip=100.64.3.2 --dns=100.64.3.1 --dns-search=apps.mesh"
+                + " --network=mf-apps-p1 --ip=100.64.3.129 --dns=100.64.3.1 --dns-search=apps.mesh"
                 + " --env=A --env=B --env=MESHFED_REPLICA --env=MESHFED_WORKLOAD"
                 + " --entrypoint=nginx -- nginx:1.27 -g daemon off;");
-    assertThat(handle.address()).isEqualTo("100.64.3.2");
+    assertThat(handle.address()).isEqualTo("100.64.3.129");
     // the values are in the runtime's environment, not on its command line
     assertThat(environments.get(environments.size() - 1))
         .containsEntry("A", "1")
@@ -101,8 +99,8 @@ class ContainerRuntimeTest {
     // the next replica takes the next address; the network exists now
     issued.clear();
     ContainerRuntime docker = runtime("docker", line -> ok(""));
-    assertThat(docker.start(web(1), root.resolve("web-1")).address()).isEqualTo("100.64.3.3");
-    assertThat(issued.get(0)).isEqualTo("docker network inspect mf-apps-p1");
+    assertThat(docker.start(web(1), root.resolve("web-1")).address()).isEqualTo("100.64.3.130");
+    assertThat(issued.get(1)).isEqualTo("docker network inspect mf-apps-p1");
     assertThat(issued).noneMatch(l -> l.contains("network create"));
   }
 
@@ -154,7 +152,7 @@ class ContainerRuntimeTest {
     var adopted =
         runtime("podman", line -> ok(hash + " true\n")).adopt(web(0), root.resolve("web-0"));
     assertThat(adopted).isPresent();
-    assertThat(adopted.get().address()).isEqualTo("100.64.3.2");
+    assertThat(adopted.get().address()).isEqualTo("100.64.3.129");
     assertThat(issued)
         .containsExactly(
             "podman inspect -f {{index .Config.Labels \"meshfed.io/spec\"}} {{.State.Running}} mf-web-0");
@@ -205,6 +203,68 @@ class ContainerRuntimeTest {
                                 : ok(""))
                     .start(web(0), root.resolve("web-0")))
         .hasMessage("docker run mf-web-0 failed: Error: image not known");
-    assertThat(Files.readString(root.resolve("web-0/address")).strip()).isEqualTo("100.64.3.2");
+    assertThat(Files.readString(root.resolve("web-0/address")).strip()).isEqualTo("100.64.3.129");
+  }
+
+  @Test
+  void anImageTheEngineLacksIsPulledFirstAndAFailedPullSaysImagePullFailed() throws Exception {
+    ContainerRuntime podman =
+        runtime(
+            "podman",
+            line ->
+                line.startsWith("podman image inspect")
+                    ? failed("Error: nginx:1.27: image not known\n")
+                    : line.startsWith("podman pull")
+                        ? failed(
+                            "Trying to pull nginx:1.27...\nError: initializing source"
+                                + " docker://nginx:1.27: manifest unknown\n")
+                        : ok(""));
+    assertThatThrownBy(() -> podman.start(web(0), root.resolve("web-0")))
+        .isInstanceOfSatisfying(
+            ReplicaRuntime.StartFailure.class,
+            e -> assertThat(e.reason()).isEqualTo("ImagePullFailed"))
+        .hasMessage(
+            "podman could not pull nginx:1.27: Error: initializing source docker://nginx:1.27:"
+                + " manifest unknown");
+    assertThat(issued)
+        .containsExactly(
+            "podman image inspect --format {{.Id}} nginx:1.27", "podman pull --quiet nginx:1.27");
+
+    issued.clear();
+    runtime("podman", line -> line.startsWith("podman image") ? failed("") : ok(""))
+        .start(web(1), root.resolve("web-1"));
+    assertThat(issued)
+        .contains("podman pull --quiet nginx:1.27")
+        .anyMatch(l -> l.startsWith("podman run"));
+  }
+
+  @Test
+  void theEngineRunsBehindTheCommandGivenAndLabelsWhatItMakesWithTheAgent() throws Exception {
+    ContainerRuntime wrapped =
+        new ContainerRuntime(
+                "podman",
+                List.of("nsenter", "--mount=/proc/1/ns/mnt", "--", "podman"),
+                (argv, environment) -> {
+                  issued.add(String.join(" ", argv));
+                  return argv.contains("inspect") && argv.contains("network")
+                      ? failed("no such network")
+                      : ok("");
+                },
+                () -> SELF)
+            .labelledFor(Path.of("/run/meshfed-local/uid-1/agent"));
+    wrapped.start(web(0), root.resolve("web-0"));
+    assertThat(issued)
+        .filteredOn(l -> !l.startsWith("sysctl"))
+        .allMatch(l -> l.startsWith("nsenter --mount=/proc/1/ns/mnt -- podman "));
+    assertThat(issued)
+        .anyMatch(
+            l ->
+                l.contains(" network create ")
+                    && l.contains("--label meshfed.io/agent=/run/meshfed-local/uid-1/agent"))
+        .anyMatch(
+            l ->
+                l.contains(
+                    " run -d --name=mf-web-0 --label=meshfed.io/replica=web-0"
+                        + " --label=meshfed.io/agent=/run/meshfed-local/uid-1/agent --label=meshfed.io/spec="));
   }
 }

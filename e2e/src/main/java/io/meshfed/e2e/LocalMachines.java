@@ -52,10 +52,38 @@ public final class LocalMachines {
   }
 
   public static void sweep(Path stateRoot, String bridge, String bridgeAddress) {
+    sweep(
+        stateRoot,
+        bridge,
+        bridgeAddress,
+        Command.run(Duration.ofSeconds(10), null, List.of("sh", "-c", "command -v podman")).ok()
+            ? List.of("podman")
+            : List.of());
+  }
+
+  /**
+   * The same, removing the machines' containers with this command line for podman (as the agents
+   * run it: {@code meshfed.local.container-command}).
+   */
+  public static void sweep(
+      Path stateRoot, String bridge, String bridgeAddress, List<String> containerCommand) {
     if (Files.isDirectory(stateRoot)) {
       LocalMachineProvider provider =
           new LocalMachineProvider(
-              new LocalSettings(stateRoot, bridge, bridgeAddress, List.of(), List.of()));
+              new LocalSettings(
+                  stateRoot,
+                  bridge,
+                  bridgeAddress,
+                  List.of(),
+                  List.of(),
+                  // containers an earlier run's agents left go with their machines
+                  Command.run(
+                              Duration.ofSeconds(10),
+                              null,
+                              List.of("sh", "-c", "command -v podman"))
+                          .ok()
+                      ? List.of("podman")
+                      : List.of()));
       ProviderContext context = new ProviderContext(null, "sweep", Map.of(), Map.of());
       try (Stream<Path> dirs = Files.list(stateRoot)) {
         for (Path dir : dirs.filter(Files::isDirectory).toList()) {

@@ -48,9 +48,13 @@ final class LocalMeshFixture implements AutoCloseable {
   /** The operator's HTTP port (health, metrics): kept across restarts like the agent API's. */
   private int httpPort;
 
-  private LocalMeshFixture(Path work) throws Exception {
+  /** Operator properties a test adds (or overrides), kept across restarts. */
+  private final Map<String, String> extraProperties;
+
+  private LocalMeshFixture(Path work, Map<String, String> extraProperties) throws Exception {
     this.work = work;
-    LocalMachines.sweep(STATE_ROOT, BRIDGE, BRIDGE_ADDRESS);
+    this.extraProperties = Map.copyOf(extraProperties);
+    sweep();
     this.plane = ControlPlane.start(work, Path.of(System.getProperty("meshfed.crds")));
     this.client = plane.client();
     startOperator();
@@ -60,7 +64,23 @@ final class LocalMeshFixture implements AutoCloseable {
    * @param work where the control plane's and operator's files go, e.g. target/e2e/mesh
    */
   static LocalMeshFixture start(Path work) throws Exception {
-    return new LocalMeshFixture(work.toAbsolutePath());
+    return start(work, Map.of());
+  }
+
+  /** The same with these operator properties added, e.g. local agents running podman. */
+  static LocalMeshFixture start(Path work, Map<String, String> operatorProperties)
+      throws Exception {
+    return new LocalMeshFixture(work.toAbsolutePath(), operatorProperties);
+  }
+
+  /** What an earlier run left: machines, and the containers their agents ran. */
+  private void sweep() {
+    String command = extraProperties.get("meshfed.local.container-command");
+    if (command == null) {
+      LocalMachines.sweep(STATE_ROOT, BRIDGE, BRIDGE_ADDRESS);
+    } else {
+      LocalMachines.sweep(STATE_ROOT, BRIDGE, BRIDGE_ADDRESS, List.of(command.split("\\s+")));
+    }
   }
 
   OperatorProcess operator() {
@@ -77,6 +97,7 @@ final class LocalMeshFixture implements AutoCloseable {
     // a CA rotation asked for signs once the agents trust it, not after ten minutes
     properties.put("meshfed.agent-api.tls.ca-rotation.min-overlap", "0s");
     properties.put("meshfed.agent-api.tls.ca-rotation.check-interval", "1s");
+    properties.putAll(extraProperties);
     if (operator != null) {
       properties.put("quarkus.http.ssl-port", Integer.toString(operator.httpsPort()));
     } else {
@@ -265,7 +286,7 @@ final class LocalMeshFixture implements AutoCloseable {
         operator.close();
       }
       plane.close();
-      LocalMachines.sweep(STATE_ROOT, BRIDGE, BRIDGE_ADDRESS);
+      sweep();
     }
   }
 }

@@ -10,13 +10,35 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * @param address the address it is reachable at over the mesh
  * @param restarts how often the agent has started it again
  * @param exitCode its last exit code, when it has exited
- * @param message for Failed: the last lines of its output
+ * @param message for Failed: the last lines of its output, or why it could not start
+ * @param reason for Failed, in CamelCase: Exited, ImagePullFailed or StartFailed
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ReplicaStatus(
-    String name, String state, String address, int restarts, Integer exitCode, String message) {
+    String name,
+    String state,
+    String address,
+    int restarts,
+    Integer exitCode,
+    String message,
+    String reason) {
+  /** A report without a reason (agents before 0.2, and every state but Failed). */
+  public ReplicaStatus(
+      String name, String state, String address, int restarts, Integer exitCode, String message) {
+    this(name, state, address, restarts, exitCode, message, null);
+  }
+
   public static final String PENDING = "Pending";
   public static final String STARTING = "Starting";
   public static final String RUNNING = "Running";
   public static final String FAILED = "Failed";
+
+  /** It ran and exited; exitCode and message say how. */
+  public static final String EXITED = "Exited";
+
+  /** Its image could not be pulled (unknown name or tag, refused credentials, no registry). */
+  public static final String IMAGE_PULL_FAILED = "ImagePullFailed";
+
+  /** It could not be started for another reason; message says which. */
+  public static final String START_FAILED = "StartFailed";
 }

@@ -23,6 +23,14 @@ public class ReplicaPlacement {
   @JsonPropertyDescription("Why it is not running: exit code and the last lines of its output.")
   private String message;
 
+  @JsonPropertyDescription(
+      "For a Failed replica, in CamelCase: Exited (see exitCode and message), ImagePullFailed or"
+          + " StartFailed.")
+  private String reason;
+
+  @JsonPropertyDescription("The exit code of its last run, when it exited.")
+  private Integer exitCode;
+
   public ReplicaPlacement() {}
 
   public ReplicaPlacement(String replica, String peer, String address, String state) {
@@ -38,6 +46,22 @@ public class ReplicaPlacement {
 
   public void setRestarts(Integer restarts) {
     this.restarts = restarts;
+  }
+
+  public String getReason() {
+    return reason;
+  }
+
+  public void setReason(String reason) {
+    this.reason = reason;
+  }
+
+  public Integer getExitCode() {
+    return exitCode;
+  }
+
+  public void setExitCode(Integer exitCode) {
+    this.exitCode = exitCode;
   }
 
   public String getMessage() {

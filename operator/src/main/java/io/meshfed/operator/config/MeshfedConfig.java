@@ -287,5 +287,21 @@ public interface MeshfedConfig {
      * hack/build-wireguard-go.sh; unset, each agent picks (its own default, then Debian's).
      */
     Optional<String> wireguardGo();
+
+    /**
+     * How local agents run replicas: process (commands on the host's files, the default: runs
+     * everywhere) or podman (OCI images).
+     */
+    @WithDefault("process")
+    String agentRuntime();
+
+    /**
+     * The command line local agents run podman with. They live in a network namespace entered with
+     * ip netns exec, whose /sys lacks the cgroup hierarchy podman's runtime needs: podman runs in
+     * the mount namespace of the agent's supervising loop (the host's; {ppid}) and the peer's
+     * network namespace (decision 0020).
+     */
+    @WithDefault("nsenter --mount=/proc/{ppid}/ns/mnt -- podman")
+    String containerCommand();
   }
 }

@@ -21,13 +21,24 @@ public final class LocalProviderSettings {
     List<String> options =
         new ArrayList<>(List.of("--status-interval", config.agentStatusInterval()));
     config.wireguardGo().ifPresent(binary -> options.addAll(List.of("--wireguard-go", binary)));
+    if (!config.agentRuntime().equals("process")) {
+      options.addAll(
+          List.of(
+              "--runtime",
+              config.agentRuntime(),
+              "--container-command",
+              config.containerCommand()));
+    }
     return new LocalMachineProvider(
         new LocalSettings(
             Path.of(config.stateRoot()),
             config.bridge(),
             config.bridgeAddress(),
             command,
-            options));
+            options,
+            config.agentRuntime().equals("process")
+                ? List.of()
+                : List.of(config.containerCommand().strip().split("\\s+"))));
   }
 
   /** The configured jar, or the one the build made next to this operator, or the packaged one. */

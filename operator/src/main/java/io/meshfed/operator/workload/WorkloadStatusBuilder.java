@@ -61,6 +61,8 @@ public final class WorkloadStatusBuilder {
           new ReplicaPlacement(replica, peer, address(peers.get(peer), report), state);
       report.filter(r -> r.restarts() > 0).ifPresent(r -> placement.setRestarts(r.restarts()));
       report.map(ReplicaStatus::message).ifPresent(placement::setMessage);
+      report.map(ReplicaStatus::reason).ifPresent(placement::setReason);
+      report.map(ReplicaStatus::exitCode).ifPresent(placement::setExitCode);
       placements.add(placement);
       if (ReplicaStatus.RUNNING.equals(state)) {
         running++;

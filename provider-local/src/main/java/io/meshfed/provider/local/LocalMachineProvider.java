@@ -96,6 +96,7 @@ public final class LocalMachineProvider implements MachineProvider {
     withHostLock(
         () -> {
           stopAgent(dir);
+          removeContainers(dir.resolve("agent"));
           String ns = machine.get().namespace();
           if (namespaceExists(ns)) {
             // wireguard-go daemonizes inside the namespace; a namespace with processes in it
@@ -213,14 +214,14 @@ public final class LocalMachineProvider implements MachineProvider {
         new ArrayList<>(
             List.of(
                 "setsid",
-                "ip",
-                "netns",
-                "exec",
-                machine.namespace(),
                 "sh",
                 "-c",
-                "while :; do \"$@\"; sleep 1; done",
-                "meshfed-agent-loop"));
+                // the loop stays in the host's namespaces; each agent it starts enters the peer's
+                // (ip netns exec: its network namespace, its /sys and resolv.conf). The agent runs
+                // its container engine in the loop's mount namespace (decision 0020)
+                "ns=$1; shift; while :; do ip netns exec \"$ns\" \"$@\"; sleep 1; done",
+                "meshfed-agent-loop",
+                machine.namespace()));
     argv.addAll(settings.agentCommand());
     argv.addAll(
         List.of(
@@ -272,6 +273,37 @@ public final class LocalMachineProvider implements MachineProvider {
     } catch (IOException | NumberFormatException e) {
       return Optional.empty();
     }
+  }
+
+  /**
+   * The containers and networks the machine's agent made (labelled with its state directory): a
+   * machine that is deleted takes what ran on it along, as a deleted VM does.
+   */
+  private void removeContainers(Path agentStateDir) {
+    if (settings.containerCommand().isEmpty()) {
+      return;
+    }
+    String label = "label=meshfed.io/agent=" + agentStateDir.toAbsolutePath().normalize();
+    for (String id : engine("ps", "-aq", "--filter", label).split("\\s+")) {
+      if (!id.isBlank()) {
+        engine("rm", "-f", "-t", "2", id.strip());
+      }
+    }
+    for (String network : engine("network", "ls", "-q", "--filter", label).split("\\s+")) {
+      if (!network.isBlank()) {
+        engine("network", "rm", "-f", network.strip());
+      }
+    }
+  }
+
+  private String engine(String... args) {
+    // {ppid} names the agents' supervising loop, in this (the host's) mount namespace: ours
+    String self = Long.toString(ProcessHandle.current().pid());
+    List<String> argv = new ArrayList<>();
+    settings.containerCommand().forEach(word -> argv.add(word.replace("{ppid}", self)));
+    argv.addAll(List.of(args));
+    Command.Result result = Command.run(TIMEOUT, null, argv);
+    return result.ok() ? result.stdout() : "";
   }
 
   private static void stopAgent(Path dir) {

@@ -13,16 +13,29 @@ import java.util.List;
  * @param agentCommand how to start the agent, e.g. {@code java -jar /opt/meshfed/meshfed-agent.jar}
  * @param agentOptions more options for {@code meshfed-agent join}, e.g. {@code --status-interval
  *     5s}
+ * @param containerCommand how the agents run podman (their {@code --container-command}); empty when
+ *     they run processes. A deleted machine's containers and networks go with it.
  */
 public record LocalSettings(
     Path stateRoot,
     String bridge,
     String bridgeAddress,
     List<String> agentCommand,
-    List<String> agentOptions) {
+    List<String> agentOptions,
+    List<String> containerCommand) {
   public LocalSettings {
     agentCommand = List.copyOf(agentCommand);
     agentOptions = List.copyOf(agentOptions);
+    containerCommand = List.copyOf(containerCommand);
+  }
+
+  public LocalSettings(
+      Path stateRoot,
+      String bridge,
+      String bridgeAddress,
+      List<String> agentCommand,
+      List<String> agentOptions) {
+    this(stateRoot, bridge, bridgeAddress, agentCommand, agentOptions, List.of());
   }
 
   public String bridgeIp() {

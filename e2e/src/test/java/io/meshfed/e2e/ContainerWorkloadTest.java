@@ -1,0 +1,319 @@
+package io.meshfed.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.LabelSelector;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.meshfed.api.v1alpha1.ClusterReference;
+import io.meshfed.api.v1alpha1.Peer;
+import io.meshfed.api.v1alpha1.Placement;
+import io.meshfed.api.v1alpha1.ReplicaPlacement;
+import io.meshfed.api.v1alpha1.ResourceAmounts;
+import io.meshfed.api.v1alpha1.Workload;
+import io.meshfed.api.v1alpha1.WorkloadPort;
+import io.meshfed.api.v1alpha1.WorkloadResources;
+import io.meshfed.api.v1alpha1.WorkloadSpec;
+import io.meshfed.provider.spi.Command;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Replicas as real OCI containers: local agents run podman (in the host's mount namespace and the
+ * peer's network namespace, decision 0020); images come from a real registry on the tests' bridge,
+ * over TLS from a CA made for the test. A container workload on two peers answers by name from a
+ * third; a crashing container restarts with backoff and says why; a pull that fails says
+ * ImagePullFailed; an agent that restarts adopts its running containers.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ContainerWorkloadTest {
+  static final String NS = LocalMeshFixture.NS;
+  static final String CLUSTER = "boxes";
+
+  static LocalMeshFixture mesh;
+  static TestRegistry registry;
+  static String webImage;
+
+  @BeforeAll
+  static void start() throws Exception {
+    Path work = Path.of("target/e2e/containers").toAbsolutePath();
+    Files.createDirectories(work);
+    // this host's cgroup v1 hybrid layout: runc (crun refuses it), cgroupfs, and the sandbox's
+    // lower ulimits; a normal host needs none of it
+    Path containersConf =
+        Files.writeString(
+            work.resolve("containers.conf"),
+            "[containers]\n"
+                + "default_ulimits = [\"nofile=20000:20000\", \"nproc=4096:4096\"]\n"
+                + "[engine]\n"
+                + "runtime = \"runc\"\n"
+                + "cgroup_manager = \"cgroupfs\"\n");
+    mesh =
+        LocalMeshFixture.start(
+            work,
+            Map.of(
+                "meshfed.local.agent-runtime",
+                "podman",
+                "meshfed.local.container-command",
+                "env CONTAINERS_CONF="
+                    + containersConf
+                    + " nsenter --mount=/proc/{ppid}/ns/mnt -- podman"));
+    mesh.createCluster(
+        CLUSTER,
+        "100.75.0.0/16",
+        Map.of(
+            "front", Map.of("tier", "front"),
+            "back-1", Map.of("tier", "back"),
+            "back-2", Map.of("tier", "back")));
+    // the bridge exists now: the registry listens on its address
+    registry =
+        TestRegistry.start(
+            work.resolve("registry"), LocalMeshFixture.BRIDGE_ADDRESS.split("/")[0], 5000);
+    webImage =
+        registry.pushBusyboxImage("web", "1", Map.of("www/index.html", "hello from a container\n"));
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    try {
+      if (mesh != null) {
+        mesh.close();
+      }
+    } finally {
+      if (registry != null) {
+        registry.close();
+      }
+    }
+  }
+
+  @Test
+  @Order(1)
+  void aContainerWorkloadOnTwoPeersAnswersByNameFromAThird() {
+    Workload web =
+        workload(
+            "web",
+            webImage,
+            List.of("/bin/busybox", "httpd", "-f", "-p", "8080", "-h", "/www"),
+            2,
+            "back");
+    web.getSpec().setPorts(List.of(port(8080)));
+    mesh.client.resource(web).inNamespace(NS).create();
+    await()
+        .atMost(Duration.ofSeconds(120))
+        .untilAsserted(
+            () ->
+                assertThat(placements("web"))
+                    .as(mesh.agentLogTail("back-1", 20))
+                    .hasSize(2)
+                    .allSatisfy(p -> assertThat(p.getState()).isEqualTo("Running"))
+                    .extracting(ReplicaPlacement::getPeer)
+                    .containsExactlyInAnyOrder("back-1", "back-2"));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              var fetched =
+                  Command.run(
+                      Duration.ofSeconds(15),
+                      null,
+                      List.of(
+                          "ip",
+                          "netns",
+                          "exec",
+                          mesh.netns("front"),
+                          "curl",
+                          "-sf",
+                          "--max-time",
+                          "5",
+                          "http://web.mesh.internal:8080/"));
+              assertThat(fetched.stdout())
+                  .as(fetched.stderr())
+                  .isEqualTo("hello from a container\n");
+            });
+  }
+
+  @Test
+  @Order(2)
+  void aCrashingContainerRestartsWithBackoffAndSaysHowItEnded() {
+    mesh.client
+        .resource(
+            workload(
+                "crash",
+                webImage,
+                List.of("/bin/busybox", "sh", "-c", "echo going down; exit 3"),
+                1,
+                "back"))
+        .inNamespace(NS)
+        .create();
+    await()
+        .atMost(Duration.ofSeconds(90))
+        .untilAsserted(
+            () ->
+                assertThat(placements("crash"))
+                    .singleElement()
+                    .satisfies(
+                        p -> {
+                          assertThat(p.getState()).isEqualTo("Failed");
+                          assertThat(p.getReason()).isEqualTo("Exited");
+                          assertThat(p.getExitCode()).isEqualTo(3);
+                          assertThat(p.getMessage()).contains("exit code 3", "going down");
+                          assertThat(p.getRestarts()).isGreaterThanOrEqualTo(2);
+                        }));
+  }
+
+  @Test
+  @Order(3)
+  void anImageThatCannotBePulledSaysImagePullFailed() {
+    mesh.client
+        .resource(
+            workload(
+                "missing",
+                registry.host + "/meshfed-test/web:no-such-tag",
+                List.of("/bin/busybox", "true"),
+                1,
+                "back"))
+        .inNamespace(NS)
+        .create();
+    await()
+        .atMost(Duration.ofSeconds(90))
+        .untilAsserted(
+            () ->
+                assertThat(placements("missing"))
+                    .singleElement()
+                    .satisfies(
+                        p -> {
+                          assertThat(p.getState()).isEqualTo("Failed");
+                          assertThat(p.getReason()).isEqualTo("ImagePullFailed");
+                          assertThat(p.getMessage()).contains("could not pull", "no-such-tag");
+                        }));
+  }
+
+  @Test
+  @Order(4)
+  void aRestartedAgentAdoptsItsRunningContainers() throws Exception {
+    ReplicaPlacement running =
+        placements("web").stream()
+            .filter(p -> p.getPeer().equals("back-1"))
+            .findFirst()
+            .orElseThrow();
+    String before = containerId(running.getReplica());
+    // the agent process dies; the machine's loop starts it again
+    long agent = agentPid("back-1");
+    assertThat(ProcessHandle.of(agent).map(ProcessHandle::destroyForcibly)).hasValue(true);
+    await().atMost(Duration.ofSeconds(60)).until(() -> agentPid("back-1") != agent);
+    // it reports again, and the same container still serves
+    await()
+        .during(Duration.ofSeconds(10))
+        .atMost(Duration.ofSeconds(40))
+        .untilAsserted(
+            () -> {
+              assertThat(containerId(running.getReplica())).isEqualTo(before);
+              assertThat(placements("web"))
+                  .filteredOn(p -> p.getPeer().equals("back-1"))
+                  .singleElement()
+                  .satisfies(p -> assertThat(p.getState()).isEqualTo("Running"));
+            });
+  }
+
+  @Test
+  @Order(5)
+  void aDeletedPeerTakesItsContainersAndItsNetworkAlong() {
+    String agentLabel = "label=meshfed.io/agent=" + mesh.agentState("back-2");
+    assertThat(podman("ps", "-aq", "--filter", agentLabel))
+        .as("back-2 runs containers")
+        .isNotEmpty();
+    mesh.client.resources(Peer.class).inNamespace(NS).withName("back-2").delete();
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .untilAsserted(
+            () -> {
+              assertThat(podman("ps", "-aq", "--filter", agentLabel)).isEmpty();
+              assertThat(podman("network", "ls", "-q", "--filter", agentLabel)).isEmpty();
+            });
+  }
+
+  private static List<String> podman(String... args) {
+    List<String> argv = new ArrayList<>(List.of("podman"));
+    argv.addAll(List.of(args));
+    var result = Command.run(Duration.ofSeconds(20), null, argv);
+    assertThat(result.ok()).as(argv + ": " + result.stderr()).isTrue();
+    return result.stdout().lines().filter(l -> !l.isBlank()).toList();
+  }
+
+  /** The running container's ID, by the replica label the agent sets. */
+  private static String containerId(String replica) {
+    var ps =
+        Command.run(
+            Duration.ofSeconds(20),
+            null,
+            List.of(
+                "podman",
+                "ps",
+                "-q",
+                "--no-trunc",
+                "--filter",
+                "label=meshfed.io/replica=" + replica));
+    assertThat(ps.ok()).as(ps.stderr()).isTrue();
+    List<String> ids = ps.stdout().lines().filter(l -> !l.isBlank()).toList();
+    assertThat(ids).as("containers of " + replica).hasSize(1);
+    return ids.get(0);
+  }
+
+  /** The agent's JVM in the peer's namespace (its loop's child). */
+  private static long agentPid(String peer) {
+    String state = mesh.agentState(peer).toString();
+    return ProcessHandle.allProcesses()
+        .filter(
+            p ->
+                p.info()
+                    .arguments()
+                    .map(a -> List.of(a).contains(state) && List.of(a).contains("join"))
+                    .orElse(false))
+        .filter(p -> p.info().command().map(c -> c.endsWith("java")).orElse(false))
+        .mapToLong(ProcessHandle::pid)
+        .findFirst()
+        .orElse(-1);
+  }
+
+  private static List<ReplicaPlacement> placements(String workload) {
+    Workload w = mesh.client.resources(Workload.class).inNamespace(NS).withName(workload).get();
+    return w == null || w.getStatus() == null ? List.of() : w.getStatus().getPlacements();
+  }
+
+  static Workload workload(
+      String name, String image, List<String> command, int replicas, String tier) {
+    Workload workload = new Workload();
+    workload.getMetadata().setName(name);
+    WorkloadSpec spec = new WorkloadSpec();
+    spec.setClusterRef(new ClusterReference(CLUSTER));
+    spec.setReplicas(replicas);
+    spec.setImage(image);
+    spec.setCommand(command);
+    WorkloadResources resources = new WorkloadResources();
+    resources.setRequests(new ResourceAmounts(new Quantity("100m"), new Quantity("32Mi")));
+    spec.setResources(resources);
+    Placement placement = new Placement();
+    LabelSelector selector = new LabelSelector();
+    selector.setMatchLabels(Map.of("tier", tier));
+    placement.setPeerSelector(selector);
+    spec.setPlacement(placement);
+    workload.setSpec(spec);
+    return workload;
+  }
+
+  private static WorkloadPort port(int number) {
+    WorkloadPort port = new WorkloadPort();
+    port.setPort(number);
+    return port;
+  }
+}
