@@ -9,6 +9,8 @@ import io.meshfed.provider.spi.Ipv4;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -18,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
@@ -137,7 +140,7 @@ public final class ContainerRuntime implements ReplicaRuntime {
               + " is not an image reference ([registry[:port]/]path[:tag][@sha256:digest])");
     }
     Files.createDirectories(dir);
-    ensureImage(replica);
+    ensureImage(replica, dir);
     ensureNetwork();
     String address = addressOf(replica, dir);
     String name = containerName(replica);
@@ -228,11 +231,35 @@ public final class ContainerRuntime implements ReplicaRuntime {
    * Pulls the image when the engine lacks it, so that a pull that fails says so (unknown name or
    * tag, refused credentials, no registry) apart from a container that fails to start.
    */
-  private void ensureImage(AssignedReplica replica) throws IOException {
+  private void ensureImage(AssignedReplica replica, Path dir) throws IOException {
     if (runner.run(engine("image", "inspect", "--format", "{{.Id}}", replica.image())).ok()) {
       return;
     }
-    Command.Result pulled = runner.run(engine("pull", "--quiet", replica.image()));
+    Command.Result pulled;
+    if (replica.registryAuth() == null) {
+      pulled = runner.run(engine("pull", "--quiet", replica.image()));
+    } else {
+      // the credentials in a file only root reads, for this pull only: never on a command line
+      Path auth = dir.resolve(binary.equals("docker") ? "docker-config/config.json" : "auth.json");
+      Files.createDirectories(auth.getParent());
+      Files.deleteIfExists(auth);
+      Files.writeString(
+          Files.createFile(auth, PosixFilePermissions.asFileAttribute(OWNER_ONLY)),
+          replica.registryAuth());
+      try {
+        pulled =
+            runner.run(
+                binary.equals("docker")
+                    ? withGlobalOptions(
+                        List.of("--config", auth.getParent().toString()),
+                        "pull",
+                        "--quiet",
+                        replica.image())
+                    : engine("pull", "--quiet", "--authfile=" + auth, replica.image()));
+      } finally {
+        Files.deleteIfExists(auth);
+      }
+    }
     if (!pulled.ok()) {
       String why = pulled.stderr().strip();
       throw new StartFailure(
@@ -245,6 +272,17 @@ public final class ContainerRuntime implements ReplicaRuntime {
                   ? "exit code " + pulled.exitCode()
                   : why.lines().reduce((a, b) -> b).orElse(why)));
     }
+  }
+
+  private static final Set<PosixFilePermission> OWNER_ONLY =
+      PosixFilePermissions.fromString("rw-------");
+
+  /** The engine with options before its subcommand (docker's --config). */
+  private List<String> withGlobalOptions(List<String> options, String... args) {
+    List<String> argv = new ArrayList<>(engine);
+    argv.addAll(options);
+    argv.addAll(List.of(args));
+    return argv;
   }
 
   private void ensureNetwork() throws IOException {
@@ -321,7 +359,7 @@ public final class ContainerRuntime implements ReplicaRuntime {
 
   static String specHash(AssignedReplica replica) {
     try {
-      byte[] json = AgentState.JSON.writeValueAsBytes(replica);
+      byte[] json = AgentState.JSON.writeValueAsBytes(replica.withoutRegistryAuth());
       return HexFormat.of()
           .formatHex(MessageDigest.getInstance("SHA-256").digest(json))
           .substring(0, 16);

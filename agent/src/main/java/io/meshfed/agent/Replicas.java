@@ -37,7 +37,7 @@ public final class Replicas {
   private boolean adopted;
 
   private static final class Entry {
-    final AssignedReplica spec;
+    AssignedReplica spec;
     ReplicaRuntime.Handle handle;
     Instant startedAt;
     Instant nextStart;
@@ -74,9 +74,12 @@ public final class Replicas {
     for (var it = entries.entrySet().iterator(); it.hasNext(); ) {
       var e = it.next();
       AssignedReplica want = wanted.get(e.getKey());
-      if (want == null || !want.equals(e.getValue().spec)) {
+      if (want == null
+          || !want.withoutRegistryAuth().equals(e.getValue().spec.withoutRegistryAuth())) {
         stop(e.getValue());
         it.remove();
+      } else {
+        e.getValue().spec = want; // new pull credentials alone: used at the next pull
       }
     }
     for (AssignedReplica want : wanted.values()) {

@@ -7,8 +7,10 @@ import io.meshfed.api.agent.AssignedReplica;
 import io.meshfed.api.agent.SelfConfig;
 import io.meshfed.provider.spi.Command;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -266,5 +268,42 @@ class ContainerRuntimeTest {
                 l.contains(
                     " run -d --name=mf-web-0 --label=meshfed.io/replica=web-0"
                         + " --label=meshfed.io/agent=/run/meshfed-local/uid-1/agent --label=meshfed.io/spec="));
+  }
+
+  @Test
+  void registryCredentialsReachThePullInAFileOnlyRootReadsNeverOnACommandLine() throws Exception {
+    String auth = "{\"auths\":{\"registry.example:5000\":{\"auth\":\"dTpzM2NyZXQ=\"}}}";
+    AssignedReplica privateImage =
+        new AssignedReplica(
+            "web-0", "web", "registry.example:5000/team/web:1.0", null, null, null, null, auth);
+    List<String> seenInFile = new ArrayList<>();
+    ContainerRuntime podman =
+        runtime(
+            "podman",
+            line -> {
+              if (line.startsWith("podman image inspect")) {
+                return failed("image not known");
+              }
+              if (line.startsWith("podman pull")) {
+                Path file = Path.of(line.replaceAll(".*--authfile=(\\S+).*", "$1"));
+                try {
+                  seenInFile.add(Files.readString(file));
+                  seenInFile.add(
+                      PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
+                } catch (IOException e) {
+                  throw new UncheckedIOException(e);
+                }
+              }
+              return ok("");
+            });
+    podman.start(privateImage, root.resolve("web-0"));
+    assertThat(seenInFile).containsExactly(auth, "rw-------");
+    assertThat(issued).noneMatch(l -> l.contains("dTpzM2NyZXQ"));
+    assertThat(environments).noneMatch(e -> e.values().stream().anyMatch(v -> v.contains("dTpz")));
+    assertThat(root.resolve("web-0/auth.json")).doesNotExist();
+    // the credentials are not what the replica runs: the same container, whatever they are
+    assertThat(ContainerRuntime.specHash(privateImage))
+        .isEqualTo(ContainerRuntime.specHash(privateImage.withoutRegistryAuth()));
+    assertThat(privateImage.toString()).doesNotContain("dTpz");
   }
 }

@@ -171,6 +171,29 @@ class ReplicasTest {
   }
 
   @Test
+  void newRegistryCredentialsAloneRestartNothing() throws Exception {
+    replicas = new Replicas(runtime, root, clock);
+    AssignedReplica plain = replica("w-0", "sleep 60");
+    replicas.assign(List.of(plain));
+    replicas.tick();
+    long pid = pidOf("w-0");
+
+    replicas.assign(
+        List.of(
+            new AssignedReplica(
+                plain.name(),
+                plain.workload(),
+                plain.image(),
+                plain.command(),
+                plain.args(),
+                plain.env(),
+                plain.ports(),
+                "{\"auths\":{}}")));
+    replicas.tick();
+    assertThat(pidOf("w-0")).isEqualTo(pid);
+  }
+
+  @Test
   void aRestartedAgentFindsItsReplicasInsteadOfStartingThemTwice() throws Exception {
     replicas = new Replicas(runtime, root, clock);
     replicas.assign(List.of(replica("w-0", "sleep 60")));

@@ -3,8 +3,12 @@ package io.meshfed.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.LabelSelector;
+import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.meshfed.api.v1alpha1.ClusterReference;
 import io.meshfed.api.v1alpha1.Peer;
 import io.meshfed.api.v1alpha1.Placement;
@@ -21,6 +25,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -40,9 +45,13 @@ class ContainerWorkloadTest {
   static final String NS = LocalMeshFixture.NS;
   static final String CLUSTER = "boxes";
 
+  static final String USER = "puller";
+  static final String PASSWORD = "s3cret-" + Long.toHexString(System.nanoTime());
+
   static LocalMeshFixture mesh;
   static TestRegistry registry;
   static String webImage;
+  static String otherTag;
 
   @BeforeAll
   static void start() throws Exception {
@@ -78,9 +87,33 @@ class ContainerWorkloadTest {
     // the bridge exists now: the registry listens on its address
     registry =
         TestRegistry.start(
-            work.resolve("registry"), LocalMeshFixture.BRIDGE_ADDRESS.split("/")[0], 5000);
+            work.resolve("registry"),
+            LocalMeshFixture.BRIDGE_ADDRESS.split("/")[0],
+            5000,
+            USER,
+            PASSWORD);
     webImage =
         registry.pushBusyboxImage("web", "1", Map.of("www/index.html", "hello from a container\n"));
+    otherTag = registry.pushBusyboxImage("web", "2", Map.of("www/index.html", "two\n"));
+    // the registry wants a login: the workloads name this Secret in imagePullSecrets
+    pullSecret("registry-login", registry.dockerConfigJson());
+    pullSecret(
+        "wrong-login", TestRegistry.dockerConfigJson(registry.host, USER, "not-the-password"));
+  }
+
+  static void pullSecret(String name, String dockerConfigJson) {
+    mesh.client
+        .secrets()
+        .inNamespace(NS)
+        .resource(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .endMetadata()
+                .withType("kubernetes.io/dockerconfigjson")
+                .addToStringData(".dockerconfigjson", dockerConfigJson)
+                .build())
+        .create();
   }
 
   @AfterAll
@@ -155,20 +188,15 @@ class ContainerWorkloadTest {
                 "back"))
         .inNamespace(NS)
         .create();
-    await()
-        .atMost(Duration.ofSeconds(90))
-        .untilAsserted(
-            () ->
-                assertThat(placements("crash"))
-                    .singleElement()
-                    .satisfies(
-                        p -> {
-                          assertThat(p.getState()).isEqualTo("Failed");
-                          assertThat(p.getReason()).isEqualTo("Exited");
-                          assertThat(p.getExitCode()).isEqualTo(3);
-                          assertThat(p.getMessage()).contains("exit code 3", "going down");
-                          assertThat(p.getRestarts()).isGreaterThanOrEqualTo(2);
-                        }));
+    awaitTheOnePlacement(
+        "crash",
+        p -> {
+          assertThat(p.getState()).isEqualTo("Failed");
+          assertThat(p.getReason()).isEqualTo("Exited");
+          assertThat(p.getExitCode()).isEqualTo(3);
+          assertThat(p.getMessage()).contains("exit code 3", "going down");
+          assertThat(p.getRestarts()).isGreaterThanOrEqualTo(2);
+        });
   }
 
   @Test
@@ -184,18 +212,13 @@ class ContainerWorkloadTest {
                 "back"))
         .inNamespace(NS)
         .create();
-    await()
-        .atMost(Duration.ofSeconds(90))
-        .untilAsserted(
-            () ->
-                assertThat(placements("missing"))
-                    .singleElement()
-                    .satisfies(
-                        p -> {
-                          assertThat(p.getState()).isEqualTo("Failed");
-                          assertThat(p.getReason()).isEqualTo("ImagePullFailed");
-                          assertThat(p.getMessage()).contains("could not pull", "no-such-tag");
-                        }));
+    awaitTheOnePlacement(
+        "missing",
+        p -> {
+          assertThat(p.getState()).isEqualTo("Failed");
+          assertThat(p.getReason()).isEqualTo("ImagePullFailed");
+          assertThat(p.getMessage()).contains("could not pull", "no-such-tag");
+        });
   }
 
   @Test
@@ -227,6 +250,51 @@ class ContainerWorkloadTest {
 
   @Test
   @Order(5)
+  void wrongOrMissingRegistryCredentialsSayWhyAndTheSecretShowsNowhere() throws Exception {
+    Workload wrong =
+        workload("wrong", otherTag, List.of("/bin/busybox", "sleep", "600"), 1, "back");
+    wrong.getSpec().setImagePullSecrets(List.of(new LocalObjectReference("wrong-login")));
+    Workload none = workload("none", otherTag, List.of("/bin/busybox", "sleep", "600"), 1, "back");
+    none.getSpec().setImagePullSecrets(List.of(new LocalObjectReference("no-such-secret")));
+    mesh.client.resource(wrong).inNamespace(NS).create();
+    mesh.client.resource(none).inNamespace(NS).create();
+    await()
+        .atMost(Duration.ofSeconds(90))
+        .untilAsserted(
+            () -> {
+              assertThat(placements("wrong"))
+                  .singleElement()
+                  .satisfies(
+                      p -> {
+                        assertThat(p.getReason()).isEqualTo("ImagePullFailed");
+                        assertThat(p.getMessage()).containsIgnoringCase("unauthorized");
+                      });
+              assertThat(condition("none", "Available"))
+                  .satisfies(
+                      c -> {
+                        assertThat(c.getStatus()).isEqualTo("False");
+                        assertThat(c.getReason()).isEqualTo("ImagePullSecretNotResolved");
+                        assertThat(c.getMessage()).contains("no-such-secret does not exist");
+                      });
+            });
+    // the password is in no status and in no agent's log; no credentials file is left behind
+    for (String name : List.of("web", "crash", "missing", "wrong", "none")) {
+      assertThat(
+              new KubernetesSerialization()
+                  .asJson(
+                      mesh.client.resources(Workload.class).inNamespace(NS).withName(name).get()))
+          .doesNotContain(PASSWORD);
+    }
+    for (String peer : List.of("front", "back-1", "back-2")) {
+      assertThat(mesh.agentLogTail(peer, 10_000)).doesNotContain(PASSWORD);
+      try (var files = Files.walk(mesh.agentState(peer))) {
+        assertThat(files.map(Path::getFileName).map(Path::toString)).doesNotContain("auth.json");
+      }
+    }
+  }
+
+  @Test
+  @Order(6)
   void aDeletedPeerTakesItsContainersAndItsNetworkAlong() {
     String agentLabel = "label=meshfed.io/agent=" + mesh.agentState("back-2");
     assertThat(podman("ps", "-aq", "--filter", agentLabel))
@@ -285,6 +353,24 @@ class ContainerWorkloadTest {
         .orElse(-1);
   }
 
+  /** Waits until the workload's one replica is as {@code expected} says. */
+  private static void awaitTheOnePlacement(String workload, Consumer<ReplicaPlacement> expected) {
+    await()
+        .atMost(Duration.ofSeconds(90))
+        .untilAsserted(
+            () -> assertThat(placements(workload)).singleElement().satisfies(expected::accept));
+  }
+
+  private static Condition condition(String workload, String type) {
+    Workload w = mesh.client.resources(Workload.class).inNamespace(NS).withName(workload).get();
+    return w == null || w.getStatus() == null
+        ? null
+        : w.getStatus().getConditions().stream()
+            .filter(c -> type.equals(c.getType()))
+            .findFirst()
+            .orElse(null);
+  }
+
   private static List<ReplicaPlacement> placements(String workload) {
     Workload w = mesh.client.resources(Workload.class).inNamespace(NS).withName(workload).get();
     return w == null || w.getStatus() == null ? List.of() : w.getStatus().getPlacements();
@@ -307,6 +393,7 @@ class ContainerWorkloadTest {
     selector.setMatchLabels(Map.of("tier", tier));
     placement.setPeerSelector(selector);
     spec.setPlacement(placement);
+    spec.setImagePullSecrets(List.of(new LocalObjectReference("registry-login")));
     workload.setSpec(spec);
     return workload;
   }

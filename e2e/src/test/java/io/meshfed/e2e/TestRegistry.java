@@ -6,12 +6,14 @@ import io.meshfed.provider.spi.Command;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -30,7 +32,13 @@ final class TestRegistry implements AutoCloseable {
   private final Process process;
   private final Path trust;
 
-  private TestRegistry(String host, Path dir, Process process, Path trust) {
+  private final String user;
+  private final String password;
+
+  private TestRegistry(
+      String host, Path dir, Process process, Path trust, String user, String password) {
+    this.user = user;
+    this.password = password;
     this.host = host;
     this.dir = dir;
     this.process = process;
@@ -39,62 +47,43 @@ final class TestRegistry implements AutoCloseable {
 
   /**
    * @param address an address this host owns (the tests' bridge)
+   * @param user the one account basic auth accepts (bcrypt in an htpasswd file, as the registry
+   *     wants it), with {@code password}
    */
-  static TestRegistry start(Path dir, String address, int port) throws Exception {
+  static TestRegistry start(Path dir, String address, int port, String user, String password)
+      throws Exception {
     deleteTree(dir); // a CA and data of an earlier run must not be mistaken for this one's
     Files.createDirectories(dir);
     String host = address + ":" + port;
-    openssl(
-        dir,
-        "req",
-        "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-        "-keyout",
-        dir.resolve("ca.key").toString(),
-        "-out",
-        dir.resolve("ca.crt").toString(),
-        "-days",
-        "1",
-        "-subj",
-        "/CN=meshfed test registry CA");
-    openssl(
-        dir,
-        "req",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-        "-keyout",
-        dir.resolve("server.key").toString(),
-        "-out",
-        dir.resolve("server.csr").toString(),
-        "-subj",
-        "/CN=" + address);
+    forgetPulledImages(host); // else a peer would find them and never pull
+    // a CA, and the server's certificate for its IP address signed by it (P-256 keys)
+    openssl(withNewKey(dir, "ca", "-x509", "-days", "1", "-subj", "/CN=meshfed test registry CA"));
+    openssl(withNewKey(dir, "server", "-subj", "/CN=" + address));
     Files.writeString(dir.resolve("san.ext"), "subjectAltName=IP:" + address + "\n");
     openssl(
-        dir,
-        "x509",
-        "-req",
-        "-in",
-        dir.resolve("server.csr").toString(),
-        "-CA",
-        dir.resolve("ca.crt").toString(),
-        "-CAkey",
-        dir.resolve("ca.key").toString(),
-        "-CAcreateserial",
-        "-out",
-        dir.resolve("server.crt").toString(),
-        "-days",
-        "1",
-        "-extfile",
-        dir.resolve("san.ext").toString());
+        List.of(
+            "x509",
+            "-req",
+            "-days",
+            "1",
+            "-CAcreateserial",
+            "-in",
+            dir.resolve("server.out").toString(),
+            "-CA",
+            dir.resolve("ca.out").toString(),
+            "-CAkey",
+            dir.resolve("ca.key").toString(),
+            "-out",
+            dir.resolve("server.crt").toString(),
+            "-extfile",
+            dir.resolve("san.ext").toString()));
+    Files.copy(dir.resolve("ca.out"), dir.resolve("ca.crt"));
+    var hashed =
+        Command.run(Duration.ofSeconds(30), null, List.of("htpasswd", "-Bbn", user, password));
+    assertThat(hashed.ok()).as(hashed.stderr()).isTrue();
+    Files.writeString(dir.resolve("htpasswd"), hashed.stdout().strip() + "\n");
     String config =
-        ("version: 0.1\n"
+        "version: 0.1\n"
             + "log:\n  level: warn\n"
             + "storage:\n  filesystem:\n    rootdirectory: "
             + dir.resolve("data")
@@ -105,7 +94,9 @@ final class TestRegistry implements AutoCloseable {
             + dir.resolve("server.crt")
             + "\n    key: "
             + dir.resolve("server.key")
-            + "\n");
+            + "\nauth:\n  htpasswd:\n    realm: meshfed-test\n    path: "
+            + dir.resolve("htpasswd")
+            + "\n";
     Files.writeString(dir.resolve("config.yml"), config);
     Process process =
         new ProcessBuilder("docker-registry", "serve", dir.resolve("config.yml").toString())
@@ -115,7 +106,7 @@ final class TestRegistry implements AutoCloseable {
     Path trust = Path.of("/etc/containers/certs.d", host);
     Files.createDirectories(trust);
     Files.copy(dir.resolve("ca.crt"), trust.resolve("ca.crt"), StandardCopyOption.REPLACE_EXISTING);
-    TestRegistry registry = new TestRegistry(host, dir, process, trust);
+    TestRegistry registry = new TestRegistry(host, dir, process, trust, user, password);
     Reaper.register(registry); // no registry outlives the JVM that started it
     Instant deadline = Instant.now().plusSeconds(20);
     // listening, and it is this process that listens (not one an earlier run left)
@@ -175,9 +166,26 @@ final class TestRegistry implements AutoCloseable {
     check(List.of("tar", "-C", root.toString(), "-cf", tar.toString(), "."));
     check(List.of("podman", "import", tar.toString(), local));
     String reference = host + "/meshfed-test/" + name + ":" + tag;
-    check(List.of("podman", "push", "--quiet", local, reference));
+    // the credentials in podman's environment-free way: a file only root reads, not argv
+    Path auth = dir.resolve("push-auth.json");
+    Files.writeString(auth, dockerConfigJson(host, user, password));
+    check(List.of("podman", "push", "--quiet", "--authfile=" + auth, local, reference));
+    Files.delete(auth);
     check(List.of("podman", "rmi", local));
     return reference;
+  }
+
+  /** A kubernetes.io/dockerconfigjson document for these credentials. */
+  static String dockerConfigJson(String host, String user, String password) {
+    String token =
+        Base64.getEncoder()
+            .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+    return "{\"auths\":{\"" + host + "\":{\"auth\":\"" + token + "\"}}}";
+  }
+
+  /** The same for this registry's account. */
+  String dockerConfigJson() {
+    return dockerConfigJson(host, user, password);
   }
 
   private static void check(List<String> argv) {
@@ -185,15 +193,53 @@ final class TestRegistry implements AutoCloseable {
     assertThat(result.ok()).as(argv + ": " + result.stderr()).isTrue();
   }
 
-  private static void openssl(Path dir, String... args) {
+  /**
+   * openssl req with a new P-256 key in NAME.key; its output (a CSR, or with -x509 a certificate)
+   * in NAME.out.
+   */
+  private static List<String> withNewKey(Path dir, String name, String... options) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "req",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-nodes",
+                "-keyout",
+                dir.resolve(name + ".key").toString(),
+                "-out",
+                dir.resolve(name + ".out").toString()));
+    args.addAll(List.of(options));
+    return args;
+  }
+
+  private static void openssl(List<String> args) {
     List<String> argv = new ArrayList<>(List.of("openssl"));
-    argv.addAll(List.of(args));
+    argv.addAll(args);
     check(argv);
+  }
+
+  /** The images peers pulled from a registry at this address: podman's storage is host-wide. */
+  private static void forgetPulledImages(String host) {
+    var images =
+        Command.run(
+            Duration.ofSeconds(30),
+            null,
+            List.of("podman", "images", "-q", "--filter", "reference=" + host + "/*/*"));
+    List<String> ids = images.stdout().lines().filter(l -> !l.isBlank()).distinct().toList();
+    if (!ids.isEmpty()) {
+      List<String> rmi = new ArrayList<>(List.of("podman", "rmi", "-f"));
+      rmi.addAll(ids);
+      Command.run(Duration.ofSeconds(60), null, rmi);
+    }
   }
 
   @Override
   public void close() throws IOException {
     Reaper.unregister(this);
+    forgetPulledImages(host);
     process.destroy();
     try {
       process.onExit().get(10, TimeUnit.SECONDS);

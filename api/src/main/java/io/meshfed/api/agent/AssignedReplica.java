@@ -15,6 +15,9 @@ import java.util.Map;
  * @param args arguments to the command
  * @param env environment, values resolved by the operator
  * @param ports ports the replica listens on
+ * @param registryAuth credentials for pulling the image: a containers-auth.json document (the
+ *     Workload's imagePullSecrets merged); only in the maps of the peers that run the replica. A
+ *     change of it alone does not restart the replica (it is used at the next pull).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record AssignedReplica(
@@ -24,4 +27,38 @@ public record AssignedReplica(
     List<String> command,
     List<String> args,
     Map<String, String> env,
-    List<Integer> ports) {}
+    List<Integer> ports,
+    String registryAuth) {
+
+  /** A replica without registry credentials. */
+  public AssignedReplica(
+      String name,
+      String workload,
+      String image,
+      List<String> command,
+      List<String> args,
+      Map<String, String> env,
+      List<Integer> ports) {
+    this(name, workload, image, command, args, env, ports, null);
+  }
+
+  /** What the replica runs: everything but the credentials its image is pulled with. */
+  public AssignedReplica withoutRegistryAuth() {
+    return registryAuth == null
+        ? this
+        : new AssignedReplica(name, workload, image, command, args, env, ports, null);
+  }
+
+  /** Never the credentials, whoever prints a replica. */
+  @Override
+  public String toString() {
+    return "AssignedReplica[name="
+        + name
+        + ", workload="
+        + workload
+        + ", image="
+        + image
+        + (registryAuth == null ? "" : ", registryAuth=(hidden)")
+        + "]";
+  }
+}

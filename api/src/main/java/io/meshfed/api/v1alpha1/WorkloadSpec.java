@@ -8,6 +8,7 @@ import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
+import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import java.util.List;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -49,6 +50,12 @@ public class WorkloadSpec {
 
   @JsonPropertyDescription("Constraints on which peers run the replicas.")
   private Placement placement;
+
+  @JsonPropertyDescription(
+      "Secrets of type kubernetes.io/dockerconfigjson in the Workload's namespace with credentials"
+          + " for pulling the image from private registries. They travel only to the peers that"
+          + " run a replica, never in a command line, never in status.")
+  private List<LocalObjectReference> imagePullSecrets;
 
   public ClusterReference getClusterRef() {
     return clusterRef;
@@ -112,6 +119,14 @@ public class WorkloadSpec {
 
   public void setResources(WorkloadResources resources) {
     this.resources = resources;
+  }
+
+  public List<LocalObjectReference> getImagePullSecrets() {
+    return imagePullSecrets;
+  }
+
+  public void setImagePullSecrets(List<LocalObjectReference> imagePullSecrets) {
+    this.imagePullSecrets = imagePullSecrets;
   }
 
   public Placement getPlacement() {

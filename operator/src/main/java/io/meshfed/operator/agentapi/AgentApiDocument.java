@@ -6,6 +6,7 @@ import static io.meshfed.operator.join.Validation.MAX_FACT_LENGTH;
 import static io.meshfed.operator.join.Validation.NOT_BLANK_PATTERN;
 import static io.meshfed.operator.join.Validation.PEER_NAME_MAX;
 import static io.meshfed.operator.join.Validation.PEER_NAME_PATTERN;
+import static io.meshfed.operator.join.Validation.REPLICA_REASONS;
 
 import io.meshfed.api.agent.CaBundle;
 import io.meshfed.api.agent.ReplicaStatus;
@@ -237,6 +238,7 @@ public class AgentApiDocument implements OASFilter {
                 ReplicaStatus.STARTING,
                 ReplicaStatus.RUNNING,
                 ReplicaStatus.FAILED));
+    replica.getProperties().get("reason").enumeration(List.copyOf(REPLICA_REASONS));
     Schema facts = schemas.get("AgentFacts");
     facts.getProperties().get("cpuCores").minimum(BigDecimal.ZERO);
     facts.getProperties().get("memoryBytes").minimum(BigDecimal.ZERO);

@@ -145,9 +145,18 @@ public final class Validation {
               "replicas[" + i + "].state",
               "state must be one of " + REPLICA_STATES + ", got " + replica.state());
         }
+        // it goes into the Workload's status as it is: one of the words, or none
+        if (replica.reason() != null && !REPLICA_REASONS.contains(replica.reason())) {
+          throw AgentApiException.badField(
+              "replicas[" + i + "].reason",
+              "reason must be one of " + REPLICA_REASONS + ", got " + replica.reason());
+        }
       }
     }
   }
+
+  public static final List<String> REPLICA_REASONS =
+      List.of(ReplicaStatus.EXITED, ReplicaStatus.IMAGE_PULL_FAILED, ReplicaStatus.START_FAILED);
 
   private static final List<String> REPLICA_STATES =
       List.of(

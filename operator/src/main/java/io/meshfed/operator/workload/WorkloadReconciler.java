@@ -1,5 +1,9 @@
 package io.meshfed.operator.workload;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
@@ -39,6 +43,7 @@ import io.meshfed.operator.scheduler.Scheduler;
 import io.meshfed.operator.support.EventRecorder;
 import io.meshfed.operator.support.LeanItemStore;
 import io.meshfed.operator.support.StatusPatch;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -347,14 +352,26 @@ public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workloa
     }
 
     Map<String, String> env = new LinkedHashMap<>();
-    Optional<String> envProblem = resolveEnv(workload, env);
+    StringBuilder registryAuth = new StringBuilder();
+    Optional<WorkloadStatusBuilder.Unresolved> unresolved =
+        resolveEnv(workload, env)
+            .map(
+                m ->
+                    new WorkloadStatusBuilder.Unresolved(WorkloadStatusBuilder.ENV_NOT_RESOLVED, m))
+            .or(
+                () ->
+                    resolvePullSecrets(workload, registryAuth)
+                        .map(
+                            m ->
+                                new WorkloadStatusBuilder.Unresolved(
+                                    WorkloadStatusBuilder.IMAGE_PULL_SECRET_NOT_RESOLVED, m)));
     WorkloadStatus status =
         WorkloadStatusBuilder.status(
             workload,
             decision,
             byName,
             (peer, replica) -> replicaReport(namespace, peer, replica),
-            envProblem,
+            unresolved,
             now);
     hub.workloadChanged(
         namespace,
@@ -362,11 +379,16 @@ public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workloa
         workload.getMetadata().getName(),
         Optional.of(
             WorkloadStatusBuilder.map(
-                workload, status, env, envProblem.isEmpty(), cluster.get().getSpec().getDomain())));
+                workload,
+                status,
+                env,
+                registryAuth.isEmpty() ? null : registryAuth.toString(),
+                unresolved.isEmpty(),
+                cluster.get().getSpec().getDomain())));
 
     UpdateControl<Workload> control = patchStatusTelling(workload, status);
     // no informer watches users' Secrets: a missing one is looked for again like missing room
-    Optional<Duration> envRecheck = envProblem.map(p -> config.unplacedRecheck());
+    Optional<Duration> envRecheck = unresolved.map(p -> config.unplacedRecheck());
     Stream.of(nextLook(decision, byName, now), envRecheck)
         .flatMap(Optional::stream)
         .min(Duration::compareTo)
@@ -448,6 +470,64 @@ public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workloa
     }
     return Optional.empty();
   }
+
+  /**
+   * The imagePullSecrets' registry credentials merged into one containers-auth.json document
+   * (written into {@code auth}); empty when all resolved, else why not. Read from the cache of
+   * referenced Secrets, as env's are.
+   */
+  private Optional<String> resolvePullSecrets(Workload workload, StringBuilder auth) {
+    List<LocalObjectReference> refs = workload.getSpec().getImagePullSecrets();
+    if (refs == null || refs.isEmpty()) {
+      return Optional.empty();
+    }
+    ObjectNode auths = JSON.createObjectNode();
+    for (LocalObjectReference ref : refs) {
+      Secret secret =
+          ref.getName() == null
+              ? null
+              : secrets.get(workload.getMetadata().getNamespace(), ref.getName()).orElse(null);
+      String encoded =
+          secret == null || secret.getData() == null
+              ? null
+              : secret.getData().get(DOCKER_CONFIG_JSON);
+      if (secret == null) {
+        return Optional.of(
+            "imagePullSecrets: Secret "
+                + ref.getName()
+                + " does not exist; replicas start once it does");
+      }
+      if (!DOCKER_CONFIG_JSON_TYPE.equals(secret.getType()) || encoded == null) {
+        return Optional.of(
+            "imagePullSecrets: Secret "
+                + ref.getName()
+                + " is not of type "
+                + DOCKER_CONFIG_JSON_TYPE
+                + " with a "
+                + DOCKER_CONFIG_JSON
+                + " key");
+      }
+      try {
+        JsonNode config = JSON.readTree(Base64.getDecoder().decode(encoded));
+        if (!config.path("auths").isObject()) {
+          throw new IOException("no auths object");
+        }
+        config.path("auths").fields().forEachRemaining(e -> auths.set(e.getKey(), e.getValue()));
+      } catch (IOException | IllegalArgumentException e) {
+        // never the content: it is a credential
+        return Optional.of(
+            "imagePullSecrets: Secret "
+                + ref.getName()
+                + " holds no docker config JSON with auths");
+      }
+    }
+    auth.append(JSON.createObjectNode().set("auths", auths).toString());
+    return Optional.empty();
+  }
+
+  static final String DOCKER_CONFIG_JSON = ".dockerconfigjson";
+  static final String DOCKER_CONFIG_JSON_TYPE = "kubernetes.io/dockerconfigjson";
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   /**
    * When to look again without an event: when a NotReady peer's grace ends (its replicas move), and

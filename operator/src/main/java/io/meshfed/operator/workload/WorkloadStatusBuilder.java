@@ -31,20 +31,24 @@ public final class WorkloadStatusBuilder {
   public static final String REPLICAS_RUNNING = "ReplicasRunning";
   public static final String REPLICAS_NOT_RUNNING = "ReplicasNotRunning";
   public static final String ENV_NOT_RESOLVED = "EnvNotResolved";
+  public static final String IMAGE_PULL_SECRET_NOT_RESOLVED = "ImagePullSecretNotResolved";
+
+  /** An input of the replicas that could not be read: why, as a condition's reason and message. */
+  public record Unresolved(String reason, String message) {}
 
   private WorkloadStatusBuilder() {}
 
   /**
    * @param peers the cluster's peers by name
    * @param reported what the agent on a peer says of a replica (peer, replica), if anything
-   * @param envProblem why the environment could not be resolved, if it could not
+   * @param unresolved what of the replicas' inputs (env, pull secrets) could not be read, if any
    */
   public static WorkloadStatus status(
       Workload workload,
       Decision decision,
       Map<String, Peer> peers,
       BiFunction<String, String, Optional<ReplicaStatus>> reported,
-      Optional<String> envProblem,
+      Optional<Unresolved> unresolved,
       Instant now) {
     WorkloadStatus previous = workload.getStatus();
     WorkloadStatus status = new WorkloadStatus();
@@ -87,8 +91,8 @@ public final class WorkloadStatusBuilder {
             now);
     conditions.set(SCHEDULED, decision.scheduled(), decision.reason(), decision.message());
     int wanted = workload.getSpec().getReplicas() == null ? 1 : workload.getSpec().getReplicas();
-    if (envProblem.isPresent()) {
-      conditions.set(AVAILABLE, false, ENV_NOT_RESOLVED, envProblem.get());
+    if (unresolved.isPresent()) {
+      conditions.set(AVAILABLE, false, unresolved.get().reason(), unresolved.get().message());
     } else if (running >= wanted) {
       conditions.set(
           AVAILABLE, true, REPLICAS_RUNNING, running + " of " + wanted + " replicas running");
@@ -138,6 +142,7 @@ public final class WorkloadStatusBuilder {
       Workload workload,
       WorkloadStatus status,
       Map<String, String> env,
+      String registryAuth,
       boolean envResolved,
       String domain) {
     var spec = workload.getSpec();
@@ -161,7 +166,8 @@ public final class WorkloadStatusBuilder {
                     spec.getCommand(),
                     spec.getArgs(),
                     env,
-                    ports));
+                    ports,
+                    spec.getImage() == null ? null : registryAuth));
       }
       if (ReplicaStatus.RUNNING.equals(placement.getState()) && placement.getAddress() != null) {
         addresses.add(placement.getAddress());

@@ -3,8 +3,10 @@ package io.meshfed.operator.workload;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
@@ -253,6 +255,95 @@ class WorkloadSchedulingTest {
                             .replicas())
                     .singleElement()
                     .satisfies(r -> assertThat(r.env()).containsEntry("PASSWORD", "s3cret")));
+  }
+
+  @Test
+  void pullSecretsReachOnlyThePeersThatRunTheImageMergedAndNeverTheStatus() throws Exception {
+    join("i1", 1, 2, 4 * GI);
+    join("i2", 2, 2, 4 * GI);
+    Workload app = workload("private", 1, "100m", "64Mi", false, null);
+    app.getSpec().setImage("registry.example:5000/team/app:1");
+    app.getSpec()
+        .setImagePullSecrets(
+            List.of(new LocalObjectReference("login-a"), new LocalObjectReference("login-b")));
+    client.resource(app).create();
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .untilAsserted(
+            () -> {
+              Condition available = condition(workload("private"), "Available");
+              assertThat(available.getReason()).isEqualTo("ImagePullSecretNotResolved");
+              assertThat(available.getMessage())
+                  .isEqualTo(
+                      "imagePullSecrets: Secret login-a does not exist; replicas start once it does");
+            });
+    // an Opaque Secret is not a registry login
+    dockerSecret("login-a", "Opaque", "{\"auths\":{\"a.example\":{\"auth\":\"YTpwYXNzQQ==\"}}}");
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () ->
+                assertThat(condition(workload("private"), "Available").getMessage())
+                    .contains("Secret login-a is not of type kubernetes.io/dockerconfigjson"));
+    client.secrets().inNamespace(namespace).withName("login-a").delete();
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> client.secrets().inNamespace(namespace).withName("login-a").get() == null);
+    dockerSecret(
+        "login-a",
+        "kubernetes.io/dockerconfigjson",
+        "{\"auths\":{\"a.example\":{\"auth\":\"YTpwYXNzQQ==\"}}}");
+    dockerSecret(
+        "login-b",
+        "kubernetes.io/dockerconfigjson",
+        "{\"auths\":{\"registry.example:5000\":{\"auth\":\"Yjpwc3NC\"}}}");
+    String runsOn =
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .until(
+                () ->
+                    workload("private").getStatus().getPlacements().stream()
+                        .map(ReplicaPlacement::getPeer)
+                        .findFirst()
+                        .orElse(null),
+                peer -> peer != null);
+    String other = runsOn.equals("i1") ? "i2" : "i1";
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () ->
+                assertThat(
+                        api.netmap(agents.get(runsOn).credential(), runsOn, null)
+                            .orElseThrow()
+                            .replicas())
+                    .singleElement()
+                    .satisfies(
+                        r ->
+                            assertThat(new ObjectMapper().readTree(r.registryAuth()))
+                                .isEqualTo(
+                                    new ObjectMapper()
+                                        .readTree(
+                                            "{\"auths\":{\"a.example\":{\"auth\":\"YTpwYXNzQQ==\"},"
+                                                + "\"registry.example:5000\":{\"auth\":\"Yjpwc3NC\"}}}"))));
+    assertThat(api.netmap(agents.get(other).credential(), other, null).orElseThrow().replicas())
+        .isEmpty();
+    assertThat(client.getKubernetesSerialization().asJson(workload("private")))
+        .doesNotContain("YTpwYXNzQQ")
+        .doesNotContain("Yjpwc3NC");
+  }
+
+  private void dockerSecret(String name, String type, String json) {
+    client
+        .resource(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace(namespace)
+                .endMetadata()
+                .withType(type)
+                .addToStringData(".dockerconfigjson", json)
+                .build())
+        .create();
   }
 
   @Test
