@@ -96,8 +96,8 @@ public final class LocalMachineProvider implements MachineProvider {
     withHostLock(
         () -> {
           stopAgent(dir);
-          removeContainers(dir.resolve("agent"));
           String ns = machine.get().namespace();
+          removeContainers(dir.resolve("agent"), ns);
           if (namespaceExists(ns)) {
             // wireguard-go daemonizes inside the namespace; a namespace with processes in it
             // lingers
@@ -279,27 +279,31 @@ public final class LocalMachineProvider implements MachineProvider {
    * The containers and networks the machine's agent made (labelled with its state directory): a
    * machine that is deleted takes what ran on it along, as a deleted VM does.
    */
-  private void removeContainers(Path agentStateDir) {
+  private void removeContainers(Path agentStateDir, String ns) {
     if (settings.containerCommand().isEmpty()) {
       return;
     }
     String label = "label=meshfed.io/agent=" + agentStateDir.toAbsolutePath().normalize();
-    for (String id : engine("ps", "-aq", "--filter", label).split("\\s+")) {
+    // in the peer's network namespace, as the agent ran them: their network is torn down where
+    // it was set up (from elsewhere podman leaves its namespace handle behind)
+    List<String> inPeer =
+        namespaceExists(ns) ? List.of("nsenter", "--net=/run/netns/" + ns) : List.of();
+    for (String id : engine(inPeer, "ps", "-aq", "--filter", label).split("\\s+")) {
       if (!id.isBlank()) {
-        engine("rm", "-f", "-t", "2", id.strip());
+        engine(inPeer, "rm", "-f", "-t", "2", id.strip());
       }
     }
-    for (String network : engine("network", "ls", "-q", "--filter", label).split("\\s+")) {
+    for (String network : engine(inPeer, "network", "ls", "-q", "--filter", label).split("\\s+")) {
       if (!network.isBlank()) {
-        engine("network", "rm", "-f", network.strip());
+        engine(inPeer, "network", "rm", "-f", network.strip());
       }
     }
   }
 
-  private String engine(String... args) {
+  private String engine(List<String> prefix, String... args) {
     // {ppid} names the agents' supervising loop, in this (the host's) mount namespace: ours
     String self = Long.toString(ProcessHandle.current().pid());
-    List<String> argv = new ArrayList<>();
+    List<String> argv = new ArrayList<>(prefix);
     settings.containerCommand().forEach(word -> argv.add(word.replace("{ppid}", self)));
     argv.addAll(List.of(args));
     Command.Result result = Command.run(TIMEOUT, null, argv);
