@@ -16,6 +16,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * One cluster and its peers, pools and workloads, read once; and when each peer's agent was last
@@ -110,6 +111,22 @@ record ClusterSnapshot(
     } catch (KubernetesClientException forbiddenOrMissing) {
       return Map.of(); // status still says roughly when
     }
+  }
+
+  /**
+   * When a peer's agent was last heard of: its Lease's renewal, else status' refresh of its last
+   * heartbeat ({@code fromLease} false: for a Ready peer the report may be more recent).
+   */
+  record Seen(String time, boolean fromLease) {}
+
+  Optional<Seen> seen(Peer peer) {
+    Instant renewed = lastSeen.get(peer.getMetadata().getName());
+    if (renewed != null) {
+      return Optional.of(new Seen(renewed.toString(), true));
+    }
+    var agent = peer.getStatus() == null ? null : peer.getStatus().getAgent();
+    return Optional.ofNullable(agent == null ? null : agent.getLastHeartbeatTime())
+        .map(refreshed -> new Seen(refreshed, false));
   }
 
   /** A snapshot from lists already at hand (the dashboard's informer caches). */

@@ -169,7 +169,7 @@ final class DashboardView {
                       ps.getAddresses().getPublicAddress(), ps.getAddresses().getPrivateAddress()),
               ps == null ? null : ps.getMeshAddress(),
               ps == null ? null : ps.getSubnet(),
-              lastSeen(p, s.lastSeen()),
+              s.seen(p).map(ClusterSnapshot.Seen::time).orElse(null),
               phase(p) == PeerPhase.READY,
               paths == null ? null : paths.getDirect(),
               paths == null ? null : paths.getRelayed(),
@@ -276,15 +276,6 @@ final class DashboardView {
     return p.getStatus() == null || p.getStatus().getPhase() == null
         ? PeerPhase.PENDING
         : p.getStatus().getPhase();
-  }
-
-  private static String lastSeen(Peer p, Map<String, Instant> leases) {
-    Instant renewed = leases.get(p.getMetadata().getName());
-    if (renewed != null) {
-      return renewed.toString();
-    }
-    var agent = p.getStatus() == null ? null : p.getStatus().getAgent();
-    return agent == null ? null : agent.getLastHeartbeatTime();
   }
 
   private static List<PoolView> pools(List<PeerPool> pools) {

@@ -27,19 +27,15 @@ final class DescribeView {
    * When the agent was last heard of: its Lease's renewal (as fresh as the agent's reports, or the
    * Lease cadence in a large fleet), else status' refresh, marked "≤" as the latest it could be.
    */
-  static String lastSeen(Peer peer, Map<String, Instant> leases, Instant now) {
-    Instant renewed = leases.get(peer.getMetadata().getName());
-    if (renewed != null) {
-      return age(renewed.toString(), now);
-    }
-    var agent = peer.getStatus() == null ? null : peer.getStatus().getAgent();
-    String refreshed = agent == null ? null : agent.getLastHeartbeatTime();
-    if (refreshed == null) {
-      return "";
-    }
-    // a Ready peer's status is refreshed only now and then; a NotReady one's is its last report
-    boolean ready = peer.getStatus().getPhase() == PeerPhase.READY;
-    return (ready ? "≤" : "") + age(refreshed, now);
+  static String lastSeen(ClusterSnapshot s, Peer peer, Instant now) {
+    return s.seen(peer)
+        .map(
+            seen -> {
+              // a Ready peer's status is refreshed only now and then; a NotReady one's is its last
+              boolean ready = peer.getStatus().getPhase() == PeerPhase.READY;
+              return (!seen.fromLease() && ready ? "≤" : "") + age(seen.time(), now);
+            })
+        .orElse("");
   }
 
   static String text(ClusterSnapshot s, Instant now, boolean wide) {
@@ -108,7 +104,7 @@ final class DescribeView {
         ps == null ? "" : ps.getHealth(),
         roles(p),
         ps == null || ps.getAgent() == null ? "" : ps.getAgent().getVersion(),
-        lastSeen(p, s.lastSeen(), now)
+        lastSeen(s, p, now)
       };
       if (wide) {
         peers.row(
