@@ -24,15 +24,15 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
-import java.util.stream.LongStream;
-import java.util.stream.Stream;
 
 /**
  * Replicas as podman or docker containers, each with its own address: a bridge network holds the
- * peer's subnet (other peers route that subnet here over WireGuard), and every replica gets the
- * next free address of it, kept in its directory so that a restart keeps it. Containers carry their
- * spec's hash in a label: a restarted agent adopts a running container only when the spec is the
- * one it is asked to run.
+ * upper half of the peer's subnet (other peers route the subnet here over WireGuard), and the
+ * engine gives every container a free address of it, read back after the start. The engine owns
+ * that allocation: an address it failed to release (a {@code run} killed halfway, a crash) costs
+ * one address, never a replica that cannot start again. Containers carry their spec's hash in a
+ * label: a restarted agent adopts a running container only when the spec is the one it is asked to
+ * run.
  */
 public final class ContainerRuntime implements ReplicaRuntime {
   static final String SPEC_LABEL = "meshfed.io/spec";
@@ -104,13 +104,18 @@ public final class ContainerRuntime implements ReplicaRuntime {
     return argv;
   }
 
-  static String containerName(AssignedReplica replica) {
+  /**
+   * The container of a replica on this peer. Engines keep names host-wide, and one host may hold
+   * several peers (the local provider's, or two clusters'): a replica moved from one to another
+   * must not find, adopt or remove the container the other peer runs for it.
+   */
+  String containerName(AssignedReplica replica) {
     return containerName(replica.name());
   }
 
   /** A replica's directory is named for the replica. */
-  private static String containerName(String replica) {
-    return "mf-" + replica;
+  private String containerName(String replica) {
+    return networkName() + "-" + replica;
   }
 
   /**
@@ -142,7 +147,6 @@ public final class ContainerRuntime implements ReplicaRuntime {
     Files.createDirectories(dir);
     ensureImage(replica, dir);
     ensureNetwork();
-    String address = addressOf(replica, dir);
     String name = containerName(replica);
     runner.run(engine("rm", "-f", name)); // a stopped leftover of an earlier run
     // every option is one argument with its value (--name=x), and "--" ends them before the
@@ -156,7 +160,6 @@ public final class ContainerRuntime implements ReplicaRuntime {
         List.of(
             "--label=" + SPEC_LABEL + "=" + specHash(replica),
             "--network=" + networkName(),
-            "--ip=" + address,
             "--dns=" + self.get().meshAddress()));
     if (self.get().domain() != null) {
       argv.add("--dns-search=" + self.get().domain());
@@ -190,9 +193,52 @@ public final class ContainerRuntime implements ReplicaRuntime {
     }
     Command.Result result = runner.run(argv, environment);
     if (!result.ok()) {
-      throw new IOException(binary + " run " + name + " failed: " + result.stderr().strip());
+      throw new IOException(binary + " run " + name + " failed: " + errorOf(result));
     }
-    return new ContainerHandle(name, address);
+    Optional<String> address = addressOf(name);
+    if (address.isEmpty()) {
+      runner.run(engine("rm", "-f", name));
+      throw new IOException(
+          binary + " started " + name + " without an address on " + networkName());
+    }
+    return new ContainerHandle(name, address.get());
+  }
+
+  /** The address the engine gave the container on the peer's network, if it runs. */
+  private Optional<String> addressOf(String name) {
+    Command.Result inspect =
+        runner.run(
+            engine(
+                "inspect",
+                "-f",
+                "{{(index .NetworkSettings.Networks \"" + networkName() + "\").IPAddress}}",
+                name));
+    String address = inspect.stdout().strip();
+    try {
+      return inspect.ok() && Ipv4.inside(address, containerSubnet(self.get()))
+          ? Optional.of(address)
+          : Optional.empty();
+    } catch (IllegalArgumentException e) { // "<no value>": not on the network
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * What went wrong, without the engine's warnings before it (podman writes {@code level=warning}
+   * lines ahead of its {@code Error:} line).
+   */
+  static String errorOf(Command.Result result) {
+    String stderr = result.stderr().strip();
+    String errors =
+        stderr
+            .lines()
+            .filter(line -> !line.contains("level=warning"))
+            .reduce((a, b) -> a + "\n" + b)
+            .orElse("")
+            .strip();
+    return !errors.isEmpty()
+        ? errors
+        : !stderr.isEmpty() ? stderr : "exit code " + result.exitCode();
   }
 
   @Override
@@ -209,12 +255,11 @@ public final class ContainerRuntime implements ReplicaRuntime {
       return Optional.empty();
     }
     String[] fields = inspect.stdout().strip().split(" ");
-    Optional<String> address = readAddress(dir);
-    if (fields.length == 2
-        && fields[0].equals(specHash(replica))
-        && fields[1].equals("true")
-        && address.isPresent()) {
-      return Optional.of(new ContainerHandle(name, address.get()));
+    if (fields.length == 2 && fields[0].equals(specHash(replica)) && fields[1].equals("true")) {
+      Optional<String> address = addressOf(name);
+      if (address.isPresent()) {
+        return Optional.of(new ContainerHandle(name, address.get()));
+      }
     }
     runner.run(engine("rm", "-f", name)); // another spec, or stopped: not ours to keep
     return Optional.empty();
@@ -317,46 +362,6 @@ public final class ContainerRuntime implements ReplicaRuntime {
     }
   }
 
-  /**
-   * The replica's address: kept from before, else the lowest free one (not the mesh address, not
-   * the gateway).
-   */
-  private String addressOf(AssignedReplica replica, Path dir) throws IOException {
-    Optional<String> kept = readAddress(dir);
-    if (kept.isPresent()) {
-      return kept.get();
-    }
-    SelfConfig me = self.get();
-    List<String> taken = new ArrayList<>(List.of(me.meshAddress(), Subnets.lastHost(me.subnet())));
-    String subnet = containerSubnet(me);
-    try (var siblings = Files.list(dir.getParent())) {
-      for (Path sibling : siblings.toList()) {
-        readAddress(sibling).ifPresent(taken::add);
-      }
-    }
-    String address =
-        Subnets.hosts(subnet)
-            .filter(a -> !taken.contains(a))
-            .findFirst()
-            .orElseThrow(
-                () ->
-                    new IOException(
-                        "no free address left in " + subnet + " for " + replica.name()));
-    Files.writeString(dir.resolve("address"), address + "\n");
-    return address;
-  }
-
-  private static Optional<String> readAddress(Path dir) {
-    try {
-      Path file = dir.resolve("address");
-      return Files.isRegularFile(file)
-          ? Optional.of(Files.readString(file).strip())
-          : Optional.empty();
-    } catch (IOException e) {
-      return Optional.empty();
-    }
-  }
-
   static String specHash(AssignedReplica replica) {
     try {
       byte[] json = AgentState.JSON.writeValueAsBytes(replica.withoutRegistryAuth());
@@ -423,11 +428,6 @@ public final class ContainerRuntime implements ReplicaRuntime {
   /** Host addresses of the peer's subnet. */
   static final class Subnets {
     private Subnets() {}
-
-    static Stream<String> hosts(String cidr) {
-      long[] range = range(cidr);
-      return LongStream.range(range[0] + 1, range[1]).mapToObj(a -> Ipv4.format((int) a));
-    }
 
     /** The upper half of a network: 100.64.3.0/24 → 100.64.3.128/25. */
     static String upperHalf(String cidr) {

@@ -35,6 +35,12 @@ class ContainerRuntimeTest {
   final List<List<String>> argvs = new ArrayList<>();
   final List<Map<String, String>> environments = new ArrayList<>();
 
+  /** The address the scripted engine gives containers (its IPAM), asked for after a run. */
+  String given = "100.64.3.129";
+
+  static final String ADDRESS_OF =
+      "inspect -f {{(index .NetworkSettings.Networks \"mf-apps-p1\").IPAddress}} ";
+
   ContainerRuntime runtime(String binary, Function<String, Command.Result> answers) {
     return new ContainerRuntime(
         binary,
@@ -43,9 +49,19 @@ class ContainerRuntimeTest {
           issued.add(line);
           argvs.add(argv);
           environments.add(environment);
-          return answers.apply(line);
+          return line.contains(ADDRESS_OF) ? ok(given + "\n") : answers.apply(line);
         },
         () -> SELF);
+  }
+
+  /** The last {@code run} issued. */
+  int indexOfRun() {
+    for (int i = argvs.size() - 1; i >= 0; i--) {
+      if (argvs.get(i).contains("run")) {
+        return i;
+      }
+    }
+    throw new AssertionError("no run in " + issued);
   }
 
   static Command.Result ok(String out) {
@@ -85,25 +101,55 @@ class ContainerRuntimeTest {
             "podman network inspect mf-apps-p1",
             "podman network create --driver bridge --subnet 100.64.3.128/25 --gateway 100.64.3.254 mf-apps-p1",
             "sysctl -w net.ipv4.ip_forward=1",
-            "podman rm -f mf-web-0",
-            "podman run -d --name=mf-web-0 --label=meshfed.io/replica=web-0 --label=meshfed.io/spec="
+            "podman rm -f mf-apps-p1-web-0",
+            "podman run -d --name=mf-apps-p1-web-0 --label=meshfed.io/replica=web-0 --label=meshfed.io/spec="
                 + hash
-                + " --network=mf-apps-p1 --ip=100.64.3.129 --dns=100.64.3.1 --dns-search=apps.mesh"
+                + " --network=mf-apps-p1 --dns=100.64.3.1 --dns-search=apps.mesh"
                 + " --env=A --env=B --env=MESHFED_REPLICA --env=MESHFED_WORKLOAD"
-                + " --entrypoint=nginx -- nginx:1.27 -g daemon off;");
+                + " --entrypoint=nginx -- nginx:1.27 -g daemon off;",
+            "podman " + ADDRESS_OF + "mf-apps-p1-web-0");
     assertThat(handle.address()).isEqualTo("100.64.3.129");
     // the values are in the runtime's environment, not on its command line
-    assertThat(environments.get(environments.size() - 1))
+    assertThat(environments.get(indexOfRun()))
         .containsEntry("A", "1")
         .containsEntry("B", "2")
         .containsEntry("MESHFED_REPLICA", "web-0");
 
-    // the next replica takes the next address; the network exists now
+    // the next replica has the address the engine gave it; the network exists now
     issued.clear();
+    given = "100.64.3.130";
     ContainerRuntime docker = runtime("docker", line -> ok(""));
     assertThat(docker.start(web(1), root.resolve("web-1")).address()).isEqualTo("100.64.3.130");
     assertThat(issued.get(1)).isEqualTo("docker network inspect mf-apps-p1");
-    assertThat(issued).noneMatch(l -> l.contains("network create"));
+    assertThat(issued).noneMatch(l -> l.contains("network create") || l.contains("--ip"));
+  }
+
+  @Test
+  void aContainerWithoutAnAddressOnThePeersNetworkIsRemovedAndSaysSo() {
+    for (String answer : List.of("<no value>", "", "10.88.0.5", "100.64.3.5")) {
+      issued.clear();
+      given = answer; // none, or outside the containers' half of the subnet
+      assertThatThrownBy(() -> runtime("podman", line -> ok("")).start(web(0), root.resolve("w")))
+          .as(answer)
+          .hasMessage("podman started mf-apps-p1-web-0 without an address on mf-apps-p1");
+      assertThat(issued).last().isEqualTo("podman rm -f mf-apps-p1-web-0");
+    }
+  }
+
+  @Test
+  void anErrorSaysTheEnginesErrorNotTheWarningsBeforeIt() {
+    Command.Result warnedThenFailed =
+        new Command.Result(
+            125,
+            "",
+            "time=\"2026-12-05T18:48:36Z\" level=warning msg=\"Failed to load cached network"
+                + " config\"\nError: plugin type=\"bridge\" failed (add): address not available\n");
+    assertThat(ContainerRuntime.errorOf(warnedThenFailed))
+        .isEqualTo("Error: plugin type=\"bridge\" failed (add): address not available");
+    assertThat(ContainerRuntime.errorOf(new Command.Result(125, "", "level=warning msg=x\n")))
+        .isEqualTo("level=warning msg=x");
+    assertThat(ContainerRuntime.errorOf(new Command.Result(125, "", "")))
+        .isEqualTo("exit code 125");
   }
 
   @Test
@@ -128,7 +174,7 @@ class ContainerRuntimeTest {
             Map.of("TOKEN", "s3cret"),
             List.of(80));
     podman.start(tricky, root.resolve("web-0"));
-    List<String> run = argvs.get(argvs.size() - 1);
+    List<String> run = argvs.get(indexOfRun());
     int end = run.indexOf("--");
     assertThat(run.subList(end + 1, run.size()))
         .containsExactly("registry.example:5000/team/web:1.0", "--volume=/:/host", "--pid=host");
@@ -146,18 +192,23 @@ class ContainerRuntimeTest {
   }
 
   @Test
-  void aRestartKeepsTheAddressAndAdoptsOnlyARunningContainerOfTheSameSpec() throws Exception {
-    runtime("podman", line -> ok("")).start(web(0), root.resolve("web-0"));
+  void aRestartAdoptsOnlyARunningContainerOfTheSameSpecWithItsAddress() throws Exception {
     String hash = ContainerRuntime.specHash(web(0));
 
-    issued.clear();
     var adopted =
         runtime("podman", line -> ok(hash + " true\n")).adopt(web(0), root.resolve("web-0"));
     assertThat(adopted).isPresent();
     assertThat(adopted.get().address()).isEqualTo("100.64.3.129");
     assertThat(issued)
         .containsExactly(
-            "podman inspect -f {{index .Config.Labels \"meshfed.io/spec\"}} {{.State.Running}} mf-web-0");
+            "podman inspect -f {{index .Config.Labels \"meshfed.io/spec\"}} {{.State.Running}} mf-apps-p1-web-0",
+            "podman " + ADDRESS_OF + "mf-apps-p1-web-0");
+
+    issued.clear();
+    assertThat(
+            runtime("podman", line -> ok(hash + " false\n")).adopt(web(0), root.resolve("web-0")))
+        .isEmpty();
+    assertThat(issued).last().isEqualTo("podman rm -f mf-apps-p1-web-0");
 
     issued.clear();
     AssignedReplica changed =
@@ -165,7 +216,35 @@ class ContainerRuntimeTest {
     assertThat(
             runtime("podman", line -> ok(hash + " true\n")).adopt(changed, root.resolve("web-0")))
         .isEmpty();
-    assertThat(issued).last().isEqualTo("podman rm -f mf-web-0");
+    assertThat(issued).last().isEqualTo("podman rm -f mf-apps-p1-web-0");
+  }
+
+  @Test
+  void twoPeersOnOneHostNeverTouchEachOthersContainerOfAReplica() throws Exception {
+    // the local provider's peers share the host's engine; a replica moved from p1 to p2 runs on
+    // p2 while p1 still stops its own copy
+    SelfConfig other =
+        new SelfConfig(
+            "p2", "apps", "100.64.4.1", "100.64.4.0/24", "100.64.0.0/16", 51820, null, "apps.mesh");
+    List<String> byP2 = new ArrayList<>();
+    ContainerRuntime p2 =
+        new ContainerRuntime(
+            "podman",
+            (argv, environment) -> {
+              byP2.add(String.join(" ", argv));
+              return ok(argv.contains("inspect") ? "100.64.4.130\n" : "");
+            },
+            () -> other);
+    p2.start(web(0), root.resolve("p2").resolve("web-0"));
+    runtime("podman", line -> ok("")).start(web(0), root.resolve("p1").resolve("web-0"));
+
+    assertThat(byP2)
+        .contains("podman rm -f mf-apps-p2-web-0")
+        .noneMatch(line -> line.contains("mf-apps-p1-web-0"));
+    assertThat(issued)
+        .contains("podman rm -f mf-apps-p1-web-0")
+        .noneMatch(line -> line.contains("mf-apps-p2-web-0"));
+    assertThat(issued).anyMatch(line -> line.contains(" run -d --name=mf-apps-p1-web-0 "));
   }
 
   @Test
@@ -181,11 +260,11 @@ class ContainerRuntimeTest {
     assertThat(handle.alive()).isFalse();
     assertThat(handle.exitCode()).hasValue(137);
     assertThat(podman.lastOutput(root.resolve("web-0"), 5)).isEqualTo("killed");
-    assertThat(issued).contains("podman logs --tail 5 mf-web-0");
+    assertThat(issued).contains("podman logs --tail 5 mf-apps-p1-web-0");
 
     handle.stop(Duration.ofSeconds(7));
     assertThat(issued.subList(issued.size() - 2, issued.size()))
-        .containsExactly("podman stop -t 7 mf-web-0", "podman rm -f mf-web-0");
+        .containsExactly("podman stop -t 7 mf-apps-p1-web-0", "podman rm -f mf-apps-p1-web-0");
   }
 
   @Test
@@ -204,8 +283,7 @@ class ContainerRuntimeTest {
                                 ? failed("Error: image not known\n")
                                 : ok(""))
                     .start(web(0), root.resolve("web-0")))
-        .hasMessage("docker run mf-web-0 failed: Error: image not known");
-    assertThat(Files.readString(root.resolve("web-0/address")).strip()).isEqualTo("100.64.3.129");
+        .hasMessage("docker run mf-apps-p1-web-0 failed: Error: image not known");
   }
 
   @Test
@@ -250,7 +328,7 @@ class ContainerRuntimeTest {
                   issued.add(String.join(" ", argv));
                   return argv.contains("inspect") && argv.contains("network")
                       ? failed("no such network")
-                      : ok("");
+                      : ok(argv.contains("inspect") ? given : "");
                 },
                 () -> SELF)
             .labelledFor(Path.of("/run/meshfed-local/uid-1/agent"));
@@ -266,7 +344,7 @@ class ContainerRuntimeTest {
         .anyMatch(
             l ->
                 l.contains(
-                    " run -d --name=mf-web-0 --label=meshfed.io/replica=web-0"
+                    " run -d --name=mf-apps-p1-web-0 --label=meshfed.io/replica=web-0"
                         + " --label=meshfed.io/agent=/run/meshfed-local/uid-1/agent --label=meshfed.io/spec="));
   }
 

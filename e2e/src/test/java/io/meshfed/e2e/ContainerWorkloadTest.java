@@ -19,7 +19,9 @@ import io.meshfed.api.v1alpha1.WorkloadPort;
 import io.meshfed.api.v1alpha1.WorkloadResources;
 import io.meshfed.api.v1alpha1.WorkloadSpec;
 import io.meshfed.provider.spi.Command;
+import io.meshfed.provider.spi.Ipv4;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -84,6 +86,7 @@ class ContainerWorkloadTest {
             "front", Map.of("tier", "front"),
             "back-1", Map.of("tier", "back"),
             "back-2", Map.of("tier", "back")));
+    leaveAStaleAddressReservation("back-1");
     // the bridge exists now: the registry listens on its address
     registry =
         TestRegistry.start(
@@ -116,6 +119,37 @@ class ContainerWorkloadTest {
         .create();
   }
 
+  /**
+   * What a {@code podman run} killed halfway (or a crash) leaves in CNI's IPAM: the first address
+   * of the peer's containers reserved for a container that does not exist. It also outlives the
+   * network, so an earlier run's leftover is one on the next run's network of the same name. The
+   * agent must start its replicas anyway (it once asked for that same address again and again).
+   */
+  private static void leaveAStaleAddressReservation(String peer) throws Exception {
+    if (!podman("info", "--format", "{{.Host.NetworkBackend}}").equals(List.of("cni"))) {
+      return; // netavark keeps its allocations elsewhere
+    }
+    String subnet =
+        mesh.client
+            .resources(Peer.class)
+            .inNamespace(NS)
+            .withName(peer)
+            .get()
+            .getStatus()
+            .getSubnet();
+    String[] parts = subnet.split("/");
+    int base = Ipv4.parse(parts[0]);
+    int firstOfUpperHalf = base + (1 << (32 - Integer.parseInt(parts[1]))) / 2 + 1;
+    Path reservations =
+        Files.createDirectories(cniReservations().resolve("mf-" + CLUSTER + "-" + peer));
+    Files.writeString(
+        reservations.resolve(Ipv4.format(firstOfUpperHalf)), "0".repeat(64) + "\neth0");
+  }
+
+  private static Path cniReservations() {
+    return Path.of("/var/lib/cni/networks");
+  }
+
   @AfterAll
   static void stop() throws Exception {
     try {
@@ -125,6 +159,17 @@ class ContainerWorkloadTest {
     } finally {
       if (registry != null) {
         registry.close();
+      }
+      // CNI keeps a removed network's reservations: ours go with the test
+      try (var networks = Files.list(cniReservations())) {
+        for (Path network :
+            networks
+                .filter(n -> n.getFileName().toString().startsWith("mf-" + CLUSTER + "-"))
+                .toList()) {
+          TestRegistry.deleteTree(network);
+        }
+      } catch (NoSuchFileException e) {
+        // no CNI here
       }
     }
   }
@@ -358,7 +403,17 @@ class ContainerWorkloadTest {
     await()
         .atMost(Duration.ofSeconds(90))
         .untilAsserted(
-            () -> assertThat(placements(workload)).singleElement().satisfies(expected::accept));
+            () ->
+                assertThat(placements(workload))
+                    .as(
+                        () ->
+                            mesh.client.getKubernetesSerialization().asJson(placements(workload))
+                                + "; "
+                                + placements(workload).stream()
+                                    .map(p -> mesh.agentLogTail(p.getPeer(), 30))
+                                    .toList())
+                    .singleElement()
+                    .satisfies(expected::accept));
   }
 
   private static Condition condition(String workload, String type) {
