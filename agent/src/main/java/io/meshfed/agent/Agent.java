@@ -52,6 +52,10 @@ public final class Agent {
   private final Duration statusInterval;
   private final List<String> advertisedEndpoints;
   private final Replicas replicas;
+
+  /** Probes run on their own threads: a probe may take its timeout, replicas do not wait. */
+  private final Probes probes = new Probes(4);
+
   private final MeshDns dns = new MeshDns("mesh.internal");
   private final DnsSettings dnsSettings;
   private final Object reportNow = new Object();
@@ -104,7 +108,8 @@ public final class Agent {
         throw new IllegalArgumentException(
             "--runtime must be process, podman or docker, not " + runtimeName);
     }
-    this.replicas = new Replicas(runtime, state.dir().resolve("replicas"), Clock.systemUTC());
+    this.replicas =
+        new Replicas(runtime, state.dir().resolve("replicas"), Clock.systemUTC(), probes::run);
   }
 
   /** Joins unless this state directory already holds a membership: a restart never re-joins. */
@@ -210,6 +215,7 @@ public final class Agent {
       reporter.interrupt();
       supervisor.interrupt();
       paths.interrupt();
+      probes.close();
       dns.close();
     }
   }

@@ -49,7 +49,11 @@ public final class ContainerRuntime implements ReplicaRuntime {
   /** Runs a command line with variables added to its environment: the real one, or a recorder. */
   @FunctionalInterface
   public interface Runner {
-    Command.Result run(List<String> argv, Map<String, String> environment);
+    Command.Result run(List<String> argv, Map<String, String> environment, Duration timeout);
+
+    default Command.Result run(List<String> argv, Map<String, String> environment) {
+      return run(argv, environment, TIMEOUT);
+    }
 
     default Command.Result run(List<String> argv) {
       return run(argv, Map.of());
@@ -80,7 +84,10 @@ public final class ContainerRuntime implements ReplicaRuntime {
    */
   public ContainerRuntime(String binary, List<String> engine, Supplier<SelfConfig> self) {
     this(
-        binary, engine, (argv, environment) -> Command.run(TIMEOUT, null, argv, environment), self);
+        binary,
+        engine,
+        (argv, environment, timeout) -> Command.run(timeout, null, argv, environment),
+        self);
   }
 
   ContainerRuntime(String binary, Runner runner, Supplier<SelfConfig> self) {
@@ -270,6 +277,14 @@ public final class ContainerRuntime implements ReplicaRuntime {
     String name = containerName(dir.getFileName().toString());
     Command.Result logs = runner.run(engine("logs", "--tail", Integer.toString(lines), name));
     return (logs.stdout() + logs.stderr()).strip();
+  }
+
+  @Override
+  public Command.Result exec(
+      AssignedReplica replica, Path dir, List<String> command, Duration timeout) {
+    List<String> argv = engine("exec", "--", containerName(replica));
+    argv.addAll(command);
+    return runner.run(argv, Map.of(), timeout);
   }
 
   /**

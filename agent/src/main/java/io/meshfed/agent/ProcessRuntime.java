@@ -2,6 +2,7 @@ package io.meshfed.agent;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meshfed.api.agent.AssignedReplica;
+import io.meshfed.provider.spi.Command;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -11,6 +12,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -234,6 +236,22 @@ public final class ProcessRuntime implements ReplicaRuntime {
     } catch (IOException e) {
       return "";
     }
+  }
+
+  @Override
+  public Command.Result exec(
+      AssignedReplica replica, Path dir, List<String> command, Duration timeout) {
+    Map<String, String> environment = new HashMap<>(baseEnv);
+    if (runAs.isPresent()) {
+      environment.put("PATH", SECURE_PATH);
+    }
+    environment.put("MESHFED_REPLICA", replica.name());
+    environment.put("MESHFED_WORKLOAD", replica.workload());
+    if (replica.env() != null) {
+      environment.putAll(replica.env());
+    }
+    return Command.run(
+        timeout, null, runAs.map(user -> user.wrap(command)).orElse(command), environment);
   }
 
   private abstract class ProcessTreeHandle implements Handle {

@@ -1,9 +1,11 @@
 package io.meshfed.agent;
 
 import io.meshfed.api.agent.AssignedReplica;
+import io.meshfed.provider.spi.Command;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 
@@ -49,4 +51,10 @@ public interface ReplicaRuntime {
 
   /** Its output's last lines, for a Failed status. */
   String lastOutput(Path dir, int lines);
+
+  /**
+   * Runs a command for a running replica (an exec probe): inside its container, or beside a process
+   * as the same user with the same environment.
+   */
+  Command.Result exec(AssignedReplica replica, Path dir, List<String> command, Duration timeout);
 }

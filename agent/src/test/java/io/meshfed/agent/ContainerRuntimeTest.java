@@ -44,7 +44,7 @@ class ContainerRuntimeTest {
   ContainerRuntime runtime(String binary, Function<String, Command.Result> answers) {
     return new ContainerRuntime(
         binary,
-        (argv, environment) -> {
+        (argv, environment, timeout) -> {
           String line = String.join(" ", argv);
           issued.add(line);
           argvs.add(argv);
@@ -230,7 +230,7 @@ class ContainerRuntimeTest {
     ContainerRuntime p2 =
         new ContainerRuntime(
             "podman",
-            (argv, environment) -> {
+            (argv, environment, timeout) -> {
               byP2.add(String.join(" ", argv));
               return ok(argv.contains("inspect") ? "100.64.4.130\n" : "");
             },
@@ -324,7 +324,7 @@ class ContainerRuntimeTest {
         new ContainerRuntime(
                 "podman",
                 List.of("nsenter", "--mount=/proc/1/ns/mnt", "--", "podman"),
-                (argv, environment) -> {
+                (argv, environment, timeout) -> {
                   issued.add(String.join(" ", argv));
                   return argv.contains("inspect") && argv.contains("network")
                       ? failed("no such network")
@@ -353,7 +353,16 @@ class ContainerRuntimeTest {
     String auth = "{\"auths\":{\"registry.example:5000\":{\"auth\":\"dTpzM2NyZXQ=\"}}}";
     AssignedReplica privateImage =
         new AssignedReplica(
-            "web-0", "web", "registry.example:5000/team/web:1.0", null, null, null, null, auth);
+            "web-0",
+            "web",
+            "registry.example:5000/team/web:1.0",
+            null,
+            null,
+            null,
+            null,
+            auth,
+            null,
+            null);
     List<String> seenInFile = new ArrayList<>();
     ContainerRuntime podman =
         runtime(

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.meshfed.api.agent.AssignedReplica;
+import io.meshfed.api.agent.ReplicaProbe;
 import io.meshfed.api.agent.ReplicaStatus;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -18,6 +19,7 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -64,7 +66,7 @@ class ReplicasTest {
   @Test
   void processReplicasRunAsAnUnprivilegedUserWithoutAWayBack() throws Exception {
     ProcessRuntime.RunAs user = nobody().orElseThrow();
-    replicas = new Replicas(runtime, root, clock);
+    replicas = new Replicas(runtime, root, clock, HERE_AND_NOW);
     replicas.assign(
         List.of(
             replica(
@@ -91,7 +93,7 @@ class ReplicasTest {
 
   @Test
   void startsAssignedReplicasWithTheirEnvironmentAndReportsThemRunning() throws Exception {
-    replicas = new Replicas(runtime, root, clock);
+    replicas = new Replicas(runtime, root, clock, HERE_AND_NOW);
     replicas.assign(
         List.of(replica("w-0", "echo $GREETING $MESHFED_REPLICA $MESHFED_DOMAIN; sleep 60")));
     assertThat(replicas.tick()).isTrue();
@@ -116,7 +118,7 @@ class ReplicasTest {
     Path closed = root.resolve("closed");
     Files.createDirectories(closed);
     Files.setPosixFilePermissions(closed, PosixFilePermissions.fromString("rwx------"));
-    replicas = new Replicas(runtime, closed.resolve("replicas"), clock);
+    replicas = new Replicas(runtime, closed.resolve("replicas"), clock, HERE_AND_NOW);
     replicas.assign(List.of(replica("w-0", "sleep 60")));
     replicas.tick();
     assertThat(replicas.statuses())
@@ -132,7 +134,7 @@ class ReplicasTest {
 
   @Test
   void aReplicaThatExitsIsFailedWithItsOutputAndStartsAgainAfterABackoff() throws Exception {
-    replicas = new Replicas(runtime, root, clock);
+    replicas = new Replicas(runtime, root, clock, HERE_AND_NOW);
     replicas.assign(List.of(replica("w-0", "echo about to fail; exit 3")));
     replicas.tick();
     long firstPid = pidOf("w-0");
@@ -156,7 +158,7 @@ class ReplicasTest {
 
   @Test
   void unassignedReplicasStopAndAChangedSpecStartsAFreshProcess() throws Exception {
-    replicas = new Replicas(runtime, root, clock);
+    replicas = new Replicas(runtime, root, clock, HERE_AND_NOW);
     replicas.assign(List.of(replica("w-0", "sleep 60"), replica("w-1", "sleep 60")));
     replicas.tick();
     long w0 = pidOf("w-0");
@@ -164,15 +166,21 @@ class ReplicasTest {
 
     replicas.assign(List.of(replica("w-0", "sleep 61")));
     replicas.tick();
-    assertThat(ProcessHandle.of(w1)).isEmpty();
-    assertThat(ProcessHandle.of(w0)).isEmpty();
+    assertThat(ProcessHandle.of(w0)).as("a new spec under the same name: at once").isEmpty();
     assertThat(pidOf("w-0")).isNotEqualTo(w0);
+    assertThat(ProcessHandle.of(w1)).as("unassigned: it serves out its drain").isPresent();
     assertThat(replicas.statuses()).extracting(ReplicaStatus::name).containsExactly("w-0");
+    clock.advance(Replicas.DRAIN.minusMillis(1));
+    replicas.tick();
+    assertThat(ProcessHandle.of(w1)).isPresent();
+    clock.advance(Duration.ofMillis(1));
+    replicas.tick();
+    assertThat(ProcessHandle.of(w1)).isEmpty();
   }
 
   @Test
   void newRegistryCredentialsAloneRestartNothing() throws Exception {
-    replicas = new Replicas(runtime, root, clock);
+    replicas = new Replicas(runtime, root, clock, HERE_AND_NOW);
     AssignedReplica plain = replica("w-0", "sleep 60");
     replicas.assign(List.of(plain));
     replicas.tick();
@@ -188,20 +196,22 @@ class ReplicasTest {
                 plain.args(),
                 plain.env(),
                 plain.ports(),
-                "{\"auths\":{}}")));
+                "{\"auths\":{}}",
+                null,
+                null)));
     replicas.tick();
     assertThat(pidOf("w-0")).isEqualTo(pid);
   }
 
   @Test
   void aRestartedAgentFindsItsReplicasInsteadOfStartingThemTwice() throws Exception {
-    replicas = new Replicas(runtime, root, clock);
+    replicas = new Replicas(runtime, root, clock, HERE_AND_NOW);
     replicas.assign(List.of(replica("w-0", "sleep 60")));
     replicas.tick();
     long pid = pidOf("w-0");
 
     // a new agent process: same state directory, same assignment
-    Replicas restarted = new Replicas(runtime, root, clock);
+    Replicas restarted = new Replicas(runtime, root, clock, HERE_AND_NOW);
     restarted.assign(List.of(replica("w-0", "sleep 60")));
     restarted.tick();
     assertThat(pidOf("w-0")).isEqualTo(pid);
@@ -217,6 +227,124 @@ class ReplicasTest {
     restarted.stopAll();
     assertThat(ProcessHandle.of(pid)).isEmpty();
   }
+
+  @Test
+  void aReplicaIsReadyOnlyWhileItsReadinessProbePasses() throws Exception {
+    Path flag = root.resolve("ready");
+    replicas = new Replicas(runtime, root, clock, HERE_AND_NOW);
+    replicas.assign(List.of(probed("w-0", check(flag, 1), null)));
+    replicas.tick();
+    clock.advance(Duration.ofSeconds(1));
+    replicas.tick();
+    assertThat(replicas.statuses())
+        .singleElement()
+        .satisfies(
+            s -> {
+              assertThat(s.state()).isEqualTo("Running");
+              assertThat(s.ready()).isFalse();
+              assertThat(s.serving()).isFalse();
+              assertThat(s.reason()).isEqualTo("NotReady");
+              assertThat(s.message())
+                  .isEqualTo(
+                      "readiness probe exec [test, -f, "
+                          + flag
+                          + "] failed 1 time in a row: exit code 1");
+            });
+
+    Files.createFile(flag);
+    clock.advance(Duration.ofSeconds(1));
+    assertThat(replicas.tick()).as("ready now").isTrue();
+    assertThat(replicas.statuses())
+        .singleElement()
+        .satisfies(
+            s -> {
+              assertThat(s.ready()).isTrue();
+              assertThat(s.reason()).isNull();
+              assertThat(s.message()).isNull();
+            });
+
+    Files.delete(flag);
+    clock.advance(Duration.ofMillis(500));
+    assertThat(replicas.tick()).as("not a period since the last probe").isFalse();
+    clock.advance(Duration.ofMillis(500));
+    assertThat(replicas.tick()).as("unready again").isTrue();
+    assertThat(replicas.statuses()).singleElement().satisfies(s -> assertThat(s.ready()).isFalse());
+    assertThat(replicas.statuses().get(0).restarts()).as("readiness never restarts").isZero();
+  }
+
+  @Test
+  void aReplicaWhoseLivenessProbeFailsIsStoppedAndStartedAgain() throws Exception {
+    Path flag = root.resolve("alive");
+    replicas = new Replicas(runtime, root, clock, HERE_AND_NOW);
+    replicas.assign(List.of(probed("w-0", null, check(flag, 2))));
+    replicas.tick(); // started
+    long first = pidOf("w-0");
+    clock.advance(Duration.ofSeconds(1));
+    replicas.tick(); // failure 1
+    clock.advance(Duration.ofSeconds(1));
+    replicas.tick(); // failure 2: dead
+    assertThat(ProcessHandle.of(first)).as("still running until the next round").isPresent();
+    clock.advance(Duration.ofSeconds(1));
+    replicas.tick();
+    assertThat(ProcessHandle.of(first)).isEmpty();
+    assertThat(replicas.statuses())
+        .singleElement()
+        .satisfies(
+            s -> {
+              assertThat(s.state()).isEqualTo("Failed");
+              assertThat(s.reason()).isEqualTo("Unhealthy");
+              assertThat(s.message())
+                  .startsWith(
+                      "liveness probe exec [test, -f, " + flag + "] failed 2 times in a row");
+              assertThat(s.restarts()).isEqualTo(1);
+            });
+
+    Files.createFile(flag); // healthy from now on
+    clock.advance(Duration.ofSeconds(1));
+    replicas.tick();
+    long second = pidOf("w-0");
+    assertThat(second).isNotEqualTo(first);
+    for (int i = 0; i < 4; i++) {
+      clock.advance(Duration.ofSeconds(1));
+      replicas.tick();
+    }
+    assertThat(pidOf("w-0")).isEqualTo(second);
+    assertThat(replicas.statuses())
+        .singleElement()
+        .satisfies(s -> assertThat(s.state()).isEqualTo("Running"));
+  }
+
+  /** Passes while the file exists (run as the replica's user, beside it). */
+  static ReplicaProbe check(Path file, int failureThreshold) {
+    return new ReplicaProbe(
+        null,
+        null,
+        new ReplicaProbe.Exec(List.of("test", "-f", file.toString())),
+        0,
+        1,
+        1,
+        1,
+        failureThreshold);
+  }
+
+  static AssignedReplica probed(String name, ReplicaProbe readiness, ReplicaProbe liveness) {
+    return new AssignedReplica(
+        name,
+        "w",
+        null,
+        List.of("sh", "-c", "sleep 60"),
+        null,
+        null,
+        null,
+        null,
+        readiness,
+        liveness);
+  }
+
+  /** Probes run at once, on the supervisor's thread: results count in the same round. */
+  static final Replicas.Prober HERE_AND_NOW =
+      (probe, address, exec) ->
+          CompletableFuture.completedFuture(Probes.runNow(probe, address, exec));
 
   private long pidOf(String replica) throws Exception {
     String json = Files.readString(root.resolve(replica).resolve("started.json"));

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -12,21 +13,28 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.meshfed.api.v1alpha1.ClusterReference;
 import io.meshfed.api.v1alpha1.Peer;
 import io.meshfed.api.v1alpha1.Placement;
+import io.meshfed.api.v1alpha1.Probe;
 import io.meshfed.api.v1alpha1.ReplicaPlacement;
 import io.meshfed.api.v1alpha1.ResourceAmounts;
 import io.meshfed.api.v1alpha1.Workload;
 import io.meshfed.api.v1alpha1.WorkloadPort;
 import io.meshfed.api.v1alpha1.WorkloadResources;
 import io.meshfed.api.v1alpha1.WorkloadSpec;
+import io.meshfed.api.v1alpha1.WorkloadStrategy;
 import io.meshfed.provider.spi.Command;
 import io.meshfed.provider.spi.Ipv4;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -200,24 +208,19 @@ class ContainerWorkloadTest {
         .atMost(Duration.ofSeconds(30))
         .untilAsserted(
             () -> {
-              var fetched =
-                  Command.run(
-                      Duration.ofSeconds(15),
-                      null,
-                      List.of(
-                          "ip",
-                          "netns",
-                          "exec",
-                          mesh.netns("front"),
-                          "curl",
-                          "-sf",
-                          "--max-time",
-                          "5",
-                          "http://web.mesh.internal:8080/"));
+              var fetched = fetchFromFront("http://web.mesh.internal:8080/");
               assertThat(fetched.stdout())
                   .as(fetched.stderr())
                   .isEqualTo("hello from a container\n");
             });
+  }
+
+  /** GET from the front peer, by name over the mesh. */
+  private static Command.Result fetchFromFront(String url) {
+    return Command.run(
+        Duration.ofSeconds(15),
+        null,
+        List.of("ip", "netns", "exec", mesh.netns("front"), "curl", "-sf", "--max-time", "5", url));
   }
 
   @Test
@@ -352,6 +355,167 @@ class ContainerWorkloadTest {
             () -> {
               assertThat(podman("ps", "-aq", "--filter", agentLabel)).isEmpty();
               assertThat(podman("network", "ls", "-q", "--filter", agentLabel)).isEmpty();
+            });
+  }
+
+  @Test
+  @Order(7)
+  void aReplicaGetsTrafficByNameOnlyWhileItsReadinessProbePasses() {
+    Workload probed =
+        workload(
+            "probed",
+            webImage,
+            List.of("/bin/busybox", "httpd", "-f", "-p", "8080", "-h", "/www"),
+            1,
+            "back");
+    probed.getSpec().setPorts(List.of(port(8080)));
+    Probe readiness = new Probe();
+    Probe.HttpGetAction get = new Probe.HttpGetAction();
+    get.setPath("/ready");
+    get.setPort(8080);
+    readiness.setHttpGet(get);
+    readiness.setPeriodSeconds(1);
+    readiness.setFailureThreshold(1);
+    probed.getSpec().setReadinessProbe(readiness);
+    mesh.client.resource(probed).inNamespace(NS).create();
+
+    // it runs, its probe gets 404: not ready, and its name does not answer
+    awaitTheOnePlacement(
+        "probed",
+        p -> {
+          assertThat(p.getState()).isEqualTo("Running");
+          assertThat(p.getReady()).isFalse();
+          assertThat(p.getReason()).isEqualTo("NotReady");
+          assertThat(p.getMessage()).contains("GET :8080/ready failed", "HTTP 404");
+        });
+    assertThat(fetchFromFront("http://probed.mesh.internal:8080/").ok()).isFalse();
+
+    String container = containerId("probed-0");
+    podman("exec", container, "/bin/busybox", "sh", "-c", "echo ok > /www/ready");
+    awaitTheOnePlacement("probed", p -> assertThat(p.getReady()).isTrue());
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () ->
+                assertThat(fetchFromFront("http://probed.mesh.internal:8080/ready").stdout())
+                    .isEqualTo("ok\n"));
+
+    // unready again: out of the names, and never restarted for it
+    podman("exec", container, "/bin/busybox", "rm", "/www/ready");
+    awaitTheOnePlacement("probed", p -> assertThat(p.getReady()).isFalse());
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> assertThat(fetchFromFront("http://probed.mesh.internal:8080/").ok()).isFalse());
+    assertThat(containerId("probed-0")).isEqualTo(container);
+  }
+
+  @Test
+  @Order(8)
+  void aReplicaThatHangsIsStartedAgainByItsLivenessProbe() {
+    // it runs, and never does what it is there for: its liveness check never passes
+    Workload hangs =
+        workload("hangs", webImage, List.of("/bin/busybox", "sleep", "600"), 1, "back");
+    Probe liveness = new Probe();
+    Probe.ExecAction exec = new Probe.ExecAction();
+    exec.setCommand(List.of("/bin/busybox", "test", "-f", "/tmp/alive"));
+    liveness.setExec(exec);
+    liveness.setPeriodSeconds(1);
+    liveness.setFailureThreshold(2);
+    hangs.getSpec().setLivenessProbe(liveness);
+    mesh.client.resource(hangs).inNamespace(NS).create();
+    awaitTheOnePlacement("hangs", p -> assertThat(p.getState()).isEqualTo("Running"));
+    String first = containerId("hangs-0");
+    awaitTheOnePlacement(
+        "hangs",
+        p -> {
+          assertThat(p.getState()).isEqualTo("Failed");
+          assertThat(p.getReason()).isEqualTo("Unhealthy");
+          assertThat(p.getMessage())
+              .startsWith(
+                  "liveness probe exec [/bin/busybox, test, -f, /tmp/alive] failed 2 times in a row");
+        });
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .untilAsserted(
+            () -> {
+              assertThat(placements("hangs").get(0).getRestarts()).isGreaterThanOrEqualTo(1);
+              assertThat(containerId("hangs-0")).isNotEqualTo(first);
+            });
+  }
+
+  @Test
+  @Order(9)
+  void aClientPollingByNameNeverSeesTheServiceDownDuringARollout() throws Exception {
+    Workload rolling =
+        workload(
+            "rolling",
+            webImage,
+            List.of("/bin/busybox", "httpd", "-f", "-p", "8080", "-h", "/www"),
+            2,
+            "back");
+    rolling.getSpec().setPorts(List.of(port(8080)));
+    Probe readiness = new Probe();
+    Probe.HttpGetAction get = new Probe.HttpGetAction();
+    get.setPath("/");
+    get.setPort(8080);
+    readiness.setHttpGet(get);
+    readiness.setPeriodSeconds(1);
+    rolling.getSpec().setReadinessProbe(readiness);
+    WorkloadStrategy oneAtATime = new WorkloadStrategy();
+    oneAtATime.setMaxSurge(new IntOrString(1));
+    oneAtATime.setMaxUnavailable(new IntOrString(0));
+    rolling.getSpec().setStrategy(oneAtATime);
+    mesh.client.resource(rolling).inNamespace(NS).create();
+    awaitRolledOut("rolling", "hello from a container\n");
+
+    List<String> failures = new CopyOnWriteArrayList<>();
+    Set<String> answers = ConcurrentHashMap.newKeySet();
+    AtomicBoolean polling = new AtomicBoolean(true);
+    Thread client =
+        new Thread(
+            () -> {
+              while (polling.get()) {
+                Command.Result got = fetchFromFront("http://rolling.mesh.internal:8080/");
+                if (got.ok()) {
+                  answers.add(got.stdout());
+                } else {
+                  failures.add(Instant.now() + " exit " + got.exitCode() + " " + got.stderr());
+                }
+              }
+            },
+            "polling-client");
+    client.start();
+    try {
+      Workload changed =
+          mesh.client.resources(Workload.class).inNamespace(NS).withName("rolling").get();
+      changed.getSpec().setImage(otherTag);
+      mesh.client.resource(changed).inNamespace(NS).update();
+      awaitRolledOut("rolling", "two\n");
+    } finally {
+      polling.set(false);
+      client.join(20_000);
+    }
+    assertThat(answers).contains("hello from a container\n", "two\n");
+    assertThat(failures).as("requests that failed during the rollout").isEmpty();
+  }
+
+  /** Every replica of the template's revision, ready, answering this by name; no other left. */
+  private static void awaitRolledOut(String name, String answer) {
+    await()
+        .atMost(Duration.ofSeconds(120))
+        .untilAsserted(
+            () -> {
+              Workload w =
+                  mesh.client.resources(Workload.class).inNamespace(NS).withName(name).get();
+              assertThat(condition(name, "Progressing").getReason())
+                  .as(mesh.client.getKubernetesSerialization().asJson(w.getStatus()))
+                  .isEqualTo("NewReplicasAvailable");
+              assertThat(w.getStatus().getPlacements())
+                  .hasSize(w.getSpec().getReplicas())
+                  .allMatch(p -> Boolean.TRUE.equals(p.getReady()));
+              assertThat(fetchFromFront("http://" + name + ".mesh.internal:8080/").stdout())
+                  .isEqualTo(answer);
             });
   }
 

@@ -18,6 +18,8 @@ import java.util.Map;
  * @param registryAuth credentials for pulling the image: a containers-auth.json document (the
  *     Workload's imagePullSecrets merged); only in the maps of the peers that run the replica. A
  *     change of it alone does not restart the replica (it is used at the next pull).
+ * @param readinessProbe when the replica is ready (null: when it runs)
+ * @param livenessProbe when the replica is alive (null: while it runs)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record AssignedReplica(
@@ -28,7 +30,9 @@ public record AssignedReplica(
     List<String> args,
     Map<String, String> env,
     List<Integer> ports,
-    String registryAuth) {
+    String registryAuth,
+    ReplicaProbe readinessProbe,
+    ReplicaProbe livenessProbe) {
 
   /** A replica without registry credentials. */
   public AssignedReplica(
@@ -39,14 +43,15 @@ public record AssignedReplica(
       List<String> args,
       Map<String, String> env,
       List<Integer> ports) {
-    this(name, workload, image, command, args, env, ports, null);
+    this(name, workload, image, command, args, env, ports, null, null, null);
   }
 
   /** What the replica runs: everything but the credentials its image is pulled with. */
   public AssignedReplica withoutRegistryAuth() {
     return registryAuth == null
         ? this
-        : new AssignedReplica(name, workload, image, command, args, env, ports, null);
+        : new AssignedReplica(
+            name, workload, image, command, args, env, ports, null, readinessProbe, livenessProbe);
   }
 
   /** Never the credentials, whoever prints a replica. */

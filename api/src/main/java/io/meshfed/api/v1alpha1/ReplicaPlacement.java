@@ -24,9 +24,25 @@ public class ReplicaPlacement {
   private String message;
 
   @JsonPropertyDescription(
-      "For a Failed replica, in CamelCase: Exited (see exitCode and message), ImagePullFailed or"
-          + " StartFailed.")
+      "For a Failed replica, in CamelCase: Exited (see exitCode and message), ImagePullFailed,"
+          + " StartFailed or Unhealthy (its liveness probe failed); for a Running one that is not"
+          + " ready: NotReady.")
   private String reason;
+
+  @JsonPropertyDescription(
+      "Running and its readiness probe passes (or it has none): it gets traffic by name.")
+  private Boolean ready;
+
+  @JsonPropertyDescription("The revision of the template it runs.")
+  private String revision;
+
+  public String getRevision() {
+    return revision;
+  }
+
+  public void setRevision(String revision) {
+    this.revision = revision;
+  }
 
   @JsonPropertyDescription("The exit code of its last run, when it exited.")
   private Integer exitCode;
@@ -38,6 +54,14 @@ public class ReplicaPlacement {
     this.peer = peer;
     this.address = address;
     this.state = state;
+  }
+
+  public Boolean getReady() {
+    return ready;
+  }
+
+  public void setReady(Boolean ready) {
+    this.ready = ready;
   }
 
   public Integer getRestarts() {

@@ -20,6 +20,10 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "Desired", jsonPath = ".spec.replicas", type = Type.INTEGER)
 @AdditionalPrinterColumn(name = "Ready", jsonPath = ".status.readyReplicas", type = Type.INTEGER)
 @AdditionalPrinterColumn(
+    name = "Up-to-date",
+    jsonPath = ".status.updatedReplicas",
+    type = Type.INTEGER)
+@AdditionalPrinterColumn(
     name = "Scheduled",
     jsonPath = ".status.conditions[?(@.type==\"Scheduled\")].status",
     type = Type.STRING)

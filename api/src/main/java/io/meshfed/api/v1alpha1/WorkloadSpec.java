@@ -15,6 +15,9 @@ import java.util.List;
 @ValidationRule(
     value = "has(self.image) || (has(self.command) && size(self.command) > 0)",
     message = "set image (a container) or command (a process)")
+@ValidationRule(
+    value = "!has(self.livenessProbe) || self.livenessProbe.successThreshold == 1",
+    message = "livenessProbe.successThreshold must be 1")
 public class WorkloadSpec {
   @Required
   @ValidationRule(value = "self == oldSelf", message = "clusterRef is immutable")
@@ -56,6 +59,61 @@ public class WorkloadSpec {
           + " for pulling the image from private registries. They travel only to the peers that"
           + " run a replica, never in a command line, never in status.")
   private List<LocalObjectReference> imagePullSecrets;
+
+  @JsonPropertyDescription(
+      "When a replica is ready: until its probe passes it gets no traffic by name and counts as"
+          + " unavailable. Without one, a running replica is ready.")
+  private Probe readinessProbe;
+
+  @JsonPropertyDescription(
+      "When a replica is alive: after failureThreshold failures in a row the agent starts it"
+          + " again.")
+  private Probe livenessProbe;
+
+  @JsonPropertyDescription(
+      "How a change of the template (image, command, args, env, ports, probes, pull secrets)"
+          + " replaces the replicas: a rolling update within maxSurge and maxUnavailable.")
+  private WorkloadStrategy strategy;
+
+  @Default("600")
+  @Min(1)
+  @JsonPropertyDescription(
+      "Seconds a rollout may go without progress (a new replica ready, an old one gone) before"
+          + " Progressing turns False with ProgressDeadlineExceeded; the old replicas keep"
+          + " serving.")
+  private Integer progressDeadlineSeconds;
+
+  public WorkloadStrategy getStrategy() {
+    return strategy;
+  }
+
+  public void setStrategy(WorkloadStrategy strategy) {
+    this.strategy = strategy;
+  }
+
+  public Integer getProgressDeadlineSeconds() {
+    return progressDeadlineSeconds;
+  }
+
+  public void setProgressDeadlineSeconds(Integer progressDeadlineSeconds) {
+    this.progressDeadlineSeconds = progressDeadlineSeconds;
+  }
+
+  public Probe getReadinessProbe() {
+    return readinessProbe;
+  }
+
+  public void setReadinessProbe(Probe readinessProbe) {
+    this.readinessProbe = readinessProbe;
+  }
+
+  public Probe getLivenessProbe() {
+    return livenessProbe;
+  }
+
+  public void setLivenessProbe(Probe livenessProbe) {
+    this.livenessProbe = livenessProbe;
+  }
 
   public ClusterReference getClusterRef() {
     return clusterRef;

@@ -156,7 +156,12 @@ public final class Validation {
   }
 
   public static final List<String> REPLICA_REASONS =
-      List.of(ReplicaStatus.EXITED, ReplicaStatus.IMAGE_PULL_FAILED, ReplicaStatus.START_FAILED);
+      List.of(
+          ReplicaStatus.EXITED,
+          ReplicaStatus.IMAGE_PULL_FAILED,
+          ReplicaStatus.START_FAILED,
+          ReplicaStatus.UNHEALTHY,
+          ReplicaStatus.NOT_READY);
 
   private static final List<String> REPLICA_STATES =
       List.of(

@@ -149,7 +149,8 @@ public final class ClusterView {
         selector == null ? null : matcher(selector),
         selector == null ? null : describe(selector),
         Spread.of(placement.getSpread()),
-        spec.getPorts() != null && !spec.getPorts().isEmpty(),
+        // a process listens on its peer's address: two would collide; containers have their own
+        spec.getImage() == null && spec.getPorts() != null && !spec.getPorts().isEmpty(),
         current);
   }
 

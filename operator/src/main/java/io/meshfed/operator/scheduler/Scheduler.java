@@ -114,13 +114,13 @@ public final class Scheduler {
     Map<String, Integer> onPeer = new HashMap<>();
     Map<String, Integer> inDomain = new HashMap<>();
 
-    // running replicas stay; those past the wanted count go (the highest indexes first)
+    // running replicas stay; those not wanted go
     new TreeMap<>(demand.current())
         .forEach(
             (index, peer) -> {
               Node node = byName.get(peer);
               boolean keep =
-                  index < demand.replicas()
+                  demand.indices().contains(index)
                       && node != null
                       && node.keepsReplicas()
                       && !(demand.onePerPeer() && onPeer.containsKey(peer));
@@ -145,7 +145,7 @@ public final class Scheduler {
       }
     }
     int unplaced = 0;
-    for (int index = 0; index < demand.replicas(); index++) {
+    for (int index : demand.indices()) {
       if (placements.containsKey(index)) {
         continue;
       }

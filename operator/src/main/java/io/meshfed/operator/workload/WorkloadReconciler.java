@@ -3,6 +3,7 @@ package io.meshfed.operator.workload;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -25,9 +26,12 @@ import io.meshfed.api.agent.ReplicaStatus;
 import io.meshfed.api.v1alpha1.MeshCluster;
 import io.meshfed.api.v1alpha1.Peer;
 import io.meshfed.api.v1alpha1.PeerPool;
+import io.meshfed.api.v1alpha1.ReplicaPlacement;
 import io.meshfed.api.v1alpha1.Workload;
 import io.meshfed.api.v1alpha1.WorkloadEnvVar;
 import io.meshfed.api.v1alpha1.WorkloadStatus;
+import io.meshfed.api.v1alpha1.WorkloadStrategy;
+import io.meshfed.api.v1alpha1.WorkloadTemplate;
 import io.meshfed.operator.agentapi.AgentReports;
 import io.meshfed.operator.autoscaler.Autoscaler;
 import io.meshfed.operator.autoscaler.AutoscalerView;
@@ -56,6 +60,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -89,6 +94,9 @@ public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workloa
   /** The placements this process last decided per workload of a cluster, newer than the cache. */
   static final class Placements {
     final Map<String, Map<Integer, String>> decided = new ConcurrentHashMap<>();
+
+    /** The revision each replica runs, by workload, as the last rollout step decided. */
+    final Map<String, Map<Integer, String>> revisions = new ConcurrentHashMap<>();
   }
 
   private volatile InformerEventSource<Peer, Workload> peers;
@@ -208,8 +216,9 @@ public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workloa
       String clusterName,
       List<Node> nodes,
       Map<String, Peer> peers,
-      Map<Integer, String> current,
+      Demand demand,
       Scheduler.Decision decision) {
+    Map<Integer, String> current = demand.current();
     int wanted = workload.getSpec().getReplicas() == null ? 1 : workload.getSpec().getReplicas();
     boolean allRunning =
         workload.getStatus() != null
@@ -231,7 +240,9 @@ public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workloa
     without.remove(leaving.get());
     Scheduler.Decision moved =
         Scheduler.place(
-            nodes, ClusterView.demand(workload, without), ledger(context, workload, clusterName));
+            nodes,
+            demand.withIndices(demand.indices(), without),
+            ledger(context, workload, clusterName));
     if (!moved.scheduled()) {
       return decision;
     }
@@ -332,39 +343,66 @@ public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workloa
     List<Node> nodes =
         clusterPeers.stream().map(p -> ClusterView.node(p, now, config.notReadyGrace())).toList();
 
+    WorkloadTemplate update = Templates.of(workload);
+    String updateRevision = Templates.revision(update);
+    int wanted = workload.getSpec().getReplicas() == null ? 1 : workload.getSpec().getReplicas();
+    int maxSurge = strategyValue(workload, true, wanted);
+    int maxUnavailable = strategyValue(workload, false, wanted);
+    if (maxSurge == 0 && maxUnavailable == 0) {
+      maxSurge = 1; // a rollout that may do nothing would never end
+    }
     Scheduler.Decision decision;
+    Rollout.Plan plan;
     Placements placements = placements(namespace, clusterName);
     synchronized (
         placements) { // one workload of a cluster is placed at a time: they share its room
       Map<Integer, String> current = placementsOf(workload);
-      decision =
-          Scheduler.place(
-              nodes, ClusterView.demand(workload, current), ledger(context, workload, clusterName));
+      Map<Integer, String> revisions = revisionsOf(workload);
+      plan =
+          Rollout.plan(
+              wanted,
+              updateRevision,
+              current.entrySet().stream()
+                  .map(
+                      e ->
+                          new Rollout.Replica(
+                              e.getKey(),
+                              revisions.getOrDefault(e.getKey(), updateRevision),
+                              replicaReport(
+                                      namespace,
+                                      e.getValue(),
+                                      WorkloadStatusBuilder.replicaName(workload, e.getKey()))
+                                  .map(ReplicaStatus::serving)
+                                  .orElse(false)))
+                  .toList(),
+              maxSurge,
+              maxUnavailable);
+      Map<Integer, String> kept = new TreeMap<>(current);
+      kept.keySet().retainAll(plan.replicas().keySet());
+      Demand demand =
+          ClusterView.demand(workload, kept)
+              .withIndices(new TreeSet<>(plan.replicas().keySet()), kept);
+      decision = Scheduler.place(nodes, demand, ledger(context, workload, clusterName));
       if (decision.scheduled()) {
         decision =
             moveOneOffADrainingPeer(
-                context, workload, clusterName, nodes, byName, current, decision);
+                context, workload, clusterName, nodes, byName, demand, decision);
       }
       placements.decided.put(ClusterView.key(workload), decision.placements());
+      placements.revisions.put(ClusterView.key(workload), plan.replicas());
     }
     if (!decision.scheduled()) {
       decision = withWhatPoolsCanDo(workload, cluster.get(), decision);
     }
 
-    Map<String, String> env = new LinkedHashMap<>();
-    StringBuilder registryAuth = new StringBuilder();
+    Optional<WorkloadStatusBuilder.Resolved> updateResolved = resolve(namespace, update);
     Optional<WorkloadStatusBuilder.Unresolved> unresolved =
-        resolveEnv(workload, env)
-            .map(
-                m ->
-                    new WorkloadStatusBuilder.Unresolved(WorkloadStatusBuilder.ENV_NOT_RESOLVED, m))
-            .or(
-                () ->
-                    resolvePullSecrets(workload, registryAuth)
-                        .map(
-                            m ->
-                                new WorkloadStatusBuilder.Unresolved(
-                                    WorkloadStatusBuilder.IMAGE_PULL_SECRET_NOT_RESOLVED, m)));
+        updateResolved.isPresent()
+            ? Optional.empty()
+            : Optional.of(whyUnresolved(namespace, update));
+    Duration deadline =
+        Duration.ofSeconds(
+            Objects.requireNonNullElse(workload.getSpec().getProgressDeadlineSeconds(), 600));
     WorkloadStatus status =
         WorkloadStatusBuilder.status(
             workload,
@@ -372,7 +410,10 @@ public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workloa
             byName,
             (peer, replica) -> replicaReport(namespace, peer, replica),
             unresolved,
+            new WorkloadStatusBuilder.RolloutView(
+                plan, updateRevision, update, maxUnavailable, deadline),
             now);
+    List<WorkloadTemplate.Revision> kept = status.getRevisions();
     hub.workloadChanged(
         namespace,
         clusterName,
@@ -381,15 +422,25 @@ public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workloa
             WorkloadStatusBuilder.map(
                 workload,
                 status,
-                env,
-                registryAuth.isEmpty() ? null : registryAuth.toString(),
-                unresolved.isEmpty(),
+                revision ->
+                    revision == null || revision.equals(updateRevision)
+                        ? updateResolved
+                        : Templates.find(revision, updateRevision, update, kept)
+                            .flatMap(template -> resolve(namespace, template)),
                 cluster.get().getSpec().getDomain())));
 
     UpdateControl<Workload> control = patchStatusTelling(workload, status);
     // no informer watches users' Secrets: a missing one is looked for again like missing room
     Optional<Duration> envRecheck = unresolved.map(p -> config.unplacedRecheck());
-    Stream.of(nextLook(decision, byName, now), envRecheck)
+    // a rollout that stalls says so when its deadline passes, without an event to wake it
+    Optional<Duration> deadlineCheck =
+        plan.complete()
+            ? Optional.empty()
+            : Optional.of(
+                    Duration.between(now, Instant.parse(status.getProgressedAt()).plus(deadline))
+                        .plusSeconds(1))
+                .filter(d -> !d.isNegative());
+    Stream.of(nextLook(decision, byName, now), envRecheck, deadlineCheck)
         .flatMap(Optional::stream)
         .min(Duration::compareTo)
         .ifPresent(control::rescheduleAfter);
@@ -430,6 +481,46 @@ public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workloa
     return known != null ? known : ClusterView.currentPlacements(workload);
   }
 
+  /** The revision of each replica: this process's latest step, else what status says. */
+  private Map<Integer, String> revisionsOf(Workload workload) {
+    Map<Integer, String> known =
+        placements(workload.getMetadata().getNamespace(), clusterName(workload))
+            .revisions
+            .get(ClusterView.key(workload));
+    if (known != null) {
+      return known;
+    }
+    Map<Integer, String> revisions = new TreeMap<>();
+    if (workload.getStatus() != null) {
+      String prefix = workload.getMetadata().getName() + "-";
+      for (ReplicaPlacement placement : workload.getStatus().getPlacements()) {
+        String replica = placement.getReplica();
+        if (replica != null && replica.startsWith(prefix) && placement.getRevision() != null) {
+          try {
+            revisions.put(
+                Integer.parseInt(replica.substring(prefix.length())), placement.getRevision());
+          } catch (NumberFormatException e) {
+            // not a replica name this operator wrote
+          }
+        }
+      }
+    }
+    return revisions;
+  }
+
+  /** maxSurge (rounded up) or maxUnavailable (rounded down) of the spec, 25% by default. */
+  static int strategyValue(Workload workload, boolean surge, int wanted) {
+    WorkloadStrategy strategy = workload.getSpec().getStrategy();
+    IntOrString value =
+        strategy == null ? null : surge ? strategy.getMaxSurge() : strategy.getMaxUnavailable();
+    if (value == null) {
+      return Rollout.resolve("25%", wanted, surge);
+    }
+    return value.getIntVal() != null
+        ? value.getIntVal()
+        : Rollout.resolve(value.getStrVal(), wanted, surge);
+  }
+
   private Optional<ReplicaStatus> replicaReport(String namespace, String peer, String replica) {
     return reports
         .latest(namespace, peer)
@@ -440,18 +531,43 @@ public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workloa
   /**
    * Literal values as they are; Secret references read now. Empty when all resolved, else why not.
    */
-  private Optional<String> resolveEnv(Workload workload, Map<String, String> env) {
-    if (workload.getSpec().getEnv() == null) {
+  /** A template with its env's values and pull credentials read, if they can be. */
+  private Optional<WorkloadStatusBuilder.Resolved> resolve(
+      String namespace, WorkloadTemplate template) {
+    Map<String, String> env = new LinkedHashMap<>();
+    StringBuilder registryAuth = new StringBuilder();
+    if (resolveEnv(namespace, template, env).isPresent()
+        || resolvePullSecrets(namespace, template, registryAuth).isPresent()) {
       return Optional.empty();
     }
-    for (WorkloadEnvVar variable : workload.getSpec().getEnv()) {
+    return Optional.of(
+        new WorkloadStatusBuilder.Resolved(
+            template, env, registryAuth.isEmpty() ? null : registryAuth.toString()));
+  }
+
+  private WorkloadStatusBuilder.Unresolved whyUnresolved(
+      String namespace, WorkloadTemplate template) {
+    return resolveEnv(namespace, template, new LinkedHashMap<>())
+        .map(m -> new WorkloadStatusBuilder.Unresolved(WorkloadStatusBuilder.ENV_NOT_RESOLVED, m))
+        .orElseGet(
+            () ->
+                new WorkloadStatusBuilder.Unresolved(
+                    WorkloadStatusBuilder.IMAGE_PULL_SECRET_NOT_RESOLVED,
+                    resolvePullSecrets(namespace, template, new StringBuilder()).orElse("")));
+  }
+
+  private Optional<String> resolveEnv(
+      String namespace, WorkloadTemplate template, Map<String, String> env) {
+    if (template.getEnv() == null) {
+      return Optional.empty();
+    }
+    for (WorkloadEnvVar variable : template.getEnv()) {
       if (variable.getSecretKeyRef() == null) {
         env.put(variable.getName(), Objects.requireNonNullElse(variable.getValue(), ""));
         continue;
       }
       var ref = variable.getSecretKeyRef();
-      Secret secret =
-          secrets.get(workload.getMetadata().getNamespace(), ref.getName()).orElse(null);
+      Secret secret = secrets.get(namespace, ref.getName()).orElse(null);
       String encoded =
           secret == null || secret.getData() == null ? null : secret.getData().get(ref.getKey());
       if (encoded == null) {
@@ -476,17 +592,16 @@ public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workloa
    * (written into {@code auth}); empty when all resolved, else why not. Read from the cache of
    * referenced Secrets, as env's are.
    */
-  private Optional<String> resolvePullSecrets(Workload workload, StringBuilder auth) {
-    List<LocalObjectReference> refs = workload.getSpec().getImagePullSecrets();
+  private Optional<String> resolvePullSecrets(
+      String namespace, WorkloadTemplate template, StringBuilder auth) {
+    List<LocalObjectReference> refs = template.getImagePullSecrets();
     if (refs == null || refs.isEmpty()) {
       return Optional.empty();
     }
     ObjectNode auths = JSON.createObjectNode();
     for (LocalObjectReference ref : refs) {
       Secret secret =
-          ref.getName() == null
-              ? null
-              : secrets.get(workload.getMetadata().getNamespace(), ref.getName()).orElse(null);
+          ref.getName() == null ? null : secrets.get(namespace, ref.getName()).orElse(null);
       String encoded =
           secret == null || secret.getData() == null
               ? null

@@ -1,6 +1,7 @@
 package io.meshfed.operator.workload;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -17,6 +18,7 @@ import io.meshfed.api.agent.DnsRecord;
 import io.meshfed.api.agent.JoinRequest;
 import io.meshfed.api.agent.JoinResponse;
 import io.meshfed.api.agent.NetMap;
+import io.meshfed.api.agent.ReplicaProbe;
 import io.meshfed.api.agent.ReplicaStatus;
 import io.meshfed.api.agent.StatusReport;
 import io.meshfed.api.v1alpha1.ClusterReference;
@@ -24,6 +26,7 @@ import io.meshfed.api.v1alpha1.MeshCluster;
 import io.meshfed.api.v1alpha1.Peer;
 import io.meshfed.api.v1alpha1.PeerPhase;
 import io.meshfed.api.v1alpha1.Placement;
+import io.meshfed.api.v1alpha1.Probe;
 import io.meshfed.api.v1alpha1.ProviderType;
 import io.meshfed.api.v1alpha1.ReplicaPlacement;
 import io.meshfed.api.v1alpha1.ResourceAmounts;
@@ -33,6 +36,7 @@ import io.meshfed.api.v1alpha1.WorkloadEnvVar;
 import io.meshfed.api.v1alpha1.WorkloadPort;
 import io.meshfed.api.v1alpha1.WorkloadResources;
 import io.meshfed.api.v1alpha1.WorkloadSpec;
+import io.meshfed.api.v1alpha1.WorkloadTemplate;
 import io.meshfed.operator.testing.KubeApiServerResource;
 import io.meshfed.operator.testing.TestAgents;
 import io.meshfed.operator.testing.TestObjects;
@@ -168,7 +172,7 @@ class WorkloadSchedulingTest {
               assertThat(available.getStatus()).isEqualTo("False");
               assertThat(available.getMessage())
                   .isEqualTo(
-                      "1 of 2 replicas running; " + onP2 + " on p2 is Failed (exit code 1: boom)");
+                      "1 of 2 replicas ready; " + onP2 + " on p2 is Failed (exit code 1: boom)");
             });
 
     // the cluster's root view: what is placed is allocated
@@ -413,6 +417,271 @@ class WorkloadSchedulingTest {
         eventsOf("on-aws").stream().filter(e -> "NoMatchingPeer".equals(e.getReason())).count();
     assertThat(noMatchingPeer).isEqualTo(1);
     assertThat(condition(workload("on-aws"), "Scheduled").getReason()).isEqualTo("NoMatchingPeer");
+  }
+
+  @Test
+  void probesReachTheAgentWithTheirDefaultsAndOnlyReadyReplicasGetTraffic() throws Exception {
+    join("p1", 1, 2, 4 * GI);
+    Workload web = workload("web", 1, "100m", "64Mi", true, null);
+    Probe readiness = new Probe();
+    Probe.HttpGetAction get = new Probe.HttpGetAction();
+    get.setPath("/ready");
+    get.setPort(8080);
+    readiness.setHttpGet(get);
+    readiness.setPeriodSeconds(2);
+    Probe liveness = new Probe();
+    Probe.TcpSocketAction tcp = new Probe.TcpSocketAction();
+    tcp.setPort(8080);
+    liveness.setTcpSocket(tcp);
+    web.getSpec().setReadinessProbe(readiness);
+    web.getSpec().setLivenessProbe(liveness);
+    client.resource(web).create();
+
+    await()
+        .ignoreExceptions()
+        .atMost(Duration.ofSeconds(15))
+        .until(
+            () ->
+                !api.netmap(agents.get("p1").credential(), "p1", null)
+                    .orElseThrow()
+                    .replicas()
+                    .isEmpty());
+    // the API server filled in what the Workload left out; the agent gets it all
+    assertThat(api.netmap(agents.get("p1").credential(), "p1", null).orElseThrow().replicas())
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.readinessProbe())
+                  .isEqualTo(
+                      new ReplicaProbe(
+                          new ReplicaProbe.HttpGet("/ready", 8080), null, null, 0, 2, 1, 1, 3));
+              assertThat(r.livenessProbe())
+                  .isEqualTo(
+                      new ReplicaProbe(
+                          null, new ReplicaProbe.TcpSocket(8080), null, 0, 10, 1, 1, 3));
+            });
+
+    // running, not ready: no name, not available, and the status says what the probe saw
+    String replica = replicaOn("web", "p1");
+    String address = agents.get("p1").self().meshAddress();
+    String why = "readiness probe GET :8080/ready failed 3 times in a row: HTTP 503";
+    report(
+        "p1",
+        2,
+        4 * GI,
+        List.of(
+            new ReplicaStatus(
+                replica,
+                ReplicaStatus.RUNNING,
+                address,
+                0,
+                null,
+                why,
+                ReplicaStatus.NOT_READY,
+                false)));
+    await()
+        .ignoreExceptions()
+        .atMost(Duration.ofSeconds(15))
+        .untilAsserted(
+            () -> {
+              Workload seen = workload("web");
+              assertThat(seen.getStatus().getReadyReplicas()).isZero();
+              assertThat(seen.getStatus().getPlacements())
+                  .singleElement()
+                  .satisfies(
+                      p -> {
+                        assertThat(p.getState()).isEqualTo("Running");
+                        assertThat(p.getReady()).isFalse();
+                        assertThat(p.getReason()).isEqualTo("NotReady");
+                      });
+              assertThat(condition(seen, "Available").getMessage())
+                  .isEqualTo(
+                      "0 of 1 replicas ready; "
+                          + replica
+                          + " on p1 is running, not ready ("
+                          + why
+                          + ")");
+            });
+    assertThat(api.netmap(agents.get("p1").credential(), "p1", null).orElseThrow().dns()).isEmpty();
+
+    // ready: it gets its names
+    report(
+        "p1",
+        2,
+        4 * GI,
+        List.of(
+            new ReplicaStatus(replica, ReplicaStatus.RUNNING, address, 0, null, null, null, true)));
+    await()
+        .ignoreExceptions()
+        .atMost(Duration.ofSeconds(15))
+        .untilAsserted(
+            () ->
+                assertThat(
+                        api.netmap(agents.get("p1").credential(), "p1", null).orElseThrow().dns())
+                    .contains(new DnsRecord("web.mesh.internal", List.of(address))));
+    assertThat(condition(workload("web"), "Available").getStatus()).isEqualTo("True");
+  }
+
+  @Test
+  void aProbeWithTwoActionsOrALivenessThatNeedsTwoSuccessesIsRejected() {
+    Workload twoActions = workload("two", 1, "100m", "64Mi", true, null);
+    Probe probe = new Probe();
+    Probe.TcpSocketAction tcp = new Probe.TcpSocketAction();
+    tcp.setPort(8080);
+    Probe.ExecAction exec = new Probe.ExecAction();
+    exec.setCommand(List.of("true"));
+    probe.setTcpSocket(tcp);
+    probe.setExec(exec);
+    twoActions.getSpec().setReadinessProbe(probe);
+    assertThatThrownBy(() -> client.resource(twoActions).create())
+        .hasMessageContaining("set exactly one of httpGet, tcpSocket and exec");
+
+    Workload slowLiveness = workload("slow", 1, "100m", "64Mi", true, null);
+    Probe liveness = new Probe();
+    liveness.setTcpSocket(tcp);
+    liveness.setSuccessThreshold(2);
+    slowLiveness.getSpec().setLivenessProbe(liveness);
+    assertThatThrownBy(() -> client.resource(slowLiveness).create())
+        .hasMessageContaining("livenessProbe.successThreshold must be 1");
+  }
+
+  @Test
+  void aTemplateChangeRollsOutOneReplicaAtATimeAndAStuckRolloutSaysSo() throws Exception {
+    join("p1", 1, 4, 8 * GI);
+    join("p2", 2, 4, 8 * GI);
+    client.resource(workload("roll", 2, "100m", "64Mi", false, null)).create();
+    String first = awaitPlaced("roll", 2);
+    reportReady("roll");
+    awaitCondition("roll", "Progressing", "True", "NewReplicasAvailable");
+
+    // a new command: one replica of the new revision beside the two old ones (25% surge of 2
+    // rounds up to 1; 25% unavailable rounds down to 0)
+    Workload roll = workload("roll");
+    roll.getSpec().setArgs(List.of("--bind", "0.0.0.0"));
+    client.resource(roll).update();
+    await()
+        .ignoreExceptions()
+        .atMost(Duration.ofSeconds(15))
+        .untilAsserted(
+            () -> {
+              Workload seen = workload("roll");
+              assertThat(seen.getStatus().getUpdateRevision()).isNotEqualTo(first);
+              assertThat(seen.getStatus().getPlacements()).hasSize(3);
+              assertThat(seen.getStatus().getUpdatedReplicas()).isEqualTo(1);
+              assertThat(seen.getStatus().getRevisions())
+                  .extracting(WorkloadTemplate.Revision::getName)
+                  .containsExactlyInAnyOrder(first, seen.getStatus().getUpdateRevision());
+              assertThat(condition(seen, "Progressing").getReason()).isEqualTo("ReplicasUpdating");
+              assertThat(condition(seen, "Available").getStatus()).isEqualTo("True");
+            });
+    // the agents get each replica's own revision: the old ones keep their command
+    Map<String, List<String>> argsByReplica = new HashMap<>();
+    for (String peer : List.of("p1", "p2")) {
+      api.netmap(agents.get(peer).credential(), peer, null)
+          .orElseThrow()
+          .replicas()
+          .forEach(r -> argsByReplica.put(r.name(), r.args() == null ? List.of() : r.args()));
+    }
+    assertThat(argsByReplica.values())
+        .containsExactlyInAnyOrder(List.of(), List.of(), List.of("--bind", "0.0.0.0"));
+
+    // every replica that gets ready lets one old one go, until only new ones run
+    for (int step = 0; step < 6 && !rolledOut("roll"); step++) {
+      reportReady("roll");
+      Thread.sleep(300);
+    }
+    await()
+        .ignoreExceptions()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(
+            () -> {
+              reportReady("roll");
+              Workload seen = workload("roll");
+              assertThat(condition(seen, "Progressing").getReason())
+                  .isEqualTo("NewReplicasAvailable");
+              assertThat(seen.getStatus().getPlacements())
+                  .hasSize(2)
+                  .allMatch(p -> seen.getStatus().getUpdateRevision().equals(p.getRevision()));
+              assertThat(seen.getStatus().getRevisions()).hasSize(1);
+            });
+
+    // a revision whose replicas never get ready: the old ones keep serving, and after the
+    // deadline Progressing says so
+    Workload broken = workload("roll");
+    broken.getSpec().setArgs(List.of("--never-ready"));
+    broken.getSpec().setProgressDeadlineSeconds(3);
+    client.resource(broken).update();
+    Condition stuck = awaitCondition("roll", "Progressing", "False", "ProgressDeadlineExceeded");
+    assertThat(stuck.getMessage())
+        .contains(
+            "no progress for 3s",
+            "1 of 2 replicas updated",
+            "2 replicas of earlier revisions serve");
+    Workload seen = workload("roll");
+    assertThat(seen.getStatus().getPlacements()).hasSize(3);
+    assertThat(condition(seen, "Available").getStatus()).isEqualTo("True");
+  }
+
+  /** Every placed replica reported Running and ready by its peer's agent. */
+  private void reportReady(String workload) throws Exception {
+    Map<String, List<ReplicaStatus>> byPeer = new HashMap<>();
+    for (ReplicaPlacement p : workload(workload).getStatus().getPlacements()) {
+      byPeer
+          .computeIfAbsent(p.getPeer(), k -> new java.util.ArrayList<>())
+          .add(
+              new ReplicaStatus(
+                  p.getReplica(),
+                  ReplicaStatus.RUNNING,
+                  agents.get(p.getPeer()).self().meshAddress(),
+                  0,
+                  null,
+                  null,
+                  null,
+                  !p.getRevision().equals(neverReady(workload))));
+    }
+    for (var entry : byPeer.entrySet()) {
+      report(entry.getKey(), 4, 8 * GI, entry.getValue());
+    }
+  }
+
+  /** The revision whose replicas never get ready: one with args --never-ready. */
+  private String neverReady(String workload) {
+    Workload w = workload(workload);
+    return w.getSpec().getArgs() != null && w.getSpec().getArgs().contains("--never-ready")
+        ? w.getStatus().getUpdateRevision()
+        : "";
+  }
+
+  private boolean rolledOut(String workload) {
+    Workload w = workload(workload);
+    return w.getStatus().getPlacements().stream()
+        .allMatch(p -> w.getStatus().getUpdateRevision().equals(p.getRevision()));
+  }
+
+  /** Waits until the workload has this many placements, all of one revision; returns it. */
+  private String awaitPlaced(String workload, int count) {
+    await()
+        .ignoreExceptions()
+        .atMost(Duration.ofSeconds(15))
+        .untilAsserted(
+            () ->
+                assertThat(workload(workload).getStatus().getPlacements())
+                    .hasSize(count)
+                    .allMatch(p -> p.getPeer() != null));
+    return workload(workload).getStatus().getUpdateRevision();
+  }
+
+  private Condition awaitCondition(String workload, String type, String status, String reason) {
+    await()
+        .ignoreExceptions()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(
+            () -> {
+              Condition c = condition(workload(workload), type);
+              assertThat(c.getStatus()).as(c.getMessage()).isEqualTo(status);
+              assertThat(c.getReason()).as(c.getMessage()).isEqualTo(reason);
+            });
+    return condition(workload(workload), type);
   }
 
   private List<Event> eventsOf(String workload) {
