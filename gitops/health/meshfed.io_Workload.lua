@@ -12,6 +12,14 @@ if scheduled ~= nil and scheduled.status == "False" and scheduled.reason == "NoM
   hs.message = scheduled.message or scheduled.reason
   return hs
 end
+local progressing = condition(obj, "Progressing")
+if progressing ~= nil and progressing.status == "False"
+    and progressing.reason == "ProgressDeadlineExceeded" then
+  -- a rollout whose new replicas never got ready: the old ones serve, a person has to look
+  hs.status = "Degraded"
+  hs.message = progressing.message or progressing.reason
+  return hs
+end
 if available ~= nil and available.status == "True" and ready >= wanted then
   hs.status = "Healthy"
   hs.message = ready .. "/" .. wanted .. " replicas ready"

@@ -4,9 +4,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meshfed.api.agent.AssignedReplica;
 import io.meshfed.provider.spi.Command;
 import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
@@ -230,11 +234,45 @@ public final class ProcessRuntime implements ReplicaRuntime {
 
   @Override
   public String lastOutput(Path dir, int lines) {
-    try {
-      List<String> all = Files.readAllLines(dir.resolve(OUTPUT), StandardCharsets.UTF_8);
+    // the end of the file only: a replica's output may be as large as the rotation lets it grow
+    try (RandomAccessFile file = new RandomAccessFile(dir.resolve(OUTPUT).toFile(), "r")) {
+      long from = Math.max(0, file.length() - TAIL_BYTES);
+      byte[] tail = new byte[(int) (file.length() - from)];
+      file.seek(from);
+      file.readFully(tail);
+      List<String> all = new String(tail, StandardCharsets.UTF_8).lines().toList();
+      if (from > 0 && !all.isEmpty()) {
+        all = all.subList(1, all.size()); // the first is a part of a line
+      }
       return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
     } catch (IOException e) {
       return "";
+    }
+  }
+
+  private static final int TAIL_BYTES = 64 * 1024;
+
+  /** Past this, a replica's output moves to output.log.1 (the one before goes). */
+  static final long ROTATE_AT = 10L * 1024 * 1024;
+
+  /**
+   * Copies a grown output to {@code output.log.1} and empties it. The replica keeps writing to the
+   * file it opened for appending, from its new end; what it writes between the copy and the
+   * truncation is lost (copytruncate's known gap: the replica holds the file, it cannot reopen).
+   */
+  @Override
+  public void rotate(Path dir) {
+    Path output = dir.resolve(OUTPUT);
+    try {
+      if (Files.size(output) <= ROTATE_AT) {
+        return;
+      }
+      Files.copy(output, dir.resolve(OUTPUT + ".1"), StandardCopyOption.REPLACE_EXISTING);
+      try (FileChannel channel = FileChannel.open(output, StandardOpenOption.WRITE)) {
+        channel.truncate(0);
+      }
+    } catch (IOException e) {
+      // no output yet, or gone with its replica: nothing to rotate
     }
   }
 

@@ -52,6 +52,9 @@ public interface ReplicaRuntime {
   /** Its output's last lines, for a Failed status. */
   String lastOutput(Path dir, int lines);
 
+  /** Keeps its output on disk bounded (the engine does for containers). */
+  default void rotate(Path dir) {}
+
   /**
    * Runs a command for a running replica (an exec probe): inside its container, or beside a process
    * as the same user with the same environment.

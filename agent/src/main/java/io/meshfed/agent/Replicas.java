@@ -167,6 +167,7 @@ public final class Replicas {
               : ReplicaStatus.RUNNING;
       probe(entry, entry.readiness, now);
       probe(entry, entry.liveness, now);
+      runtime.rotate(dirOf(entry.spec));
       return;
     }
     if (entry.handle != null) { // it exited

@@ -314,6 +314,28 @@ class ReplicasTest {
         .satisfies(s -> assertThat(s.state()).isEqualTo("Running"));
   }
 
+  @Test
+  void aReplicasOutputIsRotatedPastItsLimitAndItsLastLinesStillRead() throws Exception {
+    replicas = new Replicas(runtime, root, clock, HERE_AND_NOW);
+    // a chatty replica: 12 MiB of lines, then one it says last, then quiet
+    replicas.assign(
+        List.of(
+            replica(
+                "w-0",
+                "yes 'the same line again, and again, and again, and again' | head -c 12582912;"
+                    + " echo; echo the last line; sleep 60")));
+    replicas.tick();
+    Path output = root.resolve("w-0/output.log");
+    waitFor(() -> Files.readString(output).contains("the last line"));
+    assertThat(Files.size(output)).isGreaterThan(ProcessRuntime.ROTATE_AT);
+    assertThat(runtime.lastOutput(root.resolve("w-0"), 1)).isEqualTo("the last line");
+
+    clock.advance(Duration.ofSeconds(1));
+    replicas.tick();
+    assertThat(Files.size(output)).as("emptied").isZero();
+    assertThat(root.resolve("w-0/output.log.1")).content().endsWith("the last line\n");
+  }
+
   /** Passes while the file exists (run as the replica's user, beside it). */
   static ReplicaProbe check(Path file, int failureThreshold) {
     return new ReplicaProbe(

@@ -126,7 +126,10 @@ final class DashboardView {
             new ReplicaView(
                 p.getReplica(),
                 p.getPeer(),
-                p.getState(),
+                // running but failing its readiness probe: no traffic, so not shown as ready
+                "Running".equals(p.getState()) && Boolean.FALSE.equals(p.getReady())
+                    ? "NotReady"
+                    : p.getState(),
                 p.getAddress(),
                 p.getRestarts() == null ? 0 : p.getRestarts()));
         if (p.getPeer() != null) {

@@ -1,6 +1,7 @@
 package io.meshfed.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.meshfed.api.v1alpha1.ClusterReference;
@@ -121,7 +122,12 @@ class DashboardViewTest {
     zero.setReplica("web-0");
     zero.setPeer("alpha");
     zero.setState("Starting");
-    status.setPlacements(List.of(one, zero));
+    ReplicaPlacement two = new ReplicaPlacement();
+    two.setReplica("web-2");
+    two.setPeer("alpha");
+    two.setState("Running");
+    two.setReady(false);
+    status.setPlacements(List.of(one, zero, two));
     status.setReadyReplicas(1);
     web.setStatus(status);
     var events =
@@ -134,10 +140,12 @@ class DashboardViewTest {
         DashboardView.of(
             new ClusterSnapshot(cluster(), List.of(alpha), List.of(), List.of(web)), events, NOW);
 
-    assertThat(doc.peers().get(0).replicas()).containsExactly("web-1", "web-0");
+    assertThat(doc.peers().get(0).replicas()).containsExactly("web-1", "web-0", "web-2");
     assertThat(doc.workloads().get(0).replicas())
-        .extracting(DashboardView.ReplicaView::name)
-        .containsExactly("web-0", "web-1");
+        .extracting(DashboardView.ReplicaView::name, DashboardView.ReplicaView::state)
+        .as("running and failing its readiness probe: not shown as ready")
+        .containsExactly(
+            tuple("web-0", "Starting"), tuple("web-1", "Running"), tuple("web-2", "NotReady"));
     assertThat(doc.events())
         .extracting(DashboardView.EventView::object)
         .containsExactly("Workload/web", "Peer/alpha");

@@ -37,17 +37,59 @@ public final class LocalMesh {
     // v1alpha1 is our own API's version, not news to the person who runs this
     VERSION_NAG.setLevel(Level.SEVERE);
     boolean once = List.of(args).contains("--once");
+    String runtime = runtimeOf(List.of(args));
     Path repo = Path.of(System.getProperty("meshfed.repo", ".")).toAbsolutePath().normalize();
     Path workDir =
         Path.of(
             System.getProperty(
                 "meshfed.workdir",
                 Path.of(System.getProperty("user.home"), ".cache", "meshfed", "local").toString()));
-    int exit = run(repo, workDir, repo.resolve("examples/local-cluster.yaml"), once);
+    int exit =
+        run(repo, workDir, repo.resolve("examples/local-cluster.yaml"), once, runtime, Map.of());
     System.exit(exit);
   }
 
+  /** {@code --runtime process|podman} (process by default: it runs everywhere). */
+  static String runtimeOf(List<String> args) {
+    for (int i = 0; i < args.size(); i++) {
+      String arg = args.get(i);
+      String value =
+          arg.startsWith("--runtime=")
+              ? arg.substring("--runtime=".length())
+              : arg.equals("--runtime") && i + 1 < args.size() ? args.get(i + 1) : null;
+      if (value != null) {
+        if (!List.of(PROCESS, PODMAN).contains(value)) {
+          throw new IllegalArgumentException("--runtime is process or podman, not " + value);
+        }
+        return value;
+      }
+    }
+    return PROCESS;
+  }
+
+  static final String PROCESS = "process";
+  static final String PODMAN = "podman";
+
+  /** The hello workload's image with {@code --runtime podman}: busybox's httpd and a page. */
+  static final String HELLO_IMAGE = "localhost/meshfed/hello:1";
+
   public static int run(Path repo, Path workDir, Path example, boolean once) throws Exception {
+    return run(repo, workDir, example, once, PROCESS, Map.of());
+  }
+
+  /**
+   * @param runtime how the agents run replicas: process, or podman (the example's workloads then
+   *     run {@link #HELLO_IMAGE}, built here)
+   * @param extraProperties operator settings on top of the local ones (the tests' podman setup)
+   */
+  public static int run(
+      Path repo,
+      Path workDir,
+      Path example,
+      boolean once,
+      String runtime,
+      Map<String, String> extraProperties)
+      throws Exception {
     Instant started = Instant.now();
     // Ctrl-C: the reaper (which stops the operator and the API server when the JVM ends) first
     // waits here while this thread tears the clusters down with both still running, since the JVM
@@ -65,6 +107,15 @@ public final class LocalMesh {
     Map<String, String> properties =
         new HashMap<>(LocalMachines.operatorProperties(repo, stateRoot, BRIDGE, BRIDGE_ADDRESS));
     properties.put("meshfed.leader-election.namespace", "default");
+    if (PODMAN.equals(runtime)) {
+      properties.put("meshfed.local.agent-runtime", PODMAN);
+      say("building " + HELLO_IMAGE + " (busybox httpd) into podman's storage");
+      BusyboxImage.build(
+          workDir.resolve("image"),
+          HELLO_IMAGE,
+          Map.of("www/index.html", "hello from a meshfed container\n"));
+    }
+    properties.putAll(extraProperties);
     LocalMachines.sweep(stateRoot, BRIDGE, BRIDGE_ADDRESS); // what an earlier run may have left
     try (ControlPlane plane = ControlPlane.start(workDir, repo.resolve("crds"));
         OperatorProcess operator =
@@ -76,7 +127,10 @@ public final class LocalMesh {
       say("started the operator (pid " + operator.pid() + ", log " + operator.log() + ")");
       KubernetesClient client = plane.client();
       try (InputStream in = Files.newInputStream(example)) {
-        List<HasMetadata> objects = client.load(in).items();
+        List<HasMetadata> objects =
+            client.load(in).items().stream()
+                .map(o -> PODMAN.equals(runtime) ? asContainer(client, o) : o)
+                .toList();
         objects.forEach(o -> client.resource(o).inNamespace("default").serverSideApply());
         say("applied " + objects.size() + " objects from " + example.getFileName());
       }
@@ -110,6 +164,19 @@ public final class LocalMesh {
       cleanedUp.countDown();
       Reaper.unregister(teardownFirst);
     }
+  }
+
+  /** The example's process workloads as the same server in a container; the rest as they are. */
+  static HasMetadata asContainer(KubernetesClient client, HasMetadata object) {
+    if (!"Workload".equals(object.getKind())) {
+      return object;
+    }
+    Workload workload = client.getKubernetesSerialization().convertValue(object, Workload.class);
+    workload.getSpec().setImage(HELLO_IMAGE);
+    workload
+        .getSpec()
+        .setCommand(List.of("/bin/busybox", "httpd", "-f", "-p", "8080", "-h", "/www"));
+    return workload;
   }
 
   static final String STATE_ROOT = "/run/meshfed-local";

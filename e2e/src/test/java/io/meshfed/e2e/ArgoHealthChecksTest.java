@@ -183,6 +183,23 @@ class ArgoHealthChecksTest {
             0),
         "Degraded",
         "db-password");
+    assertHealth(
+        "Workload",
+        withReplicas(
+            status(
+                1,
+                null,
+                cond("Scheduled", "True", "Scheduled", "placed"),
+                cond("Available", "True", "ReplicasRunning", "2 of 2 replicas ready"),
+                cond(
+                    "Progressing",
+                    "False",
+                    "ProgressDeadlineExceeded",
+                    "revision 3f2a: no progress for 600s")),
+            3,
+            2),
+        "Degraded",
+        "no progress for 600s");
   }
 
   @Test

@@ -67,16 +67,6 @@ class ContainerWorkloadTest {
   static void start() throws Exception {
     Path work = Path.of("target/e2e/containers").toAbsolutePath();
     Files.createDirectories(work);
-    // this host's cgroup v1 hybrid layout: runc (crun refuses it), cgroupfs, and the sandbox's
-    // lower ulimits; a normal host needs none of it
-    Path containersConf =
-        Files.writeString(
-            work.resolve("containers.conf"),
-            "[containers]\n"
-                + "default_ulimits = [\"nofile=20000:20000\", \"nproc=4096:4096\"]\n"
-                + "[engine]\n"
-                + "runtime = \"runc\"\n"
-                + "cgroup_manager = \"cgroupfs\"\n");
     mesh =
         LocalMeshFixture.start(
             work,
@@ -84,9 +74,7 @@ class ContainerWorkloadTest {
                 "meshfed.local.agent-runtime",
                 "podman",
                 "meshfed.local.container-command",
-                "env CONTAINERS_CONF="
-                    + containersConf
-                    + " nsenter --mount=/proc/{ppid}/ns/mnt -- podman"));
+                HostPodman.containerCommand(work)));
     mesh.createCluster(
         CLUSTER,
         "100.75.0.0/16",
@@ -185,15 +173,7 @@ class ContainerWorkloadTest {
   @Test
   @Order(1)
   void aContainerWorkloadOnTwoPeersAnswersByNameFromAThird() {
-    Workload web =
-        workload(
-            "web",
-            webImage,
-            List.of("/bin/busybox", "httpd", "-f", "-p", "8080", "-h", "/www"),
-            2,
-            "back");
-    web.getSpec().setPorts(List.of(port(8080)));
-    mesh.client.resource(web).inNamespace(NS).create();
+    mesh.client.resource(httpServer("web", 2)).inNamespace(NS).create();
     await()
         .atMost(Duration.ofSeconds(120))
         .untilAsserted(
@@ -361,19 +341,8 @@ class ContainerWorkloadTest {
   @Test
   @Order(7)
   void aReplicaGetsTrafficByNameOnlyWhileItsReadinessProbePasses() {
-    Workload probed =
-        workload(
-            "probed",
-            webImage,
-            List.of("/bin/busybox", "httpd", "-f", "-p", "8080", "-h", "/www"),
-            1,
-            "back");
-    probed.getSpec().setPorts(List.of(port(8080)));
-    Probe readiness = new Probe();
-    Probe.HttpGetAction get = new Probe.HttpGetAction();
-    get.setPath("/ready");
-    get.setPort(8080);
-    readiness.setHttpGet(get);
+    Workload probed = httpServer("probed", 1);
+    Probe readiness = Probe.httpGet("/ready", 8080);
     readiness.setPeriodSeconds(1);
     readiness.setFailureThreshold(1);
     probed.getSpec().setReadinessProbe(readiness);
@@ -416,10 +385,7 @@ class ContainerWorkloadTest {
     // it runs, and never does what it is there for: its liveness check never passes
     Workload hangs =
         workload("hangs", webImage, List.of("/bin/busybox", "sleep", "600"), 1, "back");
-    Probe liveness = new Probe();
-    Probe.ExecAction exec = new Probe.ExecAction();
-    exec.setCommand(List.of("/bin/busybox", "test", "-f", "/tmp/alive"));
-    liveness.setExec(exec);
+    Probe liveness = Probe.exec("/bin/busybox", "test", "-f", "/tmp/alive");
     liveness.setPeriodSeconds(1);
     liveness.setFailureThreshold(2);
     hangs.getSpec().setLivenessProbe(liveness);
@@ -447,19 +413,8 @@ class ContainerWorkloadTest {
   @Test
   @Order(9)
   void aClientPollingByNameNeverSeesTheServiceDownDuringARollout() throws Exception {
-    Workload rolling =
-        workload(
-            "rolling",
-            webImage,
-            List.of("/bin/busybox", "httpd", "-f", "-p", "8080", "-h", "/www"),
-            2,
-            "back");
-    rolling.getSpec().setPorts(List.of(port(8080)));
-    Probe readiness = new Probe();
-    Probe.HttpGetAction get = new Probe.HttpGetAction();
-    get.setPath("/");
-    get.setPort(8080);
-    readiness.setHttpGet(get);
+    Workload rolling = httpServer("rolling", 2);
+    Probe readiness = Probe.httpGet("/", 8080);
     readiness.setPeriodSeconds(1);
     rolling.getSpec().setReadinessProbe(readiness);
     WorkloadStrategy oneAtATime = new WorkloadStrategy();
@@ -593,6 +548,19 @@ class ContainerWorkloadTest {
   private static List<ReplicaPlacement> placements(String workload) {
     Workload w = mesh.client.resources(Workload.class).inNamespace(NS).withName(workload).get();
     return w == null || w.getStatus() == null ? List.of() : w.getStatus().getPlacements();
+  }
+
+  /** busybox's httpd on port 8080 serving the image's /www, on the back peers. */
+  static Workload httpServer(String name, int replicas) {
+    Workload server =
+        workload(
+            name,
+            webImage,
+            List.of("/bin/busybox", "httpd", "-f", "-p", "8080", "-h", "/www"),
+            replicas,
+            "back");
+    server.getSpec().setPorts(List.of(port(8080)));
+    return server;
   }
 
   static Workload workload(

@@ -1,6 +1,7 @@
 package io.meshfed.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.meshfed.provider.spi.Command;
@@ -25,6 +26,42 @@ class LocalMeshTest {
     assertThat(work.resolve("kubeconfig")).exists();
     assertThat(Files.readString(work.resolve("operator.log")))
         .contains("issued a join token for cluster default/demo");
+  }
+
+  /**
+   * {@code hack/local-up.sh --runtime podman}: the example's hello runs as containers of an image
+   * built on the spot, and answers by name across the mesh.
+   */
+  @Test
+  void theQuickStartRunsHelloAsContainersWithRuntimePodman() throws Exception {
+    Path repo = Path.of(System.getProperty("meshfed.crds")).getParent();
+    assertThat(LocalMesh.runtimeOf(List.of("--runtime", "podman"))).isEqualTo("podman");
+    assertThatThrownBy(() -> LocalMesh.runtimeOf(List.of("--runtime=docker")))
+        .hasMessage("--runtime is process or podman, not docker");
+    int exit =
+        LocalMesh.run(
+            repo,
+            work,
+            repo.resolve("examples/local-cluster.yaml"),
+            true,
+            "podman",
+            Map.of("meshfed.local.container-command", HostPodman.containerCommand(work)));
+    try {
+      // 0: every peer Ready and hello's two replicas ready, which the podman runtime runs only
+      // as containers (it refuses a replica without an image)
+      assertThat(exit).isZero();
+      assertThat(Files.readString(work.resolve("operator.log")))
+          .contains("issued a join token for cluster default/demo");
+      assertThat(
+              Command.run(
+                      Duration.ofSeconds(20),
+                      null,
+                      List.of("podman", "image", "exists", LocalMesh.HELLO_IMAGE))
+                  .ok())
+          .isTrue();
+    } finally {
+      Command.run(Duration.ofSeconds(20), null, List.of("podman", "rmi", LocalMesh.HELLO_IMAGE));
+    }
   }
 
   /**

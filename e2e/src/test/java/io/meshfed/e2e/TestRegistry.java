@@ -152,19 +152,8 @@ final class TestRegistry implements AutoCloseable {
    * added, and pushes it; returns the reference peers pull.
    */
   String pushBusyboxImage(String name, String tag, Map<String, String> files) throws Exception {
-    Path root = Files.createTempDirectory(dir, "rootfs");
-    Files.createDirectories(root.resolve("bin"));
-    Files.copy(Path.of("/bin/busybox"), root.resolve("bin/busybox"));
-    Files.createSymbolicLink(root.resolve("bin/sh"), Path.of("busybox"));
-    for (var file : files.entrySet()) {
-      Path target = root.resolve(file.getKey());
-      Files.createDirectories(target.getParent());
-      Files.writeString(target, file.getValue());
-    }
     String local = "localhost/meshfed-test/" + name + ":" + tag;
-    Path tar = dir.resolve(name + "-" + tag + ".tar");
-    check(List.of("tar", "-C", root.toString(), "-cf", tar.toString(), "."));
-    check(List.of("podman", "import", tar.toString(), local));
+    BusyboxImage.build(dir, local, files);
     String reference = host + "/meshfed-test/" + name + ":" + tag;
     // the credentials in podman's environment-free way: a file only root reads, not argv
     Path auth = dir.resolve("push-auth.json");

@@ -56,6 +56,34 @@ public class Probe {
   @JsonPropertyDescription("Failures in a row that count as failing.")
   private Integer failureThreshold;
 
+  /** A probe that GETs this path and port (the other fields at their defaults). */
+  public static Probe httpGet(String path, int port) {
+    HttpGetAction get = new HttpGetAction();
+    get.setPath(path);
+    get.setPort(port);
+    Probe probe = new Probe();
+    probe.setHttpGet(get);
+    return probe;
+  }
+
+  /** A probe that connects to this port. */
+  public static Probe tcpSocket(int port) {
+    TcpSocketAction tcp = new TcpSocketAction();
+    tcp.setPort(port);
+    Probe probe = new Probe();
+    probe.setTcpSocket(tcp);
+    return probe;
+  }
+
+  /** A probe that runs this command. */
+  public static Probe exec(String... command) {
+    ExecAction exec = new ExecAction();
+    exec.setCommand(List.of(command));
+    Probe probe = new Probe();
+    probe.setExec(exec);
+    return probe;
+  }
+
   public HttpGetAction getHttpGet() {
     return httpGet;
   }

@@ -2,6 +2,8 @@ package io.meshfed.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Size;
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import java.util.List;
 
@@ -11,14 +13,54 @@ import java.util.List;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class WorkloadTemplate {
+  @JsonPropertyDescription(
+      "Container image, [registry[:port]/]path[:tag][@sha256:digest]; when absent, command runs as"
+          + " a process.")
+  @Pattern(ImageReferences.PATTERN)
+  @Size(max = ImageReferences.MAX_LENGTH)
   private String image;
+
+  @JsonPropertyDescription("Entrypoint: the container's command, or the process to run.")
   private List<String> command;
+
+  @JsonPropertyDescription("Arguments to the command.")
   private List<String> args;
+
+  @JsonPropertyDescription("Environment variables.")
   private List<WorkloadEnvVar> env;
+
+  @JsonPropertyDescription("Ports the workload listens on, reachable over the mesh.")
   private List<WorkloadPort> ports;
+
+  @JsonPropertyDescription(
+      "Secrets of type kubernetes.io/dockerconfigjson in the Workload's namespace with credentials"
+          + " for pulling the image from private registries. They travel only to the peers that"
+          + " run a replica, never in a command line, never in status.")
   private List<LocalObjectReference> imagePullSecrets;
+
+  @JsonPropertyDescription(
+      "When a replica is ready: until its probe passes it gets no traffic by name and counts as"
+          + " unavailable. Without one, a running replica is ready.")
   private Probe readinessProbe;
+
+  @JsonPropertyDescription(
+      "When a replica is alive: after failureThreshold failures in a row the agent starts it"
+          + " again.")
   private Probe livenessProbe;
+
+  /** Only the template's fields of a template or of a whole spec. */
+  public static WorkloadTemplate copyOf(WorkloadTemplate from) {
+    WorkloadTemplate copy = new WorkloadTemplate();
+    copy.image = from.image;
+    copy.command = from.command;
+    copy.args = from.args;
+    copy.env = from.env;
+    copy.ports = from.ports;
+    copy.imagePullSecrets = from.imagePullSecrets;
+    copy.readinessProbe = from.readinessProbe;
+    copy.livenessProbe = from.livenessProbe;
+    return copy;
+  }
 
   public String getImage() {
     return image;

@@ -18,8 +18,16 @@ import java.util.TreeMap;
 public final class Rollout {
   private Rollout() {}
 
-  /** A replica as it is: its index (its name's suffix), the revision it runs, whether ready. */
-  public record Replica(int index, String revision, boolean ready) {}
+  /**
+   * A replica as it is: its index (its name's suffix), the revision it runs, whether ready, and
+   * whether it has to leave its peer (draining): one that leaves is replaced like an outdated one,
+   * a new replica first.
+   */
+  public record Replica(int index, String revision, boolean ready, boolean leaving) {
+    public Replica(int index, String revision, boolean ready) {
+      this(index, revision, ready, false);
+    }
+  }
 
   /**
    * @param replicas index → revision of every replica to have now (kept or new)
@@ -40,7 +48,8 @@ public final class Rollout {
     List<Replica> updated = new ArrayList<>();
     List<Replica> outdated = new ArrayList<>();
     for (Replica replica : current) {
-      (updateRevision.equals(replica.revision()) ? updated : outdated).add(replica);
+      (updateRevision.equals(replica.revision()) && !replica.leaving() ? updated : outdated)
+          .add(replica);
     }
     int minAvailable = Math.max(0, wanted - maxUnavailable);
     int ready = (int) current.stream().filter(Replica::ready).count();
@@ -76,8 +85,8 @@ public final class Rollout {
         added++;
       }
     }
-    int nowUpdated = (int) keep.values().stream().filter(updateRevision::equals).count();
-    int nowOutdated = keep.size() - nowUpdated;
+    int nowOutdated = (int) outdated.stream().filter(r -> keep.containsKey(r.index())).count();
+    int nowUpdated = keep.size() - nowOutdated;
     boolean complete =
         nowOutdated == 0 && updated.size() == wanted && updated.stream().allMatch(Replica::ready);
     return new Plan(keep, nowUpdated, nowOutdated, complete);

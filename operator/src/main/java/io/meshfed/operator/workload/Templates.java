@@ -1,7 +1,6 @@
 package io.meshfed.operator.workload;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -20,14 +19,13 @@ public final class Templates {
       JsonMapper.builder()
           .configure(MapperFeature.SORT_PROPERTIES_ALPHABETICALLY, true)
           .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true)
-          .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
           .build();
 
   private Templates() {}
 
-  /** The template as the spec says it now. */
+  /** The template as the spec says it now (its fields only: a scale is not a new revision). */
   public static WorkloadTemplate of(Workload workload) {
-    return JSON.convertValue(workload.getSpec(), WorkloadTemplate.class);
+    return WorkloadTemplate.copyOf(workload.getSpec());
   }
 
   /** Ten hex digits of the template's SHA-256, over its JSON with sorted keys. */

@@ -206,56 +206,6 @@ public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workloa
   }
 
   /**
-   * A draining peer (the autoscaler empties it) gives up one replica of this workload at a time,
-   * and only while every replica of the workload runs and the one moving has a place elsewhere: the
-   * workload never has fewer than all-but-one replicas available.
-   */
-  private Scheduler.Decision moveOneOffADrainingPeer(
-      Context<Workload> context,
-      Workload workload,
-      String clusterName,
-      List<Node> nodes,
-      Map<String, Peer> peers,
-      Demand demand,
-      Scheduler.Decision decision) {
-    Map<Integer, String> current = demand.current();
-    int wanted = workload.getSpec().getReplicas() == null ? 1 : workload.getSpec().getReplicas();
-    boolean allRunning =
-        workload.getStatus() != null
-            && workload.getStatus().getReadyReplicas() != null
-            && workload.getStatus().getReadyReplicas() >= wanted;
-    Optional<Integer> leaving =
-        decision.placements().entrySet().stream()
-            .filter(
-                e ->
-                    peers.containsKey(e.getValue())
-                        && ClusterView.draining(peers.get(e.getValue())))
-            .map(Map.Entry::getKey)
-            .sorted()
-            .findFirst();
-    if (!allRunning || leaving.isEmpty()) {
-      return decision;
-    }
-    Map<Integer, String> without = new TreeMap<>(current);
-    without.remove(leaving.get());
-    Scheduler.Decision moved =
-        Scheduler.place(
-            nodes,
-            demand.withIndices(demand.indices(), without),
-            ledger(context, workload, clusterName));
-    if (!moved.scheduled()) {
-      return decision;
-    }
-    LOG.infof(
-        "workload %s: replica %d moves off draining peer %s to %s",
-        ClusterView.key(workload),
-        leaving.get(),
-        current.get(leaving.get()),
-        moved.placements().get(leaving.get()));
-    return moved;
-  }
-
-  /**
    * With autoscaled pools in the cluster, what cannot be placed says whether a pool can grow for
    * it; replicas no pool's peers could hold are NoMatchingPeer with the reason.
    */
@@ -362,19 +312,7 @@ public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workloa
           Rollout.plan(
               wanted,
               updateRevision,
-              current.entrySet().stream()
-                  .map(
-                      e ->
-                          new Rollout.Replica(
-                              e.getKey(),
-                              revisions.getOrDefault(e.getKey(), updateRevision),
-                              replicaReport(
-                                      namespace,
-                                      e.getValue(),
-                                      WorkloadStatusBuilder.replicaName(workload, e.getKey()))
-                                  .map(ReplicaStatus::serving)
-                                  .orElse(false)))
-                  .toList(),
+              asTheyAre(workload, current, revisions, updateRevision, byName),
               maxSurge,
               maxUnavailable);
       Map<Integer, String> kept = new TreeMap<>(current);
@@ -382,12 +320,8 @@ public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workloa
       Demand demand =
           ClusterView.demand(workload, kept)
               .withIndices(new TreeSet<>(plan.replicas().keySet()), kept);
+      // a replica on a draining peer is one the plan replaces: a new one elsewhere first
       decision = Scheduler.place(nodes, demand, ledger(context, workload, clusterName));
-      if (decision.scheduled()) {
-        decision =
-            moveOneOffADrainingPeer(
-                context, workload, clusterName, nodes, byName, demand, decision);
-      }
       placements.decided.put(ClusterView.key(workload), decision.placements());
       placements.revisions.put(ClusterView.key(workload), plan.replicas());
     }
@@ -479,6 +413,34 @@ public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workloa
             .decided
             .get(ClusterView.key(workload));
     return known != null ? known : ClusterView.currentPlacements(workload);
+  }
+
+  /**
+   * The workload's replicas as the rollout sees them: the revision each runs, whether its agent
+   * says it is ready, whether its peer is draining (then it is replaced like an outdated one).
+   */
+  private List<Rollout.Replica> asTheyAre(
+      Workload workload,
+      Map<Integer, String> current,
+      Map<Integer, String> revisions,
+      String updateRevision,
+      Map<String, Peer> peers) {
+    String namespace = workload.getMetadata().getNamespace();
+    return current.entrySet().stream()
+        .map(
+            e ->
+                new Rollout.Replica(
+                    e.getKey(),
+                    revisions.getOrDefault(e.getKey(), updateRevision),
+                    replicaReport(
+                            namespace,
+                            e.getValue(),
+                            WorkloadStatusBuilder.replicaName(workload, e.getKey()))
+                        .map(ReplicaStatus::serving)
+                        .orElse(false),
+                    peers.containsKey(e.getValue())
+                        && ClusterView.draining(peers.get(e.getValue()))))
+        .toList();
   }
 
   /** The revision of each replica: this process's latest step, else what status says. */

@@ -69,6 +69,28 @@ class RolloutTest {
   }
 
   @Test
+  void aReplicaLeavingADrainingPeerIsReplacedFirst() {
+    Plan surge = Rollout.plan(1, "a", List.of(new Replica(0, "a", true, true)), 1, 0);
+    assertThat(surge.replicas()).isEqualTo(new TreeMap<>(Map.of(0, "a", 1, "a")));
+    assertThat(surge.outdated()).isEqualTo(1);
+    assertThat(
+            Rollout.plan(
+                    1,
+                    "a",
+                    List.of(new Replica(0, "a", true, true), new Replica(1, "a", false)),
+                    1,
+                    0)
+                .replicas())
+        .as("the new one is not ready yet")
+        .containsOnlyKeys(0, 1);
+    Plan moved =
+        Rollout.plan(
+            1, "a", List.of(new Replica(0, "a", true, true), new Replica(1, "a", true)), 1, 0);
+    assertThat(moved.replicas()).isEqualTo(new TreeMap<>(Map.of(1, "a")));
+    assertThat(moved.complete()).isTrue();
+  }
+
+  @Test
   void scalingIsTheSameRule() {
     List<Replica> three =
         List.of(new Replica(0, "a", true), new Replica(1, "a", false), new Replica(2, "a", true));

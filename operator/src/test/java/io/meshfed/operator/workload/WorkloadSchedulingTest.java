@@ -23,6 +23,7 @@ import io.meshfed.api.agent.ReplicaStatus;
 import io.meshfed.api.agent.StatusReport;
 import io.meshfed.api.v1alpha1.ClusterReference;
 import io.meshfed.api.v1alpha1.MeshCluster;
+import io.meshfed.api.v1alpha1.MeshfedApi;
 import io.meshfed.api.v1alpha1.Peer;
 import io.meshfed.api.v1alpha1.PeerPhase;
 import io.meshfed.api.v1alpha1.Placement;
@@ -103,14 +104,7 @@ class WorkloadSchedulingTest {
 
     // the replica reaches p1's agent in its map (within the coalescing window), with what it needs
     // to run
-    await()
-        .atMost(Duration.ofSeconds(5))
-        .until(
-            () ->
-                !api.netmap(agents.get("p1").credential(), "p1", null)
-                    .orElseThrow()
-                    .replicas()
-                    .isEmpty());
+    awaitReplicasInTheMapOf("p1");
     NetMap map = api.netmap(agents.get("p1").credential(), "p1", null).orElseThrow();
     assertThat(map.replicas())
         .singleElement()
@@ -423,29 +417,12 @@ class WorkloadSchedulingTest {
   void probesReachTheAgentWithTheirDefaultsAndOnlyReadyReplicasGetTraffic() throws Exception {
     join("p1", 1, 2, 4 * GI);
     Workload web = workload("web", 1, "100m", "64Mi", true, null);
-    Probe readiness = new Probe();
-    Probe.HttpGetAction get = new Probe.HttpGetAction();
-    get.setPath("/ready");
-    get.setPort(8080);
-    readiness.setHttpGet(get);
+    Probe readiness = Probe.httpGet("/ready", 8080);
     readiness.setPeriodSeconds(2);
-    Probe liveness = new Probe();
-    Probe.TcpSocketAction tcp = new Probe.TcpSocketAction();
-    tcp.setPort(8080);
-    liveness.setTcpSocket(tcp);
     web.getSpec().setReadinessProbe(readiness);
-    web.getSpec().setLivenessProbe(liveness);
+    web.getSpec().setLivenessProbe(Probe.tcpSocket(8080));
     client.resource(web).create();
-
-    await()
-        .ignoreExceptions()
-        .atMost(Duration.ofSeconds(15))
-        .until(
-            () ->
-                !api.netmap(agents.get("p1").credential(), "p1", null)
-                    .orElseThrow()
-                    .replicas()
-                    .isEmpty());
+    awaitReplicasInTheMapOf("p1");
     // the API server filled in what the Workload left out; the agent gets it all
     assertThat(api.netmap(agents.get("p1").credential(), "p1", null).orElseThrow().replicas())
         .singleElement()
@@ -525,20 +502,14 @@ class WorkloadSchedulingTest {
   @Test
   void aProbeWithTwoActionsOrALivenessThatNeedsTwoSuccessesIsRejected() {
     Workload twoActions = workload("two", 1, "100m", "64Mi", true, null);
-    Probe probe = new Probe();
-    Probe.TcpSocketAction tcp = new Probe.TcpSocketAction();
-    tcp.setPort(8080);
-    Probe.ExecAction exec = new Probe.ExecAction();
-    exec.setCommand(List.of("true"));
-    probe.setTcpSocket(tcp);
-    probe.setExec(exec);
+    Probe probe = Probe.tcpSocket(8080);
+    probe.setExec(Probe.exec("true").getExec());
     twoActions.getSpec().setReadinessProbe(probe);
     assertThatThrownBy(() -> client.resource(twoActions).create())
         .hasMessageContaining("set exactly one of httpGet, tcpSocket and exec");
 
     Workload slowLiveness = workload("slow", 1, "100m", "64Mi", true, null);
-    Probe liveness = new Probe();
-    liveness.setTcpSocket(tcp);
+    Probe liveness = Probe.tcpSocket(8080);
     liveness.setSuccessThreshold(2);
     slowLiveness.getSpec().setLivenessProbe(liveness);
     assertThatThrownBy(() -> client.resource(slowLiveness).create())
@@ -620,6 +591,56 @@ class WorkloadSchedulingTest {
     Workload seen = workload("roll");
     assertThat(seen.getStatus().getPlacements()).hasSize(3);
     assertThat(condition(seen, "Available").getStatus()).isEqualTo("True");
+  }
+
+  private void awaitReplicasInTheMapOf(String peer) {
+    await()
+        .ignoreExceptions()
+        .atMost(Duration.ofSeconds(15))
+        .until(
+            () ->
+                !api.netmap(agents.get(peer).credential(), peer, null)
+                    .orElseThrow()
+                    .replicas()
+                    .isEmpty());
+  }
+
+  @Test
+  void aSingleReplicaOnADrainingPeerIsReplacedElsewhereBeforeItGoes() throws Exception {
+    join("p1", 1, 4, 8 * GI);
+    client.resource(workload("solo", 1, "100m", "64Mi", false, null)).create();
+    awaitPlaced("solo", 1);
+    reportReady("solo");
+    join("p2", 2, 4, 8 * GI);
+    client
+        .resources(Peer.class)
+        .inNamespace(namespace)
+        .withName("p1")
+        .edit(
+            p -> {
+              p.getMetadata().getAnnotations().put(MeshfedApi.DRAINING_ANNOTATION, "true");
+              return p;
+            });
+    // the new replica first, on p2; the one on p1 serves until it is ready
+    await()
+        .ignoreExceptions()
+        .atMost(Duration.ofSeconds(15))
+        .untilAsserted(
+            () ->
+                assertThat(workload("solo").getStatus().getPlacements())
+                    .extracting(ReplicaPlacement::getPeer)
+                    .containsExactlyInAnyOrder("p1", "p2"));
+    Thread.sleep(1000);
+    assertThat(workload("solo").getStatus().getPlacements()).hasSize(2);
+    reportReady("solo");
+    await()
+        .ignoreExceptions()
+        .atMost(Duration.ofSeconds(15))
+        .untilAsserted(
+            () ->
+                assertThat(workload("solo").getStatus().getPlacements())
+                    .extracting(ReplicaPlacement::getPeer)
+                    .containsExactly("p2"));
   }
 
   /** Every placed replica reported Running and ready by its peer's agent. */
