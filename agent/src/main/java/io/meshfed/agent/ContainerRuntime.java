@@ -45,6 +45,7 @@ public final class ContainerRuntime implements ReplicaRuntime {
 
   private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
   private static final Duration TIMEOUT = Duration.ofSeconds(60);
+  static final String LOG_MAX_SIZE = "10m";
 
   /** Runs a command line with variables added to its environment: the real one, or a recorder. */
   @FunctionalInterface
@@ -167,7 +168,9 @@ public final class ContainerRuntime implements ReplicaRuntime {
         List.of(
             "--label=" + SPEC_LABEL + "=" + specHash(replica),
             "--network=" + networkName(),
-            "--dns=" + self.get().meshAddress()));
+            "--dns=" + self.get().meshAddress(),
+            // the engine keeps the output bounded on disk, as the process runtime rotates its own
+            "--log-opt=max-size=" + LOG_MAX_SIZE));
     if (self.get().domain() != null) {
       argv.add("--dns-search=" + self.get().domain());
     }

@@ -104,7 +104,8 @@ class ContainerRuntimeTest {
             "podman rm -f mf-apps-p1-web-0",
             "podman run -d --name=mf-apps-p1-web-0 --label=meshfed.io/replica=web-0 --label=meshfed.io/spec="
                 + hash
-                + " --network=mf-apps-p1 --dns=100.64.3.1 --dns-search=apps.mesh"
+                + " --network=mf-apps-p1 --dns=100.64.3.1 --log-opt=max-size=10m"
+                + " --dns-search=apps.mesh"
                 + " --env=A --env=B --env=MESHFED_REPLICA --env=MESHFED_WORKLOAD"
                 + " --entrypoint=nginx -- nginx:1.27 -g daemon off;",
             "podman " + ADDRESS_OF + "mf-apps-p1-web-0");

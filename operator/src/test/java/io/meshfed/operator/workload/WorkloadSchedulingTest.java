@@ -185,14 +185,7 @@ class WorkloadSchedulingTest {
     // p2 goes: its replica moves to the peer that joins, and leaves p2's map
     join("p3", 3, 2, 4 * GI);
     client.resources(Peer.class).inNamespace(namespace).withName("p2").delete();
-    await()
-        .ignoreExceptions()
-        .atMost(Duration.ofSeconds(20))
-        .untilAsserted(
-            () ->
-                assertThat(workload("web").getStatus().getPlacements())
-                    .extracting(ReplicaPlacement::getPeer)
-                    .containsExactlyInAnyOrder("p1", "p3"));
+    awaitPeersOf("web", "p1", "p3");
     assertThat(replicaOn("web", "p1")).as("the running replica stayed").isEqualTo(onP1);
 
     // the workload goes: its replicas leave the agents' maps (the agents stop them), and its names
@@ -622,25 +615,23 @@ class WorkloadSchedulingTest {
               return p;
             });
     // the new replica first, on p2; the one on p1 serves until it is ready
-    await()
-        .ignoreExceptions()
-        .atMost(Duration.ofSeconds(15))
-        .untilAsserted(
-            () ->
-                assertThat(workload("solo").getStatus().getPlacements())
-                    .extracting(ReplicaPlacement::getPeer)
-                    .containsExactlyInAnyOrder("p1", "p2"));
+    awaitPeersOf("solo", "p1", "p2");
     Thread.sleep(1000);
     assertThat(workload("solo").getStatus().getPlacements()).hasSize(2);
     reportReady("solo");
+    awaitPeersOf("solo", "p2");
+  }
+
+  /** Waits until the workload's replicas are placed on exactly these peers (in any order). */
+  private void awaitPeersOf(String workload, String... peers) {
     await()
         .ignoreExceptions()
-        .atMost(Duration.ofSeconds(15))
+        .atMost(Duration.ofSeconds(20))
         .untilAsserted(
             () ->
-                assertThat(workload("solo").getStatus().getPlacements())
+                assertThat(workload(workload).getStatus().getPlacements())
                     .extracting(ReplicaPlacement::getPeer)
-                    .containsExactly("p2"));
+                    .containsExactlyInAnyOrder(peers));
   }
 
   /** Every placed replica reported Running and ready by its peer's agent. */
