@@ -4,7 +4,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
@@ -78,9 +80,10 @@ public final class Rollout {
     int missing = wanted - updatedKept;
     // never the index of a replica that goes in this same step: its name is its agent's handle on
     // it, and the agent lets it serve out its drain while the others' DNS forgets it
+    Set<Integer> taken = new HashSet<>(keep.keySet());
+    current.forEach(r -> taken.add(r.index()));
     for (int added = 0, index = 0; added < Math.min(room, missing); index++) {
-      int candidate = index;
-      if (!keep.containsKey(index) && current.stream().noneMatch(r -> r.index() == candidate)) {
+      if (!taken.contains(index)) {
         keep.put(index, updateRevision);
         added++;
       }
