@@ -179,16 +179,9 @@ public final class ProcessRuntime implements ReplicaRuntime {
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile()));
     if (runAs.isPresent()) {
-      // the agent's own PATH may name directories only root reads (as sudo's secure_path)
-      builder.environment().put("PATH", SECURE_PATH);
       builder.environment().put("HOME", work.toString());
     }
-    builder.environment().putAll(baseEnv);
-    builder.environment().put("MESHFED_REPLICA", replica.name());
-    builder.environment().put("MESHFED_WORKLOAD", replica.workload());
-    if (replica.env() != null) {
-      builder.environment().putAll(replica.env());
-    }
+    builder.environment().putAll(environmentOf(replica));
     Process process = builder.start();
     Started started =
         new Started(
@@ -279,17 +272,27 @@ public final class ProcessRuntime implements ReplicaRuntime {
   @Override
   public Command.Result exec(
       AssignedReplica replica, Path dir, List<String> command, Duration timeout) {
-    Map<String, String> environment = new HashMap<>(baseEnv);
+    return Command.run(
+        timeout,
+        null,
+        runAs.map(user -> user.wrap(command)).orElse(command),
+        environmentOf(replica));
+  }
+
+  /** What a replica's processes (and its exec probes) get on top of the agent's environment. */
+  private Map<String, String> environmentOf(AssignedReplica replica) {
+    Map<String, String> environment = new HashMap<>();
     if (runAs.isPresent()) {
+      // the agent's own PATH may name directories only root reads (as sudo's secure_path)
       environment.put("PATH", SECURE_PATH);
     }
+    environment.putAll(baseEnv);
     environment.put("MESHFED_REPLICA", replica.name());
     environment.put("MESHFED_WORKLOAD", replica.workload());
     if (replica.env() != null) {
       environment.putAll(replica.env());
     }
-    return Command.run(
-        timeout, null, runAs.map(user -> user.wrap(command)).orElse(command), environment);
+    return environment;
   }
 
   private abstract class ProcessTreeHandle implements Handle {

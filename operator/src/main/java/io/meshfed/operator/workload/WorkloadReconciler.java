@@ -53,6 +53,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -329,11 +330,7 @@ public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workloa
       decision = withWhatPoolsCanDo(workload, cluster.get(), decision);
     }
 
-    Optional<WorkloadStatusBuilder.Resolved> updateResolved = resolve(namespace, update);
-    Optional<WorkloadStatusBuilder.Unresolved> unresolved =
-        updateResolved.isPresent()
-            ? Optional.empty()
-            : Optional.of(whyUnresolved(namespace, update));
+    Resolution updateResolution = resolve(namespace, update);
     Duration deadline =
         Duration.ofSeconds(
             Objects.requireNonNullElse(workload.getSpec().getProgressDeadlineSeconds(), 600));
@@ -343,11 +340,14 @@ public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workloa
             decision,
             byName,
             (peer, replica) -> replicaReport(namespace, peer, replica),
-            unresolved,
+            updateResolution.unresolved(),
             new WorkloadStatusBuilder.RolloutView(
                 plan, updateRevision, update, maxUnavailable, deadline),
             now);
     List<WorkloadTemplate.Revision> kept = status.getRevisions();
+    // each revision's template read once, however many replicas run it
+    Map<String, Optional<WorkloadStatusBuilder.Resolved>> byRevision = new HashMap<>();
+    byRevision.put(updateRevision, updateResolution.resolved());
     hub.workloadChanged(
         namespace,
         clusterName,
@@ -357,15 +357,17 @@ public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workloa
                 workload,
                 status,
                 revision ->
-                    revision == null || revision.equals(updateRevision)
-                        ? updateResolved
-                        : Templates.find(revision, updateRevision, update, kept)
-                            .flatMap(template -> resolve(namespace, template)),
+                    byRevision.computeIfAbsent(
+                        revision == null ? updateRevision : revision,
+                        r ->
+                            Templates.find(r, updateRevision, update, kept)
+                                .flatMap(template -> resolve(namespace, template).resolved())),
                 cluster.get().getSpec().getDomain())));
 
     UpdateControl<Workload> control = patchStatusTelling(workload, status);
     // no informer watches users' Secrets: a missing one is looked for again like missing room
-    Optional<Duration> envRecheck = unresolved.map(p -> config.unplacedRecheck());
+    Optional<Duration> envRecheck =
+        updateResolution.unresolved().map(p -> config.unplacedRecheck());
     // a rollout that stalls says so when its deadline passes, without an event to wake it
     Optional<Duration> deadlineCheck =
         plan.complete()
@@ -490,34 +492,37 @@ public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workloa
         .flatMap(list -> list.stream().filter(r -> replica.equals(r.name())).findFirst());
   }
 
+  /** A template with its env's values and pull credentials read, or why it cannot be. */
+  private record Resolution(
+      Optional<WorkloadStatusBuilder.Resolved> resolved,
+      Optional<WorkloadStatusBuilder.Unresolved> unresolved) {}
+
+  private Resolution resolve(String namespace, WorkloadTemplate template) {
+    Map<String, String> env = new LinkedHashMap<>();
+    Optional<String> envProblem = resolveEnv(namespace, template, env);
+    if (envProblem.isPresent()) {
+      return unresolved(WorkloadStatusBuilder.ENV_NOT_RESOLVED, envProblem.get());
+    }
+    StringBuilder registryAuth = new StringBuilder();
+    Optional<String> secretProblem = resolvePullSecrets(namespace, template, registryAuth);
+    if (secretProblem.isPresent()) {
+      return unresolved(WorkloadStatusBuilder.IMAGE_PULL_SECRET_NOT_RESOLVED, secretProblem.get());
+    }
+    return new Resolution(
+        Optional.of(
+            new WorkloadStatusBuilder.Resolved(
+                template, env, registryAuth.isEmpty() ? null : registryAuth.toString())),
+        Optional.empty());
+  }
+
+  private static Resolution unresolved(String reason, String message) {
+    return new Resolution(
+        Optional.empty(), Optional.of(new WorkloadStatusBuilder.Unresolved(reason, message)));
+  }
+
   /**
    * Literal values as they are; Secret references read now. Empty when all resolved, else why not.
    */
-  /** A template with its env's values and pull credentials read, if they can be. */
-  private Optional<WorkloadStatusBuilder.Resolved> resolve(
-      String namespace, WorkloadTemplate template) {
-    Map<String, String> env = new LinkedHashMap<>();
-    StringBuilder registryAuth = new StringBuilder();
-    if (resolveEnv(namespace, template, env).isPresent()
-        || resolvePullSecrets(namespace, template, registryAuth).isPresent()) {
-      return Optional.empty();
-    }
-    return Optional.of(
-        new WorkloadStatusBuilder.Resolved(
-            template, env, registryAuth.isEmpty() ? null : registryAuth.toString()));
-  }
-
-  private WorkloadStatusBuilder.Unresolved whyUnresolved(
-      String namespace, WorkloadTemplate template) {
-    return resolveEnv(namespace, template, new LinkedHashMap<>())
-        .map(m -> new WorkloadStatusBuilder.Unresolved(WorkloadStatusBuilder.ENV_NOT_RESOLVED, m))
-        .orElseGet(
-            () ->
-                new WorkloadStatusBuilder.Unresolved(
-                    WorkloadStatusBuilder.IMAGE_PULL_SECRET_NOT_RESOLVED,
-                    resolvePullSecrets(namespace, template, new StringBuilder()).orElse("")));
-  }
-
   private Optional<String> resolveEnv(
       String namespace, WorkloadTemplate template, Map<String, String> env) {
     if (template.getEnv() == null) {
