@@ -297,15 +297,19 @@ public class MeshClusterReconciler implements Reconciler<MeshCluster>, Cleaner<M
                     clouds.verify(cluster),
                     clock.instant())
                 .deleting(deletion));
-    if (StatusPatch.changed(cluster.getStatus(), status)) {
+    // compared with what the server has, not the cache: a deletion polls every few seconds, and a
+    // cached status one write behind would keep a changed reason from being written
+    MeshClusterStatus current =
+        Optional.ofNullable(context.getClient().resource(cluster).get())
+            .map(MeshCluster::getStatus)
+            .orElse(cluster.getStatus());
+    if (StatusPatch.changed(current, status)) {
       context
           .getClient()
           .resource(StatusPatch.minimal(cluster, status, MeshCluster::new))
           .patchStatus();
       events.conditionsChanged(
-          cluster,
-          cluster.getStatus() == null ? null : cluster.getStatus().getConditions(),
-          status.getConditions());
+          cluster, current == null ? null : current.getConditions(), status.getConditions());
     }
   }
 

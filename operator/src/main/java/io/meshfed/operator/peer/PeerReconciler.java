@@ -5,7 +5,6 @@ import static io.meshfed.operator.peer.PeerConditions.*;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
-import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
@@ -52,7 +51,6 @@ import org.jboss.logging.Logger;
 @ControllerConfiguration(name = "peer", informer = @Informer(itemStore = LeanItemStore.class))
 public class PeerReconciler implements Reconciler<Peer>, Cleaner<Peer> {
   private static final Logger LOG = Logger.getLogger(PeerReconciler.class);
-  private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
 
   /** The most actions one reconcile takes: subnet, credentials, ensure, delete, release. */
   private static final int MAX_ACTIONS = 6;
@@ -160,10 +158,6 @@ public class PeerReconciler implements Reconciler<Peer>, Cleaner<Peer> {
   @Override
   public DeleteControl cleanup(Peer peer, Context<Peer> context) {
     if (peer.getStatus() == null || peer.getStatus().getPhase() != PeerPhase.TERMINATING) {
-      PeerStatus status =
-          peer.getStatus() == null ? new PeerStatus() : SERIALIZATION.clone(peer.getStatus());
-      status.setPhase(PeerPhase.TERMINATING);
-      context.getClient().resource(StatusPatch.minimal(peer, status, Peer::new)).patchStatus();
       events.record(
           peer,
           new EventRecorder.Transition(
@@ -171,11 +165,12 @@ public class PeerReconciler implements Reconciler<Peer>, Cleaner<Peer> {
               "Terminating",
               "deleting: the machine is released, then the address; other peers drop this one from their maps"));
     }
+    // one status write per round, from the plan (phase Terminating, and why the deletion waits: a
+    // cloud that refuses, missing credentials — shown in the cluster's status too). A separate
+    // write of the phase alone would copy the conditions of a cached, possibly older status.
     PeerPlan plan = carryOut(observe(peer, context), context, clock.instant());
     if (!(plan.action() instanceof PeerPlan.Finish)
         && StatusPatch.changed(peer.getStatus(), plan.status())) {
-      // why the deletion waits (a cloud that refuses, missing credentials): on the Peer, and
-      // from there in its cluster's status
       PeerStatus before = peer.getStatus();
       context
           .getClient()

@@ -136,7 +136,13 @@ class CloudClusterDeletionTest {
                   Conditions.find(clusterObject().getStatus().getConditions(), "Ready")
                       .orElseThrow();
               assertThat(ready.getStatus()).isEqualTo("False");
-              assertThat(ready.getReason()).isEqualTo("DeletionBlocked");
+              assertThat(ready.getReason())
+                  .as(
+                      () ->
+                          "the cluster's Ready while its peer's is "
+                              + Conditions.find(
+                                  peer("edge-0").getStatus().getConditions(), "Ready"))
+                  .isEqualTo("DeletionBlocked");
               assertThat(ready.getMessage())
                   .contains("waits for 1 peer the cloud keeps: peer edge-0: deleting machine")
                   .contains("maintenance");
