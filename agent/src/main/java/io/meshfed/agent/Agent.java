@@ -1,5 +1,6 @@
 package io.meshfed.agent;
 
+import io.meshfed.api.agent.ApiError;
 import io.meshfed.api.agent.JoinRequest;
 import io.meshfed.api.agent.JoinResponse;
 import io.meshfed.api.agent.KeyRotation;
@@ -308,12 +309,29 @@ public final class Agent {
 
   private void followMap(CoordinationClient client) throws InterruptedException {
     Backoff backoff = new Backoff(Duration.ofMillis(500), Duration.ofSeconds(30));
+    LogUploads uploads =
+        new LogUploads(
+            replicas::output,
+            new LogUploads.Sink() {
+              @Override
+              public int chunk(String stream, byte[] bytes) throws Exception {
+                return client.logChunk(membership.credential(), membership.peer(), stream, bytes);
+              }
+
+              @Override
+              public void end(String stream, ApiError error) throws Exception {
+                client.logEnd(membership.credential(), membership.peer(), stream, error);
+              }
+            });
     while (running) {
       try {
         Optional<NetMap> map =
             client.netmap(membership.credential(), membership.peer(), view.version());
         backoff.reset();
-        if (map.isPresent()) {
+        if (map.isPresent() && map.get().logFetches() != null) {
+          uploads.start(map.get().logFetches());
+        }
+        if (map.isPresent() && !map.get().onlyLogFetches()) {
           apply(map.get());
         }
       } catch (CoordinationClient.Refused e) {

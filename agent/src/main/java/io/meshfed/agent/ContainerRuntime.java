@@ -6,7 +6,9 @@ import io.meshfed.api.agent.SelfConfig;
 import io.meshfed.api.v1alpha1.ImageReferences;
 import io.meshfed.provider.spi.Command;
 import io.meshfed.provider.spi.Ipv4;
+import java.io.FilterInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
@@ -156,6 +158,7 @@ public final class ContainerRuntime implements ReplicaRuntime {
     ensureImage(replica, dir);
     ensureNetwork();
     String name = containerName(replica);
+    keepAsPrevious(name, dir);
     runner.run(engine("rm", "-f", name)); // a stopped leftover of an earlier run
     // every option is one argument with its value (--name=x), and "--" ends them before the
     // image: nothing of the spec can become an option of the runtime
@@ -280,6 +283,48 @@ public final class ContainerRuntime implements ReplicaRuntime {
     String name = containerName(dir.getFileName().toString());
     Command.Result logs = runner.run(engine("logs", "--tail", Integer.toString(lines), name));
     return (logs.stdout() + logs.stderr()).strip();
+  }
+
+  /** The output of the run before the last restart (kubectl meshfed logs --previous). */
+  static final String PREVIOUS = "previous.log";
+
+  /** The last run's output, before its container goes (the engine's log goes with it). */
+  private void keepAsPrevious(String name, Path dir) throws IOException {
+    Command.Result logs = runner.run(engine("logs", name));
+    if (logs.ok() && !(logs.stdout() + logs.stderr()).isEmpty()) {
+      AgentState.writeSecret(dir.resolve(PREVIOUS), logs.stdout() + logs.stderr());
+    }
+  }
+
+  @Override
+  public InputStream output(Path dir, Integer tailLines, boolean follow, boolean previous)
+      throws IOException {
+    String replica = dir.getFileName().toString();
+    if (previous) {
+      if (!Files.isRegularFile(dir.resolve(PREVIOUS))) {
+        throw new NoOutput(
+            "NoPreviousRun", "replica " + replica + " has not restarted on this peer");
+      }
+      return LogFiles.open(List.of(dir.resolve(PREVIOUS)), tailLines, false);
+    }
+    List<String> argv = new ArrayList<>(engine);
+    argv.add("logs");
+    if (tailLines != null) {
+      argv.add("--tail=" + tailLines);
+    }
+    if (follow) {
+      argv.add("--follow");
+    }
+    argv.add(containerName(replica));
+    // the engine writes the container's stderr to its own: one stream, as the process runtime's
+    Process logs = new ProcessBuilder(argv).redirectErrorStream(true).start();
+    return new FilterInputStream(logs.getInputStream()) {
+      @Override
+      public void close() throws IOException {
+        logs.destroy();
+        super.close();
+      }
+    };
   }
 
   @Override

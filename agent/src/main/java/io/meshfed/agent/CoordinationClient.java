@@ -128,6 +128,51 @@ public final class CoordinationClient {
     return CaBundle.parse(response.headers().firstValue(CaBundle.HEADER).orElse(null));
   }
 
+  /**
+   * Sends a chunk of a log stream (empty: asks whether its reader is still there). Answers 204
+   * (taken), 410 (the reader is gone: stop) or 429 (the reader is slow: send it again).
+   */
+  public int logChunk(String credential, String peer, String stream, byte[] bytes)
+      throws IOException, InterruptedException, Refused {
+    HttpRequest request =
+        HttpRequest.newBuilder(server.resolve(logPath(stream, "chunks", peer)))
+            .header("Authorization", "Bearer " + credential)
+            .header("Content-Type", "application/octet-stream")
+            .timeout(Duration.ofSeconds(30))
+            .POST(HttpRequest.BodyPublishers.ofByteArray(bytes))
+            .build();
+    HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+    int status = response.statusCode();
+    if (status == 204 || status == 410 || status == 429) {
+      return status;
+    }
+    read(response, Void.class);
+    return status;
+  }
+
+  /** Ends a log stream: all was sent, or (with an error) nothing could be. */
+  public void logEnd(String credential, String peer, String stream, ApiError error)
+      throws IOException, InterruptedException, Refused {
+    HttpResponse<byte[]> response =
+        http.send(
+            post(logPath(stream, "end", peer), credential, error == null ? Map.of() : error)
+                .timeout(Duration.ofSeconds(15))
+                .build(),
+            HttpResponse.BodyHandlers.ofByteArray());
+    if (response.statusCode() != 410) { // a reader gone needs no end
+      read(response, Void.class);
+    }
+  }
+
+  private static String logPath(String stream, String what, String peer) {
+    return "api/v1/logs/"
+        + URLEncoder.encode(stream, StandardCharsets.UTF_8)
+        + "/"
+        + what
+        + "?peer="
+        + URLEncoder.encode(peer, StandardCharsets.UTF_8);
+  }
+
   private HttpRequest.Builder post(String path, String credential, Object body) throws IOException {
     HttpRequest.Builder builder =
         HttpRequest.newBuilder(server.resolve(path))

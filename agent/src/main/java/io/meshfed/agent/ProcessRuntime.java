@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meshfed.api.agent.AssignedReplica;
 import io.meshfed.provider.spi.Command;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.RandomAccessFile;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -165,6 +166,7 @@ public final class ProcessRuntime implements ReplicaRuntime {
     }
     Files.createDirectories(dir);
     Path output = dir.resolve(OUTPUT);
+    keepAsPrevious(dir);
     if (!Files.exists(output)) {
       Files.createFile(output, PosixFilePermissions.asFileAttribute(OWNER_ONLY_FILE));
     }
@@ -244,6 +246,35 @@ public final class ProcessRuntime implements ReplicaRuntime {
   }
 
   private static final int TAIL_BYTES = 64 * 1024;
+
+  /** The run before the last restart (kubectl meshfed logs --previous). */
+  static final String PREVIOUS = "previous.log";
+
+  /** A new run's output starts empty; the last run's is kept as the previous one. */
+  private static void keepAsPrevious(Path dir) throws IOException {
+    Path output = dir.resolve(OUTPUT);
+    if (Files.isRegularFile(output) && Files.size(output) > 0) {
+      Files.move(output, dir.resolve(PREVIOUS), StandardCopyOption.REPLACE_EXISTING);
+      Files.deleteIfExists(dir.resolve(OUTPUT + ".1"));
+    }
+  }
+
+  @Override
+  public InputStream output(Path dir, Integer tailLines, boolean follow, boolean previous)
+      throws IOException {
+    if (previous) {
+      if (!Files.isRegularFile(dir.resolve(PREVIOUS))) {
+        throw new NoOutput(
+            "NoPreviousRun", "replica " + dir.getFileName() + " has not restarted on this peer");
+      }
+      return LogFiles.open(List.of(dir.resolve(PREVIOUS)), tailLines, false);
+    }
+    if (!Files.isRegularFile(dir.resolve(OUTPUT))) {
+      throw new NoOutput("NoOutput", "replica " + dir.getFileName() + " has not started here");
+    }
+    return LogFiles.open(
+        List.of(dir.resolve(OUTPUT + ".1"), dir.resolve(OUTPUT)), tailLines, follow);
+  }
 
   /** Past this, a replica's output moves to output.log.1 (the one before goes). */
   static final long ROTATE_AT = 10L * 1024 * 1024;

@@ -3,6 +3,7 @@ package io.meshfed.agent;
 import io.meshfed.api.agent.AssignedReplica;
 import io.meshfed.provider.spi.Command;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -17,6 +18,20 @@ public interface ReplicaRuntime {
     private final String reason;
 
     public StartFailure(String reason, String message) {
+      super(message);
+      this.reason = reason;
+    }
+
+    public String reason() {
+      return reason;
+    }
+  }
+
+  /** No output to send, and why in one CamelCase word (NoPreviousRun, NoOutput). */
+  final class NoOutput extends IOException {
+    private final String reason;
+
+    public NoOutput(String reason, String message) {
       super(message);
       this.reason = reason;
     }
@@ -51,6 +66,14 @@ public interface ReplicaRuntime {
 
   /** Its output's last lines, for a Failed status. */
   String lastOutput(Path dir, int lines);
+
+  /**
+   * Its output: all that is kept, or the last {@code tailLines} lines; then, when {@code follow},
+   * what it writes from now on, until the stream is closed. With {@code previous}, the output of
+   * its run before the last restart on this peer.
+   */
+  InputStream output(Path dir, Integer tailLines, boolean follow, boolean previous)
+      throws IOException;
 
   /** Keeps its output on disk bounded (the engine does for containers). */
   default void rotate(Path dir) {}

@@ -4,6 +4,7 @@ import io.meshfed.api.agent.AssignedReplica;
 import io.meshfed.api.agent.ReplicaProbe;
 import io.meshfed.api.agent.ReplicaStatus;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -280,6 +281,22 @@ public final class Replicas {
               running ? e.ready() : null));
     }
     return statuses;
+  }
+
+  /** A replica's output (see {@link ReplicaRuntime#output}), if this peer runs it. */
+  public InputStream output(String replica, Integer tailLines, boolean follow, boolean previous)
+      throws IOException {
+    AssignedReplica spec;
+    synchronized (this) {
+      Entry entry = entries.get(replica);
+      if (entry == null) {
+        throw new ReplicaRuntime.NoOutput(
+            "ReplicaNotFound", "replica " + replica + " does not run on this peer");
+      }
+      spec = entry.spec;
+    }
+    // outside the lock: following blocks for as long as the reader reads
+    return runtime.output(dirOf(spec), tailLines, follow, previous);
   }
 
   private Path dirOf(AssignedReplica replica) {

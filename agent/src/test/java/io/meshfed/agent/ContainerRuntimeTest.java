@@ -8,6 +8,7 @@ import io.meshfed.api.agent.SelfConfig;
 import io.meshfed.provider.spi.Command;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -101,6 +102,7 @@ class ContainerRuntimeTest {
             "podman network inspect mf-apps-p1",
             "podman network create --driver bridge --subnet 100.64.3.128/25 --gateway 100.64.3.254 mf-apps-p1",
             "sysctl -w net.ipv4.ip_forward=1",
+            "podman logs mf-apps-p1-web-0",
             "podman rm -f mf-apps-p1-web-0",
             "podman run -d --name=mf-apps-p1-web-0 --label=meshfed.io/replica=web-0 --label=meshfed.io/spec="
                 + hash
@@ -110,6 +112,10 @@ class ContainerRuntimeTest {
                 + " --entrypoint=nginx -- nginx:1.27 -g daemon off;",
             "podman " + ADDRESS_OF + "mf-apps-p1-web-0");
     assertThat(handle.address()).isEqualTo("100.64.3.129");
+    // the output of the container it replaces is kept for `logs --previous` (the engine's goes)
+    try (var previous = podman.output(root.resolve("web-0"), null, false, true)) {
+      assertThat(new String(previous.readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("abc123\n");
+    }
     // the values are in the runtime's environment, not on its command line
     assertThat(environments.get(indexOfRun()))
         .containsEntry("A", "1")

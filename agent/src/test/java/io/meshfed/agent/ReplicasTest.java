@@ -154,6 +154,32 @@ class ReplicasTest {
     clock.advance(Duration.ofSeconds(2));
     replicas.tick();
     assertThat(pidOf("w-0")).as("started again").isNotEqualTo(firstPid);
+
+    // logs: the run before the restart is the previous one; the new run starts its own output
+    assertThat(read(replicas.output("w-0", null, false, true))).isEqualTo("about to fail\n");
+    waitFor(() -> read(replicas.output("w-0", null, false, false)).contains("about to fail"));
+    assertThat(read(replicas.output("w-0", 1, false, false))).isEqualTo("about to fail\n");
+    assertThatThrownBy(() -> replicas.output("w-9", null, false, false))
+        .isInstanceOfSatisfying(
+            ReplicaRuntime.NoOutput.class,
+            e -> assertThat(e.reason()).isEqualTo("ReplicaNotFound"));
+  }
+
+  @Test
+  void aReplicaThatNeverRestartedHasNoPreviousOutput() throws Exception {
+    replicas = new Replicas(runtime, root, clock, HERE_AND_NOW);
+    replicas.assign(List.of(replica("w-0", "echo once; sleep 60")));
+    replicas.tick();
+    waitFor(() -> read(replicas.output("w-0", null, false, false)).equals("once\n"));
+    assertThatThrownBy(() -> replicas.output("w-0", null, false, true))
+        .isInstanceOfSatisfying(
+            ReplicaRuntime.NoOutput.class, e -> assertThat(e.reason()).isEqualTo("NoPreviousRun"));
+  }
+
+  private static String read(java.io.InputStream in) throws IOException {
+    try (in) {
+      return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    }
   }
 
   @Test

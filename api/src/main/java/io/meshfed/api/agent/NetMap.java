@@ -14,7 +14,8 @@ import java.util.Map;
  * are whole lists, sent in a full map and in a delta when they changed; null in a delta means
  * unchanged. So is {@code relays}: the peers this one reaches through a relay, by name, with the
  * gateway peer that relays (their subnets go to the gateway's entry). Versions are opaque: an agent
- * sends back the last one it applied.
+ * sends back the last one it applied. {@code logFetches}: output the operator asks this peer to
+ * send now (a reply may carry them and nothing else, at the version the agent has).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record NetMap(
@@ -25,7 +26,37 @@ public record NetMap(
     List<String> removed,
     List<AssignedReplica> replicas,
     List<DnsRecord> dns,
-    Map<String, String> relays) {
+    Map<String, String> relays,
+    List<LogFetch> logFetches) {
+
+  public NetMap(
+      String version,
+      boolean full,
+      SelfConfig self,
+      List<MapPeer> peers,
+      List<String> removed,
+      List<AssignedReplica> replicas,
+      List<DnsRecord> dns,
+      Map<String, String> relays) {
+    this(version, full, self, peers, removed, replicas, dns, relays, null);
+  }
+
+  /** Nothing new on the map: only output to send. */
+  public static NetMap logFetchesOnly(String version, List<LogFetch> fetches) {
+    return new NetMap(version, false, null, List.of(), List.of(), null, null, null, fetches);
+  }
+
+  /** Whether this reply only asks for output: nothing of the map changed. */
+  public boolean onlyLogFetches() {
+    return logFetches != null
+        && !full
+        && self == null
+        && (peers == null || peers.isEmpty())
+        && (removed == null || removed.isEmpty())
+        && replicas == null
+        && dns == null
+        && relays == null;
+  }
 
   /** A map without relays. */
   public NetMap(

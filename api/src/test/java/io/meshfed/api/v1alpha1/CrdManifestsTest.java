@@ -35,7 +35,8 @@ class CrdManifestsTest {
       "# Generated from the Java types in api/ (mvn -pl api test -Dmeshfed.updateCrds=true). Do not edit.\n";
 
   @ParameterizedTest
-  @ValueSource(classes = {MeshCluster.class, Peer.class, PeerPool.class, Workload.class})
+  @ValueSource(
+      classes = {MeshCluster.class, Peer.class, PeerPool.class, Workload.class, LogRequest.class})
   void committedCrdMatchesTheGeneratedOne(Class<? extends CustomResource<?, ?>> kind)
       throws IOException {
     String plural = HasMetadata.getPlural(kind);
@@ -63,7 +64,8 @@ class CrdManifestsTest {
   }
 
   @ParameterizedTest
-  @ValueSource(classes = {MeshCluster.class, Peer.class, PeerPool.class, Workload.class})
+  @ValueSource(
+      classes = {MeshCluster.class, Peer.class, PeerPool.class, Workload.class, LogRequest.class})
   void everyKindHasAStatusSubresourceAndAShortName(Class<? extends CustomResource<?, ?>> kind)
       throws IOException {
     CustomResourceDefinition crd =

@@ -102,19 +102,43 @@ public class AgentApiDocument implements OASFilter {
               PathItem.HttpMethod.GET,
               Map.of("200", "application/octet-stream"),
               List.of(404),
-              false));
+              false),
+          new Answers(
+              "/api/v1/logs/{namespace}/{request}",
+              PathItem.HttpMethod.GET,
+              Map.of("200", MediaType.TEXT_PLAIN),
+              List.of(401, 404, 409, 410, 429, 502, 503, 504),
+              false),
+          new Answers(
+              "/api/v1/logs/{stream}/chunks",
+              PathItem.HttpMethod.POST,
+              Map.of("204", ""),
+              List.of(400, 401, 403, 410, 411, 413, 429, 503),
+              true),
+          new Answers(
+              "/api/v1/logs/{stream}/end",
+              PathItem.HttpMethod.POST,
+              Map.of("204", ""),
+              List.of(400, 401, 403, 410),
+              true));
 
   private static final Map<Integer, String> MEANING =
-      Map.of(
-          400, "The body or a parameter is not what the document says; `field` names it",
-          401, "No valid token, proof or credential",
-          403, "Authenticated, but not allowed: another peer's name, a claim that is not its own",
-          404, "Not here",
-          409, "Conflicts with what exists: a public key another peer holds, a join under way",
-          411, "The body must come with its Content-Length",
-          413, "The body is larger than this operation takes",
-          429, "Too many requests of this kind; `Retry-After` says when to come back",
-          503, "The cluster cannot take it now; try again");
+      Map.ofEntries(
+          Map.entry(400, "The body or a parameter is not what the document says; `field` names it"),
+          Map.entry(401, "No valid token, proof or credential"),
+          Map.entry(
+              403,
+              "Authenticated, but not allowed: another peer's name, a claim that is not its own"),
+          Map.entry(404, "Not here"),
+          Map.entry(
+              409, "Conflicts with what exists: a public key another peer holds, a join under way"),
+          Map.entry(411, "The body must come with its Content-Length"),
+          Map.entry(413, "The body is larger than this operation takes"),
+          Map.entry(410, "No longer there: a log stream whose reader left, a ticket past its time"),
+          Map.entry(429, "Too many requests of this kind; `Retry-After` says when to come back"),
+          Map.entry(502, "The peer's agent answered with a failure"),
+          Map.entry(503, "The cluster cannot take it now; try again"),
+          Map.entry(504, "The peer's agent did not answer in time"));
 
   /** The methods the document gives a path of the agent API; empty for a path it lacks. */
   public static List<String> methodsOf(String path) {
@@ -161,7 +185,10 @@ public class AgentApiDocument implements OASFilter {
                         .description(code.equals("204") ? "Nothing new" : "OK");
                 if (!type.isEmpty()) {
                   Schema schema =
-                      type.equals(JSON) && was != null && was.getContent() != null
+                      type.equals(JSON)
+                              && was != null
+                              && was.getContent() != null
+                              && was.getContent().getMediaType(JSON) != null
                           ? was.getContent().getMediaType(JSON).getSchema()
                           : string().format("binary");
                   response.content(

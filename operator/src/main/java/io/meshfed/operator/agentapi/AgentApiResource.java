@@ -1,13 +1,13 @@
 package io.meshfed.operator.agentapi;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonMappingException;
 import io.meshfed.api.agent.ApiError;
 import io.meshfed.api.agent.CaBundle;
 import io.meshfed.api.agent.JoinChallenge;
 import io.meshfed.api.agent.JoinRequest;
 import io.meshfed.api.agent.JoinResponse;
 import io.meshfed.api.agent.KeyRotation;
+import io.meshfed.api.agent.LogFetch;
+import io.meshfed.api.agent.NetMap;
 import io.meshfed.api.agent.StatusReport;
 import io.meshfed.api.v1alpha1.Peer;
 import io.meshfed.operator.config.MeshfedConfig;
@@ -17,6 +17,7 @@ import io.meshfed.operator.join.JoinChallenges;
 import io.meshfed.operator.join.JoinService;
 import io.meshfed.operator.join.KeyRotations;
 import io.meshfed.operator.join.Validation;
+import io.meshfed.operator.logs.LogStreams;
 import io.meshfed.operator.netmap.NetMapPublisher;
 import io.meshfed.operator.server.AgentApiException;
 import io.meshfed.operator.server.AgentApiTls;
@@ -32,7 +33,6 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
-import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -42,13 +42,13 @@ import java.net.UnknownHostException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.Collectors;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
-import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
 /** The agent API: what agents call, over HTTPS only (docs/architecture.md, decision 0005). */
@@ -72,6 +72,7 @@ public class AgentApiResource {
   private final FailedJoins failedJoins;
   private final KeyRotations keyRotations;
   private final AgentApiTls tls;
+  private final LogStreams logs;
   private final Clock clock;
 
   public AgentApiResource(
@@ -83,8 +84,10 @@ public class AgentApiResource {
       MeshfedConfig config,
       KeyRotations keyRotations,
       @Identifier("agent-api") AgentApiTls tls,
+      LogStreams logs,
       Clock clock) {
     this.clock = clock;
+    this.logs = logs;
     this.tls = tls;
     this.keyRotations = keyRotations;
     this.failedJoins =
@@ -175,20 +178,41 @@ public class AgentApiResource {
               + POLLS_PER_PEER
               + " long polls open; an agent needs one");
     }
-    return Uni.createFrom()
-        .completionStage(
-            hub.poll(
+    CompletableFuture<Optional<NetMapPublisher.Reply>> news =
+        hub.poll(
                 peer.getMetadata().getNamespace(),
                 peer.getSpec().getClusterRef().getName(),
                 peer.getMetadata().getName(),
                 since,
-                config.agentApi().longPollTimeout()))
-        .eventually(() -> pollEnded(key))
-        .map(
-            reply ->
-                reply
-                    .map(AgentApiResource::response)
-                    .orElseGet(() -> Response.noContent().build()));
+                config.agentApi().longPollTimeout())
+            .toCompletableFuture();
+    // a reader waiting for this peer's output wakes the poll: nothing new on the map, only the
+    // fetches (at the version the agent has)
+    CompletableFuture<Response> answer =
+        CompletableFuture.anyOf(news, logs.queued(key))
+            .thenCompose(
+                first -> {
+                  List<LogFetch> fetches = news.isDone() ? List.of() : logs.take(key);
+                  if (!fetches.isEmpty()) {
+                    return CompletableFuture.completedFuture(
+                        Response.ok(
+                                NetMap.logFetchesOnly(since == null ? "" : since, fetches),
+                                MediaType.APPLICATION_JSON)
+                            .build());
+                  }
+                  return news.thenApply(
+                      reply ->
+                          reply
+                              .map(AgentApiResource::response)
+                              .orElseGet(() -> Response.noContent().build()));
+                });
+    return Uni.createFrom()
+        .completionStage(answer)
+        .eventually(
+            () -> {
+              pollEnded(key);
+              logs.pollEnded(key);
+            });
   }
 
   private static Response response(NetMapPublisher.Reply reply) {
@@ -237,51 +261,5 @@ public class AgentApiResource {
           .build();
     }
     return null;
-  }
-
-  @ServerExceptionMapper
-  public Response refused(AgentApiException e) {
-    Response.ResponseBuilder response =
-        Response.status(e.status()).type(MediaType.APPLICATION_JSON).entity(e.error());
-    e.retryAfterSeconds().ifPresent(seconds -> response.header("Retry-After", seconds));
-    return response.build();
-  }
-
-  /** The JSON reader reports unreadable bodies as a bare 400; say what was wrong with it. */
-  @ServerExceptionMapper
-  public Response unreadable(WebApplicationException e) {
-    if (e.getCause() instanceof JsonProcessingException json) {
-      return malformed(json);
-    }
-    int status = e.getResponse().getStatus();
-    return Response.status(status)
-        .type(MediaType.APPLICATION_JSON)
-        .entity(new ApiError(status == 404 ? "NotFound" : "HTTP" + status, e.getMessage()))
-        .build();
-  }
-
-  /** A body that is not the JSON we expect: 400 naming the field, as far as the parser knows it. */
-  @ServerExceptionMapper
-  public Response malformed(JsonProcessingException e) {
-    String field =
-        e instanceof JsonMappingException mapping
-            ? mapping.getPath().stream()
-                .map(
-                    ref ->
-                        ref.getFieldName() != null
-                            ? ref.getFieldName()
-                            : "[" + ref.getIndex() + "]")
-                .collect(Collectors.joining("."))
-                .replace(".[", "[")
-            : null;
-    String message = e.getOriginalMessage();
-    return Response.status(400)
-        .type(MediaType.APPLICATION_JSON)
-        .entity(
-            new ApiError(
-                field == null || field.isEmpty() ? "MalformedBody" : "InvalidField",
-                "the body is not valid JSON for this request: " + message,
-                field == null || field.isEmpty() ? null : field))
-        .build();
   }
 }

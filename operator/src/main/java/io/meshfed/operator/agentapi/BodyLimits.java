@@ -10,10 +10,10 @@ import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
 /**
  * The bodies of the agent API's small operations are small: a join, its challenge and a key
- * rotation are refused above {@value #SMALL_BODY} bytes before anything reads them, and must say
- * their length (no chunked stream of unknown size). Status reports, whose handshakes grow with the
- * cluster, keep the server's limit ({@code quarkus.http.limits.max-body-size}) and their lists are
- * bounded one by one ({@code Validation}).
+ * rotation (and a log stream's chunks) are refused above {@value #SMALL_BODY} bytes before anything
+ * reads them, and must say their length (no chunked stream of unknown size). Status reports, whose
+ * handshakes grow with the cluster, keep the server's limit ({@code
+ * quarkus.http.limits.max-body-size}) and their lists are bounded one by one ({@code Validation}).
  */
 public class BodyLimits {
   static final int SMALL_BODY = 64 * 1024;
@@ -22,7 +22,7 @@ public class BodyLimits {
 
   @ServerRequestFilter(preMatching = true)
   public Response smallBodies(HttpServerRequest request) {
-    if (request.method() != HttpMethod.POST || !SMALL_BODIES.contains(request.path())) {
+    if (request.method() != HttpMethod.POST || !isSmall(request.path())) {
       return null;
     }
     String length = request.getHeader("Content-Length");
@@ -42,6 +42,12 @@ public class BodyLimits {
           request.path() + " takes at most " + SMALL_BODY + " bytes; this body has " + bytes);
     }
     return null;
+  }
+
+  /** The small operations, and a log stream's chunks (LogStreams.MAX_CHUNK, the same size). */
+  private static boolean isSmall(String path) {
+    return SMALL_BODIES.contains(path)
+        || (path.startsWith("/api/v1/logs/") && path.endsWith("/chunks"));
   }
 
   private static Response refuse(int status, String reason, String message) {

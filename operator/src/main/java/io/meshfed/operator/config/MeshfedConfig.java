@@ -200,6 +200,31 @@ public interface MeshfedConfig {
     Duration heartbeatStatusInterval();
 
     FailedJoins failedJoins();
+
+    Logs logs();
+  }
+
+  /** Replicas' output, read through the agent API ({@code kubectl meshfed logs}, decision 0022). */
+  interface Logs {
+    /** How long a reader waits for the replica's agent to start sending. */
+    @WithDefault("15s")
+    Duration agentAnswerTimeout();
+
+    /** A LogRequest's ticket is taken this long after the request was made. */
+    @WithDefault("2m")
+    Duration ticketLifetime();
+
+    /** LogRequests older than this are deleted (a plugin that ended early leaves its request). */
+    @WithDefault("10m")
+    Duration requestRetention();
+
+    /** Log streams open at once; more get 429. */
+    @WithDefault("32")
+    int maxStreams();
+
+    /** Chunks a stream buffers for a slow reader before the agent is told to wait. */
+    @WithDefault("64")
+    int bufferedChunks();
   }
 
   /**

@@ -46,6 +46,24 @@ public final class AgentApiException extends RuntimeException {
     return new AgentApiException(403, new ApiError(reason, message));
   }
 
+  public static AgentApiException notFound(String reason, String message) {
+    return new AgentApiException(404, new ApiError(reason, message));
+  }
+
+  public static AgentApiException gone(String reason, String message) {
+    return new AgentApiException(410, new ApiError(reason, message));
+  }
+
+  /** Another party (a peer's agent) did not answer in time. */
+  public static AgentApiException timeout(String reason, String message) {
+    return new AgentApiException(504, new ApiError(reason, message));
+  }
+
+  /** Another party (a peer's agent) answered with a failure. */
+  public static AgentApiException badGateway(String reason, String message) {
+    return new AgentApiException(502, new ApiError(reason, message));
+  }
+
   public static AgentApiException conflict(String reason, String message) {
     return new AgentApiException(409, new ApiError(reason, message));
   }
