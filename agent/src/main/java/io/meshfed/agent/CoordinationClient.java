@@ -130,7 +130,7 @@ public final class CoordinationClient {
 
   /**
    * Sends a chunk of a log stream (empty: asks whether its reader is still there). Answers 204
-   * (taken), 410 (the reader is gone: stop) or 429 (the reader is slow: send it again).
+   * (taken), 404 (nobody reads it: stop) or 429 (the reader is slow: send it again).
    */
   public int logChunk(String credential, String peer, String stream, byte[] bytes)
       throws IOException, InterruptedException, Refused {
@@ -143,7 +143,7 @@ public final class CoordinationClient {
             .build();
     HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
     int status = response.statusCode();
-    if (status == 204 || status == 410 || status == 429) {
+    if (status == 204 || status == 404 || status == 429) {
       return status;
     }
     read(response, Void.class);
@@ -159,13 +159,13 @@ public final class CoordinationClient {
                 .timeout(Duration.ofSeconds(15))
                 .build(),
             HttpResponse.BodyHandlers.ofByteArray());
-    if (response.statusCode() != 410) { // a reader gone needs no end
+    if (response.statusCode() != 404) { // a reader gone needs no end
       read(response, Void.class);
     }
   }
 
   private static String logPath(String stream, String what, String peer) {
-    return "api/v1/logs/"
+    return "api/v1/logs/streams/"
         + URLEncoder.encode(stream, StandardCharsets.UTF_8)
         + "/"
         + what

@@ -31,7 +31,7 @@ final class LogUploads {
 
   /** Where the chunks go: the operator, through the agent's client and credential. */
   interface Sink {
-    /** 204 taken, 410 nobody reads, 429 send it again. */
+    /** 204 taken, 404 nobody reads, 429 send it again. */
     int chunk(String stream, byte[] bytes) throws Exception;
 
     void end(String stream, ApiError error) throws Exception;
@@ -146,7 +146,7 @@ final class LogUploads {
       if (status == 204) {
         return true;
       }
-      if (status == 410) {
+      if (status == 404) {
         return false;
       }
       Thread.sleep(1000); // 429: the reader is slow

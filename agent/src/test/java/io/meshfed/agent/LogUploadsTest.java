@@ -116,7 +116,7 @@ class LogUploadsTest {
     LogUploads uploads = new LogUploads((replica, tail, follow, previous) -> endless, sink);
     uploads.start(List.of(new LogFetch("s3", "web-0", null, true, false)));
     until(() -> received.containsKey("s3"));
-    answer = 410;
+    answer = 404;
     until(closed::get);
     until(() -> uploads.running() == 0);
     assertThat(endedWell).doesNotContainKey("s3");

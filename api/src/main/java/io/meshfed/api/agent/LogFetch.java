@@ -4,8 +4,8 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 
 /**
  * In a map reply: send a replica's output to the operator, in chunks to {@code POST
- * /api/v1/logs/{id}/chunks}, then {@code POST /api/v1/logs/{id}/end}. The operator answers a chunk
- * with 410 once its reader is gone: the agent stops then.
+ * /api/v1/logs/streams/{id}/chunks}, then {@code POST /api/v1/logs/streams/{id}/end}. The operator
+ * answers a chunk with 404 once its reader is gone: the agent stops then.
  *
  * @param id the session, as the operator names it (opaque)
  * @param replica the replica's name ({@code <workload>-<index>})

@@ -104,22 +104,22 @@ public class AgentApiDocument implements OASFilter {
               List.of(404),
               false),
           new Answers(
-              "/api/v1/logs/{namespace}/{request}",
+              "/api/v1/logs/requests/{namespace}/{request}",
               PathItem.HttpMethod.GET,
               Map.of("200", MediaType.TEXT_PLAIN),
               List.of(401, 404, 409, 410, 429, 502, 503, 504),
               false),
           new Answers(
-              "/api/v1/logs/{stream}/chunks",
+              "/api/v1/logs/streams/{stream}/chunks",
               PathItem.HttpMethod.POST,
               Map.of("204", ""),
-              List.of(400, 401, 403, 410, 411, 413, 429, 503),
+              List.of(400, 401, 403, 404, 411, 413, 429, 503),
               true),
           new Answers(
-              "/api/v1/logs/{stream}/end",
+              "/api/v1/logs/streams/{stream}/end",
               PathItem.HttpMethod.POST,
               Map.of("204", ""),
-              List.of(400, 401, 403, 410),
+              List.of(400, 401, 403, 404),
               true));
 
   private static final Map<Integer, String> MEANING =
@@ -134,7 +134,7 @@ public class AgentApiDocument implements OASFilter {
               409, "Conflicts with what exists: a public key another peer holds, a join under way"),
           Map.entry(411, "The body must come with its Content-Length"),
           Map.entry(413, "The body is larger than this operation takes"),
-          Map.entry(410, "No longer there: a log stream whose reader left, a ticket past its time"),
+          Map.entry(410, "No longer there: a ticket past its time"),
           Map.entry(429, "Too many requests of this kind; `Retry-After` says when to come back"),
           Map.entry(502, "The peer's agent answered with a failure"),
           Map.entry(503, "The cluster cannot take it now; try again"),
@@ -143,10 +143,26 @@ public class AgentApiDocument implements OASFilter {
   /** The methods the document gives a path of the agent API; empty for a path it lacks. */
   public static List<String> methodsOf(String path) {
     return OPERATIONS.stream()
-        .filter(a -> a.path().equals(path))
+        .filter(a -> matches(a.path(), path))
         .map(a -> a.method().name())
         .sorted()
         .toList();
+  }
+
+  /** Whether a path is one of a template's ({@code {name}} matches one segment). */
+  private static boolean matches(String template, String path) {
+    String[] want = template.split("/", -1);
+    String[] have = path.split("/", -1);
+    if (want.length != have.length) {
+      return false;
+    }
+    for (int i = 0; i < want.length; i++) {
+      boolean variable = want[i].startsWith("{") && want[i].endsWith("}");
+      if (variable ? have[i].isEmpty() : !want[i].equals(have[i])) {
+        return false;
+      }
+    }
+    return true;
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.meshfed.operator.agentapi;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import io.meshfed.api.agent.ApiError;
 import io.meshfed.api.agent.CaBundle;
 import io.meshfed.api.agent.JoinChallenge;
@@ -33,6 +34,7 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -49,6 +51,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
 /** The agent API: what agents call, over HTTPS only (docs/architecture.md, decision 0005). */
@@ -261,5 +264,20 @@ public class AgentApiResource {
           .build();
     }
     return null;
+  }
+
+  @ServerExceptionMapper
+  public Response refused(AgentApiException e) {
+    return HttpErrors.refused(e);
+  }
+
+  @ServerExceptionMapper
+  public Response unreadable(WebApplicationException e) {
+    return HttpErrors.unreadable(e);
+  }
+
+  @ServerExceptionMapper
+  public Response malformed(JsonProcessingException e) {
+    return HttpErrors.malformed(e);
   }
 }

@@ -47,7 +47,7 @@ public class BodyLimits {
   /** The small operations, and a log stream's chunks (LogStreams.MAX_CHUNK, the same size). */
   private static boolean isSmall(String path) {
     return SMALL_BODIES.contains(path)
-        || (path.startsWith("/api/v1/logs/") && path.endsWith("/chunks"));
+        || (path.startsWith("/api/v1/logs/streams/") && path.endsWith("/chunks"));
   }
 
   private static Response refuse(int status, String reason, String message) {

@@ -22,7 +22,8 @@ import org.jboss.resteasy.reactive.server.ServerRequestFilter;
  * the agent API does not take is 405 with the {@code Allow} header (RFC 9110) naming the methods
  * its OpenAPI document gives it. OPTIONS included: no browser calls the agent API, so it answers no
  * preflight. Refusals of the agent API's operations ({@link AgentApiException}) and bodies that are
- * not the JSON an operation takes are answered here, for every resource of the agent API.
+ * not the JSON an operation takes are answered by {@link #refused}, {@link #unreadable} and {@link
+ * #malformed}, for every resource of the agent API.
  */
 public class HttpErrors {
   @ServerRequestFilter(preMatching = true)
@@ -53,8 +54,11 @@ public class HttpErrors {
         .build();
   }
 
-  @ServerExceptionMapper
-  public Response refused(AgentApiException e) {
+  /**
+   * A refusal as its body. The resources of the agent API map their exceptions with these (a mapper
+   * of a resource's own comes before the framework's more specific ones for JSON errors).
+   */
+  public static Response refused(AgentApiException e) {
     Response.ResponseBuilder response =
         Response.status(e.status()).type(MediaType.APPLICATION_JSON).entity(e.error());
     e.retryAfterSeconds().ifPresent(seconds -> response.header("Retry-After", seconds));
@@ -62,8 +66,7 @@ public class HttpErrors {
   }
 
   /** The JSON reader reports unreadable bodies as a bare 400; say what was wrong with it. */
-  @ServerExceptionMapper
-  public Response unreadable(WebApplicationException e) {
+  public static Response unreadable(WebApplicationException e) {
     if (e.getCause() instanceof JsonProcessingException json) {
       return malformed(json);
     }
@@ -75,8 +78,7 @@ public class HttpErrors {
   }
 
   /** A body that is not the JSON we expect: 400 naming the field, as far as the parser knows it. */
-  @ServerExceptionMapper
-  public Response malformed(JsonProcessingException e) {
+  public static Response malformed(JsonProcessingException e) {
     String field =
         e instanceof JsonMappingException mapping
             ? mapping.getPath().stream()

@@ -1,5 +1,6 @@
 package io.meshfed.operator.logs;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.meshfed.api.agent.ApiError;
@@ -8,6 +9,7 @@ import io.meshfed.api.v1alpha1.LogRequestSpec;
 import io.meshfed.api.v1alpha1.LogRequestStatus;
 import io.meshfed.api.v1alpha1.ReplicaPlacement;
 import io.meshfed.api.v1alpha1.Workload;
+import io.meshfed.operator.agentapi.HttpErrors;
 import io.meshfed.operator.config.MeshfedConfig;
 import io.meshfed.operator.join.Credentials;
 import io.meshfed.operator.server.AgentApiException;
@@ -22,6 +24,7 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -38,6 +41,7 @@ import java.util.Optional;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 /**
  * Replicas' output, for {@code kubectl meshfed logs} (decision 0022): a reader presents the ticket
@@ -76,7 +80,7 @@ public class LogResource {
   }
 
   @GET
-  @Path("/{namespace}/{request}")
+  @Path("/requests/{namespace}/{request}")
   @Produces(MediaType.TEXT_PLAIN)
   @Blocking
   @Operation(
@@ -179,14 +183,14 @@ public class LogResource {
   }
 
   @POST
-  @Path("/{stream}/chunks")
+  @Path("/streams/{stream}/chunks")
   @Consumes(MediaType.APPLICATION_OCTET_STREAM)
   @Blocking
   @Operation(
       summary =
           "The agent's next chunk of a replica's output (at most 64 KiB; empty: is the reader"
-              + " still there?). 410: the reader is gone, stop; 429: the reader is slow, send it"
-              + " again")
+              + " still there?). 404: nobody reads it (any more), stop; 429: the reader is slow,"
+              + " send it again")
   public Response chunk(
       @HeaderParam("Authorization") String authorization,
       @QueryParam("peer") String peerName,
@@ -216,7 +220,7 @@ public class LogResource {
   }
 
   @POST
-  @Path("/{stream}/end")
+  @Path("/streams/{stream}/end")
   @Consumes(MediaType.APPLICATION_JSON)
   @Operation(
       summary =
@@ -244,9 +248,10 @@ public class LogResource {
     return streams.stream(id, key).orElseThrow(() -> readerGone(id));
   }
 
+  /** Never opened, or its reader is gone (the stream went with it): the agent stops. */
   private static AgentApiException readerGone(String id) {
-    return AgentApiException.gone(
-        "ReaderGone", "log stream " + id + " has no reader (any more): stop sending");
+    return AgentApiException.notFound(
+        "LogStreamNotFound", "log stream " + id + " has no reader (any more): stop sending");
   }
 
   private LogRequest find(String namespace, String name) {
@@ -342,5 +347,20 @@ public class LogResource {
           AgentApiException.notFound(error.reason(), message);
       default -> AgentApiException.badGateway(error.reason(), message);
     };
+  }
+
+  @ServerExceptionMapper
+  public Response refused(AgentApiException e) {
+    return HttpErrors.refused(e);
+  }
+
+  @ServerExceptionMapper
+  public Response unreadable(WebApplicationException e) {
+    return HttpErrors.unreadable(e);
+  }
+
+  @ServerExceptionMapper
+  public Response malformed(JsonProcessingException e) {
+    return HttpErrors.malformed(e);
   }
 }

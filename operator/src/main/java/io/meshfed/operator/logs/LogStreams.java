@@ -4,6 +4,7 @@ import io.meshfed.api.agent.ApiError;
 import io.meshfed.api.agent.LogFetch;
 import io.meshfed.operator.config.MeshfedConfig;
 import io.meshfed.operator.server.AgentApiException;
+import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -97,6 +98,7 @@ public class LogStreams {
   /** Polls of each peer wait on one future; it completes when a fetch for the peer comes. */
   private final Map<String, CompletableFuture<Void>> queued = new HashMap<>();
 
+  @Inject
   public LogStreams(MeshfedConfig config) {
     this(config.agentApi().logs().maxStreams(), config.agentApi().logs().bufferedChunks());
   }
