@@ -95,20 +95,23 @@ final class LogFiles {
     return out;
   }
 
+  /** A stream that reads in blocks; a single byte is a block of one. */
+  private abstract static class BlockReader extends InputStream {
+    @Override
+    public int read() throws IOException {
+      byte[] one = new byte[1];
+      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+    }
+  }
+
   /** A file up to the size it had when the stream opened. */
-  private static final class Bounded extends InputStream {
+  private static final class Bounded extends BlockReader {
     private final RandomAccessFile file;
     private long left;
 
     Bounded(Path path, long size) throws IOException {
       this.file = new RandomAccessFile(path.toFile(), "r");
       this.left = size;
-    }
-
-    @Override
-    public int read() throws IOException {
-      byte[] one = new byte[1];
-      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
     }
 
     @Override
@@ -132,7 +135,7 @@ final class LogFiles {
   }
 
   /** What is written to a file from {@code position} on; blocks until there is some, or closed. */
-  private static final class Following extends InputStream {
+  private static final class Following extends BlockReader {
     private final Path path;
     private long position;
     private volatile boolean closed;
@@ -140,12 +143,6 @@ final class LogFiles {
     Following(Path path, long position) {
       this.path = path;
       this.position = position;
-    }
-
-    @Override
-    public int read() throws IOException {
-      byte[] one = new byte[1];
-      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
     }
 
     @Override

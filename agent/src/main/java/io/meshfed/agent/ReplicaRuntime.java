@@ -13,11 +13,11 @@ import java.util.OptionalInt;
 /** How replicas run on this peer: processes, or podman/docker containers. */
 public interface ReplicaRuntime {
 
-  /** A replica that cannot be started, and why in one CamelCase word (ReplicaStatus' reasons). */
-  final class StartFailure extends IOException {
+  /** A failure that says why in one CamelCase word, for a status or an API answer. */
+  abstract class Refusal extends IOException {
     private final String reason;
 
-    public StartFailure(String reason, String message) {
+    Refusal(String reason, String message) {
       super(message);
       this.reason = reason;
     }
@@ -27,17 +27,17 @@ public interface ReplicaRuntime {
     }
   }
 
-  /** No output to send, and why in one CamelCase word (NoPreviousRun, NoOutput). */
-  final class NoOutput extends IOException {
-    private final String reason;
-
-    public NoOutput(String reason, String message) {
-      super(message);
-      this.reason = reason;
+  /** A replica that cannot be started (ReplicaStatus' reasons). */
+  final class StartFailure extends Refusal {
+    public StartFailure(String reason, String message) {
+      super(reason, message);
     }
+  }
 
-    public String reason() {
-      return reason;
+  /** No output to send (NoPreviousRun, NoOutput, ReplicaNotFound). */
+  final class NoOutput extends Refusal {
+    public NoOutput(String reason, String message) {
+      super(reason, message);
     }
   }
 

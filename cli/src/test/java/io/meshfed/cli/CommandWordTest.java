@@ -60,6 +60,7 @@ class CommandWordTest {
             "join-command",
             "troubleshoot",
             "dashboard",
+            "logs",
             "grow",
             "shrink",
             "rotate-keys",

@@ -225,6 +225,17 @@ class ContainerWorkloadTest {
           assertThat(p.getMessage()).contains("exit code 3", "going down");
           assertThat(p.getRestarts()).isGreaterThanOrEqualTo(2);
         });
+    // its output through kubectl meshfed logs: the engine's for this run, the one kept for the
+    // run before it
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              var current = mesh.plugin("logs", "crash", "--tail", "1");
+              assertThat(current.output()).as(current.output()).isEqualTo("going down\n");
+              var previous = mesh.plugin("logs", "crash", "--previous");
+              assertThat(previous.output()).as(previous.output()).isEqualTo("going down\n");
+            });
   }
 
   @Test

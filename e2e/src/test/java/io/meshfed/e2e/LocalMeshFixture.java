@@ -125,6 +125,11 @@ final class LocalMeshFixture implements AutoCloseable {
 
   /** The plugin's jar as a user runs it, with the test cluster's kubeconfig. */
   Plugin plugin(String... args) throws Exception {
+    return pluginAs(plane.kubeconfig(), args);
+  }
+
+  /** The plugin's command line, as the user of {@code kubeconfig}. */
+  List<String> pluginCommand(Path kubeconfig, String... args) {
     List<String> command =
         new ArrayList<>(
             List.of(
@@ -132,10 +137,16 @@ final class LocalMeshFixture implements AutoCloseable {
                 "-jar",
                 Path.of(System.getProperty("meshfed.cli.jar")).toString(),
                 "--kubeconfig",
-                plane.kubeconfig().toString(),
+                kubeconfig.toString(),
                 "-n",
                 NS));
     command.addAll(List.of(args));
+    return command;
+  }
+
+  /** The plugin run to its end as the user of {@code kubeconfig}. */
+  Plugin pluginAs(Path kubeconfig, String... args) throws Exception {
+    List<String> command = pluginCommand(kubeconfig, args);
     Path output = Files.createTempFile("cli", ".out");
     try {
       Process process =

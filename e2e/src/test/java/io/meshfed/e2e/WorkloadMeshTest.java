@@ -6,6 +6,9 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
+import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
+import io.fabric8.kubernetes.api.model.rbac.RoleBuilder;
 import io.meshfed.agent.CoordinationClient;
 import io.meshfed.api.agent.AgentFacts;
 import io.meshfed.api.agent.JoinRequest;
@@ -13,6 +16,7 @@ import io.meshfed.api.agent.JoinResponse;
 import io.meshfed.api.agent.KeyProof;
 import io.meshfed.api.agent.StatusReport;
 import io.meshfed.api.v1alpha1.ClusterReference;
+import io.meshfed.api.v1alpha1.LogRequest;
 import io.meshfed.api.v1alpha1.Peer;
 import io.meshfed.api.v1alpha1.PeerPhase;
 import io.meshfed.api.v1alpha1.Placement;
@@ -22,11 +26,19 @@ import io.meshfed.api.v1alpha1.Workload;
 import io.meshfed.api.v1alpha1.WorkloadPort;
 import io.meshfed.api.v1alpha1.WorkloadResources;
 import io.meshfed.api.v1alpha1.WorkloadSpec;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -165,6 +177,174 @@ class WorkloadMeshTest {
                   .extracting(ReplicaPlacement::getPeer)
                   .containsExactly("huge");
             });
+  }
+
+  @Test
+  @Order(3)
+  void aReplicasOutputIsReadWithKubectlMeshfedLogsAsItIsWritten() throws Exception {
+    mesh.client
+        .resource(
+            workload(
+                "talker",
+                List.of("sh", "-c", "echo first; echo second; echo third; sleep 600"),
+                "tier",
+                "back",
+                null))
+        .inNamespace(NS)
+        .create();
+    String peer = awaitRunning("talker");
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              var all = mesh.plugin("logs", "talker");
+              assertThat(all.output()).isEqualTo("first\nsecond\nthird\n");
+              assertThat(all.exit()).isZero();
+            });
+    var tail = mesh.plugin("logs", "talker", "--tail", "2");
+    assertThat(tail.output()).isEqualTo("second\nthird\n");
+    var previous = mesh.plugin("logs", "talker", "--previous");
+    assertThat(previous.exit()).isNotZero();
+    assertThat(previous.output())
+        .contains("peer " + peer + ": replica talker-0 has not restarted on this peer")
+        .contains("NoPreviousRun");
+    var wrongReplica = mesh.plugin("logs", "talker", "--replica", "3");
+    assertThat(wrongReplica.exit()).isNotZero();
+    assertThat(wrongReplica.output()).contains("no replica 3 placed", "talker-0");
+    assertThat(mesh.client.resources(LogRequest.class).inNamespace(NS).list().getItems())
+        .as("each command deletes its request")
+        .isEmpty();
+
+    // followed: the lines come as the replica writes them, until the reader stops
+    mesh.client
+        .resource(
+            workload(
+                "ticker",
+                List.of(
+                    "sh", "-c", "i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.5; done"),
+                "tier",
+                "back",
+                null))
+        .inNamespace(NS)
+        .create();
+    awaitRunning("ticker");
+    Process follow =
+        new ProcessBuilder(
+                mesh.pluginCommand(mesh.plane.kubeconfig(), "logs", "ticker", "-f", "--tail", "1"))
+            .redirectErrorStream(true)
+            .start();
+    try (var lines =
+        new BufferedReader(
+            new InputStreamReader(follow.getInputStream(), StandardCharsets.UTF_8))) {
+      var seen = new ArrayList<Integer>();
+      var reading =
+          CompletableFuture.runAsync(
+              () -> {
+                try {
+                  String line;
+                  while (seen.size() < 6 && (line = lines.readLine()) != null) {
+                    assertThat(line).startsWith("tick ");
+                    seen.add(Integer.parseInt(line.substring(5)));
+                  }
+                } catch (IOException e) {
+                  throw new UncheckedIOException(e);
+                }
+              });
+      reading.get(30, TimeUnit.SECONDS);
+      assertThat(seen).as("one kept line, then each new one in order").hasSize(6);
+      for (int i = 1; i < seen.size(); i++) {
+        assertThat(seen.get(i)).isEqualTo(seen.get(0) + i);
+      }
+    } finally {
+      follow.destroy(); // as Ctrl-C: its request goes with it
+      follow.waitFor(30, TimeUnit.SECONDS);
+    }
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                mesh.client
+                    .resources(LogRequest.class)
+                    .inNamespace(NS)
+                    .list()
+                    .getItems()
+                    .isEmpty());
+  }
+
+  @Test
+  @Order(4)
+  void theRunBeforeARestartIsThePreviousOutputAndOnlyUsersWhoMayCreateLogRequestsReadLogs()
+      throws Exception {
+    mesh.client
+        .resource(
+            workload(
+                "crasher",
+                List.of("sh", "-c", "echo run $(date +%s%N); sleep 1; exit 1"),
+                "tier",
+                "back",
+                null))
+        .inNamespace(NS)
+        .create();
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () ->
+                placements("crasher").size() == 1
+                    && placements("crasher").get(0).getRestarts() != null
+                    && placements("crasher").get(0).getRestarts() >= 2);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              var previous = mesh.plugin("logs", "crasher", "--previous");
+              assertThat(previous.exit()).as(previous.output()).isZero();
+              assertThat(previous.output()).matches("run \\d+\n");
+            });
+
+    // a user who may read workloads but not create LogRequests reads no logs
+    mesh.client
+        .resource(
+            new ServiceAccountBuilder().withNewMetadata().withName("viewer").endMetadata().build())
+        .inNamespace(NS)
+        .create();
+    mesh.client
+        .resource(
+            new RoleBuilder()
+                .withNewMetadata()
+                .withName("meshfed-viewer")
+                .endMetadata()
+                .addNewRule()
+                .withApiGroups("meshfed.io")
+                .withResources("workloads", "meshclusters", "logrequests")
+                .withVerbs("get", "list", "watch")
+                .endRule()
+                .build())
+        .inNamespace(NS)
+        .create();
+    mesh.client
+        .resource(
+            new RoleBindingBuilder()
+                .withNewMetadata()
+                .withName("meshfed-viewer")
+                .endMetadata()
+                .withNewRoleRef("rbac.authorization.k8s.io", "Role", "meshfed-viewer")
+                .addNewSubject()
+                .withKind("ServiceAccount")
+                .withName("viewer")
+                .withNamespace(NS)
+                .endSubject()
+                .build())
+        .inNamespace(NS)
+        .create();
+    Path viewer = Files.createTempFile("viewer", ".kubeconfig");
+    try {
+      Files.writeString(viewer, mesh.plane.kubeconfigOf(NS, "viewer"));
+      var refused = mesh.pluginAs(viewer, "logs", "crasher");
+      assertThat(refused.exit()).isNotZero();
+      assertThat(refused.output()).contains("forbidden");
+    } finally {
+      Files.deleteIfExists(viewer);
+    }
   }
 
   /** The peer the workload's one replica runs on, once its agent reports it Running. */

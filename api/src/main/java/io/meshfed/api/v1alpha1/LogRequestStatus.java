@@ -9,9 +9,10 @@ public class LogRequestStatus {
   @JsonPropertyDescription("When the operator accepted the ticket; a ticket is used once.")
   private String servedAt;
 
-  @JsonPropertyDescription("The replica whose output was sent, and its peer.")
+  @JsonPropertyDescription("The replica whose output was sent.")
   private String replica;
 
+  @JsonPropertyDescription("The peer it runs on, whose agent sent it.")
   private String peer;
 
   public String getServedAt() {
