@@ -14,10 +14,11 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -44,13 +45,17 @@ public class LogStreams {
   public static final class Stream {
     private final String id;
     private final String peer;
-    private final BlockingQueue<Item> items;
+    private final BlockingQueue<Item> items = new LinkedBlockingQueue<>();
+
+    /** Room for chunks; the end always has room, so a reader never misses it. */
+    private final Semaphore room;
+
     private volatile boolean readerGone;
 
     Stream(String id, String peer, int bufferedChunks) {
       this.id = id;
       this.peer = peer;
-      this.items = new ArrayBlockingQueue<>(bufferedChunks + 1);
+      this.room = new Semaphore(bufferedChunks);
     }
 
     public String id() {
@@ -68,23 +73,25 @@ public class LogStreams {
       if (chunk.length == 0) {
         return Optional.of(true); // an idle agent asking whether anyone still reads
       }
-      boolean taken = items.offer(new Chunk(chunk), wait.toMillis(), TimeUnit.MILLISECONDS);
-      return readerGone ? Optional.empty() : Optional.of(taken);
+      if (!room.tryAcquire(wait.toMillis(), TimeUnit.MILLISECONDS)) {
+        return readerGone ? Optional.empty() : Optional.of(false);
+      }
+      items.add(new Chunk(chunk));
+      return readerGone ? Optional.empty() : Optional.of(true);
     }
 
     /** The agent sent everything it will (or could not). */
     public void end(Optional<ApiError> error) {
-      // the queue keeps one place beyond the chunks for the end
-      items.offer(new End(error));
+      items.add(new End(error));
     }
 
     /** The next item, or null when none came within {@code timeout}. */
     public Item next(Duration timeout) throws InterruptedException {
-      return items.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
-    }
-
-    boolean readerGone() {
-      return readerGone;
+      Item item = items.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      if (item instanceof Chunk) {
+        room.release();
+      }
+      return item;
     }
   }
 
