@@ -307,6 +307,14 @@ public final class ContainerRuntime implements ReplicaRuntime {
       }
       return LogFiles.open(List.of(dir.resolve(PREVIOUS)), tailLines, false);
     }
+    String name = containerName(replica);
+    if (!runner.run(engine("container", "inspect", "--format", "{{.Id}}", name)).ok()) {
+      throw new NoOutput(
+          "NoOutput",
+          "replica "
+              + replica
+              + " has no container now (it starts again after its backoff): try --previous");
+    }
     List<String> argv = new ArrayList<>(engine);
     argv.add("logs");
     if (tailLines != null) {
@@ -315,7 +323,7 @@ public final class ContainerRuntime implements ReplicaRuntime {
     if (follow) {
       argv.add("--follow");
     }
-    argv.add(containerName(replica));
+    argv.add(name);
     // the engine writes the container's stderr to its own: one stream, as the process runtime's
     Process logs = new ProcessBuilder(argv).redirectErrorStream(true).start();
     return new FilterInputStream(logs.getInputStream()) {

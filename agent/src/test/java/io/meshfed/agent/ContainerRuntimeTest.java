@@ -116,6 +116,19 @@ class ContainerRuntimeTest {
     try (var previous = podman.output(root.resolve("web-0"), null, false, true)) {
       assertThat(new String(previous.readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("abc123\n");
     }
+    // between a crash and its next start there is no container to read: say so, not the
+    // engine's "no such container" as if it were output
+    ContainerRuntime gone =
+        runtime(
+            "podman", line -> line.startsWith("podman container inspect") ? failed("") : ok(""));
+    assertThatThrownBy(() -> gone.output(root.resolve("web-0"), 5, false, false))
+        .isInstanceOfSatisfying(
+            ReplicaRuntime.NoOutput.class,
+            e -> {
+              assertThat(e.reason()).isEqualTo("NoOutput");
+              assertThat(e.getMessage()).contains("web-0", "--previous");
+            });
+    assertThat(issued).contains("podman container inspect --format {{.Id}} mf-apps-p1-web-0");
     // the values are in the runtime's environment, not on its command line
     assertThat(environments.get(indexOfRun()))
         .containsEntry("A", "1")
