@@ -22,6 +22,7 @@ import io.meshfed.operator.logs.LogStreams;
 import io.meshfed.operator.netmap.NetMapPublisher;
 import io.meshfed.operator.server.AgentApiException;
 import io.meshfed.operator.server.AgentApiTls;
+import io.meshfed.operator.server.ApiErrorResponses;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.common.annotation.Identifier;
 import io.smallrye.mutiny.Uni;
@@ -268,16 +269,16 @@ public class AgentApiResource {
 
   @ServerExceptionMapper
   public Response refused(AgentApiException e) {
-    return HttpErrors.refused(e);
+    return ApiErrorResponses.refused(e);
   }
 
   @ServerExceptionMapper
   public Response unreadable(WebApplicationException e) {
-    return HttpErrors.unreadable(e);
+    return ApiErrorResponses.unreadable(e);
   }
 
   @ServerExceptionMapper
   public Response malformed(JsonProcessingException e) {
-    return HttpErrors.malformed(e);
+    return ApiErrorResponses.malformed(e);
   }
 }

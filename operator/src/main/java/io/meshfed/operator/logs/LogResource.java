@@ -9,10 +9,10 @@ import io.meshfed.api.v1alpha1.LogRequestSpec;
 import io.meshfed.api.v1alpha1.LogRequestStatus;
 import io.meshfed.api.v1alpha1.ReplicaPlacement;
 import io.meshfed.api.v1alpha1.Workload;
-import io.meshfed.operator.agentapi.HttpErrors;
 import io.meshfed.operator.config.MeshfedConfig;
 import io.meshfed.operator.join.Credentials;
 import io.meshfed.operator.server.AgentApiException;
+import io.meshfed.operator.server.ApiErrorResponses;
 import io.meshfed.operator.support.Conditions;
 import io.smallrye.common.annotation.Blocking;
 import io.vertx.core.http.HttpServerResponse;
@@ -351,16 +351,16 @@ public class LogResource {
 
   @ServerExceptionMapper
   public Response refused(AgentApiException e) {
-    return HttpErrors.refused(e);
+    return ApiErrorResponses.refused(e);
   }
 
   @ServerExceptionMapper
   public Response unreadable(WebApplicationException e) {
-    return HttpErrors.unreadable(e);
+    return ApiErrorResponses.unreadable(e);
   }
 
   @ServerExceptionMapper
   public Response malformed(JsonProcessingException e) {
-    return HttpErrors.malformed(e);
+    return ApiErrorResponses.malformed(e);
   }
 }
