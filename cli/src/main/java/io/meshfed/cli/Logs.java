@@ -18,12 +18,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -145,7 +142,7 @@ final class Logs implements Callable<Integer> {
     logs.setFollow(follow ? true : null);
     logs.setTailLines(tail);
     logs.setPrevious(previous ? true : null);
-    logs.setTicketHash(sha256(ticket));
+    logs.setTicketHash(LogRequestSpec.hashOf(ticket));
     request.setSpec(logs);
     return request;
   }
@@ -208,15 +205,5 @@ final class Logs implements Callable<Integer> {
     byte[] bytes = new byte[32];
     RANDOM.nextBytes(bytes);
     return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
-  }
-
-  static String sha256(String ticket) {
-    try {
-      return HexFormat.of()
-          .formatHex(
-              MessageDigest.getInstance("SHA-256").digest(ticket.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }

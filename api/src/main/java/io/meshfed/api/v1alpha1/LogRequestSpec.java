@@ -7,6 +7,10 @@ import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.ValidationRule;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 
 /** Which replica's output, how much of it, and the ticket's hash. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -37,6 +41,17 @@ public class LogRequestSpec {
   @JsonPropertyDescription(
       "SHA-256 (hex) of the one-time ticket the requester presents to the operator.")
   private String ticketHash;
+
+  /** The {@code ticketHash} of a ticket: SHA-256, in hex. */
+  public static String hashOf(String ticket) {
+    try {
+      return HexFormat.of()
+          .formatHex(
+              MessageDigest.getInstance("SHA-256").digest(ticket.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("no SHA-256 in this JVM", e);
+    }
+  }
 
   public String getWorkload() {
     return workload;

@@ -1,13 +1,12 @@
 package io.meshfed.operator.logs;
 
 import io.meshfed.api.v1alpha1.LogRequest;
+import io.meshfed.api.v1alpha1.LogRequestSpec;
 import io.meshfed.operator.server.AgentApiException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.Optional;
 
 /**
@@ -17,16 +16,6 @@ import java.util.Optional;
 public final class LogTickets {
   private LogTickets() {}
 
-  public static String hash(String ticket) {
-    try {
-      return HexFormat.of()
-          .formatHex(
-              MessageDigest.getInstance("SHA-256").digest(ticket.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("no SHA-256 in this JVM", e);
-    }
-  }
-
   /** Why {@code ticket} does not open {@code request} now, or empty when it does. */
   public static Optional<AgentApiException> refusal(
       LogRequest request, String ticket, Instant now, Duration lifetime) {
@@ -35,7 +24,7 @@ public final class LogTickets {
     if (expected == null
         || !MessageDigest.isEqual(
             expected.getBytes(StandardCharsets.US_ASCII),
-            hash(ticket).getBytes(StandardCharsets.US_ASCII))) {
+            LogRequestSpec.hashOf(ticket).getBytes(StandardCharsets.US_ASCII))) {
       return Optional.of(
           AgentApiException.unauthorized(
               "WrongTicket", "the ticket is not the one LogRequest " + name + " was made for"));

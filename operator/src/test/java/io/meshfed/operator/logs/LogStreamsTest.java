@@ -136,7 +136,7 @@ class LogStreamsTest {
     spec.setReplica(replica);
     spec.setFollow(follow ? true : null);
     spec.setPrevious(previous ? true : null);
-    spec.setTicketHash(LogTickets.hash(ticket));
+    spec.setTicketHash(LogRequestSpec.hashOf(ticket));
     request.setSpec(spec);
     client.resource(request).create();
     return ticket;
