@@ -104,6 +104,9 @@ class MetricsTest {
                                       && l.contains("status=\"400\"")))
                   .isNotEmpty();
               assertThat(metrics).containsPattern("(?m)^operator_sdk_\\w+.*peer");
+              // by kind and controller, never one series per object (10 000 Peers)
+              assertThat(metrics)
+                  .doesNotContainPattern("(?m)^operator_sdk_[^{]*\\{(?:[^}]*,)?name=\"");
             });
 
     // a netmap push: an agent waits on its long poll, the cluster's domain changes, the agent is
