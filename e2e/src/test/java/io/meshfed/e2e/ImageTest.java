@@ -33,6 +33,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -194,7 +195,13 @@ class ImageTest {
                         .as("the agent API Service selects the leader's pod")
                         .singleElement()
                         .satisfies(p -> assertThat(p.getMetadata().getName()).isEqualTo(POD)));
-        assertThat(Files.readString(operator.log()))
+        // no error — but an informer's first list that the just-started API server cut off is
+        // retried (stop-on-informer-error-during-startup=false) and is no error: the Peer above
+        // got its address, so every informer recovered
+        assertThat(
+                Files.readAllLines(operator.log()).stream()
+                    .filter(line -> !isRetriedInformerList(line))
+                    .collect(Collectors.joining("\n")))
             .doesNotContain("Exception")
             .doesNotContain("could not");
         assertLogIsJsonNamingTheResource(operator.log());
@@ -206,6 +213,14 @@ class ImageTest {
    * The chart's default log format: every line one JSON object; what a reconcile logs names its
    * resource (JOSDK's MDC), so a log pipeline can select one cluster's lines.
    */
+  /** The informer's own warning that it lists again after the API server closed a connection. */
+  static boolean isRetriedInformerList(String line) {
+    return line.contains("\"level\":\"WARN\"")
+        && line.contains("listSyncAndWatch failed for")
+        && line.contains("will retry")
+        && line.contains("Connection was closed");
+  }
+
   private static void assertLogIsJsonNamingTheResource(Path log) throws Exception {
     ObjectMapper json = new ObjectMapper();
     List<JsonNode> lines = new ArrayList<>();
