@@ -32,7 +32,7 @@ import jakarta.ws.rs.core.StreamingOutput;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Comparator;
@@ -97,12 +97,12 @@ public class LogResource {
           "MissingTicket", "send the LogRequest's ticket as 'Authorization: Bearer <ticket>'");
     }
     LogRequest request = find(namespace, name);
-    LogTickets.refusal(
-            request, authorization.substring(7), clock.instant(), config.ticketLifetime())
-        .ifPresent(
-            refusal -> {
-              throw refusal;
-            });
+    Optional<AgentApiException> refusal =
+        LogTickets.refusal(
+            request, authorization.substring(7), clock.instant(), config.ticketLifetime());
+    if (refusal.isPresent()) {
+      throw refusal.get();
+    }
     LogRequestSpec spec = request.getSpec();
     ReplicaPlacement placement = placementOf(namespace, spec);
     served(request, placement);
@@ -154,16 +154,12 @@ public class LogResource {
       LogStreams.Item item = first;
       while (true) {
         if (item instanceof LogStreams.End end) {
-          end.error()
-              .ifPresent(
-                  error -> {
-                    // the status went out with the first chunk: the reader sees the error last
-                    try {
-                      out.write(("\nmeshfed: " + error.message() + "\n").getBytes());
-                    } catch (IOException e) {
-                      throw new UncheckedIOException(e);
-                    }
-                  });
+          if (end.error().isPresent()) {
+            // the status went out with the first chunk: the reader sees the error last
+            out.write(
+                ("\nmeshfed: " + end.error().get().message() + "\n")
+                    .getBytes(StandardCharsets.UTF_8));
+          }
           return;
         }
         if (item instanceof LogStreams.Chunk chunk) {
