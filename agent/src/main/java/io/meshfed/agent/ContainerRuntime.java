@@ -25,6 +25,7 @@ import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Supplier;
+import java.util.logging.Logger;
 import java.util.regex.Pattern;
 
 /**
@@ -46,6 +47,7 @@ public final class ContainerRuntime implements ReplicaRuntime {
   public static final String AGENT_LABEL = "meshfed.io/agent";
 
   private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+  private static final Logger LOG = Logger.getLogger(ContainerRuntime.class.getName());
   private static final Duration TIMEOUT = Duration.ofSeconds(60);
   static final String LOG_MAX_SIZE = "10m";
 
@@ -209,12 +211,27 @@ public final class ContainerRuntime implements ReplicaRuntime {
       throw new IOException(binary + " run " + name + " failed: " + errorOf(result));
     }
     Optional<String> address = addressOf(name);
-    if (address.isEmpty()) {
-      runner.run(engine("rm", "-f", name));
-      throw new IOException(
-          binary + " started " + name + " without an address on " + networkName());
+    if (address.isPresent()) {
+      return new ContainerHandle(name, dir, address.get());
     }
-    return new ContainerHandle(name, address.get());
+    if (exited(name)) {
+      // it ran and ended before its address was read (a command that fails at once): an exit,
+      // for the next round to see with its code and output, not a start failure that loses both
+      return new ContainerHandle(name, dir, null);
+    }
+    runner.run(engine("rm", "-f", name));
+    throw new IOException(binary + " started " + name + " without an address on " + networkName());
+  }
+
+  /** Whether the engine has the container, running or not. */
+  private boolean hasContainer(String name) {
+    return runner.run(engine("container", "inspect", "--format", "{{.Id}}", name)).ok();
+  }
+
+  /** Whether the engine has the container, stopped. */
+  private boolean exited(String name) {
+    Command.Result state = runner.run(engine("inspect", "-f", "{{.State.Running}}", name));
+    return state.ok() && state.stdout().strip().equals("false");
   }
 
   /** The address the engine gave the container on the peer's network, if it runs. */
@@ -271,7 +288,7 @@ public final class ContainerRuntime implements ReplicaRuntime {
     if (fields.length == 2 && fields[0].equals(specHash(replica)) && fields[1].equals("true")) {
       Optional<String> address = addressOf(name);
       if (address.isPresent()) {
-        return Optional.of(new ContainerHandle(name, address.get()));
+        return Optional.of(new ContainerHandle(name, dir, address.get()));
       }
     }
     runner.run(engine("rm", "-f", name)); // another spec, or stopped: not ours to keep
@@ -290,8 +307,14 @@ public final class ContainerRuntime implements ReplicaRuntime {
 
   /** The last run's output, before its container goes (the engine's log goes with it). */
   private void keepAsPrevious(String name, Path dir) throws IOException {
+    if (!hasContainer(name)) {
+      return; // nothing ran yet, or it went with its output already kept
+    }
     Command.Result logs = runner.run(engine("logs", name));
-    if (logs.ok() && !(logs.stdout() + logs.stderr()).isEmpty()) {
+    if (!logs.ok()) {
+      LOG.warning(
+          "the output of " + name + " could not be kept for logs --previous: " + errorOf(logs));
+    } else if (!(logs.stdout() + logs.stderr()).isEmpty()) {
       AgentState.writeSecret(dir.resolve(PREVIOUS), logs.stdout() + logs.stderr());
     }
   }
@@ -308,7 +331,7 @@ public final class ContainerRuntime implements ReplicaRuntime {
       return LogFiles.open(List.of(dir.resolve(PREVIOUS)), tailLines, false);
     }
     String name = containerName(replica);
-    if (!runner.run(engine("container", "inspect", "--format", "{{.Id}}", name)).ok()) {
+    if (!hasContainer(name)) {
       throw new NoOutput(
           "NoOutput",
           "replica "
@@ -446,11 +469,13 @@ public final class ContainerRuntime implements ReplicaRuntime {
 
   private final class ContainerHandle implements Handle {
     private final String name;
+    private final Path dir;
     private final String address;
     private Integer exitCode;
 
-    ContainerHandle(String name, String address) {
+    ContainerHandle(String name, Path dir, String address) {
       this.name = name;
+      this.dir = dir;
       this.address = address;
     }
 
@@ -482,6 +507,11 @@ public final class ContainerRuntime implements ReplicaRuntime {
     @Override
     public void stop(Duration grace) {
       runner.run(engine("stop", "-t", Long.toString(grace.toSeconds()), name));
+      try {
+        keepAsPrevious(name, dir); // a replica stopped as dead starts again: its output stays
+      } catch (IOException e) {
+        LOG.warning("keeping the output of " + name + ": " + e.getMessage());
+      }
       runner.run(engine("rm", "-f", name));
     }
   }
