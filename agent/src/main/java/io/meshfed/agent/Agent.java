@@ -4,10 +4,10 @@ import io.meshfed.api.agent.ApiError;
 import io.meshfed.api.agent.JoinRequest;
 import io.meshfed.api.agent.JoinResponse;
 import io.meshfed.api.agent.KeyRotation;
+import io.meshfed.api.agent.MapPeer;
 import io.meshfed.api.agent.NetMap;
 import io.meshfed.api.agent.SelfConfig;
 import io.meshfed.api.agent.StatusReport;
-import io.meshfed.api.agent.StatusReport.PeerHandshake;
 import io.meshfed.api.agent.Tokens;
 import io.meshfed.provider.spi.Ipv4;
 import java.io.IOException;
@@ -22,9 +22,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.UnaryOperator;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import java.util.stream.Collectors;
 
 /**
  * The agent's life: join once, then keep the interface in line with the map the operator sends and
@@ -60,6 +62,7 @@ public final class Agent {
   private final MeshDns dns = new MeshDns("mesh.internal");
   private final DnsSettings dnsSettings;
   private final Object reportNow = new Object();
+  private final TunnelDigest tunnels = new TunnelDigest();
   private volatile AgentState.Membership membership;
   private volatile MeshView view;
   private volatile boolean running = true;
@@ -508,21 +511,27 @@ public final class Agent {
 
   StatusReport report() {
     WgDump dump = wireGuard.dump();
-    List<PeerHandshake> handshakes =
-        dump.peerList().stream()
-            .map(
-                p ->
-                    new PeerHandshake(
-                        p.publicKey(), p.latestHandshake(), p.rxBytes(), p.txBytes(), p.endpoint()))
-            .toList();
+    MeshView current = view;
+    boolean gateway = Boolean.TRUE.equals(membership.self().relay());
+    // a gateway lists every tunnel: what it receives from the peers it relays for is metered
+    TunnelDigest.Digest digest =
+        gateway
+            ? new TunnelDigest.Digest(TunnelDigest.every(dump.peers().values()), null)
+            : tunnels.digest(
+                dump.peers().values(),
+                current == null
+                    ? Set.of()
+                    : current.peers().stream().map(MapPeer::publicKey).collect(Collectors.toSet()),
+                Instant.now().getEpochSecond());
     return new StatusReport(
         membership.peer(),
-        view == null ? null : view.version(),
+        current == null ? null : current.version(),
         endpoints(dump.listenPort()),
         Facts.gather(implementation == null ? null : implementation.describe()),
-        handshakes,
+        digest.handshakes(),
         replicas.statuses(),
-        membership.pins());
+        membership.pins(),
+        digest.tunnels());
   }
 
   private List<String> endpoints(int listenPort) {

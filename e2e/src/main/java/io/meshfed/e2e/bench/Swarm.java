@@ -43,7 +43,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Simulated agents: each joins with the cluster token, reports, then long-polls its map for ever
  * and reports again every status interval (the agent's default, 10 s), as the real agent does: its
- * endpoints, facts and a handshake with every peer its map has, recent as in a working mesh. An
+ * endpoints, facts and its tunnels as a compact report (decision 0023) of a working mesh — every
+ * peer of its map counted recent, listed once when it is news and then in turn, 16 a report. An
  * agent keeps only which peers it has (a bit per peer; public keys live once, in the swarm), so
  * that thousands fit in one JVM. One TLS connection per agent for its polls, as in a real mesh,
  * over a few HTTP clients.
@@ -53,6 +54,11 @@ final class Swarm implements AutoCloseable {
       new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
   private static final String AGENT_PREFIX = "a-";
   private static final int JOIN_THREADS = 16;
+
+  /** Working tunnels the agent lists anyway per report (its TunnelDigest's). */
+  private static final int REFRESH_PER_REPORT = 16;
+
+  private static final String PROBE_ENDPOINT = "198.19.0.1:51820";
 
   /** One probe join: per agent, how long after the join began it had the probe in its map. */
   record Probe(long firstMs, long untilAllMs, long[] perAgentMs, long bytes) {}
@@ -242,6 +248,11 @@ final class Swarm implements AutoCloseable {
     return new Joined(joined.credential(), request.publicKey());
   }
 
+  /** Where a simulated agent's peers see it: its advertised endpoint (no NAT here). */
+  private static String endpointOf(int index) {
+    return "198.18." + (index / 250 % 250) + "." + (index % 250 + 1) + ":51820";
+  }
+
   private void seen(SimAgent agent, String peer, long at) {
     if (peer.startsWith(AGENT_PREFIX)) {
       agent.known(Integer.parseInt(peer.substring(AGENT_PREFIX.length())), true);
@@ -286,6 +297,12 @@ final class Swarm implements AutoCloseable {
     private String version;
     private final BitSet known = new BitSet();
     private final Set<String> knownProbes = new HashSet<>();
+
+    /** Peers whose endpoint this agent has told (a bit per peer, as {@link #known}). */
+    private final BitSet told = new BitSet();
+
+    private final Set<String> toldProbes = new HashSet<>();
+    private int refreshFrom = -1;
     private final List<String> endpoints;
     private final AgentFacts facts;
 
@@ -320,16 +337,41 @@ final class Swarm implements AutoCloseable {
           }
           json.writeEndArray();
           json.writeObjectField("facts", facts);
+          int configured;
           json.writeArrayFieldStart("handshakes");
           synchronized (this) {
+            configured = known.cardinality() + knownProbes.size();
+            // as the agent's TunnelDigest: every working tunnel whose endpoint is news, then the
+            // REFRESH_PER_REPORT told longest ago (round robin here); the rest are counted
             for (int peer = known.nextSetBit(0); peer >= 0; peer = known.nextSetBit(peer + 1)) {
-              handshake(json, publicKeys[peer], now, peer);
+              if (!told.get(peer)) {
+                handshake(json, publicKeys[peer], now, peer, endpointOf(peer));
+                told.set(peer);
+              }
+            }
+            for (int i = 0, peer = refreshFrom; i < REFRESH_PER_REPORT; i++) {
+              peer = known.nextSetBit(peer + 1);
+              if (peer < 0) {
+                peer = known.nextSetBit(0);
+                if (peer < 0) {
+                  break;
+                }
+              }
+              handshake(json, publicKeys[peer], now, peer, endpointOf(peer));
+              refreshFrom = peer;
             }
             for (String probe : knownProbes) {
-              handshake(json, probeKeys.get(probe), now, probe.hashCode());
+              if (toldProbes.add(probe)) {
+                handshake(json, probeKeys.get(probe), now, probe.hashCode(), PROBE_ENDPOINT);
+              }
             }
           }
           json.writeEndArray();
+          json.writeObjectFieldStart("tunnels");
+          json.writeNumberField("configured", configured);
+          json.writeNumberField("recent", configured);
+          json.writeNumberField("recentSeconds", 120);
+          json.writeEndObject();
           json.writeEndObject();
         }
         HttpRequest request =
@@ -353,7 +395,8 @@ final class Swarm implements AutoCloseable {
       }
     }
 
-    private void handshake(JsonGenerator json, String key, long now, int seed) throws IOException {
+    private void handshake(JsonGenerator json, String key, long now, int seed, String endpoint)
+        throws IOException {
       if (key == null) {
         return;
       }
@@ -363,6 +406,7 @@ final class Swarm implements AutoCloseable {
           "lastHandshakeEpochSeconds", now - Math.floorMod(seed * 31 + index, 120));
       json.writeNumberField("rxBytes", now * 7 + seed);
       json.writeNumberField("txBytes", now * 5 + seed);
+      json.writeStringField("endpoint", endpoint);
       json.writeEndObject();
     }
 
@@ -372,6 +416,9 @@ final class Swarm implements AutoCloseable {
 
     synchronized void known(int peer, boolean present) {
       known.set(peer, present);
+      if (!present) {
+        told.clear(peer);
+      }
     }
 
     synchronized void knownProbe(String probe) {
@@ -459,6 +506,7 @@ final class Swarm implements AutoCloseable {
                 } else {
                   synchronized (this) {
                     knownProbes.remove(gone);
+                    toldProbes.remove(gone);
                   }
                 }
               }

@@ -269,6 +269,24 @@ public class AgentApiDocument implements OASFilter {
     handshake.getProperties().get("rxBytes").minimum(BigDecimal.ZERO);
     handshake.getProperties().get("txBytes").minimum(BigDecimal.ZERO);
 
+    Schema tunnels = schemas.get("Tunnels");
+    tunnels.required(List.of("configured", "recent", "recentSeconds"));
+    tunnels
+        .getProperties()
+        .get("configured")
+        .minimum(BigDecimal.ZERO)
+        .maximum(BigDecimal.valueOf(Validation.MAX_HANDSHAKES));
+    tunnels
+        .getProperties()
+        .get("recent")
+        .minimum(BigDecimal.ZERO)
+        .maximum(BigDecimal.valueOf(Validation.MAX_HANDSHAKES));
+    tunnels.getProperties().get("recentSeconds").minimum(BigDecimal.ONE);
+    tunnels.getProperties().get("oldestAgeSeconds").minimum(BigDecimal.ZERO);
+    Schema unconfigured =
+        tunnels.getProperties().get("unconfigured").maxItems(Validation.MAX_HANDSHAKES);
+    key(unconfigured.getItems());
+
     Schema replica = schemas.get("ReplicaStatus");
     replica.required(List.of("name", "state"));
     replica.getProperties().get("name").pattern(NOT_BLANK_PATTERN);
@@ -299,6 +317,7 @@ public class AgentApiDocument implements OASFilter {
           "KeyRotation",
           "StatusReport",
           "PeerHandshake",
+          "Tunnels",
           "ReplicaStatus",
           "AgentFacts");
 

@@ -152,7 +152,7 @@ public class AgentReports {
         members,
         member -> !member.peer().name().equals(self) && !relayed.contains(member.peer().name()),
         selfSince,
-        report.handshakes(),
+        new Health.Reported(report.handshakes(), report.tunnels(), hub.holds(report.mapVersion())),
         now,
         freshness,
         settleTime());
@@ -175,7 +175,12 @@ public class AgentReports {
     // where it sees its peers: candidates for them (and only for them)
     observed.record(namespace, cluster, report.handshakes());
     // whom it cannot reach directly: pairs that may need a relay (the planner sees direct paths)
-    relays.reported(namespace, cluster, name, observation.missing());
+    relays.reported(
+        namespace,
+        cluster,
+        name,
+        observation.missing(),
+        observation.health().recent() == 0 && observation.health().expected() > 0);
     // its health counts the peers it reaches through a relay as reached
     PeerPaths paths =
         relays

@@ -2,9 +2,11 @@ package io.meshfed.operator.agentapi;
 
 import io.meshfed.api.agent.MapPeer;
 import io.meshfed.api.agent.StatusReport.PeerHandshake;
+import io.meshfed.api.agent.StatusReport.Tunnels;
 import io.meshfed.operator.netmap.MapLog;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -63,18 +65,41 @@ public record Health(
         + (count > sample.size() ? " and " + (count - sample.size()) + " more" : "");
   }
 
+  /** Health from a report that lists every WireGuard peer's handshake. */
   public static Health of(
       Map<String, MapLog.Member> expected,
       List<PeerHandshake> handshakes,
       Instant now,
       Duration freshness,
       Duration settle) {
-    return observe(expected, member -> true, Instant.MIN, handshakes, now, freshness, settle)
+    return observe(
+            expected,
+            member -> true,
+            Instant.MIN,
+            Reported.every(handshakes),
+            now,
+            freshness,
+            settle)
         .health();
   }
 
   /** A report's health, and every expected peer it had no recent handshake with (by name). */
   public record Observation(Health health, Set<String> missing) {}
+
+  /**
+   * What a report says of its tunnels, as health reads it.
+   *
+   * @param handshakes the handshakes it lists
+   * @param tunnels what they leave out (a compact report), or null when they are every peer's
+   * @param inAgentsMap which members the agent's map holds (by the version it reports): a member
+   *     its map lacks cannot be on its interface, listed or not
+   */
+  public record Reported(
+      List<PeerHandshake> handshakes, Tunnels tunnels, Predicate<MapLog.Member> inAgentsMap) {
+    public static Reported every(List<PeerHandshake> handshakes) {
+      return new Reported(handshakes, null, member -> true);
+    }
+  }
 
   /**
    * @param members the map's peers by public key
@@ -86,19 +111,27 @@ public record Health(
       Map<String, MapLog.Member> members,
       Predicate<MapLog.Member> expected,
       Instant selfSince,
-      List<PeerHandshake> handshakes,
+      Reported reported,
       Instant now,
       Duration freshness,
       Duration settle) {
     Map<String, PeerHandshake> byKey =
-        handshakes == null
+        reported.handshakes() == null
             ? Map.of()
-            : handshakes.stream()
+            : reported.handshakes().stream()
                 .collect(
                     Collectors.toMap(PeerHandshake::publicKey, Function.identity(), (a, b) -> a));
+    Tunnels tunnels = reported.tunnels();
+    Set<String> notOnInterface =
+        tunnels == null || tunnels.unconfigured() == null
+            ? Set.of()
+            : new HashSet<>(tunnels.unconfigured());
+    // a compact report leaves working tunnels out: a member it does not list is one, if the
+    // agent's map has it and its interface does
+    boolean countsUnlisted = tunnels != null && tunnels.configured() > 0;
     int configured = 0;
     int recent = 0;
-    Long oldest = null;
+    Long oldest = tunnels == null ? null : tunnels.oldestAgeSeconds();
     TreeSet<String> missing = new TreeSet<>();
     TreeSet<String> unconfigured = new TreeSet<>();
     int expectedCount = 0;
@@ -114,12 +147,17 @@ public record Health(
       Instant pairSince =
           entry.getValue().since().isAfter(selfSince) ? entry.getValue().since() : selfSince;
       boolean settled = !pairSince.plus(settleOf(entry.getValue().peer(), settle)).isAfter(now);
-      if (handshake != null) {
+      boolean working =
+          handshake == null
+              && countsUnlisted
+              && !notOnInterface.contains(entry.getKey())
+              && reported.inAgentsMap().test(entry.getValue());
+      if (handshake != null || working) {
         configured++;
       } else if (settled) {
         unconfigured.add(name);
       }
-      boolean fresh = false;
+      boolean fresh = working;
       if (handshake != null && handshake.lastHandshakeEpochSeconds() > 0) {
         long age = Math.max(0, now.getEpochSecond() - handshake.lastHandshakeEpochSeconds());
         oldest = oldest == null ? age : Math.max(oldest, age);

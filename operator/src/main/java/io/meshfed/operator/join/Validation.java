@@ -93,6 +93,44 @@ public final class Validation {
     }
   }
 
+  private static void tunnels(StatusReport.Tunnels tunnels) {
+    if (tunnels == null) {
+      return;
+    }
+    if (tunnels.configured() == null
+        || tunnels.recent() == null
+        || tunnels.recentSeconds() == null) {
+      throw AgentApiException.badField(
+          tunnels.configured() == null
+              ? "tunnels.configured"
+              : tunnels.recent() == null ? "tunnels.recent" : "tunnels.recentSeconds",
+          "tunnels needs configured, recent and recentSeconds");
+    }
+    if (tunnels.configured() < 0 || tunnels.configured() > MAX_HANDSHAKES) {
+      throw AgentApiException.badField(
+          "tunnels.configured", "must be from 0 to " + MAX_HANDSHAKES + " WireGuard peers");
+    }
+    if (tunnels.recent() < 0 || tunnels.recent() > MAX_HANDSHAKES) {
+      throw AgentApiException.badField(
+          "tunnels.recent", "must be from 0 to " + MAX_HANDSHAKES + " WireGuard peers");
+    }
+    if (tunnels.recentSeconds() < 1) {
+      throw AgentApiException.badField("tunnels.recentSeconds", "must be 1 or more");
+    }
+    if (tunnels.oldestAgeSeconds() != null && tunnels.oldestAgeSeconds() < 0) {
+      throw AgentApiException.badField("tunnels.oldestAgeSeconds", "must be 0 or more");
+    }
+    atMost("tunnels.unconfigured", tunnels.unconfigured(), MAX_HANDSHAKES);
+    if (tunnels.unconfigured() != null) {
+      for (int i = 0; i < tunnels.unconfigured().size(); i++) {
+        if (!isKey(tunnels.unconfigured().get(i))) {
+          throw AgentApiException.badField(
+              "tunnels.unconfigured[" + i + "]", "must be a WireGuard public key");
+        }
+      }
+    }
+  }
+
   public static void status(StatusReport report) {
     if (report == null) {
       throw AgentApiException.badField("", "the body must be a JSON object");
@@ -130,6 +168,7 @@ public final class Validation {
         }
       }
     }
+    tunnels(report.tunnels());
     if (report.replicas() != null) {
       for (int i = 0; i < report.replicas().size(); i++) {
         var replica = report.replicas().get(i);

@@ -36,8 +36,11 @@ public final class MapLog {
   /** Versions kept for deltas; an agent further behind gets the full map. */
   static final int DEFAULT_HISTORY = 256;
 
-  /** A peer of the map, and since when it has been in it (handshakes take a moment). */
-  public record Member(MapPeer peer, Instant since) {}
+  /**
+   * A peer of the map, since when it has been in it (handshakes take a moment), and the version
+   * that brought it under its key: an agent at an older version does not have it yet.
+   */
+  public record Member(MapPeer peer, Instant since, long version) {}
 
   /**
    * One workload's part of the maps: its replicas by the peer that runs them, and its names.
@@ -193,7 +196,13 @@ public final class MapLog {
             if (before == null || !before.peer().equals(entry.get())) {
               upserts.put(name, entry.get());
             }
-            Member member = new Member(entry.get(), before == null ? now : before.since());
+            boolean sameKey =
+                before != null && before.peer().publicKey().equals(entry.get().publicKey());
+            Member member =
+                new Member(
+                    entry.get(),
+                    before == null ? now : before.since(),
+                    sameKey ? before.version() : version + 1);
             published.put(name, member);
             if (before != null && !before.peer().publicKey().equals(entry.get().publicKey())) {
               publishedByKey.remove(before.peer().publicKey(), before);

@@ -31,6 +31,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 
 /**
  * Publishes every cluster's {@link MapLog} to the agents: changes are collected for a short window
@@ -359,6 +360,23 @@ public class NetMapPublisher {
   public Map<String, MapLog.Member> mapPeers(String namespace, String cluster) {
     ClusterMap map = map(namespace, cluster);
     return map.log.byKey();
+  }
+
+  /**
+   * Which members a map at {@code version} (as an agent reports it) holds: none without a version,
+   * those published up to it for this process's versions, and — for another process's, as after a
+   * restart — all of them (the agent's next poll brings the full map).
+   */
+  public Predicate<MapLog.Member> holds(String version) {
+    if (version == null) {
+      return member -> false;
+    }
+    Optional<Long> number = parse(version);
+    if (number.isEmpty()) {
+      return member -> true;
+    }
+    long upTo = number.get();
+    return member -> member.version() <= upTo;
   }
 
   private Optional<Long> parse(String since) {

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -72,6 +73,7 @@ public class RelayKeeper {
     final Map<String, Boolean> gateways = new HashMap<>();
     final Map<String, Boolean> probes = new HashMap<>();
     final Map<String, Set<String>> missing = new HashMap<>();
+    final Set<String> isolated = new HashSet<>();
     final Map<String, Instant> reportedAt = new HashMap<>();
     Relays.State state = Relays.State.NONE;
     Map<String, Map<String, String>> routes = Map.of();
@@ -133,6 +135,7 @@ public class RelayKeeper {
         relays.gateways.remove(peer);
         relays.probes.remove(peer);
         relays.missing.remove(peer);
+        relays.isolated.remove(peer);
         relays.reportedAt.remove(peer);
         relays.lastReceived.remove(peer);
         Counter counter = relays.relayedBytes.remove(peer);
@@ -152,16 +155,26 @@ public class RelayKeeper {
     }
   }
 
-  /** One agent's report: the peers it had no recent handshake with. */
-  public void reported(String namespace, String cluster, String peer, Set<String> missing) {
+  /**
+   * One agent's report: the peers it had no recent handshake with, and whether it had one with none
+   * of them ({@link Relays.Member#isolated}: then only that is kept, not the names).
+   */
+  public void reported(
+      String namespace, String cluster, String peer, Set<String> missing, boolean reachesNone) {
     ClusterRelays relays = registered(namespace, cluster);
+    boolean isolated = reachesNone && missing.size() >= Relays.ISOLATED_AT;
     boolean changed;
     synchronized (relays) {
       Instant now = clock.instant();
-      Set<String> before = relays.missing.put(peer, missing);
+      boolean wasIsolated = isolated ? !relays.isolated.add(peer) : relays.isolated.remove(peer);
+      Set<String> before = relays.missing.put(peer, isolated ? Set.of() : missing);
       Instant previous = relays.reportedAt.put(peer, now);
       boolean wasFresh = previous != null && previous.plus(REPORT_FRESH).isAfter(now);
-      changed = !wasFresh || !missing.equals(before) || timeMayDecide(relays, now);
+      changed =
+          !wasFresh
+              || wasIsolated != isolated
+              || !relays.missing.get(peer).equals(before)
+              || timeMayDecide(relays, now);
     }
     // the same report as the last one changes nothing the planner sees: at a thousand peers
     // reporting every 10 s, planning on each report kept a hundred threads waiting for this lock
@@ -321,7 +334,8 @@ public class RelayKeeper {
                     peer,
                     gateway,
                     relays.probes.getOrDefault(peer, false),
-                    fresh ? relays.missing.get(peer) : null));
+                    fresh ? relays.missing.get(peer) : null,
+                    fresh && relays.isolated.contains(peer)));
           });
       previous = relays.state;
       relays.decidedAt = now;

@@ -24,6 +24,11 @@ import java.util.TreeSet;
  * flapping); its two peers go on probing each other directly (their entries stay, without allowed
  * IPs), and once they have had a direct handshake for {@link #DIRECT_FOR} the pair goes back to
  * direct.
+ *
+ * <p>A peer that reaches none of its peers ({@link Member#isolated}: no map yet, a firewall, a dead
+ * interface) is one peer's problem, not N pairs': a relay is a gateway it reaches, and it reaches
+ * none. Its pairs are not planned (its own health says what it misses); planning them made the
+ * planner's state O(N²) while a fleet's agents waited for their first maps.
  */
 public final class Relays {
   /** How long a pair is without a handshake before it gets a relay. */
@@ -31,6 +36,12 @@ public final class Relays {
 
   /** How long a relayed pair must reach itself directly before it goes back to direct. */
   public static final Duration DIRECT_FOR = Duration.ofSeconds(30);
+
+  /**
+   * Peers a member must miss, all of them, to count as isolated. Below it, each pair still gets its
+   * own verdict (and a small cluster without a gateway says so for the pair).
+   */
+  public static final int ISOLATED_AT = 16;
 
   private Relays() {}
 
@@ -40,8 +51,15 @@ public final class Relays {
    * @param gateway whether it may relay: role gateway, and reachable as it is (not behind NAT)
    * @param probes whether it sends keepalives to every peer, so a missing handshake means no path
    * @param missing the peers it reports no recent handshake with (null: it does not report now)
+   * @param isolated it reports no recent handshake with any of at least {@link #ISOLATED_AT} peers
+   *     (then {@code missing} need not list them)
    */
-  public record Member(String name, boolean gateway, boolean probes, Set<String> missing) {
+  public record Member(
+      String name, boolean gateway, boolean probes, Set<String> missing, boolean isolated) {
+    public Member(String name, boolean gateway, boolean probes, Set<String> missing) {
+      this(name, gateway, probes, missing, false);
+    }
+
     boolean reports() {
       return missing != null;
     }
@@ -89,6 +107,9 @@ public final class Relays {
       Pair pair = entry.getKey();
       if (!byName.containsKey(pair.a()) || !byName.containsKey(pair.b())) {
         continue; // a peer left
+      }
+      if (byName.get(pair.a()).isolated() || byName.get(pair.b()).isolated()) {
+        continue; // it reaches no gateway either
       }
       if (!broken(pair, byName)) {
         Instant since = previous.directSince().getOrDefault(pair, now);
@@ -159,11 +180,13 @@ public final class Relays {
   private static Set<Pair> brokenPairs(Map<String, Member> byName) {
     Set<Pair> pairs = new TreeSet<>(Comparator.comparing(Pair::a).thenComparing(Pair::b));
     for (Member member : byName.values()) {
-      if (member.missing() == null) {
+      if (member.missing() == null || member.isolated()) {
         continue;
       }
       for (String other : member.missing()) {
-        if (byName.containsKey(other) && !other.equals(member.name())) {
+        if (byName.containsKey(other)
+            && !other.equals(member.name())
+            && !byName.get(other).isolated()) {
           Pair pair = Pair.of(member.name(), other);
           if (broken(pair, byName)) {
             pairs.add(pair);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meshfed.api.agent.MapPeer;
 import io.meshfed.api.agent.StatusReport.PeerHandshake;
+import io.meshfed.api.agent.StatusReport.Tunnels;
 import io.meshfed.operator.netmap.MapLog;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,7 +22,7 @@ class DataPlaneHealthTest {
       String name = "p" + i;
       expected.put(
           "key" + i,
-          new MapLog.Member(new MapPeer(name, "key" + i, List.of(), List.of(), null), since));
+          new MapLog.Member(new MapPeer(name, "key" + i, List.of(), List.of(), null), since, 1));
     }
     return expected;
   }
@@ -56,10 +57,10 @@ class DataPlaneHealthTest {
         Map.of(
             "k",
                 new MapLog.Member(
-                    new MapPeer("fast", "k", List.of(), List.of(), 5), NOW.minusSeconds(16)),
+                    new MapPeer("fast", "k", List.of(), List.of(), 5), NOW.minusSeconds(16), 1),
             "s",
                 new MapLog.Member(
-                    new MapPeer("slow", "s", List.of(), List.of(), null), NOW.minusSeconds(16)));
+                    new MapPeer("slow", "s", List.of(), List.of(), null), NOW.minusSeconds(16), 1));
     Health health =
         Health.of(expected, List.of(), NOW, Duration.ofMinutes(3), Duration.ofSeconds(60));
     // 16 s in the map: past 2 × 5 s + 5 s for the one with a keepalive, within 60 s for the other
@@ -99,7 +100,7 @@ class DataPlaneHealthTest {
             expected(3, NOW.minusSeconds(3600)),
             member -> true,
             NOW.minusSeconds(5),
-            List.of(),
+            Health.Reported.every(List.of()),
             NOW,
             Duration.ofMinutes(3),
             Duration.ofSeconds(60));
@@ -110,7 +111,7 @@ class DataPlaneHealthTest {
             expected(3, NOW.minusSeconds(3600)),
             member -> true,
             NOW.minusSeconds(61),
-            List.of(),
+            Health.Reported.every(List.of()),
             NOW,
             Duration.ofMinutes(3),
             Duration.ofSeconds(60));
@@ -129,7 +130,7 @@ class DataPlaneHealthTest {
             expected(3, longAgo), withThree, NOW, Duration.ofMinutes(3), Duration.ofSeconds(60));
     Map<String, MapLog.Member> afterJoin = expected(3, longAgo);
     afterJoin.put(
-        "key3", new MapLog.Member(new MapPeer("p3", "key3", List.of(), List.of(), null), NOW));
+        "key3", new MapLog.Member(new MapPeer("p3", "key3", List.of(), List.of(), null), NOW, 2));
     Health after =
         Health.of(afterJoin, withThree, NOW, Duration.ofMinutes(3), Duration.ofSeconds(60));
     assertThat(after.expected()).isEqualTo(before.expected() + 1);
@@ -143,5 +144,103 @@ class DataPlaneHealthTest {
             Duration.ofMinutes(3),
             Duration.ofSeconds(60));
     assertThat(AgentReports.sameVerdict(before, broken)).isFalse();
+  }
+
+  /**
+   * A compact report (working tunnels counted, not listed) says the same as the full list of the
+   * same interface: for random interfaces — peers with a recent, an old or no handshake, peers the
+   * interface lacks, peers newer than the agent's map — both give equal health.
+   */
+  @Test
+  void aCompactReportSaysWhatTheFullListSays() {
+    for (long seed = 0; seed < 200; seed++) {
+      java.util.Random random = new java.util.Random(seed);
+      int size = 1 + random.nextInt(40);
+      Map<String, MapLog.Member> members = new LinkedHashMap<>();
+      List<PeerHandshake> every = new java.util.ArrayList<>();
+      List<PeerHandshake> listed = new java.util.ArrayList<>();
+      List<String> unconfigured = new java.util.ArrayList<>();
+      int recent = 0;
+      long agentsVersion = 10;
+      for (int i = 0; i < size; i++) {
+        String key = "key" + i;
+        long version = random.nextInt(5) == 0 ? agentsVersion + 1 : agentsVersion;
+        Instant since = NOW.minusSeconds(random.nextBoolean() ? 3600 : 20);
+        members.put(
+            key,
+            new MapLog.Member(
+                new MapPeer("p" + i, key, List.of(), List.of(), null), since, version));
+        if (version > agentsVersion) {
+          continue; // its map does not have it: nor does its interface
+        }
+        switch (random.nextInt(4)) {
+          case 0 -> unconfigured.add(key); // in its map, not on its interface
+          case 1 -> { // working: counted, not listed
+            PeerHandshake h = new PeerHandshake(key, NOW.minusSeconds(30).getEpochSecond(), 1, 1);
+            every.add(h);
+            recent++;
+          }
+          default -> { // old or never: listed
+            PeerHandshake h =
+                new PeerHandshake(
+                    key, random.nextBoolean() ? 0 : NOW.minusSeconds(400).getEpochSecond(), 1, 1);
+            every.add(h);
+            listed.add(h);
+          }
+        }
+      }
+      var compact =
+          new Health.Reported(
+              listed,
+              new Tunnels(
+                  every.size(),
+                  recent,
+                  120,
+                  every.stream()
+                      .filter(h -> h.lastHandshakeEpochSeconds() > 0)
+                      .map(h -> NOW.getEpochSecond() - h.lastHandshakeEpochSeconds())
+                      .max(Long::compare)
+                      .orElse(null),
+                  unconfigured),
+              member -> member.version() <= agentsVersion);
+      Health fromList =
+          Health.observe(
+                  members,
+                  member -> true,
+                  Instant.MIN,
+                  Health.Reported.every(every),
+                  NOW,
+                  Duration.ofMinutes(3),
+                  Duration.ofSeconds(60))
+              .health();
+      Health fromCompact =
+          Health.observe(
+                  members,
+                  member -> true,
+                  Instant.MIN,
+                  compact,
+                  NOW,
+                  Duration.ofMinutes(3),
+                  Duration.ofSeconds(60))
+              .health();
+      assertThat(fromCompact).as("seed " + seed).isEqualTo(fromList);
+    }
+  }
+
+  @Test
+  void aCompactReportOfAnEmptyInterfaceCountsNoOneWorking() {
+    // an agent before its first map: no peers on its interface, none listed
+    Health health =
+        Health.observe(
+                expected(3, NOW.minusSeconds(3600)),
+                member -> true,
+                Instant.MIN,
+                new Health.Reported(List.of(), new Tunnels(0, 0, 120, null, null), member -> false),
+                NOW,
+                Duration.ofMinutes(3),
+                Duration.ofSeconds(60))
+            .health();
+    assertThat(health.missingCount()).isEqualTo(3);
+    assertThat(health.unconfiguredCount()).isEqualTo(3);
   }
 }

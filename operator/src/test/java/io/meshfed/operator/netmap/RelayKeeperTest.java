@@ -23,9 +23,9 @@ class RelayKeeperTest {
     keeper.member("ns", "mesh", "b", false, true);
     keeper.member("ns", "mesh", "gw", true, false);
     for (int round = 0; round < 2; round++) {
-      keeper.reported("ns", "mesh", "a", Set.of("b"));
-      keeper.reported("ns", "mesh", "b", Set.of("a"));
-      keeper.reported("ns", "mesh", "gw", Set.of());
+      keeper.reported("ns", "mesh", "a", Set.of("b"), false);
+      keeper.reported("ns", "mesh", "b", Set.of("a"), false);
+      keeper.reported("ns", "mesh", "gw", Set.of(), false);
       clock.advance(Relays.BROKEN_FOR);
     }
     assertThat(keeper.pathsOf("ns", "mesh", "a").relayedVia()).containsExactly(entry("b", "gw"));
@@ -50,7 +50,7 @@ class RelayKeeperTest {
 
     // no gateway any more: the pair has no path, and each side is told why
     keeper.member("ns", "mesh", "gw", false, false);
-    keeper.reported("ns", "mesh", "a", Set.of("b"));
+    keeper.reported("ns", "mesh", "a", Set.of("b"), false);
     assertThat(keeper.pathsOf("ns", "mesh", "a").relayedVia()).isEmpty();
     assertThat(keeper.pathsOf("ns", "mesh", "b").unreachable())
         .containsOnlyKeys("a")

@@ -127,4 +127,37 @@ class RelaysTest {
     assertThat(Relays.decide(state, List.of(nat("a"), gateway("gw")), T0.plusSeconds(30)).relayed())
         .isEmpty();
   }
+
+  /**
+   * A fleet whose agents wait for their first maps: each isolated peer is its own problem, not N
+   * pairs' — nothing is planned or clocked for its pairs — while a pair of peers that reach others
+   * is still relayed, and a peer that leaves isolation is planned for again.
+   */
+  @Test
+  void anIsolatedPeerIsOnePeersProblemNotNPairs() {
+    List<String> names = new java.util.ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      names.add("p" + i);
+    }
+    List<Member> members = new java.util.ArrayList<>();
+    for (String name : names) {
+      members.add(new Member(name, false, true, Set.of(), true)); // reaches none of 40
+    }
+    members.add(gateway("gw", names.toArray(String[]::new)));
+    Relays.State state = Relays.decide(Relays.State.NONE, members, T0);
+    state = Relays.decide(state, members, T0.plus(Relays.BROKEN_FOR));
+    assertThat(state).isEqualTo(new Relays.State(Map.of(), Map.of(), Map.of(), Map.of()));
+
+    // two of them now reach the gateway but not each other: their pair is relayed as before; the
+    // others stay out of the plan
+    List<Member> later = new java.util.ArrayList<>(members.subList(2, 40));
+    later.add(nat("p0", "p1"));
+    later.add(nat("p1", "p0"));
+    later.add(gateway("gw", names.subList(2, 40).toArray(String[]::new)));
+    Relays.State relayed = Relays.decide(state, later, T0.plusSeconds(60));
+    relayed = Relays.decide(relayed, later, T0.plusSeconds(60).plus(Relays.BROKEN_FOR));
+    assertThat(relayed.relayed()).containsExactly(Map.entry(Pair.of("p0", "p1"), "gw"));
+    assertThat(relayed.brokenSince()).isEmpty();
+    assertThat(relayed.unreachable()).isEmpty();
+  }
 }

@@ -1,0 +1,108 @@
+package io.meshfed.agent;
+
+import io.meshfed.api.agent.StatusReport.PeerHandshake;
+import io.meshfed.api.agent.StatusReport.Tunnels;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * What a status report says of the tunnels (decision 0023): a working tunnel is counted, not
+ * listed. Listed are the peers that need attention — no handshake younger than {@link
+ * #RECENT_SECONDS} — and working ones whose endpoint is news (never told, or changed), plus the
+ * {@link #REFRESH_PER_REPORT} told longest ago, so that what peers see of each other's endpoints
+ * stays fresh at the operator (across a fleet, every key is refreshed by many observers). A report
+ * of a working mesh is then O(1) in size, not O(N).
+ *
+ * <p>Keeps which endpoint it last told for each key; otherwise pure (the time is passed in).
+ */
+final class TunnelDigest {
+  /**
+   * A handshake younger than this is a working tunnel: WireGuard renews its session every two
+   * minutes while packets or keepalives flow.
+   */
+  static final int RECENT_SECONDS = 120;
+
+  /** Working tunnels listed anyway per report, the longest untold first. */
+  static final int REFRESH_PER_REPORT = 16;
+
+  private record Told(String endpoint, long at) {}
+
+  private final Map<String, Told> told = new HashMap<>();
+
+  /** One report's handshakes and the account of what they leave out. */
+  record Digest(List<PeerHandshake> handshakes, Tunnels tunnels) {}
+
+  /**
+   * @param interfacePeers the WireGuard peers on the interface now
+   * @param mapKeys the public keys of the peers in the agent's map
+   * @param nowEpochSeconds the time of the report
+   */
+  synchronized Digest digest(
+      Collection<WgDump.Peer> interfacePeers, Set<String> mapKeys, long nowEpochSeconds) {
+    List<PeerHandshake> listed = new ArrayList<>();
+    List<WgDump.Peer> refreshable = new ArrayList<>();
+    int recent = 0;
+    Long oldest = null;
+    for (WgDump.Peer peer : interfacePeers) {
+      long age =
+          peer.latestHandshake() == 0
+              ? Long.MAX_VALUE
+              : Math.max(0, nowEpochSeconds - peer.latestHandshake());
+      if (peer.latestHandshake() != 0) {
+        oldest = oldest == null ? age : Math.max(oldest, age);
+      }
+      if (age >= RECENT_SECONDS) {
+        listed.add(handshakeOf(peer));
+        continue;
+      }
+      recent++;
+      Told before = told.get(peer.publicKey());
+      if (peer.endpoint() != null
+          && (before == null || !peer.endpoint().equals(before.endpoint()))) {
+        listed.add(handshakeOf(peer)); // news: where it is seen from now
+        told.put(peer.publicKey(), new Told(peer.endpoint(), nowEpochSeconds));
+      } else if (peer.endpoint() != null) {
+        refreshable.add(peer);
+      }
+    }
+    refreshable.stream()
+        .sorted(
+            Comparator.comparingLong((WgDump.Peer p) -> told.get(p.publicKey()).at())
+                .thenComparing(WgDump.Peer::publicKey))
+        .limit(REFRESH_PER_REPORT)
+        .forEach(
+            peer -> {
+              listed.add(handshakeOf(peer));
+              told.put(peer.publicKey(), new Told(peer.endpoint(), nowEpochSeconds));
+            });
+    TreeSet<String> configured = new TreeSet<>();
+    interfacePeers.forEach(p -> configured.add(p.publicKey()));
+    told.keySet().retainAll(configured); // peers that left are forgotten
+    List<String> unconfigured =
+        mapKeys.stream().filter(k -> !configured.contains(k)).sorted().toList();
+    return new Digest(
+        listed,
+        new Tunnels(
+            interfacePeers.size(),
+            recent,
+            RECENT_SECONDS,
+            oldest,
+            unconfigured.isEmpty() ? null : unconfigured));
+  }
+
+  /** Every peer's handshake, as agents before compact reports sent (and gateways still do). */
+  static List<PeerHandshake> every(Collection<WgDump.Peer> interfacePeers) {
+    return interfacePeers.stream().map(TunnelDigest::handshakeOf).toList();
+  }
+
+  private static PeerHandshake handshakeOf(WgDump.Peer p) {
+    return new PeerHandshake(
+        p.publicKey(), p.latestHandshake(), p.rxBytes(), p.txBytes(), p.endpoint());
+  }
+}
