@@ -50,6 +50,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
@@ -78,6 +79,10 @@ public class AgentApiResource {
   private final AgentApiTls tls;
   private final LogStreams logs;
   private final Clock clock;
+  private final FullMapWrites fullMaps;
+
+  /** A full map's write that takes longer than this no longer holds its turn. */
+  static final Duration FULL_MAP_TURN = Duration.ofMinutes(1);
 
   public AgentApiResource(
       JoinService joins,
@@ -91,6 +96,7 @@ public class AgentApiResource {
       LogStreams logs,
       Clock clock) {
     this.clock = clock;
+    this.fullMaps = new FullMapWrites(config.agentApi().fullMapWrites(), FULL_MAP_TURN, clock);
     this.logs = logs;
     this.tls = tls;
     this.keyRotations = keyRotations;
@@ -190,6 +196,7 @@ public class AgentApiResource {
                 since,
                 config.agentApi().longPollTimeout())
             .toCompletableFuture();
+    AtomicReference<CompletableFuture<FullMapWrites.Turn>> turn = new AtomicReference<>();
     // a reader waiting for this peer's output wakes the poll: nothing new on the map, only the
     // fetches (at the version the agent has)
     CompletableFuture<Response> answer =
@@ -204,11 +211,14 @@ public class AgentApiResource {
                                 MediaType.APPLICATION_JSON)
                             .build());
                   }
-                  return news.thenApply(
+                  return news.thenCompose(
                       reply ->
                           reply
-                              .map(AgentApiResource::response)
-                              .orElseGet(() -> Response.noContent().build()));
+                              .map(r -> response(r, turn))
+                              .orElseGet(
+                                  () ->
+                                      CompletableFuture.completedFuture(
+                                          Response.noContent().build())));
                 });
     return Uni.createFrom()
         .completionStage(answer)
@@ -216,14 +226,35 @@ public class AgentApiResource {
             () -> {
               pollEnded(key);
               logs.pollEnded(key);
+              CompletableFuture<FullMapWrites.Turn> waiting = turn.get();
+              if (waiting != null) {
+                waiting.cancel(false); // ended while waiting for its turn: it gives up its place
+              }
             });
   }
 
-  private static Response response(NetMapPublisher.Reply reply) {
-    if (reply instanceof NetMapPublisher.Full full) {
-      return Response.ok((StreamingOutput) full::writeTo, MediaType.APPLICATION_JSON).build();
+  /** A delta at once; a full map in its turn ({@link FullMapWrites}), given back once written. */
+  private CompletableFuture<Response> response(
+      NetMapPublisher.Reply reply, AtomicReference<CompletableFuture<FullMapWrites.Turn>> turn) {
+    if (!(reply instanceof NetMapPublisher.Full full)) {
+      return CompletableFuture.completedFuture(
+          Response.ok(((NetMapPublisher.Delta) reply).map(), MediaType.APPLICATION_JSON).build());
     }
-    return Response.ok(((NetMapPublisher.Delta) reply).map(), MediaType.APPLICATION_JSON).build();
+    CompletableFuture<FullMapWrites.Turn> next = fullMaps.turn();
+    turn.set(next);
+    return next.thenApply(
+        granted ->
+            Response.ok(
+                    (StreamingOutput)
+                        out -> {
+                          try {
+                            full.writeTo(out);
+                          } finally {
+                            granted.done();
+                          }
+                        },
+                    MediaType.APPLICATION_JSON)
+                .build());
   }
 
   @POST

@@ -171,6 +171,13 @@ public interface MeshfedConfig {
     Duration longPollTimeout();
 
     /**
+     * Full maps written at once; other polls that need one wait their turn (FullMapWrites): a storm
+     * of thousands written together outlasts every agent's request timeout.
+     */
+    @WithDefault("16")
+    int fullMapWrites();
+
+    /**
      * A peer's heartbeat Lease is written at most this often; less often when the fleet would
      * exceed {@link #leaseWritesPerSecond}.
      */

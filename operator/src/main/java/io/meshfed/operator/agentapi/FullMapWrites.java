@@ -1,0 +1,114 @@
+package io.meshfed.operator.agentapi;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * At most {@code limit} full maps written at once; the other polls that need one wait their turn
+ * without a thread or a buffer. A full map is O(N) bytes (1.5 MB at 5 000 peers): when thousands of
+ * agents ask at once (an operator restart, a fleet's first maps), writing them all together shares
+ * the uplink so thinly that every one outlasts its agent's request timeout, and the agents' retries
+ * start the storm again. In turn, each finishes in a moment.
+ *
+ * <p>A turn not given back within {@code longest} (a write that never started, a reader that
+ * stalls) counts as given back: a lost turn cannot shrink the gate for good.
+ */
+public final class FullMapWrites {
+  /** One write's turn; {@link #done} gives it back (once). */
+  public final class Turn {
+    private final Instant since;
+    private boolean done;
+
+    private Turn(Instant since) {
+      this.since = since;
+    }
+
+    public void done() {
+      CompletableFuture<Turn> next;
+      Turn passed = null;
+      synchronized (FullMapWrites.this) {
+        if (done || !writing.remove(this)) {
+          return; // given back already, or expired
+        }
+        done = true;
+        next = nextWaiting();
+        if (next != null) {
+          passed = admitLocked();
+        }
+      }
+      // outside the lock: what waits on it runs now; a poll that ended meanwhile passes it on
+      if (next != null && !next.complete(passed)) {
+        passed.done();
+      }
+    }
+  }
+
+  private final int limit;
+  private final Duration longest;
+  private final Clock clock;
+  private final Set<Turn> writing = new HashSet<>();
+  private final Deque<CompletableFuture<Turn>> waiting = new ArrayDeque<>();
+
+  public FullMapWrites(int limit, Duration longest, Clock clock) {
+    if (limit < 1) {
+      throw new IllegalArgumentException("at least one full map must be writable at once");
+    }
+    this.limit = limit;
+    this.longest = longest;
+    this.clock = clock;
+  }
+
+  /** A turn now, or when one of the writes before it is done. */
+  public CompletableFuture<Turn> turn() {
+    synchronized (this) {
+      expire();
+      if (writing.size() < limit && waiting.isEmpty()) {
+        return CompletableFuture.completedFuture(admitLocked());
+      }
+      CompletableFuture<Turn> queued = new CompletableFuture<>();
+      waiting.add(queued);
+      return queued;
+    }
+  }
+
+  /** Writes now, and polls waiting for a turn. */
+  public synchronized int[] load() {
+    expire();
+    return new int[] {writing.size(), waiting.size()};
+  }
+
+  private Turn admitLocked() {
+    Turn turn = new Turn(clock.instant());
+    writing.add(turn);
+    return turn;
+  }
+
+  /** The next waiter still waiting (one whose poll ended meanwhile is skipped). */
+  private CompletableFuture<Turn> nextWaiting() {
+    CompletableFuture<Turn> next;
+    while ((next = waiting.poll()) != null) {
+      if (!next.isDone()) {
+        return next;
+      }
+    }
+    return null;
+  }
+
+  private void expire() {
+    Instant now = clock.instant();
+    writing.removeIf(turn -> turn.since.plus(longest).isBefore(now));
+    while (writing.size() < limit) {
+      CompletableFuture<Turn> next = nextWaiting();
+      if (next == null) {
+        return;
+      }
+      next.complete(admitLocked());
+    }
+  }
+}
