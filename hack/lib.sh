@@ -134,5 +134,7 @@ run_bench() {
   trap "rm -f '$classpath'" EXIT
   mvn -B -q -ntp -Dstyle.color=never -pl e2e dependency:build-classpath -Dmdep.includeScope=runtime -Dmdep.outputFile="$classpath" >/dev/null \
     || die "could not resolve the benchmark's classpath (mvn -pl e2e dependency:build-classpath)"
-  java -cp "e2e/target/classes:$(cat "$classpath")" "$main" "$@"
+  # BENCH_JAVA: another JVM for the load generator (the operator keeps the default java)
+  local java="${BENCH_JAVA:-java}"
+  "$java" -Dmeshfed.operator.java="$(command -v java)" -cp "e2e/target/classes:$(cat "$classpath")" "$main" "$@"
 }

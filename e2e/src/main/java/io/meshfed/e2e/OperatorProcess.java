@@ -34,7 +34,11 @@ public final class OperatorProcess implements AutoCloseable {
       throw new IOException(
           jar + " does not exist: build the operator first (mvn -B package -DskipTests)");
     }
-    String java = ProcessHandle.current().info().command().orElse("java");
+    // the JVM running this one, unless told another (a benchmark's load generator may run on a
+    // newer JDK than the operator's)
+    String java =
+        System.getProperty(
+            "meshfed.operator.java", ProcessHandle.current().info().command().orElse("java"));
     List<String> command = new ArrayList<>(List.of(java, "-Xmx512m"));
     // random ports, so that replicas on one host do not collide; the agent API's is chosen here,
     // since the operator tells agents where it is
