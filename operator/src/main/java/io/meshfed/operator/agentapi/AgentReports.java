@@ -203,7 +203,8 @@ public class AgentReports {
     }
     Health health =
         relayed.isEmpty() ? observation.health() : observe(peer, report, now, relayed).health();
-    // kept without its handshakes: they are in the health now, and N of them per peer is O(N²)
+    // kept without its handshakes and tunnels: they are in the health now, and N of them per peer
+    // is O(N²)
     StatusReport kept =
         new StatusReport(
             report.peer(),
@@ -212,7 +213,8 @@ public class AgentReports {
             report.facts(),
             null,
             report.replicas(),
-            report.caHashes());
+            report.caHashes(),
+            null);
     Received previous = latest.put(key, new Received(now, kept, health, paths));
     renewLease(peer, now);
     Duration silence = config.peer().heartbeatGrace().dividedBy(2);
