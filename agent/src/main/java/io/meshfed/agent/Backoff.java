@@ -4,23 +4,23 @@ import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 
 /** Exponential backoff with full jitter, so a thousand agents do not come back in step. */
-final class Backoff {
+public final class Backoff {
   private final Duration initial;
   private final Duration max;
   private int attempt;
 
-  Backoff(Duration initial, Duration max) {
+  public Backoff(Duration initial, Duration max) {
     this.initial = initial;
     this.max = max;
   }
 
-  Duration next() {
+  public Duration next() {
     long ceiling = Math.min(max.toMillis(), initial.toMillis() << Math.min(attempt, 20));
     attempt++;
     return Duration.ofMillis(ThreadLocalRandom.current().nextLong(ceiling / 2, ceiling + 1));
   }
 
-  void reset() {
+  public void reset() {
     attempt = 0;
   }
 }

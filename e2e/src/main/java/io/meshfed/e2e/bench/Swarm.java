@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.meshfed.agent.Backoff;
 import io.meshfed.agent.CoordinationClient;
 import io.meshfed.agent.PinnedTrust;
 import io.meshfed.api.agent.AgentFacts;
@@ -303,6 +304,10 @@ final class Swarm implements AutoCloseable {
 
     private final Set<String> toldProbes = new HashSet<>();
     private int refreshFrom = -1;
+
+    /** The agent's own backoff for its map's polls. */
+    private final Backoff pollBackoff = new Backoff(Duration.ofMillis(500), Duration.ofSeconds(30));
+
     private final List<String> endpoints;
     private final AgentFacts facts;
 
@@ -447,11 +452,13 @@ final class Swarm implements AutoCloseable {
               (response, error) -> {
                 long at = System.nanoTime();
                 if (error != null || response.statusCode() >= 300) {
-                  if (!closed) {
-                    retries.schedule(this::poll, 1, TimeUnit.SECONDS);
+                  if (!closed) { // as the agent: exponential, with jitter
+                    retries.schedule(
+                        this::poll, pollBackoff.next().toMillis(), TimeUnit.MILLISECONDS);
                   }
                   return;
                 }
+                pollBackoff.reset();
                 bytesReceived.addAndGet(wireSize(response));
                 if (response.statusCode() == 200) {
                   apply(response.body(), at);

@@ -84,6 +84,9 @@ public class AgentApiResource {
   /** A full map's write that takes longer than this no longer holds its turn. */
   static final Duration FULL_MAP_TURN = Duration.ofMinutes(1);
 
+  /** Polls that may wait for a full map's turn, per write at once; more come back later (429). */
+  static final int FULL_MAP_WAITERS_PER_WRITE = 8;
+
   public AgentApiResource(
       JoinService joins,
       JoinChallenges challenges,
@@ -96,7 +99,12 @@ public class AgentApiResource {
       LogStreams logs,
       Clock clock) {
     this.clock = clock;
-    this.fullMaps = new FullMapWrites(config.agentApi().fullMapWrites(), FULL_MAP_TURN, clock);
+    this.fullMaps =
+        new FullMapWrites(
+            config.agentApi().fullMapWrites(),
+            config.agentApi().fullMapWrites() * FULL_MAP_WAITERS_PER_WRITE,
+            FULL_MAP_TURN,
+            clock);
     this.logs = logs;
     this.tls = tls;
     this.keyRotations = keyRotations;
@@ -240,7 +248,18 @@ public class AgentApiResource {
       return CompletableFuture.completedFuture(
           Response.ok(((NetMapPublisher.Delta) reply).map(), MediaType.APPLICATION_JSON).build());
     }
-    CompletableFuture<FullMapWrites.Turn> next = fullMaps.turn();
+    Optional<CompletableFuture<FullMapWrites.Turn>> queued = fullMaps.turn();
+    if (queued.isEmpty()) {
+      long seconds = fullMaps.comeBackInSeconds();
+      return CompletableFuture.failedFuture(
+          AgentApiException.tooMany(
+                  "FullMapsBusy",
+                  "many agents are fetching the whole map now; ask again in "
+                      + seconds
+                      + " s (the map is unchanged for you meanwhile)")
+              .retryAfter(seconds));
+    }
+    CompletableFuture<FullMapWrites.Turn> next = queued.get();
     turn.set(next);
     return next.thenApply(
         granted ->

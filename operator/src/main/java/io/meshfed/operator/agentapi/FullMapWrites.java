@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashSet;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
@@ -50,31 +51,51 @@ public final class FullMapWrites {
   }
 
   private final int limit;
+  private final int maxWaiting;
   private final Duration longest;
   private final Clock clock;
   private final Set<Turn> writing = new HashSet<>();
   private final Deque<CompletableFuture<Turn>> waiting = new ArrayDeque<>();
 
-  public FullMapWrites(int limit, Duration longest, Clock clock) {
+  /**
+   * @param limit full maps written at once
+   * @param maxWaiting polls that may wait for a turn; more are told to come back later (they hold
+   *     their connection, not a place: a poll that waits past its agent's timeout is retried on a
+   *     new connection, and a fleet's reconnects are what overloads an operator)
+   */
+  public FullMapWrites(int limit, int maxWaiting, Duration longest, Clock clock) {
     if (limit < 1) {
       throw new IllegalArgumentException("at least one full map must be writable at once");
     }
     this.limit = limit;
+    this.maxWaiting = maxWaiting;
     this.longest = longest;
     this.clock = clock;
   }
 
-  /** A turn now, or when one of the writes before it is done. */
-  public CompletableFuture<Turn> turn() {
+  /**
+   * A turn now, or when one of the writes before it is done; empty when {@code maxWaiting} polls
+   * wait already: the caller says when to come back ({@link #comeBackInSeconds}).
+   */
+  public Optional<CompletableFuture<Turn>> turn() {
     synchronized (this) {
       expire();
       if (writing.size() < limit && waiting.isEmpty()) {
-        return CompletableFuture.completedFuture(admitLocked());
+        return Optional.of(CompletableFuture.completedFuture(admitLocked()));
+      }
+      waiting.removeIf(CompletableFuture::isDone); // polls that ended while they waited
+      if (waiting.size() >= maxWaiting) {
+        return Optional.empty();
       }
       CompletableFuture<Turn> queued = new CompletableFuture<>();
       waiting.add(queued);
-      return queued;
+      return Optional.of(queued);
     }
+  }
+
+  /** A wait after which a turn is likely: a second per round of writes ahead, at least one. */
+  public synchronized long comeBackInSeconds() {
+    return 1 + waiting.size() / limit;
   }
 
   /** Writes now, and polls waiting for a turn. */
