@@ -21,10 +21,9 @@ import java.util.concurrent.CompletableFuture;
  * stalls) counts as given back: a lost turn cannot shrink the gate for good.
  */
 public final class FullMapWrites {
-  /** One write's turn; {@link #done} gives it back (once). */
+  /** One write's turn; {@link #done} gives it back (once: it is then no longer writing). */
   public final class Turn {
     private final Instant since;
-    private boolean done;
 
     private Turn(Instant since) {
       this.since = since;
@@ -34,10 +33,9 @@ public final class FullMapWrites {
       CompletableFuture<Turn> next;
       Turn passed = null;
       synchronized (FullMapWrites.this) {
-        if (done || !writing.remove(this)) {
+        if (!writing.remove(this)) {
           return; // given back already, or expired
         }
-        done = true;
         next = nextWaiting();
         if (next != null) {
           passed = admitLocked();
