@@ -39,6 +39,7 @@ import io.meshfed.operator.server.AgentApiEndpoint;
 import io.meshfed.operator.server.AgentApiTls;
 import io.meshfed.operator.support.EventRecorder;
 import io.meshfed.operator.support.LeanItemStore;
+import io.meshfed.operator.support.PrimaryInformers;
 import io.meshfed.operator.support.StatusPatch;
 import io.meshfed.provider.spi.ProviderException;
 import io.smallrye.common.annotation.Identifier;
@@ -62,7 +63,10 @@ import org.jboss.logging.Logger;
  */
 @ControllerConfiguration(
     name = "meshcluster",
-    informer = @Informer(itemStore = LeanItemStore.class))
+    informer =
+        @Informer(
+            itemStore = LeanItemStore.class,
+            comparableResourceVersions = PrimaryInformers.FILTER_OWN_WRITES))
 public class MeshClusterReconciler implements Reconciler<MeshCluster>, Cleaner<MeshCluster> {
   private static final Logger LOG = Logger.getLogger(MeshClusterReconciler.class);
   private static final String CLUSTER_REF_FIELD = "spec.clusterRef.name";

@@ -39,6 +39,7 @@ import io.meshfed.operator.support.ClusterEvents;
 import io.meshfed.operator.support.Conditions;
 import io.meshfed.operator.support.EventRecorder;
 import io.meshfed.operator.support.LeanItemStore;
+import io.meshfed.operator.support.PrimaryInformers;
 import io.meshfed.operator.support.StatusPatch;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
@@ -63,7 +64,12 @@ import org.jboss.logging.Logger;
  * finalizer then drains nothing more than its machine. Deleting the pool deletes its Peers first
  * (clusters without a garbage collector included).
  */
-@ControllerConfiguration(name = "peerpool", informer = @Informer(itemStore = LeanItemStore.class))
+@ControllerConfiguration(
+    name = "peerpool",
+    informer =
+        @Informer(
+            itemStore = LeanItemStore.class,
+            comparableResourceVersions = PrimaryInformers.FILTER_OWN_WRITES))
 public class PeerPoolReconciler implements Reconciler<PeerPool>, Cleaner<PeerPool> {
   private static final Logger LOG = Logger.getLogger(PeerPoolReconciler.class);
   private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();

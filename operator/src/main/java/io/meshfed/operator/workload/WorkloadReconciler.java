@@ -46,6 +46,7 @@ import io.meshfed.operator.scheduler.Node;
 import io.meshfed.operator.scheduler.Scheduler;
 import io.meshfed.operator.support.EventRecorder;
 import io.meshfed.operator.support.LeanItemStore;
+import io.meshfed.operator.support.PrimaryInformers;
 import io.meshfed.operator.support.StatusPatch;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -76,7 +77,12 @@ import org.jboss.logging.Logger;
  * decisions are kept here (the cache may not show a status just written yet), so two workloads can
  * never both take the last room on a peer.
  */
-@ControllerConfiguration(name = "workload", informer = @Informer(itemStore = LeanItemStore.class))
+@ControllerConfiguration(
+    name = "workload",
+    informer =
+        @Informer(
+            itemStore = LeanItemStore.class,
+            comparableResourceVersions = PrimaryInformers.FILTER_OWN_WRITES))
 public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workload> {
   private static final Logger LOG = Logger.getLogger(WorkloadReconciler.class);
   private final NetMapPublisher hub;

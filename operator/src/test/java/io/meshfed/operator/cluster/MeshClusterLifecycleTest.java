@@ -185,6 +185,49 @@ class MeshClusterLifecycleTest {
     assertThat(coordinators.has(ns, "other")).as("a cluster that never existed").isFalse();
   }
 
+  /**
+   * The cluster's deletion wakes every peer (each writes ClusterTerminating) while the cluster
+   * deletes them: many peers' deletions land while their own status write is in flight. Each must
+   * still be torn down (JOSDK 5.3.0 dropped such an event: decision 0024).
+   */
+  @Test
+  void peersDeletedWhileTheirStatusIsWrittenAreStillTornDown() {
+    int peers = 80;
+    client.resource(cluster(ns, "busy", null, null)).create();
+    for (int i = 0; i < peers; i++) {
+      client.resource(peer(ns, "p" + i, "busy", ProviderType.STATIC)).create();
+    }
+    await()
+        .ignoreExceptions()
+        .atMost(WAIT)
+        .until(
+            () ->
+                client.resources(Peer.class).inNamespace(ns).list().getItems().stream()
+                        .filter(p -> p.getStatus() != null && p.getStatus().getSubnet() != null)
+                        .count()
+                    == peers);
+
+    client.resources(MeshCluster.class).inNamespace(ns).withName("busy").delete();
+
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              assertThat(client.resources(Peer.class).inNamespace(ns).list().getItems())
+                  .as("peers still there, with their Ready")
+                  .extracting(
+                      p ->
+                          p.getMetadata().getName()
+                              + " "
+                              + Conditions.find(p.getStatus().getConditions(), "Ready")
+                                  .map(Condition::getReason)
+                                  .orElse("-"))
+                  .isEmpty();
+              assertThat(client.resources(MeshCluster.class).inNamespace(ns).withName("busy").get())
+                  .isNull();
+            });
+  }
+
   @Test
   void aPeerOfAMissingClusterSaysSoAndRecoversWhenTheClusterAppears() {
     client.resource(peer(ns, "early", "late-cluster", ProviderType.STATIC)).create();
