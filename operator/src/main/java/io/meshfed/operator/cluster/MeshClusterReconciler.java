@@ -39,7 +39,6 @@ import io.meshfed.operator.server.AgentApiEndpoint;
 import io.meshfed.operator.server.AgentApiTls;
 import io.meshfed.operator.support.EventRecorder;
 import io.meshfed.operator.support.LeanItemStore;
-import io.meshfed.operator.support.PrimaryInformers;
 import io.meshfed.operator.support.StatusPatch;
 import io.meshfed.provider.spi.ProviderException;
 import io.smallrye.common.annotation.Identifier;
@@ -63,10 +62,7 @@ import org.jboss.logging.Logger;
  */
 @ControllerConfiguration(
     name = "meshcluster",
-    informer =
-        @Informer(
-            itemStore = LeanItemStore.class,
-            comparableResourceVersions = PrimaryInformers.FILTER_OWN_WRITES))
+    informer = @Informer(itemStore = LeanItemStore.class))
 public class MeshClusterReconciler implements Reconciler<MeshCluster>, Cleaner<MeshCluster> {
   private static final Logger LOG = Logger.getLogger(MeshClusterReconciler.class);
   private static final String CLUSTER_REF_FIELD = "spec.clusterRef.name";
@@ -211,7 +207,7 @@ public class MeshClusterReconciler implements Reconciler<MeshCluster>, Cleaner<M
     Stream.of(tokenRenewal, cloudRecheck, Optional.of(config.cluster().resyncInterval()))
         .flatMap(Optional::stream)
         .min(Duration::compareTo)
-        .ifPresent(d -> control.rescheduleAfter(d));
+        .ifPresent(d -> StatusPatch.recheckAfter(control, d));
     return control;
   }
 

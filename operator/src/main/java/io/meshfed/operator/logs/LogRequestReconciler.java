@@ -8,7 +8,6 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.meshfed.api.v1alpha1.LogRequest;
 import io.meshfed.operator.config.MeshfedConfig;
 import io.meshfed.operator.support.LeanItemStore;
-import io.meshfed.operator.support.PrimaryInformers;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -17,12 +16,7 @@ import java.time.Instant;
  * Deletes LogRequests past their retention: {@code kubectl meshfed logs} deletes its own, but a
  * plugin stopped early (or a request made by hand) leaves one behind.
  */
-@ControllerConfiguration(
-    name = "logrequest",
-    informer =
-        @Informer(
-            itemStore = LeanItemStore.class,
-            comparableResourceVersions = PrimaryInformers.FILTER_OWN_WRITES))
+@ControllerConfiguration(name = "logrequest", informer = @Informer(itemStore = LeanItemStore.class))
 public class LogRequestReconciler implements Reconciler<LogRequest> {
   private final Duration retention;
   private final Clock clock;

@@ -34,7 +34,6 @@ import io.meshfed.operator.support.ClusterEvents;
 import io.meshfed.operator.support.Conditions;
 import io.meshfed.operator.support.EventRecorder;
 import io.meshfed.operator.support.LeanItemStore;
-import io.meshfed.operator.support.PrimaryInformers;
 import io.meshfed.operator.support.StatusPatch;
 import java.time.Clock;
 import java.time.Instant;
@@ -49,12 +48,7 @@ import org.jboss.logging.Logger;
  * or delete the machine, release the subnet) and patches the status when it changed. The decisions
  * themselves — phases, conditions, deadlines, replacements — are all in the lifecycle.
  */
-@ControllerConfiguration(
-    name = "peer",
-    informer =
-        @Informer(
-            itemStore = LeanItemStore.class,
-            comparableResourceVersions = PrimaryInformers.FILTER_OWN_WRITES))
+@ControllerConfiguration(name = "peer", informer = @Informer(itemStore = LeanItemStore.class))
 public class PeerReconciler implements Reconciler<Peer>, Cleaner<Peer> {
   private static final Logger LOG = Logger.getLogger(PeerReconciler.class);
 
@@ -157,7 +151,7 @@ public class PeerReconciler implements Reconciler<Peer>, Cleaner<Peer> {
       events.conditionsChanged(
           peer, before == null ? null : before.getConditions(), status.getConditions());
     }
-    plan.recheckAfter().ifPresent(control::rescheduleAfter);
+    plan.recheckAfter().ifPresent(after -> StatusPatch.recheckAfter(control, after));
     return control;
   }
 

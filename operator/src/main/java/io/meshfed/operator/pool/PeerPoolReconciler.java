@@ -39,7 +39,6 @@ import io.meshfed.operator.support.ClusterEvents;
 import io.meshfed.operator.support.Conditions;
 import io.meshfed.operator.support.EventRecorder;
 import io.meshfed.operator.support.LeanItemStore;
-import io.meshfed.operator.support.PrimaryInformers;
 import io.meshfed.operator.support.StatusPatch;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
@@ -64,12 +63,7 @@ import org.jboss.logging.Logger;
  * finalizer then drains nothing more than its machine. Deleting the pool deletes its Peers first
  * (clusters without a garbage collector included).
  */
-@ControllerConfiguration(
-    name = "peerpool",
-    informer =
-        @Informer(
-            itemStore = LeanItemStore.class,
-            comparableResourceVersions = PrimaryInformers.FILTER_OWN_WRITES))
+@ControllerConfiguration(name = "peerpool", informer = @Informer(itemStore = LeanItemStore.class))
 public class PeerPoolReconciler implements Reconciler<PeerPool>, Cleaner<PeerPool> {
   private static final Logger LOG = Logger.getLogger(PeerPoolReconciler.class);
   private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
@@ -241,8 +235,9 @@ public class PeerPoolReconciler implements Reconciler<PeerPool>, Cleaner<PeerPoo
               + namespace
               + "; the pool makes no peers until it does");
       status.setConditions(conditions.build());
-      return StatusPatch.ifChanged(pool, status, PeerPool::new)
-          .rescheduleAfter(config.cluster().credentialsRecheckInterval());
+      return StatusPatch.recheckAfter(
+          StatusPatch.ifChanged(pool, status, PeerPool::new),
+          config.cluster().credentialsRecheckInterval());
     }
     if (pool.getSpec().getAutoscaling() != null) {
       return autoscale(pool, context, cluster, peers, status, conditions);
@@ -453,7 +448,7 @@ public class PeerPoolReconciler implements Reconciler<PeerPool>, Cleaner<PeerPoo
           status.getConditions());
     }
     // idle clocks and cooldowns run out without an event
-    return control.rescheduleAfter(config.autoscaler().recheckInterval());
+    return StatusPatch.recheckAfter(control, config.autoscaler().recheckInterval());
   }
 
   private Scaling scaling(String namespace, String cluster) {

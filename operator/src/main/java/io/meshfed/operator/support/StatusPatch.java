@@ -2,12 +2,14 @@ package io.meshfed.operator.support;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.meshfed.api.v1alpha1.ObservedStatus;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -65,7 +67,31 @@ public final class StatusPatch {
     if (!changed(current.getStatus(), status)) {
       return UpdateControl.noUpdate();
     }
-    return UpdateControl.patchStatus(minimal(current, status, factory));
+    return UpdateControl.patchStatus(minimal(current, status, factory))
+        .rescheduleAfter(LOOK_AGAIN_AFTER_OWN_WRITE);
+  }
+
+  /**
+   * How soon a reconcile that wrote status runs again (decision 0024). JOSDK 5.3.0 holds back a
+   * primary's watch events while our status write is in flight and drops one that is older than our
+   * write: a deletion or a spec change someone made just before our write landed would wake no one.
+   * Our write's answer has that change, and the reconcile after it reads that answer (JOSDK's
+   * read-after-write cache), so looking again shortly is enough. Fixed upstream in 5.3.5, which the
+   * Maven mirror here does not serve.
+   */
+  public static final Duration LOOK_AGAIN_AFTER_OWN_WRITE = Duration.ofSeconds(2);
+
+  /**
+   * Reschedules {@code control} after {@code after}, unless it already runs sooner (a write's look
+   * again, an earlier deadline).
+   */
+  public static <R extends HasMetadata> UpdateControl<R> recheckAfter(
+      UpdateControl<R> control, Duration after) {
+    return control
+        .getScheduleDelay()
+        .filter(sooner -> sooner <= after.toMillis())
+        .map(sooner -> control)
+        .orElseGet(() -> control.rescheduleAfter(after));
   }
 
   /**

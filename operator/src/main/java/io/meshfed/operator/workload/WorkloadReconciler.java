@@ -46,7 +46,6 @@ import io.meshfed.operator.scheduler.Node;
 import io.meshfed.operator.scheduler.Scheduler;
 import io.meshfed.operator.support.EventRecorder;
 import io.meshfed.operator.support.LeanItemStore;
-import io.meshfed.operator.support.PrimaryInformers;
 import io.meshfed.operator.support.StatusPatch;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -77,12 +76,7 @@ import org.jboss.logging.Logger;
  * decisions are kept here (the cache may not show a status just written yet), so two workloads can
  * never both take the last room on a peer.
  */
-@ControllerConfiguration(
-    name = "workload",
-    informer =
-        @Informer(
-            itemStore = LeanItemStore.class,
-            comparableResourceVersions = PrimaryInformers.FILTER_OWN_WRITES))
+@ControllerConfiguration(name = "workload", informer = @Informer(itemStore = LeanItemStore.class))
 public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workload> {
   private static final Logger LOG = Logger.getLogger(WorkloadReconciler.class);
   private final NetMapPublisher hub;
@@ -385,7 +379,7 @@ public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workloa
     Stream.of(nextLook(decision, byName, now), envRecheck, deadlineCheck)
         .flatMap(Optional::stream)
         .min(Duration::compareTo)
-        .ifPresent(control::rescheduleAfter);
+        .ifPresent(after -> StatusPatch.recheckAfter(control, after));
     return control;
   }
 
