@@ -88,6 +88,10 @@ public final class OperatorProcess implements AutoCloseable {
     return httpsPort;
   }
 
+  public boolean isAlive() {
+    return process.isAlive();
+  }
+
   public long pid() {
     return process.pid();
   }

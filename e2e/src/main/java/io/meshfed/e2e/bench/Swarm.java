@@ -15,7 +15,6 @@ import io.meshfed.api.agent.KeyProof;
 import io.meshfed.api.agent.StatusReport;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.net.ConnectException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -55,6 +54,7 @@ final class Swarm implements AutoCloseable {
       new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
   private static final String AGENT_PREFIX = "a-";
   private static final int JOIN_THREADS = 16;
+  private static final Duration JOIN_PATIENCE = Duration.ofMinutes(2);
 
   /** Working tunnels the agent lists anyway per report (its TunnelDigest's). */
   private static final int REFRESH_PER_REPORT = 16;
@@ -92,6 +92,13 @@ final class Swarm implements AutoCloseable {
   private final AtomicLong bytesReceived = new AtomicLong();
   private volatile ProbeWatch probe;
   private volatile boolean closed;
+  private volatile Duration reportEvery;
+
+  /** Since when map answers are counted (a failover's start); none counted before a mark. */
+  private volatile long markNanos = Long.MAX_VALUE;
+
+  private final AtomicLong fullMapsAfterMark = new AtomicLong();
+  private final AtomicLong deltasAfterMark = new AtomicLong();
 
   Swarm(String server, String caHash, String token, int size) {
     this.server = URI.create(server + "/");
@@ -124,6 +131,7 @@ final class Swarm implements AutoCloseable {
    * the interval, as agents that started at different times do.
    */
   void startReporting(Duration interval) {
+    reportEvery = interval;
     long every = interval.toMillis();
     Random offsets = new Random(42);
     for (SimAgent agent : agents) {
@@ -199,7 +207,9 @@ final class Swarm implements AutoCloseable {
     ProbeWatch watch = new ProbeWatch(name, agents.length);
     long bytesBefore = bytesReceived.get();
     probe = watch;
-    Joined joined = joinAndReport(name, agents.length + 1_000_000);
+    int index = agents.length + 1_000_000;
+    Joined joined = joinAndReport(name, index);
+    keepReporting(name, index, joined.credential());
     probeKeys.put(name, joined.publicKey());
     if (!watch.done.await(within.toMillis(), TimeUnit.MILLISECONDS)) {
       throw new IllegalStateException(
@@ -226,6 +236,35 @@ final class Swarm implements AutoCloseable {
 
   private record Joined(String credential, String publicKey) {}
 
+  /**
+   * A probe goes on reporting as an agent does (its endpoints and facts; its own map is not
+   * tracked, so no tunnels): its status follows what its peers observe of it.
+   */
+  private void keepReporting(String name, int index, String credential) {
+    Duration every = reportEvery;
+    if (every == null) {
+      return;
+    }
+    List<String> endpoints = List.of(endpointOf(index));
+    AgentFacts facts = new AgentFacts(2, 4L << 30, "linux", "amd64", "bench", name);
+    StatusReport report = new StatusReport(name, null, endpoints, facts, List.of());
+    reporting.scheduleAtFixedRate(
+        () -> {
+          if (closed) {
+            return;
+          }
+          reportsSent.incrementAndGet();
+          try {
+            joins.status(credential, report);
+          } catch (Exception e) {
+            reportsFailed.incrementAndGet();
+          }
+        },
+        every.toMillis(),
+        every.toMillis(),
+        TimeUnit.MILLISECONDS);
+  }
+
   private Joined joinAndReport(String name, int index) throws Exception {
     String privateKey = KeyProof.newPrivateKey();
     // addresses are only data here: nothing is ever sent to them
@@ -234,19 +273,36 @@ final class Swarm implements AutoCloseable {
     AgentFacts facts = new AgentFacts(2, 4L << 30, "linux", "amd64", "bench", name);
     JoinRequest request =
         new JoinRequest(token, name, KeyProof.publicKeyOf(privateKey), endpoints, facts);
+    // the operator may be starting, or failing over to another replica: try again for a while, as
+    // a booting machine's agent does
+    long deadline = System.nanoTime() + JOIN_PATIENCE.toNanos();
     JoinResponse joined = null;
-    for (int attempt = 0; joined == null; attempt++) {
+    while (joined == null) {
       try {
         joined = joins.join(request, privateKey);
-      } catch (ConnectException e) {
-        if (attempt > 100) {
+      } catch (IOException | CoordinationClient.Refused e) {
+        boolean passing =
+            e instanceof IOException
+                || ((CoordinationClient.Refused) e).status() >= 500
+                || ((CoordinationClient.Refused) e).status() == 429;
+        if (!passing || System.nanoTime() > deadline) {
           throw e;
         }
-        Thread.sleep(300); // the operator is still starting
+        Thread.sleep(300);
       }
     }
-    joins.status(joined.credential(), new StatusReport(name, null, endpoints, facts, List.of()));
-    return new Joined(joined.credential(), request.publicKey());
+    StatusReport first = new StatusReport(name, null, endpoints, facts, List.of());
+    while (true) {
+      try {
+        joins.status(joined.credential(), first);
+        return new Joined(joined.credential(), request.publicKey());
+      } catch (IOException e) {
+        if (System.nanoTime() > deadline) {
+          throw e;
+        }
+        Thread.sleep(300);
+      }
+    }
   }
 
   /** Where a simulated agent's peers see it: its advertised endpoint (no NAT here). */
@@ -267,6 +323,39 @@ final class Swarm implements AutoCloseable {
         watch.done.countDown();
       }
     }
+  }
+
+  /**
+   * From now on, count the map answers (full or delta) and when each agent first got one: after an
+   * operator failover, when its agents were back.
+   */
+  void mark() {
+    fullMapsAfterMark.set(0);
+    deltasAfterMark.set(0);
+    for (SimAgent agent : agents) {
+      agent.answeredAfterMark = 0;
+    }
+    markNanos = System.nanoTime();
+  }
+
+  /** Since the mark: full maps, deltas, agents answered, and the last first answer (ms). */
+  record SinceMark(long fullMaps, long deltas, int agentsAnswered, long allAnsweredMs) {}
+
+  SinceMark sinceMark() {
+    int answered = 0;
+    long last = 0;
+    for (SimAgent agent : agents) {
+      long at = agent.answeredAfterMark;
+      if (at != 0) {
+        answered++;
+        last = Math.max(last, at - markNanos);
+      }
+    }
+    return new SinceMark(
+        fullMapsAfterMark.get(),
+        deltasAfterMark.get(),
+        answered,
+        answered == agents.length ? last / 1_000_000 : -1);
   }
 
   @Override
@@ -304,6 +393,9 @@ final class Swarm implements AutoCloseable {
 
     private final Set<String> toldProbes = new HashSet<>();
     private int refreshFrom = -1;
+
+    /** When this agent's first map answer after the {@link #mark} came (0: none yet). */
+    private volatile long answeredAfterMark;
 
     /** The agent's own backoff for its map's polls. */
     private final Backoff pollBackoff = new Backoff(Duration.ofMillis(500), Duration.ofSeconds(30));
@@ -461,7 +553,13 @@ final class Swarm implements AutoCloseable {
                 pollBackoff.reset();
                 bytesReceived.addAndGet(wireSize(response));
                 if (response.statusCode() == 200) {
-                  apply(response.body(), at);
+                  boolean full = apply(response.body(), at);
+                  if (at >= markNanos) {
+                    (full ? fullMapsAfterMark : deltasAfterMark).incrementAndGet();
+                    if (answeredAfterMark == 0) {
+                      answeredAfterMark = at;
+                    }
+                  }
                 }
                 poll();
               });
@@ -472,7 +570,8 @@ final class Swarm implements AutoCloseable {
      * are all a simulated agent keeps (a tree per full map of thousands of peers would make the
      * load generator, not the operator, the slow part).
      */
-    private void apply(byte[] body, long at) {
+    private boolean apply(byte[] body, long at) {
+      boolean full = false;
       try (JsonParser json = JSON.getFactory().createParser(body)) {
         if (json.nextToken() != JsonToken.START_OBJECT) {
           throw new IllegalStateException(name + " got a map that is not a JSON object");
@@ -486,6 +585,7 @@ final class Swarm implements AutoCloseable {
               break;
             case "full":
               if (value == JsonToken.VALUE_TRUE) {
+                full = true;
                 synchronized (this) {
                   known.clear();
                   knownProbes.clear();
@@ -525,6 +625,7 @@ final class Swarm implements AutoCloseable {
       } catch (IOException e) {
         throw new IllegalStateException(name + " got a map that is not JSON", e);
       }
+      return full;
     }
   }
 

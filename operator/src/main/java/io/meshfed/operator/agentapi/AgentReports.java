@@ -152,7 +152,13 @@ public class AgentReports {
         members,
         member -> !member.peer().name().equals(self) && !relayed.contains(member.peer().name()),
         selfSince,
-        new Health.Reported(report.handshakes(), report.tunnels(), hub.holds(report.mapVersion())),
+        new Health.Reported(
+            report.handshakes(),
+            report.tunnels(),
+            hub.holds(
+                peer.getMetadata().getNamespace(),
+                peer.getSpec().getClusterRef().getName(),
+                report.mapVersion())),
         now,
         freshness,
         settleTime());

@@ -79,10 +79,7 @@ public class MapFeed {
     Peer peer = withJoin(changed);
     String namespace = peer.getMetadata().getNamespace();
     Optional<MeshCluster> cluster = directory.cluster(namespace, clusterName);
-    List<String> seen =
-        peer.getStatus() == null || peer.getStatus().getPublicKey() == null
-            ? List.of()
-            : observed.of(namespace, clusterName, peer.getStatus().getPublicKey());
+    List<String> seen = observedOf(namespace, clusterName, peer);
     MapEntries.Entries entries =
         cluster
             .map(c -> MapEntries.of(peer, c, seen))
@@ -94,6 +91,25 @@ public class MapFeed {
     } else {
       relays.gone(namespace, clusterName, name);
     }
+  }
+
+  /**
+   * Where its peers see its packets come from: as this process heard in their reports, else as its
+   * status says ({@code paths.observedEndpoints}, written by the process that heard them). The
+   * status is what another replica or a restarted operator knows: its entries then equal the ones
+   * the agents hold, and their versions stand here too (decision 0025).
+   */
+  private List<String> observedOf(String namespace, String cluster, Peer peer) {
+    PeerStatus status = peer.getStatus();
+    if (status == null || status.getPublicKey() == null) {
+      return List.of();
+    }
+    List<String> heard = observed.of(namespace, cluster, status.getPublicKey());
+    if (!heard.isEmpty() || status.getPaths() == null) {
+      return heard;
+    }
+    List<String> written = status.getPaths().getObservedEndpoints();
+    return written == null ? List.of() : written;
   }
 
   /**

@@ -33,6 +33,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * the property tests check: applying {@code since(v)} to the full map at v gives the full map now.
  */
 public final class MapLog {
+  private static final String PEER = "peer";
+  private static final String WORKLOAD = "workload";
+
   /** Versions kept for deltas; an agent further behind gets the full map. */
   static final int DEFAULT_HISTORY = 256;
 
@@ -82,10 +85,15 @@ public final class MapLog {
       Set<String> replicasChanged,
       boolean dnsChanged,
       Set<String> relaysChanged,
-      long changedAtNanos) {}
+      long changedAtNanos,
+      long digest) {}
 
   private final int history;
   private long version;
+
+  /** {@link MapDigest} of the published members and workloads: the same on every process. */
+  private long digest;
+
   private final Map<String, Member> published = new LinkedHashMap<>();
 
   /**
@@ -195,6 +203,10 @@ public final class MapLog {
           if (entry.isPresent()) {
             if (before == null || !before.peer().equals(entry.get())) {
               upserts.put(name, entry.get());
+              digest += MapDigest.of(PEER, name, entry.get());
+              if (before != null) {
+                digest -= MapDigest.of(PEER, name, before.peer());
+              }
             }
             boolean sameKey =
                 before != null && before.peer().publicKey().equals(entry.get().publicKey());
@@ -209,6 +221,7 @@ public final class MapLog {
             }
             publishedByKey.put(entry.get().publicKey(), member);
           } else if (before != null) {
+            digest -= MapDigest.of(PEER, name, before.peer());
             removed.add(name);
             published.remove(name);
             publishedByKey.remove(before.peer().publicKey(), before);
@@ -230,9 +243,13 @@ public final class MapLog {
           .forEach(replicasChanged::add);
       dnsChanged |=
           !Objects.equals(before == null ? null : before.dns(), after == null ? null : after.dns());
+      if (before != null) {
+        digest -= MapDigest.of(WORKLOAD, change.getKey(), before);
+      }
       if (after == null) {
         workloads.remove(change.getKey());
       } else {
+        digest += MapDigest.of(WORKLOAD, change.getKey(), after);
         workloads.put(change.getKey(), after);
       }
     }
@@ -261,11 +278,36 @@ public final class MapLog {
             replicasChanged,
             dnsChanged,
             relaysChanged,
-            changedAtNanos));
+            changedAtNanos,
+            digest));
     while (versions.size() > history) {
       versions.removeFirst();
     }
     return Optional.of(version);
+  }
+
+  /** The newest version's {@link MapDigest}. */
+  public long digest() {
+    return digest;
+  }
+
+  /**
+   * The newest version this log still holds whose members and workloads had {@code digest}: where
+   * an agent whose map came from another process (an operator restarted, another replica) stands in
+   * this one's versions.
+   */
+  public Optional<Long> versionWithDigest(long digest) {
+    if (digest == this.digest) {
+      return Optional.of(version);
+    }
+    var newestFirst = versions.descendingIterator();
+    while (newestFirst.hasNext()) {
+      Version v = newestFirst.next();
+      if (v.digest() == digest) {
+        return Optional.of(v.number());
+      }
+    }
+    return Optional.empty();
   }
 
   /** When the first change of the newest version arrived (for push latency); empty before any. */
@@ -279,13 +321,22 @@ public final class MapLog {
    * from} is empty).
    */
   public Optional<View> since(String peer, Optional<Long> from) {
-    if (from.isPresent() && from.get() == version) {
+    return since(peer, from, false);
+  }
+
+  /**
+   * As {@link #since(String, Optional)}; {@code foreign}: {@code from} is where another process's
+   * version stands here ({@link #versionWithDigest}), which vouches for the members and workloads
+   * only — the peer's own configuration and relays come whole, as this process has them.
+   */
+  public Optional<View> since(String peer, Optional<Long> from, boolean foreign) {
+    if (from.isPresent() && from.get() == version && !foreign) {
       return Optional.empty();
     }
     long after = from.orElse(-1L);
     boolean deltaPossible =
         after >= 0
-            && after < version
+            && (after < version || (foreign && after == version))
             && !versions.isEmpty()
             && versions.peekFirst().number() <= after + 1;
     if (!deltaPossible) {
@@ -326,12 +377,12 @@ public final class MapLog {
         new NetMap(
             null,
             false,
-            selfChanged ? selves.get(peer) : null,
+            selfChanged || foreign ? selves.get(peer) : null,
             List.copyOf(upserts.values()),
             removed.isEmpty() ? null : List.copyOf(removed),
             replicasChanged ? replicasOf(peer) : null,
             dnsChanged ? dns() : null,
-            relaysChanged ? relaysOf(peer) : null);
+            relaysChanged || foreign ? relaysOf(peer) : null);
     return Optional.of(new Delta(version, map));
   }
 

@@ -22,6 +22,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -191,7 +192,36 @@ public class NetMapPublisher {
       done.complete(null); // outside the lock: waiting polls answer on their own threads
     }
 
-    synchronized Optional<Reply> since(String peer, Optional<Long> version) {
+    /**
+     * Where an agent's version stands in this log: this process's own by number; another process's
+     * (a restarted operator, another replica) by its members' and workloads' digest, when this log
+     * still holds a version that had it; else nowhere (a full map).
+     */
+    Since resolve(String token) {
+      if (token == null) {
+        return Since.NONE;
+      }
+      String[] parts = token.split("\\.");
+      if (parts.length >= 2 && parts[0].equals(epoch)) {
+        // this process's own: no lock (every report asks, see holds)
+        try {
+          return new Since(Optional.of(Long.parseLong(parts[1])), false);
+        } catch (NumberFormatException e) {
+          return Since.NONE;
+        }
+      }
+      OptionalLong digest = parts.length == 3 ? MapDigest.parse(parts[2]) : OptionalLong.empty();
+      if (digest.isEmpty()) {
+        return Since.NONE;
+      }
+      synchronized (this) {
+        return log.versionWithDigest(digest.getAsLong())
+            .map(number -> new Since(Optional.of(number), true))
+            .orElse(Since.NONE);
+      }
+    }
+
+    synchronized Optional<Reply> since(String peer, Since from) {
       if (log.hasPendingSelf(peer)) {
         // its own configuration waits for the flush: publish it now, so the answer's version
         // includes it and the next delta does not send it again
@@ -201,11 +231,14 @@ public class NetMapPublisher {
           done.complete(null); // parked polls go on asynchronously, on the answer threads
         }
       }
-      return log.since(peer, version).filter(MapLog::isNews).map(view -> reply(peer, view));
+      return log.since(peer, from.version(), from.foreign())
+          .filter(MapLog::isNews)
+          .map(view -> reply(peer, view));
     }
 
     private Reply reply(String peer, MapLog.View view) {
-      String token = epoch + "." + view.version();
+      // the view is always at the newest version, whose digest the log has
+      String token = epoch + "." + view.version() + "." + MapDigest.format(log.digest());
       if (view instanceof MapLog.Delta delta) {
         NetMap map = delta.map();
         return new Delta(
@@ -323,12 +356,12 @@ public class NetMapPublisher {
   public CompletionStage<Optional<Reply>> poll(
       String namespace, String cluster, String peer, String since, Duration timeout) {
     ClusterMap map = map(namespace, cluster);
-    return awaitNews(map, peer, parse(since), System.nanoTime() + timeout.toNanos(), false);
+    return awaitNews(map, peer, map.resolve(since), System.nanoTime() + timeout.toNanos(), false);
   }
 
   /** Versions that change only this peer's own entry are no news to it: it keeps waiting. */
   private CompletableFuture<Optional<Reply>> awaitNews(
-      ClusterMap map, String peer, Optional<Long> version, long deadline, boolean woken) {
+      ClusterMap map, String peer, Since version, long deadline, boolean woken) {
     CompletableFuture<Void> next;
     synchronized (map) {
       Optional<Reply> now = map.since(peer, version);
@@ -363,15 +396,16 @@ public class NetMapPublisher {
   }
 
   /**
-   * Which members a map at {@code version} (as an agent reports it) holds: none without a version,
-   * those published up to it for this process's versions, and — for another process's, as after a
-   * restart — all of them (the agent's next poll brings the full map).
+   * Which members a map at {@code version} (as an agent reports it) holds: none without a version;
+   * those published up to where it stands in this process's log (its own versions, or another
+   * process's by digest); all of them for a version that stands nowhere here (the agent's next poll
+   * brings the full map).
    */
-  public Predicate<MapLog.Member> holds(String version) {
+  public Predicate<MapLog.Member> holds(String namespace, String cluster, String version) {
     if (version == null) {
       return member -> false;
     }
-    Optional<Long> number = parse(version);
+    Optional<Long> number = map(namespace, cluster).resolve(version).version();
     if (number.isEmpty()) {
       return member -> true;
     }
@@ -379,15 +413,12 @@ public class NetMapPublisher {
     return member -> member.version() <= upTo;
   }
 
-  private Optional<Long> parse(String since) {
-    if (since == null || !since.startsWith(epoch + ".")) {
-      return Optional.empty(); // another operator process's version, or none: a full map
-    }
-    try {
-      return Optional.of(Long.parseLong(since.substring(epoch.length() + 1)));
-    } catch (NumberFormatException e) {
-      return Optional.empty();
-    }
+  /**
+   * Where a poll's version stands in a cluster's log: a version number of this process (none: a
+   * full map), and whether it came from another process's token.
+   */
+  record Since(Optional<Long> version, boolean foreign) {
+    static final Since NONE = new Since(Optional.empty(), false);
   }
 
   private static ThreadFactory daemon(String name) {

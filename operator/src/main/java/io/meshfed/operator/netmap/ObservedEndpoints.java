@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BiConsumer;
 
 /**
@@ -35,7 +36,7 @@ public class ObservedEndpoints {
 
   private record Seen(Instant first, Instant last) {}
 
-  private volatile BiConsumer<String, String> onChange = (cluster, key) -> {};
+  private final List<BiConsumer<String, String>> onChange = new CopyOnWriteArrayList<>();
 
   @Inject
   public ObservedEndpoints(Clock clock) {
@@ -44,7 +45,7 @@ public class ObservedEndpoints {
 
   /** Told (cluster key, public key) when the endpoints observed for a key change. */
   public void onChange(BiConsumer<String, String> listener) {
-    this.onChange = listener;
+    onChange.add(listener);
   }
 
   /** One agent's report: what it sees of the peers it had a recent handshake with. */
@@ -70,7 +71,7 @@ public class ObservedEndpoints {
       endpoints.merge(
           handshake.endpoint(), new Seen(now, now), (old, fresh) -> new Seen(old.first(), now));
       if (!current(endpoints, now).equals(before)) {
-        onChange.accept(clusterKey, handshake.publicKey());
+        onChange.forEach(listener -> listener.accept(clusterKey, handshake.publicKey()));
       }
     }
   }

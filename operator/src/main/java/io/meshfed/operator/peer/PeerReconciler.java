@@ -29,6 +29,7 @@ import io.meshfed.operator.config.MeshfedConfig;
 import io.meshfed.operator.ipam.SubnetAllocator;
 import io.meshfed.operator.join.AgentBootstraps;
 import io.meshfed.operator.join.AgentSecrets;
+import io.meshfed.operator.netmap.ObservedEndpoints;
 import io.meshfed.operator.netmap.PeerPaths;
 import io.meshfed.operator.support.ClusterEvents;
 import io.meshfed.operator.support.Conditions;
@@ -58,6 +59,7 @@ public class PeerReconciler implements Reconciler<Peer>, Cleaner<Peer> {
   private final SubnetAllocator allocator;
   private final MachineLifecycle machines;
   private final AgentReports reports;
+  private final ObservedEndpoints observed;
   private final AgentBootstraps bootstraps;
   private final EventRecorder events;
   private final PeerLifecycle lifecycle;
@@ -72,6 +74,7 @@ public class PeerReconciler implements Reconciler<Peer>, Cleaner<Peer> {
       SubnetAllocator allocator,
       MachineLifecycle machines,
       AgentReports reports,
+      ObservedEndpoints observed,
       AgentBootstraps bootstraps,
       EventRecorder events,
       MeshfedConfig config,
@@ -79,6 +82,7 @@ public class PeerReconciler implements Reconciler<Peer>, Cleaner<Peer> {
     this.allocator = allocator;
     this.machines = machines;
     this.reports = reports;
+    this.observed = observed;
     this.bootstraps = bootstraps;
     this.events = events;
     this.lifecycle = new PeerLifecycle(PeerLifecycle.Settings.of(config));
@@ -106,6 +110,18 @@ public class PeerReconciler implements Reconciler<Peer>, Cleaner<Peer> {
     SimpleInboundEventSource<Peer> agentReports = new SimpleInboundEventSource<>("agent-reports");
     reports.onChange(
         (namespace, name) -> agentReports.propagateEvent(new ResourceID(name, namespace)));
+    // where its peers see it changed: its status says so now, not at its own next report (another
+    // replica's maps read it there: decision 0025)
+    var peers = context.getPrimaryCache();
+    observed.onChange(
+        (clusterKey, publicKey) -> {
+          String namespace = clusterKey.substring(0, clusterKey.indexOf('/'));
+          peers
+              .list(
+                  namespace,
+                  p -> p.getStatus() != null && publicKey.equals(p.getStatus().getPublicKey()))
+              .forEach(p -> agentReports.propagateEvent(ResourceID.fromResource(p)));
+        });
     return List.of(
         ClusterEvents.source(Peer.class, context, PeerReconciler::clusterName),
         new InformerEventSource<>(secrets, context),
@@ -207,7 +223,20 @@ public class PeerReconciler implements Reconciler<Peer>, Cleaner<Peer> {
         secret(context, AgentSecrets.agentSecretName(name)).flatMap(AgentSecrets::membership),
         reports.lastHeartbeat(namespace, name, lease),
         reports.latest(namespace, name).map(AgentReports.Received::health),
-        reports.latest(namespace, name).map(AgentReports.Received::paths).orElse(PeerPaths.NONE));
+        reports
+            .latest(namespace, name)
+            .map(AgentReports.Received::paths)
+            .map(paths -> withObservedNow(peer, paths))
+            .orElse(PeerPaths.NONE));
+  }
+
+  /** Its last report's paths, with where its peers see it as of now (their reports since). */
+  private PeerPaths withObservedNow(Peer peer, PeerPaths paths) {
+    String key = peer.getStatus() == null ? null : peer.getStatus().getPublicKey();
+    return key == null
+        ? paths
+        : paths.withObservedEndpoints(
+            observed.of(peer.getMetadata().getNamespace(), clusterName(peer), key));
   }
 
   /**

@@ -3,7 +3,10 @@ package io.meshfed.operator.netmap;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.meshfed.api.agent.MapPeer;
+import io.meshfed.api.agent.StatusReport;
 import io.meshfed.api.v1alpha1.MeshCluster;
+import io.meshfed.api.v1alpha1.PathSummary;
 import io.meshfed.api.v1alpha1.Peer;
 import io.meshfed.api.v1alpha1.PeerStatus;
 import io.meshfed.api.v1alpha1.ProviderType;
@@ -72,5 +75,68 @@ class MapFeedTest {
     await()
         .atMost(Duration.ofSeconds(5))
         .until(() -> !publisher.mapPeers("ns", "mesh").containsKey(KEY));
+  }
+
+  /**
+   * Another replica (or the operator after a restart) has heard no reports yet: where peers see a
+   * NATed peer comes from its status, so its entry is the one the agents already hold.
+   */
+  @Test
+  void whatPeersObserveComesFromTheStatusWhenThisProcessHeardNothing() {
+    Clock clock = Clock.systemUTC();
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    NetMapPublisher publisher = new NetMapPublisher(Duration.ofMillis(1), registry, clock);
+    MeshCluster cluster = TestObjects.cluster("ns", "mesh", "100.64.0.0/16", 24);
+    AgentDirectory directory =
+        new AgentDirectory(null, null) {
+          @Override
+          public Optional<MeshCluster> cluster(String namespace, String name) {
+            return Optional.of(cluster);
+          }
+        };
+    ObservedEndpoints heard = new ObservedEndpoints(clock);
+    MapFeed feed =
+        new MapFeed(
+            directory,
+            publisher,
+            heard,
+            new RelayKeeper(publisher, clock, registry, Runnable::run));
+    PeerStatus status = new PeerStatus();
+    status.setPublicKey(KEY);
+    status.setSubnet("100.64.7.0/24");
+    status.setMeshAddress("100.64.7.1");
+    status.setInterfaceEndpoints(List.of("10.0.0.7:51820"));
+    PathSummary paths = new PathSummary();
+    paths.setObservedEndpoints(List.of("198.51.100.7:40001"));
+    status.setPaths(paths);
+    Peer natted = TestObjects.peer("ns", "natted", "mesh", ProviderType.STATIC);
+    natted.setStatus(status);
+
+    feed.peerChanged(natted);
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> publisher.mapPeers("ns", "mesh").containsKey(KEY));
+    MapPeer entry = publisher.mapPeers("ns", "mesh").get(KEY).peer();
+    assertThat(entry.endpoints()).containsExactly("198.51.100.7:40001", "10.0.0.7:51820");
+    assertThat(entry.site()).isEqualTo("nat:198.51.100.7");
+
+    // what this process hears itself comes first
+    heard.record(
+        "ns",
+        "mesh",
+        List.of(
+            new StatusReport.PeerHandshake(
+                KEY, clock.instant().getEpochSecond(), 0, 0, "198.51.100.8:40002")));
+    feed.peerChanged(natted);
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(
+            () ->
+                publisher
+                    .mapPeers("ns", "mesh")
+                    .get(KEY)
+                    .peer()
+                    .endpoints()
+                    .contains("198.51.100.8:40002"));
   }
 }

@@ -9,6 +9,7 @@ import io.meshfed.api.agent.NetMap;
 import io.meshfed.api.agent.SelfConfig;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -200,6 +201,102 @@ class MapLogTest {
     }
   }
 
+  /**
+   * Another process (a restarted operator, another replica) learns the same members and workloads
+   * from its own watch: in any order, flushed at other moments, with its own version numbers. It
+   * reaches the same digest, finds where an agent of the first process stands, and its answer
+   * brings that agent's map to its own full map — its own configuration included.
+   */
+  @Test
+  void anotherProcessWithTheSameMembersAnswersTheFirstOnesAgentsWithADelta() {
+    Random random = new Random(11);
+    List<String> names = List.of("p0", "p1", "p2", "p3", "p4", "p5");
+    for (int trial = 0; trial < 300; trial++) {
+      MapLog first = new MapLog();
+      Map<String, Optional<MapPeer>> lastPeers = new TreeMap<>();
+      Map<String, Optional<MapLog.WorkloadMap>> lastWorkloads = new TreeMap<>();
+      for (int step = 0; step < 30; step++) {
+        String name = names.get(random.nextInt(names.size()));
+        switch (random.nextInt(5)) {
+          case 0 -> {
+            first.offerPeer(name, Optional.empty());
+            lastPeers.put(name, Optional.empty());
+          }
+          case 1, 2 -> {
+            Optional<MapPeer> entry = Optional.of(peer(name, random.nextInt(3)));
+            first.offerPeer(name, entry);
+            first.offerSelf(name, Optional.of(self(name)));
+            lastPeers.put(name, entry);
+          }
+          case 3 -> {
+            String workload = "w" + random.nextInt(3);
+            Optional<MapLog.WorkloadMap> entry =
+                random.nextInt(4) == 0
+                    ? Optional.empty()
+                    : Optional.of(workload(workload, names.get(random.nextInt(names.size()))));
+            first.offerWorkload(workload, entry);
+            lastWorkloads.put(workload, entry);
+          }
+          default -> first.flush(T0.plusSeconds(step), step);
+        }
+      }
+      first.flush(T0.plusSeconds(99), 99);
+      Map<String, View> agents = views(first, names);
+
+      // the second process lists the same objects in another order, with its own flushes; its
+      // agents' configuration is its own (here: another domain)
+      MapLog second = new MapLog();
+      List<Runnable> offers = new ArrayList<>();
+      lastPeers.forEach(
+          (name, entry) ->
+              offers.add(
+                  () -> {
+                    second.offerPeer(name, entry);
+                    second.offerSelf(name, entry.map(e -> selfElsewhere(name)));
+                  }));
+      lastWorkloads.forEach((name, entry) -> offers.add(() -> second.offerWorkload(name, entry)));
+      Collections.shuffle(offers, random);
+      for (Runnable offer : offers) {
+        offer.run();
+        if (random.nextInt(3) == 0) {
+          second.flush(T0, 0);
+        }
+      }
+      second.flush(T0, 0);
+
+      assertThat(second.digest())
+          .as("trial %d: the same members and workloads", trial)
+          .isEqualTo(first.digest());
+      Optional<Long> standsAt = second.versionWithDigest(first.digest());
+      assertThat(standsAt).as("trial %d", trial).isPresent();
+      for (String observer : names) {
+        View expected = View.full(second, observer);
+        if (expected.self() == null) {
+          continue; // not on the second's map: it has nothing to tell this peer
+        }
+        MapLog.View answer = second.since(observer, standsAt, true).orElseThrow();
+        assertThat(answer).as("trial %d: %s", trial, observer).isInstanceOf(MapLog.Delta.class);
+        assertThat(agents.get(observer).apply(answer, second, observer))
+            .as("trial %d: %s", trial, observer)
+            .isEqualTo(expected);
+      }
+    }
+  }
+
+  @Test
+  void aDigestThisLogNeverHadStandsNowhere() {
+    MapLog log = new MapLog();
+    log.offerPeer("a", Optional.of(peer("a", 1)));
+    log.flush(T0, 0);
+    MapLog other = new MapLog();
+    other.offerPeer("a", Optional.of(peer("a", 2)));
+    other.flush(T0, 0);
+
+    assertThat(log.versionWithDigest(other.digest())).isEmpty();
+    assertThat(log.versionWithDigest(log.digest())).contains(1L);
+    assertThat(new MapLog().digest()).as("an empty map").isZero();
+  }
+
   /** What an agent holds: the others' entries, its own configuration, its replicas, the names. */
   record View(
       Map<String, MapPeer> peers,
@@ -251,6 +348,11 @@ class MapLogTest {
   static SelfConfig self(String name) {
     return new SelfConfig(
         name, "mesh", "100.64.1.1", "100.64.1.0/24", "100.64.0.0/16", 51820, null, "mesh.local");
+  }
+
+  static SelfConfig selfElsewhere(String name) {
+    return new SelfConfig(
+        name, "mesh", "100.64.1.1", "100.64.1.0/24", "100.64.0.0/16", 51820, null, "other.local");
   }
 
   static MapLog.WorkloadMap workload(String name, String peer) {

@@ -1,0 +1,117 @@
+package io.meshfed.operator.netmap;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.meshfed.api.agent.NetMap;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Versions mean the same on every operator process (decision 0025): an agent whose map came from
+ * one process (an operator before its restart, another replica) gets only what changed from another
+ * that holds the same members — not the full map.
+ */
+class NetMapPublisherTest {
+  private static final Duration NO_WAIT = Duration.ofMillis(200);
+
+  private final Clock clock = Clock.systemUTC();
+
+  private NetMapPublisher process() {
+    return new NetMapPublisher(Duration.ofMillis(1), new SimpleMeterRegistry(), clock);
+  }
+
+  @Test
+  void anAgentOfOneProcessGetsADeltaFromAnotherWithTheSameMembers() throws Exception {
+    NetMapPublisher first = process();
+    NetMapPublisher second = process();
+    for (String name : List.of("a", "b", "c")) {
+      first.peerChanged(
+          "ns", "mesh", name, Optional.of(MapLogTest.peer(name, 1)), Optional.of(self(name)));
+    }
+    // the other process's watch lists them in another order
+    for (String name : List.of("c", "a", "b")) {
+      second.peerChanged(
+          "ns", "mesh", name, Optional.of(MapLogTest.peer(name, 1)), Optional.of(self(name)));
+    }
+    published(first, 3);
+    published(second, 3);
+    String fromFirst = poll(first, "a", null).orElseThrow().version();
+
+    NetMapPublisher.Reply answer = poll(second, "a", fromFirst).orElseThrow();
+    assertThat(answer)
+        .as("the same members: only its own configuration, and a version of this process")
+        .isInstanceOf(NetMapPublisher.Delta.class);
+    NetMap delta = ((NetMapPublisher.Delta) answer).map();
+    assertThat(delta.peers()).isEmpty();
+    assertThat(delta.self()).isEqualTo(self("a"));
+    assertThat(delta.relays()).as("relays as this process has them: none").isEmpty();
+    assertThat(answer.version()).isNotEqualTo(fromFirst);
+    assertThat(poll(second, "a", answer.version())).as("then up to date").isEmpty();
+
+    // a peer joins through the second process: the first one's agent gets just that
+    second.peerChanged(
+        "ns", "mesh", "d", Optional.of(MapLogTest.peer("d", 1)), Optional.of(self("d")));
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> second.mapPeers("ns", "mesh").containsKey("key-d"));
+    NetMap joined = ((NetMapPublisher.Delta) poll(second, "b", fromFirst).orElseThrow()).map();
+    assertThat(joined.peers()).extracting(p -> p.name()).containsExactly("d");
+    assertThat(joined.removed()).isNull();
+
+    // what the report of an agent at the first's version holds, as the second sees it
+    var holds = second.holds("ns", "mesh", fromFirst);
+    var members = second.mapPeers("ns", "mesh");
+    assertThat(members.values().stream().filter(holds).map(m -> m.peer().name()))
+        .containsExactlyInAnyOrder("a", "b", "c");
+  }
+
+  @Test
+  void aVersionWhoseMembersThisProcessNeverHadGetsTheFullMap() throws Exception {
+    NetMapPublisher first = process();
+    NetMapPublisher second = process();
+    first.peerChanged(
+        "ns", "mesh", "a", Optional.of(MapLogTest.peer("a", 1)), Optional.of(self("a")));
+    first.peerChanged("ns", "mesh", "b", Optional.of(MapLogTest.peer("b", 1)), Optional.empty());
+    second.peerChanged(
+        "ns", "mesh", "a", Optional.of(MapLogTest.peer("a", 1)), Optional.of(self("a")));
+    second.peerChanged("ns", "mesh", "b", Optional.of(MapLogTest.peer("b", 2)), Optional.empty());
+    published(first, 2);
+    published(second, 2);
+    String fromFirst = poll(first, "a", null).orElseThrow().version();
+
+    assertThat(poll(second, "a", fromFirst).orElseThrow()).isInstanceOf(NetMapPublisher.Full.class);
+    assertThat(poll(second, "a", "not-a-version").orElseThrow())
+        .isInstanceOf(NetMapPublisher.Full.class);
+    assertThat(
+            second.mapPeers("ns", "mesh").values().stream()
+                .filter(second.holds("ns", "mesh", fromFirst))
+                .count())
+        .as("unknown here: counted as held, its next poll brings the full map")
+        .isEqualTo(2);
+  }
+
+  /** Until the process published that many members (its flush runs on its own thread). */
+  private static void published(NetMapPublisher process, int members) {
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> process.mapPeers("ns", "mesh").size() == members);
+  }
+
+  private static Optional<NetMapPublisher.Reply> poll(
+      NetMapPublisher process, String peer, String since) throws Exception {
+    return process
+        .poll("ns", "mesh", peer, since, NO_WAIT)
+        .toCompletableFuture()
+        .get(5, TimeUnit.SECONDS);
+  }
+
+  private static io.meshfed.api.agent.SelfConfig self(String name) {
+    return MapLogTest.self(name);
+  }
+}
