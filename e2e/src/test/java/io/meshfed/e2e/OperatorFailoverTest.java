@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.meshfed.api.v1alpha1.ClusterReference;
@@ -51,40 +50,17 @@ class OperatorFailoverTest {
         .resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build())
         .create();
     for (String identity : List.of("replica-a", "replica-b")) {
-      // each replica's pod, as the chart's Deployment makes them (no kubelet runs them here)
-      plane
-          .client()
-          .resource(
-              new PodBuilder()
-                  .withNewMetadata()
-                  .withNamespace(NS)
-                  .withName(identity)
-                  .addToLabels("app.kubernetes.io/name", "meshfed")
-                  .endMetadata()
-                  .withNewSpec()
-                  .addNewContainer()
-                  .withName("operator")
-                  .withImage("ghcr.io/meshfed/meshfed-operator:0.1.0")
-                  .endContainer()
-                  .endSpec()
-                  .build())
-          .create();
       replicas.put(
           identity,
-          OperatorProcess.start(
+          OperatorReplicas.start(
+              plane.client(),
               Path.of(System.getProperty("meshfed.operator.jar")),
               plane.kubeconfig(),
               work.resolve(identity + ".log"),
-              Map.of(
-                  "meshfed.leader-election.identity",
-                  identity,
-                  "meshfed.leader-election.pod",
-                  identity,
-                  "meshfed.leader-election.namespace",
-                  NS,
-                  // short lease, so that the test does not wait long for the failover
-                  "meshfed.leader-election.lease-duration",
-                  "6s")));
+              NS,
+              identity,
+              // short lease, so that the test does not wait long for the failover
+              Map.of("meshfed.leader-election.lease-duration", "6s")));
     }
   }
 

@@ -1,13 +1,12 @@
 package io.meshfed.e2e.bench;
 
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.meshfed.e2e.AgentApiAccess;
 import io.meshfed.e2e.ControlPlane;
 import io.meshfed.e2e.LoopbackService;
 import io.meshfed.e2e.OperatorProcess;
+import io.meshfed.e2e.OperatorReplicas;
 import io.meshfed.e2e.ServingEndpoints;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -84,12 +83,7 @@ public final class NetmapFailover {
     try {
       row = run(repo, n).json();
     } catch (Exception e) {
-      row =
-          String.format(
-              Locale.ROOT,
-              "{\"n\": %d, \"completed\": false, \"reason\": \"%s\"}",
-              n,
-              String.valueOf(e).replace('"', '\''));
+      row = NetmapLoad.notCompleted(n, e);
     }
     String json =
         "{\n  \"benchmark\": \"netmap-failover\",\n  \"generator_cpus\": \"1 (taskset)\","
@@ -108,17 +102,16 @@ public final class NetmapFailover {
         LoopbackService service = LoopbackService.create("agentapi", OperatorProcess.freePort())) {
       KubernetesClient client = plane.client();
       for (String identity : REPLICAS) {
-        client.resource(pod(identity)).create(); // as the chart's Deployment makes them
         replicas.put(
             identity,
-            OperatorProcess.start(
+            OperatorReplicas.start(
+                client,
                 repo.resolve("operator/target/quarkus-app/quarkus-run.jar"),
                 plane.kubeconfig(),
                 work.resolve(identity + ".log"),
-                Map.of(
-                    "meshfed.leader-election.identity", identity,
-                    "meshfed.leader-election.pod", identity,
-                    "meshfed.leader-election.namespace", LEASE_NAMESPACE)));
+                LEASE_NAMESPACE,
+                identity,
+                Map.of()));
       }
       try (ServingEndpoints router =
           new ServingEndpoints(client, LEASE_NAMESPACE, service, replicas)) {
@@ -207,21 +200,5 @@ public final class NetmapFailover {
     Arrays.sort(untilAll);
     System.out.printf("probes %s: %s ms%n", label, Arrays.toString(untilAll));
     return untilAll;
-  }
-
-  static Pod pod(String identity) {
-    return new PodBuilder()
-        .withNewMetadata()
-        .withNamespace(LEASE_NAMESPACE)
-        .withName(identity)
-        .addToLabels("app.kubernetes.io/name", "meshfed")
-        .endMetadata()
-        .withNewSpec()
-        .addNewContainer()
-        .withName("operator")
-        .withImage("ghcr.io/meshfed/meshfed-operator:0.1.0")
-        .endContainer()
-        .endSpec()
-        .build();
   }
 }

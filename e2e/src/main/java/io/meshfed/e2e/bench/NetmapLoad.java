@@ -117,13 +117,7 @@ public final class NetmapLoad {
       try {
         row = run(repo, n).json();
       } catch (Exception e) {
-        // a run that does not complete is a result too: say where it stopped
-        row =
-            String.format(
-                Locale.ROOT,
-                "{\"n\": %d, \"completed\": false, \"reason\": \"%s\"}",
-                n,
-                String.valueOf(e).replace('"', '\''));
+        row = notCompleted(n, e);
       }
       System.out.println(row);
       rows.add(row);
@@ -139,6 +133,15 @@ public final class NetmapLoad {
             + "\n  ]\n}\n";
     Files.writeString(out, json);
     System.out.print(json);
+  }
+
+  /** A run that does not complete is a result too: where it stopped, as a JSON row. */
+  static String notCompleted(int n, Exception e) {
+    return String.format(
+        Locale.ROOT,
+        "{\"n\": %d, \"completed\": false, \"reason\": \"%s\"}",
+        n,
+        String.valueOf(e).replace('"', '\''));
   }
 
   static Result run(Path repo, int n) throws Exception {

@@ -22,12 +22,11 @@ import org.junit.jupiter.api.Test;
 /** A peer is on the maps from its join, not from the first reconcile that writes its status. */
 class MapFeedTest {
   private static final String KEY = "hostKey0000000000000000000000000000000000000=";
+  private final Clock clock = Clock.systemUTC();
+  private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
-  @Test
-  void aJoinedPeerIsOnTheMapBeforeItsStatusSaysSoAndStaysThroughEventsWithoutIt() {
-    Clock clock = Clock.systemUTC();
-    SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    NetMapPublisher publisher = new NetMapPublisher(Duration.ofMillis(1), registry, clock);
+  /** A feed of one cluster, {@code ns/mesh}, into {@code publisher}. */
+  private MapFeed feed(NetMapPublisher publisher, ObservedEndpoints observed) {
     MeshCluster cluster = TestObjects.cluster("ns", "mesh", "100.64.0.0/16", 24);
     AgentDirectory directory =
         new AgentDirectory(null, null) {
@@ -36,12 +35,14 @@ class MapFeedTest {
             return Optional.of(cluster);
           }
         };
-    MapFeed feed =
-        new MapFeed(
-            directory,
-            publisher,
-            new ObservedEndpoints(clock),
-            new RelayKeeper(publisher, clock, registry, Runnable::run));
+    return new MapFeed(
+        directory, publisher, observed, new RelayKeeper(publisher, clock, registry, Runnable::run));
+  }
+
+  @Test
+  void aJoinedPeerIsOnTheMapBeforeItsStatusSaysSoAndStaysThroughEventsWithoutIt() {
+    NetMapPublisher publisher = new NetMapPublisher(Duration.ofMillis(1), registry, clock);
+    MapFeed feed = feed(publisher, new ObservedEndpoints(clock));
     Peer peer = TestObjects.peer("ns", "host", "mesh", ProviderType.STATIC);
     peer.getMetadata().setUid("uid-host");
 
@@ -83,24 +84,9 @@ class MapFeedTest {
    */
   @Test
   void whatPeersObserveComesFromTheStatusWhenThisProcessHeardNothing() {
-    Clock clock = Clock.systemUTC();
-    SimpleMeterRegistry registry = new SimpleMeterRegistry();
     NetMapPublisher publisher = new NetMapPublisher(Duration.ofMillis(1), registry, clock);
-    MeshCluster cluster = TestObjects.cluster("ns", "mesh", "100.64.0.0/16", 24);
-    AgentDirectory directory =
-        new AgentDirectory(null, null) {
-          @Override
-          public Optional<MeshCluster> cluster(String namespace, String name) {
-            return Optional.of(cluster);
-          }
-        };
     ObservedEndpoints heard = new ObservedEndpoints(clock);
-    MapFeed feed =
-        new MapFeed(
-            directory,
-            publisher,
-            heard,
-            new RelayKeeper(publisher, clock, registry, Runnable::run));
+    MapFeed feed = feed(publisher, heard);
     PeerStatus status = new PeerStatus();
     status.setPublicKey(KEY);
     status.setSubnet("100.64.7.0/24");
