@@ -246,7 +246,7 @@ final class Swarm implements AutoCloseable {
       return;
     }
     List<String> endpoints = List.of(endpointOf(index));
-    AgentFacts facts = new AgentFacts(2, 4L << 30, "linux", "amd64", "bench", name);
+    AgentFacts facts = factsOf(name);
     StatusReport report = new StatusReport(name, null, endpoints, facts, List.of());
     reporting.scheduleAtFixedRate(
         () -> {
@@ -268,9 +268,8 @@ final class Swarm implements AutoCloseable {
   private Joined joinAndReport(String name, int index) throws Exception {
     String privateKey = KeyProof.newPrivateKey();
     // addresses are only data here: nothing is ever sent to them
-    List<String> endpoints =
-        List.of("198.18." + (index / 250 % 250) + "." + (index % 250 + 1) + ":51820");
-    AgentFacts facts = new AgentFacts(2, 4L << 30, "linux", "amd64", "bench", name);
+    List<String> endpoints = List.of(endpointOf(index));
+    AgentFacts facts = factsOf(name);
     JoinRequest request =
         new JoinRequest(token, name, KeyProof.publicKeyOf(privateKey), endpoints, facts);
     // the operator may be starting, or failing over to another replica: try again for a while, as
@@ -303,6 +302,11 @@ final class Swarm implements AutoCloseable {
         Thread.sleep(300);
       }
     }
+  }
+
+  /** What every simulated agent (and probe) says of its machine. */
+  private static AgentFacts factsOf(String name) {
+    return new AgentFacts(2, 4L << 30, "linux", "amd64", "bench", name);
   }
 
   /** Where a simulated agent's peers see it: its advertised endpoint (no NAT here). */
@@ -406,9 +410,8 @@ final class Swarm implements AutoCloseable {
     SimAgent(int index) {
       this.index = index;
       this.name = AGENT_PREFIX + index;
-      this.endpoints =
-          List.of("198.18." + (index / 250 % 250) + "." + (index % 250 + 1) + ":51820");
-      this.facts = new AgentFacts(2, 4L << 30, "linux", "amd64", "bench", name);
+      this.endpoints = List.of(endpointOf(index));
+      this.facts = factsOf(name);
     }
 
     /**
