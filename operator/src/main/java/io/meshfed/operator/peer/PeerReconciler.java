@@ -29,6 +29,8 @@ import io.meshfed.operator.config.MeshfedConfig;
 import io.meshfed.operator.ipam.SubnetAllocator;
 import io.meshfed.operator.join.AgentBootstraps;
 import io.meshfed.operator.join.AgentSecrets;
+import io.meshfed.operator.netmap.MapLog;
+import io.meshfed.operator.netmap.NetMapPublisher;
 import io.meshfed.operator.netmap.ObservedEndpoints;
 import io.meshfed.operator.netmap.PeerPaths;
 import io.meshfed.operator.support.ClusterEvents;
@@ -60,6 +62,7 @@ public class PeerReconciler implements Reconciler<Peer>, Cleaner<Peer> {
   private final MachineLifecycle machines;
   private final AgentReports reports;
   private final ObservedEndpoints observed;
+  private final NetMapPublisher maps;
   private final AgentBootstraps bootstraps;
   private final EventRecorder events;
   private final PeerLifecycle lifecycle;
@@ -75,6 +78,7 @@ public class PeerReconciler implements Reconciler<Peer>, Cleaner<Peer> {
       MachineLifecycle machines,
       AgentReports reports,
       ObservedEndpoints observed,
+      NetMapPublisher maps,
       AgentBootstraps bootstraps,
       EventRecorder events,
       MeshfedConfig config,
@@ -83,6 +87,7 @@ public class PeerReconciler implements Reconciler<Peer>, Cleaner<Peer> {
     this.machines = machines;
     this.reports = reports;
     this.observed = observed;
+    this.maps = maps;
     this.bootstraps = bootstraps;
     this.events = events;
     this.lifecycle = new PeerLifecycle(PeerLifecycle.Settings.of(config));
@@ -112,15 +117,16 @@ public class PeerReconciler implements Reconciler<Peer>, Cleaner<Peer> {
         (namespace, name) -> agentReports.propagateEvent(new ResourceID(name, namespace)));
     // where its peers see it changed: its status says so now, not at its own next report (another
     // replica's maps read it there: decision 0025)
-    var peers = context.getPrimaryCache();
+    // the map's index by key names the peer: no scan of the cluster's Peers per change
     observed.onChange(
         (clusterKey, publicKey) -> {
-          String namespace = clusterKey.substring(0, clusterKey.indexOf('/'));
-          peers
-              .list(
-                  namespace,
-                  p -> p.getStatus() != null && publicKey.equals(p.getStatus().getPublicKey()))
-              .forEach(p -> agentReports.propagateEvent(ResourceID.fromResource(p)));
+          int slash = clusterKey.indexOf('/');
+          String namespace = clusterKey.substring(0, slash);
+          MapLog.Member member =
+              maps.mapPeers(namespace, clusterKey.substring(slash + 1)).get(publicKey);
+          if (member != null) {
+            agentReports.propagateEvent(new ResourceID(member.peer().name(), namespace));
+          }
         });
     return List.of(
         ClusterEvents.source(Peer.class, context, PeerReconciler::clusterName),
