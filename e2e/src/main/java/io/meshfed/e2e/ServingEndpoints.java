@@ -3,17 +3,18 @@ package io.meshfed.e2e;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.OptionalInt;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Supplier;
 
 /**
  * The agent API Service's endpoints, as Kubernetes keeps them for the chart's Service: every 100
- * ms, the pods the leader labelled {@code meshfed.io/agent-api=serving} whose replica is alive (a
- * pod whose container exited leaves the endpoints at once); new connections go to the first.
- * Records when the Lease holder and the route changed.
+ * ms, the pods labelled {@code meshfed.io/agent-api=serving} whose replica is alive (a pod whose
+ * container exited leaves the endpoints at once), sorted by name; new connections take them in
+ * turn. Records when the Lease holder and the endpoints changed.
  */
 public final class ServingEndpoints implements AutoCloseable {
   private final KubernetesClient client;
@@ -23,7 +24,9 @@ public final class ServingEndpoints implements AutoCloseable {
   private final Thread thread;
   private volatile boolean stopped;
   private final Map<String, Long> holderSince = new ConcurrentHashMap<>();
-  private final Map<Integer, Long> routedSince = new ConcurrentHashMap<>();
+
+  /** Each change of the endpoints: when, and the ports from then on. */
+  private final List<Map.Entry<Long, List<Integer>>> routes = new CopyOnWriteArrayList<>();
 
   /**
    * @param namespace where the replicas' pods and the leader election Lease are
@@ -53,7 +56,7 @@ public final class ServingEndpoints implements AutoCloseable {
         if (holder != null) {
           holderSince.putIfAbsent(holder, System.nanoTime());
         }
-        OptionalInt target =
+        List<Integer> targets =
             client
                 .pods()
                 .inNamespace(namespace)
@@ -61,15 +64,17 @@ public final class ServingEndpoints implements AutoCloseable {
                 .list()
                 .getItems()
                 .stream()
-                .map(p -> replicas.get(p.getMetadata().getName()))
+                .map(p -> p.getMetadata().getName())
+                .sorted()
+                .map(replicas::get)
                 .filter(Objects::nonNull)
                 .filter(OperatorProcess::isAlive)
-                .mapToInt(OperatorProcess::httpsPort)
-                .findFirst();
-        if (!target.equals(service.endpoint())) {
-          service.route(target);
-          target.ifPresent(port -> routedSince.putIfAbsent(port, System.nanoTime()));
-          System.out.printf("service: new connections go to %s%n", target);
+                .map(OperatorProcess::httpsPort)
+                .toList();
+        if (!targets.equals(service.endpoints())) {
+          service.route(targets);
+          routes.add(Map.entry(System.nanoTime(), targets));
+          System.out.printf("service: new connections go to %s%n", targets);
         }
         Thread.sleep(100);
       } catch (InterruptedException e) {
@@ -92,13 +97,20 @@ public final class ServingEndpoints implements AutoCloseable {
         since);
   }
 
-  /** From {@code since} until new connections went to a replica other than {@code oldPort}. */
+  /**
+   * From {@code since} until new connections went to other replicas than the one at {@code oldPort}
+   * (and to some replica).
+   */
   public long routedAwayFrom(int oldPort, long since) throws InterruptedException {
     return waitFor(
         () ->
-            routedSince.entrySet().stream()
-                .filter(e -> e.getKey() != oldPort && e.getValue() > since)
-                .map(Map.Entry::getValue)
+            routes.stream()
+                .filter(
+                    r ->
+                        r.getKey() > since
+                            && !r.getValue().isEmpty()
+                            && !r.getValue().contains(oldPort))
+                .map(Map.Entry::getKey)
                 .findFirst()
                 .orElse(null),
         since);

@@ -89,7 +89,7 @@ class AgentApiFailoverTest {
   @Test
   void afterTheLeaderIsKilledTheAgentsMapsMoveOnAsDeltas() throws Exception {
     KubernetesClient client = plane.client();
-    client.resource(cluster()).create();
+    client.resource(cluster(NS)).create();
     String token =
         await()
             .atMost(Duration.ofSeconds(60))
@@ -100,7 +100,7 @@ class AgentApiFailoverTest {
             .atMost(Duration.ofSeconds(60))
             .until(() -> AgentApiAccess.caHash(client, "default"), Optional::isPresent)
             .orElseThrow();
-    await().atMost(Duration.ofSeconds(60)).until(() -> service.endpoint().isPresent());
+    await().atMost(Duration.ofSeconds(60)).until(() -> !service.endpoints().isEmpty());
     CoordinationClient api = new CoordinationClient("https://localhost:" + service.port(), caHash);
 
     Map<String, String> credentials = new LinkedHashMap<>();
@@ -181,9 +181,9 @@ class AgentApiFailoverTest {
     return map.peers().stream().map(MapPeer::name).toList();
   }
 
-  static MeshCluster cluster() {
+  static MeshCluster cluster(String namespace) {
     MeshCluster cluster = new MeshCluster();
-    cluster.setMetadata(new ObjectMetaBuilder().withNamespace(NS).withName("mesh").build());
+    cluster.setMetadata(new ObjectMetaBuilder().withNamespace(namespace).withName("mesh").build());
     cluster.setSpec(new MeshClusterSpec());
     return cluster;
   }

@@ -122,7 +122,7 @@ class ImageTest {
       Files.setPosixFilePermissions(kubeconfig, PosixFilePermissions.fromString("r--------"));
       Files.setAttribute(kubeconfig, "unix:uid", podSecurity.getRunAsUser().intValue());
 
-      // the pod it runs as (no kubelet here): the leader labels it for the agent API Service
+      // the pod it runs as (no kubelet here): it labels it for the agent API Service
       plane
           .client()
           .resource(
@@ -192,7 +192,7 @@ class ImageTest {
                                 .withLabels(agentApi.getSpec().getSelector())
                                 .list()
                                 .getItems())
-                        .as("the agent API Service selects the leader's pod")
+                        .as("the agent API Service selects the operator's pod")
                         .singleElement()
                         .satisfies(p -> assertThat(p.getMetadata().getName()).isEqualTo(POD)));
         // no error — but an informer's first list that the just-started API server cut off is
@@ -256,6 +256,7 @@ class ImageTest {
             switch (field) {
               case "metadata.name" -> podName;
               case "metadata.namespace" -> SYSTEM;
+              case "status.podIP" -> "127.0.0.1";
               default -> throw new AssertionError("a field the test does not know: " + field);
             };
       } else {

@@ -15,6 +15,19 @@ public class LogRequestStatus {
   @JsonPropertyDescription("The peer it runs on, whose agent sent it.")
   private String peer;
 
+  @JsonPropertyDescription(
+      "The stream the agent sends the output on: the operator replica that holds the agent's long"
+          + " poll hands it to the agent.")
+  private String stream;
+
+  public String getStream() {
+    return stream;
+  }
+
+  public void setStream(String stream) {
+    this.stream = stream;
+  }
+
   public String getServedAt() {
     return servedAt;
   }

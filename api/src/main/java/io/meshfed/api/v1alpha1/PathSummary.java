@@ -7,7 +7,7 @@ import java.util.List;
 /** How a peer reaches the others: directly, through a gateway, or not at all. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class PathSummary {
-  /** Peers listed by name in {@link #relayedPeers} and {@link #unreachablePeers}, at most. */
+  /** Peers listed by name in {@link #unreachablePeers}, at most. */
   public static final int LISTED = 20;
 
   @JsonPropertyDescription("Peers it had a recent direct WireGuard handshake with.")
@@ -19,7 +19,9 @@ public class PathSummary {
   @JsonPropertyDescription("Peers it has no working path to.")
   private Integer unreachable;
 
-  @JsonPropertyDescription("The relayed peers and the gateway of each: the first 20 by name.")
+  @JsonPropertyDescription(
+      "Every relayed peer and the gateway of each, by name: every operator replica builds the"
+          + " peer's routes from this list.")
   private List<Link> relayedPeers;
 
   @JsonPropertyDescription("The unreachable peers and why: the first 20 by name.")

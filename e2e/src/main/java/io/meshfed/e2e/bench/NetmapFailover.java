@@ -29,7 +29,12 @@ import java.util.Optional;
  * the new leader, until every agent had a map from it and how many of those were full maps; then
  * probes again.
  *
- * <p>Args: repo dir, output JSON file, agent count (default 1000).
+ * <p>With {@code every} (decision 0026), each replica knows its address, every replica serves
+ * agents and the Service spreads new connections over them; a standby passes reports on to the
+ * leader.
+ *
+ * <p>Args: repo dir, output JSON file, agent count (default 1000), {@code leader} (only the leader
+ * serves, the default) or {@code every}.
  */
 public final class NetmapFailover {
   static final String LEASE_NAMESPACE = "default";
@@ -41,6 +46,7 @@ public final class NetmapFailover {
 
   record Result(
       int n,
+      boolean every,
       long leaseTakeoverMs,
       long servingMs,
       long gapMs,
@@ -55,12 +61,14 @@ public final class NetmapFailover {
     String json() {
       return String.format(
           Locale.ROOT,
-          "{\"n\": %d, \"replicas\": %d, \"lease_takeover_ms\": %d, \"serving_ms\": %d,"
+          "{\"n\": %d, \"replicas\": %d, \"serving\": \"%s\", \"lease_takeover_ms\": %d,"
+              + " \"serving_ms\": %d,"
               + " \"gap_ms\": %d, \"agents_back_ms\": %d, \"full_maps_after\": %d,"
               + " \"deltas_after\": %d, \"p50_before_ms\": %d, \"p99_before_ms\": %d,"
               + " \"p50_after_ms\": %d, \"p99_after_ms\": %d, \"heartbeat_s\": %d}",
           n,
           REPLICAS.size(),
+          every ? "every replica" : "leader",
           leaseTakeoverMs,
           servingMs,
           gapMs,
@@ -79,9 +87,10 @@ public final class NetmapFailover {
     Path repo = Path.of(args[0]).toAbsolutePath();
     Path out = Path.of(args[1]);
     int n = args.length > 2 ? Integer.parseInt(args[2]) : 1000;
+    boolean every = args.length > 3 && args[3].equals("every");
     String row;
     try {
-      row = run(repo, n).json();
+      row = run(repo, n, every).json();
     } catch (Exception e) {
       row = NetmapLoad.notCompleted(n, e);
     }
@@ -94,7 +103,7 @@ public final class NetmapFailover {
     System.out.print(json);
   }
 
-  static Result run(Path repo, int n) throws Exception {
+  static Result run(Path repo, int n, boolean every) throws Exception {
     Path work = Files.createTempDirectory("meshfed-failover");
     System.out.printf("%d agents, %d replicas: control plane and operators in %s%n", n, 3, work);
     Map<String, OperatorProcess> replicas = new LinkedHashMap<>();
@@ -102,6 +111,12 @@ public final class NetmapFailover {
         LoopbackService service = LoopbackService.create("agentapi", OperatorProcess.freePort())) {
       KubernetesClient client = plane.client();
       for (String identity : REPLICAS) {
+        Map<String, String> properties = new LinkedHashMap<>();
+        if (every) {
+          int port = OperatorProcess.freePort();
+          properties.put("quarkus.http.ssl-port", String.valueOf(port));
+          properties.put("meshfed.agent-api.replica-address", "https://127.0.0.1:" + port);
+        }
         replicas.put(
             identity,
             OperatorReplicas.start(
@@ -111,7 +126,7 @@ public final class NetmapFailover {
                 work.resolve(identity + ".log"),
                 LEASE_NAMESPACE,
                 identity,
-                Map.of()));
+                properties));
       }
       try (ServingEndpoints router =
           new ServingEndpoints(client, LEASE_NAMESPACE, service, replicas)) {
@@ -133,7 +148,7 @@ public final class NetmapFailover {
         String caHash =
             NetmapLoad.await(() -> AgentApiAccess.caHash(client, "default"), "the agent API CA");
         NetmapLoad.await(
-            () -> service.endpoint().isPresent() ? Optional.of(true) : Optional.<Boolean>empty(),
+            () -> !service.endpoints().isEmpty() ? Optional.of(true) : Optional.<Boolean>empty(),
             "a serving replica");
         try (Swarm swarm = new Swarm("https://localhost:" + service.port(), caHash, token, n)) {
           swarm.joinAll();
@@ -173,6 +188,7 @@ public final class NetmapFailover {
           long[] after = probes(swarm, "after", PROBES_AFTER);
           return new Result(
               n,
+              every,
               leaseTakeoverMs,
               servingMs,
               gap.untilAllMs(),

@@ -3,6 +3,7 @@ package io.meshfed.operator.agentapi;
 import io.meshfed.api.agent.ApiError;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.Set;
@@ -27,16 +28,17 @@ public class BodyLimits {
     }
     String length = request.getHeader("Content-Length");
     if (length == null) {
-      return refuse(411, "LengthRequired", "send the body with its Content-Length");
+      return refuse(request, 411, "LengthRequired", "send the body with its Content-Length");
     }
     long bytes;
     try {
       bytes = Long.parseLong(length.strip());
     } catch (NumberFormatException e) {
-      return refuse(400, "BadContentLength", "Content-Length must be a number of bytes");
+      return refuse(request, 400, "BadContentLength", "Content-Length must be a number of bytes");
     }
     if (bytes > SMALL_BODY) {
       return refuse(
+          request,
           413,
           "BodyTooLarge",
           request.path() + " takes at most " + SMALL_BODY + " bytes; this body has " + bytes);
@@ -50,11 +52,16 @@ public class BodyLimits {
         || (path.startsWith("/api/v1/logs/streams/") && path.endsWith("/chunks"));
   }
 
-  private static Response refuse(int status, String reason, String message) {
-    return Response.status(status)
-        .type(MediaType.APPLICATION_JSON)
-        .entity(new ApiError(reason, message))
-        .header("Connection", "close") // the unread body is not read: end the connection
-        .build();
+  private static Response refuse(
+      HttpServerRequest request, int status, String reason, String message) {
+    Response.ResponseBuilder response =
+        Response.status(status)
+            .type(MediaType.APPLICATION_JSON)
+            .entity(new ApiError(reason, message));
+    if (request.version() != HttpVersion.HTTP_2) {
+      // the unread body is not read: end the connection (HTTP/2 resets only the stream, by itself)
+      response.header("Connection", "close");
+    }
+    return response.build();
   }
 }

@@ -65,7 +65,7 @@ public class CaRotation {
 
   private void check() {
     try {
-      if (routing.servesAgents()) {
+      if (routing.holdsReports()) {
         advance(clock.instant());
       }
     } catch (RuntimeException e) {

@@ -32,9 +32,9 @@ public interface MeshfedConfig {
     Optional<String> identity();
 
     /**
-     * This replica's pod (in the Lease's namespace). When set, the leader labels it {@code
-     * meshfed.io/agent-api=serving} and every other replica's {@code standby}: the agent API
-     * Service selects the label, so agents reach the one replica that holds their reports.
+     * This replica's pod (in the Lease's namespace). When set, the pods say which replicas serve
+     * agents ({@code meshfed.io/agent-api=serving}, the agent API Service's selector) and which one
+     * leads ({@code meshfed.io/leader}): see {@code AgentApiRouting}.
      */
     Optional<String> pod();
 
@@ -152,6 +152,14 @@ public interface MeshfedConfig {
      * its bridge address).
      */
     Optional<String> endpoint();
+
+    /**
+     * URL the other operator replicas reach this one's agent API at (the chart: {@code https://<pod
+     * IP>:8443}). When set, with leader election on and a pod named, every replica serves agents
+     * and standbys pass what the leader holds on to it (decision 0026); unset, only the leader
+     * serves.
+     */
+    Optional<String> replicaAddress();
 
     Tls tls();
 

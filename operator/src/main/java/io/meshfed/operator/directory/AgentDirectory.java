@@ -38,6 +38,11 @@ public class AgentDirectory {
     peers = lean(namespaces.of(client.resources(Peer.class)).runnableInformer(0));
   }
 
+  /** Whether both caches hold what the API server listed at their start. */
+  public boolean synced() {
+    return peers != null && clusters != null && peers.hasSynced() && clusters.hasSynced();
+  }
+
   /**
    * Tells {@code changed} of every Peer added or updated and {@code gone} of every one deleted;
    * Peers already in the cache are told as added (Fabric8 replays the store to a new handler).

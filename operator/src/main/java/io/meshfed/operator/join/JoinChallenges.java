@@ -4,6 +4,8 @@ import io.meshfed.api.agent.JoinChallenge;
 import io.meshfed.api.agent.JoinRequest;
 import io.meshfed.api.agent.KeyProof;
 import io.meshfed.operator.server.AgentApiException;
+import io.meshfed.operator.server.AgentApiTls;
+import io.smallrye.common.annotation.Identifier;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.nio.ByteBuffer;
@@ -14,28 +16,36 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.function.Supplier;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
  * The challenges a join answers to prove it holds its WireGuard key ({@link KeyProof}). Stateless:
  * a challenge is its issue time and a nonce; its ephemeral private key is an HMAC of the challenge
- * under a key this process made at start, so handing out challenges costs no memory and no API
- * server read (the path is unauthenticated). A challenge lives {@link #LIFETIME}; after an operator
- * restart, older ones are refused and the agent asks again.
+ * under a secret every replica shares ({@link AgentApiTls#replicaSecret}), so handing out
+ * challenges costs no memory and no API server read (the path is unauthenticated), and one replica
+ * checks what another handed out (every replica serves joins, decision 0026). A challenge lives
+ * {@link #LIFETIME}; after the serving certificate is renewed, older ones are refused and the agent
+ * asks again.
  */
 @Singleton
 public class JoinChallenges {
   static final Duration LIFETIME = Duration.ofSeconds(60);
 
   private final Clock clock;
-  private final byte[] processKey = new byte[32];
+  private final Supplier<byte[]> sharedKey;
   private final SecureRandom random = new SecureRandom();
 
   @Inject
-  public JoinChallenges(Clock clock) {
+  public JoinChallenges(Clock clock, @Identifier("agent-api") AgentApiTls tls) {
+    this(clock, tls::replicaSecret);
+  }
+
+  /** With the HMAC key {@code sharedKey} gives (tests). */
+  public JoinChallenges(Clock clock, Supplier<byte[]> sharedKey) {
     this.clock = clock;
-    random.nextBytes(processKey);
+    this.sharedKey = sharedKey;
   }
 
   public JoinChallenge issue() {
@@ -95,7 +105,7 @@ public class JoinChallenges {
   private byte[] ephemeralKey(String challenge) {
     try {
       Mac mac = Mac.getInstance("HmacSHA256");
-      mac.init(new SecretKeySpec(processKey, "HmacSHA256"));
+      mac.init(new SecretKeySpec(sharedKey.get(), "HmacSHA256"));
       return mac.doFinal(("join challenge\n" + challenge).getBytes(StandardCharsets.UTF_8));
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("the JDK lacks HMAC-SHA256", e);

@@ -105,8 +105,6 @@ public class LogResource {
     }
     LogRequestSpec spec = request.getSpec();
     ReplicaPlacement placement = placementOf(namespace, spec);
-    served(request, placement);
-
     LogStreams.Stream stream =
         streams.open(
             namespace + "/" + placement.getPeer(),
@@ -114,6 +112,13 @@ public class LogResource {
             spec.getTailLines(),
             Boolean.TRUE.equals(spec.getFollow()),
             Boolean.TRUE.equals(spec.getPrevious()));
+    try {
+      // the stream's name in the request's status reaches the replica that holds the agent's poll
+      served(request, placement, stream.id());
+    } catch (RuntimeException e) {
+      streams.close(stream);
+      throw e;
+    }
     LogStreams.Item first;
     try {
       first = stream.next(config.agentAnswerTimeout());
@@ -317,8 +322,9 @@ public class LogResource {
   }
 
   /** Marks the request served, once: of two readers with the same ticket, one gets the stream. */
-  private void served(LogRequest request, ReplicaPlacement placement) {
+  private void served(LogRequest request, ReplicaPlacement placement, String stream) {
     LogRequestStatus status = new LogRequestStatus();
+    status.setStream(stream);
     status.setServedAt(Conditions.timestamp(clock.instant()));
     status.setReplica(placement.getReplica());
     status.setPeer(placement.getPeer());

@@ -9,11 +9,14 @@ import jakarta.inject.Singleton;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -102,6 +105,16 @@ public class LogStreams {
   /** Fetches no poll of their peer has taken yet, by peer ({@code namespace/name}). */
   private final Map<String, List<LogFetch>> pending = new HashMap<>();
 
+  /** Streams opened elsewhere whose fetch a poll here took: the last thousand. */
+  private final Set<String> handedOn =
+      Collections.newSetFromMap(
+          new LinkedHashMap<>() {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+              return size() > 1024;
+            }
+          });
+
   /** Polls of each peer wait on one future; it completes when a fetch for the peer comes. */
   private final Map<String, CompletableFuture<Void>> queued = new HashMap<>();
 
@@ -173,6 +186,22 @@ public class LogStreams {
       return CompletableFuture.completedFuture(null);
     }
     return queued.computeIfAbsent(peer, p -> new CompletableFuture<>());
+  }
+
+  /**
+   * A fetch another replica opened (every replica serving agents, decision 0026): taken here only
+   * when a poll of {@code peer} waits here now — the agent holds one poll, so at most one replica
+   * hands it the fetch; the opening replica hands it to a poll of its own. Each stream once.
+   */
+  public synchronized boolean offerOpenedElsewhere(String peer, LogFetch fetch) {
+    CompletableFuture<Void> waiting = queued.get(peer);
+    if (waiting == null || waiting.isDone() || !handedOn.add(fetch.id())) {
+      return false;
+    }
+    pending.computeIfAbsent(peer, p -> new ArrayList<>()).add(fetch);
+    queued.remove(peer);
+    waiting.complete(null);
+    return true;
   }
 
   /** A poll of {@code peer} ended: its future goes when no other poll waits on it. */

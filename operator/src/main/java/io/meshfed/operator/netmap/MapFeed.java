@@ -1,18 +1,23 @@
 package io.meshfed.operator.netmap;
 
 import io.meshfed.api.v1alpha1.MeshCluster;
+import io.meshfed.api.v1alpha1.PathSummary;
 import io.meshfed.api.v1alpha1.Peer;
 import io.meshfed.api.v1alpha1.PeerStatus;
+import io.meshfed.operator.config.AgentApiRouting;
 import io.meshfed.operator.directory.AgentDirectory;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import jakarta.interceptor.Interceptor;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BooleanSupplier;
 
 /**
  * Feeds the maps from the watch: a Peer's change becomes its entry and its own configuration, a
@@ -25,6 +30,7 @@ public class MapFeed {
   private final NetMapPublisher publisher;
   private final ObservedEndpoints observed;
   private final RelayKeeper relays;
+  private final BooleanSupplier holdsReports;
 
   /**
    * What joins told us before the Peer's status says it ({@code namespace/name} → the status fields
@@ -36,11 +42,24 @@ public class MapFeed {
   public record Joined(
       String publicKey, String subnet, String meshAddress, List<String> endpoints) {}
 
+  @Inject
   public MapFeed(
       AgentDirectory directory,
       NetMapPublisher publisher,
       ObservedEndpoints observed,
-      RelayKeeper relays) {
+      RelayKeeper relays,
+      AgentApiRouting routing) {
+    this(directory, publisher, observed, relays, routing::holdsReports);
+  }
+
+  /** {@code holdsReports}: whether this replica plans relays (the leader) or reads them. */
+  public MapFeed(
+      AgentDirectory directory,
+      NetMapPublisher publisher,
+      ObservedEndpoints observed,
+      RelayKeeper relays,
+      BooleanSupplier holdsReports) {
+    this.holdsReports = holdsReports;
     this.directory = directory;
     this.publisher = publisher;
     this.observed = observed;
@@ -88,9 +107,30 @@ public class MapFeed {
     publisher.peerChanged(namespace, clusterName, name, entries.entry(), entries.self());
     if (entries.entry().isPresent()) {
       relays.member(namespace, clusterName, name, entries.relays(), entries.probes());
+      if (!holdsReports.getAsBoolean()) {
+        // the leader plans relays from the reports; a standby takes them from what it wrote
+        publisher.relaysChanged(namespace, clusterName, name, relaysInStatus(peer));
+      }
     } else {
       relays.gone(namespace, clusterName, name);
     }
+  }
+
+  /** The peers it reaches through a gateway (target → gateway), as the leader wrote them. */
+  static Map<String, String> relaysInStatus(Peer peer) {
+    PeerStatus status = peer.getStatus();
+    if (status == null
+        || status.getPaths() == null
+        || status.getPaths().getRelayedPeers() == null) {
+      return Map.of();
+    }
+    Map<String, String> routes = new TreeMap<>();
+    for (PathSummary.Link link : status.getPaths().getRelayedPeers()) {
+      if (link.getPeer() != null && link.getVia() != null) {
+        routes.put(link.getPeer(), link.getVia());
+      }
+    }
+    return routes;
   }
 
   /**

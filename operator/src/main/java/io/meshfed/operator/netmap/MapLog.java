@@ -169,6 +169,11 @@ public final class MapLog {
     return true;
   }
 
+  /** The peers that reach some peer through a relay now. */
+  public Set<String> relayedPeers() {
+    return Set.copyOf(relays.keySet());
+  }
+
   /** Whether the peer's own configuration changed since the last flush. */
   public boolean hasPendingSelf(String peer) {
     return pendingSelves.contains(peer);

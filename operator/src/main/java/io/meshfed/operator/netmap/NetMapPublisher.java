@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -318,6 +319,17 @@ public class NetMapPublisher {
     }
     synchronized (map) {
       map.changed(map.log.offerRelays(peer, routes));
+    }
+  }
+
+  /** The peers whose maps carry relays now. */
+  public Set<String> relayedPeers(String namespace, String cluster) {
+    ClusterMap map = clusters.get(key(namespace, cluster));
+    if (map == null) {
+      return Set.of();
+    }
+    synchronized (map) {
+      return map.log.relayedPeers();
     }
   }
 

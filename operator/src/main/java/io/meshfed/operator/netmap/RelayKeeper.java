@@ -1,5 +1,6 @@
 package io.meshfed.operator.netmap;
 
+import io.meshfed.operator.config.AgentApiRouting;
 import io.meshfed.operator.support.DaemonThreads;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -23,6 +24,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 import org.jboss.logging.Logger;
 
 /**
@@ -51,22 +53,37 @@ public class RelayKeeper {
   /** Where decisions run: one thread, so that they never overlap. */
   private final Executor planner;
 
+  /** Whether this replica decides (the leader, where the reports come) or reads the decisions. */
+  private final BooleanSupplier holdsReports;
+
   @Inject
-  public RelayKeeper(NetMapPublisher publisher, Clock clock, MeterRegistry metrics) {
+  public RelayKeeper(
+      NetMapPublisher publisher, Clock clock, MeterRegistry metrics, AgentApiRouting routing) {
     this(
         publisher,
         clock,
         metrics,
-        Executors.newSingleThreadExecutor(DaemonThreads.named("relay-planner")));
+        Executors.newSingleThreadExecutor(DaemonThreads.named("relay-planner")),
+        routing::holdsReports);
   }
 
   /** With decisions made on {@code planner} (tests: {@code Runnable::run}, at once). */
   public RelayKeeper(
       NetMapPublisher publisher, Clock clock, MeterRegistry metrics, Executor planner) {
+    this(publisher, clock, metrics, planner, () -> true);
+  }
+
+  RelayKeeper(
+      NetMapPublisher publisher,
+      Clock clock,
+      MeterRegistry metrics,
+      Executor planner,
+      BooleanSupplier holdsReports) {
     this.publisher = publisher;
     this.clock = clock;
     this.metrics = metrics;
     this.planner = planner;
+    this.holdsReports = holdsReports;
   }
 
   private static final class ClusterRelays {
@@ -352,13 +369,16 @@ public class RelayKeeper {
       before = relays.routes;
       relays.routes = after;
     }
+    if (!holdsReports.getAsBoolean()) {
+      return; // a standby's maps carry the leader's decisions, from the Peers' status (MapFeed)
+    }
     Set<String> peers = new TreeSet<>(before.keySet());
     peers.addAll(after.keySet());
+    // a new leader's maps still carry the relays it read as a standby: its own decisions replace
+    // them (the map ignores routes it already has)
+    peers.addAll(publisher.relayedPeers(namespace, cluster));
     for (String peer : peers) {
-      Map<String, String> routes = after.getOrDefault(peer, Map.of());
-      if (!routes.equals(before.getOrDefault(peer, Map.of()))) {
-        publisher.relaysChanged(namespace, cluster, peer, routes);
-      }
+      publisher.relaysChanged(namespace, cluster, peer, after.getOrDefault(peer, Map.of()));
     }
   }
 }

@@ -760,9 +760,8 @@ public final class PeerLifecycle {
       summary.setRelayed(paths.relayedVia().size());
       summary.setUnreachable(health.missingCount());
       List<PathSummary.Link> relayed = new ArrayList<>();
-      paths.relayedVia().entrySet().stream()
-          .limit(PathSummary.LISTED)
-          .forEach(e -> relayed.add(PathSummary.Link.via(e.getKey(), e.getValue())));
+      // all of them: every replica builds the peer's routes from this list (decision 0026)
+      paths.relayedVia().forEach((peer, via) -> relayed.add(PathSummary.Link.via(peer, via)));
       summary.setRelayedPeers(relayed.isEmpty() ? null : relayed);
       TreeMap<String, String> unreachable = new TreeMap<>();
       health.missing().forEach(peer -> unreachable.put(peer, "no recent WireGuard handshake"));

@@ -1,5 +1,7 @@
 package io.meshfed.operator.server;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
+
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -88,6 +90,10 @@ public class AgentApiTls implements KeyStoreProvider {
   private final MeshfedConfig.AgentApi config;
   private final MeshfedConfig.Local local;
   private volatile TrustBundle bundle;
+
+  /** Derived from the serving key: the same on every replica, known to no one else. */
+  private volatile byte[] replicaSecret;
+
   private final Clock clock;
   private final Instance<TlsConfigurationRegistry> registry;
   private final Event<CertificateUpdatedEvent> updated;
@@ -150,6 +156,19 @@ public class AgentApiTls implements KeyStoreProvider {
   /** Tells {@code listener} whenever the trust bundle changes (on any thread). */
   public void onBundleChange(Runnable listener) {
     bundleListeners.add(listener);
+  }
+
+  /**
+   * A secret every replica shares and nobody else holds — a hash of the serving certificate's key,
+   * which all replicas serve — for what one replica hands out and another checks (join challenges).
+   * It changes when the certificate is renewed.
+   */
+  public byte[] replicaSecret() {
+    byte[] secret = replicaSecret;
+    if (secret == null) {
+      throw new IllegalStateException("the agent API serves no certificate yet");
+    }
+    return secret;
   }
 
   /** Whether the operator makes and rotates the CA itself (no user Secret is configured). */
@@ -246,6 +265,7 @@ public class AgentApiTls implements KeyStoreProvider {
             .map(name -> fromUserSecret(namespace, name))
             .orElseGet(() -> selfManaged(namespace));
     bundle = served.bundle();
+    replicaSecret = Certificates.sha256(("meshfed replicas\n" + served.keyPem()).getBytes(UTF_8));
     try {
       KeyStore store = KeyStore.getInstance("PKCS12");
       store.load(null, null);

@@ -152,14 +152,14 @@ public final class Certificates {
    * kubeadm.
    */
   public static String publicKeyHash(X509Certificate certificate) {
+    return "sha256:" + HexFormat.of().formatHex(sha256(certificate.getPublicKey().getEncoded()));
+  }
+
+  public static byte[] sha256(byte[] bytes) {
     try {
-      return "sha256:"
-          + HexFormat.of()
-              .formatHex(
-                  MessageDigest.getInstance("SHA-256")
-                      .digest(certificate.getPublicKey().getEncoded()));
+      return MessageDigest.getInstance("SHA-256").digest(bytes);
     } catch (GeneralSecurityException e) {
-      throw new IllegalStateException(e);
+      throw new IllegalStateException("the JDK lacks SHA-256", e);
     }
   }
 

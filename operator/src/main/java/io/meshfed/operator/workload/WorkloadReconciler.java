@@ -1,11 +1,6 @@
 package io.meshfed.operator.workload;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.IntOrString;
-import io.fabric8.kubernetes.api.model.LocalObjectReference;
-import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
@@ -28,7 +23,6 @@ import io.meshfed.api.v1alpha1.Peer;
 import io.meshfed.api.v1alpha1.PeerPool;
 import io.meshfed.api.v1alpha1.ReplicaPlacement;
 import io.meshfed.api.v1alpha1.Workload;
-import io.meshfed.api.v1alpha1.WorkloadEnvVar;
 import io.meshfed.api.v1alpha1.WorkloadStatus;
 import io.meshfed.api.v1alpha1.WorkloadStrategy;
 import io.meshfed.api.v1alpha1.WorkloadTemplate;
@@ -38,7 +32,6 @@ import io.meshfed.operator.autoscaler.AutoscalerView;
 import io.meshfed.operator.autoscaler.PoolCapacities;
 import io.meshfed.operator.config.MeshfedConfig;
 import io.meshfed.operator.coordinator.ClusterCoordinators;
-import io.meshfed.operator.directory.ReferencedSecrets;
 import io.meshfed.operator.netmap.NetMapPublisher;
 import io.meshfed.operator.placement.ClusterView;
 import io.meshfed.operator.scheduler.Demand;
@@ -47,13 +40,9 @@ import io.meshfed.operator.scheduler.Scheduler;
 import io.meshfed.operator.support.EventRecorder;
 import io.meshfed.operator.support.LeanItemStore;
 import io.meshfed.operator.support.StatusPatch;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -90,7 +79,7 @@ public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workloa
   /** The latest placement of each workload (namespace/name), written under its cluster's lock. */
   private final ClusterCoordinators coordinators;
 
-  private final ReferencedSecrets secrets;
+  private final TemplateResolver templates;
 
   /** The placements this process last decided per workload of a cluster, newer than the cache. */
   static final class Placements {
@@ -111,10 +100,10 @@ public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workloa
       PoolCapacities capacities,
       MeshfedConfig config,
       ClusterCoordinators coordinators,
-      ReferencedSecrets secrets,
+      TemplateResolver templates,
       Clock clock) {
     this.coordinators = coordinators;
-    this.secrets = secrets;
+    this.templates = templates;
     this.clock = clock;
     this.hub = hub;
     this.capacities = capacities;
@@ -330,7 +319,7 @@ public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workloa
       decision = withWhatPoolsCanDo(workload, cluster.get(), decision);
     }
 
-    Resolution updateResolution = resolve(namespace, update);
+    TemplateResolver.Resolution updateResolution = templates.resolve(namespace, update);
     Duration deadline =
         Duration.ofSeconds(
             Objects.requireNonNullElse(workload.getSpec().getProgressDeadlineSeconds(), 600));
@@ -344,25 +333,13 @@ public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workloa
             new WorkloadStatusBuilder.RolloutView(
                 plan, updateRevision, update, maxUnavailable, deadline),
             now);
-    List<WorkloadTemplate.Revision> kept = status.getRevisions();
-    // each revision's template read once, however many replicas run it
-    Map<String, Optional<WorkloadStatusBuilder.Resolved>> byRevision = new HashMap<>();
-    byRevision.put(updateRevision, updateResolution.resolved());
     hub.workloadChanged(
         namespace,
         clusterName,
         workload.getMetadata().getName(),
         Optional.of(
-            WorkloadStatusBuilder.map(
-                workload,
-                status,
-                revision ->
-                    byRevision.computeIfAbsent(
-                        revision == null ? updateRevision : revision,
-                        r ->
-                            Templates.find(r, updateRevision, update, kept)
-                                .flatMap(template -> resolve(namespace, template).resolved())),
-                cluster.get().getSpec().getDomain())));
+            templates.mapOf(
+                workload, status, cluster.get().getSpec().getDomain(), updateResolution)));
 
     UpdateControl<Workload> control = patchStatusTelling(workload, status);
     // no informer watches users' Secrets: a missing one is looked for again like missing room
@@ -491,125 +468,6 @@ public class WorkloadReconciler implements Reconciler<Workload>, Cleaner<Workloa
         .map(r -> r.report().replicas())
         .flatMap(list -> list.stream().filter(r -> replica.equals(r.name())).findFirst());
   }
-
-  /** A template with its env's values and pull credentials read, or why it cannot be. */
-  private record Resolution(
-      Optional<WorkloadStatusBuilder.Resolved> resolved,
-      Optional<WorkloadStatusBuilder.Unresolved> unresolved) {}
-
-  private Resolution resolve(String namespace, WorkloadTemplate template) {
-    Map<String, String> env = new LinkedHashMap<>();
-    Optional<String> envProblem = resolveEnv(namespace, template, env);
-    if (envProblem.isPresent()) {
-      return unresolved(WorkloadStatusBuilder.ENV_NOT_RESOLVED, envProblem.get());
-    }
-    StringBuilder registryAuth = new StringBuilder();
-    Optional<String> secretProblem = resolvePullSecrets(namespace, template, registryAuth);
-    if (secretProblem.isPresent()) {
-      return unresolved(WorkloadStatusBuilder.IMAGE_PULL_SECRET_NOT_RESOLVED, secretProblem.get());
-    }
-    return new Resolution(
-        Optional.of(
-            new WorkloadStatusBuilder.Resolved(
-                template, env, registryAuth.isEmpty() ? null : registryAuth.toString())),
-        Optional.empty());
-  }
-
-  private static Resolution unresolved(String reason, String message) {
-    return new Resolution(
-        Optional.empty(), Optional.of(new WorkloadStatusBuilder.Unresolved(reason, message)));
-  }
-
-  /**
-   * Literal values as they are; Secret references read now. Empty when all resolved, else why not.
-   */
-  private Optional<String> resolveEnv(
-      String namespace, WorkloadTemplate template, Map<String, String> env) {
-    if (template.getEnv() == null) {
-      return Optional.empty();
-    }
-    for (WorkloadEnvVar variable : template.getEnv()) {
-      if (variable.getSecretKeyRef() == null) {
-        env.put(variable.getName(), Objects.requireNonNullElse(variable.getValue(), ""));
-        continue;
-      }
-      var ref = variable.getSecretKeyRef();
-      Secret secret = secrets.get(namespace, ref.getName()).orElse(null);
-      String encoded =
-          secret == null || secret.getData() == null ? null : secret.getData().get(ref.getKey());
-      if (encoded == null) {
-        return Optional.of(
-            "env "
-                + variable.getName()
-                + ": "
-                + (secret == null
-                    ? "Secret " + ref.getName() + " does not exist"
-                    : "Secret " + ref.getName() + " has no key " + ref.getKey())
-                + "; replicas start once it does");
-      }
-      env.put(
-          variable.getName(),
-          new String(Base64.getDecoder().decode(encoded), StandardCharsets.UTF_8));
-    }
-    return Optional.empty();
-  }
-
-  /**
-   * The imagePullSecrets' registry credentials merged into one containers-auth.json document
-   * (written into {@code auth}); empty when all resolved, else why not. Read from the cache of
-   * referenced Secrets, as env's are.
-   */
-  private Optional<String> resolvePullSecrets(
-      String namespace, WorkloadTemplate template, StringBuilder auth) {
-    List<LocalObjectReference> refs = template.getImagePullSecrets();
-    if (refs == null || refs.isEmpty()) {
-      return Optional.empty();
-    }
-    ObjectNode auths = JSON.createObjectNode();
-    for (LocalObjectReference ref : refs) {
-      Secret secret =
-          ref.getName() == null ? null : secrets.get(namespace, ref.getName()).orElse(null);
-      String encoded =
-          secret == null || secret.getData() == null
-              ? null
-              : secret.getData().get(DOCKER_CONFIG_JSON);
-      if (secret == null) {
-        return Optional.of(
-            "imagePullSecrets: Secret "
-                + ref.getName()
-                + " does not exist; replicas start once it does");
-      }
-      if (!DOCKER_CONFIG_JSON_TYPE.equals(secret.getType()) || encoded == null) {
-        return Optional.of(
-            "imagePullSecrets: Secret "
-                + ref.getName()
-                + " is not of type "
-                + DOCKER_CONFIG_JSON_TYPE
-                + " with a "
-                + DOCKER_CONFIG_JSON
-                + " key");
-      }
-      try {
-        JsonNode config = JSON.readTree(Base64.getDecoder().decode(encoded));
-        if (!config.path("auths").isObject()) {
-          throw new IOException("no auths object");
-        }
-        config.path("auths").fields().forEachRemaining(e -> auths.set(e.getKey(), e.getValue()));
-      } catch (IOException | IllegalArgumentException e) {
-        // never the content: it is a credential
-        return Optional.of(
-            "imagePullSecrets: Secret "
-                + ref.getName()
-                + " holds no docker config JSON with auths");
-      }
-    }
-    auth.append(JSON.createObjectNode().set("auths", auths).toString());
-    return Optional.empty();
-  }
-
-  static final String DOCKER_CONFIG_JSON = ".dockerconfigjson";
-  static final String DOCKER_CONFIG_JSON_TYPE = "kubernetes.io/dockerconfigjson";
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   /**
    * When to look again without an event: when a NotReady peer's grace ends (its replicas move), and

@@ -1,6 +1,7 @@
 package io.meshfed.operator.netmap;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.entry;
 import static org.awaitility.Awaitility.await;
 
 import io.meshfed.api.agent.MapPeer;
@@ -27,6 +28,10 @@ class MapFeedTest {
 
   /** A feed of one cluster, {@code ns/mesh}, into {@code publisher}. */
   private MapFeed feed(NetMapPublisher publisher, ObservedEndpoints observed) {
+    return feed(publisher, observed, true);
+  }
+
+  private MapFeed feed(NetMapPublisher publisher, ObservedEndpoints observed, boolean leads) {
     MeshCluster cluster = TestObjects.cluster("ns", "mesh", "100.64.0.0/16", 24);
     AgentDirectory directory =
         new AgentDirectory(null, null) {
@@ -36,7 +41,11 @@ class MapFeedTest {
           }
         };
     return new MapFeed(
-        directory, publisher, observed, new RelayKeeper(publisher, clock, registry, Runnable::run));
+        directory,
+        publisher,
+        observed,
+        new RelayKeeper(publisher, clock, registry, Runnable::run, () -> leads),
+        () -> leads);
   }
 
   @Test
@@ -124,5 +133,39 @@ class MapFeedTest {
                     .peer()
                     .endpoints()
                     .contains("198.51.100.8:40002"));
+  }
+
+  /**
+   * A standby plans no relays (the reports go to the leader): its maps carry the routes the leader
+   * wrote in each Peer's status, so an agent it serves is relayed as the leader decided; the
+   * leader's own maps follow its planner, not the status.
+   */
+  @Test
+  void aStandbysMapsCarryTheRelaysTheLeaderWroteInStatus() {
+    PeerStatus status = new PeerStatus();
+    status.setPublicKey(KEY);
+    status.setSubnet("100.64.7.0/24");
+    status.setMeshAddress("100.64.7.1");
+    status.setInterfaceEndpoints(List.of("198.18.0.7:51820"));
+    PathSummary paths = new PathSummary();
+    paths.setRelayedPeers(
+        List.of(PathSummary.Link.via("b", "gw"), PathSummary.Link.via("c", "gw")));
+    status.setPaths(paths);
+    Peer relayed = TestObjects.peer("ns", "host", "mesh", ProviderType.STATIC);
+    relayed.setStatus(status);
+    assertThat(MapFeed.relaysInStatus(relayed)).containsExactly(entry("b", "gw"), entry("c", "gw"));
+
+    NetMapPublisher onStandby = new NetMapPublisher(Duration.ofMillis(1), registry, clock);
+    feed(onStandby, new ObservedEndpoints(clock), false).peerChanged(relayed);
+    assertThat(onStandby.relayedPeers("ns", "mesh")).containsExactly("host");
+
+    NetMapPublisher onLeader = new NetMapPublisher(Duration.ofMillis(1), registry, clock);
+    feed(onLeader, new ObservedEndpoints(clock), true).peerChanged(relayed);
+    assertThat(onLeader.relayedPeers("ns", "mesh")).isEmpty();
+
+    // the leader wrote that the relays ended: the standby's map drops them
+    paths.setRelayedPeers(null);
+    feed(onStandby, new ObservedEndpoints(clock), false).peerChanged(relayed);
+    assertThat(onStandby.relayedPeers("ns", "mesh")).isEmpty();
   }
 }

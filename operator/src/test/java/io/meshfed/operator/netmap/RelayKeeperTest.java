@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
 /** Reports in, relays and the pairs-by-path gauges out; a cluster's state goes with it. */
@@ -63,6 +64,37 @@ class RelayKeeperTest {
     assertThat(registry.find("meshfed.mesh.pairs").gauges()).isEmpty();
     assertThat(registry.find("meshfed.relay.received").counters()).isEmpty();
     assertThat(keeper.paths("ns", "mesh")).isEmpty();
+  }
+
+  /**
+   * A standby hears no reports and decides nothing into its maps (they carry what the leader
+   * wrote); once it leads, its decisions replace what it read, relays it did not decide included.
+   */
+  @Test
+  void aStandbyPublishesNoDecisionAndANewLeadersDecisionsReplaceWhatItRead() {
+    ManualClock clock = new ManualClock(Instant.parse("2026-12-06T08:00:00Z"));
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    NetMapPublisher publisher = new NetMapPublisher(Duration.ofMillis(5), registry, clock);
+    AtomicBoolean leads = new AtomicBoolean(false);
+    RelayKeeper keeper = new RelayKeeper(publisher, clock, registry, Runnable::run, leads::get);
+    keeper.member("ns", "mesh", "a", false, true);
+    keeper.member("ns", "mesh", "b", false, true);
+    keeper.member("ns", "mesh", "c", false, true);
+    keeper.member("ns", "mesh", "gw", true, false);
+    // as read from the Peers' status while standing by: c relayed to a stale peer
+    publisher.relaysChanged("ns", "mesh", "c", Map.of("old", "gw"));
+    keeper.gone("ns", "mesh", "old");
+    assertThat(publisher.relayedPeers("ns", "mesh")).containsExactly("c");
+
+    leads.set(true);
+    for (int round = 0; round < 2; round++) {
+      keeper.reported("ns", "mesh", "a", Set.of("b"), false);
+      keeper.reported("ns", "mesh", "b", Set.of("a"), false);
+      keeper.reported("ns", "mesh", "c", Set.of(), false);
+      keeper.reported("ns", "mesh", "gw", Set.of(), false);
+      clock.advance(Relays.BROKEN_FOR);
+    }
+    assertThat(publisher.relayedPeers("ns", "mesh")).containsExactlyInAnyOrder("a", "b");
   }
 
   private static double gauge(SimpleMeterRegistry registry, String path) {
