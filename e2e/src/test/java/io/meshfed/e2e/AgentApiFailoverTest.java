@@ -7,16 +7,10 @@ import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.meshfed.agent.CoordinationClient;
-import io.meshfed.api.agent.AgentFacts;
-import io.meshfed.api.agent.JoinRequest;
-import io.meshfed.api.agent.KeyProof;
-import io.meshfed.api.agent.MapPeer;
 import io.meshfed.api.agent.NetMap;
-import io.meshfed.api.agent.StatusReport;
 import io.meshfed.api.v1alpha1.MeshCluster;
 import io.meshfed.api.v1alpha1.MeshClusterSpec;
 import io.meshfed.api.v1alpha1.Peer;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -105,7 +99,7 @@ class AgentApiFailoverTest {
 
     Map<String, String> credentials = new LinkedHashMap<>();
     for (String name : List.of("a", "b", "c")) {
-      credentials.put(name, join(api, token, name, 1 + credentials.size()));
+      credentials.put(name, TestAgents.joinAndReport(api, token, name, 1 + credentials.size()));
     }
     // the reconciler has written what the joins told (the maps' entries come from status now)
     await()
@@ -121,7 +115,7 @@ class AgentApiFailoverTest {
     for (String name : credentials.keySet()) {
       NetMap full = api.netmap(credentials.get(name), name, null).orElseThrow();
       assertThat(full.full()).isTrue();
-      assertThat(names(full)).hasSize(2);
+      assertThat(TestAgents.names(full)).hasSize(2);
       held.put(name, full);
     }
 
@@ -148,37 +142,16 @@ class AgentApiFailoverTest {
     assertThat(answered.version()).isNotEqualTo(held.get("a").version());
 
     // a peer joins through the new leader: the others get just it
-    credentials.put("d", join(api, token, "d", 4));
+    credentials.put("d", TestAgents.joinAndReport(api, token, "d", 4));
     NetMap forB = api.netmap(credentials.get("b"), "b", held.get("b").version()).orElseThrow();
     assertThat(forB.full()).isFalse();
-    assertThat(names(forB)).containsExactly("d");
+    assertThat(TestAgents.names(forB)).containsExactly("d");
     NetMap forA = api.netmap(credentials.get("a"), "a", answered.version()).orElseThrow();
     assertThat(forA.full()).isFalse();
-    assertThat(names(forA)).containsExactly("d");
+    assertThat(TestAgents.names(forA)).containsExactly("d");
 
     assertThat(client.pods().inNamespace(NS).withName(leader).get().getMetadata().getLabels())
         .containsEntry("meshfed.io/agent-api", "standby");
-  }
-
-  /** Joins (retrying while no replica serves) and reports once; returns the credential. */
-  private static String join(CoordinationClient api, String token, String name, int host)
-      throws Exception {
-    String privateKey = KeyProof.newPrivateKey();
-    List<String> endpoints = List.of("198.18.0." + host + ":51820");
-    AgentFacts facts = new AgentFacts(2, 4L << 30, "linux", "amd64", "e2e", name);
-    JoinRequest request =
-        new JoinRequest(token, name, KeyProof.publicKeyOf(privateKey), endpoints, facts);
-    String credential =
-        await()
-            .atMost(Duration.ofSeconds(60))
-            .ignoreExceptionsInstanceOf(IOException.class)
-            .until(() -> api.join(request, privateKey).credential(), c -> c != null);
-    api.status(credential, new StatusReport(name, null, endpoints, facts, List.of()));
-    return credential;
-  }
-
-  private static List<String> names(NetMap map) {
-    return map.peers().stream().map(MapPeer::name).toList();
   }
 
   static MeshCluster cluster(String namespace) {

@@ -11,14 +11,9 @@ import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.meshfed.agent.CoordinationClient;
 import io.meshfed.agent.PinnedTrust;
-import io.meshfed.api.agent.AgentFacts;
 import io.meshfed.api.agent.AssignedReplica;
-import io.meshfed.api.agent.JoinRequest;
-import io.meshfed.api.agent.KeyProof;
 import io.meshfed.api.agent.LogFetch;
-import io.meshfed.api.agent.MapPeer;
 import io.meshfed.api.agent.NetMap;
-import io.meshfed.api.agent.StatusReport;
 import io.meshfed.api.v1alpha1.ClusterReference;
 import io.meshfed.api.v1alpha1.LogRequest;
 import io.meshfed.api.v1alpha1.LogRequestSpec;
@@ -27,7 +22,6 @@ import io.meshfed.api.v1alpha1.ResourceAmounts;
 import io.meshfed.api.v1alpha1.Workload;
 import io.meshfed.api.v1alpha1.WorkloadResources;
 import io.meshfed.api.v1alpha1.WorkloadSpec;
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -132,11 +126,11 @@ class EveryReplicaServesTest {
 
     // a and b only ever talk to the standby, c to the leader
     Map<String, String> credentials = new LinkedHashMap<>();
-    credentials.put("a", join(atStandby, token, "a", 1));
+    credentials.put("a", TestAgents.joinAndReport(atStandby, token, "a", 1));
     await("Peer a Ready").atMost(Duration.ofSeconds(60)).until(() -> ready(client, "a"));
     client.resource(web()).create(); // its one replica goes on a, the only peer yet
-    credentials.put("b", join(atStandby, token, "b", 2));
-    credentials.put("c", join(atLeader, token, "c", 3));
+    credentials.put("b", TestAgents.joinAndReport(atStandby, token, "b", 2));
+    credentials.put("c", TestAgents.joinAndReport(atLeader, token, "c", 3));
     for (String name : credentials.keySet()) {
       // its report reached the leader: the data-plane verdict comes from the leader's memory only
       // (a Lease, which any replica writes, is not enough for it)
@@ -155,17 +149,17 @@ class EveryReplicaServesTest {
             });
     Thread.sleep(2_000); // a status write's look-again settles (decision 0024)
     NetMap forA = atStandby.netmap(credentials.get("a"), "a", null).orElseThrow();
-    assertThat(names(forA)).containsExactlyInAnyOrder("b", "c");
+    assertThat(TestAgents.names(forA)).containsExactlyInAnyOrder("b", "c");
     assertThat(forA.replicas())
         .as("the standby's map carries what the leader placed on a")
         .extracting(AssignedReplica::name)
         .containsExactly("web-0");
     NetMap forB = atStandby.netmap(credentials.get("b"), "b", null).orElseThrow();
     NetMap forC = atLeader.netmap(credentials.get("c"), "c", null).orElseThrow();
-    assertThat(names(forC)).containsExactlyInAnyOrder("a", "b");
+    assertThat(TestAgents.names(forC)).containsExactlyInAnyOrder("a", "b");
 
     // what the standby passes on carries the leader's answer: the CAs to pin
-    assertThat(atStandby.status(credentials.get("a"), report("a", 1))).contains(caHash);
+    assertThat(atStandby.status(credentials.get("a"), TestAgents.report("a", 1))).contains(caHash);
     // a request already passed on is never passed on again (a Lease that moved meanwhile)
     HttpResponse<String> twice = forwardedAgain(standby, caHash, credentials.get("a"));
     assertThat(twice.statusCode()).isEqualTo(503);
@@ -189,15 +183,15 @@ class EveryReplicaServesTest {
 
     // the leader goes; the standby's agents keep polling it, c comes over
     replicas.get(leader).kill();
-    credentials.put("d", join(atStandby, token, "d", 4));
+    credentials.put("d", TestAgents.joinAndReport(atStandby, token, "d", 4));
     NetMap nextA = atStandby.netmap(credentials.get("a"), "a", forA.version()).orElseThrow();
     assertThat(nextA.full()).isFalse();
-    assertThat(names(nextA)).containsExactly("d");
+    assertThat(TestAgents.names(nextA)).containsExactly("d");
     NetMap nextB = atStandby.netmap(credentials.get("b"), "b", forB.version()).orElseThrow();
-    assertThat(names(nextB)).containsExactly("d");
+    assertThat(TestAgents.names(nextB)).containsExactly("d");
     NetMap nextC = atStandby.netmap(credentials.get("c"), "c", forC.version()).orElseThrow();
     assertThat(nextC.full()).as("the killed replica's version stands here too").isFalse();
-    assertThat(names(nextC)).containsExactly("d");
+    assertThat(TestAgents.names(nextC)).containsExactly("d");
 
     await()
         .atMost(Duration.ofSeconds(60))
@@ -319,42 +313,5 @@ class EveryReplicaServesTest {
             .POST(HttpRequest.BodyPublishers.ofString("{\"peer\":\"a\"}"))
             .build(),
         HttpResponse.BodyHandlers.ofString());
-  }
-
-  /** Joins (retrying while the replica cannot yet) and reports once; returns the credential. */
-  private static String join(CoordinationClient api, String token, String name, int host)
-      throws Exception {
-    String privateKey = KeyProof.newPrivateKey();
-    JoinRequest request =
-        new JoinRequest(
-            token, name, KeyProof.publicKeyOf(privateKey), endpoints(host), facts(name));
-    String credential =
-        await()
-            .atMost(Duration.ofSeconds(60))
-            // one ignorer only: a second call replaces the first
-            .ignoreExceptionsMatching(
-                e -> e instanceof IOException || e instanceof CoordinationClient.Refused)
-            .until(() -> api.join(request, privateKey).credential(), c -> c != null);
-    await()
-        .atMost(Duration.ofSeconds(60))
-        .ignoreExceptionsInstanceOf(CoordinationClient.Refused.class)
-        .until(() -> api.status(credential, report(name, host)) != null);
-    return credential;
-  }
-
-  private static StatusReport report(String name, int host) {
-    return new StatusReport(name, null, endpoints(host), facts(name), List.of());
-  }
-
-  private static List<String> endpoints(int host) {
-    return List.of("198.18.0." + host + ":51820");
-  }
-
-  private static AgentFacts facts(String name) {
-    return new AgentFacts(2, 4L << 30, "linux", "amd64", "e2e", name);
-  }
-
-  private static List<String> names(NetMap map) {
-    return map.peers().stream().map(MapPeer::name).toList();
   }
 }

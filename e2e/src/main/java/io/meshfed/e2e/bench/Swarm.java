@@ -280,28 +280,33 @@ final class Swarm implements AutoCloseable {
       try {
         joined = joins.join(request, privateKey);
       } catch (IOException | CoordinationClient.Refused e) {
-        boolean passing =
-            e instanceof IOException
-                || ((CoordinationClient.Refused) e).status() >= 500
-                || ((CoordinationClient.Refused) e).status() == 429;
-        if (!passing || System.nanoTime() > deadline) {
+        if (!passing(e) || System.nanoTime() > deadline) {
           throw e;
         }
         Thread.sleep(300);
       }
     }
+    // its first report the same way (with every replica serving, a standby answers 503 for the
+    // reports until another replica holds the Lease)
     StatusReport first = new StatusReport(name, null, endpoints, facts, List.of());
     while (true) {
       try {
         joins.status(joined.credential(), first);
         return new Joined(joined.credential(), request.publicKey());
-      } catch (IOException e) {
-        if (System.nanoTime() > deadline) {
+      } catch (IOException | CoordinationClient.Refused e) {
+        if (!passing(e) || System.nanoTime() > deadline) {
           throw e;
         }
         Thread.sleep(300);
       }
     }
+  }
+
+  /** A refused connection, the server's trouble or its "not now": a booting agent asks again. */
+  private static boolean passing(Exception e) {
+    return e instanceof IOException
+        || ((CoordinationClient.Refused) e).status() >= 500
+        || ((CoordinationClient.Refused) e).status() == 429;
   }
 
   /** What every simulated agent (and probe) says of its machine. */

@@ -5,6 +5,7 @@ import io.meshfed.operator.config.AgentApiRouting;
 import io.meshfed.operator.directory.AgentDirectory;
 import io.meshfed.operator.server.AgentApiTls;
 import io.meshfed.operator.server.Certificates;
+import io.meshfed.operator.support.DaemonThreads;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -82,12 +83,7 @@ public class LeaderForwarding {
   private volatile HttpClient leader;
   private volatile boolean listening;
   private final ScheduledExecutorService readiness =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread thread = new Thread(r, "agent-api-readiness");
-            thread.setDaemon(true);
-            return thread;
-          });
+      Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("agent-api-readiness"));
 
   private final MeterRegistry metrics;
 
@@ -172,6 +168,8 @@ public class LeaderForwarding {
         .compose(
             out -> {
               response.closeHandler(closed -> out.reset()); // the agent went: so does the stream
+              // a reset or a closed connection fails the send below, which answers for it
+              out.exceptionHandler(e -> LOG.debugf("passing %s on: %s", request.path(), e));
               return out.send(request);
             })
         .onSuccess(
