@@ -32,13 +32,19 @@ public final class TestAgents {
    */
   public static String joinAndReport(CoordinationClient api, String token, String name, int host)
       throws Exception {
+    String credential = join(api, token, name, host);
+    patiently(() -> api.status(credential, report(name, host)));
+    return credential;
+  }
+
+  /** Joins, asking again while no replica can answer; returns the credential. */
+  public static String join(CoordinationClient api, String token, String name, int host)
+      throws Exception {
     String privateKey = KeyProof.newPrivateKey();
     JoinRequest request =
         new JoinRequest(
             token, name, KeyProof.publicKeyOf(privateKey), endpoints(host), facts(name));
-    String credential = patiently(() -> api.join(request, privateKey).credential());
-    patiently(() -> api.status(credential, report(name, host)));
-    return credential;
+    return patiently(() -> api.join(request, privateKey).credential());
   }
 
   /** A report of what the agent joined with, no tunnels yet. */

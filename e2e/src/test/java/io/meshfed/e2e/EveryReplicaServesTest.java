@@ -183,7 +183,16 @@ class EveryReplicaServesTest {
 
     // the leader goes; the standby's agents keep polling it, c comes over
     replicas.get(leader).kill();
-    credentials.put("d", TestAgents.joinAndReport(atStandby, token, "d", 4));
+    credentials.put("d", TestAgents.join(atStandby, token, "d", 4));
+    // no reconciler runs while the Lease still names the killed replica: the join itself wrote
+    // what every replica's maps take the peer from
+    Peer joined = client.resources(Peer.class).inNamespace(NS).withName("d").get();
+    assertThat(client.leases().inNamespace(NS).withName("meshfed-operator-leader").get())
+        .extracting(l -> l.getSpec().getHolderIdentity())
+        .isEqualTo(leader);
+    assertThat(joined.getStatus().getPublicKey()).isNotNull();
+    assertThat(joined.getStatus().getSubnet()).isNotNull();
+    assertThat(joined.getStatus().getInterfaceEndpoints()).containsExactly("198.18.0.4:51820");
     NetMap nextA = atStandby.netmap(credentials.get("a"), "a", forA.version()).orElseThrow();
     assertThat(nextA.full()).isFalse();
     assertThat(TestAgents.names(nextA)).containsExactly("d");
@@ -197,6 +206,7 @@ class EveryReplicaServesTest {
         .atMost(Duration.ofSeconds(60))
         .until(
             () -> labelled(client, "meshfed.io/leader", "true"), l -> l.equals(List.of(standby)));
+    atStandby.status(credentials.get("d"), TestAgents.report("d", 4));
     await().atMost(Duration.ofSeconds(60)).until(() -> ready(client, "d"));
   }
 

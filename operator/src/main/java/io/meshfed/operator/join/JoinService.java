@@ -12,11 +12,13 @@ import io.meshfed.api.v1alpha1.MeshCluster;
 import io.meshfed.api.v1alpha1.MeshfedApi;
 import io.meshfed.api.v1alpha1.Peer;
 import io.meshfed.api.v1alpha1.PeerSpec;
+import io.meshfed.api.v1alpha1.PeerStatus;
 import io.meshfed.api.v1alpha1.ProviderType;
 import io.meshfed.operator.ipam.SubnetAllocator;
 import io.meshfed.operator.netmap.MapEntries;
 import io.meshfed.operator.netmap.MapFeed;
 import io.meshfed.operator.server.AgentApiException;
+import io.meshfed.operator.support.StatusPatch;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.inject.Singleton;
 import java.time.Clock;
@@ -176,6 +178,7 @@ public class JoinService {
             .fieldManager("meshfed-agent-api")
             .forceConflicts()
             .serverSideApply());
+    writeJoinedStatus(peer, address, request);
     maps.joined(
         peer,
         new MapFeed.Joined(
@@ -430,6 +433,30 @@ public class JoinService {
       }
       throw e;
     }
+  }
+
+  /**
+   * What the maps need of a new peer, in its status at once: every replica's maps take the peer
+   * from there (decision 0026), and the reconciler that writes the rest runs on the leader only,
+   * behind its queue — or nowhere while the Lease moves. The same fields {@link MapFeed#joined}
+   * overlays on this replica; the conditions are left to the reconciler (a merge patch without
+   * them).
+   */
+  private void writeJoinedStatus(
+      Peer peer, SubnetAllocator.Allocated address, JoinRequest request) {
+    PeerStatus joined = new PeerStatus();
+    joined.setConditions(null);
+    joined.setPublicKey(request.publicKey());
+    joined.setSubnet(address.subnet());
+    joined.setMeshAddress(address.meshAddress());
+    List<String> endpoints = request.endpoints() == null ? List.of() : request.endpoints();
+    if (!endpoints.isEmpty()) {
+      joined.setInterfaceEndpoints(endpoints);
+      if (peer.getStatus() == null || peer.getStatus().getEndpoint() == null) {
+        joined.setEndpoint(endpoints.get(0));
+      }
+    }
+    client.resource(StatusPatch.minimal(peer, joined, Peer::new)).patchStatus();
   }
 
   private SubnetAllocator.Allocated allocate(MeshCluster cluster, Peer peer) {
