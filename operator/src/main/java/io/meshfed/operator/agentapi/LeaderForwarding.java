@@ -17,6 +17,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
@@ -72,6 +73,9 @@ public class LeaderForwarding {
           "trailer",
           "upgrade",
           "host");
+
+  /** The largest body passed on: Quarkus' own limit, which the leader applies too. */
+  static final long MAX_BODY = 10 * 1024 * 1024;
 
   /** How long a standby's caller waits before asking again when no leader can be reached. */
   static final int RETRY_AFTER_SECONDS = 2;
@@ -129,7 +133,7 @@ public class LeaderForwarding {
   }
 
   void routes(@Observes Router router) {
-    // before Quarkus REST: the body is passed on as it streams in, never read here
+    // before Quarkus REST, which would read the body for the resource
     router.route().order(-100).handler(this::handle);
   }
 
@@ -143,6 +147,27 @@ public class LeaderForwarding {
       context.next();
       return;
     }
+    if (request.method() != HttpMethod.GET) {
+      long length = contentLength(request);
+      if (length < 0) {
+        refuse(context, 411, "LengthRequired", "send the body with its Content-Length");
+        return;
+      }
+      if (length > MAX_BODY) {
+        refuse(context, 413, "BodyTooLarge", "the body is larger than " + MAX_BODY + " bytes");
+        return;
+      }
+    }
+    // the body whole (its length is known and bounded), then headers and body in one go: streamed,
+    // its end could reach the leader after the leader had answered, which resets the stream — and
+    // a connection that sees 200 resets in 30 s is closed with every request on it (HTTP/2
+    // rapid-reset protection)
+    request.body().onSuccess(body -> passOn(context, body));
+    request.resume(); // the router paused it until a handler reads it
+  }
+
+  private void passOn(RoutingContext context, Buffer body) {
+    HttpServerRequest request = context.request();
     if (request.getHeader(FORWARDED_BY) != null) {
       // passed on by a replica that took this one for the leader: the Lease moved meanwhile
       refuse(context, 503, "NotLeader", "this replica no longer leads; ask again");
@@ -155,7 +180,6 @@ public class LeaderForwarding {
       counted("no_leader");
       return;
     }
-    request.pause();
     RequestOptions options =
         new RequestOptions()
             .setMethod(request.method())
@@ -168,9 +192,9 @@ public class LeaderForwarding {
         .compose(
             out -> {
               response.closeHandler(closed -> out.reset()); // the agent went: so does the stream
-              // a reset or a closed connection fails the send below, which answers for it
+              // a reset or a closed connection fails the send, which answers for it
               out.exceptionHandler(e -> LOG.debugf("passing %s on: %s", request.path(), e));
-              return out.send(request);
+              return body.length() == 0 ? out.send() : out.send(body);
             })
         .onSuccess(
             answer -> {
@@ -218,6 +242,16 @@ public class LeaderForwarding {
     metrics.counter("meshfed.agent.api.forwarded", "outcome", outcome).increment();
   }
 
+  /** The request's Content-Length; -1 when it has none or it is not a number. */
+  private static long contentLength(HttpServerRequest request) {
+    String length = request.getHeader("Content-Length");
+    try {
+      return length == null ? -1 : Long.parseLong(length.strip());
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
   private static MultiMap passedOn(MultiMap headers) {
     MultiMap copy = MultiMap.caseInsensitiveMultiMap();
     headers.forEach(
@@ -230,11 +264,18 @@ public class LeaderForwarding {
   }
 
   private static void refuse(RoutingContext context, int status, String reason, String message) {
-    context
-        .response()
+    HttpServerResponse response = context.response();
+    if (status == 411 || status == 413) {
+      if (context.request().version() != HttpVersion.HTTP_2) {
+        // the body was not read: end the connection rather than read it
+        response.putHeader("Connection", "close");
+      }
+    } else {
+      response.putHeader("Retry-After", String.valueOf(RETRY_AFTER_SECONDS));
+    }
+    response
         .setStatusCode(status)
         .putHeader("Content-Type", "application/json")
-        .putHeader("Retry-After", String.valueOf(RETRY_AFTER_SECONDS))
         .end(Buffer.buffer(Json.encode(new ApiError(reason, message))));
   }
 
