@@ -221,6 +221,8 @@ public class LeaderForwarding {
   }
 
   private static void relay(HttpClientResponse answer, HttpServerResponse response) {
+    // the agent went while the answer came: the pipe below ends, the reset is no error
+    answer.exceptionHandler(e -> LOG.debugf("passing an answer back: %s", e));
     if (response.closed()) {
       answer.request().reset();
       return;
