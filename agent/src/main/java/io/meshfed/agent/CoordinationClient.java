@@ -14,6 +14,7 @@ import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -42,9 +43,25 @@ public final class CoordinationClient {
     }
   }
 
+  /** How long the agent waits: to connect, for a report's answer, for other calls, for a poll. */
+  public record Timeouts(Duration connect, Duration report, Duration call, Duration poll) {
+    public static final Timeouts DEFAULT =
+        new Timeouts(
+            Duration.ofSeconds(5),
+            Duration.ofSeconds(15),
+            Duration.ofSeconds(30),
+            Duration.ofSeconds(45));
+  }
+
   private final URI server;
-  private final HttpClient http;
   private final PinnedTrust trust;
+  private final Timeouts timeouts;
+
+  /** The connection every request goes over; replaced when it looks dead. */
+  private volatile HttpClient http;
+
+  /** When the last answer came over {@link #http} (any answer, any status). */
+  private volatile long lastAnswerNanos = System.nanoTime();
 
   public CoordinationClient(String server, String caHash) {
     this(server, List.of(caHash));
@@ -52,14 +69,58 @@ public final class CoordinationClient {
 
   /** A client that trusts any of these CAs, until {@link #repin} says otherwise. */
   public CoordinationClient(String server, List<String> caHashes) {
+    this(server, caHashes, Timeouts.DEFAULT);
+  }
+
+  public CoordinationClient(String server, List<String> caHashes, Timeouts timeouts) {
     this.server = URI.create(server.endsWith("/") ? server : server + "/");
     this.trust = PinnedTrust.of(caHashes);
-    this.http =
-        HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .sslContext(PinnedTrust.context(trust))
-            .connectTimeout(Duration.ofSeconds(5))
-            .build();
+    this.timeouts = timeouts;
+    this.http = connection();
+  }
+
+  /**
+   * HTTP/2: the long poll, the reports and log chunks share one TLS connection, and a request that
+   * times out resets its stream, not the connection — over HTTP/1.1 each concurrent request held a
+   * connection of its own and a timeout closed it, so a slow operator met a storm of new handshakes
+   * from its whole fleet (decision 0027).
+   */
+  private HttpClient connection() {
+    return HttpClient.newBuilder()
+        .version(HttpClient.Version.HTTP_2)
+        .sslContext(PinnedTrust.context(trust))
+        .connectTimeout(timeouts.connect())
+        .build();
+  }
+
+  /**
+   * Sends over the agent's connection. A request that timed out while nothing at all came back
+   * since it was sent says the connection may be dead (its replica's machine gone without a word, a
+   * NAT mapping dropped): the next request goes over a new one. While other answers still arrive
+   * the connection is only slow, and is kept — a new handshake would add to the load.
+   */
+  private HttpResponse<byte[]> exchange(HttpRequest request)
+      throws IOException, InterruptedException {
+    HttpClient current = http;
+    long sent = System.nanoTime();
+    try {
+      HttpResponse<byte[]> response =
+          current.send(request, HttpResponse.BodyHandlers.ofByteArray());
+      lastAnswerNanos = System.nanoTime();
+      return response;
+    } catch (HttpTimeoutException e) {
+      if (lastAnswerNanos - sent < 0) {
+        replace(current);
+      }
+      throw e;
+    }
+  }
+
+  private synchronized void replace(HttpClient dead) {
+    if (http == dead) { // once, for all the requests that timed out on it
+      http = connection();
+      lastAnswerNanos = System.nanoTime();
+    }
   }
 
   /** Trusts these CAs from the next connection on (connections open now were checked already). */
@@ -76,7 +137,7 @@ public final class CoordinationClient {
     JoinChallenge challenge = challenge();
     return send(
             post("api/v1/join", null, request.proven(challenge, privateKey))
-                .timeout(Duration.ofSeconds(30))
+                .timeout(timeouts.call())
                 .build(),
             JoinResponse.class)
         .orElseThrow();
@@ -85,7 +146,7 @@ public final class CoordinationClient {
   /** A challenge for the next join ({@code KeyProof}). */
   public JoinChallenge challenge() throws IOException, InterruptedException, Refused {
     return send(
-            post("api/v1/join/challenge", null, Map.of()).timeout(Duration.ofSeconds(30)).build(),
+            post("api/v1/join/challenge", null, Map.of()).timeout(timeouts.call()).build(),
             JoinChallenge.class)
         .orElseThrow();
   }
@@ -100,7 +161,7 @@ public final class CoordinationClient {
     HttpRequest request =
         HttpRequest.newBuilder(server.resolve("api/v1/netmap" + query))
             .header("Authorization", "Bearer " + credential)
-            .timeout(Duration.ofSeconds(45))
+            .timeout(timeouts.poll())
             .GET()
             .build();
     return send(request, NetMap.class);
@@ -110,7 +171,7 @@ public final class CoordinationClient {
   public KeyRotation.Accepted rotateKey(String credential, KeyRotation rotation)
       throws IOException, InterruptedException, Refused {
     return send(
-            post("api/v1/rotate-key", credential, rotation).timeout(Duration.ofSeconds(30)).build(),
+            post("api/v1/rotate-key", credential, rotation).timeout(timeouts.call()).build(),
             KeyRotation.Accepted.class)
         .orElseThrow();
   }
@@ -121,9 +182,7 @@ public final class CoordinationClient {
   public List<String> status(String credential, StatusReport report)
       throws IOException, InterruptedException, Refused {
     HttpResponse<byte[]> response =
-        http.send(
-            post("api/v1/status", credential, report).timeout(Duration.ofSeconds(15)).build(),
-            HttpResponse.BodyHandlers.ofByteArray());
+        exchange(post("api/v1/status", credential, report).timeout(timeouts.report()).build());
     read(response, Void.class);
     return CaBundle.parse(response.headers().firstValue(CaBundle.HEADER).orElse(null));
   }
@@ -138,10 +197,10 @@ public final class CoordinationClient {
         HttpRequest.newBuilder(server.resolve(logPath(stream, "chunks", peer)))
             .header("Authorization", "Bearer " + credential)
             .header("Content-Type", "application/octet-stream")
-            .timeout(Duration.ofSeconds(30))
+            .timeout(timeouts.call())
             .POST(HttpRequest.BodyPublishers.ofByteArray(bytes))
             .build();
-    HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+    HttpResponse<byte[]> response = exchange(request);
     int status = response.statusCode();
     if (status == 204 || status == 404 || status == 429) {
       return status;
@@ -154,11 +213,10 @@ public final class CoordinationClient {
   public void logEnd(String credential, String peer, String stream, ApiError error)
       throws IOException, InterruptedException, Refused {
     HttpResponse<byte[]> response =
-        http.send(
+        exchange(
             post(logPath(stream, "end", peer), credential, error == null ? Map.of() : error)
-                .timeout(Duration.ofSeconds(15))
-                .build(),
-            HttpResponse.BodyHandlers.ofByteArray());
+                .timeout(timeouts.report())
+                .build());
     if (response.statusCode() != 404) { // a reader gone needs no end
       read(response, Void.class);
     }
@@ -186,7 +244,7 @@ public final class CoordinationClient {
 
   private <T> Optional<T> send(HttpRequest request, Class<T> type)
       throws IOException, InterruptedException, Refused {
-    return read(http.send(request, HttpResponse.BodyHandlers.ofByteArray()), type);
+    return read(exchange(request), type);
   }
 
   private static <T> Optional<T> read(HttpResponse<byte[]> response, Class<T> type)

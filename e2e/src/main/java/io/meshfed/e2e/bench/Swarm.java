@@ -13,13 +13,22 @@ import io.meshfed.api.agent.JoinRequest;
 import io.meshfed.api.agent.JoinResponse;
 import io.meshfed.api.agent.KeyProof;
 import io.meshfed.api.agent.StatusReport;
+import io.vertx.core.AsyncResult;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.TrustOptions;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,11 +38,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
@@ -46,8 +56,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * endpoints, facts and its tunnels as a compact report (decision 0023) of a working mesh — every
  * peer of its map counted recent, listed once when it is news and then in turn, 16 a report. An
  * agent keeps only which peers it has (a bit per peer; public keys live once, in the swarm), so
- * that thousands fit in one JVM. One TLS connection per agent for its polls, as in a real mesh,
- * over a few HTTP clients.
+ * that thousands fit in one JVM. Each agent holds one HTTP/2 connection for its polls and reports,
+ * opened by its first report right after its join, as the agent does (decision 0027); the clients
+ * share two Vert.x event loops so that thousands of connections need no thread each. The joins
+ * themselves go over one shared connection of the agent's own client.
  */
 final class Swarm implements AutoCloseable {
   private static final ObjectMapper JSON =
@@ -68,23 +80,22 @@ final class Swarm implements AutoCloseable {
   private final String token;
   private final CoordinationClient joins;
 
-  /**
-   * Several clients, each with its own selector thread: one thread reading thousands of sockets
-   * would time itself.
-   */
-  private final HttpClient[] polls = new HttpClient[4];
+  /** The agents' connections' event loops (a selector thread per agent would not fit). */
+  private final Vertx vertx =
+      Vertx.vertx(
+          new VertxOptions()
+              .setEventLoopPoolSize(2)
+              // a loop parsing a full map of thousands of peers is busy, not blocked
+              .setMaxEventLoopExecuteTime(10)
+              .setMaxEventLoopExecuteTimeUnit(TimeUnit.SECONDS));
 
-  private final ExecutorService responses =
-      Executors.newFixedThreadPool(4, daemon("swarm-response"));
-  private final ScheduledExecutorService retries =
-      Executors.newSingleThreadScheduledExecutor(daemon("swarm-retry"));
+  private final HttpClientOptions agentConnection;
   private final SimAgent[] agents;
 
   /** Every peer's public key, by agent index; probes' by name. */
   private final String[] publicKeys;
 
   private final Map<String, String> probeKeys = new ConcurrentHashMap<>();
-  private final HttpClient[] reports = new HttpClient[2];
   private final ScheduledExecutorService reporting =
       Executors.newScheduledThreadPool(2, daemon("swarm-report"));
   private final AtomicLong reportsSent = new AtomicLong();
@@ -104,12 +115,17 @@ final class Swarm implements AutoCloseable {
     this.server = URI.create(server + "/");
     this.token = token;
     this.joins = new CoordinationClient(server, caHash);
-    for (int i = 0; i < polls.length; i++) {
-      polls[i] = client(caHash);
-    }
-    for (int i = 0; i < reports.length; i++) {
-      reports[i] = client(caHash);
-    }
+    this.agentConnection =
+        new HttpClientOptions()
+            .setSsl(true)
+            .setUseAlpn(true)
+            .setProtocolVersion(HttpVersion.HTTP_2)
+            .setTrustOptions(TrustOptions.wrap(PinnedTrust.of(caHash)))
+            .setConnectTimeout(10_000)
+            .setHttp2MaxPoolSize(1)
+            // kept while the other agents join (Vert.x closes a connection unused for 60 s by
+            // default): the agent's own is never unused for long — it polls and reports
+            .setHttp2KeepAliveTimeout(0);
     this.agents = new SimAgent[size];
     this.publicKeys = new String[size];
     for (int i = 0; i < size; i++) {
@@ -117,13 +133,42 @@ final class Swarm implements AutoCloseable {
     }
   }
 
-  private HttpClient client(String caHash) {
-    return HttpClient.newBuilder()
-        .version(HttpClient.Version.HTTP_1_1)
-        .sslContext(PinnedTrust.context(caHash))
-        .connectTimeout(Duration.ofSeconds(10))
-        .executor(responses)
-        .build();
+  /** An agent's answer: its status, body and headers. */
+  private record Answer(int status, Buffer body, MultiMap headers) {
+    boolean ok() {
+      return status < 300;
+    }
+  }
+
+  /**
+   * One request over an agent's connection; {@code timeoutMs} resets the stream when nothing
+   * arrived for that long, as the agent's own timeouts do.
+   */
+  private Future<Answer> send(
+      HttpClient http,
+      HttpMethod method,
+      String path,
+      String credential,
+      byte[] body,
+      long timeoutMs) {
+    RequestOptions request =
+        new RequestOptions()
+            .setMethod(method)
+            .setAbsoluteURI(server.resolve(path).toString())
+            .setIdleTimeout(timeoutMs)
+            .putHeader("Authorization", "Bearer " + credential);
+    if (body != null) {
+      request.putHeader("Content-Type", "application/json");
+    }
+    return http.request(request)
+        .compose(r -> body == null ? r.send() : r.send(Buffer.buffer(body)))
+        .compose(
+            response ->
+                response.body().map(b -> new Answer(response.statusCode(), b, response.headers())));
+  }
+
+  private Future<Answer> sendReport(HttpClient http, String credential, byte[] body) {
+    return send(http, HttpMethod.POST, "api/v1/status", credential, body, 15_000);
   }
 
   /**
@@ -153,19 +198,19 @@ final class Swarm implements AutoCloseable {
   void joinAll() throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(JOIN_THREADS, daemon("swarm-join"));
     try {
-      List<Future<?>> joined = new ArrayList<>();
+      List<Callable<Void>> tasks = new ArrayList<>();
       for (SimAgent agent : agents) {
-        joined.add(
-            pool.submit(
-                () -> {
-                  Joined one = joinAndReport(agent.name, agent.index);
-                  agent.credential = one.credential();
-                  publicKeys[agent.index] = one.publicKey();
-                  return null;
-                }));
+        tasks.add(
+            () -> {
+              Joined one = joinAndReport(agent.name, agent.index);
+              agent.http = one.http();
+              agent.credential = one.credential();
+              publicKeys[agent.index] = one.publicKey();
+              return null;
+            });
       }
-      for (Future<?> f : joined) {
-        f.get();
+      for (var joined : pool.invokeAll(tasks)) {
+        joined.get();
       }
     } finally {
       pool.shutdownNow();
@@ -209,7 +254,7 @@ final class Swarm implements AutoCloseable {
     probe = watch;
     int index = agents.length + 1_000_000;
     Joined joined = joinAndReport(name, index);
-    keepReporting(name, index, joined.credential());
+    keepReporting(name, index, joined);
     probeKeys.put(name, joined.publicKey());
     if (!watch.done.await(within.toMillis(), TimeUnit.MILLISECONDS)) {
       throw new IllegalStateException(
@@ -234,31 +279,42 @@ final class Swarm implements AutoCloseable {
     return new Probe(first, untilAll, perAgent, bytes);
   }
 
-  private record Joined(String credential, String publicKey) {}
+  /** A joined agent: its credential, key, and the connection it reports (and polls) over. */
+  private record Joined(String credential, String publicKey, HttpClient http) {}
+
+  private void counted(AsyncResult<Answer> answer) {
+    if (answer.failed() || !answer.result().ok()) {
+      reportsFailed.incrementAndGet();
+    }
+  }
+
+  private static byte[] json(Object value) {
+    try {
+      return JSON.writeValueAsBytes(value);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
 
   /**
    * A probe goes on reporting as an agent does (its endpoints and facts; its own map is not
    * tracked, so no tunnels): its status follows what its peers observe of it.
    */
-  private void keepReporting(String name, int index, String credential) {
+  private void keepReporting(String name, int index, Joined joined) {
     Duration every = reportEvery;
     if (every == null) {
       return;
     }
     List<String> endpoints = List.of(endpointOf(index));
     AgentFacts facts = factsOf(name);
-    StatusReport report = new StatusReport(name, null, endpoints, facts, List.of());
+    byte[] report = json(new StatusReport(name, null, endpoints, facts, List.of()));
     reporting.scheduleAtFixedRate(
         () -> {
           if (closed) {
             return;
           }
           reportsSent.incrementAndGet();
-          try {
-            joins.status(credential, report);
-          } catch (Exception e) {
-            reportsFailed.incrementAndGet();
-          }
+          sendReport(joined.http(), joined.credential(), report).onComplete(this::counted);
         },
         every.toMillis(),
         every.toMillis(),
@@ -286,19 +342,32 @@ final class Swarm implements AutoCloseable {
         Thread.sleep(300);
       }
     }
-    // its first report the same way (with every replica serving, a standby answers 503 for the
-    // reports until another replica holds the Lease)
-    StatusReport first = new StatusReport(name, null, endpoints, facts, List.of());
+    // its first report over its own connection, which it keeps (with every replica serving, a
+    // standby answers 503 for the reports until another replica holds the Lease)
+    byte[] first = json(new StatusReport(name, null, endpoints, facts, List.of()));
+    HttpClient http = vertx.createHttpClient(agentConnection);
     while (true) {
+      Answer answer;
       try {
-        joins.status(joined.credential(), first);
-        return new Joined(joined.credential(), request.publicKey());
-      } catch (IOException | CoordinationClient.Refused e) {
-        if (!passing(e) || System.nanoTime() > deadline) {
-          throw e;
-        }
-        Thread.sleep(300);
+        answer =
+            sendReport(http, joined.credential(), first)
+                .toCompletionStage()
+                .toCompletableFuture()
+                .get();
+      } catch (ExecutionException e) {
+        answer = null; // no answer: a refused or broken connection
       }
+      if (answer != null && answer.ok()) {
+        return new Joined(joined.credential(), request.publicKey(), http);
+      }
+      if (answer != null && answer.status() < 500 && answer.status() != 429
+          || System.nanoTime() > deadline) {
+        throw new IllegalStateException(
+            name
+                + "'s first report: "
+                + (answer == null ? "no answer" : "HTTP " + answer.status() + " " + answer.body()));
+      }
+      Thread.sleep(300);
     }
   }
 
@@ -371,8 +440,7 @@ final class Swarm implements AutoCloseable {
   public void close() {
     closed = true;
     reporting.shutdownNow();
-    retries.shutdownNow();
-    responses.shutdownNow();
+    vertx.close();
   }
 
   private static final class ProbeWatch {
@@ -393,6 +461,10 @@ final class Swarm implements AutoCloseable {
     final int index;
     final String name;
     volatile String credential;
+
+    /** Its connection to the agent API (opened by its first report). */
+    volatile HttpClient http;
+
     private String version;
     private final BitSet known = new BitSet();
     private final Set<String> knownProbes = new HashSet<>();
@@ -479,22 +551,8 @@ final class Swarm implements AutoCloseable {
           json.writeEndObject();
           json.writeEndObject();
         }
-        HttpRequest request =
-            HttpRequest.newBuilder(server.resolve("api/v1/status"))
-                .header("Authorization", "Bearer " + credential)
-                .header("Content-Type", "application/json")
-                .timeout(Duration.ofSeconds(15))
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()))
-                .build();
         reportsSent.incrementAndGet();
-        reports[index % reports.length]
-            .sendAsync(request, HttpResponse.BodyHandlers.discarding())
-            .whenComplete(
-                (response, error) -> {
-                  if (error != null || response.statusCode() >= 300) {
-                    reportsFailed.incrementAndGet();
-                  }
-                });
+        sendReport(http, credential, body.toByteArray()).onComplete(Swarm.this::counted);
       } catch (IOException | RuntimeException e) {
         reportsFailed.incrementAndGet();
       }
@@ -540,28 +598,21 @@ final class Swarm implements AutoCloseable {
               + (version == null
                   ? ""
                   : "&since=" + URLEncoder.encode(version, StandardCharsets.UTF_8));
-      HttpRequest request =
-          HttpRequest.newBuilder(server.resolve(query))
-              .header("Authorization", "Bearer " + credential)
-              .timeout(Duration.ofSeconds(45))
-              .GET()
-              .build();
-      polls[index % polls.length]
-          .sendAsync(request, HttpResponse.BodyHandlers.ofByteArray())
-          .whenComplete(
-              (response, error) -> {
+      send(http, HttpMethod.GET, query, credential, null, 45_000)
+          .onComplete(
+              result -> {
                 long at = System.nanoTime();
-                if (error != null || response.statusCode() >= 300) {
+                if (result.failed() || !result.result().ok()) {
                   if (!closed) { // as the agent: exponential, with jitter
-                    retries.schedule(
-                        this::poll, pollBackoff.next().toMillis(), TimeUnit.MILLISECONDS);
+                    vertx.setTimer(Math.max(1, pollBackoff.next().toMillis()), t -> poll());
                   }
                   return;
                 }
+                Answer response = result.result();
                 pollBackoff.reset();
                 bytesReceived.addAndGet(wireSize(response));
-                if (response.statusCode() == 200) {
-                  boolean full = apply(response.body(), at);
+                if (response.status() == 200) {
+                  boolean full = apply(response.body().getBytes(), at);
                   if (at >= markNanos) {
                     (full ? fullMapsAfterMark : deltasAfterMark).incrementAndGet();
                     if (answeredAfterMark == 0) {
@@ -637,13 +688,14 @@ final class Swarm implements AutoCloseable {
     }
   }
 
-  /** Bytes of the HTTP response before TLS: status line, headers and body. */
-  private static long wireSize(HttpResponse<byte[]> response) {
-    long size = "HTTP/1.1 200 OK\r\n\r\n".length() + response.body().length;
-    for (var header : response.headers().map().entrySet()) {
-      for (String value : header.getValue()) {
-        size += header.getKey().length() + 2 + value.length() + 2;
-      }
+  /**
+   * Bytes of the answer as HTTP/1.1 would carry it before TLS: status line, headers and body (over
+   * HTTP/2 the headers are compressed, so this is an upper bound that compares with earlier runs).
+   */
+  private static long wireSize(Answer response) {
+    long size = "HTTP/1.1 200 OK\r\n\r\n".length() + response.body().length();
+    for (var header : response.headers()) {
+      size += header.getKey().length() + 2 + header.getValue().length() + 2;
     }
     return size;
   }

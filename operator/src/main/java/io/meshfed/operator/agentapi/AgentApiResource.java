@@ -26,7 +26,9 @@ import io.meshfed.operator.server.ApiErrorResponses;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.common.annotation.Identifier;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.net.SocketAddress;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -86,6 +88,12 @@ public class AgentApiResource {
 
   /** Polls that may wait for a full map's turn, per write at once; more come back later (429). */
   static final int FULL_MAP_WAITERS_PER_WRITE = 8;
+
+  /**
+   * A full map whose reader takes nothing for this long is dropped (the agent asks again) rather
+   * than buffered: well inside the agent's own 45 s.
+   */
+  static final Duration SLOW_READER_PATIENCE = Duration.ofSeconds(30);
 
   public AgentApiResource(
       JoinService joins,
@@ -183,7 +191,8 @@ public class AgentApiResource {
   public Uni<Response> netmap(
       @HeaderParam("Authorization") String authorization,
       @QueryParam("peer") String peerName,
-      @QueryParam("since") String since) {
+      @QueryParam("since") String since,
+      @Context HttpServerResponse http) {
     Peer peer = credentials.authenticate(authorization, peerName);
     String key = peer.getMetadata().getNamespace() + "/" + peer.getMetadata().getName();
     if (polls.merge(key, 1, Integer::sum) > POLLS_PER_PEER) {
@@ -205,6 +214,7 @@ public class AgentApiResource {
                 config.agentApi().longPollTimeout())
             .toCompletableFuture();
     AtomicReference<CompletableFuture<FullMapWrites.Turn>> turn = new AtomicReference<>();
+    io.vertx.core.Context connection = Vertx.currentContext(); // this request's event loop
     // a reader waiting for this peer's output wakes the poll: nothing new on the map, only the
     // fetches (at the version the agent has)
     CompletableFuture<Response> answer =
@@ -222,7 +232,7 @@ public class AgentApiResource {
                   return news.thenCompose(
                       reply ->
                           reply
-                              .map(r -> response(r, turn))
+                              .map(r -> response(r, turn, http, connection))
                               .orElseGet(
                                   () ->
                                       CompletableFuture.completedFuture(
@@ -243,7 +253,10 @@ public class AgentApiResource {
 
   /** A delta at once; a full map in its turn ({@link FullMapWrites}), given back once written. */
   private CompletableFuture<Response> response(
-      NetMapPublisher.Reply reply, AtomicReference<CompletableFuture<FullMapWrites.Turn>> turn) {
+      NetMapPublisher.Reply reply,
+      AtomicReference<CompletableFuture<FullMapWrites.Turn>> turn,
+      HttpServerResponse http,
+      io.vertx.core.Context connection) {
     if (!(reply instanceof NetMapPublisher.Full full)) {
       return CompletableFuture.completedFuture(
           Response.ok(((NetMapPublisher.Delta) reply).map(), MediaType.APPLICATION_JSON).build());
@@ -267,7 +280,12 @@ public class AgentApiResource {
                     (StreamingOutput)
                         out -> {
                           try {
-                            full.writeTo(out);
+                            // the turn is given back when the map has left, not when it is queued
+                            full.writeTo(
+                                connection == null
+                                    ? out
+                                    : PacedOutput.paced(
+                                        out, http, connection, SLOW_READER_PATIENCE));
                           } finally {
                             granted.done();
                           }

@@ -25,20 +25,25 @@ import io.meshfed.operator.join.AgentSecrets;
 import io.meshfed.operator.join.JoinTokens;
 import io.meshfed.operator.server.AgentApiTls;
 import io.meshfed.operator.server.Certificates;
+import io.meshfed.operator.testing.AgentConnections;
 import io.meshfed.operator.testing.KubeApiServerResource;
+import io.meshfed.operator.testing.SilencingProxy;
 import io.meshfed.operator.testing.TestAgents;
 import io.meshfed.operator.testing.TestObjects;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.vertx.core.http.HttpVersion;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.BeforeEach;
@@ -371,6 +376,102 @@ class AgentApiTest {
             HttpResponse.BodyHandlers.ofString());
     assertThat(wireguardGo.statusCode()).isEqualTo(404);
     assertThat(wireguardGo.body()).contains("WireGuardGoMissing", "distribution's package");
+  }
+
+  @Test
+  void anAgentsLongPollAndReportsShareOneHttp2Connection() throws Exception {
+    JoinResponse a =
+        TestAgents.join(
+            api,
+            new JoinRequest(clusterToken(), "conn-a", KEY_A, List.of("198.18.0.2:51820"), facts()));
+    StatusReport report =
+        new StatusReport("conn-a", null, List.of("198.18.0.2:51820"), facts(), List.of());
+    api.status(a.credential(), report);
+    NetMap first = api.netmap(a.credential(), "conn-a", null).orElseThrow();
+
+    // a poll that waits (nothing changes for conn-a) while the agent reports: over HTTP/1.1 each
+    // would need a connection of its own
+    CompletableFuture<Optional<NetMap>> waiting =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return api.netmap(a.credential(), "conn-a", first.version());
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              }
+            });
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> AgentConnections.of(a.credential()).size() == 3);
+    for (int i = 0; i < 3; i++) {
+      api.status(a.credential(), report);
+    }
+    assertThat(waiting).isNotDone();
+
+    List<AgentConnections.Seen> seen = AgentConnections.of(a.credential());
+    assertThat(seen)
+        .extracting(AgentConnections.Seen::path)
+        .containsExactly(
+            "/api/v1/status",
+            "/api/v1/netmap",
+            "/api/v1/netmap",
+            "/api/v1/status",
+            "/api/v1/status",
+            "/api/v1/status");
+    assertThat(seen).extracting(AgentConnections.Seen::version).containsOnly(HttpVersion.HTTP_2);
+    assertThat(seen.stream().map(AgentConnections.Seen::connection).distinct()).hasSize(1);
+    waiting.cancel(true);
+  }
+
+  @Test
+  void aConnectionThatAnswersNothingIsReplacedAndOneThatIsOnlySlowIsKept() throws Exception {
+    try (SilencingProxy proxy = SilencingProxy.to(httpsPort)) {
+      Duration quick = Duration.ofSeconds(2);
+      CoordinationClient agent =
+          new CoordinationClient(
+              "https://localhost:" + proxy.port(),
+              List.of(caHash),
+              new CoordinationClient.Timeouts(quick, quick, Duration.ofSeconds(10), quick));
+      JoinResponse a =
+          TestAgents.join(
+              agent,
+              new JoinRequest(
+                  clusterToken(), "silent-a", KEY_A, List.of("198.18.0.2:51820"), facts()));
+      String credential = a.credential();
+      StatusReport report =
+          new StatusReport("silent-a", null, List.of("198.18.0.2:51820"), facts(), List.of());
+      agent.status(credential, report);
+      NetMap first = agent.netmap(credential, "silent-a", null).orElseThrow();
+
+      // slow, not dead: a poll outlives its timeout while a report is answered
+      CompletableFuture<Optional<NetMap>> poll =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return agent.netmap(credential, "silent-a", first.version());
+                } catch (Exception e) {
+                  throw new IllegalStateException(e);
+                }
+              });
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> AgentConnections.of(credential).size() == 3);
+      agent.status(credential, report);
+      assertThat(poll)
+          .failsWithin(Duration.ofSeconds(10))
+          .withThrowableOfType(ExecutionException.class)
+          .havingRootCause()
+          .isInstanceOf(HttpTimeoutException.class);
+      agent.status(credential, report);
+      assertThat(proxy.connectionsAccepted()).isEqualTo(1);
+
+      // dead: nothing comes back; the next request goes over a new connection
+      proxy.silenceOpenConnections();
+      assertThatThrownBy(() -> agent.status(credential, report))
+          .isInstanceOf(HttpTimeoutException.class);
+      agent.status(credential, report);
+      assertThat(proxy.connectionsAccepted()).isEqualTo(2);
+    }
   }
 
   private HttpResponse<String> post(String path, String body) throws Exception {
