@@ -30,6 +30,13 @@ public final class OperatorProcess implements AutoCloseable {
    */
   public static OperatorProcess start(
       Path jar, Path kubeconfig, Path log, Map<String, String> properties) throws IOException {
+    return start(jar, kubeconfig, log, properties, 512);
+  }
+
+  /** The same with a heap of {@code heapMib} (the chart's sizing for a fleet, say). */
+  public static OperatorProcess start(
+      Path jar, Path kubeconfig, Path log, Map<String, String> properties, int heapMib)
+      throws IOException {
     if (!Files.isRegularFile(jar)) {
       throw new IOException(
           jar + " does not exist: build the operator first (mvn -B package -DskipTests)");
@@ -39,7 +46,7 @@ public final class OperatorProcess implements AutoCloseable {
     String java =
         System.getProperty(
             "meshfed.operator.java", ProcessHandle.current().info().command().orElse("java"));
-    List<String> command = new ArrayList<>(List.of(java, "-Xmx512m"));
+    List<String> command = new ArrayList<>(List.of(java, "-Xmx" + heapMib + "m"));
     // random ports, so that replicas on one host do not collide; the agent API's is chosen here,
     // since the operator tells agents where it is
     command.add("-Dquarkus.http.port=0");

@@ -84,7 +84,7 @@ public final class NetmapLoad {
               + " \"steady_writes_per_s\": %.1f, \"steady_lease_writes_per_s\": %.1f,"
               + " \"reports_failed_pct\": %.2f, \"first_agent_p50_ms\": %d,"
               + " \"agent_p50_ms\": %d, \"agent_p99_ms\": %d, \"rss_peak_mib\": %.1f,"
-              + " \"join_all_ms\": %d}",
+              + " \"join_all_ms\": %d, \"heap_max_mib\": %d}",
           n,
           p50Ms,
           p99Ms,
@@ -102,7 +102,8 @@ public final class NetmapLoad {
           agentP50Ms,
           agentP99Ms,
           rssPeakMib,
-          joinMs);
+          joinMs,
+          heapMibFor(n));
     }
   }
 
@@ -125,7 +126,7 @@ public final class NetmapLoad {
     String json =
         "{\n  \"benchmark\": \"netmap\",\n  \"cores\": "
             + cores
-            + ",\n  \"generator_cpus\": \"1 (taskset)\",\n  \"operator_heap_max_mib\": 512"
+            + ",\n  \"generator_cpus\": \"1 (taskset)\",\n  \"operator_heap_max_mib\": \"per run (heap_max_mib)\""
             + ",\n  \"probes_per_run\": "
             + PROBES
             + ",\n  \"runs\": [\n    "
@@ -144,16 +145,26 @@ public final class NetmapLoad {
         String.valueOf(e).replace('"', '\''));
   }
 
+  /**
+   * The operator's heap for a fleet of n, as the chart's sizing says (helm/meshfed/README.md): the
+   * default memory limit up to 2 000 peers, then 1.5 GiB and 3 GiB limits at the image's 75 %.
+   */
+  static int heapMibFor(int n) {
+    return n <= 2000 ? 512 : n <= 5000 ? 1152 : 2304;
+  }
+
   static Result run(Path repo, int n) throws Exception {
     Path work = Files.createTempDirectory("meshfed-netmap");
     System.out.printf("%d agents: control plane and operator in %s%n", n, work);
     try (ControlPlane plane = ControlPlane.start(work, repo.resolve("crds"));
         OperatorProcess operator =
             OperatorProcess.start(
-                repo.resolve("operator/target/quarkus-app/quarkus-run.jar"), plane.kubeconfig(),
+                repo.resolve("operator/target/quarkus-app/quarkus-run.jar"),
+                plane.kubeconfig(),
                 work.resolve("operator.log"),
-                    // the product's defaults: only where the leader election Lease lives
-                    Map.of("meshfed.leader-election.namespace", "default"))) {
+                // the product's defaults: only where the leader election Lease lives
+                Map.of("meshfed.leader-election.namespace", "default"),
+                heapMibFor(n))) {
       KubernetesClient client = plane.client();
       pinThisProcessTo("1");
       client

@@ -12,6 +12,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -89,14 +90,26 @@ public class RelayKeeper {
   private static final class ClusterRelays {
     final Map<String, Boolean> gateways = new HashMap<>();
     final Map<String, Boolean> probes = new HashMap<>();
-    final Map<String, Set<String>> missing = new HashMap<>();
-    final Set<String> isolated = new HashSet<>();
-    final Map<String, Instant> reportedAt = new HashMap<>();
-    Relays.State state = Relays.State.NONE;
+
+    /**
+     * Each member's last report, written without the lock: hundreds of reports a second from
+     * hundreds of worker threads queued on it (a convoy that held every worker of the 5 000-agent
+     * run, bench/RESULTS.md), for a put and a comparison.
+     */
+    final Map<String, Report> reports = new ConcurrentHashMap<>();
+
+    volatile Relays.State state = Relays.State.NONE;
     Map<String, Map<String, String>> routes = Map.of();
 
+    /**
+     * Each peer's paths in the last decision, made with it: every report asks for its peer's, and
+     * scanning the cluster's pairs for it under the lock, per report, was the other half of the
+     * convoy above.
+     */
+    volatile Map<String, PeerPaths> paths = Map.of();
+
     /** When the planner last ran: it runs again on a change, or when time alone may change it. */
-    Instant decidedAt = Instant.MIN;
+    volatile Instant decidedAt = Instant.MIN;
 
     /** A decision is queued and has not started: what arrives now is taken by it. */
     final AtomicBoolean queued = new AtomicBoolean();
@@ -110,6 +123,13 @@ public class RelayKeeper {
     final Map<String, Map<String, Long>> lastReceived = new HashMap<>();
 
     final Map<String, Counter> relayedBytes = new HashMap<>();
+  }
+
+  /** What a member's last report said: whom it misses (none listed when isolated), and when. */
+  private record Report(Set<String> missing, boolean isolated, Instant at) {
+    boolean freshAt(Instant now) {
+      return at.plus(REPORT_FRESH).isAfter(now);
+    }
   }
 
   private static final List<String> PATHS = List.of("direct", "relayed", "unreachable");
@@ -151,9 +171,7 @@ public class RelayKeeper {
       synchronized (relays) {
         relays.gateways.remove(peer);
         relays.probes.remove(peer);
-        relays.missing.remove(peer);
-        relays.isolated.remove(peer);
-        relays.reportedAt.remove(peer);
+        relays.reports.remove(peer);
         relays.lastReceived.remove(peer);
         Counter counter = relays.relayedBytes.remove(peer);
         if (counter != null) {
@@ -180,19 +198,15 @@ public class RelayKeeper {
       String namespace, String cluster, String peer, Set<String> missing, boolean reachesNone) {
     ClusterRelays relays = registered(namespace, cluster);
     boolean isolated = reachesNone && missing.size() >= Relays.ISOLATED_AT;
-    boolean changed;
-    synchronized (relays) {
-      Instant now = clock.instant();
-      boolean wasIsolated = isolated ? !relays.isolated.add(peer) : relays.isolated.remove(peer);
-      Set<String> before = relays.missing.put(peer, isolated ? Set.of() : missing);
-      Instant previous = relays.reportedAt.put(peer, now);
-      boolean wasFresh = previous != null && previous.plus(REPORT_FRESH).isAfter(now);
-      changed =
-          !wasFresh
-              || wasIsolated != isolated
-              || !relays.missing.get(peer).equals(before)
-              || timeMayDecide(relays, now);
-    }
+    Instant now = clock.instant();
+    Report report = new Report(isolated ? Set.of() : missing, isolated, now);
+    Report before = relays.reports.put(peer, report);
+    boolean changed =
+        before == null
+            || !before.freshAt(now)
+            || before.isolated() != isolated
+            || !before.missing().equals(report.missing())
+            || timeMayDecide(relays, now);
     // the same report as the last one changes nothing the planner sees: at a thousand peers
     // reporting every 10 s, planning on each report kept a hundred threads waiting for this lock
     if (changed) {
@@ -223,7 +237,7 @@ public class RelayKeeper {
       return Optional.empty();
     }
     synchronized (relays) {
-      if (relays.reportedAt.isEmpty()) {
+      if (relays.reports.isEmpty()) {
         return Optional.empty();
       }
       int members = relays.gateways.size();
@@ -296,29 +310,36 @@ public class RelayKeeper {
   /** Whom {@code peer} reaches through which gateway, whom it cannot reach, for whom it relays. */
   public PeerPaths pathsOf(String namespace, String cluster, String peer) {
     ClusterRelays relays = clusters.get(namespace + "/" + cluster);
-    if (relays == null) {
-      return PeerPaths.NONE;
+    return relays == null ? PeerPaths.NONE : relays.paths.getOrDefault(peer, PeerPaths.NONE);
+  }
+
+  /** Every peer's paths in a decision, by peer (peers with none are left out). */
+  static Map<String, PeerPaths> pathsByPeer(
+      Relays.State state, Map<String, Map<String, String>> routes) {
+    Map<String, TreeMap<String, String>> unreachable = new HashMap<>();
+    state
+        .unreachable()
+        .forEach(
+            (pair, why) -> {
+              unreachable.computeIfAbsent(pair.a(), p -> new TreeMap<>()).put(pair.b(), why);
+              unreachable.computeIfAbsent(pair.b(), p -> new TreeMap<>()).put(pair.a(), why);
+            });
+    Map<String, Integer> relaying = new HashMap<>();
+    state.relayed().values().forEach(gateway -> relaying.merge(gateway, 1, Integer::sum));
+    Set<String> peers = new HashSet<>(routes.keySet());
+    peers.addAll(unreachable.keySet());
+    peers.addAll(relaying.keySet());
+    Map<String, PeerPaths> paths = new HashMap<>();
+    for (String peer : peers) {
+      paths.put(
+          peer,
+          new PeerPaths(
+              Collections.unmodifiableSortedMap(new TreeMap<>(routes.getOrDefault(peer, Map.of()))),
+              Collections.unmodifiableSortedMap(unreachable.getOrDefault(peer, new TreeMap<>())),
+              relaying.getOrDefault(peer, 0),
+              List.of()));
     }
-    synchronized (relays) {
-      TreeMap<String, String> unreachable = new TreeMap<>();
-      relays
-          .state
-          .unreachable()
-          .forEach(
-              (pair, why) -> {
-                if (pair.a().equals(peer)) {
-                  unreachable.put(pair.b(), why);
-                } else if (pair.b().equals(peer)) {
-                  unreachable.put(pair.a(), why);
-                }
-              });
-      int relaying = (int) relays.state.relayed().values().stream().filter(peer::equals).count();
-      return new PeerPaths(
-          new TreeMap<>(relays.routes.getOrDefault(peer, Map.of())),
-          unreachable,
-          relaying,
-          List.of());
-    }
+    return paths;
   }
 
   /** Queues a decision unless one is queued already (it will see this change). */
@@ -344,21 +365,22 @@ public class RelayKeeper {
     synchronized (relays) {
       relays.gateways.forEach(
           (peer, gateway) -> {
-            Instant at = relays.reportedAt.get(peer);
-            boolean fresh = at != null && at.plus(REPORT_FRESH).isAfter(now);
+            Report report = relays.reports.get(peer);
+            boolean fresh = report != null && report.freshAt(now);
             members.add(
                 new Relays.Member(
                     peer,
                     gateway,
                     relays.probes.getOrDefault(peer, false),
-                    fresh ? relays.missing.get(peer) : null,
-                    fresh && relays.isolated.contains(peer)));
+                    fresh ? report.missing() : null,
+                    fresh && report.isolated()));
           });
       previous = relays.state;
       relays.decidedAt = now;
     }
     Relays.State next = Relays.decide(previous, members, now);
     Map<String, Map<String, String>> after = Relays.routes(next);
+    Map<String, PeerPaths> paths = pathsByPeer(next, after);
     Map<String, Map<String, String>> before;
     synchronized (relays) {
       relays.state = next;
@@ -368,6 +390,7 @@ public class RelayKeeper {
       relays.pairs[0] = all - relays.pairs[1] - relays.pairs[2];
       before = relays.routes;
       relays.routes = after;
+      relays.paths = paths;
     }
     if (!holdsReports.getAsBoolean()) {
       return; // a standby's maps carry the leader's decisions, from the Peers' status (MapFeed)

@@ -7,13 +7,51 @@ import io.meshfed.operator.testing.ManualClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
 /** Reports in, relays and the pairs-by-path gauges out; a cluster's state goes with it. */
 class RelayKeeperTest {
+  @Test
+  void eachPeersPathsAreReadFromTheDecisionWhole() {
+    Relays.State state =
+        new Relays.State(
+            Map.of(Relays.Pair.of("a", "b"), "g", Relays.Pair.of("a", "c"), "g"),
+            Map.of(),
+            Map.of(),
+            Map.of(Relays.Pair.of("d", "a"), "no gateway reaches both"));
+    Map<String, Map<String, String>> routes =
+        Map.of("a", Map.of("b", "g", "c", "g"), "b", Map.of("a", "g"), "c", Map.of("a", "g"));
+
+    Map<String, PeerPaths> paths = RelayKeeper.pathsByPeer(state, routes);
+
+    assertThat(paths)
+        .isEqualTo(
+            Map.of(
+                "a",
+                new PeerPaths(
+                    new TreeMap<>(Map.of("b", "g", "c", "g")),
+                    new TreeMap<>(Map.of("d", "no gateway reaches both")),
+                    0,
+                    List.of()),
+                "b",
+                new PeerPaths(new TreeMap<>(Map.of("a", "g")), new TreeMap<>(), 0, List.of()),
+                "c",
+                new PeerPaths(new TreeMap<>(Map.of("a", "g")), new TreeMap<>(), 0, List.of()),
+                "d",
+                new PeerPaths(
+                    new TreeMap<>(),
+                    new TreeMap<>(Map.of("a", "no gateway reaches both")),
+                    0,
+                    List.of()),
+                "g",
+                new PeerPaths(new TreeMap<>(), new TreeMap<>(), 2, List.of())));
+  }
+
   @Test
   void reportsOfABrokenPairGiveItARelayAndTheGaugesCountPaths() {
     ManualClock clock = new ManualClock(Instant.parse("2026-12-04T12:00:00Z"));
