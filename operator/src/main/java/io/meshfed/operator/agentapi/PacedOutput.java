@@ -15,13 +15,14 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
 /**
- * A response body written no faster than its reader takes it: after every {@code step} bytes the
- * writer waits until what it wrote so far has left for the wire ({@code caughtUp}). Without it a
- * full map written from a worker thread was queued whole (the server's "queue full" flag is updated
- * on the event loop, after the worker has handed over the rest): 160 MB of direct memory at 1 000
- * agents' first maps, and at 5 000 more than the operator has. A reader that takes nothing for
- * {@code patience} is dropped — its answer fails, the agent asks again — rather than buffered
- * without bound.
+ * A response body written no faster than its connection takes it: after every {@code step} bytes
+ * the writer waits until what it wrote so far has reached the connection ({@code caughtUp}); the
+ * connection's own back-pressure (its write queue, HTTP/2's flow-control window) then holds the
+ * next write until the reader has taken enough. Without it a full map written from a worker thread
+ * was queued whole (the server's "queue full" flag is updated on the event loop, after the worker
+ * has handed over the rest): 160 MB of direct memory at 1 000 agents' first maps, and at 5 000 more
+ * than the operator has. A reader that stops reading holds its write until its agent's timeout
+ * resets the stream (the write then fails); nothing of it is buffered beyond the window.
  */
 final class PacedOutput extends FilterOutputStream {
   private final Supplier<CompletionStage<Void>> caughtUp;
@@ -30,7 +31,7 @@ final class PacedOutput extends FilterOutputStream {
   private long sinceWait;
 
   /**
-   * @param caughtUp completes once everything written before the call has been sent
+   * @param caughtUp completes once everything written before the call has reached the connection
    */
   PacedOutput(
       OutputStream out, Supplier<CompletionStage<Void>> caughtUp, int step, Duration patience) {
@@ -41,31 +42,31 @@ final class PacedOutput extends FilterOutputStream {
   }
 
   /**
-   * Paced by the response's own queue: on the connection's event loop — where the writes handed
-   * over before have been queued by then — the writer goes on at once while the queue has room, and
-   * at its drain otherwise (HTTP/2: the stream's flow-control window and the socket).
+   * Paced by the response's own queue. The writer hops onto the connection's event loop, where the
+   * writes handed over before have reached the connection by then, so the response's "queue full"
+   * flag is true again if they filled it — and the output stream's next write waits for its drain
+   * (Quarkus's stream waits on the response's one drain handler; taking that handler here left its
+   * writers waiting for a drain that came to someone else).
    */
   static PacedOutput paced(
       OutputStream out, HttpServerResponse response, Context connection, Duration patience) {
-    return new PacedOutput(out, () -> drained(response, connection), STEP, patience);
+    return new PacedOutput(out, () -> reached(response, connection), STEP, patience);
   }
 
   /** Bytes written between two waits for the reader. */
   static final int STEP = 64 * 1024;
 
-  private static CompletionStage<Void> drained(HttpServerResponse response, Context connection) {
-    CompletableFuture<Void> drained = new CompletableFuture<>();
+  private static CompletionStage<Void> reached(HttpServerResponse response, Context connection) {
+    CompletableFuture<Void> reached = new CompletableFuture<>();
     connection.runOnContext(
         v -> {
           if (response.closed()) {
-            drained.completeExceptionally(new IOException("the reader closed the connection"));
-          } else if (response.writeQueueFull()) {
-            response.drainHandler(d -> drained.complete(null));
+            reached.completeExceptionally(new IOException("the reader closed the connection"));
           } else {
-            drained.complete(null);
+            reached.complete(null);
           }
         });
-    return drained;
+    return reached;
   }
 
   @Override
@@ -94,7 +95,8 @@ final class PacedOutput extends FilterOutputStream {
       caughtUp.get().toCompletableFuture().get(patience.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
       throw new IOException(
-          "the reader took nothing for " + patience.toSeconds() + " s: its answer is dropped", e);
+          "the connection took nothing for " + patience.toSeconds() + " s: the answer is dropped",
+          e);
     } catch (ExecutionException e) {
       throw new IOException("the connection failed while the answer was written", e.getCause());
     } catch (InterruptedException e) {
