@@ -140,14 +140,7 @@ class AgentApiTest {
     // A waits on its version; B joins and reports: A's long poll answers with a delta holding only
     // B
     CompletableFuture<Optional<NetMap>> waiting =
-        CompletableFuture.supplyAsync(
-            () -> {
-              try {
-                return api.netmap(a.credential(), "host-a", first.version());
-              } catch (Exception e) {
-                throw new IllegalStateException(e);
-              }
-            });
+        pollInBackground(api, a.credential(), "host-a", first.version());
     JoinResponse b =
         TestAgents.join(
             api,
@@ -392,14 +385,7 @@ class AgentApiTest {
     // a poll that waits (nothing changes for conn-a) while the agent reports: over HTTP/1.1 each
     // would need a connection of its own
     CompletableFuture<Optional<NetMap>> waiting =
-        CompletableFuture.supplyAsync(
-            () -> {
-              try {
-                return api.netmap(a.credential(), "conn-a", first.version());
-              } catch (Exception e) {
-                throw new IllegalStateException(e);
-              }
-            });
+        pollInBackground(api, a.credential(), "conn-a", first.version());
     await()
         .atMost(Duration.ofSeconds(10))
         .until(() -> AgentConnections.of(a.credential()).size() == 3);
@@ -445,14 +431,7 @@ class AgentApiTest {
 
       // slow, not dead: a poll outlives its timeout while a report is answered
       CompletableFuture<Optional<NetMap>> poll =
-          CompletableFuture.supplyAsync(
-              () -> {
-                try {
-                  return agent.netmap(credential, "silent-a", first.version());
-                } catch (Exception e) {
-                  throw new IllegalStateException(e);
-                }
-              });
+          pollInBackground(agent, credential, "silent-a", first.version());
       await()
           .atMost(Duration.ofSeconds(5))
           .until(() -> AgentConnections.of(credential).size() == 3);
@@ -472,6 +451,19 @@ class AgentApiTest {
       agent.status(credential, report);
       assertThat(proxy.connectionsAccepted()).isEqualTo(2);
     }
+  }
+
+  /** A long poll on another thread: it waits for a change after {@code since}. */
+  private static CompletableFuture<Optional<NetMap>> pollInBackground(
+      CoordinationClient agent, String credential, String peer, String since) {
+    return CompletableFuture.supplyAsync(
+        () -> {
+          try {
+            return agent.netmap(credential, peer, since);
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+        });
   }
 
   private HttpResponse<String> post(String path, String body) throws Exception {
