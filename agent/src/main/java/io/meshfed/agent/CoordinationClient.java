@@ -193,14 +193,19 @@ public final class CoordinationClient {
    */
   public int logChunk(String credential, String peer, String stream, byte[] bytes)
       throws IOException, InterruptedException, Refused {
-    HttpRequest request =
+    HttpRequest.Builder request =
         HttpRequest.newBuilder(server.resolve(logPath(stream, "chunks", peer)))
             .header("Authorization", "Bearer " + credential)
             .header("Content-Type", "application/octet-stream")
             .timeout(timeouts.call())
-            .POST(HttpRequest.BodyPublishers.ofByteArray(bytes))
-            .build();
-    HttpResponse<byte[]> response = exchange(request);
+            .POST(HttpRequest.BodyPublishers.ofByteArray(bytes));
+    if (bytes.length == 0) {
+      // over HTTP/2 the JDK's client leaves Content-Length out of an empty body, and the operator
+      // refuses a chunk of unsaid length before reading it (411): this question goes over
+      // HTTP/1.1, which says 0
+      request.version(HttpClient.Version.HTTP_1_1);
+    }
+    HttpResponse<byte[]> response = exchange(request.build());
     int status = response.statusCode();
     if (status == 204 || status == 404 || status == 429) {
       return status;
