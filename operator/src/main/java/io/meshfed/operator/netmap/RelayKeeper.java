@@ -316,14 +316,7 @@ public class RelayKeeper {
   /** Every peer's paths in a decision, by peer (peers with none are left out). */
   static Map<String, PeerPaths> pathsByPeer(
       Relays.State state, Map<String, Map<String, String>> routes) {
-    Map<String, TreeMap<String, String>> unreachable = new HashMap<>();
-    state
-        .unreachable()
-        .forEach(
-            (pair, why) -> {
-              unreachable.computeIfAbsent(pair.a(), p -> new TreeMap<>()).put(pair.b(), why);
-              unreachable.computeIfAbsent(pair.b(), p -> new TreeMap<>()).put(pair.a(), why);
-            });
+    Map<String, Map<String, String>> unreachable = Relays.bySide(state.unreachable());
     Map<String, Integer> relaying = new HashMap<>();
     state.relayed().values().forEach(gateway -> relaying.merge(gateway, 1, Integer::sum));
     Set<String> peers = new HashSet<>(routes.keySet());
@@ -335,7 +328,8 @@ public class RelayKeeper {
           peer,
           new PeerPaths(
               Collections.unmodifiableSortedMap(new TreeMap<>(routes.getOrDefault(peer, Map.of()))),
-              Collections.unmodifiableSortedMap(unreachable.getOrDefault(peer, new TreeMap<>())),
+              Collections.unmodifiableSortedMap(
+                  new TreeMap<>(unreachable.getOrDefault(peer, Map.of()))),
               relaying.getOrDefault(peer, 0),
               List.of()));
     }

@@ -159,15 +159,18 @@ public final class Relays {
 
   /** What each peer's map says: the peers it reaches through a relay, and through which. */
   public static Map<String, Map<String, String>> routes(State state) {
-    Map<String, Map<String, String>> routes = new TreeMap<>();
-    state
-        .relayed()
-        .forEach(
-            (pair, via) -> {
-              routes.computeIfAbsent(pair.a(), k -> new TreeMap<>()).put(pair.b(), via);
-              routes.computeIfAbsent(pair.b(), k -> new TreeMap<>()).put(pair.a(), via);
-            });
-    return routes;
+    return bySide(state.relayed());
+  }
+
+  /** Pairs' values seen from each side: peer → (the other peer → value), both sorted. */
+  static Map<String, Map<String, String>> bySide(Map<Pair, String> pairs) {
+    Map<String, Map<String, String>> sides = new TreeMap<>();
+    pairs.forEach(
+        (pair, value) -> {
+          sides.computeIfAbsent(pair.a(), k -> new TreeMap<>()).put(pair.b(), value);
+          sides.computeIfAbsent(pair.b(), k -> new TreeMap<>()).put(pair.a(), value);
+        });
+    return sides;
   }
 
   private static boolean broken(Pair pair, Map<String, Member> byName) {
