@@ -365,6 +365,15 @@ public final class ProcessRuntime implements ReplicaRuntime {
       return process.toHandle();
     }
 
+    /**
+     * The child's own view, not its pid's: the JDK reaps the child before it records the exit
+     * value, so the pid can be gone while {@link Process#exitValue()} still throws.
+     */
+    @Override
+    public boolean alive() {
+      return process.isAlive();
+    }
+
     @Override
     public OptionalInt exitCode() {
       return process.isAlive() ? OptionalInt.empty() : OptionalInt.of(process.exitValue());

@@ -138,8 +138,8 @@ class ReplicasTest {
     replicas.assign(List.of(replica("w-0", "echo about to fail; exit 3")));
     replicas.tick();
     long firstPid = pidOf("w-0");
-    waitFor(() -> ProcessHandle.of(firstPid).isEmpty());
-    replicas.tick();
+    // ticks until the exit is seen: the agent's rounds see a replica exit whenever it does
+    waitFor(() -> replicas.tick() && "Failed".equals(replicas.statuses().get(0).state()));
     assertThat(replicas.statuses())
         .singleElement()
         .satisfies(
