@@ -137,30 +137,34 @@ public class AgentReports {
   private Health.Observation observe(
       Peer peer, StatusReport report, Instant now, Set<String> relayed) {
     String self = peer.getMetadata().getName();
-    Duration freshness = config.agentApi().handshakeFreshness();
-    Map<String, MapLog.Member> members =
-        hub.mapPeers(peer.getMetadata().getNamespace(), peer.getSpec().getClusterRef().getName());
+    String namespace = peer.getMetadata().getNamespace();
+    String cluster = peer.getSpec().getClusterRef().getName();
+    MapLog.Members members = hub.members(namespace, cluster);
     // a peer not on the map under its key yet is new: its tunnels are all still settling
     Instant selfSince =
         Optional.ofNullable(peer.getStatus())
             .map(s -> s.getPublicKey())
-            .map(members::get)
+            .map(members.byKey()::get)
             .filter(member -> member.peer().name().equals(self))
             .map(MapLog.Member::since)
             .orElse(now);
+    Set<String> notExpected;
+    if (relayed.isEmpty()) {
+      notExpected = Set.of(self);
+    } else {
+      notExpected = new HashSet<>(relayed);
+      notExpected.add(self);
+    }
     return Health.observe(
         members,
-        member -> !member.peer().name().equals(self) && !relayed.contains(member.peer().name()),
+        notExpected,
         selfSince,
         new Health.Reported(
             report.handshakes(),
             report.tunnels(),
-            hub.holds(
-                peer.getMetadata().getNamespace(),
-                peer.getSpec().getClusterRef().getName(),
-                report.mapVersion())),
+            hub.heldUpTo(namespace, cluster, report.mapVersion())),
         now,
-        freshness,
+        config.agentApi().handshakeFreshness(),
         settleTime());
   }
 

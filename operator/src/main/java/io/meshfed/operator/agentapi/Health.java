@@ -7,13 +7,14 @@ import io.meshfed.operator.netmap.MapLog;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Function;
-import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 /**
@@ -74,8 +75,8 @@ public record Health(
       Duration freshness,
       Duration settle) {
     return observe(
-            expected,
-            member -> true,
+            MapLog.Members.of(expected),
+            Set.of(),
             Instant.MIN,
             Reported.every(handshakes),
             now,
@@ -84,79 +85,189 @@ public record Health(
         .health();
   }
 
-  /** A report's health, and every expected peer it had no recent handshake with (by name). */
-  public record Observation(Health health, Set<String> missing) {}
+  /**
+   * A report's health, and every expected peer it had no recent handshake with (by name, in no
+   * order).
+   */
+  public record Observation(Health health, Collection<String> missing) {}
 
   /**
    * What a report says of its tunnels, as health reads it.
    *
    * @param handshakes the handshakes it lists
    * @param tunnels what they leave out (a compact report), or null when they are every peer's
-   * @param inAgentsMap which members the agent's map holds (by the version it reports): a member
-   *     its map lacks cannot be on its interface, listed or not
+   * @param heldUpTo the newest member version the agent's map holds (by the version it reports;
+   *     {@link #HELD_ALL}, {@link #HELD_NONE}): a member its map lacks cannot be on its interface,
+   *     listed or not
    */
-  public record Reported(
-      List<PeerHandshake> handshakes, Tunnels tunnels, Predicate<MapLog.Member> inAgentsMap) {
+  public record Reported(List<PeerHandshake> handshakes, Tunnels tunnels, long heldUpTo) {
+    public static final long HELD_ALL = Long.MAX_VALUE;
+    public static final long HELD_NONE = Long.MIN_VALUE;
+
     public static Reported every(List<PeerHandshake> handshakes) {
-      return new Reported(handshakes, null, member -> true);
+      return new Reported(handshakes, null, HELD_ALL);
+    }
+
+    boolean holds(MapLog.Member member) {
+      return member.version() <= heldUpTo;
     }
   }
 
   /**
-   * @param members the map's peers by public key
-   * @param expected which of them this peer should reach directly
+   * @param members the map's peers
+   * @param notExpected peers (by name) this one does not reach directly: itself, those relayed
    * @param selfSince when the reporting peer entered the map: a tunnel is as new as its newer side,
    *     so a peer's first reports (before its handshakes) count no one missing
    */
   public static Observation observe(
-      Map<String, MapLog.Member> members,
-      Predicate<MapLog.Member> expected,
+      MapLog.Members members,
+      Set<String> notExpected,
       Instant selfSince,
       Reported reported,
       Instant now,
       Duration freshness,
       Duration settle) {
-    Map<String, PeerHandshake> byKey =
-        reported.handshakes() == null
-            ? Map.of()
-            : reported.handshakes().stream()
-                .collect(
-                    Collectors.toMap(PeerHandshake::publicKey, Function.identity(), (a, b) -> a));
-    Tunnels tunnels = reported.tunnels();
-    Set<String> notOnInterface =
-        tunnels == null || tunnels.unconfigured() == null
-            ? Set.of()
-            : new HashSet<>(tunnels.unconfigured());
-    // a compact report leaves working tunnels out: a member it does not list is one, if the
-    // agent's map has it and its interface does
-    boolean countsUnlisted = tunnels != null && tunnels.configured() > 0;
-    int configured = 0;
-    int recent = 0;
-    Long oldest = tunnels == null ? null : tunnels.oldestAgeSeconds();
+    return observe(members, notExpected, selfSince, reported, now, freshness, settle, false);
+  }
+
+  /**
+   * As {@link #observe}, member by member for every report: what the shortcut for compact reports
+   * must agree with.
+   */
+  static Observation observeEach(
+      MapLog.Members members,
+      Set<String> notExpected,
+      Instant selfSince,
+      Reported reported,
+      Instant now,
+      Duration freshness,
+      Duration settle) {
+    return observe(members, notExpected, selfSince, reported, now, freshness, settle, true);
+  }
+
+  private static Observation observe(
+      MapLog.Members members,
+      Set<String> notExpected,
+      Instant selfSince,
+      Reported reported,
+      Instant now,
+      Duration freshness,
+      Duration settle,
+      boolean eachMember) {
+    Tally tally = new Tally(reported, selfSince, now, freshness, settle);
+    Map<String, MapLog.Member> all = members.byKey();
+    if (!tally.countsUnlisted || eachMember) {
+      for (MapLog.Member member : all.values()) {
+        if (!notExpected.contains(member.peer().name())) {
+          tally.add(member);
+        }
+      }
+      return tally.observation();
+    }
+    // A compact report: a member it neither lists nor names off its interface, that its map
+    // holds, is a working tunnel — counted, not looked at. Only the others are: what the report
+    // lists and the members its map lacks, O(what changed) rather than O(N) per report (walking
+    // 5 000 members per report, 500 reports a second, was the operator's CPU at 5 000 agents).
+    Map<String, MapLog.Member> lookAt = new HashMap<>();
+    for (String key : tally.listed.keySet()) {
+      putMember(all, key, lookAt);
+    }
+    for (String key : tally.notOnInterface) {
+      putMember(all, key, lookAt);
+    }
+    for (MapLog.Member member : members.keyedAfter(reported.heldUpTo())) {
+      lookAt.putIfAbsent(member.peer().publicKey(), member);
+    }
+    int looked = 0;
+    for (MapLog.Member member : lookAt.values()) {
+      if (!notExpected.contains(member.peer().name())) {
+        tally.add(member);
+        looked++;
+      }
+    }
+    int expected = all.size() - membersNamed(members, notExpected);
+    tally.working(Math.max(0, expected - looked));
+    return tally.observation();
+  }
+
+  private static void putMember(
+      Map<String, MapLog.Member> all, String key, Map<String, MapLog.Member> into) {
+    MapLog.Member member = all.get(key);
+    if (member != null) {
+      into.put(key, member);
+    }
+  }
+
+  /** How many of the map's members (under their keys) have one of these names. */
+  private static int membersNamed(MapLog.Members members, Set<String> names) {
+    int count = 0;
+    for (String name : names) {
+      MapLog.Member member = members.named(name);
+      if (member != null && members.byKey().get(member.peer().publicKey()) == member) {
+        count++;
+      }
+    }
+    return count;
+  }
+
+  /** The counts of one report, member by member. */
+  private static final class Tally {
+    final Map<String, PeerHandshake> listed;
+    final Set<String> notOnInterface;
+    final boolean countsUnlisted;
+    private final Reported reported;
+    private final Instant selfSince;
+    private final Instant now;
+    private final Duration freshness;
+    private final Duration settle;
+    private int expected;
+    private int configured;
+    private int recent;
+    private Long oldest;
     // every missing name (the relay planner reads them), but only the first few in order: sorting
     // thousands of names per report, while a fleet waits for its first maps and misses everyone,
     // was most of a report's cost at 5 000 agents
-    List<String> missing = new ArrayList<>();
-    FirstNames firstMissing = new FirstNames();
-    FirstNames unconfigured = new FirstNames();
-    int expectedCount = 0;
-    for (var entry : members.entrySet()) {
-      if (!expected.test(entry.getValue())) {
-        continue;
-      }
-      expectedCount++;
-      String name = entry.getValue().peer().name();
-      PeerHandshake handshake = byKey.get(entry.getKey());
+    private final List<String> missing = new ArrayList<>();
+    private final FirstNames firstMissing = new FirstNames();
+    private final FirstNames unconfigured = new FirstNames();
+
+    Tally(Reported reported, Instant selfSince, Instant now, Duration freshness, Duration settle) {
+      this.reported = reported;
+      this.selfSince = selfSince;
+      this.now = now;
+      this.freshness = freshness;
+      this.settle = settle;
+      this.listed =
+          reported.handshakes() == null
+              ? Map.of()
+              : reported.handshakes().stream()
+                  .collect(
+                      Collectors.toMap(PeerHandshake::publicKey, Function.identity(), (a, b) -> a));
+      Tunnels tunnels = reported.tunnels();
+      this.notOnInterface =
+          tunnels == null || tunnels.unconfigured() == null
+              ? Set.of()
+              : new HashSet<>(tunnels.unconfigured());
+      // a compact report leaves working tunnels out: a member it does not list is one, if the
+      // agent's map has it and its interface does
+      this.countsUnlisted = tunnels != null && tunnels.configured() > 0;
+      this.oldest = tunnels == null ? null : tunnels.oldestAgeSeconds();
+    }
+
+    void add(MapLog.Member member) {
+      expected++;
+      String key = member.peer().publicKey();
+      String name = member.peer().name();
+      PeerHandshake handshake = listed.get(key);
       // a peer new to the map is not yet missing, nor yet expected on the interface: the report
       // may predate the map that brought it
-      Instant pairSince =
-          entry.getValue().since().isAfter(selfSince) ? entry.getValue().since() : selfSince;
-      boolean settled = !pairSince.plus(settleOf(entry.getValue().peer(), settle)).isAfter(now);
+      Instant pairSince = member.since().isAfter(selfSince) ? member.since() : selfSince;
+      boolean settled = !pairSince.plus(settleOf(member.peer(), settle)).isAfter(now);
       boolean working =
           handshake == null
               && countsUnlisted
-              && !notOnInterface.contains(entry.getKey())
-              && reported.inAgentsMap().test(entry.getValue());
+              && !notOnInterface.contains(key)
+              && reported.holds(member);
       if (handshake != null || working) {
         configured++;
       } else if (settled) {
@@ -175,17 +286,27 @@ public record Health(
         firstMissing.offer(name);
       }
     }
-    return new Observation(
-        new Health(
-            expectedCount,
-            configured,
-            recent,
-            oldest,
-            missing.size(),
-            firstMissing.list(),
-            unconfigured.count,
-            unconfigured.list()),
-        Set.copyOf(missing));
+
+    /** Members counted working without being looked at. */
+    void working(int count) {
+      expected += count;
+      configured += count;
+      recent += count;
+    }
+
+    Observation observation() {
+      return new Observation(
+          new Health(
+              expected,
+              configured,
+              recent,
+              oldest,
+              missing.size(),
+              firstMissing.list(),
+              unconfigured.count,
+              unconfigured.list()),
+          missing);
+    }
   }
 
   /**

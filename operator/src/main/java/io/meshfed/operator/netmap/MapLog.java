@@ -8,6 +8,7 @@ import io.meshfed.api.agent.SelfConfig;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.Deque;
@@ -16,11 +17,13 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 
 /**
  * One cluster's network map as a log of versions. Changes are offered (peers, each peer's own
@@ -44,6 +47,59 @@ public final class MapLog {
    * that brought it under its key: an agent at an older version does not have it yet.
    */
   public record Member(MapPeer peer, Instant since, long version) {}
+
+  /**
+   * The published members as a report's health reads them, without the map's lock: by key, by name,
+   * and those whose key came after a version (what an agent at that version lacks) — so that a
+   * report is checked against what changed, not against all N members.
+   */
+  public interface Members {
+    Map<String, Member> byKey();
+
+    /** The member of that name, or null. */
+    Member named(String name);
+
+    /** Members whose key was published after {@code version}. */
+    Collection<Member> keyedAfter(long version);
+
+    /** A view of a plain map (tests, and callers without a log): O(N) per call. */
+    static Members of(Map<String, Member> byKey) {
+      return new Members() {
+        @Override
+        public Map<String, Member> byKey() {
+          return Collections.unmodifiableMap(byKey);
+        }
+
+        @Override
+        public Member named(String name) {
+          return byKey.values().stream()
+              .filter(m -> m.peer().name().equals(name))
+              .findFirst()
+              .orElse(null);
+        }
+
+        @Override
+        public Collection<Member> keyedAfter(long version) {
+          return byKey.values().stream().filter(m -> m.version() > version).toList();
+        }
+      };
+    }
+  }
+
+  /** A member's place in {@link #keyedByVersion}. */
+  private record VersionedKey(long version, String name) implements Comparable<VersionedKey> {
+    private static final Comparator<VersionedKey> ORDER =
+        Comparator.comparingLong(VersionedKey::version).thenComparing(VersionedKey::name);
+
+    static VersionedKey of(Member member) {
+      return new VersionedKey(member.version(), member.peer().name());
+    }
+
+    @Override
+    public int compareTo(VersionedKey other) {
+      return ORDER.compare(this, other);
+    }
+  }
 
   /**
    * One workload's part of the maps: its replicas by the peer that runs them, and its names.
@@ -102,6 +158,32 @@ public final class MapLog {
    * a cost per report of O(N).
    */
   private final Map<String, Member> publishedByKey = new ConcurrentHashMap<>();
+
+  private final Map<String, Member> publishedByName = new ConcurrentHashMap<>();
+
+  /** The published members in the order their keys arrived, readable without the lock. */
+  private final NavigableMap<VersionedKey, Member> keyedByVersion = new ConcurrentSkipListMap<>();
+
+  private final Members members =
+      new Members() {
+        @Override
+        public Map<String, Member> byKey() {
+          return Collections.unmodifiableMap(publishedByKey);
+        }
+
+        @Override
+        public Member named(String name) {
+          return publishedByName.get(name);
+        }
+
+        @Override
+        public Collection<Member> keyedAfter(long version) {
+          return version == Long.MAX_VALUE
+              ? List.of()
+              : Collections.unmodifiableCollection(
+                  keyedByVersion.tailMap(new VersionedKey(version + 1, ""), true).values());
+        }
+      };
 
   private final Map<String, SelfConfig> selves = new HashMap<>();
   private final Map<String, WorkloadMap> workloads = new TreeMap<>();
@@ -221,15 +303,22 @@ public final class MapLog {
                     before == null ? now : before.since(),
                     sameKey ? before.version() : version + 1);
             published.put(name, member);
-            if (before != null && !before.peer().publicKey().equals(entry.get().publicKey())) {
-              publishedByKey.remove(before.peer().publicKey(), before);
+            publishedByName.put(name, member);
+            if (before != null) {
+              keyedByVersion.remove(VersionedKey.of(before));
+              if (!sameKey) {
+                publishedByKey.remove(before.peer().publicKey(), before);
+              }
             }
             publishedByKey.put(entry.get().publicKey(), member);
+            keyedByVersion.put(VersionedKey.of(member), member);
           } else if (before != null) {
             digest -= MapDigest.of(PEER, name, before.peer());
             removed.add(name);
             published.remove(name);
+            publishedByName.remove(name);
             publishedByKey.remove(before.peer().publicKey(), before);
+            keyedByVersion.remove(VersionedKey.of(before));
           }
         });
     pendingPeers.clear();
@@ -412,7 +501,12 @@ public final class MapLog {
 
   /** Every published member by public key: a live, unmodifiable view, safe without the lock. */
   public Map<String, Member> byKey() {
-    return Collections.unmodifiableMap(publishedByKey);
+    return members.byKey();
+  }
+
+  /** The published members, indexed for reports: a live view, safe without the lock. */
+  public Members membersView() {
+    return members;
   }
 
   /** The peers {@code peer} reaches through a relay, sorted by name. */

@@ -33,7 +33,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Predicate;
 
 /**
  * Publishes every cluster's {@link MapLog} to the agents: changes are collected for a short window
@@ -407,22 +406,23 @@ public class NetMapPublisher {
     return map.log.byKey();
   }
 
+  /** The published members of a cluster's map, indexed for reports (see {@link MapLog.Members}). */
+  public MapLog.Members members(String namespace, String cluster) {
+    return map(namespace, cluster).log.membersView();
+  }
+
   /**
-   * Which members a map at {@code version} (as an agent reports it) holds: none without a version;
-   * those published up to where it stands in this process's log (its own versions, or another
-   * process's by digest); all of them for a version that stands nowhere here (the agent's next poll
-   * brings the full map).
+   * Up to which member version a map at {@code version} (as an agent reports it) holds the members:
+   * none without a version ({@link Long#MIN_VALUE}); those published up to where it stands in this
+   * process's log (its own versions, or another process's by digest); all of them ({@link
+   * Long#MAX_VALUE}) for a version that stands nowhere here (the agent's next poll brings the full
+   * map).
    */
-  public Predicate<MapLog.Member> holds(String namespace, String cluster, String version) {
+  public long heldUpTo(String namespace, String cluster, String version) {
     if (version == null) {
-      return member -> false;
+      return Long.MIN_VALUE;
     }
-    Optional<Long> number = map(namespace, cluster).resolve(version).version();
-    if (number.isEmpty()) {
-      return member -> true;
-    }
-    long upTo = number.get();
-    return member -> member.version() <= upTo;
+    return map(namespace, cluster).resolve(version).version().orElse(Long.MAX_VALUE);
   }
 
   /**

@@ -12,6 +12,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -195,11 +196,17 @@ public class RelayKeeper {
    * of them ({@link Relays.Member#isolated}: then only that is kept, not the names).
    */
   public void reported(
-      String namespace, String cluster, String peer, Set<String> missing, boolean reachesNone) {
+      String namespace,
+      String cluster,
+      String peer,
+      Collection<String> missing,
+      boolean reachesNone) {
     ClusterRelays relays = registered(namespace, cluster);
     boolean isolated = reachesNone && missing.size() >= Relays.ISOLATED_AT;
     Instant now = clock.instant();
-    Report report = new Report(isolated ? Set.of() : missing, isolated, now);
+    // an isolated peer's names are not kept: no set of every name per report of a peer that
+    // waits for its first map
+    Report report = new Report(isolated ? Set.of() : Set.copyOf(missing), isolated, now);
     Report before = relays.reports.put(peer, report);
     boolean changed =
         before == null

@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class DataPlaneHealthTest {
@@ -97,8 +98,8 @@ class DataPlaneHealthTest {
     // handshakes yet: every one of its tunnels is 5 s old
     Health.Observation first =
         Health.observe(
-            expected(3, NOW.minusSeconds(3600)),
-            member -> true,
+            MapLog.Members.of(expected(3, NOW.minusSeconds(3600))),
+            Set.of(),
             NOW.minusSeconds(5),
             Health.Reported.every(List.of()),
             NOW,
@@ -108,8 +109,8 @@ class DataPlaneHealthTest {
     assertThat(first.health().healthy()).isTrue();
     Health.Observation later =
         Health.observe(
-            expected(3, NOW.minusSeconds(3600)),
-            member -> true,
+            MapLog.Members.of(expected(3, NOW.minusSeconds(3600))),
+            Set.of(),
             NOW.minusSeconds(61),
             Health.Reported.every(List.of()),
             NOW,
@@ -202,11 +203,11 @@ class DataPlaneHealthTest {
                       .max(Long::compare)
                       .orElse(null),
                   unconfigured),
-              member -> member.version() <= agentsVersion);
+              agentsVersion);
       Health fromList =
           Health.observe(
-                  members,
-                  member -> true,
+                  MapLog.Members.of(members),
+                  Set.of(),
                   Instant.MIN,
                   Health.Reported.every(every),
                   NOW,
@@ -215,8 +216,8 @@ class DataPlaneHealthTest {
               .health();
       Health fromCompact =
           Health.observe(
-                  members,
-                  member -> true,
+                  MapLog.Members.of(members),
+                  Set.of(),
                   Instant.MIN,
                   compact,
                   NOW,
@@ -232,15 +233,102 @@ class DataPlaneHealthTest {
     // an agent before its first map: no peers on its interface, none listed
     Health health =
         Health.observe(
-                expected(3, NOW.minusSeconds(3600)),
-                member -> true,
+                MapLog.Members.of(expected(3, NOW.minusSeconds(3600))),
+                Set.of(),
                 Instant.MIN,
-                new Health.Reported(List.of(), new Tunnels(0, 0, 120, null, null), member -> false),
+                new Health.Reported(
+                    List.of(), new Tunnels(0, 0, 120, null, null), Health.Reported.HELD_NONE),
                 NOW,
                 Duration.ofMinutes(3),
                 Duration.ofSeconds(60))
             .health();
     assertThat(health.missingCount()).isEqualTo(3);
     assertThat(health.unconfiguredCount()).isEqualTo(3);
+  }
+
+  /**
+   * A compact report's health is counted from what it lists, names off its interface, and the
+   * members its map lacks, without looking at the rest: for random maps (members settled or new,
+   * with and without keepalives, some whose key is newer than the agent's map), random exclusions
+   * (itself, relayed peers, names not on the map), random reports (listed handshakes fresh, old,
+   * never, or of keys not on the map; unconfigured keys), it says exactly what checking every
+   * member says.
+   */
+  @Test
+  void countingTheUnlistedSaysWhatCheckingEveryMemberSays() {
+    for (long seed = 0; seed < 500; seed++) {
+      java.util.Random random = new java.util.Random(seed);
+      int size = random.nextInt(30);
+      Map<String, MapLog.Member> members = new LinkedHashMap<>();
+      for (int i = 0; i < size; i++) {
+        String key = "key" + i;
+        members.put(
+            key,
+            new MapLog.Member(
+                new MapPeer("p" + i, key, List.of(), List.of(), random.nextBoolean() ? null : 5),
+                NOW.minusSeconds(random.nextBoolean() ? 3600 : random.nextInt(90)),
+                1 + random.nextInt(6)));
+      }
+      Set<String> notExpected = new java.util.HashSet<>();
+      for (int i = random.nextInt(4); i > 0; i--) {
+        notExpected.add("p" + random.nextInt(size + 3)); // some not on the map
+      }
+      List<PeerHandshake> listed = new java.util.ArrayList<>();
+      List<String> unconfigured = new java.util.ArrayList<>();
+      for (int i = random.nextInt(12); i > 0; i--) {
+        String key = "key" + random.nextInt(size + 3);
+        if (random.nextInt(3) == 0) {
+          unconfigured.add(key);
+        } else {
+          long at =
+              switch (random.nextInt(3)) {
+                case 0 -> 0;
+                case 1 -> NOW.minusSeconds(30).getEpochSecond();
+                default -> NOW.minusSeconds(400).getEpochSecond();
+              };
+          listed.add(new PeerHandshake(key, at, 1, 1));
+        }
+      }
+      long heldUpTo =
+          switch (random.nextInt(4)) {
+            case 0 -> Health.Reported.HELD_ALL;
+            case 1 -> Health.Reported.HELD_NONE;
+            default -> random.nextInt(7);
+          };
+      var reported =
+          new Health.Reported(
+              listed,
+              new Tunnels(
+                  random.nextInt(4) == 0 ? 0 : 1 + random.nextInt(40),
+                  0,
+                  120,
+                  random.nextBoolean() ? null : 200L,
+                  unconfigured.isEmpty() ? null : unconfigured),
+              heldUpTo);
+      Instant selfSince = NOW.minusSeconds(random.nextBoolean() ? 3600 : random.nextInt(90));
+      var map = MapLog.Members.of(members);
+      Health.Observation counted =
+          Health.observe(
+              map,
+              notExpected,
+              selfSince,
+              reported,
+              NOW,
+              Duration.ofMinutes(3),
+              Duration.ofSeconds(60));
+      Health.Observation checked =
+          Health.observeEach(
+              map,
+              notExpected,
+              selfSince,
+              reported,
+              NOW,
+              Duration.ofMinutes(3),
+              Duration.ofSeconds(60));
+      assertThat(counted.health()).as("seed " + seed).isEqualTo(checked.health());
+      assertThat(counted.missing())
+          .as("seed " + seed)
+          .containsExactlyInAnyOrderElementsOf(checked.missing());
+    }
   }
 }

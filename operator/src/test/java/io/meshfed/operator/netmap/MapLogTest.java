@@ -121,6 +121,57 @@ class MapLogTest {
   }
 
   @Test
+  void membersAreFoundByNameAndByTheVersionTheirKeyCameWith() {
+    MapLog log = new MapLog();
+    log.offerPeer("a", Optional.of(peer("a", 1)));
+    log.offerPeer("b", Optional.of(peer("b", 1)));
+    log.flush(T0, 0); // 1
+    log.offerPeer("c", Optional.of(peer("c", 1)));
+    log.flush(T0, 0); // 2
+    log.offerPeer("b", Optional.of(peer("b", 2))); // new endpoint, same key
+    log.flush(T0, 0); // 3
+    MapPeer rotated = peer("a", 1);
+    log.offerPeer(
+        "a",
+        Optional.of(
+            new MapPeer(
+                "a",
+                "key-a-rotated",
+                rotated.endpoints(),
+                rotated.allowedIPs(),
+                rotated.persistentKeepalive())));
+    log.flush(T0, 0); // 4
+    log.offerPeer("c", Optional.empty());
+    log.flush(T0, 0); // 5
+    MapLog.Members members = log.membersView();
+    assertThat(members.keyedAfter(0)).extracting(m -> m.peer().name()).containsExactly("b", "a");
+    assertThat(members.keyedAfter(1))
+        .as("b's endpoint changed, its key did not: a map of version 1 has it")
+        .extracting(m -> m.peer().name())
+        .containsExactly("a");
+    assertThat(members.keyedAfter(4)).isEmpty();
+    assertThat(members.keyedAfter(Long.MIN_VALUE)).hasSize(2);
+    assertThat(members.keyedAfter(Long.MAX_VALUE)).isEmpty();
+    assertThat(members.named("a").peer().publicKey()).isEqualTo("key-a-rotated");
+    assertThat(members.named("c")).as("left").isNull();
+    assertThat(members.byKey()).containsOnlyKeys("key-a-rotated", "key-b");
+  }
+
+  /** The log's indexes say what a plain scan of its members says. */
+  private static void assertIndexedAsTheMembersSay(MapLog log, List<String> names) {
+    MapLog.Members indexed = log.membersView();
+    MapLog.Members scanned = MapLog.Members.of(new HashMap<>(log.byKey()));
+    for (long version = -1; version <= log.version() + 1; version++) {
+      assertThat(indexed.keyedAfter(version))
+          .as("keyed after %d", version)
+          .containsExactlyInAnyOrderElementsOf(scanned.keyedAfter(version));
+    }
+    for (String name : names) {
+      assertThat(indexed.named(name)).as(name).isEqualTo(scanned.named(name));
+    }
+  }
+
+  @Test
   void anAgentFurtherBehindThanTheHistoryGetsTheFullMap() {
     MapLog log = new MapLog(4);
     for (int i = 0; i < 10; i++) {
@@ -175,6 +226,7 @@ class MapLogTest {
           default -> {
             Optional<Long> version = log.flush(T0.plusSeconds(step), step);
             version.ifPresent(v -> snapshots.put(v, views(log, names)));
+            assertIndexedAsTheMembersSay(log, names);
           }
         }
       }

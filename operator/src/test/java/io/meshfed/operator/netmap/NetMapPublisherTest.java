@@ -65,10 +65,17 @@ class NetMapPublisherTest {
     assertThat(joined.removed()).isNull();
 
     // what the report of an agent at the first's version holds, as the second sees it
-    var holds = second.holds("ns", "mesh", fromFirst);
+    long heldUpTo = second.heldUpTo("ns", "mesh", fromFirst);
     var members = second.mapPeers("ns", "mesh");
-    assertThat(members.values().stream().filter(holds).map(m -> m.peer().name()))
+    assertThat(
+            members.values().stream()
+                .filter(m -> m.version() <= heldUpTo)
+                .map(m -> m.peer().name()))
         .containsExactlyInAnyOrder("a", "b", "c");
+    assertThat(second.members("ns", "mesh").keyedAfter(heldUpTo))
+        .as("what such an agent lacks")
+        .extracting(m -> m.peer().name())
+        .containsExactly("d");
   }
 
   @Test
@@ -88,12 +95,10 @@ class NetMapPublisherTest {
     assertThat(poll(second, "a", fromFirst).orElseThrow()).isInstanceOf(NetMapPublisher.Full.class);
     assertThat(poll(second, "a", "not-a-version").orElseThrow())
         .isInstanceOf(NetMapPublisher.Full.class);
-    assertThat(
-            second.mapPeers("ns", "mesh").values().stream()
-                .filter(second.holds("ns", "mesh", fromFirst))
-                .count())
+    assertThat(second.heldUpTo("ns", "mesh", fromFirst))
         .as("unknown here: counted as held, its next poll brings the full map")
-        .isEqualTo(2);
+        .isEqualTo(Long.MAX_VALUE);
+    assertThat(second.members("ns", "mesh").keyedAfter(Long.MAX_VALUE)).isEmpty();
   }
 
   /** Until the process published that many members (its flush runs on its own thread). */
