@@ -9,7 +9,6 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Collections;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashMap;
@@ -17,13 +16,10 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.NavigableMap;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentSkipListMap;
 
 /**
  * One cluster's network map as a log of versions. Changes are offered (peers, each peer's own
@@ -49,9 +45,9 @@ public final class MapLog {
   public record Member(MapPeer peer, Instant since, long version) {}
 
   /**
-   * The published members as a report's health reads them, without the map's lock: by key, by name,
-   * and those whose key came after a version (what an agent at that version lacks) — so that a
-   * report is checked against what changed, not against all N members.
+   * The published members as a report's health reads them, without the map's lock: so that a report
+   * is checked against what changed (the members its map lacks, those that joined recently), not
+   * against all N members.
    */
   public interface Members {
     Map<String, Member> byKey();
@@ -59,45 +55,23 @@ public final class MapLog {
     /** The member of that name, or null. */
     Member named(String name);
 
+    /** Every member, by name. */
+    Iterable<Member> inNameOrder();
+
     /** Members whose key was published after {@code version}. */
     Collection<Member> keyedAfter(long version);
 
-    /** A view of a plain map (tests, and callers without a log): O(N) per call. */
+    /** Members that joined after {@code time}. */
+    Collection<Member> joinedAfter(Instant time);
+
+    /** The members' persistent keepalives, distinct (0: none). */
+    Set<Integer> keepalives();
+
+    /** A view of a plain map (tests): O(N) per call. */
     static Members of(Map<String, Member> byKey) {
-      return new Members() {
-        @Override
-        public Map<String, Member> byKey() {
-          return Collections.unmodifiableMap(byKey);
-        }
-
-        @Override
-        public Member named(String name) {
-          return byKey.values().stream()
-              .filter(m -> m.peer().name().equals(name))
-              .findFirst()
-              .orElse(null);
-        }
-
-        @Override
-        public Collection<Member> keyedAfter(long version) {
-          return byKey.values().stream().filter(m -> m.version() > version).toList();
-        }
-      };
-    }
-  }
-
-  /** A member's place in {@link #keyedByVersion}. */
-  private record VersionedKey(long version, String name) implements Comparable<VersionedKey> {
-    private static final Comparator<VersionedKey> ORDER =
-        Comparator.comparingLong(VersionedKey::version).thenComparing(VersionedKey::name);
-
-    static VersionedKey of(Member member) {
-      return new VersionedKey(member.version(), member.peer().name());
-    }
-
-    @Override
-    public int compareTo(VersionedKey other) {
-      return ORDER.compare(this, other);
+      MemberIndex index = new MemberIndex();
+      byKey.values().forEach(member -> index.put(null, member));
+      return index;
     }
   }
 
@@ -152,38 +126,8 @@ public final class MapLog {
 
   private final Map<String, Member> published = new LinkedHashMap<>();
 
-  /**
-   * The published members by public key, readable without the map's lock: every report is checked
-   * against it, and copying it per report (N entries, under the lock the map's readers wait on) was
-   * a cost per report of O(N).
-   */
-  private final Map<String, Member> publishedByKey = new ConcurrentHashMap<>();
-
-  private final Map<String, Member> publishedByName = new ConcurrentHashMap<>();
-
-  /** The published members in the order their keys arrived, readable without the lock. */
-  private final NavigableMap<VersionedKey, Member> keyedByVersion = new ConcurrentSkipListMap<>();
-
-  private final Members members =
-      new Members() {
-        @Override
-        public Map<String, Member> byKey() {
-          return Collections.unmodifiableMap(publishedByKey);
-        }
-
-        @Override
-        public Member named(String name) {
-          return publishedByName.get(name);
-        }
-
-        @Override
-        public Collection<Member> keyedAfter(long version) {
-          return version == Long.MAX_VALUE
-              ? List.of()
-              : Collections.unmodifiableCollection(
-                  keyedByVersion.tailMap(new VersionedKey(version + 1, ""), true).values());
-        }
-      };
+  /** The published members, indexed for reports (readable without the lock). */
+  private final MemberIndex members = new MemberIndex();
 
   private final Map<String, SelfConfig> selves = new HashMap<>();
   private final Map<String, WorkloadMap> workloads = new TreeMap<>();
@@ -303,22 +247,12 @@ public final class MapLog {
                     before == null ? now : before.since(),
                     sameKey ? before.version() : version + 1);
             published.put(name, member);
-            publishedByName.put(name, member);
-            if (before != null) {
-              keyedByVersion.remove(VersionedKey.of(before));
-              if (!sameKey) {
-                publishedByKey.remove(before.peer().publicKey(), before);
-              }
-            }
-            publishedByKey.put(entry.get().publicKey(), member);
-            keyedByVersion.put(VersionedKey.of(member), member);
+            members.put(before, member);
           } else if (before != null) {
             digest -= MapDigest.of(PEER, name, before.peer());
             removed.add(name);
             published.remove(name);
-            publishedByName.remove(name);
-            publishedByKey.remove(before.peer().publicKey(), before);
-            keyedByVersion.remove(VersionedKey.of(before));
+            members.remove(before);
           }
         });
     pendingPeers.clear();

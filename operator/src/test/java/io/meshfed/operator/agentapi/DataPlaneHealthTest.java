@@ -247,16 +247,17 @@ class DataPlaneHealthTest {
   }
 
   /**
-   * A compact report's health is counted from what it lists, names off its interface, and the
-   * members its map lacks, without looking at the rest: for random maps (members settled or new,
-   * with and without keepalives, some whose key is newer than the agent's map), random exclusions
-   * (itself, relayed peers, names not on the map), random reports (listed handshakes fresh, old,
-   * never, or of keys not on the map; unconfigured keys), it says exactly what checking every
-   * member says.
+   * A report's health is counted from what it lists, names off its interface, the members its map
+   * lacks and those that joined recently, without looking at the rest: for random maps (members
+   * settled or new, with and without keepalives, some whose key is newer than the agent's map),
+   * random exclusions (itself, relayed peers, names not on the map), random reports (listed
+   * handshakes fresh, old, never, or of keys not on the map; unconfigured keys; nothing on the
+   * interface yet; every peer listed), and reporters new or old, it says exactly what checking
+   * every member says.
    */
   @Test
   void countingTheUnlistedSaysWhatCheckingEveryMemberSays() {
-    for (long seed = 0; seed < 500; seed++) {
+    for (long seed = 0; seed < 2000; seed++) {
       java.util.Random random = new java.util.Random(seed);
       int size = random.nextInt(30);
       Map<String, MapLog.Member> members = new LinkedHashMap<>();
@@ -295,16 +296,17 @@ class DataPlaneHealthTest {
             case 1 -> Health.Reported.HELD_NONE;
             default -> random.nextInt(7);
           };
-      var reported =
-          new Health.Reported(
-              listed,
-              new Tunnels(
+      // a quarter before their first map (nothing on the interface), a few listing every peer
+      Tunnels tunnels =
+          random.nextInt(8) == 0
+              ? null
+              : new Tunnels(
                   random.nextInt(4) == 0 ? 0 : 1 + random.nextInt(40),
                   0,
                   120,
                   random.nextBoolean() ? null : 200L,
-                  unconfigured.isEmpty() ? null : unconfigured),
-              heldUpTo);
+                  unconfigured.isEmpty() ? null : unconfigured);
+      var reported = new Health.Reported(listed, tunnels, heldUpTo);
       Instant selfSince = NOW.minusSeconds(random.nextBoolean() ? 3600 : random.nextInt(90));
       var map = MapLog.Members.of(members);
       Health.Observation counted =
@@ -328,7 +330,9 @@ class DataPlaneHealthTest {
       assertThat(counted.health()).as("seed " + seed).isEqualTo(checked.health());
       assertThat(counted.missing())
           .as("seed " + seed)
+          .hasSameSizeAs(checked.missing())
           .containsExactlyInAnyOrderElementsOf(checked.missing());
+      assertThat(Set.copyOf(counted.missing())).hasSize(checked.missing().size());
     }
   }
 }

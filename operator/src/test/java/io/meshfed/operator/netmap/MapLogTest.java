@@ -160,15 +160,42 @@ class MapLogTest {
   /** The log's indexes say what a plain scan of its members says. */
   private static void assertIndexedAsTheMembersSay(MapLog log, List<String> names) {
     MapLog.Members indexed = log.membersView();
-    MapLog.Members scanned = MapLog.Members.of(new HashMap<>(log.byKey()));
+    List<MapLog.Member> all = List.copyOf(indexed.byKey().values());
+    assertThat(all)
+        .extracting(MapLog.Member::peer)
+        .containsExactlyInAnyOrderElementsOf(log.members());
     for (long version = -1; version <= log.version() + 1; version++) {
+      long after = version;
       assertThat(indexed.keyedAfter(version))
           .as("keyed after %d", version)
-          .containsExactlyInAnyOrderElementsOf(scanned.keyedAfter(version));
+          .containsExactlyInAnyOrderElementsOf(
+              all.stream().filter(m -> m.version() > after).toList());
     }
     for (String name : names) {
-      assertThat(indexed.named(name)).as(name).isEqualTo(scanned.named(name));
+      assertThat(indexed.named(name))
+          .as(name)
+          .isEqualTo(
+              all.stream().filter(m -> m.peer().name().equals(name)).findFirst().orElse(null));
     }
+    for (int second = -1; second <= 100; second += 7) {
+      Instant time = T0.plusSeconds(second);
+      assertThat(indexed.joinedAfter(time))
+          .as("joined after %d s", second)
+          .containsExactlyInAnyOrderElementsOf(
+              all.stream().filter(m -> m.since().isAfter(time)).toList());
+    }
+    assertThat(indexed.inNameOrder())
+        .extracting(m -> m.peer().name())
+        .isSorted()
+        .containsExactlyInAnyOrderElementsOf(all.stream().map(m -> m.peer().name()).toList());
+    assertThat(indexed.keepalives())
+        .containsExactlyInAnyOrderElementsOf(
+            all.stream()
+                .map(
+                    m ->
+                        m.peer().persistentKeepalive() == null ? 0 : m.peer().persistentKeepalive())
+                .distinct()
+                .toList());
   }
 
   @Test
@@ -201,7 +228,13 @@ class MapLogTest {
             log.offerPeer(name, Optional.empty()); // a peer leaves with its configuration
             log.offerSelf(name, Optional.empty());
           }
-          case 1, 2 -> log.offerPeer(name, Optional.of(peer(name, random.nextInt(3))));
+          case 1, 2 ->
+              log.offerPeer(
+                  name,
+                  Optional.of(
+                      withKeepalive(
+                          peer(name, random.nextInt(3)),
+                          random.nextBoolean() ? null : random.nextInt(3) * 10)));
           case 3 ->
               log.offerSelf(
                   name,
@@ -386,6 +419,11 @@ class MapLogTest {
     Map<String, View> views = new LinkedHashMap<>();
     names.forEach(n -> views.put(n, View.full(log, n)));
     return views;
+  }
+
+  static MapPeer withKeepalive(MapPeer peer, Integer keepalive) {
+    return new MapPeer(
+        peer.name(), peer.publicKey(), peer.endpoints(), peer.allowedIPs(), keepalive);
   }
 
   static MapPeer peer(String name, int variant) {
