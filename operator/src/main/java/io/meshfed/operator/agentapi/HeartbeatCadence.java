@@ -1,5 +1,6 @@
 package io.meshfed.operator.agentapi;
 
+import io.meshfed.operator.support.Budget;
 import java.time.Duration;
 
 /**
@@ -50,7 +51,6 @@ public record HeartbeatCadence(
   }
 
   private static Duration atLeast(Duration base, int peers, double perSecond) {
-    Duration spread = Duration.ofMillis((long) Math.ceil(peers * 1000.0 / perSecond));
-    return spread.compareTo(base) > 0 ? spread : base;
+    return Budget.interval(base, peers, perSecond);
   }
 }

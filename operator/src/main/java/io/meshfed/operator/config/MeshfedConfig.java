@@ -170,9 +170,20 @@ public interface MeshfedConfig {
     @WithDefault("/usr/lib/meshfed/wireguard-go")
     String wireguardGo();
 
-    /** Changes to the map within this window go out as one version. */
+    /**
+     * Changes to the map within this window go out as one version; a longer window when the
+     * cluster's agents would exceed {@link #mapAnswersPerSecond}.
+     */
     @WithDefault("200ms")
     Duration coalesceWindow();
+
+    /**
+     * Map answers per second a cluster's versions may cost: every version is an answer to each of
+     * its N agents, so past {@code N / this} the coalescing window grows with N (1 s at 5 000
+     * agents, 2 s at 10 000) instead of the answers outgrowing the machine.
+     */
+    @WithDefault("5000")
+    double mapAnswersPerSecond();
 
     /** How long a netmap request waits for a change before answering "nothing new". */
     @WithDefault("30s")

@@ -8,6 +8,7 @@ import io.meshfed.api.agent.MapPeer;
 import io.meshfed.api.agent.NetMap;
 import io.meshfed.api.agent.SelfConfig;
 import io.meshfed.operator.config.MeshfedConfig;
+import io.meshfed.operator.support.Budget;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import jakarta.annotation.PreDestroy;
@@ -49,6 +50,7 @@ public class NetMapPublisher {
 
   private final String epoch;
   private final Duration window;
+  private final double answersPerSecond;
   private final Clock clock;
   private final Map<String, ClusterMap> clusters = new ConcurrentHashMap<>();
   private final ScheduledExecutorService flusher =
@@ -71,14 +73,23 @@ public class NetMapPublisher {
 
   @Inject
   public NetMapPublisher(MeshfedConfig config, MeterRegistry metrics, Clock clock) {
-    this(config.agentApi().coalesceWindow(), metrics, clock);
+    this(
+        config.agentApi().coalesceWindow(),
+        config.agentApi().mapAnswersPerSecond(),
+        metrics,
+        clock);
   }
 
   NetMapPublisher(Duration window, MeterRegistry metrics, Clock clock) {
+    this(window, Double.POSITIVE_INFINITY, metrics, clock);
+  }
+
+  NetMapPublisher(Duration window, double answersPerSecond, MeterRegistry metrics, Clock clock) {
     byte[] bytes = new byte[4];
     new SecureRandom().nextBytes(bytes);
     this.epoch = HexFormat.of().formatHex(bytes);
     this.window = window;
+    this.answersPerSecond = answersPerSecond;
     this.clock = clock;
     this.pushLatency =
         Timer.builder("meshfed.netmap.push")
@@ -166,14 +177,16 @@ public class NetMapPublisher {
     /**
      * A change is published at once when none was within the window, else at the window's end with
      * whatever else arrived: an isolated join reaches the agents without waiting, a burst still
-     * makes one version per window.
+     * makes one version per window. The window is longer in a cluster whose agents (one answer each
+     * per version) would exceed the answers per second.
      */
     synchronized void changed(boolean changed) {
       if (changed && !flushScheduled) {
         flushScheduled = true;
         long now = System.nanoTime();
         pendingSinceNanos = now;
-        long wait = Math.max(0, window.toNanos() - (now - lastFlushNanos));
+        Duration versionEvery = Budget.interval(window, log.byKey().size(), answersPerSecond);
+        long wait = Math.max(0, versionEvery.toNanos() - (now - lastFlushNanos));
         var unused = flusher.schedule(this::flush, wait, TimeUnit.NANOSECONDS);
       }
     }

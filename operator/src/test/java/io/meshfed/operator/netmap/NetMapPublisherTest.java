@@ -101,6 +101,47 @@ class NetMapPublisherTest {
     assertThat(second.members("ns", "mesh").keyedAfter(Long.MAX_VALUE)).isEmpty();
   }
 
+  /**
+   * Every version is an answer to each of a cluster's agents: past the answers per second the
+   * window grows with them. Ten members at 20 answers a second: one version per 500 ms, not per the
+   * 1 ms window — the first change at once, the next one at the window's end.
+   */
+  @Test
+  void aLargerClusterGetsFewerVersionsASecond() throws Exception {
+    NetMapPublisher process =
+        new NetMapPublisher(Duration.ofMillis(1), 20, new SimpleMeterRegistry(), clock);
+    for (int i = 0; i < 10; i++) {
+      String name = "p" + i;
+      process.peerChanged(
+          "ns", "mesh", name, Optional.of(MapLogTest.peer(name, 1)), Optional.of(self(name)));
+    }
+    published(process, 10);
+    String version = poll(process, "p0", null).orElseThrow().version();
+    Thread.sleep(600); // the window since the last version has passed: the next change goes at once
+    long start = System.nanoTime();
+    process.peerChanged(
+        "ns", "mesh", "p1", Optional.of(MapLogTest.peer("p1", 2)), Optional.empty());
+    version = pollUntilNews(process, version);
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(400));
+
+    start = System.nanoTime();
+    process.peerChanged(
+        "ns", "mesh", "p2", Optional.of(MapLogTest.peer("p2", 2)), Optional.empty());
+    pollUntilNews(process, version);
+    assertThat(Duration.ofNanos(System.nanoTime() - start))
+        .as("at the window's end")
+        .isGreaterThanOrEqualTo(Duration.ofMillis(400));
+  }
+
+  private static String pollUntilNews(NetMapPublisher process, String since) throws Exception {
+    return process
+        .poll("ns", "mesh", "p0", since, Duration.ofSeconds(5))
+        .toCompletableFuture()
+        .get(5, TimeUnit.SECONDS)
+        .orElseThrow()
+        .version();
+  }
+
   /** Until the process published that many members (its flush runs on its own thread). */
   private static void published(NetMapPublisher process, int members) {
     await()
