@@ -23,6 +23,8 @@ public interface MeshfedConfig {
 
   Autoscaler autoscaler();
 
+  Events events();
+
   /** Used in the profiles where leader election is on (prod). */
   interface LeaderElection {
     /** Namespace of the Lease; defaults to the operator's own namespace. */
@@ -107,6 +109,20 @@ public interface MeshfedConfig {
      */
     @WithDefault("10s")
     Duration recheckInterval();
+  }
+
+  /**
+   * Kubernetes Events the operator writes: {@code burst} at once, then {@code perSecond}; past that
+   * they are dropped (counted in {@code meshfed_events_dropped_total}), as client-go's recorder
+   * does. A thousand peers joining write nine events each; events are for people, and must not take
+   * the API server's writes from the joins.
+   */
+  interface Events {
+    @WithDefault("25")
+    double perSecond();
+
+    @WithDefault("100")
+    int burst();
   }
 
   interface Scheduler {

@@ -1,5 +1,6 @@
 package io.meshfed.operator.join;
 
+import io.meshfed.operator.support.TokenBucket;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -22,14 +23,7 @@ public final class FailedJoins {
 
   private final int burst;
   private final Duration refillEvery;
-  private final Map<String, Bucket> buckets = new ConcurrentHashMap<>();
-
-  private record Bucket(double tokens, Instant at) {
-    Bucket refilled(Instant now, Duration every, int burst) {
-      double added = (double) Duration.between(at, now).toNanos() / every.toNanos();
-      return new Bucket(Math.min(burst, tokens + Math.max(0, added)), now);
-    }
-  }
+  private final Map<String, TokenBucket> buckets = new ConcurrentHashMap<>();
 
   public FailedJoins(int burst, int perMinute) {
     if (burst < 1 || perMinute < 1) {
@@ -42,11 +36,11 @@ public final class FailedJoins {
 
   /** Empty when the source may try a join now; otherwise how long until it may. */
   public Optional<Duration> waitFor(String source, Instant now) {
-    Bucket bucket = buckets.get(source);
+    TokenBucket bucket = buckets.get(source);
     if (bucket == null) {
       return Optional.empty();
     }
-    Bucket current = bucket.refilled(now, refillEvery, burst);
+    TokenBucket current = bucket.refilled(TokenBucket.nanosOf(now), refillEvery, burst);
     if (current.tokens() >= 1) {
       return Optional.empty();
     }
@@ -56,16 +50,15 @@ public final class FailedJoins {
 
   /** A join from this source failed: it spends one of the source's failures. */
   public void failed(String source, Instant now) {
+    long nanos = TokenBucket.nanosOf(now);
     if (buckets.size() >= MAX_SOURCES && !buckets.containsKey(source)) {
       buckets
           .entrySet()
-          .removeIf(e -> e.getValue().refilled(now, refillEvery, burst).tokens() >= burst);
+          .removeIf(e -> e.getValue().refilled(nanos, refillEvery, burst).tokens() >= burst);
     }
     buckets.compute(
         source,
-        (k, b) -> {
-          Bucket current = b == null ? new Bucket(burst, now) : b.refilled(now, refillEvery, burst);
-          return new Bucket(Math.max(0, current.tokens() - 1), now);
-        });
+        (k, b) ->
+            (b == null ? TokenBucket.full(burst, nanos) : b).spend(nanos, refillEvery, burst));
   }
 }

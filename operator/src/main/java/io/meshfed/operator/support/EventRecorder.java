@@ -7,9 +7,12 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.meshfed.operator.config.MeshfedConfig;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
@@ -17,13 +20,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongSupplier;
 import org.jboss.logging.Logger;
 
 /**
  * Kubernetes Events for what changed on a resource: what {@code kubectl describe} and {@code
  * kubectl get events} show. A condition's transition becomes one event with the condition's reason;
  * other decisions (a pool scaling, say) name their own. Events are a courtesy to people: one that
- * cannot be written is logged and never fails a reconcile.
+ * cannot be written is logged and never fails a reconcile, and past a budget (a burst, then a rate:
+ * {@code meshfed.events}) they are dropped and counted, so that a fleet joining at once spends the
+ * API server's writes on the joins.
  */
 @ApplicationScoped
 public class EventRecorder {
@@ -39,16 +46,51 @@ public class EventRecorder {
   private final KubernetesClient client;
   private final Clock clock;
   private final String instance;
+  private final int burst;
+  private final Duration refillEvery;
+  private final AtomicReference<TokenBucket> budget;
+  private final Counter dropped;
+  private final LongSupplier nanoTime;
 
   @Inject
-  public EventRecorder(KubernetesClient client, MeshfedConfig config, Clock clock) {
-    this.clock = clock;
-    this.client = client;
-    this.instance =
+  public EventRecorder(
+      KubernetesClient client, MeshfedConfig config, Clock clock, MeterRegistry metrics) {
+    this(
+        client,
+        clock,
         config
             .leaderElection()
             .identity()
-            .orElseGet(() -> Objects.requireNonNullElse(System.getenv("HOSTNAME"), COMPONENT));
+            .orElseGet(() -> Objects.requireNonNullElse(System.getenv("HOSTNAME"), COMPONENT)),
+        config.events().burst(),
+        config.events().perSecond(),
+        metrics,
+        System::nanoTime);
+  }
+
+  EventRecorder(
+      KubernetesClient client,
+      Clock clock,
+      String instance,
+      int burst,
+      double perSecond,
+      MeterRegistry metrics,
+      LongSupplier nanoTime) {
+    if (burst < 1 || !(perSecond > 0)) {
+      throw new IllegalArgumentException(
+          "meshfed.events: burst and per-second must be positive, not " + burst + "/" + perSecond);
+    }
+    this.client = client;
+    this.clock = clock;
+    this.instance = instance;
+    this.burst = burst;
+    this.refillEvery = Duration.ofNanos((long) (1e9 / perSecond));
+    this.nanoTime = nanoTime;
+    this.budget = new AtomicReference<>(TokenBucket.full(burst, nanoTime.getAsLong()));
+    this.dropped =
+        Counter.builder("meshfed.events.dropped")
+            .description("Events not written: past the events' budget")
+            .register(metrics);
   }
 
   /** One change worth telling: Normal or Warning, a CamelCase reason, a sentence. */
@@ -89,6 +131,16 @@ public class EventRecorder {
   }
 
   public void record(HasMetadata object, Transition transition) {
+    if (!spend()) {
+      dropped.increment();
+      LOG.debugf(
+          "event %s on %s %s/%s dropped: past the events' budget",
+          transition.reason(),
+          object.getKind(),
+          object.getMetadata().getNamespace(),
+          object.getMetadata().getName());
+      return;
+    }
     try {
       client
           .v1()
@@ -105,6 +157,16 @@ public class EventRecorder {
           object.getMetadata().getName(),
           e.getMessage());
     }
+  }
+
+  /**
+   * One event's worth of the budget, if there is one. On monotonic time, not the clock: a test's
+   * clock may stand still.
+   */
+  boolean spend() {
+    long now = nanoTime.getAsLong();
+    TokenBucket before = budget.getAndUpdate(bucket -> bucket.spend(now, refillEvery, burst));
+    return before.refilled(now, refillEvery, burst).tokens() >= 1;
   }
 
   static Event event(HasMetadata object, Transition transition, Instant now, String instance) {

@@ -1,12 +1,15 @@
 package io.meshfed.operator.support;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import io.fabric8.kubernetes.api.model.Event;
 import io.meshfed.api.v1alpha1.Peer;
 import io.meshfed.operator.support.EventRecorder.Transition;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -66,6 +69,38 @@ class EventRecorderTest {
     assertThat(event.getMessage()).hasSize(EventRecorder.MAX_MESSAGE).endsWith("…");
     assertThat(event.getFirstTimestamp()).isEqualTo("2026-11-22T08:00:00Z");
     assertThat(event.getReportingInstance()).isEqualTo("op-1");
+  }
+
+  @Test
+  void pastItsBurstEventsComeAtTheRateAndTheRestAreDroppedAndCounted() {
+    long[] now = {0};
+    SimpleMeterRegistry metrics = new SimpleMeterRegistry();
+    EventRecorder recorder =
+        new EventRecorder(null, Clock.systemUTC(), "op-1", 3, 2, metrics, () -> now[0]);
+    assertThat(recorder.spend()).isTrue();
+    assertThat(recorder.spend()).isTrue();
+    assertThat(recorder.spend()).isTrue();
+    assertThat(recorder.spend()).as("the burst is spent").isFalse();
+    now[0] += 500_000_000L; // two a second: one more after half a second
+    assertThat(recorder.spend()).isTrue();
+    assertThat(recorder.spend()).isFalse();
+
+    Peer peer = new Peer();
+    peer.getMetadata().setName("edge-1");
+    peer.getMetadata().setNamespace("team");
+    recorder.record(peer, new Transition("Normal", "AgentJoined", "Joined is True"));
+    assertThat(metrics.get("meshfed.events.dropped").counter().count())
+        .as("dropped before any write is tried")
+        .isEqualTo(1);
+  }
+
+  @Test
+  void aBudgetOfNothingIsRefused() {
+    assertThatThrownBy(
+            () ->
+                new EventRecorder(
+                    null, Clock.systemUTC(), "op", 0, 10, new SimpleMeterRegistry(), () -> 0))
+        .hasMessageContaining("meshfed.events");
   }
 
   private static Condition condition(String type, String status, String reason, String message) {
