@@ -8,7 +8,9 @@ import java.time.Duration;
  * (last heartbeat, handshake counts) — so that the writes per second stay within a budget however
  * many peers report: each interval is its base, or longer when the fleet would exceed the budget at
  * the base. 1 000 peers at the defaults: Leases every 50 s (20/s), status every 100 s (10/s); 10
- * 000: every 500 s and 1 000 s, the same 20/s and 10/s.
+ * 000: every 500 s and 1 000 s, the same 20/s and 10/s. Each peer's status refresh comes at its own
+ * multiple of the interval (0.5–1.5, by name: {@code PeerLifecycle.refreshIntervalOf}), so a fleet
+ * that joined at once does not refresh in waves at its join rate.
  *
  * <p>The replica agents report to keeps every report in memory: that, not the Lease, decides Ready
  * there. Leases and status are what others read (a restarted or new leader, {@code kubectl meshfed

@@ -616,7 +616,7 @@ public final class PeerLifecycle {
       dataPlane(refreshing);
       Duration untilStale =
           Heartbeats.untilStale(counted, now, grace).orElse(Duration.ZERO).plusSeconds(1);
-      Duration refresh = settings.heartbeatStatusInterval();
+      Duration refresh = refreshInterval();
       return Step.recheck(untilStale.compareTo(refresh) < 0 ? untilStale : refresh);
     }
 
@@ -778,7 +778,12 @@ public final class PeerLifecycle {
     }
 
     private boolean staleInStatus(AgentStatus agent) {
-      return olderThan(agent, settings.heartbeatStatusInterval());
+      return olderThan(agent, refreshInterval());
+    }
+
+    private Duration refreshInterval() {
+      return refreshIntervalOf(
+          facts.peer().getMetadata().getName(), settings.heartbeatStatusInterval());
     }
 
     /**
@@ -859,5 +864,17 @@ public final class PeerLifecycle {
     return peer.getSpec() == null || peer.getSpec().getClusterRef() == null
         ? ""
         : peer.getSpec().getClusterRef().getName();
+  }
+
+  /**
+   * A peer's heartbeat refresh interval: the base stretched by a factor in [0.5, 1.5) fixed by its
+   * name. Peers that joined together (a fleet joins at 20 a second) would otherwise refresh
+   * together, one interval later and every interval after, in waves at the join rate far above the
+   * heartbeat budget; spread, they refresh at the budget's rate, and on average at the base.
+   */
+  static Duration refreshIntervalOf(String peer, Duration base) {
+    int mixed = peer.hashCode() * 0x9E3779B9; // Fibonacci hashing: neighbouring names land apart
+    double factor = 0.5 + (mixed >>> 8) / (double) (1 << 24);
+    return Duration.ofMillis((long) (base.toMillis() * factor));
   }
 }

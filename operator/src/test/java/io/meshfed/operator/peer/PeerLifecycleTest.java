@@ -2,6 +2,7 @@ package io.meshfed.operator.peer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
+import static org.assertj.core.api.Assertions.within;
 
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
@@ -424,6 +425,34 @@ class PeerLifecycleTest {
     assertThat(condition(unhealthy, "Healthy").getMessage())
         .startsWith("no WireGuard handshake within 180s with: ");
     assertThat(unhealthy.status().getHandshakes().getMissing()).containsExactly("bravo");
+  }
+
+  /**
+   * 5 000 peers that joined within the same seconds: their refreshes fall between half and one and
+   * a half intervals, no tenth of that span holds more than an even share and a half, and on
+   * average they come at the base interval — the budget's rate, not a wave at the join rate.
+   */
+  @Test
+  void aFleetThatJoinedTogetherRefreshesSpreadOverAnInterval() {
+    Duration base = Duration.ofSeconds(500);
+    int peers = 5_000;
+    int[] tenths = new int[10];
+    long totalMillis = 0;
+    for (int i = 0; i < peers; i++) {
+      Duration interval = PeerLifecycle.refreshIntervalOf("agent-" + i, base);
+      assertThat(interval).isBetween(base.dividedBy(2), base.multipliedBy(3).dividedBy(2));
+      tenths[
+          (int) Math.min(9, (interval.toMillis() - base.toMillis() / 2) * 10 / base.toMillis())]++;
+      totalMillis += interval.toMillis();
+    }
+    for (int count : tenths) {
+      assertThat(count).isLessThan(peers / 10 * 3 / 2);
+    }
+    assertThat((double) totalMillis / peers)
+        .isCloseTo(base.toMillis(), within(base.toMillis() * 0.02));
+    assertThat(PeerLifecycle.refreshIntervalOf("agent-7", base))
+        .as("the same peer, the same interval")
+        .isEqualTo(PeerLifecycle.refreshIntervalOf("agent-7", base));
   }
 
   @Test
