@@ -137,8 +137,8 @@ public record Health(
   }
 
   /**
-   * As {@link #observe}, member by member for every report: what the shortcut for compact reports
-   * must agree with.
+   * As {@link #observe}, member by member for every report: what counting members in bulk must
+   * agree with.
    */
   static Observation observeEach(
       MapLog.Members members,
