@@ -133,25 +133,17 @@ public record Health(
       Instant now,
       Duration freshness,
       Duration settle) {
-    return observe(members, notExpected, selfSince, reported, now, freshness, settle, false);
+    return observe(
+        members, notExpected, selfSince, reported, now, freshness, settle, Counting.IN_BULK);
   }
 
-  /**
-   * As {@link #observe}, member by member for every report: what counting members in bulk must
-   * agree with.
-   */
-  static Observation observeEach(
-      MapLog.Members members,
-      Set<String> notExpected,
-      Instant selfSince,
-      Reported reported,
-      Instant now,
-      Duration freshness,
-      Duration settle) {
-    return observe(members, notExpected, selfSince, reported, now, freshness, settle, true);
+  /** How members are counted: what counting in bulk says must be what checking each one says. */
+  enum Counting {
+    IN_BULK,
+    EACH_MEMBER
   }
 
-  private static Observation observe(
+  static Observation observe(
       MapLog.Members members,
       Set<String> notExpected,
       Instant selfSince,
@@ -159,7 +151,7 @@ public record Health(
       Instant now,
       Duration freshness,
       Duration settle,
-      boolean eachMember) {
+      Counting counting) {
     Tally tally = new Tally(reported, selfSince, now, freshness, settle);
     Map<String, MapLog.Member> all = members.byKey();
     // Only some members are looked at one by one; the rest are alike and counted in bulk — O(what
@@ -170,7 +162,7 @@ public record Health(
       putMember(all, key, lookAt);
     }
     Bulk bulk;
-    if (eachMember) {
+    if (counting == Counting.EACH_MEMBER) {
       lookAt.putAll(all);
       bulk = Bulk.UNSETTLED; // none left
     } else if (tally.countsUnlisted) {

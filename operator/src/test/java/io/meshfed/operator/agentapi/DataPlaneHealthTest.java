@@ -319,14 +319,15 @@ class DataPlaneHealthTest {
               Duration.ofMinutes(3),
               Duration.ofSeconds(60));
       Health.Observation checked =
-          Health.observeEach(
+          Health.observe(
               map,
               notExpected,
               selfSince,
               reported,
               NOW,
               Duration.ofMinutes(3),
-              Duration.ofSeconds(60));
+              Duration.ofSeconds(60),
+              Health.Counting.EACH_MEMBER);
       assertThat(counted.health()).as("seed " + seed).isEqualTo(checked.health());
       assertThat(counted.missing())
           .as("seed " + seed)
