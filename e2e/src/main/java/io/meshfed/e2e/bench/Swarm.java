@@ -19,7 +19,6 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.Http2Settings;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
@@ -91,9 +90,6 @@ final class Swarm implements AutoCloseable {
               .setMaxEventLoopExecuteTimeUnit(TimeUnit.SECONDS));
 
   private final HttpClientOptions agentConnection;
-
-  private static final int AGENT_STREAM_WINDOW = 16 * 1024 * 1024;
-  private static final int AGENT_CONNECTION_WINDOW = 32 * 1024 * 1024;
   private final SimAgent[] agents;
 
   /** Every peer's public key, by agent index; probes' by name. */
@@ -129,12 +125,11 @@ final class Swarm implements AutoCloseable {
             .setHttp2MaxPoolSize(1)
             // kept while the other agents join (Vert.x closes a connection unused for 60 s by
             // default): the agent's own is never unused for long — it polls and reports
-            .setHttp2KeepAliveTimeout(0)
-            // the agent's JDK client grants a stream 16 MiB and its connection 32 MiB
-            // (jdk.httpclient.windowsize, connectionWindowSize); Vert.x's 64 KiB default would
-            // make every simulated agent a slow reader of its 1.5 MB first map at 5 000
-            .setInitialSettings(new Http2Settings().setInitialWindowSize(AGENT_STREAM_WINDOW))
-            .setHttp2ConnectionWindowSize(AGENT_CONNECTION_WINDOW);
+            // Vert.x's default HTTP/2 windows (64 KiB), not the agent's JDK client's (16 MiB per
+            // stream, 32 MiB per connection): with the agent's, one 5 000 run lost 218 of the
+            // generator's connections at once after the joins (broken pipes on its side,
+            // unexplained) and 44 simulated agents never got the first probe (bench/RESULTS.md)
+            .setHttp2KeepAliveTimeout(0);
     this.agents = new SimAgent[size];
     this.publicKeys = new String[size];
     for (int i = 0; i < size; i++) {
