@@ -28,11 +28,11 @@ public record HeartbeatCadence(
     double statusWritesPerSecond) {
 
   public Duration leaseRenewInterval(int peers) {
-    return atLeast(leaseBase, peers, leaseWritesPerSecond);
+    return Budget.interval(leaseBase, peers, leaseWritesPerSecond);
   }
 
   public Duration statusRefreshInterval(int peers) {
-    return atLeast(statusBase, peers, statusWritesPerSecond);
+    return Budget.interval(statusBase, peers, statusWritesPerSecond);
   }
 
   /**
@@ -40,7 +40,7 @@ public record HeartbeatCadence(
    * however large the fleet, within {@link #COUNTS_FLOOR} in a small one.
    */
   public Duration countsRefreshInterval(int peers) {
-    return atLeast(COUNTS_FLOOR, peers, statusWritesPerSecond);
+    return Budget.interval(COUNTS_FLOOR, peers, statusWritesPerSecond);
   }
 
   /** A peer's counts change in status at most this often, however small the fleet. */
@@ -50,9 +50,5 @@ public record HeartbeatCadence(
   public Duration leaseDuration(int peers, Duration grace) {
     Duration twoRenewals = leaseRenewInterval(peers).multipliedBy(2);
     return twoRenewals.compareTo(grace) > 0 ? twoRenewals : grace;
-  }
-
-  private static Duration atLeast(Duration base, int peers, double perSecond) {
-    return Budget.interval(base, peers, perSecond);
   }
 }

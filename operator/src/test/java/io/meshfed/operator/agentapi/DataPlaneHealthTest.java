@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
 class DataPlaneHealthTest {
@@ -309,25 +310,19 @@ class DataPlaneHealthTest {
       var reported = new Health.Reported(listed, tunnels, heldUpTo);
       Instant selfSince = NOW.minusSeconds(random.nextBoolean() ? 3600 : random.nextInt(90));
       var map = MapLog.Members.of(members);
-      Health.Observation counted =
-          Health.observe(
-              map,
-              notExpected,
-              selfSince,
-              reported,
-              NOW,
-              Duration.ofMinutes(3),
-              Duration.ofSeconds(60));
-      Health.Observation checked =
-          Health.observe(
-              map,
-              notExpected,
-              selfSince,
-              reported,
-              NOW,
-              Duration.ofMinutes(3),
-              Duration.ofSeconds(60),
-              Health.Counting.EACH_MEMBER);
+      Function<Health.Counting, Health.Observation> observed =
+          counting ->
+              Health.observe(
+                  map,
+                  notExpected,
+                  selfSince,
+                  reported,
+                  NOW,
+                  Duration.ofMinutes(3),
+                  Duration.ofSeconds(60),
+                  counting);
+      Health.Observation counted = observed.apply(Health.Counting.IN_BULK);
+      Health.Observation checked = observed.apply(Health.Counting.EACH_MEMBER);
       assertThat(counted.health()).as("seed " + seed).isEqualTo(checked.health());
       assertThat(counted.missing())
           .as("seed " + seed)
