@@ -405,7 +405,10 @@ public final class Agent {
       Duration wait = statusInterval;
       try {
         rotateKeyIfAsked(client);
-        followTrustBundle(client, client.status(membership.credential(), report()));
+        CoordinationClient.StatusAnswer answer = client.report(membership.credential(), report());
+        followTrustBundle(client, answer.caHashes());
+        // a large fleet is asked to report less often than the agent's own interval
+        wait = answer.shortestInterval().compareTo(wait) > 0 ? answer.shortestInterval() : wait;
         backoff.reset();
       } catch (CoordinationClient.Refused e) {
         LOG.warning("status refused: " + e.getMessage());

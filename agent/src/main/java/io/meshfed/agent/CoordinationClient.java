@@ -181,11 +181,40 @@ public final class CoordinationClient {
    */
   public List<String> status(String credential, StatusReport report)
       throws IOException, InterruptedException, Refused {
+    return report(credential, report).caHashes();
+  }
+
+  /**
+   * What a status answer asks of the agent.
+   *
+   * @param caHashes the CAs to trust from now on (empty when it did not say)
+   * @param shortestInterval report no more often than this (zero when it did not say)
+   */
+  public record StatusAnswer(List<String> caHashes, Duration shortestInterval) {}
+
+  /** Reports; answers what the operator asks from now on. */
+  public StatusAnswer report(String credential, StatusReport report)
+      throws IOException, InterruptedException, Refused {
     HttpResponse<byte[]> response =
         exchange(post("api/v1/status", credential, report).timeout(timeouts.report()).build());
     read(response, Void.class);
-    return CaBundle.parse(response.headers().firstValue(CaBundle.HEADER).orElse(null));
+    return new StatusAnswer(
+        CaBundle.parse(response.headers().firstValue(CaBundle.HEADER).orElse(null)),
+        shortestInterval(response.headers().firstValue(StatusReport.INTERVAL_HEADER)));
   }
+
+  /** Whole seconds, as the operator writes them; anything else (or nothing) asks for nothing. */
+  static Duration shortestInterval(Optional<String> header) {
+    try {
+      long seconds = header.map(String::strip).map(Long::parseLong).orElse(0L);
+      return Duration.ofSeconds(Math.min(Math.max(seconds, 0), MAX_ASKED_INTERVAL.toSeconds()));
+    } catch (NumberFormatException e) {
+      return Duration.ZERO;
+    }
+  }
+
+  /** An operator's ask beyond this is capped: an agent that is silent too long looks gone. */
+  static final Duration MAX_ASKED_INTERVAL = Duration.ofMinutes(5);
 
   /**
    * Sends a chunk of a log stream (empty: asks whether its reader is still there). Answers 204

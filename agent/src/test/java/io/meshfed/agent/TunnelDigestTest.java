@@ -24,7 +24,7 @@ class TunnelDigestTest {
 
   @Test
   void aWorkingTunnelIsCountedNotListedOnceItsEndpointWasTold() {
-    TunnelDigest digest = new TunnelDigest();
+    TunnelDigest digest = new TunnelDigest(0);
     List<WgDump.Peer> peers =
         List.of(
             peer("ok", "198.18.0.2:51820", 30),
@@ -53,21 +53,34 @@ class TunnelDigestTest {
   }
 
   /**
-   * At fleet size a report lists a bounded number of working tunnels: the ones whose endpoint is
-   * news, then the {@value TunnelDigest#REFRESH_PER_REPORT} told longest ago, so that every
-   * endpoint is told again in turn.
+   * At fleet size a report lists a bounded number of working tunnels: at most {@value
+   * TunnelDigest#NEWS_PER_REPORT} whose endpoint is news (the first reports after a map of N peers
+   * would otherwise be O(N)), then the {@value TunnelDigest#REFRESH_PER_REPORT} told longest ago,
+   * so that every endpoint is told, and then told again, in turn.
    */
   @Test
   void aLargeWorkingMeshReportsABoundedListAndTellsEveryEndpointInTurn() {
-    TunnelDigest digest = new TunnelDigest();
+    TunnelDigest digest = new TunnelDigest(7);
     Set<String> keys = new HashSet<>();
     for (int i = 0; i < 1000; i++) {
       keys.add("k" + i);
     }
-    assertThat(digest.digest(workingMesh(NOW), keys, NOW).handshakes()).hasSize(1000); // news
+    Set<String> news = new HashSet<>();
+    int newsRounds = (1000 + TunnelDigest.NEWS_PER_REPORT - 1) / TunnelDigest.NEWS_PER_REPORT;
+    for (int round = 0; round < newsRounds; round++) {
+      long at = NOW + 10L * round;
+      var report = digest.digest(workingMesh(at), keys, at);
+      assertThat(report.handshakes())
+          .hasSizeLessThanOrEqualTo(TunnelDigest.NEWS_PER_REPORT + TunnelDigest.REFRESH_PER_REPORT);
+      assertThat(report.tunnels().recent())
+          .as("news not told yet is still a working tunnel, counted")
+          .isEqualTo(1000);
+      news.addAll(keys(report.handshakes()));
+    }
+    assertThat(news).as("every endpoint told within N / news-per-report reports").isEqualTo(keys);
     Set<String> told = new HashSet<>();
     int rounds = 1000 / TunnelDigest.REFRESH_PER_REPORT + 1;
-    for (int round = 1; round <= rounds; round++) {
+    for (int round = newsRounds; round <= newsRounds + rounds; round++) {
       long at = NOW + 10L * round;
       var report = digest.digest(workingMesh(at), keys, at);
       assertThat(report.handshakes()).hasSize(TunnelDigest.REFRESH_PER_REPORT);
@@ -76,6 +89,38 @@ class TunnelDigestTest {
       told.addAll(keys(report.handshakes()));
     }
     assertThat(told).as("every endpoint told again within N / refresh reports").isEqualTo(keys);
+  }
+
+  /**
+   * Agents tell first sightings each in an order of its own: a fleet whose map just came tells the
+   * operator of many peers in its first reports, not all of the same few. A moved endpoint goes
+   * before any first sighting.
+   */
+  @Test
+  void firstSightingsAreToldInEachAgentsOwnOrderAndAMoveGoesFirst() {
+    Set<String> keys = new HashSet<>();
+    for (int i = 0; i < 1000; i++) {
+      keys.add("k" + i);
+    }
+    Set<String> toldFirst = new HashSet<>();
+    for (long agent = 0; agent < 10; agent++) {
+      toldFirst.addAll(
+          keys(new TunnelDigest(agent).digest(workingMesh(NOW), keys, NOW).handshakes()));
+    }
+    assertThat(toldFirst)
+        .as("ten agents' first reports name far more than one report's worth of peers")
+        .hasSizeGreaterThan(5 * TunnelDigest.NEWS_PER_REPORT);
+
+    TunnelDigest digest = new TunnelDigest(1);
+    digest.digest(workingMesh(NOW), keys, NOW); // k-something told, most not yet
+    List<WgDump.Peer> later = new ArrayList<>(workingMesh(NOW + 10));
+    String told = keys(digest.digest(workingMesh(NOW + 10), keys, NOW + 10).handshakes()).get(0);
+    int index = Integer.parseInt(told.substring(1));
+    later.set(index, new WgDump.Peer(told, "198.19.9.9:40000", Set.of(), NOW + 15, 10, 20, 25));
+    var afterMove = digest.digest(later, keys, NOW + 20);
+    assertThat(afterMove.handshakes().get(0))
+        .extracting(PeerHandshake::publicKey, PeerHandshake::endpoint)
+        .containsExactly(told, "198.19.9.9:40000");
   }
 
   /** 1 000 peers, each with a handshake 30 s before {@code at} (sessions renew). */
@@ -90,7 +135,7 @@ class TunnelDigestTest {
 
   @Test
   void aPeerThatLeftTheInterfaceIsForgottenAndIsNewsWhenItComesBack() {
-    TunnelDigest digest = new TunnelDigest();
+    TunnelDigest digest = new TunnelDigest(0);
     WgDump.Peer back = peer("k", "198.18.0.2:51820", 5);
     digest.digest(List.of(back), Set.of("k"), NOW);
     digest.digest(List.of(), Set.of(), NOW + 10);

@@ -29,6 +29,13 @@ public record StatusReport(
     List<String> caHashes,
     Tunnels tunnels) {
 
+  /**
+   * A status answer's header: the shortest interval, in whole seconds, at which the operator asks
+   * this agent to report (its fleet's reports kept within what the operator takes). An agent whose
+   * own interval is longer keeps it; absent, any interval will do.
+   */
+  public static final String INTERVAL_HEADER = "Meshfed-Report-Interval";
+
   /** A report that lists every WireGuard peer's handshake. */
   public StatusReport(
       String peer,

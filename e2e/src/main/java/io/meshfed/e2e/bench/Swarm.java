@@ -71,6 +71,9 @@ final class Swarm implements AutoCloseable {
   /** Working tunnels the agent lists anyway per report (its TunnelDigest's). */
   private static final int REFRESH_PER_REPORT = 16;
 
+  /** As the agent's TunnelDigest: endpoints told as news per report, at most. */
+  private static final int NEWS_PER_REPORT = 48;
+
   private static final String PROBE_ENDPOINT = "198.19.0.1:51820";
 
   /** One probe join: per agent, how long after the join began it had the probe in its map. */
@@ -104,6 +107,8 @@ final class Swarm implements AutoCloseable {
   private volatile ProbeWatch probe;
   private volatile boolean closed;
   private volatile Duration reportEvery;
+
+  private final AtomicLong longestAskedSeconds = new AtomicLong();
 
   /** Since when map answers are counted (a failover's start); none counted before a mark. */
   private volatile long markNanos = Long.MAX_VALUE;
@@ -184,9 +189,33 @@ final class Swarm implements AutoCloseable {
     long every = interval.toMillis();
     Random offsets = new Random(42);
     for (SimAgent agent : agents) {
-      reporting.scheduleAtFixedRate(
-          agent::report, offsets.nextLong(every), every, TimeUnit.MILLISECONDS);
+      reporting.schedule(agent::report, offsets.nextLong(every), TimeUnit.MILLISECONDS);
     }
+  }
+
+  /**
+   * When an agent reports next, as the agent does: its interval after the answer, or the longer
+   * interval the answer asks for ({@code Meshfed-Report-Interval}). (A failed report waits the
+   * interval too, where the agent backs off from 1 s.)
+   */
+  private void reportAgain(SimAgent agent, AsyncResult<Answer> answer) {
+    long wait = reportEvery.toMillis();
+    if (answer.succeeded()) {
+      String asked = answer.result().headers().get(StatusReport.INTERVAL_HEADER);
+      if (asked != null) {
+        long askedSeconds = Long.parseLong(asked.strip());
+        wait = Math.max(wait, askedSeconds * 1000);
+        longestAskedSeconds.accumulateAndGet(askedSeconds, Math::max);
+      }
+    }
+    if (!closed) {
+      reporting.schedule(agent::report, wait, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /** The longest report interval the operator asked for so far, in seconds (0: none asked). */
+  long longestAskedIntervalSeconds() {
+    return longestAskedSeconds.get();
   }
 
   /** Reports sent and failed (no answer, or not 2xx) since the start. */
@@ -500,12 +529,17 @@ final class Swarm implements AutoCloseable {
      * (WireGuard renews a session every 120 s), and byte counters that grow.
      */
     void report() {
-      if (closed || credential == null) {
+      if (closed) {
+        return;
+      }
+      if (credential == null) {
+        reportAgain(this, Future.failedFuture("not joined"));
         return;
       }
       try {
         long now = System.currentTimeMillis() / 1000;
-        ByteArrayOutputStream body = new ByteArrayOutputStream(64 + 140 * knownCount());
+        ByteArrayOutputStream body =
+            new ByteArrayOutputStream(64 + 140 * (NEWS_PER_REPORT + REFRESH_PER_REPORT));
         try (var json = JSON.getFactory().createGenerator(body)) {
           json.writeStartObject();
           json.writeStringField("peer", name);
@@ -522,13 +556,18 @@ final class Swarm implements AutoCloseable {
           json.writeArrayFieldStart("handshakes");
           synchronized (this) {
             configured = known.cardinality() + knownProbes.size();
-            // as the agent's TunnelDigest: every working tunnel whose endpoint is news, then the
+            // as the agent's TunnelDigest: NEWS_PER_REPORT working tunnels whose endpoint is news,
+            // in an order of this agent's own (here: from a start of its own, around), then the
             // REFRESH_PER_REPORT told longest ago (round robin here); the rest are counted
-            for (int peer = known.nextSetBit(0); peer >= 0; peer = known.nextSetBit(peer + 1)) {
-              if (!told.get(peer)) {
-                handshake(json, publicKeys[peer], now, peer, endpointOf(peer));
-                told.set(peer);
-              }
+            int news = 0;
+            int start = known.isEmpty() ? 0 : Math.floorMod(index * 7919, known.length());
+            boolean anyUntold = told.cardinality() < known.cardinality(); // told ⊆ known
+            for (int peer = anyUntold ? nextUntold(start) : -1;
+                peer >= 0 && news < NEWS_PER_REPORT;
+                peer = nextUntold(peer + 1)) {
+              handshake(json, publicKeys[peer], now, peer, endpointOf(peer));
+              told.set(peer);
+              news++;
             }
             for (int i = 0, peer = refreshFrom; i < REFRESH_PER_REPORT; i++) {
               peer = known.nextSetBit(peer + 1);
@@ -556,9 +595,15 @@ final class Swarm implements AutoCloseable {
           json.writeEndObject();
         }
         reportsSent.incrementAndGet();
-        sendReport(http, credential, body.toByteArray()).onComplete(Swarm.this::counted);
+        sendReport(http, credential, body.toByteArray())
+            .onComplete(
+                answer -> {
+                  counted(answer);
+                  reportAgain(this, answer);
+                });
       } catch (IOException | RuntimeException e) {
         reportsFailed.incrementAndGet();
+        reportAgain(this, Future.failedFuture(e));
       }
     }
 
@@ -575,6 +620,23 @@ final class Swarm implements AutoCloseable {
       json.writeNumberField("txBytes", now * 5 + seed);
       json.writeStringField("endpoint", endpoint);
       json.writeEndObject();
+    }
+
+    /** The next peer from {@code from} on (around to the start) known and not told; -1: none. */
+    private int nextUntold(int from) {
+      for (int peer = known.nextSetBit(from); peer >= 0; peer = known.nextSetBit(peer + 1)) {
+        if (!told.get(peer)) {
+          return peer;
+        }
+      }
+      for (int peer = known.nextSetBit(0);
+          peer >= 0 && peer < from;
+          peer = known.nextSetBit(peer + 1)) {
+        if (!told.get(peer)) {
+          return peer;
+        }
+      }
+      return -1;
     }
 
     synchronized int knownCount() {

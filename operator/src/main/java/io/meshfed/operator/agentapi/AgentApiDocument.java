@@ -10,6 +10,7 @@ import static io.meshfed.operator.join.Validation.REPLICA_REASONS;
 
 import io.meshfed.api.agent.CaBundle;
 import io.meshfed.api.agent.ReplicaStatus;
+import io.meshfed.api.agent.StatusReport;
 import io.meshfed.operator.join.Validation;
 import jakarta.ws.rs.core.MediaType;
 import java.math.BigDecimal;
@@ -224,7 +225,17 @@ public class AgentApiDocument implements OASFilter {
                 OASFactory.createHeader()
                     .description(
                         "The agent API CAs to trust from now on: sha256 pins, comma-separated")
-                    .schema(string()));
+                    .schema(string()))
+            .addHeader(
+                StatusReport.INTERVAL_HEADER,
+                OASFactory.createHeader()
+                    .description(
+                        "Report no more often than this many seconds (the fleet's reports kept"
+                            + " within what the operator takes); absent: any interval")
+                    .schema(
+                        OASFactory.createSchema()
+                            .addType(Schema.SchemaType.INTEGER)
+                            .minimum(BigDecimal.ONE)));
       }
       operation.setResponses(responses);
       if (answers.needsCredential()) {

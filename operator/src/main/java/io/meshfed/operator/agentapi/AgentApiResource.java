@@ -302,9 +302,10 @@ public class AgentApiResource {
     Validation.status(report);
     statuses.accept(peer, report);
     // what the agent pins from now on: it learns a rotation's next CA before that CA signs
-    return Response.noContent()
-        .header(CaBundle.HEADER, CaBundle.format(tls.bundle().hashes()))
-        .build();
+    Response.ResponseBuilder answer =
+        Response.noContent().header(CaBundle.HEADER, CaBundle.format(tls.bundle().hashes()));
+    long interval = statuses.shortestReportIntervalSeconds();
+    return (interval > 0 ? answer.header(StatusReport.INTERVAL_HEADER, interval) : answer).build();
   }
 
   @POST

@@ -56,6 +56,7 @@ public class AgentReports {
   private final MeshfedConfig config;
   private final Clock clock;
   private final HeartbeatCadence cadence;
+  private final ReportCadence reportCadence;
   private final Map<String, Received> latest = new ConcurrentHashMap<>();
   private final Map<String, Instant> leaseRenewed = new ConcurrentHashMap<>();
   private volatile BiConsumer<String, String> wake = (namespace, peer) -> {};
@@ -80,6 +81,23 @@ public class AgentReports {
             config.agentApi().leaseWritesPerSecond(),
             config.agentApi().heartbeatStatusInterval(),
             config.agentApi().heartbeatStatusWritesPerSecond());
+    this.reportCadence = new ReportCadence(config.agentApi().reportsPerSecond());
+  }
+
+  /**
+   * The shortest interval, in whole seconds, agents are told to report at (0: any), with the fleet
+   * on this process's maps.
+   */
+  public long shortestReportIntervalSeconds() {
+    return reportCadence.shortestIntervalSeconds(hub.memberCount());
+  }
+
+  /**
+   * How long a peer may be silent before it is NotReady: the configured grace, longer when the
+   * fleet's agents are told to report less often.
+   */
+  public Duration heartbeatGrace() {
+    return reportCadence.heartbeatGrace(hub.memberCount(), config.peer().heartbeatGrace());
   }
 
   /**
@@ -227,7 +245,7 @@ public class AgentReports {
             null);
     Received previous = latest.put(key, new Received(now, kept, health, paths));
     renewLease(peer, now);
-    Duration silence = config.peer().heartbeatGrace().dividedBy(2);
+    Duration silence = heartbeatGrace().dividedBy(2);
     boolean changed =
         previous == null
             || previous.at().plus(silence).isBefore(now)
@@ -310,7 +328,7 @@ public class AgentReports {
             .withNewSpec()
             .withHolderIdentity(peer.getMetadata().getName())
             .withLeaseDurationSeconds(
-                (int) cadence.leaseDuration(peers, config.peer().heartbeatGrace()).toSeconds())
+                (int) cadence.leaseDuration(peers, heartbeatGrace()).toSeconds())
             .withRenewTime(ZonedDateTime.ofInstant(now, ZoneOffset.UTC))
             .endSpec()
             .build();

@@ -101,7 +101,7 @@ public class CaRotation {
   /** Peers alive now (a report within the heartbeat grace) that do not trust the next CA yet. */
   private List<String> untrusting(Secret secret, Instant now) {
     return AgentApiTls.nextCaHash(secret)
-        .map(pin -> reports.notTrusting(pin, now.minus(config.peer().heartbeatGrace())))
+        .map(pin -> reports.notTrusting(pin, now.minus(reports.heartbeatGrace())))
         .orElse(List.of());
   }
 }

@@ -28,6 +28,11 @@ public class StatusService {
     this.directory = directory;
   }
 
+  /** The shortest interval, in whole seconds, the answer asks the agent to report at (0: any). */
+  public long shortestReportIntervalSeconds() {
+    return reports.shortestReportIntervalSeconds();
+  }
+
   public void accept(Peer peer, StatusReport report) {
     String namespace = peer.getMetadata().getNamespace();
     String name = peer.getMetadata().getName();

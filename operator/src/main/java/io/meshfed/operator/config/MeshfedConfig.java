@@ -223,6 +223,14 @@ public interface MeshfedConfig {
     @WithDefault("20")
     double leaseWritesPerSecond();
 
+    /**
+     * Status reports per second the operator plans for, all agents and replicas together: past
+     * {@code N / this} seconds agents are told to report less often (ReportCadence), and their
+     * heartbeat grace grows with it. 500: a 10 s interval up to 5 000 agents, 20 s at 10 000.
+     */
+    @WithDefault("500")
+    double reportsPerSecond();
+
     /** Refreshes of Peer status for heartbeats per second, all peers together. */
     @WithDefault("10")
     double heartbeatStatusWritesPerSecond();

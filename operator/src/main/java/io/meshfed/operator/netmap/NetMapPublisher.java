@@ -366,6 +366,15 @@ public class NetMapPublisher {
     }
   }
 
+  /** Peers on every cluster's map: the fleet this process serves (every replica keeps them all). */
+  public int memberCount() {
+    int count = 0;
+    for (ClusterMap map : clusters.values()) {
+      count += map.log.byKey().size();
+    }
+    return count;
+  }
+
   /** Whether this process keeps a map for the cluster. */
   public boolean has(String namespace, String cluster) {
     return clusters.containsKey(key(namespace, cluster));

@@ -140,16 +140,18 @@ public final class PeerLifecycle {
   }
 
   /**
-   * The same lifecycle, refreshing a Ready peer's heartbeat in status every {@code heartbeat}, and
-   * its counts, when only they changed, at most every {@code counts}.
+   * The same lifecycle at the fleet's cadence: a peer NotReady after {@code grace} of silence, a
+   * Ready peer's heartbeat refreshed in status every {@code heartbeat}, and its counts, when only
+   * they changed, at most every {@code counts}.
    */
-  public PeerLifecycle withStatusIntervals(Duration heartbeat, Duration counts) {
-    return heartbeat.equals(settings.heartbeatStatusInterval())
+  public PeerLifecycle withCadence(Duration grace, Duration heartbeat, Duration counts) {
+    return grace.equals(settings.heartbeatGrace())
+            && heartbeat.equals(settings.heartbeatStatusInterval())
             && counts.equals(settings.countsRefreshInterval())
         ? this
         : new PeerLifecycle(
             new Settings(
-                settings.heartbeatGrace(),
+                grace,
                 settings.providerPollInterval(),
                 settings.providerRetryInitial(),
                 settings.providerRetryMax(),

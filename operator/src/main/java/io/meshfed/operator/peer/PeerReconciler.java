@@ -254,7 +254,10 @@ public class PeerReconciler implements Reconciler<Peer>, Cleaner<Peer> {
     for (int round = 0; ; round++) {
       PeerPlan plan =
           lifecycle
-              .withStatusIntervals(reports.statusRefreshInterval(), reports.countsRefreshInterval())
+              .withCadence(
+                  reports.heartbeatGrace(),
+                  reports.statusRefreshInterval(),
+                  reports.countsRefreshInterval())
               .decide(facts, now);
       if (plan.isFinal()) {
         return plan;
