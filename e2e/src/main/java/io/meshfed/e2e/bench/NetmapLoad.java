@@ -69,7 +69,8 @@ public final class NetmapLoad {
       double reportsFailedPct,
       double heapMib,
       double rssPeakMib,
-      double cpuCores) {
+      double cpuCores,
+      long reportIntervalS) {
 
     double joinsPerS() {
       return n * 1000.0 / joinMs;
@@ -84,7 +85,7 @@ public final class NetmapLoad {
               + " \"steady_writes_per_s\": %.1f, \"steady_lease_writes_per_s\": %.1f,"
               + " \"reports_failed_pct\": %.2f, \"first_agent_p50_ms\": %d,"
               + " \"agent_p50_ms\": %d, \"agent_p99_ms\": %d, \"rss_peak_mib\": %.1f,"
-              + " \"join_all_ms\": %d, \"heap_max_mib\": %d}",
+              + " \"join_all_ms\": %d, \"heap_max_mib\": %d, \"report_interval_s\": %d}",
           n,
           p50Ms,
           p99Ms,
@@ -103,7 +104,8 @@ public final class NetmapLoad {
           agentP99Ms,
           rssPeakMib,
           joinMs,
-          heapMibFor(n));
+          heapMibFor(n),
+          reportIntervalS);
     }
   }
 
@@ -256,7 +258,9 @@ public final class NetmapLoad {
             failedPct,
             stats.liveHeapMib(),
             stats.peakRssMib(),
-            cpuCores);
+            cpuCores,
+            // the agents' own interval, or the longer one the operator asked for
+            Math.max(STATUS_INTERVAL.toSeconds(), swarm.longestAskedIntervalSeconds()));
       }
     }
   }
