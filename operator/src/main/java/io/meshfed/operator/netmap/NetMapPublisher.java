@@ -159,7 +159,14 @@ public class NetMapPublisher {
   /** One cluster's log and the polls waiting on it. */
   private final class ClusterMap {
     final MapLog log = new MapLog();
-    CompletableFuture<Void> nextChange = new CompletableFuture<>();
+
+    /**
+     * The polls waiting for the next version, each its own wake-up, which a poll that times out
+     * takes back: a shared future of the next version would keep every timed-out poll's
+     * continuation until that version came — in a quiet cluster, two a minute per agent for ever.
+     */
+    private volatile Set<CompletableFuture<Void>> waiting = ConcurrentHashMap.newKeySet();
+
     boolean flushScheduled;
 
     /** When the first change of the coming version arrived (System.nanoTime). */
@@ -192,17 +199,41 @@ public class NetMapPublisher {
     }
 
     void flush() {
-      CompletableFuture<Void> done;
+      Set<CompletableFuture<Void>> woken;
       synchronized (this) {
         flushScheduled = false;
         lastFlushNanos = System.nanoTime();
         if (log.flush(clock.instant(), pendingSinceNanos).isEmpty()) {
           return;
         }
-        done = nextChange;
-        nextChange = new CompletableFuture<>();
+        woken = takeWaiting();
       }
-      done.complete(null); // outside the lock: waiting polls answer on their own threads
+      wake(woken); // outside the lock: waiting polls answer on their own threads
+    }
+
+    /** A poll waits for the next version (under the lock, after finding nothing new for it). */
+    synchronized void await(CompletableFuture<Void> wake) {
+      waiting.add(wake);
+    }
+
+    /** A poll that stopped waiting (answered, or timed out) takes its wake-up back. */
+    void forget(CompletableFuture<Void> wake) {
+      waiting.remove(wake); // a set already taken by a flush: nothing to take back
+    }
+
+    /** How many polls wait for the next version (for tests). */
+    int waitingPolls() {
+      return waiting.size();
+    }
+
+    private Set<CompletableFuture<Void>> takeWaiting() {
+      Set<CompletableFuture<Void>> woken = waiting;
+      waiting = ConcurrentHashMap.newKeySet();
+      return woken;
+    }
+
+    private static void wake(Set<CompletableFuture<Void>> woken) {
+      woken.forEach(wake -> wake.complete(null));
     }
 
     /**
@@ -239,9 +270,7 @@ public class NetMapPublisher {
         // its own configuration waits for the flush: publish it now, so the answer's version
         // includes it and the next delta does not send it again
         if (log.flush(clock.instant(), pendingSinceNanos).isPresent()) {
-          CompletableFuture<Void> done = nextChange;
-          nextChange = new CompletableFuture<>();
-          done.complete(null); // parked polls go on asynchronously, on the answer threads
+          wake(takeWaiting()); // parked polls go on asynchronously, on the answer threads
         }
       }
       return log.since(peer, from.version(), from.foreign())
@@ -276,12 +305,12 @@ public class NetMapPublisher {
 
     /** Parked polls end empty: their agents ask again and find out the cluster is gone. */
     void close() {
-      CompletableFuture<Void> done;
+      Set<CompletableFuture<Void>> woken;
       synchronized (this) {
         closed = true;
-        done = nextChange;
+        woken = takeWaiting();
       }
-      done.complete(null);
+      wake(woken);
     }
   }
 
@@ -375,6 +404,11 @@ public class NetMapPublisher {
     return count;
   }
 
+  /** Polls of the cluster waiting for its next version (for tests). */
+  int waitingPolls(String namespace, String cluster) {
+    return map(namespace, cluster).waitingPolls();
+  }
+
   /** Whether this process keeps a map for the cluster. */
   public boolean has(String namespace, String cluster) {
     return clusters.containsKey(key(namespace, cluster));
@@ -395,7 +429,7 @@ public class NetMapPublisher {
   /** Versions that change only this peer's own entry are no news to it: it keeps waiting. */
   private CompletableFuture<Optional<Reply>> awaitNews(
       ClusterMap map, String peer, Since version, long deadline, boolean woken) {
-    CompletableFuture<Void> next;
+    CompletableFuture<Void> next = new CompletableFuture<>();
     synchronized (map) {
       Optional<Reply> now = map.since(peer, version);
       if (now.isPresent()) {
@@ -409,14 +443,18 @@ public class NetMapPublisher {
         }
         return CompletableFuture.completedFuture(now);
       }
-      next = map.nextChange;
+      long remaining = deadline - System.nanoTime();
+      if (remaining <= 0 || map.closed) {
+        return CompletableFuture.completedFuture(Optional.empty());
+      }
+      map.await(next);
     }
-    long remaining = deadline - System.nanoTime();
-    if (remaining <= 0 || map.closed) {
-      return CompletableFuture.completedFuture(Optional.empty());
-    }
-    return next.thenComposeAsync(ignored -> awaitNews(map, peer, version, deadline, true), answers)
-        .completeOnTimeout(Optional.empty(), remaining, TimeUnit.NANOSECONDS);
+    long remaining = Math.max(0, deadline - System.nanoTime());
+    CompletableFuture<Optional<Reply>> answer =
+        next.thenComposeAsync(ignored -> awaitNews(map, peer, version, deadline, true), answers)
+            .completeOnTimeout(Optional.empty(), remaining, TimeUnit.NANOSECONDS);
+    answer.whenComplete((reply, error) -> map.forget(next));
+    return answer;
   }
 
   /**

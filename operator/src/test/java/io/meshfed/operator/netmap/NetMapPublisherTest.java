@@ -7,8 +7,10 @@ import io.meshfed.api.agent.NetMap;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -131,6 +133,39 @@ class NetMapPublisherTest {
     assertThat(Duration.ofNanos(System.nanoTime() - start))
         .as("at the window's end")
         .isGreaterThanOrEqualTo(Duration.ofMillis(400));
+  }
+
+  /**
+   * A quiet cluster publishes no version for hours while each agent's long poll times out and asks
+   * again, twice a minute: a poll that ends keeps nothing of itself waiting for the next version.
+   */
+  @Test
+  void pollsThatEndKeepNothingWaitingForTheNextVersion() throws Exception {
+    NetMapPublisher process = process();
+    for (String name : List.of("a", "b")) {
+      process.peerChanged(
+          "ns", "mesh", name, Optional.of(MapLogTest.peer(name, 1)), Optional.of(self(name)));
+    }
+    published(process, 2);
+    String version = poll(process, "a", null).orElseThrow().version();
+    List<CompletableFuture<Optional<NetMapPublisher.Reply>>> quiet = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      quiet.add(
+          process.poll("ns", "mesh", "a", version, Duration.ofMillis(20)).toCompletableFuture());
+    }
+    for (var poll : quiet) {
+      assertThat(poll.get(5, TimeUnit.SECONDS)).isEmpty();
+    }
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .untilAsserted(() -> assertThat(process.waitingPolls("ns", "mesh")).isZero());
+
+    var waiting =
+        process.poll("ns", "mesh", "a", version, Duration.ofSeconds(5)).toCompletableFuture();
+    await().until(() -> process.waitingPolls("ns", "mesh") == 1);
+    process.peerChanged("ns", "mesh", "b", Optional.of(MapLogTest.peer("b", 2)), Optional.empty());
+    assertThat(waiting.get(5, TimeUnit.SECONDS)).as("woken by the version").isPresent();
+    assertThat(process.waitingPolls("ns", "mesh")).isZero();
   }
 
   private static String pollUntilNews(NetMapPublisher process, String since) throws Exception {
