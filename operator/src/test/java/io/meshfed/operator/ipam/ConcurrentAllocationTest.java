@@ -6,6 +6,11 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.http.BasicBuilder;
+import io.fabric8.kubernetes.client.http.HttpRequest;
+import io.fabric8.kubernetes.client.http.Interceptor;
+import io.fabric8.kubernetes.client.http.Interceptor.RequestTags;
 import io.meshfed.api.v1alpha1.MeshCluster;
 import io.meshfed.api.v1alpha1.Peer;
 import io.meshfed.api.v1alpha1.ProviderType;
@@ -21,6 +26,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -86,6 +92,82 @@ class ConcurrentAllocationTest {
           p ->
               assertThat(table.get(p.getStatus().getSubnet().replace('/', '_')))
                   .isEqualTo(p.getMetadata().getUid() + "/" + p.getMetadata().getName()));
+    }
+  }
+
+  /**
+   * Allocations that wait while another is written go out together: one write per block for all of
+   * them, not one compare-and-swap each (which bounded joins). The API server's writes are slowed
+   * here so that the others arrive while the first is written, as they do under load.
+   */
+  @Test
+  void allocationsThatWaitedForAWriteAreCommittedTogether() throws Exception {
+    AtomicInteger tableWrites = new AtomicInteger();
+    Interceptor slowTableWrites =
+        new Interceptor() {
+          @Override
+          public void before(BasicBuilder builder, HttpRequest request, RequestTags tags) {
+            if (!request.method().equals("GET")
+                && request.uri().getPath().contains("/configmaps")) {
+              tableWrites.incrementAndGet();
+              try {
+                Thread.sleep(300);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            }
+          }
+        };
+    try (KubernetesClient setup = KubeApiServerResource.client();
+        KubernetesClient slow =
+            new KubernetesClientBuilder()
+                .withConfig(setup.getConfiguration())
+                .withHttpClientBuilderConsumer(
+                    builder ->
+                        builder.addOrReplaceInterceptor("slow-table-writes", slowTableWrites))
+                .build()) {
+      String ns = freshNamespace(setup, "ipam-group");
+      MeshCluster cluster = setup.resource(cluster(ns, "group", "100.81.0.0/20", 28)).create();
+      SubnetAllocator allocator = new SubnetAllocator(slow, 3, new ClusterCoordinators());
+      ExecutorService pool = Executors.newFixedThreadPool(16);
+      Map<String, String> subnetOfPeer = new ConcurrentHashMap<>();
+      try {
+        List<Future<?>> work = new ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+          Peer peer = new Peer();
+          peer.setMetadata(
+              new ObjectMetaBuilder()
+                  .withNamespace(ns)
+                  .withName("g" + i)
+                  .withUid("uid-g" + i)
+                  .build());
+          work.add(
+              pool.submit(
+                  () -> {
+                    var result = allocator.allocate(cluster, peer);
+                    assertThat(result).isInstanceOf(SubnetAllocator.Allocated.class);
+                    subnetOfPeer.put(
+                        peer.getMetadata().getName(),
+                        ((SubnetAllocator.Allocated) result).subnet());
+                    return null;
+                  }));
+        }
+        for (Future<?> f : work) {
+          f.get();
+        }
+      } finally {
+        pool.shutdown();
+      }
+      assertThat(subnetOfPeer.values()).hasSize(16).doesNotHaveDuplicates();
+      assertThat(tableWrites.get())
+          .as("16 allocations at once: the first alone, the rest waiting behind it together")
+          .isLessThanOrEqualTo(3);
+      assertThat(
+              SubnetAllocator.blocksOf(setup, ns, "group").stream()
+                  .mapToInt(block -> block.getData().size())
+                  .sum())
+          .as("every allocation is in the table")
+          .isEqualTo(16);
     }
   }
 
