@@ -27,6 +27,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntConsumer;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -129,35 +130,17 @@ class ConcurrentAllocationTest {
       String ns = freshNamespace(setup, "ipam-group");
       MeshCluster cluster = setup.resource(cluster(ns, "group", "100.81.0.0/20", 28)).create();
       SubnetAllocator allocator = new SubnetAllocator(slow, 3, new ClusterCoordinators());
-      ExecutorService pool = Executors.newFixedThreadPool(16);
       Map<String, String> subnetOfPeer = new ConcurrentHashMap<>();
-      try {
-        List<Future<?>> work = new ArrayList<>();
-        for (int i = 0; i < 16; i++) {
-          Peer peer = new Peer();
-          peer.setMetadata(
-              new ObjectMetaBuilder()
-                  .withNamespace(ns)
-                  .withName("g" + i)
-                  .withUid("uid-g" + i)
-                  .build());
-          work.add(
-              pool.submit(
-                  () -> {
-                    var result = allocator.allocate(cluster, peer);
-                    assertThat(result).isInstanceOf(SubnetAllocator.Allocated.class);
-                    subnetOfPeer.put(
-                        peer.getMetadata().getName(),
-                        ((SubnetAllocator.Allocated) result).subnet());
-                    return null;
-                  }));
-        }
-        for (Future<?> f : work) {
-          f.get();
-        }
-      } finally {
-        pool.shutdown();
-      }
+      atOnce(
+          16,
+          16,
+          i -> {
+            Peer peer = syntheticPeer(ns, i);
+            var result = allocator.allocate(cluster, peer);
+            assertThat(result).isInstanceOf(SubnetAllocator.Allocated.class);
+            subnetOfPeer.put(
+                peer.getMetadata().getName(), ((SubnetAllocator.Allocated) result).subnet());
+          });
       assertThat(subnetOfPeer.values()).hasSize(16).doesNotHaveDuplicates();
       assertThat(tableWrites.get())
           .as("16 allocations at once: the first alone, the rest waiting behind it together")
@@ -240,30 +223,18 @@ class ConcurrentAllocationTest {
       int peers = 2 * SubnetAllocator.BLOCK + 40;
       Map<String, String> subnetOfPeer = new ConcurrentHashMap<>();
       SubnetAllocator allocator = new SubnetAllocator(replica, 5, new ClusterCoordinators());
-      ExecutorService pool = Executors.newFixedThreadPool(8);
-      try {
-        List<Future<?>> work = new ArrayList<>();
-        for (int i = 0; i < peers; i++) {
-          Peer peer = syntheticPeer(ns, i);
-          work.add(
-              pool.submit(
-                  () -> {
-                    SubnetAllocator.Result result;
-                    do {
-                      result = allocator.allocate(cluster, peer);
-                    } while (result instanceof SubnetAllocator.Contended);
-                    subnetOfPeer.put(
-                        peer.getMetadata().getName(),
-                        ((SubnetAllocator.Allocated) result).subnet());
-                    return null;
-                  }));
-        }
-        for (Future<?> f : work) {
-          f.get();
-        }
-      } finally {
-        pool.shutdown();
-      }
+      atOnce(
+          8,
+          peers,
+          i -> {
+            Peer peer = syntheticPeer(ns, i);
+            SubnetAllocator.Result result;
+            do {
+              result = allocator.allocate(cluster, peer);
+            } while (result instanceof SubnetAllocator.Contended);
+            subnetOfPeer.put(
+                peer.getMetadata().getName(), ((SubnetAllocator.Allocated) result).subnet());
+          });
       assertThat(subnetOfPeer.values().stream().distinct().count()).isEqualTo(peers);
       List<io.fabric8.kubernetes.api.model.ConfigMap> blocks =
           SubnetAllocator.blocksOf(setup, ns, "big");
@@ -297,6 +268,23 @@ class ConcurrentAllocationTest {
                   .getData()
                   .get(key))
           .startsWith("released/");
+    }
+  }
+
+  /** Runs task 0 … count-1 on that many threads at once and waits for all (a failure fails). */
+  private static void atOnce(int threads, int count, IntConsumer task) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      List<Future<?>> work = new ArrayList<>();
+      for (int i = 0; i < count; i++) {
+        int index = i;
+        work.add(pool.submit(() -> task.accept(index)));
+      }
+      for (Future<?> f : work) {
+        f.get();
+      }
+    } finally {
+      pool.shutdown();
     }
   }
 
