@@ -134,10 +134,8 @@ public class SubnetAllocator {
       return withTableLock(
           cluster,
           table -> {
-            while (mine.result == null) {
-              if (!table.waiting.contains(mine)) {
-                table.waiting.add(mine); // taken by a turn that failed
-              }
+            // decided in an earlier turn, or still waiting (a turn that failed put it back)
+            if (mine.result == null) {
               allocateWaiting(cluster, table); // mine among them
             }
             return mine.result;
